@@ -1,0 +1,30 @@
+package dev.lifeboat.runbook;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A parsed, validated runbook: what the workflow receives as input, so that editing the
+ * YAML file never changes a run in flight.
+ */
+public record Runbook(
+    String name,
+    String description,
+    List<Param> params,
+    List<Step> steps,
+    List<Step> finallySteps,
+    String schedule,
+    String file) {
+
+  public Runbook {
+    params = params == null ? List.of() : List.copyOf(params);
+    steps = steps == null ? List.of() : List.copyOf(steps);
+    finallySteps = finallySteps == null ? List.of() : List.copyOf(finallySteps);
+    description = description == null ? "" : description;
+  }
+
+  /** Child runbooks a step may call, by name; filled by the caller that starts a run. */
+  public static Map<String, Runbook> none() {
+    return Map.of();
+  }
+}

@@ -1,0 +1,441 @@
+package dev.lifeboat.runbook;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads runbook YAML and validates it against the known actions. Works on the YAML node tree
+ * rather than plain maps so that every error names the line it comes from.
+ */
+public final class RunbookLoader {
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
+  private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+  private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedule");
+  private static final Set<String> PARAM_KEYS = Set.of("name", "type", "default", "required", "description");
+  private static final Set<String> STEP_KEYS = Set.of("id", "action", "with", "retry", "timeout", "approval",
+      "forEach", "parallelism", "continueOnError", "finally", "description");
+  private static final Set<String> RETRY_KEYS = Set.of("maxAttempts", "initialInterval", "backoff");
+
+  private final Map<String, ActionSignature> actions;
+
+  public RunbookLoader(Iterable<ActionSignature> actions) {
+    this.actions = new LinkedHashMap<>();
+    BuiltinActions.signatures().forEach(a -> this.actions.put(a.name(), a));
+    actions.forEach(a -> this.actions.put(a.name(), a));
+  }
+
+  public Map<String, ActionSignature> actions() {
+    return java.util.Collections.unmodifiableMap(actions);
+  }
+
+  /** Loads every {@code *.yaml}/{@code *.yml} file directly in {@code dir}, sorted by file name. */
+  public List<LoadedRunbook> loadDirectory(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of(new LoadedRunbook.Invalid(dir.getFileName() == null ? dir.toString() : dir.getFileName().toString(),
+          dir.toString(), 0, "runbooks folder does not exist"));
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> Files.isRegularFile(p))
+          .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+          .sorted().toList();
+    } catch (IOException e) {
+      return List.of(new LoadedRunbook.Invalid(dir.toString(), dir.toString(), 0, "cannot list: " + e.getMessage()));
+    }
+    List<LoadedRunbook> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Path f : files) {
+      LoadedRunbook r = load(f);
+      if (r instanceof LoadedRunbook.Valid v && !seen.add(v.name())) {
+        r = new LoadedRunbook.Invalid(v.name(), f.getFileName().toString(), 0,
+            "another file already defines a runbook named '" + v.name() + "'");
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  public LoadedRunbook load(Path file) {
+    String label = file.getFileName().toString();
+    String fallbackName = label.replaceFirst("\\.ya?ml$", "");
+    try {
+      return new LoadedRunbook.Valid(parse(Files.readString(file, StandardCharsets.UTF_8), label));
+    } catch (RunbookProblem p) {
+      return new LoadedRunbook.Invalid(fallbackName, p.file(), p.line(), p.reason());
+    } catch (IOException e) {
+      return new LoadedRunbook.Invalid(fallbackName, label, 0, "cannot read: " + e.getMessage());
+    }
+  }
+
+  /** Parses and validates one runbook text; {@code file} is the name used in errors. */
+  public Runbook parse(String yaml, String file) {
+    Node root;
+    try (Reader r = new StringReader(yaml)) {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      root = new Yaml(options).compose(r);
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      throw new RunbookProblem(file, line, "bad YAML: " + e.getProblem());
+    } catch (YAMLException | IOException e) {
+      throw new RunbookProblem(file, 0, "bad YAML: " + e.getMessage());
+    }
+    if (root == null) {
+      throw new RunbookProblem(file, 0, "the file is empty");
+    }
+    return new Parser(file).runbook(root);
+  }
+
+  private final class Parser {
+    private final String file;
+    private final Map<String, Param> params = new LinkedHashMap<>();
+    private final Set<String> stepIds = new HashSet<>();
+
+    Parser(String file) {
+      this.file = file;
+    }
+
+    Runbook runbook(Node root) {
+      Map<String, NodeTuple> top = mapping(root, "the runbook", TOP_KEYS);
+      String name = requiredString(top, root, "name", "the runbook");
+      if (!NAME.matcher(name).matches()) {
+        throw problem(top.get("name").getValueNode(),
+            "runbook name '" + name + "' must be lower-case letters, digits and dashes");
+      }
+      String description = optionalString(top, "description");
+      if (top.containsKey("params")) {
+        for (Node p : sequence(top.get("params").getValueNode(), "params")) {
+          Param param = param(p);
+          if (params.put(param.name(), param) != null) {
+            throw problem(p, "duplicate parameter '" + param.name() + "'");
+          }
+        }
+      }
+      if (!top.containsKey("steps")) {
+        throw problem(root, "the runbook has no 'steps'");
+      }
+      List<Node> stepNodes = sequence(top.get("steps").getValueNode(), "steps");
+      if (stepNodes.isEmpty()) {
+        throw problem(top.get("steps").getValueNode(), "'steps' is empty");
+      }
+      List<Step> steps = new ArrayList<>();
+      List<String> earlier = new ArrayList<>();
+      for (Node s : stepNodes) {
+        Step step = step(s, earlier, false);
+        steps.add(step);
+        earlier.add(step.id());
+      }
+      List<Step> fin = new ArrayList<>();
+      if (top.containsKey("finally")) {
+        for (Node s : sequence(top.get("finally").getValueNode(), "finally")) {
+          Step step = step(s, earlier, true);
+          fin.add(step);
+          earlier.add(step.id());
+        }
+      }
+      String schedule = optionalString(top, "schedule");
+      return new Runbook(name, description, List.copyOf(params.values()), steps, fin, schedule, file);
+    }
+
+    private Param param(Node node) {
+      Map<String, NodeTuple> m = mapping(node, "a parameter", PARAM_KEYS);
+      String name = requiredString(m, node, "name", "a parameter");
+      if (!ID.matcher(name).matches()) {
+        throw problem(node, "parameter name '" + name + "' must start with a letter and hold only letters, digits, _ and -");
+      }
+      ParamType type = ParamType.STRING;
+      if (m.containsKey("type")) {
+        Node t = m.get("type").getValueNode();
+        try {
+          type = ParamType.parse(scalarText(t, "type of parameter '" + name + "'"));
+        } catch (IllegalArgumentException e) {
+          throw problem(t, "parameter '" + name + "': " + e.getMessage());
+        }
+      }
+      Object def = null;
+      if (m.containsKey("default")) {
+        Node d = m.get("default").getValueNode();
+        Object raw = value(d);
+        if (raw != null) {
+          try {
+            def = type.coerce(raw);
+          } catch (IllegalArgumentException e) {
+            throw problem(d, "default of parameter '" + name + "': " + e.getMessage());
+          }
+        }
+      }
+      boolean required = m.containsKey("required") && bool(m.get("required").getValueNode(), "required");
+      if (required && def != null) {
+        throw problem(node, "parameter '" + name + "' is required and has a default; choose one");
+      }
+      return new Param(name, type, def, required, optionalString(m, "description"));
+    }
+
+    private Step step(Node node, List<String> earlier, boolean inFinally) {
+      Map<String, NodeTuple> m = mapping(node, "a step", STEP_KEYS);
+      String id = requiredString(m, node, "id", "a step");
+      if (!ID.matcher(id).matches()) {
+        throw problem(m.get("id").getValueNode(),
+            "step id '" + id + "' must start with a letter and hold only letters, digits, _ and -");
+      }
+      if (!stepIds.add(id)) {
+        throw problem(m.get("id").getValueNode(), "duplicate step id '" + id + "'");
+      }
+      String action = requiredString(m, node, "action", "step '" + id + "'");
+      ActionSignature sig = actions.get(action);
+      if (sig == null) {
+        throw problem(m.get("action").getValueNode(),
+            "step '" + id + "': unknown action '" + action + "' (known: " + String.join(", ", actions.keySet()) + ")");
+      }
+      String forEach = optionalString(m, "forEach");
+      if (forEach != null) {
+        checkReferences(m.get("forEach").getValueNode(), forEach, earlier, false, id);
+      }
+      Map<String, Object> with = new LinkedHashMap<>();
+      if (m.containsKey("with")) {
+        Node w = m.get("with").getValueNode();
+        if (!(w instanceof ScalarNode s && s.getTag() == Tag.NULL)) {
+          Map<String, NodeTuple> args = mapping(w, "'with' of step '" + id + "'", null);
+          for (Map.Entry<String, NodeTuple> e : args.entrySet()) {
+            if (!sig.args().containsKey(e.getKey())) {
+              throw problem(e.getValue().getKeyNode(), "step '" + id + "': action '" + action
+                  + "' has no argument '" + e.getKey() + "' (it takes: " + String.join(", ", sig.args().keySet()) + ")");
+            }
+            Node valueNode = e.getValue().getValueNode();
+            Object v = value(valueNode);
+            checkReferences(valueNode, v, earlier, forEach != null, id);
+            with.put(e.getKey(), v);
+          }
+        }
+      }
+      for (ArgSpec a : sig.args().values()) {
+        if (a.required() && with.get(a.name()) == null) {
+          throw problem(node, "step '" + id + "': action '" + action + "' needs argument '" + a.name() + "'");
+        }
+      }
+      RetrySpec retry = null;
+      if (m.containsKey("retry")) {
+        Node r = m.get("retry").getValueNode();
+        Map<String, NodeTuple> rm = mapping(r, "'retry' of step '" + id + "'", RETRY_KEYS);
+        Integer max = rm.containsKey("maxAttempts") ? (int) integer(rm.get("maxAttempts").getValueNode(), "maxAttempts") : null;
+        String initial = rm.containsKey("initialInterval") ? duration(rm.get("initialInterval").getValueNode()) : null;
+        Double backoff = null;
+        if (rm.containsKey("backoff")) {
+          Object b = value(rm.get("backoff").getValueNode());
+          if (!(b instanceof Number n) || n.doubleValue() < 1.0) {
+            throw problem(rm.get("backoff").getValueNode(), "'backoff' must be a number of at least 1.0");
+          }
+          backoff = ((Number) b).doubleValue();
+        }
+        if (max != null && max < 1) {
+          throw problem(rm.get("maxAttempts").getValueNode(), "'maxAttempts' must be at least 1");
+        }
+        retry = new RetrySpec(max, initial, backoff);
+      }
+      String timeout = m.containsKey("timeout") ? duration(m.get("timeout").getValueNode()) : null;
+      String approval = optionalString(m, "approval");
+      int parallelism = m.containsKey("parallelism") ? (int) integer(m.get("parallelism").getValueNode(), "parallelism") : 1;
+      if (parallelism < 1) {
+        throw problem(m.get("parallelism").getValueNode(), "'parallelism' must be at least 1");
+      }
+      boolean continueOnError = m.containsKey("continueOnError")
+          && bool(m.get("continueOnError").getValueNode(), "continueOnError");
+      List<Step> fin = new ArrayList<>();
+      if (m.containsKey("finally")) {
+        if (inFinally) {
+          throw problem(m.get("finally").getKeyNode(), "step '" + id + "': a finally step cannot have its own 'finally'");
+        }
+        List<String> visible = new ArrayList<>(earlier);
+        visible.add(id);
+        for (Node f : sequence(m.get("finally").getValueNode(), "finally of step '" + id + "'")) {
+          fin.add(step(f, visible, true));
+        }
+      }
+      return new Step(id, action, with, retry, timeout, approval, forEach, parallelism, continueOnError, fin,
+          node.getStartMark().getLine() + 1);
+    }
+
+    private void checkReferences(Node node, Object value, List<String> earlier, boolean hasItem, String stepId) {
+      for (String ref : Expressions.references(value)) {
+        String[] parts = ref.split("\\.");
+        String head = parts[0];
+        String why = null;
+        switch (head) {
+          case "params" -> {
+            if (parts.length < 2) {
+              why = "say which parameter, e.g. ${params.path}";
+            } else if (!params.containsKey(parts[1])) {
+              why = "there is no parameter '" + parts[1] + "'";
+            }
+          }
+          case "steps" -> {
+            if (parts.length < 2) {
+              why = "say which step, e.g. ${steps.backup.path}";
+            } else if (!earlier.contains(parts[1])) {
+              why = stepIds.contains(parts[1]) && !parts[1].equals(stepId)
+                  ? "step '" + parts[1] + "' runs later; a step can only use outputs of steps before it"
+                  : "there is no earlier step '" + parts[1] + "'";
+            }
+          }
+          case "item" -> {
+            if (!hasItem) {
+              why = "${item} is only available in a step with 'forEach'";
+            }
+          }
+          case "run" -> {
+            if (parts.length != 2 || !Set.of("id", "startedAt", "runbook").contains(parts[1])) {
+              why = "known run fields are run.id, run.runbook and run.startedAt";
+            }
+          }
+          default -> why = "references start with params., steps., item or run.";
+        }
+        if (why != null) {
+          throw problem(node, "step '" + stepId + "': ${" + ref + "}: " + why);
+        }
+      }
+    }
+
+    private Map<String, NodeTuple> mapping(Node node, String what, Set<String> allowed) {
+      if (!(node instanceof MappingNode mn)) {
+        throw problem(node, what + " must be a mapping (key: value)");
+      }
+      Map<String, NodeTuple> out = new LinkedHashMap<>();
+      for (NodeTuple t : mn.getValue()) {
+        if (!(t.getKeyNode() instanceof ScalarNode k)) {
+          throw problem(t.getKeyNode(), "keys of " + what + " must be plain words");
+        }
+        if (allowed != null && !allowed.contains(k.getValue())) {
+          throw problem(k, "unknown key '" + k.getValue() + "' in " + what + " (allowed: "
+              + String.join(", ", allowed.stream().sorted().toList()) + ")");
+        }
+        out.put(k.getValue(), t);
+      }
+      return out;
+    }
+
+    private List<Node> sequence(Node node, String what) {
+      if (!(node instanceof SequenceNode sn)) {
+        throw problem(node, "'" + what + "' must be a list");
+      }
+      return sn.getValue();
+    }
+
+    private String requiredString(Map<String, NodeTuple> m, Node owner, String key, String what) {
+      if (!m.containsKey(key)) {
+        throw problem(owner, what + " has no '" + key + "'");
+      }
+      String s = scalarText(m.get(key).getValueNode(), "'" + key + "'");
+      if (s.isBlank()) {
+        throw problem(m.get(key).getValueNode(), "'" + key + "' of " + what + " is empty");
+      }
+      return s;
+    }
+
+    private String optionalString(Map<String, NodeTuple> m, String key) {
+      if (!m.containsKey(key)) {
+        return null;
+      }
+      Node n = m.get(key).getValueNode();
+      if (n instanceof ScalarNode s && s.getTag() == Tag.NULL) {
+        return null;
+      }
+      return scalarText(n, "'" + key + "'");
+    }
+
+    private String scalarText(Node node, String what) {
+      if (!(node instanceof ScalarNode s)) {
+        throw problem(node, what + " must be a single value");
+      }
+      return s.getValue();
+    }
+
+    private boolean bool(Node node, String what) {
+      Object v = value(node);
+      if (!(v instanceof Boolean b)) {
+        throw problem(node, "'" + what + "' must be true or false");
+      }
+      return b;
+    }
+
+    private long integer(Node node, String what) {
+      Object v = value(node);
+      if (!(v instanceof Long l)) {
+        throw problem(node, "'" + what + "' must be a whole number");
+      }
+      return l;
+    }
+
+    private String duration(Node node) {
+      String text = scalarText(node, "a duration");
+      try {
+        Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw problem(node, e.getMessage());
+      }
+      return text;
+    }
+
+    private Object value(Node node) {
+      if (node instanceof ScalarNode s) {
+        Tag tag = s.getTag();
+        String v = s.getValue();
+        try {
+          if (Tag.NULL.equals(tag)) {
+            return null;
+          }
+          if (Tag.BOOL.equals(tag)) {
+            return Boolean.parseBoolean(v.toLowerCase(java.util.Locale.ROOT))
+                || v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("on");
+          }
+          if (Tag.INT.equals(tag)) {
+            return Long.parseLong(v.replace("_", ""));
+          }
+          if (Tag.FLOAT.equals(tag)) {
+            return Double.parseDouble(v.replace("_", ""));
+          }
+        } catch (NumberFormatException e) {
+          return v;
+        }
+        return v;
+      }
+      if (node instanceof SequenceNode sn) {
+        List<Object> out = new ArrayList<>();
+        sn.getValue().forEach(n -> out.add(value(n)));
+        return out;
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (Map.Entry<String, NodeTuple> e : mapping(node, "a value", null).entrySet()) {
+        out.put(e.getKey(), value(e.getValue().getValueNode()));
+      }
+      return out;
+    }
+
+    private RunbookProblem problem(Node node, String reason) {
+      return new RunbookProblem(file, node == null ? 0 : node.getStartMark().getLine() + 1, reason);
+    }
+  }
+
+}
