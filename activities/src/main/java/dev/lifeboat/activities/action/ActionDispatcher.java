@@ -1,0 +1,98 @@
+package dev.lifeboat.activities.action;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.lifeboat.workflows.ActionFailureTypes;
+import dev.lifeboat.workflows.StepCall;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.DynamicActivity;
+import io.temporal.common.converter.EncodedValues;
+import io.temporal.failure.ApplicationFailure;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one activity implementation: Temporal calls it with the activity type set to the action name,
+ * it converts the arguments to the action's record and runs the action.
+ */
+public final class ActionDispatcher implements DynamicActivity {
+  private static final Logger LOG = LoggerFactory.getLogger(ActionDispatcher.class);
+  static final ObjectMapper MAPPER = JsonMapper.builder()
+      .addModule(new Jdk8Module())
+      .addModule(new JavaTimeModule())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
+
+  private final ActionRegistry registry;
+
+  public ActionDispatcher(ActionRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public Object execute(EncodedValues encoded) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    String name = ctx.getInfo().getActivityType();
+    Action<?> action = registry.find(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "this worker has no action '" + name + "'", ActionFailureTypes.INVALID_ARGUMENT));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> args = encoded.get(0, Map.class);
+    StepCall call = encoded.get(1, StepCall.class);
+    try (TemporalActionContext context = new TemporalActionContext(ctx, call)) {
+      return run(action, args == null ? Map.of() : args, context);
+    }
+  }
+
+  /** Runs an action outside Temporal too (tests, CLI), with failures mapped to Temporal failures. */
+  public static Map<String, Object> run(Action<?> action, Map<String, Object> args, ActionContext context) {
+    try {
+      return invoke(action, args, context);
+    } catch (ActionException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), e.type());
+    } catch (CancellationException e) {
+      throw ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
+    } catch (Exception e) {
+      LOG.warn("action {} failed (step {}), will be retried if attempts remain", action.name(), context.stepKey(), e);
+      throw ApplicationFailure.newFailureWithCause(describe(e), e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** Converts the arguments and runs the action, letting its exceptions through. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static Map<String, Object> invoke(Action<?> action, Map<String, Object> args, ActionContext context)
+      throws Exception {
+    Record typed = convert(action, args);
+    Object out = ((Action) action).run(typed, context);
+    if (out == null) {
+      return Map.of();
+    }
+    return MAPPER.convertValue(out, Map.class);
+  }
+
+  static Record convert(Action<?> action, Map<String, Object> args) {
+    try {
+      return MAPPER.convertValue(args, action.argumentsType());
+    } catch (IllegalArgumentException e) {
+      String detail = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+      int cut = detail.indexOf(" (through reference chain");
+      if (cut > 0) {
+        detail = detail.substring(0, cut);
+      }
+      throw ActionException.invalid("action '" + action.name() + "': bad arguments: " + detail);
+    } 
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+}

@@ -1,0 +1,525 @@
+package dev.lifeboat.workflows;
+
+import dev.lifeboat.runbook.BuiltinActions;
+import dev.lifeboat.runbook.Durations;
+import dev.lifeboat.runbook.Expressions;
+import dev.lifeboat.runbook.ParamBinder;
+import dev.lifeboat.runbook.RetrySpec;
+import dev.lifeboat.runbook.Runbook;
+import dev.lifeboat.runbook.Step;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.ChildWorkflowFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowSemaphore;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Interprets a runbook. Finally steps are registered before the step that needs them runs (the saga
+ * shape) and are run newest first in a detached scope, so a failed or cancelled run still cleans up.
+ */
+public class RunbookWorkflowImpl implements RunbookWorkflow {
+  static final Duration DEFAULT_TIMEOUT = Duration.ofHours(2);
+  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+  private static final int LOG_TAIL = 200;
+
+  private final Map<String, StepRecord> records = new LinkedHashMap<>();
+  private final Map<String, Object> outputs = new LinkedHashMap<>();
+  private final Deque<Finalizer> finalizers = new ArrayDeque<>();
+  private final Set<String> approved = new HashSet<>();
+  private Runbook runbook;
+  private Map<String, Object> params = Map.of();
+  private Map<String, Runbook> library = Map.of();
+  private CancellationScope mainScope;
+  private boolean cancelRequested;
+  private RunStatus status = RunStatus.RUNNING;
+  private String error;
+  private long startedAt;
+  private long endedAt;
+
+  @Override
+  public RunResult run(RunRequest request) {
+    runbook = request.runbook();
+    try {
+      params = new LinkedHashMap<>(ParamBinder.bind(runbook, request.params()));
+    } catch (ParamBinder.InvalidParam e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), ActionFailureTypes.INVALID_ARGUMENT);
+    }
+    library = request.library();
+    startedAt = Workflow.currentTimeMillis();
+    for (Step s : runbook.steps()) {
+      record(s.id(), s.action(), "main");
+    }
+    for (Step s : runbook.steps()) {
+      for (Step f : s.finallySteps()) {
+        record(f.id(), f.action(), "finally");
+      }
+    }
+    for (Step f : runbook.finallySteps()) {
+      record(f.id(), f.action(), "finally");
+    }
+
+    String failure = null;
+    boolean canceled = false;
+    mainScope = Workflow.newCancellationScope(() -> {
+      for (int i = runbook.finallySteps().size() - 1; i >= 0; i--) {
+        finalizers.push(new Finalizer(runbook.finallySteps().get(i), null, null));
+      }
+      for (Step step : runbook.steps()) {
+        runStep(step);
+      }
+    });
+    try {
+      if (cancelRequested) {
+        mainScope.cancel();
+      }
+      mainScope.run();
+    } catch (StepFailed e) {
+      failure = e.getMessage();
+    } catch (CanceledFailure e) {
+      canceled = true;
+    } catch (ActivityFailure | ChildWorkflowFailure e) {
+      if (isCancel(e)) {
+        canceled = true;
+      } else {
+        failure = message(e);
+      }
+    }
+    if (cancelRequested) {
+      canceled = true;
+    }
+    boolean ok = failure == null && !canceled;
+
+    List<String> cleanupErrors = new ArrayList<>();
+    Workflow.newDetachedCancellationScope(() -> runFinalizers(cleanupErrors, ok)).run();
+    for (StepRecord r : records.values()) {
+      if (r.state == StepState.PENDING || r.state == StepState.WAITING_FOR_APPROVAL) {
+        r.state = StepState.SKIPPED;
+      }
+      if (r.state == StepState.RUNNING) {
+        r.state = canceled ? StepState.SKIPPED : StepState.FAILED;
+        r.endedAt = Workflow.currentTimeMillis();
+      }
+    }
+    endedAt = Workflow.currentTimeMillis();
+    if (canceled) {
+      status = RunStatus.CANCELED;
+      error = "canceled" + (cleanupErrors.isEmpty() ? "" : "; cleanup failed: " + String.join("; ", cleanupErrors));
+      throw new CanceledFailure(error);
+    }
+    if (failure != null || !cleanupErrors.isEmpty()) {
+      status = RunStatus.FAILED;
+      List<String> parts = new ArrayList<>();
+      if (failure != null) {
+        parts.add(failure);
+      }
+      if (!cleanupErrors.isEmpty()) {
+        parts.add("cleanup failed: " + String.join("; ", cleanupErrors));
+      }
+      error = String.join("; ", parts);
+      throw ApplicationFailure.newNonRetryableFailure(error, "RunFailed");
+    }
+    status = RunStatus.COMPLETED;
+    return new RunResult(status, null, new LinkedHashMap<>(outputs));
+  }
+
+  @Override
+  public RunProgress progress() {
+    List<StepProgress> steps = new ArrayList<>();
+    boolean waiting = false;
+    for (StepRecord r : records.values()) {
+      steps.add(r.snapshot());
+      waiting |= r.state == StepState.WAITING_FOR_APPROVAL;
+    }
+    RunStatus shown = status == RunStatus.RUNNING && waiting ? RunStatus.WAITING_FOR_APPROVAL : status;
+    return new RunProgress(runbook == null ? null : runbook.name(), shown, startedAt, endedAt, error, steps);
+  }
+
+  @Override
+  public void approve(String stepId) {
+    approved.add(stepId);
+  }
+
+  @Override
+  public void cancel() {
+    cancelRequested = true;
+    if (mainScope != null) {
+      mainScope.cancel("canceled by request");
+    }
+  }
+
+  @Override
+  public void reportProgress(ProgressReport report) {
+    StepRecord r = records.get(report.stepKey());
+    if (r == null || report.attempt() < r.attempt) {
+      return;
+    }
+    r.attempt = report.attempt();
+    r.bytesDone = report.bytesDone();
+    r.bytesTotal = report.bytesTotal();
+    r.filesDone = report.filesDone();
+    if (report.message() != null) {
+      r.message = report.message();
+    }
+    for (String line : report.newLogLines()) {
+      r.log.add(line);
+      if (r.log.size() > LOG_TAIL) {
+        r.log.remove(0);
+      }
+    }
+  }
+
+  private void runStep(Step step) {
+    if (step.forEach() == null) {
+      runOne(step, step.id(), null, false);
+      return;
+    }
+    StepRecord parent = records.get(step.id());
+    parent.state = StepState.RUNNING;
+    parent.startedAt = Workflow.currentTimeMillis();
+    Object items;
+    try {
+      items = Expressions.resolve(step.forEach(), path -> lookup(path, null));
+    } catch (Expressions.UnresolvedReference e) {
+      fail(parent, e.getMessage());
+      throw new StepFailed(step.id(), e.getMessage());
+    }
+    if (!(items instanceof List<?> list)) {
+      String why = "forEach must give a list, got " + items;
+      fail(parent, why);
+      throw new StepFailed(step.id(), why);
+    }
+    List<String> keys = new ArrayList<>();
+    for (Object item : list) {
+      String key = step.id() + "[" + itemLabel(item) + "]";
+      keys.add(key);
+      record(key, step.action(), "main");
+    }
+    WorkflowSemaphore permits = Workflow.newWorkflowSemaphore(step.parallelism());
+    List<Promise<Void>> running = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      Object item = list.get(i);
+      String key = keys.get(i);
+      running.add(Async.procedure(() -> {
+        permits.acquire();
+        try {
+          runOne(step, key, item, true);
+        } catch (StepFailed e) {
+          // recorded on the item; judged below once every item has finished
+        } finally {
+          permits.release();
+        }
+      }));
+    }
+    Promise.allOf(running).get();
+    List<Map<String, Object>> results = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      StepRecord r = records.get(keys.get(i));
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("item", list.get(i));
+      one.put("state", r.state.name());
+      if (r.output != null) {
+        one.put("output", r.output);
+      }
+      if (r.lastError != null) {
+        one.put("error", r.lastError);
+        failed.add(keys.get(i) + ": " + r.lastError);
+      }
+      results.add(one);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("items", results);
+    out.put("succeeded", list.size() - failed.size());
+    out.put("failed", failed.size());
+    outputs.put(step.id(), out);
+    parent.output = out;
+    parent.endedAt = Workflow.currentTimeMillis();
+    if (!failed.isEmpty() && !step.continueOnError()) {
+      parent.state = StepState.FAILED;
+      parent.lastError = failed.size() + " of " + list.size() + " failed";
+      throw new StepFailed(step.id(), String.join("; ", failed));
+    }
+    parent.state = StepState.SUCCEEDED;
+    if (!failed.isEmpty()) {
+      parent.message = failed.size() + " of " + list.size() + " failed";
+    }
+  }
+
+  /** Runs one step (or one forEach item); throws StepFailed unless the step may fail quietly. */
+  private void runOne(Step step, String key, Object item, boolean isItem) {
+    StepRecord r = records.get(key);
+    for (int i = step.finallySteps().size() - 1; i >= 0; i--) {
+      finalizers.push(new Finalizer(step.finallySteps().get(i), key, item));
+    }
+    r.startedAt = Workflow.currentTimeMillis();
+    try {
+      if (step.approval() != null) {
+        Object text = Expressions.resolve(step.approval(), path -> lookup(path, item));
+        awaitApproval(step.id(), key, r, String.valueOf(text));
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> args = (Map<String, Object>) Expressions.resolve(step.with(), path -> lookup(path, item));
+      args.values().removeIf(v -> v == null);
+      r.state = StepState.RUNNING;
+      Map<String, Object> out = execute(step, key, r, args);
+      r.output = out;
+      r.state = StepState.SUCCEEDED;
+      r.endedAt = Workflow.currentTimeMillis();
+      if (!isItem) {
+        outputs.put(step.id(), out);
+      }
+    } catch (Expressions.UnresolvedReference e) {
+      fail(r, e.getMessage());
+      failOrContinue(step, key, e.getMessage(), isItem);
+    } catch (ActivityFailure | ChildWorkflowFailure e) {
+      if (isCancel(e)) {
+        throw e;
+      }
+      fail(r, message(e));
+      failOrContinue(step, key, message(e), isItem);
+    }
+  }
+
+  private void failOrContinue(Step step, String key, String why, boolean isItem) {
+    if (isItem || !step.continueOnError()) {
+      throw new StepFailed(key, why);
+    }
+  }
+
+  private Map<String, Object> execute(Step step, String key, StepRecord r, Map<String, Object> args) {
+    if (BuiltinActions.APPROVAL.equals(step.action())) {
+      awaitApproval(step.id(), key, r, String.valueOf(args.get("message")));
+      r.state = StepState.RUNNING;
+      return Map.of("approvedAt", Workflow.currentTimeMillis());
+    }
+    if (BuiltinActions.RUNBOOK.equals(step.action())) {
+      return runChild(key, args);
+    }
+    ActivityOptions options = ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(step.timeout() == null ? DEFAULT_TIMEOUT : Durations.parse(step.timeout()))
+        .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
+        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .setRetryOptions(retry(step.retry()))
+        .setSummary(key)
+        .build();
+    r.attempt = Math.max(r.attempt, 1);
+    StepCall call = new StepCall(Workflow.getInfo().getWorkflowId(), runbook.name(), key);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> out = Workflow.newUntypedActivityStub(options)
+        .execute(step.action(), Map.class, args, call);
+    return out == null ? Map.of() : out;
+  }
+
+  private Map<String, Object> runChild(String key, Map<String, Object> args) {
+    String name = String.valueOf(args.get("name"));
+    Runbook child = library.get(name);
+    if (child == null) {
+      throw ApplicationFailure.newNonRetryableFailure("no runbook named '" + name + "' is available", "InvalidArgument");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> childParams = args.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    String childId = Workflow.getInfo().getWorkflowId() + "/" + key;
+    RunbookWorkflow stub = Workflow.newChildWorkflowStub(RunbookWorkflow.class,
+        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).build());
+    try {
+      RunResult result = stub.run(new RunRequest(child, ParamBinder.bind(child, childParams), library));
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("runId", childId);
+      out.put("steps", result.outputs());
+      return out;
+    } catch (ParamBinder.InvalidParam e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidArgument");
+    }
+  }
+
+  private void awaitApproval(String stepId, String key, StepRecord r, String message) {
+    r.state = StepState.WAITING_FOR_APPROVAL;
+    r.message = message;
+    Workflow.await(() -> approved.contains(key) || approved.contains(stepId));
+    r.message = "approved";
+  }
+
+  private void runFinalizers(List<String> errors, boolean runSucceeded) {
+    while (!finalizers.isEmpty()) {
+      Finalizer f = finalizers.pop();
+      String key = f.owner() != null && f.owner().contains("[") ? f.step().id() + f.owner().substring(f.owner().indexOf('['))
+          : f.step().id();
+      StepRecord r = records.containsKey(key) ? records.get(key) : record(key, f.step().action(), "finally");
+      r.startedAt = Workflow.currentTimeMillis();
+      try {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> args = (Map<String, Object>) Expressions.resolve(f.step().with(),
+            path -> lookup(path, f.item()));
+        args.values().removeIf(v -> v == null);
+        r.state = StepState.RUNNING;
+        r.output = execute(f.step(), key, r, args);
+        r.state = StepState.SUCCEEDED;
+        if (f.owner() != null && !runSucceeded) {
+          StepRecord owner = records.get(f.owner());
+          if (owner != null && owner.state == StepState.SUCCEEDED) {
+            owner.state = StepState.COMPENSATED;
+          }
+        }
+      } catch (Expressions.UnresolvedReference e) {
+        r.state = StepState.SKIPPED;
+        r.message = "skipped: " + e.getMessage();
+      } catch (ActivityFailure | ChildWorkflowFailure e) {
+        fail(r, message(e));
+        errors.add(key + ": " + message(e));
+      }
+      r.endedAt = Workflow.currentTimeMillis();
+    }
+  }
+
+  private Object lookup(String path, Object item) {
+    String[] parts = path.split("\\.");
+    switch (parts[0]) {
+      case "params":
+        if (parts.length < 2 || !runbook.params().stream().anyMatch(p -> p.name().equals(parts[1]))) {
+          throw new Expressions.UnresolvedReference(path, "no such parameter");
+        }
+        Object v = params.get(parts[1]);
+        return parts.length == 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
+      case "steps":
+        if (parts.length < 2 || !outputs.containsKey(parts[1])) {
+          throw new Expressions.UnresolvedReference(path, "step '" + (parts.length < 2 ? "" : parts[1])
+              + "' has no output (it did not succeed)");
+        }
+        return Expressions.walk(outputs.get(parts[1]), parts, 2, path);
+      case "item":
+        return Expressions.walk(item, parts, 1, path);
+      case "run":
+        return switch (parts.length == 2 ? parts[1] : "") {
+          case "id" -> Workflow.getInfo().getWorkflowId();
+          case "runbook" -> runbook.name();
+          case "startedAt" -> startedAt;
+          default -> throw new Expressions.UnresolvedReference(path, "unknown run field");
+        };
+      default:
+        throw new Expressions.UnresolvedReference(path, "unknown reference");
+    }
+  }
+
+  private static RetryOptions retry(RetrySpec spec) {
+    RetryOptions.Builder b = RetryOptions.newBuilder()
+        .setMaximumAttempts(3)
+        .setInitialInterval(Duration.ofSeconds(2))
+        .setBackoffCoefficient(2.0)
+        .setMaximumInterval(Duration.ofMinutes(5))
+        .setDoNotRetry(ActionFailureTypes.INVALID_ARGUMENT, ActionFailureTypes.CHECK_FAILED);
+    if (spec != null) {
+      if (spec.maxAttempts() != null) {
+        b.setMaximumAttempts(spec.maxAttempts());
+      }
+      if (spec.initialInterval() != null) {
+        b.setInitialInterval(Durations.parse(spec.initialInterval()));
+      }
+      if (spec.backoff() != null) {
+        b.setBackoffCoefficient(spec.backoff());
+      }
+    }
+    return b.build();
+  }
+
+  private StepRecord record(String key, String action, String phase) {
+    return records.computeIfAbsent(key, k -> new StepRecord(k, action, phase));
+  }
+
+  private static void fail(StepRecord r, String why) {
+    r.state = StepState.FAILED;
+    r.lastError = why;
+    r.endedAt = Workflow.currentTimeMillis();
+  }
+
+  private static boolean isCancel(TemporalFailure e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t instanceof CanceledFailure) {
+        return true;
+      }
+      t = t.getCause();
+    }
+    return false;
+  }
+
+  /** The innermost message: what the action said, not Temporal's wrapping. */
+  static String message(Throwable e) {
+    Throwable t = e;
+    String msg = e.getMessage();
+    while (t != null) {
+      if (t instanceof ApplicationFailure af) {
+        msg = af.getOriginalMessage();
+      } else if (t instanceof io.temporal.failure.TimeoutFailure tf) {
+        msg = "timed out (" + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase() + ")";
+      }
+      t = t.getCause();
+    }
+    return msg;
+  }
+
+  private static String itemLabel(Object item) {
+    if (item instanceof Map<?, ?> m) {
+      for (String k : List.of("name", "id", "member")) {
+        if (m.get(k) != null) {
+          return String.valueOf(m.get(k));
+        }
+      }
+    }
+    return String.valueOf(item);
+  }
+
+  private record Finalizer(Step step, String owner, Object item) {}
+
+  /** A step that failed, so the run stops here. */
+  static final class StepFailed extends RuntimeException {
+    StepFailed(String key, String why) {
+      super("step '" + key + "' failed: " + why);
+    }
+  }
+
+  private static final class StepRecord {
+    final String id;
+    final String action;
+    final String phase;
+    StepState state = StepState.PENDING;
+    long startedAt;
+    long endedAt;
+    int attempt;
+    String lastError;
+    String message;
+    long bytesDone;
+    long bytesTotal;
+    long filesDone;
+    Map<String, Object> output;
+    final List<String> log = new ArrayList<>();
+
+    StepRecord(String id, String action, String phase) {
+      this.id = id;
+      this.action = action;
+      this.phase = phase;
+    }
+
+    StepProgress snapshot() {
+      return new StepProgress(id, action, phase, state, startedAt, endedAt, attempt, lastError, message, bytesDone,
+          bytesTotal, filesDone, output, List.copyOf(log));
+    }
+  }
+}
