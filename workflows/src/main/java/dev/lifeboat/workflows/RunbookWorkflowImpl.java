@@ -338,7 +338,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     Map<String, Object> childParams = args.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     String childId = Workflow.getInfo().getWorkflowId() + "/" + key;
     RunbookWorkflow stub = Workflow.newChildWorkflowStub(RunbookWorkflow.class,
-        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).build());
+        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).setMemo(Map.of("runbook", name)).build());
     try {
       RunResult result = stub.run(new RunRequest(child, ParamBinder.bind(child, childParams), library));
       Map<String, Object> out = new LinkedHashMap<>();
