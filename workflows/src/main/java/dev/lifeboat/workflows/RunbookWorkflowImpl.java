@@ -122,7 +122,11 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (canceled) {
       status = RunStatus.CANCELED;
       error = "canceled" + (cleanupErrors.isEmpty() ? "" : "; cleanup failed: " + String.join("; ", cleanupErrors));
-      throw new CanceledFailure(error);
+      if (CancellationScope.current().isCancelRequested()) {
+        throw new CanceledFailure(error);
+      }
+      // cancelled by our own signal: Temporal only records CANCELED after its own cancel request
+      throw ApplicationFailure.newNonRetryableFailure(error, "Canceled");
     }
     if (failure != null || !cleanupErrors.isEmpty()) {
       status = RunStatus.FAILED;

@@ -126,6 +126,9 @@ public final class RunService {
     } catch (RuntimeException e) {
       queryError = "progress is not available right now: " + rootMessage(e);
     }
+    if (progress != null && progress.status() == RunStatus.CANCELED) {
+      status = RunStatus.CANCELED;
+    }
     if (progress != null && status == RunStatus.RUNNING) {
       status = progress.status() == RunStatus.WAITING_FOR_APPROVAL ? RunStatus.WAITING_FOR_APPROVAL : RunStatus.RUNNING;
     }
@@ -148,8 +151,9 @@ public final class RunService {
     client.newWorkflowStub(RunbookWorkflow.class, id).approve(stepId);
   }
 
+  /** Asks Temporal to cancel the run; its finally steps still run. */
   public void cancel(String id) {
-    client.newWorkflowStub(RunbookWorkflow.class, id).cancel();
+    client.newUntypedWorkflowStub(id).cancel();
   }
 
   private Optional<String> failureMessage(String id) {
