@@ -16,6 +16,7 @@ if [ "$mode" = test ]; then
   command -v pigz >/dev/null 2>&1 || need+=(pigz)
   command -v zstd >/dev/null 2>&1 || need+=(zstd)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

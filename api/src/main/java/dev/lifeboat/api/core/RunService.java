@@ -75,6 +75,27 @@ public final class RunService {
   }
 
   public List<RunSummary> list() {
+    List<RunSummary> all = listFromTemporal();
+    List<RunSummary> out = new ArrayList<>(all.size());
+    int queried = 0;
+    for (RunSummary s : all) {
+      // a run waiting for a human is the one thing a list must not hide; ask the newest few
+      if (s.status() == RunStatus.RUNNING && queried++ < 20) {
+        try {
+          RunProgress p = client.newWorkflowStub(RunbookWorkflow.class, s.id()).progress();
+          if (p.status() == RunStatus.WAITING_FOR_APPROVAL) {
+            s = new RunSummary(s.id(), s.runbook(), p.status(), s.startedAt(), s.endedAt(), s.parent());
+          }
+        } catch (RuntimeException e) {
+          // keep RUNNING: the list must answer even when a query cannot
+        }
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  private List<RunSummary> listFromTemporal() {
     List<RunSummary> out = new ArrayList<>();
     if (visibilityQueries) {
       try {
