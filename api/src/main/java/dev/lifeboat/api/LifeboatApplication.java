@@ -1,6 +1,12 @@
 package dev.lifeboat.api;
 
 import dev.lifeboat.activities.action.ActionRegistry;
+import dev.lifeboat.api.cli.CliExit;
+import dev.lifeboat.api.cli.ApproveCommand;
+import dev.lifeboat.api.cli.CancelCommand;
+import dev.lifeboat.api.cli.ListCommand;
+import dev.lifeboat.api.cli.RunCommand;
+import dev.lifeboat.api.cli.StatusCommand;
 import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.core.RunbookCatalog;
 import dev.lifeboat.api.errors.JsonErrors;
@@ -41,6 +47,11 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
   }
 
   @Override
+  protected void onFatalError(Throwable t) {
+    System.exit(t instanceof CliExit exit ? exit.code() : 1);
+  }
+
+  @Override
   public String getName() {
     return "lifeboat";
   }
@@ -50,6 +61,11 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
         new FileOrClasspath(), new EnvironmentVariableSubstitutor(false)));
     bootstrap.addBundle(new AssetsBundle("/assets", "/", "index.html", "ui"));
+    bootstrap.addCommand(new RunCommand());
+    bootstrap.addCommand(new StatusCommand());
+    bootstrap.addCommand(new ApproveCommand());
+    bootstrap.addCommand(new CancelCommand());
+    bootstrap.addCommand(new ListCommand());
   }
 
   @Override
