@@ -130,6 +130,11 @@ public final class ProgramRunner {
 
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.putAll(invocation.environment());
+    // The child inherits this JVM's environment; a null value makes zt-exec remove a variable, so the
+    // child sees exactly the configured environment.
+    for (String inherited : System.getenv().keySet()) {
+      env.putIfAbsent(inherited, null);
+    }
     ProcessExecutor executor = new ProcessExecutor()
         .command(command)
         .environment(env)

@@ -52,6 +52,13 @@ class RunCommandTest {
   }
 
   @Test
+  void childSeesExactlyTheConfiguredEnvironment() throws Exception {
+    RunCommand clean = new RunCommand(ProgramRunner.withEnvironment(Map.of("PATH", "/usr/bin:/bin", "ONLY_THIS", "1")));
+    Map<String, Object> out = ActionDispatcher.invoke(clean, Map.of("argv", List.of("env")), context);
+    assertThat(((String) out.get("tail")).lines().sorted().toList()).containsExactly("ONLY_THIS=1", "PATH=/usr/bin:/bin");
+  }
+
+  @Test
   void nonZeroExitFailsNamingProgramCodeAndOutput() {
     assertThatThrownBy(() -> run(Map.of("argv", List.of("sh", "-c", "echo disk is full >&2; exit 3"))))
         .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
