@@ -145,6 +145,38 @@ class RunPlaybookTest {
   }
 
   @Test
+  void cancellingTheRunKillsThePlaybook() throws Exception {
+    Path pidFile = dir.resolve("sleep.pid");
+    playbook("slow.yml", """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - name: Take a long time
+              ansible.builtin.shell: "sleep 120 & echo $! > %s; wait"
+        """.formatted(pidFile));
+    java.util.concurrent.CompletableFuture<Map<String, Object>> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return run(dir, Map.of("playbook", "slow.yml", "inventory", "localhost,", "connection", "local"));
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+    }
+    long sleeper = Long.parseLong(Files.readString(pidFile).trim());
+    assertThat(context.messages()).contains("TASK [Take a long time]");
+    context.local().cancel();
+    assertThatThrownBy(() -> running.get(15, java.util.concurrent.TimeUnit.SECONDS))
+        .hasCauseInstanceOf(java.util.concurrent.CancellationException.class);
+    Thread.sleep(300);
+    Path stat = Path.of("/proc", Long.toString(sleeper), "stat");
+    assertThat(!Files.exists(stat) || Files.readString(stat).replaceFirst("^.*\\) ", "").startsWith("Z"))
+        .as("the playbook's child process was killed").isTrue();
+  }
+
+  @Test
   void missingPlaybookIsInvalidNamingThePath() {
     assertThatThrownBy(() -> run(dir, Map.of("playbook", "nope.yml", "inventory", "localhost,")))
         .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
