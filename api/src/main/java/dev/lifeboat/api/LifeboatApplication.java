@@ -16,6 +16,7 @@ import dev.lifeboat.api.resources.RunbooksResource;
 import dev.lifeboat.api.resources.RunsResource;
 import dev.lifeboat.worker.StandardActions;
 import dev.lifeboat.worker.TemporalSettings;
+import dev.lifeboat.worker.WorkerSettings;
 import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.configuration.ConfigurationSourceProvider;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
@@ -71,7 +72,9 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
   @Override
   public void run(LifeboatConfiguration config, Environment env) {
     Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
-    ActionRegistry actions = StandardActions.create(repository);
+    WorkerSettings settings = WorkerSettings.of(repository, Path.of(config.getRunbooks()).resolve("playbooks"));
+    settings = config.getOffsite().toConfig(repository).map(settings::withOffsite).orElse(settings);
+    ActionRegistry actions = StandardActions.create(settings);
     var t = config.getTemporal();
     LifeboatRuntime runtime = new LifeboatRuntime(
         new TemporalSettings(t.getAddress(), t.getNamespace(), t.getEmbeddedPort()), actions, t.isWorker());

@@ -37,6 +37,20 @@ public class LifeboatConfiguration extends Configuration {
     this.repository = repository;
   }
 
+  @Valid
+  @NotNull
+  private OffsiteFactory offsite = new OffsiteFactory();
+
+  @JsonProperty
+  public OffsiteFactory getOffsite() {
+    return offsite;
+  }
+
+  @JsonProperty
+  public void setOffsite(OffsiteFactory offsite) {
+    this.offsite = offsite;
+  }
+
   @JsonProperty
   public TemporalFactory getTemporal() {
     return temporal;
@@ -93,6 +107,103 @@ public class LifeboatConfiguration extends Configuration {
     @JsonProperty
     public void setWorker(boolean worker) {
       this.worker = worker;
+    }
+  }
+
+  /**
+   * The encrypted offsite copy (rclone). Blank {@code type}: none. The crypt password comes from
+   * {@code passwordFile} or the environment variable named by {@code passwordEnv}, never from this file.
+   */
+  public static class OffsiteFactory {
+    private String type = "";
+    private String remotePath = "";
+    private java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+    private String passwordEnv = "LIFEBOAT_OFFSITE_PASSWORD";
+    private String passwordFile = "";
+    private String saltEnv = "LIFEBOAT_OFFSITE_SALT";
+
+    @JsonProperty
+    public String getType() {
+      return type;
+    }
+
+    @JsonProperty
+    public void setType(String type) {
+      this.type = type == null ? "" : type.trim();
+    }
+
+    @JsonProperty
+    public String getRemotePath() {
+      return remotePath;
+    }
+
+    @JsonProperty
+    public void setRemotePath(String remotePath) {
+      this.remotePath = remotePath == null ? "" : remotePath.trim();
+    }
+
+    @JsonProperty
+    public java.util.Map<String, String> getOptions() {
+      return options;
+    }
+
+    @JsonProperty
+    public void setOptions(java.util.Map<String, String> options) {
+      this.options = options == null ? new java.util.LinkedHashMap<>() : options;
+    }
+
+    @JsonProperty
+    public String getPasswordEnv() {
+      return passwordEnv;
+    }
+
+    @JsonProperty
+    public void setPasswordEnv(String passwordEnv) {
+      this.passwordEnv = passwordEnv;
+    }
+
+    @JsonProperty
+    public String getPasswordFile() {
+      return passwordFile;
+    }
+
+    @JsonProperty
+    public void setPasswordFile(String passwordFile) {
+      this.passwordFile = passwordFile == null ? "" : passwordFile.trim();
+    }
+
+    @JsonProperty
+    public String getSaltEnv() {
+      return saltEnv;
+    }
+
+    @JsonProperty
+    public void setSaltEnv(String saltEnv) {
+      this.saltEnv = saltEnv;
+    }
+
+    /** The rclone settings, or empty when no offsite copy is configured. */
+    public java.util.Optional<dev.lifeboat.activities.offsite.OffsiteConfig> toConfig(java.nio.file.Path repository) {
+      if (type.isEmpty()) {
+        return java.util.Optional.empty();
+      }
+      String password;
+      if (!passwordFile.isEmpty()) {
+        try {
+          password = java.nio.file.Files.readString(java.nio.file.Path.of(passwordFile)).strip();
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException("offsite.passwordFile " + passwordFile + " cannot be read: " + e.getMessage());
+        }
+      } else {
+        password = System.getenv(passwordEnv);
+      }
+      if (password == null || password.isEmpty()) {
+        throw new IllegalStateException("offsite.type is set but no crypt password was given: set "
+            + passwordEnv + " or offsite.passwordFile");
+      }
+      String salt = saltEnv == null ? null : System.getenv(saltEnv);
+      return java.util.Optional.of(new dev.lifeboat.activities.offsite.OffsiteConfig(type, options, remotePath,
+          password, salt, repository));
     }
   }
 }

@@ -1,15 +1,42 @@
 package dev.lifeboat.worker;
 
 import dev.lifeboat.activities.action.ActionRegistry;
-import java.nio.file.Path;
+import dev.lifeboat.activities.action.Unavailable;
+import dev.lifeboat.activities.ansible.RunPlaybook;
+import dev.lifeboat.activities.command.ProgramRunner;
+import dev.lifeboat.activities.command.RunCommand;
+import dev.lifeboat.activities.offsite.CheckOffsite;
+import dev.lifeboat.activities.offsite.FetchOffsite;
+import dev.lifeboat.activities.offsite.OffsiteConfig;
+import dev.lifeboat.activities.offsite.Rclone;
+import dev.lifeboat.activities.offsite.SyncOffsite;
 
 /** Every action a Lifeboat worker offers, wired to its dependencies. */
 public final class StandardActions {
+  private static final String NO_OFFSITE = "no offsite copy is configured (set offsite.type, offsite.remotePath and "
+      + "LIFEBOAT_OFFSITE_PASSWORD; see docs/operations.md)";
+
   private StandardActions() {}
 
-  /** @param repository root of the local backup repository */
-  public static ActionRegistry create(Path repository) {
+  public static ActionRegistry create(WorkerSettings settings) {
+    ProgramRunner programs = ProgramRunner.fromEnvironment();
     ActionRegistry registry = new ActionRegistry();
+    registry.register(new RunCommand(programs));
+    registry.register(new RunPlaybook(programs, settings.playbooks()));
+    if (settings.offsite().isPresent()) {
+      OffsiteConfig offsite = settings.offsite().get();
+      Rclone rclone = new Rclone(programs);
+      registry.register(new SyncOffsite(rclone, offsite));
+      registry.register(new CheckOffsite(rclone, offsite));
+      registry.register(new FetchOffsite(rclone, offsite));
+    } else {
+      registry.register(Unavailable.named("sync-offsite", "Copy the repository to the encrypted offsite remote",
+          SyncOffsite.Args.class, NO_OFFSITE));
+      registry.register(Unavailable.named("check-offsite", "Compare the repository with the offsite copy",
+          CheckOffsite.Args.class, NO_OFFSITE));
+      registry.register(Unavailable.named("fetch-offsite", "Bring archives back from the offsite copy",
+          FetchOffsite.Args.class, NO_OFFSITE));
+    }
     return registry;
   }
 }

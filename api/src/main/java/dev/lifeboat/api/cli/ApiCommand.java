@@ -19,12 +19,13 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * A CLI command that talks to a running Lifeboat over its API ({@code --url}, default
  * {@code $LIFEBOAT_URL} or {@code http://localhost:$LIFEBOAT_PORT}).
  */
-abstract class ApiCommand extends Command {
+public abstract class ApiCommand extends Command {
   static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String base;
-  PrintStream out = System.out;
-  PrintStream err = System.err;
+  private static final ThreadLocal<PrintStream[]> STREAMS = new ThreadLocal<>();
+  PrintStream out;
+  PrintStream err;
 
   ApiCommand(String name, String description) {
     super(name, description);
@@ -47,12 +48,15 @@ abstract class ApiCommand extends Command {
   @Override
   public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
     if (!(e instanceof CliExit)) {
-      err.println("lifeboat: " + e.getMessage());
+      System.err.println("lifeboat: " + e.getMessage());
     }
   }
 
   @Override
   public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+    PrintStream[] streams = STREAMS.get();
+    out = streams == null ? System.out : streams[0];
+    err = streams == null ? System.err : streams[1];
     base = ns.getString("url").replaceAll("/+$", "");
     int code;
     try {
@@ -64,6 +68,15 @@ abstract class ApiCommand extends Command {
     out.flush();
     if (code != 0) {
       throw new CliExit(code);
+    }
+  }
+
+  /** Sends this thread's command output to these streams instead of System.out/err (for embedding). */
+  public static void useStreams(PrintStream out, PrintStream err) {
+    if (out == null) {
+      STREAMS.remove();
+    } else {
+      STREAMS.set(new PrintStream[] {out, err});
     }
   }
 
