@@ -23,7 +23,8 @@ final class ArchiveReader implements Closeable {
   private final TarArchiveInputStream tar;
 
   ArchiveReader(Path archive) throws IOException {
-    this.raw = new DigestInputStream(new BufferedInputStream(Files.newInputStream(archive), 256 * 1024), fileDigest);
+    // Digest below the buffer: the gzip reader marks and resets to give back what it over-read.
+    this.raw = new BufferedInputStream(new DigestInputStream(Files.newInputStream(archive), fileDigest), 256 * 1024);
     this.gzip = new GzipCompressorInputStream(raw, true);
     this.tar = new TarArchiveInputStream(gzip, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
   }

@@ -225,7 +225,7 @@ public final class Repository {
     Progress progress = new Progress(listener, m.totals().bytes());
     List<Entry> entries = m.entries();
     int i = 0;
-    try (ArchiveReader reader = new ArchiveReader(ref.path())) {
+    try (ArchiveReader reader = open(ref)) {
       byte[] buffer = new byte[64 * 1024];
       TarArchiveEntry te;
       while ((te = next(reader, ref, entries, i)) != null) {
@@ -279,7 +279,7 @@ public final class Repository {
       Extraction extraction = new Extraction(ref, dir, progress);
       List<Entry> entries = m.entries();
       int i = 0;
-      try (ArchiveReader reader = new ArchiveReader(ref.path())) {
+      try (ArchiveReader reader = open(ref)) {
         TarArchiveEntry te;
         while ((te = next(reader, ref, entries, i)) != null) {
           Entry e = expect(ref, entries, i, te);
@@ -307,7 +307,7 @@ public final class Repository {
    */
   public long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
     Manifest m = manifest(ref);
-    try (ArchiveReader reader = new ArchiveReader(ref.path())) {
+    try (ArchiveReader reader = open(ref)) {
       long n;
       try {
         n = reader.plainTar().transferTo(out);
@@ -565,6 +565,17 @@ public final class Repository {
   }
 
   // Reading helpers shared by verify and restore: every failure names the entry it happened at.
+
+  private static ArchiveReader open(ArchiveRef ref) throws IOException {
+    try {
+      return new ArchiveReader(ref.path());
+    } catch (IOException e) {
+      if (!isOwnStreamFailure(e)) {
+        throw e;
+      }
+      throw ActionException.check("archive " + ref.name() + " is corrupt at its start: " + e.getMessage());
+    }
+  }
 
   private static TarArchiveEntry next(ArchiveReader reader, ArchiveRef ref, List<Entry> entries, int i)
       throws IOException {
