@@ -1,0 +1,96 @@
+package dev.lifeboat.activities.archive;
+
+import dev.lifeboat.activities.archive.Manifest.EntryType;
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/** Reads an archive front to back, digesting the whole file on the way. */
+final class ArchiveReader implements Closeable {
+  private final MessageDigest fileDigest = Digests.sha256();
+  private final InputStream raw;
+  private final GzipCompressorInputStream gzip;
+  private final TarArchiveInputStream tar;
+
+  ArchiveReader(Path archive) throws IOException {
+    // Digest below the buffer: the gzip reader marks and resets to give back what it over-read.
+    this.raw = new BufferedInputStream(new DigestInputStream(Files.newInputStream(archive), fileDigest), 256 * 1024);
+    this.gzip = new GzipCompressorInputStream(raw, true);
+    this.tar = new TarArchiveInputStream(gzip, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
+  }
+
+  /** The next entry, or null at the end of the tar stream. */
+  TarArchiveEntry next() throws IOException {
+    return tar.getNextEntry();
+  }
+
+  /** The current entry's data. */
+  InputStream data() {
+    return tar;
+  }
+
+  /** The decompressed stream, for copying the plain tar out. */
+  InputStream plainTar() {
+    return gzip;
+  }
+
+  /** Reads whatever is left (checking every remaining gzip member) and returns the SHA-256 of the file. */
+  String drainAndDigest() throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    while (gzip.read(buffer) >= 0) {
+      // drained for its CRC checks
+    }
+    while (raw.read(buffer) >= 0) {
+      // drained for the file digest
+    }
+    return Digests.hex(fileDigest.digest());
+  }
+
+  @Override
+  public void close() throws IOException {
+    tar.close();
+  }
+
+  /** The manifest's spelling of a tar entry's path: no leading "./" or "/", no trailing "/". */
+  static String pathOf(TarArchiveEntry te) {
+    return normalizeName(te.getName());
+  }
+
+  static String normalizeName(String name) {
+    String n = name;
+    while (n.startsWith("./")) {
+      n = n.substring(2);
+    }
+    while (n.endsWith("/") && n.length() > 1) {
+      n = n.substring(0, n.length() - 1);
+    }
+    return n.equals(".") || n.equals("/") ? "" : n;
+  }
+
+  /** The entry's type, or null for kinds an archive does not hold (devices, fifos). */
+  static EntryType typeOf(TarArchiveEntry te) {
+    if (te.isSymbolicLink()) {
+      return EntryType.SYMLINK;
+    }
+    if (te.isLink()) {
+      return EntryType.HARDLINK;
+    }
+    if (te.isDirectory()) {
+      return EntryType.DIR;
+    }
+    if (te.isFile()) {
+      return EntryType.FILE;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,26 @@
+package dev.lifeboat.activities.archive;
+
+import java.nio.file.Path;
+
+/**
+ * One archive in (or copied out of) a repository: {@code <set>/<source>/<name>}, where {@code name} is
+ * the archive's file name such as {@code 20261122T001500Z.tar.gz}.
+ */
+public record ArchiveRef(String set, String source, String name, Path path) {
+  /** The timestamp part of the name, shared by the sidecar files. */
+  public String stem() {
+    return ArchiveNames.stem(name);
+  }
+
+  public Path manifestPath() {
+    return path.resolveSibling(stem() + ArchiveNames.MANIFEST_SUFFIX);
+  }
+
+  public Path verifiedPath() {
+    return path.resolveSibling(stem() + ArchiveNames.VERIFIED_SUFFIX);
+  }
+
+  public Path pinPath() {
+    return path.resolveSibling(stem() + ArchiveNames.PIN_SUFFIX);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.lifeboat.activities.archive;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The table of contents that travels next to an archive as {@code <timestamp>.manifest.json}: every entry
+ * with its SHA-256 (regular files) and where its gzip member starts, so one file can be read without
+ * reading the whole archive.
+ *
+ * <p>Offsets: {@code memberOffset}/{@code memberLength} locate the entry's own gzip member in the
+ * archive file; {@code tarOffset} is where the entry's first header (a PAX header, if any) starts in the
+ * uncompressed tar stream. The end-of-archive blocks are a final member at {@code totals.endMemberOffset}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Manifest(
+    int formatVersion,
+    String set,
+    String source,
+    String archive,
+    Instant created,
+    String compression,
+    List<Entry> entries,
+    Totals totals,
+    String archiveSha256) {
+
+  public static final int FORMAT_VERSION = 1;
+  /** Each tar entry (header, data, padding) is its own gzip member; concatenated they are one .tar.gz. */
+  public static final String COMPRESSION = "gzip-member-per-entry";
+
+  public Manifest {
+    entries = List.copyOf(entries);
+  }
+
+  /** What an entry is; the JSON spelling is the lower-case word. */
+  public enum EntryType {
+    @JsonProperty("file") FILE,
+    @JsonProperty("dir") DIR,
+    @JsonProperty("symlink") SYMLINK,
+    @JsonProperty("hardlink") HARDLINK
+  }
+
+  /**
+   * One tar entry. {@code path} is relative to the source root, '/'-separated, without a trailing slash;
+   * {@code mode} is octal text such as {@code "0750"}; {@code sha256} is set for files only,
+   * {@code linkTarget} for links only (a hardlink's target is another entry's path).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Entry(
+      String path,
+      EntryType type,
+      String mode,
+      Instant mtime,
+      long size,
+      String sha256,
+      String linkTarget,
+      long tarOffset,
+      long memberOffset,
+      long memberLength) {
+
+    public int modeBits() {
+      return Integer.parseInt(mode, 8);
+    }
+  }
+
+  /** Counts and sizes: {@code bytes} is the sum of regular file sizes, {@code tarBytes} the plain tar size. */
+  public record Totals(
+      long entries, long files, long bytes, long tarBytes, long compressedBytes, long endMemberOffset) { }
+}

@@ -1,0 +1,94 @@
+package dev.lifeboat.activities.archive;
+
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.archive.Manifest.Entry;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Refuses, before anything is written, an archive that would make a restore write outside its target:
+ * absolute names, names with {@code ..}, symlinks whose target leaves the target directory, and hardlinks
+ * to anything but a file earlier in the same archive.
+ */
+final class RestoreGuard {
+  private RestoreGuard() { }
+
+  static void check(String archive, List<Entry> entries) {
+    Set<String> files = new HashSet<>();
+    for (Entry e : entries) {
+      String p = e.path();
+      if (p == null || p.isEmpty()) {
+        throw refuse(archive, "an entry has an empty name");
+      }
+      if (p.indexOf('\0') >= 0) {
+        throw refuse(archive, "entry '" + p + "' has a NUL byte in its name");
+      }
+      if (p.startsWith("/")) {
+        throw refuse(archive, "entry '" + p + "' has an absolute path");
+      }
+      if (climbs(p)) {
+        throw refuse(archive, "entry '" + p + "' contains '..'");
+      }
+      switch (e.type()) {
+        case FILE -> files.add(p);
+        case SYMLINK -> {
+          String t = e.linkTarget();
+          if (t == null || t.isEmpty()) {
+            throw refuse(archive, "symlink '" + p + "' has no target");
+          }
+          int slash = p.lastIndexOf('/');
+          String resolved = (slash < 0 ? "" : p.substring(0, slash + 1)) + t;
+          if (t.startsWith("/") || escapes(resolved)) {
+            throw refuse(archive, "symlink '" + p + "' points outside the target (to '" + t + "')");
+          }
+        }
+        case HARDLINK -> {
+          String t = e.linkTarget() == null ? "" : ArchiveReader.normalizeName(e.linkTarget());
+          if (t.startsWith("/") || climbs(t)) {
+            throw refuse(archive, "hardlink '" + p + "' points outside the target (to '" + e.linkTarget() + "')");
+          }
+          if (!files.contains(t)) {
+            throw refuse(archive, "hardlink '" + p + "' points to '" + t + "', which is not a file earlier in the archive");
+          }
+        }
+        case DIR -> { }
+        default -> throw new IllegalStateException("unknown entry type " + e.type());
+      }
+    }
+  }
+
+  private static ActionException refuse(String archive, String why) {
+    return ActionException.check("restore of " + archive + " refused, nothing was written: " + why);
+  }
+
+  private static boolean climbs(String path) {
+    for (String segment : path.split("/")) {
+      if (segment.equals("..")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a relative path, read lexically, ends up above its starting directory. */
+  private static boolean escapes(String path) {
+    Deque<String> stack = new ArrayDeque<>();
+    for (String segment : path.split("/")) {
+      if (segment.isEmpty() || segment.equals(".")) {
+        continue;
+      }
+      if (segment.equals("..")) {
+        if (stack.isEmpty()) {
+          return true;
+        }
+        stack.pop();
+      } else {
+        stack.push(segment);
+      }
+    }
+    return false;
+  }
+}

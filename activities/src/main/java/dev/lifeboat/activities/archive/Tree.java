@@ -1,0 +1,61 @@
+package dev.lifeboat.activities.archive;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** Removing a directory's contents without following symlinks, read-only subdirectories included. */
+final class Tree {
+  private Tree() { }
+
+  static void emptyDirectory(Path target) throws IOException {
+    // The real path: a target that is itself a symlink must be emptied, not unlinked.
+    Path dir = target.toRealPath();
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+        if (!Files.isWritable(d) || !Files.isExecutable(d)) {
+          Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(d));
+          perms.add(PosixFilePermission.OWNER_READ);
+          perms.add(PosixFilePermission.OWNER_WRITE);
+          perms.add(PosixFilePermission.OWNER_EXECUTE);
+          Files.setPosixFilePermissions(d, perms);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        if (!d.equals(dir)) {
+          Files.delete(d);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  static void emptyDirectoryQuietly(Path dir) {
+    try {
+      if (Files.isDirectory(dir)) {
+        emptyDirectory(dir);
+      }
+    } catch (IOException e) {
+      // best effort: the restore already failed with its own error
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Source trees with awkward names, a comparable description of trees, and running real tar and gzip. */
+public final class Fixtures {
+  public static final String LONG_DIR = "a-directory-name-that-is-quite-long-on-purpose-" + "x".repeat(30);
+  public static final String LONG_FILE = "and-a-file-name-long-enough-that-the-whole-path-passes-the-ustar-limit-"
+      + "y".repeat(20) + ".bin";
+  public static final String UNICODE = "notebooks/Überprüfung 数据.ipynb";
+  public static final Instant T0 = Instant.parse("2024-03-01T10:15:30Z");
+
+  private Fixtures() { }
+
+  /** A tree with long and non-ASCII names, spaces, empty dirs, modes, fixed mtimes, a symlink and a hardlink. */
+  public static Path awkwardTree(Path root) throws IOException {
+    Files.createDirectories(root);
+    write(root.resolve(UNICODE), "{\"cells\": [\"Grüße\"]}\n", "rw-------");
+    write(root.resolve("notebooks/with space.txt"), "hello world\n", "rw-r--r--");
+    write(root.resolve("bin/run.sh"), "#!/bin/sh\necho hi\n", "rwxr-x---");
+    write(root.resolve(LONG_DIR + "/" + LONG_FILE), "long name content\n", "rw-r--r--");
+    byte[] big = new byte[3 * 1024 * 1024 + 17];
+    new Random(42).nextBytes(big);
+    Files.createDirectories(root.resolve("data"));
+    Files.write(root.resolve("data/big.bin"), big);
+    Files.createDirectories(root.resolve("empty/nested-empty"));
+    Files.createSymbolicLink(root.resolve("link-to-space"), Path.of("notebooks/with space.txt"));
+    Files.createSymbolicLink(root.resolve("notebooks/up-link"), Path.of("../bin/run.sh"));
+    Files.createLink(root.resolve("bin/run-hardlink.sh"), root.resolve("bin/run.sh"));
+    Files.setPosixFilePermissions(root.resolve("empty"), PosixFilePermissions.fromString("rwxr-x---"));
+    // Times last, deepest first, so writing children does not move a directory's time.
+    List<Path> all;
+    try (Stream<Path> s = Files.walk(root)) {
+      all = new ArrayList<>(s.filter(p -> !p.equals(root)).toList());
+    }
+    all.sort((a, b) -> b.getNameCount() - a.getNameCount());
+    long i = 0;
+    for (Path p : all) {
+      if (!Files.isSymbolicLink(p)) {
+        Files.setLastModifiedTime(p, FileTime.from(T0.plusSeconds(3600 * i++)));
+      }
+    }
+    return root;
+  }
+
+  public static void write(Path file, String content, String perms) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(perms));
+  }
+
+  /** path → "type mode mtime content-or-target" for everything below root (symlink times left out). */
+  public static Map<String, String> describe(Path root) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.filter(p -> !p.equals(root)).toList()) {
+        String rel = root.relativize(p).toString();
+        if (Files.isSymbolicLink(p)) {
+          out.put(rel, "symlink -> " + Files.readSymbolicLink(p));
+        } else {
+          String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+          long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().getEpochSecond();
+          String what = Files.isDirectory(p) ? "dir" : "file " + sha256(Files.readAllBytes(p));
+          out.put(rel, what + " " + mode + " " + mtime);
+        }
+      }
+    }
+    return out;
+  }
+
+  public static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Output of a finished command. */
+  public record Run(int exit, String out, String err) { }
+
+  public static Run run(Path dir, String... command) throws IOException, InterruptedException {
+    return run(dir, null, null, command);
+  }
+
+  /** Runs a command, feeding {@code stdin} (if any) and collecting stdout into {@code stdout} (if any). */
+  public static Run run(Path dir, InputStream stdin, OutputStream stdout, String... command)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+    pb.environment().put("LC_ALL", "C.UTF-8");
+    Path err = Files.createTempFile("cmd", ".err");
+    pb.redirectError(err.toFile());
+    if (stdin == null) {
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    }
+    Process p = pb.start();
+    Thread feeder = null;
+    if (stdin != null) {
+      feeder = new Thread(() -> {
+        try (OutputStream o = p.getOutputStream()) {
+          stdin.transferTo(o);
+        } catch (IOException ignored) {
+          // the command closed its input early; its exit code tells
+        }
+      });
+      feeder.start();
+    } else {
+      p.getOutputStream().close();
+    }
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    try (InputStream in = p.getInputStream()) {
+      in.transferTo(stdout != null ? stdout : captured);
+    }
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("command finished: %s", List.of(command)).isTrue();
+    if (feeder != null) {
+      feeder.join();
+    }
+    String errText = Files.readString(err);
+    Files.delete(err);
+    return new Run(p.exitValue(), captured.toString(StandardCharsets.UTF_8), errText);
+  }
+
+  /** A clock tests move by hand. */
+  public static final class TestClock extends Clock {
+    private Instant now;
+
+    public TestClock(Instant start) {
+      this.now = start;
+    }
+
+    public void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    public void set(Instant at) {
+      now = at;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}

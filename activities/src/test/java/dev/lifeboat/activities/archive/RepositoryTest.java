@@ -1,0 +1,176 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.ActionException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryTest {
+  @TempDir Path tmp;
+  Fixtures.TestClock clock = new Fixtures.TestClock(Instant.parse("2026-11-22T00:15:00Z"));
+  Repository repo;
+  Path src;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    repo = new Repository(tmp.resolve("repo"), clock);
+    src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+  }
+
+  @Test
+  void anEmptySourceIsAnError() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty/only-dirs"));
+    assertThatThrownBy(() -> repo.writeFromDirectory("local", "e", empty, List.of(), List.of(), null))
+        .isInstanceOf(ActionException.class).hasMessageContaining("no regular files")
+        .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"));
+    assertThatThrownBy(() -> repo.writeFromDirectory("local", "e", empty.getParent(), List.of(), List.of(), null))
+        .hasMessageContaining("no regular files");
+    assertThat(tmp.resolve("repo/local/e")).doesNotExist();
+    // a tar stream with only a directory: refused after reading it, and its partial file is gone
+    java.io.ByteArrayOutputStream onlyDir = new java.io.ByteArrayOutputStream();
+    try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(onlyDir)) {
+      RestoreSafetyTest.put(out, "d/", org.apache.commons.compress.archivers.tar.TarConstants.LF_DIR, null, null);
+    }
+    assertThatThrownBy(() -> repo.writeFromTar("pods", "e",
+        new java.io.ByteArrayInputStream(onlyDir.toByteArray()), null))
+        .isInstanceOf(ActionException.class).hasMessageContaining("no regular files");
+    try (var s = Files.list(tmp.resolve("repo/pods/e"))) {
+      assertThat(s.toList()).as("no partial left behind").isEmpty();
+    }
+    assertThat(repo.list(null, null)).isEmpty();
+  }
+
+  @Test
+  void aMissingSourceDirectoryIsInvalidAndNamed() {
+    Path missing = tmp.resolve("nope");
+    assertThatThrownBy(() -> repo.writeFromDirectory("local", "x", missing, List.of(), List.of(), null))
+        .isInstanceOf(ActionException.class).hasMessageContaining(missing.toString())
+        .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"));
+  }
+
+  @Test
+  void namesAreUtcTimestampsNeverOverwrittenAndLatestFollows() throws Exception {
+    BackupResult first = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    BackupResult second = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    assertThat(first.ref().name()).isEqualTo("20261122T001500Z.tar.gz");
+    assertThat(second.ref().name()).isEqualTo("20261122T001501Z.tar.gz");
+    Path dir = tmp.resolve("repo/local/src");
+    assertThat(Files.readString(dir.resolve("latest")).trim()).isEqualTo(second.ref().name());
+    assertThat(repo.resolve("local", "src", null)).isEqualTo(second.ref());
+    assertThat(repo.resolve("local", "src", "20261122T001500Z").path()).isEqualTo(first.ref().path());
+    assertThat(repo.resolve(null, null, first.ref().path().toString()))
+        .isEqualTo(new ArchiveRef("local", "src", first.ref().name(), first.ref().path()));
+    assertThat(dir.resolve("20261122T001500Z.manifest.json")).exists();
+  }
+
+  @Test
+  void partialFilesAreNotListedAndNotLatest() throws Exception {
+    BackupResult done = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    Path dir = done.ref().path().getParent();
+    // what a killed run leaves: a hidden partial archive (and maybe a partial manifest)
+    Files.writeString(dir.resolve(".20261122T010000Z.tar.gz.partial"), "half");
+    Files.writeString(dir.resolve(".20261122T010000Z.manifest.json.partial"), "{");
+    assertThat(repo.list("local", "src")).extracting(ArchiveInfo::name).containsExactly(done.ref().name());
+    Files.delete(dir.resolve("latest"));
+    assertThat(repo.resolve("local", "src", null).name()).isEqualTo(done.ref().name());
+  }
+
+  @Test
+  void aCancelledBackupLeavesNothingThatLooksComplete() throws Exception {
+    Files.write(src.resolve("big.bin"), new byte[3 << 20]);
+    ProgressListener cancelling = new ProgressListener() {
+      @Override
+      public void progress(long bytesDone, long bytesTotal, long filesDone) { }
+
+      @Override
+      public void checkCancelled() {
+        throw new CancellationException("stop");
+      }
+    };
+    assertThatThrownBy(() -> repo.writeFromDirectory("local", "src", src, List.of(), List.of(), cancelling))
+        .isInstanceOf(CancellationException.class);
+    try (var s = Files.list(tmp.resolve("repo/local/src"))) {
+      assertThat(s.toList()).isEmpty();
+    }
+  }
+
+  @Test
+  void includesAndExcludesAreGlobsRelativeToTheSource() throws Exception {
+    Fixtures.write(src.resolve("notebooks/x.ipynb"), "{}", "rw-r--r--");
+    Fixtures.write(src.resolve("notebooks/.ipynb_checkpoints/x.ipynb"), "{}", "rw-r--r--");
+    Fixtures.write(src.resolve("models/m.bin"), "m", "rw-r--r--");
+    BackupResult b = repo.writeFromDirectory("local", "src", src, List.of("notebooks", "a.txt"),
+        List.of("**/.ipynb_checkpoints"), null);
+    assertThat(repo.manifest(b.ref()).entries()).extracting(Manifest.Entry::path)
+        .containsExactly("a.txt", "notebooks", "notebooks/x.ipynb");
+  }
+
+  @Test
+  void unknownSetSourceOrArchiveIsInvalidAndNamed() throws Exception {
+    assertThatThrownBy(() -> repo.resolve("local", "ghost", null)).isInstanceOf(ActionException.class)
+        .hasMessageContaining("'ghost'");
+    repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    assertThatThrownBy(() -> repo.resolve("local", "src", "20200101T000000Z.tar.gz"))
+        .hasMessageContaining("20200101T000000Z.tar.gz").hasMessageContaining("'src'");
+    assertThatThrownBy(() -> repo.resolve("local", "../etc", null)).hasMessageContaining("not a usable name");
+    assertThatThrownBy(() -> repo.resolve(null, null, "/no/such/archive.tar.gz"))
+        .hasMessageContaining("/no/such/archive.tar.gz");
+  }
+
+  @Test
+  void pruneKeepsLastWithinPinnedAndNewestVerified() throws Exception {
+    // six daily archives, day 0 .. day 5
+    List<ArchiveRef> refs = new java.util.ArrayList<>();
+    for (int day = 0; day < 6; day++) {
+      clock.set(Instant.parse("2026-11-01T02:00:00Z").plus(Duration.ofDays(day)));
+      refs.add(repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref());
+    }
+    repo.verify(refs.get(1), null);   // newest verified
+    repo.pin(refs.get(0));
+    clock.set(Instant.parse("2026-11-06T03:00:00Z"));
+    PruneResult r = repo.prune("local", "src", new RetentionPolicy(2, Duration.ofDays(3)));
+    // keepLast 2: days 4, 5; within 3 days of 11-06 03:00: days 3, 4, 5
+    assertThat(r.kept()).containsExactly(refs.get(0).name(), refs.get(1).name(), refs.get(3).name(),
+        refs.get(4).name(), refs.get(5).name());
+    assertThat(r.deleted()).containsExactly(refs.get(2).name());
+    assertThat(r.keptBecause().get(refs.get(0).name())).containsExactly("pinned");
+    assertThat(r.keptBecause().get(refs.get(1).name())).containsExactly("newestVerified");
+    assertThat(r.keptBecause().get(refs.get(3).name())).containsExactly("keepWithin");
+    assertThat(r.keptBecause().get(refs.get(5).name())).containsExactly("keepLast", "keepWithin");
+    assertThat(refs.get(2).path()).doesNotExist();
+    assertThat(refs.get(2).manifestPath()).doesNotExist();
+
+    // keepLast 1 alone: only the newest, plus pinned and newest verified survive; latest still points at it
+    PruneResult r2 = repo.prune("local", "src", RetentionPolicy.keepLast(1));
+    assertThat(r2.kept()).containsExactly(refs.get(0).name(), refs.get(1).name(), refs.get(5).name());
+    assertThat(repo.list("local", "src")).extracting(ArchiveInfo::name).isEqualTo(r2.kept());
+    assertThat(repo.list("local", "src").get(0).pinned()).isTrue();
+    assertThat(repo.resolve("local", "src", null).name()).isEqualTo(refs.get(5).name());
+  }
+
+  @Test
+  void pruneMovesLatestWhenItsArchiveGoes() throws Exception {
+    clock.set(Instant.parse("2026-11-01T00:00:00Z"));
+    ArchiveRef old = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    clock.set(Instant.parse("2026-11-02T00:00:00Z"));
+    ArchiveRef newer = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    Path latest = tmp.resolve("repo/local/src/latest");
+    Files.writeString(latest, old.name() + "\n");  // say someone pointed latest back
+    clock.set(Instant.parse("2026-11-30T00:00:00Z"));
+    PruneResult r = repo.prune("local", "src", RetentionPolicy.keepWithin(Duration.ofDays(1)));
+    assertThat(r.deleted()).containsExactly(old.name(), newer.name());
+    assertThat(latest).doesNotExist();
+    assertThatThrownBy(() -> new RetentionPolicy(null, null)).isInstanceOf(ActionException.class);
+    assertThatThrownBy(() -> RetentionPolicy.keepLast(0)).hasMessageContaining("keepLast");
+  }
+}

@@ -1,0 +1,136 @@
+package dev.lifeboat.activities.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.Action;
+import dev.lifeboat.activities.action.ActionDispatcher;
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.action.LocalActionContext;
+import dev.lifeboat.activities.archive.Fixtures;
+import dev.lifeboat.activities.archive.Repository;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalBackupActionsTest {
+  @TempDir Path tmp;
+  Repository repo;
+  Path src;
+  LocalActionContext ctx = new LocalActionContext("s");
+
+  @BeforeEach
+  void setUp() throws Exception {
+    repo = new Repository(tmp.resolve("repo"));
+    src = Fixtures.awkwardTree(tmp.resolve("notebooks"));
+  }
+
+  @Test
+  void backupVerifyRestoreThroughTheDispatcher() throws Exception {
+    Map<String, Object> out = ActionDispatcher.invoke(new BackupAction(repo),
+        Map.of("path", src.toString(), "excludes", List.of("data/**")), ctx);
+    assertThat(out).containsEntry("set", "local").containsEntry("source", "notebooks").containsEntry("files", 4L);
+    String path = (String) out.get("path");
+    assertThat(Path.of(path)).isAbsolute().exists();
+    assertThat(out.get("archive")).isEqualTo(Path.of(path).getFileName().toString());
+    assertThat((String) out.get("sha256")).hasSize(64);
+    assertThat(((Number) out.get("compressedBytes")).longValue()).isEqualTo(Files.size(Path.of(path)));
+    assertThat(ctx.filesDone()).isEqualTo(4);
+    assertThat(ctx.progressCalls()).isPositive();
+
+    Map<String, Object> verified = ActionDispatcher.invoke(new VerifyAction(repo), Map.of("archive", path), ctx);
+    assertThat(verified).containsEntry("ok", true).containsEntry("files", 4L).containsEntry("archive", path);
+    Map<String, Object> byName = ActionDispatcher.invoke(new VerifyAction(repo),
+        Map.of("source", "notebooks"), ctx);
+    assertThat(byName).containsEntry("archive", path);
+
+    Path target = tmp.resolve("restored");
+    Map<String, Object> restored = ActionDispatcher.invoke(new RestoreAction(repo),
+        Map.of("path", target.toString(), "source", "notebooks"), ctx);
+    assertThat(restored).containsEntry("archive", path).containsEntry("target", target.toString())
+        .containsEntry("files", 4L);
+    Map<String, String> expected = Fixtures.describe(src);
+    expected.keySet().removeIf(k -> k.startsWith("data/"));  // "data/**" leaves the directory itself
+    assertThat(Fixtures.describe(target)).isEqualTo(expected);
+
+    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreAction(repo),
+        Map.of("path", target.toString(), "source", "notebooks"), ctx))
+        .isInstanceOf(ActionException.class).hasMessageContaining("not empty");
+    Map<String, Object> again = ActionDispatcher.invoke(new RestoreAction(repo),
+        Map.of("path", target.toString(), "source", "notebooks", "clean", true), ctx);
+    assertThat(again).containsEntry("files", 4L);
+  }
+
+  @Test
+  void pruneThroughTheDispatcher() throws Exception {
+    Repository clocked = new Repository(tmp.resolve("repo"),
+        new Fixtures.TestClock(java.time.Instant.parse("2026-01-01T00:00:00Z")));
+    for (int i = 0; i < 3; i++) {
+      ActionDispatcher.invoke(new BackupAction(clocked), Map.of("path", src.toString(), "source", "nb"), ctx);
+    }
+    Map<String, Object> out = ActionDispatcher.invoke(new PruneAction(clocked),
+        Map.of("set", "local", "source", "nb", "keepLast", 1, "keepWithin", "30d"), ctx);
+    // the clock stands still: all three are within 30 days
+    assertThat((List<?>) out.get("kept")).hasSize(3);
+    assertThat((List<?>) out.get("deleted")).isEmpty();
+    Map<String, Object> out2 = ActionDispatcher.invoke(new PruneAction(clocked),
+        Map.of("set", "local", "source", "nb", "keepLast", 1), ctx);
+    assertThat(out2.get("deleted")).isEqualTo(List.of("20260101T000000Z.tar.gz", "20260101T000001Z.tar.gz"));
+    assertThat(out2.get("kept")).isEqualTo(List.of("20260101T000002Z.tar.gz"));
+  }
+
+  @Test
+  void badArgumentsAreInvalidAndSayWhat() throws Exception {
+    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of(), ctx), "'path' is required");
+    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString(), "colour", "red"),
+        ctx), "colour");
+    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
+        Map.of("path", src.toString(), "from", "pod"), ctx), "not available in this action yet");
+    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
+        Map.of("path", tmp.resolve("missing").toString()), ctx), tmp.resolve("missing").toString());
+    invalid(() -> ActionDispatcher.invoke(new VerifyAction(repo), Map.of("source", "ghost"), ctx), "'ghost'");
+    invalid(() -> ActionDispatcher.invoke(new VerifyAction(repo), Map.of(), ctx), "'source' is required");
+    invalid(() -> ActionDispatcher.invoke(new RestoreAction(repo),
+        Map.of("path", tmp.resolve("t").toString(), "set", "nowhere", "source", "x"), ctx), "'nowhere'");
+    invalid(() -> ActionDispatcher.invoke(new PruneAction(repo), Map.of("set", "local", "source", "nb"), ctx),
+        "keepLast, keepWithin");
+    Map<String, Object> badDuration = new HashMap<>(Map.of("set", "local", "source", "nb", "keepWithin", "soon"));
+    invalid(() -> ActionDispatcher.invoke(new PruneAction(repo), badDuration, ctx), "'soon' is not a duration");
+    invalid(() -> ActionDispatcher.invoke(new PruneAction(repo),
+        Map.of("set", "local", "source", "nb", "keepLast", "many"), ctx), "bad arguments");
+
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    assertThatThrownBy(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", empty.toString()), ctx))
+        .isInstanceOf(ActionException.class).hasMessageContaining("no regular files")
+        .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"));
+  }
+
+  @Test
+  void actionsDeclareTheirArguments() {
+    List<Action<?>> actions = List.of(new BackupAction(repo), new VerifyAction(repo), new RestoreAction(repo),
+        new PruneAction(repo));
+    assertThat(actions).extracting(Action::name).containsExactly("backup", "verify", "restore", "prune");
+    var registry = new dev.lifeboat.activities.action.ActionRegistry();
+    actions.forEach(registry::register);
+    assertThat(registry.signatures()).hasSize(4);
+  }
+
+  @Test
+  void aCancelledRunStopsTheBackup() throws Exception {
+    ctx.cancel();
+    assertThatThrownBy(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx))
+        .isInstanceOf(java.util.concurrent.CancellationException.class);
+    assertThat(repo.list(null, null)).isEmpty();
+  }
+
+  private static void invalid(ThrowingCallable call, String message) {
+    assertThatThrownBy(call).isInstanceOf(ActionException.class).hasMessageContaining(message)
+        .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"));
+  }
+}
