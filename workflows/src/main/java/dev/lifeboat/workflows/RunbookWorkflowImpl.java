@@ -289,7 +289,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     } catch (Expressions.UnresolvedReference e) {
       fail(r, e.getMessage());
       failOrContinue(step, key, e.getMessage(), isItem);
-    } catch (ActivityFailure | ChildWorkflowFailure e) {
+    } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure e) {
+      // ApplicationFailure: raised by the workflow itself for a built-in action (unknown child
+      // runbook, bad child parameters); it must fail the step, not the whole run past its finally steps
       if (isCancel(e)) {
         throw e;
       }
@@ -381,7 +383,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       } catch (Expressions.UnresolvedReference e) {
         r.state = StepState.SKIPPED;
         r.message = "skipped: " + e.getMessage();
-      } catch (ActivityFailure | ChildWorkflowFailure e) {
+      } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure e) {
         fail(r, message(e));
         errors.add(key + ": " + message(e));
       }
