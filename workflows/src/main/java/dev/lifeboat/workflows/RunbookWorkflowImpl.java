@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -207,8 +208,12 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       throw new StepFailed(step.id(), why);
     }
     List<String> keys = new ArrayList<>();
+    Map<String, Integer> seenLabels = new HashMap<>();
     for (Object item : list) {
-      String key = step.id() + "[" + itemLabel(item) + "]";
+      // two items with the same label (e.g. [a, b, a]) must not share one progress record
+      String label = itemLabel(item);
+      int n = seenLabels.merge(label, 1, Integer::sum);
+      String key = step.id() + "[" + label + (n > 1 ? "#" + n : "") + "]";
       keys.add(key);
       record(key, step.action(), "main");
     }

@@ -53,7 +53,7 @@ class RunbookWorkflowTest {
     return out;
   }
 
-  /** Worker settings the test environment needs; see the report in the class comment of the replay test. */
+  /** Worker settings the workflow tests need. */
   static WorkerOptions workerOptions() {
     // The SDK throttles heartbeats to 80% of the heartbeat timeout (48 s here), and an activity only
     // learns of a cancel from a heartbeat's reply; a short throttle makes cancels arrive at once.
@@ -805,5 +805,245 @@ class RunbookWorkflowTest {
     assertThat(af.getType()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT);
     assertThat(af.getOriginalMessage()).contains("parameter 'keep'");
     assertThat(actions.calls()).isEmpty();
+  }
+
+  @Test
+  void failingFinallyStepFailsAnOtherwiseSuccessfulRunAndOtherFinallyStepsStillRun() {
+    actions.on("scale", (args, call, ctx) -> {
+      if (Integer.valueOf(1).equals(args.get("replicas"))) {
+        throw ApplicationFailure.newFailure("quota exceeded", ActionFailureTypes.CHECK_FAILED);
+      }
+      return Map.of();
+    });
+    Runbook rb = parse("""
+        name: cleanup
+        steps:
+          - id: down
+            action: scale
+            with: {name: ws, replicas: 0}
+            finally:
+              - id: up
+                action: scale
+                with: {name: ws, replicas: 1}
+        finally:
+          - id: notify
+            action: emit
+        """);
+    RunbookWorkflow wf = start("cleanup-1", rb);
+    WorkflowFailedException e = failure(wf);
+    assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
+        .isEqualTo("cleanup failed: up: quota exceeded");
+    assertThat(actions.stepKeys()).containsExactly("down", "up", "notify");
+    RunProgress p = wf.progress();
+    assertThat(p.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(step(p, "up").state()).isEqualTo(StepState.FAILED);
+    assertThat(step(p, "up").lastError()).isEqualTo("quota exceeded");
+    assertThat(step(p, "notify").state()).isEqualTo(StepState.SUCCEEDED);
+  }
+
+  @Test
+  void continueOnErrorStepLetsTheRunGoOn() {
+    actions.on("verify", (args, call, ctx) -> {
+      throw ApplicationFailure.newFailure("stale", ActionFailureTypes.CHECK_FAILED);
+    });
+    Runbook rb = parse("""
+        name: lenient
+        steps:
+          - id: check
+            action: verify
+            continueOnError: true
+            with: {path: /a}
+          - id: next
+            action: emit
+        """);
+    RunbookWorkflow wf = start("lenient-1", rb);
+    RunResult r = result(wf);
+    assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(actions.stepKeys()).containsExactly("check", "next");
+    RunProgress p = wf.progress();
+    assertThat(step(p, "check").state()).isEqualTo(StepState.FAILED);
+    assertThat(step(p, "check").lastError()).isEqualTo("stale");
+    assertThat(step(p, "next").state()).isEqualTo(StepState.SUCCEEDED);
+  }
+
+  @Test
+  void missingOutputFieldFailsTheStepThatNeedsIt() {
+    actions.on("backup", (args, call, ctx) -> Map.of("size", 1));
+    Runbook rb = parse("""
+        name: missing
+        steps:
+          - id: archive
+            action: backup
+            with: {source: /data}
+          - id: check
+            action: verify
+            with: {path: "${steps.archive.path}"}
+        """);
+    RunbookWorkflow wf = start("missing-1", rb);
+    WorkflowFailedException e = failure(wf);
+    assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
+        .isEqualTo("step 'check' failed: ${steps.archive.path} cannot be resolved: 'path' is not there");
+    assertThat(actions.stepKeys()).containsExactly("archive");
+    assertThat(step(wf.progress(), "check").state()).isEqualTo(StepState.FAILED);
+  }
+
+  @Test
+  void forEachOverSomethingThatIsNotAListFailsTheStep() {
+    Runbook rb = parse("""
+        name: notalist
+        params:
+          - name: host
+            default: ws-1
+        steps:
+          - id: each
+            action: verify
+            forEach: ${params.host}
+            with: {path: "${item}"}
+        """);
+    RunbookWorkflow wf = start("notalist-1", rb);
+    WorkflowFailedException e = failure(wf);
+    assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
+        .isEqualTo("step 'each' failed: forEach must give a list, got ws-1");
+    assertThat(actions.calls()).isEmpty();
+  }
+
+  @Test
+  void forEachItemsWithTheSameLabelAreTrackedSeparately() {
+    Runbook rb = parse("""
+        name: dupes
+        params:
+          - name: members
+            type: list
+            default: [a, b, a]
+        steps:
+          - id: each
+            action: verify
+            forEach: ${params.members}
+            with: {path: "${item}"}
+        """);
+    RunbookWorkflow wf = start("dupes-1", rb);
+    assertThat(result(wf).status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(actions.calls()).hasSize(3);
+    assertThat(actions.stepKeys()).containsExactly("each[a]", "each[b]", "each[a#2]");
+    RunProgress p = wf.progress();
+    assertThat(p.steps()).extracting(StepProgress::id).doesNotHaveDuplicates().hasSize(4);
+  }
+
+  @Test
+  void forEachItemApprovalAcceptsTheItemKey() throws Exception {
+    Runbook rb = parse("""
+        name: gated-each
+        params:
+          - name: members
+            type: list
+            default: [a, b]
+        steps:
+          - id: each
+            action: verify
+            forEach: ${params.members}
+            parallelism: 2
+            approval: "restore ${item}?"
+            with: {path: "${item}"}
+        """);
+    RunbookWorkflow wf = start("gated-each-1", rb);
+    RunProgress waiting = awaitProgress(wf, p -> p.steps().stream()
+        .filter(s -> s.state() == StepState.WAITING_FOR_APPROVAL).count() == 2);
+    assertThat(step(waiting, "each[b]").message()).isEqualTo("restore b?");
+    wf.approve("each[b]");
+    awaitProgress(wf, p -> step(p, "each[b]").state() == StepState.SUCCEEDED);
+    assertThat(actions.stepKeys()).containsExactly("each[b]");
+    assertThat(wf.progress().status()).isEqualTo(RunStatus.WAITING_FOR_APPROVAL);
+    wf.approve("each[a]");
+    assertThat(result(wf).status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(actions.stepKeys()).containsExactly("each[b]", "each[a]");
+  }
+
+  /**
+   * The test server does not skip time while an activity is running (tried: env.sleep past the 60 s
+   * heartbeat timeout does not fire it), so this uses a 1 s step timeout in real time.
+   */
+  @Test
+  void stuckActivityTimesOutWithTheStepTimeout() {
+    CountDownLatch release = new CountDownLatch(1);
+    actions.on("backup", (args, call, ctx) -> {
+      release.await(20, TimeUnit.SECONDS); // a stuck transfer
+      return Map.of();
+    });
+    Runbook rb = parse("""
+        name: stuck
+        steps:
+          - id: archive
+            action: backup
+            with: {source: /data}
+            timeout: 1s
+            retry: {maxAttempts: 1}
+        """);
+    RunbookWorkflow wf = start("stuck-1", rb);
+    try {
+      WorkflowFailedException e = failure(wf);
+      assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
+          .isEqualTo("step 'archive' failed: timed out (start_to_close)");
+      assertThat(step(wf.progress(), "archive").lastError()).isEqualTo("timed out (start_to_close)");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void cancelReachesAChildRunbookWhichRunsItsFinally() throws Exception {
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    actions.on("slow", (args, call, ctx) -> PlayedActions.heartbeatUntilCanceled(ctx, () -> started.complete(null)));
+    Runbook child = loader.parse("""
+        name: long-child
+        steps:
+          - id: copy
+            action: slow
+            finally:
+              - id: child-tidy
+                action: emit
+        """, "long-child.yaml");
+    Runbook parent = parse("""
+        name: parent
+        steps:
+          - id: sub
+            action: runbook
+            with: {name: long-child}
+            finally:
+              - id: tidy
+                action: emit
+        """);
+    RunbookWorkflow wf = start("parent-cancel", parent, Map.of(), Map.of("long-child", child));
+    started.get(20, TimeUnit.SECONDS);
+    wf.cancel();
+    WorkflowFailedException e = failure(wf);
+    assertThat(e.getCause()).isInstanceOf(CanceledFailure.class);
+    assertThat(actions.canceled()).containsExactly("copy");
+    assertThat(actions.stepKeys()).containsExactly("copy", "child-tidy", "tidy");
+    assertThat(wf.progress().status()).isEqualTo(RunStatus.CANCELED);
+    assertThat(client.newWorkflowStub(RunbookWorkflow.class, "parent-cancel/sub").progress().status())
+        .isEqualTo(RunStatus.CANCELED);
+  }
+
+  @Test
+  void staleProgressFromAnEarlierAttemptIsIgnored() {
+    actions.on("backup", (args, call, ctx) -> {
+      RunbookWorkflow run = ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId());
+      run.reportProgress(new ProgressReport(call.stepKey(), 2, 200, 0, 2, "second", List.of()));
+      run.reportProgress(new ProgressReport(call.stepKey(), 1, 100, 0, 1, "first", List.of()));
+      return Map.of();
+    });
+    Runbook rb = parse("""
+        name: stale
+        steps:
+          - id: archive
+            action: backup
+            with: {source: /data}
+        """);
+    RunbookWorkflow wf = start("stale-1", rb);
+    result(wf);
+    StepProgress s = step(wf.progress(), "archive");
+    assertThat(s.attempt()).isEqualTo(2);
+    assertThat(s.bytesDone()).isEqualTo(200);
+    assertThat(s.message()).isEqualTo("second");
   }
 }
