@@ -58,13 +58,17 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   @Override
   public RunResult run(RunRequest request) {
     runbook = request.runbook();
+    startedAt = Workflow.currentTimeMillis();
     try {
       params = new LinkedHashMap<>(ParamBinder.bind(runbook, request.params()));
     } catch (ParamBinder.InvalidParam e) {
+      // the progress query must not keep saying RUNNING for a run that never started
+      status = RunStatus.FAILED;
+      error = e.getMessage();
+      endedAt = startedAt;
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), ActionFailureTypes.INVALID_ARGUMENT);
     }
     library = request.library();
-    startedAt = Workflow.currentTimeMillis();
     for (Step s : runbook.steps()) {
       record(s.id(), s.action(), "main");
     }

@@ -800,11 +800,15 @@ class RunbookWorkflowTest {
           - id: a
             action: emit
         """);
-    WorkflowFailedException e = failure(start("params-1", rb, Map.of("keep", "lots"), Map.of()));
+    RunbookWorkflow wf = start("params-1", rb, Map.of("keep", "lots"), Map.of());
+    WorkflowFailedException e = failure(wf);
     ApplicationFailure af = (ApplicationFailure) e.getCause();
     assertThat(af.getType()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT);
-    assertThat(af.getOriginalMessage()).contains("parameter 'keep'");
+    assertThat(af.getOriginalMessage()).isEqualTo("parameter 'keep': 'lots' is not an integer");
     assertThat(actions.calls()).isEmpty();
+    RunProgress p = wf.progress();
+    assertThat(p.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(p.error()).isEqualTo("parameter 'keep': 'lots' is not an integer");
   }
 
   @Test
