@@ -75,7 +75,8 @@ public enum ParamType {
       default:
         break;
     }
-    throw new IllegalArgumentException("expected a " + label() + " but got " + describe(value));
+    throw new IllegalArgumentException(
+        "expected " + (this == INTEGER ? "an " : "a ") + label() + " but got " + describe(value));
   }
 
   private static String describe(Object value) {

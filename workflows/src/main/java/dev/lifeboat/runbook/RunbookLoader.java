@@ -66,12 +66,15 @@ public final class RunbookLoader {
       return List.of(new LoadedRunbook.Invalid(dir.toString(), dir.toString(), 0, "cannot list: " + e.getMessage()));
     }
     List<LoadedRunbook> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
+    Map<String, String> seen = new LinkedHashMap<>();
     for (Path f : files) {
       LoadedRunbook r = load(f);
-      if (r instanceof LoadedRunbook.Valid v && !seen.add(v.name())) {
-        r = new LoadedRunbook.Invalid(v.name(), f.getFileName().toString(), 0,
-            "another file already defines a runbook named '" + v.name() + "'");
+      if (r instanceof LoadedRunbook.Valid v) {
+        String first = seen.putIfAbsent(v.name(), v.file());
+        if (first != null) {
+          r = new LoadedRunbook.Invalid(v.name(), v.file(), 0,
+              first + " already defines a runbook named '" + v.name() + "'; names must be unique");
+        }
       }
       out.add(r);
     }
@@ -113,6 +116,8 @@ public final class RunbookLoader {
     private final String file;
     private final Map<String, Param> params = new LinkedHashMap<>();
     private final Set<String> stepIds = new HashSet<>();
+    /** Every step id in the file, collected up front so a reference to a later step can say so. */
+    private final Set<String> allIds = new HashSet<>();
 
     Parser(String file) {
       this.file = file;
@@ -141,17 +146,21 @@ public final class RunbookLoader {
       if (stepNodes.isEmpty()) {
         throw problem(top.get("steps").getValueNode(), "'steps' is empty");
       }
+      collectIds(stepNodes);
+      if (top.containsKey("finally")) {
+        collectIds(sequence(top.get("finally").getValueNode(), "finally"));
+      }
       List<Step> steps = new ArrayList<>();
       List<String> earlier = new ArrayList<>();
       for (Node s : stepNodes) {
-        Step step = step(s, earlier, false);
+        Step step = step(s, earlier, false, false);
         steps.add(step);
         earlier.add(step.id());
       }
       List<Step> fin = new ArrayList<>();
       if (top.containsKey("finally")) {
         for (Node s : sequence(top.get("finally").getValueNode(), "finally")) {
-          Step step = step(s, earlier, true);
+          Step step = step(s, earlier, true, false);
           fin.add(step);
           earlier.add(step.id());
         }
@@ -194,7 +203,28 @@ public final class RunbookLoader {
       return new Param(name, type, def, required, optionalString(m, "description"));
     }
 
-    private Step step(Node node, List<String> earlier, boolean inFinally) {
+    private void collectIds(List<Node> stepNodes) {
+      for (Node s : stepNodes) {
+        if (s instanceof MappingNode mn) {
+          for (NodeTuple t : mn.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode k && t.getValueNode() instanceof ScalarNode v) {
+              if (k.getValue().equals("id")) {
+                allIds.add(v.getValue());
+              }
+            } else if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("finally")
+                && t.getValueNode() instanceof SequenceNode fin) {
+              collectIds(fin.getValue());
+            }
+          }
+        }
+      }
+    }
+
+    /**
+     * @param itemInScope true for the finally steps of a forEach step: they run once per item and
+     *     see that item as {@code ${item}}
+     */
+    private Step step(Node node, List<String> earlier, boolean inFinally, boolean itemInScope) {
       Map<String, NodeTuple> m = mapping(node, "a step", STEP_KEYS);
       String id = requiredString(m, node, "id", "a step");
       if (!ID.matcher(id).matches()) {
@@ -212,7 +242,7 @@ public final class RunbookLoader {
       }
       String forEach = optionalString(m, "forEach");
       if (forEach != null) {
-        checkReferences(m.get("forEach").getValueNode(), forEach, earlier, false, id);
+        checkReferences(m.get("forEach").getValueNode(), forEach, earlier, itemInScope, id);
       }
       Map<String, Object> with = new LinkedHashMap<>();
       if (m.containsKey("with")) {
@@ -226,7 +256,7 @@ public final class RunbookLoader {
             }
             Node valueNode = e.getValue().getValueNode();
             Object v = value(valueNode);
-            checkReferences(valueNode, v, earlier, forEach != null, id);
+            checkReferences(valueNode, v, earlier, forEach != null || itemInScope, id);
             with.put(e.getKey(), v);
           }
         }
@@ -257,6 +287,9 @@ public final class RunbookLoader {
       }
       String timeout = m.containsKey("timeout") ? duration(m.get("timeout").getValueNode()) : null;
       String approval = optionalString(m, "approval");
+      if (approval != null) {
+        checkReferences(m.get("approval").getValueNode(), approval, earlier, forEach != null || itemInScope, id);
+      }
       int parallelism = m.containsKey("parallelism") ? (int) integer(m.get("parallelism").getValueNode(), "parallelism") : 1;
       if (parallelism < 1) {
         throw problem(m.get("parallelism").getValueNode(), "'parallelism' must be at least 1");
@@ -271,7 +304,7 @@ public final class RunbookLoader {
         List<String> visible = new ArrayList<>(earlier);
         visible.add(id);
         for (Node f : sequence(m.get("finally").getValueNode(), "finally of step '" + id + "'")) {
-          fin.add(step(f, visible, true));
+          fin.add(step(f, visible, true, forEach != null));
         }
       }
       return new Step(id, action, with, retry, timeout, approval, forEach, parallelism, continueOnError, fin,
@@ -295,7 +328,7 @@ public final class RunbookLoader {
             if (parts.length < 2) {
               why = "say which step, e.g. ${steps.backup.path}";
             } else if (!earlier.contains(parts[1])) {
-              why = stepIds.contains(parts[1]) && !parts[1].equals(stepId)
+              why = allIds.contains(parts[1]) && !parts[1].equals(stepId)
                   ? "step '" + parts[1] + "' runs later; a step can only use outputs of steps before it"
                   : "there is no earlier step '" + parts[1] + "'";
             }
@@ -331,7 +364,10 @@ public final class RunbookLoader {
           throw problem(k, "unknown key '" + k.getValue() + "' in " + what + " (allowed: "
               + String.join(", ", allowed.stream().sorted().toList()) + ")");
         }
-        out.put(k.getValue(), t);
+        if (out.put(k.getValue(), t) != null) {
+          // snakeyaml only reports duplicate keys when constructing objects; we compose nodes
+          throw problem(k, "duplicate key '" + k.getValue() + "' in " + what);
+        }
       }
       return out;
     }

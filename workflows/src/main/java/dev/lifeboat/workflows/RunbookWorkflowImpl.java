@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,13 +58,17 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   @Override
   public RunResult run(RunRequest request) {
     runbook = request.runbook();
+    startedAt = Workflow.currentTimeMillis();
     try {
       params = new LinkedHashMap<>(ParamBinder.bind(runbook, request.params()));
     } catch (ParamBinder.InvalidParam e) {
+      // the progress query must not keep saying RUNNING for a run that never started
+      status = RunStatus.FAILED;
+      error = e.getMessage();
+      endedAt = startedAt;
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), ActionFailureTypes.INVALID_ARGUMENT);
     }
     library = request.library();
-    startedAt = Workflow.currentTimeMillis();
     for (Step s : runbook.steps()) {
       record(s.id(), s.action(), "main");
     }
@@ -211,8 +216,12 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       throw new StepFailed(step.id(), why);
     }
     List<String> keys = new ArrayList<>();
+    Map<String, Integer> seenLabels = new HashMap<>();
     for (Object item : list) {
-      String key = step.id() + "[" + itemLabel(item) + "]";
+      // two items with the same label (e.g. [a, b, a]) must not share one progress record
+      String label = itemLabel(item);
+      int n = seenLabels.merge(label, 1, Integer::sum);
+      String key = step.id() + "[" + label + (n > 1 ? "#" + n : "") + "]";
       keys.add(key);
       record(key, step.action(), "main");
     }
@@ -293,7 +302,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     } catch (Expressions.UnresolvedReference e) {
       fail(r, e.getMessage());
       failOrContinue(step, key, e.getMessage(), isItem);
-    } catch (ActivityFailure | ChildWorkflowFailure e) {
+    } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure e) {
+      // ApplicationFailure: raised by the workflow itself for a built-in action (unknown child
+      // runbook, bad child parameters); it must fail the step, not the whole run past its finally steps
       if (isCancel(e)) {
         throw e;
       }
@@ -385,7 +396,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       } catch (Expressions.UnresolvedReference e) {
         r.state = StepState.SKIPPED;
         r.message = "skipped: " + e.getMessage();
-      } catch (ActivityFailure | ChildWorkflowFailure e) {
+      } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure e) {
         fail(r, message(e));
         errors.add(key + ": " + message(e));
       }
