@@ -2,7 +2,8 @@ package dev.lifeboat.activities.kubernetes;
 
 import dev.lifeboat.activities.action.ActionContext;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +15,8 @@ import java.util.function.Predicate;
 
 /**
  * Waits on an informer until a condition over the watched pods holds, checkpointing the deadline
- * while it waits. The informer delivers changes as they happen; the loop only wakes to heartbeat.
+ * while it waits. The informer delivers changes as they happen; the loop only wakes to checkpoint
+ * and to re-list once, in case a watch event was lost.
  */
 final class PodWait {
   static final Duration BEAT = Duration.ofSeconds(5);
@@ -33,7 +35,7 @@ final class PodWait {
    * Returns the pods once {@code condition} holds; throws {@link TimeoutException} at the deadline.
    * {@code seen} summarises the latest state for the progress message and the checkpoint.
    */
-  static List<Pod> until(Informable<Pod> pods, Predicate<List<Pod>> condition, Function<List<Pod>, String> seen,
+  static List<Pod> until(FilterWatchListDeletable<Pod, ? extends KubernetesResourceList<Pod>, ?> pods, Predicate<List<Pod>> condition, Function<List<Pod>, String> seen,
       WaitCheckpoint checkpoint, ActionContext ctx) throws InterruptedException, TimeoutException {
     String[] last = {checkpoint.lastSeen()};
     Predicate<List<Pod>> watching = list -> {
@@ -52,6 +54,11 @@ final class PodWait {
         try {
           return done.get(Math.min(left, BEAT.toMillis()), TimeUnit.MILLISECONDS);
         } catch (TimeoutException beat) {
+          // a fresh list now and then covers an event the watch missed (the mock server has such gaps)
+          List<Pod> now = pods.list().getItems();
+          if (watching.test(now)) {
+            return now;
+          }
           checkpoint = new WaitCheckpoint(checkpoint.waitingFor(), checkpoint.startedAtMillis(),
               checkpoint.deadlineMillis(), last[0]);
           ctx.checkpoint(checkpoint);

@@ -58,7 +58,7 @@ public final class WaitPodsGone implements Action<WaitPodsGone.Args> {
       PodWait.until(client.pods().inNamespace(target.namespace()).withLabels(target.selector()), List::isEmpty,
           WaitPodsGone::summary, cp, ctx);
     } catch (TimeoutException e) {
-      throw ActionException.check("timed out after " + seconds(cp) + " waiting until there are no "
+      throw ActionException.check("timed out after " + seconds(cp) + "s waiting until there are no "
           + target.describe() + "; still there:\n"
           + new PodDiagnostics(client).describeSelected(target.namespace(), target.selector()));
     }
