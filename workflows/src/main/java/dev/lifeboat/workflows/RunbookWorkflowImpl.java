@@ -122,7 +122,11 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (canceled) {
       status = RunStatus.CANCELED;
       error = "canceled" + (cleanupErrors.isEmpty() ? "" : "; cleanup failed: " + String.join("; ", cleanupErrors));
-      throw new CanceledFailure(error);
+      if (CancellationScope.current().isCancelRequested()) {
+        throw new CanceledFailure(error);
+      }
+      // cancelled by our own signal: Temporal only records CANCELED after its own cancel request
+      throw ApplicationFailure.newNonRetryableFailure(error, "Canceled");
     }
     if (failure != null || !cleanupErrors.isEmpty()) {
       status = RunStatus.FAILED;
@@ -338,7 +342,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     Map<String, Object> childParams = args.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     String childId = Workflow.getInfo().getWorkflowId() + "/" + key;
     RunbookWorkflow stub = Workflow.newChildWorkflowStub(RunbookWorkflow.class,
-        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).build());
+        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).setMemo(Map.of("runbook", name)).build());
     try {
       RunResult result = stub.run(new RunRequest(child, ParamBinder.bind(child, childParams), library));
       Map<String, Object> out = new LinkedHashMap<>();

@@ -1,0 +1,216 @@
+package dev.lifeboat.activities.ansible;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.activities.action.Action;
+import dev.lifeboat.activities.action.ActionContext;
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.activities.command.Invocation;
+import dev.lifeboat.activities.command.ProgramResult;
+import dev.lifeboat.activities.command.ProgramRunner;
+import dev.lifeboat.runbook.Durations;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The {@code ansible} action: runs {@code ansible-playbook} (rebuild Kubernetes, deploy storage),
+ * streams its output into the step log, shows the running task as the step's progress message, and
+ * fails the step naming every failed or unreachable host and the task where it stopped.
+ */
+public final class RunPlaybook implements Action<RunPlaybook.Args> {
+  static final String PROGRAM = "ansible-playbook";
+  static final String INSTALL_HINT = PROGRAM + " was not found on the worker's PATH. Install Ansible on the worker"
+      + " (Debian/Ubuntu: apt-get install ansible-core; elsewhere: pipx install ansible-core) or put "
+      + PROGRAM + " on the PATH the worker runs with.";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ProgramRunner runner;
+  private final Path playbookRoot;
+
+  /**
+   * @param runner runs the child process; its PATH is where ansible-playbook is found
+   * @param playbookRoot where relative playbook and inventory paths are resolved (e.g. runbooks/playbooks)
+   */
+  public RunPlaybook(ProgramRunner runner, Path playbookRoot) {
+    this.runner = runner;
+    this.playbookRoot = playbookRoot;
+  }
+
+  /** Arguments of {@code ansible}. */
+  public record Args(
+      @Arg(description = "playbook file, absolute or relative to the playbook directory")
+      String playbook,
+      @Arg(required = false, description = "inventory file (relative to the playbook directory) or an inline host list such as 'localhost,'")
+      String inventory,
+      @Arg(required = false, description = "variables passed to the playbook as one JSON --extra-vars value")
+      Map<String, Object> extraVars,
+      @Arg(required = false, description = "limit the run to these hosts/groups (--limit)")
+      String limit,
+      @Arg(required = false, description = "only run tasks with these tags, comma-separated (--tags)")
+      String tags,
+      @Arg(required = false, description = "dry run: report what would change (--check)")
+      Boolean check,
+      @Arg(required = false, description = "connection plugin, e.g. 'local' (--connection)")
+      String connection,
+      @Arg(required = false, description = "kill ansible-playbook after this long (default 1h)")
+      String timeout) {
+
+    public Args {
+      extraVars = extraVars == null ? Map.of() : extraVars;
+      check = check != null && check;
+      timeout = timeout == null || timeout.isBlank() ? "1h" : timeout;
+    }
+  }
+
+  /** One host's PLAY RECAP counts. */
+  public record HostRecap(int ok, int changed, int unreachable, int failed, int skipped, int rescued, int ignored) {}
+
+  /** Step output: recap per host, how many tasks ran, how long it took, whether it was a dry run. */
+  public record Result(Map<String, HostRecap> hosts, int tasks, List<String> taskNames, String duration, boolean check) {}
+
+  @Override
+  public String name() {
+    return "ansible";
+  }
+
+  @Override
+  public String description() {
+    return "Runs an Ansible playbook (ansible-playbook) and reports the PLAY RECAP per host";
+  }
+
+  @Override
+  public Class<Args> argumentsType() {
+    return Args.class;
+  }
+
+  @Override
+  public Result run(Args args, ActionContext context) throws Exception {
+    if (args.playbook() == null || args.playbook().isBlank()) {
+      throw ActionException.invalid("ansible: 'playbook' is required");
+    }
+    Path playbook = playbookRoot.resolve(args.playbook()).normalize();
+    if (!Files.isRegularFile(playbook)) {
+      throw ActionException.invalid("ansible: playbook '" + playbook + "' does not exist");
+    }
+    Duration timeout;
+    try {
+      timeout = Durations.parse(args.timeout());
+    } catch (IllegalArgumentException e) {
+      throw ActionException.invalid("ansible: timeout " + e.getMessage());
+    }
+    Path scratch = Files.createTempDirectory("lifeboat-ansible-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    try {
+      List<String> argv = new ArrayList<>(List.of(PROGRAM));
+      if (args.inventory() != null && !args.inventory().isBlank()) {
+        argv.add("--inventory");
+        argv.add(inventory(args.inventory()));
+      }
+      if (!args.extraVars().isEmpty()) {
+        // A file keeps variables (possibly secrets) out of the process list and the logged command line.
+        Path vars = scratch.resolve("extra-vars.json");
+        Files.writeString(vars, JSON.writeValueAsString(args.extraVars()));
+        argv.add("--extra-vars");
+        argv.add("@" + vars);
+      }
+      addOption(argv, "--limit", args.limit());
+      addOption(argv, "--tags", args.tags());
+      addOption(argv, "--connection", args.connection());
+      if (args.check()) {
+        argv.add("--check");
+      }
+      argv.add(playbook.toString());
+
+      PlaybookOutput output = new PlaybookOutput(context::message);
+      context.message("starting " + playbook.getFileName() + (args.check() ? " (check mode)" : ""));
+      context.log("$ " + String.join(" ", argv));
+      Invocation invocation = Invocation.of(argv, timeout)
+          .inDirectory(playbook.getParent())
+          .withEnvironment(Map.of(
+              "ANSIBLE_NOCOLOR", "1",
+              "ANSIBLE_FORCE_COLOR", "0",
+              "ANSIBLE_STDOUT_CALLBACK", "default",
+              "ANSIBLE_RETRY_FILES_ENABLED", "0",
+              "PYTHONUNBUFFERED", "1"))
+          .onLine(output::accept)
+          .ifNotFound(INSTALL_HINT);
+      ProgramResult result = runner.run(invocation, context);
+
+      List<PlaybookOutput.HostFailure> failed = output.failedHosts();
+      if (!failed.isEmpty()) {
+        throw ActionException.check("ansible: playbook " + playbook.getFileName() + " failed: "
+            + failed.stream().map(PlaybookOutput.HostFailure::describe).collect(Collectors.joining("; ")));
+      }
+      if (result.exitCode() != 0) {
+        throw ActionException.check("ansible: ansible-playbook " + playbook.getFileName() + " exited with code "
+            + result.exitCode() + " (" + meaning(result.exitCode()) + ")" + tail(result));
+      }
+      if (output.recap().isEmpty()) {
+        throw ActionException.check("ansible: playbook " + playbook.getFileName() + " matched no hosts (no PLAY RECAP)"
+            + tail(result));
+      }
+      String took = ProgramResult.human(result.duration());
+      context.message(playbook.getFileName() + " done: " + output.taskNames().size() + " tasks on "
+          + output.recap().size() + " host(s) in " + took);
+      return new Result(output.recap(), output.taskNames().size(), output.taskNames(), took, args.check());
+    } finally {
+      deleteTree(scratch);
+    }
+  }
+
+  private String inventory(String inventory) {
+    if (inventory.contains(",")) {
+      return inventory; // an inline host list
+    }
+    Path path = playbookRoot.resolve(inventory).normalize();
+    if (!Files.exists(path)) {
+      throw ActionException.invalid("ansible: inventory '" + path + "' does not exist");
+    }
+    return path.toString();
+  }
+
+  private static void addOption(List<String> argv, String flag, String value) {
+    if (value != null && !value.isBlank()) {
+      argv.add(flag);
+      argv.add(value);
+    }
+  }
+
+  private static String tail(ProgramResult result) {
+    return result.tail().isEmpty() ? "" : "; last output:\n" + result.tailText();
+  }
+
+  /** ansible-playbook's documented exit codes. */
+  private static String meaning(int code) {
+    return switch (code) {
+      case 1 -> "error";
+      case 2 -> "one or more hosts failed";
+      case 3 -> "one or more hosts were unreachable";
+      case 4 -> "parser error or unreachable hosts";
+      case 5 -> "bad or incomplete options";
+      case 99 -> "interrupted by the user";
+      case 250 -> "unexpected error";
+      default -> "unexpected exit code";
+    };
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package dev.lifeboat.activities.offsite;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lifeboat.activities.action.Action;
+import dev.lifeboat.activities.action.ActionContext;
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.activities.command.ProgramResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code sync-offsite} action: mirrors the local repository (or one set of it) to the encrypted
+ * offsite copy when the offsite backend is reachable. Offline is a normal state for a workstation, so
+ * an unreachable backend makes the step succeed with status {@code "skipped: offline"}.
+ */
+public final class SyncOffsite implements Action<SyncOffsite.Args> {
+  static final String SKIPPED = "skipped: offline";
+  private static final Duration TIMEOUT = Duration.ofHours(12);
+
+  private final Rclone rclone;
+  private final OffsiteConfig config;
+
+  public SyncOffsite(Rclone rclone, OffsiteConfig config) {
+    this.rclone = rclone;
+    this.config = config;
+  }
+
+  /** Arguments of {@code sync-offsite}. */
+  public record Args(
+      @Arg(required = false, description = "only this set (default: the whole repository)")
+      String set,
+      @Arg(required = false, description = "local repository path (default: the configured one)")
+      String repository) {}
+
+  /** Step output. {@code reason} is there only when the sync was skipped. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Result(String status, String reason, String remote, long files, long bytes, long checks, long deletes,
+      String duration) {}
+
+  @Override
+  public String name() {
+    return "sync-offsite";
+  }
+
+  @Override
+  public String description() {
+    return "Mirrors the local repository to the encrypted offsite copy (rclone crypt); skipped when offline";
+  }
+
+  @Override
+  public Class<Args> argumentsType() {
+    return Args.class;
+  }
+
+  @Override
+  public Result run(Args args, ActionContext context) throws Exception {
+    Path repository = RepositoryPaths.repository(args.repository(), config);
+    String set = args.set() == null || args.set().isBlank() ? null : RepositoryPaths.segment(name(), "set", args.set());
+    Path source = set == null ? repository : repository.resolve(set);
+    if (!Files.isDirectory(repository)) {
+      throw ActionException.check("sync-offsite: repository " + repository + " is not there (backup drive not mounted?)");
+    }
+    if (!Files.isDirectory(source)) {
+      throw ActionException.invalid("sync-offsite: set '" + set + "' does not exist in " + repository);
+    }
+    if (Rclone.firstRegularFile(source).isEmpty()) {
+      // A sync mirrors deletions too: an empty source would wipe the offsite copy.
+      throw ActionException.check("sync-offsite: refusing to mirror " + source + " because it holds no files;"
+          + " that would delete the offsite copy (is the right drive mounted?)");
+    }
+    long started = System.nanoTime();
+    try (Rclone.Session session = rclone.open(config, context)) {
+      context.message("checking that " + config.describe() + " is reachable");
+      Rclone.Reachability reach = session.probe(context);
+      if (!reach.reachable()) {
+        context.log("offsite copy skipped: " + reach.reason());
+        context.message("offline: offsite sync skipped");
+        return new Result(SKIPPED, reach.reason(), config.describe(), 0, 0, 0, 0, took(started));
+      }
+      context.throwIfCancelled();
+      context.message("syncing " + source + " to " + config.describe() + " (encrypted)");
+      Rclone.Transfer t = session.transfer(List.of("sync", source.toString(), session.crypt(set == null ? "" : set)),
+          TIMEOUT, context);
+      String duration = took(started);
+      context.message("synced " + t.files() + " files (" + t.bytes() + " bytes) in " + duration);
+      return new Result("synced", null, config.describe(), t.files(), t.bytes(), t.checks(), t.deletes(), duration);
+    }
+  }
+
+  static String took(long startedNanos) {
+    return ProgramResult.human(Duration.ofNanos(System.nanoTime() - startedNanos));
+  }
+}

@@ -1,0 +1,265 @@
+package dev.lifeboat.activities.offsite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.Action;
+import dev.lifeboat.activities.action.ActionDispatcher;
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.command.ProgramRunner;
+import dev.lifeboat.activities.command.RecordingContext;
+import dev.lifeboat.workflows.ActionFailureTypes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The offsite actions against the real rclone, a local-filesystem backend and crypt on top. */
+class OffsiteActionsTest {
+  private static final String PASSWORD = "correct-horse-battery-staple-42";
+  private static final String SALT = "pepper-and-salt-17";
+  private static final String SECRET_CONTENT = "TRANSFORMER-TRAINING-NOTEBOOK-CONTENT";
+  private static final String NEW = "20250102T020000Z";
+  private static final String OLD = "20250101T020000Z";
+
+  @TempDir
+  Path dir;
+  private Path repo;
+  private Path offsite;
+  private final List<List<String>> launched = new CopyOnWriteArrayList<>();
+  private final List<Object> seen = new ArrayList<>();
+  private final RecordingContext context = new RecordingContext("offsite");
+  private Rclone rclone;
+  private OffsiteConfig config;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    repo = dir.resolve("repo");
+    offsite = dir.resolve("drive").resolve("lifeboat-offsite");
+    Files.createDirectories(offsite.getParent());
+    archive("notebooks", "jupyter-0", OLD, "older notebook bytes");
+    archive("notebooks", "jupyter-0", NEW, SECRET_CONTENT);
+    archive("models", "llama-finetune", NEW, "model weights");
+    rclone = new Rclone(ProgramRunner.fromEnvironment().withLaunchListener(launched::add));
+    config = OffsiteConfig.localDirectory(offsite, PASSWORD, SALT, repo);
+  }
+
+  private void archive(String set, String source, String ts, String content) throws Exception {
+    Path d = Files.createDirectories(repo.resolve(set).resolve(source));
+    byte[] random = new byte[4096];
+    new Random(ts.hashCode()).nextBytes(random);
+    Files.write(d.resolve(ts + ".tar.gz"), concat(content.getBytes(StandardCharsets.UTF_8), random));
+    Files.writeString(d.resolve(ts + ".manifest.json"), "{\"archive\":\"" + ts + ".tar.gz\",\"note\":\"" + content + "\"}");
+    Files.writeString(d.resolve("latest"), ts + "\n");
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  private Map<String, Object> run(Action<?> action, Map<String, Object> args) throws Exception {
+    try {
+      Map<String, Object> out = ActionDispatcher.invoke(action, args, context);
+      seen.add(out);
+      return out;
+    } catch (Exception e) {
+      seen.add(e.getMessage());
+      throw e;
+    }
+  }
+
+  private Map<String, Object> sync(Map<String, Object> args) throws Exception {
+    return run(new SyncOffsite(rclone, config), args);
+  }
+
+  private Map<String, Object> check(Map<String, Object> args) throws Exception {
+    return run(new CheckOffsite(rclone, config), args);
+  }
+
+  private Map<String, Object> fetch(Map<String, Object> args) throws Exception {
+    return run(new FetchOffsite(rclone, config), args);
+  }
+
+  private List<Path> remoteFiles() throws Exception {
+    try (Stream<Path> walk = Files.walk(offsite)) {
+      return walk.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  @Test
+  void syncLeavesOnlyCiphertextOffsiteAndCheckPasses() throws Exception {
+    Map<String, Object> out = sync(Map.of());
+    assertThat(out).containsEntry("status", "synced").containsEntry("files", 8L);
+    assertThat((long) out.get("bytes")).isGreaterThan(3 * 4096);
+    assertThat(out).doesNotContainKey("reason");
+
+    List<Path> remote = remoteFiles();
+    assertThat(remote).hasSize(8);
+    try (Stream<Path> walk = Files.walk(offsite)) {
+      assertThat(walk.map(p -> offsite.relativize(p).toString()))
+          .noneMatch(n -> n.contains("notebooks") || n.contains("jupyter") || n.contains(NEW) || n.contains("latest")
+              || n.contains("manifest"));
+    }
+    for (Path f : remote) {
+      String bytes = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+      assertThat(bytes).doesNotContain(SECRET_CONTENT).doesNotContain("model weights").doesNotContain(NEW);
+    }
+    assertThat(context.local().progressCalls()).isPositive();
+
+    assertThat(check(Map.of())).containsEntry("status", "match").containsEntry("matching", 8L);
+    // a second sync transfers nothing new
+    assertThat(sync(Map.of())).containsEntry("status", "synced").containsEntry("files", 0L);
+  }
+
+  @Test
+  void fetchBringsBackTheLatestArchiveByteForByte() throws Exception {
+    sync(Map.of());
+    Path restore = dir.resolve("restore");
+    Map<String, Object> out = fetch(Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString()));
+    Path src = repo.resolve("notebooks/jupyter-0");
+    Path dst = restore.resolve("notebooks/jupyter-0");
+    assertThat(out).containsEntry("archive", NEW).containsEntry("path", dst.resolve(NEW + ".tar.gz").toString())
+        .containsEntry("files", 3L);
+    for (String name : List.of(NEW + ".tar.gz", NEW + ".manifest.json", "latest")) {
+      assertThat(dst.resolve(name)).hasSameBinaryContentAs(src.resolve(name));
+    }
+    assertThat(dst.resolve(OLD + ".tar.gz")).doesNotExist();
+
+    // an older archive by name, without touching the latest pointer
+    Files.writeString(dst.resolve("latest"), NEW + "\n");
+    fetch(Map.of("set", "notebooks", "source", "jupyter-0", "archive", OLD + ".tar.gz", "into", restore.toString()));
+    assertThat(dst.resolve(OLD + ".tar.gz")).hasSameBinaryContentAs(src.resolve(OLD + ".tar.gz"));
+    assertThat(dst.resolve(OLD + ".manifest.json")).hasSameBinaryContentAs(src.resolve(OLD + ".manifest.json"));
+    assertThat(dst.resolve("latest")).hasContent(NEW);
+  }
+
+  @Test
+  void fetchOfAnArchiveThatIsNotOffsiteFails() throws Exception {
+    sync(Map.of());
+    assertThatThrownBy(() -> fetch(Map.of("set", "notebooks", "source", "jupyter-0", "archive", "20200101T000000Z",
+        "into", dir.resolve("restore").toString())))
+        .isInstanceOf(ActionException.class).hasMessageContaining("archive 20200101T000000Z of notebooks/jupyter-0 is not in");
+    assertThatThrownBy(() -> fetch(Map.of("set", "notebooks", "source", "nobody", "into", dir.resolve("r2").toString())))
+        .isInstanceOf(ActionException.class).hasMessageContaining("no 'latest' archive for notebooks/nobody");
+    assertThatThrownBy(() -> fetch(Map.of("set", "../etc", "source", "x")))
+        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void tamperedOrMissingRemoteFilesFailTheCheck() throws Exception {
+    sync(Map.of());
+    List<Path> remote = remoteFiles();
+    Path victim = remote.stream().max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
+    byte[] bytes = Files.readAllBytes(victim);
+    bytes[bytes.length / 2] ^= 0x55;
+    Files.write(victim, bytes);
+
+    assertThatThrownBy(() -> check(Map.of()))
+        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
+        .hasMessageContaining("differs from")
+        .hasMessageContaining("1 file(s)")
+        .hasMessageContaining(".tar.gz (content differs)");
+
+    Files.delete(remote.stream().filter(p -> !p.equals(victim)).findFirst().orElseThrow());
+    assertThatThrownBy(() -> check(Map.of())).hasMessageContaining("2 file(s)").hasMessageContaining("(missing offsite)");
+  }
+
+  @Test
+  void oneSetAtATime() throws Exception {
+    assertThat(sync(Map.of("set", "models"))).containsEntry("files", 3L);
+    assertThat(check(Map.of("set", "models"))).containsEntry("matching", 3L);
+    assertThatThrownBy(() -> check(Map.of())).hasMessageContaining("notebooks/jupyter-0/" + NEW + ".tar.gz (missing offsite)");
+    assertThatThrownBy(() -> sync(Map.of("set", "datasets")))
+        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void unmountedDriveMeansSkippedNotFailed() throws Exception {
+    config = OffsiteConfig.localDirectory(dir.resolve("not-mounted").resolve("lifeboat"), PASSWORD, SALT, repo);
+    Map<String, Object> out = sync(Map.of());
+    assertThat(out).containsEntry("status", "skipped: offline").containsEntry("files", 0L);
+    assertThat((String) out.get("reason")).contains("not-mounted").contains("not mounted?");
+    assertThat(dir.resolve("not-mounted")).doesNotExist();
+    // a check that cannot look must not pass
+    assertThatThrownBy(() -> check(Map.of())).isInstanceOf(ActionException.class).hasMessageContaining("cannot check");
+  }
+
+  @Test
+  void unreachableNetworkBackendMeansSkipped() throws Exception {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.remove("AWS_CA_BUNDLE"); // rclone 1.60 cannot use a custom CA bundle with its own transport
+    rclone = new Rclone(ProgramRunner.withEnvironment(env).withLaunchListener(launched::add));
+    config = OffsiteConfig.s3("Other", "http://127.0.0.1:1", "us-east-1", "AKIATESTKEY", "s3-secret-key-value-99",
+        "backups/lifeboat", PASSWORD, SALT, repo);
+    Map<String, Object> out = sync(Map.of());
+    assertThat(out).containsEntry("status", "skipped: offline");
+    assertThat((String) out.get("reason")).contains("s3:backups/lifeboat unreachable").contains("connection refused");
+    assertThat(String.join("\n", context.logLines()) + out + launched).doesNotContain("s3-secret-key-value-99");
+  }
+
+  @Test
+  void emptyRepositoryIsNeverMirroredOverTheOffsiteCopy() throws Exception {
+    sync(Map.of());
+    Path empty = Files.createDirectories(dir.resolve("fresh-drive"));
+    assertThatThrownBy(() -> sync(Map.of("repository", empty.toString())))
+        .isInstanceOf(ActionException.class).hasMessageContaining("holds no files");
+    assertThat(remoteFiles()).hasSize(8);
+  }
+
+  @Test
+  void secretNeverAppearsInLogsOutputsErrorsOrCommandLines() throws Exception {
+    sync(Map.of());
+    check(Map.of());
+    fetch(Map.of("set", "models", "source", "llama-finetune", "into", dir.resolve("restore").toString()));
+    Files.write(remoteFiles().get(0), new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> check(Map.of())).isInstanceOf(ActionException.class);
+
+    String everything = String.join("\n", context.logLines()) + "\n" + String.join("\n", context.messages()) + "\n"
+        + seen + "\n" + launched + "\n" + config;
+    assertThat(context.logLines()).isNotEmpty();
+    assertThat(launched).anyMatch(argv -> argv.contains("obscure"));
+    assertThat(everything).doesNotContain(PASSWORD).doesNotContain(SALT);
+    // the private config files are gone
+    for (List<String> argv : launched) {
+      int i = argv.indexOf("--config");
+      if (i >= 0) {
+        assertThat(Path.of(argv.get(i + 1))).doesNotExist();
+        assertThat(Path.of(argv.get(i + 1)).getParent()).doesNotExist();
+      }
+    }
+  }
+
+  @Test
+  void configFileIsPrivateAndHoldsNoPlainPassword() throws Exception {
+    Path file;
+    try (Rclone.Session session = rclone.open(config, context)) {
+      file = session.configFile();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
+      assertThat(Files.readString(file)).contains("type = crypt").doesNotContain(PASSWORD).doesNotContain(SALT);
+    }
+    assertThat(file).doesNotExist();
+    assertThat(config.toString()).doesNotContain(PASSWORD);
+  }
+
+  @Test
+  void missingRcloneGivesTheInstallHint() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty-bin"));
+    rclone = new Rclone(ProgramRunner.fromEnvironment().withVariables(Map.of("PATH", empty.toString())));
+    assertThatThrownBy(() -> sync(Map.of()))
+        .isInstanceOf(ActionException.class).hasMessageContaining("rclone was not found").hasMessageContaining("apt-get install rclone");
+  }
+}

@@ -1,0 +1,113 @@
+package dev.lifeboat.api;
+
+import dev.lifeboat.activities.action.ActionRegistry;
+import dev.lifeboat.api.cli.CliExit;
+import dev.lifeboat.api.cli.ApproveCommand;
+import dev.lifeboat.api.cli.CancelCommand;
+import dev.lifeboat.api.cli.ListCommand;
+import dev.lifeboat.api.cli.RunCommand;
+import dev.lifeboat.api.cli.StatusCommand;
+import dev.lifeboat.api.core.RunService;
+import dev.lifeboat.api.core.RunbookCatalog;
+import dev.lifeboat.api.errors.JsonErrors;
+import dev.lifeboat.api.health.RunbooksHealthCheck;
+import dev.lifeboat.api.health.TemporalHealthCheck;
+import dev.lifeboat.api.resources.RunbooksResource;
+import dev.lifeboat.api.resources.RunsResource;
+import dev.lifeboat.worker.StandardActions;
+import dev.lifeboat.worker.TemporalSettings;
+import io.dropwizard.assets.AssetsBundle;
+import io.dropwizard.configuration.ConfigurationSourceProvider;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+
+
+/** Lifeboat: the API, the web page and (embedded or configured) the worker, in one process. */
+public class LifeboatApplication extends Application<LifeboatConfiguration> {
+  /** The configuration used when {@code server} is given no file. */
+  public static final String BUILT_IN_CONFIG = "classpath:lifeboat.yml";
+
+  public static void main(String[] args) throws Exception {
+    new LifeboatApplication().run(withDefaultConfig(args));
+  }
+
+  /** {@code server} alone runs the built-in configuration, so the embedded default needs no file. */
+  static String[] withDefaultConfig(String[] args) {
+    if (args.length == 1 && (args[0].equals("server") || args[0].equals("check"))) {
+      return new String[] {args[0], BUILT_IN_CONFIG};
+    }
+    return args;
+  }
+
+  @Override
+  protected void onFatalError(Throwable t) {
+    System.exit(t instanceof CliExit exit ? exit.code() : 1);
+  }
+
+  @Override
+  public String getName() {
+    return "lifeboat";
+  }
+
+  @Override
+  public void initialize(Bootstrap<LifeboatConfiguration> bootstrap) {
+    bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+        new FileOrClasspath(), new EnvironmentVariableSubstitutor(false)));
+    bootstrap.addBundle(new AssetsBundle("/assets", "/", "index.html", "ui"));
+    bootstrap.addCommand(new RunCommand());
+    bootstrap.addCommand(new StatusCommand());
+    bootstrap.addCommand(new ApproveCommand());
+    bootstrap.addCommand(new CancelCommand());
+    bootstrap.addCommand(new ListCommand());
+  }
+
+  @Override
+  public void run(LifeboatConfiguration config, Environment env) {
+    Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
+    ActionRegistry actions = StandardActions.create(repository);
+    var t = config.getTemporal();
+    LifeboatRuntime runtime = new LifeboatRuntime(
+        new TemporalSettings(t.getAddress(), t.getNamespace(), t.getEmbeddedPort()), actions, t.isWorker());
+    env.lifecycle().manage(runtime);
+
+    RunbookCatalog catalog = new RunbookCatalog(Path.of(config.getRunbooks()), actions.signatures());
+    catalog.reload();
+    RunService runs = new RunService(runtime.connection().client(), catalog);
+
+    env.jersey().register(new JsonErrors.Api());
+    env.jersey().register(new JsonErrors.Web());
+    env.jersey().register(new JsonErrors.BadJson());
+    env.jersey().register(new JsonErrors.Unexpected());
+    env.jersey().register(new RunbooksResource(catalog, runs));
+    env.jersey().register(new RunsResource(runs));
+
+    env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
+    env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
+  }
+
+  /** Reads a configuration file, or a resource when the name starts with {@code classpath:}. */
+  static final class FileOrClasspath implements ConfigurationSourceProvider {
+    private final ConfigurationSourceProvider files = new FileConfigurationSourceProvider();
+
+    @Override
+    public InputStream open(String path) throws IOException {
+      if (path.startsWith("classpath:")) {
+        String name = path.substring("classpath:".length());
+        InputStream in = LifeboatApplication.class.getClassLoader().getResourceAsStream(name);
+        if (in == null) {
+          throw new IOException("built-in configuration " + name + " is missing from the jar");
+        }
+        return in;
+      }
+      return files.open(path);
+    }
+  }
+
+}

@@ -1,0 +1,113 @@
+package dev.lifeboat.api.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.core.cli.Command;
+import io.dropwizard.core.setup.Bootstrap;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+/**
+ * A CLI command that talks to a running Lifeboat over its API ({@code --url}, default
+ * {@code $LIFEBOAT_URL} or {@code http://localhost:$LIFEBOAT_PORT}).
+ */
+abstract class ApiCommand extends Command {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private String base;
+  PrintStream out = System.out;
+  PrintStream err = System.err;
+
+  ApiCommand(String name, String description) {
+    super(name, description);
+  }
+
+  @Override
+  public void configure(Subparser subparser) {
+    String port = System.getenv().getOrDefault("LIFEBOAT_PORT", "8080");
+    subparser.addArgument("--url")
+        .setDefault(System.getenv().getOrDefault("LIFEBOAT_URL", "http://localhost:" + port))
+        .help("Lifeboat's address (default $LIFEBOAT_URL or http://localhost:$LIFEBOAT_PORT)");
+    configureArguments(subparser);
+  }
+
+  abstract void configureArguments(Subparser subparser);
+
+  /** Runs the command; returns the process exit code. */
+  abstract int execute(Namespace ns) throws Exception;
+
+  @Override
+  public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
+    if (!(e instanceof CliExit)) {
+      err.println("lifeboat: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+    base = ns.getString("url").replaceAll("/+$", "");
+    int code;
+    try {
+      code = execute(ns);
+    } catch (CliError e) {
+      err.println("lifeboat: " + e.getMessage());
+      code = e.exitCode;
+    }
+    out.flush();
+    if (code != 0) {
+      throw new CliExit(code);
+    }
+  }
+
+  JsonNode get(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
+  }
+
+  JsonNode post(String path, Object body) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : JSON.writeValueAsString(body))).build());
+  }
+
+  private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
+    HttpResponse<String> r;
+    try {
+      r = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (ConnectException e) {
+      throw new CliError("cannot reach Lifeboat at " + base + " (is it running? start it with scripts/start.sh)", 3);
+    }
+    JsonNode body;
+    try {
+      body = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new CliError("Lifeboat at " + base + " answered HTTP " + r.statusCode() + " without JSON", 3);
+    }
+    if (r.statusCode() >= 400) {
+      throw new CliError(body.path("error").asText("HTTP " + r.statusCode()), 2);
+    }
+    return body;
+  }
+
+  static String runPath(String id) {
+    return "/api/runs/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("%40", "@").replace("%2F", "/");
+  }
+
+  /** A failure to report in one line, with the exit code to end with. */
+  static final class CliError extends RuntimeException {
+    final int exitCode;
+
+    CliError(String message, int exitCode) {
+      super(message);
+      this.exitCode = exitCode;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.lifeboat.api.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+/** {@code lifeboat list runbooks|runs|backups}. */
+public final class ListCommand extends ApiCommand {
+  public ListCommand() {
+    super("list", "List runbooks, runs or backups: list runbooks|runs|backups");
+  }
+
+  @Override
+  void configureArguments(Subparser subparser) {
+    subparser.addArgument("what").choices("runbooks", "runs", "backups");
+  }
+
+  @Override
+  int execute(Namespace ns) throws Exception {
+    switch (ns.getString("what")) {
+      case "runbooks" -> {
+        for (JsonNode r : get("/api/runbooks").path("runbooks")) {
+          out.println(r.get("name").asText() + (r.get("valid").asBoolean() ? "  " + r.path("description").asText()
+              : "  INVALID " + r.path("file").asText() + ":" + r.path("line").asInt() + ": " + r.path("reason").asText()));
+        }
+      }
+      case "runs" -> {
+        for (JsonNode r : get("/api/runs").path("runs")) {
+          out.println(r.get("id").asText() + "  " + r.get("status").asText());
+        }
+      }
+      default -> {
+        for (JsonNode b : get("/api/backups").path("backups")) {
+          out.println(b.path("set").asText() + "/" + b.path("source").asText() + "/" + b.path("name").asText()
+              + "  " + b.path("sizeBytes").asLong() + " bytes  " + b.path("files").asLong() + " files"
+              + (b.path("verified").asBoolean() ? "  verified" : ""));
+        }
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,36 @@
+package dev.lifeboat.api.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+/** {@code lifeboat status <run-id> [--follow]}: a run's steps, or follows it to the end. */
+public final class StatusCommand extends ApiCommand {
+  public StatusCommand() {
+    super("status", "Show a run: status <run-id> [--follow]");
+  }
+
+  @Override
+  void configureArguments(Subparser subparser) {
+    subparser.addArgument("id").help("the run id");
+    subparser.addArgument("--follow").action(Arguments.storeTrue()).help("follow the run until it ends");
+  }
+
+  @Override
+  int execute(Namespace ns) throws Exception {
+    String id = ns.getString("id");
+    if (ns.getBoolean("follow")) {
+      return Follow.until(this, id);
+    }
+    JsonNode run = get(runPath(id));
+    out.println(run.get("id").asText() + " " + run.get("status").asText()
+        + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
+    for (JsonNode s : run.path("steps")) {
+      out.println("  " + s.get("id").asText() + ": " + s.get("state").asText()
+          + (s.path("message").isTextual() ? " — " + s.get("message").asText() : "")
+          + (s.path("lastError").isTextual() ? " — " + s.get("lastError").asText() : ""));
+    }
+    return 0;
+  }
+}

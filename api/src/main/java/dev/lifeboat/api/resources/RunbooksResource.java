@@ -1,0 +1,107 @@
+package dev.lifeboat.api.resources;
+
+import dev.lifeboat.api.core.RunService;
+import dev.lifeboat.api.core.RunbookCatalog;
+import dev.lifeboat.api.errors.ApiException;
+import dev.lifeboat.runbook.LoadedRunbook;
+import dev.lifeboat.runbook.Param;
+import dev.lifeboat.runbook.ParamBinder;
+import dev.lifeboat.runbook.Runbook;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The runbook catalogue and starting runs. */
+@Path("/runbooks")
+@Produces(MediaType.APPLICATION_JSON)
+public final class RunbooksResource {
+  private final RunbookCatalog catalog;
+  private final RunService runs;
+
+  public RunbooksResource(RunbookCatalog catalog, RunService runs) {
+    this.catalog = catalog;
+    this.runs = runs;
+  }
+
+  /** One runbook in the catalogue. */
+  public record RunbookView(String name, String description, String file, boolean valid, String reason, Integer line,
+      List<ParamView> params, String schedule, List<String> steps) {}
+
+  /** One declared parameter. */
+  public record ParamView(String name, String type, Object defaultValue, boolean required, String description) {}
+
+  @GET
+  public Map<String, Object> list() {
+    return Map.of("runbooks", catalog.all().stream().map(RunbooksResource::view).toList());
+  }
+
+  @GET
+  @Path("/{name}")
+  public RunbookView get(@PathParam("name") String name) {
+    return view(catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'")));
+  }
+
+  @POST
+  @Path("/reload")
+  public Map<String, Object> reload() {
+    List<RunbookView> all = catalog.reload().stream().map(RunbooksResource::view).toList();
+    return Map.of("runbooks", all, "invalid", all.stream().filter(r -> !r.valid()).count());
+  }
+
+  @POST
+  @Path("/{name}/runs")
+  @jakarta.ws.rs.Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+  public Response start(@PathParam("name") String name, Map<String, Object> body) {
+    LoadedRunbook entry = catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
+    if (entry instanceof LoadedRunbook.Invalid bad) {
+      throw new ApiException(409, "runbook '" + name + "' is invalid and cannot run: " + bad.file()
+          + (bad.line() > 0 ? ":" + bad.line() : "") + ": " + bad.reason(), Map.of("runbook", name));
+    }
+    Runbook runbook = entry.runbook().orElseThrow();
+    Object params = body == null ? Map.of() : body.getOrDefault("params", Map.of());
+    if (body != null) {
+      for (String key : body.keySet()) {
+        if (!key.equals("params")) {
+          throw ApiException.badRequest("unknown field '" + key + "' in the request body (expected {\"params\": {...}})");
+        }
+      }
+    }
+    if (!(params instanceof Map<?, ?> given)) {
+      throw ApiException.badRequest("'params' must be a JSON object");
+    }
+    String id;
+    try {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> p = params == null ? Map.of() : (Map<String, Object>) given;
+      id = runs.start(runbook, p);
+    } catch (ParamBinder.InvalidParam e) {
+      throw new ApiException(400, e.getMessage(), Map.of("param", e.param()));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", id);
+    out.put("runbook", name);
+    out.put("links", RunsResource.links(id));
+    return Response.status(202).entity(out).build();
+  }
+
+  static RunbookView view(LoadedRunbook r) {
+    if (r instanceof LoadedRunbook.Invalid bad) {
+      return new RunbookView(bad.name(), "", bad.file(), false, bad.reason(), bad.line(), List.of(), null, List.of());
+    }
+    Runbook rb = r.runbook().orElseThrow();
+    List<ParamView> params = rb.params().stream().map(RunbooksResource::view).toList();
+    return new RunbookView(rb.name(), rb.description(), rb.file(), true, null, null, params, rb.schedule(),
+        rb.steps().stream().map(s -> s.id()).toList());
+  }
+
+  private static ParamView view(Param p) {
+    return new ParamView(p.name(), p.type().label(), p.defaultValue(), p.required(), p.description());
+  }
+}

@@ -1,0 +1,172 @@
+// Lifeboat's web page: the runbook catalogue, starting runs, watching them, approving and cancelling.
+'use strict';
+
+const state = { runbooks: [], selected: null, run: null };
+
+async function call(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  if (!res.ok) {
+    throw new Error((data && data.error) || ('HTTP ' + res.status));
+  }
+  return data;
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => {
+    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  });
+  children.flat().forEach(c => e.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c))));
+  return e;
+}
+
+function time(ms) { return ms ? new Date(ms).toLocaleString() : ''; }
+
+function size(n) {
+  if (!n) return '0 B';
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const i = Math.min(u.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
+  return (n / Math.pow(1024, i)).toFixed(i ? 1 : 0) + ' ' + u[i];
+}
+
+function runPath(id) { return '/api/runs/' + encodeURIComponent(id).replace(/%40/g, '@').replace(/%2F/g, '/'); }
+
+async function loadRunbooks() {
+  const data = await call('GET', '/api/runbooks');
+  state.runbooks = data.runbooks;
+  const list = document.getElementById('runbooks');
+  list.replaceChildren(...data.runbooks.map(r => r.valid
+    ? el('li', { 'data-runbook': r.name, onclick: () => select(r) }, el('strong', {}, r.name), ' ',
+      el('span', { class: 'muted' }, r.description))
+    : el('li', { class: 'invalid', 'data-runbook': r.name },
+      el('strong', {}, r.name), ' invalid: ' + r.file + (r.line ? ':' + r.line : '') + ': ' + r.reason)));
+}
+
+function select(r) {
+  state.selected = r;
+  const form = document.getElementById('start-form');
+  form.hidden = false;
+  document.getElementById('start-title').textContent = r.name;
+  document.getElementById('start-description').textContent = r.description;
+  document.getElementById('start-result').textContent = '';
+  document.getElementById('start-params').replaceChildren(...r.params.map(p => [
+    el('label', { for: 'param-' + p.name }, p.name + (p.required ? ' *' : '') + ' (' + p.type + ')'
+      + (p.description ? ' — ' + p.description : '')),
+    el('input', { id: 'param-' + p.name, name: p.name, 'data-type': p.type,
+      placeholder: p.defaultValue == null ? '' : JSON.stringify(p.defaultValue) }),
+  ]).flat());
+}
+
+async function start(ev) {
+  ev.preventDefault();
+  const params = {};
+  document.querySelectorAll('#start-params input').forEach(i => {
+    if (i.value === '') return;
+    const t = i.dataset.type;
+    if (t === 'list') params[i.name] = i.value.split(',').map(s => s.trim()).filter(Boolean);
+    else if (t === 'map') { try { params[i.name] = JSON.parse(i.value); } catch (e) { params[i.name] = i.value; } }
+    else params[i.name] = i.value;
+  });
+  const out = document.getElementById('start-result');
+  try {
+    const r = await call('POST', '/api/runbooks/' + encodeURIComponent(state.selected.name) + '/runs', { params });
+    out.className = '';
+    out.textContent = 'started ' + r.id;
+    state.run = r.id;
+    await refresh();
+  } catch (e) {
+    out.className = 'error';
+    out.textContent = e.message;
+  }
+}
+
+async function loadRuns() {
+  const data = await call('GET', '/api/runs');
+  document.querySelector('#runs tbody').replaceChildren(...data.runs.map(r =>
+    el('tr', { class: 'clickable', 'data-run': r.id, onclick: () => { state.run = r.id; refresh(); } },
+      el('td', {}, r.id), el('td', {}, el('span', { class: 'pill ' + r.status }, r.status)),
+      el('td', {}, time(r.startedAt)))));
+}
+
+async function loadRun() {
+  const box = document.getElementById('run-detail');
+  if (!state.run) { box.hidden = true; return; }
+  const r = await call('GET', runPath(state.run));
+  box.hidden = false;
+  document.getElementById('run-id').textContent = r.id;
+  const st = document.getElementById('run-status');
+  st.textContent = r.status;
+  st.className = 'pill ' + r.status;
+  document.getElementById('run-elapsed').textContent =
+    'started ' + time(r.startedAt) + ', ' + Math.round(r.elapsedMs / 1000) + ' s' + (r.currentStep ? ', now: ' + r.currentStep : '');
+  document.getElementById('run-error').textContent = r.error || '';
+  document.getElementById('cancel-button').hidden = !(r.status === 'RUNNING' || r.status === 'WAITING_FOR_APPROVAL');
+  document.querySelector('#steps tbody').replaceChildren(...r.steps.map(s => {
+    const bar = s.bytesTotal > 0 ? el('progress', { max: s.bytesTotal, value: s.bytesDone }) : '';
+    const counts = (s.bytesDone || s.filesDone) ? size(s.bytesDone) + (s.bytesTotal ? ' of ' + size(s.bytesTotal) : '')
+      + ', ' + s.filesDone + ' files' : '';
+    const took = s.endedAt && s.startedAt ? ((s.endedAt - s.startedAt) / 1000).toFixed(1) + ' s' : '';
+    const details = el('div', {},
+      s.message ? el('div', {}, s.message) : '',
+      s.lastError ? el('div', { class: 'error' }, s.lastError) : '',
+      s.attempt > 1 ? el('div', { class: 'muted' }, 'attempt ' + s.attempt) : '',
+      took ? el('div', { class: 'muted' }, took) : '',
+      s.log && s.log.length ? el('pre', {}, s.log.slice(-20).join('\n')) : '');
+    const action = s.state === 'WAITING_FOR_APPROVAL'
+      ? el('button', { class: 'approve', 'data-approve': s.id, onclick: () => approve(s.id) }, 'Approve') : '';
+    return el('tr', { 'data-step': s.id },
+      el('td', {}, s.id, el('div', { class: 'muted' }, s.action + (s.phase === 'finally' ? ' (finally)' : ''))),
+      el('td', {}, el('span', { class: 'pill ' + s.state }, s.state)),
+      el('td', {}, bar, el('div', { class: 'muted' }, counts)), el('td', {}, details), el('td', {}, action));
+  }));
+}
+
+async function approve(stepId) {
+  await call('POST', runPath(state.run) + '/approve/' + encodeURIComponent(stepId));
+  await refresh();
+}
+
+async function cancelRun() {
+  await call('POST', runPath(state.run) + '/cancel');
+  await refresh();
+}
+
+async function loadBackups() {
+  let data;
+  try { data = await call('GET', '/api/backups'); } catch (e) { return; }
+  document.querySelector('#backups tbody').replaceChildren(...(data.backups || []).map(b =>
+    el('tr', {}, el('td', {}, b.set + ' / ' + b.source), el('td', {}, b.name, el('div', { class: 'muted' }, time(b.createdAt))),
+      el('td', {}, size(b.sizeBytes)), el('td', {}, b.files), el('td', {}, b.verified ? 'yes' : 'no'))));
+}
+
+async function loadHealth() {
+  const h = document.getElementById('health');
+  try {
+    const res = await fetch('/admin/healthcheck');
+    h.textContent = res.ok ? 'healthy' : 'unhealthy';
+    h.className = 'pill ' + (res.ok ? 'healthy' : 'unhealthy');
+  } catch (e) {
+    h.textContent = 'unreachable';
+    h.className = 'pill unhealthy';
+  }
+}
+
+async function refresh() {
+  try {
+    await Promise.all([loadRuns(), loadRun(), loadBackups(), loadHealth()]);
+  } catch (e) {
+    document.getElementById('run-error').textContent = e.message;
+  }
+}
+
+document.getElementById('start-form').addEventListener('submit', start);
+document.getElementById('cancel-button').addEventListener('click', cancelRun);
+loadRunbooks().then(refresh);
+setInterval(refresh, 1500);

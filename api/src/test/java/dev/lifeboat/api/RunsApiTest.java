@@ -1,0 +1,182 @@
+package dev.lifeboat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Runbooks and runs through the real application on the embedded Temporal server. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class RunsApiTest {
+  static final Path RUNBOOKS = TestFolders.runbooks("runs-api", """
+      name: gate
+      description: waits for a human
+      params:
+        - name: who
+          required: true
+        - name: count
+          type: integer
+          default: 3
+      steps:
+        - id: ask
+          action: approval
+          with:
+            message: "check on ${params.who}"
+      """, """
+      name: broken
+      steps:
+        - id: a
+          action: no-such-action
+      """);
+  static final Path REPOSITORY = TestFolders.temp("runs-api-repo");
+
+  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
+      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
+      ConfigOverride.config("server.connector.port", "0"),
+      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+      ConfigOverride.config("repository", REPOSITORY.toString()));
+
+  ApiClient api;
+
+  @BeforeEach
+  void client() {
+    api = new ApiClient(APP.getLocalPort());
+  }
+
+  @Test
+  void listsValidAndInvalidRunbooks() {
+    ApiClient.Answer a = api.get("/api/runbooks");
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body().get("runbooks").findValuesAsText("name")).contains("gate", "broken");
+    var broken = find(a, "broken");
+    assertThat(broken.get("valid").asBoolean()).isFalse();
+    assertThat(broken.get("reason").asText()).contains("unknown action 'no-such-action'");
+    assertThat(broken.get("line").asInt()).isEqualTo(4);
+    var gate = find(a, "gate");
+    assertThat(gate.get("valid").asBoolean()).isTrue();
+    assertThat(gate.get("params").get(1).get("defaultValue").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void approvalRunWaitsThenCompletes() {
+    ApiClient.Answer started = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"the drive\"}}");
+    assertThat(started.status()).isEqualTo(202);
+    String id = started.body().get("id").asText();
+    assertThat(id).startsWith("gate@");
+    assertThat(started.body().get("links").get("self").asText()).isEqualTo("/api/runs/" + ApiClient.enc(id));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
+    ApiClient.Answer waiting = api.get("/api/runs/" + ApiClient.enc(id));
+    assertThat(waiting.body().get("steps").get(0).get("message").asText()).isEqualTo("check on the drive");
+    assertThat(waiting.body().get("currentStep").asText()).isEqualTo("ask");
+
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/nope", "").status()).isEqualTo(404);
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/ask", "").status()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(20)).until(() -> "COMPLETED".equals(status(id)));
+    ApiClient.Answer done = api.get("/api/runs/" + ApiClient.enc(id));
+    assertThat(done.body().get("steps").get(0).get("state").asText()).isEqualTo("SUCCEEDED");
+
+    ApiClient.Answer list = api.get("/api/runs");
+    assertThat(list.body().get("runs").findValuesAsText("id")).contains(id);
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", "").status()).isEqualTo(409);
+  }
+
+  @Test
+  void cancelEndsTheRunCanceled() {
+    String id = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}").body().get("id").asText();
+    await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", "").status()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(20)).until(() -> "CANCELED".equals(status(id)));
+    assertThat(api.get("/api/runs/" + ApiClient.enc(id)).body().get("steps").get(0).get("state").asText())
+        .isEqualTo("SKIPPED");
+  }
+
+  @Test
+  void badRequestsAnswerJsonErrors() {
+    ApiClient.Answer unknown = api.post("/api/runbooks/nope/runs", "{}");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.body().get("error").asText()).contains("no runbook named 'nope'");
+
+    ApiClient.Answer missing = api.post("/api/runbooks/gate/runs", "{\"params\": {}}");
+    assertThat(missing.status()).isEqualTo(400);
+    assertThat(missing.body().get("param").asText()).isEqualTo("who");
+    assertThat(missing.body().get("error").asText()).contains("'who'").contains("required");
+
+    ApiClient.Answer badType = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"a\", \"count\": \"many\"}}");
+    assertThat(badType.status()).isEqualTo(400);
+    assertThat(badType.body().get("param").asText()).isEqualTo("count");
+
+    ApiClient.Answer extra = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"a\", \"colour\": 1}}");
+    assertThat(extra.status()).isEqualTo(400);
+    assertThat(extra.body().get("param").asText()).isEqualTo("colour");
+
+    ApiClient.Answer notJson = api.post("/api/runbooks/gate/runs", "{\"params\": ");
+    assertThat(notJson.status()).isEqualTo(400);
+    assertThat(notJson.body().get("error").asText()).contains("not valid JSON");
+
+    ApiClient.Answer paramsNotObject = api.post("/api/runbooks/gate/runs", "{\"params\": [1]}");
+    assertThat(paramsNotObject.status()).isEqualTo(400);
+    assertThat(paramsNotObject.body().get("error").asText()).contains("'params' must be a JSON object");
+
+    ApiClient.Answer invalid = api.post("/api/runbooks/broken/runs", "{}");
+    assertThat(invalid.status()).isEqualTo(409);
+    assertThat(invalid.body().get("error").asText()).contains("broken.yaml:4");
+
+    ApiClient.Answer noRun = api.get("/api/runs/" + ApiClient.enc("gate@19700101T000000.000Z"));
+    assertThat(noRun.status()).isEqualTo(404);
+    assertThat(noRun.body().get("error").asText()).contains("no run with id");
+
+    ApiClient.Answer noPath = api.get("/api/nothing-here");
+    assertThat(noPath.status()).isEqualTo(404);
+    assertThat(noPath.contentType()).contains("application/json");
+    assertThat(noPath.body().get("error")).isNotNull();
+  }
+
+  @Test
+  void reloadPicksUpNewAndBrokenFiles() throws IOException {
+    Files.writeString(RUNBOOKS.resolve("later.yaml"), """
+        name: later
+        steps:
+          - id: wait
+            action: approval
+            with:
+              message: hi
+        """);
+    Files.writeString(RUNBOOKS.resolve("bad-yaml.yaml"), "name: [unclosed\n");
+    ApiClient.Answer r = api.post("/api/runbooks/reload", "");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(find(r, "later").get("valid").asBoolean()).isTrue();
+    assertThat(find(r, "bad-yaml").get("valid").asBoolean()).isFalse();
+    assertThat(find(r, "bad-yaml").get("reason").asText()).contains("bad YAML");
+    assertThat(find(r, "gate").get("valid").asBoolean()).isTrue();
+    ApiClient.Answer health = new ApiClient(APP.getAdminPort()).get("/admin/healthcheck");
+    assertThat(health.status()).isEqualTo(500);
+    assertThat(health.body().get("runbooks").get("message").asText()).contains("bad-yaml.yaml");
+    assertThat(health.body().get("temporal").get("healthy").asBoolean()).isTrue();
+  }
+
+  private String status(String id) {
+    ApiClient.Answer a = api.get("/api/runs/" + ApiClient.enc(id));
+    return a.status() == 200 ? a.body().get("status").asText() : "HTTP " + a.status();
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode find(ApiClient.Answer a, String name) {
+    for (var n : a.body().get("runbooks")) {
+      if (n.get("name").asText().equals(name)) {
+        return n;
+      }
+    }
+    throw new AssertionError("no runbook " + name + " in " + a.raw());
+  }
+
+}

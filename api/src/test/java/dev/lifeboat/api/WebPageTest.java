@@ -1,0 +1,104 @@
+package dev.lifeboat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/** The web page in Debian's headless Chromium: start a run, watch it wait, approve it, see it finish. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class WebPageTest {
+  static final Path RUNBOOKS = TestFolders.runbooks("web", """
+      name: gate
+      description: waits for a human
+      params:
+        - name: who
+          required: true
+      steps:
+        - id: ask
+          action: approval
+          with:
+            message: "plug in the drive for ${params.who}"
+      """, """
+      name: broken
+      steps: 3
+      """);
+
+  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
+      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
+      ConfigOverride.config("server.connector.port", "0"),
+      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+      ConfigOverride.config("repository", TestFolders.temp("web-repo").toString()));
+
+  WebDriver browser;
+
+  @BeforeEach
+  void openBrowser() throws Exception {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1400,900",
+        "--user-data-dir=" + Files.createTempDirectory("lifeboat-chromium"));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+        .usingAnyFreePort()
+        .build();
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterEach
+  void closeBrowser() {
+    if (browser != null) {
+      browser.quit();
+    }
+  }
+
+  @Test
+  void startWatchAndApproveARun() throws Exception {
+    browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+    WebElement gate = waitFor(By.cssSelector("li[data-runbook='gate']"));
+    assertThat(waitFor(By.cssSelector("li[data-runbook='broken']")).getText()).contains("invalid");
+
+    gate.click();
+    browser.findElement(By.id("param-who")).sendKeys("the lab");
+    browser.findElement(By.id("start-button")).click();
+    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("start-result")).getText()
+        .startsWith("started gate@"));
+
+    WebElement approve = waitFor(By.cssSelector("button[data-approve='ask']"));
+    assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText())
+        .contains("plug in the drive for the lab").contains("WAITING_FOR_APPROVAL");
+    assertThat(browser.findElement(By.id("run-status")).getText()).isEqualTo("WAITING_FOR_APPROVAL");
+    Files.write(Path.of("target", "web-page-waiting.png"),
+        ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+    approve.click();
+    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("run-status")).getText()
+        .equals("COMPLETED"));
+    assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText()).contains("SUCCEEDED");
+    assertThat(browser.findElement(By.cssSelector("#runs tbody")).getText()).contains("COMPLETED");
+  }
+
+  private WebElement waitFor(By by) {
+    return await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .until(() -> browser.findElement(by), e -> e.isDisplayed());
+  }
+}

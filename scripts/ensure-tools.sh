@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs, as root, the Debian packages Lifeboat's build, tests and actions need, when missing.
+# Usage: scripts/ensure-tools.sh [build|test]
+set -euo pipefail
+mode="${1:-build}"
+
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v tar >/dev/null 2>&1 || need+=(tar)
+command -v gzip >/dev/null 2>&1 || need+=(gzip)
+if [ "$mode" = test ]; then
+  command -v git >/dev/null 2>&1 || need+=(git)
+  command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
+  command -v rclone >/dev/null 2>&1 || need+=(rclone)
+  command -v pigz >/dev/null 2>&1 || need+=(pigz)
+  command -v zstd >/dev/null 2>&1 || need+=(zstd)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+fi
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing Debian packages: ${need[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO="sudo"
+else
+  echo "These packages are missing and installing them needs root: ${need[*]}" >&2
+  echo "Run as root: apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
