@@ -43,16 +43,17 @@ public final class PodTar {
   }
 
   /**
-   * Finds the pod and container: a pod by name, or the first ready pod (by name) of a workload
-   * ({@code deployment/name}, {@code statefulset/name}); the container defaults to the pod's first.
+   * Finds the pod and container: a pod by name (which wins when both are given), or the first ready pod
+   * (by name) of a workload ({@code deployment/name}, {@code statefulset/name}); the container defaults to
+   * the pod's first.
    */
   public PodRef resolve(String namespace, String pod, String workload, String container) {
     KubernetesClient client = clients.get();
     Workload.requireText(namespace, "namespace");
     boolean byPod = pod != null && !pod.isBlank();
     boolean byWorkload = workload != null && !workload.isBlank();
-    if (byPod == byWorkload) {
-      throw ActionException.invalid("give either 'pod' or 'workload' (kind/name)");
+    if (!byPod && !byWorkload) {
+      throw ActionException.invalid("give 'pod' or 'workload' (kind/name)");
     }
     Pod p;
     if (byPod) {
@@ -111,6 +112,10 @@ public final class PodTar {
 
       @Override
       public int read(byte[] buf, int off, int len) throws IOException {
+        if (len == 0) {
+          // InputStream.readAllBytes asks for 0 bytes when its buffer is full; the exec stream asserts len > 0
+          return 0;
+        }
         int n = super.read(buf, off, len);
         if (n < 0) {
           end();
@@ -138,27 +143,32 @@ public final class PodTar {
 
   /** Streams a tar into {@code tar xf - -C dir} in the container and waits until tar exits successfully. */
   public long extract(PodRef ref, String dir, InputStream tar) throws IOException {
+    return extract(ref, dir, out -> tar.transferTo(out));
+  }
+
+  /** Something that writes a tar stream, e.g. {@code out -> repository.copyAsTar(ref, out)}. */
+  @FunctionalInterface
+  public interface TarWriter {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Runs {@code tar xf - -C dir} in the container, lets {@code writer} write the tar into its input and
+   * waits until tar exits successfully. Returns the bytes written.
+   */
+  public long extract(PodRef ref, String dir, TarWriter writer) throws IOException {
     Workload.requireText(dir, "path");
     Exec exec = start(ref, List.of("tar", "xf", "-", "-C", dir), true);
-    long sent = 0;
+    CountingStdin in = new CountingStdin(exec.watch.getInput(), exec);
     try {
-      OutputStream in = exec.watch.getInput();
-      byte[] buf = new byte[64 * 1024];
-      int n;
-      while ((n = tar.read(buf)) >= 0) {
-        if (exec.exit.isDone()) {
-          break;
-        }
-        in.write(buf, 0, n);
-        sent += n;
-      }
+      writer.writeTo(in);
       if (!exec.exit.isDone()) {
         // tar stops at the end-of-archive blocks; one extra zero record covers a writer that did not pad
         in.write(new byte[10240]);
         in.flush();
       }
       exec.requireSuccess("tar xf - -C " + dir);
-      return sent;
+      return in.count;
     } catch (IOException e) {
       if (exec.exit.isDone()) {
         exec.requireSuccess("tar xf - -C " + dir);
@@ -166,6 +176,42 @@ public final class PodTar {
       throw e;
     } finally {
       exec.watch.close();
+    }
+  }
+
+  /** The exec's stdin: counts bytes, never closes the exec, and stops early when tar has exited. */
+  private static final class CountingStdin extends OutputStream {
+    private final OutputStream out;
+    private final Exec exec;
+    long count;
+
+    CountingStdin(OutputStream out, Exec exec) {
+      this.out = out;
+      this.exec = exec;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (exec.exit.isDone()) {
+        throw new IOException("tar in " + exec.ref + " exited before its input ended");
+      }
+      out.write(b, off, len);
+      count += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
     }
   }
 
