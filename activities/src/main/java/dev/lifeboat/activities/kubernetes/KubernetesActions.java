@@ -16,6 +16,7 @@ public final class KubernetesActions {
         new WaitPodsGone(clients),
         new WaitReady(clients),
         new HelperPod(clients),
-        new DeletePod(clients));
+        new DeletePod(clients),
+        new ExportResources(clients));
   }
 }
