@@ -103,7 +103,12 @@ public final class PodTar {
 
       @Override
       public int read() throws IOException {
-        int b = super.read();
+        int b;
+        try {
+          b = super.read();
+        } catch (IOException e) {
+          throw exec.explain(e, "tar cf - -C " + dir);
+        }
         if (b < 0) {
           end();
         }
@@ -116,7 +121,12 @@ public final class PodTar {
           // InputStream.readAllBytes asks for 0 bytes when its buffer is full; the exec stream asserts len > 0
           return 0;
         }
-        int n = super.read(buf, off, len);
+        int n;
+        try {
+          n = super.read(buf, off, len);
+        } catch (IOException e) {
+          throw exec.explain(e, "tar cf - -C " + dir);
+        }
         if (n < 0) {
           end();
         }
@@ -162,11 +172,12 @@ public final class PodTar {
     CountingStdin in = new CountingStdin(exec.watch.getInput(), exec);
     try {
       writer.writeTo(in);
-      if (!exec.exit.isDone()) {
-        // tar stops at the end-of-archive blocks; one extra zero record covers a writer that did not pad
-        in.write(new byte[10240]);
-        in.flush();
+      if (!exec.exit.isDone() && !in.endsWithZeroBlocks()) {
+        // tar stops at the end-of-archive blocks; write them for a writer that did not (writing more after
+        // them would race tar's exit and break the exec before its status arrives)
+        in.write(new byte[1024]);
       }
+      in.flush();
       exec.requireSuccess("tar xf - -C " + dir);
       return in.count;
     } catch (IOException e) {
@@ -183,7 +194,22 @@ public final class PodTar {
   private static final class CountingStdin extends OutputStream {
     private final OutputStream out;
     private final Exec exec;
+    private static final int FRAME = 16 * 1024;
+    private final byte[] tail = new byte[1024];
     long count;
+
+    /** Whether the last 1024 bytes written are zero: a tar's end-of-archive marker. */
+    boolean endsWithZeroBlocks() {
+      if (count < tail.length) {
+        return false;
+      }
+      for (byte b : tail) {
+        if (b != 0) {
+          return false;
+        }
+      }
+      return true;
+    }
 
     CountingStdin(OutputStream out, Exec exec) {
       this.out = out;
@@ -200,8 +226,19 @@ public final class PodTar {
       if (exec.exit.isDone()) {
         throw new IOException("tar in " + exec.ref + " exited before its input ended");
       }
-      out.write(b, off, len);
+      // small frames: a mock API server (and some proxies) close the exec on frames over 64 KiB
+      for (int i = 0; i < len; i += FRAME) {
+        int n = Math.min(FRAME, len - i);
+        out.write(b, off + i, n);
+        out.flush();
+      }
       count += len;
+      if (len >= tail.length) {
+        System.arraycopy(b, off + len - tail.length, tail, 0, tail.length);
+      } else {
+        System.arraycopy(tail, len, tail, 0, tail.length - len);
+        System.arraycopy(b, off, tail, tail.length - len, len);
+      }
     }
 
     @Override
@@ -258,7 +295,8 @@ public final class PodTar {
     @Override
     public void onFailure(Throwable t, Response response) {
       failure = t;
-      exit.complete(-1);
+      // the exit status may still be on its way (a closed stdin fails before it arrives): give it a moment
+      exit.completeOnTimeout(-1, 1, TimeUnit.SECONDS);
     }
 
     @Override
@@ -269,7 +307,21 @@ public final class PodTar {
 
     @Override
     public void onClose(int code, String reason) {
-      exit.complete(status == null ? -1 : 0);
+      exit.completeOnTimeout(-1, 1, TimeUnit.SECONDS);
+    }
+
+    /** An I/O failure of the exec streams: the exit status says more when there is one. */
+    IOException explain(IOException e, String what) {
+      try {
+        exit.get(2, TimeUnit.SECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return e;
+      } catch (ExecutionException | TimeoutException te) {
+        return e;
+      }
+      requireSuccess(what);
+      return e;
     }
 
     void requireSuccess(String what) {
@@ -283,7 +335,8 @@ public final class PodTar {
         throw ActionException.check(what + " in " + ref + " did not finish within " + EXIT_WAIT.toSeconds()
             + "s after its input ended\n" + new PodDiagnostics(client).describe(ref.namespace(), ref.pod()));
       }
-      if (code == 0 && failure == null) {
+      if (code == 0) {
+        // the API server's Success status is authoritative, even if a late write of padding failed
         return;
       }
       String err = stderr.toString(StandardCharsets.UTF_8).strip();
@@ -296,12 +349,32 @@ public final class PodTar {
               + firstNonEmpty(message, err) + "; use an image with tar, or back up through a helper pod");
         }
       }
+      if (failure != null && code < 0 && what.startsWith("tar") && !tarRuns()) {
+        throw ActionException.check(ref + " has no usable 'tar' (the exec failed: " + failure.getMessage()
+            + "; a probe of 'tar --help' failed too); use an image with tar, or restore through a helper pod");
+      }
       if (failure != null && code < 0) {
         throw new IllegalStateException(what + " in " + ref + " failed: " + failure.getMessage(), failure);
       }
       throw ActionException.check(what + " in " + ref + " failed with exit code " + code
           + (err.isEmpty() ? "" : ": " + tail(err)) + (message.isEmpty() ? "" : " (" + message + ")") + "\n"
           + new PodDiagnostics(client).describe(ref.namespace(), ref.pod()));
+    }
+
+    /** Whether tar starts at all in the container; used when an exec broke before reporting its status. */
+    private boolean tarRuns() {
+      try {
+        ExecWatch probe = client.pods().inNamespace(ref.namespace()).withName(ref.pod()).inContainer(ref.container())
+            .redirectingOutput().redirectingError().exec("tar", "--help");
+        try (probe) {
+          probe.getOutput().transferTo(OutputStream.nullOutputStream());
+          int code = probe.exitCode().get(30, TimeUnit.SECONDS);
+          // 0, or a usage error: tar exists; 126/127 or no status at all: it does not start
+          return code >= 0 && code <= 2;
+        }
+      } catch (Exception e) {
+        return false;
+      }
     }
 
     private static String firstNonEmpty(String a, String b) {

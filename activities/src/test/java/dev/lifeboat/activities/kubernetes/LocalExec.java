@@ -40,6 +40,8 @@ final class LocalExec {
   /** Pods whose image has no tar: exec of tar fails the way a container runtime reports it. */
   final Set<String> withoutTar = ConcurrentHashMap.newKeySet();
   final List<String> commands = new CopyOnWriteArrayList<>();
+  /** "pod: command -> exit code" for every exec that ran, with what it wrote to stderr. */
+  final List<String> results = new CopyOnWriteArrayList<>();
 
   LocalExec(MockCluster cluster) {
     this.cluster = cluster;
@@ -73,6 +75,7 @@ final class LocalExec {
     final String container;
     final List<String> argv;
     final BlockingQueue<byte[]> stdin = new LinkedBlockingQueue<>();
+    volatile long fed;
 
     Session(String ns, String pod, String container, List<String> argv) {
       this.ns = ns;
@@ -125,6 +128,7 @@ final class LocalExec {
         int code = proc.waitFor();
         out.join();
         err.join();
+        results.add(pod + ": " + String.join(" ", argv) + " -> exit " + code + " fed " + fed + " bytes");
         stdin.add(new byte[0]);
         status(ws, code, "command terminated with non-zero exit code: error executing command " + argv
             + ", exit code " + code);
@@ -143,6 +147,7 @@ final class LocalExec {
           }
           to.write(b);
           to.flush();
+          fed += b.length;
         }
       } catch (IOException | InterruptedException e) {
         // the program exited and closed its input: like a real container, the rest is discarded
