@@ -107,8 +107,10 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         failure = message(e);
       }
     }
-    if (cancelRequested) {
+    // a step interrupted by a cancel fails with "canceled"; the run as a whole was cancelled, not failed
+    if (cancelRequested || mainScope.isCancelRequested() || CancellationScope.current().isCancelRequested()) {
       canceled = true;
+      failure = null;
     }
     boolean ok = failure == null && !canceled;
 
