@@ -1,6 +1,17 @@
 package dev.lifeboat.worker;
 
 import dev.lifeboat.activities.action.ActionRegistry;
+import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.kubernetes.KubernetesActions;
+import dev.lifeboat.activities.kubernetes.KubernetesClients;
+import dev.lifeboat.activities.kubernetes.PodTar;
+import dev.lifeboat.activities.kubernetes.PodVolumes;
+import dev.lifeboat.activities.local.BackupAction;
+import dev.lifeboat.activities.local.PruneAction;
+import dev.lifeboat.activities.local.RestoreAction;
+import dev.lifeboat.activities.local.VerifyAction;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.function.Supplier;
 import dev.lifeboat.activities.action.Unavailable;
 import dev.lifeboat.activities.ansible.RunPlaybook;
 import dev.lifeboat.activities.command.ProgramRunner;
@@ -19,8 +30,20 @@ public final class StandardActions {
   private StandardActions() {}
 
   public static ActionRegistry create(WorkerSettings settings) {
+    return create(settings, KubernetesClients.shared());
+  }
+
+  /** @param kubernetes the cluster client, built on first use (in-cluster config in a pod, kubeconfig elsewhere) */
+  public static ActionRegistry create(WorkerSettings settings, Supplier<KubernetesClient> kubernetes) {
     ProgramRunner programs = ProgramRunner.fromEnvironment();
     ActionRegistry registry = new ActionRegistry();
+    Repository repository = new Repository(settings.repository());
+    PodVolumes volumes = new PodVolumes(kubernetes);
+    registry.register(new BackupAction(repository, volumes));
+    registry.register(new VerifyAction(repository, new PodTar(kubernetes)));
+    registry.register(new RestoreAction(repository, volumes));
+    registry.register(new PruneAction(repository));
+    KubernetesActions.all(kubernetes).forEach(registry::register);
     registry.register(new RunCommand(programs));
     registry.register(new RunPlaybook(programs, settings.playbooks()));
     if (settings.offsite().isPresent()) {
