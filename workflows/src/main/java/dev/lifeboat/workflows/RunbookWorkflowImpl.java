@@ -129,11 +129,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (canceled) {
       status = RunStatus.CANCELED;
       error = "canceled" + (cleanupErrors.isEmpty() ? "" : "; cleanup failed: " + String.join("; ", cleanupErrors));
-      if (CancellationScope.current().isCancelRequested()) {
-        throw new CanceledFailure(error);
-      }
-      // cancelled by our own signal: Temporal only records CANCELED after its own cancel request
-      throw ApplicationFailure.newNonRetryableFailure(error, "Canceled");
+      // after Temporal's own cancel request Temporal records CANCELED; after our cancel signal it records
+      // a failure whose cause is this CanceledFailure, and the progress query says CANCELED
+      throw new CanceledFailure(error);
     }
     if (failure != null || !cleanupErrors.isEmpty()) {
       status = RunStatus.FAILED;

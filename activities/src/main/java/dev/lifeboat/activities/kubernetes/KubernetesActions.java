@@ -12,6 +12,7 @@ public final class KubernetesActions {
   /** Pass {@link KubernetesClients#shared()} in a worker, a mock server's client in tests. */
   public static List<Action<?>> all(Supplier<KubernetesClient> clients) {
     return List.of(
+        new Preflight(clients),
         new ScaleWorkload(clients),
         new WaitPodsGone(clients),
         new WaitReady(clients),

@@ -179,6 +179,23 @@ class MemberRunbooksTest {
         .anyMatch(c -> c.equals("lifeboat-member1-backup: tar cf - -C /data ."));
   }
 
+  @Test
+  void aMissingMemberOrClaimFailsBeforeAnythingIsScaled() {
+    RunProgress wrongMember = run("member-backup", Map.of("member", 7));
+    assertThat(wrongMember.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(wrongMember.error()).contains("step 'preflight' failed").contains("statefulset/member7")
+        .contains("pvc/data-member7-0");
+    assertThat(wrongMember.steps()).filteredOn(s -> s.id().equals("scaledown"))
+        .allMatch(s -> s.state() == dev.lifeboat.workflows.StepState.SKIPPED);
+
+    RunProgress wrongClaim = run("member-restore", Map.of("member", 1, "claim", "nope"));
+    assertThat(wrongClaim.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(wrongClaim.error()).contains("pvc/nope-member1-0").doesNotContain("statefulset/");
+
+    RunProgress wrongNamespace = run("member-backup", Map.of("member", 1, "namespace", "qorum"));
+    assertThat(wrongNamespace.error()).contains("namespace 'qorum' does not exist");
+  }
+
   static Stream<Arguments> backupFaults() {
     return Stream.of(
         Arguments.of("scaledown", Fault.Mode.BEFORE), Arguments.of("gone", Fault.Mode.BEFORE),
