@@ -13,6 +13,7 @@ import dev.lifeboat.api.errors.JsonErrors;
 import dev.lifeboat.api.health.RunbooksHealthCheck;
 import dev.lifeboat.api.health.TemporalHealthCheck;
 import dev.lifeboat.api.resources.RunbooksResource;
+import dev.lifeboat.api.resources.ActionsResource;
 import dev.lifeboat.api.resources.BackupsResource;
 import dev.lifeboat.api.resources.RunsResource;
 import dev.lifeboat.activities.archive.Repository;
@@ -92,6 +93,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.jersey().register(new JsonErrors.Unexpected());
     env.jersey().register(new RunbooksResource(catalog, runs));
     env.jersey().register(new RunsResource(runs));
+    env.jersey().register(new ActionsResource(catalog));
     env.jersey().register(new BackupsResource(new Repository(repository)));
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));

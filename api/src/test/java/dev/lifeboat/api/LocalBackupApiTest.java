@@ -121,6 +121,21 @@ class LocalBackupApiTest {
   }
 
   @Test
+  void actionsAreListedWithTheirArguments() {
+    JsonNode actions = api.get("/api/actions").body().get("actions");
+    JsonNode backup = null;
+    for (JsonNode a : actions) {
+      if (a.get("name").asText().equals("backup")) {
+        backup = a;
+      }
+    }
+    assertThat(backup).isNotNull();
+    assertThat(backup.get("args").get("path").get("required").asBoolean()).isFalse();
+    assertThat(backup.get("args").get("from").get("description").asText()).contains("pod");
+    assertThat(actions.findValuesAsText("name")).contains("approval", "runbook", "scale", "ansible", "sync-offsite");
+  }
+
+  @Test
   void badBackupQueryIsA400() {
     ApiClient.Answer a = api.get("/api/backups?set=..%2Fetc");
     assertThat(a.status()).isEqualTo(400);

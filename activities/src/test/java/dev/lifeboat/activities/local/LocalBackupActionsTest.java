@@ -91,7 +91,9 @@ class LocalBackupActionsTest {
     invalid(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString(), "colour", "red"),
         ctx), "colour");
     invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
-        Map.of("path", src.toString(), "from", "pod"), ctx), "not available in this action yet");
+        Map.of("path", src.toString(), "from", "pod"), ctx), "needs Kubernetes");
+    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
+        Map.of("path", src.toString(), "from", "ftp"), ctx), "from 'ftp' is unknown (local, pod or pvc)");
     invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
         Map.of("path", tmp.resolve("missing").toString()), ctx), tmp.resolve("missing").toString());
     invalid(() -> ActionDispatcher.invoke(new VerifyAction(repo), Map.of("source", "ghost"), ctx), "'ghost'");
