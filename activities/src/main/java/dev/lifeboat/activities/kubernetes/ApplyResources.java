@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,10 +39,9 @@ import java.util.stream.Stream;
  * PersistentVolumeClaims, so data can be restored into them. What belonged to the old cluster is
  * stripped first (status, uid, resourceVersion, the PVC's bound volumeName, a Service's cluster IPs).
  * A missing object is created; one that already exists (e.g. made by a storage chart) is updated with
- * server-side apply, so only the fields the export sets change. Missing namespaces are created.
+ * a JSON merge patch, so only the fields the export sets change. Missing namespaces are created.
  */
 public final class ApplyResources implements Action<ApplyResources.Args> {
-  static final String FIELD_MANAGER = "lifeboat";
   /** Annotations that record the old cluster's binding; a fresh claim must not carry them. */
   private static final List<String> STALE_ANNOTATIONS = List.of("pv.kubernetes.io/bind-completed",
       "pv.kubernetes.io/bound-by-controller", "volume.beta.kubernetes.io/storage-provisioner",
@@ -185,10 +186,11 @@ public final class ApplyResources implements Action<ApplyResources.Args> {
         ctx.message("applying " + label);
         try {
           if (client.resource(o).get() == null) {
-            client.resource(o).fieldManager(FIELD_MANAGER).create();
+            client.resource(o).create();
           } else {
-            // only the fields the export sets are changed; immutable ones it leaves out stay as they are
-            client.resource(o).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+            // a merge patch changes only the fields the export sets; those it leaves out (a claim's new
+            // volumeName) stay as they are
+            client.resource(o).patch(PatchContext.of(PatchType.JSON_MERGE), o);
           }
         } catch (KubernetesClientException e) {
           if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409 && e.getCode() != 429) {
