@@ -13,7 +13,9 @@ import dev.lifeboat.api.errors.JsonErrors;
 import dev.lifeboat.api.health.RunbooksHealthCheck;
 import dev.lifeboat.api.health.TemporalHealthCheck;
 import dev.lifeboat.api.resources.RunbooksResource;
+import dev.lifeboat.api.resources.BackupsResource;
 import dev.lifeboat.api.resources.RunsResource;
+import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.worker.StandardActions;
 import dev.lifeboat.worker.TemporalSettings;
 import dev.lifeboat.worker.WorkerSettings;
@@ -90,6 +92,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.jersey().register(new JsonErrors.Unexpected());
     env.jersey().register(new RunbooksResource(catalog, runs));
     env.jersey().register(new RunsResource(runs));
+    env.jersey().register(new BackupsResource(new Repository(repository)));
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));

@@ -1,6 +1,17 @@
 package dev.lifeboat.worker;
 
 import dev.lifeboat.activities.action.ActionRegistry;
+import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.kubernetes.KubernetesActions;
+import dev.lifeboat.activities.kubernetes.KubernetesClients;
+import dev.lifeboat.activities.kubernetes.PodTar;
+import dev.lifeboat.activities.kubernetes.PodVolumes;
+import dev.lifeboat.activities.local.BackupAction;
+import dev.lifeboat.activities.local.PruneAction;
+import dev.lifeboat.activities.local.RestoreAction;
+import dev.lifeboat.activities.local.VerifyAction;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.function.Supplier;
 import dev.lifeboat.activities.action.Unavailable;
 import dev.lifeboat.activities.ansible.RunPlaybook;
 import dev.lifeboat.activities.command.ProgramRunner;
@@ -10,9 +21,7 @@ import dev.lifeboat.activities.offsite.FetchOffsite;
 import dev.lifeboat.activities.offsite.OffsiteConfig;
 import dev.lifeboat.activities.offsite.Rclone;
 import dev.lifeboat.activities.offsite.SyncOffsite;
-import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.kubernetes.ApplyResources;
-import dev.lifeboat.activities.kubernetes.KubernetesClients;
 import dev.lifeboat.activities.repository.CheckRepository;
 
 /** Every action a Lifeboat worker offers, wired to its dependencies. */
@@ -23,8 +32,20 @@ public final class StandardActions {
   private StandardActions() {}
 
   public static ActionRegistry create(WorkerSettings settings) {
+    return create(settings, KubernetesClients.shared());
+  }
+
+  /** @param kubernetes the cluster client, built on first use (in-cluster config in a pod, kubeconfig elsewhere) */
+  public static ActionRegistry create(WorkerSettings settings, Supplier<KubernetesClient> kubernetes) {
     ProgramRunner programs = ProgramRunner.fromEnvironment();
     ActionRegistry registry = new ActionRegistry();
+    Repository repository = new Repository(settings.repository());
+    PodVolumes volumes = new PodVolumes(kubernetes);
+    registry.register(new BackupAction(repository, volumes));
+    registry.register(new VerifyAction(repository, new PodTar(kubernetes)));
+    registry.register(new RestoreAction(repository, volumes));
+    registry.register(new PruneAction(repository));
+    KubernetesActions.all(kubernetes).forEach(registry::register);
     registry.register(new RunCommand(programs));
     registry.register(new RunPlaybook(programs, settings.playbooks()));
     if (settings.offsite().isPresent()) {
@@ -43,7 +64,7 @@ public final class StandardActions {
     }
     // recovery scenarios: is the drive there, recreate the claims of a lost cluster
     registry.register(new CheckRepository(settings.repository()));
-    registry.register(new ApplyResources(KubernetesClients.shared(), new Repository(settings.repository())));
+    registry.register(new ApplyResources(kubernetes, repository));
     return registry;
   }
 }

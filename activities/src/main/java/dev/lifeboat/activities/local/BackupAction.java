@@ -9,19 +9,31 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.BackupResult;
 import dev.lifeboat.activities.archive.Repository;
 import java.nio.file.Path;
+import dev.lifeboat.activities.kubernetes.PodVolumes;
 import java.util.List;
+import java.util.Map;
 
 /** {@code backup}: archives a local directory into the repository as {@code <set>/<source>/<timestamp>.tar.gz}. */
 public final class BackupAction implements Action<BackupAction.Args> {
-  /** Where the data comes from; only {@code local} here (pod and PVC sources are added elsewhere). */
+  /** Where the data comes from: a local directory, a running pod, or a PVC through a helper pod. */
   public record Args(
-      @Arg(required = false, description = "where the data is: local (default)") String from,
-      @Arg(description = "the directory to back up") String path,
+      @Arg(required = false, description = "where the data is: local (default), pod or pvc") String from,
+      @Arg(required = false, description = "the directory to back up (in the pod for from: pod; "
+          + "default /data for from: pvc)") String path,
       @Arg(required = false, description = "archive set, default local") String set,
       @Arg(required = false, description = "source name, default the directory's name") String source,
       @Arg(required = false, description = "globs relative to the directory; empty means everything")
       List<String> includes,
-      @Arg(required = false, description = "globs relative to the directory to leave out") List<String> excludes) {
+      @Arg(required = false, description = "globs relative to the directory to leave out") List<String> excludes,
+      @Arg(required = false, description = "namespace of the pod or PVC") String namespace,
+      @Arg(required = false, description = "pod name (from: pod)") String pod,
+      @Arg(required = false, description = "Deployment/StatefulSet whose ready pod to use, e.g. deployment/jupyterhub "
+          + "or jupyterhub (from: pod)") String workload,
+      @Arg(required = false, description = "container, default the first") String container,
+      @Arg(required = false, description = "paths below path to include, default everything") List<String> paths,
+      @Arg(required = false, description = "the PVC to mount in a helper pod (from: pvc)") String pvc,
+      @Arg(required = false, description = "helper pod image (from: pvc), needs sh and tar") String image,
+      @Arg(required = false, description = "node hint for a ReadWriteOnce PVC (from: pvc)") String lastNode) {
     public Args {
       from = from == null ? "local" : from;
       set = set == null ? "local" : set;
@@ -35,9 +47,16 @@ public final class BackupAction implements Action<BackupAction.Args> {
       long compressedBytes, String sha256) { }
 
   private final Repository repository;
+  private final PodVolumes pods;
 
+  /** Local directories only; {@code from: pod|pvc} answer that Kubernetes is not configured. */
   public BackupAction(Repository repository) {
+    this(repository, null);
+  }
+
+  public BackupAction(Repository repository, PodVolumes pods) {
     this.repository = repository;
+    this.pods = pods;
   }
 
   @Override
@@ -57,9 +76,11 @@ public final class BackupAction implements Action<BackupAction.Args> {
 
   @Override
   public Output run(Args args, ActionContext context) throws Exception {
+    if (args.from().equals("pod") || args.from().equals("pvc")) {
+      return fromKubernetes(args, context);
+    }
     if (!args.from().equals("local")) {
-      throw ActionException.invalid("action 'backup': from '" + args.from()
-          + "' is not available in this action yet (only 'local')");
+      throw ActionException.invalid("action 'backup': from '" + args.from() + "' is unknown (local, pod or pvc)");
     }
     Path dir = Path.of(require(args.path(), name(), "path")).toAbsolutePath().normalize();
     String source = args.source() != null ? args.source()
@@ -71,5 +92,30 @@ public final class BackupAction implements Action<BackupAction.Args> {
     r.skipped().forEach(s -> context.log("skipped " + s));
     return new Output(r.ref().path().toString(), r.ref().name(), r.ref().set(), r.ref().source(), r.files(),
         r.bytes(), r.compressedBytes(), r.sha256());
+  }
+
+  private Output fromKubernetes(Args args, ActionContext context) throws Exception {
+    if (pods == null) {
+      throw ActionException.invalid("action 'backup': from '" + args.from() + "' needs Kubernetes, "
+          + "which this worker is not configured for");
+    }
+    ContextProgress.require(args.namespace(), name(), "namespace");
+    String source;
+    if (args.from().equals("pvc")) {
+      source = args.source() != null ? args.source() : ContextProgress.require(args.pvc(), name(), "pvc");
+    } else {
+      if ((args.pod() == null || args.pod().isBlank()) && (args.workload() == null || args.workload().isBlank())) {
+        throw ActionException.invalid("action 'backup': from: pod needs 'pod' or 'workload'");
+      }
+      String path = ContextProgress.require(args.path(), name(), "path");
+      String last = Path.of(path).getFileName() == null ? "root" : Path.of(path).getFileName().toString();
+      source = args.source() != null ? args.source() : last;
+    }
+    Map<String, Object> out = pods.backup(new PodVolumes.Location(args.namespace(), args.pod(), args.workload(),
+        args.container(), args.from().equals("pvc") ? args.pvc() : null, args.image(), args.lastNode()),
+        args.path(), args.paths(), new RepositoryTarArchives(repository), args.set(), source, context);
+    return new Output(String.valueOf(out.get("path")), String.valueOf(out.get("archive")), args.set(), source,
+        ((Number) out.get("files")).longValue(), ((Number) out.get("bytes")).longValue(),
+        ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")));
   }
 }

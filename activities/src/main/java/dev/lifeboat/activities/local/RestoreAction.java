@@ -9,21 +9,31 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.RestoreResult;
+import dev.lifeboat.activities.kubernetes.PodVolumes;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** {@code restore}: extracts an archive (default the latest) into a local directory, digests checked. */
 public final class RestoreAction implements Action<RestoreAction.Args> {
   /** What to restore where; {@code clean} allows replacing a non-empty target after a full verify. */
   public record Args(
-      @Arg(required = false, description = "where to restore: local (default)") String to,
-      @Arg(description = "the target directory") String path,
+      @Arg(required = false, description = "where to restore: local (default), pod or pvc") String to,
+      @Arg(required = false, description = "the target directory (in the pod for to: pod; default /data for "
+          + "to: pvc)") String path,
       @Arg(required = false, description = "archive set, default local") String set,
       @Arg(required = false, description = "source name; not needed when archive is an absolute path")
       String source,
       @Arg(required = false, description = "an absolute path or an archive file name; default the latest")
       String archive,
       @Arg(required = false, description = "replace the target's contents (after verifying the archive)")
-      Boolean clean) {
+      Boolean clean,
+      @Arg(required = false, description = "namespace of the pod or PVC") String namespace,
+      @Arg(required = false, description = "pod name (to: pod)") String pod,
+      @Arg(required = false, description = "Deployment/StatefulSet whose ready pod to use (to: pod)") String workload,
+      @Arg(required = false, description = "container, default the first") String container,
+      @Arg(required = false, description = "the PVC to mount in a helper pod (to: pvc)") String pvc,
+      @Arg(required = false, description = "helper pod image (to: pvc), needs sh and tar") String image,
+      @Arg(required = false, description = "node hint for a ReadWriteOnce PVC (to: pvc)") String lastNode) {
     public Args {
       to = to == null ? "local" : to;
       set = set == null && !VerifyAction.isAbsolute(archive) ? "local" : set;
@@ -35,9 +45,16 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
   public record Output(String archive, String target, long files, long bytes) { }
 
   private final Repository repository;
+  private final PodVolumes pods;
 
+  /** Local directories only; {@code to: pod|pvc} answer that Kubernetes is not configured. */
   public RestoreAction(Repository repository) {
+    this(repository, null);
+  }
+
+  public RestoreAction(Repository repository, PodVolumes pods) {
     this.repository = repository;
+    this.pods = pods;
   }
 
   @Override
@@ -57,15 +74,43 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
 
   @Override
   public Output run(Args args, ActionContext context) throws Exception {
+    if (args.to().equals("pod") || args.to().equals("pvc")) {
+      return toKubernetes(args, context);
+    }
     if (!args.to().equals("local")) {
-      throw ActionException.invalid("action 'restore': to '" + args.to()
-          + "' is not available in this action yet (only 'local')");
+      throw ActionException.invalid("action 'restore': to '" + args.to() + "' is unknown (local, pod or pvc)");
     }
     Path target = Path.of(require(args.path(), name(), "path")).toAbsolutePath().normalize();
-    ArchiveRef ref = VerifyAction.resolve(repository, name(), args.set(), args.source(), args.archive());
+    String source = args.source() != null || VerifyAction.isAbsolute(args.archive()) ? args.source()
+        : target.getFileName() == null ? null : target.getFileName().toString();
+    ArchiveRef ref = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
     context.message("restoring " + ref.name() + " into " + target);
     RestoreResult r = repository.restoreToDirectory(ref, target, args.clean(), new ContextProgress(context));
     context.log("restored " + r.files() + " files (" + r.bytes() + " bytes) from " + ref.path() + " into " + target);
     return new Output(ref.path().toString(), r.target().toString(), r.files(), r.bytes());
+  }
+
+  private Output toKubernetes(Args args, ActionContext context) throws Exception {
+    if (pods == null) {
+      throw ActionException.invalid("action 'restore': to '" + args.to() + "' needs Kubernetes, "
+          + "which this worker is not configured for");
+    }
+    ContextProgress.require(args.namespace(), name(), "namespace");
+    if (args.to().equals("pvc")) {
+      ContextProgress.require(args.pvc(), name(), "pvc");
+    } else {
+      ContextProgress.require(args.path(), name(), "path");
+      if ((args.pod() == null || args.pod().isBlank()) && (args.workload() == null || args.workload().isBlank())) {
+        throw ActionException.invalid("action 'restore': to: pod needs 'pod' or 'workload'");
+      }
+    }
+    String source = args.source() != null ? args.source() : args.to().equals("pvc") ? args.pvc() : null;
+    Map<String, Object> out = pods.restore(new PodVolumes.Location(args.namespace(), args.pod(), args.workload(),
+        args.container(), args.to().equals("pvc") ? args.pvc() : null, args.image(), args.lastNode()),
+        args.path(), args.clean(), new RepositoryTarArchives(repository), args.set(), source, args.archive(), context);
+    String where = args.namespace() + "/" + (args.to().equals("pvc") ? "pvc " + args.pvc() : String.valueOf(out.get("pod")))
+        + ":" + (args.path() == null ? "/data" : args.path());
+    return new Output(String.valueOf(out.get("archive")), where, ((Number) out.get("files")).longValue(),
+        ((Number) out.get("bytes")).longValue());
   }
 }

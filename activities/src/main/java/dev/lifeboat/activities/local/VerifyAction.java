@@ -6,7 +6,14 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.VerifyResult;
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.archive.TarDigests;
+import dev.lifeboat.activities.kubernetes.PodRef;
+import dev.lifeboat.activities.kubernetes.PodTar;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** {@code verify}: re-reads an archive and checks every digest, the entry count and the archive checksum. */
 public final class VerifyAction implements Action<VerifyAction.Args> {
@@ -16,8 +23,17 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
       String archive,
       @Arg(required = false, description = "archive set, default local") String set,
       @Arg(required = false, description = "source name; not needed when archive is an absolute path")
-      String source) {
+      String source,
+      @Arg(required = false, description = "archive (default): check the archive itself; pod: also check that "
+          + "the files under path in the pod match the archive's manifest") String from,
+      @Arg(required = false, description = "namespace of the pod (from: pod)") String namespace,
+      @Arg(required = false, description = "pod name (from: pod)") String pod,
+      @Arg(required = false, description = "workload whose ready pod to use (from: pod)") String workload,
+      @Arg(required = false, description = "container, default the first") String container,
+      @Arg(required = false, description = "directory in the pod holding the restored files (from: pod)")
+      String path) {
     public Args {
+      from = from == null ? "archive" : from;
       set = set == null && !isAbsolute(archive) ? "local" : set;
     }
   }
@@ -26,9 +42,15 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
   public record Output(String archive, long files, long bytes, boolean ok) { }
 
   private final Repository repository;
+  private final PodTar pods;
 
   public VerifyAction(Repository repository) {
+    this(repository, null);
+  }
+
+  public VerifyAction(Repository repository, PodTar pods) {
     this.repository = repository;
+    this.pods = pods;
   }
 
   @Override
@@ -52,6 +74,11 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
     context.message("verifying " + ref.path());
     VerifyResult r = repository.verify(ref, new ContextProgress(context));
     context.log("verified " + ref.path() + ": " + r.files() + " files, " + r.bytes() + " bytes");
+    if (args.from().equals("pod")) {
+      checkPod(args, ref, context);
+    } else if (!args.from().equals("archive")) {
+      throw ActionException.invalid("action 'verify': from '" + args.from() + "' is unknown (archive or pod)");
+    }
     return new Output(ref.path().toString(), r.files(), r.bytes(), true);
   }
 
@@ -64,5 +91,28 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
       ContextProgress.require(source, action, "source");
     }
     return repository.resolve(set, source, archive);
+  }
+
+  /** The restored files in the pod must be exactly the archive's files, digest for digest. */
+  private void checkPod(Args args, ArchiveRef ref, ActionContext context) throws Exception {
+    if (pods == null) {
+      throw ActionException.invalid("action 'verify': from: pod needs Kubernetes, which this worker is not "
+          + "configured for");
+    }
+    String dir = ContextProgress.require(args.path(), name(), "path");
+    PodRef where = pods.resolve(args.namespace(), args.pod(), args.workload(), args.container());
+    context.message("comparing " + where + ":" + dir + " with " + ref.name());
+    Map<String, String> actual;
+    try (InputStream in = pods.archive(where, dir, List.of("."))) {
+      actual = TarDigests.of(in, new ContextProgress(context));
+    }
+    Map<String, String> expected = TarDigests.expected(repository.manifest(ref));
+    List<String> diff = TarDigests.differences(expected, actual, 10);
+    if (!diff.isEmpty()) {
+      throw ActionException.check("files in " + where + ":" + dir + " do not match archive " + ref.name() + ": "
+          + String.join("; ", diff));
+    }
+    context.log(where + ":" + dir + " holds the " + expected.size() + " files of " + ref.name()
+        + " with identical SHA-256");
   }
 }

@@ -22,6 +22,10 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.local.BackupAction;
+import dev.lifeboat.activities.local.RestoreAction;
+import dev.lifeboat.activities.local.VerifyAction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +61,7 @@ class MemberRunbooksTest {
 
   static Path volumes;
   static MockCluster cluster;
-  static MemoryArchives archives = new MemoryArchives();
+  static Repository repository;
   static Map<String, Runbook> library;
   static final Fault fault = new Fault();
   static TestWorkflowEnvironment env;
@@ -71,7 +75,11 @@ class MemberRunbooksTest {
     cluster.pvc(NS, "data-member1-0", "ReadWriteOnce");
     ActionRegistry registry = new ActionRegistry();
     List<Action<?>> actions = new ArrayList<>(KubernetesActions.all(cluster.clients()));
-    actions.addAll(StandInArchiveActions.all(cluster.clients(), archives));
+    repository = new Repository(Files.createTempDirectory("lifeboat-members-repo"));
+    PodVolumes volumes = new PodVolumes(cluster.clients());
+    actions.add(new BackupAction(repository, volumes));
+    actions.add(new VerifyAction(repository, new PodTar(cluster.clients())));
+    actions.add(new RestoreAction(repository, volumes));
     actions.forEach(a -> registry.register(fault.wrap(a)));
     RunbookLoader loader = new RunbookLoader(registry.signatures());
     library = new TreeMap<>();
@@ -127,6 +135,10 @@ class MemberRunbooksTest {
     return stub.progress();
   }
 
+  static int archives() throws IOException {
+    return repository.list("members", "member1").size();
+  }
+
   static Map<String, String> tree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).collect(Collectors.toMap(p -> dir.relativize(p).toString(), p -> {
@@ -143,10 +155,18 @@ class MemberRunbooksTest {
   void backupThenRestoreBringsBackTheSameFiles() throws Exception {
     Path data = cluster.pvcDir(NS, "data-member1-0");
     Map<String, String> before = tree(data);
-    int archived = archives.archives.getOrDefault("members/member1", List.of()).size();
+    int archived = archives();
     RunProgress backup = run("member-backup", Map.of("member", 1));
     assertThat(backup.status()).as(String.valueOf(backup.error())).isEqualTo(RunStatus.COMPLETED);
-    assertThat(archives.archives.get("members/member1").size()).isEqualTo(archived + 1);
+    assertThat(archives()).isEqualTo(archived + 1);
+    var latest = repository.list("members", "member1").stream()
+        .max(java.util.Comparator.comparing(a -> a.createdAt())).orElseThrow();
+    assertThat(latest.files()).isEqualTo(3);
+    // the archive is a standard tar.gz that GNU tar lists with the member's files
+    Process tar = new ProcessBuilder("tar", "tzf", latest.path().toString()).redirectErrorStream(true).start();
+    assertThat(new String(tar.getInputStream().readAllBytes())).contains("geth/chaindata/000001.ldb")
+        .contains("geth/nodekey").contains(".hidden-config");
+    assertThat(tar.waitFor()).isZero();
 
     Files.delete(data.resolve("geth/nodekey"));
     Files.writeString(data.resolve("geth/chaindata/000001.ldb"), "corrupted");
@@ -186,8 +206,8 @@ class MemberRunbooksTest {
 
   @ParameterizedTest(name = "member-restore fails at {0} ({1})")
   @MethodSource("restoreFaults")
-  void memberRestoreCleansUpWhateverStepFails(String step, Fault.Mode mode) {
-    if (archives.archives.get("members/member1") == null) {
+  void memberRestoreCleansUpWhateverStepFails(String step, Fault.Mode mode) throws IOException {
+    if (archives() == 0) {
       assertThat(run("member-backup", Map.of("member", 1)).status()).isEqualTo(RunStatus.COMPLETED);
     }
     fault.set(step, mode);
