@@ -62,6 +62,8 @@ class RecoveryScenariosApiTest {
   static final String PASSWORD = "correct horse battery staple";
   static final Path PASSWORD_FILE = privateFile(WORK.resolve("offsite-password"), PASSWORD);
   static final Path HELM_LOG = WORK.resolve("helm.log");
+  /** A file per release that helm's (simulated) install has finished. */
+  static final Path HELM_DONE = WORK.resolve("helm-done");
   static final Path HELM = helmStandIn();
   static final Path OLD_SHARED = WORK.resolve("old-shared");
   static final Path BARE_REPO = WORK.resolve("platform.git");
@@ -142,10 +144,17 @@ class RecoveryScenariosApiTest {
     git(work, "push", "-q", BARE_REPO.toUri().toString(), "main");
   }
 
-  /** A program named like helm that only records how it was called. */
+  /**
+   * A program named like helm that records how it was called and, like {@code helm --wait}, returns once
+   * the release's objects exist (the test creates them, see {@link #playHelm}).
+   */
   static Path helmStandIn() {
     Path script = WORK.resolve("bin/helm");
-    write(script, "#!/bin/sh\necho \"$*\" >> '" + HELM_LOG + "'\necho \"Release \\\"$3\\\" has been upgraded.\"\n");
+    write(script, "#!/bin/sh\n"
+        + "echo \"$*\" >> '" + HELM_LOG + "'\n"
+        + "i=0\n"
+        + "while [ ! -f '" + HELM_DONE + "'/\"$3\" ]; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
+        + "echo \"Release \\\"$3\\\" has been upgraded. Happy Helming!\"\n");
     try {
       Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     } catch (IOException e) {
@@ -161,10 +170,16 @@ class RecoveryScenariosApiTest {
         return;
       }
       for (String line : Files.readAllLines(HELM_LOG)) {
-        if (line.startsWith("upgrade --install data-pod ") && absent("ml-workspace", "data-pod")) {
-          CLUSTER.deployment("ml-workspace", "data-pod", 1, "/mnt/shared", "shared");
-        } else if (line.startsWith("upgrade --install jupyterhub ") && absent("jupyter", "hub")) {
-          CLUSTER.deployment("jupyter", "hub", 1, "/srv/jupyterhub", "hub-db");
+        if (line.startsWith("upgrade --install data-pod ")) {
+          if (absent("ml-workspace", "data-pod")) {
+            CLUSTER.deployment("ml-workspace", "data-pod", 1, "/mnt/shared", "shared");
+          }
+          write(HELM_DONE.resolve("data-pod"), "");
+        } else if (line.startsWith("upgrade --install jupyterhub ")) {
+          if (absent("jupyter", "hub")) {
+            CLUSTER.deployment("jupyter", "hub", 1, "/srv/jupyterhub", "hub-db");
+          }
+          write(HELM_DONE.resolve("jupyterhub"), "");
         }
       }
     } catch (Exception e) {
@@ -187,6 +202,7 @@ class RecoveryScenariosApiTest {
     api = new ApiClient(APP.getLocalPort());
     wipeCluster();
     Files.deleteIfExists(HELM_LOG);
+    deleteTree(HELM_DONE);
     deleteTree(CLUSTER.volumes);
   }
 
@@ -212,7 +228,10 @@ class RecoveryScenariosApiTest {
     assertEveryStepTimed(run);
     assertThat(step(run, "rebuild").get("output").get("check").asBoolean()).isTrue();
     assertThat(step(run, "rebuild").get("output").get("hosts").has("localhost")).isTrue();
-    assertThat(step(run, "storage").get("output").get("taskNames").toString()).contains("Deploy shared storage");
+    assertThat(step(run, "storage").get("output").get("taskNames").toString())
+        .contains("Write the storage configuration");
+    assertThat(step(run, "verifyData").get("output").toString()).as("files in the pod checked against the manifest")
+        .contains("\"files\":3");
     assertThat(step(run, "pvcs").get("output").get("names").toString())
         .contains("ml-workspace/PersistentVolumeClaim/shared", "jupyter/PersistentVolumeClaim/hub-db");
     assertThat(step(run, "checkData").get("output").get("archive").asText())
