@@ -347,10 +347,18 @@ class RecoveryScenariosApiTest {
   }
 
   private JsonNode awaitEnd(String id, Duration atMost) {
-    await().atMost(atMost).pollInterval(Duration.ofMillis(250)).until(() -> {
-      String s = run(id).get("status").asText();
-      return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
-    });
+    try {
+      await().atMost(atMost).pollInterval(Duration.ofMillis(250)).until(() -> {
+        String s = run(id).get("status").asText();
+        return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // say where it stands: which step, what it is doing, and the cluster's pods
+      throw new AssertionError("run " + id + " did not end within " + atMost + ": " + run(id).toPrettyString()
+          + "\npods: " + CLUSTER.client.pods().inAnyNamespace().list().getItems().stream()
+              .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName() + " "
+                  + (p.getStatus() == null ? "no status" : p.getStatus().getPhase())).toList(), e);
+    }
     return run(id);
   }
 
