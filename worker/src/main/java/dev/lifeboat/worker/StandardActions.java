@@ -21,6 +21,8 @@ import dev.lifeboat.activities.offsite.FetchOffsite;
 import dev.lifeboat.activities.offsite.OffsiteConfig;
 import dev.lifeboat.activities.offsite.Rclone;
 import dev.lifeboat.activities.offsite.SyncOffsite;
+import dev.lifeboat.activities.kubernetes.ApplyResources;
+import dev.lifeboat.activities.repository.CheckRepository;
 
 /** Every action a Lifeboat worker offers, wired to its dependencies. */
 public final class StandardActions {
@@ -60,6 +62,9 @@ public final class StandardActions {
       registry.register(Unavailable.named("fetch-offsite", "Bring archives back from the offsite copy",
           FetchOffsite.Args.class, NO_OFFSITE));
     }
+    // recovery scenarios: is the drive there, recreate the claims of a lost cluster
+    registry.register(new CheckRepository(settings.repository()));
+    registry.register(new ApplyResources(kubernetes, repository));
     return registry;
   }
 }

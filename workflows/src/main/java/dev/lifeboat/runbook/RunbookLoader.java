@@ -36,7 +36,7 @@ public final class RunbookLoader {
   private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedule");
   private static final Set<String> PARAM_KEYS = Set.of("name", "type", "default", "required", "description");
   private static final Set<String> STEP_KEYS = Set.of("id", "action", "with", "retry", "timeout", "approval",
-      "forEach", "parallelism", "continueOnError", "finally", "description");
+      "forEach", "when", "parallelism", "continueOnError", "finally", "description");
   private static final Set<String> RETRY_KEYS = Set.of("maxAttempts", "initialInterval", "backoff");
 
   private final Map<String, ActionSignature> actions;
@@ -244,6 +244,24 @@ public final class RunbookLoader {
       if (forEach != null) {
         checkReferences(m.get("forEach").getValueNode(), forEach, earlier, itemInScope, id);
       }
+      String when = null;
+      if (m.containsKey("when")) {
+        Node w = m.get("when").getValueNode();
+        if (!(w instanceof ScalarNode)) {
+          throw problem(w, "step '" + id + "': 'when' must be one expression such as ${steps.drive.available}");
+        }
+        when = ((ScalarNode) w).getValue();
+        if (when.isBlank()) {
+          throw problem(w, "step '" + id + "': 'when' is empty");
+        }
+        if (!itemInScope && Expressions.references(when).stream()
+            .anyMatch(r -> r.equals("item") || r.startsWith("item."))) {
+          throw problem(w, "step '" + id + "': 'when' is decided once for the whole step, so ${item} cannot be used"
+              + " in it");
+        }
+        // a step's own output does not exist yet when its condition is decided
+        checkReferences(w, when, earlier, itemInScope, id);
+      }
       Map<String, Object> with = new LinkedHashMap<>();
       if (m.containsKey("with")) {
         Node w = m.get("with").getValueNode();
@@ -307,7 +325,7 @@ public final class RunbookLoader {
           fin.add(step(f, visible, true, forEach != null));
         }
       }
-      return new Step(id, action, with, retry, timeout, approval, forEach, parallelism, continueOnError, fin,
+      return new Step(id, action, with, retry, timeout, approval, forEach, when, parallelism, continueOnError, fin,
           node.getStartMark().getLine() + 1);
     }
 

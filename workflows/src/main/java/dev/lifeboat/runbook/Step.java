@@ -10,6 +10,8 @@ import java.util.Map;
  * @param approval when not null, the run waits for a human approve signal before the action runs;
  *     the text tells the human what to do
  * @param forEach when not null, an expression that yields a list; the action runs once per item
+ * @param when when not null, an expression evaluated as the step is reached: the step runs only when it
+ *     resolves to true, "true" or another non-empty value that is not "false"; otherwise it is SKIPPED
  * @param parallelism how many items of a forEach run at once
  * @param continueOnError a failed forEach item (or the step itself) does not fail the run
  * @param finallySteps steps registered when this step starts and run when the runbook ends,
@@ -23,6 +25,7 @@ public record Step(
     String timeout,
     String approval,
     String forEach,
+    String when,
     int parallelism,
     boolean continueOnError,
     List<Step> finallySteps,

@@ -196,6 +196,20 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   }
 
   private void runStep(Step step) {
+    if (step.when() != null) {
+      boolean run;
+      try {
+        run = conditionHolds(step, records.get(step.id()), null);
+      } catch (Expressions.UnresolvedReference e) {
+        String why = "when " + step.when() + ": " + e.getMessage();
+        fail(records.get(step.id()), why);
+        failOrContinue(step, step.id(), why, false);
+        return;
+      }
+      if (!run) {
+        return;
+      }
+    }
     if (step.forEach() == null) {
       runOne(step, step.id(), null, false);
       return;
@@ -380,6 +394,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       StepRecord r = records.containsKey(key) ? records.get(key) : record(key, f.step().action(), "finally");
       r.startedAt = Workflow.currentTimeMillis();
       try {
+        if (f.step().when() != null && !conditionHolds(f.step(), r, f.item())) {
+          continue;
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> args = (Map<String, Object>) Expressions.resolve(f.step().with(),
             path -> lookup(path, f.item()));
@@ -402,6 +419,59 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       }
       r.endedAt = Workflow.currentTimeMillis();
     }
+  }
+
+  /**
+   * Decides a step's {@code when}. False marks the step SKIPPED and says why; so does a condition on the
+   * output of a step that was itself skipped (a branch not taken). Any other unresolvable reference is
+   * thrown: a misspelt field must not silently skip a recovery step.
+   */
+  private boolean conditionHolds(Step step, StepRecord r, Object item) {
+    Object value;
+    try {
+      value = Expressions.resolve(step.when(), path -> lookup(path, item));
+    } catch (Expressions.UnresolvedReference e) {
+      String[] parts = e.path().split("\\.");
+      StepRecord referenced = parts[0].equals("steps") && parts.length > 1 ? records.get(parts[1]) : null;
+      if (referenced == null || referenced.state != StepState.SKIPPED) {
+        throw e;
+      }
+      skip(r, "skipped: " + step.when() + " has no value (step '" + parts[1] + "' was skipped)");
+      return false;
+    }
+    if (isTrue(value)) {
+      return true;
+    }
+    skip(r, "skipped: " + step.when() + " is false");
+    return false;
+  }
+
+  /** true, "true", and any other non-empty value except "false"; null, false, "" and empty lists are false. */
+  static boolean isTrue(Object value) {
+    if (value == null) {
+      return false;
+    }
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    if (value instanceof java.util.Collection<?> c) {
+      return !c.isEmpty();
+    }
+    if (value instanceof Map<?, ?> m) {
+      return !m.isEmpty();
+    }
+    String text = String.valueOf(value).trim();
+    return !text.isEmpty() && !text.equalsIgnoreCase("false");
+  }
+
+  private static void skip(StepRecord r, String why) {
+    long now = Workflow.currentTimeMillis();
+    r.state = StepState.SKIPPED;
+    r.message = why;
+    if (r.startedAt == 0) {
+      r.startedAt = now;
+    }
+    r.endedAt = now;
   }
 
   private Object lookup(String path, Object item) {
