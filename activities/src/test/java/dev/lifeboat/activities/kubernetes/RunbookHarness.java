@@ -25,6 +25,7 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ final class RunbookHarness implements AutoCloseable {
   /** Regular files below {@code dir}, '/'-separated relative path to SHA-256. */
   static Map<String, String> tree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).collect(Collectors.toMap(
+      return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).collect(Collectors.toMap(
           p -> dir.relativize(p).toString().replace('\\', '/'), RunbookHarness::sha256, (a, b) -> a, TreeMap::new));
     }
   }
