@@ -14,7 +14,7 @@ import dev.lifeboat.workflows.RunProgress;
 import dev.lifeboat.workflows.RunStatus;
 import dev.lifeboat.workflows.StepState;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -64,17 +64,22 @@ class TierRunbooksTest {
     c.pvc(ML, "shared", "ReadWriteMany");
     c.deployment(JUPYTER, "jupyterhub", 1, "/home/jovyan", "hub-home");
     c.deployment(ML, "model-server", 1, "/models", "models");
-    // tier 2's default workload: a Deployment data-pod mounting the shared filesystem
-    c.deployment(ML, "data-pod", 1, "/mnt/shared", "shared");
-    // tier 1's datasets come from a pod named data-pod, whose volume is mounted at /data
-    c.client.pods().inNamespace(ML).resource(new PodBuilder()
-        .withNewMetadata().withName("data-pod").withNamespace(ML).addToLabels("role", "datasets").endMetadata()
+    // as in the seed (kubectl exec deployment/data-pod): a Deployment whose pod has the unique datasets at
+    // /data (tier 1) and the shared filesystem at /mnt/shared (tier 2); its pods are not named data-pod
+    c.client.apps().deployments().inNamespace(ML).resource(new DeploymentBuilder()
+        .withNewMetadata().withName("data-pod").withNamespace(ML).endMetadata()
+        .withNewSpec().withReplicas(1).withNewSelector().addToMatchLabels("app", "data-pod").endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", "data-pod").endMetadata()
         .withNewSpec()
         .addNewContainer().withName("main").withImage("example/data-pod:1")
-        .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
-        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("datasets")
+        .addNewVolumeMount().withName("datasets").withMountPath("/data").endVolumeMount()
+        .addNewVolumeMount().withName("shared").withMountPath("/mnt/shared").endVolumeMount().endContainer()
+        .addNewContainer().withName("sidecar").withImage("example/sidecar:1").endContainer()
+        .addNewVolume().withName("datasets").withNewPersistentVolumeClaim().withClaimName("datasets")
         .endPersistentVolumeClaim().endVolume()
-        .endSpec().build()).create();
+        .addNewVolume().withName("shared").withNewPersistentVolumeClaim().withClaimName("shared")
+        .endPersistentVolumeClaim().endVolume()
+        .endSpec().endTemplate().endSpec().build()).create();
 
     notebooks = c.pvcDir(JUPYTER, "hub-home");
     write(notebooks, "Übung 1/naïve résumé.ipynb", notebook("résumé"));
@@ -109,7 +114,6 @@ class TierRunbooksTest {
     c.awaitPods(JUPYTER, Map.of("app", "jupyterhub"), 1);
     c.awaitPods(ML, Map.of("app", "model-server"), 1);
     c.awaitPods(ML, Map.of("app", "data-pod"), 1);
-    c.awaitPods(ML, Map.of("role", "datasets"), 1);
   }
 
   @AfterAll
@@ -148,9 +152,9 @@ class TierRunbooksTest {
         .anyMatch(e -> e.path().equals("-leading dash.ipynb"));
     assertThat(manifestOf(run, "datasets").entries()).anyMatch(e -> e.path().equals("staging"))
         .noneMatch(e -> e.path().contains("huge.tmp")).noneMatch(e -> e.path().startsWith("unique"));
-    // tar ran in the first ready pod of each workload (first container), and in the data pod by name
+    // tar ran in the first ready pod of each workload, in its first container
     assertThat(h.cluster.exec.commands).contains("jupyterhub-0: tar cf - -C /home/jovyan .",
-        "model-server-0: tar cf - -C /models .", "data-pod: tar cf - -C /data/unique .");
+        "model-server-0: tar cf - -C /models .", "data-pod-0: tar cf - -C /data/unique .");
   }
 
   @Test
