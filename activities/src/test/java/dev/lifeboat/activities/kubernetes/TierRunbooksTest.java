@@ -176,6 +176,12 @@ class TierRunbooksTest {
     assertThat(noPod.status()).isEqualTo(RunStatus.FAILED);
     assertThat(noPod.error()).contains("step 'datasets' failed")
         .contains("pod 'data-pod-7' not found in namespace 'ml-workspace'");
+
+    // a path the pod does not have: tar's complaint, naming the path and the pod
+    RunProgress noPath = h.run("tier1-critical", Map.of("modelsPath", "/modelz"));
+    assertThat(noPath.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(noPath.error()).contains("step 'models' failed").contains("tar cf - -C /modelz")
+        .contains("model-server-0").contains("exit code 2").contains("No such file or directory");
   }
 
   @Test
