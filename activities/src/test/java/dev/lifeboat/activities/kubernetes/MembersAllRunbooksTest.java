@@ -70,11 +70,13 @@ class MembersAllRunbooksTest {
 
     RunProgress backup = h.run("members-backup-all", Map.of("members", List.of(1, 2, 3)));
 
-    // one failed member does not fail the run: the step succeeds and says which member failed and why
-    assertThat(backup.status()).as(String.valueOf(backup.error())).isEqualTo(RunStatus.COMPLETED);
+    // one failed member does not stop the others; the run then fails, so a missing member is never green
+    assertThat(backup.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(backup.error()).contains("members[2]").contains("statefulset/member2")
+        .doesNotContain("members[1]").doesNotContain("members[3]");
     StepProgress members = step(backup, "members");
-    assertThat(members.state()).isEqualTo(StepState.SUCCEEDED);
-    assertThat(members.message()).isEqualTo("1 of 3 failed");
+    assertThat(members.state()).isEqualTo(StepState.FAILED);
+    assertThat(members.lastError()).isEqualTo("1 of 3 failed");
     assertThat(members.output()).containsEntry("succeeded", 2).containsEntry("failed", 1);
     assertThat(step(backup, "members[1]").state()).isEqualTo(StepState.SUCCEEDED);
     assertThat(step(backup, "members[3]").state()).isEqualTo(StepState.SUCCEEDED);

@@ -55,6 +55,12 @@ final class MockCluster implements AutoCloseable {
     return t;
   });
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final java.util.concurrent.ScheduledExecutorService resync =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mock-controller-resync");
+        t.setDaemon(true);
+        return t;
+      });
   /** Pods the kubelet should leave not ready (name → waiting reason). */
   final Map<String, String> stuck = new ConcurrentHashMap<>();
   volatile long readyDelayMillis = 200;
@@ -146,6 +152,22 @@ final class MockCluster implements AutoCloseable {
             d.getSpec().getSelector().getMatchLabels(), d.getSpec().getTemplate(), false)));
     SharedIndexInformer<Pod> pods = client.pods().inAnyNamespace().inform(handler(this::runPod));
     informers.addAll(List.of(sts, deps, pods));
+    // the mock's watches now and then drop an event; a real controller re-lists, so this one does too
+    resync.scheduleWithFixedDelay(this::resyncAll, 500, 500, TimeUnit.MILLISECONDS);
+  }
+
+  private void resyncAll() {
+    try {
+      client.apps().statefulSets().inAnyNamespace().list().getItems().forEach(s ->
+          reconcile(s.getMetadata().getNamespace(), s.getMetadata().getName(), s.getSpec().getReplicas(),
+              s.getSpec().getSelector().getMatchLabels(), s.getSpec().getTemplate(), true));
+      client.apps().deployments().inAnyNamespace().list().getItems().forEach(d ->
+          reconcile(d.getMetadata().getNamespace(), d.getMetadata().getName(), d.getSpec().getReplicas(),
+              d.getSpec().getSelector().getMatchLabels(), d.getSpec().getTemplate(), false));
+      client.pods().inAnyNamespace().list().getItems().forEach(this::runPod);
+    } catch (RuntimeException e) {
+      // the next round tries again; a closed cluster ends the loop in close()
+    }
   }
 
   private static <T> ResourceEventHandler<T> handler(java.util.function.Consumer<T> onChange) {
@@ -257,6 +279,7 @@ final class MockCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    resync.shutdownNow();
     informers.forEach(SharedIndexInformer::close);
     kubelet.shutdownNow();
     client.close();
