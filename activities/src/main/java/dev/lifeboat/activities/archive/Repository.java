@@ -42,14 +42,21 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 public final class Repository {
   private final Path root;
   private final Clock clock;
+  private final GzipMembers.Settings compression;
 
   public Repository(Path root) {
     this(root, Clock.systemUTC());
   }
 
   public Repository(Path root, Clock clock) {
+    this(root, clock, GzipMembers.Settings.defaults());
+  }
+
+  /** With explicit compression settings (threads, chunk size); tests use it to compare and to inject failures. */
+  Repository(Path root, Clock clock, GzipMembers.Settings compression) {
     this.root = root.toAbsolutePath().normalize();
     this.clock = clock;
+    this.compression = compression;
   }
 
   public Path root() {
@@ -396,7 +403,7 @@ public final class Repository {
     boolean published = false;
     try {
       Manifest manifest;
-      try (ArchiveWriter writer = new ArchiveWriter(partial, progress)) {
+      try (ArchiveWriter writer = new ArchiveWriter(partial, progress, compression)) {
         body.write(writer);
         if (writer.files() == 0) {
           throw emptySource(what, writer.entries().size(), false);
