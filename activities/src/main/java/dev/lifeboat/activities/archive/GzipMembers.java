@@ -69,7 +69,10 @@ final class GzipMembers extends OutputStream {
   private final ExecutorService pool;
   private final ConcurrentLinkedQueue<Deflater> idleDeflaters = new ConcurrentLinkedQueue<>();
   private final List<Deflater> allDeflaters = new ArrayList<>();
+  // Full-size input and output buffers go round instead of being garbage: a big file would otherwise make two
+  // chunk-sized arrays of garbage per chunk.
   private final ConcurrentLinkedQueue<byte[]> spareChunks = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<byte[]> spareOutputs = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
   private final long maxInFlightBytes;
   private final int maxInFlightChunks;
@@ -89,7 +92,10 @@ final class GzipMembers extends OutputStream {
   private long memberOffset;
 
   /** A chunk handed to the pool, and what to record once it is written. */
-  private record Pending(Future<byte[]> compressed, int tag, boolean first, boolean last, int inputLength) { }
+  private record Pending(Future<Compressed> compressed, int tag, boolean first, boolean last, int inputLength) { }
+
+  /** A worker's output: the first {@code length} bytes of {@code bytes}. */
+  private record Compressed(byte[] bytes, int length) { }
 
   GzipMembers(OutputStream file, Settings settings, Placement placement) {
     this.file = file;
@@ -211,9 +217,9 @@ final class GzipMembers extends OutputStream {
     // The pool owns the submitted array from here on.
     chunk = last ? new byte[8 * 1024] : fullChunk();
     chunkLength = 0;
-    Future<byte[]> f = pool.submit(() -> {
+    Future<Compressed> f = pool.submit(() -> {
       settings.beforeChunk().accept(seq);
-      byte[] out = deflate(header, dict, input, length, last, trailer);
+      Compressed out = deflate(header, dict, input, length, last, trailer);
       if (input.length == settings.chunkBytes()) {
         spareChunks.add(input);
       }
@@ -230,9 +236,9 @@ final class GzipMembers extends OutputStream {
 
   private void writeOldest() throws IOException {
     Pending p = inFlight.peek();
-    byte[] bytes;
+    Compressed c;
     try {
-      bytes = p.compressed().get();
+      c = p.compressed().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while compressing");
@@ -248,8 +254,11 @@ final class GzipMembers extends OutputStream {
     if (p.first()) {
       memberOffset = written;
     }
-    file.write(bytes);
-    written += bytes.length;
+    file.write(c.bytes(), 0, c.length());
+    written += c.length();
+    if (c.bytes().length == outputCapacity(settings.chunkBytes())) {
+      spareOutputs.add(c.bytes());
+    }
     if (p.last()) {
       placement.written(p.tag(), memberOffset, written - memberOffset);
     }
@@ -260,7 +269,11 @@ final class GzipMembers extends OutputStream {
     return spare != null ? spare : new byte[settings.chunkBytes()];
   }
 
-  private byte[] deflate(byte[] header, byte[] dict, byte[] input, int length, boolean last, byte[] trailer) {
+  private static int outputCapacity(int inputLength) {
+    return HEADER.length + inputLength + (inputLength >> 10) + 64 + 8;
+  }
+
+  private Compressed deflate(byte[] header, byte[] dict, byte[] input, int length, boolean last, byte[] trailer) {
     Deflater d = idleDeflaters.poll();
     if (d == null) {
       d = new Deflater(LEVEL, true);
@@ -275,7 +288,13 @@ final class GzipMembers extends OutputStream {
       }
       d.setInput(input, 0, length);
       int headerLength = header == null ? 0 : header.length;
-      byte[] out = new byte[headerLength + length + (length >> 10) + 64 + (trailer == null ? 0 : trailer.length)];
+      byte[] out = null;
+      if (length == settings.chunkBytes()) {
+        out = spareOutputs.poll();
+      }
+      if (out == null) {
+        out = new byte[outputCapacity(length)];
+      }
       if (header != null) {
         System.arraycopy(header, 0, out, 0, headerLength);
       }
@@ -309,7 +328,7 @@ final class GzipMembers extends OutputStream {
         System.arraycopy(trailer, 0, out, n, trailer.length);
         n += trailer.length;
       }
-      return n == out.length ? out : Arrays.copyOf(out, n);
+      return new Compressed(out, n);
     } finally {
       idleDeflaters.add(d);
     }
