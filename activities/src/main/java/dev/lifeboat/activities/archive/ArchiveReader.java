@@ -5,9 +5,12 @@ import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -59,6 +62,67 @@ final class ArchiveReader implements Closeable {
   @Override
   public void close() throws IOException {
     tar.close();
+  }
+
+  /**
+   * The tar stream of one entry's gzip member alone: reads {@code memberLength} bytes from {@code memberOffset}
+   * and nothing else of the archive. The caller closes it.
+   */
+  static TarArchiveInputStream member(Path archive, Manifest.Entry e) throws IOException {
+    FileChannel ch = FileChannel.open(archive, StandardOpenOption.READ);
+    try {
+      if (e.memberOffset() < 0 || e.memberOffset() + e.memberLength() > ch.size()) {
+        throw new IOException("the member of '" + e.path() + "' at " + e.memberOffset() + "+" + e.memberLength()
+            + " lies beyond the end of the archive (" + ch.size() + " bytes)");
+      }
+      ch.position(e.memberOffset());
+      InputStream member = new BufferedInputStream(new BoundedInputStream(Channels.newInputStream(ch),
+          e.memberLength()), 64 * 1024);
+      return new TarArchiveInputStream(new GzipCompressorInputStream(member, false), TarConstants.DEFAULT_RCDSIZE,
+          StandardCharsets.UTF_8.name());
+    } catch (IOException | RuntimeException ex) {
+      ch.close();
+      throw ex;
+    }
+  }
+
+  /** Reads at most {@code limit} bytes: a member's reader must not run on into the next member. */
+  private static final class BoundedInputStream extends java.io.FilterInputStream {
+    private long left;
+
+    BoundedInputStream(InputStream in, long limit) {
+      super(in);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
   }
 
   /** The manifest's spelling of a tar entry's path: no leading "./" or "/", no trailing "/". */

@@ -25,12 +25,18 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own gzip
- * member, recording for the manifest each entry's digest and offsets.
+ * member, recording for the manifest each entry's digest and offsets. Files are read, digested and cut into
+ * tar records on the caller's thread; {@link GzipMembers} compresses on all cores and writes in order.
  */
 final class ArchiveWriter implements Closeable {
   /** What to write for one entry; {@code size} counts for files only. */
   record Item(String path, EntryType type, int mode, Instant mtime, long size, String linkTarget,
       long uid, long gid, String user, String group) { }
+
+  /** An entry whose member may not be in the file yet: its offsets arrive when it is written. */
+  private record Added(Item item, String sha256, long tarOffset) { }
+
+  private static final int END_OF_ARCHIVE = -1;
 
   private final FileChannel channel;
   private final OutputStream buffered;
@@ -38,6 +44,7 @@ final class ArchiveWriter implements Closeable {
   private final GzipMembers members;
   private final TarArchiveOutputStream tar;
   private final Progress progress;
+  private final List<Added> added = new ArrayList<>();
   private final List<Entry> entries = new ArrayList<>();
   private final byte[] buffer = new byte[64 * 1024];
   private long files;
@@ -46,22 +53,28 @@ final class ArchiveWriter implements Closeable {
   private boolean finished;
 
   ArchiveWriter(Path file, Progress progress) throws IOException {
+    this(file, progress, GzipMembers.Settings.defaults());
+  }
+
+  ArchiveWriter(Path file, Progress progress, GzipMembers.Settings settings) throws IOException {
     this.progress = progress;
     this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     this.buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024);
-    this.members = new GzipMembers(new CountingOutputStream(new DigestOutputStream(buffered, archiveDigest)));
+    this.members = new GzipMembers(new DigestOutputStream(buffered, archiveDigest), settings, this::placed);
     this.tar = new TarArchiveOutputStream(members, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     tar.setAddPaxHeadersForNonAsciiNames(true);
   }
 
-  /** Appends one entry as its own gzip member; {@code data} supplies exactly {@code item.size()} bytes for files. */
-  Entry add(Item item, InputStream data) throws IOException {
+  /**
+   * Appends one entry as its own gzip member; {@code data} supplies exactly {@code item.size()} bytes for files.
+   * The member is compressed in the background: its offsets are in {@link #entries()} once it is written.
+   */
+  void add(Item item, InputStream data) throws IOException {
     progress.checkCancelled();
-    long memberOffset = members.compressedBytes();
     long tarOffset = members.tarBytes();
-    members.begin();
+    members.begin(added.size());
     TarArchiveEntry te = tarEntry(item);
     tar.putArchiveEntry(te);
     String sha = null;
@@ -71,30 +84,28 @@ final class ArchiveWriter implements Closeable {
       bytes += item.size();
     }
     tar.closeArchiveEntry();
+    added.add(new Added(item, sha, tarOffset));
     members.end();
-    Entry entry = new Entry(item.path(), item.type(), String.format("%04o", item.mode() & 07777),
-        item.mtime().truncatedTo(ChronoUnit.SECONDS), item.type() == EntryType.FILE ? item.size() : 0, sha,
-        item.linkTarget(), tarOffset, memberOffset, members.compressedBytes() - memberOffset);
-    entries.add(entry);
     if (item.type() == EntryType.FILE) {
       progress.file();
     }
-    return entry;
   }
 
-  /** Writes the end-of-archive blocks as a last member and forces everything to disk. */
+  /** Writes the end-of-archive blocks as a last member, waits for every member and forces all to disk. */
   void finish() throws IOException {
-    endMemberOffset = members.compressedBytes();
-    members.begin();
+    members.begin(END_OF_ARCHIVE);
     tar.finish();
     members.end();
+    members.drain();
     tar.close();
     buffered.flush();
     channel.force(true);
     finished = true;
   }
 
-  List<Entry> entries() {
+  /** Every entry added so far, waiting for members still being compressed. */
+  List<Entry> entries() throws IOException {
+    members.drain();
     return List.copyOf(entries);
   }
 
@@ -117,9 +128,27 @@ final class ArchiveWriter implements Closeable {
     return Digests.hex(archiveDigest.digest());
   }
 
+  /** Stops the compressing threads; an unfinished archive is left as it is, for the caller to delete. */
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      members.close();
+    } finally {
+      channel.close();
+    }
+  }
+
+  /** Members are written in the order entries were added, so offsets arrive in entry order. */
+  private void placed(int tag, long offset, long length) {
+    if (tag == END_OF_ARCHIVE) {
+      endMemberOffset = offset;
+      return;
+    }
+    Added a = added.get(tag);
+    Item item = a.item();
+    entries.add(new Entry(item.path(), item.type(), String.format("%04o", item.mode() & 07777),
+        item.mtime().truncatedTo(ChronoUnit.SECONDS), item.type() == EntryType.FILE ? item.size() : 0, a.sha256(),
+        item.linkTarget(), a.tarOffset(), offset, length));
   }
 
   private void requireFinished() {

@@ -42,14 +42,21 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 public final class Repository {
   private final Path root;
   private final Clock clock;
+  private final GzipMembers.Settings compression;
 
   public Repository(Path root) {
     this(root, Clock.systemUTC());
   }
 
   public Repository(Path root, Clock clock) {
+    this(root, clock, GzipMembers.Settings.defaults());
+  }
+
+  /** With explicit compression settings (threads, chunk size); tests use it to compare and to inject failures. */
+  Repository(Path root, Clock clock, GzipMembers.Settings compression) {
     this.root = root.toAbsolutePath().normalize();
     this.clock = clock;
+    this.compression = compression;
   }
 
   public Path root() {
@@ -302,6 +309,59 @@ public final class Repository {
   }
 
   /**
+   * Writes one regular file of an archive to {@code out} (not closed), reading only that file's gzip member at
+   * the offset the manifest records; a hardlink gives its target's content. The data is checked against the
+   * manifest's SHA-256 as it goes out: a mismatch fails the call after the bytes went out.
+   */
+  public long readFile(ArchiveRef ref, String path, OutputStream out) throws IOException {
+    Manifest m = manifest(ref);
+    String wanted = ArchiveReader.normalizeName(path);
+    Entry e = m.entries().stream().filter(x -> ArchiveReader.normalizeName(x.path()).equals(wanted)).findFirst()
+        .orElseThrow(() -> ActionException.invalid("archive " + ref.name() + " has no entry '" + path + "'"));
+    if (e.type() == EntryType.HARDLINK) {
+      String target = ArchiveReader.normalizeName(e.linkTarget());
+      e = m.entries().stream().filter(x -> x.type() == EntryType.FILE
+          && ArchiveReader.normalizeName(x.path()).equals(target)).findFirst()
+          .orElseThrow(() -> ActionException.check("archive " + ref.name() + ": hardlink '" + path
+              + "' points to '" + target + "', which the manifest does not list as a file"));
+    }
+    if (e.type() != EntryType.FILE) {
+      throw ActionException.invalid("'" + path + "' in archive " + ref.name() + " is a " + e.type().name()
+          .toLowerCase(java.util.Locale.ROOT) + ", not a file");
+    }
+    long n = 0;
+    java.security.MessageDigest md = Digests.sha256();
+    try (TarArchiveInputStream tar = ArchiveReader.member(ref.path(), e)) {
+      TarArchiveEntry te = tar.getNextEntry();
+      if (te == null) {
+        throw ActionException.check("archive " + ref.name() + ": no entry at the offset the manifest gives for '"
+            + e.path() + "'");
+      }
+      expect(ref, List.of(e), 0, te);
+      byte[] buffer = new byte[64 * 1024];
+      int k;
+      while ((k = tar.read(buffer)) >= 0) {
+        md.update(buffer, 0, k);
+        out.write(buffer, 0, k);
+        n += k;
+      }
+    } catch (IOException ex) {
+      if (isOwnStreamFailure(ex)) {
+        throw ActionException.check("archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
+            + ex.getMessage());
+      }
+      throw ex;
+    }
+    String sha = Digests.hex(md.digest());
+    if (!sha.equals(e.sha256())) {
+      throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
+          + " but the manifest says " + e.sha256());
+    }
+    out.flush();
+    return n;
+  }
+
+  /**
    * Writes the archive as a plain, uncompressed tar stream (for {@code tar xf -}); {@code out} is not closed.
    * The archive checksum is checked at the end: a mismatch fails the call after the bytes went out.
    */
@@ -396,7 +456,7 @@ public final class Repository {
     boolean published = false;
     try {
       Manifest manifest;
-      try (ArchiveWriter writer = new ArchiveWriter(partial, progress)) {
+      try (ArchiveWriter writer = new ArchiveWriter(partial, progress, compression)) {
         body.write(writer);
         if (writer.files() == 0) {
           throw emptySource(what, writer.entries().size(), false);

@@ -1,0 +1,261 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.archive.Manifest.Entry;
+import dev.lifeboat.activities.archive.Manifest.EntryType;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import java.util.zip.DataFormatException;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.Inflater;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compression on a pool of threads, with members cut into chunks, must give the same tar stream, digests and
+ * layout as compressing one member after the other on one thread; a one-thread, unchunked writer must give
+ * exactly the bytes the plain per-member gzip stream gives.
+ */
+class ParallelCompressionTest {
+  static final int CHUNK = 64 * 1024;
+  static final GzipMembers.Settings SEQUENTIAL = new GzipMembers.Settings(1, 64 << 20, null);
+  static final GzipMembers.Settings PARALLEL = new GzipMembers.Settings(4, CHUNK, null);
+
+  @TempDir Path tmp;
+  Path source;
+
+  @BeforeEach
+  void tree() throws IOException {
+    source = Fixtures.awkwardTree(tmp.resolve("src"));
+    Random random = new Random(7);
+    // many small files, in several directories, so members of very different sizes are in flight together
+    for (int i = 0; i < 600; i++) {
+      Fixtures.write(source.resolve("many/d" + (i % 7) + "/f" + i + "-größe.json"),
+          "{\"i\": " + i + ", \"v\": \"" + "x".repeat(random.nextInt(3000)) + "\"}\n", "rw-r--r--");
+    }
+    // compressible and larger than many chunks, not a multiple of the chunk size
+    StringBuilder text = new StringBuilder();
+    while (text.length() < 2 * 1024 * 1024 + 333) {
+      text.append("epoch ").append(random.nextInt(100)).append(" loss ").append(random.nextDouble()).append('\n');
+    }
+    Files.writeString(source.resolve("data/log.txt"), text);
+    // exactly two chunks of tar data once the 512-byte header is in: the chunk boundary falls inside the file
+    byte[] exact = new byte[2 * CHUNK - 512];
+    random.nextBytes(exact);
+    Files.write(source.resolve("data/exact.bin"), exact);
+  }
+
+  @Test
+  void parallelAndChunkedGivesTheSameTarStreamDigestsAndOrderAsSequential() throws Exception {
+    BackupResult seq = backup("seq", SEQUENTIAL);
+    BackupResult par = backup("par", PARALLEL);
+    Manifest ms = manifest(seq);
+    Manifest mp = manifest(par);
+
+    assertThat(gunzip(Files.readAllBytes(par.ref().path()))).isEqualTo(gunzip(Files.readAllBytes(seq.ref().path())));
+    assertThat(mp.entries()).hasSameSizeAs(ms.entries()).hasSizeGreaterThan(600);
+    for (int i = 0; i < ms.entries().size(); i++) {
+      Entry s = ms.entries().get(i);
+      Entry p = mp.entries().get(i);
+      assertThat(List.of(p.path(), p.type(), p.size(), String.valueOf(p.sha256()), p.tarOffset()))
+          .as("entry %d", i).isEqualTo(List.of(s.path(), s.type(), s.size(), String.valueOf(s.sha256()),
+              s.tarOffset()));
+    }
+    assertThat(mp.totals().tarBytes()).isEqualTo(ms.totals().tarBytes());
+    assertThat(mp.totals().files()).isEqualTo(ms.totals().files());
+    // the source's order, which the scan fixed
+    assertThat(mp.entries().stream().map(Entry::path).toList())
+        .isEqualTo(SourceScan.scan(source, List.of(), List.of()).items().stream().map(f -> f.item().path()).toList());
+    // digests are of the files themselves
+    Entry log = mp.entries().stream().filter(e -> e.path().equals("data/log.txt")).findFirst().orElseThrow();
+    assertThat(log.sha256()).isEqualTo(Fixtures.sha256(Files.readAllBytes(source.resolve("data/log.txt"))));
+    // chunking with a preset dictionary costs next to nothing in size
+    Entry logSeq = ms.entries().stream().filter(e -> e.path().equals("data/log.txt")).findFirst().orElseThrow();
+    assertThat((double) log.memberLength()).isLessThan(logSeq.memberLength() * 1.01);
+  }
+
+  @Test
+  void membersAreContiguousOneGzipMemberEachAtTheirOffsets() throws Exception {
+    BackupResult par = backup("par", PARALLEL);
+    Manifest m = manifest(par);
+    byte[] archive = Files.readAllBytes(par.ref().path());
+    long next = 0;
+    long tarOffset = 0;
+    for (Entry e : m.entries()) {
+      assertThat(e.memberOffset()).as(e.path()).isEqualTo(next);
+      byte[] member = Arrays.copyOfRange(archive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
+      byte[] tar = singleMember(member);
+      assertThat(e.tarOffset()).isEqualTo(tarOffset);
+      tarOffset += tar.length;
+      next += e.memberLength();
+    }
+    assertThat(m.totals().endMemberOffset()).isEqualTo(next);
+    assertThat(singleMember(Arrays.copyOfRange(archive, (int) next, archive.length))).hasSize(1024);
+    assertThat(m.totals().compressedBytes()).isEqualTo(archive.length);
+    assertThat(m.archiveSha256()).isEqualTo(Fixtures.sha256(archive));
+  }
+
+  @Test
+  void oneThreadUnchunkedWritesExactlyWhatPlainGzipMembersWould() throws Exception {
+    BackupResult seq = backup("seq", SEQUENTIAL);
+    BackupResult par = backup("par", PARALLEL);
+    byte[] seqArchive = Files.readAllBytes(seq.ref().path());
+    byte[] parArchive = Files.readAllBytes(par.ref().path());
+    int chunked = 0;
+    Manifest mp = manifest(par);
+    for (Entry e : manifest(seq).entries()) {
+      byte[] member = Arrays.copyOfRange(seqArchive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
+      assertThat(member).as(e.path()).isEqualTo(commonsGzip(singleMember(member)));
+    }
+    // members that fit in one chunk do not depend on the thread that compressed them
+    for (Entry e : mp.entries()) {
+      byte[] member = Arrays.copyOfRange(parArchive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
+      byte[] tar = singleMember(member);
+      if (tar.length <= CHUNK) {
+        assertThat(member).as(e.path()).isEqualTo(commonsGzip(tar));
+      } else {
+        chunked++;
+      }
+    }
+    assertThat(chunked).as("members cut into chunks").isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void gnuToolsReadTheParallelArchive() throws Exception {
+    BackupResult par = backup("par", PARALLEL);
+    Fixtures.Run gz = Fixtures.run(tmp, "gzip", "-t", par.ref().path().toString());
+    assertThat(gz.exit()).as(gz.err()).isZero();
+    Path out = Files.createDirectories(tmp.resolve("gnu"));
+    Fixtures.Run x = Fixtures.run(out, "tar", "xzf", par.ref().path().toString());
+    assertThat(x.exit()).as(x.err()).isZero();
+    assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(source));
+    Repository repo = new Repository(tmp.resolve("par"));
+    repo.verify(par.ref(), ProgressListener.NONE);
+    Path restored = tmp.resolve("restored");
+    repo.restoreToDirectory(par.ref(), restored, false, ProgressListener.NONE);
+    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(source));
+  }
+
+  @Test
+  void aWorkerThatFailsFailsTheBackupAndLeavesNothingBehind() throws Exception {
+    GzipMembers.Settings failing = new GzipMembers.Settings(3, CHUNK, seq -> {
+      if (seq == 40) {
+        throw new IllegalStateException("injected worker failure");
+      }
+    });
+    Path root = tmp.resolve("failing");
+    Repository repo = new Repository(root, Clock.systemUTC(), failing);
+    assertThatThrownBy(() -> repo.writeFromDirectory("s", "src", source, List.of(), List.of(), ProgressListener.NONE))
+        .isInstanceOf(IOException.class).hasMessageContaining("injected worker failure");
+    try (Stream<Path> files = Files.walk(root)) {
+      assertThat(files.filter(Files::isRegularFile).toList()).as("no partial archive, manifest or latest").isEmpty();
+    }
+    assertThat(repo.list("s", "src")).isEmpty();
+    // the pool is gone: no compressing thread outlives the failed backup
+    Thread.sleep(200);
+    assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("lifeboat-gzip")))
+        .isEmpty();
+  }
+
+  @Test
+  void aCancelDuringParallelCompressionLeavesNothingBehind() throws Exception {
+    Path root = tmp.resolve("cancel");
+    Repository repo = new Repository(root, Clock.systemUTC(), PARALLEL);
+    ProgressListener cancelling = new ProgressListener() {
+      @Override
+      public void progress(long bytesDone, long bytesTotal, long filesDone) { }
+
+      @Override
+      public void checkCancelled() {
+        if (++calls > 300) {
+          throw new java.util.concurrent.CancellationException("cancelled");
+        }
+      }
+
+      int calls;
+    };
+    assertThatThrownBy(() -> repo.writeFromDirectory("s", "src", source, List.of(), List.of(), cancelling))
+        .isInstanceOf(java.util.concurrent.CancellationException.class);
+    try (Stream<Path> files = Files.walk(root)) {
+      assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+    }
+  }
+
+  private BackupResult backup(String name, GzipMembers.Settings settings) throws IOException {
+    return new Repository(tmp.resolve(name), Clock.systemUTC(), settings)
+        .writeFromDirectory("s", "src", source, List.of(), List.of(), ProgressListener.NONE);
+  }
+
+  private Manifest manifest(BackupResult b) {
+    return new Repository(b.ref().path().getParent().getParent().getParent()).manifest(b.ref());
+  }
+
+  private static byte[] gunzip(byte[] gz) throws IOException {
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static byte[] commonsGzip(byte[] data) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GzipCompressorOutputStream gz = new GzipCompressorOutputStream(out)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
+  }
+
+  /** Inflates bytes that must be exactly one gzip member: header, one deflate stream, matching trailer. */
+  static byte[] singleMember(byte[] member) throws IOException {
+    assertThat(member.length).isGreaterThan(18);
+    assertThat(member[0]).isEqualTo((byte) 0x1f);
+    assertThat(member[1]).isEqualTo((byte) 0x8b);
+    assertThat(member[3]).as("no optional header fields").isZero();
+    Inflater inflater = new Inflater(true);
+    try {
+      inflater.setInput(member, 10, member.length - 10);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[64 * 1024];
+      while (!inflater.finished()) {
+        int n = inflater.inflate(buf);
+        if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+          throw new IOException("truncated member");
+        }
+        out.write(buf, 0, n);
+      }
+      assertThat(inflater.getRemaining()).as("only the trailer follows the deflate stream").isEqualTo(8);
+      byte[] data = out.toByteArray();
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(data);
+      int at = member.length - 8;
+      long storedCrc = (member[at] & 0xffL) | (member[at + 1] & 0xffL) << 8 | (member[at + 2] & 0xffL) << 16
+          | (member[at + 3] & 0xffL) << 24;
+      long storedSize = (member[at + 4] & 0xffL) | (member[at + 5] & 0xffL) << 8 | (member[at + 6] & 0xffL) << 16
+          | (member[at + 7] & 0xffL) << 24;
+      assertThat(storedCrc).isEqualTo(crc.getValue());
+      assertThat(storedSize).isEqualTo(data.length & 0xffffffffL);
+      return data;
+    } catch (DataFormatException e) {
+      throw new IOException(e);
+    } finally {
+      inflater.end();
+    }
+  }
+
+  static String text(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,79 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.archive.Manifest.Entry;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One file out of an archive by the offset of its gzip member, without reading the rest. */
+class ReadFileTest {
+  @TempDir Path tmp;
+  Path source;
+  Repository repo;
+  BackupResult backup;
+
+  @BeforeEach
+  void backUp() throws Exception {
+    source = Fixtures.awkwardTree(tmp.resolve("src"));
+    StringBuilder text = new StringBuilder();
+    Random random = new Random(3);
+    while (text.length() < 700_000) {
+      text.append("step ").append(random.nextInt(1000)).append(" größe ").append(random.nextDouble()).append('\n');
+    }
+    Files.writeString(source.resolve("data/log.txt"), text);
+    repo = new Repository(tmp.resolve("repo"), Clock.systemUTC(), new GzipMembers.Settings(2, 64 * 1024, null));
+    backup = repo.writeFromDirectory("local", "work", source, List.of(), List.of(), ProgressListener.NONE);
+  }
+
+  @Test
+  void readsSmallChunkedAndHardlinkedFiles() throws Exception {
+    for (String path : List.of(Fixtures.UNICODE, "data/log.txt", "data/big.bin", "bin/run.sh",
+        Fixtures.LONG_DIR + "/" + Fixtures.LONG_FILE)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      long n = repo.readFile(backup.ref(), path, out);
+      assertThat(out.toByteArray()).as(path).isEqualTo(Files.readAllBytes(source.resolve(path)));
+      assertThat(n).isEqualTo(out.size());
+    }
+  }
+
+  @Test
+  void readsOnlyItsOwnMember() throws Exception {
+    Manifest m = repo.manifest(backup.ref());
+    Entry big = entry(m, "data/big.bin");
+    // damage every other member's middle: the file still reads, so nothing else was read
+    for (Entry e : m.entries()) {
+      if (!e.path().equals("data/log.txt") && e.memberLength() > 40) {
+        ArchiveRoundTripTest.flip(backup.ref().path(), e.memberOffset() + e.memberLength() / 2);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    repo.readFile(backup.ref(), "data/log.txt", out);
+    assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(source.resolve("data/log.txt")));
+    assertThatThrownBy(() -> repo.readFile(backup.ref(), big.path(), new ByteArrayOutputStream()))
+        .isInstanceOf(ActionException.class).hasMessageContaining("data/big.bin");
+  }
+
+  @Test
+  void directoriesSymlinksAndUnknownPathsAreRefused() {
+    assertThatThrownBy(() -> repo.readFile(backup.ref(), "empty", new ByteArrayOutputStream()))
+        .isInstanceOf(ActionException.class).hasMessageContaining("not a file");
+    assertThatThrownBy(() -> repo.readFile(backup.ref(), "link-to-space", new ByteArrayOutputStream()))
+        .isInstanceOf(ActionException.class).hasMessageContaining("not a file");
+    assertThatThrownBy(() -> repo.readFile(backup.ref(), "no/such/file", new ByteArrayOutputStream()))
+        .isInstanceOf(ActionException.class).hasMessageContaining("no entry 'no/such/file'");
+  }
+
+  private static Entry entry(Manifest m, String path) {
+    return m.entries().stream().filter(e -> e.path().equals(path)).findFirst().orElseThrow();
+  }
+}

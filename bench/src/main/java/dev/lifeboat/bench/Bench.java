@@ -1,0 +1,352 @@
+package dev.lifeboat.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lifeboat.activities.archive.ArchiveRef;
+import dev.lifeboat.activities.archive.BackupResult;
+import dev.lifeboat.activities.archive.ProgressListener;
+import dev.lifeboat.activities.archive.Repository;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark: generates a data set, then times Lifeboat backup, verify and restore (each in a child JVM)
+ * against GNU tar with gzip and with pigz on the same tree, prints a table with ratios and writes JSON.
+ * {@code Bench child <op> ...} is what the child JVMs run.
+ */
+public final class Bench {
+  private static final long MB = 1024 * 1024;
+
+  /** Median figures of one operation. */
+  record Row(String name, String kind, double wallSeconds, double cpuSeconds, double throughputMBs, double peakRssMB,
+      double maxProcessRssMB, Double inJvmSeconds, Long archiveBytes, List<ProcessMeter.Sample> samples) { }
+
+  private Bench() { }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("child")) {
+      child(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    Options o = Options.parse(args);
+    new Runner(o).run();
+  }
+
+  /** Command-line options of a benchmark run. */
+  record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
+      Path resultsDir) {
+    static Options parse(String[] args) {
+      long size = 300 * MB;
+      int repeat = 1;
+      long seed = 20260115L;
+      Path work = null;
+      boolean keep = false;
+      String label = "run";
+      String jvmOpts = "";
+      Path results = Path.of("bench/results");
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--quick" -> size = 50 * MB;
+          case "--size-mb" -> size = Long.parseLong(args[++i]) * MB;
+          case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+          case "--seed" -> seed = Long.parseLong(args[++i]);
+          case "--work-dir" -> work = Path.of(args[++i]);
+          case "--keep" -> keep = true;
+          case "--label" -> label = args[++i];
+          case "--jvm-opts" -> jvmOpts = args[++i];
+          case "--results" -> results = Path.of(args[++i]);
+          default -> throw new IllegalArgumentException("unknown option " + args[i]
+              + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
+              + " --jvm-opts 'OPTS' --results DIR)");
+        }
+      }
+      return new Options(size, repeat, seed, work, keep, label, jvmOpts, results);
+    }
+  }
+
+  /** One benchmark run from data set to report. */
+  private static final class Runner {
+    private final Options o;
+    private Path work;
+
+    Runner(Options o) {
+      this.o = o;
+    }
+
+    void run() throws Exception {
+      work = o.workDir() != null ? Files.createDirectories(o.workDir())
+          : Files.createTempDirectory("lifeboat-bench-");
+      try {
+        Path src = work.resolve("src");
+        System.out.printf(Locale.ROOT, "Generating %d MiB data set in %s (seed %d) ...%n", o.sizeBytes() / MB, src,
+            o.seed());
+        long g0 = System.nanoTime();
+        DataSet.Stats stats = DataSet.generate(src, o.sizeBytes(), o.seed());
+        System.out.printf(Locale.ROOT, "  %d files, %d dirs, %.1f MiB in %.1f s%n", stats.files(), stats.dirs(),
+            stats.bytes() / (double) MB, (System.nanoTime() - g0) / 1e9);
+        List<Row> rows = measure(src, stats.bytes());
+        Map<String, Object> ratios = ratios(rows);
+        print(stats, rows, ratios);
+        write(stats, rows, ratios);
+      } finally {
+        if (!o.keep()) {
+          deleteTree(work);
+        } else {
+          System.out.println("kept " + work);
+        }
+      }
+    }
+
+    private List<Row> measure(Path src, long bytes) throws Exception {
+      Map<String, List<ProcessMeter.Sample>> samples = new LinkedHashMap<>();
+      Map<String, Long> sizes = new LinkedHashMap<>();
+      Path scratch = Files.createDirectories(work.resolve("scratch"));
+      Path gz = work.resolve("tar-gzip.tar.gz");
+      Path pz = work.resolve("tar-pigz.tar.gz");
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String childJvm = q(java) + " " + o.jvmOpts() + " -cp " + q(System.getProperty("java.class.path"))
+          + " " + Bench.class.getName() + " child";
+      for (int r = 0; r < o.repeat(); r++) {
+        System.out.printf(Locale.ROOT, "Round %d of %d%n", r + 1, o.repeat());
+        Path repo = work.resolve("repo");
+        deleteTree(repo);
+        deleteTree(gz);
+        deleteTree(pz);
+        run(samples, "tar czf", "tar czf " + q(gz) + " -C " + q(src) + " .", scratch);
+        run(samples, "tar cf - | pigz", "tar cf - -C " + q(src) + " . | pigz > " + q(pz), scratch);
+        ProcessMeter.Sample b = run(samples, "Lifeboat backup",
+            childJvm + " backup " + q(repo) + " " + q(src), scratch);
+        Path archive = Path.of(field(b.stdout(), "archive"));
+        sizes.put("tar czf", Files.size(gz));
+        sizes.put("tar cf - | pigz", Files.size(pz));
+        sizes.put("Lifeboat backup", Files.size(archive));
+
+        run(samples, "gzip -t", "gzip -t " + q(gz), scratch);
+        run(samples, "pigz -t", "pigz -t " + q(pz), scratch);
+        run(samples, "Lifeboat verify", childJvm + " verify " + q(repo), scratch);
+
+        restore(samples, "tar xzf", t -> "tar xzf " + q(gz) + " -C " + q(t), scratch, bytes);
+        restore(samples, "pigz -dc | tar x", t -> "pigz -dc " + q(pz) + " | tar xf - -C " + q(t), scratch, bytes);
+        restore(samples, "Lifeboat restore", t -> childJvm + " restore " + q(repo) + " " + q(t), scratch, bytes);
+        restore(samples, "tar xzf (Lifeboat archive)", t -> "tar xzf " + q(archive) + " -C " + q(t), scratch, bytes);
+      }
+      List<Row> rows = new ArrayList<>();
+      for (Map.Entry<String, List<ProcessMeter.Sample>> e : samples.entrySet()) {
+        List<ProcessMeter.Sample> s = e.getValue();
+        double wall = median(s.stream().mapToDouble(ProcessMeter.Sample::wallSeconds).toArray());
+        double cpu = median(s.stream().mapToDouble(ProcessMeter.Sample::cpuSeconds).toArray());
+        double rss = median(s.stream().mapToDouble(x -> x.peakRssKb() / 1024.0).toArray());
+        double maxRss = median(s.stream().mapToDouble(x -> x.maxSingleRssKb() / 1024.0).toArray());
+        Double inJvm = e.getKey().startsWith("Lifeboat")
+            ? median(s.stream().mapToDouble(x -> Double.parseDouble(field(x.stdout(), "seconds"))).toArray()) : null;
+        String kind = e.getKey().contains("backup") || e.getKey().contains("|") && e.getKey().contains("tar cf")
+            || e.getKey().equals("tar czf") ? "backup" : e.getKey().contains("-t") || e.getKey().contains("verify")
+            ? "verify" : "restore";
+        rows.add(new Row(e.getKey(), kind, wall, cpu, bytes / (double) MB / wall, rss, maxRss, inJvm,
+            sizes.get(e.getKey()), s));
+      }
+      return rows;
+    }
+
+    private ProcessMeter.Sample run(Map<String, List<ProcessMeter.Sample>> samples, String name, String cmd,
+        Path scratch) throws IOException, InterruptedException {
+      System.out.printf(Locale.ROOT, "  %-28s", name);
+      ProcessMeter.Sample s = ProcessMeter.run(cmd, scratch);
+      System.out.printf(Locale.ROOT, "%7.2f s%n", s.wallSeconds());
+      samples.computeIfAbsent(name, k -> new ArrayList<>()).add(s);
+      return s;
+    }
+
+    private void restore(Map<String, List<ProcessMeter.Sample>> samples, String name,
+        java.util.function.Function<Path, String> cmd, Path scratch, long expectedBytes) throws Exception {
+      Path target = work.resolve("restore");
+      deleteTree(target);
+      Files.createDirectories(target);
+      run(samples, name, cmd.apply(target), scratch);
+      long got = treeBytes(target);
+      if (got != expectedBytes) {
+        throw new IllegalStateException(name + " restored " + got + " bytes, expected " + expectedBytes);
+      }
+      deleteTree(target);
+    }
+
+    private Map<String, Object> ratios(List<Row> rows) {
+      Map<String, Row> by = new LinkedHashMap<>();
+      rows.forEach(r -> by.put(r.name(), r));
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("backup / tar+gzip", ratio(by.get("Lifeboat backup"), by.get("tar czf"), true));
+      out.put("backup / tar+pigz", ratio(by.get("Lifeboat backup"), by.get("tar cf - | pigz"), true));
+      out.put("verify / gzip -t", ratio(by.get("Lifeboat verify"), by.get("gzip -t"), false));
+      out.put("verify / pigz -t", ratio(by.get("Lifeboat verify"), by.get("pigz -t"), false));
+      out.put("restore / tar xzf", ratio(by.get("Lifeboat restore"), by.get("tar xzf"), false));
+      out.put("restore / pigz -dc|tar x", ratio(by.get("Lifeboat restore"), by.get("pigz -dc | tar x"), false));
+      return out;
+    }
+
+    private static Map<String, Double> ratio(Row lb, Row other, boolean size) {
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put("wallTime", lb.wallSeconds() / other.wallSeconds());
+      m.put("cpuTime", lb.cpuSeconds() / other.cpuSeconds());
+      m.put("throughput", lb.throughputMBs() / other.throughputMBs());
+      m.put("peakRss", lb.peakRssMB() / other.peakRssMB());
+      if (size) {
+        m.put("archiveSize", lb.archiveBytes() / (double) other.archiveBytes());
+      }
+      return m;
+    }
+
+    private void print(DataSet.Stats stats, List<Row> rows, Map<String, Object> ratios) {
+      System.out.println();
+      System.out.printf(Locale.ROOT, "Data set: %d files (%d small, %d medium, %d large), %.1f MiB; %d cores;"
+          + " median of %d round(s)%n", stats.files(), stats.smallFiles(), stats.mediumFiles(), stats.largeFiles(),
+          stats.bytes() / (double) MB, Runtime.getRuntime().availableProcessors(), o.repeat());
+      String fmt = "%-28s %8s %8s %9s %10s %9s %11s%n";
+      System.out.printf(Locale.ROOT, fmt, "operation", "wall s", "CPU s", "MiB/s", "peak RSS", "in-JVM s",
+          "archive MiB");
+      for (Row r : rows) {
+        System.out.printf(Locale.ROOT, fmt, r.name(), f2(r.wallSeconds()), f2(r.cpuSeconds()), f1(r.throughputMBs()),
+            f1(r.peakRssMB()) + " MB", r.inJvmSeconds() == null ? "" : f2(r.inJvmSeconds()),
+            r.archiveBytes() == null ? "" : f1(r.archiveBytes() / (double) MB));
+      }
+      System.out.println();
+      System.out.printf(Locale.ROOT, "%-26s %8s %8s %10s %9s %9s%n", "Lifeboat / other", "time", "CPU",
+          "throughput", "peak RSS", "size");
+      for (Map.Entry<String, Object> e : ratios.entrySet()) {
+        @SuppressWarnings("unchecked")
+        Map<String, Double> m = (Map<String, Double>) e.getValue();
+        System.out.printf(Locale.ROOT, "%-26s %8s %8s %10s %9s %9s%n", e.getKey(), x(m.get("wallTime")),
+            x(m.get("cpuTime")), x(m.get("throughput")), x(m.get("peakRss")),
+            m.containsKey("archiveSize") ? x(m.get("archiveSize")) : "");
+      }
+      System.out.println("(time/CPU/RSS/size below 1.00x favour Lifeboat; throughput above 1.00x does)");
+    }
+
+    private void write(DataSet.Stats stats, List<Row> rows, Map<String, Object> ratios) throws IOException {
+      Files.createDirectories(o.resultsDir());
+      String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
+          .format(Instant.now());
+      Path file = o.resultsDir().resolve(stamp + "-" + o.label() + ".json");
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("label", o.label());
+      doc.put("at", Instant.now().toString());
+      doc.put("commit", System.getenv().getOrDefault("LIFEBOAT_COMMIT", "unknown"));
+      Map<String, Object> env = new LinkedHashMap<>();
+      env.put("cores", Runtime.getRuntime().availableProcessors());
+      env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+      env.put("childJvmOpts", o.jvmOpts());
+      env.put("tar", firstLine("tar", "--version"));
+      env.put("gzip", firstLine("gzip", "--version"));
+      env.put("pigz", firstLine("pigz", "--version"));
+      doc.put("environment", env);
+      doc.put("dataSet", stats);
+      doc.put("repeat", o.repeat());
+      doc.put("rows", rows);
+      doc.put("ratios", ratios);
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), doc);
+      System.out.println("results: " + file);
+    }
+  }
+
+  // ---------------------------------------------------------------- child JVM operations
+
+  private static void child(String[] args) throws Exception {
+    Repository repo = new Repository(Path.of(args[1]));
+    long t0 = System.nanoTime();
+    Map<String, Object> out = new LinkedHashMap<>();
+    switch (args[0]) {
+      case "backup" -> {
+        BackupResult r = repo.writeFromDirectory("bench", "data", Path.of(args[2]), List.of(), List.of(),
+            ProgressListener.NONE);
+        out.put("archive", r.ref().path().toString());
+        out.put("files", r.files());
+        out.put("compressedBytes", r.compressedBytes());
+      }
+      case "verify" -> repo.verify(repo.resolve("bench", "data", null), ProgressListener.NONE);
+      case "restore" -> {
+        ArchiveRef ref = repo.resolve("bench", "data", null);
+        repo.restoreToDirectory(ref, Path.of(args[2]), false, ProgressListener.NONE);
+      }
+      default -> throw new IllegalArgumentException("unknown child operation " + args[0]);
+    }
+    out.put("seconds", (System.nanoTime() - t0) / 1e9);
+    System.out.println(new ObjectMapper().writeValueAsString(out));
+  }
+
+  // ---------------------------------------------------------------- small things
+
+  private static String field(String json, String name) {
+    try {
+      return new ObjectMapper().readTree(json).get(name).asText();
+    } catch (IOException e) {
+      throw new IllegalStateException("child printed no JSON: " + json, e);
+    }
+  }
+
+  private static String q(Object s) {
+    return "'" + s.toString().replace("'", "'\\''") + "'";
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static String f1(double d) {
+    return String.format(Locale.ROOT, "%.1f", d);
+  }
+
+  private static String f2(double d) {
+    return String.format(Locale.ROOT, "%.2f", d);
+  }
+
+  private static String x(Double d) {
+    return d == null ? "" : String.format(Locale.ROOT, "%.2fx", d);
+  }
+
+  private static String firstLine(String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return s.lines().findFirst().orElse("");
+    } catch (IOException | InterruptedException e) {
+      return "unavailable";
+    }
+  }
+
+  private static long treeBytes(Path root) throws IOException {
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }).sum();
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
