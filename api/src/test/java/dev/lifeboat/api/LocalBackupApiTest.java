@@ -50,31 +50,19 @@ class LocalBackupApiTest {
     Files.createDirectories(notebooks.resolve("experiments/Überprüfung 数据"));
     Files.writeString(notebooks.resolve("experiments/Überprüfung 数据/results.csv"), "a,b\n1,2\n");
     Files.createDirectories(notebooks.resolve("empty-dir"));
-    // incompressible data, big enough that the archive step is seen running with bytes done
-    Random random = new Random(42);
-    byte[] chunk = new byte[8 << 20];
-    for (int i = 0; i < 8; i++) {
-      random.nextBytes(chunk);
-      Files.write(notebooks.resolve("models-" + i + ".bin"), chunk);
-    }
+    byte[] chunk = new byte[1 << 20];
+    new Random(42).nextBytes(chunk);
+    Files.write(notebooks.resolve("model.bin"), chunk);
     Map<String, String> before = tree(notebooks);
 
     String id = start("local-backup", "{\"params\": {\"path\": \"" + notebooks + "\"}}");
-    AtomicBoolean sawProgress = new AtomicBoolean();
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      JsonNode run = api.get("/api/runs/" + ApiClient.enc(id)).body();
-      JsonNode archive = step(run, "archive");
-      if ("RUNNING".equals(archive.get("state").asText()) && archive.get("bytesDone").asLong() > 0
-          && archive.get("bytesTotal").asLong() >= 64L << 20) {
-        sawProgress.set(true);
-      }
-      return "COMPLETED".equals(run.get("status").asText()) || "FAILED".equals(run.get("status").asText());
-    });
+    awaitEnd(id);
     JsonNode done = api.get("/api/runs/" + ApiClient.enc(id)).body();
     assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("COMPLETED");
-    assertThat(sawProgress).as("archive step seen running with bytes done").isTrue();
     JsonNode archive = step(done, "archive");
-    assertThat(archive.get("output").get("files").asInt()).isEqualTo(10);
+    assertThat(archive.get("output").get("files").asInt()).isEqualTo(3);
+    assertThat(archive.get("filesDone").asInt()).isEqualTo(3);
+    assertThat(archive.get("bytesDone").asLong()).isEqualTo(archive.get("bytesTotal").asLong()).isGreaterThan(1 << 20);
     assertThat(archive.get("output").get("source").asText()).isEqualTo("notebooks");
     String archivePath = archive.get("output").get("path").asText();
     assertThat(archivePath).startsWith(REPOSITORY.resolve("local/notebooks").toString()).endsWith(".tar.gz");
@@ -84,8 +72,25 @@ class LocalBackupApiTest {
     JsonNode backups = api.get("/api/backups?set=local&source=notebooks").body().get("backups");
     assertThat(backups).hasSize(1);
     assertThat(backups.get(0).get("verified").asBoolean()).isTrue();
-    assertThat(backups.get(0).get("files").asInt()).isEqualTo(10);
+    assertThat(backups.get(0).get("files").asInt()).isEqualTo(3);
     assertThat(backups.get(0).get("path").asText()).isEqualTo(archivePath);
+
+    // single-file restore: list the files of the archive, download one, checked against its digest
+    JsonNode files = api.get("/api/backups/local/notebooks/latest/files").body();
+    assertThat(files.get("files").findValuesAsText("path")).contains("transformer-training.ipynb",
+        "experiments/Überprüfung 数据/results.csv", "empty-dir");
+    java.net.http.HttpResponse<byte[]> one = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + APP.getLocalPort()
+            + "/api/backups/local/notebooks/latest/file?path="
+            + java.net.URLEncoder.encode("experiments/Überprüfung 数据/results.csv", "UTF-8"))).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(new String(one.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("a,b\n1,2\n");
+    assertThat(one.headers().firstValue("Content-Disposition").orElse("")).contains("results.csv");
+    ApiClient.Answer noFile = api.get("/api/backups/local/notebooks/latest/file?path=nope.txt");
+    assertThat(noFile.status()).isEqualTo(404);
+    assertThat(noFile.body().get("error").asText()).contains("nope.txt");
+    assertThat(api.get("/api/backups/local/ghost/latest/files").status()).isEqualTo(404);
 
     Path target = work.resolve("restored/notebooks");
     String restore = start("local-restore", "{\"params\": {\"path\": \"" + target + "\"}}");
@@ -103,6 +108,47 @@ class LocalBackupApiTest {
         + "\", \"source\": \"notebooks\", \"clean\": true}}"));
     assertThat(cleaned.get("status").asText()).as(cleaned.toString()).isEqualTo("COMPLETED");
     assertThat(tree(target)).isEqualTo(before);
+  }
+
+  /**
+   * A large source (sparse, so it costs no disk) keeps the archive step busy long enough to watch its
+   * bytes move; cancelling it then must leave nothing in the repository that looks like a backup.
+   */
+  @Test
+  void progressIsVisibleWhileItRunsAndCancelLeavesNoArchive() throws Exception {
+    Path big = Files.createDirectories(work.resolve("bigdata"));
+    try (var f = new java.io.RandomAccessFile(big.resolve("checkpoint.bin").toFile(), "rw")) {
+      f.setLength(8L << 30);
+    }
+    Files.writeString(big.resolve("README.md"), "weights");
+    String id = start("local-backup", "{\"params\": {\"path\": \"" + big + "\"}}");
+    AtomicBoolean moving = new AtomicBoolean();
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      JsonNode archive = step(api.get("/api/runs/" + ApiClient.enc(id)).body(), "archive");
+      long done = archive.get("bytesDone").asLong();
+      long total = archive.get("bytesTotal").asLong();
+      moving.set("RUNNING".equals(archive.get("state").asText()) && done > 0 && done < total);
+      return moving.get() || !"RUNNING".equals(archive.get("state").asText()) && !"PENDING".equals(
+          archive.get("state").asText());
+    });
+    assertThat(moving).as("archive step seen running with 0 < bytesDone < bytesTotal").isTrue();
+    JsonNode running = api.get("/api/runs/" + ApiClient.enc(id)).body();
+    assertThat(running.get("status").asText()).isEqualTo("RUNNING");
+    assertThat(running.get("currentStep").asText()).isEqualTo("archive");
+    assertThat(step(running, "archive").get("bytesTotal").asLong()).isEqualTo((8L << 30) + 7);
+
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", "").status()).isEqualTo(202);
+    JsonNode canceled = awaitEnd(id);
+    assertThat(canceled.get("status").asText()).isEqualTo("CANCELED");
+    assertThat(step(canceled, "verify").get("state").asText()).isEqualTo("SKIPPED");
+    assertThat(api.get("/api/backups?source=bigdata").body().get("backups")).isEmpty();
+    Path sourceDir = REPOSITORY.resolve("local/bigdata");
+    if (Files.exists(sourceDir)) {
+      try (Stream<Path> left = Files.list(sourceDir)) {
+        assertThat(left.map(p -> p.getFileName().toString()))
+            .as("nothing that looks like an archive").noneMatch(n -> n.endsWith(".tar.gz"));
+      }
+    }
   }
 
   @Test

@@ -1,20 +1,28 @@
 package dev.lifeboat.api.resources;
 
+import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.ArchiveInfo;
+import dev.lifeboat.activities.archive.ArchiveRef;
+import dev.lifeboat.activities.archive.Manifest;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.api.errors.ApiException;
+import dev.lifeboat.workflows.ActionFailureTypes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** The archives in the local repository. */
+/** The archives in the local repository: list them, list one archive's files, download one file. */
 @Path("/backups")
 @Produces(MediaType.APPLICATION_JSON)
 public final class BackupsResource {
@@ -40,6 +48,70 @@ public final class BackupsResource {
             a.sizeBytes(), a.files(), a.bytes(), a.verified(), a.pinned()))
         .toList();
     return Map.of("repository", repository.root().toString(), "backups", all);
+  }
+
+  /** One entry of an archive's manifest. */
+  public record FileView(String path, String type, long size, String mode, long mtime, String sha256,
+      String linkTarget) {}
+
+  /** The files of one archive ({@code latest} for the newest), from its manifest. */
+  @GET
+  @Path("/{set}/{source}/{archive}/files")
+  public Map<String, Object> files(@PathParam("set") String set, @PathParam("source") String source,
+      @PathParam("archive") String archive) {
+    ArchiveRef ref = resolve(set, source, archive);
+    Manifest m = repository.manifest(ref);
+    List<FileView> files = m.entries().stream()
+        .map(e -> new FileView(e.path(), e.type().name().toLowerCase(java.util.Locale.ROOT), e.size(), e.mode(),
+            e.mtime() == null ? 0 : e.mtime().toEpochMilli(), e.sha256(), e.linkTarget()))
+        .toList();
+    return Map.of("archive", ref.name(), "set", ref.set(), "source", ref.source(), "files", files);
+  }
+
+  /**
+   * One file out of an archive, read from its own gzip member only and checked against its SHA-256
+   * before the first byte is sent: a damaged file is an error, never a download that looks fine.
+   */
+  @GET
+  @Path("/{set}/{source}/{archive}/file")
+  @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+  public Response file(@PathParam("set") String set, @PathParam("source") String source,
+      @PathParam("archive") String archive, @QueryParam("path") String path) throws IOException {
+    if (path == null || path.isBlank()) {
+      throw ApiException.badRequest("say which file with ?path=, e.g. ?path=notebooks/training.ipynb");
+    }
+    ArchiveRef ref = resolve(set, source, archive);
+    java.nio.file.Path tmp = Files.createTempFile("lifeboat-file", ".part");
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        repository.readFile(ref, path, out);
+      } catch (ActionException e) {
+        throw e.type().equals(ActionFailureTypes.INVALID_ARGUMENT) ? ApiException.notFound(e.getMessage())
+            : new ApiException(409, e.getMessage(), Map.of("archive", ref.name()));
+      }
+      byte[] bytes = Files.readAllBytes(tmp);
+      String name = path.substring(path.lastIndexOf('/') + 1);
+      return Response.ok(bytes, MediaType.APPLICATION_OCTET_STREAM_TYPE)
+          .header("Content-Disposition", "attachment; filename*=UTF-8''"
+              + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+          .header("X-Lifeboat-Archive", ref.name())
+          .build();
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private ArchiveRef resolve(String set, String source, String archive) {
+    check("set", set);
+    check("source", source);
+    if (!"latest".equals(archive)) {
+      check("archive", archive);
+    }
+    try {
+      return repository.resolve(set, source, "latest".equals(archive) ? null : archive);
+    } catch (ActionException e) {
+      throw ApiException.notFound(e.getMessage());
+    }
   }
 
   private static void check(String what, String value) {
