@@ -1,7 +1,15 @@
 // Lifeboat's web page: the runbook catalogue, starting runs, watching them, approving and cancelling.
 'use strict';
 
-const state = { runbooks: [], selected: null, run: null };
+const state = { runbooks: [], selected: null, run: null, shown: {} };
+
+// re-render only what changed, so a button is not replaced under the user's pointer every refresh
+function changed(key, data) {
+  const text = JSON.stringify(data);
+  if (state.shown[key] === text) return false;
+  state.shown[key] = text;
+  return true;
+}
 
 async function call(method, path, body) {
   const res = await fetch(path, {
@@ -89,6 +97,7 @@ async function start(ev) {
 
 async function loadRuns() {
   const data = await call('GET', '/api/runs');
+  if (!changed('runs', data.runs)) return;
   document.querySelector('#runs tbody').replaceChildren(...data.runs.map(r =>
     el('tr', { class: 'clickable', 'data-run': r.id, onclick: () => { state.run = r.id; refresh(); } },
       el('td', {}, r.id), el('td', {}, el('span', { class: 'pill ' + r.status }, r.status)),
@@ -108,6 +117,7 @@ async function loadRun() {
     'started ' + time(r.startedAt) + ', ' + Math.round(r.elapsedMs / 1000) + ' s' + (r.currentStep ? ', now: ' + r.currentStep : '');
   document.getElementById('run-error').textContent = r.error || '';
   document.getElementById('cancel-button').hidden = !(r.status === 'RUNNING' || r.status === 'WAITING_FOR_APPROVAL');
+  if (!changed('steps', [r.id, r.steps])) return;
   document.querySelector('#steps tbody').replaceChildren(...r.steps.map(s => {
     const bar = s.bytesTotal > 0 ? el('progress', { max: s.bytesTotal, value: s.bytesDone }) : '';
     const counts = (s.bytesDone || s.filesDone) ? size(s.bytesDone) + (s.bytesTotal ? ' of ' + size(s.bytesTotal) : '')
@@ -141,6 +151,7 @@ async function cancelRun() {
 async function loadBackups() {
   let data;
   try { data = await call('GET', '/api/backups'); } catch (e) { return; }
+  if (!changed('backups', data.backups)) return;
   document.querySelector('#backups tbody').replaceChildren(...(data.backups || []).map(b =>
     el('tr', {}, el('td', {}, b.set + ' / ' + b.source), el('td', {}, b.name, el('div', { class: 'muted' }, time(b.createdAt))),
       el('td', {}, size(b.sizeBytes)), el('td', {}, b.files), el('td', {}, b.verified ? 'yes' : 'no'))));

@@ -88,6 +88,12 @@ class RunsApiTest {
 
     ApiClient.Answer list = api.get("/api/runs");
     assertThat(list.body().get("runs").findValuesAsText("id")).contains(id);
+    for (var r : list.body().get("runs")) {
+      if (r.get("id").asText().equals(id)) {
+        assertThat(r.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(r.get("endedAt").asLong()).isGreaterThanOrEqualTo(r.get("startedAt").asLong()).isPositive();
+      }
+    }
     assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", "").status()).isEqualTo(409);
   }
 

@@ -83,14 +83,16 @@ class WebPageTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("start-result")).getText()
         .startsWith("started gate@"));
 
-    WebElement approve = waitFor(By.cssSelector("button[data-approve='ask']"));
+    waitFor(By.cssSelector("button[data-approve='ask']"));
     assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText())
         .contains("plug in the drive for the lab").contains("WAITING_FOR_APPROVAL");
     assertThat(browser.findElement(By.id("run-status")).getText()).isEqualTo("WAITING_FOR_APPROVAL");
     Files.write(Path.of("target", "web-page-waiting.png"),
         ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
 
-    approve.click();
+    // the page refreshes on its own; find the button afresh if it was just re-rendered
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+        browser.findElement(By.cssSelector("button[data-approve='ask']")).click());
     await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("run-status")).getText()
         .equals("COMPLETED"));
     assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText()).contains("SUCCEEDED");
