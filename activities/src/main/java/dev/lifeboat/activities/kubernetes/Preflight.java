@@ -5,6 +5,7 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -57,7 +58,7 @@ public final class Preflight implements Action<Preflight.Args> {
     Workload.requireText(args.namespace(), "namespace");
     KubernetesClient client = clients.get();
     String ns = args.namespace();
-    if (client.namespaces().withName(ns).get() == null) {
+    if (!namespaceExists(client, ns)) {
       throw ActionException.invalid("namespace '" + ns + "' does not exist");
     }
     List<String> missing = new ArrayList<>();
@@ -80,6 +81,18 @@ public final class Preflight implements Action<Preflight.Args> {
     }
     ctx.log("found in " + ns + ": " + (checked.isEmpty() ? "the namespace" : String.join(", ", checked)));
     return new Result(ns, checked);
+  }
+
+  /** Namespaces are cluster-scoped: a least-privilege ServiceAccount may not read them, then the objects tell. */
+  private static boolean namespaceExists(KubernetesClient client, String ns) {
+    try {
+      return client.namespaces().withName(ns).get() != null;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        return true;
+      }
+      throw e;
+    }
   }
 
   private static void check(boolean found, String what, List<String> missing, List<String> checked) {

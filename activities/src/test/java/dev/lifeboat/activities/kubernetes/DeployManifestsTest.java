@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -48,7 +50,7 @@ class DeployManifestsTest {
   @Test
   void manifestsParseAndKustomizationListsThem() throws IOException {
     List<HasMetadata> all = objects();
-    assertThat(all).extracting(HasMetadata::getKind).contains("Namespace", "ServiceAccount", "ClusterRole",
+    assertThat(all).extracting(HasMetadata::getKind).contains("Namespace", "ServiceAccount", "Role", "ClusterRole",
         "RoleBinding", "ClusterRoleBinding", "Deployment", "PersistentVolumeClaim", "Service");
     @SuppressWarnings("unchecked")
     Map<String, Object> kustomization = Serialization.unmarshal(Files.readString(DEPLOY.resolve("kustomization.yaml")),
@@ -77,10 +79,15 @@ class DeployManifestsTest {
 
   @Test
   void runbookRoleGrantsWhatTheActionsUseAndNoMore() throws IOException {
-    ClusterRole role = objects().stream().filter(o -> o instanceof ClusterRole && o.getMetadata().getName()
-        .equals("lifeboat-runbooks")).map(ClusterRole.class::cast).findFirst().orElseThrow();
+    List<Role> roles = objects().stream().filter(o -> o instanceof Role && o.getMetadata().getName()
+        .equals("lifeboat-runbooks")).map(Role.class::cast).toList();
+    assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("quorum", "jupyter", "ml-workspace");
+    assertThat(roles).allSatisfy(r -> assertThat(r.getRules()).isEqualTo(roles.get(0).getRules()));
+    assertThat(objects()).filteredOn(o -> o instanceof RoleBinding)
+        .extracting(o -> ((RoleBinding) o).getRoleRef().getKind()).containsOnly("Role");
     Map<String, List<String>> grants = new java.util.TreeMap<>();
-    for (PolicyRule r : role.getRules()) {
+    for (PolicyRule r : roles.get(0).getRules()) {
       for (String res : r.getResources()) {
         grants.put(res, r.getVerbs());
       }
