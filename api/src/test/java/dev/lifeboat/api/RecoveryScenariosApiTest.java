@@ -10,6 +10,7 @@ import dev.lifeboat.activities.archive.ProgressListener;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.command.ProgramRunner;
 import dev.lifeboat.activities.kubernetes.ExportResources;
+import dev.lifeboat.activities.kubernetes.MockCluster;
 import dev.lifeboat.activities.offsite.OffsiteConfig;
 import dev.lifeboat.activities.offsite.Rclone;
 import dev.lifeboat.activities.offsite.SyncOffsite;

@@ -42,13 +42,13 @@ import java.util.function.Supplier;
  * with every container ready after a short delay, and exec that runs real local programs (GNU tar,
  * sh) with each PVC backed by a local directory mounted where the pod mounts it.
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
   static final String DEFAULT_NODE = "node-a";
 
-  final KubernetesMockServer server;
-  final KubernetesClient client;
+  public final KubernetesMockServer server;
+  public final KubernetesClient client;
   final LocalExec exec;
-  final Path volumes;
+  public final Path volumes;
   private final ScheduledExecutorService kubelet = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "fake-kubelet");
     t.setDaemon(true);
@@ -65,7 +65,7 @@ final class MockCluster implements AutoCloseable {
   final Map<String, String> stuck = new ConcurrentHashMap<>();
   volatile long readyDelayMillis = 200;
 
-  MockCluster(Path volumes) {
+  public MockCluster(Path volumes) {
     this.volumes = volumes;
     KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
     this.exec = new LocalExec(this);
@@ -85,22 +85,22 @@ final class MockCluster implements AutoCloseable {
     startController();
   }
 
-  Supplier<KubernetesClient> clients() {
+  public Supplier<KubernetesClient> clients() {
     return () -> client;
   }
 
-  void namespace(String name) {
+  public void namespace(String name) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
   }
 
-  void pvc(String namespace, String name, String accessMode) {
+  public void pvc(String namespace, String name, String accessMode) {
     client.persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
         .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
         .withNewSpec().withAccessModes(accessMode).withNewResources().addToRequests("storage", new Quantity("1Gi"))
         .endResources().endSpec().build()).create();
   }
 
-  Path pvcDir(String namespace, String pvc) {
+  public Path pvcDir(String namespace, String pvc) {
     Path p = volumes.resolve(namespace).resolve(pvc);
     try {
       Files.createDirectories(p);
@@ -111,7 +111,7 @@ final class MockCluster implements AutoCloseable {
   }
 
   /** A StatefulSet with two containers (so ready means 2/2) and one claim template "data". */
-  StatefulSet statefulSet(String namespace, String name, int replicas) {
+  public StatefulSet statefulSet(String namespace, String name, int replicas) {
     return client.apps().statefulSets().inNamespace(namespace).resource(new StatefulSetBuilder()
         .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
         .withNewSpec().withReplicas(replicas).withServiceName(name)
@@ -122,7 +122,7 @@ final class MockCluster implements AutoCloseable {
         .endSpec().build()).create();
   }
 
-  Deployment deployment(String namespace, String name, int replicas, String mountPath, String pvc) {
+  public Deployment deployment(String namespace, String name, int replicas, String mountPath, String pvc) {
     PodTemplateSpec t = template(name, mountPath);
     t.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("data")
         .withNewPersistentVolumeClaim().withClaimName(pvc).endPersistentVolumeClaim().build());
@@ -265,13 +265,13 @@ final class MockCluster implements AutoCloseable {
     }
   }
 
-  void awaitPods(String ns, Map<String, String> labels, int readyCount) throws InterruptedException {
+  public void awaitPods(String ns, Map<String, String> labels, int readyCount) throws InterruptedException {
     client.pods().inNamespace(ns).withLabels(labels)
         .informOnCondition(l -> l.stream().filter(Pods::ready).count() == readyCount && l.size() == readyCount)
         .orTimeout(10, TimeUnit.SECONDS).join();
   }
 
-  Set<String> podNames(String ns) {
+  public Set<String> podNames(String ns) {
     Set<String> out = new java.util.TreeSet<>();
     client.pods().inNamespace(ns).list().getItems().forEach(p -> out.add(p.getMetadata().getName()));
     return out;
