@@ -98,6 +98,18 @@ class RunsApiTest {
   }
 
   @Test
+  void aBodyWithoutContentTypeIsStillReadAsJson() throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    var response = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/runbooks/gate/runs"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"params\": {\"who\": \"curl\"}}")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(response.body()).contains("\"id\":\"gate@");
+  }
+
+  @Test
   void cancelEndsTheRunCanceled() {
     String id = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}").body().get("id").asText();
     await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
@@ -129,6 +141,10 @@ class RunsApiTest {
     ApiClient.Answer notJson = api.post("/api/runbooks/gate/runs", "{\"params\": ");
     assertThat(notJson.status()).isEqualTo(400);
     assertThat(notJson.body().get("error").asText()).contains("not valid JSON");
+
+    ApiClient.Answer notAnObject = api.post("/api/runbooks/gate/runs", "[1, 2]");
+    assertThat(notAnObject.status()).isEqualTo(400);
+    assertThat(notAnObject.body().get("error").asText()).contains("must be a JSON object");
 
     ApiClient.Answer paramsNotObject = api.post("/api/runbooks/gate/runs", "{\"params\": [1]}");
     assertThat(paramsNotObject.status()).isEqualTo(400);

@@ -57,8 +57,10 @@ public final class RunbooksResource {
 
   @POST
   @Path("/{name}/runs")
-  @jakarta.ws.rs.Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public Response start(@PathParam("name") String name, Map<String, Object> body) {
+  @jakarta.ws.rs.Consumes(MediaType.WILDCARD)
+  public Response start(@PathParam("name") String name, String text) {
+    // read as JSON whatever the Content-Type says: `curl -d '{...}'` without a header is the common case
+    Map<String, Object> body = parseBody(text);
     LoadedRunbook entry = catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
     if (entry instanceof LoadedRunbook.Invalid bad) {
       throw new ApiException(409, "runbook '" + name + "' is invalid and cannot run: " + bad.file()
@@ -89,6 +91,30 @@ public final class RunbooksResource {
     out.put("runbook", name);
     out.put("links", RunsResource.links(id));
     return Response.status(202).entity(out).build();
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private static Map<String, Object> parseBody(String text) {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
+      if (!node.isObject()) {
+        throw ApiException.badRequest("the request body must be a JSON object like {\"params\": {...}}");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = JSON.convertValue(node, Map.class);
+      return map;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      Map<String, Object> details = new LinkedHashMap<>();
+      if (e.getLocation() != null) {
+        details.put("line", e.getLocation().getLineNr());
+        details.put("column", e.getLocation().getColumnNr());
+      }
+      throw new ApiException(400, "the request body is not valid JSON: " + e.getOriginalMessage(), details);
+    }
   }
 
   static RunbookView view(LoadedRunbook r) {
