@@ -48,9 +48,9 @@ function runPath(id) { return '/api/runs/' + encodeURIComponent(id).replace(/%40
 
 async function loadRunbooks() {
   const data = await call('GET', '/api/runbooks');
-  state.runbooks = data.runbooks;
+  state.runbooks = data;
   const list = document.getElementById('runbooks');
-  list.replaceChildren(...data.runbooks.map(r => r.valid
+  list.replaceChildren(...data.map(r => r.valid
     ? el('li', { 'data-runbook': r.name, onclick: () => select(r) }, el('strong', {}, r.name), ' ',
       el('span', { class: 'muted' }, r.description))
     : el('li', { class: 'invalid', 'data-runbook': r.name },
@@ -97,8 +97,8 @@ async function start(ev) {
 
 async function loadRuns() {
   const data = await call('GET', '/api/runs');
-  if (!changed('runs', data.runs)) return;
-  document.querySelector('#runs tbody').replaceChildren(...data.runs.map(r =>
+  if (!changed('runs', data)) return;
+  document.querySelector('#runs tbody').replaceChildren(...data.map(r =>
     el('tr', { class: 'clickable', 'data-run': r.id, onclick: () => { state.run = r.id; refresh(); } },
       el('td', {}, r.id), el('td', {}, el('span', { class: 'pill ' + r.status }, r.status)),
       el('td', {}, time(r.startedAt)))));
@@ -151,8 +151,8 @@ async function cancelRun() {
 async function loadBackups() {
   let data;
   try { data = await call('GET', '/api/backups'); } catch (e) { return; }
-  if (!changed('backups', data.backups)) return;
-  document.querySelector('#backups tbody').replaceChildren(...(data.backups || []).map(b =>
+  if (!changed('backups', data)) return;
+  document.querySelector('#backups tbody').replaceChildren(...data.map(b =>
     el('tr', {}, el('td', {}, b.set + ' / ' + b.source), el('td', {}, b.name, el('div', { class: 'muted' }, time(b.createdAt))),
       el('td', {}, size(b.sizeBytes)), el('td', {}, b.files), el('td', {}, b.verified ? 'yes' : 'no'))));
 }

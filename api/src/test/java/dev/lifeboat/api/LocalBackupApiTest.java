@@ -69,7 +69,7 @@ class LocalBackupApiTest {
     assertThat(step(done, "verify").get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(step(done, "prune").get("state").asText()).isEqualTo("SUCCEEDED");
 
-    JsonNode backups = api.get("/api/backups?set=local&source=notebooks").body().get("backups");
+    JsonNode backups = api.get("/api/backups?set=local&source=notebooks").body();
     assertThat(backups).hasSize(1);
     assertThat(backups.get(0).get("verified").asBoolean()).isTrue();
     assertThat(backups.get(0).get("files").asInt()).isEqualTo(3);
@@ -141,7 +141,7 @@ class LocalBackupApiTest {
     JsonNode canceled = awaitEnd(id);
     assertThat(canceled.get("status").asText()).isEqualTo("CANCELED");
     assertThat(step(canceled, "verify").get("state").asText()).isEqualTo("SKIPPED");
-    assertThat(api.get("/api/backups?source=bigdata").body().get("backups")).isEmpty();
+    assertThat(api.get("/api/backups?source=bigdata").body()).isEmpty();
     Path sourceDir = REPOSITORY.resolve("local/bigdata");
     if (Files.exists(sourceDir)) {
       try (Stream<Path> left = Files.list(sourceDir)) {
@@ -163,7 +163,7 @@ class LocalBackupApiTest {
     JsonNode emptyRun = awaitEnd(start("local-backup", "{\"params\": {\"path\": \"" + empty + "\"}}"));
     assertThat(emptyRun.get("status").asText()).isEqualTo("FAILED");
     assertThat(emptyRun.get("error").asText()).contains("empty");
-    assertThat(api.get("/api/backups?source=empty").body().get("backups")).isEmpty();
+    assertThat(api.get("/api/backups?source=empty").body()).isEmpty();
   }
 
   @Test

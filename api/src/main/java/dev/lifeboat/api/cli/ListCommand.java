@@ -19,18 +19,18 @@ public final class ListCommand extends ApiCommand {
   int execute(Namespace ns) throws Exception {
     switch (ns.getString("what")) {
       case "runbooks" -> {
-        for (JsonNode r : get("/api/runbooks").path("runbooks")) {
+        for (JsonNode r : get("/api/runbooks")) {
           out.println(r.get("name").asText() + (r.get("valid").asBoolean() ? "  " + r.path("description").asText()
               : "  INVALID " + r.path("file").asText() + ":" + r.path("line").asInt() + ": " + r.path("reason").asText()));
         }
       }
       case "runs" -> {
-        for (JsonNode r : get("/api/runs").path("runs")) {
+        for (JsonNode r : get("/api/runs")) {
           out.println(r.get("id").asText() + "  " + r.get("status").asText());
         }
       }
       default -> {
-        for (JsonNode b : get("/api/backups").path("backups")) {
+        for (JsonNode b : get("/api/backups")) {
           out.println(b.path("set").asText() + "/" + b.path("source").asText() + "/" + b.path("name").asText()
               + "  " + b.path("sizeBytes").asLong() + " bytes  " + b.path("files").asLong() + " files"
               + (b.path("verified").asBoolean() ? "  verified" : ""));

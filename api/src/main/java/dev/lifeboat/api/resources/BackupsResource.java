@@ -38,7 +38,7 @@ public final class BackupsResource {
       long files, long bytes, boolean verified, boolean pinned) {}
 
   @GET
-  public Map<String, Object> list(@QueryParam("set") String set, @QueryParam("source") String source)
+  public List<BackupView> list(@QueryParam("set") String set, @QueryParam("source") String source)
       throws IOException {
     check("set", set);
     check("source", source);
@@ -47,7 +47,7 @@ public final class BackupsResource {
         .map(a -> new BackupView(a.set(), a.source(), a.name(), a.path().toString(), a.createdAt().toEpochMilli(),
             a.sizeBytes(), a.files(), a.bytes(), a.verified(), a.pinned()))
         .toList();
-    return Map.of("repository", repository.root().toString(), "backups", all);
+    return all;
   }
 
   /** One entry of an archive's manifest. */

@@ -38,8 +38,8 @@ public final class RunbooksResource {
   public record ParamView(String name, String type, Object defaultValue, boolean required, String description) {}
 
   @GET
-  public Map<String, Object> list() {
-    return Map.of("runbooks", catalog.all().stream().map(RunbooksResource::view).toList());
+  public List<RunbookView> list() {
+    return catalog.all().stream().map(RunbooksResource::view).toList();
   }
 
   @GET

@@ -27,8 +27,8 @@ public final class RunsResource {
   }
 
   @GET
-  public Map<String, Object> list() {
-    return Map.of("runs", runs.list().stream().map(s -> {
+  public java.util.List<Map<String, Object>> list() {
+    return runs.list().stream().map(s -> {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("id", s.id());
       m.put("runbook", s.runbook());
@@ -40,7 +40,7 @@ public final class RunsResource {
       }
       m.put("links", links(s.id()));
       return m;
-    }).toList());
+    }).toList();
   }
 
   @GET
