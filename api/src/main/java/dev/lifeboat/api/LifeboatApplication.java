@@ -11,6 +11,7 @@ import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.core.RunbookCatalog;
 import dev.lifeboat.api.errors.JsonErrors;
 import dev.lifeboat.api.health.RunbooksHealthCheck;
+import dev.lifeboat.api.health.StalenessHealthCheck;
 import dev.lifeboat.api.health.TemporalHealthCheck;
 import dev.lifeboat.api.resources.RunbooksResource;
 import dev.lifeboat.api.resources.ActionsResource;
@@ -98,6 +99,8 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
+    env.healthChecks().register("staleness", new StalenessHealthCheck(new Repository(repository),
+        config.getStaleness(), env.metrics(), java.time.Clock.systemUTC()));
   }
 
   /** Reads a configuration file, or a resource when the name starts with {@code classpath:}. */

@@ -41,6 +41,21 @@ public class LifeboatConfiguration extends Configuration {
   @NotNull
   private OffsiteFactory offsite = new OffsiteFactory();
 
+  /** Longest acceptable age of the newest archive, by set or set/source; older turns the health check red. */
+  @NotNull
+  private java.util.Map<String, String> staleness = new java.util.LinkedHashMap<>(java.util.Map.of(
+      "tier1", "36h", "tier2", "8d", "tier3", "32d"));
+
+  @JsonProperty
+  public java.util.Map<String, String> getStaleness() {
+    return staleness;
+  }
+
+  @JsonProperty
+  public void setStaleness(java.util.Map<String, String> staleness) {
+    this.staleness = staleness == null ? new java.util.LinkedHashMap<>() : staleness;
+  }
+
   @JsonProperty
   public OffsiteFactory getOffsite() {
     return offsite;
