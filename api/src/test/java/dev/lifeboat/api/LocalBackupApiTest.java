@@ -108,6 +108,13 @@ class LocalBackupApiTest {
         + "\", \"source\": \"notebooks\", \"clean\": true}}"));
     assertThat(cleaned.get("status").asText()).as(cleaned.toString()).isEqualTo("COMPLETED");
     assertThat(tree(target)).isEqualTo(before);
+
+    // the monthly drill restores an archive into scratch and checks it file by file; no offsite asked for
+    JsonNode drill = awaitEnd(start("restore-drill", "{\"params\": {\"set\": \"local\", \"source\": \"notebooks\"}}"));
+    assertThat(drill.get("status").asText()).as(drill.toString()).isEqualTo("COMPLETED");
+    assertThat(step(drill, "drill").get("output").get("ok").asBoolean()).isTrue();
+    assertThat(step(drill, "drill").get("output").get("restoredFiles").asInt()).isEqualTo(3);
+    assertThat(step(drill, "offsite").get("state").asText()).isEqualTo("SKIPPED");
   }
 
   /**

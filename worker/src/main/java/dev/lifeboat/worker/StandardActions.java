@@ -9,6 +9,7 @@ import dev.lifeboat.activities.kubernetes.PodVolumes;
 import dev.lifeboat.activities.local.BackupAction;
 import dev.lifeboat.activities.local.PruneAction;
 import dev.lifeboat.activities.local.RestoreAction;
+import dev.lifeboat.activities.local.RestoreDrillAction;
 import dev.lifeboat.activities.local.VerifyAction;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.function.Supplier;
@@ -45,6 +46,7 @@ public final class StandardActions {
     registry.register(new VerifyAction(repository, new PodTar(kubernetes)));
     registry.register(new RestoreAction(repository, volumes));
     registry.register(new PruneAction(repository));
+    registry.register(new RestoreDrillAction(repository));
     KubernetesActions.all(kubernetes).forEach(registry::register);
     registry.register(new RunCommand(programs));
     registry.register(new RunPlaybook(programs, settings.playbooks()));

@@ -25,7 +25,7 @@ class RunbookCatalogueTest {
     List<LoadedRunbook> all = new RunbookLoader(registry.signatures()).loadDirectory(Path.of("..", "runbooks"));
     assertThat(all).extracting(LoadedRunbook::name).contains("local-backup", "local-restore", "member-backup",
         "member-restore", "members-backup-all", "members-restore-all", "tier1-critical", "tier2-full", "tier3-infra",
-        "notebooks-restore", "cluster-rebuild", "hardware-loss");
+        "notebooks-restore", "cluster-rebuild", "hardware-loss", "restore-drill");
     for (LoadedRunbook r : all) {
       assertThat(r).as(r.toString()).isInstanceOf(LoadedRunbook.Valid.class);
     }

@@ -1,0 +1,153 @@
+package dev.lifeboat.activities.local;
+
+import dev.lifeboat.activities.action.Action;
+import dev.lifeboat.activities.action.ActionContext;
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.activities.archive.ArchiveInfo;
+import dev.lifeboat.activities.archive.RestoreResult;
+import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.TarDigests;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * {@code restore-drill}: the proof that backups restore. Picks an archive at random (or the one
+ * named), verifies every checksum, restores it into a scratch directory, checks every restored file
+ * against the manifest, and removes the scratch copy again.
+ */
+public final class RestoreDrillAction implements Action<RestoreDrillAction.Args> {
+  /** Which archives to draw from; by default the whole repository. */
+  public record Args(
+      @Arg(required = false, description = "draw only from this set") String set,
+      @Arg(required = false, description = "draw only from this source (needs set)") String source,
+      @Arg(required = false, description = "drill this archive instead of a random one (needs set and source)")
+      String archive,
+      @Arg(required = false, description = "scratch directory for the test restore (default a temporary one)")
+      String scratch) {}
+
+  /** What was drilled and what it proved. */
+  public record Output(String archive, String set, String source, long files, long bytes, long restoredFiles,
+      boolean ok) {}
+
+  private final Repository repository;
+  private final SecureRandom random = new SecureRandom();
+
+  public RestoreDrillAction(Repository repository) {
+    this.repository = repository;
+  }
+
+  @Override
+  public String name() {
+    return "restore-drill";
+  }
+
+  @Override
+  public String description() {
+    return "Restore a random archive into a scratch directory and check every file against its manifest";
+  }
+
+  @Override
+  public Class<Args> argumentsType() {
+    return Args.class;
+  }
+
+  @Override
+  public Output run(Args args, ActionContext context) throws Exception {
+    if (args.source() != null && args.set() == null) {
+      throw ActionException.invalid("action 'restore-drill': 'source' needs 'set'");
+    }
+    ArchiveInfo pick = pick(args);
+    context.message("drilling " + pick.set() + "/" + pick.source() + "/" + pick.name());
+    context.log("picked " + pick.path() + " (" + pick.files() + " files)");
+    Path scratch = args.scratch() == null ? Files.createTempDirectory("lifeboat-drill")
+        : Files.createDirectories(Path.of(args.scratch()));
+    Path target = scratch.resolve(pick.set() + "-" + pick.source() + "-" + pick.name().replace(".tar.gz", ""));
+    try {
+      var ref = pick.ref();
+      repository.verify(ref, new ContextProgress(context));
+      RestoreResult restored = repository.restoreToDirectory(ref, target, false, new ContextProgress(context));
+      var manifest = repository.manifest(ref);
+      Map<String, String> expected = TarDigests.expected(manifest);
+      // a hardlink restores as one more name for a file already checked; compare the files themselves
+      java.util.Set<String> links = new java.util.HashSet<>();
+      manifest.entries().stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
+          .forEach(e -> links.add(e.path().replaceFirst("^\\./", "")));
+      Map<String, String> actual = digests(target, context);
+      actual.keySet().removeAll(links);
+      List<String> diff = TarDigests.differences(expected, actual, 10);
+      if (!diff.isEmpty()) {
+        throw ActionException.check("restore drill of " + pick.path() + " failed: " + String.join("; ", diff));
+      }
+      context.log("restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
+      return new Output(pick.path().toString(), pick.set(), pick.source(), pick.files(), pick.bytes(), actual.size(),
+          true);
+    } finally {
+      deleteTree(args.scratch() == null ? scratch : target);
+    }
+  }
+
+  private ArchiveInfo pick(Args args) throws IOException {
+    if (args.archive() != null) {
+      if (args.set() == null || args.source() == null) {
+        throw ActionException.invalid("action 'restore-drill': 'archive' needs 'set' and 'source'");
+      }
+      var ref = repository.resolve(args.set(), args.source(), args.archive());
+      return repository.list(args.set(), args.source()).stream().filter(a -> a.name().equals(ref.name()))
+          .findFirst().orElseThrow(() -> ActionException.invalid("no archive " + args.archive()));
+    }
+    List<ArchiveInfo> all = repository.list(args.set(), args.source()).stream()
+        .sorted(Comparator.comparing(ArchiveInfo::path)).toList();
+    if (all.isEmpty()) {
+      throw ActionException.invalid("action 'restore-drill': no archives to drill in " + repository.root()
+          + (args.set() == null ? "" : "/" + args.set()) + (args.source() == null ? "" : "/" + args.source()));
+    }
+    return all.get(random.nextInt(all.size()));
+  }
+
+  private static Map<String, String> digests(Path root, ActionContext context) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        context.throwIfCancelled();
+        out.put(root.relativize(p).toString().replace('\\', '/'), sha256(p));
+      }
+    }
+    return out;
+  }
+
+  private static String sha256(Path p) throws IOException {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
