@@ -2,11 +2,15 @@ package dev.lifeboat.activities.archive;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -35,6 +39,36 @@ public final class TarDigests {
           bytes += n;
         }
         out.put(strip(e.getName()), Digests.hex(sha.digest()));
+        listener.progress(bytes, 0, out.size());
+        listener.checkCancelled();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Path (relative, with {@code /}) to hex SHA-256 of each regular file below {@code root}, links not
+   * followed: the same comparison for a restore into a local directory.
+   */
+  public static Map<String, String> ofDirectory(Path root, ProgressListener listener)
+      throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    byte[] buf = new byte[64 * 1024];
+    long bytes = 0;
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        MessageDigest sha = Digests.sha256();
+        try (InputStream in = Files.newInputStream(p)) {
+          int n;
+          while ((n = in.read(buf)) > 0) {
+            sha.update(buf, 0, n);
+            bytes += n;
+          }
+        }
+        out.put(root.relativize(p).toString().replace('\\', '/'), Digests.hex(sha.digest()));
         listener.progress(bytes, 0, out.size());
         listener.checkCancelled();
       }

@@ -9,18 +9,12 @@ import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.TarDigests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -85,7 +79,7 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
       java.util.Set<String> links = new java.util.HashSet<>();
       manifest.entries().stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
           .forEach(e -> links.add(e.path().replaceFirst("^\\./", "")));
-      Map<String, String> actual = digests(target, context);
+      Map<String, String> actual = TarDigests.ofDirectory(target, new ContextProgress(context));
       actual.keySet().removeAll(links);
       List<String> diff = TarDigests.differences(expected, actual, 10);
       if (!diff.isEmpty()) {
@@ -115,29 +109,6 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
           + (args.set() == null ? "" : "/" + args.set()) + (args.source() == null ? "" : "/" + args.source()));
     }
     return all.get(random.nextInt(all.size()));
-  }
-
-  private static Map<String, String> digests(Path root, ActionContext context) throws IOException {
-    Map<String, String> out = new TreeMap<>();
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        context.throwIfCancelled();
-        out.put(root.relativize(p).toString().replace('\\', '/'), sha256(p));
-      }
-    }
-    return out;
-  }
-
-  private static String sha256(Path p) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static void deleteTree(Path root) throws IOException {
