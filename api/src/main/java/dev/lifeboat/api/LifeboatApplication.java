@@ -90,7 +90,6 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
     env.jersey().register(new JsonErrors.Api());
     env.jersey().register(new JsonErrors.Web());
-    env.jersey().register(new JsonErrors.BadJson());
     env.jersey().register(new JsonErrors.Unexpected());
     env.jersey().register(new RunbooksResource(catalog, runs));
     env.jersey().register(new RunsResource(runs));

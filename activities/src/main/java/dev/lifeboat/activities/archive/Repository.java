@@ -208,6 +208,11 @@ public final class Repository {
     return out;
   }
 
+  /** Checks a set or source name the way the repository will; throws ActionException naming {@code what}. */
+  public static String checkName(String value, String what) {
+    return checkSegment(value, what);
+  }
+
   /** The manifest of an archive; a missing or unreadable one is a failed check. */
   public Manifest manifest(ArchiveRef ref) {
     Path m = ref.manifestPath();

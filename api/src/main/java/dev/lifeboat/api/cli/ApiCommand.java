@@ -110,8 +110,7 @@ public abstract class ApiCommand extends Command {
   }
 
   static String runPath(String id) {
-    return "/api/runs/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
-        .replace("%40", "@").replace("%2F", "/");
+    return dev.lifeboat.api.core.RunIds.path(id);
   }
 
   /** A failure to report in one line, with the exit code to end with. */

@@ -128,13 +128,17 @@ public final class RunService {
     return sorted(out.stream().filter(s -> s.runbook() != null).collect(Collectors.toList()));
   }
 
+  private DescribeWorkflowExecutionResponse describe(String id) {
+    return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+        DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace(client.getOptions().getNamespace())
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).build())
+            .build());
+  }
+
   private long closeTime(String id) {
     try {
-      WorkflowExecutionInfo info = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(client.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).build())
-              .build()).getWorkflowExecutionInfo();
+      WorkflowExecutionInfo info = describe(id).getWorkflowExecutionInfo();
       return info.hasCloseTime() ? toMillis(info.getCloseTime()) : 0;
     } catch (StatusRuntimeException e) {
       return 0;
@@ -145,11 +149,7 @@ public final class RunService {
   public Optional<RunView> get(String id) {
     DescribeWorkflowExecutionResponse d;
     try {
-      d = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(client.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).build())
-              .build());
+      d = describe(id);
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
         return Optional.empty();

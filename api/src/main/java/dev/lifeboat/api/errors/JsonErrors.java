@@ -1,11 +1,9 @@
 package dev.lifeboat.api.errors;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -41,20 +39,6 @@ public final class JsonErrors {
         default -> e.getMessage();
       };
       return json(status, Map.of("error", message));
-    }
-  }
-
-  /** A request body that is not valid JSON, or JSON of the wrong shape. */
-  public static final class BadJson implements ExceptionMapper<JsonProcessingException> {
-    @Override
-    public Response toResponse(JsonProcessingException e) {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("error", "the request body is not valid JSON: " + e.getOriginalMessage());
-      if (e.getLocation() != null) {
-        body.put("line", e.getLocation().getLineNr());
-        body.put("column", e.getLocation().getColumnNr());
-      }
-      return json(400, body);
     }
   }
 

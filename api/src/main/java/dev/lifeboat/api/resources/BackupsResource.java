@@ -20,13 +20,11 @@ import java.nio.file.Files;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /** The archives in the local repository: list them, list one archive's files, download one file. */
 @Path("/backups")
 @Produces(MediaType.APPLICATION_JSON)
 public final class BackupsResource {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private final Repository repository;
 
   public BackupsResource(Repository repository) {
@@ -115,8 +113,13 @@ public final class BackupsResource {
   }
 
   private static void check(String what, String value) {
-    if (value != null && !value.isBlank() && !NAME.matcher(value).matches()) {
-      throw ApiException.badRequest("'" + what + "' must be a plain name (letters, digits, . _ -), got '" + value + "'");
+    if (value == null || value.isBlank()) {
+      return;
+    }
+    try {
+      Repository.checkName(value, what);
+    } catch (ActionException e) {
+      throw ApiException.badRequest("'" + what + "': " + e.getMessage());
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.api.resources;
 
+import dev.lifeboat.api.core.RunIds;
 import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.errors.ApiException;
 import dev.lifeboat.workflows.RunStatus;
@@ -11,8 +12,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -99,10 +98,10 @@ public final class RunsResource {
   }
 
   static Map<String, String> links(String id) {
-    String enc = URLEncoder.encode(id, StandardCharsets.UTF_8).replace("%40", "@").replace("%2F", "/");
+    String self = RunIds.path(id);
     return Map.of(
-        "self", "/api/runs/" + enc,
-        "cancel", "/api/runs/" + enc + "/cancel",
-        "approve", "/api/runs/" + enc + "/approve/{stepId}");
+        "self", self,
+        "cancel", self + "/cancel",
+        "approve", self + "/approve/{stepId}");
   }
 }
