@@ -1,4 +1,26 @@
 package dev.lifeboat.runbook;
 
-/** One argument an action accepts; {@code type} is a short label used in error messages. */
-public record ArgSpec(String name, String type, boolean required, String description) {}
+import java.util.List;
+
+/**
+ * One argument an action accepts; {@code type} is a short label used in error messages ("duration"
+ * for a text such as 30d). The constraints are declared once on the action's argument record and
+ * checked by {@link ArgRules} on load (literal values) and before a run starts (parameter values).
+ *
+ * @param positive an integer above 0, or a duration longer than 0
+ * @param min the smallest integer allowed, null for none
+ * @param pattern a regular expression the whole text must match, null for none
+ * @param oneOf the only texts allowed, empty for any
+ */
+public record ArgSpec(String name, String type, boolean required, String description, boolean positive, Long min,
+    String pattern, List<String> oneOf) {
+
+  public ArgSpec {
+    oneOf = oneOf == null ? List.of() : List.copyOf(oneOf);
+    pattern = pattern == null || pattern.isEmpty() ? null : pattern;
+  }
+
+  public ArgSpec(String name, String type, boolean required, String description) {
+    this(name, type, required, description, false, null, null, List.of());
+  }
+}

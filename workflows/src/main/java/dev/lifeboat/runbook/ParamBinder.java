@@ -5,6 +5,9 @@ import java.util.Map;
 
 /** Checks the parameters a caller gives against a runbook's declaration and fills in defaults. */
 public final class ParamBinder {
+  /** The largest parameter value: characters of a text, or of a list's or map's contents together. */
+  public static final int MAX_VALUE_CHARS = 64 * 1024;
+
   private ParamBinder() {}
 
   /** A parameter value that cannot be used; names the parameter. */
@@ -47,12 +50,43 @@ public final class ParamBinder {
       if (p.required() && v instanceof String s && s.isBlank()) {
         throw new InvalidParam(p.name(), "is required and must not be empty");
       }
+      if (size(v, 0) > MAX_VALUE_CHARS) {
+        throw new InvalidParam(p.name(), "is larger than " + MAX_VALUE_CHARS / 1024 + " KiB");
+      }
       try {
-        out.put(p.name(), p.type().coerce(v));
+        out.put(p.name(), p.accept(v));
       } catch (IllegalArgumentException e) {
         throw new InvalidParam(p.name(), e.getMessage());
       }
     }
     return out;
+  }
+
+  /** Roughly the JSON size of a value; stops counting once past the limit, so a huge value costs little. */
+  private static long size(Object v, long sofar) {
+    if (sofar > MAX_VALUE_CHARS) {
+      return sofar;
+    }
+    if (v instanceof Map<?, ?> m) {
+      long n = sofar + 2;
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        n = size(e.getValue(), size(e.getKey(), n + 2));
+        if (n > MAX_VALUE_CHARS) {
+          return n;
+        }
+      }
+      return n;
+    }
+    if (v instanceof java.util.List<?> l) {
+      long n = sofar + 2;
+      for (Object o : l) {
+        n = size(o, n + 1);
+        if (n > MAX_VALUE_CHARS) {
+          return n;
+        }
+      }
+      return n;
+    }
+    return sofar + (v == null ? 4 : String.valueOf(v).length() + 2);
   }
 }

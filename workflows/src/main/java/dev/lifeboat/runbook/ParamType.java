@@ -4,16 +4,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The closed set of parameter types a runbook may declare. */
+/**
+ * The closed set of parameter types a runbook may declare. Parameters come from callers we do not
+ * trust, so the text types carry constraints: {@code url}, {@code path}, {@code name},
+ * {@code setname} (a set or source name, the repository's rule) and {@code program} (checked against
+ * the runbook's {@code allowed} list by {@link Param#accept}).
+ */
 public enum ParamType {
-  STRING, INTEGER, BOOLEAN, DURATION, LIST, MAP;
+  STRING, INTEGER, BOOLEAN, DURATION, LIST, MAP, URL, PATH, NAME, SETNAME, PROGRAM;
+
+  private static final java.util.Set<String> URL_SCHEMES = java.util.Set.of("https", "http", "ssh", "git", "file");
+  private static final java.util.regex.Pattern NAME_RULE = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
   public static ParamType parse(String text) {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "unknown parameter type '" + text + "' (expected one of string, integer, boolean, duration, list, map)");
+          "unknown parameter type '" + text + "' (expected one of "
+              + String.join(", ", java.util.Arrays.stream(values()).map(ParamType::label).toList()) + ")");
     }
   }
 
@@ -72,11 +81,86 @@ public enum ParamType {
           return Map.copyOf(m);
         }
         break;
+      case URL:
+        if (value instanceof String s) {
+          return url(s);
+        }
+        break;
+      case PATH:
+        if (value instanceof String s) {
+          return path(s);
+        }
+        break;
+      case NAME:
+        if (value instanceof String s) {
+          if (!NAME_RULE.matcher(s).matches()) {
+            throw new IllegalArgumentException("'" + s + "' is not a name (letters, digits, . _ -, not starting with"
+                + " '.' or '-')");
+          }
+          return s;
+        }
+        break;
+      case SETNAME:
+        if (value instanceof String s) {
+          return Names.checkSegment(s, "the name");
+        }
+        break;
+      case PROGRAM:
+        if (value instanceof String s) {
+          noControl(s);
+          return s;
+        }
+        break;
       default:
         break;
     }
     throw new IllegalArgumentException(
         "expected " + (this == INTEGER ? "an " : "a ") + label() + " but got " + describe(value));
+  }
+
+  private static String url(String s) {
+    noControl(s);
+    if (s.startsWith("-") || s.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException("'" + s + "' is not a URL (no spaces, must not start with '-')");
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(s);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("'" + s + "' is not a URL: " + e.getReason());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!URL_SCHEMES.contains(scheme)) {
+      throw new IllegalArgumentException("'" + s + "' must be a URL starting with one of "
+          + String.join(", ", URL_SCHEMES.stream().sorted().map(x -> x + "://").toList()));
+    }
+    return s;
+  }
+
+  private static String path(String s) {
+    noControl(s);
+    if (!s.startsWith("/")) {
+      throw new IllegalArgumentException("'" + s + "' must be an absolute path (starting with /)");
+    }
+    if (s.contains("//")) {
+      throw new IllegalArgumentException("'" + s + "' is not a normalised path (no '//')");
+    }
+    for (String part : s.substring(1).split("/", -1)) {
+      if (part.equals("..") || part.equals(".") || (part.isEmpty() && !s.equals("/") && !s.endsWith("/"))) {
+        throw new IllegalArgumentException("'" + s + "' is not a normalised path (no '.', '..' or '//')");
+      }
+    }
+    if (s.length() > 1 && s.endsWith("/")) {
+      throw new IllegalArgumentException("'" + s + "' is not a normalised path (no trailing '/')");
+    }
+    return s;
+  }
+
+  /** NUL, newlines and other control characters have no place in a URL, path, name or program. */
+  private static void noControl(String s) {
+    if (s.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("the value holds a control character (NUL, newline, ...)");
+    }
   }
 
   private static String describe(Object value) {

@@ -34,7 +34,11 @@ public final class RunbookLoader {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
   private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
   private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedule");
-  private static final Set<String> PARAM_KEYS = Set.of("name", "type", "default", "required", "description");
+  private static final Set<String> PARAM_KEYS = Set.of("name", "type", "default", "required", "description", "under",
+      "allowed");
+  private static final Set<String> APPROVAL_KEYS = Set.of("message", "group");
+  /** A runbook file larger than this is refused unread: runbooks are short, and YAML parsing is not free. */
+  public static final long MAX_FILE_BYTES = 256 * 1024;
   private static final Set<String> STEP_KEYS = Set.of("id", "action", "with", "retry", "timeout", "approval",
       "forEach", "when", "parallelism", "continueOnError", "finally", "description");
   private static final Set<String> RETRY_KEYS = Set.of("maxAttempts", "initialInterval", "backoff");
@@ -85,6 +89,11 @@ public final class RunbookLoader {
     String label = file.getFileName().toString();
     String fallbackName = label.replaceFirst("\\.ya?ml$", "");
     try {
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        return new LoadedRunbook.Invalid(fallbackName, label, 0, "the file is " + size + " bytes; a runbook may be at most "
+            + MAX_FILE_BYTES / 1024 + " KiB");
+      }
       return new LoadedRunbook.Valid(parse(Files.readString(file, StandardCharsets.UTF_8), label));
     } catch (RunbookProblem p) {
       return new LoadedRunbook.Invalid(fallbackName, p.file(), p.line(), p.reason());
@@ -184,13 +193,32 @@ public final class RunbookLoader {
           throw problem(t, "parameter '" + name + "': " + e.getMessage());
         }
       }
+      List<String> under = m.containsKey("under") ? texts(m.get("under").getValueNode(), "under") : List.of();
+      List<String> allowed = m.containsKey("allowed") ? texts(m.get("allowed").getValueNode(), "allowed") : List.of();
+      if (!under.isEmpty() && type != ParamType.PATH) {
+        throw problem(m.get("under").getKeyNode(), "parameter '" + name + "': 'under' is only for type path");
+      }
+      for (String root : under) {
+        try {
+          ParamType.PATH.coerce(root);
+        } catch (IllegalArgumentException e) {
+          throw problem(m.get("under").getValueNode(), "parameter '" + name + "': under: " + e.getMessage());
+        }
+      }
+      if (type == ParamType.PROGRAM && allowed.isEmpty()) {
+        throw problem(node, "parameter '" + name + "' is a program: list the programs a caller may choose in 'allowed'");
+      }
+      if (!allowed.isEmpty() && type != ParamType.PROGRAM) {
+        throw problem(m.get("allowed").getKeyNode(), "parameter '" + name + "': 'allowed' is only for type program");
+      }
+      Param declared = new Param(name, type, null, false, null, under, allowed);
       Object def = null;
       if (m.containsKey("default")) {
         Node d = m.get("default").getValueNode();
         Object raw = value(d);
         if (raw != null) {
           try {
-            def = type.coerce(raw);
+            def = declared.accept(raw);
           } catch (IllegalArgumentException e) {
             throw problem(d, "default of parameter '" + name + "': " + e.getMessage());
           }
@@ -200,7 +228,15 @@ public final class RunbookLoader {
       if (required && def != null) {
         throw problem(node, "parameter '" + name + "' is required and has a default; choose one");
       }
-      return new Param(name, type, def, required, optionalString(m, "description"));
+      return new Param(name, type, def, required, optionalString(m, "description"), under, allowed);
+    }
+
+    private List<String> texts(Node node, String what) {
+      List<String> out = new ArrayList<>();
+      for (Node n : sequence(node, what)) {
+        out.add(scalarText(n, "an item of '" + what + "'"));
+      }
+      return out;
     }
 
     private void collectIds(List<Node> stepNodes) {
@@ -275,6 +311,10 @@ public final class RunbookLoader {
             Node valueNode = e.getValue().getValueNode();
             Object v = value(valueNode);
             checkReferences(valueNode, v, earlier, forEach != null || itemInScope, id);
+            java.util.Optional<String> bad = ArgRules.problem(sig.args().get(e.getKey()), v);
+            if (bad.isPresent()) {
+              throw problem(valueNode, "step '" + id + "': " + action + " " + e.getKey() + ": " + bad.get());
+            }
             with.put(e.getKey(), v);
           }
         }
@@ -304,9 +344,21 @@ public final class RunbookLoader {
         retry = new RetrySpec(max, initial, backoff);
       }
       String timeout = m.containsKey("timeout") ? duration(m.get("timeout").getValueNode()) : null;
-      String approval = optionalString(m, "approval");
+      String approval = null;
+      String approvalGroup = null;
+      if (m.containsKey("approval") && m.get("approval").getValueNode() instanceof MappingNode an) {
+        // approval: {message: ..., group: ops}
+        Map<String, NodeTuple> am = mapping(an, "'approval' of step '" + id + "'", APPROVAL_KEYS);
+        approval = am.containsKey("message") ? optionalString(am, "message") : "approve step " + id;
+        approvalGroup = optionalString(am, "group");
+      } else {
+        approval = optionalString(m, "approval");
+      }
       if (approval != null) {
         checkReferences(m.get("approval").getValueNode(), approval, earlier, forEach != null || itemInScope, id);
+      }
+      if (BuiltinActions.APPROVAL.equals(action) && with.get("group") instanceof String g) {
+        approvalGroup = g;
       }
       int parallelism = m.containsKey("parallelism") ? (int) integer(m.get("parallelism").getValueNode(), "parallelism") : 1;
       if (parallelism < 1) {
@@ -325,7 +377,7 @@ public final class RunbookLoader {
           fin.add(step(f, visible, true, forEach != null));
         }
       }
-      return new Step(id, action, with, retry, timeout, approval, forEach, when, parallelism, continueOnError, fin,
+      return new Step(id, action, with, retry, timeout, approval, approvalGroup, forEach, when, parallelism, continueOnError, fin,
           node.getStartMark().getLine() + 1);
     }
 

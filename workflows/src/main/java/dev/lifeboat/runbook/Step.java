@@ -9,6 +9,8 @@ import java.util.Map;
  *
  * @param approval when not null, the run waits for a human approve signal before the action runs;
  *     the text tells the human what to do
+ * @param approvalGroup when not null, only an approver of this group may approve the step (its
+ *     approval, or the step itself when its action is {@code approval})
  * @param forEach when not null, an expression that yields a list; the action runs once per item
  * @param when when not null, an expression evaluated as the step is reached: the step runs only when it
  *     resolves to true, "true" or another non-empty value that is not "false"; otherwise it is SKIPPED
@@ -24,6 +26,7 @@ public record Step(
     RetrySpec retry,
     String timeout,
     String approval,
+    String approvalGroup,
     String forEach,
     String when,
     int parallelism,

@@ -21,6 +21,10 @@ public interface RunbookWorkflow {
   @SignalMethod
   void approve(String stepId);
 
+  /** A human approves a step, saying who, from where and why; kept in the step and in Temporal's history. */
+  @SignalMethod
+  void approveBy(Approval approval);
+
   /** Stops the run; finally steps still run. */
   @SignalMethod
   void cancel();
@@ -28,4 +32,8 @@ public interface RunbookWorkflow {
   /** Live progress sent by a running activity; throttled by the sender. */
   @SignalMethod
   void reportProgress(ProgressReport report);
+
+  /** One attempt of a running step failed; sent by the activity before it rethrows. */
+  @SignalMethod
+  void attemptFailed(AttemptFailure failure);
 }

@@ -26,11 +26,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Interprets a runbook. Finally steps are registered before the step that needs them runs (the saga
@@ -40,11 +38,12 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   static final Duration DEFAULT_TIMEOUT = Duration.ofHours(2);
   static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
   private static final int LOG_TAIL = 200;
+  private static final int ATTEMPTS_KEPT = 50;
 
   private final Map<String, StepRecord> records = new LinkedHashMap<>();
   private final Map<String, Object> outputs = new LinkedHashMap<>();
   private final Deque<Finalizer> finalizers = new ArrayDeque<>();
-  private final Set<String> approved = new HashSet<>();
+  private final List<Approval> approvals = new ArrayList<>();
   private Runbook runbook;
   private Map<String, Object> params = Map.of();
   private Map<String, Runbook> library = Map.of();
@@ -163,7 +162,26 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
 
   @Override
   public void approve(String stepId) {
-    approved.add(stepId);
+    // the old signal says only which step; it cannot satisfy a step that requires an approver group
+    approvals.add(new Approval(stepId, null, Workflow.currentTimeMillis(), null, null, List.of()));
+  }
+
+  @Override
+  public void approveBy(Approval approval) {
+    approvals.add(approval);
+  }
+
+  @Override
+  public void attemptFailed(AttemptFailure failure) {
+    StepRecord r = records.get(failure.stepKey());
+    if (r == null || r.attempts.stream().anyMatch(a -> a.attempt() == failure.attempt())) {
+      return;
+    }
+    r.attempt = Math.max(r.attempt, failure.attempt());
+    r.attempts.add(new Attempt(failure.attempt(), failure.error(), failure.at()));
+    if (r.attempts.size() > ATTEMPTS_KEPT) {
+      r.attempts.remove(0);
+    }
   }
 
   @Override
@@ -300,7 +318,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     try {
       if (step.approval() != null) {
         Object text = Expressions.resolve(step.approval(), path -> lookup(path, item));
-        awaitApproval(step.id(), key, r, String.valueOf(text));
+        awaitApproval(step.id(), key, r, String.valueOf(text), step.approvalGroup());
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> args = (Map<String, Object>) Expressions.resolve(step.with(), path -> lookup(path, item));
@@ -323,7 +341,23 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         throw e;
       }
       fail(r, message(e));
+      noteFinalAttempt(r, e);
       failOrContinue(step, key, message(e), isItem);
+    }
+  }
+
+  /**
+   * Activities report each failed attempt themselves; one that timed out or whose worker died could
+   * not, so the final failure is added here unless it is already the last one listed.
+   */
+  private static void noteFinalAttempt(StepRecord r, TemporalFailure e) {
+    if (!(e instanceof ActivityFailure)) {
+      return;
+    }
+    String why = message(e);
+    if (r.attempts.isEmpty() || !why.equals(r.attempts.get(r.attempts.size() - 1).error())) {
+      int n = r.attempts.isEmpty() ? Math.max(r.attempt, 1) : r.attempts.get(r.attempts.size() - 1).attempt() + 1;
+      r.attempts.add(new Attempt(n, why, Workflow.currentTimeMillis()));
     }
   }
 
@@ -335,9 +369,15 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
 
   private Map<String, Object> execute(Step step, String key, StepRecord r, Map<String, Object> args) {
     if (BuiltinActions.APPROVAL.equals(step.action())) {
-      awaitApproval(step.id(), key, r, String.valueOf(args.get("message")));
+      String group = args.get("group") == null ? step.approvalGroup() : String.valueOf(args.get("group"));
+      Approval a = awaitApproval(step.id(), key, r, String.valueOf(args.get("message")), group);
       r.state = StepState.RUNNING;
-      return Map.of("approvedAt", Workflow.currentTimeMillis());
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("approvedAt", Workflow.currentTimeMillis());
+      if (a.by() != null) {
+        out.put("approvedBy", a.by());
+      }
+      return out;
     }
     if (BuiltinActions.RUNBOOK.equals(step.action())) {
       return runChild(key, args);
@@ -379,11 +419,32 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
-  private void awaitApproval(String stepId, String key, StepRecord r, String message) {
+  private Approval awaitApproval(String stepId, String key, StepRecord r, String message, String group) {
     r.state = StepState.WAITING_FOR_APPROVAL;
     r.message = message;
-    Workflow.await(() -> approved.contains(key) || approved.contains(stepId));
-    r.message = "approved";
+    r.approvalGroup = group;
+    Approval[] accepted = new Approval[1];
+    int[] seen = {0};
+    Workflow.await(() -> {
+      for (; seen[0] < approvals.size(); seen[0]++) {
+        Approval a = approvals.get(seen[0]);
+        if (!key.equals(a.stepId()) && !stepId.equals(a.stepId())) {
+          continue;
+        }
+        if (group != null && !a.groups().contains(group)) {
+          // the API refuses these already; a signal sent around it is logged and ignored
+          r.log.add("approval by " + (a.by() == null ? "an unnamed approver" : a.by()) + " ignored: not in approver group '"
+              + group + "'");
+          continue;
+        }
+        accepted[0] = a;
+        return true;
+      }
+      return false;
+    });
+    r.approval = accepted[0];
+    r.message = "approved" + (accepted[0].by() == null ? "" : " by " + accepted[0].by());
+    return accepted[0];
   }
 
   private void runFinalizers(List<String> errors, boolean runSucceeded) {
@@ -415,6 +476,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         r.message = "skipped: " + e.getMessage();
       } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure e) {
         fail(r, message(e));
+        noteFinalAttempt(r, e);
         errors.add(key + ": " + message(e));
       }
       r.endedAt = Workflow.currentTimeMillis();
@@ -595,6 +657,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     long filesDone;
     Map<String, Object> output;
     final List<String> log = new ArrayList<>();
+    final List<Attempt> attempts = new ArrayList<>();
+    Approval approval;
+    String approvalGroup;
 
     StepRecord(String id, String action, String phase) {
       this.id = id;
@@ -604,7 +669,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
 
     StepProgress snapshot() {
       return new StepProgress(id, action, phase, state, startedAt, endedAt, attempt, lastError, message, bytesDone,
-          bytesTotal, filesDone, output, List.copyOf(log));
+          bytesTotal, filesDone, output, List.copyOf(log), List.copyOf(attempts), approval, approvalGroup);
     }
   }
 }

@@ -6,6 +6,8 @@ import java.util.Map;
 /**
  * A snapshot of one step (or one item of a forEach step, id {@code step[item]}). Times are epoch
  * milliseconds, 0 when not reached. {@code phase} is "main" or "finally".
+ * {@code attempts} lists every failed attempt; {@code approval} says who approved the step (null
+ * before), {@code approvalGroup} which approver group the step requires (null: anyone).
  */
 public record StepProgress(
     String id,
@@ -21,4 +23,12 @@ public record StepProgress(
     long bytesTotal,
     long filesDone,
     Map<String, Object> output,
-    List<String> log) {}
+    List<String> log,
+    List<Attempt> attempts,
+    Approval approval,
+    String approvalGroup) {
+
+  public StepProgress {
+    attempts = attempts == null ? List.of() : List.copyOf(attempts);
+  }
+}

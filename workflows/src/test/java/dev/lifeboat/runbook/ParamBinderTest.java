@@ -125,4 +125,144 @@ class ParamBinderTest {
   void blankNonStringFallsBackToDefault() {
     assertThat(ParamBinder.bind(runbook, Map.of("source", "s", "keep", " "))).containsEntry("keep", 7L);
   }
+
+  private final Runbook typed = TestActions.loader().parse("""
+      name: typed
+      params:
+        - name: repo
+          type: url
+        - name: target
+          type: path
+        - name: data
+          type: path
+          under: [/srv/data, /mnt/backup]
+        - name: namespace
+          type: name
+        - name: source
+          type: setname
+        - name: helm
+          type: program
+          allowed: [helm, /usr/local/bin/helm]
+          default: helm
+      steps:
+        - id: a
+          action: verify
+          with: {path: "${params.target}"}
+      """, "typed.yaml");
+
+  private String typedProblem(String param, Object value) {
+    ParamBinder.InvalidParam e = catchThrowableOfType(ParamBinder.InvalidParam.class,
+        () -> ParamBinder.bind(typed, Map.of(param, value)));
+    assertThat(e).as(param + "=" + value + " should be refused").isNotNull();
+    assertThat(e.param()).isEqualTo(param);
+    return e.getMessage();
+  }
+
+  private Object typedValue(String param, Object value) {
+    return ParamBinder.bind(typed, Map.of(param, value)).get(param);
+  }
+
+  @Test
+  void urlTakesOnlyAllowedSchemesAndNeverAnOption() {
+    for (String ok : List.of("https://github.com/x/y.git", "http://h/r", "ssh://git@host/r.git", "git://h/r",
+        "file:///srv/git/r")) {
+      assertThat(typedValue("repo", ok)).isEqualTo(ok);
+    }
+    assertThat(typedProblem("repo", "--upload-pack=touch /tmp/pwned")).contains("must not start with '-'");
+    assertThat(typedProblem("repo", "ext::sh -c touch% /tmp/x")).contains("repo");
+    assertThat(typedProblem("repo", "ftp://h/r")).contains("must be a URL starting with one of");
+    assertThat(typedProblem("repo", "https://h/r x")).contains("no spaces");
+    assertThat(typedProblem("repo", "https://h/r\n")).contains("control character");
+  }
+
+  @Test
+  void pathMustBeAbsoluteNormalisedAndUnderItsRoots() {
+    assertThat(typedValue("target", "/home/me/data")).isEqualTo("/home/me/data");
+    assertThat(typedValue("target", "/")).isEqualTo("/");
+    assertThat(typedProblem("target", "home/me")).contains("absolute path");
+    assertThat(typedProblem("target", "/home/../etc")).contains("normalised");
+    assertThat(typedProblem("target", "/home/./me")).contains("normalised");
+    assertThat(typedProblem("target", "/home//me")).contains("normalised");
+    assertThat(typedProblem("target", "-rf")).contains("absolute path");
+    assertThat(typedProblem("target", "/home/me\u0000x")).contains("control character");
+    assertThat(typedProblem("target", "/home/me\nx")).contains("control character");
+    assertThat(typedValue("data", "/srv/data/ml")).isEqualTo("/srv/data/ml");
+    assertThat(typedValue("data", "/mnt/backup")).isEqualTo("/mnt/backup");
+    assertThat(typedProblem("data", "/srv/database")).contains("is not under /srv/data or /mnt/backup");
+    assertThat(typedProblem("data", "/etc")).contains("is not under");
+  }
+
+  @Test
+  void nameIsOnePlainWord() {
+    assertThat(typedValue("namespace", "ml-workspace")).isEqualTo("ml-workspace");
+    assertThat(typedValue("namespace", "v1.2_x")).isEqualTo("v1.2_x");
+    for (String bad : List.of("-n", ".hidden", "a/b", "a b", "a;b", "{{ x }}", "")) {
+      if (!bad.isEmpty()) {
+        assertThat(typedProblem("namespace", bad)).contains("is not a name");
+      }
+    }
+  }
+
+  @Test
+  void setnameKeepsTheRepositoryRule() {
+    assertThat(typedValue("source", "db@host")).isEqualTo("db@host");
+    assertThat(typedValue("source", "a+b")).isEqualTo("a+b");
+    assertThat(typedProblem("source", "latest")).contains("not a usable name");
+    assertThat(typedProblem("source", "../x")).contains("not a usable name");
+    assertThat(typedProblem("source", "-x")).contains("not a usable name");
+  }
+
+  @Test
+  void programMustBeOneTheAuthorAllowed() {
+    assertThat(ParamBinder.bind(typed, Map.of())).containsEntry("helm", "helm");
+    assertThat(typedValue("helm", "/usr/local/bin/helm")).isEqualTo("/usr/local/bin/helm");
+    assertThat(typedProblem("helm", "/bin/sh")).contains("not one of the allowed programs: helm, /usr/local/bin/helm");
+  }
+
+  @Test
+  void programWithoutAllowListAndMisplacedConstraintsAreRunbookErrors() {
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestActions.loader().parse("""
+        name: p
+        params:
+          - name: helm
+            type: program
+        steps:
+          - id: a
+            action: verify
+            with: {path: /a}
+        """, "p.yaml"))).isInstanceOf(RunbookProblem.class).hasMessageContaining("'allowed'");
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestActions.loader().parse("""
+        name: p
+        params:
+          - name: x
+            under: [/srv]
+        steps:
+          - id: a
+            action: verify
+            with: {path: /a}
+        """, "p.yaml"))).isInstanceOf(RunbookProblem.class).hasMessageContaining("only for type path");
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestActions.loader().parse("""
+        name: p
+        params:
+          - name: x
+            type: path
+            default: relative/dir
+        steps:
+          - id: a
+            action: verify
+            with: {path: /a}
+        """, "p.yaml"))).isInstanceOf(RunbookProblem.class).hasMessageContaining("absolute path");
+  }
+
+  @Test
+  void aHugeValueIsRefusedByItsSize() {
+    String big = "x".repeat(ParamBinder.MAX_VALUE_CHARS + 1);
+    assertThat(invalid(Map.of("source", big)).getMessage()).contains("parameter 'source'", "larger than 64 KiB");
+    List<String> many = java.util.Collections.nCopies(5000, "0123456789abcdef");
+    assertThat(invalid(Map.of("source", "s", "members", many)).getMessage())
+        .contains("parameter 'members'", "larger than 64 KiB");
+    assertThat(invalid(Map.of("source", "s", "labels", Map.of("k", big))).param()).isEqualTo("labels");
+    assertThat(ParamBinder.bind(runbook, Map.of("source", "x".repeat(ParamBinder.MAX_VALUE_CHARS - 10))))
+        .containsKey("source");
+  }
 }

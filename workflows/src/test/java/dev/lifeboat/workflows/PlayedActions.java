@@ -52,9 +52,22 @@ final class PlayedActions implements DynamicActivity {
       canceled.add(call.stepKey());
       throw e;
     } catch (RuntimeException e) {
+      reportAttempt(ctx, call, e);
       throw e;
     } catch (Exception e) {
+      reportAttempt(ctx, call, e);
       throw Activity.wrap(e);
+    }
+  }
+
+  /** As the real dispatcher does: tell the run about this failed attempt before Temporal retries it. */
+  private static void reportAttempt(ActivityExecutionContext ctx, StepCall call, Exception e) {
+    String why = e instanceof io.temporal.failure.ApplicationFailure af ? af.getOriginalMessage() : e.getMessage();
+    try {
+      ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId()).attemptFailed(
+          new AttemptFailure(call.stepKey(), ctx.getInfo().getAttempt(), String.valueOf(why), System.currentTimeMillis()));
+    } catch (RuntimeException ignored) {
+      // the run may have ended
     }
   }
 

@@ -1,0 +1,111 @@
+package dev.lifeboat.runbook;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The one check of a value against an action argument's constraints ({@link ArgSpec}). The loader
+ * uses it for literal step arguments, the API for parameter values before a run starts, so a
+ * {@code keepWithin: 0s} is refused before any backup runs rather than by the last step.
+ */
+public final class ArgRules {
+  private ArgRules() {}
+
+  /** What is wrong with {@code value} for {@code spec}, or empty when it is fine or not known yet. */
+  public static Optional<String> problem(ArgSpec spec, Object value) {
+    if (value == null || (value instanceof String s && s.contains("${"))) {
+      return Optional.empty();
+    }
+    if ("duration".equals(spec.type())) {
+      Duration d;
+      try {
+        d = Durations.parse(String.valueOf(value));
+      } catch (IllegalArgumentException e) {
+        return Optional.of(e.getMessage());
+      }
+      if (spec.positive() && (d.isZero() || d.isNegative())) {
+        return Optional.of("'" + value + "' must be a duration longer than 0 (e.g. 30d)");
+      }
+    }
+    if ("integer".equals(spec.type()) && (spec.positive() || spec.min() != null)) {
+      Long n = value instanceof Number num ? Long.valueOf(num.longValue()) : parseLong(String.valueOf(value));
+      if (n == null) {
+        return Optional.of("'" + value + "' is not a whole number");
+      }
+      if (spec.positive() && n <= 0) {
+        return Optional.of("must be at least 1, got " + n);
+      }
+      if (spec.min() != null && n < spec.min()) {
+        return Optional.of("must be at least " + spec.min() + ", got " + n);
+      }
+    }
+    if (spec.pattern() != null && !Pattern.compile(spec.pattern()).matcher(String.valueOf(value)).matches()) {
+      return Optional.of("'" + value + "' does not match " + spec.pattern());
+    }
+    if (!spec.oneOf().isEmpty() && !spec.oneOf().contains(String.valueOf(value))) {
+      return Optional.of("'" + value + "' is not one of " + String.join(", ", spec.oneOf()));
+    }
+    return Optional.empty();
+  }
+
+  private static Long parseLong(String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Checks every step argument that parameters flow into ({@code ${params.x}} alone or inside a text)
+   * with the bound parameter values; arguments that also need step outputs or {@code ${item}} are
+   * known only when the step runs and are left to the action.
+   *
+   * @throws ParamBinder.InvalidParam naming the first parameter whose value an argument refuses
+   */
+  public static void checkParams(Runbook runbook, Map<String, ActionSignature> actions, Map<String, Object> bound) {
+    for (Step step : allSteps(runbook)) {
+      ActionSignature sig = actions.get(step.action());
+      if (sig == null) {
+        continue;
+      }
+      for (Map.Entry<String, Object> arg : step.with().entrySet()) {
+        ArgSpec spec = sig.args().get(arg.getKey());
+        List<String> refs = Expressions.references(arg.getValue());
+        if (spec == null || refs.isEmpty() || !refs.stream().allMatch(r -> r.startsWith("params."))) {
+          continue;
+        }
+        Object value;
+        try {
+          value = Expressions.resolve(arg.getValue(), path -> {
+            String[] parts = path.split("\\.");
+            Object v = bound.get(parts[1]);
+            return parts.length == 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
+          });
+        } catch (Expressions.UnresolvedReference e) {
+          continue;
+        }
+        Optional<String> why = problem(spec, value);
+        if (why.isPresent()) {
+          String param = refs.get(0).split("\\.")[1];
+          throw new ParamBinder.InvalidParam(param, "step '" + step.id() + "' passes it to " + step.action() + " "
+              + arg.getKey() + ", which " + why.get());
+        }
+      }
+    }
+  }
+
+  private static List<Step> allSteps(Runbook r) {
+    Map<String, Step> all = new LinkedHashMap<>();
+    for (Step s : r.steps()) {
+      all.putIfAbsent(s.id(), s);
+      s.finallySteps().forEach(f -> all.putIfAbsent(f.id(), f));
+    }
+    r.finallySteps().forEach(f -> all.putIfAbsent(f.id(), f));
+    return List.copyOf(all.values());
+  }
+}
