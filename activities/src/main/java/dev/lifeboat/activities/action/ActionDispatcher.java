@@ -45,7 +45,15 @@ public final class ActionDispatcher implements DynamicActivity {
     Map<String, Object> args = encoded.get(0, Map.class);
     StepCall call = encoded.get(1, StepCall.class);
     try (TemporalActionContext context = new TemporalActionContext(ctx, call)) {
-      return run(action, args == null ? Map.of() : args, context);
+      try {
+        return run(action, args == null ? Map.of() : args, context);
+      } catch (ApplicationFailure f) {
+        // Temporal keeps only the last failure of a retried activity; the run keeps each one
+        if (!"Canceled".equals(f.getType())) {
+          context.attemptFailed(f.getOriginalMessage());
+        }
+        throw f;
+      }
     }
   }
 

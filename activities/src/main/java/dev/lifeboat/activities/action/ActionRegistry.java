@@ -43,8 +43,13 @@ public final class ActionRegistry {
     List<ArgSpec> args = new ArrayList<>();
     for (RecordComponent c : action.argumentsType().getRecordComponents()) {
       Arg meta = c.getAnnotation(Arg.class);
-      args.add(new ArgSpec(c.getName(), typeLabel(c.getGenericType()), meta == null || meta.required(),
-          meta == null ? "" : meta.description()));
+      if (meta == null) {
+        args.add(new ArgSpec(c.getName(), typeLabel(c.getGenericType()), true, ""));
+        continue;
+      }
+      args.add(new ArgSpec(c.getName(), meta.duration() ? "duration" : typeLabel(c.getGenericType()), meta.required(),
+          meta.description(), meta.positive(), meta.min() == Long.MIN_VALUE ? null : meta.min(), meta.pattern(),
+          List.of(meta.oneOf())));
     }
     return ActionSignature.of(action.name(), action.description(), args);
   }

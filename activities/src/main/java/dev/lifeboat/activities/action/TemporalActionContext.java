@@ -1,5 +1,6 @@
 package dev.lifeboat.activities.action;
 
+import dev.lifeboat.workflows.AttemptFailure;
 import dev.lifeboat.workflows.ProgressReport;
 import dev.lifeboat.workflows.StepCall;
 import io.temporal.activity.ActivityExecutionContext;
@@ -144,6 +145,16 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
       // progress is best effort: a closed run or a busy server must not fail the backup itself
       LOG.debug("progress signal not delivered", e);
       lastSent = now;
+    }
+  }
+
+  /** Tells the run this attempt failed; best effort, like progress. */
+  void attemptFailed(String error) {
+    try {
+      ctx.getWorkflowClient().newUntypedWorkflowStub(call.runId()).signal("attemptFailed",
+          new AttemptFailure(call.stepKey(), attempt(), error, System.currentTimeMillis()));
+    } catch (RuntimeException e) {
+      LOG.debug("attempt failure not delivered", e);
     }
   }
 

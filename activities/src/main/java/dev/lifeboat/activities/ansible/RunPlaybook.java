@@ -61,7 +61,7 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
       Boolean check,
       @Arg(required = false, description = "connection plugin, e.g. 'local' (--connection)")
       String connection,
-      @Arg(required = false, description = "kill ansible-playbook after this long (default 1h)")
+      @Arg(required = false, duration = true, positive = true, description = "kill ansible-playbook after this long (default 1h)")
       String timeout) {
 
     public Args {

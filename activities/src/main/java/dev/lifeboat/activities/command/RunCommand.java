@@ -31,7 +31,7 @@ public final class RunCommand implements Action<RunCommand.Args> {
       String workdir,
       @Arg(required = false, description = "extra environment variables")
       Map<String, String> env,
-      @Arg(required = false, description = "kill the program after this long (default 30m)")
+      @Arg(required = false, duration = true, positive = true, description = "kill the program after this long (default 30m)")
       String timeout,
       @Arg(required = false, description = "exit codes that count as success (default [0])")
       List<Integer> okExitCodes) {

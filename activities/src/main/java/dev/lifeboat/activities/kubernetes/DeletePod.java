@@ -17,7 +17,7 @@ public final class DeletePod implements Action<DeletePod.Args> {
   public record Args(
       @Arg(description = "namespace of the pod") String namespace,
       @Arg(description = "name of the pod") String name,
-      @Arg(required = false, description = "how long to wait until it is gone (default 2m)") String timeout) {}
+      @Arg(required = false, duration = true, positive = true, description = "how long to wait until it is gone (default 2m)") String timeout) {}
 
   public record Result(String name, String namespace, boolean existed) {}
 

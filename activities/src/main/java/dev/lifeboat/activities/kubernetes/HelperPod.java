@@ -47,7 +47,7 @@ public final class HelperPod implements Action<HelperPod.Args> {
       @Arg(required = false, description = "extra labels") Map<String, String> labels,
       @Arg(required = false, description = "run on this node (skips the scheduler)") String nodeName,
       @Arg(required = false, description = "the node that last ran the workload, e.g. ${steps.scaledown.lastNode}") String lastNode,
-      @Arg(required = false, description = "how long to wait until Running (default 5m)") String timeout) {
+      @Arg(required = false, duration = true, positive = true, description = "how long to wait until Running (default 5m)") String timeout) {
     public Args {
       image = image == null || image.isBlank() ? "busybox:1.36" : image;
       labels = labels == null ? Map.of() : labels;

@@ -20,7 +20,7 @@ public final class ScaleWorkload implements Action<ScaleWorkload.Args> {
       @Arg(description = "namespace of the workload") String namespace,
       @Arg(description = "Deployment or StatefulSet") String kind,
       @Arg(description = "name of the workload") String name,
-      @Arg(description = "the replica count to set") Integer replicas) {}
+      @Arg(min = 0, description = "the replica count to set") Integer replicas) {}
 
   /** The step output; {@code previousReplicas} is what a later step scales back to. */
   public record Result(String namespace, String kind, String name, int previousReplicas, int replicas,

@@ -23,7 +23,7 @@ public final class WaitPodsGone implements Action<WaitPodsGone.Args> {
       @Arg(required = false, description = "labels the pods carry (instead of kind and name)") Map<String, String> selector,
       @Arg(required = false, description = "Deployment or StatefulSet whose pods to wait for") String kind,
       @Arg(required = false, description = "name of the workload") String name,
-      @Arg(required = false, description = "how long to wait (default 5m)") String timeout) {}
+      @Arg(required = false, duration = true, positive = true, description = "how long to wait (default 5m)") String timeout) {}
 
   public record Result(String namespace, Map<String, String> selector, long waitedMillis) {}
 

@@ -25,8 +25,8 @@ public final class WaitReady implements Action<WaitReady.Args> {
       @Arg(required = false, description = "labels the pods carry (instead of kind and name)") Map<String, String> selector,
       @Arg(required = false, description = "Deployment or StatefulSet whose pods to wait for") String kind,
       @Arg(required = false, description = "name of the workload") String name,
-      @Arg(required = false, description = "how many ready pods to expect (default: the workload's replicas)") Integer replicas,
-      @Arg(required = false, description = "how long to wait (default 5m)") String timeout) {}
+      @Arg(required = false, min = 0, description = "how many ready pods to expect (default: the workload's replicas)") Integer replicas,
+      @Arg(required = false, duration = true, positive = true, description = "how long to wait (default 5m)") String timeout) {}
 
   public record Result(String namespace, int ready, int expected, List<String> pods, long waitedMillis) {}
 

@@ -17,7 +17,7 @@ import java.util.Map;
 public final class BackupAction implements Action<BackupAction.Args> {
   /** Where the data comes from: a local directory, a running pod, or a PVC through a helper pod. */
   public record Args(
-      @Arg(required = false, description = "where the data is: local (default), pod or pvc") String from,
+      @Arg(required = false, oneOf = {"local", "pod", "pvc"}, description = "where the data is: local (default), pod or pvc") String from,
       @Arg(required = false, description = "the directory to back up (in the pod for from: pod; "
           + "default /data for from: pvc)") String path,
       @Arg(required = false, description = "archive set, default local") String set,

@@ -19,8 +19,8 @@ public final class PruneAction implements Action<PruneAction.Args> {
   public record Args(
       @Arg(description = "archive set") String set,
       @Arg(description = "source name") String source,
-      @Arg(required = false, description = "keep the newest N archives") Integer keepLast,
-      @Arg(required = false, description = "keep archives younger than this, e.g. 30d") String keepWithin) { }
+      @Arg(required = false, positive = true, description = "keep the newest N archives") Integer keepLast,
+      @Arg(required = false, duration = true, positive = true, description = "keep archives younger than this, e.g. 30d") String keepWithin) { }
 
   /** Archive names deleted and kept, oldest first. */
   public record Output(List<String> deleted, List<String> kept) { }
