@@ -92,7 +92,9 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.jersey().register(new JsonErrors.Web());
     env.jersey().register(new JsonErrors.Unexpected());
     env.jersey().register(new RunbooksResource(catalog, runs));
-    env.jersey().register(new RunsResource(runs));
+    env.jersey().register(new RunsResource(runs,
+        new dev.lifeboat.api.core.ApproverGroups(config.getApprovers(), System.getenv())));
+    env.jersey().register(new dev.lifeboat.api.errors.BodySizeLimit());
     env.jersey().register(new ActionsResource(catalog));
     env.jersey().register(new BackupsResource(new Repository(repository)));
 

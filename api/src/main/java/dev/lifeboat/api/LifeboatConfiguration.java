@@ -56,6 +56,20 @@ public class LifeboatConfiguration extends Configuration {
     this.staleness = staleness == null ? new java.util.LinkedHashMap<>() : staleness;
   }
 
+  /** Approver groups: group name to comma-separated caller names (also LIFEBOAT_APPROVERS_<GROUP>). */
+  @NotNull
+  private java.util.Map<String, String> approvers = new java.util.LinkedHashMap<>();
+
+  @JsonProperty
+  public java.util.Map<String, String> getApprovers() {
+    return approvers;
+  }
+
+  @JsonProperty
+  public void setApprovers(java.util.Map<String, String> approvers) {
+    this.approvers = approvers == null ? new java.util.LinkedHashMap<>() : approvers;
+  }
+
   @JsonProperty
   public OffsiteFactory getOffsite() {
     return offsite;

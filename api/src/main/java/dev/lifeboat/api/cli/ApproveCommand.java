@@ -3,21 +3,24 @@ package dev.lifeboat.api.cli;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
-/** {@code lifeboat approve <run-id> <step>}. */
+/** {@code lifeboat approve <run-id> <step> [--comment text]}. */
 public final class ApproveCommand extends ApiCommand {
   public ApproveCommand() {
-    super("approve", "Approve a waiting step: approve <run-id> <step>");
+    super("approve", "Approve a waiting step: approve <run-id> <step> [--comment text]");
   }
 
   @Override
   void configureArguments(Subparser subparser) {
     subparser.addArgument("id").help("the run id");
     subparser.addArgument("step").help("the step waiting for approval");
+    subparser.addArgument("--comment").help("why you approve; kept with the approval");
   }
 
   @Override
   int execute(Namespace ns) throws Exception {
-    post(runPath(ns.getString("id")) + "/approve/" + ns.getString("step"), null);
+    String comment = ns.getString("comment");
+    post(runPath(ns.getString("id")) + "/approve/" + ns.getString("step"),
+        comment == null ? null : java.util.Map.of("comment", comment));
     out.println("approved " + ns.getString("step"));
     return 0;
   }

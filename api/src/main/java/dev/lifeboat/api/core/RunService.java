@@ -1,5 +1,6 @@
 package dev.lifeboat.api.core;
 
+import dev.lifeboat.runbook.ArgRules;
 import dev.lifeboat.runbook.ParamBinder;
 import dev.lifeboat.runbook.Runbook;
 import dev.lifeboat.workflows.RunProgress;
@@ -50,10 +51,12 @@ public final class RunService {
   public record RunSummary(String id, String runbook, RunStatus status, long startedAt, long endedAt, String parent) {}
 
   /**
-   * Starts a run. Throws {@link ParamBinder.InvalidParam} for bad parameters, so nothing starts.
+   * Starts a run. Throws {@link ParamBinder.InvalidParam} for bad parameters, including values an
+   * action argument they flow into would refuse, so nothing starts.
    */
   public String start(Runbook runbook, Map<String, Object> params) {
     Map<String, Object> bound = ParamBinder.bind(runbook, params);
+    ArgRules.checkParams(runbook, catalog.actions(), bound);
     RunRequest request = new RunRequest(runbook, bound, catalog.libraryFor(runbook));
     Instant now = Instant.now();
     for (int attempt = 0; ; attempt++) {
@@ -186,8 +189,17 @@ public final class RunService {
   public record RunView(String id, String runbook, RunStatus status, long startedAt, long endedAt, String error,
       List<dev.lifeboat.workflows.StepProgress> steps, String note, String parent) {}
 
-  public void approve(String id, String stepId) {
-    client.newWorkflowStub(RunbookWorkflow.class, id).approve(stepId);
+  /** Sends the approval with its audit (who, when, from where, why) as the signal's input. */
+  public void approve(String id, dev.lifeboat.workflows.Approval approval) {
+    client.newWorkflowStub(RunbookWorkflow.class, id).approveBy(approval);
+  }
+
+  private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile(
+      "[a-z0-9][a-z0-9-]*@\\d{8}T\\d{6}\\.\\d{3}Z(-\\d+)?(/.+)?");
+
+  /** True when {@code id} looks like an id this API gave out, so a run Temporal no longer knows was lost. */
+  public static boolean looksLikeRunId(String id) {
+    return RUN_ID.matcher(id).matches();
   }
 
   /** Asks Temporal to cancel the run; its finally steps still run. */

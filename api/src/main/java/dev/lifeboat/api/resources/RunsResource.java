@@ -1,8 +1,10 @@
 package dev.lifeboat.api.resources;
 
+import dev.lifeboat.api.core.ApproverGroups;
 import dev.lifeboat.api.core.RunIds;
 import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.errors.ApiException;
+import dev.lifeboat.workflows.Approval;
 import dev.lifeboat.workflows.RunStatus;
 import dev.lifeboat.workflows.StepProgress;
 import jakarta.ws.rs.GET;
@@ -10,19 +12,42 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Runs: list, look at one, approve a step, cancel. */
 @Path("/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public final class RunsResource {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private final RunService runs;
+  private final ApproverGroups approvers;
 
   public RunsResource(RunService runs) {
+    this(runs, ApproverGroups.none());
+  }
+
+  public RunsResource(RunService runs, ApproverGroups approvers) {
     this.runs = runs;
+    this.approvers = approvers;
+  }
+
+  /**
+   * A run Temporal does not know. An id of the shape this API hands out was a real run: on the
+   * embedded in-memory server its state went with the last restart, which the page shows as lost.
+   */
+  private static ApiException noRun(String id) {
+    if (RunService.looksLikeRunId(id)) {
+      return new ApiException(404, "no run with id '" + id + "': Lifeboat restarted; this run's state was in memory",
+          Map.of("lost", true));
+    }
+    return ApiException.notFound("no run with id '" + id + "'");
   }
 
   @GET
@@ -45,7 +70,7 @@ public final class RunsResource {
   @GET
   @Path("/{id: .+}")
   public Map<String, Object> get(@PathParam("id") String id) {
-    RunService.RunView v = runs.get(id).orElseThrow(() -> ApiException.notFound("no run with id '" + id + "'"));
+    RunService.RunView v = runs.get(id).orElseThrow(() -> noRun(id));
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", v.id());
     m.put("runbook", v.runbook());
@@ -73,23 +98,75 @@ public final class RunsResource {
 
   @POST
   @Path("/{id: .+}/approve/{stepId}")
-  public Response approve(@PathParam("id") String id, @PathParam("stepId") String stepId) {
-    RunService.RunView v = runs.get(id).orElseThrow(() -> ApiException.notFound("no run with id '" + id + "'"));
+  public Response approve(@PathParam("id") String id, @PathParam("stepId") String stepId,
+      @Context SecurityContext security, @Context HttpServletRequest http, String body) {
+    String comment = comment(body);
+    RunService.RunView v = runs.get(id).orElseThrow(() -> noRun(id));
     if (v.status() != RunStatus.RUNNING && v.status() != RunStatus.WAITING_FOR_APPROVAL) {
       throw new ApiException(409, "run '" + id + "' is " + v.status() + "; nothing to approve", Map.of());
     }
-    boolean known = v.steps().stream().anyMatch(s -> s.id().equals(stepId) || s.id().startsWith(stepId + "["));
-    if (!known) {
+    List<StepProgress> steps = v.steps().stream()
+        .filter(s -> s.id().equals(stepId) || s.id().startsWith(stepId + "[")).toList();
+    if (steps.isEmpty()) {
       throw ApiException.notFound("run '" + id + "' has no step '" + stepId + "'");
     }
-    runs.approve(id, stepId);
-    return Response.accepted(Map.of("id", id, "approved", stepId)).build();
+    // who: the token's name; without tokens (loopback only) every caller is "local", told apart by address
+    String by = security == null || security.getUserPrincipal() == null ? "local" : security.getUserPrincipal().getName();
+    List<String> groups = approvers.groupsOf(by);
+    for (StepProgress s : steps) {
+      if (s.approvalGroup() != null && !groups.contains(s.approvalGroup())) {
+        throw new ApiException(403, "step '" + s.id() + "' needs an approver of group '" + s.approvalGroup() + "'; '"
+            + by + "' is not one", Map.of("group", s.approvalGroup(), "by", by));
+      }
+    }
+    Approval approval = new Approval(stepId, by, System.currentTimeMillis(), http == null ? null : http.getRemoteAddr(),
+        comment, groups);
+    runs.approve(id, approval);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", id);
+    out.put("approved", stepId);
+    out.put("by", by);
+    return Response.accepted(out).build();
+  }
+
+  /** The optional body {@code {"comment": "..."}}; an empty body is no comment. */
+  private static String comment(String body) {
+    if (body == null || body.isBlank()) {
+      return null;
+    }
+    com.fasterxml.jackson.databind.JsonNode node;
+    try {
+      node = JSON.readTree(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw ApiException.badRequest("the request body is not valid JSON: " + e.getOriginalMessage());
+    }
+    if (!node.isObject()) {
+      throw ApiException.badRequest("the request body must be a JSON object like {\"comment\": \"...\"}");
+    }
+    java.util.Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String n = names.next();
+      if (!n.equals("comment")) {
+        throw ApiException.badRequest("unknown field '" + n + "' in the request body (expected {\"comment\": \"...\"})");
+      }
+    }
+    com.fasterxml.jackson.databind.JsonNode c = node.get("comment");
+    if (c == null || c.isNull()) {
+      return null;
+    }
+    if (!c.isTextual()) {
+      throw ApiException.badRequest("'comment' must be a text");
+    }
+    if (c.asText().length() > 4096) {
+      throw ApiException.badRequest("'comment' is longer than 4096 characters");
+    }
+    return c.asText();
   }
 
   @POST
   @Path("/{id: .+}/cancel")
   public Response cancel(@PathParam("id") String id) {
-    RunService.RunView v = runs.get(id).orElseThrow(() -> ApiException.notFound("no run with id '" + id + "'"));
+    RunService.RunView v = runs.get(id).orElseThrow(() -> noRun(id));
     if (v.status() != RunStatus.RUNNING && v.status() != RunStatus.WAITING_FOR_APPROVAL) {
       throw new ApiException(409, "run '" + id + "' already ended (" + v.status() + ")", Map.of());
     }

@@ -1,0 +1,163 @@
+package dev.lifeboat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What the API tells and refuses about runs: failed attempts, parameters checked against action
+ * arguments before anything starts, size limits, audited approvals with approver groups, lost runs.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class RunAuditApiTest {
+  static final Path RUNBOOKS = TestFolders.runbooks("run-audit", """
+      name: keep
+      params:
+        - name: keepWithin
+          type: duration
+          default: 30d
+        - name: source
+          type: setname
+          default: home
+      steps:
+        - id: prune
+          action: prune
+          with: {set: local, source: "${params.source}", keepWithin: "${params.keepWithin}"}
+      """, """
+      name: check
+      steps:
+        - id: verify
+          action: verify
+          with: {archive: "/nowhere/20260101T000000Z.tar.gz"}
+      """, """
+      name: guarded
+      steps:
+        - id: wipe
+          action: approval
+          with: {message: "wipe?", group: ops}
+      """, """
+      name: open
+      steps:
+        - id: go
+          action: approval
+          with: {message: "go?", group: locals}
+      """);
+
+  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
+      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
+      ConfigOverride.config("server.connector.port", "0"),
+      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+      ConfigOverride.config("repository", TestFolders.temp("run-audit-repo").toString()),
+      ConfigOverride.config("approvers.ops", "alice,bob"),
+      ConfigOverride.config("approvers.locals", "local"));
+
+  ApiClient api;
+
+  @BeforeEach
+  void client() {
+    api = new ApiClient(APP.getLocalPort());
+  }
+
+  private String status(String id) {
+    return api.get("/api/runs/" + ApiClient.enc(id)).body().get("status").asText();
+  }
+
+  private JsonNode step(String id, String stepId) {
+    for (JsonNode s : api.get("/api/runs/" + ApiClient.enc(id)).body().get("steps")) {
+      if (s.get("id").asText().equals(stepId)) {
+        return s;
+      }
+    }
+    throw new AssertionError("no step " + stepId);
+  }
+
+  @Test
+  void aFailedAttemptIsListedWithItsErrorAndTime() {
+    long before = System.currentTimeMillis();
+    String id = api.post("/api/runbooks/check/runs", "{}").body().get("id").asText();
+    await().atMost(Duration.ofSeconds(30)).until(() -> "FAILED".equals(status(id)));
+    JsonNode attempts = step(id, "verify").get("attempts");
+    assertThat(attempts.size()).as("a check failure is not retried: one attempt").isEqualTo(1);
+    assertThat(attempts.get(0).get("error").asText()).contains("/nowhere");
+    assertThat(attempts.get(0).get("at").asLong()).isGreaterThanOrEqualTo(before);
+  }
+
+  @Test
+  void aParameterTheActionWouldRefuseIsA400NamingItAndNothingStarts() {
+    ApiClient.Answer a = api.post("/api/runbooks/keep/runs", "{\"params\": {\"keepWithin\": \"0s\"}}");
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.body().get("param").asText()).isEqualTo("keepWithin");
+    assertThat(a.body().get("error").asText()).contains("keepWithin", "longer than 0");
+
+    ApiClient.Answer b = api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"../etc\"}}");
+    assertThat(b.status()).isEqualTo(400);
+    assertThat(b.body().get("param").asText()).isEqualTo("source");
+
+    assertThat(api.get("/api/runs").body().findValuesAsText("runbook")).doesNotContain("keep");
+  }
+
+  @Test
+  void oversizedParametersAndBodiesAreRefusedAtOnce() {
+    String big = "x".repeat(5 * 1024 * 1024);
+    ApiClient.Answer huge = api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"" + big + "\"}}");
+    assertThat(huge.status()).isEqualTo(400);
+    assertThat(huge.body().get("error").asText()).contains("larger than 1024 KiB");
+
+    String large = "x".repeat(100 * 1024);
+    ApiClient.Answer param = api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"" + large + "\"}}");
+    assertThat(param.status()).isEqualTo(400);
+    assertThat(param.body().get("param").asText()).isEqualTo("source");
+    assertThat(param.body().get("error").asText()).contains("larger than 64 KiB");
+    assertThat(api.get("/api/runs").body().findValuesAsText("runbook")).doesNotContain("keep");
+  }
+
+  @Test
+  void anApprovalOutsideTheRequiredGroupIs403AndTheRunKeepsWaiting() {
+    String id = api.post("/api/runbooks/guarded/runs", "{}").body().get("id").asText();
+    await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
+    assertThat(step(id, "wipe").get("approvalGroup").asText()).isEqualTo("ops");
+    ApiClient.Answer refused = api.post("/api/runs/" + ApiClient.enc(id) + "/approve/wipe", "");
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.contentType()).startsWith("application/json");
+    assertThat(refused.body().get("group").asText()).isEqualTo("ops");
+    assertThat(refused.body().get("by").asText()).isEqualTo("local");
+    assertThat(status(id)).isEqualTo("WAITING_FOR_APPROVAL");
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", "").status()).isEqualTo(202);
+  }
+
+  @Test
+  void anApprovalRecordsWhoWhenWhereAndTheComment() {
+    String id = api.post("/api/runbooks/open/runs", "{}").body().get("id").asText();
+    await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
+    long before = System.currentTimeMillis();
+    ApiClient.Answer ok = api.post("/api/runs/" + ApiClient.enc(id) + "/approve/go",
+        "{\"comment\": \"disk replaced, checked SMART\"}");
+    assertThat(ok.status()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(20)).until(() -> "COMPLETED".equals(status(id)));
+    JsonNode approval = step(id, "go").get("approval");
+    assertThat(approval.get("by").asText()).isEqualTo("local");
+    assertThat(approval.get("from").asText()).isEqualTo("127.0.0.1");
+    assertThat(approval.get("comment").asText()).isEqualTo("disk replaced, checked SMART");
+    assertThat(approval.get("at").asLong()).isGreaterThanOrEqualTo(before);
+  }
+
+  @Test
+  void aRunIdTemporalDoesNotKnowIsALostRun() {
+    ApiClient.Answer lost = api.get("/api/runs/" + ApiClient.enc("keep@20200101T000000.000Z"));
+    assertThat(lost.status()).isEqualTo(404);
+    assertThat(lost.body().get("lost").asBoolean()).isTrue();
+    assertThat(lost.body().get("error").asText()).contains("Lifeboat restarted; this run's state was in memory");
+    ApiClient.Answer unknown = api.get("/api/runs/not-a-run-id");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.body().has("lost")).isFalse();
+  }
+}
