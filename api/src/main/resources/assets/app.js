@@ -20,7 +20,10 @@ async function call(method, path, body) {
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
   if (!res.ok) {
-    throw new Error((data && data.error) || ('HTTP ' + res.status));
+    const err = new Error((data && data.error) || ('HTTP ' + res.status));
+    err.status = res.status;
+    err.data = data;
+    throw err;
   }
   return data;
 }
@@ -107,7 +110,14 @@ async function loadRuns() {
 async function loadRun() {
   const box = document.getElementById('run-detail');
   if (!state.run) { box.hidden = true; return; }
-  const r = await call('GET', runPath(state.run));
+  let r;
+  try {
+    r = await call('GET', runPath(state.run));
+  } catch (e) {
+    // a run the server no longer knows (in-memory Temporal, restarted): say so, offer nothing to cancel
+    if (e.status === 404 && e.data && e.data.lost) { showLost(state.run, e.message); return; }
+    throw e;
+  }
   box.hidden = false;
   document.getElementById('run-id').textContent = r.id;
   const st = document.getElementById('run-status');
@@ -127,6 +137,12 @@ async function loadRun() {
       s.message ? el('div', {}, s.message) : '',
       s.lastError ? el('div', { class: 'error' }, s.lastError) : '',
       s.attempt > 1 ? el('div', { class: 'muted' }, 'attempt ' + s.attempt) : '',
+      s.attempts && s.attempts.length ? el('ol', { class: 'attempts', 'data-attempts': s.id },
+        s.attempts.map(a => el('li', {}, time(a.at) + ': ' + a.error))) : '',
+      s.approval ? el('div', { class: 'approval', 'data-approval': s.id }, 'approved by ' + s.approval.by
+        + (s.approval.from ? ' from ' + s.approval.from : '') + ' at ' + time(s.approval.at)
+        + (s.approval.comment ? ': ' + s.approval.comment : '')) : '',
+      s.approvalGroup && !s.approval ? el('div', { class: 'muted' }, 'needs an approver of group ' + s.approvalGroup) : '',
       took ? el('div', { class: 'muted' }, took) : '',
       s.log && s.log.length ? el('pre', {}, s.log.slice(-20).join('\n')) : '');
     const action = s.state === 'WAITING_FOR_APPROVAL'
@@ -136,6 +152,18 @@ async function loadRun() {
       el('td', {}, el('span', { class: 'pill ' + s.state }, s.state)),
       el('td', {}, bar, el('div', { class: 'muted' }, counts)), el('td', {}, details), el('td', {}, action));
   }));
+}
+
+function showLost(id, message) {
+  document.getElementById('run-detail').hidden = false;
+  document.getElementById('run-id').textContent = id;
+  const st = document.getElementById('run-status');
+  st.textContent = 'LOST';
+  st.className = 'pill LOST';
+  document.getElementById('run-elapsed').textContent = '';
+  document.getElementById('run-error').textContent = message;
+  document.getElementById('cancel-button').hidden = true;
+  if (changed('steps', [id, 'lost'])) document.querySelector('#steps tbody').replaceChildren();
 }
 
 async function approve(stepId) {

@@ -96,7 +96,22 @@ class WebPageTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("run-status")).getText()
         .equals("COMPLETED"));
     assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText()).contains("SUCCEEDED");
+    assertThat(waitFor(By.cssSelector("div[data-approval='ask']")).getText()).startsWith("approved by local from 127.0.0.1");
     assertThat(browser.findElement(By.cssSelector("#runs tbody")).getText()).contains("COMPLETED");
+  }
+
+  @Test
+  void aRunTheServerNoLongerKnowsIsShownLostWithoutCancel() {
+    browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+    waitFor(By.cssSelector("li[data-runbook='gate']"));
+    // what the page holds after the in-memory server restarted under it: an id Temporal does not know
+    ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "state.run = 'gate@20200101T000000.000Z'; refresh();");
+    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("run-status")).getText()
+        .equals("LOST"));
+    assertThat(browser.findElement(By.id("run-error")).getText())
+        .contains("Lifeboat restarted; this run's state was in memory");
+    assertThat(browser.findElement(By.id("cancel-button")).isDisplayed()).isFalse();
   }
 
   private WebElement waitFor(By by) {
