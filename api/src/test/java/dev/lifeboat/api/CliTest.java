@@ -54,10 +54,14 @@ class CliTest {
     assertThat(cli("status", id).out()).contains("ask: WAITING_FOR_APPROVAL — approve for ops");
     assertThat(cli("list", "runs").out()).contains(id + "  WAITING_FOR_APPROVAL");
 
-    assertThat(cli("approve", id, "ask").out()).contains("approved ask");
+    assertThat(cli("approve", id, "ask", "--comment", "checked the drive").out()).contains("approved ask");
     Outcome followed = follow.get(30, TimeUnit.SECONDS);
     assertThat(followed.exit()).isZero();
     assertThat(followed.out()).contains(id + " COMPLETED");
+    var approval = new ApiClient(APP.getLocalPort()).get("/api/runs/" + ApiClient.enc(id)).body()
+        .get("steps").get(0).get("approval");
+    assertThat(approval.get("comment").asText()).isEqualTo("checked the drive");
+    assertThat(approval.get("by").asText()).isEqualTo("local");
     assertThat(cli("list", "runbooks").out()).contains("gate");
   }
 

@@ -34,8 +34,9 @@ public final class RunbooksResource {
   public record RunbookView(String name, String description, String file, boolean valid, String reason, Integer line,
       List<ParamView> params, String schedule, List<String> steps) {}
 
-  /** One declared parameter. */
-  public record ParamView(String name, String type, Object defaultValue, boolean required, String description) {}
+  /** One declared parameter; {@code under} and {@code allowed} are the author's limits of path and program. */
+  public record ParamView(String name, String type, Object defaultValue, boolean required, String description,
+      List<String> under, List<String> allowed) {}
 
   @GET
   public List<RunbookView> list() {
@@ -128,6 +129,7 @@ public final class RunbooksResource {
   }
 
   private static ParamView view(Param p) {
-    return new ParamView(p.name(), p.type().label(), p.defaultValue(), p.required(), p.description());
+    return new ParamView(p.name(), p.type().label(), p.defaultValue(), p.required(), p.description(), p.under(),
+        p.allowed());
   }
 }
