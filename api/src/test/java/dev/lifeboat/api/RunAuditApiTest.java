@@ -112,12 +112,33 @@ class RunAuditApiTest {
     assertThat(huge.status()).isEqualTo(400);
     assertThat(huge.body().get("error").asText()).contains("larger than 1024 KiB");
 
+    // without a Content-Length (chunked), the limit holds while reading
+    byte[] chunked = ("{\"params\": {\"source\": \"" + big + "\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    var response = send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/runbooks/keep/runs"))
+        .header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(chunked)))
+        .build());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("larger than 1024 KiB");
+
     String large = "x".repeat(100 * 1024);
     ApiClient.Answer param = api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"" + large + "\"}}");
     assertThat(param.status()).isEqualTo(400);
     assertThat(param.body().get("param").asText()).isEqualTo("source");
     assertThat(param.body().get("error").asText()).contains("larger than 64 KiB");
     assertThat(api.get("/api/runs").body().findValuesAsText("runbook")).doesNotContain("keep");
+  }
+
+  private static java.net.http.HttpResponse<String> send(java.net.http.HttpRequest request) {
+    try {
+      return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
