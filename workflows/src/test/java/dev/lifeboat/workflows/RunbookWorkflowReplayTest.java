@@ -132,6 +132,69 @@ class RunbookWorkflowReplayTest {
     }
   }
 
+  /**
+   * A run with what the step audit adds to the history: attempt failures signalled by the activity,
+   * the old approve signal ignored by a step that requires a group, and an approveBy that satisfies it.
+   * Recorded with {@code -Dlifeboat.recordAuditHistory=true} into {@value #AUDIT_HISTORY}.
+   */
+  static final String AUDIT_HISTORY = "histories/audit-run.json";
+  static final String AUDIT_ID = "audit-run";
+  static final String AUDIT_RUNBOOK = """
+      name: audited
+      steps:
+        - id: archive
+          action: backup
+          with: {source: /data}
+          retry: {maxAttempts: 3, initialInterval: 1s}
+        - id: gate
+          action: approval
+          with: {message: "approve?", group: ops}
+      """;
+
+  @Test
+  void committedAuditHistoryReplaysAgainstTheCurrentWorkflow() throws Exception {
+    String json;
+    try (InputStream in = getClass().getClassLoader().getResourceAsStream(AUDIT_HISTORY)) {
+      assertThat(in).as(AUDIT_HISTORY + " on the test classpath").isNotNull();
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(json, AUDIT_ID), RunbookWorkflowImpl.class);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "lifeboat.recordAuditHistory", matches = "true")
+  void recordAuditHistory() throws Exception {
+    try (TestWorkflowEnvironment env = environment()) {
+      Worker worker = env.newWorker(RunbookWorkflow.TASK_QUEUE,
+          WorkerOptions.newBuilder(RunbookWorkflowTest.workerOptions()).setIdentity(IDENTITY).build());
+      worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
+      worker.registerActivitiesImplementations(new PlayedActions().on("backup", (args, call, ctx) -> {
+        if (ctx.getInfo().getAttempt() < 3) {
+          throw new IllegalStateException("disk busy (attempt " + ctx.getInfo().getAttempt() + ")");
+        }
+        return Map.of("path", "/archives/data");
+      }));
+      env.start();
+      Runbook rb = new RunbookLoader(RunbookWorkflowTest.SIGNATURES).parse(AUDIT_RUNBOOK, "audited.yaml");
+      RunbookWorkflow wf = env.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class,
+          WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(AUDIT_ID).build());
+      WorkflowExecution execution = WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (wf.progress().status() != RunStatus.WAITING_FOR_APPROVAL) {
+        assertThat(System.nanoTime()).as("waiting for the approval step").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      wf.approve("gate");
+      wf.approveBy(new Approval("gate", "alice", 1_800_000_000_000L, "127.0.0.1", "recorded", List.of("ops")));
+      assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(wf.progress().steps().get(0).attempts()).hasSize(2);
+      String json = env.getWorkflowExecutionHistory(execution).toJson(true);
+      Path module = Files.isDirectory(Path.of("workflows", "src")) ? Path.of("workflows") : Path.of(".");
+      Path out = module.resolve("src/test/resources").resolve(AUDIT_HISTORY);
+      Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+    }
+  }
+
   /** A fixed identity keeps the recording free of the recording machine's pid@host. */
   private static TestWorkflowEnvironment environment() {
     return TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
