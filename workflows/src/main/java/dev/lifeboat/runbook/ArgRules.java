@@ -92,8 +92,8 @@ public final class ArgRules {
         Optional<String> why = problem(spec, value);
         if (why.isPresent()) {
           String param = refs.get(0).split("\\.")[1];
-          throw new ParamBinder.InvalidParam(param, "step '" + step.id() + "' passes it to " + step.action() + " "
-              + arg.getKey() + ", which " + why.get());
+          throw new ParamBinder.InvalidParam(param, "step '" + step.id() + "' passes it to " + step.action() + "'s "
+              + arg.getKey() + ": " + why.get());
         }
       }
     }
