@@ -167,7 +167,13 @@ function showLost(id, message) {
 }
 
 async function approve(stepId) {
-  await call('POST', runPath(state.run) + '/approve/' + encodeURIComponent(stepId));
+  try {
+    await call('POST', runPath(state.run) + '/approve/' + encodeURIComponent(stepId));
+  } catch (e) {
+    // e.g. 403: the step needs an approver group this caller is not in
+    document.getElementById('run-error').textContent = e.message;
+    return;
+  }
   await refresh();
 }
 
