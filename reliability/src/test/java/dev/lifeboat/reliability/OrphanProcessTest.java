@@ -57,7 +57,6 @@ class OrphanProcessTest {
     lifeboat.startRun("orphan", Map.of("dir", dir.toString()));
     awaitPids(dir);
     lifeboat.kill9();
-    assertThat(started).as("both outlive a kill -9 of the server until it restarts").allMatch(Trees::running);
 
     lifeboat = lifeboat.restart();
     awaitGone();
