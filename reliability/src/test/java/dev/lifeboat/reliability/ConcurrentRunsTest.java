@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,17 +24,20 @@ class ConcurrentRunsTest {
   private static final Pattern EXPECTED = Pattern.compile(
       "\\d{8}T\\d{6}Z\\.(tar\\.gz|manifest\\.json|verified\\.json|state\\.json)|\\.lock|latest");
 
-  @TempDir Path tmp;
-  private LifeboatProcess lifeboat;
+  // one server for both tests; they use different sources
+  @TempDir static Path tmp;
+  private static LifeboatProcess lifeboat;
 
-  @BeforeEach
-  void start() throws Exception {
+  @BeforeAll
+  static void start() throws Exception {
     lifeboat = LifeboatProcess.start(tmp, tmp.resolve("repository"), LifeboatProcess.shippedRunbooks());
   }
 
-  @AfterEach
-  void kill() {
-    lifeboat.kill9();
+  @AfterAll
+  static void kill() {
+    if (lifeboat != null) {
+      lifeboat.kill9();
+    }
   }
 
   @Test

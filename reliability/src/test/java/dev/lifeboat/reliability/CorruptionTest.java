@@ -13,7 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -90,11 +91,18 @@ class CorruptionTest {
     }
   }
 
-  @TempDir Path tmp;
-  private LifeboatProcess lifeboat;
+  // one server for all variants, each variant with a source of its own: the suite stays short
+  @TempDir static Path tmp;
+  private static LifeboatProcess lifeboat;
 
-  @AfterEach
-  void kill() {
+  @BeforeAll
+  static void start() throws Exception {
+    lifeboat = LifeboatProcess.start(tmp, tmp.resolve("repository"),
+        LifeboatProcess.runbooks(tmp.resolve("runbooks"), RUNBOOKS));
+  }
+
+  @AfterAll
+  static void kill() {
     if (lifeboat != null) {
       lifeboat.kill9();
     }
@@ -103,10 +111,9 @@ class CorruptionTest {
   @ParameterizedTest
   @EnumSource(Damage.class)
   void damagedNewerArchiveNeverDisplacesTheGoodOlderOne(Damage damage) throws Exception {
-    Path repository = tmp.resolve("repository");
-    lifeboat = LifeboatProcess.start(tmp, repository, LifeboatProcess.runbooks(tmp.resolve("runbooks"), RUNBOOKS));
-    Path source = Trees.smallTree(tmp.resolve("src/project"), 1);
-    Path copyOfA = tmp.resolve("a/project");
+    String name = "project-" + damage.ordinal();
+    Path source = Trees.smallTree(tmp.resolve("src/" + name), 1);
+    Path copyOfA = tmp.resolve("a/" + name);
     Files.createDirectories(copyOfA.getParent());
     assertThat(Trees.run("cp", "-a", source.toString(), copyOfA.toString()).exit()).isZero();
     String a = backup(source);
@@ -114,14 +121,14 @@ class CorruptionTest {
     String b = backup(source);
     assertThat(b).isGreaterThan(a);
 
-    Path dir = repository.resolve("local/project");
+    Path dir = tmp.resolve("repository/local/" + name);
     damage(damage, dir, b);
 
     JsonNode check = lifeboat.awaitEnd(lifeboat.startRun(damage.check,
-        Map.of("source", "project", "archive", b)), Duration.ofSeconds(60));
+        Map.of("source", name, "archive", b)), Duration.ofSeconds(60));
     assertThat(check.path("status").asText()).as("%s must fail: %s", damage.check, check).isEqualTo("FAILED");
 
-    List<JsonNode> listed = lifeboat.backups("local", "project");
+    List<JsonNode> listed = lifeboat.backups("local", name);
     assertThat(Trees.names(listed)).as("a damaged archive is listed, not hidden").containsExactlyInAnyOrder(a, b);
     JsonNode shownB = listed.stream().filter(x -> x.path("name").asText().equals(b)).findFirst().orElseThrow();
     JsonNode shownA = listed.stream().filter(x -> x.path("name").asText().equals(a)).findFirst().orElseThrow();
@@ -129,18 +136,18 @@ class CorruptionTest {
     assertThat(shownB.path("error").asText()).as("B says what is wrong").isNotBlank();
     assertThat(shownA.path("state").asText()).as("A: %s", shownA).isEqualTo("verified");
 
-    LifeboatProcess.Answer files = lifeboat.get("/api/backups/local/project/latest/files");
+    LifeboatProcess.Answer files = lifeboat.get("/api/backups/local/" + name + "/latest/files");
     assertThat(files.status()).as("latest/files: %s", files.raw()).isEqualTo(200);
     assertThat(files.body().path("archive").asText()).as("latest is the newest good archive").isEqualTo(a);
 
-    Path restored = tmp.resolve("restored/project");
+    Path restored = tmp.resolve("restored/" + name);
     lifeboat.awaitCompleted(lifeboat.startRun("local-restore", Map.of("path", restored.toString())),
         Duration.ofSeconds(60));
     Trees.assertSameTree(copyOfA, restored);
 
-    lifeboat.awaitCompleted(lifeboat.startRun("prune-source", Map.of("source", "project", "keepLast", 1)),
+    lifeboat.awaitCompleted(lifeboat.startRun("prune-source", Map.of("source", name, "keepLast", 1)),
         Duration.ofSeconds(60));
-    assertThat(Trees.names(lifeboat.backups("local", "project"))).as("prune keeps the newest good archive")
+    assertThat(Trees.names(lifeboat.backups("local", name))).as("prune keeps the newest good archive")
         .contains(a);
     assertThat(dir.resolve(a)).isRegularFile();
   }
