@@ -150,7 +150,8 @@ public final class Repository {
         if (path.isEmpty()) {
           continue;
         }
-        EntryType type = ArchiveReader.typeOf(te);
+        boolean special = te.isFIFO() || te.isCharacterDevice() || te.isBlockDevice();
+        EntryType type = special ? null : ArchiveReader.typeOf(te);
         if (type == null) {
           skipped.add(new PathNote(path, te.isFIFO() ? "fifo" : te.isCharacterDevice() || te.isBlockDevice()
               ? "device" : "not a file, directory or symlink"));
