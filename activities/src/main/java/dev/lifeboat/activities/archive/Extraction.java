@@ -18,9 +18,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -66,8 +70,21 @@ final class Extraction implements Closeable {
   private final List<String> openNames = new ArrayList<>();
   private final List<SecureDirectoryStream<Path>> openDirs = new ArrayList<>();
   private final byte[] buffer = new byte[64 * 1024];
+  private final boolean restoreOwners;
+  private final Map<Owner, Optional<UserPrincipal>> users = new HashMap<>();
+  private final Map<Owner, Optional<GroupPrincipal>> groups = new HashMap<>();
+  private final Map<Entry, Owner> owners = new HashMap<>();
+
+  /** Who owned an entry: names first (they travel between machines), numbers when a name is unknown here. */
+  record Owner(long uid, long gid, String user, String group) { }
 
   Extraction(ArchiveRef ref, Path target, Progress progress) throws IOException {
+    this(ref, target, progress, false);
+  }
+
+  /** With {@code restoreOwners}, files, directories and symlinks get their archived owner and group. */
+  Extraction(ArchiveRef ref, Path target, Progress progress, boolean restoreOwners) throws IOException {
+    this.restoreOwners = restoreOwners;
     this.ref = ref;
     this.target = target;
     this.progress = progress;
@@ -81,9 +98,16 @@ final class Extraction implements Closeable {
   }
 
   void write(Entry e, InputStream data) throws IOException {
+    write(e, data, null);
+  }
+
+  void write(Entry e, InputStream data, Owner owner) throws IOException {
     progress.checkCancelled();
     if (Restorer.isMarker(e)) {
       return;
+    }
+    if (restoreOwners && owner != null) {
+      owners.put(e, owner);
     }
     List<String> parts = parts(e.path());
     String name = parts.get(parts.size() - 1);
@@ -115,6 +139,7 @@ final class Extraction implements Closeable {
               + " but the manifest says " + e.sha256());
         }
         setAttributes(parent, name, e);
+        owners.remove(e);
         created.put(String.join("/", parts), lstat(parent, name).fileKey());
         progress.file();
       }
@@ -142,6 +167,20 @@ final class Extraction implements Closeable {
             .setTimes(FileTime.from(e.mtime()), null, null);
       } catch (IOException | UnsupportedOperationException ex) {
         // a symlink's own time is cosmetic; some platforms cannot set it
+      }
+      Owner owner = owners.get(e);
+      if (owner != null) {
+        // lchown by path: the parent was just opened without following links
+        PosixFileAttributeView view = Files.getFileAttributeView(dest, PosixFileAttributeView.class,
+            LinkOption.NOFOLLOW_LINKS);
+        Optional<UserPrincipal> u = user(owner);
+        if (u.isPresent()) {
+          view.setOwner(u.get());
+        }
+        Optional<GroupPrincipal> g = group(owner);
+        if (g.isPresent()) {
+          view.setGroup(g.get());
+        }
       }
     }
     List<Entry> deepestFirst = new ArrayList<>(directories);
@@ -257,8 +296,21 @@ final class Extraction implements Closeable {
     parent.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
         .setTimes(FileTime.from(e.mtime()), null, null);
     int mode = e.modeBits();
-    parent.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .setPermissions(permissions(mode));
+    PosixFileAttributeView view = parent.getFileAttributeView(p, PosixFileAttributeView.class,
+        LinkOption.NOFOLLOW_LINKS);
+    Owner owner = owners.get(e);
+    if (owner != null) {
+      // before the mode: a change of owner clears set-id bits
+      Optional<UserPrincipal> u = user(owner);
+      if (u.isPresent()) {
+        view.setOwner(u.get());
+      }
+      Optional<GroupPrincipal> g = group(owner);
+      if (g.isPresent()) {
+        view.setGroup(g.get());
+      }
+    }
+    view.setPermissions(permissions(mode));
     if ((mode & 07000) != 0) {
       setSpecialBits(parent, p, e, mode);
     }
@@ -282,6 +334,38 @@ final class Extraction implements Closeable {
     } catch (UnsupportedOperationException | IllegalArgumentException ex) {
       // no unix view here: the nine permission bits are set, as a non-POSIX tar would
     }
+  }
+
+  private Optional<UserPrincipal> user(Owner o) {
+    return users.computeIfAbsent(new Owner(o.uid(), 0, o.user(), null), k -> {
+      UserPrincipalLookupService lookup = target.getFileSystem().getUserPrincipalLookupService();
+      for (String name : new String[] {o.user(), Long.toString(o.uid())}) {
+        try {
+          if (name != null && !name.isBlank()) {
+            return Optional.of(lookup.lookupPrincipalByName(name));
+          }
+        } catch (IOException ex) {
+          // unknown here: try the number
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  private Optional<GroupPrincipal> group(Owner o) {
+    return groups.computeIfAbsent(new Owner(0, o.gid(), null, o.group()), k -> {
+      UserPrincipalLookupService lookup = target.getFileSystem().getUserPrincipalLookupService();
+      for (String name : new String[] {o.group(), Long.toString(o.gid())}) {
+        try {
+          if (name != null && !name.isBlank()) {
+            return Optional.of(lookup.lookupPrincipalByGroupName(name));
+          }
+        } catch (IOException ex) {
+          // unknown here: try the number
+        }
+      }
+      return Optional.empty();
+    });
   }
 
   private static BasicFileAttributes lstat(SecureDirectoryStream<Path> dir, String name) throws IOException {

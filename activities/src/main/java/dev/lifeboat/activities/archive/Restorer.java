@@ -75,7 +75,9 @@ final class Restorer {
     Progress progress = new Progress(listener, m.totals().bytes());
     boolean done = false;
     try {
-      try (Extraction extraction = new Extraction(ref, dir, progress)) {
+      // Owners are restored only by root, as GNU tar does: anyone else owns what they create.
+      boolean asRoot = Integer.valueOf(0).equals(Files.getAttribute(marker, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+      try (Extraction extraction = new Extraction(ref, dir, progress, asRoot)) {
         List<Entry> entries = m.entries();
         int i = 0;
         try (ArchiveReader reader = Repository.open(ref)) {
@@ -83,7 +85,8 @@ final class Restorer {
           while ((te = Repository.next(reader, ref, entries, i)) != null) {
             Entry e = Repository.expect(ref, entries, i, te);
             i++;
-            extraction.write(e, reader.data());
+            extraction.write(e, reader.data(), new Extraction.Owner(te.getLongUserId(), te.getLongGroupId(),
+                te.getUserName(), te.getGroupName()));
           }
           Repository.expectEnd(ref, entries, i);
           Repository.checkArchiveDigest(ref, m, Repository.drain(reader, ref));

@@ -88,6 +88,15 @@ class FaithfulRestoreTest {
       }
     }
     Files.setPosixFilePermissions(home.resolve("projects"), PosixFilePermissions.fromString("rwxr-x---"));
+    if (Integer.valueOf(0).equals(Files.getAttribute(home, "unix:uid"))) {
+      // as root, owners come back too: a user known here by name, and ids no name stands for
+      for (String p : new String[] {"projects/a/train.py", "projects/a", "Données", "venvs/ml/bin/python"}) {
+        Files.setAttribute(home.resolve(p), "unix:uid", 1234, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(home.resolve(p), "unix:gid", 2345, LinkOption.NOFOLLOW_LINKS);
+      }
+      Files.setOwner(home.resolve("模型.bin"),
+          home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+    }
     // times last, deepest first, then the read-only directory
     List<Path> all;
     try (Stream<Path> s = Files.walk(home)) {
@@ -103,12 +112,12 @@ class FaithfulRestoreTest {
     return home;
   }
 
-  /** path → type, mode (all twelve bits), mtime in seconds, and the link target or content digest. */
+  /** path → type, mode (all twelve bits), mtime in seconds, owner, and the link target or content digest. */
   static Map<String, String> describe(Path root) throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.filter(p -> !p.equals(root)).toList()) {
-        Map<String, Object> a = Files.readAttributes(p, "unix:mode,lastModifiedTime,nlink", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> a = Files.readAttributes(p, "unix:mode,lastModifiedTime,nlink,uid,gid", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) a.get("mode");
         long mtime = ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond();
         String what;
@@ -119,7 +128,8 @@ class FaithfulRestoreTest {
         } else {
           what = "file nlink=" + a.get("nlink") + " " + Fixtures.sha256(Files.readAllBytes(p));
         }
-        out.put(root.relativize(p).toString(), what + " " + Integer.toOctalString(mode) + " " + mtime);
+        out.put(root.relativize(p).toString(), what + " " + Integer.toOctalString(mode) + " " + mtime + " "
+            + a.get("uid") + ":" + a.get("gid"));
       }
     }
     return out;
