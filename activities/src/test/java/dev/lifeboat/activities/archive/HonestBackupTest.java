@@ -147,4 +147,19 @@ class HonestBackupTest {
         new PathNote("disk", "device"));
     assertThat(b.changed()).isEmpty();
   }
+
+  @Test
+  void readFailuresAreNamedInTheWordsOfTheSkippedList() {
+    // root reads everything, so permission failures are shown on the mapping itself
+    assertThat(SourceScan.reason(new java.nio.file.AccessDeniedException("/src/secret")))
+        .isEqualTo("unreadable: Permission denied");
+    assertThat(SourceScan.reason(new java.nio.file.NoSuchFileException("/src/gone")))
+        .isEqualTo("vanished before it was read");
+    assertThat(SourceScan.reason(new java.nio.file.FileSystemException("/src/x", null, "Input/output error")))
+        .isEqualTo("unreadable: Input/output error");
+    assertThat(SourceScan.kind(0140644)).isEqualTo("socket");
+    assertThat(SourceScan.kind(0010644)).isEqualTo("fifo");
+    assertThat(SourceScan.kind(0020644)).isEqualTo("device");
+    assertThat(SourceScan.kind(0060644)).isEqualTo("device");
+  }
 }
