@@ -603,12 +603,6 @@ public final class Repository {
     }
   }
 
-  private static boolean hasEntries(Path dir) throws IOException {
-    try (Stream<Path> list = Files.list(dir)) {
-      return list.findAny().isPresent();
-    }
-  }
-
   private static ActionException emptySource(String what, long entries, boolean filtered) {
     return ActionException.check("source " + what + " holds no regular files" + (entries > 0 ? " (only " + entries
         + " directories or links)" : "") + (filtered ? " after includes/excludes" : "")
