@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -50,6 +51,7 @@ final class ArchiveWriter implements Closeable {
   private long files;
   private long bytes;
   private long endMemberOffset = -1;
+  private String lastSha;
   private boolean finished;
 
   ArchiveWriter(Path file, Progress progress) throws IOException {
@@ -68,18 +70,22 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * Appends one entry as its own gzip member; {@code data} supplies exactly {@code item.size()} bytes for files.
+   * Appends one entry as its own gzip member; exactly {@code item.size()} bytes of {@code data} are stored for
+   * files (more are left unread, a shortfall is padded with zeros, as GNU tar does), so the entry always
+   * agrees with the manifest. Returns how many bytes {@code data} gave before it ended (at most the size).
    * The member is compressed in the background: its offsets are in {@link #entries()} once it is written.
    */
-  void add(Item item, InputStream data) throws IOException {
+  long add(Item item, InputStream data) throws IOException {
     progress.checkCancelled();
     long tarOffset = members.tarBytes();
     members.begin(added.size());
     TarArchiveEntry te = tarEntry(item);
     tar.putArchiveEntry(te);
     String sha = null;
+    long read = 0;
     if (item.type() == EntryType.FILE) {
-      sha = copy(item, data);
+      read = copy(item, data);
+      sha = lastSha;
       files++;
       bytes += item.size();
     }
@@ -89,6 +95,7 @@ final class ArchiveWriter implements Closeable {
     if (item.type() == EntryType.FILE) {
       progress.file();
     }
+    return read;
   }
 
   /** Writes the end-of-archive blocks as a last member, waits for every member and forces all to disk. */
@@ -157,21 +164,29 @@ final class ArchiveWriter implements Closeable {
     }
   }
 
-  private String copy(Item item, InputStream data) throws IOException {
+  /** Stores the file's data, padded with zeros if it ends early; sets {@link #lastSha}, returns bytes read. */
+  private long copy(Item item, InputStream data) throws IOException {
     MessageDigest md = Digests.sha256();
     long left = item.size();
+    boolean ended = false;
+    long read = 0;
     while (left > 0) {
-      int n = data.read(buffer, 0, (int) Math.min(buffer.length, left));
+      int want = (int) Math.min(buffer.length, left);
+      int n = ended ? -1 : data.read(buffer, 0, want);
       if (n < 0) {
-        throw new IOException("'" + item.path() + "' shrank while it was archived (expected "
-            + item.size() + " bytes, got " + (item.size() - left) + ")");
+        ended = true;
+        Arrays.fill(buffer, 0, want, (byte) 0);
+        n = want;
+      } else {
+        read += n;
       }
       md.update(buffer, 0, n);
       tar.write(buffer, 0, n);
       left -= n;
       progress.bytes(n);
     }
-    return Digests.hex(md.digest());
+    lastSha = Digests.hex(md.digest());
+    return read;
   }
 
   private static TarArchiveEntry tarEntry(Item item) {

@@ -4,11 +4,13 @@ import java.util.List;
 
 /**
  * A published archive: {@code files} regular files holding {@code bytes} bytes, {@code compressedBytes}
- * on disk, and the entries that could not be archived (sockets, devices, fifos).
+ * on disk; {@code skipped} lists what could not be archived (sockets, devices, fifos, unreadable or vanished
+ * files), {@code changed} the files that changed while they were read (archived as described by the manifest).
  */
-public record BackupResult(
-    ArchiveRef ref, long entries, long files, long bytes, long compressedBytes, String sha256, List<String> skipped) {
+public record BackupResult(ArchiveRef ref, long entries, long files, long bytes, long compressedBytes, String sha256,
+    List<PathNote> skipped, List<PathNote> changed) {
   public BackupResult {
     skipped = List.copyOf(skipped);
+    changed = List.copyOf(changed);
   }
 }

@@ -2,147 +2,438 @@ package dev.lifeboat.activities.archive;
 
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.Manifest.Entry;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * Writes checked archive entries into a target directory: never through a symlink that leads outside it,
- * digests compared while writing, directory modes and times applied last (deepest first) so a read-only
- * directory can still be filled and its time is not disturbed by its contents.
+ * Writes checked archive entries into a target directory without ever following a link. Safety comes from
+ * the file system, not from reading link targets as text:
+ * <ul>
+ *   <li>every entry is reached from an open handle on the target, one directory at a time, each opened with
+ *   {@code O_NOFOLLOW} ({@link SecureDirectoryStream}): a parent that is a symlink (from the archive or already
+ *   there) or not a directory refuses the entry;</li>
+ *   <li>files are created relative to their open parent ({@code openat}, exclusive, no-follow), and their modes
+ *   and times are set through that parent without following links;</li>
+ *   <li>a hard link may only name a regular file this restore created, checked by its file key before and
+ *   after linking;</li>
+ *   <li>symlinks are recreated exactly as archived, whatever they point to, but only after every file and
+ *   directory is in place, so no entry is ever written through one; directory modes and times come after
+ *   them, deepest first, so a read-only directory can still be filled.</li>
+ * </ul>
+ * All-zero 4 KiB blocks of files become holes, so sparse files stay sparse.
  */
-final class Extraction {
+final class Extraction implements Closeable {
+  private static final int BLOCK = 4096;
+  private static final byte[] ZEROS = new byte[BLOCK];
+  private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+
   private final ArchiveRef ref;
   private final Path target;
-  private final Path realTarget;
+  private final SecureDirectoryStream<Path> root;
   private final Progress progress;
   private final List<Entry> directories = new ArrayList<>();
+  private final List<Entry> symlinks = new ArrayList<>();
+  /** Files this restore created, by path, with their file keys: the only things a hard link may name. */
+  private final Map<String, Object> created = new HashMap<>();
+  /** Open directories along the current path (names and handles), so deep trees need few opens. */
+  private final List<String> openNames = new ArrayList<>();
+  private final List<SecureDirectoryStream<Path>> openDirs = new ArrayList<>();
   private final byte[] buffer = new byte[64 * 1024];
+  private final boolean restoreOwners;
+  private final Map<Owner, Optional<UserPrincipal>> users = new HashMap<>();
+  private final Map<Owner, Optional<GroupPrincipal>> groups = new HashMap<>();
+  private final Map<Entry, Owner> owners = new HashMap<>();
+
+  /** Who owned an entry: names first (they travel between machines), numbers when a name is unknown here. */
+  record Owner(long uid, long gid, String user, String group) { }
 
   Extraction(ArchiveRef ref, Path target, Progress progress) throws IOException {
+    this(ref, target, progress, false);
+  }
+
+  /** With {@code restoreOwners}, files, directories and symlinks get their archived owner and group. */
+  Extraction(ArchiveRef ref, Path target, Progress progress, boolean restoreOwners) throws IOException {
+    this.restoreOwners = restoreOwners;
     this.ref = ref;
     this.target = target;
-    this.realTarget = target.toRealPath();
     this.progress = progress;
+    DirectoryStream<Path> ds = Files.newDirectoryStream(target);
+    if (!(ds instanceof SecureDirectoryStream<Path> sds)) {
+      ds.close();
+      throw ActionException.check("restoring needs a file system with secure directory access (openat), which "
+          + target + " does not offer");
+    }
+    this.root = sds;
   }
 
   void write(Entry e, InputStream data) throws IOException {
+    write(e, data, null);
+  }
+
+  void write(Entry e, InputStream data, Owner owner) throws IOException {
     progress.checkCancelled();
-    Path dest = target.resolve(e.path());
-    prepareParent(e, dest);
+    if (Restorer.isMarker(e)) {
+      return;
+    }
+    if (restoreOwners && owner != null) {
+      owners.put(e, owner);
+    }
+    List<String> parts = parts(e.path());
+    String name = parts.get(parts.size() - 1);
     switch (e.type()) {
       case DIR -> {
-        if (!Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
-          Files.deleteIfExists(dest);
-          Files.createDirectory(dest);
+        SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), true);
+        BasicFileAttributes a = lstat(parent, name);
+        if (a == null || !a.isDirectory()) {
+          if (a != null) {
+            remove(e, parent, name, a);
+          }
+          Files.createDirectory(target.resolve(String.join("/", parts)));
         }
         directories.add(e);
       }
       case FILE -> {
-        removeExisting(dest);
-        String sha = copy(data, dest, e);
+        SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), true);
+        BasicFileAttributes old = lstat(parent, name);
+        if (old != null) {
+          remove(e, parent, name, old);
+        }
+        String sha;
+        try (SeekableByteChannel out = parent.newByteChannel(Path.of(name), Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PRIVATE))) {
+          sha = copy(data, out, e);
+        }
         if (!sha.equals(e.sha256())) {
           throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
               + " but the manifest says " + e.sha256());
         }
-        Files.setPosixFilePermissions(dest, permissions(e.modeBits()));
-        Files.setLastModifiedTime(dest, FileTime.from(e.mtime()));
+        setAttributes(parent, name, e);
+        owners.remove(e);
+        created.put(String.join("/", parts), lstat(parent, name).fileKey());
         progress.file();
       }
-      case SYMLINK -> {
-        removeExisting(dest);
-        Files.createSymbolicLink(dest, Path.of(e.linkTarget()));
-        try {
-          Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-              .setTimes(FileTime.from(e.mtime()), null, null);
-        } catch (IOException | UnsupportedOperationException ex) {
-          // a symlink's own time is cosmetic; some platforms cannot set it
-        }
-      }
-      case HARDLINK -> {
-        removeExisting(dest);
-        Files.createLink(dest, target.resolve(ArchiveReader.normalizeName(e.linkTarget())));
-      }
+      case HARDLINK -> link(e, parts);
+      case SYMLINK -> symlinks.add(e);
       default -> throw new IllegalStateException("unknown entry type " + e.type());
     }
   }
 
-  /** Applies directory modes and times, deepest first. */
-  void finishDirectories() throws IOException {
-    for (int i = directories.size() - 1; i >= 0; i--) {
-      Entry e = directories.get(i);
-      Path dest = target.resolve(e.path());
-      Files.setPosixFilePermissions(dest, permissions(e.modeBits()));
-      Files.setLastModifiedTime(dest, FileTime.from(e.mtime()));
-    }
-  }
-
-  /** Creates missing parent directories one by one, refusing to pass through a symlink that leaves the target. */
-  private void prepareParent(Entry e, Path dest) throws IOException {
-    Path parent = dest.getParent();
-    Path p = target;
-    for (Path segment : target.relativize(parent)) {
-      if (segment.toString().isEmpty()) {
-        continue;
+  /** Creates the symlinks, then applies directory modes and times, deepest first. */
+  void finish() throws IOException {
+    for (Entry e : symlinks) {
+      progress.checkCancelled();
+      List<String> parts = parts(e.path());
+      String name = parts.get(parts.size() - 1);
+      SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), true);
+      BasicFileAttributes old = lstat(parent, name);
+      if (old != null) {
+        remove(e, parent, name, old);
       }
-      p = p.resolve(segment.toString());
-      if (Files.isSymbolicLink(p)) {
-        if (!p.toRealPath().startsWith(realTarget)) {
-          throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' would be written through"
-              + " symlink '" + target.relativize(p) + "', which leads outside the target");
+      Path dest = target.resolve(String.join("/", parts));
+      Files.createSymbolicLink(dest, Path.of(e.linkTarget()));
+      try {
+        Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .setTimes(FileTime.from(e.mtime()), null, null);
+      } catch (IOException | UnsupportedOperationException ex) {
+        // a symlink's own time is cosmetic; some platforms cannot set it
+      }
+      Owner owner = owners.get(e);
+      if (owner != null) {
+        // lchown by path: the parent was just opened without following links
+        PosixFileAttributeView view = Files.getFileAttributeView(dest, PosixFileAttributeView.class,
+            LinkOption.NOFOLLOW_LINKS);
+        Optional<UserPrincipal> u = user(owner);
+        if (u.isPresent()) {
+          view.setOwner(u.get());
         }
-      } else if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-        Files.createDirectory(p);
+        Optional<GroupPrincipal> g = group(owner);
+        if (g.isPresent()) {
+          view.setGroup(g.get());
+        }
       }
     }
-    if (!parent.toRealPath().startsWith(realTarget)) {
-      throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' would be written outside"
-          + " the target");
+    List<Entry> deepestFirst = new ArrayList<>(directories);
+    deepestFirst.sort(Comparator.comparingInt((Entry e) -> parts(e.path()).size()).reversed());
+    for (Entry e : deepestFirst) {
+      List<String> parts = parts(e.path());
+      String name = parts.get(parts.size() - 1);
+      SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), false);
+      BasicFileAttributes a = lstat(parent, name);
+      if (a != null && a.isDirectory()) {
+        setAttributes(parent, name, e);
+      }
+      // otherwise a later entry of the same name replaced the directory: its attributes are that entry's
     }
   }
 
-  private static void removeExisting(Path dest) throws IOException {
-    if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
-      Files.delete(dest);
+  @Override
+  public void close() throws IOException {
+    closeFrom(0);
+    root.close();
+  }
+
+  /** A hard link to a regular file this restore created, checked by file key before and after. */
+  private void link(Entry e, List<String> parts) throws IOException {
+    List<String> sourceParts = parts(ArchiveReader.normalizeName(e.linkTarget()));
+    String source = String.join("/", sourceParts);
+    Object key = created.get(source);
+    SecureDirectoryStream<Path> sourceDir = key == null ? null
+        : directory(e, sourceParts.subList(0, sourceParts.size() - 1), false);
+    BasicFileAttributes s = sourceDir == null ? null : lstat(sourceDir, sourceParts.get(sourceParts.size() - 1));
+    if (s == null || !s.isRegularFile() || !Objects.equals(s.fileKey(), key)) {
+      throw ActionException.check("archive " + ref.name() + ": hardlink '" + e.path() + "' names '" + source
+          + "', which is not a file this restore created");
+    }
+    String name = parts.get(parts.size() - 1);
+    SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), true);
+    BasicFileAttributes old = lstat(parent, name);
+    if (old != null) {
+      remove(e, parent, name, old);
+    }
+    Files.createLink(target.resolve(String.join("/", parts)), target.resolve(source));
+    BasicFileAttributes made = lstat(parent, name);
+    if (made == null || !Objects.equals(made.fileKey(), key)) {
+      // something moved under the restore between the check and the link: take it back
+      parent.deleteFile(Path.of(name));
+      throw ActionException.check("archive " + ref.name() + ": hardlink '" + e.path() + "' did not end up on the"
+          + " file '" + source + "' this restore created; the target changed during the restore");
     }
   }
 
-  private String copy(InputStream data, Path dest, Entry e) throws IOException {
-    MessageDigest md = Digests.sha256();
-    try (OutputStream out = Files.newOutputStream(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS)) {
-      int n;
-      while (true) {
+  /**
+   * The open directory at {@code parts} below the target, each component opened without following links;
+   * missing ones are created when {@code create}. A component that is a symlink or not a directory refuses
+   * {@code e}.
+   */
+  private SecureDirectoryStream<Path> directory(Entry e, List<String> parts, boolean create) throws IOException {
+    int same = 0;
+    while (same < parts.size() && same < openNames.size() && openNames.get(same).equals(parts.get(same))) {
+      same++;
+    }
+    closeFrom(same);
+    for (int i = same; i < parts.size(); i++) {
+      SecureDirectoryStream<Path> parent = i == 0 ? root : openDirs.get(i - 1);
+      String name = parts.get(i);
+      BasicFileAttributes a = lstat(parent, name);
+      if (a == null && create) {
+        Files.createDirectory(target.resolve(String.join("/", parts.subList(0, i + 1))));
+        a = lstat(parent, name);
+      }
+      String where = String.join("/", parts.subList(0, i + 1));
+      if (a == null) {
+        throw ActionException.check("archive " + ref.name() + ": the directory '" + where + "' of entry '"
+            + e.path() + "' is missing");
+      }
+      if (!a.isDirectory()) {
+        throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' would be written through"
+            + " '" + where + "', which is " + (a.isSymbolicLink() ? "a symlink" : "not a directory")
+            + "; a restore never writes through links");
+      }
+      // O_NOFOLLOW: if the directory was swapped for a link since the check, this fails instead of following.
+      openDirs.add(parent.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS));
+      openNames.add(name);
+    }
+    return parts.isEmpty() ? root : openDirs.get(parts.size() - 1);
+  }
+
+  private void closeFrom(int depth) throws IOException {
+    while (openDirs.size() > depth) {
+      openDirs.remove(openDirs.size() - 1).close();
+      openNames.remove(openNames.size() - 1);
+    }
+  }
+
+  /** Removes what stands where an entry goes: a file or link, or an empty directory. */
+  private void remove(Entry e, SecureDirectoryStream<Path> parent, String name, BasicFileAttributes a)
+      throws IOException {
+    if (a.isDirectory()) {
+      try {
+        parent.deleteDirectory(Path.of(name));
+      } catch (DirectoryNotEmptyException ex) {
+        throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' would replace a"
+            + " directory that is not empty");
+      }
+    } else {
+      parent.deleteFile(Path.of(name));
+    }
+    created.remove(ArchiveReader.normalizeName(e.path()));
+  }
+
+  /** Times first, then the mode (a mode without owner read would stop the time from being set). */
+  private void setAttributes(SecureDirectoryStream<Path> parent, String name, Entry e) throws IOException {
+    Path p = Path.of(name);
+    parent.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setTimes(FileTime.from(e.mtime()), null, null);
+    int mode = e.modeBits();
+    PosixFileAttributeView view = parent.getFileAttributeView(p, PosixFileAttributeView.class,
+        LinkOption.NOFOLLOW_LINKS);
+    Owner owner = owners.get(e);
+    if (owner != null) {
+      // before the mode: a change of owner clears set-id bits
+      Optional<UserPrincipal> u = user(owner);
+      if (u.isPresent()) {
+        view.setOwner(u.get());
+      }
+      Optional<GroupPrincipal> g = group(owner);
+      if (g.isPresent()) {
+        view.setGroup(g.get());
+      }
+    }
+    view.setPermissions(permissions(mode));
+    if ((mode & 07000) != 0) {
+      setSpecialBits(parent, p, e, mode);
+    }
+  }
+
+  /**
+   * Set-user-id, set-group-id and sticky bits: the handle-relative view takes only the nine permission bits,
+   * so this goes by path (no-follow on the last component) after checking it is still the same file.
+   */
+  private void setSpecialBits(SecureDirectoryStream<Path> parent, Path name, Entry e, int mode) throws IOException {
+    Object key = parent.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .readAttributes().fileKey();
+    Path path = target.resolve(ArchiveReader.normalizeName(e.path()));
+    BasicFileAttributes byPath = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (byPath.isSymbolicLink() || !Objects.equals(byPath.fileKey(), key)) {
+      throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' changed during the"
+          + " restore");
+    }
+    try {
+      Files.setAttribute(path, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | IllegalArgumentException ex) {
+      // no unix view here: the nine permission bits are set, as a non-POSIX tar would
+    }
+  }
+
+  private Optional<UserPrincipal> user(Owner o) {
+    return users.computeIfAbsent(new Owner(o.uid(), 0, o.user(), null), k -> {
+      UserPrincipalLookupService lookup = target.getFileSystem().getUserPrincipalLookupService();
+      for (String name : new String[] {o.user(), Long.toString(o.uid())}) {
         try {
-          n = data.read(buffer);
-        } catch (IOException ex) {
-          if (Repository.isOwnStreamFailure(ex)) {
-            throw ActionException.check("archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
-                + ex.getMessage());
+          if (name != null && !name.isBlank()) {
+            return Optional.of(lookup.lookupPrincipalByName(name));
           }
-          throw ex;
+        } catch (IOException ex) {
+          // unknown here: try the number
         }
-        if (n < 0) {
-          break;
-        }
-        md.update(buffer, 0, n);
-        out.write(buffer, 0, n);
-        progress.bytes(n);
       }
+      return Optional.empty();
+    });
+  }
+
+  private Optional<GroupPrincipal> group(Owner o) {
+    return groups.computeIfAbsent(new Owner(0, o.gid(), null, o.group()), k -> {
+      UserPrincipalLookupService lookup = target.getFileSystem().getUserPrincipalLookupService();
+      for (String name : new String[] {o.group(), Long.toString(o.gid())}) {
+        try {
+          if (name != null && !name.isBlank()) {
+            return Optional.of(lookup.lookupPrincipalByGroupName(name));
+          }
+        } catch (IOException ex) {
+          // unknown here: try the number
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  private static BasicFileAttributes lstat(SecureDirectoryStream<Path> dir, String name) throws IOException {
+    try {
+      return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .readAttributes();
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** Copies the entry's data, digesting all of it and seeking over all-zero blocks so they stay holes. */
+  private String copy(InputStream data, SeekableByteChannel out, Entry e) throws IOException {
+    MessageDigest md = Digests.sha256();
+    long pos = 0;
+    boolean endsInHole = false;
+    while (true) {
+      int n;
+      try {
+        // full buffers keep blocks aligned with file offsets
+        n = data.readNBytes(buffer, 0, buffer.length);
+      } catch (IOException ex) {
+        if (Repository.isOwnStreamFailure(ex)) {
+          throw ActionException.check("archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
+              + ex.getMessage());
+        }
+        throw ex;
+      }
+      if (n <= 0) {
+        break;
+      }
+      md.update(buffer, 0, n);
+      for (int off = 0; off < n; off += BLOCK) {
+        int len = Math.min(BLOCK, n - off);
+        if (Arrays.equals(buffer, off, off + len, ZEROS, 0, len)) {
+          endsInHole = true;
+          continue;
+        }
+        out.position(pos + off);
+        ByteBuffer b = ByteBuffer.wrap(buffer, off, len);
+        while (b.hasRemaining()) {
+          out.write(b);
+        }
+        endsInHole = false;
+      }
+      pos += n;
+      progress.bytes(n);
+    }
+    if (endsInHole) {
+      // a hole at the end: one zero byte at the last offset gives the file its length
+      out.position(pos - 1);
+      out.write(ByteBuffer.wrap(new byte[1]));
     }
     return Digests.hex(md.digest());
+  }
+
+  /** Path components, without empty or "." ones (the guard has refused ".."). */
+  private static List<String> parts(String path) {
+    List<String> out = new ArrayList<>();
+    for (String s : ArchiveReader.normalizeName(path).split("/")) {
+      if (!s.isEmpty() && !s.equals(".")) {
+        out.add(s);
+      }
+    }
+    if (out.isEmpty()) {
+      throw ActionException.check("an archive entry has an empty name ('" + path + "')");
+    }
+    return out;
   }
 
   static Set<PosixFilePermission> permissions(int mode) {

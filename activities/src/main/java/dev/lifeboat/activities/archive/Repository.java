@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,22 +83,49 @@ public final class Repository {
           !(includes == null || includes.isEmpty()) || !(excludes == null || excludes.isEmpty()));
     }
     Progress progress = new Progress(listener, scan.bytes());
-    List<String> skipped = new ArrayList<>(scan.skipped());
-    return publish(set, source, progress, skipped, writer -> {
-      for (SourceScan.Found found : scan.items()) {
-        if (found.item().type() != EntryType.FILE) {
-          writer.add(found.item(), null);
+    List<PathNote> skipped = new ArrayList<>(scan.skipped());
+    List<PathNote> changed = new ArrayList<>();
+    return publish(set, source, progress, skipped, changed, writer -> {
+      // A hardlinked file that could not be read: its next name carries the data, later names link to that.
+      Map<String, String> dataMovedTo = new HashMap<>();
+      for (SourceScan.Found scanned : scan.items()) {
+        SourceScan.Found found = scanned;
+        ArchiveWriter.Item item = found.item();
+        String unreadFirst = null;
+        if (item.type() == EntryType.HARDLINK && dataMovedTo.containsKey(item.linkTarget())) {
+          String holder = dataMovedTo.get(item.linkTarget());
+          if (holder != null) {
+            writer.add(SourceScan.relinked(item, holder), null);
+            continue;
+          }
+          unreadFirst = item.linkTarget();
+          try {
+            found = SourceScan.asFile(found);
+          } catch (IOException e) {
+            skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
+            continue;
+          }
+          item = found.item();
+        }
+        if (item.type() != EntryType.FILE) {
+          writer.add(item, null);
           continue;
         }
         InputStream in;
         try {
           in = Files.newInputStream(found.file(), LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-          skipped.add(found.item().path() + " (removed before it was read)");
+        } catch (IOException e) {
+          skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
+          dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);
           continue;
         }
+        long read;
         try (in) {
-          writer.add(found.item(), in);
+          read = writer.add(item, in);
+        }
+        SourceScan.change(found, read).ifPresent(changed::add);
+        if (unreadFirst != null) {
+          dataMovedTo.put(unreadFirst, item.path());
         }
       }
     }, dir.toString());
@@ -113,18 +141,20 @@ public final class Repository {
     checkSegment(set, "set");
     checkSegment(source, "source");
     Progress progress = new Progress(listener, 0);
-    List<String> skipped = new ArrayList<>();
+    List<PathNote> skipped = new ArrayList<>();
     TarArchiveInputStream in = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name());
-    return publish(set, source, progress, skipped, writer -> {
+    return publish(set, source, progress, skipped, new ArrayList<>(), writer -> {
       TarArchiveEntry te;
       while ((te = in.getNextEntry()) != null) {
         String path = ArchiveReader.pathOf(te);
         if (path.isEmpty()) {
           continue;
         }
-        EntryType type = ArchiveReader.typeOf(te);
+        boolean special = te.isFIFO() || te.isCharacterDevice() || te.isBlockDevice();
+        EntryType type = special ? null : ArchiveReader.typeOf(te);
         if (type == null) {
-          skipped.add(path + " (not a file, directory or symlink)");
+          skipped.add(new PathNote(path, te.isFIFO() ? "fifo" : te.isCharacterDevice() || te.isBlockDevice()
+              ? "device" : "not a file, directory or symlink"));
           continue;
         }
         String link = switch (type) {
@@ -264,53 +294,13 @@ public final class Repository {
   }
 
   /**
-   * Extracts an archive into {@code target} (created if missing). A non-empty target is refused unless
-   * {@code clean}; then the archive is verified in full first and only then the target's contents are
-   * removed. Entries that would land outside the target are refused before anything is written.
+   * Extracts an archive into {@code target} (created if missing); see {@link Restorer}. A non-empty target is
+   * refused unless {@code clean} (or it holds an interrupted restore); targets that hold the repository or the
+   * running Lifeboat are refused.
    */
   public RestoreResult restoreToDirectory(ArchiveRef ref, Path target, boolean clean, ProgressListener listener)
       throws IOException {
-    Manifest m = manifest(ref);
-    RestoreGuard.check(ref.name(), m.entries());
-    Path dir = target.toAbsolutePath().normalize();
-    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
-      throw ActionException.invalid("restore target " + dir + " is not a directory");
-    }
-    if (Files.isDirectory(dir) && hasEntries(dir)) {
-      if (!clean) {
-        throw ActionException.check("restore target " + dir + " is not empty; pass clean: true to replace its"
-            + " contents");
-      }
-      verify(ref, listener);
-      Tree.emptyDirectory(dir);
-    }
-    Files.createDirectories(dir);
-    Progress progress = new Progress(listener, m.totals().bytes());
-    boolean done = false;
-    try {
-      Extraction extraction = new Extraction(ref, dir, progress);
-      List<Entry> entries = m.entries();
-      int i = 0;
-      try (ArchiveReader reader = open(ref)) {
-        TarArchiveEntry te;
-        while ((te = next(reader, ref, entries, i)) != null) {
-          Entry e = expect(ref, entries, i, te);
-          i++;
-          extraction.write(e, reader.data());
-        }
-        expectEnd(ref, entries, i);
-        checkArchiveDigest(ref, m, drain(reader, ref));
-      }
-      extraction.finishDirectories();
-      done = true;
-      progress.report();
-      return new RestoreResult(ref, dir, m.totals().entries(), m.totals().files(), m.totals().bytes());
-    } finally {
-      if (!done) {
-        // The target was empty before: take back the half-restored tree so it cannot pass for a restore.
-        Tree.emptyDirectoryQuietly(dir);
-      }
-    }
+    return new Restorer(this, ref, listener).restore(target, clean);
   }
 
   /**
@@ -447,8 +437,8 @@ public final class Repository {
   // ---------------------------------------------------------------- internals
 
   /** Writes one archive body into a reserved partial file and publishes it with its manifest. */
-  private BackupResult publish(String set, String source, Progress progress, List<String> skipped, Body body,
-      String what) throws IOException {
+  private BackupResult publish(String set, String source, Progress progress, List<PathNote> skipped,
+      List<PathNote> changed, Body body, String what) throws IOException {
     Path dir = sourceDir(set, source);
     Files.createDirectories(dir);
     Instant created = clock.instant();
@@ -479,7 +469,7 @@ public final class Repository {
       progress.report();
       Manifest.Totals t = manifest.totals();
       return new BackupResult(new ArchiveRef(set, source, name, archivePath), t.entries(), t.files(), t.bytes(),
-          t.compressedBytes(), manifest.archiveSha256(), skipped);
+          t.compressedBytes(), manifest.archiveSha256(), skipped, changed);
     } finally {
       if (!published) {
         Files.deleteIfExists(partial);
@@ -613,12 +603,6 @@ public final class Repository {
     }
   }
 
-  private static boolean hasEntries(Path dir) throws IOException {
-    try (Stream<Path> list = Files.list(dir)) {
-      return list.findAny().isPresent();
-    }
-  }
-
   private static ActionException emptySource(String what, long entries, boolean filtered) {
     return ActionException.check("source " + what + " holds no regular files" + (entries > 0 ? " (only " + entries
         + " directories or links)" : "") + (filtered ? " after includes/excludes" : "")
@@ -631,7 +615,7 @@ public final class Repository {
 
   // Reading helpers shared by verify and restore: every failure names the entry it happened at.
 
-  private static ArchiveReader open(ArchiveRef ref) throws IOException {
+  static ArchiveReader open(ArchiveRef ref) throws IOException {
     try {
       return new ArchiveReader(ref.path());
     } catch (IOException e) {
@@ -642,7 +626,7 @@ public final class Repository {
     }
   }
 
-  private static TarArchiveEntry next(ArchiveReader reader, ArchiveRef ref, List<Entry> entries, int i)
+  static TarArchiveEntry next(ArchiveReader reader, ArchiveRef ref, List<Entry> entries, int i)
       throws IOException {
     try {
       return reader.next();
@@ -654,7 +638,7 @@ public final class Repository {
     }
   }
 
-  private static Entry expect(ArchiveRef ref, List<Entry> entries, int i, TarArchiveEntry te) {
+  static Entry expect(ArchiveRef ref, List<Entry> entries, int i, TarArchiveEntry te) {
     String path = ArchiveReader.pathOf(te);
     if (i >= entries.size()) {
       throw ActionException.check("archive " + ref.name() + ": entry '" + path + "' is not in the manifest (which"
@@ -684,14 +668,14 @@ public final class Repository {
     return e;
   }
 
-  private static void expectEnd(ArchiveRef ref, List<Entry> entries, int i) {
+  static void expectEnd(ArchiveRef ref, List<Entry> entries, int i) {
     if (i != entries.size()) {
       throw ActionException.check("archive " + ref.name() + " ends after " + i + " entries but the manifest lists "
           + entries.size() + "; first missing: '" + entries.get(i).path() + "'");
     }
   }
 
-  private static String drain(ArchiveReader reader, ArchiveRef ref) throws IOException {
+  static String drain(ArchiveReader reader, ArchiveRef ref) throws IOException {
     try {
       return reader.drainAndDigest();
     } catch (IOException e) {
@@ -702,7 +686,7 @@ public final class Repository {
     }
   }
 
-  private static void checkArchiveDigest(ArchiveRef ref, Manifest m, String sha) {
+  static void checkArchiveDigest(ArchiveRef ref, Manifest m, String sha) {
     if (!sha.equals(m.archiveSha256())) {
       throw ActionException.check("archive " + ref.name() + ": the archive checksum differs from the manifest"
           + " (file sha256 " + sha + ", manifest " + m.archiveSha256() + ")");

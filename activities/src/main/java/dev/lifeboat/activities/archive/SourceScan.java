@@ -3,7 +3,10 @@ package dev.lifeboat.activities.archive;
 import dev.lifeboat.activities.archive.ArchiveWriter.Item;
 import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -23,16 +27,32 @@ import java.util.stream.Stream;
  * include, or when one of its directories does; a directory is kept when it holds something kept.
  */
 final class SourceScan {
-  /** One entry to archive and the file it comes from. */
-  record Found(Path file, Item item) { }
+  /** One entry to archive and the file it comes from; {@code stamp} is set for files. */
+  record Found(Path file, Item item, Stamp stamp) {
+    Found(Path file, Item item) {
+      this(file, item, null);
+    }
+  }
 
-  record Result(List<Found> items, List<String> skipped, long files, long bytes) { }
+  /** What a file looked like when scanned: a read that ends with another stamp saw the file change. */
+  record Stamp(long size, FileTime mtime, FileTime ctime) {
+    static Stamp of(Map<String, Object> unixAttributes) {
+      return new Stamp(((Number) unixAttributes.get("size")).longValue(),
+          (FileTime) unixAttributes.get("lastModifiedTime"), (FileTime) unixAttributes.get("ctime"));
+    }
+
+    static Stamp read(Path file) throws IOException {
+      return of(Files.readAttributes(file, "unix:size,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS));
+    }
+  }
+
+  record Result(List<Found> items, List<PathNote> skipped, long files, long bytes) { }
 
   private final Path root;
   private final List<PathMatcher> includes;
   private final List<PathMatcher> excludes;
   private final Map<List<Object>, String> firstLinkByInode = new HashMap<>();
-  private final List<String> skipped = new ArrayList<>();
+  private final List<PathNote> skipped = new ArrayList<>();
   private long files;
   private long bytes;
 
@@ -53,6 +73,12 @@ final class SourceScan {
     List<Path> children;
     try (Stream<Path> list = Files.list(dir)) {
       children = list.sorted().toList();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      if (rel.isEmpty()) {
+        throw e;
+      }
+      skipped.add(new PathNote(rel, reason(e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e)));
+      throw new Unlistable();
     }
     for (Path child : children) {
       String childRel = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
@@ -60,11 +86,21 @@ final class SourceScan {
       if (matches(excludes, relPath)) {
         continue;
       }
-      Map<String, Object> a = Files.readAttributes(child, "unix:*", LinkOption.NOFOLLOW_LINKS);
+      Map<String, Object> a;
+      try {
+        a = Files.readAttributes(child, "unix:*", LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException e) {
+        skipped.add(new PathNote(childRel, reason(e)));
+        continue;
+      }
       boolean included = includes.isEmpty() || inIncludedDir || matches(includes, relPath);
       if (Boolean.TRUE.equals(a.get("isDirectory"))) {
         List<Found> sub = new ArrayList<>();
-        directory(child, childRel, included && !includes.isEmpty() || inIncludedDir, sub);
+        try {
+          directory(child, childRel, included && !includes.isEmpty() || inIncludedDir, sub);
+        } catch (Unlistable e) {
+          continue;
+        }
         if (included || !sub.isEmpty()) {
           out.add(new Found(child, item(childRel, EntryType.DIR, a, 0, null)));
           out.addAll(sub);
@@ -72,7 +108,14 @@ final class SourceScan {
       } else if (!included) {
         continue;
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
-        out.add(new Found(child, item(childRel, EntryType.SYMLINK, a, 0, Files.readSymbolicLink(child).toString())));
+        String link;
+        try {
+          link = Files.readSymbolicLink(child).toString();
+        } catch (IOException e) {
+          skipped.add(new PathNote(childRel, reason(e)));
+          continue;
+        }
+        out.add(new Found(child, item(childRel, EntryType.SYMLINK, a, 0, link)));
       } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
         int nlink = ((Number) a.get("nlink")).intValue();
         String first = null;
@@ -83,14 +126,91 @@ final class SourceScan {
           out.add(new Found(child, item(childRel, EntryType.HARDLINK, a, 0, first)));
         } else {
           long size = ((Number) a.get("size")).longValue();
-          out.add(new Found(child, item(childRel, EntryType.FILE, a, size, null)));
+          out.add(new Found(child, item(childRel, EntryType.FILE, a, size, null), Stamp.of(a)));
           files++;
           bytes += size;
         }
       } else {
-        skipped.add(childRel + " (not a file, directory or symlink)");
+        skipped.add(new PathNote(childRel, kind(((Number) a.get("mode")).intValue())));
       }
     }
+  }
+
+  /** A hardlink item pointing at another name that holds the data. */
+  static Item relinked(Item link, String holder) {
+    return new Item(link.path(), EntryType.HARDLINK, link.mode(), link.mtime(), 0, holder, link.uid(), link.gid(),
+        link.user(), link.group());
+  }
+
+  /** A hardlink whose first name could not be read, as a file of its own (stat taken now). */
+  static Found asFile(Found link) throws IOException {
+    Map<String, Object> a = Files.readAttributes(link.file(), "unix:*", LinkOption.NOFOLLOW_LINKS);
+    if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
+      throw new NoSuchFileException(link.file().toString());
+    }
+    Item i = link.item();
+    return new Found(link.file(), new Item(i.path(), EntryType.FILE, ((Number) a.get("mode")).intValue() & 07777,
+        ((FileTime) a.get("lastModifiedTime")).toInstant(), ((Number) a.get("size")).longValue(), null, i.uid(),
+        i.gid(), i.user(), i.group()), Stamp.of(a));
+  }
+
+  /**
+   * How a file changed while it was read, if it did: {@code read} bytes came before its end (the archive holds
+   * exactly the scanned size, padded or cut); then its size, mtime and ctime are compared with the scan's.
+   */
+  static Optional<PathNote> change(Found found, long read) {
+    String path = found.item().path();
+    long scanned = found.item().size();
+    if (read < scanned) {
+      return Optional.of(new PathNote(path, "shrank while read (padded with zeros)"));
+    }
+    Stamp now;
+    try {
+      now = Stamp.read(found.file());
+    } catch (IOException e) {
+      return Optional.of(new PathNote(path, "vanished while read (archived as read)"));
+    }
+    if (now.size() > scanned) {
+      return Optional.of(new PathNote(path, "grew while read (scanned " + scanned + " bytes, now " + now.size()
+          + ")"));
+    }
+    Stamp before = found.stamp();
+    if (before != null && (now.size() != scanned || !now.mtime().equals(before.mtime())
+        || !java.util.Objects.equals(now.ctime(), before.ctime()))) {
+      return Optional.of(new PathNote(path, "modified while read"));
+    }
+    return Optional.empty();
+  }
+
+  /** A directory that cannot be listed; it is skipped (and noted) with everything below it. */
+  private static final class Unlistable extends RuntimeException {
+    Unlistable() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** What a file that is not a file, directory or symlink is, from its mode's type bits. */
+  static String kind(int mode) {
+    return switch (mode & 0170000) {
+      case 0140000 -> "socket";
+      case 0010000 -> "fifo";
+      case 0020000, 0060000 -> "device";
+      default -> "not a file, directory or symlink";
+    };
+  }
+
+  /** Why a path could not be read, in the words of the skipped list. */
+  static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "vanished before it was read";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "unreadable: Permission denied";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return "unreadable: " + f.getReason();
+    }
+    return "unreadable: " + e.getMessage();
   }
 
   private static Item item(String rel, EntryType type, Map<String, Object> a, long size, String link) {

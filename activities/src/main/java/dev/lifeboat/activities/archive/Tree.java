@@ -15,6 +15,11 @@ final class Tree {
   private Tree() { }
 
   static void emptyDirectory(Path target) throws IOException {
+    emptyDirectory(target, null);
+  }
+
+  /** Empties {@code target} but for its direct child named {@code keep} (null: keep nothing). */
+  static void emptyDirectory(Path target, String keep) throws IOException {
     // The real path: a target that is itself a symlink must be emptied, not unlinked.
     Path dir = target.toRealPath();
     Files.walkFileTree(dir, new SimpleFileVisitor<>() {
@@ -32,6 +37,9 @@ final class Tree {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (keep != null && file.getParent().equals(dir) && file.getFileName().toString().equals(keep)) {
+          return FileVisitResult.CONTINUE;
+        }
         Files.delete(file);
         return FileVisitResult.CONTINUE;
       }
@@ -49,10 +57,10 @@ final class Tree {
     });
   }
 
-  static void emptyDirectoryQuietly(Path dir) {
+  static void emptyDirectoryQuietly(Path dir, String keep) {
     try {
       if (Files.isDirectory(dir)) {
-        emptyDirectory(dir);
+        emptyDirectory(dir, keep);
       }
     } catch (IOException e) {
       // best effort: the restore already failed with its own error

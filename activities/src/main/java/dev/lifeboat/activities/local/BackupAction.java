@@ -7,6 +7,7 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.BackupResult;
+import dev.lifeboat.activities.archive.PathNote;
 import dev.lifeboat.activities.archive.Repository;
 import java.nio.file.Path;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
@@ -42,9 +43,17 @@ public final class BackupAction implements Action<BackupAction.Args> {
     }
   }
 
-  /** The published archive. */
+  /**
+   * The published archive; {@code skipped} lists what could not be archived and {@code changed} the files that
+   * changed while read, each as {@code {path, reason}}.
+   */
   public record Output(String path, String archive, String set, String source, long files, long bytes,
-      long compressedBytes, String sha256) { }
+      long compressedBytes, String sha256, List<PathNote> skipped, List<PathNote> changed) {
+    public Output {
+      skipped = skipped == null ? List.of() : List.copyOf(skipped);
+      changed = changed == null ? List.of() : List.copyOf(changed);
+    }
+  }
 
   private final Repository repository;
   private final PodVolumes pods;
@@ -89,9 +98,10 @@ public final class BackupAction implements Action<BackupAction.Args> {
     BackupResult r = repository.writeFromDirectory(args.set(), source, dir, args.includes(), args.excludes(),
         new ContextProgress(context));
     context.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
-    r.skipped().forEach(s -> context.log("skipped " + s));
+    r.skipped().forEach(s -> context.log("skipped " + s.path() + ": " + s.reason()));
+    r.changed().forEach(c -> context.log("changed " + c.path() + ": " + c.reason()));
     return new Output(r.ref().path().toString(), r.ref().name(), r.ref().set(), r.ref().source(), r.files(),
-        r.bytes(), r.compressedBytes(), r.sha256());
+        r.bytes(), r.compressedBytes(), r.sha256(), r.skipped(), r.changed());
   }
 
   private Output fromKubernetes(Args args, ActionContext context) throws Exception {
@@ -116,6 +126,17 @@ public final class BackupAction implements Action<BackupAction.Args> {
         args.path(), args.paths(), new RepositoryTarArchives(repository), args.set(), source, context);
     return new Output(String.valueOf(out.get("path")), String.valueOf(out.get("archive")), args.set(), source,
         ((Number) out.get("files")).longValue(), ((Number) out.get("bytes")).longValue(),
-        ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")));
+        ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")), notes(out.get("skipped")),
+        List.of());
+  }
+
+  /** The skipped list a pod backup reports, whatever shape it travelled in. */
+  private static List<PathNote> notes(Object value) {
+    if (!(value instanceof List<?> list)) {
+      return List.of();
+    }
+    return list.stream().map(o -> o instanceof PathNote n ? n : o instanceof Map<?, ?> m
+        ? new PathNote(String.valueOf(m.get("path")), String.valueOf(m.get("reason")))
+        : new PathNote(String.valueOf(o), "skipped")).toList();
   }
 }

@@ -33,6 +33,8 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
     out.put("bytes", r.bytes());
     out.put("compressedBytes", r.compressedBytes());
     out.put("sha256", r.sha256());
+    out.put("skipped", r.skipped());
+    r.skipped().forEach(n -> ctx.log("skipped " + n.path() + ": " + n.reason()));
     return out;
   }
 

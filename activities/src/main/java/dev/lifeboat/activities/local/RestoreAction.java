@@ -86,6 +86,10 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
     ArchiveRef ref = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
     context.message("restoring " + ref.name() + " into " + target);
     RestoreResult r = repository.restoreToDirectory(ref, target, args.clean(), new ContextProgress(context));
+    if (r.emptiedInterrupted()) {
+      context.log(target + " held an interrupted restore (its .lifeboat-restore-incomplete marker); its contents"
+          + " were removed before restoring");
+    }
     context.log("restored " + r.files() + " files (" + r.bytes() + " bytes) from " + ref.path() + " into " + target);
     return new Output(ref.path().toString(), r.target().toString(), r.files(), r.bytes());
   }

@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -35,8 +38,6 @@ class RestoreSafetyTest {
       "dot-dot path     | FILE     | ../escaped.txt      |                 | '../escaped.txt' contains '..'",
       "nested dot-dot   | FILE     | sub/../../esc.txt   |                 | 'sub/../../esc.txt' contains '..'",
       "absolute path    | FILE     | /tmp/lifeboat-abs   |                 | '/tmp/lifeboat-abs' has an absolute path",
-      "absolute symlink | SYMLINK  | evil-link           | /etc            | symlink 'evil-link' points outside",
-      "relative symlink | SYMLINK  | sub/evil-link       | ../../outside   | symlink 'sub/evil-link' points outside",
       "hardlink outside | HARDLINK | evil-hard           | ../outside.txt  | hardlink 'evil-hard' points outside",
       "hardlink abs     | HARDLINK | evil-hard           | /etc/passwd     | hardlink 'evil-hard' points outside",
   })
@@ -99,21 +100,95 @@ class RestoreSafetyTest {
   }
 
   @Test
-  void restoreNeverWritesThroughASymlinkThatLeavesTheTarget() throws Exception {
-    // "d/up" -> ".." stays inside lexically; "a" -> "d/up/.." looks inside but is the target's parent.
+  void symlinksAreRestoredExactlyAsArchivedWhateverTheyPointTo() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
-      put(out, "d/", TarConstants.LF_DIR, null, null);
-      put(out, "d/up", TarConstants.LF_SYMLINK, "..", null);
-      put(out, "a", TarConstants.LF_SYMLINK, "d/up/..", null);
-      put(out, "a/escaped.txt", TarConstants.LF_NORMAL, null, "gotcha");
+      put(out, "ok.txt", TarConstants.LF_NORMAL, null, "harmless");
+      put(out, "venv/bin/python", TarConstants.LF_SYMLINK, "/usr/bin/python3", null);
+      put(out, "shared", TarConstants.LF_SYMLINK, "/mnt/nfs/shared/data", null);
+      put(out, "sub/up", TarConstants.LF_SYMLINK, "../../elsewhere", null);
+      put(out, "dangling", TarConstants.LF_SYMLINK, "no-such-file", null);
     }
-    BackupResult b = repo.writeFromTar("crafted", "chain", new ByteArrayInputStream(bytes.toByteArray()),
+    BackupResult b = repo.writeFromTar("crafted", "links", new ByteArrayInputStream(bytes.toByteArray()),
         ProgressListener.NONE);
-    Path target = tmp.resolve("inner/target");
+    Path target = tmp.resolve("target");
+    repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
+    assertThat(Files.readSymbolicLink(target.resolve("venv/bin/python"))).isEqualTo(Path.of("/usr/bin/python3"));
+    assertThat(Files.readSymbolicLink(target.resolve("shared"))).isEqualTo(Path.of("/mnt/nfs/shared/data"));
+    assertThat(Files.readSymbolicLink(target.resolve("sub/up"))).isEqualTo(Path.of("../../elsewhere"));
+    assertThat(Files.readSymbolicLink(target.resolve("dangling"))).isEqualTo(Path.of("no-such-file"));
+    assertThat(target.resolve(Restorer.MARKER)).doesNotExist();
+  }
+
+  @Test
+  void targetsHoldingTheRepositoryOrLifeboatAreRefusedEvenWithClean() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path cwd = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    Path code = Path.of(Restorer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Map<Path, String> refused = new LinkedHashMap<>();
+    refused.put(repo.root(), "is the backup repository");
+    refused.put(repo.root().resolve("local/src"), "is inside the backup repository");
+    refused.put(tmp, "holds the backup repository");
+    refused.put(Path.of("/"), "is the root directory");
+    refused.put(cwd, "holds the running Lifeboat");
+    refused.put(cwd.getParent(), "holds the running Lifeboat");
+    refused.put(code, "holds the running Lifeboat");
+    for (Map.Entry<Path, String> r : refused.entrySet()) {
+      assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), r.getKey(), true, ProgressListener.NONE))
+          .as(r.getKey().toString()).isInstanceOf(ActionException.class)
+          .hasMessageContaining(r.getValue()).hasMessageContaining(r.getKey().toString());
+    }
+    // a symlink to the repository is the repository
+    Path alias = Files.createSymbolicLink(tmp.resolve("alias"), repo.root());
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), alias, true, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class).hasMessageContaining("backup repository");
+    assertThat(b.ref().path()).exists();
+    assertThat(repo.list("local", "src")).hasSize(1);
+  }
+
+  @Test
+  void theMarkerStandsWhileRestoringAndAnInterruptedRestoreIsEmptiedOnTheNextRun() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path target = tmp.resolve("target");
+    List<Boolean> markerSeen = new ArrayList<>();
+    repo.restoreToDirectory(b.ref(), target, false, new ProgressListener() {
+      @Override
+      public void progress(long bytesDone, long bytesTotal, long filesDone) {
+        markerSeen.add(Files.exists(target.resolve(Restorer.MARKER)));
+      }
+    });
+    // progress after the file was written saw the marker; the last report comes after it was removed
+    assertThat(markerSeen.get(0)).isTrue();
+    assertThat(markerSeen.get(markerSeen.size() - 1)).isFalse();
+    assertThat(target.resolve(Restorer.MARKER)).doesNotExist();
+
+    // what a kill -9 leaves: the marker and a half-written file
+    Files.writeString(target.resolve(Restorer.MARKER), "");
+    Files.writeString(target.resolve("half.bin"), "half");
+    RestoreResult again = repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
+    assertThat(again.emptiedInterrupted()).isTrue();
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("new.txt");
+    }
+    assertThat(repo.restoreToDirectory(b.ref(), tmp.resolve("fresh"), false, ProgressListener.NONE)
+        .emptiedInterrupted()).isFalse();
+  }
+
+  @Test
+  void notEnoughFreeSpaceIsRefusedBeforeWritingNamingTheTargetAndTheBytes() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Manifest m = repo.manifest(b.ref());
+    Manifest.Totals t = m.totals();
+    long huge = 1L << 60;
+    Manifest bigger = new Manifest(m.formatVersion(), m.set(), m.source(), m.archive(), m.created(), m.compression(),
+        m.entries(), new Manifest.Totals(t.entries(), t.files(), huge, t.tarBytes(), t.compressedBytes(),
+        t.endMemberOffset()), m.archiveSha256());
+    Files.write(b.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(bigger));
+    Path target = tmp.resolve("target");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("a/escaped.txt");
-    assertThat(tmp.resolve("inner/escaped.txt")).doesNotExist();
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(target.toString()).hasMessageMatching("(?s).*needs \\d+ bytes, \\d+ free.*");
+    assertThat(target).doesNotExist();
   }
 
   private BackupResult backupOf(String name, String content) throws IOException {

@@ -68,6 +68,15 @@ class LocalBackupActionsTest {
   }
 
   @Test
+  void backupOutputListsSkippedAndChangedAsPathAndReason() throws Exception {
+    Fixtures.Run mkfifo = Fixtures.run(src, "mkfifo", src.resolve("pipe").toString());
+    assertThat(mkfifo.exit()).isZero();
+    Map<String, Object> out = ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    assertThat(out.get("skipped")).isEqualTo(List.of(Map.of("path", "pipe", "reason", "fifo")));
+    assertThat(out.get("changed")).isEqualTo(List.of());
+  }
+
+  @Test
   void pruneThroughTheDispatcher() throws Exception {
     Repository clocked = new Repository(tmp.resolve("repo"),
         new Fixtures.TestClock(java.time.Instant.parse("2026-01-01T00:00:00Z")));

@@ -1,0 +1,165 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files that change under a backup: the archive holds each file at its scanned size (cut or padded with
+ * zeros), the manifest agrees, and the result says what changed or was skipped and why.
+ */
+class HonestBackupTest {
+  @TempDir Path tmp;
+
+  @Test
+  void filesChangingWhileReadAreListedAndTheArchiveAgreesWithItsManifest() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a-first.txt"), "first\n");
+    String grows = "grows\n".repeat(1000);
+    Files.writeString(src.resolve("b-grows.txt"), grows);
+    String shrinks = "shrinks\n".repeat(1000);
+    Files.writeString(src.resolve("c-shrinks.txt"), shrinks);
+    Files.writeString(src.resolve("d-changes.txt"), "before\n");
+    Files.writeString(src.resolve("e-vanishes.txt"), "gone soon\n");
+    Files.writeString(src.resolve("f-hard1.bin"), "shared inode\n");
+    Files.createLink(src.resolve("g-hard2.bin"), src.resolve("f-hard1.bin"));
+    Fixtures.Run mkfifo = Fixtures.run(src, "mkfifo", src.resolve("fifo").toString());
+    assertThat(mkfifo.exit()).isZero();
+    try (ServerSocketChannel socket = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      socket.bind(UnixDomainSocketAddress.of(src.resolve("sock")));
+      Repository repo = new Repository(tmp.resolve("repo"));
+      boolean[] changedYet = {false};
+      // after the first file is archived (the scan is done), change the others before they are read
+      ProgressListener meddler = (done, total, files) -> {
+        if (files >= 1 && !changedYet[0]) {
+          changedYet[0] = true;
+          try {
+            Files.writeString(src.resolve("b-grows.txt"), "more\n", StandardOpenOption.APPEND);
+            Files.write(src.resolve("c-shrinks.txt"), "short".getBytes(StandardCharsets.UTF_8),
+                StandardOpenOption.TRUNCATE_EXISTING);
+            Files.writeString(src.resolve("d-changes.txt"), "after!\n");
+            Files.setLastModifiedTime(src.resolve("d-changes.txt"), FileTime.from(Instant.now().plusSeconds(60)));
+            Files.delete(src.resolve("e-vanishes.txt"));
+            Files.delete(src.resolve("f-hard1.bin"));
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      };
+      BackupResult b = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), meddler);
+
+      assertThat(b.skipped()).containsExactlyInAnyOrder(
+          new PathNote("e-vanishes.txt", "vanished before it was read"),
+          new PathNote("f-hard1.bin", "vanished before it was read"),
+          new PathNote("fifo", "fifo"),
+          new PathNote("sock", "socket"));
+      assertThat(b.changed()).containsExactlyInAnyOrder(
+          new PathNote("b-grows.txt", "grew while read (scanned " + grows.length() + " bytes, now "
+              + (grows.length() + 5) + ")"),
+          new PathNote("c-shrinks.txt", "shrank while read (padded with zeros)"),
+          new PathNote("d-changes.txt", "modified while read"));
+
+      // the archive agrees with its manifest and restores what the manifest says
+      repo.verify(b.ref(), ProgressListener.NONE);
+      Map<String, Manifest.Entry> entries = repo.manifest(b.ref()).entries().stream()
+          .collect(Collectors.toMap(Manifest.Entry::path, Function.identity()));
+      assertThat(entries).doesNotContainKeys("e-vanishes.txt", "f-hard1.bin", "fifo", "sock");
+      assertThat(entries.get("g-hard2.bin").type()).isEqualTo(Manifest.EntryType.FILE);
+      Path out = tmp.resolve("restored");
+      repo.restoreToDirectory(b.ref(), out, false, ProgressListener.NONE);
+      assertThat(Files.readString(out.resolve("b-grows.txt"))).isEqualTo(grows);
+      byte[] padded = Files.readAllBytes(out.resolve("c-shrinks.txt"));
+      assertThat(padded).hasSize(shrinks.length());
+      assertThat(new String(padded, 0, 5, StandardCharsets.UTF_8)).isEqualTo("short");
+      assertThat(Arrays.copyOfRange(padded, 5, padded.length)).containsOnly((byte) 0);
+      assertThat(Files.readString(out.resolve("d-changes.txt"))).isEqualTo("after!\n");
+      assertThat(Files.readString(out.resolve("g-hard2.bin"))).isEqualTo("shared inode\n");
+    }
+  }
+
+  @Test
+  void aHardLinkWhoseFirstNameVanishedKeepsLaterNamesLinked() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "first\n");
+    Files.writeString(src.resolve("b1.bin"), "data\n");
+    Files.createLink(src.resolve("b2.bin"), src.resolve("b1.bin"));
+    Files.createLink(src.resolve("b3.bin"), src.resolve("b1.bin"));
+    Repository repo = new Repository(tmp.resolve("repo"));
+    boolean[] once = {false};
+    BackupResult b = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), (done, total, files) -> {
+      if (files >= 1 && !once[0]) {
+        once[0] = true;
+        try {
+          Files.delete(src.resolve("b1.bin"));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+    assertThat(b.skipped()).containsExactly(new PathNote("b1.bin", "vanished before it was read"));
+    Map<String, Manifest.Entry> entries = repo.manifest(b.ref()).entries().stream()
+        .collect(Collectors.toMap(Manifest.Entry::path, Function.identity()));
+    assertThat(entries.get("b2.bin").type()).isEqualTo(Manifest.EntryType.FILE);
+    assertThat(entries.get("b3.bin").type()).isEqualTo(Manifest.EntryType.HARDLINK);
+    assertThat(entries.get("b3.bin").linkTarget()).isEqualTo("b2.bin");
+    Path out = tmp.resolve("restored");
+    repo.restoreToDirectory(b.ref(), out, false, ProgressListener.NONE);
+    assertThat(Files.readString(out.resolve("b3.bin"))).isEqualTo("data\n");
+    assertThat(Files.getAttribute(out.resolve("b3.bin"), "unix:nlink")).isEqualTo(2);
+  }
+
+  @Test
+  void devicesAndFifosInATarStreamAreSkippedWithTheirKind() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+      RestoreSafetyTest.put(out, "ok.txt", TarConstants.LF_NORMAL, null, "fine");
+      for (Object[] special : new Object[][] {{"pipe", TarConstants.LF_FIFO}, {"tty", TarConstants.LF_CHR},
+          {"disk", TarConstants.LF_BLK}}) {
+        TarArchiveEntry e = new TarArchiveEntry((String) special[0], (Byte) special[1], true);
+        out.putArchiveEntry(e);
+        out.closeArchiveEntry();
+      }
+    }
+    BackupResult b = new Repository(tmp.resolve("repo")).writeFromTar("pods", "x",
+        new ByteArrayInputStream(bytes.toByteArray()), ProgressListener.NONE);
+    assertThat(b.skipped()).containsExactly(new PathNote("pipe", "fifo"), new PathNote("tty", "device"),
+        new PathNote("disk", "device"));
+    assertThat(b.changed()).isEmpty();
+  }
+
+  @Test
+  void readFailuresAreNamedInTheWordsOfTheSkippedList() {
+    // root reads everything, so permission failures are shown on the mapping itself
+    assertThat(SourceScan.reason(new java.nio.file.AccessDeniedException("/src/secret")))
+        .isEqualTo("unreadable: Permission denied");
+    assertThat(SourceScan.reason(new java.nio.file.NoSuchFileException("/src/gone")))
+        .isEqualTo("vanished before it was read");
+    assertThat(SourceScan.reason(new java.nio.file.FileSystemException("/src/x", null, "Input/output error")))
+        .isEqualTo("unreadable: Input/output error");
+    assertThat(SourceScan.kind(0140644)).isEqualTo("socket");
+    assertThat(SourceScan.kind(0010644)).isEqualTo("fifo");
+    assertThat(SourceScan.kind(0020644)).isEqualTo("device");
+    assertThat(SourceScan.kind(0060644)).isEqualTo("device");
+  }
+}
