@@ -44,7 +44,11 @@ public final class BackupAction implements Action<BackupAction.Args> {
 
   /** The published archive. */
   public record Output(String path, String archive, String set, String source, long files, long bytes,
-      long compressedBytes, String sha256) { }
+      long compressedBytes, String sha256, List<String> cleaned) {
+    public Output {
+      cleaned = cleaned == null ? List.of() : List.copyOf(cleaned);
+    }
+  }
 
   private final Repository repository;
   private final PodVolumes pods;
@@ -90,8 +94,9 @@ public final class BackupAction implements Action<BackupAction.Args> {
         new ContextProgress(context));
     context.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
     r.skipped().forEach(s -> context.log("skipped " + s));
+    r.cleaned().forEach(c -> context.log("cleaned " + c + " (left by an interrupted earlier write)"));
     return new Output(r.ref().path().toString(), r.ref().name(), r.ref().set(), r.ref().source(), r.files(),
-        r.bytes(), r.compressedBytes(), r.sha256());
+        r.bytes(), r.compressedBytes(), r.sha256(), r.cleaned());
   }
 
   private Output fromKubernetes(Args args, ActionContext context) throws Exception {
@@ -116,6 +121,12 @@ public final class BackupAction implements Action<BackupAction.Args> {
         args.path(), args.paths(), new RepositoryTarArchives(repository), args.set(), source, context);
     return new Output(String.valueOf(out.get("path")), String.valueOf(out.get("archive")), args.set(), source,
         ((Number) out.get("files")).longValue(), ((Number) out.get("bytes")).longValue(),
-        ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")));
+        ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")),
+        castList(out.get("cleaned")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> castList(Object o) {
+    return o instanceof List<?> l ? (List<String>) l : List.of();
   }
 }

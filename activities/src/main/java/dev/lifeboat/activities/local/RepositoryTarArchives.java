@@ -33,15 +33,27 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
     out.put("bytes", r.bytes());
     out.put("compressedBytes", r.compressedBytes());
     out.put("sha256", r.sha256());
+    out.put("cleaned", r.cleaned());
     return out;
   }
 
   @Override
   public Map<String, Object> copyAsTar(String set, String source, String archive, PodVolumes.TarSink sink,
       ActionContext ctx) throws IOException {
-    ArchiveRef ref = VerifyAction.resolve(repository, "restore", set, source, archive);
+    ArchiveRef found = VerifyAction.resolve(repository, "restore", set, source, archive);
+    try (AutoCloseable lock = repository.lockArchive(found, ctx.runId(), new ContextProgress(ctx))) {
+      return copyLocked(VerifyAction.resolve(repository, "restore", set, source, archive), sink, ctx);
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+  }
+
+  private Map<String, Object> copyLocked(ArchiveRef ref, PodVolumes.TarSink sink, ActionContext ctx)
+      throws IOException {
     // never stream a damaged archive into a volume that was just emptied
-    var verified = repository.verify(ref, new ContextProgress(ctx));
+    var verified = repository.verify(ref, new ContextProgress(ctx), "restore");
     long written = sink.accept(out -> {
       long n = repository.copyAsTar(ref, out);
       // GNU tar reads stdin in 10240-byte records and only stops at the end-of-archive blocks once the

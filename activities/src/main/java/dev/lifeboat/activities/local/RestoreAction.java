@@ -83,9 +83,19 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
     Path target = Path.of(require(args.path(), name(), "path")).toAbsolutePath().normalize();
     String source = args.source() != null || VerifyAction.isAbsolute(args.archive()) ? args.source()
         : target.getFileName() == null ? null : target.getFileName().toString();
+    ArchiveRef found = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
+    // one writer per source: a prune cannot delete the archive while it is read
+    try (AutoCloseable lock = repository.lockArchive(found, context.runId(), new ContextProgress(context))) {
+      return restoreLocked(args, context, target, source);
+    }
+  }
+
+  private Output restoreLocked(Args args, ActionContext context, Path target, String source) throws Exception {
+    // resolved again under the lock: what was latest before the wait may have been pruned or found damaged
     ArchiveRef ref = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
     context.message("restoring " + ref.name() + " into " + target);
-    RestoreResult r = repository.restoreToDirectory(ref, target, args.clean(), new ContextProgress(context));
+    RestoreResult r = repository.checked(ref, name(),
+        () -> repository.restoreToDirectory(ref, target, args.clean(), new ContextProgress(context)));
     context.log("restored " + r.files() + " files (" + r.bytes() + " bytes) from " + ref.path() + " into " + target);
     return new Output(ref.path().toString(), r.target().toString(), r.files(), r.bytes());
   }
