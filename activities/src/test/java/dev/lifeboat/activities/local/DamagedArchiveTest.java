@@ -105,6 +105,17 @@ class DamagedArchiveTest {
   }
 
   @Test
+  void aRestoreThatFindsTheArchiveCorruptMarksItDamaged() throws Exception {
+    ArchiveRef a = backupAt("2026-11-18T02:00:00Z");
+    flip(a.path(), Files.size(a.path()) / 2);
+    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreAction(repo),
+        Map.of("path", tmp.resolve("restored").toString(), "source", "notebooks", "archive", a.name()), ctx))
+        .isInstanceOf(ActionException.class);
+    assertThat(state(a).state()).isEqualTo(ArchiveState.State.DAMAGED);
+    assertThat(state(a).by()).isEqualTo("restore");
+  }
+
+  @Test
   void anArchiveWithoutManifestIsListedAsDamagedAndIsNeverLatest() throws Exception {
     ArchiveRef a = backupAt("2026-11-18T02:00:00Z");
     ArchiveRef b = backupAt("2026-11-19T02:00:00Z");
