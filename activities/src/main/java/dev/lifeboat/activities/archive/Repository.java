@@ -319,12 +319,8 @@ public final class Repository {
   /** As {@link #verify(ArchiveRef, ProgressListener)}; {@code by} names the check in the state record. */
   public VerifyResult verify(ArchiveRef ref, ProgressListener listener, String by) throws IOException {
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
-    try (AutoCloseable lock = lockArchive(ref, l.runId(), l)) {
+    try (SourceLock lock = lockArchive(ref, l.runId(), l)) {
       return checked(ref, by, () -> verifyLocked(ref, l, by));
-    } catch (IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IOException(e);
     }
   }
 
@@ -670,9 +666,9 @@ public final class Repository {
    * The lock of the source an archive belongs to; an archive outside the repository (an archive root such as
    * an external drive, possibly read-only) has no writer to exclude and gets a lock that holds nothing.
    */
-  public AutoCloseable lockArchive(ArchiveRef ref, String owner, ProgressListener listener) throws IOException {
+  public SourceLock lockArchive(ArchiveRef ref, String owner, ProgressListener listener) throws IOException {
     if (!insideRoot(ref)) {
-      return () -> { };
+      return SourceLock.none();
     }
     return SourceLock.acquire(ref.path().getParent(), ref.set() + "/" + ref.source(), owner, listener);
   }

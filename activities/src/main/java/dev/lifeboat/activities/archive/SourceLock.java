@@ -69,6 +69,11 @@ public final class SourceLock implements AutoCloseable {
     }
   }
 
+  /** A lock that holds nothing, for archives outside the repository (no writer there to exclude). */
+  static SourceLock none() {
+    return new SourceLock(null, null, null, null);
+  }
+
   /** The lock if it is free now (or within {@code waitMillis} when only this JVM holds it). */
   static Optional<SourceLock> tryAcquire(Path dir, String owner, long waitMillis) throws IOException {
     return Optional.ofNullable(attempt(dir, owner, waitMillis).lock());
@@ -135,6 +140,9 @@ public final class SourceLock implements AutoCloseable {
       return;
     }
     closed = true;
+    if (jvm == null) {
+      return;
+    }
     try {
       if (channel != null) {
         HOLDERS.remove(file);

@@ -4,6 +4,7 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.BackupResult;
 import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,12 +42,9 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
   public Map<String, Object> copyAsTar(String set, String source, String archive, PodVolumes.TarSink sink,
       ActionContext ctx) throws IOException {
     ArchiveRef found = VerifyAction.resolve(repository, "restore", set, source, archive);
-    try (AutoCloseable lock = repository.lockArchive(found, ctx.runId(), new ContextProgress(ctx))) {
+    try (SourceLock lock = repository.lockArchive(found, ctx.runId(), new ContextProgress(ctx))) {
+      // resolved again under the lock: what was latest before the wait may have been pruned or found damaged
       return copyLocked(VerifyAction.resolve(repository, "restore", set, source, archive), sink, ctx);
-    } catch (IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IOException(e);
     }
   }
 

@@ -9,6 +9,7 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.RestoreResult;
+import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
 import java.nio.file.Path;
 import java.util.Map;
@@ -85,7 +86,7 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
         : target.getFileName() == null ? null : target.getFileName().toString();
     ArchiveRef found = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
     // one writer per source: a prune cannot delete the archive while it is read
-    try (AutoCloseable lock = repository.lockArchive(found, context.runId(), new ContextProgress(context))) {
+    try (SourceLock lock = repository.lockArchive(found, context.runId(), new ContextProgress(context))) {
       return restoreLocked(args, context, target, source);
     }
   }

@@ -7,6 +7,7 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveInfo;
 import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.archive.TarDigests;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     Path target = scratch.resolve(pick.set() + "-" + pick.source() + "-" + pick.name().replace(".tar.gz", ""));
     try {
       var ref = pick.ref();
-      try (AutoCloseable lock = repository.lockArchive(ref, context.runId(), new ContextProgress(context))) {
+      try (SourceLock lock = repository.lockArchive(ref, context.runId(), new ContextProgress(context))) {
         return drill(pick, ref, target, context);
       }
     } finally {
@@ -82,29 +83,27 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
   /** With the source lock held: verify, restore into scratch, compare; any failure marks the archive damaged. */
   private Output drill(ArchiveInfo pick, dev.lifeboat.activities.archive.ArchiveRef ref, Path target,
       ActionContext context) throws Exception {
-    {
-      repository.verify(ref, new ContextProgress(context), name());
-      RestoreResult restored = repository.checked(ref, name(),
-          () -> repository.restoreToDirectory(ref, target, false, new ContextProgress(context)));
-      var manifest = repository.manifest(ref);
-      Map<String, String> expected = TarDigests.expected(manifest);
-      // a hardlink restores as one more name for a file already checked; compare the files themselves
-      java.util.Set<String> links = new java.util.HashSet<>();
-      manifest.entries().stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
-          .forEach(e -> links.add(e.path().replaceFirst("^\\./", "")));
-      Map<String, String> actual = TarDigests.ofDirectory(target, new ContextProgress(context));
-      actual.keySet().removeAll(links);
-      List<String> diff = TarDigests.differences(expected, actual, 10);
-      if (!diff.isEmpty()) {
-        String error = "restore drill of " + pick.path() + " failed: " + String.join("; ", diff);
-        // the restored files are not what was backed up: this copy cannot be trusted as a restore source
-        repository.markDamaged(ref, name(), error);
-        throw ActionException.check(error);
-      }
-      context.log("restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
-      return new Output(pick.path().toString(), pick.set(), pick.source(), pick.files(), pick.bytes(), actual.size(),
-          true);
+    repository.verify(ref, new ContextProgress(context), name());
+    RestoreResult restored = repository.checked(ref, name(),
+        () -> repository.restoreToDirectory(ref, target, false, new ContextProgress(context)));
+    var manifest = repository.manifest(ref);
+    Map<String, String> expected = TarDigests.expected(manifest);
+    // a hardlink restores as one more name for a file already checked; compare the files themselves
+    java.util.Set<String> links = new java.util.HashSet<>();
+    manifest.entries().stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
+        .forEach(e -> links.add(e.path().replaceFirst("^\\./", "")));
+    Map<String, String> actual = TarDigests.ofDirectory(target, new ContextProgress(context));
+    actual.keySet().removeAll(links);
+    List<String> diff = TarDigests.differences(expected, actual, 10);
+    if (!diff.isEmpty()) {
+      String error = "restore drill of " + pick.path() + " failed: " + String.join("; ", diff);
+      // the restored files are not what was backed up: this copy cannot be trusted as a restore source
+      repository.markDamaged(ref, name(), error);
+      throw ActionException.check(error);
     }
+    context.log("restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
+    return new Output(pick.path().toString(), pick.set(), pick.source(), pick.files(), pick.bytes(), actual.size(),
+        true);
   }
 
   private ArchiveInfo pick(Args args) throws IOException {
