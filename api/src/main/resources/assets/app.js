@@ -188,7 +188,10 @@ async function loadBackups() {
   if (!changed('backups', data)) return;
   document.querySelector('#backups tbody').replaceChildren(...data.map(b =>
     el('tr', {}, el('td', {}, b.set + ' / ' + b.source), el('td', {}, b.name, el('div', { class: 'muted' }, time(b.createdAt))),
-      el('td', {}, size(b.sizeBytes)), el('td', {}, b.files), el('td', {}, b.verified ? 'yes' : 'no'))));
+      el('td', {}, size(b.sizeBytes)), el('td', {}, b.files), el('td', {},
+        el('span', { class: 'pill ' + (b.state === 'damaged' ? 'FAILED' : b.state === 'verified' ? 'SUCCEEDED' : 'PENDING') },
+          b.state || (b.verified ? 'verified' : 'unverified')),
+        b.error ? el('div', { class: 'muted' }, b.error) : ''))));
 }
 
 async function loadHealth() {

@@ -32,6 +32,7 @@ import io.dropwizard.core.setup.Environment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 
 
 /** Lifeboat: the API, the web page and (embedded or configured) the worker, in one process. */
@@ -78,6 +79,8 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
     WorkerSettings settings = WorkerSettings.of(repository, Path.of(config.getRunbooks()).resolve("playbooks"));
     settings = config.getOffsite().toConfig(repository).map(settings::withOffsite).orElse(settings);
+    List<Path> archiveRoots = Repository.archiveRoots(config.getArchiveRoots());
+    settings = settings.withArchiveRoots(archiveRoots);
     ActionRegistry actions = StandardActions.create(settings);
     var t = config.getTemporal();
     LifeboatRuntime runtime = new LifeboatRuntime(
@@ -96,7 +99,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
         new dev.lifeboat.api.core.ApproverGroups(config.getApprovers(), System.getenv())));
     env.jersey().register(new dev.lifeboat.api.errors.BodySizeLimit());
     env.jersey().register(new ActionsResource(catalog));
-    env.jersey().register(new BackupsResource(new Repository(repository)));
+    env.jersey().register(new BackupsResource(new Repository(repository, archiveRoots)));
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));

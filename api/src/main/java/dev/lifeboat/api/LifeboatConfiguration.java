@@ -27,6 +27,19 @@ public class LifeboatConfiguration extends Configuration {
     this.runbooks = runbooks;
   }
 
+  /** Colon-separated directories besides the repository that an absolute {@code archive} may lie in. */
+  private String archiveRoots = "";
+
+  @JsonProperty
+  public String getArchiveRoots() {
+    return archiveRoots;
+  }
+
+  @JsonProperty
+  public void setArchiveRoots(String archiveRoots) {
+    this.archiveRoots = archiveRoots == null ? "" : archiveRoots;
+  }
+
   @JsonProperty
   public String getRepository() {
     return repository;

@@ -174,6 +174,34 @@ class LocalBackupApiTest {
   }
 
   @Test
+  void aDamagedArchiveIsListedWithItsErrorAndLatestFilesComeFromTheGoodOne() throws Exception {
+    Path src = Files.createDirectories(work.resolve("state-src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    var older = new dev.lifeboat.activities.archive.Repository(REPOSITORY, java.time.Clock.fixed(
+        java.time.Instant.parse("2026-11-01T02:00:00Z"), java.time.ZoneOffset.UTC))
+        .writeFromDirectory("state", "db@host", src, java.util.List.of(), java.util.List.of(), null);
+    var newer = new dev.lifeboat.activities.archive.Repository(REPOSITORY, java.time.Clock.fixed(
+        java.time.Instant.parse("2026-11-02T02:00:00Z"), java.time.ZoneOffset.UTC))
+        .writeFromDirectory("state", "db@host", src, java.util.List.of(), java.util.List.of(), null);
+    Files.delete(newer.ref().manifestPath());
+
+    JsonNode backups = api.get("/api/backups?set=state&source=db@host").body();
+    assertThat(backups).hasSize(2);
+    assertThat(backups.get(0).get("name").asText()).isEqualTo(newer.ref().name());
+    assertThat(backups.get(0).get("state").asText()).isEqualTo("damaged");
+    assertThat(backups.get(0).get("error").asText()).contains("has no manifest");
+    assertThat(backups.get(1).get("state").asText()).isEqualTo("unverified");
+    assertThat(backups.get(1).has("error") && !backups.get(1).get("error").isNull()).isFalse();
+
+    var latest = api.get("/api/backups/state/db@host/latest/files");
+    assertThat(latest.status()).isEqualTo(200);
+    assertThat(latest.body().get("archive").asText()).isEqualTo(older.ref().name());
+    var damaged = api.get("/api/backups/state/db@host/" + newer.ref().name() + "/files");
+    assertThat(damaged.status()).isEqualTo(409);
+    assertThat(damaged.body().get("error").asText()).contains("has no manifest");
+  }
+
+  @Test
   void actionsAreListedWithTheirArguments() {
     JsonNode actions = api.get("/api/actions").body().get("actions");
     JsonNode backup = null;

@@ -87,6 +87,9 @@ class RecoveryScenariosApiTest {
       ConfigOverride.config("server.connector.port", "0"),
       ConfigOverride.config("runbooks", RUNBOOKS.toString()),
       ConfigOverride.config("repository", REPOSITORY.toString()),
+      // hardware-loss restores by absolute path from the old machine's drive, or from where it fetched the
+      // offsite copy: both must be archive roots
+      ConfigOverride.config("archiveRoots", DRIVE + ":" + WORK.resolve("fetched")),
       ConfigOverride.config("offsite.type", "local"),
       ConfigOverride.config("offsite.remotePath", OFFSITE.toString()),
       ConfigOverride.config("offsite.passwordFile", PASSWORD_FILE.toString()));

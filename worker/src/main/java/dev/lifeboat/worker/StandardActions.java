@@ -12,7 +12,11 @@ import dev.lifeboat.activities.local.RestoreAction;
 import dev.lifeboat.activities.local.RestoreDrillAction;
 import dev.lifeboat.activities.local.VerifyAction;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.util.List;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.lifeboat.activities.action.Unavailable;
 import dev.lifeboat.activities.ansible.RunPlaybook;
 import dev.lifeboat.activities.command.ProgramRunner;
@@ -30,7 +34,22 @@ public final class StandardActions {
   private static final String NO_OFFSITE = "no offsite copy is configured (set offsite.type, offsite.remotePath and "
       + "LIFEBOAT_OFFSITE_PASSWORD; see docs/operations.md)";
 
+  private static final Logger LOG = LoggerFactory.getLogger(StandardActions.class);
+
   private StandardActions() {}
+
+  /** What a killed writer left (partial archives, manifests without archive) goes at start, and is logged. */
+  private static void cleanLeftovers(Repository repository) {
+    try {
+      List<String> removed = repository.cleanLeftovers();
+      if (!removed.isEmpty()) {
+        LOG.info("removed {} leftover(s) of interrupted writes from {}: {}", removed.size(), repository.root(),
+            removed);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not look for leftovers of interrupted writes in {}: {}", repository.root(), e.toString());
+    }
+  }
 
   public static ActionRegistry create(WorkerSettings settings) {
     return create(settings, KubernetesClients.shared());
@@ -40,7 +59,8 @@ public final class StandardActions {
   public static ActionRegistry create(WorkerSettings settings, Supplier<KubernetesClient> kubernetes) {
     ProgramRunner programs = ProgramRunner.fromEnvironment();
     ActionRegistry registry = new ActionRegistry();
-    Repository repository = new Repository(settings.repository());
+    Repository repository = new Repository(settings.repository(), settings.archiveRoots());
+    cleanLeftovers(repository);
     PodVolumes volumes = new PodVolumes(kubernetes);
     registry.register(new BackupAction(repository, volumes));
     registry.register(new VerifyAction(repository, new PodTar(kubernetes)));

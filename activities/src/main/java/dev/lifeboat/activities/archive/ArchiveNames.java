@@ -11,6 +11,8 @@ final class ArchiveNames {
   static final String ARCHIVE_SUFFIX = ".tar.gz";
   static final String MANIFEST_SUFFIX = ".manifest.json";
   static final String VERIFIED_SUFFIX = ".verified.json";
+  static final String STATE_SUFFIX = ".state.json";
+  static final String LOCK = ".lock";
   static final String PIN_SUFFIX = ".pin";
   static final String PARTIAL_SUFFIX = ".partial";
   static final String LATEST = "latest";

@@ -16,8 +16,14 @@ public record ArchiveRef(String set, String source, String name, Path path) {
     return path.resolveSibling(stem() + ArchiveNames.MANIFEST_SUFFIX);
   }
 
+  /** The record verifies left before state records existed; read for compatibility, never written. */
   public Path verifiedPath() {
     return path.resolveSibling(stem() + ArchiveNames.VERIFIED_SUFFIX);
+  }
+
+  /** The archive's one state record: unverified, verified or damaged. */
+  public Path statePath() {
+    return path.resolveSibling(stem() + ArchiveNames.STATE_SUFFIX);
   }
 
   public Path pinPath() {

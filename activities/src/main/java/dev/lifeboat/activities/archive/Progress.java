@@ -15,6 +15,14 @@ final class Progress {
     this.bytesTotal = bytesTotal;
   }
 
+  ProgressListener listener() {
+    return listener;
+  }
+
+  long bytesTotal() {
+    return bytesTotal;
+  }
+
   void bytes(long n) {
     bytesDone += n;
     if (bytesDone - lastReported >= STEP) {

@@ -17,4 +17,12 @@ public interface ProgressListener {
 
   /** Throws (e.g. {@link java.util.concurrent.CancellationException}) once the operation should stop. */
   default void checkCancelled() { }
+
+  /** A short line saying what the operation is doing now, e.g. who it waits for. */
+  default void message(String text) { }
+
+  /** The run on whose behalf the operation works, written into the source's lock file; null if none. */
+  default String runId() {
+    return null;
+  }
 }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * What a prune did to one source: archive names deleted and kept (oldest first), with the reasons each
- * kept archive was kept ({@code keepLast}, {@code keepWithin}, {@code pinned}, {@code newestVerified}).
+ * kept archive was kept ({@code keepLast}, {@code keepWithin}, {@code pinned}, {@code newestGood}, {@code newestVerified},
+ * {@code damaged}: kept for forensics, never counted).
  */
 public record PruneResult(
     String set, String source, List<String> deleted, List<String> kept, Map<String, List<String>> keptBecause) {

@@ -18,6 +18,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,9 +29,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A backup repository on a local or external drive: {@code <root>/<set>/<source>/<UTC timestamp>.tar.gz}
@@ -41,23 +46,67 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * as {@link IOException} (worth retrying).
  */
 public final class Repository {
+  private static final Logger LOG = LoggerFactory.getLogger(Repository.class);
+  /** Archives hold copies of private files: only the owner reads them. */
+  static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+  static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+
   private final Path root;
   private final Clock clock;
   private final GzipMembers.Settings compression;
+  private final List<Path> archiveRoots;
+  /** Runs with the source lock held, before a backup writes; tests use it to prove who overlaps. */
+  private volatile Runnable lockedWriteHook = () -> { };
 
   public Repository(Path root) {
     this(root, Clock.systemUTC());
   }
 
   public Repository(Path root, Clock clock) {
-    this(root, clock, GzipMembers.Settings.defaults());
+    this(root, clock, GzipMembers.Settings.defaults(), List.of());
+  }
+
+  /**
+   * @param archiveRoots directories besides the repository that an {@code archive} given as an absolute path
+   *     may lie in (e.g. the external drive's mount a hardware-loss restore reads from)
+   */
+  public Repository(Path root, List<Path> archiveRoots) {
+    this(root, Clock.systemUTC(), GzipMembers.Settings.defaults(), archiveRoots);
   }
 
   /** With explicit compression settings (threads, chunk size); tests use it to compare and to inject failures. */
   Repository(Path root, Clock clock, GzipMembers.Settings compression) {
+    this(root, clock, compression, List.of());
+  }
+
+  Repository(Path root, Clock clock, GzipMembers.Settings compression, List<Path> archiveRoots) {
     this.root = root.toAbsolutePath().normalize();
     this.clock = clock;
     this.compression = compression;
+    this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+  }
+
+  /** The roots of {@code LIFEBOAT_ARCHIVE_ROOTS} (colon-separated absolute paths; blank parts ignored). */
+  public static List<Path> archiveRoots(String colonSeparated) {
+    if (colonSeparated == null || colonSeparated.isBlank()) {
+      return List.of();
+    }
+    List<Path> out = new ArrayList<>();
+    for (String part : colonSeparated.split(":")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      Path p = Path.of(part.trim());
+      if (!p.isAbsolute()) {
+        throw new IllegalArgumentException("LIFEBOAT_ARCHIVE_ROOTS: '" + part + "' is not an absolute path");
+      }
+      out.add(p.normalize());
+    }
+    return List.copyOf(out);
+  }
+
+  void onLockedWrite(Runnable hook) {
+    this.lockedWriteHook = hook;
   }
 
   public Path root() {
@@ -182,16 +231,14 @@ public final class Repository {
   // ---------------------------------------------------------------- finding
 
   /**
-   * Finds an archive. {@code archive} may be null (the source's latest), an archive file name (with or without
-   * {@code .tar.gz}), or an absolute path to an archive anywhere (then set and source may be null and are
-   * taken from the path's directories).
+   * Finds an archive. {@code archive} may be null (the source's latest: the newest archive that is not
+   * damaged), an archive file name (with or without {@code .tar.gz}), or an absolute path to an archive
+   * inside the repository or an archive root (then set and source may be null and are taken from the path's
+   * directories).
    */
   public ArchiveRef resolve(String set, String source, String archive) {
     if (archive != null && !archive.isBlank() && Path.of(archive).isAbsolute()) {
-      Path p = Path.of(archive).normalize();
-      if (!Files.isRegularFile(p)) {
-        throw ActionException.invalid("archive " + p + " does not exist");
-      }
+      Path p = confine(Path.of(archive).normalize());
       Path sourceDir = p.getParent();
       Path setDir = sourceDir == null ? null : sourceDir.getParent();
       String src = source != null ? source : sourceDir == null || sourceDir.getFileName() == null
@@ -207,8 +254,9 @@ public final class Repository {
     }
     String name;
     if (archive == null || archive.isBlank()) {
-      name = latestName(dir).orElseThrow(() -> ActionException.invalid(
-          "set '" + set + "', source '" + source + "' has no archives yet (" + dir + ")"));
+      name = latestName(set, source, dir).orElseThrow(() -> ActionException.invalid(
+          "set '" + set + "', source '" + source + "' has no " + (hasArchives(dir) ? "undamaged archive (every"
+              + " archive failed a check; see GET /api/backups)" : "archives yet") + " (" + dir + ")"));
     } else {
       name = archive.endsWith(ArchiveNames.ARCHIVE_SUFFIX) ? archive : archive + ArchiveNames.ARCHIVE_SUFFIX;
       if (!ArchiveNames.isArchive(name)) {
@@ -224,7 +272,38 @@ public final class Repository {
     return new ArchiveRef(set, source, name, p);
   }
 
-  /** Archives, oldest first within each source; partial files and archives without a manifest are left out. */
+  /**
+   * An absolute archive path must lie in the repository or an archive root, symlinks resolved: an
+   * {@code archive} parameter must not make Lifeboat read (and restore) an arbitrary file.
+   */
+  private Path confine(Path p) {
+    if (!Files.isRegularFile(p)) {
+      throw ActionException.invalid("archive " + p + " does not exist");
+    }
+    Path real;
+    try {
+      real = p.toRealPath();
+    } catch (IOException e) {
+      throw ActionException.invalid("archive " + p + " cannot be resolved: " + e.getMessage());
+    }
+    List<Path> allowed = new ArrayList<>();
+    allowed.add(root);
+    allowed.addAll(archiveRoots);
+    for (Path r : allowed) {
+      try {
+        if (real.startsWith(r.toRealPath())) {
+          return real;
+        }
+      } catch (IOException e) {
+        // a root that is not there (drive unplugged) allows nothing
+      }
+    }
+    throw ActionException.invalid("archive " + p + (real.equals(p) ? "" : " (really " + real + ")")
+        + " is outside the repository " + root + (archiveRoots.isEmpty() ? " and no archive roots are configured"
+        : " and the archive roots " + archiveRoots) + "; copy it into one or add its drive to LIFEBOAT_ARCHIVE_ROOTS");
+  }
+
+  /** Archives, oldest first within each source; partial files are left out, damaged archives are listed. */
   public List<ArchiveInfo> list(String set, String source) throws IOException {
     List<ArchiveInfo> out = new ArrayList<>();
     List<String> sets = set != null ? List.of(checkSegment(set, "set")) : subdirectories(root);
@@ -247,12 +326,12 @@ public final class Repository {
   public Manifest manifest(ArchiveRef ref) {
     Path m = ref.manifestPath();
     if (!Files.isRegularFile(m)) {
-      throw ActionException.check("archive " + ref.path() + " has no manifest (expected " + m + ")");
+      throw new DamagedArchive(ref, "archive " + ref.path() + " has no manifest (expected " + m + ")");
     }
     try {
       return Json.MAPPER.readValue(m.toFile(), Manifest.class);
     } catch (IOException e) {
-      throw ActionException.check("manifest " + m + " cannot be read: " + e.getMessage());
+      throw new DamagedArchive(ref, "manifest " + m + " cannot be read: " + e.getMessage());
     }
   }
 
@@ -260,9 +339,40 @@ public final class Repository {
 
   /**
    * Re-reads the whole archive: every entry against the manifest (name, type, size, link, SHA-256), the
-   * entry count, and the SHA-256 of the archive file. Records {@code <timestamp>.verified.json} on success.
+   * entry count, and the SHA-256 of the archive file. The archive's state becomes verified on success and
+   * damaged (before the failure propagates) when the archive fails a check.
    */
   public VerifyResult verify(ArchiveRef ref, ProgressListener listener) throws IOException {
+    return verify(ref, listener, "verify");
+  }
+
+  /** As {@link #verify(ArchiveRef, ProgressListener)}; {@code by} names the check in the state record. */
+  public VerifyResult verify(ArchiveRef ref, ProgressListener listener, String by) throws IOException {
+    ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+    try (SourceLock lock = lockArchive(ref, l.runId(), l)) {
+      return checked(ref, by, () -> verifyLocked(ref, l, by));
+    }
+  }
+
+  /** Something that reads an archive. */
+  public interface ArchiveRead<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code read}; if it finds the archive damaged, records that ({@link #markDamaged}) before the failure
+   * propagates. Restores and drills wrap their reading in it.
+   */
+  public <T> T checked(ArchiveRef ref, String by, ArchiveRead<T> read) throws IOException {
+    try {
+      return read.run();
+    } catch (DamagedArchive e) {
+      markDamaged(ref, by, e.getMessage());
+      throw e;
+    }
+  }
+
+  private VerifyResult verifyLocked(ArchiveRef ref, ProgressListener listener, String by) throws IOException {
     Manifest m = manifest(ref);
     Progress progress = new Progress(listener, m.totals().bytes());
     List<Entry> entries = m.entries();
@@ -276,7 +386,7 @@ public final class Repository {
         if (e.type() == EntryType.FILE) {
           String sha = digest(reader.data(), buffer, progress, ref, e);
           if (!sha.equals(e.sha256())) {
-            throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
+            throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
                 + " but the manifest says " + e.sha256());
           }
           progress.file();
@@ -286,9 +396,7 @@ public final class Repository {
       checkArchiveDigest(ref, m, drain(reader, ref));
     }
     Instant now = clock.instant();
-    Verified record = new Verified(now, m.totals().entries(), m.totals().files(), m.totals().bytes(),
-        m.archiveSha256());
-    writeAtomically(ref.verifiedPath(), Json.MAPPER.writeValueAsBytes(record));
+    ArchiveStates.write(ref, ArchiveState.verified(now, by));
     progress.report();
     return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
   }
@@ -309,6 +417,10 @@ public final class Repository {
    * manifest's SHA-256 as it goes out: a mismatch fails the call after the bytes went out.
    */
   public long readFile(ArchiveRef ref, String path, OutputStream out) throws IOException {
+    return checked(ref, "download", () -> readFileChecked(ref, path, out));
+  }
+
+  private long readFileChecked(ArchiveRef ref, String path, OutputStream out) throws IOException {
     Manifest m = manifest(ref);
     String wanted = ArchiveReader.normalizeName(path);
     Entry e = m.entries().stream().filter(x -> ArchiveReader.normalizeName(x.path()).equals(wanted)).findFirst()
@@ -317,7 +429,7 @@ public final class Repository {
       String target = ArchiveReader.normalizeName(e.linkTarget());
       e = m.entries().stream().filter(x -> x.type() == EntryType.FILE
           && ArchiveReader.normalizeName(x.path()).equals(target)).findFirst()
-          .orElseThrow(() -> ActionException.check("archive " + ref.name() + ": hardlink '" + path
+          .orElseThrow(() -> new DamagedArchive(ref, "archive " + ref.name() + ": hardlink '" + path
               + "' points to '" + target + "', which the manifest does not list as a file"));
     }
     if (e.type() != EntryType.FILE) {
@@ -329,7 +441,7 @@ public final class Repository {
     try (TarArchiveInputStream tar = ArchiveReader.member(ref.path(), e)) {
       TarArchiveEntry te = tar.getNextEntry();
       if (te == null) {
-        throw ActionException.check("archive " + ref.name() + ": no entry at the offset the manifest gives for '"
+        throw new DamagedArchive(ref, "archive " + ref.name() + ": no entry at the offset the manifest gives for '"
             + e.path() + "'");
       }
       expect(ref, List.of(e), 0, te);
@@ -342,14 +454,14 @@ public final class Repository {
       }
     } catch (IOException ex) {
       if (isOwnStreamFailure(ex)) {
-        throw ActionException.check("archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
+        throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
             + ex.getMessage());
       }
       throw ex;
     }
     String sha = Digests.hex(md.digest());
     if (!sha.equals(e.sha256())) {
-      throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
+      throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
           + " but the manifest says " + e.sha256());
     }
     out.flush();
@@ -361,6 +473,10 @@ public final class Repository {
    * The archive checksum is checked at the end: a mismatch fails the call after the bytes went out.
    */
   public long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
+    return checked(ref, "restore", () -> copyAsTarChecked(ref, out));
+  }
+
+  private long copyAsTarChecked(ArchiveRef ref, OutputStream out) throws IOException {
     Manifest m = manifest(ref);
     try (ArchiveReader reader = open(ref)) {
       long n;
@@ -368,7 +484,7 @@ public final class Repository {
         n = reader.plainTar().transferTo(out);
       } catch (IOException e) {
         if (isOwnStreamFailure(e)) {
-          throw ActionException.check("archive " + ref.name() + " is corrupt: " + e.getMessage());
+          throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt: " + e.getMessage());
         }
         throw e;
       }
@@ -381,27 +497,45 @@ public final class Repository {
   // ---------------------------------------------------------------- retention
 
   /**
-   * Deletes the archives of one source that no rule keeps; kept are the newest {@code keepLast}, those within
-   * {@code keepWithin}, pinned ones and the newest verified one. Sidecars go with their archive; {@code latest}
-   * is moved to the newest remaining archive.
+   * Deletes the archives of one source that no rule keeps. Only good (not damaged) archives count: kept are
+   * the newest {@code keepLast} good ones, good ones within {@code keepWithin}, pinned ones, the newest good
+   * and the newest verified one. Damaged archives are kept and listed for forensics ({@code damaged}) but
+   * never count toward a rule, so nothing good is deleted to make room for them; delete them by hand.
+   * Sidecars go with their archive; {@code latest} moves to the newest good archive. Holds the source lock.
    */
   public PruneResult prune(String set, String source, RetentionPolicy policy) throws IOException {
+    return prune(set, source, policy, ProgressListener.NONE);
+  }
+
+  public PruneResult prune(String set, String source, RetentionPolicy policy, ProgressListener listener)
+      throws IOException {
     Path dir = sourceDir(set, source);
     if (!Files.isDirectory(dir)) {
       throw ActionException.invalid("no archives for set '" + set + "', source '" + source + "' (" + dir
           + " does not exist)");
     }
+    ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+    try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, l.runId(), l)) {
+      return pruneLocked(set, source, dir, policy);
+    }
+  }
+
+  private PruneResult pruneLocked(String set, String source, Path dir, RetentionPolicy policy) throws IOException {
     List<ArchiveInfo> all = listSource(set, source);
+    List<ArchiveInfo> good = all.stream().filter(a -> !a.damaged()).toList();
     Map<String, List<String>> reasons = new LinkedHashMap<>();
     all.forEach(a -> reasons.put(a.name(), new ArrayList<>()));
-    policy.last().ifPresent(n -> all.subList(Math.max(0, all.size() - n), all.size())
+    policy.last().ifPresent(n -> good.subList(Math.max(0, good.size() - n), good.size())
         .forEach(a -> reasons.get(a.name()).add("keepLast")));
     Instant now = clock.instant();
-    policy.within().ifPresent(d -> all.stream().filter(a -> !a.createdAt().isBefore(now.minus(d)))
+    policy.within().ifPresent(d -> good.stream().filter(a -> !a.createdAt().isBefore(now.minus(d)))
         .forEach(a -> reasons.get(a.name()).add("keepWithin")));
     all.stream().filter(ArchiveInfo::pinned).forEach(a -> reasons.get(a.name()).add("pinned"));
-    all.stream().filter(ArchiveInfo::verified).max(Comparator.comparing(ArchiveInfo::name))
+    good.stream().max(Comparator.comparing(ArchiveInfo::name))
+        .ifPresent(a -> reasons.get(a.name()).add("newestGood"));
+    good.stream().filter(ArchiveInfo::verified).max(Comparator.comparing(ArchiveInfo::name))
         .ifPresent(a -> reasons.get(a.name()).add("newestVerified"));
+    all.stream().filter(ArchiveInfo::damaged).forEach(a -> reasons.get(a.name()).add("damaged"));
 
     List<String> deleted = new ArrayList<>();
     List<String> kept = new ArrayList<>();
@@ -409,10 +543,12 @@ public final class Repository {
     for (ArchiveInfo a : all) {
       List<String> why = reasons.get(a.name());
       if (why.isEmpty()) {
-        // The archive first: a prune that dies halfway leaves sidecars without archive, which nothing lists.
+        // The archive first: a prune that dies halfway leaves sidecars without archive, which the next
+        // write to this source removes as leftovers.
         Files.deleteIfExists(a.path());
         ArchiveRef ref = a.ref();
         Files.deleteIfExists(ref.manifestPath());
+        Files.deleteIfExists(ref.statePath());
         Files.deleteIfExists(ref.verifiedPath());
         deleted.add(a.name());
       } else {
@@ -420,15 +556,19 @@ public final class Repository {
         keptBecause.put(a.name(), List.copyOf(why));
       }
     }
-    if (!deleted.isEmpty()) {
-      Optional<String> current = readLatest(dir);
-      if (current.isEmpty() || deleted.contains(current.get())) {
-        if (kept.isEmpty()) {
-          Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
-        } else {
-          writeLatest(dir, kept.get(kept.size() - 1));
-        }
+    Optional<String> current = readLatest(dir);
+    Optional<String> newestGood = good.stream().map(ArchiveInfo::name).filter(n -> !deleted.contains(n))
+        .max(Comparator.naturalOrder());
+    boolean pointerGood = current.isPresent() && good.stream().anyMatch(a -> a.name().equals(current.get()))
+        && !deleted.contains(current.get());
+    if (!pointerGood) {
+      if (newestGood.isPresent()) {
+        writeLatest(dir, newestGood.get());
+      } else {
+        Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
       }
+    }
+    if (!deleted.isEmpty()) {
       fsyncDirectory(dir);
     }
     return new PruneResult(set, source, deleted, kept, keptBecause);
@@ -440,7 +580,18 @@ public final class Repository {
   private BackupResult publish(String set, String source, Progress progress, List<PathNote> skipped,
       List<PathNote> changed, Body body, String what) throws IOException {
     Path dir = sourceDir(set, source);
-    Files.createDirectories(dir);
+    createPrivateDirectories(dir);
+    try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, progress.listener().runId(),
+        progress.listener())) {
+      List<String> cleaned = removeLeftovers(dir);
+      lockedWriteHook.run();
+      warnIfShort(dir, progress.bytesTotal());
+      return publishLocked(set, source, dir, progress, skipped, changed, cleaned, body, what);
+    }
+  }
+
+  private BackupResult publishLocked(String set, String source, Path dir, Progress progress, List<PathNote> skipped,
+      List<PathNote> changed, List<String> cleaned, Body body, String what) throws IOException {
     Instant created = clock.instant();
     String name = reserveName(dir, created);
     String stem = ArchiveNames.stem(name);
@@ -462,6 +613,8 @@ public final class Repository {
       }
       writeAtomically(manifestPath, Json.MAPPER.writeValueAsBytes(manifest));
       manifestWritten = true;
+      // the state exists before the archive does: no reader ever sees an archive without one
+      ArchiveStates.write(new ArchiveRef(set, source, name, archivePath), ArchiveState.unverified(created, "backup"));
       Files.move(partial, archivePath, StandardCopyOption.ATOMIC_MOVE);
       published = true;
       fsyncDirectory(dir);
@@ -469,13 +622,183 @@ public final class Repository {
       progress.report();
       Manifest.Totals t = manifest.totals();
       return new BackupResult(new ArchiveRef(set, source, name, archivePath), t.entries(), t.files(), t.bytes(),
-          t.compressedBytes(), manifest.archiveSha256(), skipped, changed);
+          t.compressedBytes(), manifest.archiveSha256(), skipped, changed, cleaned);
+    } catch (IOException e) {
+      if (isDiskFull(e)) {
+        // not worth retrying: the next attempt fills the disk again
+        throw diskFull(archivePath, dir, progress.bytesTotal(), e);
+      }
+      throw e;
     } finally {
       if (!published) {
         Files.deleteIfExists(partial);
         if (manifestWritten) {
           Files.deleteIfExists(manifestPath);
+          Files.deleteIfExists(dir.resolve(stem + ArchiveNames.STATE_SUFFIX));
         }
+      }
+    }
+  }
+
+  /**
+   * Holds the one-writer lock of a set/source until closed: backups, prunes, verifies and restores of that
+   * source queue behind it (across processes too). While waiting, {@code listener} hears
+   * {@code waiting for <set>/<source>: held by run <id>}; a cancelled run stops waiting.
+   */
+  public SourceLock lockSource(String set, String source, String owner, ProgressListener listener)
+      throws IOException {
+    Path dir = sourceDir(set, source);
+    createPrivateDirectories(dir);
+    return SourceLock.acquire(dir, set + "/" + source, owner, listener);
+  }
+
+  /**
+   * The lock of the source an archive belongs to; an archive outside the repository (an archive root such as
+   * an external drive, possibly read-only) has no writer to exclude and gets a lock that holds nothing.
+   */
+  public SourceLock lockArchive(ArchiveRef ref, String owner, ProgressListener listener) throws IOException {
+    if (!insideRoot(ref)) {
+      return SourceLock.none();
+    }
+    return SourceLock.acquire(ref.path().getParent(), ref.set() + "/" + ref.source(), owner, listener);
+  }
+
+  /**
+   * Records that reading {@code ref} failed its checks: its state becomes damaged with {@code error}, and if it
+   * was {@code latest} the pointer moves to the newest good archive. Callers that write hold the source lock.
+   * A state that cannot be written is logged: the failure being reported matters more.
+   */
+  public void markDamaged(ArchiveRef ref, String by, String error) {
+    try {
+      ArchiveStates.write(ref, ArchiveState.damaged(clock.instant(), by, error));
+      LOG.warn("archive {} is damaged ({}): {}", ref.path(), by, error);
+      if (insideRoot(ref)) {
+        Path dir = ref.path().getParent();
+        Optional<String> pointer = readLatest(dir);
+        if (pointer.isEmpty() || pointer.get().equals(ref.name())) {
+          Optional<ArchiveInfo> good = newestGood(ref.set(), ref.source());
+          if (good.isPresent()) {
+            writeLatest(dir, good.get().name());
+          } else {
+            Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not record archive {} as damaged: {}", ref.path(), e.toString());
+    }
+  }
+
+  /**
+   * Removes what interrupted writes left in every source whose lock is free (busy ones have a live writer)
+   * and returns the removed files as {@code <set>/<source>/<file>}. The worker calls it at start.
+   */
+  public List<String> cleanLeftovers() throws IOException {
+    List<String> removed = new ArrayList<>();
+    for (String set : subdirectories(root)) {
+      for (String source : subdirectories(root.resolve(set))) {
+        Path dir = root.resolve(set).resolve(source);
+        Optional<SourceLock> lock = SourceLock.tryAcquire(dir, "cleanup", 0);
+        if (lock.isEmpty()) {
+          continue;
+        }
+        try (SourceLock held = lock.get()) {
+          removeLeftovers(dir).forEach(n -> removed.add(set + "/" + source + "/" + n));
+        }
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * With the source lock held, hidden partial files and sidecars whose archive never appeared belong to a
+   * writer that died (kill -9, power loss): remove them so they neither fill the disk nor block a name.
+   */
+  private static List<String> removeLeftovers(Path dir) throws IOException {
+    List<String> removed = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.toList();
+    }
+    for (Path f : files) {
+      String n = f.getFileName().toString();
+      boolean partial = n.startsWith(".") && n.endsWith(ArchiveNames.PARTIAL_SUFFIX);
+      if ((partial || isOrphanSidecar(dir, n)) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+        Files.deleteIfExists(f);
+        removed.add(n);
+      }
+    }
+    if (!removed.isEmpty()) {
+      LOG.info("removed leftovers of an interrupted write in {}: {}", dir, removed);
+      fsyncDirectory(dir);
+    }
+    return removed;
+  }
+
+  private static boolean isOrphanSidecar(Path dir, String n) {
+    for (String suffix : List.of(ArchiveNames.MANIFEST_SUFFIX, ArchiveNames.STATE_SUFFIX,
+        ArchiveNames.VERIFIED_SUFFIX)) {
+      if (n.endsWith(suffix)) {
+        String archive = n.substring(0, n.length() - suffix.length()) + ArchiveNames.ARCHIVE_SUFFIX;
+        return ArchiveNames.isArchive(archive) && !Files.exists(dir.resolve(archive), LinkOption.NOFOLLOW_LINKS);
+      }
+    }
+    return false;
+  }
+
+  /** The compressed size is unknown up front: a short disk is worth a warning, only a real ENOSPC fails. */
+  private static void warnIfShort(Path dir, long bytes) {
+    try {
+      long free = Files.getFileStore(dir).getUsableSpace();
+      if (bytes > 0 && free < bytes) {
+        LOG.warn("{} has {} bytes free for a source of {} bytes; the backup fails if compression does not make up"
+            + " the difference", dir, free, bytes);
+      }
+    } catch (IOException e) {
+      // the write itself will say what is wrong
+    }
+  }
+
+  static boolean isDiskFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static ActionException diskFull(Path writing, Path dir, long needs, IOException e) {
+    String free;
+    try {
+      free = Files.getFileStore(dir).getUsableSpace() + " bytes free";
+    } catch (IOException ex) {
+      free = "free space unknown";
+    }
+    return new ActionException(dev.lifeboat.workflows.ActionFailureTypes.CHECK_FAILED, "no space left on device"
+        + " while writing " + writing + ": needs " + (needs > 0 ? needs + " bytes (uncompressed)" : "more space")
+        + ", " + free + "; free space or prune, then run again", e);
+  }
+
+  private boolean insideRoot(ArchiveRef ref) {
+    Path p = ref.path().toAbsolutePath().normalize();
+    return p.startsWith(root) && p.getParent() != null && p.getParent().getParent() != null
+        && p.getParent().getParent().getParent() != null && p.getParent().getParent().getParent().equals(root);
+  }
+
+  /** The repository, set and source directories, created owner-only (they hold copies of private files). */
+  private void createPrivateDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (root.getParent() != null) {
+      Files.createDirectories(root.getParent());
+    }
+    for (Path p : List.of(root, dir.getParent(), dir)) {
+      try {
+        Files.createDirectory(p, PosixFilePermissions.asFileAttribute(DIR_MODE));
+      } catch (FileAlreadyExistsException e) {
+        // made by an earlier run or a concurrent writer
       }
     }
   }
@@ -494,7 +817,7 @@ public final class Repository {
         continue;
       }
       try {
-        Files.createFile(dir.resolve(ArchiveNames.partial(name)));
+        Files.createFile(dir.resolve(ArchiveNames.partial(name)), PosixFilePermissions.asFileAttribute(FILE_MODE));
         return name;
       } catch (FileAlreadyExistsException e) {
         // another writer holds this name
@@ -515,40 +838,60 @@ public final class Repository {
     List<ArchiveInfo> out = new ArrayList<>();
     for (String name : names) {
       ArchiveRef ref = new ArchiveRef(set, source, name, dir.resolve(name));
-      Manifest m;
-      try {
-        m = Json.MAPPER.readValue(ref.manifestPath().toFile(), Manifest.class);
-      } catch (IOException e) {
-        continue;
+      Manifest m = null;
+      String manifestError = null;
+      if (!Files.isRegularFile(ref.manifestPath())) {
+        manifestError = "archive " + name + " has no manifest (expected " + ref.manifestPath() + ")";
+      } else {
+        try {
+          m = Json.MAPPER.readValue(ref.manifestPath().toFile(), Manifest.class);
+          if (m.totals() == null) {
+            manifestError = "manifest " + ref.manifestPath() + " has no totals";
+            m = null;
+          }
+        } catch (IOException e) {
+          manifestError = "manifest " + ref.manifestPath() + " cannot be read: " + e.getMessage();
+        }
       }
-      out.add(new ArchiveInfo(set, source, name, ref.path(), m.created(), Files.size(ref.path()),
-          m.totals().files(), m.totals().bytes(), isVerified(ref, m), Files.exists(ref.pinPath())));
+      long size;
+      try {
+        size = Files.size(ref.path());
+      } catch (NoSuchFileException e) {
+        continue; // pruned while we looked
+      }
+      Instant created = m != null && m.created() != null ? m.created()
+          : Instant.from(ArchiveNames.STAMP.parse(ArchiveNames.stem(name)));
+      out.add(new ArchiveInfo(set, source, name, ref.path(), created, size, m == null ? 0 : m.totals().files(),
+          m == null ? 0 : m.totals().bytes(), ArchiveStates.read(ref, m, manifestError), Files.exists(ref.pinPath())));
     }
     return out;
   }
 
-  private static boolean isVerified(ArchiveRef ref, Manifest m) {
-    try {
-      Verified v = Json.MAPPER.readValue(ref.verifiedPath().toFile(), Verified.class);
-      return m.archiveSha256() != null && m.archiveSha256().equals(v.archiveSha256());
+  /** The newest archive of a source that is not damaged (its manifest readable). */
+  private Optional<ArchiveInfo> newestGood(String set, String source) throws IOException {
+    return listSource(set, source).stream().filter(a -> !a.damaged()).max(Comparator.comparing(ArchiveInfo::name));
+  }
+
+  private static boolean hasArchives(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.anyMatch(p -> ArchiveNames.isArchive(p.getFileName().toString()));
     } catch (IOException e) {
       return false;
     }
   }
 
-  /** The sidecar a successful verify leaves. */
+  /** The sidecar verifies left before state records existed; read for compatibility only. */
   record Verified(Instant verifiedAt, long entries, long files, long bytes, String archiveSha256) { }
 
-  private Optional<String> latestName(Path dir) throws ActionException {
-    Optional<String> pointer = readLatest(dir);
-    if (pointer.isPresent() && ArchiveNames.isArchive(pointer.get())
-        && Files.isRegularFile(dir.resolve(pointer.get()))) {
-      return pointer;
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.map(p -> p.getFileName().toString()).filter(ArchiveNames::isArchive)
-          .filter(n -> Files.isRegularFile(dir.resolve(ArchiveNames.stem(n) + ArchiveNames.MANIFEST_SUFFIX)))
-          .max(Comparator.naturalOrder());
+  /** The pointer while it names a good archive, else the newest good archive: never a damaged one. */
+  private Optional<String> latestName(String set, String source, Path dir) throws ActionException {
+    try {
+      List<ArchiveInfo> good = listSource(set, source).stream().filter(a -> !a.damaged()).toList();
+      Optional<String> pointer = readLatest(dir);
+      if (pointer.isPresent() && good.stream().anyMatch(a -> a.name().equals(pointer.get()))) {
+        return pointer;
+      }
+      return good.stream().map(ArchiveInfo::name).max(Comparator.naturalOrder());
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -569,15 +912,28 @@ public final class Repository {
   /** Writes under a partial name, fsyncs, renames: readers see the old content or the new, never half. */
   static void writeAtomically(Path target, byte[] data) throws IOException {
     Path tmp = target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buf = ByteBuffer.wrap(data);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+    boolean moved = false;
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING), PosixFilePermissions.asFileAttribute(FILE_MODE))) {
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
       }
-      ch.force(true);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      moved = true;
+    } catch (IOException e) {
+      if (isDiskFull(e)) {
+        throw diskFull(target, target.getParent(), data.length, e);
+      }
+      throw e;
+    } finally {
+      if (!moved) {
+        Files.deleteIfExists(tmp);
+      }
     }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     fsyncDirectory(target.getParent());
   }
 
@@ -622,7 +978,7 @@ public final class Repository {
       if (!isOwnStreamFailure(e)) {
         throw e;
       }
-      throw ActionException.check("archive " + ref.name() + " is corrupt at its start: " + e.getMessage());
+      throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt at its start: " + e.getMessage());
     }
   }
 
@@ -641,27 +997,27 @@ public final class Repository {
   static Entry expect(ArchiveRef ref, List<Entry> entries, int i, TarArchiveEntry te) {
     String path = ArchiveReader.pathOf(te);
     if (i >= entries.size()) {
-      throw ActionException.check("archive " + ref.name() + ": entry '" + path + "' is not in the manifest (which"
+      throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + path + "' is not in the manifest (which"
           + " lists " + entries.size() + " entries)");
     }
     Entry e = entries.get(i);
     String where = "archive " + ref.name() + ": entry #" + (i + 1) + " ";
     if (!stripSlash(path).equals(stripSlash(ArchiveReader.normalizeName(e.path())))) {
-      throw ActionException.check(where + "is '" + path + "' but the manifest says '" + e.path() + "'");
+      throw new DamagedArchive(ref, where + "is '" + path + "' but the manifest says '" + e.path() + "'");
     }
     EntryType type = ArchiveReader.typeOf(te);
     if (type != e.type()) {
-      throw ActionException.check(where + "'" + e.path() + "' is a " + type + " but the manifest says " + e.type());
+      throw new DamagedArchive(ref, where + "'" + e.path() + "' is a " + type + " but the manifest says " + e.type());
     }
     if (type == EntryType.FILE && te.getSize() != e.size()) {
-      throw ActionException.check(where + "'" + e.path() + "' has " + te.getSize() + " bytes but the manifest says "
+      throw new DamagedArchive(ref, where + "'" + e.path() + "' has " + te.getSize() + " bytes but the manifest says "
           + e.size());
     }
     if (type == EntryType.SYMLINK || type == EntryType.HARDLINK) {
       String link = type == EntryType.HARDLINK ? ArchiveReader.normalizeName(te.getLinkName()) : te.getLinkName();
       String expected = type == EntryType.HARDLINK ? ArchiveReader.normalizeName(e.linkTarget()) : e.linkTarget();
       if (!stripSlash(link).equals(stripSlash(expected))) {
-        throw ActionException.check(where + "'" + e.path() + "' links to '" + link + "' but the manifest says '"
+        throw new DamagedArchive(ref, where + "'" + e.path() + "' links to '" + link + "' but the manifest says '"
             + e.linkTarget() + "'");
       }
     }
@@ -670,7 +1026,7 @@ public final class Repository {
 
   static void expectEnd(ArchiveRef ref, List<Entry> entries, int i) {
     if (i != entries.size()) {
-      throw ActionException.check("archive " + ref.name() + " ends after " + i + " entries but the manifest lists "
+      throw new DamagedArchive(ref, "archive " + ref.name() + " ends after " + i + " entries but the manifest lists "
           + entries.size() + "; first missing: '" + entries.get(i).path() + "'");
     }
   }
@@ -680,7 +1036,7 @@ public final class Repository {
       return reader.drainAndDigest();
     } catch (IOException e) {
       if (isOwnStreamFailure(e)) {
-        throw ActionException.check("archive " + ref.name() + " is corrupt after its last entry: " + e.getMessage());
+        throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt after its last entry: " + e.getMessage());
       }
       throw e;
     }
@@ -688,7 +1044,7 @@ public final class Repository {
 
   static void checkArchiveDigest(ArchiveRef ref, Manifest m, String sha) {
     if (!sha.equals(m.archiveSha256())) {
-      throw ActionException.check("archive " + ref.name() + ": the archive checksum differs from the manifest"
+      throw new DamagedArchive(ref, "archive " + ref.name() + ": the archive checksum differs from the manifest"
           + " (file sha256 " + sha + ", manifest " + m.archiveSha256() + ")");
     }
   }
@@ -703,7 +1059,7 @@ public final class Repository {
       }
     } catch (IOException ex) {
       if (isOwnStreamFailure(ex)) {
-        throw ActionException.check("archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
+        throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
             + ex.getMessage());
       }
       throw ex;
@@ -715,7 +1071,7 @@ public final class Repository {
     String near = i < entries.size() ? "at entry '" + entries.get(i).path() + "'"
         + (i > 0 ? " (after '" + entries.get(i - 1).path() + "')" : "")
         : "after its last entry '" + (entries.isEmpty() ? "" : entries.get(entries.size() - 1).path()) + "'";
-    return ActionException.check("archive " + ref.name() + " is corrupt " + near + ": " + e.getMessage());
+    return new DamagedArchive(ref, "archive " + ref.name() + " is corrupt " + near + ": " + e.getMessage());
   }
 
   /** Decoding failures (bad gzip, CRC, tar header) as opposed to the disk failing under us. */

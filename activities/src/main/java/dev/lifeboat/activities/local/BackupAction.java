@@ -48,10 +48,11 @@ public final class BackupAction implements Action<BackupAction.Args> {
    * changed while read, each as {@code {path, reason}}.
    */
   public record Output(String path, String archive, String set, String source, long files, long bytes,
-      long compressedBytes, String sha256, List<PathNote> skipped, List<PathNote> changed) {
+      long compressedBytes, String sha256, List<PathNote> skipped, List<PathNote> changed, List<String> cleaned) {
     public Output {
       skipped = skipped == null ? List.of() : List.copyOf(skipped);
       changed = changed == null ? List.of() : List.copyOf(changed);
+      cleaned = cleaned == null ? List.of() : List.copyOf(cleaned);
     }
   }
 
@@ -100,8 +101,9 @@ public final class BackupAction implements Action<BackupAction.Args> {
     context.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
     r.skipped().forEach(s -> context.log("skipped " + s.path() + ": " + s.reason()));
     r.changed().forEach(c -> context.log("changed " + c.path() + ": " + c.reason()));
+    r.cleaned().forEach(c -> context.log("cleaned " + c + " (left by an interrupted earlier write)"));
     return new Output(r.ref().path().toString(), r.ref().name(), r.ref().set(), r.ref().source(), r.files(),
-        r.bytes(), r.compressedBytes(), r.sha256(), r.skipped(), r.changed());
+        r.bytes(), r.compressedBytes(), r.sha256(), r.skipped(), r.changed(), r.cleaned());
   }
 
   private Output fromKubernetes(Args args, ActionContext context) throws Exception {
@@ -127,7 +129,12 @@ public final class BackupAction implements Action<BackupAction.Args> {
     return new Output(String.valueOf(out.get("path")), String.valueOf(out.get("archive")), args.set(), source,
         ((Number) out.get("files")).longValue(), ((Number) out.get("bytes")).longValue(),
         ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")), notes(out.get("skipped")),
-        List.of());
+        List.of(), castList(out.get("cleaned")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> castList(Object o) {
+    return o instanceof List<?> l ? (List<String>) l : List.of();
   }
 
   /** The skipped list a pod backup reports, whatever shape it travelled in. */

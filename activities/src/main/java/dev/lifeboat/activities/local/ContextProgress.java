@@ -18,6 +18,17 @@ final class ContextProgress implements ProgressListener {
   }
 
   @Override
+  public void message(String text) {
+    context.message(text);
+    context.log(text);
+  }
+
+  @Override
+  public String runId() {
+    return context.runId();
+  }
+
+  @Override
   public void checkCancelled() {
     context.throwIfCancelled();
   }

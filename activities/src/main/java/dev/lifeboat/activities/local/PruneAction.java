@@ -38,7 +38,8 @@ public final class PruneAction implements Action<PruneAction.Args> {
 
   @Override
   public String description() {
-    return "Delete archives no retention rule keeps (pinned and the newest verified archive are always kept)";
+    return "Delete archives no retention rule keeps (pinned, the newest good and the newest verified archive are"
+        + " always kept; damaged archives are kept but never counted)";
   }
 
   @Override
@@ -61,9 +62,15 @@ public final class PruneAction implements Action<PruneAction.Args> {
         throw ActionException.invalid("action 'prune': keepWithin: " + e.getMessage());
       }
     }
-    PruneResult r = repository.prune(args.set(), args.source(), new RetentionPolicy(args.keepLast(), within));
+    PruneResult r = repository.prune(args.set(), args.source(), new RetentionPolicy(args.keepLast(), within),
+        new ContextProgress(context));
     r.deleted().forEach(n -> context.log("deleted " + args.set() + "/" + args.source() + "/" + n));
     context.log("kept " + r.kept().size() + " archives of " + args.set() + "/" + args.source());
+    r.keptBecause().forEach((n, why) -> {
+      if (why.contains("damaged")) {
+        context.log("kept damaged " + n + " for inspection; it does not count toward retention, delete it by hand");
+      }
+    });
     return new Output(r.deleted(), r.kept());
   }
 }

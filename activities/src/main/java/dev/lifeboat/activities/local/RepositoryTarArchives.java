@@ -4,6 +4,7 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.BackupResult;
 import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,15 +36,24 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
     out.put("sha256", r.sha256());
     out.put("skipped", r.skipped());
     r.skipped().forEach(n -> ctx.log("skipped " + n.path() + ": " + n.reason()));
+    out.put("cleaned", r.cleaned());
     return out;
   }
 
   @Override
   public Map<String, Object> copyAsTar(String set, String source, String archive, PodVolumes.TarSink sink,
       ActionContext ctx) throws IOException {
-    ArchiveRef ref = VerifyAction.resolve(repository, "restore", set, source, archive);
+    ArchiveRef found = VerifyAction.resolve(repository, "restore", set, source, archive);
+    try (SourceLock lock = repository.lockArchive(found, ctx.runId(), new ContextProgress(ctx))) {
+      // resolved again under the lock: what was latest before the wait may have been pruned or found damaged
+      return copyLocked(VerifyAction.resolve(repository, "restore", set, source, archive), sink, ctx);
+    }
+  }
+
+  private Map<String, Object> copyLocked(ArchiveRef ref, PodVolumes.TarSink sink, ActionContext ctx)
+      throws IOException {
     // never stream a damaged archive into a volume that was just emptied
-    var verified = repository.verify(ref, new ContextProgress(ctx));
+    var verified = repository.verify(ref, new ContextProgress(ctx), "restore");
     long written = sink.accept(out -> {
       long n = repository.copyAsTar(ref, out);
       // GNU tar reads stdin in 10240-byte records and only stops at the end-of-archive blocks once the

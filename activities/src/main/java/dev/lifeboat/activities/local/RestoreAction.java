@@ -9,6 +9,7 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.RestoreResult;
+import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
 import java.nio.file.Path;
 import java.util.Map;
@@ -83,9 +84,19 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
     Path target = Path.of(require(args.path(), name(), "path")).toAbsolutePath().normalize();
     String source = args.source() != null || VerifyAction.isAbsolute(args.archive()) ? args.source()
         : target.getFileName() == null ? null : target.getFileName().toString();
+    ArchiveRef found = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
+    // one writer per source: a prune cannot delete the archive while it is read
+    try (SourceLock lock = repository.lockArchive(found, context.runId(), new ContextProgress(context))) {
+      return restoreLocked(args, context, target, source);
+    }
+  }
+
+  private Output restoreLocked(Args args, ActionContext context, Path target, String source) throws Exception {
+    // resolved again under the lock: what was latest before the wait may have been pruned or found damaged
     ArchiveRef ref = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
     context.message("restoring " + ref.name() + " into " + target);
-    RestoreResult r = repository.restoreToDirectory(ref, target, args.clean(), new ContextProgress(context));
+    RestoreResult r = repository.checked(ref, name(),
+        () -> repository.restoreToDirectory(ref, target, args.clean(), new ContextProgress(context)));
     if (r.emptiedInterrupted()) {
       context.log(target + " held an interrupted restore (its .lifeboat-restore-incomplete marker); its contents"
           + " were removed before restoring");

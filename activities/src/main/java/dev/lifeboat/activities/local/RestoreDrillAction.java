@@ -7,6 +7,7 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveInfo;
 import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.archive.TarDigests;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,26 +72,38 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     Path target = scratch.resolve(pick.set() + "-" + pick.source() + "-" + pick.name().replace(".tar.gz", ""));
     try {
       var ref = pick.ref();
-      repository.verify(ref, new ContextProgress(context));
-      RestoreResult restored = repository.restoreToDirectory(ref, target, false, new ContextProgress(context));
-      var manifest = repository.manifest(ref);
-      Map<String, String> expected = TarDigests.expected(manifest);
-      // a hardlink restores as one more name for a file already checked; compare the files themselves
-      java.util.Set<String> links = new java.util.HashSet<>();
-      manifest.entries().stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
-          .forEach(e -> links.add(e.path().replaceFirst("^\\./", "")));
-      Map<String, String> actual = TarDigests.ofDirectory(target, new ContextProgress(context));
-      actual.keySet().removeAll(links);
-      List<String> diff = TarDigests.differences(expected, actual, 10);
-      if (!diff.isEmpty()) {
-        throw ActionException.check("restore drill of " + pick.path() + " failed: " + String.join("; ", diff));
+      try (SourceLock lock = repository.lockArchive(ref, context.runId(), new ContextProgress(context))) {
+        return drill(pick, ref, target, context);
       }
-      context.log("restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
-      return new Output(pick.path().toString(), pick.set(), pick.source(), pick.files(), pick.bytes(), actual.size(),
-          true);
     } finally {
       deleteTree(args.scratch() == null ? scratch : target);
     }
+  }
+
+  /** With the source lock held: verify, restore into scratch, compare; any failure marks the archive damaged. */
+  private Output drill(ArchiveInfo pick, dev.lifeboat.activities.archive.ArchiveRef ref, Path target,
+      ActionContext context) throws Exception {
+    repository.verify(ref, new ContextProgress(context), name());
+    RestoreResult restored = repository.checked(ref, name(),
+        () -> repository.restoreToDirectory(ref, target, false, new ContextProgress(context)));
+    var manifest = repository.manifest(ref);
+    Map<String, String> expected = TarDigests.expected(manifest);
+    // a hardlink restores as one more name for a file already checked; compare the files themselves
+    java.util.Set<String> links = new java.util.HashSet<>();
+    manifest.entries().stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
+        .forEach(e -> links.add(e.path().replaceFirst("^\\./", "")));
+    Map<String, String> actual = TarDigests.ofDirectory(target, new ContextProgress(context));
+    actual.keySet().removeAll(links);
+    List<String> diff = TarDigests.differences(expected, actual, 10);
+    if (!diff.isEmpty()) {
+      String error = "restore drill of " + pick.path() + " failed: " + String.join("; ", diff);
+      // the restored files are not what was backed up: this copy cannot be trusted as a restore source
+      repository.markDamaged(ref, name(), error);
+      throw ActionException.check(error);
+    }
+    context.log("restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
+    return new Output(pick.path().toString(), pick.set(), pick.source(), pick.files(), pick.bytes(), actual.size(),
+        true);
   }
 
   private ArchiveInfo pick(Args args) throws IOException {
@@ -102,7 +115,8 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
       return repository.list(args.set(), args.source()).stream().filter(a -> a.name().equals(ref.name()))
           .findFirst().orElseThrow(() -> ActionException.invalid("no archive " + args.archive()));
     }
-    List<ArchiveInfo> all = repository.list(args.set(), args.source()).stream()
+    // a damaged archive already failed its check; drilling it again proves nothing
+    List<ArchiveInfo> all = repository.list(args.set(), args.source()).stream().filter(a -> !a.damaged())
         .sorted(Comparator.comparing(ArchiveInfo::path)).toList();
     if (all.isEmpty()) {
       throw ActionException.invalid("action 'restore-drill': no archives to drill in " + repository.root()

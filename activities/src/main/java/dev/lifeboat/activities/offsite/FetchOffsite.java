@@ -63,7 +63,7 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
     String set = RepositoryPaths.segment(name(), "set", args.set());
     String source = RepositoryPaths.segment(name(), "source", args.source());
     String requested = args.archive() == null || args.archive().isBlank() ? null
-        : RepositoryPaths.segment(name(), "archive", RepositoryPaths.timestamp(args.archive()));
+        : RepositoryPaths.archive(name(), "archive", RepositoryPaths.timestamp(args.archive()));
     Path into = RepositoryPaths.repository(args.into(), config);
     Path target = into.resolve(set).resolve(source);
     long started = System.nanoTime();
@@ -78,7 +78,7 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
         throw ActionException.check("fetch-offsite: the offsite copy has no 'latest' archive for " + remoteDir);
       }
       String archive = requested != null ? requested
-          : RepositoryPaths.segment(name(), "archive named by 'latest'", remoteLatest.get());
+          : RepositoryPaths.archive(name(), "archive named by 'latest'", remoteLatest.get());
       boolean isLatest = remoteLatest.map(archive::equals).orElse(false);
       List<String> argv = new ArrayList<>(List.of("copy", session.crypt(remoteDir), target.toString(),
           "--include", "/" + archive + ".tar.gz", "--include", "/" + archive + ".tar.zst",

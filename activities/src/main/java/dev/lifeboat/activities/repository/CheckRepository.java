@@ -68,14 +68,15 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
     }
     List<ArchiveInfo> archives;
     try {
-      archives = repository.list(args.set(), args.source());
+      // a damaged archive (failed check, missing manifest) is no copy to restore from
+      archives = repository.list(args.set(), args.source()).stream().filter(a -> !a.damaged()).toList();
     } catch (IOException e) {
       // a failing drive is an answer too: the runbook can fall back to the offsite copy
       return answer(context, unavailable(root, args, root + " cannot be listed: " + e.getMessage()));
     }
     if (archives.isEmpty()) {
       return answer(context, unavailable(root, args, root + " holds no archive of set '" + args.set()
-          + "', source '" + args.source() + "' with its manifest"));
+          + "', source '" + args.source() + "' with its manifest (damaged ones do not count)"));
     }
     ArchiveInfo latest = archives.get(archives.size() - 1);
     try {

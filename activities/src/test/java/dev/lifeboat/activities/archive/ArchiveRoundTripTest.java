@@ -140,9 +140,11 @@ class ArchiveRoundTripTest {
   void verifyPassesAndIsRecorded() throws Exception {
     VerifyResult v = repo.verify(backup.ref(), ProgressListener.NONE);
     assertThat(v.files()).isEqualTo(5);
-    assertThat(Files.exists(backup.ref().verifiedPath())).isTrue();
+    assertThat(Files.exists(backup.ref().verifiedPath())).as("only the state record is written").isFalse();
+    assertThat(Files.readString(backup.ref().statePath())).contains("\"state\" : \"verified\"", "\"by\" : \"verify\"");
     assertThat(repo.list("local", "work")).singleElement().satisfies(i -> {
       assertThat(i.verified()).isTrue();
+      assertThat(i.state().by()).isEqualTo("verify");
       assertThat(i.files()).isEqualTo(5);
       assertThat(i.sizeBytes()).isEqualTo(Files.size(backup.ref().path()));
     });
@@ -158,6 +160,10 @@ class ArchiveRoundTripTest {
         .hasMessageContaining(UNICODE)
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"));
     assertThat(Files.exists(backup.ref().verifiedPath())).isFalse();
+    assertThat(repo.list("local", "work")).singleElement().satisfies(i -> {
+      assertThat(i.damaged()).isTrue();
+      assertThat(i.state().error()).contains(UNICODE);
+    });
   }
 
   @Test

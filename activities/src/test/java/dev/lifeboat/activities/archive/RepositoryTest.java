@@ -45,7 +45,9 @@ class RepositoryTest {
         new java.io.ByteArrayInputStream(onlyDir.toByteArray()), null))
         .isInstanceOf(ActionException.class).hasMessageContaining("no regular files");
     try (var s = Files.list(tmp.resolve("repo/pods/e"))) {
-      assertThat(s.toList()).as("no partial left behind").isEmpty();
+      // only the source's lock file, which stays (see SourceLock)
+      assertThat(s.map(p -> p.getFileName().toString()).toList()).as("no partial left behind")
+          .containsExactly(".lock");
     }
     assertThat(repo.list(null, null)).isEmpty();
   }
@@ -146,7 +148,7 @@ class RepositoryTest {
     assertThat(r.keptBecause().get(refs.get(0).name())).containsExactly("pinned");
     assertThat(r.keptBecause().get(refs.get(1).name())).containsExactly("newestVerified");
     assertThat(r.keptBecause().get(refs.get(3).name())).containsExactly("keepWithin");
-    assertThat(r.keptBecause().get(refs.get(5).name())).containsExactly("keepLast", "keepWithin");
+    assertThat(r.keptBecause().get(refs.get(5).name())).containsExactly("keepLast", "keepWithin", "newestGood");
     assertThat(refs.get(2).path()).doesNotExist();
     assertThat(refs.get(2).manifestPath()).doesNotExist();
 
@@ -168,8 +170,10 @@ class RepositoryTest {
     Files.writeString(latest, old.name() + "\n");  // say someone pointed latest back
     clock.set(Instant.parse("2026-11-30T00:00:00Z"));
     PruneResult r = repo.prune("local", "src", RetentionPolicy.keepWithin(Duration.ofDays(1)));
-    assertThat(r.deleted()).containsExactly(old.name(), newer.name());
-    assertThat(latest).doesNotExist();
+    // nothing is within a day, but the newest good archive always stays: a prune never empties a source
+    assertThat(r.deleted()).containsExactly(old.name());
+    assertThat(r.keptBecause().get(newer.name())).containsExactly("newestGood");
+    assertThat(latest).hasContent(newer.name() + "\n");
     assertThatThrownBy(() -> new RetentionPolicy(null, null)).isInstanceOf(ActionException.class);
     assertThatThrownBy(() -> RetentionPolicy.keepLast(0)).hasMessageContaining("keepLast");
   }

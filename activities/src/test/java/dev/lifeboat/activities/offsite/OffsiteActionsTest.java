@@ -147,6 +147,19 @@ class OffsiteActionsTest {
   }
 
   @Test
+  void aSourceNamedUserAtHostIsFetchedByTheRepositorysOwnNameRule() throws Exception {
+    archive("db", "db@host", NEW, "a database dump");
+    sync(Map.of());
+    Path restore = dir.resolve("restore");
+    Map<String, Object> out = fetch(Map.of("set", "db", "source", "db@host", "into", restore.toString()));
+    assertThat(out).containsEntry("source", "db@host").containsEntry("archive", NEW);
+    assertThat(restore.resolve("db/db@host/" + NEW + ".tar.gz"))
+        .hasSameBinaryContentAs(repo.resolve("db/db@host/" + NEW + ".tar.gz"));
+    assertThatThrownBy(() -> fetch(Map.of("set", "db", "source", "latest")))
+        .hasMessageContaining("fetch-offsite: source 'latest' is not a usable name");
+  }
+
+  @Test
   void fetchOfAnArchiveThatIsNotOffsiteFails() throws Exception {
     sync(Map.of());
     assertThatThrownBy(() -> fetch(Map.of("set", "notebooks", "source", "jupyter-0", "archive", "20200101T000000Z",

@@ -33,7 +33,8 @@ public final class ListCommand extends ApiCommand {
         for (JsonNode b : get("/api/backups")) {
           out.println(b.path("set").asText() + "/" + b.path("source").asText() + "/" + b.path("name").asText()
               + "  " + b.path("sizeBytes").asLong() + " bytes  " + b.path("files").asLong() + " files"
-              + (b.path("verified").asBoolean() ? "  verified" : ""));
+              + "  " + b.path("state").asText(b.path("verified").asBoolean() ? "verified" : "unverified")
+              + (b.hasNonNull("error") ? "  (" + b.path("error").asText() + ")" : ""));
         }
       }
     }

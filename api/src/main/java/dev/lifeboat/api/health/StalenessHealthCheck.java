@@ -21,7 +21,9 @@ import java.util.TreeMap;
 /**
  * Red when a backup tier's newest archive is older than its limit (e.g. tier1 older than 36 h): a
  * nightly job that silently stopped is the failure users find out about too late. Also publishes the
- * age of every source's newest archive as a gauge {@code lifeboat.backup.age-seconds.<set>.<source>}.
+ * age of every source's newest archive as a gauge {@code lifeboat.backup.age-seconds.<set>.<source>}, and
+ * the number of damaged archives as {@code lifeboat.backup.damaged.<set>.<source>}. A damaged archive is no
+ * backup: only good ones make a tier fresh.
  */
 public final class StalenessHealthCheck extends HealthCheck {
   private final Repository repository;
@@ -51,7 +53,10 @@ public final class StalenessHealthCheck extends HealthCheck {
   protected Result check() throws IOException {
     Map<String, Instant> newest = new TreeMap<>();
     for (ArchiveInfo a : repository.list(null, null)) {
-      newest.merge(a.set() + "/" + a.source(), a.createdAt(), (x, y) -> x.isAfter(y) ? x : y);
+      damagedGauge(a.set() + "/" + a.source());
+      if (!a.damaged()) {
+        newest.merge(a.set() + "/" + a.source(), a.createdAt(), (x, y) -> x.isAfter(y) ? x : y);
+      }
     }
     newest.keySet().forEach(this::gauge);
     Instant now = clock.instant();
@@ -85,9 +90,23 @@ public final class StalenessHealthCheck extends HealthCheck {
       String[] parts = setSource.split("/", 2);
       metrics.gauge(name, () -> (Gauge<Long>) () -> {
         try {
-          return repository.list(parts[0], parts[1]).stream().map(ArchiveInfo::createdAt)
+          return repository.list(parts[0], parts[1]).stream().filter(a -> !a.damaged()).map(ArchiveInfo::createdAt)
               .max(Comparator.naturalOrder())
               .map(t -> Duration.between(t, clock.instant()).toSeconds()).orElse(-1L);
+        } catch (IOException | RuntimeException e) {
+          return -1L;
+        }
+      });
+    }
+  }
+
+  private void damagedGauge(String setSource) {
+    String name = MetricRegistry.name("lifeboat.backup.damaged", setSource.replace('/', '.'));
+    if (!metrics.getGauges().containsKey(name)) {
+      String[] parts = setSource.split("/", 2);
+      metrics.gauge(name, () -> (Gauge<Long>) () -> {
+        try {
+          return repository.list(parts[0], parts[1]).stream().filter(ArchiveInfo::damaged).count();
         } catch (IOException | RuntimeException e) {
           return -1L;
         }

@@ -31,9 +31,14 @@ public final class BackupsResource {
     this.repository = repository;
   }
 
-  /** One archive as the API shows it. */
+  /**
+   * One archive as the API shows it. {@code state} is {@code unverified}, {@code verified} or {@code damaged}
+   * (then {@code error} says why), set {@code stateAt} (epoch ms) {@code stateBy} (verify, restore-drill, ...);
+   * {@code verified} is kept for older clients.
+   */
   public record BackupView(String set, String source, String name, String path, long createdAt, long sizeBytes,
-      long files, long bytes, boolean verified, boolean pinned) {}
+      long files, long bytes, boolean verified, boolean pinned, String state, String error, Long stateAt,
+      String stateBy) {}
 
   @GET
   public List<BackupView> list(@QueryParam("set") String set, @QueryParam("source") String source)
@@ -43,7 +48,8 @@ public final class BackupsResource {
     List<BackupView> all = repository.list(blankToNull(set), blankToNull(source)).stream()
         .sorted(Comparator.comparing(ArchiveInfo::createdAt).reversed())
         .map(a -> new BackupView(a.set(), a.source(), a.name(), a.path().toString(), a.createdAt().toEpochMilli(),
-            a.sizeBytes(), a.files(), a.bytes(), a.verified(), a.pinned()))
+            a.sizeBytes(), a.files(), a.bytes(), a.verified(), a.pinned(), a.state().state().word(),
+            a.state().error(), a.state().at() == null ? null : a.state().at().toEpochMilli(), a.state().by()))
         .toList();
     return all;
   }
@@ -58,7 +64,13 @@ public final class BackupsResource {
   public Map<String, Object> files(@PathParam("set") String set, @PathParam("source") String source,
       @PathParam("archive") String archive) {
     ArchiveRef ref = resolve(set, source, archive);
-    Manifest m = repository.manifest(ref);
+    Manifest m;
+    try {
+      m = repository.manifest(ref);
+    } catch (ActionException e) {
+      // a damaged archive (no or unreadable manifest) is an answer, not a server error
+      throw new ApiException(409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
+    }
     List<FileView> files = m.entries().stream()
         .map(e -> new FileView(e.path(), e.type().name().toLowerCase(java.util.Locale.ROOT), e.size(), e.mode(),
             e.mtime() == null ? 0 : e.mtime().toEpochMilli(), e.sha256(), e.linkTarget()))

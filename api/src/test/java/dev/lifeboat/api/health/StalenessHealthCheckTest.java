@@ -48,6 +48,21 @@ class StalenessHealthCheckTest {
   }
 
   @Test
+  void damagedArchivesAreCountedAndDoNotMakeATierFresh() throws Exception {
+    Path root = tmp.resolve("repo");
+    backup(root, "tier1", "notebooks");
+    Path manifest;
+    try (var files = Files.list(root.resolve("tier1/notebooks"))) {
+      manifest = files.filter(f -> f.getFileName().toString().endsWith(".manifest.json")).findFirst().orElseThrow();
+    }
+    Files.delete(manifest);  // listed as damaged from now on
+    MetricRegistry metrics = new MetricRegistry();
+    HealthCheck.Result r = check(root, Map.of("tier1", "36h"), metrics, BACKED_UP.plus(Duration.ofHours(1)));
+    assertThat(r.getMessage()).contains("no tier with a limit has backups yet");
+    assertThat(metrics.getGauges().get("lifeboat.backup.damaged.tier1.notebooks").getValue()).isEqualTo(1L);
+  }
+
+  @Test
   void aTierWithoutBackupsIsNotStaleAndBadLimitsAreNamed() throws Exception {
     HealthCheck.Result empty = check(tmp.resolve("empty"), Map.of("tier1", "36h"), new MetricRegistry(),
         BACKED_UP);

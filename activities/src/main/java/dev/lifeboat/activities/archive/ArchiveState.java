@@ -1,0 +1,45 @@
+package dev.lifeboat.activities.archive;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+
+/**
+ * The one record of what is known about an archive, kept in {@code <stem>.state.json} beside it: not yet
+ * checked, checked and intact (when, by what), or damaged (with the error). Every view reads it.
+ *
+ * @param by what set the state: {@code backup}, {@code verify}, {@code restore-drill}, {@code restore}, ...
+ * @param error why the archive is damaged; null otherwise
+ */
+public record ArchiveState(State state, Instant at, String by, String error) {
+  /** The three states an archive can be in. */
+  public enum State {
+    @JsonProperty("unverified") UNVERIFIED,
+    @JsonProperty("verified") VERIFIED,
+    @JsonProperty("damaged") DAMAGED;
+
+    /** The lower-case word the JSON, the API and the page use. */
+    public String word() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public static ArchiveState unverified(Instant at, String by) {
+    return new ArchiveState(State.UNVERIFIED, at, by, null);
+  }
+
+  public static ArchiveState verified(Instant at, String by) {
+    return new ArchiveState(State.VERIFIED, at, by, null);
+  }
+
+  public static ArchiveState damaged(Instant at, String by, String error) {
+    return new ArchiveState(State.DAMAGED, at, by, error);
+  }
+
+  public boolean isDamaged() {
+    return state == State.DAMAGED;
+  }
+
+  public boolean isVerified() {
+    return state == State.VERIFIED;
+  }
+}

@@ -1,0 +1,48 @@
+package dev.lifeboat.activities.archive;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+
+/**
+ * Reads and writes the state record of an archive ({@code <stem>.state.json}). A missing record reads as
+ * unverified, except for archives verified before state records existed: their {@code .verified.json}
+ * counts as verified while its checksum matches the manifest. New code writes only the state record.
+ */
+final class ArchiveStates {
+  private ArchiveStates() { }
+
+  /** The archive's state; {@code m} is its manifest (null when it cannot be read: then it is damaged). */
+  static ArchiveState read(ArchiveRef ref, Manifest m, String manifestError) {
+    if (m == null) {
+      return ArchiveState.damaged(null, "list", manifestError);
+    }
+    if (Files.isRegularFile(ref.statePath())) {
+      try {
+        ArchiveState s = Json.MAPPER.readValue(ref.statePath().toFile(), ArchiveState.class);
+        if (s.state() != null) {
+          return s;
+        }
+      } catch (IOException e) {
+        // an unreadable record says nothing about the archive: fall through to what else is known
+      }
+    }
+    return legacyVerified(ref, m);
+  }
+
+  static void write(ArchiveRef ref, ArchiveState state) throws IOException {
+    Repository.writeAtomically(ref.statePath(), Json.MAPPER.writeValueAsBytes(state));
+  }
+
+  private static ArchiveState legacyVerified(ArchiveRef ref, Manifest m) {
+    try {
+      Repository.Verified v = Json.MAPPER.readValue(ref.verifiedPath().toFile(), Repository.Verified.class);
+      if (m.archiveSha256() != null && m.archiveSha256().equals(v.archiveSha256())) {
+        return ArchiveState.verified(v.verifiedAt(), "verify");
+      }
+    } catch (IOException e) {
+      // no (readable) legacy record
+    }
+    return ArchiveState.unverified(m.created() == null ? Instant.EPOCH : m.created(), "backup");
+  }
+}

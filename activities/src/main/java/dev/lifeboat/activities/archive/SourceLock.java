@@ -1,0 +1,156 @@
+package dev.lifeboat.activities.archive;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One writer per set/source: backups, prunes, verifies and restores of one source queue behind
+ * {@code <repository>/<set>/<source>/.lock}. The OS lock (POSIX, so API and worker processes exclude each
+ * other) cannot exclude threads of one JVM, hence the in-JVM lock in front of it. Reentrant on one thread
+ * (a restore that holds the lock may verify). The file names the holder's run id and pid; it is never
+ * deleted (deleting a lock file lets two holders lock two different inodes).
+ */
+public final class SourceLock implements AutoCloseable {
+  private static final ConcurrentHashMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Path, String> HOLDERS = new ConcurrentHashMap<>();
+  private static final long POLL_MILLIS = 200;
+
+  private final Path file;
+  private final ReentrantLock jvm;
+  private final FileChannel channel;
+  private final FileLock lock;
+  private boolean closed;
+
+  private SourceLock(Path file, ReentrantLock jvm, FileChannel channel, FileLock lock) {
+    this.file = file;
+    this.jvm = jvm;
+    this.channel = channel;
+    this.lock = lock;
+  }
+
+  /**
+   * Waits (without deadline) until this caller holds the lock of {@code dir}; tells {@code listener} once who
+   * it waits for, and stops waiting when the listener says the run was cancelled.
+   */
+  static SourceLock acquire(Path dir, String label, String owner, ProgressListener listener) throws IOException {
+    ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+    boolean told = false;
+    while (true) {
+      l.checkCancelled();
+      Attempt a = attempt(dir, owner, POLL_MILLIS);
+      if (a.lock() != null) {
+        return a.lock();
+      }
+      if (!told) {
+        l.message("waiting for " + label + ": held by " + a.holder());
+        told = true;
+      }
+      if (a.otherProcess()) {
+        try {
+          // the OS lock offers no wake-up across processes: poll
+          Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for " + label);
+        }
+      }
+    }
+  }
+
+  /** A lock that holds nothing, for archives outside the repository (no writer there to exclude). */
+  static SourceLock none() {
+    return new SourceLock(null, null, null, null);
+  }
+
+  /** The lock if it is free now (or within {@code waitMillis} when only this JVM holds it). */
+  static Optional<SourceLock> tryAcquire(Path dir, String owner, long waitMillis) throws IOException {
+    return Optional.ofNullable(attempt(dir, owner, waitMillis).lock());
+  }
+
+  /** Either the lock, or who holds it. */
+  private record Attempt(SourceLock lock, String holder, boolean otherProcess) { }
+
+  private static Attempt attempt(Path dir, String owner, long waitMillis) throws IOException {
+    Path file = dir.resolve(ArchiveNames.LOCK).toAbsolutePath().normalize();
+    ReentrantLock jvm = IN_JVM.computeIfAbsent(file, k -> new ReentrantLock());
+    try {
+      if (!jvm.tryLock(waitMillis, TimeUnit.MILLISECONDS)) {
+        return new Attempt(null, "run " + HOLDERS.getOrDefault(file, "?") + " (this process)", false);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for " + file);
+    }
+    if (jvm.getHoldCount() > 1) {
+      return new Attempt(new SourceLock(file, jvm, null, null), null, false);
+    }
+    // Only the in-JVM holder ever opens the file: closing any descriptor of a file drops this process's
+    // POSIX locks on it, so a waiting thread must not read it while another thread holds the lock.
+    FileChannel ch = null;
+    try {
+      ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(Repository.FILE_MODE));
+      FileLock fl = ch.tryLock();
+      if (fl == null) {
+        String holder = describe(ch);
+        ch.close();
+        jvm.unlock();
+        return new Attempt(null, holder, true);
+      }
+      String who = owner == null ? "-" : owner;
+      ch.truncate(0);
+      ch.write(ByteBuffer.wrap(("run " + who + "\npid " + ProcessHandle.current().pid() + "\n")
+          .getBytes(StandardCharsets.UTF_8)), 0);
+      HOLDERS.put(file, who);
+      return new Attempt(new SourceLock(file, jvm, ch, fl), null, false);
+    } catch (IOException | RuntimeException e) {
+      if (ch != null) {
+        ch.close();
+      }
+      jvm.unlock();
+      throw e;
+    }
+  }
+
+  /** Who holds the lock, as its file says: {@code run <id> (pid <pid>)}. */
+  private static String describe(FileChannel ch) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(512);
+    ch.read(buf, 0);
+    String[] lines = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).split("\n");
+    String run = lines.length > 0 && lines[0].startsWith("run ") ? lines[0].substring(4) : "?";
+    String pid = lines.length > 1 && lines[1].startsWith("pid ") ? lines[1].substring(4) : "?";
+    return "run " + run + " (pid " + pid + ")";
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (jvm == null) {
+      return;
+    }
+    try {
+      if (channel != null) {
+        HOLDERS.remove(file);
+        lock.release();
+        channel.close();
+      }
+    } finally {
+      jvm.unlock();
+    }
+  }
+}
