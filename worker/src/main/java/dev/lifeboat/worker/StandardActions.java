@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.function.Supplier;
 import dev.lifeboat.activities.action.Unavailable;
 import dev.lifeboat.activities.ansible.RunPlaybook;
+import dev.lifeboat.activities.command.ProgramGroups;
 import dev.lifeboat.activities.command.ProgramRunner;
 import dev.lifeboat.activities.command.RunCommand;
 import dev.lifeboat.activities.offsite.CheckOffsite;
@@ -38,7 +39,8 @@ public final class StandardActions {
 
   /** @param kubernetes the cluster client, built on first use (in-cluster config in a pod, kubeconfig elsewhere) */
   public static ActionRegistry create(WorkerSettings settings, Supplier<KubernetesClient> kubernetes) {
-    ProgramRunner programs = ProgramRunner.fromEnvironment();
+    ProgramRunner programs = ProgramRunner.fromEnvironment()
+        .withGroups(ProgramGroups.recordedIn(settings.runDir()));
     ActionRegistry registry = new ActionRegistry();
     Repository repository = new Repository(settings.repository());
     PodVolumes volumes = new PodVolumes(kubernetes);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.action.Redactor;
 import dev.lifeboat.activities.command.Invocation;
 import dev.lifeboat.activities.command.ProgramResult;
 import dev.lifeboat.activities.command.ProgramRunner;
@@ -57,10 +58,12 @@ public final class Rclone {
       List<String> secrets = new ArrayList<>(config.secrets());
       String password = obscure(config.password(), secrets, context);
       secrets.add(password);
+      Redactor.add(password);
       String salt = null;
       if (config.salt() != null && !config.salt().isEmpty()) {
         salt = obscure(config.salt(), secrets, context);
         secrets.add(salt);
+        Redactor.add(salt);
       }
       StringBuilder text = new StringBuilder();
       text.append('[').append(BASE).append("]\ntype = ").append(config.type()).append('\n');
@@ -132,11 +135,7 @@ public final class Rclone {
     }
 
     String mask(String text) {
-      String out = text;
-      for (String s : secrets) {
-        out = out.replace(s, "***");
-      }
-      return out;
+      return Redactor.redact(text, secrets);
     }
 
     /** Runs {@code rclone <args> --config <file>}; output lines go to {@code lines}, masked. */
