@@ -18,6 +18,8 @@ import dev.lifeboat.activities.ansible.RunPlaybook;
 import dev.lifeboat.activities.command.ProgramGroups;
 import dev.lifeboat.activities.command.ProgramRunner;
 import dev.lifeboat.activities.command.RunCommand;
+import dev.lifeboat.activities.git.CloneRepository;
+import dev.lifeboat.activities.helm.UpgradeRelease;
 import dev.lifeboat.activities.offsite.CheckOffsite;
 import dev.lifeboat.activities.offsite.FetchOffsite;
 import dev.lifeboat.activities.offsite.OffsiteConfig;
@@ -52,6 +54,8 @@ public final class StandardActions {
     KubernetesActions.all(kubernetes).forEach(registry::register);
     registry.register(new RunCommand(programs));
     registry.register(new RunPlaybook(programs, settings.playbooks()));
+    registry.register(new CloneRepository(programs));
+    registry.register(new UpgradeRelease(programs, settings.helm()));
     if (settings.offsite().isPresent()) {
       OffsiteConfig offsite = settings.offsite().get();
       Rclone rclone = new Rclone(programs);
