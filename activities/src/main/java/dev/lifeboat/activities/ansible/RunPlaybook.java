@@ -133,7 +133,7 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
 
       PlaybookOutput output = new PlaybookOutput(context::message);
       context.message("starting " + playbook.getFileName() + (args.check() ? " (check mode)" : ""));
-      context.log("$ " + String.join(" ", argv));
+      context.log(ProgramRunner.commandLine(argv));
       Invocation invocation = Invocation.of(argv, timeout)
           .inDirectory(playbook.getParent())
           .withEnvironment(Map.of(

@@ -215,6 +215,16 @@ public final class ProgramRunner {
     return new ProgramResult(program, process.exitValue(), count, tailLines, took);
   }
 
+  /** How much of a command line a step log shows. */
+  static final int SHOWN_COMMAND = 2000;
+
+  /** {@code $ argv...} for the step log: secrets masked, a huge argv cut. */
+  public static String commandLine(List<String> argv) {
+    String line = Redactor.redact("$ " + String.join(" ", argv));
+    return line.length() <= SHOWN_COMMAND ? line
+        : line.substring(0, SHOWN_COMMAND) + "... (" + line.length() + " characters)";
+  }
+
   private static Optional<Path> setsid() {
     for (String candidate : SETSID) {
       Path p = Path.of(candidate);

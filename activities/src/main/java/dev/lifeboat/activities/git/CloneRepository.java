@@ -71,7 +71,7 @@ public final class CloneRepository implements Action<CloneRepository.Args> {
     }
     List<String> argv = List.of("git", "-c", "protocol.ext.allow=never", "clone", "--", url, dir);
     context.message("cloning " + url);
-    context.log("$ " + String.join(" ", argv));
+    context.log(ProgramRunner.commandLine(argv));
     ProgramResult result = runner.run(Invocation.of(argv, timeout)
         .withEnvironment(Map.of("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS, "GIT_TERMINAL_PROMPT", "0"))
         .ifNotFound("git-clone: git was not found on the worker's PATH (Debian/Ubuntu: apt-get install git)"), context);

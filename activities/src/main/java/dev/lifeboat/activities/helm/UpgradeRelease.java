@@ -79,7 +79,7 @@ public final class UpgradeRelease implements Action<UpgradeRelease.Args> {
     List<String> argv = new ArrayList<>(List.of(helm, "upgrade", "--install", "--namespace", namespace,
         "--create-namespace", "--wait", "--timeout", timeout.toSeconds() + "s", "--", release, chart));
     context.message("helm upgrade " + release + " (" + chart + ") in " + namespace);
-    context.log("$ " + String.join(" ", argv));
+    context.log(ProgramRunner.commandLine(argv));
     ProgramResult result = runner.run(Invocation.of(argv, timeout.plus(MARGIN))
         .ifNotFound("helm-upgrade: the configured helm program '" + helm + "' was not found (set LIFEBOAT_HELM or put"
             + " helm on the worker's PATH)"), context);
