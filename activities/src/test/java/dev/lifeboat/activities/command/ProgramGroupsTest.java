@@ -79,6 +79,22 @@ class ProgramGroupsTest {
   }
 
   @Test
+  void aServerStopEndsEveryRunningGroup() throws Exception {
+    Path runDir = dir.resolve("run/programs");
+    Path pidFile = dir.resolve("grandchild.pid");
+    CompletableFuture<ProgramResult> running = start(runner(runDir), shWithGrandchild(pidFile), Duration.ofMinutes(1),
+        new LocalActionContext("cmd"));
+    long grandchild = awaitPid(pidFile);
+    long child = stat(grandchild).ppid();
+
+    ProgramGroups.endAll(); // what the shutdown hook and the managed runtime's stop call
+
+    assertThat(running.get(20, TimeUnit.SECONDS).exitCode()).as("ended by SIGTERM").isNotZero();
+    awaitGone(child, grandchild);
+    assertThat(runDir.resolve(child + ".json")).doesNotExist();
+  }
+
+  @Test
   void aGrandchildLeftBehindByANormalExitIsEnded() throws Exception {
     Path pidFile = dir.resolve("grandchild.pid");
     ProgramResult result = runner(dir.resolve("run")).run(Invocation.of(
