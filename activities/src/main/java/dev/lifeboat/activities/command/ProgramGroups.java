@@ -75,16 +75,23 @@ public final class ProgramGroups {
     final long pgid;
     final String program;
     private final Path pidFile;
+    private final ProcessHandle leader;
 
-    private ProgramGroup(long pgid, String program, Path pidFile) {
+    private ProgramGroup(long pgid, String program, Path pidFile, ProcessHandle leader) {
       this.pgid = pgid;
       this.program = program;
       this.pidFile = pidFile;
+      this.leader = leader;
     }
 
-    /** SIGTERM to the whole group, up to the grace period for it to go, then SIGKILL. */
+    /**
+     * SIGTERM to the whole group, up to the grace period for it to go, then SIGKILL; a descendant that
+     * left the group (its own setsid) is killed by pid as well.
+     */
     void end() {
+      List<ProcessHandle> descendants = leader.descendants().toList();
       endGroup(pgid, grace);
+      descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 
     /** The leader is gone and waited for: end what it left in its group, then forget the group. */
@@ -127,7 +134,7 @@ public final class ProgramGroups {
         pidFile = null;
       }
     }
-    ProgramGroup group = new ProgramGroup(pgid, program, pidFile);
+    ProgramGroup group = new ProgramGroup(pgid, program, pidFile, process.toHandle());
     LIVE.add(group);
     return group;
   }

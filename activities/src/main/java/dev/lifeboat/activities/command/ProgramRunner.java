@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A child never inherits this JVM's environment: it gets {@link #PASSED_ON} from it (or exactly
  * the environment a test gives) plus the invocation's own variables, so nothing of Lifeboat's own
- * configuration ({@code LIFEBOAT_*}: offsite password, API tokens) reaches it.
+ * configuration ({@code LIFEBOAT_*}: offsite password, API tokens) reaches it. Plain
+ * {@link ProcessBuilder} rather than zt-exec: that library can only add to the inherited environment,
+ * and its start failure message prints the whole environment.
  */
 public final class ProgramRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
