@@ -1,6 +1,8 @@
 package dev.lifeboat.api;
 
 import dev.lifeboat.activities.action.ActionRegistry;
+import dev.lifeboat.activities.action.Redactor;
+import dev.lifeboat.activities.command.ProgramGroups;
 import dev.lifeboat.api.cli.CliExit;
 import dev.lifeboat.api.cli.ApproveCommand;
 import dev.lifeboat.api.cli.CancelCommand;
@@ -81,10 +83,18 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     settings = config.getOffsite().toConfig(repository).map(settings::withOffsite).orElse(settings);
     List<Path> archiveRoots = Repository.archiveRoots(config.getArchiveRoots());
     settings = settings.withArchiveRoots(archiveRoots);
+    if (config.getRunDir() != null && !config.getRunDir().isBlank()) {
+      settings = settings.withRunDir(Path.of(config.getRunDir()));
+    }
+    settings = settings.withHelm(config.getHelm());
+    // API tokens are masked in every error and log line (the offsite password registers itself)
+    Redactor.add(System.getenv("LIFEBOAT_API_TOKEN"));
+    RedactingLogFilter.install();
     ActionRegistry actions = StandardActions.create(settings);
     var t = config.getTemporal();
     LifeboatRuntime runtime = new LifeboatRuntime(
-        new TemporalSettings(t.getAddress(), t.getNamespace(), t.getEmbeddedPort()), actions, t.isWorker());
+        new TemporalSettings(t.getAddress(), t.getNamespace(), t.getEmbeddedPort()), actions, t.isWorker(),
+        ProgramGroups.recordedIn(settings.runDir()));
     env.lifecycle().manage(runtime);
 
     RunbookCatalog catalog = new RunbookCatalog(Path.of(config.getRunbooks()), actions.signatures());

@@ -17,6 +17,32 @@ public class LifeboatConfiguration extends Configuration {
   @NotNull
   private TemporalFactory temporal = new TemporalFactory();
 
+  /** Pid files of running child programs; blank: {@code run/programs} beside the repository. */
+  private String runDir = "";
+
+  /** The helm program the helm action runs: configuration only, never a run parameter. */
+  private String helm = "helm";
+
+  @JsonProperty
+  public String getRunDir() {
+    return runDir;
+  }
+
+  @JsonProperty
+  public void setRunDir(String runDir) {
+    this.runDir = runDir == null ? "" : runDir.trim();
+  }
+
+  @JsonProperty
+  public String getHelm() {
+    return helm;
+  }
+
+  @JsonProperty
+  public void setHelm(String helm) {
+    this.helm = helm == null || helm.isBlank() ? "helm" : helm.trim();
+  }
+
   @JsonProperty
   public String getRunbooks() {
     return runbooks;

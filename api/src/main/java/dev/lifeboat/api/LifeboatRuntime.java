@@ -1,6 +1,7 @@
 package dev.lifeboat.api;
 
 import dev.lifeboat.activities.action.ActionRegistry;
+import dev.lifeboat.activities.command.ProgramGroups;
 import dev.lifeboat.worker.LifeboatWorker;
 import dev.lifeboat.worker.TemporalConnection;
 import dev.lifeboat.worker.TemporalSettings;
@@ -10,10 +11,12 @@ import io.dropwizard.lifecycle.Managed;
 public final class LifeboatRuntime implements Managed {
   private final TemporalConnection connection;
   private final LifeboatWorker worker;
+  private final ProgramGroups programs;
 
-  LifeboatRuntime(TemporalSettings settings, ActionRegistry actions, boolean runWorker) {
+  LifeboatRuntime(TemporalSettings settings, ActionRegistry actions, boolean runWorker, ProgramGroups programs) {
     this.connection = TemporalConnection.open(settings);
     this.worker = runWorker || connection.isEmbedded() ? new LifeboatWorker(connection, actions) : null;
+    this.programs = programs;
   }
 
   public TemporalConnection connection() {
@@ -23,6 +26,8 @@ public final class LifeboatRuntime implements Managed {
   @Override
   public void start() {
     if (worker != null) {
+      // programs a killed predecessor left running (their pid files say which) end before new work starts
+      programs.reapLeftovers();
       worker.start();
     }
   }
@@ -32,6 +37,8 @@ public final class LifeboatRuntime implements Managed {
     if (worker != null) {
       worker.close();
     }
+    // what is still running after the worker's grace period ends as whole process groups
+    ProgramGroups.endAll();
     connection.close();
   }
 }

@@ -92,7 +92,9 @@ class RecoveryScenariosApiTest {
       ConfigOverride.config("archiveRoots", DRIVE + ":" + WORK.resolve("fetched")),
       ConfigOverride.config("offsite.type", "local"),
       ConfigOverride.config("offsite.remotePath", OFFSITE.toString()),
-      ConfigOverride.config("offsite.passwordFile", PASSWORD_FILE.toString()));
+      ConfigOverride.config("offsite.passwordFile", PASSWORD_FILE.toString()),
+      // the helm stand-in is configuration, as a real helm would be: runs cannot choose the program
+      ConfigOverride.config("helm", HELM.toString()));
 
   ApiClient api;
 
@@ -157,9 +159,10 @@ class RecoveryScenariosApiTest {
     Path script = WORK.resolve("bin/helm");
     write(script, "#!/bin/sh\n"
         + "echo \"$*\" >> '" + HELM_LOG + "'\n"
+        + "while [ \"$1\" != -- ]; do shift; done; release=$2\n"
         + "i=0\n"
-        + "while [ ! -f '" + HELM_DONE + "'/\"$3\" ]; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
-        + "echo \"Release \\\"$3\\\" has been upgraded. Happy Helming!\"\n");
+        + "while [ ! -f '" + HELM_DONE + "'/\"$release\" ]; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
+        + "echo \"Release \\\"$release\\\" has been upgraded. Happy Helming!\"\n");
     try {
       Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     } catch (IOException e) {
@@ -175,12 +178,12 @@ class RecoveryScenariosApiTest {
         return;
       }
       for (String line : Files.readAllLines(HELM_LOG)) {
-        if (line.startsWith("upgrade --install data-pod ")) {
+        if (line.endsWith(" -- data-pod thinkube/data-pod")) {
           if (absent("ml-workspace", "data-pod")) {
             CLUSTER.deployment("ml-workspace", "data-pod", 1, "/mnt/shared", "shared");
           }
           write(HELM_DONE.resolve("data-pod"), "");
-        } else if (line.startsWith("upgrade --install jupyterhub ")) {
+        } else if (line.endsWith(" -- jupyterhub jupyterhub/jupyterhub")) {
           if (absent("jupyter", "hub")) {
             CLUSTER.deployment("jupyter", "hub", 1, "/srv/jupyterhub", "hub-db");
           }
@@ -315,8 +318,8 @@ class RecoveryScenariosApiTest {
     assertThat(tree(CLUSTER.pvcDir("ml-workspace", "shared"))).isEqualTo(tree(OLD_SHARED));
     List<String> helm = readLines(HELM_LOG);
     assertThat(helm).containsExactly(
-        "upgrade --install data-pod thinkube/data-pod --namespace ml-workspace --create-namespace --wait --timeout 15m",
-        "upgrade --install jupyterhub jupyterhub/jupyterhub --namespace jupyter --create-namespace --wait --timeout 15m");
+        "upgrade --install --namespace ml-workspace --create-namespace --wait --timeout 900s -- data-pod thinkube/data-pod",
+        "upgrade --install --namespace jupyter --create-namespace --wait --timeout 900s -- jupyterhub jupyterhub/jupyterhub");
   }
 
   static Path shippedRunbooksAllowing(Path helm) {
@@ -340,7 +343,7 @@ class RecoveryScenariosApiTest {
   }
 
   private static String commonParams() {
-    return "\"inventory\": \"localhost,\", \"connection\": \"local\", \"check\": true, \"helm\": \"" + HELM + "\"";
+    return "\"inventory\": \"localhost,\", \"connection\": \"local\", \"check\": true";
   }
 
   private static String repos(Path dir) {

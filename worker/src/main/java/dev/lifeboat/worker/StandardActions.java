@@ -19,8 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.lifeboat.activities.action.Unavailable;
 import dev.lifeboat.activities.ansible.RunPlaybook;
+import dev.lifeboat.activities.command.ProgramGroups;
 import dev.lifeboat.activities.command.ProgramRunner;
 import dev.lifeboat.activities.command.RunCommand;
+import dev.lifeboat.activities.git.CloneRepository;
+import dev.lifeboat.activities.helm.UpgradeRelease;
 import dev.lifeboat.activities.offsite.CheckOffsite;
 import dev.lifeboat.activities.offsite.FetchOffsite;
 import dev.lifeboat.activities.offsite.OffsiteConfig;
@@ -57,7 +60,8 @@ public final class StandardActions {
 
   /** @param kubernetes the cluster client, built on first use (in-cluster config in a pod, kubeconfig elsewhere) */
   public static ActionRegistry create(WorkerSettings settings, Supplier<KubernetesClient> kubernetes) {
-    ProgramRunner programs = ProgramRunner.fromEnvironment();
+    ProgramRunner programs = ProgramRunner.fromEnvironment()
+        .withGroups(ProgramGroups.recordedIn(settings.runDir()));
     ActionRegistry registry = new ActionRegistry();
     Repository repository = new Repository(settings.repository(), settings.archiveRoots());
     cleanLeftovers(repository);
@@ -70,6 +74,8 @@ public final class StandardActions {
     KubernetesActions.all(kubernetes).forEach(registry::register);
     registry.register(new RunCommand(programs));
     registry.register(new RunPlaybook(programs, settings.playbooks()));
+    registry.register(new CloneRepository(programs));
+    registry.register(new UpgradeRelease(programs, settings.helm()));
     if (settings.offsite().isPresent()) {
       OffsiteConfig offsite = settings.offsite().get();
       Rclone rclone = new Rclone(programs);

@@ -62,7 +62,7 @@ public final class ActionDispatcher implements DynamicActivity {
     try {
       return invoke(action, args, context);
     } catch (ActionException e) {
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), e.type());
+      throw ApplicationFailure.newNonRetryableFailure(Redactor.redact(e.getMessage()), e.type());
     } catch (CancellationException e) {
       throw ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
     } catch (InterruptedException e) {
@@ -70,7 +70,8 @@ public final class ActionDispatcher implements DynamicActivity {
       throw ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
     } catch (Exception e) {
       LOG.warn("action {} failed (step {}), will be retried if attempts remain", action.name(), context.stepKey(), e);
-      throw ApplicationFailure.newFailureWithCause(describe(e), e.getClass().getSimpleName(), e);
+      throw ApplicationFailure.newFailureWithCause(Redactor.redact(describe(e)), e.getClass().getSimpleName(),
+          Redactor.redact(e));
     }
   }
 

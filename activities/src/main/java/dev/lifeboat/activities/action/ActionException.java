@@ -9,13 +9,14 @@ import dev.lifeboat.workflows.ActionFailureTypes;
 public class ActionException extends RuntimeException {
   private final String type;
 
+  // messages reach the run's JSON, the log and Temporal's history: configured secrets never do
   public ActionException(String type, String message) {
-    super(message);
+    super(Redactor.redact(message));
     this.type = type;
   }
 
   public ActionException(String type, String message, Throwable cause) {
-    super(message, cause);
+    super(Redactor.redact(message), cause);
     this.type = type;
   }
 

@@ -53,13 +53,14 @@ public final class LocalActionContext implements ActionContext {
 
   @Override
   public void message(String text) {
-    this.message = text;
+    this.message = Redactor.redact(text);
   }
 
   @Override
   public void log(String line) {
-    log.add(line);
-    echo.accept(line);
+    String masked = Redactor.redact(line);
+    log.add(masked);
+    echo.accept(masked);
   }
 
   @Override

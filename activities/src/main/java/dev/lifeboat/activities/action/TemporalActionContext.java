@@ -79,14 +79,14 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
 
   @Override
   public synchronized void message(String text) {
-    this.message = text;
+    this.message = Redactor.redact(text);
     dirty = true;
     send(false);
   }
 
   @Override
   public synchronized void log(String line) {
-    pendingLines.add(line);
+    pendingLines.add(Redactor.redact(line));
     dirty = true;
     send(false);
   }

@@ -51,7 +51,7 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
       String playbook,
       @Arg(required = false, description = "inventory file (relative to the playbook directory) or an inline host list such as 'localhost,'")
       String inventory,
-      @Arg(required = false, description = "variables passed to the playbook as one JSON --extra-vars value")
+      @Arg(required = false, description = "variables passed to the playbook (--extra-vars @file); strings are data, never templates")
       Map<String, Object> extraVars,
       @Arg(required = false, description = "limit the run to these hosts/groups (--limit)")
       String limit,
@@ -116,9 +116,10 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
         argv.add(inventory(args.inventory()));
       }
       if (!args.extraVars().isEmpty()) {
-        // A file keeps variables (possibly secrets) out of the process list and the logged command line.
-        Path vars = scratch.resolve("extra-vars.json");
-        Files.writeString(vars, JSON.writeValueAsString(args.extraVars()));
+        // A file keeps variables (possibly secrets) out of the process list and the logged command line;
+        // every string in it is tagged !unsafe, so Jinja never evaluates a value that came from a run.
+        Path vars = scratch.resolve("extra-vars.yml");
+        Files.writeString(vars, unsafeYaml(args.extraVars()));
         argv.add("--extra-vars");
         argv.add("@" + vars);
       }
@@ -132,7 +133,7 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
 
       PlaybookOutput output = new PlaybookOutput(context::message);
       context.message("starting " + playbook.getFileName() + (args.check() ? " (check mode)" : ""));
-      context.log("$ " + String.join(" ", argv));
+      context.log(ProgramRunner.commandLine(argv));
       Invocation invocation = Invocation.of(argv, timeout)
           .inDirectory(playbook.getParent())
           .withEnvironment(Map.of(
@@ -164,6 +165,52 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
       return new Result(output.recap(), output.taskNames().size(), output.taskNames(), took, args.check());
     } finally {
       deleteTree(scratch);
+    }
+  }
+
+  /**
+   * The variables as YAML with every string value tagged {@code !unsafe} (Ansible then treats it as
+   * data, never a template). Scalars are written in JSON syntax, which YAML's double-quoted style
+   * reads the same; keys are names, so template syntax in a key is refused.
+   */
+  static String unsafeYaml(Map<String, Object> vars) throws IOException {
+    StringBuilder out = new StringBuilder();
+    out.append("{");
+    appendEntries(out, vars, "");
+    return out.append("}\n").toString();
+  }
+
+  private static void appendEntries(StringBuilder out, Map<?, ?> map, String path) throws IOException {
+    boolean first = true;
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String key = String.valueOf(e.getKey());
+      if (key.contains("{") || key.contains("%") || key.contains("#")) {
+        throw ActionException.invalid("ansible: extraVars key '" + path + key + "' must be a plain name, not template syntax");
+      }
+      out.append(first ? "" : ", ").append(JSON.writeValueAsString(key)).append(": ");
+      appendValue(out, e.getValue(), path + key + ".");
+      first = false;
+    }
+  }
+
+  private static void appendValue(StringBuilder out, Object value, String path) throws IOException {
+    if (value instanceof Map<?, ?> map) {
+      out.append("{");
+      appendEntries(out, map, path);
+      out.append("}");
+    } else if (value instanceof Iterable<?> list) {
+      out.append("[");
+      boolean first = true;
+      for (Object item : list) {
+        out.append(first ? "" : ", ");
+        appendValue(out, item, path);
+        first = false;
+      }
+      out.append("]");
+    } else if (value == null || value instanceof Number || value instanceof Boolean) {
+      out.append(JSON.writeValueAsString(value));
+    } else {
+      out.append("!unsafe ").append(JSON.writeValueAsString(String.valueOf(value)));
     }
   }
 

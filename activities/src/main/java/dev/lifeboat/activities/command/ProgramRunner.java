@@ -2,9 +2,13 @@ package dev.lifeboat.activities.command;
 
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
-import java.io.ByteArrayInputStream;
+import dev.lifeboat.activities.action.Redactor;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,57 +19,80 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.zeroturnaround.exec.ProcessExecutor;
-import org.zeroturnaround.exec.ProcessResult;
-import org.zeroturnaround.exec.StartedProcess;
-import org.zeroturnaround.exec.stream.LogOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds programs on a search path and runs them as child processes for the process-running actions
- * (command, ansible, rclone): output lines stream into the step log as they come, a timeout or a
- * cancelled run kills the child and everything it started, and known secrets are masked in every
- * line before anyone sees it.
+ * (command, ansible, rclone, git, helm): output lines stream into the step log as they come, each child
+ * runs in its own process group (see {@link ProgramGroups}) that a cancel, a timeout or a server stop
+ * ends as a whole, and known secrets are masked in every line before anyone sees it.
  *
- * <p>The environment (and with it the {@code PATH} programs are looked up on) is injectable so tests
- * and odd installations can point it elsewhere.
+ * <p>A child never inherits this JVM's environment: it gets {@link #PASSED_ON} from it (or exactly
+ * the environment a test gives) plus the invocation's own variables, so nothing of Lifeboat's own
+ * configuration ({@code LIFEBOAT_*}: offsite password, API tokens) reaches it. Plain
+ * {@link ProcessBuilder} rather than zt-exec: that library can only add to the inherited environment,
+ * and its start failure message prints the whole environment.
  */
 public final class ProgramRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
   /** How many trailing output lines a result keeps for error messages and step outputs. */
   public static final int TAIL_LINES = 20;
-  private static final long POLL_MILLIS = 500;
+  /** What a child gets from this process's environment; everything else stays behind. */
+  public static final List<String> PASSED_ON = List.of("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR",
+      "TZ", "USER", "LOGNAME", "KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "SSH_AUTH_SOCK");
+  private static final long POLL_MILLIS = 200;
+  private static final List<String> SETSID = List.of("/usr/bin/setsid", "/bin/setsid");
 
   private final Map<String, String> environment;
   private final Consumer<List<String>> launchListener;
+  private final ProgramGroups groups;
 
-  private ProgramRunner(Map<String, String> environment, Consumer<List<String>> launchListener) {
+  private ProgramRunner(Map<String, String> environment, Consumer<List<String>> launchListener, ProgramGroups groups) {
     this.environment = Map.copyOf(environment);
     this.launchListener = launchListener;
+    this.groups = groups;
   }
 
-  /** Runs programs with this process's own environment. */
+  /** Runs programs with {@link #PASSED_ON} taken from this process's environment. */
   public static ProgramRunner fromEnvironment() {
-    return new ProgramRunner(System.getenv(), argv -> { });
+    return fromEnvironment(System.getenv());
+  }
+
+  /** Runs programs with {@link #PASSED_ON} taken from {@code processEnvironment}, the rest dropped. */
+  public static ProgramRunner fromEnvironment(Map<String, String> processEnvironment) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String name : PASSED_ON) {
+      if (processEnvironment.get(name) != null) {
+        env.put(name, processEnvironment.get(name));
+      }
+    }
+    env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
+    return new ProgramRunner(env, argv -> { }, ProgramGroups.unrecorded());
   }
 
   /** Runs programs with exactly this environment (its {@code PATH} is where programs are found). */
   public static ProgramRunner withEnvironment(Map<String, String> environment) {
-    return new ProgramRunner(environment, argv -> { });
+    return new ProgramRunner(environment, argv -> { }, ProgramGroups.unrecorded());
   }
 
   /** A copy with some variables added or replaced, e.g. {@code PATH} or {@code ANSIBLE_HOME}. */
   public ProgramRunner withVariables(Map<String, String> variables) {
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.putAll(variables);
-    return new ProgramRunner(env, launchListener);
+    return new ProgramRunner(env, launchListener, groups);
   }
 
   /** A copy that reports the full argv of every child it starts (for audits and tests). */
   public ProgramRunner withLaunchListener(Consumer<List<String>> listener) {
-    return new ProgramRunner(environment, listener);
+    return new ProgramRunner(environment, listener, groups);
+  }
+
+  /** A copy whose children are recorded (pid files) and ended through {@code groups}. */
+  public ProgramRunner withGroups(ProgramGroups groups) {
+    return new ProgramRunner(environment, launchListener, groups);
   }
 
   public Map<String, String> environment() {
@@ -93,9 +120,9 @@ public final class ProgramRunner {
 
   /**
    * Runs the invocation to the end and returns its exit code and output; a non-zero exit is not an
-   * error here, callers decide. Throws {@link ActionException#check} when the program does not exist
-   * or did not finish in time, and {@link java.util.concurrent.CancellationException} /
-   * {@link InterruptedException} when the run was cancelled (the child is killed first).
+   * error here, callers decide. Throws {@link ActionException#check} when the program does not exist,
+   * cannot start or did not finish in time, and {@link java.util.concurrent.CancellationException} /
+   * {@link InterruptedException} when the run was cancelled (the child's whole group is ended first).
    */
   public ProgramResult run(Invocation invocation, ActionContext context) throws IOException, InterruptedException {
     List<String> argv = invocation.argv();
@@ -107,98 +134,144 @@ public final class ProgramRunner {
     command.set(0, executable.toString());
     launchListener.accept(List.copyOf(command));
 
-    Masker masker = new Masker(invocation.secrets());
+    // setsid makes the child a session and group leader (it is not one after fork, so setsid execs in
+    // place and pid == pgid): ending the group then reaches everything the child started
+    List<String> full = new ArrayList<>();
+    setsid().ifPresent(s -> full.add(s.toString()));
+    full.addAll(command);
+    ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
+    builder.environment().clear();
+    builder.environment().putAll(environment);
+    builder.environment().putAll(invocation.environment());
+    if (invocation.workdir() != null) {
+      builder.directory(invocation.workdir().toFile());
+    }
+
+    List<String> secrets = invocation.secrets();
     Deque<String> tail = new ArrayDeque<>();
     long[] lines = {0};
-    LogOutputStream out = new LogOutputStream() {
-      @Override
-      protected void processLine(String raw) {
-        String line = masker.mask(raw);
-        synchronized (tail) {
-          lines[0]++;
-          tail.addLast(line);
-          if (tail.size() > TAIL_LINES) {
-            tail.removeFirst();
-          }
+    Consumer<String> onLine = raw -> {
+      String line = Redactor.redact(raw, secrets);
+      synchronized (tail) {
+        lines[0]++;
+        tail.addLast(line);
+        if (tail.size() > TAIL_LINES) {
+          tail.removeFirst();
         }
-        if (invocation.logOutput()) {
-          context.log(line);
-        }
-        invocation.lineListener().accept(line);
       }
+      if (invocation.logOutput()) {
+        context.log(line);
+      }
+      invocation.lineListener().accept(line);
     };
-
-    Map<String, String> env = new LinkedHashMap<>(environment);
-    env.putAll(invocation.environment());
-    // The child inherits this JVM's environment; a null value makes zt-exec remove a variable, so the
-    // child sees exactly the configured environment.
-    for (String inherited : System.getenv().keySet()) {
-      env.putIfAbsent(inherited, null);
-    }
-    ProcessExecutor executor = new ProcessExecutor()
-        .command(command)
-        .environment(env)
-        .redirectOutput(out)
-        .redirectErrorStream(true)
-        .redirectInput(new ByteArrayInputStream(invocation.stdin()))
-        .exitValueAny()
-        .destroyOnExit();
-    if (invocation.workdir() != null) {
-      executor.directory(invocation.workdir().toFile());
-    }
 
     long started = System.nanoTime();
     long deadline = started + invocation.timeout().toNanos();
-    StartedProcess process;
+    Process process;
     try {
-      process = executor.start();
+      process = builder.start();
     } catch (IOException e) {
-      throw ActionException.check("could not start '" + program + "': " + masker.mask(String.valueOf(e.getMessage())));
+      // only the program and the OS error: the JDK's message names neither the environment nor the argv,
+      // but its cause is the bare "error=N, ..." text
+      String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+      throw ActionException.check("could not start '" + program + "': " + Redactor.redact(String.valueOf(why), secrets));
     }
-    ProcessResult result = null;
+    ProgramGroups.ProgramGroup group = groups.register(process, program);
+    Thread reader = new Thread(() -> readLines(process, onLine), "output-" + program);
+    reader.setDaemon(true);
+    reader.start();
+    feed(process, invocation.stdin());
+
+    boolean done = false;
     try {
-      while (result == null) {
+      while (!done) {
         context.throwIfCancelled();
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          kill(process.getProcess());
-          out.close();
+          group.end();
           throw ActionException.check("'" + program + "' did not finish within " + ProgramResult.human(invocation.timeout())
               + " and was killed" + tailSuffix(snapshot(tail)));
         }
-        try {
-          result = process.getFuture().get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-          // still running: look at cancellation and the deadline again
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause() == null ? e : e.getCause();
-          throw new IOException("'" + program + "' failed: " + masker.mask(String.valueOf(cause.getMessage())), cause);
-        }
+        done = process.waitFor(Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS);
       }
-    } catch (RuntimeException | InterruptedException | IOException e) {
-      if (process.getProcess().isAlive()) {
-        kill(process.getProcess());
-      }
+    } catch (RuntimeException | InterruptedException e) {
+      group.end();
       throw e;
+    } finally {
+      if (!process.isAlive()) {
+        awaitExit(process);
+      } else {
+        process.destroyForcibly();
+        awaitExit(process);
+      }
+      group.finished();
     }
-    out.close();
+    // the group is gone, so nothing holds the output pipe open any more
+    reader.join(TimeUnit.SECONDS.toMillis(10));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     List<String> tailLines = snapshot(tail);
     long count;
     synchronized (tail) {
       count = lines[0];
     }
-    return new ProgramResult(program, result.getExitValue(), count, tailLines, took);
+    return new ProgramResult(program, process.exitValue(), count, tailLines, took);
   }
 
-  /** Kills the child and its descendants (ansible-playbook and rclone start their own children). */
-  static void kill(Process process) {
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
+  /** How much of a command line a step log shows. */
+  static final int SHOWN_COMMAND = 2000;
+
+  /** {@code $ argv...} for the step log: secrets masked, a huge argv cut. */
+  public static String commandLine(List<String> argv) {
+    String line = Redactor.redact("$ " + String.join(" ", argv));
+    return line.length() <= SHOWN_COMMAND ? line
+        : line.substring(0, SHOWN_COMMAND) + "... (" + line.length() + " characters)";
+  }
+
+  private static Optional<Path> setsid() {
+    for (String candidate : SETSID) {
+      Path p = Path.of(candidate);
+      if (Files.isExecutable(p)) {
+        return Optional.of(p);
+      }
+    }
+    LOG.warn("setsid (util-linux) was not found: child processes run in Lifeboat's own process group");
+    return Optional.empty();
+  }
+
+  private static void readLines(Process process, Consumer<String> onLine) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        onLine.accept(line);
+      }
+    } catch (IOException e) {
+      // the pipe closed under us: the process was ended
+    }
+  }
+
+  private static void feed(Process process, byte[] input) {
+    Thread writer = new Thread(() -> {
+      try (OutputStream out = process.getOutputStream()) {
+        out.write(input);
+      } catch (IOException e) {
+        // the child closed its stdin or ended: it did not want the rest
+      }
+    }, "input-" + process.pid());
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  /** Waits for (reaps) the direct child, keeping an interrupt for the caller. */
+  private static void awaitExit(Process process) {
+    boolean interrupted = Thread.interrupted();
     try {
-      process.waitFor(5, TimeUnit.SECONDS);
+      process.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -210,22 +283,5 @@ public final class ProgramRunner {
 
   static String tailSuffix(List<String> tail) {
     return tail.isEmpty() ? "" : "; last output:\n" + String.join("\n", tail);
-  }
-
-  /** Replaces each known secret with {@code ***}. */
-  static final class Masker {
-    private final List<String> secrets;
-
-    Masker(List<String> secrets) {
-      this.secrets = secrets.stream().filter(s -> s != null && !s.isEmpty()).toList();
-    }
-
-    String mask(String line) {
-      String out = line;
-      for (String s : secrets) {
-        out = out.replace(s, "***");
-      }
-      return out;
-    }
   }
 }

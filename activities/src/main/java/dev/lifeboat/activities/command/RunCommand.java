@@ -84,7 +84,7 @@ public final class RunCommand implements Action<RunCommand.Args> {
     }
     String program = args.argv().get(0);
     context.message("running " + program);
-    context.log("$ " + String.join(" ", args.argv()));
+    context.log(ProgramRunner.commandLine(args.argv()));
     ProgramResult result = runner.run(Invocation.of(args.argv(), timeout).inDirectory(workdir)
         .withEnvironment(args.env())
         .ifNotFound("command: program '" + program + "' was not found"

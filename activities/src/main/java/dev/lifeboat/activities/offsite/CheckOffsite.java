@@ -75,8 +75,8 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
       context.message("comparing " + local + " with " + config.describe());
       List<String> differences = new ArrayList<>();
       long[] matching = {0};
-      ProgramResult result = session.run(List.of("cryptcheck", local.toString(), session.crypt(set == null ? "" : set),
-          "--combined", "-"), TIMEOUT, context, line -> {
+      ProgramResult result = session.run("cryptcheck", List.of(local.toString(), session.crypt(set == null ? "" : set)),
+          List.of("--combined", "-"), TIMEOUT, context, line -> {
             Matcher m = COMBINED.matcher(line);
             if (!m.matches()) {
               return;

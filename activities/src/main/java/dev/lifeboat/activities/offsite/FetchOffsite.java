@@ -80,15 +80,15 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
       String archive = requested != null ? requested
           : RepositoryPaths.archive(name(), "archive named by 'latest'", remoteLatest.get());
       boolean isLatest = remoteLatest.map(archive::equals).orElse(false);
-      List<String> argv = new ArrayList<>(List.of("copy", session.crypt(remoteDir), target.toString(),
-          "--include", "/" + archive + ".tar.gz", "--include", "/" + archive + ".tar.zst",
+      List<String> argv = new ArrayList<>(List.of("--include", "/" + archive + ".tar.gz", "--include", "/" + archive + ".tar.zst",
           "--include", "/" + archive + ".manifest.json"));
       if (isLatest) {
         argv.addAll(List.of("--include", "/latest"));
       }
       context.message("fetching " + remoteDir + "/" + archive + " from " + config.describe());
       Files.createDirectories(target);
-      Rclone.Transfer t = session.transfer(argv, TIMEOUT, context);
+      Rclone.Transfer t = session.transfer("copy", List.of(session.crypt(remoteDir), target.toString()), argv, TIMEOUT,
+          context);
       Path fetched = null;
       for (String ext : List.of(".tar.gz", ".tar.zst")) {
         if (Files.isRegularFile(target.resolve(archive + ext))) {
@@ -109,7 +109,8 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
   private static Optional<String> latest(Rclone.Session session, String remoteDir, ActionContext context)
       throws Exception {
     StringBuilder text = new StringBuilder();
-    ProgramResult result = session.run(List.of("cat", session.crypt(remoteDir + "/latest")), SHORT, context, line -> {
+    ProgramResult result = session.run("cat", List.of(session.crypt(remoteDir + "/latest")), List.of(), SHORT, context,
+        line -> {
       if (!line.matches("^\\d{4}/\\d{2}/\\d{2} .*")) { // skip rclone's own log lines
         text.append(line).append('\n');
       }

@@ -45,6 +45,8 @@ public record OffsiteConfig(String type, Map<String, String> options, String rem
     if (remotePath.contains("\n")) {
       throw new IllegalArgumentException("offsite: bad remote path");
     }
+    // configured secrets are masked in every error and log line from now on
+    dev.lifeboat.activities.action.Redactor.addAll(secretsOf(password, salt, options));
   }
 
   /** An offsite copy in a local directory (an external or network drive mounted on the worker). */
@@ -70,6 +72,10 @@ public record OffsiteConfig(String type, Map<String, String> options, String rem
 
   /** Values that must never reach a log, an output or an error message. */
   List<String> secrets() {
+    return secretsOf(password, salt, options);
+  }
+
+  private static List<String> secretsOf(String password, String salt, Map<String, String> options) {
     List<String> out = new ArrayList<>();
     out.add(password);
     if (salt != null && !salt.isEmpty()) {

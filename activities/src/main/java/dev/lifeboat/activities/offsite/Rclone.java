@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.action.Redactor;
 import dev.lifeboat.activities.command.Invocation;
 import dev.lifeboat.activities.command.ProgramResult;
 import dev.lifeboat.activities.command.ProgramRunner;
@@ -57,10 +58,12 @@ public final class Rclone {
       List<String> secrets = new ArrayList<>(config.secrets());
       String password = obscure(config.password(), secrets, context);
       secrets.add(password);
+      Redactor.add(password);
       String salt = null;
       if (config.salt() != null && !config.salt().isEmpty()) {
         salt = obscure(config.salt(), secrets, context);
         secrets.add(salt);
+        Redactor.add(salt);
       }
       StringBuilder text = new StringBuilder();
       text.append('[').append(BASE).append("]\ntype = ").append(config.type()).append('\n');
@@ -128,25 +131,35 @@ public final class Rclone {
 
     /** {@code lifeboat-offsite:<path>}: a path inside the encrypted remote. */
     String crypt(String path) {
+      if (path.startsWith("-")) {
+        throw ActionException.invalid("offsite: remote path '" + path + "' must not start with '-'");
+      }
       return CRYPT + ":" + path;
     }
 
     String mask(String text) {
-      String out = text;
-      for (String s : secrets) {
-        out = out.replace(s, "***");
-      }
-      return out;
+      return Redactor.redact(text, secrets);
     }
 
-    /** Runs {@code rclone <args> --config <file>}; output lines go to {@code lines}, masked. */
-    ProgramResult run(List<String> args, Duration timeout, ActionContext context, Consumer<String> lines, boolean log)
-        throws IOException, InterruptedException {
+    /**
+     * Runs {@code rclone <command> <flags> --config <file> -- <paths>}: the paths come after {@code --},
+     * so none can be read as an option; output lines go to {@code lines}, masked.
+     */
+    ProgramResult run(String command, List<String> paths, List<String> flags, Duration timeout, ActionContext context,
+        Consumer<String> lines, boolean log) throws IOException, InterruptedException {
       List<String> argv = new ArrayList<>();
       argv.add(PROGRAM);
-      argv.addAll(args);
+      argv.add(command);
+      argv.addAll(flags);
       argv.add("--config");
       argv.add(configFile.toString());
+      argv.add("--");
+      for (String path : paths) {
+        if (path.startsWith("-")) {
+          throw ActionException.invalid("offsite: path '" + path + "' must not start with '-'");
+        }
+        argv.add(path);
+      }
       Invocation inv = Invocation.of(argv, timeout).masking(secrets).onLine(lines).ifNotFound(INSTALL_HINT);
       return runner.run(log ? inv : inv.quiet(), context);
     }
@@ -175,8 +188,8 @@ public final class Rclone {
       List<String> output = new ArrayList<>();
       ProgramResult result;
       try {
-        result = run(List.of("lsf", "--max-depth", "1", "--contimeout", "10s", "--timeout", "20s", "--retries", "1",
-            "--low-level-retries", "1", BASE + ":" + config.remotePath()), SHORT, context, output::add, false);
+        result = run("lsf", List.of(BASE + ":" + config.remotePath()), List.of("--max-depth", "1", "--contimeout", "10s",
+            "--timeout", "20s", "--retries", "1", "--low-level-retries", "1"), SHORT, context, output::add, false);
       } catch (ActionException e) {
         if (e.getMessage().contains("did not finish within")) {
           return new Reachability(false, "no answer from " + config.describe() + " within " + ProgramResult.human(SHORT));
@@ -200,12 +213,13 @@ public final class Rclone {
      * Runs a copy or sync with JSON logs, turning rclone's log lines into readable step-log lines and
      * its periodic stats into progress; returns the final totals.
      */
-    Transfer transfer(List<String> args, Duration timeout, ActionContext context) throws IOException, InterruptedException {
-      List<String> argv = new ArrayList<>(args);
+    Transfer transfer(String command, List<String> paths, List<String> flags, Duration timeout, ActionContext context)
+        throws IOException, InterruptedException {
+      List<String> argv = new ArrayList<>(flags);
       argv.addAll(List.of("--use-json-log", "-v", "--stats", "5s", "--stats-log-level", "NOTICE"));
       Transfer[] last = {new Transfer(0, 0, 0, 0, 0)};
       List<String> errors = new ArrayList<>();
-      ProgramResult result = run(argv, timeout, context, line -> {
+      ProgramResult result = run(command, paths, argv, timeout, context, line -> {
         JsonNode node = parse(line);
         if (node == null) {
           context.log(line);
@@ -236,7 +250,7 @@ public final class Rclone {
         synchronized (errors) {
           detail = errors.isEmpty() ? result.tailText() : String.join("\n", errors.subList(0, Math.min(5, errors.size())));
         }
-        throw new IOException("rclone " + args.get(0) + " failed with exit code " + result.exitCode() + ": " + detail);
+        throw new IOException("rclone " + command + " failed with exit code " + result.exitCode() + ": " + detail);
       }
       return last[0];
     }

@@ -82,8 +82,8 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
       }
       context.throwIfCancelled();
       context.message("syncing " + source + " to " + config.describe() + " (encrypted)");
-      Rclone.Transfer t = session.transfer(List.of("sync", source.toString(), session.crypt(set == null ? "" : set)),
-          TIMEOUT, context);
+      Rclone.Transfer t = session.transfer("sync", List.of(source.toString(), session.crypt(set == null ? "" : set)),
+          List.of(), TIMEOUT, context);
       String duration = took(started);
       context.message("synced " + t.files() + " files (" + t.bytes() + " bytes) in " + duration);
       return new Result("synced", null, config.describe(), t.files(), t.bytes(), t.checks(), t.deletes(), duration);

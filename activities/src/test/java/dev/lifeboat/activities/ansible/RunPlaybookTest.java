@@ -213,4 +213,39 @@ class RunPlaybookTest {
     assertThat(out.failedHosts()).singleElement().satisfies(f -> assertThat(f.describe())
         .isEqualTo("host b failed at task 'Install k3s': non-zero return code (stderr: curl: (6) Could not resolve host)"));
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void templateSyntaxInExtraVarsIsDataNeverEvaluated(boolean check) throws Exception {
+    Path marker = dir.resolve("MARKER");
+    Path literal = dir.resolve("literal.txt");
+    String payload = "{{ lookup('pipe', 'touch " + marker + "') }}";
+    playbook("show.yml", """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - name: Show it
+              ansible.builtin.debug: { msg: "got {{ payload }} and {{ nested.list[0] }}" }
+            - name: Keep it
+              ansible.builtin.copy: { content: "{{ payload }}", dest: "%s" }
+        """.formatted(literal));
+    Map<String, Object> vars = Map.of("payload", payload,
+        "nested", Map.of("list", List.of("{% if true %}" + payload + "{% endif %}")));
+    run(dir, Map.of("playbook", "show.yml", "inventory", "localhost,", "connection", "local", "check", check,
+        "extraVars", vars));
+
+    assertThat(marker).as("the lookup never ran").doesNotExist();
+    assertThat(context.logLines()).anyMatch(l -> l.contains("got " + payload + " and {% if true %}"));
+    if (!check) {
+      assertThat(Files.readString(literal)).isEqualTo(payload);
+    }
+  }
+
+  @Test
+  void unsafeYamlQuotesEveryStringAndRefusesTemplateKeys() throws Exception {
+    assertThat(RunPlaybook.unsafeYaml(new LinkedHashMap<>(Map.of("a", "it's \"q\"\nline"))))
+        .isEqualTo("{\"a\": !unsafe \"it's \\\"q\\\"\\nline\"}\n");
+    assertThatThrownBy(() -> RunPlaybook.unsafeYaml(Map.of("{{ x }}", "v")))
+        .isInstanceOf(ActionException.class).hasMessageContaining("extraVars key '{{ x }}'");
+  }
 }

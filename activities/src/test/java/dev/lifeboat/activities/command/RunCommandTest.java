@@ -59,6 +59,24 @@ class RunCommandTest {
   }
 
   @Test
+  void lifeboatsOwnConfigurationNeverReachesAChild() throws Exception {
+    Map<String, String> jvm = new java.util.HashMap<>(System.getenv());
+    jvm.put("LIFEBOAT_OFFSITE_PASSWORD", "hunter2-offsite");
+    jvm.put("LIFEBOAT_OFFSITE_SALT", "pepper-salt");
+    jvm.put("LIFEBOAT_API_TOKEN", "token-of-the-owner");
+    jvm.put("AWS_SECRET_ACCESS_KEY", "aws-secret");
+    jvm.put("LANG", "C.UTF-8");
+    jvm.put("HOME", "/root");
+    RunCommand filtered = new RunCommand(ProgramRunner.fromEnvironment(jvm));
+    Map<String, Object> out = ActionDispatcher.invoke(filtered, Map.of("argv", List.of("env"),
+        "env", Map.of("STEP_VAR", "given by the runbook")), context);
+    List<String> names = ((String) out.get("tail")).lines().map(l -> l.substring(0, l.indexOf('='))).toList();
+    assertThat(names).contains("PATH", "HOME", "LANG", "STEP_VAR")
+        .allMatch(n -> ProgramRunner.PASSED_ON.contains(n) || n.equals("STEP_VAR"), "only the passed-on variables");
+    assertThat((String) out.get("tail")).doesNotContain("hunter2-offsite", "pepper-salt", "token-of-the-owner", "aws-secret");
+  }
+
+  @Test
   void nonZeroExitFailsNamingProgramCodeAndOutput() {
     assertThatThrownBy(() -> run(Map.of("argv", List.of("sh", "-c", "echo disk is full >&2; exit 3"))))
         .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
@@ -105,7 +123,7 @@ class RunCommandTest {
     long grandchild = Long.parseLong(Files.readString(pidFile).trim());
     context.cancel();
     assertThatThrownBy(() -> running.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(CancellationException.class);
-    Thread.sleep(200);
+    // the runner waits for the group to go before it returns
     assertThat(running(grandchild)).isFalse();
   }
 
