@@ -9,7 +9,11 @@ import dev.lifeboat.api.cli.RunCommand;
 import dev.lifeboat.api.cli.StatusCommand;
 import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.core.RunbookCatalog;
+import dev.lifeboat.api.auth.ExposureCheck;
+import dev.lifeboat.api.auth.Security;
+import dev.lifeboat.api.errors.JettyErrors;
 import dev.lifeboat.api.errors.JsonErrors;
+import dev.lifeboat.api.health.ProbeServlet;
 import dev.lifeboat.api.health.RunbooksHealthCheck;
 import dev.lifeboat.api.health.StalenessHealthCheck;
 import dev.lifeboat.api.health.TemporalHealthCheck;
@@ -57,6 +61,22 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
   }
 
   @Override
+  protected void addDefaultCommands(Bootstrap<LifeboatConfiguration> bootstrap) {
+    bootstrap.addCommand(new io.dropwizard.core.cli.CheckCommand<>(this));
+    // a refusal to start is one line saying what to change, not a stack trace
+    bootstrap.addCommand(new io.dropwizard.core.cli.ServerCommand<>(this) {
+      @Override
+      public void onError(io.dropwizard.core.cli.Cli cli, net.sourceforge.argparse4j.inf.Namespace ns, Throwable e) {
+        if (e instanceof ExposureCheck.StartupRefused) {
+          cli.getStdErr().println("lifeboat: " + e.getMessage());
+        } else {
+          super.onError(cli, ns, e);
+        }
+      }
+    });
+  }
+
+  @Override
   public String getName() {
     return "lifeboat";
   }
@@ -75,6 +95,19 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
   @Override
   public void run(LifeboatConfiguration config, Environment env) {
+    // first: nothing listens or runs when the configuration exposes Lifeboat without a token
+    Security.install(config.getAuth(), config.getServerFactory(), env);
+    env.getApplicationContext().setErrorHandler(new JettyErrors.ForContext());
+    env.getAdminContext().setErrorHandler(new JettyErrors.ForContext());
+    env.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+      @Override
+      public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle server) {
+        if (server instanceof org.eclipse.jetty.server.Server s) {
+          s.setErrorHandler(new JettyErrors.ForServer());
+        }
+      }
+    });
+
     Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
     WorkerSettings settings = WorkerSettings.of(repository, Path.of(config.getRunbooks()).resolve("playbooks"));
     settings = config.getOffsite().toConfig(repository).map(settings::withOffsite).orElse(settings);
@@ -98,6 +131,8 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
+    env.admin().addServlet("live", ProbeServlet.live()).addMapping("/health/live");
+    env.admin().addServlet("ready", ProbeServlet.ready(env.healthChecks(), "temporal")).addMapping("/health/ready");
     env.healthChecks().register("staleness", new StalenessHealthCheck(new Repository(repository),
         config.getStaleness(), env.metrics(), java.time.Clock.systemUTC()));
   }
