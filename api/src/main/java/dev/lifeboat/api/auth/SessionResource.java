@@ -49,6 +49,9 @@ public final class SessionResource {
     }
     String token = body == null ? null : body.token();
     Caller caller = token == null ? null : tokens.find(token.strip()).orElse(null);
+    if (caller != null && !sessions.room()) {
+      throw new ApiException(503, "too many open sessions; try again later or use the Bearer header", Map.of());
+    }
     String id = caller == null ? null : sessions.open(token.strip()).orElse(null);
     if (id == null) {
       return Response.status(401).type(MediaType.APPLICATION_JSON_TYPE)

@@ -32,16 +32,19 @@ final class Sessions {
     this.clock = clock;
   }
 
-  /** A new session for this token, or empty when the token is not one of ours. */
+  /** Whether another session may open (expired ones are dropped first); the count is bounded. */
+  boolean room() {
+    Instant now = clock.instant();
+    byId.values().removeIf(s -> s.expires().isBefore(now));
+    return byId.size() < MAX;
+  }
+
+  /** A new session for this token, or empty when the token is not one of ours or there is no room. */
   Optional<String> open(String token) {
-    if (tokens.find(token).isEmpty()) {
+    if (tokens.find(token).isEmpty() || !room()) {
       return Optional.empty();
     }
     Instant now = clock.instant();
-    byId.values().removeIf(s -> s.expires().isBefore(now));
-    if (byId.size() >= MAX) {
-      return Optional.empty();
-    }
     byte[] raw = new byte[32];
     random.nextBytes(raw);
     String id = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
