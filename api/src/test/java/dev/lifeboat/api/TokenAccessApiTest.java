@@ -31,6 +31,7 @@ class TokenAccessApiTest {
       ConfigOverride.config("server.connector.port", "0"),
       ConfigOverride.config("auth.token", "t"),
       ConfigOverride.config("auth.tokensFile", TOKENS.toString()),
+      ConfigOverride.config("auth.publicUrl", "https://lifeboat.example.org"),
       ConfigOverride.config("runbooks", TestFolders.runbooks("tokens", OpenAccessApiTest.GATE).toString()),
       ConfigOverride.config("repository", TestFolders.temp("tokens-repo").toString()));
 
@@ -181,6 +182,20 @@ class TokenAccessApiTest {
       Files.setLastModifiedTime(TOKENS, FileTime.from(Instant.now().plusSeconds(20)));
     }
     assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-1")).status()).isEqualTo(200);
+  }
+
+  @Test
+  void behindAProxyThePublicUrlIsLifeboatsOrigin() {
+    // the proxy forwards to 127.0.0.1, the browser's Origin names the public URL
+    Http.Reply viaProxy = Http.send(port(), "POST", "/api/runbooks/reload", null, bearer("t"),
+        "Origin: https://lifeboat.example.org", "Sec-Fetch-Site: same-origin");
+    assertThat(viaProxy.status()).isEqualTo(200);
+    for (String origin : new String[] {"https://lifeboat.example.org.evil.example", "http://lifeboat.example.org",
+        "https://lifeboat.example.org:8443"}) {
+      Http.Reply r = Http.send(port(), "POST", "/api/runbooks/reload", null, bearer("t"), "Origin: " + origin);
+      assertThat(r.status()).as(origin).isEqualTo(403);
+      assertThat(r.json().get("error").asText()).as(origin).contains("not Lifeboat's");
+    }
   }
 
   @Test
