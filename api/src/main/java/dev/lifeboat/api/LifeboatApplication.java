@@ -97,16 +97,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
   public void run(LifeboatConfiguration config, Environment env) {
     // first: nothing listens or runs when the configuration exposes Lifeboat without a token
     Security.install(config.getAuth(), config.getServerFactory(), env);
-    env.getApplicationContext().setErrorHandler(new JettyErrors.ForContext());
-    env.getAdminContext().setErrorHandler(new JettyErrors.ForContext());
-    env.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
-      @Override
-      public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle server) {
-        if (server instanceof org.eclipse.jetty.server.Server s) {
-          s.setErrorHandler(new JettyErrors.ForServer());
-        }
-      }
-    });
+    JettyErrors.install(env);
 
     Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
     WorkerSettings settings = WorkerSettings.of(repository, Path.of(config.getRunbooks()).resolve("playbooks"));

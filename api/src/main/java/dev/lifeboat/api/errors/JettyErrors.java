@@ -24,6 +24,20 @@ public final class JettyErrors {
 
   private JettyErrors() {}
 
+  /** On the application and admin contexts, and on the server once it starts (Dropwizard sets its own there). */
+  public static void install(io.dropwizard.core.setup.Environment env) {
+    env.getApplicationContext().setErrorHandler(new ForContext());
+    env.getAdminContext().setErrorHandler(new ForContext());
+    env.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+      @Override
+      public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle server) {
+        if (server instanceof org.eclipse.jetty.server.Server s) {
+          s.setErrorHandler(new ForServer());
+        }
+      }
+    });
+  }
+
   static String body(int status, String message) {
     Map<String, Object> b = new LinkedHashMap<>();
     String reason = HttpStatus.getMessage(status);
