@@ -19,6 +19,7 @@ async function call(method, path, body) {
   });
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
+  if (res.status === 401 && path !== '/api/session') showSignIn(true);
   if (!res.ok) {
     const err = new Error((data && data.error) || ('HTTP ' + res.status));
     err.status = res.status;
@@ -194,10 +195,46 @@ async function loadBackups() {
         b.error ? el('div', { class: 'muted' }, b.error) : ''))));
 }
 
+// shown only when the API answers 401: Lifeboat has tokens and this browser has no session
+function showSignIn(show) {
+  state.signedOut = show;
+  document.getElementById('signin-form').hidden = !show;
+  document.querySelector('main').hidden = show;
+  if (show) document.getElementById('signout-button').hidden = true;
+}
+
+async function loadWho() {
+  const who = await call('GET', '/api/session');
+  document.getElementById('who').textContent = who.tokens ? who.name + ' (' + who.role + ')' : '';
+  document.getElementById('signout-button').hidden = !who.tokens;
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const out = document.getElementById('signin-result');
+  const input = document.getElementById('signin-token');
+  try {
+    await call('POST', '/api/session', { token: input.value });
+    input.value = '';
+    out.textContent = '';
+    showSignIn(false);
+    boot();
+  } catch (e) {
+    out.textContent = e.message;
+  }
+}
+
+async function signOut() {
+  await call('DELETE', '/api/session');
+  state.shown = {};
+  showSignIn(true);
+}
+
 async function loadHealth() {
   const h = document.getElementById('health');
   try {
     const res = await fetch('/admin/healthcheck');
+    if (res.status === 401) return;
     h.textContent = res.ok ? 'healthy' : 'unhealthy';
     h.className = 'pill ' + (res.ok ? 'healthy' : 'unhealthy');
   } catch (e) {
@@ -207,6 +244,7 @@ async function loadHealth() {
 }
 
 async function refresh() {
+  if (state.signedOut) return;
   try {
     await Promise.all([loadRuns(), loadRun(), loadBackups(), loadHealth()]);
   } catch (e) {
@@ -216,5 +254,8 @@ async function refresh() {
 
 document.getElementById('start-form').addEventListener('submit', start);
 document.getElementById('cancel-button').addEventListener('click', cancelRun);
-loadRunbooks().then(refresh);
+document.getElementById('signin-form').addEventListener('submit', signIn);
+document.getElementById('signout-button').addEventListener('click', signOut);
+function boot() { loadRunbooks().then(refresh).then(loadWho).catch(() => {}); }
+boot();
 setInterval(refresh, 1500);

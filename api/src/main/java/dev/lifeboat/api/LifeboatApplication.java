@@ -11,7 +11,11 @@ import dev.lifeboat.api.cli.RunCommand;
 import dev.lifeboat.api.cli.StatusCommand;
 import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.core.RunbookCatalog;
+import dev.lifeboat.api.auth.ExposureCheck;
+import dev.lifeboat.api.auth.Security;
+import dev.lifeboat.api.errors.JettyErrors;
 import dev.lifeboat.api.errors.JsonErrors;
+import dev.lifeboat.api.health.ProbeServlet;
 import dev.lifeboat.api.health.RunbooksHealthCheck;
 import dev.lifeboat.api.health.StalenessHealthCheck;
 import dev.lifeboat.api.health.TemporalHealthCheck;
@@ -60,6 +64,22 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
   }
 
   @Override
+  protected void addDefaultCommands(Bootstrap<LifeboatConfiguration> bootstrap) {
+    bootstrap.addCommand(new io.dropwizard.core.cli.CheckCommand<>(this));
+    // a refusal to start is one line saying what to change, not a stack trace
+    bootstrap.addCommand(new io.dropwizard.core.cli.ServerCommand<>(this) {
+      @Override
+      public void onError(io.dropwizard.core.cli.Cli cli, net.sourceforge.argparse4j.inf.Namespace ns, Throwable e) {
+        if (e instanceof ExposureCheck.StartupRefused) {
+          cli.getStdErr().println("lifeboat: " + e.getMessage());
+        } else {
+          super.onError(cli, ns, e);
+        }
+      }
+    });
+  }
+
+  @Override
   public String getName() {
     return "lifeboat";
   }
@@ -78,6 +98,10 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
   @Override
   public void run(LifeboatConfiguration config, Environment env) {
+    // first: nothing listens or runs when the configuration exposes Lifeboat without a token
+    Security.install(config.getAuth(), config.getServerFactory(), env);
+    JettyErrors.install(env);
+
     Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
     WorkerSettings settings = WorkerSettings.of(repository, Path.of(config.getRunbooks()).resolve("playbooks"));
     settings = config.getOffsite().toConfig(repository).map(settings::withOffsite).orElse(settings);
@@ -113,6 +137,8 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
+    env.admin().addServlet("live", ProbeServlet.live()).addMapping("/health/live");
+    env.admin().addServlet("ready", ProbeServlet.ready(env.healthChecks(), "temporal")).addMapping("/health/ready");
     env.healthChecks().register("staleness", new StalenessHealthCheck(new Repository(repository),
         config.getStaleness(), env.metrics(), java.time.Clock.systemUTC()));
   }

@@ -80,6 +80,21 @@ public class LifeboatConfiguration extends Configuration {
   @NotNull
   private OffsiteFactory offsite = new OffsiteFactory();
 
+  @Valid
+  @NotNull
+  private dev.lifeboat.api.auth.AuthSettings auth = new dev.lifeboat.api.auth.AuthSettings();
+
+  /** Tokens and the public URL; see docs/security.md. */
+  @JsonProperty
+  public dev.lifeboat.api.auth.AuthSettings getAuth() {
+    return auth;
+  }
+
+  @JsonProperty
+  public void setAuth(dev.lifeboat.api.auth.AuthSettings auth) {
+    this.auth = auth;
+  }
+
   /** Longest acceptable age of the newest archive, by set or set/source; older turns the health check red. */
   @NotNull
   private java.util.Map<String, String> staleness = new java.util.LinkedHashMap<>(java.util.Map.of(

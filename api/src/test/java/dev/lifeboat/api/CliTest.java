@@ -84,7 +84,7 @@ class CliTest {
     return cliAt("http://127.0.0.1:" + APP.getLocalPort(), args);
   }
 
-  private static Outcome cliAt(String url, String... args) {
+  static Outcome cliAt(String url, String... args) {
     String[] all = new String[args.length + 2];
     System.arraycopy(args, 0, all, 0, args.length);
     all[args.length] = "--url";

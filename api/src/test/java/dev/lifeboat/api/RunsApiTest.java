@@ -100,15 +100,16 @@ class RunsApiTest {
   }
 
   @Test
-  void aBodyWithoutContentTypeIsStillReadAsJson() throws Exception {
+  void aBodyThatIsNotDeclaredJsonIsRefusedAndStartsNothing() throws Exception {
     var http = java.net.http.HttpClient.newHttpClient();
     var response = http.send(java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/runbooks/gate/runs"))
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"params\": {\"who\": \"curl\"}}")).build(),
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"params\": {\"who\": \"form\"}}")).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(202);
-    assertThat(response.body()).contains("\"id\":\"gate@");
+    assertThat(response.statusCode()).isEqualTo(415);
+    assertThat(response.headers().firstValue("Content-Type").orElse("")).contains("application/json");
+    assertThat(response.body()).contains("application/json");
   }
 
   @Test

@@ -4,9 +4,15 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.testserver.TestServer;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.temporal.internal.testservice.GRPCServerHelper;
+import io.temporal.internal.testservice.TestServicesStarter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -17,7 +23,8 @@ public final class TemporalConnection implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TemporalConnection.class);
 
   private final TemporalSettings settings;
-  private final TestServer.PortBoundTestServer embedded;
+  private final TestServicesStarter embedded;
+  private final Server embeddedGrpc;
   private final String target;
   private final WorkflowServiceStubs service;
   private final WorkflowClient client;
@@ -27,13 +34,15 @@ public final class TemporalConnection implements AutoCloseable {
     if (settings.isEmbedded()) {
       int port = settings.embeddedPort() > 0 ? settings.embeddedPort() : freePort();
       // true locks time skipping: timers, timeouts and schedules run in real time, as on a real server
-      this.embedded = TestServer.createPortBoundServer(port, true);
+      this.embedded = new TestServicesStarter(true, 0);
+      this.embeddedGrpc = startLoopback(embedded, port);
       this.target = "127.0.0.1:" + port;
       LOG.warn("Embedded Temporal test server on {}: run state is kept IN MEMORY and is lost when Lifeboat stops. "
           + "For durable runs start `temporal server start-dev --db-filename lifeboat.db` and set "
           + "LIFEBOAT_TEMPORAL_ADDRESS=127.0.0.1:7233 (or point it at a Temporal cluster).", target);
     } else {
       this.embedded = null;
+      this.embeddedGrpc = null;
       this.target = settings.address();
       LOG.info("Connecting to Temporal at {} (namespace {})", target, settings.namespace());
     }
@@ -70,8 +79,24 @@ public final class TemporalConnection implements AutoCloseable {
     return settings.namespace();
   }
 
+  /**
+   * Serves the test server's services on loopback only. TestServer.createPortBoundServer binds every
+   * interface, which would hand the whole Temporal API (start, signal, terminate any run) to the network.
+   */
+  private static Server startLoopback(TestServicesStarter services, int port) {
+    var builder = NettyServerBuilder.forAddress(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), port), InsecureServerCredentials.create());
+    GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
+    try {
+      return builder.build().start();
+    } catch (IOException e) {
+      services.close();
+      throw new UncheckedIOException("the embedded Temporal server cannot listen on 127.0.0.1:" + port, e);
+    }
+  }
+
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
+    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       s.setReuseAddress(true);
       return s.getLocalPort();
     } catch (IOException e) {
@@ -84,7 +109,14 @@ public final class TemporalConnection implements AutoCloseable {
     service.shutdown();
     service.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
     if (embedded != null) {
+      embeddedGrpc.shutdown();
+      try {
+        embeddedGrpc.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       embedded.close();
+      embeddedGrpc.shutdownNow();
     }
   }
 }

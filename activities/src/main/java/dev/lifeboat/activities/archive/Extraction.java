@@ -135,7 +135,7 @@ final class Extraction implements Closeable {
           sha = copy(data, out, e);
         }
         if (!sha.equals(e.sha256())) {
-          throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
+          throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
               + " but the manifest says " + e.sha256());
         }
         setAttributes(parent, name, e);
@@ -389,7 +389,7 @@ final class Extraction implements Closeable {
         n = data.readNBytes(buffer, 0, buffer.length);
       } catch (IOException ex) {
         if (Repository.isOwnStreamFailure(ex)) {
-          throw ActionException.check("archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
+          throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
               + ex.getMessage());
         }
         throw ex;

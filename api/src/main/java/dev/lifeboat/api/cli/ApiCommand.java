@@ -17,13 +17,15 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * A CLI command that talks to a running Lifeboat over its API ({@code --url}, default
- * {@code $LIFEBOAT_URL} or {@code http://localhost:$LIFEBOAT_PORT}).
+ * {@code $LIFEBOAT_URL} or {@code http://localhost:$LIFEBOAT_PORT}), presenting {@code $LIFEBOAT_API_TOKEN}
+ * as a Bearer token when it is set (never as an argument: arguments show in the process list).
  */
 public abstract class ApiCommand extends Command {
   static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String base;
   private static final ThreadLocal<PrintStream[]> STREAMS = new ThreadLocal<>();
+  private static final ThreadLocal<String> TOKEN = new ThreadLocal<>();
   PrintStream out;
   PrintStream err;
 
@@ -80,12 +82,30 @@ public abstract class ApiCommand extends Command {
     }
   }
 
+  /** Uses this token on this thread instead of $LIFEBOAT_API_TOKEN (for embedding; null: back to the variable). */
+  public static void useToken(String token) {
+    if (token == null) {
+      TOKEN.remove();
+    } else {
+      TOKEN.set(token);
+    }
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    String token = TOKEN.get() != null ? TOKEN.get() : System.getenv("LIFEBOAT_API_TOKEN");
+    if (token != null && !token.isBlank()) {
+      b.header("Authorization", "Bearer " + token.strip());
+    }
+    return b;
+  }
+
   JsonNode get(String path) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
+    return send(request(path).GET().build());
   }
 
   JsonNode post(String path, Object body) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(base + path))
+    return send(request(path)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : JSON.writeValueAsString(body))).build());
   }
@@ -102,6 +122,10 @@ public abstract class ApiCommand extends Command {
       body = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
     } catch (IOException e) {
       throw new CliError("Lifeboat at " + base + " answered HTTP " + r.statusCode() + " without JSON", 3);
+    }
+    if (r.statusCode() == 401) {
+      throw new CliError(body.path("error").asText("HTTP 401")
+          + " (set LIFEBOAT_API_TOKEN to a token Lifeboat accepts)", 2);
     }
     if (r.statusCode() >= 400) {
       throw new CliError(body.path("error").asText("HTTP " + r.statusCode()), 2);

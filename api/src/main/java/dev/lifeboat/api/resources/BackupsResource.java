@@ -83,6 +83,7 @@ public final class BackupsResource {
    * before the first byte is sent: a damaged file is an error, never a download that looks fine.
    */
   @GET
+  @dev.lifeboat.api.auth.AdminOnly
   @Path("/{set}/{source}/{archive}/file")
   @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
   public Response file(@PathParam("set") String set, @PathParam("source") String source,

@@ -60,7 +60,7 @@ public final class RunbooksResource {
   @Path("/{name}/runs")
   @jakarta.ws.rs.Consumes(MediaType.WILDCARD)
   public Response start(@PathParam("name") String name, String text) {
-    // read as JSON whatever the Content-Type says: `curl -d '{...}'` without a header is the common case
+    // RequestGuard lets only application/json (or no body) through; an empty body means no params
     Map<String, Object> body = parseBody(text);
     LoadedRunbook entry = catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
     if (entry instanceof LoadedRunbook.Invalid bad) {
