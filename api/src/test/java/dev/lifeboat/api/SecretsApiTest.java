@@ -117,6 +117,8 @@ class SecretsApiTest {
     api = new ApiClient(APP.getLocalPort());
     root = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     rootLevel = root.getLevel();
+    // events arrive from worker threads while the test reads them
+    log.list = new java.util.concurrent.CopyOnWriteArrayList<>();
     log.start();
     root.addAppender(log);
     root.setLevel(Level.TRACE);
