@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs, as root, the Debian packages Lifeboat's build, tests and actions need, when missing.
+# Installs, as root, the Debian packages Lifeboat's build, tests and actions need, when missing;
+# for the tests also the Temporal CLI (scripts/ensure-temporal.sh).
 # Usage: scripts/ensure-tools.sh [build|test]
 set -euo pipefail
 mode="${1:-build}"
@@ -19,20 +20,26 @@ if [ "$mode" = test ]; then
   command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fi
 
-if [ ${#need[@]} -eq 0 ]; then
-  exit 0
-fi
+install_packages() {
+  echo "Installing Debian packages: ${need[*]}" >&2
+  if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+  elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "These packages are missing and installing them needs root: ${need[*]}" >&2
+    echo "Run as root: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
 
-echo "Installing Debian packages: ${need[*]}" >&2
-if [ "$(id -u)" -eq 0 ]; then
-  SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-  SUDO="sudo"
-else
-  echo "These packages are missing and installing them needs root: ${need[*]}" >&2
-  echo "Run as root: apt-get install -y ${need[*]}" >&2
-  exit 1
+if [ ${#need[@]} -gt 0 ]; then
+  install_packages
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The tests run against a real Temporal dev server; start.sh builds it itself and can fall back.
+if [ "$mode" = test ]; then
+  "$(dirname "$0")/ensure-temporal.sh" >/dev/null
+fi

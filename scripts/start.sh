@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Builds Lifeboat if needed and starts it on the embedded default: API, web page, worker and an
-# in-process Temporal test server (state in memory). Extra arguments go to `java -jar lifeboat.jar`.
+# Builds Lifeboat if needed and starts it against a durable local Temporal dev server (SQLite under
+# $LIFEBOAT_DATA, the Temporal UI on $LIFEBOAT_TEMPORAL_UI_PORT, both on loopback). The dev server
+# runs in the background as its own process and is reused by the next start; Lifeboat runs in the
+# foreground (this script's process becomes Lifeboat's). With LIFEBOAT_TEMPORAL_ADDRESS set, no local
+# server is started. Extra arguments go to `java -jar lifeboat.jar`. scripts/stop.sh stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/temporal-dev.sh
 scripts/ensure-tools.sh build
 jar=api/target/lifeboat.jar
 if [ ! -f "$jar" ] || [ -n "$(find pom.xml workflows activities worker api -newer "$jar" -type f -not -path '*/target/*' -print -quit)" ]; then
@@ -12,4 +16,39 @@ fi
 if [ $# -eq 0 ]; then
   set -- server
 fi
+
+data="${LIFEBOAT_DATA:-data}"
+mkdir -p "$data/run"
+data="$(cd "$data" && pwd)"
+export LIFEBOAT_DATA="$data"
+export LIFEBOAT_REPOSITORY="${LIFEBOAT_REPOSITORY:-$data/repository}"
+
+if [ -z "${LIFEBOAT_TEMPORAL_ADDRESS:-}" ]; then
+  port="${LIFEBOAT_TEMPORAL_PORT:-7233}"
+  uiport="${LIFEBOAT_TEMPORAL_UI_PORT:-8233}"
+  address="127.0.0.1:$port"
+  pidfile="$data/run/temporal.pid"
+  if cli="$(scripts/ensure-temporal.sh)"; then
+    if temporal_alive "$pidfile"; then
+      echo "Reusing the Temporal dev server $(cat "$pidfile") on $address" >&2
+    else
+      echo "Starting a Temporal dev server on $address (database $data/temporal.db, UI http://127.0.0.1:$uiport," \
+        "log $data/temporal.log)" >&2
+      temporal_start "$cli" "$data/temporal.db" 127.0.0.1 "$port" "$uiport" "$data/temporal.log" "$pidfile"
+    fi
+    if ! temporal_wait "$cli" "$address" 90; then
+      echo "The Temporal dev server on $address did not answer within 90 s; its log:" >&2
+      tail -n 30 "$data/temporal.log" >&2 || true
+      exit 1
+    fi
+    export LIFEBOAT_TEMPORAL_ADDRESS="$address"
+    export LIFEBOAT_TEMPORAL_MODE=dev-server
+    export LIFEBOAT_TEMPORAL_UI_URL="${LIFEBOAT_TEMPORAL_UI_URL:-http://127.0.0.1:$uiport}"
+  else
+    echo "WARNING: no Temporal CLI could be had; Lifeboat falls back to its in-memory Temporal test server:" \
+      "RUNS ARE LOST WHEN LIFEBOAT STOPS." >&2
+  fi
+fi
+
+echo $$ >"$data/run/lifeboat.pid"
 exec java -jar "$jar" "$@"

@@ -105,7 +105,10 @@ async function loadRuns() {
   document.querySelector('#runs tbody').replaceChildren(...data.map(r =>
     el('tr', { class: 'clickable', 'data-run': r.id, onclick: () => { state.run = r.id; refresh(); } },
       el('td', {}, r.id), el('td', {}, el('span', { class: 'pill ' + r.status }, r.status)),
-      el('td', {}, time(r.startedAt)))));
+      el('td', {}, time(r.startedAt)),
+      // the run's own page in the Temporal UI; a click there must not also select the row
+      el('td', {}, r.links && r.links.temporal ? el('a', { href: r.links.temporal, target: '_blank', rel: 'noopener',
+        class: 'temporal-link', onclick: ev => ev.stopPropagation() }, 'Temporal UI') : ''))));
 }
 
 async function loadRun() {
@@ -128,6 +131,9 @@ async function loadRun() {
     'started ' + time(r.startedAt) + ', ' + Math.round(r.elapsedMs / 1000) + ' s' + (r.currentStep ? ', now: ' + r.currentStep : '');
   document.getElementById('run-error').textContent = r.error || '';
   document.getElementById('cancel-button').hidden = !(r.status === 'RUNNING' || r.status === 'WAITING_FOR_APPROVAL');
+  const ui = document.getElementById('run-temporal');
+  ui.hidden = !(r.links && r.links.temporal);
+  if (!ui.hidden) ui.href = r.links.temporal;
   if (!changed('steps', [r.id, r.steps])) return;
   document.querySelector('#steps tbody').replaceChildren(...r.steps.map(s => {
     const bar = s.bytesTotal > 0 ? el('progress', { max: s.bytesTotal, value: s.bytesDone }) : '';
@@ -164,6 +170,7 @@ function showLost(id, message) {
   document.getElementById('run-elapsed').textContent = '';
   document.getElementById('run-error').textContent = message;
   document.getElementById('cancel-button').hidden = true;
+  document.getElementById('run-temporal').hidden = true;
   if (changed('steps', [id, 'lost'])) document.querySelector('#steps tbody').replaceChildren();
 }
 

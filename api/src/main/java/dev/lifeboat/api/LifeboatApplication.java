@@ -14,11 +14,13 @@ import dev.lifeboat.api.core.RunbookCatalog;
 import dev.lifeboat.api.auth.ExposureCheck;
 import dev.lifeboat.api.auth.Security;
 import dev.lifeboat.api.errors.JettyErrors;
+import dev.lifeboat.api.core.TemporalInfo;
 import dev.lifeboat.api.errors.JsonErrors;
 import dev.lifeboat.api.health.ProbeServlet;
 import dev.lifeboat.api.health.RunbooksHealthCheck;
 import dev.lifeboat.api.health.StalenessHealthCheck;
 import dev.lifeboat.api.health.TemporalHealthCheck;
+import dev.lifeboat.api.resources.InfoResource;
 import dev.lifeboat.api.resources.RunbooksResource;
 import dev.lifeboat.api.resources.ActionsResource;
 import dev.lifeboat.api.resources.BackupsResource;
@@ -123,7 +125,10 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
     RunbookCatalog catalog = new RunbookCatalog(Path.of(config.getRunbooks()), actions.signatures());
     catalog.reload();
-    RunService runs = new RunService(runtime.connection().client(), catalog);
+    var connection = runtime.connection();
+    TemporalInfo temporal = TemporalInfo.of(connection.isEmbedded(), t.getMode(), connection.target(),
+        connection.namespace(), t.getUiUrl());
+    RunService runs = new RunService(connection.client(), catalog, temporal);
 
     env.jersey().register(new JsonErrors.Api());
     env.jersey().register(new JsonErrors.Web());
@@ -133,6 +138,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
         new dev.lifeboat.api.core.ApproverGroups(config.getApprovers(), System.getenv())));
     env.jersey().register(new dev.lifeboat.api.errors.BodySizeLimit());
     env.jersey().register(new ActionsResource(catalog));
+    env.jersey().register(new InfoResource(temporal));
     env.jersey().register(new BackupsResource(new Repository(repository, archiveRoots)));
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));

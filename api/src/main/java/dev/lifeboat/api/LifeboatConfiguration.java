@@ -150,6 +150,30 @@ public class LifeboatConfiguration extends Configuration {
     private String namespace = "default";
     private int embeddedPort = 0;
     private boolean worker = true;
+    /** {@code dev-server} when scripts/start.sh runs the server; otherwise the mode follows the address. */
+    private String mode = "";
+    /** Base address of the Temporal UI for the runs' links; wins in every mode. */
+    private String uiUrl = "";
+
+    @JsonProperty
+    public String getMode() {
+      return mode;
+    }
+
+    @JsonProperty
+    public void setMode(String mode) {
+      this.mode = mode == null ? "" : mode.trim();
+    }
+
+    @JsonProperty
+    public String getUiUrl() {
+      return uiUrl;
+    }
+
+    @JsonProperty
+    public void setUiUrl(String uiUrl) {
+      this.uiUrl = uiUrl == null ? "" : uiUrl.trim();
+    }
 
     @JsonProperty
     public String getAddress() {

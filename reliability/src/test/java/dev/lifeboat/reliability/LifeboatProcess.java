@@ -24,8 +24,9 @@ import java.util.function.Predicate;
 
 /**
  * The real {@code lifeboat.jar} as a separate process, driven over HTTP as a user drives it. A
- * restart is a new instance on the same repository: the embedded Temporal keeps runs in memory, so
- * runs are gone after a restart while the repository on disk is what the faults are about.
+ * restart is a new instance on the same repository and environment: on the embedded Temporal (the
+ * default here) runs are gone after a restart while the repository on disk is what the faults are
+ * about; with LIFEBOAT_TEMPORAL_ADDRESS in the environment the runs live on in that server.
  */
 final class LifeboatProcess implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -36,10 +37,12 @@ final class LifeboatProcess implements AutoCloseable {
   private final Path runbooks;
   private final int port;
   private final Path log;
+  private final Map<String, String> env;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Process process;
 
-  private LifeboatProcess(Path workDir, Path repository, Path runbooks) throws IOException {
+  private LifeboatProcess(Path workDir, Path repository, Path runbooks, Map<String, String> env) throws IOException {
+    this.env = Map.copyOf(env);
     this.workDir = workDir;
     this.repository = repository;
     this.runbooks = runbooks;
@@ -49,7 +52,13 @@ final class LifeboatProcess implements AutoCloseable {
 
   /** Starts the jar with its built-in configuration and waits until the API answers. */
   static LifeboatProcess start(Path workDir, Path repository, Path runbooks) throws IOException {
-    LifeboatProcess p = new LifeboatProcess(workDir, repository, runbooks);
+    return start(workDir, repository, runbooks, Map.of());
+  }
+
+  /** Same, with extra environment variables, e.g. LIFEBOAT_TEMPORAL_ADDRESS for a durable Temporal. */
+  static LifeboatProcess start(Path workDir, Path repository, Path runbooks, Map<String, String> env)
+      throws IOException {
+    LifeboatProcess p = new LifeboatProcess(workDir, repository, runbooks, env);
     p.launch();
     return p;
   }
@@ -59,7 +68,7 @@ final class LifeboatProcess implements AutoCloseable {
     if (process != null && process.isAlive()) {
       stop();
     }
-    return start(workDir, repository, runbooks);
+    return start(workDir, repository, runbooks, env);
   }
 
   /** The shipped runbooks plus extra ones written by a test, in a folder of their own. */
@@ -91,6 +100,7 @@ final class LifeboatProcess implements AutoCloseable {
     pb.environment().put("LIFEBOAT_PORT", Integer.toString(port));
     pb.environment().put("LIFEBOAT_REPOSITORY", repository.toString());
     pb.environment().put("LIFEBOAT_RUNBOOKS", runbooks.toString());
+    pb.environment().putAll(env);
     process = pb.start();
     long deadline = System.nanoTime() + START_DEADLINE.toNanos();
     while (System.nanoTime() < deadline) {

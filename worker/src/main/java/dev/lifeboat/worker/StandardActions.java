@@ -71,6 +71,7 @@ public final class StandardActions {
     registry.register(new RestoreAction(repository, volumes));
     registry.register(new PruneAction(repository));
     registry.register(new RestoreDrillAction(repository));
+    registry.register(new dev.lifeboat.activities.local.WaitAction());
     KubernetesActions.all(kubernetes).forEach(registry::register);
     registry.register(new RunCommand(programs));
     registry.register(new RunPlaybook(programs, settings.playbooks()));

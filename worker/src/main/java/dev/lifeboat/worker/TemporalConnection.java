@@ -38,8 +38,8 @@ public final class TemporalConnection implements AutoCloseable {
       this.embeddedGrpc = startLoopback(embedded, port);
       this.target = "127.0.0.1:" + port;
       LOG.warn("Embedded Temporal test server on {}: run state is kept IN MEMORY and is lost when Lifeboat stops. "
-          + "For durable runs start `temporal server start-dev --db-filename lifeboat.db` and set "
-          + "LIFEBOAT_TEMPORAL_ADDRESS=127.0.0.1:7233 (or point it at a Temporal cluster).", target);
+          + "For durable runs start Lifeboat with scripts/start.sh (it runs a local Temporal dev server) or set "
+          + "LIFEBOAT_TEMPORAL_ADDRESS to a Temporal server.", target);
     } else {
       this.embedded = null;
       this.embeddedGrpc = null;

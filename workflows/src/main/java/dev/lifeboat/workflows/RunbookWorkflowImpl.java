@@ -36,7 +36,8 @@ import java.util.Map;
  */
 public class RunbookWorkflowImpl implements RunbookWorkflow {
   static final Duration DEFAULT_TIMEOUT = Duration.ofHours(2);
-  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+  // actions heartbeat every 5 s; a dead worker's activity is retried elsewhere after this long
+  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(20);
   private static final int LOG_TAIL = 200;
   private static final int ATTEMPTS_KEPT = 50;
 
@@ -387,7 +388,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
         .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
         .setRetryOptions(retry(step.retry()))
-        .setSummary(key)
+        .setSummary(activitySummary(key, step.action(), args))
         .build();
     r.attempt = Math.max(r.attempt, 1);
     StepCall call = new StepCall(Workflow.getInfo().getWorkflowId(), runbook.name(), key);
@@ -407,7 +408,8 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     Map<String, Object> childParams = args.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     String childId = Workflow.getInfo().getWorkflowId() + "/" + key;
     RunbookWorkflow stub = Workflow.newChildWorkflowStub(RunbookWorkflow.class,
-        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).setMemo(Map.of("runbook", name)).build());
+        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).setMemo(Map.of("runbook", name))
+            .setStaticSummary("runbook " + name + " (step " + key + ")").build());
     try {
       RunResult result = stub.run(new RunRequest(child, ParamBinder.bind(child, childParams), library));
       Map<String, Object> out = new LinkedHashMap<>();
@@ -419,7 +421,27 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
+  /**
+   * What the Temporal UI shows for a step's activity, e.g. "archive: backup tier1/notebooks". Built from
+   * the step and its resolved arguments only, so replay gives the same text.
+   */
+  static String activitySummary(String key, String action, Map<String, Object> args) {
+    StringBuilder s = new StringBuilder(key).append(": ").append(action);
+    Object set = args.get("set");
+    Object source = args.get("source");
+    if (set != null && source != null) {
+      s.append(' ').append(set).append('/').append(source);
+    } else if (source != null) {
+      s.append(' ').append(source);
+    } else if (args.get("path") != null) {
+      s.append(' ').append(args.get("path"));
+    }
+    return s.length() > 200 ? s.substring(0, 200) : s.toString();
+  }
+
   private Approval awaitApproval(String stepId, String key, StepRecord r, String message, String group) {
+    // user metadata for the Temporal UI: no command, so replay is unaffected
+    Workflow.setCurrentDetails("approval: " + message + " (step " + key + " waits for a human)");
     r.state = StepState.WAITING_FOR_APPROVAL;
     r.message = message;
     r.approvalGroup = group;
@@ -444,6 +466,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     });
     r.approval = accepted[0];
     r.message = "approved" + (accepted[0].by() == null ? "" : " by " + accepted[0].by());
+    Workflow.setCurrentDetails("approval: " + message + " (" + r.message + ")");
     return accepted[0];
   }
 

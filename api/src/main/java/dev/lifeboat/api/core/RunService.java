@@ -40,11 +40,23 @@ public final class RunService {
 
   private final WorkflowClient client;
   private final RunbookCatalog catalog;
+  private final TemporalInfo temporal;
   private volatile boolean visibilityQueries = true;
 
   public RunService(WorkflowClient client, RunbookCatalog catalog) {
+    this(client, catalog, null);
+  }
+
+  /** @param temporal where runs show in the Temporal UI; null: no UI links */
+  public RunService(WorkflowClient client, RunbookCatalog catalog, TemporalInfo temporal) {
     this.client = client;
     this.catalog = catalog;
+    this.temporal = temporal;
+  }
+
+  /** The run's page in the Temporal UI, when the UI's address is known. */
+  public Optional<String> temporalPage(String id) {
+    return temporal == null ? Optional.empty() : temporal.workflowPage(id);
   }
 
   /** A run as the API shows it. */
@@ -65,6 +77,7 @@ public final class RunService {
           .setWorkflowId(id)
           .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
           .setMemo(Map.of("runbook", runbook.name()))
+          .setStaticSummary(summary(runbook))
           .build());
       try {
         WorkflowClient.start(stub::run, request);
@@ -75,6 +88,12 @@ public final class RunService {
         }
       }
     }
+  }
+
+  /** What the Temporal UI shows for the run: the runbook and what it is for. */
+  static String summary(Runbook runbook) {
+    String d = runbook.description() == null ? "" : runbook.description().strip();
+    return d.isEmpty() ? "runbook " + runbook.name() : "runbook " + runbook.name() + ": " + d;
   }
 
   public List<RunSummary> list() {

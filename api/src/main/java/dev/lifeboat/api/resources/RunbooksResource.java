@@ -90,7 +90,7 @@ public final class RunbooksResource {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", id);
     out.put("runbook", name);
-    out.put("links", RunsResource.links(id));
+    out.put("links", RunsResource.links(runs, id));
     return Response.status(202).entity(out).build();
   }
 

@@ -62,7 +62,7 @@ public final class RunsResource {
       if (s.parent() != null) {
         m.put("parent", s.parent());
       }
-      m.put("links", links(s.id()));
+      m.put("links", links(runs, s.id()));
       return m;
     }).toList();
   }
@@ -92,7 +92,7 @@ public final class RunsResource {
     if (v.note() != null) {
       m.put("note", v.note());
     }
-    m.put("links", links(id));
+    m.put("links", links(runs, id));
     return m;
   }
 
@@ -174,11 +174,14 @@ public final class RunsResource {
     return Response.accepted(Map.of("id", id, "cancel", "requested")).build();
   }
 
-  static Map<String, String> links(String id) {
+  /** The run's API addresses and, when the Temporal UI's address is known, its page there. */
+  static Map<String, String> links(RunService runs, String id) {
     String self = RunIds.path(id);
-    return Map.of(
-        "self", self,
-        "cancel", self + "/cancel",
-        "approve", self + "/approve/{stepId}");
+    Map<String, String> links = new LinkedHashMap<>();
+    links.put("self", self);
+    links.put("cancel", self + "/cancel");
+    links.put("approve", self + "/approve/{stepId}");
+    runs.temporalPage(id).ifPresent(page -> links.put("temporal", page));
+    return links;
   }
 }
