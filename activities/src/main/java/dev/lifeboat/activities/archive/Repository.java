@@ -228,9 +228,29 @@ public final class Repository {
     Files.deleteIfExists(ref.pinPath());
   }
 
-  /** Records a restore drill's evidence beside the archive ({@code <stem>.drill.json}, owner-only, atomic). */
+  /**
+   * Records a restore drill's evidence beside the archive ({@code <stem>.drill.json}, owner-only, atomic); a
+   * passed drill is also the source's {@code last-passed-drill.json}, which outlives the archive when a prune
+   * deletes it (the health check asks when the source last proved restorable, not that archive).
+   */
   public void recordDrill(ArchiveRef ref, DrillRecord record) throws IOException {
     writeAtomically(ref.drillPath(), Json.MAPPER.writeValueAsBytes(record));
+    if (record.passed()) {
+      writeAtomically(ref.path().resolveSibling(ArchiveNames.LAST_PASSED_DRILL), Json.MAPPER.writeValueAsBytes(record));
+    }
+  }
+
+  /** The last passed drill of any archive of a set/source, even one pruned since. */
+  public Optional<DrillRecord> lastPassedDrill(String set, String source) {
+    Path f = sourceDir(set, source).resolve(ArchiveNames.LAST_PASSED_DRILL);
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Json.MAPPER.readValue(f.toFile(), DrillRecord.class));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** The evidence of the archive's last drill, if it was drilled (an unreadable record reads as none). */
