@@ -102,6 +102,11 @@ public final class PruneAction implements Action<PruneAction.Args> {
       throw ActionException.invalid("action 'prune': " + e.getMessage());
     }
     boolean dryRun = Boolean.TRUE.equals(args.dryRun());
+    if (repository.list(args.set(), args.source()).isEmpty()) {
+      // a scheduled run that backed up only some sources prunes all of them: one never written is no error
+      context.log("no archives of " + args.set() + "/" + args.source() + " yet: nothing to prune");
+      return new Output(List.of(), List.of(), Map.of(), Map.of(), 0, dryRun);
+    }
     PruneResult r = repository.prune(args.set(), args.source(), policy, dryRun, new ContextProgress(context));
     String where = args.set() + "/" + args.source() + "/";
     r.deletedBecause().forEach((n, why) -> context.log((dryRun ? "would delete " : "deleted ") + where + n
