@@ -145,8 +145,10 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
     env.admin().addServlet("live", ProbeServlet.live()).addMapping("/health/live");
     env.admin().addServlet("ready", ProbeServlet.ready(env.healthChecks(), "temporal")).addMapping("/health/ready");
+    // schedules -> expected intervals: connect CronIntervals.entriesFor(runbook, schedule...) once runbooks have them
     env.healthChecks().register("staleness", new StalenessHealthCheck(new Repository(repository),
-        config.getStaleness(), env.metrics(), java.time.Clock.systemUTC()));
+        config.getStaleness(), dev.lifeboat.api.health.ScheduleIntervals.none(), env.metrics(),
+        java.time.Clock.systemUTC()));
   }
 
   /** Reads a configuration file, or a resource when the name starts with {@code classpath:}. */

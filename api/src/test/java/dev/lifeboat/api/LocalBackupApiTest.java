@@ -202,6 +202,42 @@ class LocalBackupApiTest {
   }
 
   @Test
+  void pinAndUnpinThroughTheApiAndTheLastDrillIsListed() throws Exception {
+    Path src = Files.createDirectories(work.resolve("pin-src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    var repo = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
+    var ref = repo.writeFromDirectory("pins", "nb", src, java.util.List.of(), java.util.List.of(), null).ref();
+    JsonNode before = api.get("/api/backups?set=pins&source=nb").body().get(0);
+    assertThat(before.get("pinned").asBoolean()).isFalse();
+    assertThat(before.get("lastDrill").isNull()).isTrue();
+
+    ApiClient.Answer pinned = api.post("/api/backups/pins/nb/" + ref.name() + "/pin", "");
+    assertThat(pinned.status()).isEqualTo(200);
+    assertThat(pinned.body().get("pinned").asBoolean()).isTrue();
+    assertThat(ref.pinPath()).exists();
+    assertThat(api.get("/api/backups?set=pins&source=nb").body().get(0).get("pinned").asBoolean()).isTrue();
+    // a pinned archive survives a prune that keeps nothing else
+    var other = repo.writeFromDirectory("pins", "nb", src, java.util.List.of(), java.util.List.of(), null).ref();
+    assertThat(repo.prune("pins", "nb", dev.lifeboat.activities.archive.RetentionPolicy.keepLast(1)).kept())
+        .containsExactly(ref.name(), other.name());
+
+    assertThat(api.post("/api/backups/pins/nb/" + ref.name() + "/unpin", "").body().get("pinned").asBoolean())
+        .isFalse();
+    assertThat(ref.pinPath()).doesNotExist();
+    assertThat(api.post("/api/backups/pins/nb/20200101T000000Z.tar.gz/pin", "").status()).isEqualTo(404);
+    assertThat(api.post("/api/backups/pins/..%2Fetc/latest/pin", "").status()).isIn(400, 404);
+
+    repo.recordDrill(other, new dev.lifeboat.activities.archive.DrillRecord(
+        java.time.Instant.parse("2026-12-01T05:00:00Z"), other.name(), "pins", "nb", 1, 1, 0.25, "passed", null, "r"));
+    JsonNode drill = api.get("/api/backups?set=pins&source=nb").body().get(0).get("lastDrill");
+    assertThat(drill.get("at").asLong()).isEqualTo(java.time.Instant.parse("2026-12-01T05:00:00Z").toEpochMilli());
+    assertThat(drill.get("result").asText()).isEqualTo("passed");
+    assertThat(drill.get("seconds").asDouble()).isEqualTo(0.25);
+    assertThat(drill.get("files").asLong()).isEqualTo(1);
+    assertThat(drill.get("bytes").asLong()).isEqualTo(1);
+  }
+
+  @Test
   void actionsAreListedWithTheirArguments() {
     JsonNode actions = api.get("/api/actions").body().get("actions");
     JsonNode backup = null;

@@ -14,6 +14,8 @@ final class ArchiveNames {
   static final String STATE_SUFFIX = ".state.json";
   static final String LOCK = ".lock";
   static final String PIN_SUFFIX = ".pin";
+  static final String DRILL_SUFFIX = ".drill.json";
+  static final String LAST_PASSED_DRILL = "last-passed-drill.json";
   static final String PARTIAL_SUFFIX = ".partial";
   static final String LATEST = "latest";
 

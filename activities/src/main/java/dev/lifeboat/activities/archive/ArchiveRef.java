@@ -26,6 +26,11 @@ public record ArchiveRef(String set, String source, String name, Path path) {
     return path.resolveSibling(stem() + ArchiveNames.STATE_SUFFIX);
   }
 
+  /** The evidence of the last restore drill of this archive ({@link DrillRecord}). */
+  public Path drillPath() {
+    return path.resolveSibling(stem() + ArchiveNames.DRILL_SUFFIX);
+  }
+
   public Path pinPath() {
     return path.resolveSibling(stem() + ArchiveNames.PIN_SUFFIX);
   }

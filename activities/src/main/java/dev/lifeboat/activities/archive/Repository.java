@@ -228,6 +228,43 @@ public final class Repository {
     Files.deleteIfExists(ref.pinPath());
   }
 
+  /**
+   * Records a restore drill's evidence beside the archive ({@code <stem>.drill.json}, owner-only, atomic); a
+   * passed drill is also the source's {@code last-passed-drill.json}, which outlives the archive when a prune
+   * deletes it (the health check asks when the source last proved restorable, not that archive).
+   */
+  public void recordDrill(ArchiveRef ref, DrillRecord record) throws IOException {
+    writeAtomically(ref.drillPath(), Json.MAPPER.writeValueAsBytes(record));
+    if (record.passed()) {
+      writeAtomically(ref.path().resolveSibling(ArchiveNames.LAST_PASSED_DRILL), Json.MAPPER.writeValueAsBytes(record));
+    }
+  }
+
+  /** The last passed drill of any archive of a set/source, even one pruned since. */
+  public Optional<DrillRecord> lastPassedDrill(String set, String source) {
+    Path f = sourceDir(set, source).resolve(ArchiveNames.LAST_PASSED_DRILL);
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Json.MAPPER.readValue(f.toFile(), DrillRecord.class));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The evidence of the archive's last drill, if it was drilled (an unreadable record reads as none). */
+  public Optional<DrillRecord> lastDrill(ArchiveRef ref) {
+    if (!Files.isRegularFile(ref.drillPath())) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Json.MAPPER.readValue(ref.drillPath().toFile(), DrillRecord.class));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   // ---------------------------------------------------------------- finding
 
   /**
@@ -497,18 +534,24 @@ public final class Repository {
   // ---------------------------------------------------------------- retention
 
   /**
-   * Deletes the archives of one source that no rule keeps. Only good (not damaged) archives count: kept are
-   * the newest {@code keepLast} good ones, good ones within {@code keepWithin}, pinned ones, the newest good
-   * and the newest verified one. Damaged archives are kept and listed for forensics ({@code damaged}) but
-   * never count toward a rule, so nothing good is deleted to make room for them; delete them by hand.
-   * Sidecars go with their archive; {@code latest} moves to the newest good archive. Holds the source lock.
+   * Deletes the archives of one source that {@code policy} does not keep (see {@link RetentionPolicy}): only
+   * good archives count; pinned ones, the newest good and the newest verified one always stay; damaged ones
+   * are kept for forensics, delete them by hand. Sidecars go with their archive; {@code latest} moves to the
+   * newest good archive. Holds the source lock, so a prune waits for a backup, verify, restore or drill of the
+   * same source to finish and never deletes an archive while it is read.
    */
   public PruneResult prune(String set, String source, RetentionPolicy policy) throws IOException {
-    return prune(set, source, policy, ProgressListener.NONE);
+    return prune(set, source, policy, false, ProgressListener.NONE);
   }
 
   public PruneResult prune(String set, String source, RetentionPolicy policy, ProgressListener listener)
       throws IOException {
+    return prune(set, source, policy, false, listener);
+  }
+
+  /** With {@code dryRun} nothing is deleted: the result lists what would go. */
+  public PruneResult prune(String set, String source, RetentionPolicy policy, boolean dryRun,
+      ProgressListener listener) throws IOException {
     Path dir = sourceDir(set, source);
     if (!Files.isDirectory(dir)) {
       throw ActionException.invalid("no archives for set '" + set + "', source '" + source + "' (" + dir
@@ -516,33 +559,34 @@ public final class Repository {
     }
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
     try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, l.runId(), l)) {
-      return pruneLocked(set, source, dir, policy);
+      return pruneLocked(set, source, dir, policy, dryRun);
     }
   }
 
-  private PruneResult pruneLocked(String set, String source, Path dir, RetentionPolicy policy) throws IOException {
+  private PruneResult pruneLocked(String set, String source, Path dir, RetentionPolicy policy, boolean dryRun)
+      throws IOException {
     List<ArchiveInfo> all = listSource(set, source);
-    List<ArchiveInfo> good = all.stream().filter(a -> !a.damaged()).toList();
-    Map<String, List<String>> reasons = new LinkedHashMap<>();
-    all.forEach(a -> reasons.put(a.name(), new ArrayList<>()));
-    policy.last().ifPresent(n -> good.subList(Math.max(0, good.size() - n), good.size())
-        .forEach(a -> reasons.get(a.name()).add("keepLast")));
-    Instant now = clock.instant();
-    policy.within().ifPresent(d -> good.stream().filter(a -> !a.createdAt().isBefore(now.minus(d)))
-        .forEach(a -> reasons.get(a.name()).add("keepWithin")));
-    all.stream().filter(ArchiveInfo::pinned).forEach(a -> reasons.get(a.name()).add("pinned"));
-    good.stream().max(Comparator.comparing(ArchiveInfo::name))
-        .ifPresent(a -> reasons.get(a.name()).add("newestGood"));
-    good.stream().filter(ArchiveInfo::verified).max(Comparator.comparing(ArchiveInfo::name))
-        .ifPresent(a -> reasons.get(a.name()).add("newestVerified"));
-    all.stream().filter(ArchiveInfo::damaged).forEach(a -> reasons.get(a.name()).add("damaged"));
-
+    List<RetentionPolicy.Decision> decisions = policy.select(all.stream()
+        .map(a -> new RetentionPolicy.Candidate(a.name(), a.createdAt(), a.sizeBytes(), a.pinned(), a.damaged(),
+            a.verified())).toList());
+    Map<String, ArchiveInfo> byName = new LinkedHashMap<>();
+    all.forEach(a -> byName.put(a.name(), a));
     List<String> deleted = new ArrayList<>();
     List<String> kept = new ArrayList<>();
     Map<String, List<String>> keptBecause = new LinkedHashMap<>();
-    for (ArchiveInfo a : all) {
-      List<String> why = reasons.get(a.name());
-      if (why.isEmpty()) {
+    Map<String, String> deletedBecause = new LinkedHashMap<>();
+    long keptBytes = 0;
+    for (RetentionPolicy.Decision d : decisions) {
+      ArchiveInfo a = byName.get(d.name());
+      if (d.keep()) {
+        kept.add(d.name());
+        keptBecause.put(d.name(), d.reasons());
+        keptBytes += a.damaged() ? 0 : a.sizeBytes();
+        continue;
+      }
+      deleted.add(d.name());
+      deletedBecause.put(d.name(), d.reasons().get(0));
+      if (!dryRun) {
         // The archive first: a prune that dies halfway leaves sidecars without archive, which the next
         // write to this source removes as leftovers.
         Files.deleteIfExists(a.path());
@@ -550,28 +594,29 @@ public final class Repository {
         Files.deleteIfExists(ref.manifestPath());
         Files.deleteIfExists(ref.statePath());
         Files.deleteIfExists(ref.verifiedPath());
-        deleted.add(a.name());
-      } else {
-        kept.add(a.name());
-        keptBecause.put(a.name(), List.copyOf(why));
+        Files.deleteIfExists(ref.drillPath());
+        Files.deleteIfExists(ref.pinPath());
       }
     }
-    Optional<String> current = readLatest(dir);
-    Optional<String> newestGood = good.stream().map(ArchiveInfo::name).filter(n -> !deleted.contains(n))
-        .max(Comparator.naturalOrder());
-    boolean pointerGood = current.isPresent() && good.stream().anyMatch(a -> a.name().equals(current.get()))
-        && !deleted.contains(current.get());
-    if (!pointerGood) {
-      if (newestGood.isPresent()) {
-        writeLatest(dir, newestGood.get());
-      } else {
-        Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
+    if (!dryRun) {
+      List<ArchiveInfo> good = all.stream().filter(a -> !a.damaged()).toList();
+      Optional<String> current = readLatest(dir);
+      Optional<String> newestGood = good.stream().map(ArchiveInfo::name).filter(n -> !deleted.contains(n))
+          .max(Comparator.naturalOrder());
+      boolean pointerGood = current.isPresent() && good.stream().anyMatch(a -> a.name().equals(current.get()))
+          && !deleted.contains(current.get());
+      if (!pointerGood) {
+        if (newestGood.isPresent()) {
+          writeLatest(dir, newestGood.get());
+        } else {
+          Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
+        }
+      }
+      if (!deleted.isEmpty()) {
+        fsyncDirectory(dir);
       }
     }
-    if (!deleted.isEmpty()) {
-      fsyncDirectory(dir);
-    }
-    return new PruneResult(set, source, deleted, kept, keptBecause);
+    return new PruneResult(set, source, dryRun, deleted, kept, keptBecause, deletedBecause, keptBytes);
   }
 
   // ---------------------------------------------------------------- internals
@@ -737,7 +782,7 @@ public final class Repository {
 
   private static boolean isOrphanSidecar(Path dir, String n) {
     for (String suffix : List.of(ArchiveNames.MANIFEST_SUFFIX, ArchiveNames.STATE_SUFFIX,
-        ArchiveNames.VERIFIED_SUFFIX)) {
+        ArchiveNames.VERIFIED_SUFFIX, ArchiveNames.DRILL_SUFFIX)) {
       if (n.endsWith(suffix)) {
         String archive = n.substring(0, n.length() - suffix.length()) + ArchiveNames.ARCHIVE_SUFFIX;
         return ArchiveNames.isArchive(archive) && !Files.exists(dir.resolve(archive), LinkOption.NOFOLLOW_LINKS);

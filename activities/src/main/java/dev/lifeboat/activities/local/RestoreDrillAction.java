@@ -5,6 +5,8 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveInfo;
+import dev.lifeboat.activities.archive.ArchiveRef;
+import dev.lifeboat.activities.archive.DrillRecord;
 import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.SourceLock;
@@ -13,6 +15,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +25,8 @@ import java.util.stream.Stream;
 /**
  * {@code restore-drill}: the proof that backups restore. Picks an archive at random (or the one
  * named), verifies every checksum, restores it into a scratch directory, checks every restored file
- * against the manifest, and removes the scratch copy again.
+ * against the manifest, and removes the scratch copy again. Passed or failed, the drill leaves its evidence
+ * beside the archive ({@link DrillRecord}, {@code <stem>.drill.json}); a failure also marks the archive damaged.
  */
 public final class RestoreDrillAction implements Action<RestoreDrillAction.Args> {
   /** Which archives to draw from; by default the whole repository. */
@@ -35,13 +40,19 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
 
   /** What was drilled and what it proved. */
   public record Output(String archive, String set, String source, long files, long bytes, long restoredFiles,
-      boolean ok) {}
+      boolean ok, double restoreSeconds, String evidence) {}
 
   private final Repository repository;
+  private final Clock clock;
   private final SecureRandom random = new SecureRandom();
 
   public RestoreDrillAction(Repository repository) {
+    this(repository, Clock.systemUTC());
+  }
+
+  public RestoreDrillAction(Repository repository, Clock clock) {
     this.repository = repository;
+    this.clock = clock;
   }
 
   @Override
@@ -73,19 +84,52 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     try {
       var ref = pick.ref();
       try (SourceLock lock = repository.lockArchive(ref, context.runId(), new ContextProgress(context))) {
-        return drill(pick, ref, target, context);
+        return drillWithEvidence(pick, ref, target, context);
       }
     } finally {
       deleteTree(args.scratch() == null ? scratch : target);
     }
   }
 
+  /** Runs the drill and records its evidence, passed or failed; a cancelled drill proves nothing and leaves none. */
+  private Output drillWithEvidence(ArchiveInfo pick, ArchiveRef ref, Path target, ActionContext context)
+      throws Exception {
+    Instant started = clock.instant();
+    double[] seconds = {0};
+    try {
+      Output out = drill(pick, ref, target, context, seconds);
+      if (!insideRepository(ref)) {
+        return out;
+      }
+      repository.recordDrill(ref, new DrillRecord(started, ref.name(), ref.set(), ref.source(), out.files(),
+          out.bytes(), out.restoreSeconds(), DrillRecord.PASSED, null, context.runId()));
+      context.log("drill evidence written to " + ref.drillPath());
+      return out;
+    } catch (ActionException | IOException e) {
+      if (insideRepository(ref)) {
+        repository.recordDrill(ref, new DrillRecord(started, ref.name(), ref.set(), ref.source(), pick.files(),
+            pick.bytes(), seconds[0], DrillRecord.FAILED, e.getMessage(), context.runId()));
+      }
+      throw e;
+    }
+  }
+
+  private boolean insideRepository(ArchiveRef ref) {
+    return ref.path().toAbsolutePath().normalize().startsWith(repository.root().toAbsolutePath().normalize());
+  }
+
   /** With the source lock held: verify, restore into scratch, compare; any failure marks the archive damaged. */
-  private Output drill(ArchiveInfo pick, dev.lifeboat.activities.archive.ArchiveRef ref, Path target,
-      ActionContext context) throws Exception {
+  private Output drill(ArchiveInfo pick, ArchiveRef ref, Path target, ActionContext context, double[] seconds)
+      throws Exception {
     repository.verify(ref, new ContextProgress(context), name());
-    RestoreResult restored = repository.checked(ref, name(),
-        () -> repository.restoreToDirectory(ref, target, false, new ContextProgress(context)));
+    long t0 = System.nanoTime();
+    RestoreResult restored;
+    try {
+      restored = repository.checked(ref, name(),
+          () -> repository.restoreToDirectory(ref, target, false, new ContextProgress(context)));
+    } finally {
+      seconds[0] = (System.nanoTime() - t0) / 1e9;
+    }
     var manifest = repository.manifest(ref);
     Map<String, String> expected = TarDigests.expected(manifest);
     // a hardlink restores as one more name for a file already checked; compare the files themselves
@@ -103,7 +147,7 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     }
     context.log("restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
     return new Output(pick.path().toString(), pick.set(), pick.source(), pick.files(), pick.bytes(), actual.size(),
-        true);
+        true, seconds[0], ref.drillPath().toString());
   }
 
   private ArchiveInfo pick(Args args) throws IOException {

@@ -172,7 +172,7 @@ class RepositoryTest {
     PruneResult r = repo.prune("local", "src", RetentionPolicy.keepWithin(Duration.ofDays(1)));
     // nothing is within a day, but the newest good archive always stays: a prune never empties a source
     assertThat(r.deleted()).containsExactly(old.name());
-    assertThat(r.keptBecause().get(newer.name())).containsExactly("newestGood");
+    assertThat(r.keptBecause().get(newer.name())).containsExactly("keepWithin", "newestGood");
     assertThat(latest).hasContent(newer.name() + "\n");
     assertThatThrownBy(() -> new RetentionPolicy(null, null)).isInstanceOf(ActionException.class);
     assertThatThrownBy(() -> RetentionPolicy.keepLast(0)).hasMessageContaining("keepLast");

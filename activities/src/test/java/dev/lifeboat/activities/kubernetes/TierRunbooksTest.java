@@ -131,7 +131,7 @@ class TierRunbooksTest {
     assertThat(run.status()).as(String.valueOf(run.error())).isEqualTo(RunStatus.COMPLETED);
     assertThat(run.steps()).extracting(s -> s.id() + "=" + s.state()).containsExactly("notebooks=SUCCEEDED",
         "verifynotebooks=SUCCEEDED", "models=SUCCEEDED", "verifymodels=SUCCEEDED", "datasets=SUCCEEDED",
-        "verifydatasets=SUCCEEDED");
+        "verifydatasets=SUCCEEDED", "prunenotebooks=SUCCEEDED", "prunemodels=SUCCEEDED", "prunedatasets=SUCCEEDED");
     for (String source : List.of("notebooks", "models", "datasets")) {
       Path archive = Path.of(String.valueOf(step(run, source).output().get("path")));
       assertThat(archive).startsWith(h.repository.root().resolve("tier1").resolve(source));
@@ -322,6 +322,8 @@ class TierRunbooksTest {
     ArchiveInfo info = h.repository.list("tier2", "shared").stream().filter(a -> a.path().equals(archive))
         .findFirst().orElseThrow();
     assertThat(info.verified()).isTrue();
+    // the weekly thinning ran and kept this week's archive
+    assertThat(String.valueOf(step(run, "prune").output().get("kept"))).contains(info.name());
     Manifest manifest = h.repository.manifest(new ArchiveRef("tier2", "shared", info.name(), archive));
     Map<String, String> files = manifest.entries().stream().filter(e -> e.type() == Manifest.EntryType.FILE)
         .collect(Collectors.toMap(Manifest.Entry::path, Manifest.Entry::sha256, (a, b) -> a, TreeMap::new));

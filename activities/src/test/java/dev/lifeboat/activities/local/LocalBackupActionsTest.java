@@ -110,7 +110,7 @@ class LocalBackupActionsTest {
     invalid(() -> ActionDispatcher.invoke(new RestoreAction(repo),
         Map.of("path", tmp.resolve("t").toString(), "set", "nowhere", "source", "x"), ctx), "'nowhere'");
     invalid(() -> ActionDispatcher.invoke(new PruneAction(repo), Map.of("set", "local", "source", "nb"), ctx),
-        "keepLast, keepWithin");
+        "keepLast, keepHourly");
     Map<String, Object> badDuration = new HashMap<>(Map.of("set", "local", "source", "nb", "keepWithin", "soon"));
     invalid(() -> ActionDispatcher.invoke(new PruneAction(repo), badDuration, ctx), "'soon' is not a duration");
     invalid(() -> ActionDispatcher.invoke(new PruneAction(repo),

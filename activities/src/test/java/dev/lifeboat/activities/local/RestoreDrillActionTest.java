@@ -7,11 +7,16 @@ import dev.lifeboat.activities.action.ActionDispatcher;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.LocalActionContext;
 import dev.lifeboat.activities.archive.ArchiveInfo;
+import dev.lifeboat.activities.archive.DrillRecord;
 import dev.lifeboat.activities.archive.ProgressListener;
 import dev.lifeboat.activities.archive.Repository;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +69,48 @@ class RestoreDrillActionTest {
     assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreDrillAction(repo), Map.of("set", "tier1"),
         new LocalActionContext("drill"))).isInstanceOf(ActionException.class)
         .hasMessageContaining(archive.name());
+    // a failed drill is evidence too
+    DrillRecord failed = repo.lastDrill(archive.ref()).orElseThrow();
+    assertThat(failed.result()).isEqualTo("failed");
+    assertThat(failed.error()).contains(archive.name());
+    assertThat(repo.list("tier1", "models").get(0).damaged()).isTrue();
+  }
+
+  @Test
+  void aDrillLeavesItsEvidenceBesideTheArchive() throws Exception {
+    Instant at = Instant.parse("2026-11-30T05:00:00Z");
+    Repository repo = new Repository(tmp.resolve("repo"));
+    Path src = Files.createDirectories(tmp.resolve("src/notebooks"));
+    Files.writeString(src.resolve("a.ipynb"), "{\"cells\": []}");
+    Files.write(src.resolve("b.bin"), new byte[100_000]);
+    repo.writeFromDirectory("tier1", "notebooks", src, List.of(), List.of(), ProgressListener.NONE);
+    ArchiveInfo archive = repo.list("tier1", "notebooks").get(0);
+    assertThat(repo.lastDrill(archive.ref())).isEmpty();
+
+    Map<String, Object> out = ActionDispatcher.invoke(new RestoreDrillAction(repo, Clock.fixed(at, ZoneOffset.UTC)),
+        Map.of("set", "tier1", "source", "notebooks"), new LocalActionContext("drill"));
+    assertThat(out).containsEntry("ok", true).containsEntry("evidence", archive.ref().drillPath().toString());
+    assertThat(((Number) out.get("restoreSeconds")).doubleValue()).isPositive();
+
+    Path evidence = archive.ref().drillPath();
+    assertThat(evidence.getFileName().toString()).isEqualTo(archive.ref().stem() + ".drill.json");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(evidence))).isEqualTo("rw-------");
+    DrillRecord r = repo.lastDrill(archive.ref()).orElseThrow();
+    assertThat(r.at()).isEqualTo(at);
+    assertThat(r.archive()).isEqualTo(archive.name());
+    assertThat(r.set()).isEqualTo("tier1");
+    assertThat(r.source()).isEqualTo("notebooks");
+    assertThat(r.files()).isEqualTo(2);
+    assertThat(r.bytes()).isEqualTo(100_000 + "{\"cells\": []}".length());
+    assertThat(r.restoreSeconds()).isEqualTo(((Number) out.get("restoreSeconds")).doubleValue());
+    assertThat(r.result()).isEqualTo("passed");
+    assertThat(r.error()).isNull();
+    assertThat(Files.readString(evidence)).contains("\"result\" : \"passed\"").doesNotContain("\"error\"");
+    // the state record says verified, as before
+    assertThat(repo.list("tier1", "notebooks").get(0).verified()).isTrue();
+    try (Stream<Path> left = Files.list(evidence.getParent())) {
+      assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
+    }
   }
 
   @Test

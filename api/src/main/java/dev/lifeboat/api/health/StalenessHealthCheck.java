@@ -4,6 +4,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheck;
 import dev.lifeboat.activities.archive.ArchiveInfo;
+import dev.lifeboat.activities.archive.DrillRecord;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.runbook.Durations;
 import java.io.IOException;
@@ -19,24 +20,38 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Red when a backup tier's newest archive is older than its limit (e.g. tier1 older than 36 h): a
- * nightly job that silently stopped is the failure users find out about too late. Also publishes the
- * age of every source's newest archive as a gauge {@code lifeboat.backup.age-seconds.<set>.<source>}, and
- * the number of damaged archives as {@code lifeboat.backup.damaged.<set>.<source>}. A damaged archive is no
- * backup: only good ones make a tier fresh.
+ * Red when a set/source's newest good archive is older than its schedule's interval plus jitter plus a grace
+ * (see {@link ScheduleIntervals.Expected#limit()}), or, for a set/source no schedule covers, older than the
+ * configured per-set limit (e.g. tier1 36 h): a nightly job that silently stopped is the failure users find
+ * out about too late. Also red when a set/source that has archives has had no passed restore drill for 35
+ * days (counted from its oldest archive while it was never drilled). A fresh install with no archives is not
+ * red. Publishes per set/source the gauges {@code lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged},
+ * {@code lifeboat.drill.last-success-time} (epoch seconds, -1 never) and {@code lifeboat.drill.restore-seconds}
+ * (of the last passed drill, -1 never), each suffixed {@code .<set>.<source>}. A damaged archive is no
+ * backup: only good ones make a tier fresh. This is a health check, never part of the readiness probe.
  */
 public final class StalenessHealthCheck extends HealthCheck {
+  /** How long a set/source with archives may go without a passed restore drill. */
+  public static final Duration DRILL_LIMIT = Duration.ofDays(35);
+
   private final Repository repository;
   private final Map<String, Duration> limits;
+  private final ScheduleIntervals schedules;
   private final MetricRegistry metrics;
   private final Clock clock;
 
-  /**
-   * @param limits by {@code set} (every source in it) or {@code set/source}; a set with no archive yet
-   *     is not stale, it has not started
-   */
   public StalenessHealthCheck(Repository repository, Map<String, String> limits, MetricRegistry metrics, Clock clock) {
+    this(repository, limits, ScheduleIntervals.none(), metrics, clock);
+  }
+
+  /**
+   * @param limits by {@code set} (every source in it) or {@code set/source}, used where no schedule covers a
+   *     set/source; a set with no archive yet is not stale, it has not started
+   */
+  public StalenessHealthCheck(Repository repository, Map<String, String> limits, ScheduleIntervals schedules,
+      MetricRegistry metrics, Clock clock) {
     this.repository = repository;
+    this.schedules = schedules;
     this.limits = new LinkedHashMap<>();
     limits.forEach((k, v) -> {
       try {
@@ -52,24 +67,49 @@ public final class StalenessHealthCheck extends HealthCheck {
   @Override
   protected Result check() throws IOException {
     Map<String, Instant> newest = new TreeMap<>();
+    Map<String, Instant> oldest = new TreeMap<>();
     for (ArchiveInfo a : repository.list(null, null)) {
-      damagedGauge(a.set() + "/" + a.source());
+      String key = a.set() + "/" + a.source();
+      damagedGauge(key);
+      oldest.merge(key, a.createdAt(), (x, y) -> x.isBefore(y) ? x : y);
       if (!a.damaged()) {
-        newest.merge(a.set() + "/" + a.source(), a.createdAt(), (x, y) -> x.isAfter(y) ? x : y);
+        newest.merge(key, a.createdAt(), (x, y) -> x.isAfter(y) ? x : y);
       }
     }
     newest.keySet().forEach(this::gauge);
+    oldest.keySet().forEach(this::drillGauges);
     Instant now = clock.instant();
     List<String> stale = new ArrayList<>();
     List<String> fresh = new ArrayList<>();
     for (Map.Entry<String, Instant> e : newest.entrySet()) {
-      Optional<Duration> limit = limitFor(e.getKey());
-      if (limit.isEmpty()) {
+      Optional<String> limitText = Optional.empty();
+      Duration limit = null;
+      String[] parts = e.getKey().split("/", 2);
+      Optional<ScheduleIntervals.Expected> expected = schedules.expected(parts[0], parts[1]);
+      if (expected.isPresent()) {
+        ScheduleIntervals.Expected x = expected.get();
+        limit = x.limit();
+        limitText = Optional.of(human(limit) + ": schedule " + x.schedule() + " every " + human(x.interval())
+            + " + jitter " + human(x.jitter()) + " + grace " + human(x.grace()));
+      } else if (limitFor(e.getKey()).isPresent()) {
+        limit = limitFor(e.getKey()).get();
+        limitText = Optional.of(human(limit));
+      }
+      if (limit == null) {
         continue;
       }
       Duration age = Duration.between(e.getValue(), now);
-      String line = e.getKey() + " last backup " + human(age) + " ago (limit " + human(limit.get()) + ")";
-      (age.compareTo(limit.get()) > 0 ? stale : fresh).add(line);
+      String line = e.getKey() + " last backup " + human(age) + " ago (limit " + limitText.get() + ")";
+      (age.compareTo(limit) > 0 ? stale : fresh).add(line);
+    }
+    for (Map.Entry<String, Instant> e : oldest.entrySet()) {
+      String[] parts = e.getKey().split("/", 2);
+      Optional<Instant> drilled = repository.lastPassedDrill(parts[0], parts[1]).map(DrillRecord::at);
+      Duration since = Duration.between(drilled.orElse(e.getValue()), now);
+      if (since.compareTo(DRILL_LIMIT) > 0) {
+        stale.add(e.getKey() + (drilled.isPresent() ? " last passed restore drill " + human(since) + " ago"
+            : " never drilled, archives since " + human(since) + " ago") + " (limit " + human(DRILL_LIMIT) + ")");
+      }
     }
     if (!stale.isEmpty()) {
       return Result.unhealthy("stale backups: " + String.join("; ", stale));
@@ -82,6 +122,21 @@ public final class StalenessHealthCheck extends HealthCheck {
       return Optional.of(limits.get(setSource));
     }
     return Optional.ofNullable(limits.get(setSource.substring(0, setSource.indexOf('/'))));
+  }
+
+  private void drillGauges(String setSource) {
+    String[] parts = setSource.split("/", 2);
+    String suffix = setSource.replace('/', '.');
+    String at = MetricRegistry.name("lifeboat.drill.last-success-time", suffix);
+    if (!metrics.getGauges().containsKey(at)) {
+      metrics.gauge(at, () -> (Gauge<Long>) () -> repository.lastPassedDrill(parts[0], parts[1])
+          .map(d -> d.at().getEpochSecond()).orElse(-1L));
+    }
+    String seconds = MetricRegistry.name("lifeboat.drill.restore-seconds", suffix);
+    if (!metrics.getGauges().containsKey(seconds)) {
+      metrics.gauge(seconds, () -> (Gauge<Double>) () -> repository.lastPassedDrill(parts[0], parts[1])
+          .map(DrillRecord::restoreSeconds).orElse(-1.0));
+    }
   }
 
   private void gauge(String setSource) {

@@ -3,11 +3,13 @@ package dev.lifeboat.api.resources;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.ArchiveInfo;
 import dev.lifeboat.activities.archive.ArchiveRef;
+import dev.lifeboat.activities.archive.DrillRecord;
 import dev.lifeboat.activities.archive.Manifest;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.api.errors.ApiException;
 import dev.lifeboat.workflows.ActionFailureTypes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -21,7 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
-/** The archives in the local repository: list them, list one archive's files, download one file. */
+/** The archives in the local repository: list them, list one archive's files, download one file, pin. */
 @Path("/backups")
 @Produces(MediaType.APPLICATION_JSON)
 public final class BackupsResource {
@@ -34,11 +36,23 @@ public final class BackupsResource {
   /**
    * One archive as the API shows it. {@code state} is {@code unverified}, {@code verified} or {@code damaged}
    * (then {@code error} says why), set {@code stateAt} (epoch ms) {@code stateBy} (verify, restore-drill, ...);
-   * {@code verified} is kept for older clients.
+   * {@code verified} is kept for older clients. {@code lastDrill} is the evidence of the archive's last restore
+   * drill, null when it was never drilled.
    */
   public record BackupView(String set, String source, String name, String path, long createdAt, long sizeBytes,
       long files, long bytes, boolean verified, boolean pinned, String state, String error, Long stateAt,
-      String stateBy) {}
+      String stateBy, DrillView lastDrill) {}
+
+  /**
+   * A restore drill's evidence: when (epoch ms), {@code passed} or {@code failed}, the restore's seconds (the
+   * measured restore time), files and bytes checked against the manifest, and the error when it failed.
+   */
+  public record DrillView(long at, String result, double seconds, long files, long bytes, String error) {
+    static DrillView of(DrillRecord r) {
+      return new DrillView(r.at() == null ? 0 : r.at().toEpochMilli(), r.result(), r.restoreSeconds(), r.files(),
+          r.bytes(), r.error());
+    }
+  }
 
   @GET
   public List<BackupView> list(@QueryParam("set") String set, @QueryParam("source") String source)
@@ -49,9 +63,30 @@ public final class BackupsResource {
         .sorted(Comparator.comparing(ArchiveInfo::createdAt).reversed())
         .map(a -> new BackupView(a.set(), a.source(), a.name(), a.path().toString(), a.createdAt().toEpochMilli(),
             a.sizeBytes(), a.files(), a.bytes(), a.verified(), a.pinned(), a.state().state().word(),
-            a.state().error(), a.state().at() == null ? null : a.state().at().toEpochMilli(), a.state().by()))
+            a.state().error(), a.state().at() == null ? null : a.state().at().toEpochMilli(), a.state().by(),
+            repository.lastDrill(a.ref()).map(DrillView::of).orElse(null)))
         .toList();
     return all;
+  }
+
+  /** Pins an archive: no prune deletes it (retention rules and quota alike) until it is unpinned. */
+  @POST
+  @Path("/{set}/{source}/{archive}/pin")
+  public Map<String, Object> pin(@PathParam("set") String set, @PathParam("source") String source,
+      @PathParam("archive") String archive) throws IOException {
+    ArchiveRef ref = resolve(set, source, archive);
+    repository.pin(ref);
+    return Map.of("set", ref.set(), "source", ref.source(), "archive", ref.name(), "pinned", true);
+  }
+
+  /** Unpins an archive: retention treats it like any other again. Unpinning an unpinned archive is no error. */
+  @POST
+  @Path("/{set}/{source}/{archive}/unpin")
+  public Map<String, Object> unpin(@PathParam("set") String set, @PathParam("source") String source,
+      @PathParam("archive") String archive) throws IOException {
+    ArchiveRef ref = resolve(set, source, archive);
+    repository.unpin(ref);
+    return Map.of("set", ref.set(), "source", ref.source(), "archive", ref.name(), "pinned", false);
   }
 
   /** One entry of an archive's manifest. */
