@@ -125,8 +125,14 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
         new dev.lifeboat.api.core.ApproverGroups(config.getApprovers(), System.getenv())));
     env.jersey().register(new dev.lifeboat.api.errors.BodySizeLimit());
     env.jersey().register(new ActionsResource(catalog));
+    env.jersey().register(OpenApi.resource());
     env.jersey().register(new BackupsResource(new Repository(repository, archiveRoots)));
 
+    // Prometheus text exposition; under the request guard like all of /admin (a token when tokens are set)
+    var prometheus = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+    prometheus.register(new dev.lifeboat.api.metrics.LifeboatMetrics(new Repository(repository, archiveRoots), runs));
+    env.admin().addServlet("prometheus",
+        new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(prometheus)).addMapping("/prometheus");
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
     env.admin().addServlet("live", ProbeServlet.live()).addMapping("/health/live");
