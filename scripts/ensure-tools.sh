@@ -18,6 +18,9 @@ if [ "$mode" = test ]; then
   command -v zstd >/dev/null 2>&1 || need+=(zstd)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+  # the deploy checks: compose file validation and alert rules
+  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 fi
 
 install_packages() {

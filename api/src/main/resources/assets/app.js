@@ -68,6 +68,7 @@ function select(r) {
   document.getElementById('start-title').textContent = r.name;
   document.getElementById('start-description').textContent = r.description;
   document.getElementById('start-result').textContent = '';
+  document.getElementById('plan').hidden = true;
   document.getElementById('start-params').replaceChildren(...r.params.map(p => [
     el('label', { for: 'param-' + p.name }, p.name + (p.required ? ' *' : '') + ' (' + p.type + ')'
       + (p.description ? ' — ' + p.description : '')),
@@ -76,8 +77,28 @@ function select(r) {
   ]).flat());
 }
 
-async function start(ev) {
-  ev.preventDefault();
+// the steps a start would take, with the parameters filled in (POST .../plan starts nothing)
+async function preview() {
+  const list = document.getElementById('plan');
+  const out = document.getElementById('start-result');
+  try {
+    const r = await call('POST', '/api/runbooks/' + encodeURIComponent(state.selected.name) + '/plan',
+      { params: formParams() });
+    out.className = '';
+    out.textContent = '';
+    list.replaceChildren(...r.steps.map(s => el('li', { 'data-step': s.id },
+      el('strong', {}, s.id), ' ' + s.action + (s.approval ? ' (needs approval)' : '')
+        + (s.finallyOf ? ' (finally of ' + s.finallyOf + ')' : ''),
+      el('pre', {}, JSON.stringify(s.items || s.with || {}, null, 1)))));
+    list.hidden = false;
+  } catch (e) {
+    list.hidden = true;
+    out.className = 'error';
+    out.textContent = e.message;
+  }
+}
+
+function formParams() {
   const params = {};
   document.querySelectorAll('#start-params input').forEach(i => {
     if (i.value === '') return;
@@ -86,6 +107,12 @@ async function start(ev) {
     else if (t === 'map') { try { params[i.name] = JSON.parse(i.value); } catch (e) { params[i.name] = i.value; } }
     else params[i.name] = i.value;
   });
+  return params;
+}
+
+async function start(ev) {
+  ev.preventDefault();
+  const params = formParams();
   const out = document.getElementById('start-result');
   try {
     const r = await call('POST', '/api/runbooks/' + encodeURIComponent(state.selected.name) + '/runs', { params });
@@ -260,6 +287,7 @@ async function refresh() {
 }
 
 document.getElementById('start-form').addEventListener('submit', start);
+document.getElementById('preview-button').addEventListener('click', preview);
 document.getElementById('cancel-button').addEventListener('click', cancelRun);
 document.getElementById('signin-form').addEventListener('submit', signIn);
 document.getElementById('signout-button').addEventListener('click', signOut);

@@ -11,6 +11,7 @@ import dev.lifeboat.api.cli.RunCommand;
 import dev.lifeboat.api.cli.StatusCommand;
 import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.core.RunbookCatalog;
+import dev.lifeboat.api.core.RunbookFolder;
 import dev.lifeboat.api.auth.ExposureCheck;
 import dev.lifeboat.api.auth.Security;
 import dev.lifeboat.api.errors.JettyErrors;
@@ -54,7 +55,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
   /** {@code server} alone runs the built-in configuration, so the embedded default needs no file. */
   static String[] withDefaultConfig(String[] args) {
-    if (args.length == 1 && (args[0].equals("server") || args[0].equals("check"))) {
+    if (args.length == 1 && (args[0].equals("server") || args[0].equals("check") || args[0].equals("worker"))) {
       return new String[] {args[0], BUILT_IN_CONFIG};
     }
     return args;
@@ -96,6 +97,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     bootstrap.addCommand(new ApproveCommand());
     bootstrap.addCommand(new CancelCommand());
     bootstrap.addCommand(new ListCommand());
+    bootstrap.addCommand(new WorkerCommand(this));
   }
 
   @Override
@@ -105,25 +107,15 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     JettyErrors.install(env);
 
     Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
-    WorkerSettings settings = WorkerSettings.of(repository, Path.of(config.getRunbooks()).resolve("playbooks"));
-    settings = config.getOffsite().toConfig(repository).map(settings::withOffsite).orElse(settings);
-    List<Path> archiveRoots = Repository.archiveRoots(config.getArchiveRoots());
-    settings = settings.withArchiveRoots(archiveRoots);
-    if (config.getRunDir() != null && !config.getRunDir().isBlank()) {
-      settings = settings.withRunDir(Path.of(config.getRunDir()));
-    }
-    settings = settings.withHelm(config.getHelm());
-    // API tokens are masked in every error and log line (the offsite password registers itself)
-    Redactor.add(System.getenv("LIFEBOAT_API_TOKEN"));
-    RedactingLogFilter.install();
+    WorkerSettings settings = workerSettings(config);
+    List<Path> archiveRoots = settings.archiveRoots();
     ActionRegistry actions = StandardActions.create(settings);
     var t = config.getTemporal();
-    LifeboatRuntime runtime = new LifeboatRuntime(
-        new TemporalSettings(t.getAddress(), t.getNamespace(), t.getEmbeddedPort()), actions, t.isWorker(),
+    LifeboatRuntime runtime = new LifeboatRuntime(temporalSettings(config), actions, t.isWorker(),
         ProgramGroups.recordedIn(settings.runDir()));
     env.lifecycle().manage(runtime);
 
-    RunbookCatalog catalog = new RunbookCatalog(Path.of(config.getRunbooks()), actions.signatures());
+    RunbookCatalog catalog = new RunbookCatalog(RunbookFolder.resolve(config.getRunbooks()), actions.signatures());
     catalog.reload();
     var connection = runtime.connection();
     TemporalInfo temporal = TemporalInfo.of(connection.isEmbedded(), t.getMode(), connection.target(),
@@ -139,8 +131,14 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.jersey().register(new dev.lifeboat.api.errors.BodySizeLimit());
     env.jersey().register(new ActionsResource(catalog));
     env.jersey().register(new InfoResource(temporal));
+    env.jersey().register(OpenApi.resource());
     env.jersey().register(new BackupsResource(new Repository(repository, archiveRoots)));
 
+    // Prometheus text exposition; under the request guard like all of /admin (a token when tokens are set)
+    var prometheus = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+    prometheus.register(new dev.lifeboat.api.metrics.LifeboatMetrics(new Repository(repository, archiveRoots), runs));
+    env.admin().addServlet("prometheus",
+        new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(prometheus)).addMapping("/prometheus");
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
     env.admin().addServlet("live", ProbeServlet.live()).addMapping("/health/live");
@@ -149,6 +147,27 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.healthChecks().register("staleness", new StalenessHealthCheck(new Repository(repository),
         config.getStaleness(), dev.lifeboat.api.health.ScheduleIntervals.none(), env.metrics(),
         java.time.Clock.systemUTC()));
+  }
+
+  /** What the worker needs from the configuration: shared by {@code server} and {@code worker}. */
+  static WorkerSettings workerSettings(LifeboatConfiguration config) {
+    Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
+    WorkerSettings settings = WorkerSettings.of(repository, Path.of(config.getRunbooks()).resolve("playbooks"));
+    settings = config.getOffsite().toConfig(repository).map(settings::withOffsite).orElse(settings);
+    settings = settings.withArchiveRoots(Repository.archiveRoots(config.getArchiveRoots()));
+    if (config.getRunDir() != null && !config.getRunDir().isBlank()) {
+      settings = settings.withRunDir(Path.of(config.getRunDir()));
+    }
+    settings = settings.withHelm(config.getHelm());
+    // API tokens are masked in every error and log line (the offsite password registers itself)
+    Redactor.add(System.getenv("LIFEBOAT_API_TOKEN"));
+    RedactingLogFilter.install();
+    return settings;
+  }
+
+  static TemporalSettings temporalSettings(LifeboatConfiguration config) {
+    var t = config.getTemporal();
+    return new TemporalSettings(t.getAddress(), t.getNamespace(), t.getEmbeddedPort());
   }
 
   /** Reads a configuration file, or a resource when the name starts with {@code classpath:}. */

@@ -48,7 +48,7 @@ public final class ApplyResources implements Action<ApplyResources.Args> {
       "volume.kubernetes.io/storage-provisioner", "volume.kubernetes.io/selected-node",
       "kubectl.kubernetes.io/last-applied-configuration");
   /** Kinds that make sense to recreate from an export; pods and replica sets come back from their owners. */
-  private static final List<String> APPLICABLE = List.of("namespaces", "sc", "pv", "pvc", "configmap", "secret",
+  static final List<String> APPLICABLE = List.of("namespaces", "sc", "pv", "pvc", "configmap", "secret",
       "services", "ingressclass", "ingress", "deployments", "statefulsets", "daemonsets", "cronjobs");
 
   public record Args(
@@ -287,20 +287,10 @@ public final class ApplyResources implements Action<ApplyResources.Args> {
 
   /** The kinds asked for, in the order a cluster needs them (storage classes before claims, ...). */
   static List<ExportResources.Kind> kinds(List<String> names) {
-    Map<String, String> byName = new LinkedHashMap<>();
-    for (String key : APPLICABLE) {
-      ExportResources.Kind k = ExportResources.KINDS.get(key);
-      byName.put(key, key);
-      byName.put(k.dir(), key);
-      byName.put(k.type().getSimpleName().toLowerCase(), key);
-    }
-    Map<String, String> aliases = Map.of("persistentvolumeclaim", "pvc", "secrets", "secret", "configmaps", "configmap",
-        "svc", "services", "ns", "namespaces", "namespace", "namespaces", "storageclass", "sc", "cm", "configmap");
     Set<String> wanted = new LinkedHashSet<>();
     for (String n : names) {
-      String k = n == null ? "" : n.trim().toLowerCase();
-      String key = byName.getOrDefault(k, aliases.get(k));
-      if (key == null) {
+      String key = KindAliases.key(n);
+      if (key == null || !APPLICABLE.contains(key)) {
         throw ActionException.invalid("apply-resources: cannot recreate kind '" + n + "' (known: "
             + String.join(", ", APPLICABLE) + "; pods and replica sets come back from their owners)");
       }

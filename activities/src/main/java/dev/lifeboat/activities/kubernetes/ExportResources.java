@@ -180,13 +180,13 @@ public final class ExportResources implements Action<ExportResources.Args> {
     return new Result(dir.toString(), files.size(), counts, sensitive, dir.resolve("index.yaml").toString(), warnings);
   }
 
-  private static List<Kind> kinds(List<String> names) {
+  static List<Kind> kinds(List<String> names) {
     List<Kind> out = new ArrayList<>();
     for (String n : names) {
       String k = n.trim().toLowerCase();
-      List<String> expanded = k.equals("all") ? ALL : List.of(alias(k));
+      List<String> expanded = k.equals("all") ? ALL : java.util.Collections.singletonList(KindAliases.key(k));
       for (String e : expanded) {
-        Kind kind = KINDS.get(e);
+        Kind kind = e == null ? null : KINDS.get(e);
         if (kind == null) {
           throw ActionException.invalid("export-resources: unknown kind '" + n + "' (known: all, "
               + String.join(", ", KINDS.keySet()) + ")");
@@ -197,25 +197,6 @@ public final class ExportResources implements Action<ExportResources.Args> {
       }
     }
     return out;
-  }
-
-  private static String alias(String k) {
-    return switch (k) {
-      case "secrets" -> "secret";
-      case "configmaps", "cm" -> "configmap";
-      case "ingresses", "ing" -> "ingress";
-      case "ingressclasses" -> "ingressclass";
-      case "storageclasses", "storageclass" -> "sc";
-      case "persistentvolumeclaims" -> "pvc";
-      case "persistentvolumes" -> "pv";
-      case "ns", "namespace" -> "namespaces";
-      case "svc", "service" -> "services";
-      case "deploy", "deployment" -> "deployments";
-      case "sts", "statefulset" -> "statefulsets";
-      case "ds", "daemonset" -> "daemonsets";
-      case "pod", "po" -> "pods";
-      default -> k;
-    };
   }
 
   private static List<? extends HasMetadata> list(KubernetesClient client, Kind kind, List<String> namespaces) {

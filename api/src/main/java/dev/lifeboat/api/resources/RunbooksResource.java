@@ -94,6 +94,36 @@ public final class RunbooksResource {
     return Response.status(202).entity(out).build();
   }
 
+  /** The steps a run with these params would take; starts nothing (a POST only because params are a body). */
+  @POST
+  @Path("/{name}/plan")
+  @jakarta.ws.rs.Consumes(MediaType.WILDCARD)
+  public Map<String, Object> plan(@PathParam("name") String name, String text) {
+    Map<String, Object> body = parseBody(text);
+    LoadedRunbook entry = catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
+    if (entry instanceof LoadedRunbook.Invalid bad) {
+      throw new ApiException(409, "runbook '" + name + "' is invalid: " + bad.file()
+          + (bad.line() > 0 ? ":" + bad.line() : "") + ": " + bad.reason(), Map.of("runbook", name));
+    }
+    Object params = body == null ? Map.of() : body.getOrDefault("params", Map.of());
+    if (body != null && !body.keySet().stream().allMatch("params"::equals)) {
+      throw ApiException.badRequest("unknown field in the request body (expected {\"params\": {...}})");
+    }
+    if (!(params instanceof Map<?, ?> given)) {
+      throw ApiException.badRequest("'params' must be a JSON object");
+    }
+    try {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> p = (Map<String, Object>) given;
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("runbook", name);
+      out.put("steps", dev.lifeboat.api.core.RunPlan.of(entry.runbook().orElseThrow(), p, catalog.actions()));
+      return out;
+    } catch (ParamBinder.InvalidParam e) {
+      throw new ApiException(400, e.getMessage(), Map.of("param", e.param()));
+    }
+  }
+
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private static Map<String, Object> parseBody(String text) {

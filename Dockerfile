@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# Lifeboat's image: docker build -t lifeboat:latest .
+# One image for both Deployments: `server` (API and web page; add LIFEBOAT_WORKER=false to leave the
+# work to a separate worker) and `worker` (only the worker). The runbooks are built into the jar and
+# copied to /opt/lifeboat/runbooks (the playbooks the ansible action runs live there).
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+# the Maven cache survives between builds (BuildKit); the tests run in CI, not in the image build
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -pl api -am package -DskipTests
+
+FROM eclipse-temurin:17-jre-noble
+# tar (archives in helper pods and local restores), ansible-core (ansible action), rclone (offsite
+# copy), git (git action), curl (compose health check); nothing else of the build comes along
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tar ansible-core rclone git ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/*
+# Non-root by default (uid 1000, the fsGroup of the worker's volume). Root is needed only to restore
+# files owned by other users with their owners (local-restore with owners: true); run that worker
+# with securityContext.runAsUser: 0 or `docker run --user 0`.
+RUN (userdel --remove ubuntu 2>/dev/null || true) \
+ && useradd --uid 1000 --user-group --home-dir /opt/lifeboat --no-create-home lifeboat \
+ && mkdir -p /opt/lifeboat /repository \
+ && chown lifeboat:lifeboat /repository
+WORKDIR /opt/lifeboat
+COPY --from=build /src/api/target/lifeboat.jar /opt/lifeboat/lifeboat.jar
+COPY runbooks/ /opt/lifeboat/runbooks/
+ENV LIFEBOAT_REPOSITORY=/repository
+USER 1000:1000
+EXPOSE 8080 8081
+ENTRYPOINT ["java", "-jar", "/opt/lifeboat/lifeboat.jar"]
+CMD ["server"]

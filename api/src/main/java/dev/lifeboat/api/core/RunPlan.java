@@ -1,0 +1,99 @@
+package dev.lifeboat.api.core;
+
+import dev.lifeboat.runbook.ActionSignature;
+import dev.lifeboat.runbook.ArgRules;
+import dev.lifeboat.runbook.Expressions;
+import dev.lifeboat.runbook.ParamBinder;
+import dev.lifeboat.runbook.Runbook;
+import dev.lifeboat.runbook.Step;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run would do, without starting it: parameters bound and checked exactly as a start does,
+ * each step's arguments with the parameters substituted, forEach expanded when its list is known
+ * before the run, approvals marked, finally steps listed. What only the run knows (a step's output,
+ * the run id) stays a {@code ${...}} reference.
+ */
+public final class RunPlan {
+  private RunPlan() {}
+
+  /** Throws {@link ParamBinder.InvalidParam} for parameters a start would refuse. */
+  public static List<Map<String, Object>> of(Runbook runbook, Map<String, Object> params,
+      Map<String, ActionSignature> actions) {
+    Map<String, Object> bound = ParamBinder.bind(runbook, params);
+    ArgRules.checkParams(runbook, actions, bound);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Step s : runbook.steps()) {
+      out.add(step(runbook, bound, s, null));
+      for (Step f : s.finallySteps()) {
+        Map<String, Object> fin = step(runbook, bound, f, null);
+        fin.put("finallyOf", s.id());
+        out.add(fin);
+      }
+    }
+    for (Step f : runbook.finallySteps()) {
+      Map<String, Object> fin = step(runbook, bound, f, null);
+      fin.put("finallyOf", runbook.name());
+      out.add(fin);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> step(Runbook runbook, Map<String, Object> params, Step s, Object unused) {
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("id", s.id());
+    view.put("action", s.action());
+    if (s.when() != null) {
+      view.put("when", resolve(runbook, params, s.when(), null, false));
+    }
+    if (s.approval() != null) {
+      view.put("approval", true);
+      view.put("approvalMessage", resolve(runbook, params, s.approval(), null, false));
+      if (s.approvalGroup() != null) {
+        view.put("approvalGroup", s.approvalGroup());
+      }
+    }
+    if (s.forEach() == null) {
+      view.put("with", resolve(runbook, params, s.with(), null, false));
+      return view;
+    }
+    Object items = resolve(runbook, params, s.forEach(), null, false);
+    view.put("forEach", items);
+    if (items instanceof List<?> list) {
+      List<Map<String, Object>> expanded = new ArrayList<>();
+      for (Object item : list) {
+        Map<String, Object> one = new LinkedHashMap<>();
+        one.put("item", item);
+        one.put("with", resolve(runbook, params, s.with(), item, true));
+        expanded.add(one);
+      }
+      view.put("items", expanded);
+    } else {
+      // known only while running (a step's output): the arguments per item stay references
+      view.put("with", resolve(runbook, params, s.with(), null, false));
+    }
+    return view;
+  }
+
+  private static Object resolve(Runbook runbook, Map<String, Object> params, Object value, Object item,
+      boolean hasItem) {
+    return Expressions.resolve(value, path -> {
+      String[] parts = path.split("\\.");
+      switch (parts[0]) {
+        case "params":
+          Object v = parts.length < 2 ? null : params.get(parts[1]);
+          return parts.length <= 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
+        case "item":
+          return hasItem ? Expressions.walk(item, parts, 1, path) : "${" + path + "}";
+        case "run":
+          return parts.length == 2 && parts[1].equals("runbook") ? runbook.name() : "${" + path + "}";
+        default:
+          // step outputs exist only once the step has run
+          return "${" + path + "}";
+      }
+    });
+  }
+}
