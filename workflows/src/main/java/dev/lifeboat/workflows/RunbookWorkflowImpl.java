@@ -182,6 +182,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (r.attempts.size() > ATTEMPTS_KEPT) {
       r.attempts.remove(0);
     }
+    if (failure.log() != null) {
+      r.addLog(failure.log());
+    }
   }
 
   @Override
@@ -192,6 +195,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
+  /** Kept so runs started before progress moved into heartbeat details still replay; nothing sends it now. */
   @Override
   public void reportProgress(ProgressReport report) {
     StepRecord r = records.get(report.stepKey());
@@ -205,12 +209,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (report.message() != null) {
       r.message = report.message();
     }
-    for (String line : report.newLogLines()) {
-      r.log.add(line);
-      if (r.log.size() > LOG_TAIL) {
-        r.log.remove(0);
-      }
-    }
+    r.addLog(report.newLogLines());
   }
 
   private void runStep(Step step) {
@@ -394,7 +393,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     @SuppressWarnings("unchecked")
     Map<String, Object> out = Workflow.newUntypedActivityStub(options)
         .execute(step.action(), Map.class, args, call);
-    return out == null ? Map.of() : out;
+    return StepOutput.keepLive(out, r);
   }
 
   private Map<String, Object> runChild(String key, Map<String, Object> args) {
@@ -642,7 +641,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
-  private static final class StepRecord {
+  static final class StepRecord {
     final String id;
     final String action;
     final String phase;
@@ -665,6 +664,15 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       this.id = id;
       this.action = action;
       this.phase = phase;
+    }
+
+    void addLog(List<String> lines) {
+      for (String line : lines) {
+        log.add(line);
+        if (log.size() > LOG_TAIL) {
+          log.remove(0);
+        }
+      }
     }
 
     StepProgress snapshot() {
