@@ -14,13 +14,19 @@ public record Runbook(
     List<Step> steps,
     List<Step> finallySteps,
     String schedule,
-    String file) {
+    String file,
+    NotifySpec notify) {
 
   public Runbook {
     params = params == null ? List.of() : List.copyOf(params);
     steps = steps == null ? List.of() : List.copyOf(steps);
     finallySteps = finallySteps == null ? List.of() : List.copyOf(finallySteps);
     description = description == null ? "" : description;
+  }
+
+  public Runbook(String name, String description, List<Param> params, List<Step> steps, List<Step> finallySteps,
+      String schedule, String file) {
+    this(name, description, params, steps, finallySteps, schedule, file, null);
   }
 
   /** Child runbooks a step may call, by name; filled by the caller that starts a run. */

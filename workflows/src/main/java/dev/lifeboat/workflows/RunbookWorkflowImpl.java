@@ -45,6 +45,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   private final Deque<Finalizer> finalizers = new ArrayDeque<>();
   private final List<Approval> approvals = new ArrayList<>();
   private Runbook runbook;
+  private Notifications notifications;
   private Map<String, Object> params = Map.of();
   private Map<String, Runbook> library = Map.of();
   private CancellationScope mainScope;
@@ -57,6 +58,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   @Override
   public RunResult run(RunRequest request) {
     runbook = request.runbook();
+    notifications = new Notifications(runbook);
     startedAt = Workflow.currentTimeMillis();
     try {
       params = new LinkedHashMap<>(ParamBinder.bind(runbook, request.params()));
@@ -128,6 +130,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (canceled) {
       status = RunStatus.CANCELED;
       error = "canceled" + (cleanupErrors.isEmpty() ? "" : "; cleanup failed: " + String.join("; ", cleanupErrors));
+      notifyEnd("failure", RunStatus.CANCELED, error);
       // after Temporal's own cancel request Temporal records CANCELED; after our cancel signal it records
       // a failure whose cause is this CanceledFailure, and the progress query says CANCELED
       throw new CanceledFailure(error);
@@ -142,10 +145,25 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         parts.add("cleanup failed: " + String.join("; ", cleanupErrors));
       }
       error = String.join("; ", parts);
+      notifyEnd("failure", RunStatus.FAILED, error);
       throw ApplicationFailure.newNonRetryableFailure(error, "RunFailed");
     }
+    notifyEnd("completion", RunStatus.COMPLETED, "all steps done");
     status = RunStatus.COMPLETED;
     return new RunResult(status, null, new LinkedHashMap<>(outputs));
+  }
+
+  /** Tells the run's end to whoever the runbook names; the failed (or last) step keeps a line if that fails. */
+  private void notifyEnd(String event, RunStatus outcome, String text) {
+    StepRecord about = null;
+    for (StepRecord r : records.values()) {
+      if (about == null || r.state == StepState.FAILED && about.state != StepState.FAILED
+          || r.startedAt > 0 && about.state != StepState.FAILED && "main".equals(r.phase)) {
+        about = r;
+      }
+    }
+    String step = about != null && about.state == StepState.FAILED ? about.id : null;
+    Notifications.note(about, notifications.send(event, outcome, step, text));
   }
 
   @Override
@@ -422,6 +440,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     r.state = StepState.WAITING_FOR_APPROVAL;
     r.message = message;
     r.approvalGroup = group;
+    Notifications.note(r, notifications.send("approval", RunStatus.WAITING_FOR_APPROVAL, key, message));
     Approval[] accepted = new Approval[1];
     int[] seen = {0};
     Workflow.await(() -> {
