@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * A parsed, validated runbook: what the workflow receives as input, so that editing the
- * YAML file never changes a run in flight.
+ * YAML file never changes a run in flight. {@code notifications} is the YAML's {@code notify:} (null: none).
  */
 public record Runbook(
     String name,
@@ -15,7 +15,7 @@ public record Runbook(
     List<Step> finallySteps,
     String schedule,
     String file,
-    NotifySpec notify) {
+    NotifySpec notifications) {
 
   public Runbook {
     params = params == null ? List.of() : List.copyOf(params);

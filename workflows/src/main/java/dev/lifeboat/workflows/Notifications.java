@@ -31,7 +31,7 @@ final class Notifications {
 
   /** Posts when the runbook asks for this event; returns a line for the step log when it could not. */
   String send(String event, RunStatus status, String step, String text) {
-    NotifySpec spec = runbook.notify();
+    NotifySpec spec = runbook.notifications();
     if (spec == null || !spec.wants(event)) {
       return null;
     }

@@ -106,7 +106,9 @@ public final class Notify implements Action<Notify.Args> {
     try {
       answer = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new IOException("notify: cannot reach " + target.getHost() + ": " + e.getMessage(), e);
+      // no cause: the run shows the innermost message, and a refused connection's own message is empty
+      throw new IOException("notify: cannot reach " + target.getHost() + ": "
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
     ctx.log("notify: " + args.format() + " to " + target.getHost() + " answered " + answer.statusCode());
     if (answer.statusCode() >= 500) {
