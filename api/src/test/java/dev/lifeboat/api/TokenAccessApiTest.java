@@ -110,6 +110,8 @@ class TokenAccessApiTest {
     Http.Reply file = Http.send(port(), "GET", "/api/backups/local/notebooks/latest/file?path=a.txt", null, viewer);
     assertThat(file.status()).isEqualTo(403);
     assertThat(file.json().get("error").asText()).contains("read-only");
+    Http.Reply folder = Http.send(port(), "GET", "/api/backups/local/notebooks/latest/folder?path=a", null, viewer);
+    assertThat(folder.status()).as("a folder download is admin-only too").isEqualTo(403);
     // other spellings of the same URL reach the same method, and the same refusal
     // other spellings of the URL either reach the same method and its refusal, or no method at all
     for (String other : new String[] {"/file/", "/file;x=1", "/./file", "/x/../file", "/%66ile", "//file"}) {

@@ -74,6 +74,7 @@ public final class StandardActions {
     registry.register(new dev.lifeboat.activities.local.WaitAction());
     KubernetesActions.all(kubernetes).forEach(registry::register);
     registry.register(new RunCommand(programs));
+    registry.register(new dev.lifeboat.activities.notify.Notify(System.getenv("LIFEBOAT_NOTIFY_URL")));
     registry.register(new RunPlaybook(programs, settings.playbooks()));
     registry.register(new CloneRepository(programs));
     registry.register(new UpgradeRelease(programs, settings.helm()));

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * A parsed, validated runbook: what the workflow receives as input, so that editing the
- * YAML file never changes a run in flight.
+ * YAML file never changes a run in flight. {@code notifications} is the YAML's {@code notify:} (null: none).
  */
 public record Runbook(
     String name,
@@ -14,13 +14,19 @@ public record Runbook(
     List<Step> steps,
     List<Step> finallySteps,
     String schedule,
-    String file) {
+    String file,
+    NotifySpec notifications) {
 
   public Runbook {
     params = params == null ? List.of() : List.copyOf(params);
     steps = steps == null ? List.of() : List.copyOf(steps);
     finallySteps = finallySteps == null ? List.of() : List.copyOf(finallySteps);
     description = description == null ? "" : description;
+  }
+
+  public Runbook(String name, String description, List<Param> params, List<Step> steps, List<Step> finallySteps,
+      String schedule, String file) {
+    this(name, description, params, steps, finallySteps, schedule, file, null);
   }
 
   /** Child runbooks a step may call, by name; filled by the caller that starts a run. */

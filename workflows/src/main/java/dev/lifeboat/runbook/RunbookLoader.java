@@ -33,7 +33,8 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class RunbookLoader {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
   private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
-  private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedule");
+  private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedule",
+      "notify");
   private static final Set<String> PARAM_KEYS = Set.of("name", "type", "default", "required", "description", "under",
       "allowed");
   private static final Set<String> APPROVAL_KEYS = Set.of("message", "group");
@@ -175,7 +176,8 @@ public final class RunbookLoader {
         }
       }
       String schedule = optionalString(top, "schedule");
-      return new Runbook(name, description, List.copyOf(params.values()), steps, fin, schedule, file);
+      return new Runbook(name, description, List.copyOf(params.values()), steps, fin, schedule, file,
+          top.containsKey("notify") ? notify(top.get("notify").getValueNode()) : null);
     }
 
     private Param param(Node node) {
@@ -315,6 +317,10 @@ public final class RunbookLoader {
             if (bad.isPresent()) {
               throw problem(valueNode, "step '" + id + "': " + action + " " + e.getKey() + ": " + bad.get());
             }
+            if (NotifySpec.ACTION.equals(action) && e.getKey().equals("url") && String.valueOf(v).contains("${")) {
+              throw problem(valueNode, "step '" + id + "': the notify url is written in the runbook (or set by "
+                  + "LIFEBOAT_NOTIFY_URL), never taken from parameters or outputs");
+            }
             with.put(e.getKey(), v);
           }
         }
@@ -419,6 +425,32 @@ public final class RunbookLoader {
           throw problem(node, "step '" + stepId + "': ${" + ref + "}: " + why);
         }
       }
+    }
+
+    /** {@code notify: {on: [failure, approval, completion], url?, format?}}; the url must be literal. */
+    private NotifySpec notify(Node node) {
+      Map<String, NodeTuple> m = mapping(node, "'notify'", Set.of("on", "url", "format"));
+      if (!m.containsKey("on")) {
+        throw problem(node, "'notify' needs 'on': a list of " + String.join(", ", NotifySpec.EVENTS));
+      }
+      List<String> on = texts(m.get("on").getValueNode(), "on");
+      for (String event : on) {
+        if (!NotifySpec.EVENTS.contains(event)) {
+          throw problem(m.get("on").getValueNode(), "notify on '" + event + "' is not an event (known: "
+              + String.join(", ", NotifySpec.EVENTS) + ")");
+        }
+      }
+      String url = optionalString(m, "url");
+      if (url != null && !url.matches("https?://[^\\s$]+")) {
+        throw problem(m.get("url").getValueNode(), "notify url must be a literal http:// or https:// address, got '"
+            + url + "'");
+      }
+      String format = optionalString(m, "format");
+      if (format != null && !NotifySpec.FORMATS.contains(format)) {
+        throw problem(m.get("format").getValueNode(), "notify format '" + format + "' is not one of "
+            + String.join(", ", NotifySpec.FORMATS));
+      }
+      return new NotifySpec(on, url, format);
     }
 
     private Map<String, NodeTuple> mapping(Node node, String what, Set<String> allowed) {

@@ -46,6 +46,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   private final Deque<Finalizer> finalizers = new ArrayDeque<>();
   private final List<Approval> approvals = new ArrayList<>();
   private Runbook runbook;
+  private Notifications notifications;
   private Map<String, Object> params = Map.of();
   private Map<String, Runbook> library = Map.of();
   private CancellationScope mainScope;
@@ -58,6 +59,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   @Override
   public RunResult run(RunRequest request) {
     runbook = request.runbook();
+    notifications = new Notifications(runbook);
     startedAt = Workflow.currentTimeMillis();
     try {
       params = new LinkedHashMap<>(ParamBinder.bind(runbook, request.params()));
@@ -129,6 +131,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (canceled) {
       status = RunStatus.CANCELED;
       error = "canceled" + (cleanupErrors.isEmpty() ? "" : "; cleanup failed: " + String.join("; ", cleanupErrors));
+      notifyEnd("failure", RunStatus.CANCELED, error);
       // after Temporal's own cancel request Temporal records CANCELED; after our cancel signal it records
       // a failure whose cause is this CanceledFailure, and the progress query says CANCELED
       throw new CanceledFailure(error);
@@ -143,10 +146,25 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         parts.add("cleanup failed: " + String.join("; ", cleanupErrors));
       }
       error = String.join("; ", parts);
+      notifyEnd("failure", RunStatus.FAILED, error);
       throw ApplicationFailure.newNonRetryableFailure(error, "RunFailed");
     }
+    notifyEnd("completion", RunStatus.COMPLETED, "all steps done");
     status = RunStatus.COMPLETED;
     return new RunResult(status, null, new LinkedHashMap<>(outputs));
+  }
+
+  /** Tells the run's end to whoever the runbook names; the failed (or last) step keeps a line if that fails. */
+  private void notifyEnd(String event, RunStatus outcome, String text) {
+    StepRecord about = null;
+    for (StepRecord r : records.values()) {
+      if (about == null || r.state == StepState.FAILED && about.state != StepState.FAILED
+          || r.startedAt > 0 && about.state != StepState.FAILED && "main".equals(r.phase)) {
+        about = r;
+      }
+    }
+    String step = about != null && about.state == StepState.FAILED ? about.id : null;
+    Notifications.note(about, notifications.send(event, outcome, step, text));
   }
 
   @Override
@@ -183,6 +201,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (r.attempts.size() > ATTEMPTS_KEPT) {
       r.attempts.remove(0);
     }
+    if (failure.log() != null) {
+      r.addLog(failure.log());
+    }
   }
 
   @Override
@@ -193,6 +214,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
+  /** Kept so runs started before progress moved into heartbeat details still replay; nothing sends it now. */
   @Override
   public void reportProgress(ProgressReport report) {
     StepRecord r = records.get(report.stepKey());
@@ -206,12 +228,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (report.message() != null) {
       r.message = report.message();
     }
-    for (String line : report.newLogLines()) {
-      r.log.add(line);
-      if (r.log.size() > LOG_TAIL) {
-        r.log.remove(0);
-      }
-    }
+    r.addLog(report.newLogLines());
   }
 
   private void runStep(Step step) {
@@ -395,7 +412,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     @SuppressWarnings("unchecked")
     Map<String, Object> out = Workflow.newUntypedActivityStub(options)
         .execute(step.action(), Map.class, args, call);
-    return out == null ? Map.of() : out;
+    return StepOutput.keepLive(out, r);
   }
 
   private Map<String, Object> runChild(String key, Map<String, Object> args) {
@@ -445,6 +462,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     r.state = StepState.WAITING_FOR_APPROVAL;
     r.message = message;
     r.approvalGroup = group;
+    Notifications.note(r, notifications.send("approval", RunStatus.WAITING_FOR_APPROVAL, key, message));
     Approval[] accepted = new Approval[1];
     int[] seen = {0};
     Workflow.await(() -> {
@@ -665,7 +683,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
-  private static final class StepRecord {
+  static final class StepRecord {
     final String id;
     final String action;
     final String phase;
@@ -688,6 +706,15 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       this.id = id;
       this.action = action;
       this.phase = phase;
+    }
+
+    void addLog(List<String> lines) {
+      for (String line : lines) {
+        log.add(line);
+        if (log.size() > LOG_TAIL) {
+          log.remove(0);
+        }
+      }
     }
 
     StepProgress snapshot() {

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.lifeboat.workflows.ActionFailureTypes;
+import dev.lifeboat.workflows.LiveProgress;
 import dev.lifeboat.workflows.StepCall;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.DynamicActivity;
 import io.temporal.common.converter.EncodedValues;
 import io.temporal.failure.ApplicationFailure;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
@@ -46,7 +48,17 @@ public final class ActionDispatcher implements DynamicActivity {
     StepCall call = encoded.get(1, StepCall.class);
     try (TemporalActionContext context = new TemporalActionContext(ctx, call)) {
       try {
-        return run(action, args == null ? Map.of() : args, context);
+        Map<String, Object> out = new LinkedHashMap<>(run(action, args == null ? Map.of() : args, context));
+        // the run keeps the step's final counters, message and log tail (the live ones were heartbeats only)
+        LiveProgress last = context.snapshot();
+        Map<String, Object> live = new LinkedHashMap<>();
+        live.put("message", last.message());
+        live.put("log", last.log());
+        live.put("bytesDone", last.bytesDone());
+        live.put("bytesTotal", last.bytesTotal());
+        live.put("filesDone", last.filesDone());
+        out.put(LiveProgress.OUTPUT_KEY, live);
+        return out;
       } catch (ApplicationFailure f) {
         // Temporal keeps only the last failure of a retried activity; the run keeps each one
         if (!"Canceled".equals(f.getType())) {

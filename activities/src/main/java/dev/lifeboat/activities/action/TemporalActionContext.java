@@ -1,12 +1,14 @@
 package dev.lifeboat.activities.action;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.workflows.AttemptFailure;
-import dev.lifeboat.workflows.ProgressReport;
+import dev.lifeboat.workflows.LiveProgress;
 import dev.lifeboat.workflows.StepCall;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionException;
-import io.temporal.client.WorkflowClient;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -18,39 +20,53 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Connects an action to Temporal: heartbeats on a timer (so a dead worker is noticed and a cancel
- * reaches the action), keeps checkpoints in the heartbeat details, and sends progress to the run as
- * throttled signals so the {@code progress} query shows live counts.
+ * reaches the action) carrying one {@link LiveProgress} record with the live counters, message, log
+ * tail and the action's checkpoint. The API reads that record from the pending activity; nothing of
+ * it goes into the run's history, so a 12-hour step costs no more events than a short one.
  */
 final class TemporalActionContext implements ActionContext, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TemporalActionContext.class);
-  private static final long SEND_EVERY_MS = 1000;
-  private static final long HEARTBEAT_EVERY_MS = 5000;
+  /** The SDK throttles what reaches the server (see the worker's heartbeat throttle); this only bounds our work. */
+  private static final long HEARTBEAT_EVERY_MS = 1000;
+  static final int LOG_TAIL = 50;
+  private static final ObjectMapper CHECKPOINTS = ActionDispatcher.MAPPER.copy()
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final ActivityExecutionContext ctx;
   private final StepCall call;
   private final Thread worker = Thread.currentThread();
   private final ScheduledExecutorService ticker;
+  private final LiveProgress previous;
   private volatile boolean cancelled;
   private Object checkpoint;
   private long bytesDone;
   private long bytesTotal;
   private long filesDone;
   private String message;
-  private final List<String> pendingLines = new ArrayList<>();
-  private long lastSent;
-  private boolean dirty;
+  private final Deque<String> log = new ArrayDeque<>();
 
   TemporalActionContext(ActivityExecutionContext ctx, StepCall call) {
     this.ctx = ctx;
     this.call = call;
+    this.previous = readPrevious(ctx);
+    // a retry keeps the last attempt's checkpoint until the action records a new one
+    this.checkpoint = previous == null ? null : previous.checkpoint();
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "heartbeat-" + call.stepKey());
       t.setDaemon(true);
       return t;
     });
-    ticker.scheduleAtFixedRate(this::tick, HEARTBEAT_EVERY_MS, HEARTBEAT_EVERY_MS, TimeUnit.MILLISECONDS);
-    dirty = true;
-    send(true);
+    ticker.scheduleAtFixedRate(this::heartbeat, HEARTBEAT_EVERY_MS, HEARTBEAT_EVERY_MS, TimeUnit.MILLISECONDS);
+    heartbeat();
+  }
+
+  private static LiveProgress readPrevious(ActivityExecutionContext ctx) {
+    try {
+      return ctx.getHeartbeatDetails(LiveProgress.class).filter(p -> p.stepKey() != null).orElse(null);
+    } catch (RuntimeException e) {
+      // details written before progress moved into heartbeats: a bare checkpoint (see lastCheckpoint)
+      return null;
+    }
   }
 
   @Override
@@ -73,33 +89,40 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
     this.bytesDone = bytesDone;
     this.bytesTotal = bytesTotal;
     this.filesDone = filesDone;
-    dirty = true;
-    send(false);
   }
 
   @Override
   public synchronized void message(String text) {
     this.message = Redactor.redact(text);
-    dirty = true;
-    send(false);
   }
 
   @Override
   public synchronized void log(String line) {
-    pendingLines.add(Redactor.redact(line));
-    dirty = true;
-    send(false);
+    log.addLast(Redactor.redact(line));
+    while (log.size() > LOG_TAIL) {
+      log.removeFirst();
+    }
   }
 
   @Override
-  public synchronized void checkpoint(Object details) {
-    this.checkpoint = details;
+  public void checkpoint(Object details) {
+    synchronized (this) {
+      this.checkpoint = details;
+    }
     heartbeat();
   }
 
   @Override
   public <T> Optional<T> lastCheckpoint(Class<T> type) {
-    return ctx.getHeartbeatDetails(type);
+    if (previous != null) {
+      return previous.checkpoint() == null ? Optional.empty()
+          : Optional.of(CHECKPOINTS.convertValue(previous.checkpoint(), type));
+    }
+    try {
+      return ctx.getHeartbeatDetails(type);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -109,16 +132,15 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
     }
   }
 
-  private void tick() {
-    heartbeat();
-    synchronized (this) {
-      send(false);
-    }
+  /** What the heartbeat carries now. */
+  synchronized LiveProgress snapshot() {
+    return new LiveProgress(call.stepKey(), attempt(), bytesDone, bytesTotal, filesDone, message, List.copyOf(log),
+        checkpoint, System.currentTimeMillis());
   }
 
-  private synchronized void heartbeat() {
+  private void heartbeat() {
     try {
-      ctx.heartbeat(checkpoint);
+      ctx.heartbeat(snapshot());
     } catch (ActivityCompletionException e) {
       // the run was cancelled or this attempt timed out: stop the action's thread
       cancelled = true;
@@ -128,31 +150,11 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
     }
   }
 
-  private void send(boolean force) {
-    long now = System.currentTimeMillis();
-    if (!dirty || (!force && now - lastSent < SEND_EVERY_MS)) {
-      return;
-    }
-    ProgressReport report = new ProgressReport(call.stepKey(), attempt(), bytesDone, bytesTotal, filesDone, message,
-        List.copyOf(pendingLines));
-    try {
-      WorkflowClient client = ctx.getWorkflowClient();
-      client.newUntypedWorkflowStub(call.runId()).signal("reportProgress", report);
-      pendingLines.clear();
-      dirty = false;
-      lastSent = now;
-    } catch (RuntimeException e) {
-      // progress is best effort: a closed run or a busy server must not fail the backup itself
-      LOG.debug("progress signal not delivered", e);
-      lastSent = now;
-    }
-  }
-
-  /** Tells the run this attempt failed; best effort, like progress. */
+  /** Tells the run this attempt failed, with the log tail; best effort. */
   void attemptFailed(String error) {
     try {
       ctx.getWorkflowClient().newUntypedWorkflowStub(call.runId()).signal("attemptFailed",
-          new AttemptFailure(call.stepKey(), attempt(), error, System.currentTimeMillis()));
+          new AttemptFailure(call.stepKey(), attempt(), error, System.currentTimeMillis(), snapshot().log()));
     } catch (RuntimeException e) {
       LOG.debug("attempt failure not delivered", e);
     }
@@ -161,9 +163,6 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
-    synchronized (this) {
-      send(true);
-    }
     Thread.interrupted();
   }
 }

@@ -114,8 +114,11 @@ public abstract class ApiCommand extends Command {
     HttpResponse<String> r;
     try {
       r = http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (ConnectException e) {
+    } catch (ConnectException | java.net.http.HttpConnectTimeoutException e) {
       throw new CliError("cannot reach Lifeboat at " + base + " (is it running? start it with scripts/start.sh)", 3);
+    } catch (IOException e) {
+      // the connection broke mid-way (Lifeboat stopped while we followed a run)
+      throw new CliError("lost Lifeboat at " + base + ": " + e.getMessage(), 3);
     }
     JsonNode body;
     try {

@@ -19,6 +19,8 @@ public final class RunCommand extends ApiCommand {
     subparser.addArgument("runbook").help("the runbook to start");
     subparser.addArgument("params").nargs("*").help("parameters as name=value (lists: a,b,c)");
     subparser.addArgument("--wait").action(Arguments.storeTrue()).help("follow the run until it ends");
+    subparser.addArgument("--json").action(Arguments.storeTrue())
+        .help("print JSON: the started run, or with --wait the run as one JSON line per change");
   }
 
   @Override
@@ -34,10 +36,16 @@ public final class RunCommand extends ApiCommand {
     }
     JsonNode started = post("/api/runbooks/" + ns.getString("runbook") + "/runs", Map.of("params", params));
     String id = started.get("id").asText();
-    out.println("started " + id);
+    boolean json = ns.getBoolean("json");
+    if (!json) {
+      out.println("started " + id);
+    }
     if (!ns.getBoolean("wait")) {
+      if (json) {
+        out.println(JSON.writeValueAsString(started));
+      }
       return 0;
     }
-    return Follow.until(this, id);
+    return Follow.until(this, id, Follow.mode(json));
   }
 }

@@ -15,15 +15,22 @@ public final class StatusCommand extends ApiCommand {
   void configureArguments(Subparser subparser) {
     subparser.addArgument("id").help("the run id");
     subparser.addArgument("--follow").action(Arguments.storeTrue()).help("follow the run until it ends");
+    subparser.addArgument("--json").action(Arguments.storeTrue())
+        .help("print the run as JSON (with --follow: one JSON line per change)");
   }
 
   @Override
   int execute(Namespace ns) throws Exception {
     String id = ns.getString("id");
+    boolean json = ns.getBoolean("json");
     if (ns.getBoolean("follow")) {
-      return Follow.until(this, id);
+      return Follow.until(this, id, Follow.mode(json));
     }
     JsonNode run = get(runPath(id));
+    if (json) {
+      out.println(JSON.writeValueAsString(run));
+      return 0;
+    }
     out.println(run.get("id").asText() + " " + run.get("status").asText()
         + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
     for (JsonNode s : run.path("steps")) {

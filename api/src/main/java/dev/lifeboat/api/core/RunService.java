@@ -200,7 +200,8 @@ public final class RunService {
     return Optional.of(new RunView(id, progress != null && progress.runbook() != null ? progress.runbook()
         : runbookOf(id, info.getMemo()), status,
         toMillis(info.getStartTime()), info.hasCloseTime() ? toMillis(info.getCloseTime()) : 0,
-        error, progress == null ? List.of() : progress.steps(), queryError,
+        error, progress == null ? List.of() : LiveSteps.merge(progress.steps(),
+            LiveSteps.read(d, client.getOptions().getDataConverter())), queryError,
         info.hasParentExecution() ? info.getParentExecution().getWorkflowId() : null));
   }
 

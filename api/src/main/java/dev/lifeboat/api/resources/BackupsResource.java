@@ -147,6 +147,39 @@ public final class BackupsResource {
     }
   }
 
+  /**
+   * A folder of an archive as a {@code .tar.gz} stream, its entries named from the folder itself
+   * ({@code ?path=notebooks} extracts to {@code notebooks/...}; an empty path gives the whole archive).
+   * Each file is read through the same checked path as a single download; a file that fails its check
+   * breaks the stream off, so the client's tar reports an error instead of extracting a damaged file.
+   */
+  @GET
+  @dev.lifeboat.api.auth.AdminOnly
+  @Path("/{set}/{source}/{archive}/folder")
+  @Produces({"application/gzip", MediaType.APPLICATION_JSON})
+  public Response folder(@PathParam("set") String set, @PathParam("source") String source,
+      @PathParam("archive") String archive, @QueryParam("path") String path) {
+    ArchiveRef ref = resolve(set, source, archive);
+    Manifest m;
+    try {
+      m = repository.manifest(ref);
+    } catch (ActionException e) {
+      throw new ApiException(409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
+    }
+    FolderTar folder = FolderTar.of(m, path == null ? "" : path);
+    if (folder.isEmpty()) {
+      throw ApiException.notFound("archive " + ref.name() + " has no folder '" + path + "'");
+    }
+    String name = ref.source() + "-" + ref.name().replaceAll("\\.tar\\.gz$|\\.[^.]*$", "")
+        + (folder.top().isEmpty() ? "" : "-" + folder.top().replace('/', '-')) + ".tar.gz";
+    jakarta.ws.rs.core.StreamingOutput body = out -> folder.write(out, (entry, to) -> repository.readFile(ref, entry, to));
+    return Response.ok(body, "application/gzip")
+        .header("Content-Disposition", "attachment; filename*=UTF-8''"
+            + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+        .header("X-Lifeboat-Archive", ref.name())
+        .build();
+  }
+
   private ArchiveRef resolve(String set, String source, String archive) {
     check("set", set);
     check("source", source);

@@ -1,0 +1,99 @@
+package dev.lifeboat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.api.CliTest.Outcome;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code run --wait} / {@code status --follow}: JSON lines for scripts, plain lines when piped, exit codes. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class CliFollowTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
+      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
+      ConfigOverride.config("server.connector.port", "0"),
+      ConfigOverride.config("runbooks", TestFolders.runbooks("cli-follow", """
+          name: works
+          steps:
+            - id: say
+              action: command
+              with:
+                argv: [echo, hello]
+          """, """
+          name: breaks
+          steps:
+            - id: boom
+              action: command
+              retry: {maxAttempts: 1}
+              with:
+                argv: ["false"]
+          """).toString()),
+      ConfigOverride.config("repository", TestFolders.temp("cli-follow-repo").toString()));
+
+  private static Outcome cli(String... args) {
+    return CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), args);
+  }
+
+  private static List<JsonNode> jsonLines(String out) throws Exception {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : out.strip().split("\n")) {
+      lines.add(JSON.readTree(line)); // every line is one JSON document
+    }
+    return lines;
+  }
+
+  @Test
+  void runWaitJsonPrintsTheRunAsJsonLinesAndExitsZeroWhenCompleted() throws Exception {
+    Outcome o = cli("run", "works", "--wait", "--json");
+    assertThat(o.exit()).isZero();
+    List<JsonNode> lines = jsonLines(o.out());
+    JsonNode last = lines.get(lines.size() - 1);
+    assertThat(last.get("status").asText()).isEqualTo("COMPLETED");
+    JsonNode step = last.get("steps").get(0);
+    assertThat(step.get("id").asText()).isEqualTo("say");
+    assertThat(step.get("startedAt").asLong()).isPositive();
+    assertThat(step.get("endedAt").asLong()).isGreaterThanOrEqualTo(step.get("startedAt").asLong());
+    assertThat(step.get("output").has("_live")).as("the live record is not part of the output").isFalse();
+
+    Outcome status = cli("status", last.get("id").asText(), "--json");
+    assertThat(status.exit()).isZero();
+    assertThat(JSON.readTree(status.out()).get("status").asText()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void aFailedRunExitsOneInEveryShape() throws Exception {
+    Outcome json = cli("run", "breaks", "--wait", "--json");
+    assertThat(json.exit()).isEqualTo(1);
+    List<JsonNode> lines = jsonLines(json.out());
+    JsonNode last = lines.get(lines.size() - 1);
+    assertThat(last.get("status").asText()).isEqualTo("FAILED");
+    assertThat(last.get("steps").get(0).get("state").asText()).isEqualTo("FAILED");
+
+    Outcome followed = cli("status", last.get("id").asText(), "--follow");
+    assertThat(followed.exit()).isEqualTo(1);
+    assertThat(followed.out()).contains("boom: FAILED").contains(last.get("id").asText() + " FAILED");
+    assertThat(followed.out()).as("piped output has no terminal control characters").doesNotContain("\r", "\033");
+
+    Outcome plain = cli("run", "breaks", "--wait");
+    assertThat(plain.exit()).isEqualTo(1);
+    assertThat(plain.out()).startsWith("started breaks@").contains(" FAILED");
+  }
+
+  @Test
+  void refusedIsTwoAndUnreachableIsThree() {
+    Outcome refused = cli("run", "nope", "--wait", "--json");
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("no runbook named 'nope'");
+    Outcome unreachable = CliTest.cliAt("http://127.0.0.1:1", "status", "works@20260101T000000.000Z", "--follow");
+    assertThat(unreachable.exit()).isEqualTo(3);
+    assertThat(unreachable.err()).contains("cannot reach Lifeboat");
+  }
+}
