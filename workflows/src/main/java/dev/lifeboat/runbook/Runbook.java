@@ -7,19 +7,22 @@ import java.util.Map;
  * A parsed, validated runbook: what the workflow receives as input, so that editing the
  * YAML file never changes a run in flight.
  */
+// runs recorded before 'schedules' carry the old informative 'schedule' text; they must still replay
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties({"schedule"})
 public record Runbook(
     String name,
     String description,
     List<Param> params,
     List<Step> steps,
     List<Step> finallySteps,
-    String schedule,
+    List<ScheduleSpec> schedules,
     String file) {
 
   public Runbook {
     params = params == null ? List.of() : List.copyOf(params);
     steps = steps == null ? List.of() : List.copyOf(steps);
     finallySteps = finallySteps == null ? List.of() : List.copyOf(finallySteps);
+    schedules = schedules == null ? List.of() : List.copyOf(schedules);
     description = description == null ? "" : description;
   }
 
