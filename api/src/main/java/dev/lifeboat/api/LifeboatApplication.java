@@ -94,6 +94,8 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     bootstrap.addCommand(new ApproveCommand());
     bootstrap.addCommand(new CancelCommand());
     bootstrap.addCommand(new ListCommand());
+    bootstrap.addCommand(new dev.lifeboat.api.cli.SchedulesCommand());
+    bootstrap.addCommand(new dev.lifeboat.api.cli.ScheduleCommand());
   }
 
   @Override
@@ -134,6 +136,11 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.jersey().register(new dev.lifeboat.api.errors.BodySizeLimit());
     env.jersey().register(new ActionsResource(catalog));
     env.jersey().register(new BackupsResource(new Repository(repository, archiveRoots)));
+    var schedules = new dev.lifeboat.api.core.RunbookSchedules(catalog, runs, runtime.connection().client(),
+        runtime.connection().isEmbedded(), t.getSchedulePrefix(), env.metrics());
+    env.lifecycle().manage(schedules);
+    catalog.onReload(schedules::syncAfterReload);
+    env.jersey().register(new dev.lifeboat.api.resources.SchedulesResource(schedules));
 
     env.healthChecks().register("temporal", new TemporalHealthCheck(runtime.connection()));
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));

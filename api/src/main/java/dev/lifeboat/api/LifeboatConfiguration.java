@@ -150,6 +150,18 @@ public class LifeboatConfiguration extends Configuration {
     private String namespace = "default";
     private int embeddedPort = 0;
     private boolean worker = true;
+    private String schedulePrefix = "lifeboat-";
+
+    /** Temporal schedule ids are this prefix plus the schedule's name; Lifeboat only touches schedules with it. */
+    @JsonProperty
+    public String getSchedulePrefix() {
+      return schedulePrefix;
+    }
+
+    @JsonProperty
+    public void setSchedulePrefix(String schedulePrefix) {
+      this.schedulePrefix = schedulePrefix;
+    }
 
     @JsonProperty
     public String getAddress() {
