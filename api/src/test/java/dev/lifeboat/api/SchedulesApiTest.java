@@ -204,9 +204,15 @@ class SchedulesApiTest {
     assertThat(again.body().get("running").asText()).isEqualTo(id);
     assertThat(again.body().get("error").asText()).contains(id);
 
+    // a fire of the server's own while the run waits is skipped by the overlap policy, and counted
+    schedules.getHandle(PREFIX + "probe-gate").trigger(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_UNSPECIFIED);
+    await().atMost(Duration.ofSeconds(20)).until(() ->
+        item(api.get("/api/schedules").body(), "probe-gate").get("skipped").asLong() == 1);
     JsonNode gate = item(api.get("/api/schedules").body(), "probe-gate");
     assertThat(gate.get("last").get("id").asText()).isEqualTo(id);
     assertThat(gate.get("last").get("status").asText()).isEqualTo("RUNNING");
+    assertThat(APP.getEnvironment().metrics().getGauges().get("lifeboat.schedule.probe-gate.skipped").getValue())
+        .isEqualTo(1L);
 
     CliTest.Outcome listed = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedules");
     assertThat(listed.exit()).isZero();
