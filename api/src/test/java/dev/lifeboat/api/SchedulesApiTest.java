@@ -241,6 +241,41 @@ class SchedulesApiTest {
   }
 
   @Test
+  void thePagePausesResumesAndTriggers() {
+    org.openqa.selenium.WebDriver browser = Chromium.open();
+    try {
+      browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+      org.openqa.selenium.By row = org.openqa.selenium.By.cssSelector("tr[data-schedule='editable-daily']");
+      await().atMost(Duration.ofSeconds(20)).until(() -> !browser.findElements(row).isEmpty());
+      assertThat(browser.findElement(org.openqa.selenium.By.id("schedules-off")).isDisplayed()).isFalse();
+      assertThat(browser.findElement(row).getText()).contains("editable", "0 6 * * * UTC");
+      button(browser, row, "Pause").click();
+      await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(row).getText().contains("paused"));
+      assertThat(schedules.getHandle(PREFIX + "editable-daily").describe().getSchedule().getState().isPaused()).isTrue();
+      button(browser, row, "Resume").click();
+      await().atMost(Duration.ofSeconds(20)).until(() -> !schedules.getHandle(PREFIX + "editable-daily").describe()
+          .getSchedule().getState().isPaused());
+      button(browser, row, "Trigger").click();
+      // the triggered run opens in the run panel, waiting at its approval step
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          browser.findElement(org.openqa.selenium.By.id("run-id")).getText().startsWith("editable@sched-editable-daily-"));
+      String id = browser.findElement(org.openqa.selenium.By.id("run-id")).getText();
+      await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(row).getText().contains(id));
+      api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", null);
+    } finally {
+      browser.quit();
+    }
+  }
+
+  private static org.openqa.selenium.WebElement button(org.openqa.selenium.WebDriver browser,
+      org.openqa.selenium.By row, String text) {
+    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(row)
+        .findElements(org.openqa.selenium.By.tagName("button")).stream().anyMatch(b -> b.getText().equals(text)));
+    return browser.findElement(row).findElements(org.openqa.selenium.By.tagName("button")).stream()
+        .filter(b -> b.getText().equals(text)).findFirst().orElseThrow();
+  }
+
+  @Test
   void reloadUpdatesAnEditedScheduleAndDeletesARemovedOne() throws Exception {
     Path file = RUNBOOKS.resolve("editable.yaml");
     String original = Files.readString(file);

@@ -42,4 +42,21 @@ class SchedulesOffApiTest {
     CliTest.Outcome listed = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedules");
     assertThat(listed.out()).contains("tier1-notebooks  tier1-critical  \"0 2 * * *\" UTC  OFF: ");
   }
+
+  @Test
+  void thePageShowsABannerAndNoButtons() {
+    org.openqa.selenium.WebDriver browser = Chromium.open();
+    try {
+      browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
+          browser.findElement(org.openqa.selenium.By.id("schedules-off")).isDisplayed());
+      assertThat(browser.findElement(org.openqa.selenium.By.id("schedules-off")).getText())
+          .startsWith("schedules are off: ").contains("in-memory");
+      var row = browser.findElement(org.openqa.selenium.By.cssSelector("tr[data-schedule='tier1-notebooks']"));
+      assertThat(row.getText()).contains("0 2 * * * UTC");
+      assertThat(row.findElements(org.openqa.selenium.By.tagName("button"))).isEmpty();
+    } finally {
+      browser.quit();
+    }
+  }
 }
