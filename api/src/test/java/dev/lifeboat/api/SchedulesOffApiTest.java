@@ -38,6 +38,10 @@ class SchedulesOffApiTest {
     assertThat(trigger.body().get("error").asText()).startsWith("schedules are off: ");
     assertThat(trigger.body().get("enabled").asBoolean()).isFalse();
     assertThat(api.post("/api/schedules/nope/pause", null).status()).isEqualTo(404);
+    // a scheduled run's id has the shape of a run id: one the server forgot is shown as lost
+    ApiClient.Answer lost = api.get("/api/runs/" + ApiClient.enc("tier1-critical@sched-tier1-notebooks-2026-11-30T02:13:07Z"));
+    assertThat(lost.status()).isEqualTo(404);
+    assertThat(lost.body().get("lost").asBoolean()).isTrue();
 
     CliTest.Outcome listed = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedules");
     assertThat(listed.out()).contains("tier1-notebooks  tier1-critical  \"0 2 * * *\" UTC  OFF: ");
