@@ -77,15 +77,23 @@ class SchedulesApiTest {
           with:
             message: "edit me"
       """);
-  static final List<ConfigOverride> CONFIG = List.of(
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-      ConfigOverride.config("repository", TestFolders.temp("sched-repo").toString()),
-      ConfigOverride.config("temporal.address", ADDRESS == null ? "" : ADDRESS),
-      ConfigOverride.config("temporal.schedulePrefix", PREFIX));
+  static final Path REPOSITORY = TestFolders.temp("sched-repo");
 
   static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG, CONFIG.toArray(ConfigOverride[]::new));
+      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG, config());
+
+  /**
+   * Fresh overrides for each app: an override remembers the system property it replaced, so one
+   * shared by two apps would leave the dev server's address behind for the next test class.
+   */
+  static ConfigOverride[] config() {
+    return new ConfigOverride[] {
+        ConfigOverride.config("server.connector.port", "0"),
+        ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+        ConfigOverride.config("repository", REPOSITORY.toString()),
+        ConfigOverride.config("temporal.address", ADDRESS == null ? "" : ADDRESS),
+        ConfigOverride.config("temporal.schedulePrefix", PREFIX)};
+  }
 
   static final Set<String> SHIPPED = Set.of("tier1-notebooks", "tier1-models", "tier2-weekly", "tier3-monthly",
       "drill-tier1", "drill-tier2", "drill-tier3");
@@ -304,7 +312,7 @@ class SchedulesApiTest {
   void aRestartOnTheSameServerDoesNotDuplicateSchedules() throws Exception {
     Set<String> before = Set.copyOf(ids());
     DropwizardTestSupport<LifeboatConfiguration> second = new DropwizardTestSupport<>(LifeboatApplication.class,
-        LifeboatApplication.BUILT_IN_CONFIG, CONFIG.toArray(ConfigOverride[]::new));
+        LifeboatApplication.BUILT_IN_CONFIG, config());
     second.before();
     try {
       assertThat(new ApiClient(second.getLocalPort()).get("/api/schedules").body().findValuesAsText("name"))
