@@ -229,6 +229,47 @@ async function loadBackups() {
         b.error ? el('div', { class: 'muted' }, b.error) : ''))));
 }
 
+// schedules live in Temporal; the page shows what the server says and, on the in-memory server, that they are off
+async function loadSchedules() {
+  if (state.signedOut) return;
+  let data;
+  try { data = await call('GET', '/api/schedules'); } catch (e) { return; }
+  if (!changed('schedules', data)) return;
+  const off = data.find(s => !s.enabled && s.reason);
+  const banner = document.getElementById('schedules-off');
+  banner.hidden = !off;
+  banner.textContent = off ? 'schedules are off: ' + off.reason : '';
+  document.querySelector('#schedules tbody').replaceChildren(...data.map(s => {
+    const last = s.last;
+    return el('tr', { 'data-schedule': s.name },
+      el('td', {}, el('strong', {}, s.name), el('div', { class: 'muted' }, s.runbook)),
+      el('td', {}, s.cron + ' ' + s.timezone, s.jitter ? el('div', { class: 'muted' }, 'jitter ' + s.jitter) : '',
+        s.skipped ? el('div', { class: 'muted' }, s.skipped + ' skipped (previous run still going)') : ''),
+      el('td', {}, s.paused ? el('span', { class: 'pill PENDING' }, 'paused')
+        : (s.next && s.next.length ? new Date(s.next[0]).toLocaleString() : '')),
+      el('td', {}, last ? [el('span', { class: 'pill ' + last.status }, last.status),
+        el('div', { class: 'muted' }, el('a', { href: '#', onclick: ev => { ev.preventDefault(); state.run = last.id; refresh(); } },
+          last.id))] : ''),
+      el('td', {}, s.enabled ? [
+        el('button', { class: 'small', type: 'button', onclick: () => scheduleAction(s.name, s.paused ? 'resume' : 'pause') },
+          s.paused ? 'Resume' : 'Pause'),
+        el('button', { class: 'small', type: 'button', onclick: () => scheduleAction(s.name, 'trigger') }, 'Trigger')] : ''));
+  }));
+}
+
+async function scheduleAction(name, verb) {
+  const out = document.getElementById('schedules-result');
+  try {
+    const r = await call('POST', '/api/schedules/' + encodeURIComponent(name) + '/' + verb);
+    out.textContent = '';
+    if (verb === 'trigger' && r && r.id) state.run = r.id;
+  } catch (e) {
+    out.textContent = e.message;
+  }
+  state.shown.schedules = null;
+  await Promise.all([loadSchedules(), refresh()]);
+}
+
 // shown only when the API answers 401: Lifeboat has tokens and this browser has no session
 function showSignIn(show) {
   state.signedOut = show;
@@ -291,6 +332,7 @@ document.getElementById('preview-button').addEventListener('click', preview);
 document.getElementById('cancel-button').addEventListener('click', cancelRun);
 document.getElementById('signin-form').addEventListener('submit', signIn);
 document.getElementById('signout-button').addEventListener('click', signOut);
-function boot() { loadRunbooks().then(refresh).then(loadWho).catch(() => {}); }
+function boot() { loadRunbooks().then(refresh).then(loadWho).then(loadSchedules).catch(() => {}); }
 boot();
 setInterval(refresh, 1500);
+setInterval(loadSchedules, 10000);

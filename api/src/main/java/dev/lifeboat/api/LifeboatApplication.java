@@ -98,6 +98,8 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     bootstrap.addCommand(new CancelCommand());
     bootstrap.addCommand(new ListCommand());
     bootstrap.addCommand(new WorkerCommand(this));
+    bootstrap.addCommand(new dev.lifeboat.api.cli.SchedulesCommand());
+    bootstrap.addCommand(new dev.lifeboat.api.cli.ScheduleCommand());
   }
 
   @Override
@@ -133,6 +135,11 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.jersey().register(new InfoResource(temporal));
     env.jersey().register(OpenApi.resource());
     env.jersey().register(new BackupsResource(new Repository(repository, archiveRoots)));
+    var schedules = new dev.lifeboat.api.core.RunbookSchedules(catalog, runs, runtime.connection().client(),
+        runtime.connection().isEmbedded(), t.getSchedulePrefix(), env.metrics());
+    env.lifecycle().manage(schedules);
+    catalog.onReload(schedules::syncAfterReload);
+    env.jersey().register(new dev.lifeboat.api.resources.SchedulesResource(schedules, runs));
 
     // Prometheus text exposition; under the request guard like all of /admin (a token when tokens are set)
     var prometheus = new io.prometheus.metrics.model.registry.PrometheusRegistry();
@@ -143,9 +150,8 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     env.healthChecks().register("runbooks", new RunbooksHealthCheck(catalog));
     env.admin().addServlet("live", ProbeServlet.live()).addMapping("/health/live");
     env.admin().addServlet("ready", ProbeServlet.ready(env.healthChecks(), "temporal")).addMapping("/health/ready");
-    // schedules -> expected intervals: connect CronIntervals.entriesFor(runbook, schedule...) once runbooks have them
     env.healthChecks().register("staleness", new StalenessHealthCheck(new Repository(repository),
-        config.getStaleness(), dev.lifeboat.api.health.ScheduleIntervals.none(), env.metrics(),
+        config.getStaleness(), new dev.lifeboat.api.health.CatalogIntervals(catalog), env.metrics(),
         java.time.Clock.systemUTC()));
   }
 

@@ -175,6 +175,19 @@ public class LifeboatConfiguration extends Configuration {
       this.uiUrl = uiUrl == null ? "" : uiUrl.trim();
     }
 
+    private String schedulePrefix = "lifeboat-";
+
+    /** Temporal schedule ids are this prefix plus the schedule's name; Lifeboat only touches schedules with it. */
+    @JsonProperty
+    public String getSchedulePrefix() {
+      return schedulePrefix;
+    }
+
+    @JsonProperty
+    public void setSchedulePrefix(String schedulePrefix) {
+      this.schedulePrefix = schedulePrefix;
+    }
+
     @JsonProperty
     public String getAddress() {
       return address;

@@ -88,7 +88,7 @@ class TokenAccessApiTest {
   void readOnlyTokensLookButDoNotAct() {
     String viewer = bearer("viewer-secret-1");
     for (String path : new String[] {"/api/runbooks", "/api/runs", "/api/backups", "/api/actions", "/admin/metrics",
-        "/admin/healthcheck"}) {
+        "/admin/healthcheck", "/api/schedules"}) {
       assertThat(Http.send(port(), "GET", path, null, viewer).status()).as(path).isIn(200, 500);
     }
     String id = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"ops\"}}",
@@ -101,7 +101,10 @@ class TokenAccessApiTest {
         {"/api/runbooks/gate/runs", "{\"params\": {\"who\": \"viewer\"}}"},
         {run + "/approve/ask", null},
         {run + "/cancel", null},
-        {"/api/runbooks/reload", null}}) {
+        {"/api/runbooks/reload", null},
+        {"/api/schedules/any/pause", null},
+        {"/api/schedules/any/resume", null},
+        {"/api/schedules/any/trigger", null}}) {
       Http.Reply r = call[1] == null ? Http.send(port(), "POST", call[0], null, viewer)
           : Http.send(port(), "POST", call[0], call[1], "Content-Type: application/json", viewer);
       assertThat(r.status()).as(call[0]).isEqualTo(403);

@@ -7,13 +7,15 @@ import java.util.Map;
  * A parsed, validated runbook: what the workflow receives as input, so that editing the
  * YAML file never changes a run in flight. {@code notifications} is the YAML's {@code notify:} (null: none).
  */
+// runs recorded before 'schedules' carry the old informative 'schedule' text; they must still replay
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties({"schedule"})
 public record Runbook(
     String name,
     String description,
     List<Param> params,
     List<Step> steps,
     List<Step> finallySteps,
-    String schedule,
+    List<ScheduleSpec> schedules,
     String file,
     NotifySpec notifications) {
 
@@ -21,12 +23,13 @@ public record Runbook(
     params = params == null ? List.of() : List.copyOf(params);
     steps = steps == null ? List.of() : List.copyOf(steps);
     finallySteps = finallySteps == null ? List.of() : List.copyOf(finallySteps);
+    schedules = schedules == null ? List.of() : List.copyOf(schedules);
     description = description == null ? "" : description;
   }
 
   public Runbook(String name, String description, List<Param> params, List<Step> steps, List<Step> finallySteps,
-      String schedule, String file) {
-    this(name, description, params, steps, finallySteps, schedule, file, null);
+      List<ScheduleSpec> schedules, String file) {
+    this(name, description, params, steps, finallySteps, schedules, file, null);
   }
 
   /** Child runbooks a step may call, by name; filled by the caller that starts a run. */

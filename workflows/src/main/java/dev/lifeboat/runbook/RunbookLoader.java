@@ -33,8 +33,9 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class RunbookLoader {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
   private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
-  private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedule",
-      "notify");
+  private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedules",
+      "schedule", "notify");
+  private static final Set<String> SCHEDULE_KEYS = Set.of("name", "cron", "timezone", "jitter", "params");
   private static final Set<String> PARAM_KEYS = Set.of("name", "type", "default", "required", "description", "under",
       "allowed");
   private static final Set<String> APPROVAL_KEYS = Set.of("message", "group");
@@ -72,13 +73,28 @@ public final class RunbookLoader {
     }
     List<LoadedRunbook> out = new ArrayList<>();
     Map<String, String> seen = new LinkedHashMap<>();
+    // schedule names are ids in Temporal, shared by the whole catalogue
+    Map<String, String> scheduleOwners = new LinkedHashMap<>();
     for (Path f : files) {
-      LoadedRunbook r = load(f);
+      Map<String, Integer> lines = new LinkedHashMap<>();
+      LoadedRunbook r = load(f, lines);
       if (r instanceof LoadedRunbook.Valid v) {
         String first = seen.putIfAbsent(v.name(), v.file());
         if (first != null) {
           r = new LoadedRunbook.Invalid(v.name(), v.file(), 0,
               first + " already defines a runbook named '" + v.name() + "'; names must be unique");
+        } else {
+          for (ScheduleSpec s : v.definition().schedules()) {
+            String owner = scheduleOwners.get(s.name());
+            if (owner != null) {
+              r = new LoadedRunbook.Invalid(v.name(), v.file(), lines.getOrDefault(s.name(), 0), "schedule '"
+                  + s.name() + "' is already defined by " + owner + "; schedule names must be unique across runbooks");
+              break;
+            }
+          }
+          if (r instanceof LoadedRunbook.Valid) {
+            v.definition().schedules().forEach(s -> scheduleOwners.put(s.name(), v.file()));
+          }
         }
       }
       out.add(r);
@@ -87,6 +103,10 @@ public final class RunbookLoader {
   }
 
   public LoadedRunbook load(Path file) {
+    return load(file, new LinkedHashMap<>());
+  }
+
+  private LoadedRunbook load(Path file, Map<String, Integer> scheduleLines) {
     String label = file.getFileName().toString();
     String fallbackName = label.replaceFirst("\\.ya?ml$", "");
     try {
@@ -95,7 +115,7 @@ public final class RunbookLoader {
         return new LoadedRunbook.Invalid(fallbackName, label, 0, "the file is " + size + " bytes; a runbook may be at most "
             + MAX_FILE_BYTES / 1024 + " KiB");
       }
-      return new LoadedRunbook.Valid(parse(Files.readString(file, StandardCharsets.UTF_8), label));
+      return new LoadedRunbook.Valid(parse(Files.readString(file, StandardCharsets.UTF_8), label, scheduleLines));
     } catch (RunbookProblem p) {
       return new LoadedRunbook.Invalid(fallbackName, p.file(), p.line(), p.reason());
     } catch (IOException e) {
@@ -105,6 +125,10 @@ public final class RunbookLoader {
 
   /** Parses and validates one runbook text; {@code file} is the name used in errors. */
   public Runbook parse(String yaml, String file) {
+    return parse(yaml, file, new LinkedHashMap<>());
+  }
+
+  private Runbook parse(String yaml, String file, Map<String, Integer> scheduleLines) {
     Node root;
     try (Reader r = new StringReader(yaml)) {
       LoaderOptions options = new LoaderOptions();
@@ -119,13 +143,18 @@ public final class RunbookLoader {
     if (root == null) {
       throw new RunbookProblem(file, 0, "the file is empty");
     }
-    return new Parser(file).runbook(root);
+    Parser parser = new Parser(file);
+    Runbook runbook = parser.runbook(root);
+    scheduleLines.putAll(parser.scheduleLines);
+    return runbook;
   }
 
   private final class Parser {
     private final String file;
     private final Map<String, Param> params = new LinkedHashMap<>();
     private final Set<String> stepIds = new HashSet<>();
+    /** Schedule name to its line, for the catalogue-wide uniqueness check. */
+    private final Map<String, Integer> scheduleLines = new LinkedHashMap<>();
     /** Every step id in the file, collected up front so a reference to a later step can say so. */
     private final Set<String> allIds = new HashSet<>();
 
@@ -175,9 +204,63 @@ public final class RunbookLoader {
           earlier.add(step.id());
         }
       }
-      String schedule = optionalString(top, "schedule");
-      return new Runbook(name, description, List.copyOf(params.values()), steps, fin, schedule, file,
+      if (top.containsKey("schedule")) {
+        throw problem(top.get("schedule").getKeyNode(), "'schedule' is replaced by 'schedules', a list of"
+            + " {name, cron, timezone, jitter, params} that Lifeboat creates as Temporal schedules; see docs/runbooks.md");
+      }
+      Runbook unscheduled = new Runbook(name, description, List.copyOf(params.values()), steps, fin, List.of(), file, null);
+      List<ScheduleSpec> schedules = new ArrayList<>();
+      if (top.containsKey("schedules")) {
+        for (Node s : sequence(top.get("schedules").getValueNode(), "schedules")) {
+          ScheduleSpec spec = schedule(s, unscheduled);
+          if (scheduleLines.putIfAbsent(spec.name(), s.getStartMark().getLine() + 1) != null) {
+            throw problem(s, "duplicate schedule name '" + spec.name() + "'");
+          }
+          schedules.add(spec);
+        }
+      }
+      return new Runbook(name, description, List.copyOf(params.values()), steps, fin, schedules, file,
           top.containsKey("notify") ? notify(top.get("notify").getValueNode()) : null);
+    }
+
+    private ScheduleSpec schedule(Node node, Runbook runbook) {
+      Map<String, NodeTuple> m = mapping(node, "a schedule", SCHEDULE_KEYS);
+      String name = requiredString(m, node, "name", "a schedule");
+      if (!NAME.matcher(name).matches() || name.length() > 60) {
+        throw problem(m.get("name").getValueNode(),
+            "schedule name '" + name + "' must be lower-case letters, digits and dashes (at most 60)");
+      }
+      String cron = requiredString(m, node, "cron", "schedule '" + name + "'");
+      try {
+        CronText.check(cron);
+      } catch (IllegalArgumentException e) {
+        throw problem(m.get("cron").getValueNode(), "schedule '" + name + "': " + e.getMessage());
+      }
+      String zone = optionalString(m, "timezone");
+      // Temporal reads IANA names (Go's time.LoadLocation); Java also takes offsets such as +02:00, so ask for a name
+      if (zone != null && !zone.equals("UTC") && !java.time.ZoneId.getAvailableZoneIds().contains(zone)) {
+        throw problem(m.get("timezone").getValueNode(), "schedule '" + name + "': timezone '" + zone
+            + "' is not a time zone name such as UTC or Europe/Berlin");
+      }
+      java.time.Duration jitter = null;
+      if (m.containsKey("jitter")) {
+        jitter = Durations.parse(duration(m.get("jitter").getValueNode()));
+        if (jitter.isNegative()) {
+          throw problem(m.get("jitter").getValueNode(), "schedule '" + name + "': jitter must not be negative");
+        }
+      }
+      Map<String, Object> given = new LinkedHashMap<>();
+      Map<String, NodeTuple> paramNodes = m.containsKey("params")
+          ? mapping(m.get("params").getValueNode(), "'params' of schedule '" + name + "'", null) : Map.of();
+      paramNodes.forEach((k, t) -> given.put(k, value(t.getValueNode())));
+      // the run starts unattended: a parameter it cannot use must fail now, not at 2 a.m.
+      try {
+        ArgRules.checkParams(runbook, actions, ParamBinder.bind(runbook, given));
+      } catch (ParamBinder.InvalidParam e) {
+        NodeTuple bad = paramNodes.get(e.param());
+        throw problem(bad == null ? node : bad.getValueNode(), "schedule '" + name + "': " + e.getMessage());
+      }
+      return new ScheduleSpec(name, cron.trim(), zone, jitter, given);
     }
 
     private Param param(Node node) {

@@ -122,6 +122,17 @@ class TierRunbooksTest {
   }
 
   @Test
+  void tier1WithTheNotebooksScheduleParamsBacksUpNotebooksOnly() throws Exception {
+    // the params of the shipped tier1-notebooks schedule
+    RunProgress run = h.run("tier1-critical", Map.of("models", false, "datasets", false, "keepWithin", "30d"));
+
+    assertThat(run.status()).as(String.valueOf(run.error())).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.steps()).extracting(s -> s.id() + "=" + s.state()).containsExactly("notebooks=SUCCEEDED",
+        "verifynotebooks=SUCCEEDED", "models=SKIPPED", "verifymodels=SKIPPED", "datasets=SKIPPED",
+        "verifydatasets=SKIPPED", "prunenotebooks=SUCCEEDED", "prunemodels=SKIPPED", "prunedatasets=SKIPPED");
+  }
+
+  @Test
   void tier1ArchivesNotebooksModelsAndDatasetsFromTheRunningPods() throws Exception {
     Map<String, Map<String, String>> expected = Map.of("notebooks", tree(notebooks), "models", tree(models),
         "datasets", tree(datasetsVolume.resolve("unique")));

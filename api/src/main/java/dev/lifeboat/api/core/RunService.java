@@ -67,9 +67,7 @@ public final class RunService {
    * action argument they flow into would refuse, so nothing starts.
    */
   public String start(Runbook runbook, Map<String, Object> params) {
-    Map<String, Object> bound = ParamBinder.bind(runbook, params);
-    ArgRules.checkParams(runbook, catalog.actions(), bound);
-    RunRequest request = new RunRequest(runbook, bound, catalog.libraryFor(runbook));
+    RunRequest request = request(runbook, params);
     Instant now = Instant.now();
     for (int attempt = 0; ; attempt++) {
       String id = runbook.name() + "@" + ID_TIME.format(now) + (attempt == 0 ? "" : "-" + attempt);
@@ -94,6 +92,16 @@ public final class RunService {
   static String summary(Runbook runbook) {
     String d = runbook.description() == null ? "" : runbook.description().strip();
     return d.isEmpty() ? "runbook " + runbook.name() : "runbook " + runbook.name() + ": " + d;
+  }
+
+  /**
+   * The workflow input for a run of {@code runbook}: parameters bound and checked, child runbooks
+   * attached. Scheduled runs get exactly this input too.
+   */
+  public RunRequest request(Runbook runbook, Map<String, Object> params) {
+    Map<String, Object> bound = ParamBinder.bind(runbook, params);
+    ArgRules.checkParams(runbook, catalog.actions(), bound);
+    return new RunRequest(runbook, bound, catalog.libraryFor(runbook));
   }
 
   public List<RunSummary> list() {
@@ -215,7 +223,7 @@ public final class RunService {
   }
 
   private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile(
-      "[a-z0-9][a-z0-9-]*@\\d{8}T\\d{6}\\.\\d{3}Z(-\\d+)?(/.+)?");
+      "[a-z0-9][a-z0-9-]*@(\\d{8}T\\d{6}\\.\\d{3}Z(-\\d+)?|sched-[a-z0-9-]+-\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z)(/.+)?");
 
   /** True when {@code id} looks like an id this API gave out, so a run Temporal no longer knows was lost. */
   public static boolean looksLikeRunId(String id) {
@@ -279,7 +287,10 @@ public final class RunService {
     return in;
   }
 
-  /** Run ids are {@code <runbook>@<UTC time>}; child runs add {@code /<step>} and carry their name in a memo. */
+  /**
+   * Run ids are {@code <runbook>@<UTC time>}, scheduled runs {@code <runbook>@sched-<schedule>-<fire time>}
+   * (Temporal appends the fire time); child runs add {@code /<step>} and carry their name in a memo.
+   */
   static String runbookOf(String id) {
     int at = id.indexOf('@');
     return at < 0 ? id : id.substring(0, at);

@@ -23,6 +23,7 @@ public final class RunbookCatalog {
   private final Path folder;
   private final RunbookLoader loader;
   private volatile Map<String, LoadedRunbook> entries = Map.of();
+  private final List<Runnable> reloadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public RunbookCatalog(Path folder, List<ActionSignature> actions) {
     this.folder = folder;
@@ -41,9 +42,15 @@ public final class RunbookCatalog {
       next.put(r.name(), r);
     }
     entries = next;
+    reloadListeners.forEach(Runnable::run);
     LOG.info("loaded {} runbooks from {} ({} invalid)", next.size(), folder.toAbsolutePath(),
         next.values().stream().filter(e -> e instanceof LoadedRunbook.Invalid).count());
     return List.copyOf(next.values());
+  }
+
+  /** Called after every reload, with the new set in place (e.g. to bring Temporal schedules in line). */
+  public void onReload(Runnable listener) {
+    reloadListeners.add(listener);
   }
 
   public List<LoadedRunbook> all() {

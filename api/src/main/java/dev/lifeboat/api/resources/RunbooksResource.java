@@ -32,7 +32,7 @@ public final class RunbooksResource {
 
   /** One runbook in the catalogue. */
   public record RunbookView(String name, String description, String file, boolean valid, String reason, Integer line,
-      List<ParamView> params, String schedule, List<String> steps) {}
+      List<ParamView> params, List<String> schedules, List<String> steps) {}
 
   /** One declared parameter; {@code under} and {@code allowed} are the author's limits of path and program. */
   public record ParamView(String name, String type, Object defaultValue, boolean required, String description,
@@ -150,11 +150,12 @@ public final class RunbooksResource {
 
   static RunbookView view(LoadedRunbook r) {
     if (r instanceof LoadedRunbook.Invalid bad) {
-      return new RunbookView(bad.name(), "", bad.file(), false, bad.reason(), bad.line(), List.of(), null, List.of());
+      return new RunbookView(bad.name(), "", bad.file(), false, bad.reason(), bad.line(), List.of(), List.of(), List.of());
     }
     Runbook rb = r.runbook().orElseThrow();
     List<ParamView> params = rb.params().stream().map(RunbooksResource::view).toList();
-    return new RunbookView(rb.name(), rb.description(), rb.file(), true, null, null, params, rb.schedule(),
+    return new RunbookView(rb.name(), rb.description(), rb.file(), true, null, null, params,
+        rb.schedules().stream().map(dev.lifeboat.runbook.ScheduleSpec::name).toList(),
         rb.steps().stream().map(s -> s.id()).toList());
   }
 
