@@ -51,6 +51,12 @@ class ObserveApiTest {
     String id = started.body().get("id").asText();
     awaitStatus(id, "COMPLETED");
 
+    assertThat(api.get("/admin/prometheus").raw()).doesNotContain("lifeboat_drill_last_success_timestamp_seconds{set=\"local\",source=\"metrics-notes\"}");
+    var drill = api.post("/api/runbooks/restore-drill/runs",
+        "{\"params\": {\"set\": \"local\", \"source\": \"metrics-notes\"}}");
+    assertThat(drill.status()).as(drill.raw()).isEqualTo(202);
+    awaitStatus(drill.body().get("id").asText(), "COMPLETED");
+
     ApiClient.Answer text = api.get("/admin/prometheus");
     assertThat(text.status()).isEqualTo(200);
     assertThat(text.contentType()).startsWith("text/plain");
@@ -61,7 +67,9 @@ class ObserveApiTest {
         .containsPattern("lifeboat_archive_state\\{state=\"(verified|unverified)\"} [1-9]")
         .containsPattern("lifeboat_run_total\\{runbook=\"local-backup\",status=\"COMPLETED\"} [1-9]")
         .contains("lifeboat_run_duration_seconds_bucket{runbook=\"local-backup\",le=\"+Inf\"}")
-        .contains("# TYPE lifeboat_run_duration_seconds histogram");
+        .contains("# TYPE lifeboat_run_duration_seconds histogram")
+        .containsPattern("lifeboat_drill_last_success_timestamp_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d")
+        .containsPattern("lifeboat_drill_restore_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d");
   }
 
   @Test

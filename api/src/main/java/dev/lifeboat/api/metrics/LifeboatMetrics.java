@@ -28,8 +28,6 @@ import java.util.stream.Collectors;
  * the first run of that runbook ended with that status). Names follow Velero's and CloudNativePG's.
  */
 public final class LifeboatMetrics implements MultiCollector {
-  /** Runbooks whose completed runs count as restore drills. */
-  static final String DRILL = "drill";
   private static final double[] DURATION_BOUNDS = {60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400,
       Double.POSITIVE_INFINITY};
 
@@ -80,6 +78,24 @@ public final class LifeboatMetrics implements MultiCollector {
     out.add(size.build());
     out.add(files.build());
     out.add(states.build());
+    drills(all, out);
+  }
+
+  /** From the drill evidence beside the archives (kept per set/source even after a prune removes the archive). */
+  private void drills(List<ArchiveInfo> all, List<MetricSnapshot> out) {
+    var lastSuccess = GaugeSnapshot.builder().name("lifeboat_drill_last_success_timestamp_seconds")
+        .help("When the newest passed restore drill of a set/source ran");
+    var restoreSeconds = GaugeSnapshot.builder().name("lifeboat_drill_restore_seconds")
+        .help("How long the newest passed restore drill took to restore (the measured RTO)");
+    all.stream().map(a -> List.of(a.set(), a.source())).distinct()
+        .sorted(Comparator.comparing(Object::toString))
+        .forEach(key -> repository.lastPassedDrill(key.get(0), key.get(1)).ifPresent(d -> {
+          Labels labels = Labels.of("set", key.get(0), "source", key.get(1));
+          lastSuccess.dataPoint(gauge(labels, d.at().toEpochMilli() / 1000.0));
+          restoreSeconds.dataPoint(gauge(labels, d.restoreSeconds()));
+        }));
+    out.add(lastSuccess.build());
+    out.add(restoreSeconds.build());
   }
 
   private void runs(List<MetricSnapshot> out) {
@@ -117,13 +133,6 @@ public final class LifeboatMetrics implements MultiCollector {
         });
     out.add(durations.build());
 
-    var drill = GaugeSnapshot.builder().name("lifeboat_drill_last_success_timestamp_seconds")
-        .help("End of the newest completed restore drill run, by runbook");
-    ended.stream().filter(r -> r.status() == RunStatus.COMPLETED && r.runbook().contains(DRILL) && r.endedAt() > 0)
-        .collect(Collectors.groupingBy(RunService.RunSummary::runbook, TreeMap::new,
-            Collectors.maxBy(Comparator.comparingLong(RunService.RunSummary::endedAt))))
-        .forEach((runbook, r) -> drill.dataPoint(gauge(Labels.of("runbook", runbook), r.orElseThrow().endedAt() / 1000.0)));
-    out.add(drill.build());
   }
 
   private static GaugeSnapshot.GaugeDataPointSnapshot gauge(Labels labels, double value) {
