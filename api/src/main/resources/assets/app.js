@@ -227,6 +227,35 @@ async function loadBackups() {
         el('span', { class: 'pill ' + (b.state === 'damaged' ? 'FAILED' : b.state === 'verified' ? 'SUCCEEDED' : 'PENDING') },
           b.state || (b.verified ? 'verified' : 'unverified')),
         b.error ? el('div', { class: 'muted' }, b.error) : ''))));
+  renderProtection(data);
+}
+
+// per set/source: how old the newest good archive is (the RPO right now) and what the last drill proved
+function renderProtection(archives) {
+  const bySource = new Map();
+  for (const b of archives) {
+    const key = b.set + ' / ' + b.source;
+    const p = bySource.get(key) || { newest: null, drill: null };
+    if (b.state !== 'damaged' && (!p.newest || b.createdAt > p.newest.createdAt)) p.newest = b;
+    if (b.lastDrill && (!p.drill || b.lastDrill.at > p.drill.at)) p.drill = b.lastDrill;
+    bySource.set(key, p);
+  }
+  document.querySelector('#protection tbody').replaceChildren(...[...bySource.entries()].map(([key, p]) =>
+    el('tr', { 'data-source': key }, el('td', {}, key),
+      el('td', { class: 'rpo' }, p.newest ? duration(Date.now() - p.newest.createdAt) + ' ago' : 'no good archive'),
+      el('td', { class: 'drill' }, p.drill
+        ? el('span', { class: 'pill ' + (p.drill.result === 'passed' ? 'SUCCEEDED' : 'FAILED') }, p.drill.result)
+        : 'never drilled',
+        p.drill ? el('div', { class: 'muted' }, time(p.drill.at)) : ''),
+      el('td', { class: 'rto' }, p.drill && p.drill.result === 'passed' ? p.drill.seconds.toFixed(1) + ' s' : ''))));
+}
+
+function duration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return s + ' s';
+  if (s < 7200) return Math.round(s / 60) + ' min';
+  if (s < 172800) return Math.round(s / 3600) + ' h';
+  return Math.round(s / 86400) + ' days';
 }
 
 // schedules live in Temporal; the page shows what the server says and, on the in-memory server, that they are off

@@ -41,11 +41,13 @@ class WebPageTest {
       steps: 3
       """);
 
+  static final Path REPOSITORY = TestFolders.temp("web-repo");
+
   static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
       LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
       ConfigOverride.config("server.connector.port", "0"),
       ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-      ConfigOverride.config("repository", TestFolders.temp("web-repo").toString()));
+      ConfigOverride.config("repository", WebPageTest.REPOSITORY.toString()));
 
   WebDriver browser;
 
@@ -112,6 +114,25 @@ class WebPageTest {
     assertThat(browser.findElement(By.id("run-error")).getText())
         .contains("Lifeboat restarted; this run's state was in memory");
     assertThat(browser.findElement(By.id("cancel-button")).isDisplayed()).isFalse();
+  }
+
+  @Test
+  void protectionShowsTheAgeOfTheNewestGoodArchiveAndTheLastDrill() throws Exception {
+    Path notes = Files.createDirectories(TestFolders.temp("web-notes").resolve("notes"));
+    Files.writeString(notes.resolve("a.ipynb"), "{}");
+    var repository = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
+    repository.writeFromDirectory("local", "web-notes", notes, java.util.List.of(), java.util.List.of(),
+        (done, total, files) -> { });
+    dev.lifeboat.activities.action.ActionDispatcher.invoke(
+        new dev.lifeboat.activities.local.RestoreDrillAction(repository),
+        java.util.Map.of("set", "local", "source", "web-notes"),
+        new dev.lifeboat.activities.action.LocalActionContext("drill"));
+
+    browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+    WebElement row = waitFor(By.cssSelector("#protection tr[data-source='local / web-notes']"));
+    assertThat(row.findElement(By.cssSelector("td.rpo")).getText()).endsWith("ago");
+    assertThat(row.findElement(By.cssSelector("td.drill")).getText()).contains("passed");
+    assertThat(row.findElement(By.cssSelector("td.rto")).getText()).endsWith(" s");
   }
 
   private WebElement waitFor(By by) {
