@@ -35,7 +35,7 @@ final class ArchiveWriter implements Closeable {
       long uid, long gid, String user, String group) { }
 
   /** An entry whose member may not be in the file yet: its offsets arrive when it is written. */
-  private record Added(Item item, String sha256, long tarOffset) { }
+  private record Added(Item item, String sha256, long tarOffset, SourceScan.Stamp stamp) { }
 
   private static final int END_OF_ARCHIVE = -1;
 
@@ -50,6 +50,8 @@ final class ArchiveWriter implements Closeable {
   private final byte[] buffer = new byte[64 * 1024];
   private long files;
   private long bytes;
+  private long reusedFiles;
+  private long reusedBytes;
   private long endMemberOffset = -1;
   private String lastSha;
   private boolean finished;
@@ -76,6 +78,11 @@ final class ArchiveWriter implements Closeable {
    * The member is compressed in the background: its offsets are in {@link #entries()} once it is written.
    */
   long add(Item item, InputStream data) throws IOException {
+    return add(item, data, null);
+  }
+
+  /** As {@link #add(Item, InputStream)}; a file's {@code stamp} (ctime, inode) goes into the manifest for reuse. */
+  long add(Item item, InputStream data, SourceScan.Stamp stamp) throws IOException {
     progress.checkCancelled();
     long tarOffset = members.tarBytes();
     members.begin(added.size());
@@ -90,12 +97,38 @@ final class ArchiveWriter implements Closeable {
       bytes += item.size();
     }
     tar.closeArchiveEntry();
-    added.add(new Added(item, sha, tarOffset));
+    added.add(new Added(item, sha, tarOffset, stamp));
     members.end();
     if (item.type() == EntryType.FILE) {
       progress.file();
     }
     return read;
+  }
+
+  /**
+   * Adds a regular file by copying its member from the previous archive {@code from} byte for byte: the tar
+   * header in it holds no offsets, so the member reads the same in this archive. {@code old} is the file's
+   * manifest entry there (its digest carries over); {@code tarLength} the member's uncompressed length.
+   */
+  void reuse(Item item, Entry old, FileChannel from, long tarLength, SourceScan.Stamp stamp) throws IOException {
+    progress.checkCancelled();
+    long tarOffset = members.tarBytes();
+    added.add(new Added(item, old.sha256(), tarOffset, stamp));
+    members.copy(added.size() - 1, from, old.memberOffset(), old.memberLength(), tarLength);
+    files++;
+    bytes += item.size();
+    reusedFiles++;
+    reusedBytes += item.size();
+    progress.bytes(item.size());
+    progress.file();
+  }
+
+  long reusedFiles() {
+    return reusedFiles;
+  }
+
+  long reusedBytes() {
+    return reusedBytes;
   }
 
   /** Writes the end-of-archive blocks as a last member, waits for every member and forces all to disk. */
@@ -155,7 +188,8 @@ final class ArchiveWriter implements Closeable {
     Item item = a.item();
     entries.add(new Entry(item.path(), item.type(), String.format("%04o", item.mode() & 07777),
         item.mtime().truncatedTo(ChronoUnit.SECONDS), item.type() == EntryType.FILE ? item.size() : 0, a.sha256(),
-        item.linkTarget(), a.tarOffset(), offset, length));
+        item.linkTarget(), a.tarOffset(), offset, length, a.stamp() == null ? null : a.stamp().ctime().toInstant(),
+        a.stamp() == null ? null : a.stamp().inode()));
   }
 
   private void requireFinished() {

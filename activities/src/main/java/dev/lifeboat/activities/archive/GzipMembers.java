@@ -3,6 +3,7 @@ package dev.lifeboat.activities.archive;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,8 +92,14 @@ final class GzipMembers extends OutputStream {
   private long written;
   private long memberOffset;
 
-  /** A chunk handed to the pool, and what to record once it is written. */
-  private record Pending(Future<Compressed> compressed, int tag, boolean first, boolean last, int inputLength) { }
+  /** A chunk handed to the pool (or a member to copy), and what to record once it is written. */
+  private record Pending(Future<Compressed> compressed, int tag, boolean first, boolean last, int inputLength,
+      Copy copy) { }
+
+  /** A finished member of another archive, copied byte for byte when its turn comes. */
+  private record Copy(FileChannel from, long offset, long length) { }
+
+  private static final Future<Compressed> NOTHING = java.util.concurrent.CompletableFuture.completedFuture(null);
 
   /** A worker's output: the first {@code length} bytes of {@code bytes}. */
   private record Compressed(byte[] bytes, int length) { }
@@ -119,6 +126,23 @@ final class GzipMembers extends OutputStream {
     crc.reset();
     chunkLength = 0;
     dictionary = null;
+  }
+
+  /**
+   * Adds a complete member of another archive, unchanged: {@code length} bytes at {@code offset} of {@code from}
+   * holding {@code tarLength} bytes of tar. It is written in turn, after the members begun before it; the
+   * caller keeps {@code from} open until {@link #drain()}.
+   */
+  void copy(int tag, FileChannel from, long offset, long length, long tarLength) throws IOException {
+    if (open) {
+      throw new IllegalStateException("a gzip member is open");
+    }
+    tarBytes += tarLength;
+    inFlight.add(new Pending(NOTHING, tag, true, true, 0, new Copy(from, offset, length)));
+    while (inFlightBytes > maxInFlightBytes || inFlight.size() > maxInFlightChunks
+        || !inFlight.isEmpty() && inFlight.peek().compressed().isDone()) {
+      writeOldest();
+    }
   }
 
   /** Ends the member: its last chunk goes to the pool with the trailer. */
@@ -225,7 +249,7 @@ final class GzipMembers extends OutputStream {
       }
       return out;
     });
-    inFlight.add(new Pending(f, tag, firstChunk, last, length));
+    inFlight.add(new Pending(f, tag, firstChunk, last, length, null));
     inFlightBytes += length;
     firstChunk = false;
     while (inFlightBytes > maxInFlightBytes || inFlight.size() > maxInFlightChunks
@@ -236,6 +260,13 @@ final class GzipMembers extends OutputStream {
 
   private void writeOldest() throws IOException {
     Pending p = inFlight.peek();
+    if (p.copy() != null) {
+      inFlight.poll();
+      memberOffset = written;
+      transfer(p.copy());
+      placement.written(p.tag(), memberOffset, written - memberOffset);
+      return;
+    }
     Compressed c;
     try {
       c = p.compressed().get();
@@ -261,6 +292,23 @@ final class GzipMembers extends OutputStream {
     }
     if (p.last()) {
       placement.written(p.tag(), memberOffset, written - memberOffset);
+    }
+  }
+
+  private void transfer(Copy c) throws IOException {
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256 * 1024);
+    long at = c.offset();
+    long end = c.offset() + c.length();
+    while (at < end) {
+      buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+      int n = c.from().read(buf, at);
+      if (n < 0) {
+        throw new IOException("the previous archive ended at " + at + " inside a member it was to give ("
+            + c.offset() + "+" + c.length() + ")");
+      }
+      file.write(buf.array(), 0, n);
+      at += n;
+      written += n;
     }
   }
 
