@@ -65,7 +65,7 @@ final class ArchiveReader implements Closeable {
   }
 
   /**
-   * The tar stream of one entry's gzip member alone: reads {@code memberLength} bytes from {@code memberOffset}
+   * The tar stream of one entry's gzip members alone: reads {@code memberLength} bytes from {@code memberOffset}
    * and nothing else of the archive. The caller closes it.
    */
   static TarArchiveInputStream member(Path archive, Manifest.Entry e) throws IOException {
@@ -78,7 +78,8 @@ final class ArchiveReader implements Closeable {
       ch.position(e.memberOffset());
       InputStream member = new BufferedInputStream(new BoundedInputStream(Channels.newInputStream(ch),
           e.memberLength()), 64 * 1024);
-      return new TarArchiveInputStream(new GzipCompressorInputStream(member, false), TarConstants.DEFAULT_RCDSIZE,
+      // an entry larger than a chunk is several members in a row
+      return new TarArchiveInputStream(new GzipCompressorInputStream(member, true), TarConstants.DEFAULT_RCDSIZE,
           StandardCharsets.UTF_8.name());
     } catch (IOException | RuntimeException ex) {
       ch.close();

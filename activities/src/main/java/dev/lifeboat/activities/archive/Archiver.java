@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 final class Archiver {
   private static final Logger LOG = LoggerFactory.getLogger(Archiver.class);
   private static final int BLOCK = 512;
+  /** The two zero records that end a tar stream, the archive's last member. */
+  private static final int END_BLOCKS = 2 * BLOCK;
 
   private final Repository repository;
   private final Clock clock;
@@ -245,14 +247,20 @@ final class Archiver {
     private final FileChannel channel;
     private final long size;
     private final Map<String, Entry> files = new HashMap<>();
+    /** Each reusable entry's length in the tar stream: up to the next entry, the last one up to the end blocks. */
+    private final Map<String, Long> tarLengths = new HashMap<>();
 
     private Previous(ArchiveRef ref, Manifest m, FileChannel channel, long size) {
       this.ref = ref;
       this.channel = channel;
       this.size = size;
-      for (Entry e : m.entries()) {
+      List<Entry> entries = m.entries();
+      for (int i = 0; i < entries.size(); i++) {
+        Entry e = entries.get(i);
         if (e.type() == EntryType.FILE && e.ctime() != null && e.inode() != null && e.sha256() != null) {
+          long next = i + 1 < entries.size() ? entries.get(i + 1).tarOffset() : m.totals().tarBytes() - END_BLOCKS;
           files.put(e.path(), e);
+          tarLengths.put(e.path(), next - e.tarOffset());
         }
       }
     }
@@ -319,7 +327,7 @@ final class Archiver {
           || !old.ctime().equals(now.ctime().toInstant()) || old.inode() != now.inode()) {
         return false;
       }
-      long tarLength = tarLength(old);
+      long tarLength = tarLength(old, tarLengths.get(old.path()));
       if (tarLength < 0) {
         return false;
       }
@@ -328,29 +336,23 @@ final class Archiver {
     }
 
     /**
-     * The member's uncompressed length: its data padded to blocks plus its headers, the headers' length taken
-     * from the gzip trailer's ISIZE (the length mod 2^32; headers are far shorter). -1 when the member does not
-     * look like one (no gzip magic, outside the file): then the file is read instead.
+     * The entry's length in the tar stream, or -1 when its members do not look right (no gzip magic, outside
+     * the file, a length that cannot hold the file's data): then the file is read instead.
      */
-    private long tarLength(Entry e) throws IOException {
+    private long tarLength(Entry e, long length) throws IOException {
       if (e.memberOffset() < 0 || e.memberLength() < 18 || e.memberOffset() + e.memberLength() > size) {
         return -1;
       }
       ByteBuffer head = ByteBuffer.allocate(3);
-      ByteBuffer tail = ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
       channel.read(head, e.memberOffset());
-      channel.read(tail, e.memberOffset() + e.memberLength() - 4);
-      if (head.position() < 3 || tail.position() < 4 || head.get(0) != 0x1f || head.get(1) != (byte) 0x8b
-          || head.get(2) != 8) {
+      if (head.position() < 3 || head.get(0) != 0x1f || head.get(1) != (byte) 0x8b || head.get(2) != 8) {
         return -1;
       }
-      long isize = tail.getInt(0) & 0xffffffffL;
       long padded = (e.size() + BLOCK - 1) / BLOCK * BLOCK;
-      long headers = (isize - padded) & 0xffffffffL;
-      if (headers < BLOCK || headers % BLOCK != 0) {
+      if (length < padded + BLOCK || length % BLOCK != 0) {
         return -1;
       }
-      return padded + headers;
+      return length;
     }
 
     @Override
