@@ -37,7 +37,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A backup repository on a local or external drive: {@code <root>/<set>/<source>/<UTC timestamp>.tar.gz}
+ * The facade over one job per class: {@link Archiver} writes and publishes, {@link Checker} verifies,
+ * {@link Restorer} restores; finding, reading one file, state and retention live here.
+ *
+ * <p>A backup repository on a local or external drive: {@code <root>/<set>/<source>/<UTC timestamp>.tar.gz}
  * with a manifest sidecar each and a {@code latest} pointer per source. Archives appear atomically (written
  * under a hidden partial name, fsynced, renamed), are never overwritten, and are checked on every read.
  *
@@ -60,6 +63,7 @@ public final class Repository {
   /** Hears the path of every file a backup reads (not those it reuses); tests count reads with it. */
   volatile java.util.function.Consumer<String> fileReadHook = path -> { };
   private final Archiver archiver;
+  private final Checker checker;
 
   public Repository(Path root) {
     this(root, Clock.systemUTC());
@@ -88,6 +92,7 @@ public final class Repository {
     this.compression = compression;
     this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     this.archiver = new Archiver(this, clock, compression);
+    this.checker = new Checker(clock, compression.threads());
   }
 
   /** The roots of {@code LIFEBOAT_ARCHIVE_ROOTS} (colon-separated absolute paths; blank parts ignored). */
@@ -267,8 +272,8 @@ public final class Repository {
   // ---------------------------------------------------------------- checking and reading
 
   /**
-   * Re-reads the whole archive: every entry against the manifest (name, type, size, link, SHA-256), the
-   * entry count, and the SHA-256 of the archive file. The archive's state becomes verified on success and
+   * Re-reads the whole archive on all cores ({@link Checker}): every entry against the manifest (name, type,
+   * size, link, SHA-256), the entry count, and the SHA-256 of the archive file. The archive's state becomes verified on success and
    * damaged (before the failure propagates) when the archive fails a check.
    */
   public VerifyResult verify(ArchiveRef ref, ProgressListener listener) throws IOException {
@@ -302,32 +307,7 @@ public final class Repository {
   }
 
   private VerifyResult verifyLocked(ArchiveRef ref, ProgressListener listener, String by) throws IOException {
-    Manifest m = manifest(ref);
-    Progress progress = new Progress(listener, m.totals().bytes());
-    List<Entry> entries = m.entries();
-    int i = 0;
-    try (ArchiveReader reader = open(ref)) {
-      byte[] buffer = new byte[64 * 1024];
-      TarArchiveEntry te;
-      while ((te = next(reader, ref, entries, i)) != null) {
-        Entry e = expect(ref, entries, i, te);
-        i++;
-        if (e.type() == EntryType.FILE) {
-          String sha = digest(reader.data(), buffer, progress, ref, e);
-          if (!sha.equals(e.sha256())) {
-            throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
-                + " but the manifest says " + e.sha256());
-          }
-          progress.file();
-        }
-      }
-      expectEnd(ref, entries, i);
-      checkArchiveDigest(ref, m, drain(reader, ref));
-    }
-    Instant now = clock.instant();
-    ArchiveStates.write(ref, ArchiveState.verified(now, by));
-    progress.report();
-    return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
+    return checker.verify(this, ref, listener, by);
   }
 
   /**
