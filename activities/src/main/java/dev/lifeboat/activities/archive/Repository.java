@@ -126,6 +126,11 @@ public final class Repository {
     return root;
   }
 
+  /** What compresses archives in this process: libdeflate, or the JDK's zlib and why (for logs and the bench). */
+  public static String gzipEngine() {
+    return Deflate.autoName();
+  }
+
   // ---------------------------------------------------------------- writing
 
   /**
