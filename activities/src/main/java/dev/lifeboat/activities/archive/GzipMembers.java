@@ -57,8 +57,16 @@ final class GzipMembers extends OutputStream {
       this(threads, chunkBytes, beforeChunk, DEFAULT_LEVEL, Deflate.Engine.AUTO);
     }
 
+    /** All cores, 1 MiB chunks, level 6 unless {@code LIFEBOAT_GZIP_LEVEL} (1..9) says otherwise. */
     static Settings defaults() {
-      return new Settings(Runtime.getRuntime().availableProcessors(), DEFAULT_CHUNK, null);
+      String level = System.getenv("LIFEBOAT_GZIP_LEVEL");
+      int l;
+      try {
+        l = level == null || level.isBlank() ? DEFAULT_LEVEL : Integer.parseInt(level.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("LIFEBOAT_GZIP_LEVEL must be a number 1..9, not '" + level + "'");
+      }
+      return new Settings(Runtime.getRuntime().availableProcessors(), DEFAULT_CHUNK, null, l, Deflate.Engine.AUTO);
     }
   }
 
