@@ -25,8 +25,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own gzip
- * member, recording for the manifest each entry's digest and offsets. Files are read, digested and cut into
+ * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own run of gzip
+ * members, recording for the manifest each entry's digest and offsets. Files are read, digested and cut into
  * tar records on the caller's thread; {@link GzipMembers} compresses on all cores and writes in order.
  */
 final class ArchiveWriter implements Closeable {
@@ -72,7 +72,7 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * Appends one entry as its own gzip member; exactly {@code item.size()} bytes of {@code data} are stored for
+   * Appends one entry as its own gzip members; exactly {@code item.size()} bytes of {@code data} are stored for
    * files (more are left unread, a shortfall is padded with zeros, as GNU tar does), so the entry always
    * agrees with the manifest. Returns how many bytes {@code data} gave before it ended (at most the size).
    * The member is compressed in the background: its offsets are in {@link #entries()} once it is written.

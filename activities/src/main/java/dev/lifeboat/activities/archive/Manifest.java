@@ -10,12 +10,12 @@ import java.util.List;
  * with its SHA-256 (regular files) and where its gzip member starts, so one file can be read without
  * reading the whole archive.
  *
- * <p>Offsets: {@code memberOffset}/{@code memberLength} locate the entry's own gzip member in the
- * archive file; {@code tarOffset} is where the entry's first header (a PAX header, if any) starts in the
+ * <p>Offsets: {@code memberOffset}/{@code memberLength} locate the entry's own gzip members in the
+ * archive file (one member per MiB of tar at most, none shared with another entry); {@code tarOffset} is where the entry's first header (a PAX header, if any) starts in the
  * uncompressed tar stream. The end-of-archive blocks are a final member at {@code totals.endMemberOffset}.
  *
  * <p>Format 2 adds, for regular files of a directory backup, the file's {@code ctime} and {@code inode} when it
- * was read: the next backup of the source copies the member of a file whose path, size, mtime, mode, ctime and
+ * was read: the next backup of the source copies the members of a file whose path, size, mtime, mode, ctime and
  * inode are unchanged instead of reading it again. Format 1 manifests (without them) are read as before.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -31,7 +31,10 @@ public record Manifest(
     String archiveSha256) {
 
   public static final int FORMAT_VERSION = 2;
-  /** Each tar entry (header, data, padding) is its own gzip member; concatenated they are one .tar.gz. */
+  /**
+   * Each tar entry (header, data, padding) is its own run of gzip members; concatenated they are one .tar.gz.
+   * (The name is from format 1, when an entry was exactly one member; readers handle both.)
+   */
   public static final String COMPRESSION = "gzip-member-per-entry";
 
   public Manifest {
