@@ -150,4 +150,32 @@ class IncrementalBackupTest {
     assertThat(reads).hasSize((int) first.files());
     repo.verify(third.ref(), ProgressListener.NONE);
   }
+
+  @Test
+  void aFormatOneManifestWithoutCtimeAndInodeGivesNothingToReuse() throws Exception {
+    BackupResult first = backup(false);
+    Manifest m = repo.manifest(first.ref());
+    List<Manifest.Entry> old = m.entries().stream().map(e -> new Manifest.Entry(e.path(), e.type(), e.mode(),
+        e.mtime(), e.size(), e.sha256(), e.linkTarget(), e.tarOffset(), e.memberOffset(), e.memberLength())).toList();
+    Manifest v1 = new Manifest(1, m.set(), m.source(), m.archive(), m.created(), m.compression(), old, m.totals(),
+        m.archiveSha256());
+    Files.write(first.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(v1));
+    BackupResult second = backup(false);
+    assertThat(second.reusedFiles()).isZero();
+    assertThat(reads).hasSize((int) first.files());
+  }
+
+  @Test
+  void aTarStreamFromAPodReusesNothing() throws Exception {
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    Fixtures.Run run = Fixtures.run(src, null, tar, "tar", "cf", "-", "many");
+    assertThat(run.exit()).as(run.err()).isZero();
+    repo.writeFromTar("s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    clock.advance(Duration.ofHours(1));
+    BackupResult again = repo.writeFromTar("s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()),
+        ProgressListener.NONE);
+    assertThat(again.reusedFiles()).isZero();
+    assertThat(again.reusedFrom()).isNull();
+    assertThat(repo.manifest(again.ref()).entries()).allSatisfy(e -> assertThat(e.inode()).isNull());
+  }
 }
