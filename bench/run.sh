@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Builds the benchmark harness (profile "bench", nothing installed) and runs it; options go to the harness:
 #   bench/run.sh [--quick | --size-mb N] [--repeat N] [--label TEXT] [--keep] [--work-dir DIR] [--jvm-opts 'OPTS']
+#                [--incremental] [--no-peers]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the peers are Debian packages; install what is missing (as root)
+missing=()
+for tool in tar gzip pigz zstd restic; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: ${missing[*]}; run as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 if [[ "${BENCH_SKIP_BUILD:-}" != 1 ]]; then
   mvn -B -o -q -Pbench -pl bench -am package -DskipTests
 fi

@@ -10,6 +10,9 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v tar >/dev/null 2>&1 || need+=(tar)
 command -v gzip >/dev/null 2>&1 || need+=(gzip)
+# fast gzip for archives (bound through JNA; without it Lifeboat falls back to the JDK's slower zlib)
+compgen -G '/usr/lib/*/libdeflate.so.0' >/dev/null || compgen -G '/usr/lib/libdeflate.so.0' >/dev/null \
+  || need+=(libdeflate0)
 if [ "$mode" = test ]; then
   command -v git >/dev/null 2>&1 || need+=(git)
   command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)

@@ -46,7 +46,7 @@ public final class Bench {
 
   /** Command-line options of a benchmark run. */
   record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
-      Path resultsDir) {
+      Path resultsDir, boolean incremental, boolean peers) {
     static Options parse(String[] args) {
       long size = 300 * MB;
       int repeat = 1;
@@ -56,6 +56,8 @@ public final class Bench {
       String label = "run";
       String jvmOpts = "";
       Path results = Path.of("bench/results");
+      boolean incremental = false;
+      boolean peers = true;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
@@ -67,12 +69,14 @@ public final class Bench {
           case "--label" -> label = args[++i];
           case "--jvm-opts" -> jvmOpts = args[++i];
           case "--results" -> results = Path.of(args[++i]);
+          case "--incremental" -> incremental = true;
+          case "--no-peers" -> peers = false;
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
-              + " --jvm-opts 'OPTS' --results DIR)");
+              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers)");
         }
       }
-      return new Options(size, repeat, seed, work, keep, label, jvmOpts, results);
+      return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers);
     }
   }
 
@@ -80,6 +84,8 @@ public final class Bench {
   private static final class Runner {
     private final Options o;
     private Path work;
+    private final Map<String, String> kinds = new LinkedHashMap<>();
+    private String engine = "unknown";
 
     Runner(Options o) {
       this.o = o;
@@ -118,29 +124,83 @@ public final class Bench {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       String childJvm = q(java) + " " + o.jvmOpts() + " -cp " + q(System.getProperty("java.class.path"))
           + " " + Bench.class.getName() + " child";
+      Path zs = work.resolve("tar-zstd.tar.zst");
+      Path restic = work.resolve("restic-repo");
+      String resticCmd = "RESTIC_PASSWORD=bench restic --no-cache -q -r " + q(restic);
       for (int r = 0; r < o.repeat(); r++) {
         System.out.printf(Locale.ROOT, "Round %d of %d%n", r + 1, o.repeat());
+        if (r > 0 && o.incremental()) {
+          // the incremental round changed the tree: start each round from the same data
+          deleteTree(src);
+          DataSet.generate(src, o.sizeBytes(), o.seed());
+        }
         Path repo = work.resolve("repo");
         deleteTree(repo);
         deleteTree(gz);
         deleteTree(pz);
-        run(samples, "tar czf", "tar czf " + q(gz) + " -C " + q(src) + " .", scratch);
-        run(samples, "tar cf - | pigz", "tar cf - -C " + q(src) + " . | pigz > " + q(pz), scratch);
-        ProcessMeter.Sample b = run(samples, "Lifeboat backup",
+        deleteTree(zs);
+        deleteTree(restic);
+        run(samples, "backup", "tar czf", "tar czf " + q(gz) + " -C " + q(src) + " .", scratch);
+        run(samples, "backup", "tar cf - | pigz", "tar cf - -C " + q(src) + " . | pigz > " + q(pz), scratch);
+        if (o.peers()) {
+          run(samples, "backup", "tar cf - | zstd -T0 -1",
+              "tar cf - -C " + q(src) + " . | zstd -q -T0 -1 -o " + q(zs), scratch);
+          ProcessMeter.run(resticCmd + " init", scratch);
+          run(samples, "backup", "restic backup", resticCmd + " backup " + q(src), scratch);
+        }
+        ProcessMeter.Sample b = run(samples, "backup", "Lifeboat backup",
             childJvm + " backup " + q(repo) + " " + q(src), scratch);
         Path archive = Path.of(field(b.stdout(), "archive"));
+        engine = field(b.stdout(), "engine");
         sizes.put("tar czf", Files.size(gz));
         sizes.put("tar cf - | pigz", Files.size(pz));
         sizes.put("Lifeboat backup", Files.size(archive));
+        if (o.peers()) {
+          sizes.put("tar cf - | zstd -T0 -1", Files.size(zs));
+          sizes.put("restic backup", treeBytes(restic));
+        }
 
-        run(samples, "gzip -t", "gzip -t " + q(gz), scratch);
-        run(samples, "pigz -t", "pigz -t " + q(pz), scratch);
-        run(samples, "Lifeboat verify", childJvm + " verify " + q(repo), scratch);
+        run(samples, "verify", "gzip -t", "gzip -t " + q(gz), scratch);
+        run(samples, "verify", "pigz -t", "pigz -t " + q(pz), scratch);
+        if (o.peers()) {
+          run(samples, "verify", "restic check --read-data", resticCmd + " check --read-data", scratch);
+        }
+        run(samples, "verify", "Lifeboat verify", childJvm + " verify " + q(repo), scratch);
 
         restore(samples, "tar xzf", t -> "tar xzf " + q(gz) + " -C " + q(t), scratch, bytes);
         restore(samples, "pigz -dc | tar x", t -> "pigz -dc " + q(pz) + " | tar xf - -C " + q(t), scratch, bytes);
+        if (o.peers()) {
+          restore(samples, "zstd -dc | tar x", t -> "zstd -q -dc " + q(zs) + " | tar xf - -C " + q(t), scratch,
+              bytes);
+          restore(samples, "restic restore", t -> resticCmd + " restore latest --target " + q(t), scratch, bytes);
+        }
         restore(samples, "Lifeboat restore", t -> childJvm + " restore " + q(repo) + " " + q(t), scratch, bytes);
         restore(samples, "tar xzf (Lifeboat archive)", t -> "tar xzf " + q(archive) + " -C " + q(t), scratch, bytes);
+
+        // one file from the end of the archive: Lifeboat seeks to its member, tar reads up to it
+        ProcessMeter.Sample one = run(samples, "one file", "Lifeboat one file",
+            childJvm + " file " + q(repo), scratch);
+        String last = field(one.stdout(), "path");
+        run(samples, "one file", "tar xzf (pigz archive) one file",
+            "tar xzf " + q(pz) + " -O " + q("./" + last) + " > /dev/null", scratch);
+        if (o.peers()) {
+          run(samples, "one file", "restic dump",
+              resticCmd + " dump latest " + q(src.toAbsolutePath() + "/" + last) + " > /dev/null", scratch);
+        }
+
+        if (o.incremental()) {
+          DataSet.Mutation m = DataSet.mutate(src, 0.01, o.seed() + r);
+          System.out.printf(Locale.ROOT, "  changed %d of %d files (%.1f MiB)%n", m.files(), m.of(),
+              m.bytes() / (double) MB);
+          if (o.peers()) {
+            run(samples, "incremental", "restic backup (1 % changed)", resticCmd + " backup " + q(src), scratch);
+          }
+          ProcessMeter.Sample inc = run(samples, "incremental", "Lifeboat backup (1 % changed)",
+              childJvm + " backup " + q(repo) + " " + q(src), scratch);
+          sizes.put("Lifeboat backup (1 % changed)", Files.size(Path.of(field(inc.stdout(), "archive"))));
+          System.out.printf(Locale.ROOT, "    reused %s files%n", field(inc.stdout(), "reusedFiles"));
+          run(samples, "verify", "Lifeboat verify (incremental archive)", childJvm + " verify " + q(repo), scratch);
+        }
       }
       List<Row> rows = new ArrayList<>();
       for (Map.Entry<String, List<ProcessMeter.Sample>> e : samples.entrySet()) {
@@ -151,18 +211,17 @@ public final class Bench {
         double maxRss = median(s.stream().mapToDouble(x -> x.maxSingleRssKb() / 1024.0).toArray());
         Double inJvm = e.getKey().startsWith("Lifeboat")
             ? median(s.stream().mapToDouble(x -> Double.parseDouble(field(x.stdout(), "seconds"))).toArray()) : null;
-        String kind = e.getKey().contains("backup") || e.getKey().contains("|") && e.getKey().contains("tar cf")
-            || e.getKey().equals("tar czf") ? "backup" : e.getKey().contains("-t") || e.getKey().contains("verify")
-            ? "verify" : "restore";
+        String kind = kinds.get(e.getKey());
         rows.add(new Row(e.getKey(), kind, wall, cpu, bytes / (double) MB / wall, rss, maxRss, inJvm,
             sizes.get(e.getKey()), s));
       }
       return rows;
     }
 
-    private ProcessMeter.Sample run(Map<String, List<ProcessMeter.Sample>> samples, String name, String cmd,
-        Path scratch) throws IOException, InterruptedException {
-      System.out.printf(Locale.ROOT, "  %-28s", name);
+    private ProcessMeter.Sample run(Map<String, List<ProcessMeter.Sample>> samples, String kind, String name,
+        String cmd, Path scratch) throws IOException, InterruptedException {
+      kinds.put(name, kind);
+      System.out.printf(Locale.ROOT, "  %-38s", name);
       ProcessMeter.Sample s = ProcessMeter.run(cmd, scratch);
       System.out.printf(Locale.ROOT, "%7.2f s%n", s.wallSeconds());
       samples.computeIfAbsent(name, k -> new ArrayList<>()).add(s);
@@ -174,7 +233,7 @@ public final class Bench {
       Path target = work.resolve("restore");
       deleteTree(target);
       Files.createDirectories(target);
-      run(samples, name, cmd.apply(target), scratch);
+      run(samples, "restore", name, cmd.apply(target), scratch);
       long got = treeBytes(target);
       if (got != expectedBytes) {
         throw new IllegalStateException(name + " restored " + got + " bytes, expected " + expectedBytes);
@@ -192,10 +251,28 @@ public final class Bench {
       out.put("verify / pigz -t", ratio(by.get("Lifeboat verify"), by.get("pigz -t"), false));
       out.put("restore / tar xzf", ratio(by.get("Lifeboat restore"), by.get("tar xzf"), false));
       out.put("restore / pigz -dc|tar x", ratio(by.get("Lifeboat restore"), by.get("pigz -dc | tar x"), false));
+      if (o.peers()) {
+        out.put("backup / tar+zstd -1", ratio(by.get("Lifeboat backup"), by.get("tar cf - | zstd -T0 -1"), true));
+        out.put("backup / restic", ratio(by.get("Lifeboat backup"), by.get("restic backup"), false));
+        out.put("verify / restic check", ratio(by.get("Lifeboat verify"), by.get("restic check --read-data"), false));
+        out.put("restore / zstd -dc|tar x", ratio(by.get("Lifeboat restore"), by.get("zstd -dc | tar x"), false));
+        out.put("restore / restic", ratio(by.get("Lifeboat restore"), by.get("restic restore"), false));
+        out.put("one file / restic dump", ratio(by.get("Lifeboat one file"), by.get("restic dump"), false));
+        if (o.incremental()) {
+          out.put("1% backup / restic", ratio(by.get("Lifeboat backup (1 % changed)"),
+              by.get("restic backup (1 % changed)"), false));
+        }
+      }
+      out.put("one file / tar xzf", ratio(by.get("Lifeboat one file"), by.get("tar xzf (pigz archive) one file"),
+          false));
+      out.values().removeIf(java.util.Objects::isNull);
       return out;
     }
 
     private static Map<String, Double> ratio(Row lb, Row other, boolean size) {
+      if (lb == null || other == null) {
+        return null;
+      }
       Map<String, Double> m = new LinkedHashMap<>();
       m.put("wallTime", lb.wallSeconds() / other.wallSeconds());
       m.put("cpuTime", lb.cpuSeconds() / other.cpuSeconds());
@@ -210,9 +287,10 @@ public final class Bench {
     private void print(DataSet.Stats stats, List<Row> rows, Map<String, Object> ratios) {
       System.out.println();
       System.out.printf(Locale.ROOT, "Data set: %d files (%d small, %d medium, %d large), %.1f MiB; %d cores;"
-          + " median of %d round(s)%n", stats.files(), stats.smallFiles(), stats.mediumFiles(), stats.largeFiles(),
-          stats.bytes() / (double) MB, Runtime.getRuntime().availableProcessors(), o.repeat());
-      String fmt = "%-28s %8s %8s %9s %10s %9s %11s%n";
+          + " median of %d round(s); Lifeboat gzip: %s%n", stats.files(), stats.smallFiles(), stats.mediumFiles(),
+          stats.largeFiles(), stats.bytes() / (double) MB, Runtime.getRuntime().availableProcessors(), o.repeat(),
+          engine);
+      String fmt = "%-38s %8s %8s %9s %10s %9s %11s%n";
       System.out.printf(Locale.ROOT, fmt, "operation", "wall s", "CPU s", "MiB/s", "peak RSS", "in-JVM s",
           "archive MiB");
       for (Row r : rows) {
@@ -246,9 +324,13 @@ public final class Bench {
       env.put("cores", Runtime.getRuntime().availableProcessors());
       env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
       env.put("childJvmOpts", o.jvmOpts());
+      env.put("lifeboatGzip", engine);
       env.put("tar", firstLine("tar", "--version"));
       env.put("gzip", firstLine("gzip", "--version"));
       env.put("pigz", firstLine("pigz", "--version"));
+      env.put("zstd", firstLine("zstd", "--version"));
+      env.put("restic", firstLine("restic", "version"));
+      env.put("cpu", firstLine("sh", "-c", "grep -m1 'model name' /proc/cpuinfo"));
       doc.put("environment", env);
       doc.put("dataSet", stats);
       doc.put("repeat", o.repeat());
@@ -272,8 +354,21 @@ public final class Bench {
         out.put("archive", r.ref().path().toString());
         out.put("files", r.files());
         out.put("compressedBytes", r.compressedBytes());
+        out.put("reusedFiles", r.reusedFiles());
+        out.put("engine", Repository.gzipEngine());
       }
       case "verify" -> repo.verify(repo.resolve("bench", "data", null), ProgressListener.NONE);
+      case "file" -> {
+        // the last file of the newest archive: the worst case for a reader that scans from the start
+        ArchiveRef ref = repo.resolve("bench", "data", null);
+        List<dev.lifeboat.activities.archive.Manifest.Entry> entries = repo.manifest(ref).entries();
+        String last = entries.stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.FILE)
+            .reduce((a, b) -> b).orElseThrow().path();
+        long t1 = System.nanoTime();
+        repo.readFile(ref, last, java.io.OutputStream.nullOutputStream());
+        out.put("path", last);
+        t0 = t1;
+      }
       case "restore" -> {
         ArchiveRef ref = repo.resolve("bench", "data", null);
         repo.restoreToDirectory(ref, Path.of(args[2]), false, ProgressListener.NONE);

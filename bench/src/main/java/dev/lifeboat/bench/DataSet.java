@@ -39,6 +39,34 @@ final class DataSet {
     this.random = new SplittableRandom(seed);
   }
 
+  /** What {@link #mutate} changed: {@code files} of {@code of} files, {@code bytes} bytes appended. */
+  record Mutation(int files, int of, long bytes) { }
+
+  /**
+   * Changes a {@code fraction} of the files, picked from the seed, as a day of work would: 4 KiB appended to
+   * each and a new mtime. The rest stays untouched (same inode, ctime, mtime).
+   */
+  static Mutation mutate(Path root, double fraction, long seed) throws IOException {
+    List<Path> files;
+    try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+      files = s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+    }
+    java.util.Random random = new java.util.Random(seed);
+    List<Path> shuffled = new java.util.ArrayList<>(files);
+    java.util.Collections.shuffle(shuffled, random);
+    int n = Math.max(1, (int) Math.round(files.size() * fraction));
+    StringBuilder text = new StringBuilder();
+    while (text.length() < 4096) {
+      text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
+    }
+    byte[] more = java.util.Arrays.copyOf(text.toString().getBytes(StandardCharsets.UTF_8), 4096);
+    for (Path p : shuffled.subList(0, n)) {
+      Files.write(p, more, java.nio.file.StandardOpenOption.APPEND);
+      Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.from(MTIME.plusSeconds(86_400)));
+    }
+    return new Mutation(n, files.size(), (long) n * more.length);
+  }
+
   static Stats generate(Path root, long targetBytes, long seed) throws IOException {
     return new DataSet(seed).write(root, targetBytes, seed);
   }

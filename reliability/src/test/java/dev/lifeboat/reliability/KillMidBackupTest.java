@@ -36,8 +36,8 @@ class KillMidBackupTest {
         Duration.ofSeconds(60));
     String good = lifeboat.backups("local", "small").get(0).path("name").asText();
 
-    // incompressible, so the archive takes seconds on two cores
-    Path big = Trees.bigTree(tmp.resolve("src/big"), 4, 64L << 20, 7);
+    // text that deflate must work on (noise would be stored, fast), so the archive takes seconds
+    Path big = Trees.bigTextTree(tmp.resolve("src/big"), 4, 64L << 20, 7);
     String killed = lifeboat.startRun("local-backup", Map.of("path", big.toString()));
     lifeboat.awaitBytesDone(killed, "archive", Duration.ofSeconds(60));
     lifeboat.kill9();

@@ -37,6 +37,37 @@ final class Trees {
     return file;
   }
 
+  /**
+   * Random hex text: deflate must work on it (it halves, so it is not stored as noise is), which makes
+   * archiving it take seconds, long enough to kill or change a backup midway.
+   */
+  static Path randomText(Path file, long bytes, long seed) throws IOException {
+    Files.createDirectories(file.getParent());
+    SplittableRandom random = new SplittableRandom(seed);
+    byte[] hex = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] block = new byte[1 << 20];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (long left = bytes; left > 0; left -= block.length) {
+        for (int i = 0; i < block.length; i += 16) {
+          long v = random.nextLong();
+          for (int b = 0; b < 16; b++) {
+            block[i + b] = hex[(int) (v >>> (4 * b)) & 0xf];
+          }
+        }
+        out.write(block, 0, (int) Math.min(block.length, left));
+      }
+    }
+    return file;
+  }
+
+  /** {@code count} files of {@link #randomText}. */
+  static Path bigTextTree(Path dir, int count, long each, long seed) throws IOException {
+    for (int i = 0; i < count; i++) {
+      randomText(dir.resolve(String.format("part-%03d.txt", i)), each, seed + i);
+    }
+    return dir;
+  }
+
   /** A small tree: a few text files in nested folders, different for each seed. */
   static Path smallTree(Path dir, long seed) throws IOException {
     Files.createDirectories(dir.resolve("notebooks/old"));

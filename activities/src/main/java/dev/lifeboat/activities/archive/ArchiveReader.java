@@ -18,18 +18,35 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
-/** Reads an archive front to back, digesting the whole file on the way. */
+/**
+ * Reads an archive front to back, digesting the whole file on the way. Reading the file, digesting it and
+ * inflating run on a thread of their own, a few buffers ahead of the caller, who parses the tar stream and
+ * writes files: a restore uses two cores.
+ */
 final class ArchiveReader implements Closeable {
   private final MessageDigest fileDigest = Digests.sha256();
   private final InputStream raw;
   private final GzipCompressorInputStream gzip;
+  private final ReadAhead ahead;
   private final TarArchiveInputStream tar;
 
   ArchiveReader(Path archive) throws IOException {
     // Digest below the buffer: the gzip reader marks and resets to give back what it over-read.
     this.raw = new BufferedInputStream(new DigestInputStream(Files.newInputStream(archive), fileDigest), 256 * 1024);
-    this.gzip = new GzipCompressorInputStream(raw, true);
-    this.tar = new TarArchiveInputStream(gzip, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
+    try {
+      this.gzip = new GzipCompressorInputStream(raw, true);
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
+    }
+    this.ahead = new ReadAhead(gzip, () -> {
+      // after the last member: whatever follows it still counts for the file's digest
+      byte[] buffer = new byte[64 * 1024];
+      while (raw.read(buffer) >= 0) {
+        // drained for the file digest
+      }
+    });
+    this.tar = new TarArchiveInputStream(ahead, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
   }
 
   /** The next entry, or null at the end of the tar stream. */
@@ -44,17 +61,14 @@ final class ArchiveReader implements Closeable {
 
   /** The decompressed stream, for copying the plain tar out. */
   InputStream plainTar() {
-    return gzip;
+    return ahead;
   }
 
   /** Reads whatever is left (checking every remaining gzip member) and returns the SHA-256 of the file. */
   String drainAndDigest() throws IOException {
     byte[] buffer = new byte[64 * 1024];
-    while (gzip.read(buffer) >= 0) {
-      // drained for its CRC checks
-    }
-    while (raw.read(buffer) >= 0) {
-      // drained for the file digest
+    while (ahead.read(buffer) >= 0) {
+      // drained for its CRC checks, and the file to its end for the digest
     }
     return Digests.hex(fileDigest.digest());
   }
@@ -64,8 +78,105 @@ final class ArchiveReader implements Closeable {
     tar.close();
   }
 
+  /** Something to run once the inflated stream has ended. */
+  private interface AtEnd {
+    void run() throws IOException;
+  }
+
   /**
-   * The tar stream of one entry's gzip member alone: reads {@code memberLength} bytes from {@code memberOffset}
+   * Reads {@code in} on a thread of its own into a bounded queue of buffers (at most 8 × 256 KiB ahead). A
+   * failure of the reading thread is thrown to the caller at the point of the stream where it happened.
+   */
+  private static final class ReadAhead extends InputStream {
+    private static final byte[] END = new byte[0];
+    private final java.util.concurrent.ArrayBlockingQueue<byte[]> queue =
+        new java.util.concurrent.ArrayBlockingQueue<>(8);
+    private final Thread thread;
+    private final InputStream in;
+    private volatile IOException failure;
+    private byte[] current = new byte[0];
+    private int pos;
+    private boolean ended;
+
+    ReadAhead(InputStream in, AtEnd atEnd) {
+      this.in = in;
+      thread = new Thread(() -> {
+        try {
+          while (true) {
+            byte[] b = in.readNBytes(256 * 1024);
+            if (b.length == 0) {
+              break;
+            }
+            queue.put(b);
+          }
+          atEnd.run();
+        } catch (IOException e) {
+          failure = e;
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          failure = new IOException(e.toString(), e);
+        }
+        try {
+          queue.put(END);
+        } catch (InterruptedException e) {
+          // the reader was closed
+        }
+      }, "lifeboat-read-ahead");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      while (pos == current.length) {
+        if (ended) {
+          return -1;
+        }
+        try {
+          current = queue.take();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while reading the archive");
+        }
+        pos = 0;
+        if (current == END) {
+          ended = true;
+          if (failure != null) {
+            throw failure;
+          }
+        }
+      }
+      int n = Math.min(len, current.length - pos);
+      System.arraycopy(current, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+
+    /** Stops the reading thread, then closes what it read. */
+    @Override
+    public void close() throws IOException {
+      thread.interrupt();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      in.close();
+    }
+  }
+
+  /**
+   * The tar stream of one entry's gzip members alone: reads {@code memberLength} bytes from {@code memberOffset}
    * and nothing else of the archive. The caller closes it.
    */
   static TarArchiveInputStream member(Path archive, Manifest.Entry e) throws IOException {
@@ -78,7 +189,8 @@ final class ArchiveReader implements Closeable {
       ch.position(e.memberOffset());
       InputStream member = new BufferedInputStream(new BoundedInputStream(Channels.newInputStream(ch),
           e.memberLength()), 64 * 1024);
-      return new TarArchiveInputStream(new GzipCompressorInputStream(member, false), TarConstants.DEFAULT_RCDSIZE,
+      // an entry larger than a chunk is several members in a row
+      return new TarArchiveInputStream(new GzipCompressorInputStream(member, true), TarConstants.DEFAULT_RCDSIZE,
           StandardCharsets.UTF_8.name());
     } catch (IOException | RuntimeException ex) {
       ch.close();

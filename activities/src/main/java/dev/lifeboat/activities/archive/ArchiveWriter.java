@@ -25,8 +25,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own gzip
- * member, recording for the manifest each entry's digest and offsets. Files are read, digested and cut into
+ * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own run of gzip
+ * members, recording for the manifest each entry's digest and offsets. Files are read, digested and cut into
  * tar records on the caller's thread; {@link GzipMembers} compresses on all cores and writes in order.
  */
 final class ArchiveWriter implements Closeable {
@@ -35,7 +35,7 @@ final class ArchiveWriter implements Closeable {
       long uid, long gid, String user, String group) { }
 
   /** An entry whose member may not be in the file yet: its offsets arrive when it is written. */
-  private record Added(Item item, String sha256, long tarOffset) { }
+  private record Added(Item item, String sha256, long tarOffset, SourceScan.Stamp stamp) { }
 
   private static final int END_OF_ARCHIVE = -1;
 
@@ -50,6 +50,8 @@ final class ArchiveWriter implements Closeable {
   private final byte[] buffer = new byte[64 * 1024];
   private long files;
   private long bytes;
+  private long reusedFiles;
+  private long reusedBytes;
   private long endMemberOffset = -1;
   private String lastSha;
   private boolean finished;
@@ -70,12 +72,17 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * Appends one entry as its own gzip member; exactly {@code item.size()} bytes of {@code data} are stored for
+   * Appends one entry as its own gzip members; exactly {@code item.size()} bytes of {@code data} are stored for
    * files (more are left unread, a shortfall is padded with zeros, as GNU tar does), so the entry always
    * agrees with the manifest. Returns how many bytes {@code data} gave before it ended (at most the size).
    * The member is compressed in the background: its offsets are in {@link #entries()} once it is written.
    */
   long add(Item item, InputStream data) throws IOException {
+    return add(item, data, null);
+  }
+
+  /** As {@link #add(Item, InputStream)}; a file's {@code stamp} (ctime, inode) goes into the manifest for reuse. */
+  long add(Item item, InputStream data, SourceScan.Stamp stamp) throws IOException {
     progress.checkCancelled();
     long tarOffset = members.tarBytes();
     members.begin(added.size());
@@ -90,12 +97,38 @@ final class ArchiveWriter implements Closeable {
       bytes += item.size();
     }
     tar.closeArchiveEntry();
-    added.add(new Added(item, sha, tarOffset));
+    added.add(new Added(item, sha, tarOffset, stamp));
     members.end();
     if (item.type() == EntryType.FILE) {
       progress.file();
     }
     return read;
+  }
+
+  /**
+   * Adds a regular file by copying its member from the previous archive {@code from} byte for byte: the tar
+   * header in it holds no offsets, so the member reads the same in this archive. {@code old} is the file's
+   * manifest entry there (its digest carries over); {@code tarLength} the member's uncompressed length.
+   */
+  void reuse(Item item, Entry old, FileChannel from, long tarLength, SourceScan.Stamp stamp) throws IOException {
+    progress.checkCancelled();
+    long tarOffset = members.tarBytes();
+    added.add(new Added(item, old.sha256(), tarOffset, stamp));
+    members.copy(added.size() - 1, from, old.memberOffset(), old.memberLength(), tarLength);
+    files++;
+    bytes += item.size();
+    reusedFiles++;
+    reusedBytes += item.size();
+    progress.bytes(item.size());
+    progress.file();
+  }
+
+  long reusedFiles() {
+    return reusedFiles;
+  }
+
+  long reusedBytes() {
+    return reusedBytes;
   }
 
   /** Writes the end-of-archive blocks as a last member, waits for every member and forces all to disk. */
@@ -155,7 +188,8 @@ final class ArchiveWriter implements Closeable {
     Item item = a.item();
     entries.add(new Entry(item.path(), item.type(), String.format("%04o", item.mode() & 07777),
         item.mtime().truncatedTo(ChronoUnit.SECONDS), item.type() == EntryType.FILE ? item.size() : 0, a.sha256(),
-        item.linkTarget(), a.tarOffset(), offset, length));
+        item.linkTarget(), a.tarOffset(), offset, length, a.stamp() == null ? null : a.stamp().ctime().toInstant(),
+        a.stamp() == null ? null : a.stamp().inode()));
   }
 
   private void requireFinished() {

@@ -3,6 +3,7 @@ package dev.lifeboat.activities.archive;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,39 +17,56 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /**
  * The stream a tar writer writes into: whatever arrives between {@link #begin(int)} and {@link #end()} becomes
- * one gzip member of {@code file}. Concatenated members are one valid gzip stream, so {@code tar xzf} sees an
- * ordinary .tar.gz.
+ * the entry's gzip members in {@code file}, one after the other. Concatenated members are one valid gzip
+ * stream, so {@code tar xzf} sees an ordinary .tar.gz; the manifest locates each entry's run of members.
  *
- * <p>Members are compressed on a pool of threads and written in the order they were begun. A member larger than
- * {@code chunkBytes} is cut into chunks the way pigz does it: each chunk is deflated on its own with the previous
- * 32 KiB as preset dictionary and ends on a sync flush, so the pieces join into a single deflate stream and the
- * member stays one member. The CRC and length are computed here, on the caller's thread, as bytes arrive.
- * Memory is bounded: at most {@code 4 × threads × chunkBytes} of input (and at most {@code 64 × threads}
- * members) are in flight; the caller waits for the oldest to be written before it hands over more.
+ * <p>An entry is cut into chunks of {@code chunkBytes}, and each chunk into 64 KiB segments: a run of segments
+ * whose sample compresses becomes a deflated member ({@link Deflate}: libdeflate or zlib), a run of noise a
+ * stored one (no deflate work on write, none on read). Every member is at most one chunk of tar, so a reader
+ * knows its size from its trailer. Chunks are compressed on a pool of threads and written in the order they
+ * were begun. Memory is bounded: at most {@code 4 × threads × chunkBytes} of input (and at most
+ * {@code 64 × threads} chunks) are in flight; the caller waits for the oldest to be written before it hands
+ * over more.
  */
 final class GzipMembers extends OutputStream {
   /**
-   * How to compress: {@code threads} deflaters at once, members cut into chunks of {@code chunkBytes}. {@code
-   * beforeChunk} runs on the worker thread before each chunk (with the chunk's sequence number); it exists so
-   * tests can make a worker fail.
+   * How to compress: {@code threads} workers, members of at most {@code chunkBytes}, deflate {@code level}
+   * with {@code engine}. {@code beforeChunk} runs on the worker thread before each chunk (with the chunk's
+   * sequence number); it exists so tests can make a worker fail.
    */
-  record Settings(int threads, int chunkBytes, IntConsumer beforeChunk) {
+  record Settings(int threads, int chunkBytes, IntConsumer beforeChunk, int level, Deflate.Engine engine) {
     static final int DEFAULT_CHUNK = 1 << 20;
+    /** zlib's default: the size pigz and gzip give, at libdeflate's speed. */
+    static final int DEFAULT_LEVEL = 6;
 
     Settings {
-      if (threads < 1 || chunkBytes < DICTIONARY) {
-        throw new IllegalArgumentException("need threads >= 1 and chunkBytes >= " + DICTIONARY);
+      if (threads < 1 || chunkBytes < SEGMENT) {
+        throw new IllegalArgumentException("need threads >= 1 and chunkBytes >= " + SEGMENT);
+      }
+      if (level < 1 || level > 9) {
+        throw new IllegalArgumentException("gzip level must be 1..9, not " + level);
       }
       beforeChunk = beforeChunk == null ? n -> { } : beforeChunk;
+      engine = engine == null ? Deflate.Engine.AUTO : engine;
     }
 
+    Settings(int threads, int chunkBytes, IntConsumer beforeChunk) {
+      this(threads, chunkBytes, beforeChunk, DEFAULT_LEVEL, Deflate.Engine.AUTO);
+    }
+
+    /** All cores, 1 MiB chunks, level 6 unless {@code LIFEBOAT_GZIP_LEVEL} (1..9) says otherwise. */
     static Settings defaults() {
-      return new Settings(Runtime.getRuntime().availableProcessors(), DEFAULT_CHUNK, null);
+      String level = System.getenv("LIFEBOAT_GZIP_LEVEL");
+      int l;
+      try {
+        l = level == null || level.isBlank() ? DEFAULT_LEVEL : Integer.parseInt(level.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("LIFEBOAT_GZIP_LEVEL must be a number 1..9, not '" + level + "'");
+      }
+      return new Settings(Runtime.getRuntime().availableProcessors(), DEFAULT_CHUNK, null, l, Deflate.Engine.AUTO);
     }
   }
 
@@ -57,18 +75,15 @@ final class GzipMembers extends OutputStream {
     void written(int tag, long offset, long length);
   }
 
-  /** Deflate's window: what a chunk needs of the data before it to compress as if it were not cut. */
-  private static final int DICTIONARY = 32 * 1024;
-  /** The header GzipCompressorOutputStream writes by default: no name, no time, no extra flags, OS unknown. */
-  private static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
-  private static final int LEVEL = Deflater.DEFAULT_COMPRESSION;
+  /** What one stored-or-deflated decision covers. */
+  static final int SEGMENT = 64 * 1024;
 
   private final OutputStream file;
   private final Placement placement;
   private final Settings settings;
   private final ExecutorService pool;
-  private final ConcurrentLinkedQueue<Deflater> idleDeflaters = new ConcurrentLinkedQueue<>();
-  private final List<Deflater> allDeflaters = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Deflate> idleDeflaters = new ConcurrentLinkedQueue<>();
+  private final List<Deflate> allDeflaters = new ArrayList<>();
   // Full-size input and output buffers go round instead of being garbage: a big file would otherwise make two
   // chunk-sized arrays of garbage per chunk.
   private final ConcurrentLinkedQueue<byte[]> spareChunks = new ConcurrentLinkedQueue<>();
@@ -77,22 +92,25 @@ final class GzipMembers extends OutputStream {
   private final long maxInFlightBytes;
   private final int maxInFlightChunks;
   private long inFlightBytes;
-  private final CRC32 crc = new CRC32();
 
   private boolean open;
   private int tag;
   private boolean firstChunk;
-  private long memberBytes;
   private byte[] chunk = new byte[8 * 1024];
   private int chunkLength;
-  private byte[] dictionary;
   private int sequence;
   private long tarBytes;
   private long written;
   private long memberOffset;
 
-  /** A chunk handed to the pool, and what to record once it is written. */
-  private record Pending(Future<Compressed> compressed, int tag, boolean first, boolean last, int inputLength) { }
+  /** A chunk handed to the pool (or a member to copy), and what to record once it is written. */
+  private record Pending(Future<Compressed> compressed, int tag, boolean first, boolean last, int inputLength,
+      Copy copy) { }
+
+  /** A finished member of another archive, copied byte for byte when its turn comes. */
+  private record Copy(FileChannel from, long offset, long length) { }
+
+  private static final Future<Compressed> NOTHING = java.util.concurrent.CompletableFuture.completedFuture(null);
 
   /** A worker's output: the first {@code length} bytes of {@code bytes}. */
   private record Compressed(byte[] bytes, int length) { }
@@ -115,22 +133,33 @@ final class GzipMembers extends OutputStream {
     open = true;
     this.tag = tag;
     firstChunk = true;
-    memberBytes = 0;
-    crc.reset();
     chunkLength = 0;
-    dictionary = null;
   }
 
-  /** Ends the member: its last chunk goes to the pool with the trailer. */
+  /**
+   * Adds a complete member of another archive, unchanged: {@code length} bytes at {@code offset} of {@code from}
+   * holding {@code tarLength} bytes of tar. It is written in turn, after the members begun before it; the
+   * caller keeps {@code from} open until {@link #drain()}.
+   */
+  void copy(int tag, FileChannel from, long offset, long length, long tarLength) throws IOException {
+    if (open) {
+      throw new IllegalStateException("a gzip member is open");
+    }
+    tarBytes += tarLength;
+    inFlight.add(new Pending(NOTHING, tag, true, true, 0, new Copy(from, offset, length)));
+    while (inFlightBytes > maxInFlightBytes || inFlight.size() > maxInFlightChunks
+        || !inFlight.isEmpty() && inFlight.peek().compressed().isDone()) {
+      writeOldest();
+    }
+  }
+
+  /** Ends the entry: its last chunk goes to the pool. */
   void end() throws IOException {
     if (!open) {
       return;
     }
     open = false;
-    byte[] trailer = new byte[8];
-    putIntLe(trailer, 0, (int) crc.getValue());
-    putIntLe(trailer, 4, (int) memberBytes);
-    submit(true, trailer);
+    submit(true);
   }
 
   /** Waits until every member begun so far is in the file. */
@@ -159,14 +188,12 @@ final class GzipMembers extends OutputStream {
     if (!open) {
       throw new IllegalStateException("tar data written outside a gzip member");
     }
-    crc.update(b, off, len);
-    memberBytes += len;
     tarBytes += len;
     int done = 0;
     while (done < len) {
       if (chunkLength == settings.chunkBytes()) {
         // Only now, with more data coming, is the full chunk known not to be the member's last.
-        submit(false, null);
+        submit(false);
       }
       if (chunkLength == chunk.length) {
         int grown = Math.min(settings.chunkBytes(), chunk.length * 2);
@@ -199,33 +226,28 @@ final class GzipMembers extends OutputStream {
     if (stopped) {
       // A deflater still in use must not be ended under a worker; the cleaner frees those.
       synchronized (allDeflaters) {
-        allDeflaters.forEach(Deflater::end);
+        allDeflaters.forEach(Deflate::close);
         allDeflaters.clear();
       }
     }
   }
 
-  private void submit(boolean last, byte[] trailer) throws IOException {
+  private void submit(boolean last) throws IOException {
     byte[] input = chunk;
     int length = chunkLength;
-    byte[] dict = dictionary;
-    byte[] header = firstChunk ? HEADER : null;
     int seq = sequence++;
-    if (!last) {
-      dictionary = Arrays.copyOfRange(input, length - DICTIONARY, length);
-    }
     // The pool owns the submitted array from here on.
     chunk = last ? new byte[8 * 1024] : fullChunk();
     chunkLength = 0;
     Future<Compressed> f = pool.submit(() -> {
       settings.beforeChunk().accept(seq);
-      Compressed out = deflate(header, dict, input, length, last, trailer);
+      Compressed out = compress(input, length);
       if (input.length == settings.chunkBytes()) {
         spareChunks.add(input);
       }
       return out;
     });
-    inFlight.add(new Pending(f, tag, firstChunk, last, length));
+    inFlight.add(new Pending(f, tag, firstChunk, last, length, null));
     inFlightBytes += length;
     firstChunk = false;
     while (inFlightBytes > maxInFlightBytes || inFlight.size() > maxInFlightChunks
@@ -236,6 +258,13 @@ final class GzipMembers extends OutputStream {
 
   private void writeOldest() throws IOException {
     Pending p = inFlight.peek();
+    if (p.copy() != null) {
+      inFlight.poll();
+      memberOffset = written;
+      transfer(p.copy());
+      placement.written(p.tag(), memberOffset, written - memberOffset);
+      return;
+    }
     Compressed c;
     try {
       c = p.compressed().get();
@@ -256,11 +285,28 @@ final class GzipMembers extends OutputStream {
     }
     file.write(c.bytes(), 0, c.length());
     written += c.length();
-    if (c.bytes().length == outputCapacity(settings.chunkBytes())) {
+    if (c.bytes().length >= settings.chunkBytes()) {
       spareOutputs.add(c.bytes());
     }
     if (p.last()) {
       placement.written(p.tag(), memberOffset, written - memberOffset);
+    }
+  }
+
+  private void transfer(Copy c) throws IOException {
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256 * 1024);
+    long at = c.offset();
+    long end = c.offset() + c.length();
+    while (at < end) {
+      buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+      int n = c.from().read(buf, at);
+      if (n < 0) {
+        throw new IOException("the previous archive ended at " + at + " inside a member it was to give ("
+            + c.offset() + "+" + c.length() + ")");
+      }
+      file.write(buf.array(), 0, n);
+      at += n;
+      written += n;
     }
   }
 
@@ -269,81 +315,57 @@ final class GzipMembers extends OutputStream {
     return spare != null ? spare : new byte[settings.chunkBytes()];
   }
 
-  private static int outputCapacity(int inputLength) {
-    return HEADER.length + inputLength + (inputLength >> 10) + 64 + 8;
+  private static int outputCapacity(int inputLength, Deflate d) {
+    int segments = inputLength / SEGMENT + 1;
+    return Math.max(d.bound(inputLength), Deflate.storedBound(inputLength)) + segments * 64;
   }
 
-  private Compressed deflate(byte[] header, byte[] dict, byte[] input, int length, boolean last, byte[] trailer) {
-    Deflater d = idleDeflaters.poll();
+  /**
+   * One chunk as members: consecutive segments that compress form one deflated member, consecutive noise one
+   * stored member. An empty chunk (an entry of nothing) still gets a member, so every entry has one.
+   */
+  private Compressed compress(byte[] input, int length) {
+    Deflate d = idleDeflaters.poll();
     if (d == null) {
-      d = new Deflater(LEVEL, true);
+      d = Deflate.create(settings.engine(), settings.level());
       synchronized (allDeflaters) {
         allDeflaters.add(d);
       }
     }
     try {
-      d.reset();
-      if (dict != null) {
-        d.setDictionary(dict);
-      }
-      d.setInput(input, 0, length);
-      int headerLength = header == null ? 0 : header.length;
+      int capacity = outputCapacity(length, d);
       byte[] out = null;
       if (length == settings.chunkBytes()) {
         out = spareOutputs.poll();
       }
-      if (out == null) {
-        out = new byte[outputCapacity(length)];
+      if (out == null || out.length < capacity) {
+        out = new byte[capacity];
       }
-      if (header != null) {
-        System.arraycopy(header, 0, out, 0, headerLength);
-      }
-      int n = headerLength;
-      if (last) {
-        d.finish();
-        while (!d.finished()) {
-          if (n == out.length) {
-            out = Arrays.copyOf(out, out.length * 2);
-          }
-          n += d.deflate(out, n, out.length - n, Deflater.NO_FLUSH);
-        }
-      } else {
-        // A sync flush ends the chunk on a byte boundary without a final block: the next chunk continues it.
-        while (true) {
-          int room = out.length - n;
-          int k = d.deflate(out, n, room, Deflater.SYNC_FLUSH);
-          n += k;
-          if (k < room && d.needsInput()) {
-            break;
-          }
-          if (n == out.length) {
-            out = Arrays.copyOf(out, out.length * 2);
-          }
+      int n = 0;
+      int runStart = 0;
+      boolean runCompresses = length <= SEGMENT || d.compresses(input, 0, Math.min(SEGMENT, length));
+      for (int at = SEGMENT; at < length; at += SEGMENT) {
+        boolean compresses = d.compresses(input, at, Math.min(SEGMENT, length - at));
+        if (compresses != runCompresses) {
+          n += member(d, runCompresses, input, runStart, at - runStart, out, n);
+          runStart = at;
+          runCompresses = compresses;
         }
       }
-      if (trailer != null) {
-        if (n + trailer.length > out.length) {
-          out = Arrays.copyOf(out, n + trailer.length);
-        }
-        System.arraycopy(trailer, 0, out, n, trailer.length);
-        n += trailer.length;
-      }
+      n += member(d, runCompresses, input, runStart, length - runStart, out, n);
       return new Compressed(out, n);
     } finally {
       idleDeflaters.add(d);
     }
   }
 
+  private static int member(Deflate d, boolean compresses, byte[] in, int off, int len, byte[] out, int outOff) {
+    return compresses ? d.gzip(in, off, len, out, outOff) : Deflate.stored(in, off, len, out, outOff);
+  }
+
   private static byte[] copyInto(byte[] target, byte[] source, int length) {
     System.arraycopy(source, 0, target, 0, length);
     return target;
-  }
-
-  private static void putIntLe(byte[] b, int at, int v) {
-    b[at] = (byte) v;
-    b[at + 1] = (byte) (v >>> 8);
-    b[at + 2] = (byte) (v >>> 16);
-    b[at + 3] = (byte) (v >>> 24);
   }
 
   private static ThreadFactory workers() {

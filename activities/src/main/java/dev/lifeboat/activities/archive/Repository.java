@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A backup repository on a local or external drive: {@code <root>/<set>/<source>/<UTC timestamp>.tar.gz}
+ * The facade over one job per class: {@link Archiver} writes and publishes, {@link Checker} verifies,
+ * {@link Restorer} restores; finding, reading one file, state and retention live here.
+ *
+ * <p>A backup repository on a local or external drive: {@code <root>/<set>/<source>/<UTC timestamp>.tar.gz}
  * with a manifest sidecar each and a {@code latest} pointer per source. Archives appear atomically (written
  * under a hidden partial name, fsynced, renamed), are never overwritten, and are checked on every read.
  *
@@ -56,7 +58,11 @@ public final class Repository {
   private final GzipMembers.Settings compression;
   private final List<Path> archiveRoots;
   /** Runs with the source lock held, before a backup writes; tests use it to prove who overlaps. */
-  private volatile Runnable lockedWriteHook = () -> { };
+  volatile Runnable lockedWriteHook = () -> { };
+  /** Hears the path of every file a backup reads (not those it reuses); tests count reads with it. */
+  volatile java.util.function.Consumer<String> fileReadHook = path -> { };
+  private final Archiver archiver;
+  private final Checker checker;
 
   public Repository(Path root) {
     this(root, Clock.systemUTC());
@@ -84,6 +90,8 @@ public final class Repository {
     this.clock = clock;
     this.compression = compression;
     this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    this.archiver = new Archiver(this, clock, compression);
+    this.checker = new Checker(clock, compression.threads());
   }
 
   /** The roots of {@code LIFEBOAT_ARCHIVE_ROOTS} (colon-separated absolute paths; blank parts ignored). */
@@ -109,75 +117,34 @@ public final class Repository {
     this.lockedWriteHook = hook;
   }
 
+  void onFileRead(java.util.function.Consumer<String> hook) {
+    this.fileReadHook = hook;
+  }
+
   public Path root() {
     return root;
   }
 
+  /** What compresses archives in this process: libdeflate, or the JDK's zlib and why (for logs and the bench). */
+  public static String gzipEngine() {
+    return Deflate.autoName();
+  }
+
   // ---------------------------------------------------------------- writing
 
-  /** Archives the directory {@code dir}; includes and excludes are globs relative to it. */
+  /**
+   * Archives the directory {@code dir}; includes and excludes are globs relative to it. Files unchanged since
+   * the source's newest good archive are copied from it (see {@link Archiver}).
+   */
   public BackupResult writeFromDirectory(String set, String source, Path dir, List<String> includes,
       List<String> excludes, ProgressListener listener) throws IOException {
-    checkSegment(set, "set");
-    checkSegment(source, "source");
-    if (!Files.exists(dir)) {
-      throw ActionException.invalid("source directory " + dir + " does not exist");
-    }
-    if (!Files.isDirectory(dir)) {
-      throw ActionException.invalid("source " + dir + " is not a directory");
-    }
-    SourceScan.Result scan = SourceScan.scan(dir, includes, excludes);
-    if (scan.files() == 0) {
-      throw emptySource(dir.toString(), scan.items().size(),
-          !(includes == null || includes.isEmpty()) || !(excludes == null || excludes.isEmpty()));
-    }
-    Progress progress = new Progress(listener, scan.bytes());
-    List<PathNote> skipped = new ArrayList<>(scan.skipped());
-    List<PathNote> changed = new ArrayList<>();
-    return publish(set, source, progress, skipped, changed, writer -> {
-      // A hardlinked file that could not be read: its next name carries the data, later names link to that.
-      Map<String, String> dataMovedTo = new HashMap<>();
-      for (SourceScan.Found scanned : scan.items()) {
-        SourceScan.Found found = scanned;
-        ArchiveWriter.Item item = found.item();
-        String unreadFirst = null;
-        if (item.type() == EntryType.HARDLINK && dataMovedTo.containsKey(item.linkTarget())) {
-          String holder = dataMovedTo.get(item.linkTarget());
-          if (holder != null) {
-            writer.add(SourceScan.relinked(item, holder), null);
-            continue;
-          }
-          unreadFirst = item.linkTarget();
-          try {
-            found = SourceScan.asFile(found);
-          } catch (IOException e) {
-            skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
-            continue;
-          }
-          item = found.item();
-        }
-        if (item.type() != EntryType.FILE) {
-          writer.add(item, null);
-          continue;
-        }
-        InputStream in;
-        try {
-          in = Files.newInputStream(found.file(), LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-          skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
-          dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);
-          continue;
-        }
-        long read;
-        try (in) {
-          read = writer.add(item, in);
-        }
-        SourceScan.change(found, read).ifPresent(changed::add);
-        if (unreadFirst != null) {
-          dataMovedTo.put(unreadFirst, item.path());
-        }
-      }
-    }, dir.toString());
+    return writeFromDirectory(set, source, dir, includes, excludes, false, listener);
+  }
+
+  /** As above; {@code full} reads every file even when a previous archive could give it. */
+  public BackupResult writeFromDirectory(String set, String source, Path dir, List<String> includes,
+      List<String> excludes, boolean full, ProgressListener listener) throws IOException {
+    return archiver.writeFromDirectory(set, source, dir, includes, excludes, full, listener);
   }
 
   /**
@@ -187,36 +154,7 @@ public final class Repository {
    */
   public BackupResult writeFromTar(String set, String source, InputStream tarStream, ProgressListener listener)
       throws IOException {
-    checkSegment(set, "set");
-    checkSegment(source, "source");
-    Progress progress = new Progress(listener, 0);
-    List<PathNote> skipped = new ArrayList<>();
-    TarArchiveInputStream in = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name());
-    return publish(set, source, progress, skipped, new ArrayList<>(), writer -> {
-      TarArchiveEntry te;
-      while ((te = in.getNextEntry()) != null) {
-        String path = ArchiveReader.pathOf(te);
-        if (path.isEmpty()) {
-          continue;
-        }
-        boolean special = te.isFIFO() || te.isCharacterDevice() || te.isBlockDevice();
-        EntryType type = special ? null : ArchiveReader.typeOf(te);
-        if (type == null) {
-          skipped.add(new PathNote(path, te.isFIFO() ? "fifo" : te.isCharacterDevice() || te.isBlockDevice()
-              ? "device" : "not a file, directory or symlink"));
-          continue;
-        }
-        String link = switch (type) {
-          case SYMLINK -> te.getLinkName();
-          case HARDLINK -> ArchiveReader.normalizeName(te.getLinkName());
-          default -> null;
-        };
-        long size = type != EntryType.FILE ? 0 : te.isSparse() ? te.getRealSize() : te.getSize();
-        writer.add(new ArchiveWriter.Item(path, type, te.getMode(), te.getLastModifiedTime().toInstant(), size, link,
-            te.getLongUserId(), te.getLongGroupId(), blankToNull(te.getUserName()), blankToNull(te.getGroupName())),
-            in);
-      }
-    }, "the tar stream");
+    return archiver.writeFromTar(set, source, tarStream, listener);
   }
 
   /** Marks an archive as pinned: prune never deletes it. */
@@ -375,8 +313,8 @@ public final class Repository {
   // ---------------------------------------------------------------- checking and reading
 
   /**
-   * Re-reads the whole archive: every entry against the manifest (name, type, size, link, SHA-256), the
-   * entry count, and the SHA-256 of the archive file. The archive's state becomes verified on success and
+   * Re-reads the whole archive on all cores ({@link Checker}): every entry against the manifest (name, type,
+   * size, link, SHA-256), the entry count, and the SHA-256 of the archive file. The archive's state becomes verified on success and
    * damaged (before the failure propagates) when the archive fails a check.
    */
   public VerifyResult verify(ArchiveRef ref, ProgressListener listener) throws IOException {
@@ -410,32 +348,7 @@ public final class Repository {
   }
 
   private VerifyResult verifyLocked(ArchiveRef ref, ProgressListener listener, String by) throws IOException {
-    Manifest m = manifest(ref);
-    Progress progress = new Progress(listener, m.totals().bytes());
-    List<Entry> entries = m.entries();
-    int i = 0;
-    try (ArchiveReader reader = open(ref)) {
-      byte[] buffer = new byte[64 * 1024];
-      TarArchiveEntry te;
-      while ((te = next(reader, ref, entries, i)) != null) {
-        Entry e = expect(ref, entries, i, te);
-        i++;
-        if (e.type() == EntryType.FILE) {
-          String sha = digest(reader.data(), buffer, progress, ref, e);
-          if (!sha.equals(e.sha256())) {
-            throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
-                + " but the manifest says " + e.sha256());
-          }
-          progress.file();
-        }
-      }
-      expectEnd(ref, entries, i);
-      checkArchiveDigest(ref, m, drain(reader, ref));
-    }
-    Instant now = clock.instant();
-    ArchiveStates.write(ref, ArchiveState.verified(now, by));
-    progress.report();
-    return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
+    return checker.verify(this, ref, listener, by);
   }
 
   /**
@@ -621,70 +534,6 @@ public final class Repository {
 
   // ---------------------------------------------------------------- internals
 
-  /** Writes one archive body into a reserved partial file and publishes it with its manifest. */
-  private BackupResult publish(String set, String source, Progress progress, List<PathNote> skipped,
-      List<PathNote> changed, Body body, String what) throws IOException {
-    Path dir = sourceDir(set, source);
-    createPrivateDirectories(dir);
-    try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, progress.listener().runId(),
-        progress.listener())) {
-      List<String> cleaned = removeLeftovers(dir);
-      lockedWriteHook.run();
-      warnIfShort(dir, progress.bytesTotal());
-      return publishLocked(set, source, dir, progress, skipped, changed, cleaned, body, what);
-    }
-  }
-
-  private BackupResult publishLocked(String set, String source, Path dir, Progress progress, List<PathNote> skipped,
-      List<PathNote> changed, List<String> cleaned, Body body, String what) throws IOException {
-    Instant created = clock.instant();
-    String name = reserveName(dir, created);
-    String stem = ArchiveNames.stem(name);
-    Path partial = dir.resolve(ArchiveNames.partial(name));
-    Path manifestPath = dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX);
-    Path archivePath = dir.resolve(name);
-    boolean manifestWritten = false;
-    boolean published = false;
-    try {
-      Manifest manifest;
-      try (ArchiveWriter writer = new ArchiveWriter(partial, progress, compression)) {
-        body.write(writer);
-        if (writer.files() == 0) {
-          throw emptySource(what, writer.entries().size(), false);
-        }
-        writer.finish();
-        manifest = new Manifest(Manifest.FORMAT_VERSION, set, source, name, created, Manifest.COMPRESSION,
-            writer.entries(), writer.totals(), writer.archiveSha256());
-      }
-      writeAtomically(manifestPath, Json.MAPPER.writeValueAsBytes(manifest));
-      manifestWritten = true;
-      // the state exists before the archive does: no reader ever sees an archive without one
-      ArchiveStates.write(new ArchiveRef(set, source, name, archivePath), ArchiveState.unverified(created, "backup"));
-      Files.move(partial, archivePath, StandardCopyOption.ATOMIC_MOVE);
-      published = true;
-      fsyncDirectory(dir);
-      writeLatest(dir, name);
-      progress.report();
-      Manifest.Totals t = manifest.totals();
-      return new BackupResult(new ArchiveRef(set, source, name, archivePath), t.entries(), t.files(), t.bytes(),
-          t.compressedBytes(), manifest.archiveSha256(), skipped, changed, cleaned);
-    } catch (IOException e) {
-      if (isDiskFull(e)) {
-        // not worth retrying: the next attempt fills the disk again
-        throw diskFull(archivePath, dir, progress.bytesTotal(), e);
-      }
-      throw e;
-    } finally {
-      if (!published) {
-        Files.deleteIfExists(partial);
-        if (manifestWritten) {
-          Files.deleteIfExists(manifestPath);
-          Files.deleteIfExists(dir.resolve(stem + ArchiveNames.STATE_SUFFIX));
-        }
-      }
-    }
-  }
-
   /**
    * Holds the one-writer lock of a set/source until closed: backups, prunes, verifies and restores of that
    * source queue behind it (across processes too). While waiting, {@code listener} hears
@@ -759,7 +608,7 @@ public final class Repository {
    * With the source lock held, hidden partial files and sidecars whose archive never appeared belong to a
    * writer that died (kill -9, power loss): remove them so they neither fill the disk nor block a name.
    */
-  private static List<String> removeLeftovers(Path dir) throws IOException {
+  static List<String> removeLeftovers(Path dir) throws IOException {
     List<String> removed = new ArrayList<>();
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
@@ -792,7 +641,7 @@ public final class Repository {
   }
 
   /** The compressed size is unknown up front: a short disk is worth a warning, only a real ENOSPC fails. */
-  private static void warnIfShort(Path dir, long bytes) {
+  static void warnIfShort(Path dir, long bytes) {
     try {
       long free = Files.getFileStore(dir).getUsableSpace();
       if (bytes > 0 && free < bytes) {
@@ -813,7 +662,7 @@ public final class Repository {
     return false;
   }
 
-  private static ActionException diskFull(Path writing, Path dir, long needs, IOException e) {
+  static ActionException diskFull(Path writing, Path dir, long needs, IOException e) {
     String free;
     try {
       free = Files.getFileStore(dir).getUsableSpace() + " bytes free";
@@ -832,7 +681,7 @@ public final class Repository {
   }
 
   /** The repository, set and source directories, created owner-only (they hold copies of private files). */
-  private void createPrivateDirectories(Path dir) throws IOException {
+  void createPrivateDirectories(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {
       return;
     }
@@ -848,13 +697,8 @@ public final class Repository {
     }
   }
 
-  /** What a publish writes into the archive. */
-  private interface Body {
-    void write(ArchiveWriter writer) throws IOException;
-  }
-
   /** Claims the first free timestamp name at or after {@code at} by creating its partial file. */
-  private static String reserveName(Path dir, Instant at) throws IOException {
+  static String reserveName(Path dir, Instant at) throws IOException {
     for (int i = 0; i < 100_000; i++) {
       String name = ArchiveNames.archiveName(at.plusSeconds(i));
       String stem = ArchiveNames.stem(name);
@@ -913,7 +757,7 @@ public final class Repository {
   }
 
   /** The newest archive of a source that is not damaged (its manifest readable). */
-  private Optional<ArchiveInfo> newestGood(String set, String source) throws IOException {
+  Optional<ArchiveInfo> newestGood(String set, String source) throws IOException {
     return listSource(set, source).stream().filter(a -> !a.damaged()).max(Comparator.comparing(ArchiveInfo::name));
   }
 
@@ -950,7 +794,7 @@ public final class Repository {
     }
   }
 
-  private static void writeLatest(Path dir, String name) throws IOException {
+  static void writeLatest(Path dir, String name) throws IOException {
     writeAtomically(dir.resolve(ArchiveNames.LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
@@ -982,7 +826,7 @@ public final class Repository {
     fsyncDirectory(target.getParent());
   }
 
-  private static void fsyncDirectory(Path dir) {
+  static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
@@ -990,7 +834,7 @@ public final class Repository {
     }
   }
 
-  private Path sourceDir(String set, String source) {
+  Path sourceDir(String set, String source) {
     return root.resolve(checkSegment(set, "set")).resolve(checkSegment(source, "source"));
   }
 
@@ -1004,7 +848,7 @@ public final class Repository {
     }
   }
 
-  private static ActionException emptySource(String what, long entries, boolean filtered) {
+  static ActionException emptySource(String what, long entries, boolean filtered) {
     return ActionException.check("source " + what + " holds no regular files" + (entries > 0 ? " (only " + entries
         + " directories or links)" : "") + (filtered ? " after includes/excludes" : "")
         + "; an empty backup is refused");

@@ -35,14 +35,15 @@ final class SourceScan {
   }
 
   /** What a file looked like when scanned: a read that ends with another stamp saw the file change. */
-  record Stamp(long size, FileTime mtime, FileTime ctime) {
+  record Stamp(long size, FileTime mtime, FileTime ctime, long inode) {
     static Stamp of(Map<String, Object> unixAttributes) {
       return new Stamp(((Number) unixAttributes.get("size")).longValue(),
-          (FileTime) unixAttributes.get("lastModifiedTime"), (FileTime) unixAttributes.get("ctime"));
+          (FileTime) unixAttributes.get("lastModifiedTime"), (FileTime) unixAttributes.get("ctime"),
+          ((Number) unixAttributes.get("ino")).longValue());
     }
 
     static Stamp read(Path file) throws IOException {
-      return of(Files.readAttributes(file, "unix:size,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS));
+      return of(Files.readAttributes(file, "unix:size,lastModifiedTime,ctime,ino", LinkOption.NOFOLLOW_LINKS));
     }
   }
 

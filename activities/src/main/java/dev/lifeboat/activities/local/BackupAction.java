@@ -34,21 +34,26 @@ public final class BackupAction implements Action<BackupAction.Args> {
       @Arg(required = false, description = "paths below path to include, default everything") List<String> paths,
       @Arg(required = false, description = "the PVC to mount in a helper pod (from: pvc)") String pvc,
       @Arg(required = false, description = "helper pod image (from: pvc), needs sh and tar") String image,
-      @Arg(required = false, description = "node hint for a ReadWriteOnce PVC (from: pvc)") String lastNode) {
+      @Arg(required = false, description = "node hint for a ReadWriteOnce PVC (from: pvc)") String lastNode,
+      @Arg(required = false, description = "read every file even if the previous archive could give it "
+          + "(default false: unchanged files are copied from the newest good archive)") Boolean full) {
     public Args {
       from = from == null ? "local" : from;
       set = set == null ? "local" : set;
       includes = includes == null ? List.of() : List.copyOf(includes);
       excludes = excludes == null ? List.of() : List.copyOf(excludes);
+      full = full != null && full;
     }
   }
 
   /**
    * The published archive; {@code skipped} lists what could not be archived and {@code changed} the files that
-   * changed while read, each as {@code {path, reason}}.
+   * changed while read, each as {@code {path, reason}}; {@code reusedFiles}/{@code reusedBytes} count the files
+   * copied unread from the previous archive (always 0 for pods and PVCs).
    */
   public record Output(String path, String archive, String set, String source, long files, long bytes,
-      long compressedBytes, String sha256, List<PathNote> skipped, List<PathNote> changed, List<String> cleaned) {
+      long compressedBytes, String sha256, List<PathNote> skipped, List<PathNote> changed, List<String> cleaned,
+      long reusedFiles, long reusedBytes) {
     public Output {
       skipped = skipped == null ? List.of() : List.copyOf(skipped);
       changed = changed == null ? List.of() : List.copyOf(changed);
@@ -97,13 +102,18 @@ public final class BackupAction implements Action<BackupAction.Args> {
         : dir.getFileName() == null ? "root" : dir.getFileName().toString();
     context.message("archiving " + dir + " as " + args.set() + "/" + source);
     BackupResult r = repository.writeFromDirectory(args.set(), source, dir, args.includes(), args.excludes(),
-        new ContextProgress(context));
+        args.full(), new ContextProgress(context));
     context.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
+    if (r.reusedFrom() != null) {
+      context.log("copied " + r.reusedFiles() + " unchanged files (" + r.reusedBytes() + " bytes) from "
+          + r.reusedFrom());
+    }
     r.skipped().forEach(s -> context.log("skipped " + s.path() + ": " + s.reason()));
     r.changed().forEach(c -> context.log("changed " + c.path() + ": " + c.reason()));
     r.cleaned().forEach(c -> context.log("cleaned " + c + " (left by an interrupted earlier write)"));
     return new Output(r.ref().path().toString(), r.ref().name(), r.ref().set(), r.ref().source(), r.files(),
-        r.bytes(), r.compressedBytes(), r.sha256(), r.skipped(), r.changed(), r.cleaned());
+        r.bytes(), r.compressedBytes(), r.sha256(), r.skipped(), r.changed(), r.cleaned(), r.reusedFiles(),
+        r.reusedBytes());
   }
 
   private Output fromKubernetes(Args args, ActionContext context) throws Exception {
@@ -129,7 +139,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
     return new Output(String.valueOf(out.get("path")), String.valueOf(out.get("archive")), args.set(), source,
         ((Number) out.get("files")).longValue(), ((Number) out.get("bytes")).longValue(),
         ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")), notes(out.get("skipped")),
-        List.of(), castList(out.get("cleaned")));
+        List.of(), castList(out.get("cleaned")), 0, 0);
   }
 
   @SuppressWarnings("unchecked")

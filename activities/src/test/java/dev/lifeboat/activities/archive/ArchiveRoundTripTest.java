@@ -71,7 +71,9 @@ class ArchiveRoundTripTest {
   @Test
   void manifestRecordsEveryEntryWithDigestsAndTotals() throws Exception {
     Manifest m = repo.manifest(backup.ref());
-    assertThat(m.formatVersion()).isEqualTo(1);
+    assertThat(m.formatVersion()).isEqualTo(2);
+    assertThat(m.entries().stream().filter(e -> e.type() == Manifest.EntryType.FILE))
+        .allSatisfy(e -> assertThat(e.ctime()).isNotNull());
     assertThat(m.set()).isEqualTo("local");
     assertThat(m.source()).isEqualTo("work");
     assertThat(backup.ref().name()).matches("\\d{8}T\\d{6}Z\\.tar\\.gz");

@@ -32,6 +32,18 @@ class LocalBackupActionsTest {
   }
 
   @Test
+  void aSecondBackupReportsWhatItReusedAndFullReadsEverything() throws Exception {
+    Map<String, Object> first = ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    assertThat(first).containsEntry("reusedFiles", 0L).containsEntry("reusedBytes", 0L);
+    Map<String, Object> second = ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    assertThat(second).containsEntry("reusedFiles", second.get("files"))
+        .containsEntry("reusedBytes", second.get("bytes"));
+    Map<String, Object> full = ActionDispatcher.invoke(new BackupAction(repo),
+        Map.of("path", src.toString(), "full", true), ctx);
+    assertThat(full).containsEntry("reusedFiles", 0L).containsEntry("files", first.get("files"));
+  }
+
+  @Test
   void backupVerifyRestoreThroughTheDispatcher() throws Exception {
     Map<String, Object> out = ActionDispatcher.invoke(new BackupAction(repo),
         Map.of("path", src.toString(), "excludes", List.of("data/**")), ctx);

@@ -1,0 +1,181 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A backup after a small change reads only the changed files, copies the rest from the previous archive, and
+ * the result is still a standalone .tar.gz that GNU tar restores alone and that verify checks byte for byte.
+ */
+class IncrementalBackupTest {
+  @TempDir Path tmp;
+  Path src;
+  Repository repo;
+  Fixtures.TestClock clock = new Fixtures.TestClock(Instant.parse("2026-11-22T00:15:00Z"));
+  List<String> reads = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeEach
+  void tree() throws Exception {
+    src = Fixtures.awkwardTree(tmp.resolve("src"));
+    Random r = new Random(7);
+    for (int i = 0; i < 100; i++) {
+      byte[] data = new byte[1000 + r.nextInt(20_000)];
+      // half text-like, half noise, like notebooks next to weights
+      if (i % 2 == 0) {
+        r.nextBytes(data);
+      } else {
+        java.util.Arrays.fill(data, (byte) ('a' + i % 26));
+      }
+      Files.createDirectories(src.resolve("many"));
+      Files.write(src.resolve("many/f" + i + ".bin"), data);
+    }
+    repo = new Repository(tmp.resolve("repo"), clock);
+    repo.onFileRead(reads::add);
+  }
+
+  private BackupResult backup(boolean full) throws Exception {
+    clock.advance(Duration.ofHours(1));
+    reads.clear();
+    return repo.writeFromDirectory("s", "home", src, List.of(), List.of(), full, ProgressListener.NONE);
+  }
+
+  @Test
+  void aOnePercentChangeReadsOnlyTheChangedFilesAndTheResultStandsAlone() throws Exception {
+    BackupResult first = backup(false);
+    assertThat(first.reusedFiles()).isZero();
+    long files = first.files();
+    assertThat(reads).hasSize((int) files);
+
+    Files.writeString(src.resolve("many/f3.bin"), "rewritten\n", StandardOpenOption.APPEND);
+    Files.writeString(src.resolve("many/new.txt"), "new file\n");
+    BackupResult second = backup(false);
+
+    assertThat(reads).containsExactlyInAnyOrder("many/f3.bin", "many/new.txt");
+    assertThat(second.files()).isEqualTo(files + 1);
+    assertThat(second.reusedFiles()).isEqualTo(files - 1);
+    assertThat(second.reusedFrom()).isEqualTo(first.ref().name());
+    assertThat(second.reusedBytes()).isEqualTo(second.bytes() - Files.size(src.resolve("many/f3.bin"))
+        - Files.size(src.resolve("many/new.txt")));
+    assertThat(Fixtures.sha256(Files.readAllBytes(second.ref().path()))).isEqualTo(second.sha256());
+
+    // standalone: GNU tar restores it with the first archive gone
+    Files.delete(first.ref().path());
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Fixtures.Run tar = Fixtures.run(out, "tar", "xzf", second.ref().path().toString());
+    assertThat(tar.exit()).as(tar.err()).isZero();
+    assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(src));
+    Fixtures.Run gzip = Fixtures.run(out, "gzip", "-t", second.ref().path().toString());
+    assertThat(gzip.exit()).as(gzip.err()).isZero();
+
+    VerifyResult v = repo.verify(second.ref(), ProgressListener.NONE);
+    assertThat(v.files()).isEqualTo(files + 1);
+    // one file read through the manifest's offsets, from a copied member
+    java.io.ByteArrayOutputStream one = new java.io.ByteArrayOutputStream();
+    repo.readFile(second.ref(), "many/f10.bin", one);
+    assertThat(one.toByteArray()).isEqualTo(Files.readAllBytes(src.resolve("many/f10.bin")));
+    Path restored = tmp.resolve("restored");
+    repo.restoreToDirectory(second.ref(), restored, false, ProgressListener.NONE);
+    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(src));
+
+    // and the chain goes on: a third backup reuses the second's copied members
+    BackupResult third = backup(false);
+    assertThat(reads).isEmpty();
+    assertThat(third.reusedFiles()).isEqualTo(third.files());
+    assertThat(Files.readAllBytes(third.ref().path())).isEqualTo(Files.readAllBytes(second.ref().path()));
+  }
+
+  @Test
+  void aMetadataChangeOrFullTrueReadsTheFileAgain() throws Exception {
+    BackupResult first = backup(false);
+    // same bytes, same mtime, new ctime: a chmod there and back
+    Path f = src.resolve("many/f20.bin");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+    backup(false);
+    assertThat(reads).containsExactly("many/f20.bin");
+
+    BackupResult full = backup(true);
+    assertThat(full.reusedFiles()).isZero();
+    assertThat(reads).hasSize((int) first.files());
+  }
+
+  @Test
+  void aDamagedPreviousArchiveIsNotReused() throws Exception {
+    BackupResult first = backup(false);
+    repo.markDamaged(first.ref(), "verify", "test: damaged");
+    BackupResult second = backup(false);
+    assertThat(second.reusedFiles()).isZero();
+    assertThat(second.reusedFrom()).isNull();
+    assertThat(reads).hasSize((int) first.files());
+  }
+
+  @Test
+  void rotInACopiedMemberIsFoundByTheNewArchivesVerify() throws Exception {
+    BackupResult first = backup(false);
+    Manifest m = repo.manifest(first.ref());
+    Manifest.Entry victim = m.entries().stream().filter(e -> e.path().equals("many/f11.bin")).findFirst()
+        .orElseThrow();
+    // flip a byte inside the member's deflate data, after the scan-time checks (header and trailer) pass
+    try (var ch = java.nio.channels.FileChannel.open(first.ref().path(), StandardOpenOption.READ,
+        StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+      long at = victim.memberOffset() + victim.memberLength() / 2;
+      ch.read(b, at);
+      b.put(0, (byte) (b.get(0) ^ 0x55)).rewind();
+      ch.write(b, at);
+    }
+    BackupResult second = backup(false);
+    assertThat(second.reusedFiles()).isEqualTo(second.files());
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> repo.verify(second.ref(), ProgressListener.NONE)))
+        .isInstanceOf(DamagedArchive.class).hasMessageContaining("many/f11.bin");
+    // the copy came from an unverified archive with the same rot: verifying it marks it damaged too, and with
+    // no good archive left the next backup reads everything again
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> repo.verify(first.ref(), ProgressListener.NONE)))
+        .isInstanceOf(DamagedArchive.class);
+    BackupResult third = backup(false);
+    assertThat(third.reusedFrom()).isNull();
+    assertThat(reads).hasSize((int) first.files());
+    repo.verify(third.ref(), ProgressListener.NONE);
+  }
+
+  @Test
+  void aFormatOneManifestWithoutCtimeAndInodeGivesNothingToReuse() throws Exception {
+    BackupResult first = backup(false);
+    Manifest m = repo.manifest(first.ref());
+    List<Manifest.Entry> old = m.entries().stream().map(e -> new Manifest.Entry(e.path(), e.type(), e.mode(),
+        e.mtime(), e.size(), e.sha256(), e.linkTarget(), e.tarOffset(), e.memberOffset(), e.memberLength())).toList();
+    Manifest v1 = new Manifest(1, m.set(), m.source(), m.archive(), m.created(), m.compression(), old, m.totals(),
+        m.archiveSha256());
+    Files.write(first.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(v1));
+    BackupResult second = backup(false);
+    assertThat(second.reusedFiles()).isZero();
+    assertThat(reads).hasSize((int) first.files());
+  }
+
+  @Test
+  void aTarStreamFromAPodReusesNothing() throws Exception {
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    Fixtures.Run run = Fixtures.run(src, null, tar, "tar", "cf", "-", "many");
+    assertThat(run.exit()).as(run.err()).isZero();
+    repo.writeFromTar("s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    clock.advance(Duration.ofHours(1));
+    BackupResult again = repo.writeFromTar("s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()),
+        ProgressListener.NONE);
+    assertThat(again.reusedFiles()).isZero();
+    assertThat(again.reusedFrom()).isNull();
+    assertThat(repo.manifest(again.ref()).entries()).allSatisfy(e -> assertThat(e.inode()).isNull());
+  }
+}
