@@ -39,24 +39,23 @@ class ChangingSourceTest {
     Path source = tmp.resolve("src/logs");
     // text deflate must work on: read slowly enough for the appends to land while it is read
     Path growing = Trees.randomText(source.resolve("grow.bin"), 96L << 20, 31);
-    String id = lifeboat.startRun("local-backup", Map.of("path", source.toString()));
-    lifeboat.awaitBytesDone(id, "archive", Duration.ofSeconds(60));
-
-    // append while the archive step reads the file, at most 64 MB, until the run ends
+    // append from before the run starts until it ends, so the file grows while the archive step reads it
+    // whenever that is (at most 256 MB, about 3 MB/s)
     CompletableFuture<Long> appender = CompletableFuture.supplyAsync(() -> {
       byte[] chunk = new byte[64 * 1024];
       long appended = 0;
       try {
-        while (!stop.get() && appended < (64L << 20)) {
+        while (!stop.get() && appended < (256L << 20)) {
           Trees.append(growing, chunk);
           appended += chunk.length;
-          LifeboatProcess.pause(2);
+          LifeboatProcess.pause(20);
         }
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
       return appended;
     });
+    String id = lifeboat.startRun("local-backup", Map.of("path", source.toString()));
     JsonNode run = lifeboat.awaitCompleted(id, Duration.ofSeconds(120));
     stop.set(true);
     assertThat(appender.join()).isPositive();

@@ -58,11 +58,11 @@ class DurableRunsTest {
 
     String waiting = lifeboat.startRun("wait-then-approve", Map.of());
     // incompressible, so the archive takes seconds on two cores
-    Path big = Trees.bigTree(tmp.resolve("src/big"), 4, 64L << 20, 11);
+    Path big = Trees.bigTextTree(tmp.resolve("src/big"), 4, 64L << 20, 11);
     lifeboat.awaitRun(waiting, r -> LifeboatProcess.step(r, "settle").path("message").asText().contains("waiting"),
         Duration.ofSeconds(30), "the wait to begin");
     String backup = lifeboat.startRun("local-backup", Map.of("path", big.toString()));
-    lifeboat.awaitBytesDone(backup, "archive", Duration.ofSeconds(60));
+    LifeboatProcess.awaitArchiveBeingWritten(repository.resolve("local/big"), Duration.ofSeconds(60));
     lifeboat.kill9();
 
     lifeboat = lifeboat.restart();

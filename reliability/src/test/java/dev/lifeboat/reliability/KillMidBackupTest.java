@@ -39,7 +39,7 @@ class KillMidBackupTest {
     // text that deflate must work on (noise would be stored, fast), so the archive takes seconds
     Path big = Trees.bigTextTree(tmp.resolve("src/big"), 4, 64L << 20, 7);
     String killed = lifeboat.startRun("local-backup", Map.of("path", big.toString()));
-    lifeboat.awaitBytesDone(killed, "archive", Duration.ofSeconds(60));
+    LifeboatProcess.awaitArchiveBeingWritten(repository.resolve("local/big"), Duration.ofSeconds(60));
     lifeboat.kill9();
 
     lifeboat = lifeboat.restart();

@@ -234,6 +234,25 @@ final class LifeboatProcess implements AutoCloseable {
         + (last == null ? "nothing" : last.toPrettyString()));
   }
 
+  /**
+   * Polls the source's folder in the repository until an archive is being written there (its hidden partial
+   * file holds bytes). The filesystem shows this at once, where the run's progress arrives with heartbeats.
+   */
+  static void awaitArchiveBeingWritten(Path sourceDir, Duration timeout) throws java.io.IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.isDirectory(sourceDir)) {
+        try (var files = Files.list(sourceDir)) {
+          if (files.anyMatch(f -> f.getFileName().toString().endsWith(".tar.gz.partial") && f.toFile().length() > 0)) {
+            return;
+          }
+        }
+      }
+      pause(10);
+    }
+    throw new AssertionError("no archive was being written in " + sourceDir + " within " + timeout);
+  }
+
   /** Polls until the given step has moved bytes, i.e. the archive or restore is really under way. */
   JsonNode awaitBytesDone(String id, String stepId, Duration timeout) {
     return awaitRun(id, r -> {

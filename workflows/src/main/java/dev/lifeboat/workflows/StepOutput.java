@@ -32,6 +32,9 @@ final class StepOutput {
     if (live.get("filesDone") instanceof Number n) {
       r.filesDone = n.longValue();
     }
+    if (live.get("attempt") instanceof Number n) {
+      r.attempt = Math.max(r.attempt, n.intValue());
+    }
     return clean;
   }
 }

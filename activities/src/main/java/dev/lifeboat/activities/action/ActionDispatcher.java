@@ -57,6 +57,8 @@ public final class ActionDispatcher implements DynamicActivity {
         live.put("bytesDone", last.bytesDone());
         live.put("bytesTotal", last.bytesTotal());
         live.put("filesDone", last.filesDone());
+        // which try succeeded: a retry after a dead worker sent no signal the run could count
+        live.put("attempt", context.attempt());
         out.put(LiveProgress.OUTPUT_KEY, live);
         return out;
       } catch (ApplicationFailure f) {
