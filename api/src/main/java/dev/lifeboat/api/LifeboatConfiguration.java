@@ -7,15 +7,11 @@ import jakarta.validation.constraints.NotNull;
 
 /** Lifeboat's configuration; every field has a default that works on a single machine. */
 public class LifeboatConfiguration extends Configuration {
-  @NotNull
-  private String runbooks = "runbooks";
+  @NotNull private String runbooks = "runbooks";
 
-  @NotNull
-  private String repository = "data/repository";
+  @NotNull private String repository = "data/repository";
 
-  @Valid
-  @NotNull
-  private TemporalFactory temporal = new TemporalFactory();
+  @Valid @NotNull private TemporalFactory temporal = new TemporalFactory();
 
   /** Pid files of running child programs; blank: {@code run/programs} beside the repository. */
   private String runDir = "";
@@ -53,7 +49,9 @@ public class LifeboatConfiguration extends Configuration {
     this.runbooks = runbooks;
   }
 
-  /** Colon-separated directories besides the repository that an absolute {@code archive} may lie in. */
+  /**
+   * Colon-separated directories besides the repository that an absolute {@code archive} may lie in.
+   */
   private String archiveRoots = "";
 
   @JsonProperty
@@ -76,12 +74,9 @@ public class LifeboatConfiguration extends Configuration {
     this.repository = repository;
   }
 
-  @Valid
-  @NotNull
-  private OffsiteFactory offsite = new OffsiteFactory();
+  @Valid @NotNull private OffsiteFactory offsite = new OffsiteFactory();
 
-  @Valid
-  @NotNull
+  @Valid @NotNull
   private dev.lifeboat.api.auth.AuthSettings auth = new dev.lifeboat.api.auth.AuthSettings();
 
   /** Tokens and the public URL; see docs/security.md. */
@@ -95,10 +90,14 @@ public class LifeboatConfiguration extends Configuration {
     this.auth = auth;
   }
 
-  /** Longest acceptable age of the newest archive, by set or set/source; older turns the health check red. */
+  /**
+   * Longest acceptable age of the newest archive, by set or set/source; older turns the health
+   * check red.
+   */
   @NotNull
-  private java.util.Map<String, String> staleness = new java.util.LinkedHashMap<>(java.util.Map.of(
-      "tier1", "36h", "tier2", "8d", "tier3", "32d"));
+  private java.util.Map<String, String> staleness =
+      new java.util.LinkedHashMap<>(
+          java.util.Map.of("tier1", "36h", "tier2", "8d", "tier3", "32d"));
 
   @JsonProperty
   public java.util.Map<String, String> getStaleness() {
@@ -110,9 +109,10 @@ public class LifeboatConfiguration extends Configuration {
     this.staleness = staleness == null ? new java.util.LinkedHashMap<>() : staleness;
   }
 
-  /** Approver groups: group name to comma-separated caller names (also LIFEBOAT_APPROVERS_<GROUP>). */
-  @NotNull
-  private java.util.Map<String, String> approvers = new java.util.LinkedHashMap<>();
+  /**
+   * Approver groups: group name to comma-separated caller names (also LIFEBOAT_APPROVERS_<GROUP>).
+   */
+  @NotNull private java.util.Map<String, String> approvers = new java.util.LinkedHashMap<>();
 
   @JsonProperty
   public java.util.Map<String, String> getApprovers() {
@@ -150,8 +150,13 @@ public class LifeboatConfiguration extends Configuration {
     private String namespace = "default";
     private int embeddedPort = 0;
     private boolean worker = true;
-    /** {@code dev-server} when scripts/start.sh runs the server; otherwise the mode follows the address. */
+
+    /**
+     * {@code dev-server} when scripts/start.sh runs the server; otherwise the mode follows the
+     * address.
+     */
     private String mode = "";
+
     /** Base address of the Temporal UI for the runs' links; wins in every mode. */
     private String uiUrl = "";
 
@@ -177,7 +182,10 @@ public class LifeboatConfiguration extends Configuration {
 
     private String schedulePrefix = "lifeboat-";
 
-    /** Temporal schedule ids are this prefix plus the schedule's name; Lifeboat only touches schedules with it. */
+    /**
+     * Temporal schedule ids are this prefix plus the schedule's name; Lifeboat only touches
+     * schedules with it.
+     */
     @JsonProperty
     public String getSchedulePrefix() {
       return schedulePrefix;
@@ -232,7 +240,8 @@ public class LifeboatConfiguration extends Configuration {
 
   /**
    * The encrypted offsite copy (rclone). Blank {@code type}: none. The crypt password comes from
-   * {@code passwordFile} or the environment variable named by {@code passwordEnv}, never from this file.
+   * {@code passwordFile} or the environment variable named by {@code passwordEnv}, never from this
+   * file.
    */
   public static class OffsiteFactory {
     private String type = "";
@@ -303,7 +312,8 @@ public class LifeboatConfiguration extends Configuration {
     }
 
     /** The rclone settings, or empty when no offsite copy is configured. */
-    public java.util.Optional<dev.lifeboat.activities.offsite.OffsiteConfig> toConfig(java.nio.file.Path repository) {
+    public java.util.Optional<dev.lifeboat.activities.offsite.OffsiteConfig> toConfig(
+        java.nio.file.Path repository) {
       if (type.isEmpty()) {
         return java.util.Optional.empty();
       }
@@ -312,18 +322,22 @@ public class LifeboatConfiguration extends Configuration {
         try {
           password = java.nio.file.Files.readString(java.nio.file.Path.of(passwordFile)).strip();
         } catch (java.io.IOException e) {
-          throw new IllegalStateException("offsite.passwordFile " + passwordFile + " cannot be read: " + e.getMessage());
+          throw new IllegalStateException(
+              "offsite.passwordFile " + passwordFile + " cannot be read: " + e.getMessage());
         }
       } else {
         password = System.getenv(passwordEnv);
       }
       if (password == null || password.isEmpty()) {
-        throw new IllegalStateException("offsite.type is set but no crypt password was given: set "
-            + passwordEnv + " or offsite.passwordFile");
+        throw new IllegalStateException(
+            "offsite.type is set but no crypt password was given: set "
+                + passwordEnv
+                + " or offsite.passwordFile");
       }
       String salt = saltEnv == null ? null : System.getenv(saltEnv);
-      return java.util.Optional.of(new dev.lifeboat.activities.offsite.OffsiteConfig(type, options, remotePath,
-          password, salt, repository));
+      return java.util.Optional.of(
+          new dev.lifeboat.activities.offsite.OffsiteConfig(
+              type, options, remotePath, password, salt, repository));
     }
   }
 }

@@ -7,15 +7,23 @@ import dev.lifeboat.worker.TemporalConnection;
 import dev.lifeboat.worker.TemporalSettings;
 import io.dropwizard.lifecycle.Managed;
 
-/** The Temporal connection (embedded server or remote) and, when configured, the worker in this process. */
+/**
+ * The Temporal connection (embedded server or remote) and, when configured, the worker in this
+ * process.
+ */
 public final class LifeboatRuntime implements Managed {
   private final TemporalConnection connection;
   private final LifeboatWorker worker;
   private final ProgramGroups programs;
 
-  LifeboatRuntime(TemporalSettings settings, ActionRegistry actions, boolean runWorker, ProgramGroups programs) {
+  LifeboatRuntime(
+      TemporalSettings settings,
+      ActionRegistry actions,
+      boolean runWorker,
+      ProgramGroups programs) {
     this.connection = TemporalConnection.open(settings);
-    this.worker = runWorker || connection.isEmbedded() ? new LifeboatWorker(connection, actions) : null;
+    this.worker =
+        runWorker || connection.isEmbedded() ? new LifeboatWorker(connection, actions) : null;
     this.programs = programs;
   }
 
@@ -26,7 +34,8 @@ public final class LifeboatRuntime implements Managed {
   @Override
   public void start() {
     if (worker != null) {
-      // programs a killed predecessor left running (their pid files say which) end before new work starts
+      // programs a killed predecessor left running (their pid files say which) end before new work
+      // starts
       programs.reapLeftovers();
       worker.start();
     }

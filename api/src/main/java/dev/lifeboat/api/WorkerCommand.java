@@ -22,26 +22,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code lifeboat worker}: only the worker (Temporal connection, the runbook workflow and the actions),
- * no API and no web page, for a Deployment of its own. Its probes are a tiny HTTP port
- * ({@code LIFEBOAT_HEALTH_PORT}, default 8081, on {@code LIFEBOAT_HEALTH_BIND}, default loopback) that
- * serves {@code /health/live} and {@code /health/ready} (Temporal answers) and nothing else.
+ * {@code lifeboat worker}: only the worker (Temporal connection, the runbook workflow and the
+ * actions), no API and no web page, for a Deployment of its own. Its probes are a tiny HTTP port
+ * ({@code LIFEBOAT_HEALTH_PORT}, default 8081, on {@code LIFEBOAT_HEALTH_BIND}, default loopback)
+ * that serves {@code /health/live} and {@code /health/ready} (Temporal answers) and nothing else.
  */
 final class WorkerCommand extends ConfiguredCommand<LifeboatConfiguration> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
 
   WorkerCommand(LifeboatApplication application) {
-    super("worker", "Runs only the worker (no API): needs a Temporal server (LIFEBOAT_TEMPORAL_ADDRESS)");
+    super(
+        "worker",
+        "Runs only the worker (no API): needs a Temporal server (LIFEBOAT_TEMPORAL_ADDRESS)");
   }
 
   @Override
-  protected void run(Bootstrap<LifeboatConfiguration> bootstrap, Namespace namespace, LifeboatConfiguration config)
+  protected void run(
+      Bootstrap<LifeboatConfiguration> bootstrap, Namespace namespace, LifeboatConfiguration config)
       throws Exception {
     TemporalSettings temporal = LifeboatApplication.temporalSettings(config);
     if (temporal.isEmbedded()) {
       // an in-memory server no API can reach would make a worker that can never get work
-      throw new IllegalArgumentException("the worker command needs a Temporal server: set LIFEBOAT_TEMPORAL_ADDRESS "
-          + "(host:port), e.g. 127.0.0.1:7233 for `temporal server start-dev`");
+      throw new IllegalArgumentException(
+          "the worker command needs a Temporal server: set LIFEBOAT_TEMPORAL_ADDRESS "
+              + "(host:port), e.g. 127.0.0.1:7233 for `temporal server start-dev`");
     }
     WorkerSettings settings = LifeboatApplication.workerSettings(config);
     ActionRegistry actions = StandardActions.create(settings);
@@ -52,19 +56,26 @@ final class WorkerCommand extends ConfiguredCommand<LifeboatConfiguration> {
     HttpServer health = healthServer(worker, temporalUp);
 
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("worker stopping");
-      health.stop(0);
-      worker.close();
-      ProgramGroups.endAll();
-      connection.close();
-      stopped.countDown();
-    }, "lifeboat-worker-stop"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("worker stopping");
+                  health.stop(0);
+                  worker.close();
+                  ProgramGroups.endAll();
+                  connection.close();
+                  stopped.countDown();
+                },
+                "lifeboat-worker-stop"));
     programs.reapLeftovers();
     worker.start();
     health.start();
-    LOG.info("Lifeboat worker polling Temporal at {} (namespace {}); probes on {}", connection.target(),
-        connection.namespace(), health.getAddress());
+    LOG.info(
+        "Lifeboat worker polling Temporal at {} (namespace {}); probes on {}",
+        connection.target(),
+        connection.namespace(),
+        health.getAddress());
     stopped.await();
   }
 
@@ -77,14 +88,17 @@ final class WorkerCommand extends ConfiguredCommand<LifeboatConfiguration> {
     }
   }
 
-  private static HttpServer healthServer(LifeboatWorker worker, TemporalHealthCheck temporalUp) throws IOException {
+  private static HttpServer healthServer(LifeboatWorker worker, TemporalHealthCheck temporalUp)
+      throws IOException {
     String bind = env("LIFEBOAT_HEALTH_BIND", "127.0.0.1");
     int port = Integer.parseInt(env("LIFEBOAT_HEALTH_PORT", "8081"));
     HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 8);
     server.createContext("/health/live", ex -> answer(ex, worker.isRunning()));
-    server.createContext("/health/ready", ex -> {
-      answer(ex, worker.isRunning() && temporalUp.execute().isHealthy());
-    });
+    server.createContext(
+        "/health/ready",
+        ex -> {
+          answer(ex, worker.isRunning() && temporalUp.execute().isHealthy());
+        });
     return server;
   }
 

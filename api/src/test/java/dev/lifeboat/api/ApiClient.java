@@ -26,9 +26,11 @@ final class ApiClient {
   }
 
   Answer post(String path, String json) {
-    return send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json == null ? "" : json)).build());
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json == null ? "" : json))
+            .build());
   }
 
   private Answer send(HttpRequest request) {
@@ -40,7 +42,8 @@ final class ApiClient {
       } catch (IOException e) {
         body = null;
       }
-      return new Answer(r.statusCode(), body, r.body(), r.headers().firstValue("Content-Type").orElse(""));
+      return new Answer(
+          r.statusCode(), body, r.body(), r.headers().firstValue("Content-Type").orElse(""));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -50,7 +53,8 @@ final class ApiClient {
   }
 
   static String enc(String id) {
-    return java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8).replace("%40", "@")
+    return java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("%40", "@")
         .replace("%2F", "/");
   }
 }

@@ -41,17 +41,24 @@ class ArchiveBrowserPageTest {
   static final byte[] MODEL = new byte[300_000];
   static String olderArchive;
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", TestFolders.runbooks("browser-runbooks", """
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config(
+              "runbooks",
+              TestFolders.runbooks(
+                      "browser-runbooks",
+                      """
           name: idle
           steps:
             - id: wait
               action: approval
               with: {message: nothing}
-          """).toString()),
-      ConfigOverride.config("repository", REPOSITORY.toString()));
+          """)
+                  .toString()),
+          ConfigOverride.config("repository", REPOSITORY.toString()));
 
   WebDriver browser;
 
@@ -64,8 +71,12 @@ class ArchiveBrowserPageTest {
     Files.write(SOURCE.resolve("notebooks/model.bin"), MODEL);
     Files.writeString(SOURCE.resolve("README.md"), "home\n");
     Instant older = Instant.parse("2026-11-20T03:00:00Z");
-    olderArchive = new Repository(REPOSITORY, Clock.fixed(older, ZoneOffset.UTC))
-        .writeFromDirectory("tier1", "home", SOURCE, List.of(), List.of(), ProgressListener.NONE).ref().name();
+    olderArchive =
+        new Repository(REPOSITORY, Clock.fixed(older, ZoneOffset.UTC))
+            .writeFromDirectory(
+                "tier1", "home", SOURCE, List.of(), List.of(), ProgressListener.NONE)
+            .ref()
+            .name();
     Files.writeString(SOURCE.resolve("notebooks/training.ipynb"), "{\"cells\": [\"second\"]}");
     new Repository(REPOSITORY, Clock.fixed(older.plus(Duration.ofDays(1)), ZoneOffset.UTC))
         .writeFromDirectory("tier1", "home", SOURCE, List.of(), List.of(), ProgressListener.NONE);
@@ -79,13 +90,17 @@ class ArchiveBrowserPageTest {
   }
 
   private WebElement waitFor(By by) {
-    return await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
         .until(() -> browser.findElement(by), e -> e.isDisplayed());
   }
 
   private static HttpResponse<byte[]> fetch(String href) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(href)).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(href)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
   }
 
   @Test
@@ -93,7 +108,8 @@ class ArchiveBrowserPageTest {
     browser = Chromium.open();
     browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
     waitFor(By.cssSelector("#browse-source option[value='tier1/home']")).click();
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> browser.findElements(By.cssSelector("#browse-archive option")).size() == 3);
     // the prompt and two dates, newest first
     WebElement olderOption = browser.findElements(By.cssSelector("#browse-archive option")).get(2);
@@ -103,45 +119,66 @@ class ArchiveBrowserPageTest {
 
     // browse: the root lists the folder and the top-level file
     waitFor(By.cssSelector("#browse-files a.folder"));
-    assertThat(browser.findElement(By.cssSelector("#browse-files tbody")).getText()).contains("notebooks/")
+    assertThat(browser.findElement(By.cssSelector("#browse-files tbody")).getText())
+        .contains("notebooks/")
         .contains("README.md");
 
     // search by name, then download what the page links to
     browser.findElement(By.id("browse-search")).sendKeys("training");
-    WebElement hit = waitFor(By.cssSelector("#browse-files a.download[data-path='notebooks/training.ipynb']"));
+    WebElement hit =
+        waitFor(By.cssSelector("#browse-files a.download[data-path='notebooks/training.ipynb']"));
     assertThat(browser.findElements(By.cssSelector("#browse-files tr.entry"))).hasSize(1);
     HttpResponse<byte[]> file = fetch(hit.getAttribute("href"));
     assertThat(file.statusCode()).isEqualTo(200);
-    assertThat(new String(file.body(), StandardCharsets.UTF_8)).as("the older date's content")
+    assertThat(new String(file.body(), StandardCharsets.UTF_8))
+        .as("the older date's content")
         .isEqualTo("{\"cells\": [\"first\"]}");
     assertThat(file.headers().firstValue("X-Lifeboat-Archive")).hasValue(archive);
 
     // open the folder and take it as a tar.gz
     browser.findElement(By.id("browse-search")).clear();
-    browser.findElement(By.id("browse-search")).sendKeys(" "); // an empty query shows the folder again
+    browser
+        .findElement(By.id("browse-search"))
+        .sendKeys(" "); // an empty query shows the folder again
     waitFor(By.cssSelector("#browse-files a.folder")).click();
-    WebElement folder = waitFor(By.cssSelector("#browse-path a.download-folder[data-path='notebooks']"));
+    WebElement folder =
+        waitFor(By.cssSelector("#browse-path a.download-folder[data-path='notebooks']"));
     HttpResponse<byte[]> tgz = fetch(folder.getAttribute("href"));
     assertThat(tgz.statusCode()).isEqualTo(200);
     assertThat(tgz.headers().firstValue("Content-Type")).hasValue("application/gzip");
     Path out = Files.createTempDirectory("browser-folder");
     Path tarball = out.resolve("notebooks.tar.gz");
     Files.write(tarball, tgz.body());
-    Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", out.toString())
-        .redirectErrorStream(true).start();
+    Process tar =
+        new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", out.toString())
+            .redirectErrorStream(true)
+            .start();
     String tarSaid = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(tar.waitFor()).as("GNU tar: " + tarSaid).isZero();
     try (Stream<Path> all = Files.walk(out.resolve("notebooks"))) {
-      assertThat(all.filter(Files::isRegularFile).map(p -> out.relativize(p).toString()).sorted().toList())
-          .containsExactly("notebooks/experiments/run 1/results.csv", "notebooks/model.bin", "notebooks/training.ipynb");
+      assertThat(
+              all.filter(Files::isRegularFile)
+                  .map(p -> out.relativize(p).toString())
+                  .sorted()
+                  .toList())
+          .containsExactly(
+              "notebooks/experiments/run 1/results.csv",
+              "notebooks/model.bin",
+              "notebooks/training.ipynb");
     }
     assertThat(Files.readAllBytes(out.resolve("notebooks/model.bin"))).isEqualTo(MODEL);
-    assertThat(Files.readString(out.resolve("notebooks/experiments/run 1/results.csv"))).isEqualTo("epoch,loss\n1,0.5\n");
+    assertThat(Files.readString(out.resolve("notebooks/experiments/run 1/results.csv")))
+        .isEqualTo("epoch,loss\n1,0.5\n");
     assertThat(Files.exists(out.resolve("README.md"))).as("only the folder").isFalse();
 
     // a folder that is not there is a 404, not an empty archive
-    HttpResponse<byte[]> missing = fetch("http://127.0.0.1:" + APP.getLocalPort() + "/api/backups/tier1/home/"
-        + archive + "/folder?path=nope");
+    HttpResponse<byte[]> missing =
+        fetch(
+            "http://127.0.0.1:"
+                + APP.getLocalPort()
+                + "/api/backups/tier1/home/"
+                + archive
+                + "/folder?path=nope");
     assertThat(missing.statusCode()).isEqualTo(404);
   }
 }

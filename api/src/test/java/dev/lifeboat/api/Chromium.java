@@ -21,14 +21,23 @@ final class Chromium {
     try {
       ChromeOptions options = new ChromeOptions();
       options.setBinary("/usr/bin/chromium");
-      options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--disable-dev-shm-usage", "--window-size=1400,900",
+      options.addArguments(
+          "--headless=new",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--disable-dev-shm-usage",
+          "--window-size=1400,900",
           "--user-data-dir=" + Files.createTempDirectory("lifeboat-chromium"));
-      ChromeDriverService service = new ChromeDriverService.Builder()
-          .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
-          .usingAnyFreePort()
-          .build();
+      ChromeDriverService service =
+          new ChromeDriverService.Builder()
+              .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+              .usingAnyFreePort()
+              .build();
       return new ChromeDriver(service, options);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -36,13 +45,15 @@ final class Chromium {
   }
 
   /**
-   * A page on another port of 127.0.0.1 (same site, other origin) that tries every way a web page has to
-   * start a run of {@code runbook} on Lifeboat: fetch in no-cors and cors mode with text/plain, form and JSON
-   * bodies, and a form posted into an iframe. The page's title becomes "done" once every answer arrived.
+   * A page on another port of 127.0.0.1 (same site, other origin) that tries every way a web page
+   * has to start a run of {@code runbook} on Lifeboat: fetch in no-cors and cors mode with
+   * text/plain, form and JSON bodies, and a form posted into an iframe. The page's title becomes
+   * "done" once every answer arrived.
    */
   static HttpServer attackerSite(int lifeboatPort, String runbook) throws IOException {
     String target = "http://127.0.0.1:" + lifeboatPort + "/api/runbooks/" + runbook + "/runs";
-    String html = """
+    String html =
+        """
         <!doctype html><html><head><title>attacker</title></head><body>
         <iframe name="sink" id="sink"></iframe>
         <form id="f" method="POST" target="sink" enctype="text/plain" action="TARGET">
@@ -72,15 +83,19 @@ final class Chromium {
           document.title = 'done';
         })();
         </script></body></html>
-        """.replace("TARGET", target);
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", exchange -> {
-      byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-      exchange.sendResponseHeaders(200, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
-    });
+        """
+            .replace("TARGET", target);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+          exchange.sendResponseHeaders(200, bytes.length);
+          exchange.getResponseBody().write(bytes);
+          exchange.close();
+        });
     server.start();
     return server;
   }

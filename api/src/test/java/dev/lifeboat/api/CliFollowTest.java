@@ -13,21 +13,31 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** {@code run --wait} / {@code status --follow}: JSON lines for scripts, plain lines when piped, exit codes. */
+/**
+ * {@code run --wait} / {@code status --follow}: JSON lines for scripts, plain lines when piped,
+ * exit codes.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class CliFollowTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", TestFolders.runbooks("cli-follow", """
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config(
+              "runbooks",
+              TestFolders.runbooks(
+                      "cli-follow",
+                      """
           name: works
           steps:
             - id: say
               action: command
               with:
                 argv: [echo, hello]
-          """, """
+          """,
+                      """
           name: breaks
           steps:
             - id: boom
@@ -35,8 +45,9 @@ class CliFollowTest {
               retry: {maxAttempts: 1}
               with:
                 argv: ["false"]
-          """).toString()),
-      ConfigOverride.config("repository", TestFolders.temp("cli-follow-repo").toString()));
+          """)
+                  .toString()),
+          ConfigOverride.config("repository", TestFolders.temp("cli-follow-repo").toString()));
 
   private static Outcome cli(String... args) {
     return CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), args);
@@ -61,7 +72,9 @@ class CliFollowTest {
     assertThat(step.get("id").asText()).isEqualTo("say");
     assertThat(step.get("startedAt").asLong()).isPositive();
     assertThat(step.get("endedAt").asLong()).isGreaterThanOrEqualTo(step.get("startedAt").asLong());
-    assertThat(step.get("output").has("_live")).as("the live record is not part of the output").isFalse();
+    assertThat(step.get("output").has("_live"))
+        .as("the live record is not part of the output")
+        .isFalse();
 
     Outcome status = cli("status", last.get("id").asText(), "--json");
     assertThat(status.exit()).isZero();
@@ -79,8 +92,12 @@ class CliFollowTest {
 
     Outcome followed = cli("status", last.get("id").asText(), "--follow");
     assertThat(followed.exit()).isEqualTo(1);
-    assertThat(followed.out()).contains("boom: FAILED").contains(last.get("id").asText() + " FAILED");
-    assertThat(followed.out()).as("piped output has no terminal control characters").doesNotContain("\r", "\033");
+    assertThat(followed.out())
+        .contains("boom: FAILED")
+        .contains(last.get("id").asText() + " FAILED");
+    assertThat(followed.out())
+        .as("piped output has no terminal control characters")
+        .doesNotContain("\r", "\033");
 
     Outcome plain = cli("run", "breaks", "--wait");
     assertThat(plain.exit()).isEqualTo(1);
@@ -92,7 +109,8 @@ class CliFollowTest {
     Outcome refused = cli("run", "nope", "--wait", "--json");
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("no runbook named 'nope'");
-    Outcome unreachable = CliTest.cliAt("http://127.0.0.1:1", "status", "works@20260101T000000.000Z", "--follow");
+    Outcome unreachable =
+        CliTest.cliAt("http://127.0.0.1:1", "status", "works@20260101T000000.000Z", "--follow");
     assertThat(unreachable.exit()).isEqualTo(3);
     assertThat(unreachable.err()).contains("cannot reach Lifeboat");
   }

@@ -22,10 +22,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** The CLI commands against a running Lifeboat. */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class CliTest {
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", TestFolders.runbooks("cli", """
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config(
+              "runbooks",
+              TestFolders.runbooks(
+                      "cli",
+                      """
           name: gate
           params:
             - name: who
@@ -35,8 +41,9 @@ class CliTest {
               action: approval
               with:
                 message: "approve for ${params.who}"
-          """).toString()),
-      ConfigOverride.config("repository", TestFolders.temp("cli-repo").toString()));
+          """)
+                  .toString()),
+          ConfigOverride.config("repository", TestFolders.temp("cli-repo").toString()));
 
   record Outcome(int exit, String out, String err) {}
 
@@ -48,18 +55,26 @@ class CliTest {
     String id = started.out().trim().substring("started ".length());
 
     // follow in the background; it ends once the step is approved
-    CompletableFuture<Outcome> follow = CompletableFuture.supplyAsync(() -> cli("status", id, "--follow"));
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+    CompletableFuture<Outcome> follow =
+        CompletableFuture.supplyAsync(() -> cli("status", id, "--follow"));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
         .until(() -> cli("status", id).out().contains("WAITING_FOR_APPROVAL"));
     assertThat(cli("status", id).out()).contains("ask: WAITING_FOR_APPROVAL — approve for ops");
     assertThat(cli("list", "runs").out()).contains(id + "  WAITING_FOR_APPROVAL");
 
-    assertThat(cli("approve", id, "ask", "--comment", "checked the drive").out()).contains("approved ask");
+    assertThat(cli("approve", id, "ask", "--comment", "checked the drive").out())
+        .contains("approved ask");
     Outcome followed = follow.get(30, TimeUnit.SECONDS);
     assertThat(followed.exit()).isZero();
     assertThat(followed.out()).contains(id + " COMPLETED");
-    var approval = new ApiClient(APP.getLocalPort()).get("/api/runs/" + ApiClient.enc(id)).body()
-        .get("steps").get(0).get("approval");
+    var approval =
+        new ApiClient(APP.getLocalPort())
+            .get("/api/runs/" + ApiClient.enc(id))
+            .body()
+            .get("steps")
+            .get(0)
+            .get("approval");
     assertThat(approval.get("comment").asText()).isEqualTo("checked the drive");
     assertThat(approval.get("by").asText()).isEqualTo("local");
     assertThat(cli("list", "runbooks").out()).contains("gate");
@@ -98,9 +113,11 @@ class CliTest {
       LifeboatApplication app = new LifeboatApplication();
       Bootstrap<LifeboatConfiguration> bootstrap = new Bootstrap<>(app);
       app.initialize(bootstrap);
-      Optional<Throwable> failure = new Cli(new JarLocation(CliTest.class), bootstrap, o, e).run(all);
+      Optional<Throwable> failure =
+          new Cli(new JarLocation(CliTest.class), bootstrap, o, e).run(all);
       int code = failure.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
-      return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Outcome(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       ApiCommand.useStreams(null, null);
     }

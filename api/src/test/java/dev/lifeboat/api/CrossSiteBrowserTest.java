@@ -14,14 +14,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 
-/** A web page on another port cannot start a run on an open (loopback, no token) Lifeboat in Chromium. */
+/**
+ * A web page on another port cannot start a run on an open (loopback, no token) Lifeboat in
+ * Chromium.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class CrossSiteBrowserTest {
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", TestFolders.runbooks("cross-site", OpenAccessApiTest.GATE).toString()),
-      ConfigOverride.config("repository", TestFolders.temp("cross-site-repo").toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config(
+              "runbooks", TestFolders.runbooks("cross-site", OpenAccessApiTest.GATE).toString()),
+          ConfigOverride.config("repository", TestFolders.temp("cross-site-repo").toString()));
 
   WebDriver browser;
   HttpServer attacker;
@@ -43,12 +49,16 @@ class CrossSiteBrowserTest {
     browser.get("http://127.0.0.1:" + attacker.getAddress().getPort() + "/");
     await().atMost(Duration.ofSeconds(30)).until(() -> "done".equals(browser.getTitle()));
     String results = browser.findElement(By.tagName("body")).getAttribute("data-results");
-    // every attempt reached Lifeboat and got its answer (opaque to the page) or was stopped by the browser
+    // every attempt reached Lifeboat and got its answer (opaque to the page) or was stopped by the
+    // browser
     assertThat(results).contains("text-nocors:opaque:0", "json-cors:refused", "form:posted");
 
     ApiClient api = new ApiClient(APP.getLocalPort());
-    assertThat(api.get("/api/runs").body().findValuesAsText("runbook")).as("runs after the attack").isEmpty();
+    assertThat(api.get("/api/runs").body().findValuesAsText("runbook"))
+        .as("runs after the attack")
+        .isEmpty();
     // the control: the same request from Lifeboat's own origin does start a run
-    assertThat(api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"owner\"}}").status()).isEqualTo(202);
+    assertThat(api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"owner\"}}").status())
+        .isEqualTo(202);
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
@@ -27,7 +26,8 @@ final class Http {
       try {
         return JSON.readTree(body);
       } catch (IOException e) {
-        throw new AssertionError("not JSON (HTTP " + status + ", " + headers.get("content-type") + "): " + body, e);
+        throw new AssertionError(
+            "not JSON (HTTP " + status + ", " + headers.get("content-type") + "): " + body, e);
       }
     }
 
@@ -101,11 +101,15 @@ final class Http {
 
   /** Whether a /proc/net/tcp(6) local address is 127.0.0.1, ::ffff:127.0.0.1 or ::1. */
   static boolean isLoopback(String hex) {
-    return hex.equals("0100007F") || hex.equals("0000000000000000FFFF00000100007F")
+    return hex.equals("0100007F")
+        || hex.equals("0000000000000000FFFF00000100007F")
         || hex.equals("00000000000000000000000001000000");
   }
 
-  /** The local addresses (hex, as the kernel shows them) listening on this TCP port, from /proc/net/tcp and tcp6. */
+  /**
+   * The local addresses (hex, as the kernel shows them) listening on this TCP port, from
+   * /proc/net/tcp and tcp6.
+   */
   static java.util.Set<String> listeningAddresses(int port) throws IOException {
     java.util.Set<String> out = new java.util.TreeSet<>();
     for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
@@ -113,7 +117,9 @@ final class Http {
       if (!java.nio.file.Files.exists(p)) {
         continue;
       }
-      for (String line : java.nio.file.Files.readAllLines(p).subList(1, java.nio.file.Files.readAllLines(p).size())) {
+      for (String line :
+          java.nio.file.Files.readAllLines(p)
+              .subList(1, java.nio.file.Files.readAllLines(p).size())) {
         String[] f = line.trim().split("\\s+");
         String[] local = f[1].split(":");
         if (Integer.parseInt(local[1], 16) == port && f[3].equals("0A")) { // 0A: LISTEN

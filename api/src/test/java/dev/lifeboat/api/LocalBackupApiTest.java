@@ -23,19 +23,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shipped local-backup and local-restore runbooks, end to end on the embedded Temporal server. */
+/**
+ * The shipped local-backup and local-restore runbooks, end to end on the embedded Temporal server.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class LocalBackupApiTest {
   static final Path REPOSITORY = TestFolders.temp("local-backup-repo");
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", Path.of("..", "runbooks").toAbsolutePath().toString()),
-      ConfigOverride.config("repository", REPOSITORY.toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", Path.of("..", "runbooks").toAbsolutePath().toString()),
+          ConfigOverride.config("repository", REPOSITORY.toString()));
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
   ApiClient api;
 
   @BeforeEach
@@ -62,10 +65,14 @@ class LocalBackupApiTest {
     JsonNode archive = step(done, "archive");
     assertThat(archive.get("output").get("files").asInt()).isEqualTo(3);
     assertThat(archive.get("filesDone").asInt()).isEqualTo(3);
-    assertThat(archive.get("bytesDone").asLong()).isEqualTo(archive.get("bytesTotal").asLong()).isGreaterThan(1 << 20);
+    assertThat(archive.get("bytesDone").asLong())
+        .isEqualTo(archive.get("bytesTotal").asLong())
+        .isGreaterThan(1 << 20);
     assertThat(archive.get("output").get("source").asText()).isEqualTo("notebooks");
     String archivePath = archive.get("output").get("path").asText();
-    assertThat(archivePath).startsWith(REPOSITORY.resolve("local/notebooks").toString()).endsWith(".tar.gz");
+    assertThat(archivePath)
+        .startsWith(REPOSITORY.resolve("local/notebooks").toString())
+        .endsWith(".tar.gz");
     assertThat(step(done, "verify").get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(step(done, "prune").get("state").asText()).isEqualTo("SUCCEEDED");
 
@@ -77,15 +84,24 @@ class LocalBackupApiTest {
 
     // single-file restore: list the files of the archive, download one, checked against its digest
     JsonNode files = api.get("/api/backups/local/notebooks/latest/files").body();
-    assertThat(files.get("files").findValuesAsText("path")).contains("transformer-training.ipynb",
-        "experiments/Überprüfung 数据/results.csv", "empty-dir");
-    java.net.http.HttpResponse<byte[]> one = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + APP.getLocalPort()
-            + "/api/backups/local/notebooks/latest/file?path="
-            + java.net.URLEncoder.encode("experiments/Überprüfung 数据/results.csv", "UTF-8"))).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(files.get("files").findValuesAsText("path"))
+        .contains(
+            "transformer-training.ipynb", "experiments/Überprüfung 数据/results.csv", "empty-dir");
+    java.net.http.HttpResponse<byte[]> one =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://127.0.0.1:"
+                                + APP.getLocalPort()
+                                + "/api/backups/local/notebooks/latest/file?path="
+                                + java.net.URLEncoder.encode(
+                                    "experiments/Überprüfung 数据/results.csv", "UTF-8")))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
     assertThat(one.statusCode()).isEqualTo(200);
-    assertThat(new String(one.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("a,b\n1,2\n");
+    assertThat(new String(one.body(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("a,b\n1,2\n");
     assertThat(one.headers().firstValue("Content-Disposition").orElse("")).contains("results.csv");
     ApiClient.Answer noFile = api.get("/api/backups/local/notebooks/latest/file?path=nope.txt");
     assertThat(noFile.status()).isEqualTo(404);
@@ -100,17 +116,29 @@ class LocalBackupApiTest {
     assertThat(Files.isDirectory(target.resolve("empty-dir"))).isTrue();
 
     // a second restore into the now non-empty target is refused unless clean is given
-    JsonNode refused = awaitEnd(start("local-restore", "{\"params\": {\"path\": \"" + target + "\"}}"));
+    JsonNode refused =
+        awaitEnd(start("local-restore", "{\"params\": {\"path\": \"" + target + "\"}}"));
     assertThat(refused.get("status").asText()).isEqualTo("FAILED");
-    assertThat(refused.get("error").asText()).contains("step 'restore' failed").contains(target.toString());
+    assertThat(refused.get("error").asText())
+        .contains("step 'restore' failed")
+        .contains(target.toString());
     Files.writeString(target.resolve("stray.txt"), "x");
-    JsonNode cleaned = awaitEnd(start("local-restore", "{\"params\": {\"path\": \"" + target
-        + "\", \"source\": \"notebooks\", \"clean\": true}}"));
+    JsonNode cleaned =
+        awaitEnd(
+            start(
+                "local-restore",
+                "{\"params\": {\"path\": \""
+                    + target
+                    + "\", \"source\": \"notebooks\", \"clean\": true}}"));
     assertThat(cleaned.get("status").asText()).as(cleaned.toString()).isEqualTo("COMPLETED");
     assertThat(tree(target)).isEqualTo(before);
 
-    // the monthly drill restores an archive into scratch and checks it file by file; no offsite asked for
-    JsonNode drill = awaitEnd(start("restore-drill", "{\"params\": {\"set\": \"local\", \"source\": \"notebooks\"}}"));
+    // the monthly drill restores an archive into scratch and checks it file by file; no offsite
+    // asked for
+    JsonNode drill =
+        awaitEnd(
+            start(
+                "restore-drill", "{\"params\": {\"set\": \"local\", \"source\": \"notebooks\"}}"));
     assertThat(drill.get("status").asText()).as(drill.toString()).isEqualTo("COMPLETED");
     assertThat(step(drill, "drill").get("output").get("ok").asBoolean()).isTrue();
     assertThat(step(drill, "drill").get("output").get("restoredFiles").asInt()).isEqualTo(3);
@@ -118,8 +146,9 @@ class LocalBackupApiTest {
   }
 
   /**
-   * A large source (sparse, so it costs no disk) keeps the archive step busy long enough to watch its
-   * bytes move; cancelling it then must leave nothing in the repository that looks like a backup.
+   * A large source (sparse, so it costs no disk) keeps the archive step busy long enough to watch
+   * its bytes move; cancelling it then must leave nothing in the repository that looks like a
+   * backup.
    */
   @Test
   void progressIsVisibleWhileItRunsAndCancelLeavesNoArchive() throws Exception {
@@ -130,14 +159,20 @@ class LocalBackupApiTest {
     Files.writeString(big.resolve("README.md"), "weights");
     String id = start("local-backup", "{\"params\": {\"path\": \"" + big + "\"}}");
     AtomicBoolean moving = new AtomicBoolean();
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      JsonNode archive = step(api.get("/api/runs/" + ApiClient.enc(id)).body(), "archive");
-      long done = archive.get("bytesDone").asLong();
-      long total = archive.get("bytesTotal").asLong();
-      moving.set("RUNNING".equals(archive.get("state").asText()) && done > 0 && done < total);
-      return moving.get() || !"RUNNING".equals(archive.get("state").asText()) && !"PENDING".equals(
-          archive.get("state").asText());
-    });
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              JsonNode archive = step(api.get("/api/runs/" + ApiClient.enc(id)).body(), "archive");
+              long done = archive.get("bytesDone").asLong();
+              long total = archive.get("bytesTotal").asLong();
+              moving.set(
+                  "RUNNING".equals(archive.get("state").asText()) && done > 0 && done < total);
+              return moving.get()
+                  || !"RUNNING".equals(archive.get("state").asText())
+                      && !"PENDING".equals(archive.get("state").asText());
+            });
     assertThat(moving).as("archive step seen running with 0 < bytesDone < bytesTotal").isTrue();
     JsonNode running = api.get("/api/runs/" + ApiClient.enc(id)).body();
     assertThat(running.get("status").asText()).isEqualTo("RUNNING");
@@ -153,7 +188,8 @@ class LocalBackupApiTest {
     if (Files.exists(sourceDir)) {
       try (Stream<Path> left = Files.list(sourceDir)) {
         assertThat(left.map(p -> p.getFileName().toString()))
-            .as("nothing that looks like an archive").noneMatch(n -> n.endsWith(".tar.gz"));
+            .as("nothing that looks like an archive")
+            .noneMatch(n -> n.endsWith(".tar.gz"));
       }
     }
   }
@@ -161,13 +197,17 @@ class LocalBackupApiTest {
   @Test
   void missingOrEmptySourceFailsTheRunNamingThePath() throws Exception {
     Path missing = work.resolve("not-there");
-    JsonNode failed = awaitEnd(start("local-backup", "{\"params\": {\"path\": \"" + missing + "\"}}"));
+    JsonNode failed =
+        awaitEnd(start("local-backup", "{\"params\": {\"path\": \"" + missing + "\"}}"));
     assertThat(failed.get("status").asText()).isEqualTo("FAILED");
-    assertThat(failed.get("error").asText()).contains("step 'archive' failed").contains(missing.toString());
+    assertThat(failed.get("error").asText())
+        .contains("step 'archive' failed")
+        .contains(missing.toString());
     assertThat(step(failed, "verify").get("state").asText()).isEqualTo("SKIPPED");
 
     Path empty = Files.createDirectories(work.resolve("empty"));
-    JsonNode emptyRun = awaitEnd(start("local-backup", "{\"params\": {\"path\": \"" + empty + "\"}}"));
+    JsonNode emptyRun =
+        awaitEnd(start("local-backup", "{\"params\": {\"path\": \"" + empty + "\"}}"));
     assertThat(emptyRun.get("status").asText()).isEqualTo("FAILED");
     assertThat(emptyRun.get("error").asText()).contains("empty");
     assertThat(api.get("/api/backups?source=empty").body()).isEmpty();
@@ -177,12 +217,20 @@ class LocalBackupApiTest {
   void aDamagedArchiveIsListedWithItsErrorAndLatestFilesComeFromTheGoodOne() throws Exception {
     Path src = Files.createDirectories(work.resolve("state-src"));
     Files.writeString(src.resolve("a.txt"), "a");
-    var older = new dev.lifeboat.activities.archive.Repository(REPOSITORY, java.time.Clock.fixed(
-        java.time.Instant.parse("2026-11-01T02:00:00Z"), java.time.ZoneOffset.UTC))
-        .writeFromDirectory("state", "db@host", src, java.util.List.of(), java.util.List.of(), null);
-    var newer = new dev.lifeboat.activities.archive.Repository(REPOSITORY, java.time.Clock.fixed(
-        java.time.Instant.parse("2026-11-02T02:00:00Z"), java.time.ZoneOffset.UTC))
-        .writeFromDirectory("state", "db@host", src, java.util.List.of(), java.util.List.of(), null);
+    var older =
+        new dev.lifeboat.activities.archive.Repository(
+                REPOSITORY,
+                java.time.Clock.fixed(
+                    java.time.Instant.parse("2026-11-01T02:00:00Z"), java.time.ZoneOffset.UTC))
+            .writeFromDirectory(
+                "state", "db@host", src, java.util.List.of(), java.util.List.of(), null);
+    var newer =
+        new dev.lifeboat.activities.archive.Repository(
+                REPOSITORY,
+                java.time.Clock.fixed(
+                    java.time.Instant.parse("2026-11-02T02:00:00Z"), java.time.ZoneOffset.UTC))
+            .writeFromDirectory(
+                "state", "db@host", src, java.util.List.of(), java.util.List.of(), null);
     Files.delete(newer.ref().manifestPath());
 
     JsonNode backups = api.get("/api/backups?set=state&source=db@host").body();
@@ -206,7 +254,9 @@ class LocalBackupApiTest {
     Path src = Files.createDirectories(work.resolve("pin-src"));
     Files.writeString(src.resolve("a.txt"), "a");
     var repo = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
-    var ref = repo.writeFromDirectory("pins", "nb", src, java.util.List.of(), java.util.List.of(), null).ref();
+    var ref =
+        repo.writeFromDirectory("pins", "nb", src, java.util.List.of(), java.util.List.of(), null)
+            .ref();
     JsonNode before = api.get("/api/backups?set=pins&source=nb").body().get(0);
     assertThat(before.get("pinned").asBoolean()).isFalse();
     assertThat(before.get("lastDrill").isNull()).isTrue();
@@ -215,22 +265,44 @@ class LocalBackupApiTest {
     assertThat(pinned.status()).isEqualTo(200);
     assertThat(pinned.body().get("pinned").asBoolean()).isTrue();
     assertThat(ref.pinPath()).exists();
-    assertThat(api.get("/api/backups?set=pins&source=nb").body().get(0).get("pinned").asBoolean()).isTrue();
+    assertThat(api.get("/api/backups?set=pins&source=nb").body().get(0).get("pinned").asBoolean())
+        .isTrue();
     // a pinned archive survives a prune that keeps nothing else
-    var other = repo.writeFromDirectory("pins", "nb", src, java.util.List.of(), java.util.List.of(), null).ref();
-    assertThat(repo.prune("pins", "nb", dev.lifeboat.activities.archive.RetentionPolicy.keepLast(1)).kept())
+    var other =
+        repo.writeFromDirectory("pins", "nb", src, java.util.List.of(), java.util.List.of(), null)
+            .ref();
+    assertThat(
+            repo.prune("pins", "nb", dev.lifeboat.activities.archive.RetentionPolicy.keepLast(1))
+                .kept())
         .containsExactly(ref.name(), other.name());
 
-    assertThat(api.post("/api/backups/pins/nb/" + ref.name() + "/unpin", "").body().get("pinned").asBoolean())
+    assertThat(
+            api.post("/api/backups/pins/nb/" + ref.name() + "/unpin", "")
+                .body()
+                .get("pinned")
+                .asBoolean())
         .isFalse();
     assertThat(ref.pinPath()).doesNotExist();
-    assertThat(api.post("/api/backups/pins/nb/20200101T000000Z.tar.gz/pin", "").status()).isEqualTo(404);
+    assertThat(api.post("/api/backups/pins/nb/20200101T000000Z.tar.gz/pin", "").status())
+        .isEqualTo(404);
     assertThat(api.post("/api/backups/pins/..%2Fetc/latest/pin", "").status()).isIn(400, 404);
 
-    repo.recordDrill(other, new dev.lifeboat.activities.archive.DrillRecord(
-        java.time.Instant.parse("2026-12-01T05:00:00Z"), other.name(), "pins", "nb", 1, 1, 0.25, "passed", null, "r"));
+    repo.recordDrill(
+        other,
+        new dev.lifeboat.activities.archive.DrillRecord(
+            java.time.Instant.parse("2026-12-01T05:00:00Z"),
+            other.name(),
+            "pins",
+            "nb",
+            1,
+            1,
+            0.25,
+            "passed",
+            null,
+            "r"));
     JsonNode drill = api.get("/api/backups?set=pins&source=nb").body().get(0).get("lastDrill");
-    assertThat(drill.get("at").asLong()).isEqualTo(java.time.Instant.parse("2026-12-01T05:00:00Z").toEpochMilli());
+    assertThat(drill.get("at").asLong())
+        .isEqualTo(java.time.Instant.parse("2026-12-01T05:00:00Z").toEpochMilli());
     assertThat(drill.get("result").asText()).isEqualTo("passed");
     assertThat(drill.get("seconds").asDouble()).isEqualTo(0.25);
     assertThat(drill.get("files").asLong()).isEqualTo(1);
@@ -249,7 +321,8 @@ class LocalBackupApiTest {
     assertThat(backup).isNotNull();
     assertThat(backup.get("args").get("path").get("required").asBoolean()).isFalse();
     assertThat(backup.get("args").get("from").get("description").asText()).contains("pod");
-    assertThat(actions.findValuesAsText("name")).contains("approval", "runbook", "scale", "ansible", "sync-offsite");
+    assertThat(actions.findValuesAsText("name"))
+        .contains("approval", "runbook", "scale", "ansible", "sync-offsite");
   }
 
   @Test
@@ -266,10 +339,13 @@ class LocalBackupApiTest {
   }
 
   private JsonNode awaitEnd(String id) {
-    await().atMost(Duration.ofMinutes(2)).until(() -> {
-      String s = api.get("/api/runs/" + ApiClient.enc(id)).body().get("status").asText();
-      return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
-    });
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () -> {
+              String s = api.get("/api/runs/" + ApiClient.enc(id)).body().get("status").asText();
+              return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
+            });
     return api.get("/api/runs/" + ApiClient.enc(id)).body();
   }
 
@@ -288,8 +364,12 @@ class LocalBackupApiTest {
       for (Path p : (Iterable<Path>) s::iterator) {
         String rel = dir.relativize(p).toString();
         if (Files.isRegularFile(p)) {
-          out.put(rel, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)))
-              + " " + Files.getPosixFilePermissions(p));
+          out.put(
+              rel,
+              HexFormat.of()
+                      .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)))
+                  + " "
+                  + Files.getPosixFilePermissions(p));
         } else if (Files.isDirectory(p) && !rel.isEmpty()) {
           out.put(rel + "/", "dir");
         }

@@ -17,19 +17,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Prometheus text endpoint, the OpenAPI document and the plan preview, on the shipped runbooks. */
+/**
+ * The Prometheus text endpoint, the OpenAPI document and the plan preview, on the shipped runbooks.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class ObserveApiTest {
   static final Path REPOSITORY = TestFolders.temp("observe-repo");
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", Path.of("..", "runbooks").toAbsolutePath().toString()),
-      ConfigOverride.config("repository", REPOSITORY.toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", Path.of("..", "runbooks").toAbsolutePath().toString()),
+          ConfigOverride.config("repository", REPOSITORY.toString()));
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
   ApiClient api;
 
   @BeforeEach
@@ -45,15 +48,21 @@ class ObserveApiTest {
     String before = api.get("/admin/prometheus").raw();
     assertThat(before).doesNotContain("source=\"metrics-notes\"");
 
-    var started = api.post("/api/runbooks/local-backup/runs",
-        "{\"params\": {\"path\": \"" + notes + "\", \"source\": \"metrics-notes\"}}");
+    var started =
+        api.post(
+            "/api/runbooks/local-backup/runs",
+            "{\"params\": {\"path\": \"" + notes + "\", \"source\": \"metrics-notes\"}}");
     assertThat(started.status()).as(started.raw()).isEqualTo(202);
     String id = started.body().get("id").asText();
     awaitStatus(id, "COMPLETED");
 
-    assertThat(api.get("/admin/prometheus").raw()).doesNotContain("lifeboat_drill_last_success_timestamp_seconds{set=\"local\",source=\"metrics-notes\"}");
-    var drill = api.post("/api/runbooks/restore-drill/runs",
-        "{\"params\": {\"set\": \"local\", \"source\": \"metrics-notes\"}}");
+    assertThat(api.get("/admin/prometheus").raw())
+        .doesNotContain(
+            "lifeboat_drill_last_success_timestamp_seconds{set=\"local\",source=\"metrics-notes\"}");
+    var drill =
+        api.post(
+            "/api/runbooks/restore-drill/runs",
+            "{\"params\": {\"set\": \"local\", \"source\": \"metrics-notes\"}}");
     assertThat(drill.status()).as(drill.raw()).isEqualTo(202);
     awaitStatus(drill.body().get("id").asText(), "COMPLETED");
 
@@ -61,15 +70,20 @@ class ObserveApiTest {
     assertThat(text.status()).isEqualTo(200);
     assertThat(text.contentType()).startsWith("text/plain");
     assertThat(text.raw())
-        .containsPattern("lifeboat_backup_last_success_timestamp_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d")
+        .containsPattern(
+            "lifeboat_backup_last_success_timestamp_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d")
         .contains("lifeboat_backup_files{set=\"local\",source=\"metrics-notes\"} 2.0")
-        .containsPattern("lifeboat_backup_size_bytes\\{set=\"local\",source=\"metrics-notes\"} [1-9]")
+        .containsPattern(
+            "lifeboat_backup_size_bytes\\{set=\"local\",source=\"metrics-notes\"} [1-9]")
         .containsPattern("lifeboat_archive_state\\{state=\"(verified|unverified)\"} [1-9]")
-        .containsPattern("lifeboat_run_total\\{runbook=\"local-backup\",status=\"COMPLETED\"} [1-9]")
+        .containsPattern(
+            "lifeboat_run_total\\{runbook=\"local-backup\",status=\"COMPLETED\"} [1-9]")
         .contains("lifeboat_run_duration_seconds_bucket{runbook=\"local-backup\",le=\"+Inf\"}")
         .contains("# TYPE lifeboat_run_duration_seconds histogram")
-        .containsPattern("lifeboat_drill_last_success_timestamp_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d")
-        .containsPattern("lifeboat_drill_restore_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d");
+        .containsPattern(
+            "lifeboat_drill_last_success_timestamp_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d")
+        .containsPattern(
+            "lifeboat_drill_restore_seconds\\{set=\"local\",source=\"metrics-notes\"} \\d");
   }
 
   @Test
@@ -80,21 +94,36 @@ class ObserveApiTest {
     JsonNode paths = doc.body().get("paths");
     List<String> names = new ArrayList<>();
     paths.fieldNames().forEachRemaining(names::add);
-    assertThat(names).contains("/runbooks", "/runbooks/{name}", "/runbooks/{name}/runs", "/runbooks/{name}/plan",
-        "/runs", "/runs/{id}", "/backups", "/actions");
+    assertThat(names)
+        .contains(
+            "/runbooks",
+            "/runbooks/{name}",
+            "/runbooks/{name}/runs",
+            "/runbooks/{name}/plan",
+            "/runs",
+            "/runs/{id}",
+            "/backups",
+            "/actions");
     for (Iterator<String> it = paths.fieldNames(); it.hasNext(); ) {
       String path = it.next();
       if (!paths.get(path).has("get")) {
         continue;
       }
-      String concrete = path.replace("{name}", "local-backup").replace("{id}", "no-such-run@x")
-          .replace("{set}", "local").replace("{source}", "none").replace("{archive}", "latest");
+      String concrete =
+          path.replace("{name}", "local-backup")
+              .replace("{id}", "no-such-run@x")
+              .replace("{set}", "local")
+              .replace("{source}", "none")
+              .replace("{archive}", "latest");
       ApiClient.Answer a = api.get("/api" + concrete);
-      // a documented path exists: a missing run or archive is a JSON 404 from the resource, never Jetty's
+      // a documented path exists: a missing run or archive is a JSON 404 from the resource, never
+      // Jetty's
       assertThat(a.status()).as("GET %s: %s", concrete, a.raw()).isLessThan(500);
       if (a.status() == 404) {
         assertThat(a.body()).as("GET %s answers from its resource", concrete).isNotNull();
-        assertThat(a.body().path("error").asText()).as(concrete).doesNotContainIgnoringCase("HTTP 404 Not Found");
+        assertThat(a.body().path("error").asText())
+            .as(concrete)
+            .doesNotContainIgnoringCase("HTTP 404 Not Found");
       }
     }
   }
@@ -102,8 +131,10 @@ class ObserveApiTest {
   @Test
   void planShowsResolvedStepsAndStartsNothing() {
     int runsBefore = api.get("/api/runs").body().size();
-    ApiClient.Answer plan = api.post("/api/runbooks/local-backup/plan",
-        "{\"params\": {\"path\": \"" + work + "\", \"source\": \"planned\"}}");
+    ApiClient.Answer plan =
+        api.post(
+            "/api/runbooks/local-backup/plan",
+            "{\"params\": {\"path\": \"" + work + "\", \"source\": \"planned\"}}");
     assertThat(plan.status()).as(plan.raw()).isEqualTo(200);
     JsonNode steps = plan.body().get("steps");
     assertThat(steps.get(0).get("id").asText()).isEqualTo("archive");
@@ -114,8 +145,8 @@ class ObserveApiTest {
     // a step output is known only while running: it stays a reference
     assertThat(steps.get(1).get("with").get("archive").asText()).isEqualTo("${steps.archive.path}");
 
-    ApiClient.Answer fanOut = api.post("/api/runbooks/members-backup-all/plan",
-        "{\"params\": {\"members\": [2, 3]}}");
+    ApiClient.Answer fanOut =
+        api.post("/api/runbooks/members-backup-all/plan", "{\"params\": {\"members\": [2, 3]}}");
     assertThat(fanOut.status()).as(fanOut.raw()).isEqualTo(200);
     JsonNode each = null;
     for (JsonNode s : fanOut.body().get("steps")) {
@@ -125,13 +156,16 @@ class ObserveApiTest {
     }
     assertThat(each).as(fanOut.raw()).isNotNull();
     assertThat(each.get("items")).hasSize(2);
-    assertThat(each.get("items").get(0).get("with").get("params").get("member").asText()).isEqualTo("2");
+    assertThat(each.get("items").get(0).get("with").get("params").get("member").asText())
+        .isEqualTo("2");
 
     ApiClient.Answer bad = api.post("/api/runbooks/local-backup/plan", "{\"params\": {}}");
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.body().get("param").asText()).isEqualTo("path");
     assertThat(api.post("/api/runbooks/no-such/plan", "{}").status()).isEqualTo(404);
-    assertThat(api.get("/api/runs").body().size()).as("the plan started no run").isEqualTo(runsBefore);
+    assertThat(api.get("/api/runs").body().size())
+        .as("the plan started no run")
+        .isEqualTo(runsBefore);
   }
 
   private void awaitStatus(String id, String status) {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class OpenAccessApiTest {
-  static final String GATE = """
+  static final String GATE =
+      """
       name: gate
       params:
         - name: who
@@ -26,11 +27,13 @@ class OpenAccessApiTest {
             message: "for ${params.who}"
       """;
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", TestFolders.runbooks("open", GATE).toString()),
-      ConfigOverride.config("repository", TestFolders.temp("open-repo").toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", TestFolders.runbooks("open", GATE).toString()),
+          ConfigOverride.config("repository", TestFolders.temp("open-repo").toString()));
 
   int port() {
     return APP.getLocalPort();
@@ -39,33 +42,57 @@ class OpenAccessApiTest {
   @Test
   void listensOnLoopbackOnly() throws Exception {
     assertThat(Http.listeningAddresses(port()))
-        .as("the API's listening sockets").isNotEmpty().allMatch(Http::isLoopback);
+        .as("the API's listening sockets")
+        .isNotEmpty()
+        .allMatch(Http::isLoopback);
   }
 
   @Test
   void aPostWithoutOriginWorksAsBefore() {
-    Http.Reply r = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"curl\"}}",
-        "Content-Type: application/json");
+    Http.Reply r =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"curl\"}}",
+            "Content-Type: application/json");
     assertThat(r.status()).isEqualTo(202);
     assertThat(r.json().get("id").asText()).startsWith("gate@");
-    Http.Reply sameOrigin = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"page\"}}",
-        "Content-Type: application/json; charset=utf-8", "Origin: http://127.0.0.1:" + port(),
-        "Sec-Fetch-Site: same-origin");
+    Http.Reply sameOrigin =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"page\"}}",
+            "Content-Type: application/json; charset=utf-8",
+            "Origin: http://127.0.0.1:" + port(),
+            "Sec-Fetch-Site: same-origin");
     assertThat(sameOrigin.status()).isEqualTo(202);
   }
 
   @Test
   void onlyJsonMayChangeState() {
     int before = runsOf("gate");
-    Http.Reply text = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}",
-        "Content-Type: text/plain");
+    Http.Reply text =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"x\"}}",
+            "Content-Type: text/plain");
     assertThat(text.status()).isEqualTo(415);
     assertThat(text.header("Content-Type")).startsWith("application/json");
     assertThat(text.json().get("error").asText()).contains("application/json");
-    Http.Reply noType = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}");
+    Http.Reply noType =
+        Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}");
     assertThat(noType.status()).isEqualTo(415);
-    Http.Reply form = Http.send(port(), "POST", "/api/runbooks/reload", "a=b",
-        "Content-Type: application/x-www-form-urlencoded");
+    Http.Reply form =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/reload",
+            "a=b",
+            "Content-Type: application/x-www-form-urlencoded");
     assertThat(form.status()).isEqualTo(415);
     assertThat(runsOf("gate")).isEqualTo(before);
     // a POST with no body needs no Content-Type (approve, cancel, reload)
@@ -75,23 +102,53 @@ class OpenAccessApiTest {
   @Test
   void crossSiteRequestsAreRefused() {
     int before = runsOf("gate");
-    Http.Reply foreign = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}",
-        "Content-Type: application/json", "Origin: http://evil.example");
+    Http.Reply foreign =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"x\"}}",
+            "Content-Type: application/json",
+            "Origin: http://evil.example");
     assertThat(foreign.status()).isEqualTo(403);
     assertThat(foreign.header("Content-Type")).startsWith("application/json");
     assertThat(foreign.json().get("error").asText()).contains("http://evil.example");
-    Http.Reply otherPort = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}",
-        "Content-Type: application/json", "Origin: http://127.0.0.1:1");
+    Http.Reply otherPort =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"x\"}}",
+            "Content-Type: application/json",
+            "Origin: http://127.0.0.1:1");
     assertThat(otherPort.status()).isEqualTo(403);
-    Http.Reply nullOrigin = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}",
-        "Content-Type: application/json", "Origin: null");
+    Http.Reply nullOrigin =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"x\"}}",
+            "Content-Type: application/json",
+            "Origin: null");
     assertThat(nullOrigin.status()).isEqualTo(403);
-    Http.Reply fetchSite = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}",
-        "Content-Type: application/json", "Sec-Fetch-Site: cross-site");
+    Http.Reply fetchSite =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"x\"}}",
+            "Content-Type: application/json",
+            "Sec-Fetch-Site: cross-site");
     assertThat(fetchSite.status()).isEqualTo(403);
     assertThat(fetchSite.json().get("error").asText()).contains("cross-site");
-    Http.Reply sameSite = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}",
-        "Content-Type: application/json", "Sec-Fetch-Site: same-site");
+    Http.Reply sameSite =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/gate/runs",
+            "{\"params\": {\"who\": \"x\"}}",
+            "Content-Type: application/json",
+            "Sec-Fetch-Site: same-site");
     assertThat(sameSite.status()).isEqualTo(403);
     assertThat(runsOf("gate")).isEqualTo(before);
   }
@@ -99,15 +156,20 @@ class OpenAccessApiTest {
   @Test
   void aNameThatOnlyResolvesHereIsNotEnough() {
     // DNS rebinding: a web page's own host name pointed at 127.0.0.1 reaches a loopback port
-    Http.Reply rebound = Http.send(port(), "GET", "/api/runs", null, "Host: evil.example:" + port());
+    Http.Reply rebound =
+        Http.send(port(), "GET", "/api/runs", null, "Host: evil.example:" + port());
     assertThat(rebound.status()).isEqualTo(403);
     assertThat(rebound.json().get("error").asText()).contains("evil.example");
-    assertThat(Http.send(port(), "GET", "/api/runs", null, "Host: localhost:" + port()).status()).isEqualTo(200);
+    assertThat(Http.send(port(), "GET", "/api/runs", null, "Host: localhost:" + port()).status())
+        .isEqualTo(200);
   }
 
   @Test
   void adminTasksAreShut() {
-    for (String task : new String[] {"/admin/tasks/gc", "/admin/tasks/log-level", "/admin/%74asks/gc", "/admin/tasks"}) {
+    for (String task :
+        new String[] {
+          "/admin/tasks/gc", "/admin/tasks/log-level", "/admin/%74asks/gc", "/admin/tasks"
+        }) {
       Http.Reply r = Http.send(port(), "POST", task + "?logger=io.grpc&level=TRACE", null);
       assertThat(r.status()).as(task).isEqualTo(404);
       assertThat(r.json().get("error").asText()).as(task).contains("disabled");
@@ -126,9 +188,18 @@ class OpenAccessApiTest {
   @Test
   void jettysOwnErrorsAreJson() {
     // (outside /api and /admin only the page's files are served: an unknown one is an empty 404)
-    for (String path : new String[] {"/admin/nope", "/api/runs/a%2Fb", "/api/runs/%", "/api/runs/a%2fb/cancel", "/api/nope", "/admin/nope", "/api/runs/%zz"}) {
+    for (String path :
+        new String[] {
+          "/admin/nope",
+          "/api/runs/a%2Fb",
+          "/api/runs/%",
+          "/api/runs/a%2fb/cancel",
+          "/api/nope",
+          "/admin/nope",
+          "/api/runs/%zz"
+        }) {
       Http.Reply r = Http.send(port(), "GET", path, null, "Accept: text/html");
-        assertThat(r.status()).as(path).isBetween(400, 499);
+      assertThat(r.status()).as(path).isBetween(400, 499);
       assertThat(r.header("Content-Type")).as(path + " " + r.body()).startsWith("application/json");
       assertThat(r.json().get("error").asText()).as(path).isNotBlank();
     }

@@ -46,30 +46,40 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The recovery scenarios end to end through the API, on the runbooks shipped in {@code runbooks/}:
- * Kubernetes is a fabric8 mock API server with a simulated controller, kubelet and exec (PVCs are local
- * directories), Ansible is the real ansible-playbook in check mode on localhost, Helm is a stand-in
- * script (the test plays its effect: the Deployments appear), git clones a local bare repository, and
- * the offsite copy is real rclone crypt on a local directory.
+ * Kubernetes is a fabric8 mock API server with a simulated controller, kubelet and exec (PVCs are
+ * local directories), Ansible is the real ansible-playbook in check mode on localhost, Helm is a
+ * stand-in script (the test plays its effect: the Deployments appear), git clones a local bare
+ * repository, and the offsite copy is real rclone crypt on a local directory.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class RecoveryScenariosApiTest {
   static final Path WORK = TestFolders.temp("scenarios");
   static final MockCluster CLUSTER = startCluster();
+
   /** The old machine's external drive. */
   static final Path DRIVE = WORK.resolve("drive");
+
   /** The configured repository of the (new) machine. */
   static final Path REPOSITORY = WORK.resolve("repository");
+
   static final Path OFFSITE = WORK.resolve("offsite");
   static final String PASSWORD = "correct horse battery staple";
   static final Path PASSWORD_FILE = privateFile(WORK.resolve("offsite-password"), PASSWORD);
   static final Path HELM_LOG = WORK.resolve("helm.log");
+
   /** A file per release that helm's (simulated) install has finished. */
   static final Path HELM_DONE = WORK.resolve("helm-done");
+
   static final Path HELM = helmStandIn();
   static final Path OLD_SHARED = WORK.resolve("old-shared");
   static final Path BARE_REPO = WORK.resolve("platform.git");
-  /** The shipped runbooks, with the helm stand-in added to their allowed programs as their author would. */
+
+  /**
+   * The shipped runbooks, with the helm stand-in added to their allowed programs as their author
+   * would.
+   */
   static final Path RUNBOOKS = shippedRunbooksAllowing(HELM);
+
   static final ScheduledExecutorService HELM_EFFECT = Executors.newSingleThreadScheduledExecutor();
 
   static {
@@ -79,26 +89,33 @@ class RecoveryScenariosApiTest {
     } catch (Exception e) {
       throw new IllegalStateException("fixture", e);
     }
-    HELM_EFFECT.scheduleWithFixedDelay(RecoveryScenariosApiTest::playHelm, 100, 100, TimeUnit.MILLISECONDS);
+    HELM_EFFECT.scheduleWithFixedDelay(
+        RecoveryScenariosApiTest::playHelm, 100, 100, TimeUnit.MILLISECONDS);
   }
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-      ConfigOverride.config("repository", REPOSITORY.toString()),
-      // hardware-loss restores by absolute path from the old machine's drive, or from where it fetched the
-      // offsite copy: both must be archive roots
-      ConfigOverride.config("archiveRoots", DRIVE + ":" + WORK.resolve("fetched")),
-      ConfigOverride.config("offsite.type", "local"),
-      ConfigOverride.config("offsite.remotePath", OFFSITE.toString()),
-      ConfigOverride.config("offsite.passwordFile", PASSWORD_FILE.toString()),
-      // the helm stand-in is configuration, as a real helm would be: runs cannot choose the program
-      ConfigOverride.config("helm", HELM.toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+          ConfigOverride.config("repository", REPOSITORY.toString()),
+          // hardware-loss restores by absolute path from the old machine's drive, or from where it
+          // fetched the
+          // offsite copy: both must be archive roots
+          ConfigOverride.config("archiveRoots", DRIVE + ":" + WORK.resolve("fetched")),
+          ConfigOverride.config("offsite.type", "local"),
+          ConfigOverride.config("offsite.remotePath", OFFSITE.toString()),
+          ConfigOverride.config("offsite.passwordFile", PASSWORD_FILE.toString()),
+          // the helm stand-in is configuration, as a real helm would be: runs cannot choose the
+          // program
+          ConfigOverride.config("helm", HELM.toString()));
 
   ApiClient api;
 
-  /** The app builds its Kubernetes client with fabric8's default builder: point that at the mock. */
+  /**
+   * The app builds its Kubernetes client with fabric8's default builder: point that at the mock.
+   */
   static MockCluster startCluster() {
     MockCluster c = new MockCluster(WORK.resolve("volumes"));
     System.setProperty("kubernetes.master", c.client.getMasterUrl().toString());
@@ -109,35 +126,67 @@ class RecoveryScenariosApiTest {
     return c;
   }
 
-  /** What the old machine left: a full backup and a tier-3 export, on its drive and in the offsite copy. */
+  /**
+   * What the old machine left: a full backup and a tier-3 export, on its drive and in the offsite
+   * copy.
+   */
   static void makeBackupsOfTheOldMachine() throws Exception {
-    write(OLD_SHARED.resolve("notebooks/transformer-training.ipynb"), "{\"cells\": [\"attention\"]}");
+    write(
+        OLD_SHARED.resolve("notebooks/transformer-training.ipynb"), "{\"cells\": [\"attention\"]}");
     write(OLD_SHARED.resolve("models/bert/config.json"), "{\"hidden\": 768}");
     write(OLD_SHARED.resolve("datasets/unique/labels.csv"), "id,label\n1,cat\n");
 
     CLUSTER.namespace("ml-workspace");
     CLUSTER.namespace("jupyter");
-    CLUSTER.client.persistentVolumeClaims().inNamespace("ml-workspace").resource(new PersistentVolumeClaimBuilder()
-        .withNewMetadata().withName("shared").withNamespace("ml-workspace").endMetadata()
-        .withNewSpec().withAccessModes("ReadWriteMany").withStorageClassName("juicefs-sc")
-        .withVolumeName("pvc-of-the-lost-cluster").withNewResources().addToRequests("storage", new Quantity("100Gi"))
-        .endResources().endSpec().build()).create();
+    CLUSTER
+        .client
+        .persistentVolumeClaims()
+        .inNamespace("ml-workspace")
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("shared")
+                .withNamespace("ml-workspace")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteMany")
+                .withStorageClassName("juicefs-sc")
+                .withVolumeName("pvc-of-the-lost-cluster")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("100Gi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .create();
     CLUSTER.pvc("jupyter", "hub-db", "ReadWriteOnce");
     Path export = WORK.resolve("export");
-    ActionDispatcher.invoke(new ExportResources(() -> CLUSTER.client), Map.of("path", export.toString(),
-        "helm", false, "hostsFile", WORK.resolve("no-hosts").toString()), new LocalActionContext("export"));
+    ActionDispatcher.invoke(
+        new ExportResources(() -> CLUSTER.client),
+        Map.of(
+            "path",
+            export.toString(),
+            "helm",
+            false,
+            "hostsFile",
+            WORK.resolve("no-hosts").toString()),
+        new LocalActionContext("export"));
     wipeCluster();
 
     for (Path root : List.of(DRIVE, REPOSITORY)) {
-      Repository r = new Repository(root, Clock.fixed(Instant.parse("2026-11-22T04:00:00Z"), ZoneOffset.UTC));
-      r.writeFromDirectory("tier2", "shared", OLD_SHARED, List.of(), List.of(), ProgressListener.NONE);
+      Repository r =
+          new Repository(root, Clock.fixed(Instant.parse("2026-11-22T04:00:00Z"), ZoneOffset.UTC));
+      r.writeFromDirectory(
+          "tier2", "shared", OLD_SHARED, List.of(), List.of(), ProgressListener.NONE);
       new Repository(root, Clock.fixed(Instant.parse("2026-11-01T05:00:00Z"), ZoneOffset.UTC))
-          .writeFromDirectory("tier3", "infra", export, List.of(), List.of(), ProgressListener.NONE);
+          .writeFromDirectory(
+              "tier3", "infra", export, List.of(), List.of(), ProgressListener.NONE);
     }
     OffsiteConfig offsite = OffsiteConfig.localDirectory(OFFSITE, PASSWORD, null, DRIVE);
-    Map<String, Object> synced = ActionDispatcher.invoke(
-        new SyncOffsite(new Rclone(ProgramRunner.fromEnvironment()), offsite), Map.of(),
-        new LocalActionContext("sync"));
+    Map<String, Object> synced =
+        ActionDispatcher.invoke(
+            new SyncOffsite(new Rclone(ProgramRunner.fromEnvironment()), offsite),
+            Map.of(),
+            new LocalActionContext("sync"));
     assertThat(synced.get("status")).as("offsite sync " + synced).isNotEqualTo("skipped");
   }
 
@@ -147,22 +196,37 @@ class RecoveryScenariosApiTest {
     git(WORK, "init", "--initial-branch=main", work.toString());
     write(work.resolve("README.md"), "thinkube platform: playbooks and inventory\n");
     git(work, "add", "README.md");
-    git(work, "-c", "user.name=Lifeboat Test", "-c", "user.email=test@lifeboat.invalid", "commit", "-q", "-m", "first");
+    git(
+        work,
+        "-c",
+        "user.name=Lifeboat Test",
+        "-c",
+        "user.email=test@lifeboat.invalid",
+        "commit",
+        "-q",
+        "-m",
+        "first");
     git(work, "push", "-q", BARE_REPO.toUri().toString(), "main");
   }
 
   /**
-   * A program named like helm that records how it was called and, like {@code helm --wait}, returns once
-   * the release's objects exist (the test creates them, see {@link #playHelm}).
+   * A program named like helm that records how it was called and, like {@code helm --wait}, returns
+   * once the release's objects exist (the test creates them, see {@link #playHelm}).
    */
   static Path helmStandIn() {
     Path script = WORK.resolve("bin/helm");
-    write(script, "#!/bin/sh\n"
-        + "echo \"$*\" >> '" + HELM_LOG + "'\n"
-        + "while [ \"$1\" != -- ]; do shift; done; release=$2\n"
-        + "i=0\n"
-        + "while [ ! -f '" + HELM_DONE + "'/\"$release\" ]; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
-        + "echo \"Release \\\"$release\\\" has been upgraded. Happy Helming!\"\n");
+    write(
+        script,
+        "#!/bin/sh\n"
+            + "echo \"$*\" >> '"
+            + HELM_LOG
+            + "'\n"
+            + "while [ \"$1\" != -- ]; do shift; done; release=$2\n"
+            + "i=0\n"
+            + "while [ ! -f '"
+            + HELM_DONE
+            + "'/\"$release\" ]; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
+            + "echo \"Release \\\"$release\\\" has been upgraded. Happy Helming!\"\n");
     try {
       Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     } catch (IOException e) {
@@ -171,7 +235,10 @@ class RecoveryScenariosApiTest {
     return script;
   }
 
-  /** What a real helm install would leave: the release's Deployment (the mock controller then runs its pod). */
+  /**
+   * What a real helm install would leave: the release's Deployment (the mock controller then runs
+   * its pod).
+   */
   static void playHelm() {
     try {
       if (!Files.exists(HELM_LOG)) {
@@ -231,17 +298,31 @@ class RecoveryScenariosApiTest {
     JsonNode run = awaitEnd(id, Duration.ofMinutes(4));
 
     assertThat(run.get("status").asText()).as(run.toPrettyString()).isEqualTo("COMPLETED");
-    assertThat(stepIds(run)).containsExactly("checkData", "rebuild", "storage", "pvcs", "restore", "redeploy", "ready",
-        "verifyData", "redeploy[data-pod]", "redeploy[jupyterhub]", "ready[data-pod]", "ready[hub]");
+    assertThat(stepIds(run))
+        .containsExactly(
+            "checkData",
+            "rebuild",
+            "storage",
+            "pvcs",
+            "restore",
+            "redeploy",
+            "ready",
+            "verifyData",
+            "redeploy[data-pod]",
+            "redeploy[jupyterhub]",
+            "ready[data-pod]",
+            "ready[hub]");
     assertEveryStepTimed(run);
     assertThat(step(run, "rebuild").get("output").get("check").asBoolean()).isTrue();
     assertThat(step(run, "rebuild").get("output").get("hosts").has("localhost")).isTrue();
     assertThat(step(run, "storage").get("output").get("taskNames").toString())
         .contains("Write the storage configuration");
-    assertThat(step(run, "verifyData").get("output").toString()).as("files in the pod checked against the manifest")
+    assertThat(step(run, "verifyData").get("output").toString())
+        .as("files in the pod checked against the manifest")
         .contains("\"files\":3");
     assertThat(step(run, "pvcs").get("output").get("names").toString())
-        .contains("ml-workspace/PersistentVolumeClaim/shared", "jupyter/PersistentVolumeClaim/hub-db");
+        .contains(
+            "ml-workspace/PersistentVolumeClaim/shared", "jupyter/PersistentVolumeClaim/hub-db");
     assertThat(step(run, "checkData").get("output").get("archive").asText())
         .isEqualTo(REPOSITORY.resolve("tier2/shared/20261122T040000Z.tar.gz").toString());
     assertRecovered();
@@ -250,18 +331,37 @@ class RecoveryScenariosApiTest {
   @Test
   void hardwareLossWithTheDriveRestoresFromIt() throws Exception {
     Path clone = WORK.resolve("src-drive/thinkube-platform");
-    String id = start("hardware-loss", "{" + commonParams() + ", \"drive\": \"" + DRIVE + "\", \"repos\": "
-        + repos(clone) + "}");
+    String id =
+        start(
+            "hardware-loss",
+            "{"
+                + commonParams()
+                + ", \"drive\": \""
+                + DRIVE
+                + "\", \"repos\": "
+                + repos(clone)
+                + "}");
     approveHumanSteps(id);
     JsonNode run = awaitEnd(id, Duration.ofMinutes(4));
 
     assertThat(run.get("status").asText()).as(run.toPrettyString()).isEqualTo("COMPLETED");
-    assertThat(stepIds(run)).containsExactly("replaceHardware", "reinstallOs", "cloneRepos", "drive", "driveInfra",
-        "fetchData", "fetchInfra", "rebuildFromDrive", "rebuildFromOffsite", "cloneRepos[platform]");
+    assertThat(stepIds(run))
+        .containsExactly(
+            "replaceHardware",
+            "reinstallOs",
+            "cloneRepos",
+            "drive",
+            "driveInfra",
+            "fetchData",
+            "fetchInfra",
+            "rebuildFromDrive",
+            "rebuildFromOffsite",
+            "cloneRepos[platform]");
     assertThat(Files.readString(clone.resolve("README.md"))).contains("thinkube platform");
     assertThat(step(run, "drive").get("output").get("available").asBoolean()).isTrue();
     assertThat(step(run, "fetchData").get("state").asText()).isEqualTo("SKIPPED");
-    assertThat(step(run, "fetchData").get("message").asText()).isEqualTo("skipped: ${steps.drive.missing} is false");
+    assertThat(step(run, "fetchData").get("message").asText())
+        .isEqualTo("skipped: ${steps.drive.missing} is false");
     assertThat(step(run, "rebuildFromOffsite").get("state").asText()).isEqualTo("SKIPPED");
     assertThat(step(run, "rebuildFromDrive").get("state").asText()).isEqualTo("SUCCEEDED");
 
@@ -279,14 +379,25 @@ class RecoveryScenariosApiTest {
   void hardwareLossWithoutTheDriveFetchesTheOffsiteCopy() throws Exception {
     Path fetched = WORK.resolve("fetched");
     Path clone = WORK.resolve("src-offsite/thinkube-platform");
-    String id = start("hardware-loss", "{" + commonParams() + ", \"drive\": \"" + WORK.resolve("no-drive")
-        + "\", \"fetchInto\": \"" + fetched + "\", \"repos\": " + repos(clone) + "}");
+    String id =
+        start(
+            "hardware-loss",
+            "{"
+                + commonParams()
+                + ", \"drive\": \""
+                + WORK.resolve("no-drive")
+                + "\", \"fetchInto\": \""
+                + fetched
+                + "\", \"repos\": "
+                + repos(clone)
+                + "}");
     approveHumanSteps(id);
     JsonNode run = awaitEnd(id, Duration.ofMinutes(4));
 
     assertThat(run.get("status").asText()).as(run.toPrettyString()).isEqualTo("COMPLETED");
     assertThat(step(run, "drive").get("output").get("available").asBoolean()).isFalse();
-    assertThat(step(run, "drive").get("output").get("reason").asText()).contains("no-drive is not there");
+    assertThat(step(run, "drive").get("output").get("reason").asText())
+        .contains("no-drive is not there");
     assertThat(step(run, "fetchData").get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(step(run, "fetchData").get("output").get("path").asText())
         .isEqualTo(fetched.resolve("tier2/shared/20261122T040000Z.tar.gz").toString());
@@ -307,19 +418,28 @@ class RecoveryScenariosApiTest {
 
   // ------------------------------------------------------------------ what a recovery must leave
 
-  /** Fresh claims without the old binding, the old files in the shared claim, both releases redeployed. */
+  /**
+   * Fresh claims without the old binding, the old files in the shared claim, both releases
+   * redeployed.
+   */
   private void assertRecovered() {
-    PersistentVolumeClaim shared = CLUSTER.client.persistentVolumeClaims().inNamespace("ml-workspace")
-        .withName("shared").get();
+    PersistentVolumeClaim shared =
+        CLUSTER
+            .client
+            .persistentVolumeClaims()
+            .inNamespace("ml-workspace")
+            .withName("shared")
+            .get();
     assertThat(shared).isNotNull();
     assertThat(shared.getSpec().getVolumeName()).isNull();
     assertThat(shared.getSpec().getStorageClassName()).isEqualTo("juicefs-sc");
     assertThat(CLUSTER.client.namespaces().withName("jupyter").get()).isNotNull();
     assertThat(tree(CLUSTER.pvcDir("ml-workspace", "shared"))).isEqualTo(tree(OLD_SHARED));
     List<String> helm = readLines(HELM_LOG);
-    assertThat(helm).containsExactly(
-        "upgrade --install --namespace ml-workspace --create-namespace --wait --timeout 900s -- data-pod thinkube/data-pod",
-        "upgrade --install --namespace jupyter --create-namespace --wait --timeout 900s -- jupyterhub jupyterhub/jupyterhub");
+    assertThat(helm)
+        .containsExactly(
+            "upgrade --install --namespace ml-workspace --create-namespace --wait --timeout 900s -- data-pod thinkube/data-pod",
+            "upgrade --install --namespace jupyter --create-namespace --wait --timeout 900s -- jupyterhub jupyterhub/jupyterhub");
   }
 
   static Path shippedRunbooksAllowing(Path helm) {
@@ -331,7 +451,8 @@ class RecoveryScenariosApiTest {
         if (Files.isDirectory(p)) {
           Files.createDirectories(to);
         } else if (p.toString().endsWith(".yaml") && p.getParent().equals(shipped)) {
-          Files.writeString(to, Files.readString(p).replace("allowed: [helm]", "allowed: [helm, " + helm + "]"));
+          Files.writeString(
+              to, Files.readString(p).replace("allowed: [helm]", "allowed: [helm, " + helm + "]"));
         } else {
           Files.copy(p, to);
         }
@@ -347,25 +468,37 @@ class RecoveryScenariosApiTest {
   }
 
   private static String repos(Path dir) {
-    return "[{\"name\": \"platform\", \"url\": \"" + BARE_REPO.toUri() + "\", \"dir\": \"" + dir + "\"}]";
+    return "[{\"name\": \"platform\", \"url\": \""
+        + BARE_REPO.toUri()
+        + "\", \"dir\": \""
+        + dir
+        + "\"}]";
   }
 
   private void approveHumanSteps(String id) {
     JsonNode waiting = awaitWaiting(id, "replaceHardware");
     assertThat(step(waiting, "replaceHardware").get("message").asText())
-        .contains("Replace the failed hardware").contains("Approve when the machine powers on");
-    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/replaceHardware", "").status()).isEqualTo(202);
+        .contains("Replace the failed hardware")
+        .contains("Approve when the machine powers on");
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/replaceHardware", "").status())
+        .isEqualTo(202);
     waiting = awaitWaiting(id, "reinstallOs");
     assertThat(step(waiting, "reinstallOs").get("message").asText())
-        .contains("Debian 12 or Ubuntu 24.04").contains("hostname thinkube").contains("user 'thinkube'")
-        .contains("192.168.1.100").contains("authorized_keys").contains("ssh thinkube@192.168.1.100 true");
-    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/reinstallOs", "").status()).isEqualTo(202);
+        .contains("Debian 12 or Ubuntu 24.04")
+        .contains("hostname thinkube")
+        .contains("user 'thinkube'")
+        .contains("192.168.1.100")
+        .contains("authorized_keys")
+        .contains("ssh thinkube@192.168.1.100 true");
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/reinstallOs", "").status())
+        .isEqualTo(202);
   }
 
   // ------------------------------------------------------------------ API helpers
 
   private String start(String runbook, String params) {
-    ApiClient.Answer a = api.post("/api/runbooks/" + runbook + "/runs", "{\"params\": " + params + "}");
+    ApiClient.Answer a =
+        api.post("/api/runbooks/" + runbook + "/runs", "{\"params\": " + params + "}");
     assertThat(a.status()).as(a.raw()).isEqualTo(202);
     return a.body().get("id").asText();
   }
@@ -376,25 +509,47 @@ class RecoveryScenariosApiTest {
 
   private JsonNode awaitEnd(String id, Duration atMost) {
     try {
-      await().atMost(atMost).pollInterval(Duration.ofMillis(250)).until(() -> {
-        String s = run(id).get("status").asText();
-        return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
-      });
+      await()
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () -> {
+                String s = run(id).get("status").asText();
+                return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
+              });
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       // say where it stands: which step, what it is doing, and the cluster's pods
-      throw new AssertionError("run " + id + " did not end within " + atMost + ": " + run(id).toPrettyString()
-          + "\npods: " + CLUSTER.client.pods().inAnyNamespace().list().getItems().stream()
-              .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName() + " "
-                  + (p.getStatus() == null ? "no status" : p.getStatus().getPhase())).toList(), e);
+      throw new AssertionError(
+          "run "
+              + id
+              + " did not end within "
+              + atMost
+              + ": "
+              + run(id).toPrettyString()
+              + "\npods: "
+              + CLUSTER.client.pods().inAnyNamespace().list().getItems().stream()
+                  .map(
+                      p ->
+                          p.getMetadata().getNamespace()
+                              + "/"
+                              + p.getMetadata().getName()
+                              + " "
+                              + (p.getStatus() == null ? "no status" : p.getStatus().getPhase()))
+                  .toList(),
+          e);
     }
     return run(id);
   }
 
   private JsonNode awaitWaiting(String id, String stepId) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      JsonNode r = run(id);
-      return "WAITING_FOR_APPROVAL".equals(r.get("status").asText()) && stepId.equals(r.get("currentStep").asText());
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              JsonNode r = run(id);
+              return "WAITING_FOR_APPROVAL".equals(r.get("status").asText())
+                  && stepId.equals(r.get("currentStep").asText());
+            });
     return run(id);
   }
 
@@ -423,7 +578,9 @@ class RecoveryScenariosApiTest {
     for (JsonNode s : run.get("steps")) {
       assertThat(s.get("state").asText()).as(s.toString()).isIn("SUCCEEDED", "SKIPPED");
       assertThat(s.get("startedAt").asLong()).as(s.toString()).isPositive();
-      assertThat(s.get("endedAt").asLong()).as(s.toString()).isGreaterThanOrEqualTo(s.get("startedAt").asLong());
+      assertThat(s.get("endedAt").asLong())
+          .as(s.toString())
+          .isGreaterThanOrEqualTo(s.get("startedAt").asLong());
     }
   }
 

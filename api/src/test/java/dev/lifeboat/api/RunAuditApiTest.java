@@ -19,7 +19,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class RunAuditApiTest {
-  static final Path RUNBOOKS = TestFolders.runbooks("run-audit", """
+  static final Path RUNBOOKS =
+      TestFolders.runbooks(
+          "run-audit",
+          """
       name: keep
       params:
         - name: keepWithin
@@ -32,19 +35,22 @@ class RunAuditApiTest {
         - id: prune
           action: prune
           with: {set: local, source: "${params.source}", keepWithin: "${params.keepWithin}"}
-      """, """
+      """,
+          """
       name: check
       steps:
         - id: verify
           action: verify
           with: {archive: "/nowhere/20260101T000000Z.tar.gz"}
-      """, """
+      """,
+          """
       name: guarded
       steps:
         - id: wipe
           action: approval
           with: {message: "wipe?", group: ops}
-      """, """
+      """,
+          """
       name: open
       steps:
         - id: go
@@ -52,13 +58,15 @@ class RunAuditApiTest {
           with: {message: "go?", group: locals}
       """);
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-      ConfigOverride.config("repository", TestFolders.temp("run-audit-repo").toString()),
-      ConfigOverride.config("approvers.ops", "alice,bob"),
-      ConfigOverride.config("approvers.locals", "local"));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+          ConfigOverride.config("repository", TestFolders.temp("run-audit-repo").toString()),
+          ConfigOverride.config("approvers.ops", "alice,bob"),
+          ConfigOverride.config("approvers.locals", "local"));
 
   ApiClient api;
 
@@ -93,12 +101,14 @@ class RunAuditApiTest {
 
   @Test
   void aParameterTheActionWouldRefuseIsA400NamingItAndNothingStarts() {
-    ApiClient.Answer a = api.post("/api/runbooks/keep/runs", "{\"params\": {\"keepWithin\": \"0s\"}}");
+    ApiClient.Answer a =
+        api.post("/api/runbooks/keep/runs", "{\"params\": {\"keepWithin\": \"0s\"}}");
     assertThat(a.status()).isEqualTo(400);
     assertThat(a.body().get("param").asText()).isEqualTo("keepWithin");
     assertThat(a.body().get("error").asText()).contains("keepWithin", "longer than 0");
 
-    ApiClient.Answer b = api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"../etc\"}}");
+    ApiClient.Answer b =
+        api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"../etc\"}}");
     assertThat(b.status()).isEqualTo(400);
     assertThat(b.body().get("param").asText()).isEqualTo("source");
 
@@ -108,22 +118,31 @@ class RunAuditApiTest {
   @Test
   void oversizedParametersAndBodiesAreRefusedAtOnce() {
     String big = "x".repeat(5 * 1024 * 1024);
-    ApiClient.Answer huge = api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"" + big + "\"}}");
+    ApiClient.Answer huge =
+        api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"" + big + "\"}}");
     assertThat(huge.status()).isEqualTo(400);
     assertThat(huge.body().get("error").asText()).contains("larger than 1024 KiB");
 
     // without a Content-Length (chunked), the limit holds while reading
-    byte[] chunked = ("{\"params\": {\"source\": \"" + big + "\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    var response = send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/runbooks/keep/runs"))
-        .header("Content-Type", "application/json")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(chunked)))
-        .build());
+    byte[] chunked =
+        ("{\"params\": {\"source\": \"" + big + "\"}}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    var response =
+        send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:" + APP.getLocalPort() + "/api/runbooks/keep/runs"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(chunked)))
+                .build());
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("larger than 1024 KiB");
 
     String large = "x".repeat(100 * 1024);
-    ApiClient.Answer param = api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"" + large + "\"}}");
+    ApiClient.Answer param =
+        api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"" + large + "\"}}");
     assertThat(param.status()).isEqualTo(400);
     assertThat(param.body().get("param").asText()).isEqualTo("source");
     assertThat(param.body().get("error").asText()).contains("larger than 64 KiB");
@@ -132,7 +151,8 @@ class RunAuditApiTest {
 
   private static java.net.http.HttpResponse<String> send(java.net.http.HttpRequest request) {
     try {
-      return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+      return java.net.http.HttpClient.newHttpClient()
+          .send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -160,8 +180,10 @@ class RunAuditApiTest {
     String id = api.post("/api/runbooks/open/runs", "{}").body().get("id").asText();
     await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
     long before = System.currentTimeMillis();
-    ApiClient.Answer ok = api.post("/api/runs/" + ApiClient.enc(id) + "/approve/go",
-        "{\"comment\": \"disk replaced, checked SMART\"}");
+    ApiClient.Answer ok =
+        api.post(
+            "/api/runs/" + ApiClient.enc(id) + "/approve/go",
+            "{\"comment\": \"disk replaced, checked SMART\"}");
     assertThat(ok.status()).isEqualTo(202);
     await().atMost(Duration.ofSeconds(20)).until(() -> "COMPLETED".equals(status(id)));
     JsonNode approval = step(id, "go").get("approval");
@@ -176,7 +198,8 @@ class RunAuditApiTest {
     ApiClient.Answer lost = api.get("/api/runs/" + ApiClient.enc("keep@20200101T000000.000Z"));
     assertThat(lost.status()).isEqualTo(404);
     assertThat(lost.body().get("lost").asBoolean()).isTrue();
-    assertThat(lost.body().get("error").asText()).contains("Lifeboat restarted; this run's state was in memory");
+    assertThat(lost.body().get("error").asText())
+        .contains("Lifeboat restarted; this run's state was in memory");
     ApiClient.Answer unknown = api.get("/api/runs/not-a-run-id");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.body().has("lost")).isFalse();

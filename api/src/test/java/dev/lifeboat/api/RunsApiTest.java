@@ -7,7 +7,6 @@ import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +17,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Runbooks and runs through the real application on the embedded Temporal server. */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class RunsApiTest {
-  static final Path RUNBOOKS = TestFolders.runbooks("runs-api", """
+  static final Path RUNBOOKS =
+      TestFolders.runbooks(
+          "runs-api",
+          """
       name: gate
       description: waits for a human
       params:
@@ -32,7 +34,8 @@ class RunsApiTest {
           action: approval
           with:
             message: "check on ${params.who}"
-      """, """
+      """,
+          """
       name: broken
       steps:
         - id: a
@@ -40,11 +43,13 @@ class RunsApiTest {
       """);
   static final Path REPOSITORY = TestFolders.temp("runs-api-repo");
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-      ConfigOverride.config("repository", REPOSITORY.toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+          ConfigOverride.config("repository", REPOSITORY.toString()));
 
   ApiClient api;
 
@@ -70,19 +75,24 @@ class RunsApiTest {
 
   @Test
   void approvalRunWaitsThenCompletes() {
-    ApiClient.Answer started = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"the drive\"}}");
+    ApiClient.Answer started =
+        api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"the drive\"}}");
     assertThat(started.status()).isEqualTo(202);
     String id = started.body().get("id").asText();
     assertThat(id).startsWith("gate@");
-    assertThat(started.body().get("links").get("self").asText()).isEqualTo("/api/runs/" + ApiClient.enc(id));
+    assertThat(started.body().get("links").get("self").asText())
+        .isEqualTo("/api/runs/" + ApiClient.enc(id));
 
     await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
     ApiClient.Answer waiting = api.get("/api/runs/" + ApiClient.enc(id));
-    assertThat(waiting.body().get("steps").get(0).get("message").asText()).isEqualTo("check on the drive");
+    assertThat(waiting.body().get("steps").get(0).get("message").asText())
+        .isEqualTo("check on the drive");
     assertThat(waiting.body().get("currentStep").asText()).isEqualTo("ask");
 
-    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/nope", "").status()).isEqualTo(404);
-    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/ask", "").status()).isEqualTo(202);
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/nope", "").status())
+        .isEqualTo(404);
+    assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/approve/ask", "").status())
+        .isEqualTo(202);
     await().atMost(Duration.ofSeconds(20)).until(() -> "COMPLETED".equals(status(id)));
     ApiClient.Answer done = api.get("/api/runs/" + ApiClient.enc(id));
     assertThat(done.body().get("steps").get(0).get("state").asText()).isEqualTo("SUCCEEDED");
@@ -93,7 +103,9 @@ class RunsApiTest {
     for (var r : list.body()) {
       if (r.get("id").asText().equals(id)) {
         assertThat(r.get("status").asText()).isEqualTo("COMPLETED");
-        assertThat(r.get("endedAt").asLong()).isGreaterThanOrEqualTo(r.get("startedAt").asLong()).isPositive();
+        assertThat(r.get("endedAt").asLong())
+            .isGreaterThanOrEqualTo(r.get("startedAt").asLong())
+            .isPositive();
       }
     }
     assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", "").status()).isEqualTo(409);
@@ -102,23 +114,40 @@ class RunsApiTest {
   @Test
   void aBodyThatIsNotDeclaredJsonIsRefusedAndStartsNothing() throws Exception {
     var http = java.net.http.HttpClient.newHttpClient();
-    var response = http.send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/runbooks/gate/runs"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"params\": {\"who\": \"form\"}}")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+    var response =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:" + APP.getLocalPort() + "/api/runbooks/gate/runs"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"params\": {\"who\": \"form\"}}"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(415);
-    assertThat(response.headers().firstValue("Content-Type").orElse("")).contains("application/json");
+    assertThat(response.headers().firstValue("Content-Type").orElse(""))
+        .contains("application/json");
     assertThat(response.body()).contains("application/json");
   }
 
   @Test
   void cancelEndsTheRunCanceled() {
-    String id = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}").body().get("id").asText();
+    String id =
+        api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}")
+            .body()
+            .get("id")
+            .asText();
     await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
     assertThat(api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", "").status()).isEqualTo(202);
     await().atMost(Duration.ofSeconds(20)).until(() -> "CANCELED".equals(status(id)));
-    assertThat(api.get("/api/runs/" + ApiClient.enc(id)).body().get("steps").get(0).get("state").asText())
+    assertThat(
+            api.get("/api/runs/" + ApiClient.enc(id))
+                .body()
+                .get("steps")
+                .get(0)
+                .get("state")
+                .asText())
         .isEqualTo("SKIPPED");
   }
 
@@ -133,11 +162,13 @@ class RunsApiTest {
     assertThat(missing.body().get("param").asText()).isEqualTo("who");
     assertThat(missing.body().get("error").asText()).contains("'who'").contains("required");
 
-    ApiClient.Answer badType = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"a\", \"count\": \"many\"}}");
+    ApiClient.Answer badType =
+        api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"a\", \"count\": \"many\"}}");
     assertThat(badType.status()).isEqualTo(400);
     assertThat(badType.body().get("param").asText()).isEqualTo("count");
 
-    ApiClient.Answer extra = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"a\", \"colour\": 1}}");
+    ApiClient.Answer extra =
+        api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"a\", \"colour\": 1}}");
     assertThat(extra.status()).isEqualTo(400);
     assertThat(extra.body().get("param").asText()).isEqualTo("colour");
 
@@ -151,7 +182,8 @@ class RunsApiTest {
 
     ApiClient.Answer paramsNotObject = api.post("/api/runbooks/gate/runs", "{\"params\": [1]}");
     assertThat(paramsNotObject.status()).isEqualTo(400);
-    assertThat(paramsNotObject.body().get("error").asText()).contains("'params' must be a JSON object");
+    assertThat(paramsNotObject.body().get("error").asText())
+        .contains("'params' must be a JSON object");
 
     ApiClient.Answer invalid = api.post("/api/runbooks/broken/runs", "{}");
     assertThat(invalid.status()).isEqualTo(409);
@@ -169,7 +201,9 @@ class RunsApiTest {
 
   @Test
   void reloadPicksUpNewAndBrokenFiles() throws IOException {
-    Files.writeString(RUNBOOKS.resolve("later.yaml"), """
+    Files.writeString(
+        RUNBOOKS.resolve("later.yaml"),
+        """
         name: later
         steps:
           - id: wait
@@ -203,5 +237,4 @@ class RunsApiTest {
     }
     throw new AssertionError("no runbook " + name + " in " + a.raw());
   }
-
 }

@@ -40,15 +40,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The shipped and test schedules as Temporal Schedules on a real Temporal dev server
- * ({@code LIFEBOAT_TEST_TEMPORAL_ADDRESS}; scripts/test.sh starts one). Each run uses its own
- * schedule id prefix, so runs on a shared server do not see each other's schedules.
+ * The shipped and test schedules as Temporal Schedules on a real Temporal dev server ({@code
+ * LIFEBOAT_TEST_TEMPORAL_ADDRESS}; scripts/test.sh starts one). Each run uses its own schedule id
+ * prefix, so runs on a shared server do not see each other's schedules.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class SchedulesApiTest {
   static final String ADDRESS = System.getenv("LIFEBOAT_TEST_TEMPORAL_ADDRESS");
   static final String PREFIX = "t-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-  static final Path RUNBOOKS = shippedRunbooksPlus("""
+  static final Path RUNBOOKS =
+      shippedRunbooksPlus(
+          """
       name: probe
       description: waits for a person, so a run of it stays running
       schedules:
@@ -66,7 +68,8 @@ class SchedulesApiTest {
           action: approval
           with:
             message: "go on, ${params.who}"
-      """, """
+      """,
+          """
       name: editable
       schedules:
         - name: editable-daily
@@ -79,8 +82,9 @@ class SchedulesApiTest {
       """);
   static final Path REPOSITORY = TestFolders.temp("sched-repo");
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG, config());
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG, config());
 
   /**
    * Fresh overrides for each app: an override remembers the system property it replaced, so one
@@ -88,15 +92,23 @@ class SchedulesApiTest {
    */
   static ConfigOverride[] config() {
     return new ConfigOverride[] {
-        ConfigOverride.config("server.connector.port", "0"),
-        ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-        ConfigOverride.config("repository", REPOSITORY.toString()),
-        ConfigOverride.config("temporal.address", ADDRESS == null ? "" : ADDRESS),
-        ConfigOverride.config("temporal.schedulePrefix", PREFIX)};
+      ConfigOverride.config("server.connector.port", "0"),
+      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+      ConfigOverride.config("repository", REPOSITORY.toString()),
+      ConfigOverride.config("temporal.address", ADDRESS == null ? "" : ADDRESS),
+      ConfigOverride.config("temporal.schedulePrefix", PREFIX)
+    };
   }
 
-  static final Set<String> SHIPPED = Set.of("tier1-notebooks", "tier1-models", "tier2-weekly", "tier3-monthly",
-      "drill-tier1", "drill-tier2", "drill-tier3");
+  static final Set<String> SHIPPED =
+      Set.of(
+          "tier1-notebooks",
+          "tier1-models",
+          "tier2-weekly",
+          "tier3-monthly",
+          "drill-tier1",
+          "drill-tier2",
+          "drill-tier3");
 
   static WorkflowServiceStubs service;
   static ScheduleClient schedules;
@@ -104,15 +116,23 @@ class SchedulesApiTest {
 
   @BeforeAll
   static void server() {
-    Assumptions.assumeTrue(ADDRESS != null, "needs a Temporal dev server: LIFEBOAT_TEST_TEMPORAL_ADDRESS");
-    service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(ADDRESS).build());
-    schedules = ScheduleClient.newInstance(service, ScheduleClientOptions.newBuilder().setNamespace("default").build());
+    Assumptions.assumeTrue(
+        ADDRESS != null, "needs a Temporal dev server: LIFEBOAT_TEST_TEMPORAL_ADDRESS");
+    service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(ADDRESS).build());
+    schedules =
+        ScheduleClient.newInstance(
+            service, ScheduleClientOptions.newBuilder().setNamespace("default").build());
   }
 
   @AfterAll
   static void cleanUp() {
     if (schedules != null) {
-      schedules.listSchedules().map(ScheduleListDescription::getScheduleId).filter(id -> id.startsWith(PREFIX))
+      schedules
+          .listSchedules()
+          .map(ScheduleListDescription::getScheduleId)
+          .filter(id -> id.startsWith(PREFIX))
           .forEach(id -> schedules.getHandle(id).delete());
       service.shutdown();
     }
@@ -129,11 +149,15 @@ class SchedulesApiTest {
       ScheduleDescription d = schedules.getHandle(PREFIX + name).describe();
       assertThat(d.getSchedule().getSpec().getJitter()).as(name).isEqualTo(Duration.ofMinutes(30));
       assertThat(d.getSchedule().getSpec().getTimeZoneName()).as(name).isIn("UTC", "");
-      assertThat(d.getSchedule().getPolicy().getOverlap()).as(name)
+      assertThat(d.getSchedule().getPolicy().getOverlap())
+          .as(name)
           .isEqualTo(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP);
-      assertThat(d.getSchedule().getPolicy().getCatchupWindow()).as(name).isEqualTo(RunbookSchedules.CATCHUP_WINDOW);
+      assertThat(d.getSchedule().getPolicy().getCatchupWindow())
+          .as(name)
+          .isEqualTo(RunbookSchedules.CATCHUP_WINDOW);
       assertThat(d.getSchedule().getState().isPaused()).as(name).isFalse();
-      ScheduleActionStartWorkflow action = (ScheduleActionStartWorkflow) d.getSchedule().getAction();
+      ScheduleActionStartWorkflow action =
+          (ScheduleActionStartWorkflow) d.getSchedule().getAction();
       assertThat(action.getWorkflowType()).isEqualTo("RunbookWorkflow");
       assertThat(action.getOptions().getWorkflowId()).endsWith("@sched-" + name);
       // created, never fired: a fresh install does not run every schedule at first start
@@ -177,8 +201,14 @@ class SchedulesApiTest {
     for (int day = 27; day <= 29; day++) {
       expected.add(ZonedDateTime.of(year, 3, day, 3, 0, 0, 0, berlin).toInstant());
     }
-    assertThat(schedules.getHandle(PREFIX + "probe-dst").describe().getInfo().getNextActionTimes()
-        .subList(0, 3)).containsExactlyElementsOf(expected);
+    assertThat(
+            schedules
+                .getHandle(PREFIX + "probe-dst")
+                .describe()
+                .getInfo()
+                .getNextActionTimes()
+                .subList(0, 3))
+        .containsExactlyElementsOf(expected);
     JsonNode probe = item(api.get("/api/schedules").body(), "probe-dst");
     assertThat(probe.get("timezone").asText()).isEqualTo("Europe/Berlin");
     assertThat(instants(probe.get("next"))).containsExactlyElementsOf(expected);
@@ -190,17 +220,37 @@ class SchedulesApiTest {
   void pauseResumeTriggerAndErrors() {
     JsonNode paused = api.post("/api/schedules/probe-gate/pause", null).body();
     assertThat(paused.get("paused").asBoolean()).isTrue();
-    assertThat(schedules.getHandle(PREFIX + "probe-gate").describe().getSchedule().getState().isPaused()).isTrue();
-    assertThat(api.post("/api/schedules/probe-gate/resume", null).body().get("paused").asBoolean()).isFalse();
-    assertThat(schedules.getHandle(PREFIX + "probe-gate").describe().getSchedule().getState().isPaused()).isFalse();
+    assertThat(
+            schedules
+                .getHandle(PREFIX + "probe-gate")
+                .describe()
+                .getSchedule()
+                .getState()
+                .isPaused())
+        .isTrue();
+    assertThat(api.post("/api/schedules/probe-gate/resume", null).body().get("paused").asBoolean())
+        .isFalse();
+    assertThat(
+            schedules
+                .getHandle(PREFIX + "probe-gate")
+                .describe()
+                .getSchedule()
+                .getState()
+                .isPaused())
+        .isFalse();
 
     ApiClient.Answer started = api.post("/api/schedules/probe-gate/trigger", null);
     assertThat(started.status()).as(started.raw()).isEqualTo(202);
     String id = started.body().get("id").asText();
     assertThat(id).startsWith("probe@sched-probe-gate-");
     // an ordinary run: the same API shows it, with the schedule's parameters
-    await().atMost(Duration.ofSeconds(30)).until(() ->
-        "WAITING_FOR_APPROVAL".equals(api.get("/api/runs/" + ApiClient.enc(id)).body().path("status").asText()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                "WAITING_FOR_APPROVAL"
+                    .equals(
+                        api.get("/api/runs/" + ApiClient.enc(id)).body().path("status").asText()));
     JsonNode run = api.get("/api/runs/" + ApiClient.enc(id)).body();
     assertThat(run.get("runbook").asText()).isEqualTo("probe");
     assertThat(run.toString()).contains("go on, scheduler");
@@ -213,29 +263,52 @@ class SchedulesApiTest {
     assertThat(again.body().get("error").asText()).contains(id);
 
     // a fire of the server's own while the run waits is skipped by the overlap policy, and counted
-    schedules.getHandle(PREFIX + "probe-gate").trigger(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_UNSPECIFIED);
-    await().atMost(Duration.ofSeconds(20)).until(() ->
-        item(api.get("/api/schedules").body(), "probe-gate").get("skipped").asLong() == 1);
+    schedules
+        .getHandle(PREFIX + "probe-gate")
+        .trigger(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_UNSPECIFIED);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                item(api.get("/api/schedules").body(), "probe-gate").get("skipped").asLong() == 1);
     JsonNode gate = item(api.get("/api/schedules").body(), "probe-gate");
     assertThat(gate.get("last").get("id").asText()).isEqualTo(id);
     assertThat(gate.get("last").get("status").asText()).isEqualTo("RUNNING");
-    assertThat(APP.getEnvironment().metrics().getGauges().get("lifeboat.schedule.probe-gate.skipped").getValue())
+    assertThat(
+            APP.getEnvironment()
+                .metrics()
+                .getGauges()
+                .get("lifeboat.schedule.probe-gate.skipped")
+                .getValue())
         .isEqualTo(1L);
 
     CliTest.Outcome listed = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedules");
     assertThat(listed.exit()).isZero();
-    assertThat(listed.out()).contains("probe-gate  probe  \"@yearly\" UTC", "last " + id + " RUNNING",
-        "tier1-notebooks  tier1-critical");
-    CliTest.Outcome refused = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedule", "trigger", "probe-gate");
+    assertThat(listed.out())
+        .contains(
+            "probe-gate  probe  \"@yearly\" UTC",
+            "last " + id + " RUNNING",
+            "tier1-notebooks  tier1-critical");
+    CliTest.Outcome refused =
+        CliTest.cliAt(
+            "http://127.0.0.1:" + APP.getLocalPort(), "schedule", "trigger", "probe-gate");
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("already has a run going: " + id);
     api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", null);
 
-    CliTest.Outcome pausedByCli = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedule", "pause",
-        "editable-daily");
+    CliTest.Outcome pausedByCli =
+        CliTest.cliAt(
+            "http://127.0.0.1:" + APP.getLocalPort(), "schedule", "pause", "editable-daily");
     assertThat(pausedByCli.out()).contains("paused editable-daily");
-    assertThat(item(api.get("/api/schedules").body(), "editable-daily").get("paused").asBoolean()).isTrue();
-    assertThat(CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedule", "resume", "editable-daily").out())
+    assertThat(item(api.get("/api/schedules").body(), "editable-daily").get("paused").asBoolean())
+        .isTrue();
+    assertThat(
+            CliTest.cliAt(
+                    "http://127.0.0.1:" + APP.getLocalPort(),
+                    "schedule",
+                    "resume",
+                    "editable-daily")
+                .out())
         .contains("resumed editable-daily, next ");
 
     for (String verb : List.of("pause", "resume", "trigger")) {
@@ -244,7 +317,9 @@ class SchedulesApiTest {
       assertThat(unknown.contentType()).startsWith("application/json");
       assertThat(unknown.body().get("error").asText()).isEqualTo("no schedule named 'nope'");
     }
-    assertThat(CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedule", "pause", "nope").err())
+    assertThat(
+            CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedule", "pause", "nope")
+                .err())
         .contains("no schedule named 'nope'");
   }
 
@@ -253,34 +328,70 @@ class SchedulesApiTest {
     org.openqa.selenium.WebDriver browser = Chromium.open();
     try {
       browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
-      org.openqa.selenium.By row = org.openqa.selenium.By.cssSelector("tr[data-schedule='editable-daily']");
+      org.openqa.selenium.By row =
+          org.openqa.selenium.By.cssSelector("tr[data-schedule='editable-daily']");
       await().atMost(Duration.ofSeconds(20)).until(() -> !browser.findElements(row).isEmpty());
-      assertThat(browser.findElement(org.openqa.selenium.By.id("schedules-off")).isDisplayed()).isFalse();
+      assertThat(browser.findElement(org.openqa.selenium.By.id("schedules-off")).isDisplayed())
+          .isFalse();
       assertThat(browser.findElement(row).getText()).contains("editable", "0 6 * * * UTC");
       button(browser, row, "Pause").click();
-      await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(row).getText().contains("paused"));
-      assertThat(schedules.getHandle(PREFIX + "editable-daily").describe().getSchedule().getState().isPaused()).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> browser.findElement(row).getText().contains("paused"));
+      assertThat(
+              schedules
+                  .getHandle(PREFIX + "editable-daily")
+                  .describe()
+                  .getSchedule()
+                  .getState()
+                  .isPaused())
+          .isTrue();
       button(browser, row, "Resume").click();
-      await().atMost(Duration.ofSeconds(20)).until(() -> !schedules.getHandle(PREFIX + "editable-daily").describe()
-          .getSchedule().getState().isPaused());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  !schedules
+                      .getHandle(PREFIX + "editable-daily")
+                      .describe()
+                      .getSchedule()
+                      .getState()
+                      .isPaused());
       button(browser, row, "Trigger").click();
       // the triggered run opens in the run panel, waiting at its approval step
-      await().atMost(Duration.ofSeconds(30)).until(() ->
-          browser.findElement(org.openqa.selenium.By.id("run-id")).getText().startsWith("editable@sched-editable-daily-"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  browser
+                      .findElement(org.openqa.selenium.By.id("run-id"))
+                      .getText()
+                      .startsWith("editable@sched-editable-daily-"));
       String id = browser.findElement(org.openqa.selenium.By.id("run-id")).getText();
-      await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(row).getText().contains(id));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> browser.findElement(row).getText().contains(id));
       api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", null);
     } finally {
       browser.quit();
     }
   }
 
-  private static org.openqa.selenium.WebElement button(org.openqa.selenium.WebDriver browser,
-      org.openqa.selenium.By row, String text) {
-    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(row)
-        .findElements(org.openqa.selenium.By.tagName("button")).stream().anyMatch(b -> b.getText().equals(text)));
+  private static org.openqa.selenium.WebElement button(
+      org.openqa.selenium.WebDriver browser, org.openqa.selenium.By row, String text) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                browser
+                    .findElement(row)
+                    .findElements(org.openqa.selenium.By.tagName("button"))
+                    .stream()
+                    .anyMatch(b -> b.getText().equals(text)));
     return browser.findElement(row).findElements(org.openqa.selenium.By.tagName("button")).stream()
-        .filter(b -> b.getText().equals(text)).findFirst().orElseThrow();
+        .filter(b -> b.getText().equals(text))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -288,17 +399,20 @@ class SchedulesApiTest {
     Path file = RUNBOOKS.resolve("editable.yaml");
     String original = Files.readString(file);
     try {
-      Files.writeString(file, original.replace("\"0 6 * * *\"", "\"15 7 * * *\"\n    timezone: Asia/Tokyo"));
+      Files.writeString(
+          file, original.replace("\"0 6 * * *\"", "\"15 7 * * *\"\n    timezone: Asia/Tokyo"));
       assertThat(api.post("/api/runbooks/reload", null).status()).isEqualTo(200);
       ScheduleDescription d = schedules.getHandle(PREFIX + "editable-daily").describe();
       assertThat(d.getSchedule().getSpec().getTimeZoneName()).isEqualTo("Asia/Tokyo");
       for (Instant t : d.getInfo().getNextActionTimes()) {
-        assertThat(t.atZone(ZoneId.of("Asia/Tokyo")).toLocalTime()).isEqualTo(java.time.LocalTime.of(7, 15));
+        assertThat(t.atZone(ZoneId.of("Asia/Tokyo")).toLocalTime())
+            .isEqualTo(java.time.LocalTime.of(7, 15));
       }
 
       Files.writeString(file, original.replaceAll("(?s)schedules:.*?steps:", "steps:"));
       api.post("/api/runbooks/reload", null);
-      assertThat(api.get("/api/schedules").body().findValuesAsText("name")).doesNotContain("editable-daily")
+      assertThat(api.get("/api/schedules").body().findValuesAsText("name"))
+          .doesNotContain("editable-daily")
           .contains("probe-gate");
       assertThat(ids()).doesNotContain(PREFIX + "editable-daily").contains(PREFIX + "probe-gate");
     } finally {
@@ -311,11 +425,16 @@ class SchedulesApiTest {
   @Test
   void aRestartOnTheSameServerDoesNotDuplicateSchedules() throws Exception {
     Set<String> before = Set.copyOf(ids());
-    DropwizardTestSupport<LifeboatConfiguration> second = new DropwizardTestSupport<>(LifeboatApplication.class,
-        LifeboatApplication.BUILT_IN_CONFIG, config());
+    DropwizardTestSupport<LifeboatConfiguration> second =
+        new DropwizardTestSupport<>(
+            LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG, config());
     second.before();
     try {
-      assertThat(new ApiClient(second.getLocalPort()).get("/api/schedules").body().findValuesAsText("name"))
+      assertThat(
+              new ApiClient(second.getLocalPort())
+                  .get("/api/schedules")
+                  .body()
+                  .findValuesAsText("name"))
           .containsAll(SHIPPED);
     } finally {
       second.after();
@@ -326,16 +445,27 @@ class SchedulesApiTest {
     assertThat(after).hasSize(SHIPPED.size() + 3);
   }
 
-  /** Our schedule ids as the server lists them (the listing is eventually consistent: ask until it settles). */
+  /**
+   * Our schedule ids as the server lists them (the listing is eventually consistent: ask until it
+   * settles).
+   */
   static List<String> ids() {
     List<String>[] seen = new List[1];
-    await().atMost(Duration.ofSeconds(10)).until(() -> {
-      List<String> now = schedules.listSchedules().map(ScheduleListDescription::getScheduleId)
-          .filter(id -> id.startsWith(PREFIX)).sorted().toList();
-      boolean same = now.equals(seen[0]);
-      seen[0] = now;
-      return same;
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              List<String> now =
+                  schedules
+                      .listSchedules()
+                      .map(ScheduleListDescription::getScheduleId)
+                      .filter(id -> id.startsWith(PREFIX))
+                      .sorted()
+                      .toList();
+              boolean same = now.equals(seen[0]);
+              seen[0] = now;
+              return same;
+            });
     return seen[0];
   }
 

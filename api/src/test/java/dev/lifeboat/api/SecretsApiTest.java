@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A configured offsite password, forced through failing runs (a program printing it, a program that
- * cannot start, rclone refusing a bad remote): it is in none of the run JSON, the application log at
- * TRACE and the Temporal history.
+ * cannot start, rclone refusing a bad remote): it is in none of the run JSON, the application log
+ * at TRACE and the Temporal history.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class SecretsApiTest {
@@ -41,16 +41,19 @@ class SecretsApiTest {
   static final Path RUNBOOKS = runbooks();
   static final int TEMPORAL_PORT = freePort();
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-      ConfigOverride.config("repository", WORK.resolve("repository").toString()),
-      ConfigOverride.config("temporal.embeddedPort", Integer.toString(TEMPORAL_PORT)),
-      // a backend rclone does not know: every offsite call fails
-      ConfigOverride.config("offsite.type", "nosuchbackend"),
-      ConfigOverride.config("offsite.remotePath", "bucket/lifeboat"),
-      ConfigOverride.config("offsite.passwordFile", privateFile(WORK.resolve("password"), PASSWORD).toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+          ConfigOverride.config("repository", WORK.resolve("repository").toString()),
+          ConfigOverride.config("temporal.embeddedPort", Integer.toString(TEMPORAL_PORT)),
+          // a backend rclone does not know: every offsite call fails
+          ConfigOverride.config("offsite.type", "nosuchbackend"),
+          ConfigOverride.config("offsite.remotePath", "bucket/lifeboat"),
+          ConfigOverride.config(
+              "offsite.passwordFile", privateFile(WORK.resolve("password"), PASSWORD).toString()));
 
   ApiClient api;
   final ListAppender<ILoggingEvent> log = new ListAppender<>();
@@ -59,9 +62,13 @@ class SecretsApiTest {
 
   static Path runbooks() {
     try {
-      Files.writeString(Files.createDirectories(WORK.resolve("repository/local/notes")).resolve("placeholder"), "x");
+      Files.writeString(
+          Files.createDirectories(WORK.resolve("repository/local/notes")).resolve("placeholder"),
+          "x");
       Path dir = Files.createDirectories(WORK.resolve("runbooks"));
-      Files.writeString(dir.resolve("leak.yaml"), """
+      Files.writeString(
+          dir.resolve("leak.yaml"),
+          """
           name: leak
           params:
             - name: value
@@ -71,7 +78,9 @@ class SecretsApiTest {
               with:
                 argv: [sh, -c, 'echo "the value is $0"; exit 3', "${params.value}"]
           """);
-      Files.writeString(dir.resolve("missing.yaml"), """
+      Files.writeString(
+          dir.resolve("missing.yaml"),
+          """
           name: missing
           params:
             - name: value
@@ -81,7 +90,9 @@ class SecretsApiTest {
               with:
                 argv: [/no/such/program, "${params.value}"]
           """);
-      Files.writeString(dir.resolve("offsite.yaml"), """
+      Files.writeString(
+          dir.resolve("offsite.yaml"),
+          """
           name: offsite
           steps:
             - id: sync
@@ -115,7 +126,9 @@ class SecretsApiTest {
   @BeforeEach
   void setUp() {
     api = new ApiClient(APP.getLocalPort());
-    root = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root =
+        ((LoggerContext) LoggerFactory.getILoggerFactory())
+            .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     rootLevel = root.getLevel();
     // events arrive from worker threads while the test reads them
     log.list = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -133,11 +146,15 @@ class SecretsApiTest {
   @Test
   void theOffsitePasswordAppearsNowhere() throws Exception {
     JsonNode leak = awaitEnd(start("leak", "{\"params\": {\"value\": \"" + PASSWORD + "\"}}"));
-    JsonNode missing = awaitEnd(start("missing", "{\"params\": {\"value\": \"" + PASSWORD + "\"}}"));
+    JsonNode missing =
+        awaitEnd(start("missing", "{\"params\": {\"value\": \"" + PASSWORD + "\"}}"));
     JsonNode offsite = awaitEnd(start("offsite", "{}"));
     // a direct log line naming it, as a library at TRACE might
-    LoggerFactory.getLogger("some.library").trace("connecting with password={}", PASSWORD,
-        new IllegalStateException("bad password " + PASSWORD));
+    LoggerFactory.getLogger("some.library")
+        .trace(
+            "connecting with password={}",
+            PASSWORD,
+            new IllegalStateException("bad password " + PASSWORD));
 
     for (JsonNode run : new JsonNode[] {leak, missing, offsite}) {
       assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("FAILED");
@@ -157,8 +174,11 @@ class SecretsApiTest {
     assertThat(logged).contains("connecting with password=***").contains("bad password ***");
     assertThat(logged.toString()).doesNotContain(PASSWORD);
 
-    WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-        .setTarget("127.0.0.1:" + TEMPORAL_PORT).build());
+    WorkflowServiceStubs service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget("127.0.0.1:" + TEMPORAL_PORT)
+                .build());
     try {
       WorkflowClient client = WorkflowClient.newInstance(service);
       for (JsonNode run : new JsonNode[] {leak, missing, offsite}) {
@@ -177,10 +197,13 @@ class SecretsApiTest {
   }
 
   private JsonNode awaitEnd(String id) {
-    await().atMost(Duration.ofMinutes(2)).until(() -> {
-      String s = api.get("/api/runs/" + ApiClient.enc(id)).body().get("status").asText();
-      return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
-    });
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () -> {
+              String s = api.get("/api/runs/" + ApiClient.enc(id)).body().get("status").asText();
+              return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
+            });
     return api.get("/api/runs/" + ApiClient.enc(id)).body();
   }
 }

@@ -5,7 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Temporary folders that exist before the application starts (the extension starts in a static field). */
+/**
+ * Temporary folders that exist before the application starts (the extension starts in a static
+ * field).
+ */
 final class TestFolders {
   private TestFolders() {}
 
@@ -24,8 +27,13 @@ final class TestFolders {
     Path dir = temp(prefix);
     try {
       for (String y : yamls) {
-        String name = y.lines().filter(l -> l.startsWith("name:")).findFirst().orElseThrow()
-            .substring(5).trim();
+        String name =
+            y.lines()
+                .filter(l -> l.startsWith("name:"))
+                .findFirst()
+                .orElseThrow()
+                .substring(5)
+                .trim();
         Files.writeString(dir.resolve(name + ".yaml"), y);
       }
     } catch (IOException e) {

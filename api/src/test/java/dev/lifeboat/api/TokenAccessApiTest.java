@@ -17,23 +17,31 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Lifeboat with tokens: the single owner token, named admin and read-only tokens from a file, the page's session. */
+/**
+ * Lifeboat with tokens: the single owner token, named admin and read-only tokens from a file, the
+ * page's session.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class TokenAccessApiTest {
-  static final Path TOKENS = tokensFile("""
+  static final Path TOKENS =
+      tokensFile(
+          """
       # name:role:token
       ops:admin:ops-secret-1
       viewer:read:viewer-secret-1
       """);
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("auth.token", "t"),
-      ConfigOverride.config("auth.tokensFile", TOKENS.toString()),
-      ConfigOverride.config("auth.publicUrl", "https://lifeboat.example.org"),
-      ConfigOverride.config("runbooks", TestFolders.runbooks("tokens", OpenAccessApiTest.GATE).toString()),
-      ConfigOverride.config("repository", TestFolders.temp("tokens-repo").toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("auth.token", "t"),
+          ConfigOverride.config("auth.tokensFile", TOKENS.toString()),
+          ConfigOverride.config("auth.publicUrl", "https://lifeboat.example.org"),
+          ConfigOverride.config(
+              "runbooks", TestFolders.runbooks("tokens", OpenAccessApiTest.GATE).toString()),
+          ConfigOverride.config("repository", TestFolders.temp("tokens-repo").toString()));
 
   int port() {
     return APP.getLocalPort();
@@ -51,33 +59,48 @@ class TokenAccessApiTest {
     assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
     assertThat(none.json().get("error").asText()).contains("Bearer");
 
-    assertThat(Http.send(port(), "GET", "/api/runbooks", null, bearer("t")).status()).isEqualTo(200);
-    assertThat(Http.send(port(), "GET", "/api/runbooks", null, bearer("ops-secret-1")).status()).isEqualTo(200);
+    assertThat(Http.send(port(), "GET", "/api/runbooks", null, bearer("t")).status())
+        .isEqualTo(200);
+    assertThat(Http.send(port(), "GET", "/api/runbooks", null, bearer("ops-secret-1")).status())
+        .isEqualTo(200);
 
     Http.Reply wrong = Http.send(port(), "GET", "/api/runbooks", null, bearer("t2"));
     assertThat(wrong.status()).isEqualTo(401);
     assertThat(wrong.json().get("error").asText()).contains("not valid");
-    assertThat(Http.send(port(), "GET", "/api/runbooks", null, "Authorization: Basic dDp0").status()).isEqualTo(401);
-    assertThat(Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"x\"}}",
-        "Content-Type: application/json").status()).isEqualTo(401);
+    assertThat(
+            Http.send(port(), "GET", "/api/runbooks", null, "Authorization: Basic dDp0").status())
+        .isEqualTo(401);
+    assertThat(
+            Http.send(
+                    port(),
+                    "POST",
+                    "/api/runbooks/gate/runs",
+                    "{\"params\": {\"who\": \"x\"}}",
+                    "Content-Type: application/json")
+                .status())
+        .isEqualTo(401);
 
     assertThat(Http.send(port(), "GET", "/admin/healthcheck", null).status()).isEqualTo(401);
     assertThat(Http.send(port(), "GET", "/admin/metrics", null).status()).isEqualTo(401);
-    assertThat(Http.send(port(), "GET", "/admin/healthcheck", null, bearer("t")).status()).isEqualTo(200);
+    assertThat(Http.send(port(), "GET", "/admin/healthcheck", null, bearer("t")).status())
+        .isEqualTo(200);
   }
 
   @Test
   void probesStayOpenAndTasksStayShut() {
     assertThat(Http.send(port(), "GET", "/admin/health/live", null).status()).isEqualTo(200);
     assertThat(Http.send(port(), "GET", "/admin/health/ready", null).status()).isEqualTo(200);
-    Http.Reply task = Http.send(port(), "POST", "/admin/tasks/log-level?logger=ROOT&level=TRACE", null, bearer("t"));
+    Http.Reply task =
+        Http.send(
+            port(), "POST", "/admin/tasks/log-level?logger=ROOT&level=TRACE", null, bearer("t"));
     assertThat(task.status()).isEqualTo(404);
     assertThat(task.json().get("error").asText()).contains("disabled");
   }
 
   @Test
   void theCallerIsTheTokensName() {
-    assertThat(Http.send(port(), "GET", "/api/session", null, bearer("t")).json().get("name").asText())
+    assertThat(
+            Http.send(port(), "GET", "/api/session", null, bearer("t")).json().get("name").asText())
         .isEqualTo("owner");
     Http.Reply viewer = Http.send(port(), "GET", "/api/session", null, bearer("viewer-secret-1"));
     assertThat(viewer.json().get("name").asText()).isEqualTo("viewer");
@@ -87,83 +110,175 @@ class TokenAccessApiTest {
   @Test
   void readOnlyTokensLookButDoNotAct() {
     String viewer = bearer("viewer-secret-1");
-    for (String path : new String[] {"/api/runbooks", "/api/runs", "/api/backups", "/api/actions", "/admin/metrics",
-        "/admin/healthcheck", "/api/schedules"}) {
+    for (String path :
+        new String[] {
+          "/api/runbooks",
+          "/api/runs",
+          "/api/backups",
+          "/api/actions",
+          "/admin/metrics",
+          "/admin/healthcheck",
+          "/api/schedules"
+        }) {
       assertThat(Http.send(port(), "GET", path, null, viewer).status()).as(path).isIn(200, 500);
     }
-    String id = Http.send(port(), "POST", "/api/runbooks/gate/runs", "{\"params\": {\"who\": \"ops\"}}",
-        "Content-Type: application/json", bearer("ops-secret-1")).json().get("id").asText();
+    String id =
+        Http.send(
+                port(),
+                "POST",
+                "/api/runbooks/gate/runs",
+                "{\"params\": {\"who\": \"ops\"}}",
+                "Content-Type: application/json",
+                bearer("ops-secret-1"))
+            .json()
+            .get("id")
+            .asText();
     String run = "/api/runs/" + ApiClient.enc(id);
-    await().atMost(Duration.ofSeconds(20)).until(() -> Http.send(port(), "GET", run, null, viewer).body()
-        .contains("WAITING_FOR_APPROVAL"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                Http.send(port(), "GET", run, null, viewer)
+                    .body()
+                    .contains("WAITING_FOR_APPROVAL"));
 
-    for (String[] call : new String[][] {
-        {"/api/runbooks/gate/runs", "{\"params\": {\"who\": \"viewer\"}}"},
-        {run + "/approve/ask", null},
-        {run + "/cancel", null},
-        {"/api/runbooks/reload", null},
-        {"/api/schedules/any/pause", null},
-        {"/api/schedules/any/resume", null},
-        {"/api/schedules/any/trigger", null}}) {
-      Http.Reply r = call[1] == null ? Http.send(port(), "POST", call[0], null, viewer)
-          : Http.send(port(), "POST", call[0], call[1], "Content-Type: application/json", viewer);
+    for (String[] call :
+        new String[][] {
+          {"/api/runbooks/gate/runs", "{\"params\": {\"who\": \"viewer\"}}"},
+          {run + "/approve/ask", null},
+          {run + "/cancel", null},
+          {"/api/runbooks/reload", null},
+          {"/api/schedules/any/pause", null},
+          {"/api/schedules/any/resume", null},
+          {"/api/schedules/any/trigger", null}
+        }) {
+      Http.Reply r =
+          call[1] == null
+              ? Http.send(port(), "POST", call[0], null, viewer)
+              : Http.send(
+                  port(), "POST", call[0], call[1], "Content-Type: application/json", viewer);
       assertThat(r.status()).as(call[0]).isEqualTo(403);
       assertThat(r.json().get("error").asText()).as(call[0]).contains("read-only");
     }
-    Http.Reply file = Http.send(port(), "GET", "/api/backups/local/notebooks/latest/file?path=a.txt", null, viewer);
+    Http.Reply file =
+        Http.send(
+            port(), "GET", "/api/backups/local/notebooks/latest/file?path=a.txt", null, viewer);
     assertThat(file.status()).isEqualTo(403);
     assertThat(file.json().get("error").asText()).contains("read-only");
-    Http.Reply folder = Http.send(port(), "GET", "/api/backups/local/notebooks/latest/folder?path=a", null, viewer);
+    Http.Reply folder =
+        Http.send(port(), "GET", "/api/backups/local/notebooks/latest/folder?path=a", null, viewer);
     assertThat(folder.status()).as("a folder download is admin-only too").isEqualTo(403);
     // other spellings of the same URL reach the same method, and the same refusal
     // other spellings of the URL either reach the same method and its refusal, or no method at all
-    for (String other : new String[] {"/file/", "/file;x=1", "/./file", "/x/../file", "/%66ile", "//file"}) {
-      Http.Reply r = Http.send(port(), "GET", "/api/backups/local/notebooks/latest" + other + "?path=a.txt", null, viewer);
+    for (String other :
+        new String[] {"/file/", "/file;x=1", "/./file", "/x/../file", "/%66ile", "//file"}) {
+      Http.Reply r =
+          Http.send(
+              port(),
+              "GET",
+              "/api/backups/local/notebooks/latest" + other + "?path=a.txt",
+              null,
+              viewer);
       assertThat(r.status() == 403 || r.body().contains("no such resource") || r.status() == 400)
-          .as(other + " answered " + r.status() + " " + r.body()).isTrue();
+          .as(other + " answered " + r.status() + " " + r.body())
+          .isTrue();
     }
-    assertThat(Http.send(port(), "GET", "/api/backups/local/notebooks/latest/file/?path=a.txt", null, viewer).status())
+    assertThat(
+            Http.send(
+                    port(),
+                    "GET",
+                    "/api/backups/local/notebooks/latest/file/?path=a.txt",
+                    null,
+                    viewer)
+                .status())
         .isEqualTo(403);
     // an admin token reaches the method (no such archive here)
-    assertThat(Http.send(port(), "GET", "/api/backups/local/notebooks/latest/file?path=a.txt", null,
-        bearer("ops-secret-1")).status()).isEqualTo(404);
+    assertThat(
+            Http.send(
+                    port(),
+                    "GET",
+                    "/api/backups/local/notebooks/latest/file?path=a.txt",
+                    null,
+                    bearer("ops-secret-1"))
+                .status())
+        .isEqualTo(404);
 
     String status = Http.send(port(), "GET", run, null, viewer).json().get("status").asText();
     assertThat(status).isEqualTo("WAITING_FOR_APPROVAL");
-    assertThat(Http.send(port(), "GET", "/api/runs", null, viewer).json().findValuesAsText("runbook")
-        .stream().filter("gate"::equals).count()).as("the viewer started nothing").isEqualTo(1);
-    assertThat(Http.send(port(), "POST", run + "/cancel", null, bearer("t")).status()).isEqualTo(202);
+    assertThat(
+            Http.send(port(), "GET", "/api/runs", null, viewer)
+                .json()
+                .findValuesAsText("runbook")
+                .stream()
+                .filter("gate"::equals)
+                .count())
+        .as("the viewer started nothing")
+        .isEqualTo(1);
+    assertThat(Http.send(port(), "POST", run + "/cancel", null, bearer("t")).status())
+        .isEqualTo(202);
   }
 
   @Test
   void thePageSignsInWithAnHttpOnlyStrictCookie() {
-    Http.Reply bad = Http.send(port(), "POST", "/api/session", "{\"token\": \"nope\"}", "Content-Type: application/json");
+    Http.Reply bad =
+        Http.send(
+            port(),
+            "POST",
+            "/api/session",
+            "{\"token\": \"nope\"}",
+            "Content-Type: application/json");
     assertThat(bad.status()).isEqualTo(401);
     assertThat(bad.header("Set-Cookie")).isNull();
 
-    Http.Reply ok = Http.send(port(), "POST", "/api/session", "{\"token\": \"t\"}", "Content-Type: application/json");
+    Http.Reply ok =
+        Http.send(
+            port(), "POST", "/api/session", "{\"token\": \"t\"}", "Content-Type: application/json");
     assertThat(ok.status()).isEqualTo(200);
     String cookie = ok.header("Set-Cookie");
-    assertThat(cookie).startsWith("lifeboat_session=").contains("HttpOnly").contains("SameSite=Strict")
-        .contains("Path=/").doesNotContain("Secure").doesNotContain("=t;");
+    assertThat(cookie)
+        .startsWith("lifeboat_session=")
+        .contains("HttpOnly")
+        .contains("SameSite=Strict")
+        .contains("Path=/")
+        .doesNotContain("Secure")
+        .doesNotContain("=t;");
     String session = cookie.substring(0, cookie.indexOf(';'));
-    assertThat(Http.send(port(), "GET", "/api/runbooks", null, "Cookie: " + session).status()).isEqualTo(200);
-    assertThat(Http.send(port(), "GET", "/admin/healthcheck", null, "Cookie: " + session).status()).isEqualTo(200);
-    assertThat(Http.send(port(), "GET", "/api/runbooks", null, "Cookie: lifeboat_session=forged").status())
+    assertThat(Http.send(port(), "GET", "/api/runbooks", null, "Cookie: " + session).status())
+        .isEqualTo(200);
+    assertThat(Http.send(port(), "GET", "/admin/healthcheck", null, "Cookie: " + session).status())
+        .isEqualTo(200);
+    assertThat(
+            Http.send(port(), "GET", "/api/runbooks", null, "Cookie: lifeboat_session=forged")
+                .status())
         .isEqualTo(401);
 
-    Http.Reply tls = Http.send(port(), "POST", "/api/session", "{\"token\": \"t\"}", "Content-Type: application/json",
-        "X-Forwarded-Proto: https");
+    Http.Reply tls =
+        Http.send(
+            port(),
+            "POST",
+            "/api/session",
+            "{\"token\": \"t\"}",
+            "Content-Type: application/json",
+            "X-Forwarded-Proto: https");
     assertThat(tls.header("Set-Cookie")).contains("Secure");
 
     Http.Reply out = Http.send(port(), "DELETE", "/api/session", null, "Cookie: " + session);
     assertThat(out.status()).isEqualTo(200);
     assertThat(out.header("Set-Cookie")).contains("Max-Age=0");
-    assertThat(Http.send(port(), "GET", "/api/runbooks", null, "Cookie: " + session).status()).isEqualTo(401);
+    assertThat(Http.send(port(), "GET", "/api/runbooks", null, "Cookie: " + session).status())
+        .isEqualTo(401);
 
     // signing in from another site is refused like any other cross-site state change
-    assertThat(Http.send(port(), "POST", "/api/session", "{\"token\": \"t\"}", "Content-Type: application/json",
-        "Origin: http://evil.example").status()).isEqualTo(403);
+    assertThat(
+            Http.send(
+                    port(),
+                    "POST",
+                    "/api/session",
+                    "{\"token\": \"t\"}",
+                    "Content-Type: application/json",
+                    "Origin: http://evil.example")
+                .status())
+        .isEqualTo(403);
   }
 
   @Test
@@ -174,30 +289,46 @@ class TokenAccessApiTest {
     try {
       Files.writeString(TOKENS, "ops:admin:ops-secret-2\nviewer:read:viewer-secret-1\n");
       Files.setLastModifiedTime(TOKENS, FileTime.from(before.toInstant().plusSeconds(5)));
-      assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-1")).status()).isEqualTo(401);
-      assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-2")).status()).isEqualTo(200);
+      assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-1")).status())
+          .isEqualTo(401);
+      assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-2")).status())
+          .isEqualTo(200);
       // a broken edit fails closed for the file's tokens, never open
       Files.writeString(TOKENS, "garbage\n");
       Files.setLastModifiedTime(TOKENS, FileTime.from(before.toInstant().plusSeconds(10)));
-      assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-2")).status()).isEqualTo(401);
+      assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-2")).status())
+          .isEqualTo(401);
       assertThat(Http.send(port(), "GET", "/api/runs", null).status()).isEqualTo(401);
       assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("t")).status()).isEqualTo(200);
     } finally {
       Files.writeString(TOKENS, original);
       Files.setLastModifiedTime(TOKENS, FileTime.from(Instant.now().plusSeconds(20)));
     }
-    assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-1")).status()).isEqualTo(200);
+    assertThat(Http.send(port(), "GET", "/api/runs", null, bearer("ops-secret-1")).status())
+        .isEqualTo(200);
   }
 
   @Test
   void behindAProxyThePublicUrlIsLifeboatsOrigin() {
     // the proxy forwards to 127.0.0.1, the browser's Origin names the public URL
-    Http.Reply viaProxy = Http.send(port(), "POST", "/api/runbooks/reload", null, bearer("t"),
-        "Origin: https://lifeboat.example.org", "Sec-Fetch-Site: same-origin");
+    Http.Reply viaProxy =
+        Http.send(
+            port(),
+            "POST",
+            "/api/runbooks/reload",
+            null,
+            bearer("t"),
+            "Origin: https://lifeboat.example.org",
+            "Sec-Fetch-Site: same-origin");
     assertThat(viaProxy.status()).isEqualTo(200);
-    for (String origin : new String[] {"https://lifeboat.example.org.evil.example", "http://lifeboat.example.org",
-        "https://lifeboat.example.org:8443"}) {
-      Http.Reply r = Http.send(port(), "POST", "/api/runbooks/reload", null, bearer("t"), "Origin: " + origin);
+    for (String origin :
+        new String[] {
+          "https://lifeboat.example.org.evil.example",
+          "http://lifeboat.example.org",
+          "https://lifeboat.example.org:8443"
+        }) {
+      Http.Reply r =
+          Http.send(port(), "POST", "/api/runbooks/reload", null, bearer("t"), "Origin: " + origin);
       assertThat(r.status()).as(origin).isEqualTo(403);
       assertThat(r.json().get("error").asText()).as(origin).contains("not Lifeboat's");
     }

@@ -22,10 +22,16 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
-/** The web page in Debian's headless Chromium: start a run, watch it wait, approve it, see it finish. */
+/**
+ * The web page in Debian's headless Chromium: start a run, watch it wait, approve it, see it
+ * finish.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class WebPageTest {
-  static final Path RUNBOOKS = TestFolders.runbooks("web", """
+  static final Path RUNBOOKS =
+      TestFolders.runbooks(
+          "web",
+          """
       name: gate
       description: waits for a human
       params:
@@ -36,18 +42,21 @@ class WebPageTest {
           action: approval
           with:
             message: "plug in the drive for ${params.who}"
-      """, """
+      """,
+          """
       name: broken
       steps: 3
       """);
 
   static final Path REPOSITORY = TestFolders.temp("web-repo");
 
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("runbooks", RUNBOOKS.toString()),
-      ConfigOverride.config("repository", WebPageTest.REPOSITORY.toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("runbooks", RUNBOOKS.toString()),
+          ConfigOverride.config("repository", WebPageTest.REPOSITORY.toString()));
 
   WebDriver browser;
 
@@ -55,14 +64,23 @@ class WebPageTest {
   void openBrowser() throws Exception {
     ChromeOptions options = new ChromeOptions();
     options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1400,900",
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,900",
         "--user-data-dir=" + Files.createTempDirectory("lifeboat-chromium"));
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
-        .usingAnyFreePort()
-        .build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+            .usingAnyFreePort()
+            .build();
     browser = new ChromeDriver(service, options);
   }
 
@@ -82,23 +100,34 @@ class WebPageTest {
     gate.click();
     browser.findElement(By.id("param-who")).sendKeys("the lab");
     browser.findElement(By.id("start-button")).click();
-    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("start-result")).getText()
-        .startsWith("started gate@"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> browser.findElement(By.id("start-result")).getText().startsWith("started gate@"));
 
     waitFor(By.cssSelector("button[data-approve='ask']"));
     assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText())
-        .contains("plug in the drive for the lab").contains("WAITING_FOR_APPROVAL");
-    assertThat(browser.findElement(By.id("run-status")).getText()).isEqualTo("WAITING_FOR_APPROVAL");
-    Files.write(Path.of("target", "web-page-waiting.png"),
+        .contains("plug in the drive for the lab")
+        .contains("WAITING_FOR_APPROVAL");
+    assertThat(browser.findElement(By.id("run-status")).getText())
+        .isEqualTo("WAITING_FOR_APPROVAL");
+    Files.write(
+        Path.of("target", "web-page-waiting.png"),
         ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
 
     // the page refreshes on its own; find the button afresh if it was just re-rendered
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
-        browser.findElement(By.cssSelector("button[data-approve='ask']")).click());
-    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("run-status")).getText()
-        .equals("COMPLETED"));
-    assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText()).contains("SUCCEEDED");
-    assertThat(waitFor(By.cssSelector("div[data-approval='ask']")).getText()).startsWith("approved by local from 127.0.0.1");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> browser.findElement(By.cssSelector("button[data-approve='ask']")).click());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+    assertThat(browser.findElement(By.cssSelector("tr[data-step='ask']")).getText())
+        .contains("SUCCEEDED");
+    assertThat(waitFor(By.cssSelector("div[data-approval='ask']")).getText())
+        .startsWith("approved by local from 127.0.0.1");
     assertThat(browser.findElement(By.cssSelector("#runs tbody")).getText()).contains("COMPLETED");
   }
 
@@ -106,11 +135,13 @@ class WebPageTest {
   void aRunTheServerNoLongerKnowsIsShownLostWithoutCancel() {
     browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
     waitFor(By.cssSelector("li[data-runbook='gate']"));
-    // what the page holds after the in-memory server restarted under it: an id Temporal does not know
-    ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
-        "state.run = 'gate@20200101T000000.000Z'; refresh();");
-    await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElement(By.id("run-status")).getText()
-        .equals("LOST"));
+    // what the page holds after the in-memory server restarted under it: an id Temporal does not
+    // know
+    ((org.openqa.selenium.JavascriptExecutor) browser)
+        .executeScript("state.run = 'gate@20200101T000000.000Z'; refresh();");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> browser.findElement(By.id("run-status")).getText().equals("LOST"));
     assertThat(browser.findElement(By.id("run-error")).getText())
         .contains("Lifeboat restarted; this run's state was in memory");
     assertThat(browser.findElement(By.id("cancel-button")).isDisplayed()).isFalse();
@@ -121,8 +152,13 @@ class WebPageTest {
     Path notes = Files.createDirectories(TestFolders.temp("web-notes").resolve("notes"));
     Files.writeString(notes.resolve("a.ipynb"), "{}");
     var repository = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
-    repository.writeFromDirectory("local", "web-notes", notes, java.util.List.of(), java.util.List.of(),
-        (done, total, files) -> { });
+    repository.writeFromDirectory(
+        "local",
+        "web-notes",
+        notes,
+        java.util.List.of(),
+        java.util.List.of(),
+        (done, total, files) -> {});
     dev.lifeboat.activities.action.ActionDispatcher.invoke(
         new dev.lifeboat.activities.local.RestoreDrillAction(repository),
         java.util.Map.of("set", "local", "source", "web-notes"),
@@ -136,7 +172,9 @@ class WebPageTest {
   }
 
   private WebElement waitFor(By by) {
-    return await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
         .until(() -> browser.findElement(by), e -> e.isDisplayed());
   }
 }

@@ -19,12 +19,15 @@ import org.openqa.selenium.WebElement;
 /** With a token, the page asks for it, keeps an HttpOnly SameSite=Strict session, and signs out. */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class WebSignInTest {
-  static final DropwizardAppExtension<LifeboatConfiguration> APP = new DropwizardAppExtension<>(
-      LifeboatApplication.class, LifeboatApplication.BUILT_IN_CONFIG,
-      ConfigOverride.config("server.connector.port", "0"),
-      ConfigOverride.config("auth.token", "page-secret"),
-      ConfigOverride.config("runbooks", TestFolders.runbooks("sign-in", OpenAccessApiTest.GATE).toString()),
-      ConfigOverride.config("repository", TestFolders.temp("sign-in-repo").toString()));
+  static final DropwizardAppExtension<LifeboatConfiguration> APP =
+      new DropwizardAppExtension<>(
+          LifeboatApplication.class,
+          LifeboatApplication.BUILT_IN_CONFIG,
+          ConfigOverride.config("server.connector.port", "0"),
+          ConfigOverride.config("auth.token", "page-secret"),
+          ConfigOverride.config(
+              "runbooks", TestFolders.runbooks("sign-in", OpenAccessApiTest.GATE).toString()),
+          ConfigOverride.config("repository", TestFolders.temp("sign-in-repo").toString()));
 
   WebDriver browser;
   HttpServer attacker;
@@ -48,30 +51,39 @@ class WebSignInTest {
 
     token.sendKeys("wrong");
     browser.findElement(By.id("signin-button")).click();
-    await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("signin-result")).getText()
-        .contains("not valid"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> browser.findElement(By.id("signin-result")).getText().contains("not valid"));
 
     browser.findElement(By.id("signin-token")).clear();
     browser.findElement(By.id("signin-token")).sendKeys("page-secret");
     browser.findElement(By.id("signin-button")).click();
     waitFor(By.cssSelector("li[data-runbook='gate']"));
     assertThat(browser.findElement(By.id("signin-form")).isDisplayed()).isFalse();
-    await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("who")).getText().contains("owner"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> browser.findElement(By.id("who")).getText().contains("owner"));
 
     Cookie session = browser.manage().getCookieNamed("lifeboat_session");
     assertThat(session).isNotNull();
     assertThat(session.isHttpOnly()).isTrue();
     assertThat(session.getSameSite()).isEqualTo("Strict");
     assertThat(session.getValue()).doesNotContain("page-secret");
-    assertThat((Object) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return document.cookie"))
+    assertThat(
+            (Object)
+                ((org.openqa.selenium.JavascriptExecutor) browser)
+                    .executeScript("return document.cookie"))
         .isEqualTo("");
 
-    // signed in, the browser holds a session cookie that another port of the same host would get sent along
+    // signed in, the browser holds a session cookie that another port of the same host would get
+    // sent along
     // (SameSite ignores ports): the Origin check still refuses it
     attacker = Chromium.attackerSite(APP.getLocalPort(), "gate");
     browser.get("http://127.0.0.1:" + attacker.getAddress().getPort() + "/");
     await().atMost(Duration.ofSeconds(30)).until(() -> "done".equals(browser.getTitle()));
-    Http.Reply runs = Http.send(APP.getLocalPort(), "GET", "/api/runs", null, "Authorization: Bearer page-secret");
+    Http.Reply runs =
+        Http.send(
+            APP.getLocalPort(), "GET", "/api/runs", null, "Authorization: Bearer page-secret");
     assertThat(runs.json().findValuesAsText("runbook")).as("runs after the attack").isEmpty();
 
     browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
@@ -82,7 +94,9 @@ class WebSignInTest {
   }
 
   private WebElement waitFor(By by) {
-    return await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
         .until(() -> browser.findElement(by), WebElement::isDisplayed);
   }
 }

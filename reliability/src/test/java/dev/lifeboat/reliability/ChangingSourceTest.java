@@ -35,43 +35,53 @@ class ChangingSourceTest {
 
   @Test
   void growingFileIsReportedAndTheArchiveAgreesWithItsManifest() throws Exception {
-    lifeboat = LifeboatProcess.start(tmp, tmp.resolve("repository"), LifeboatProcess.shippedRunbooks());
+    lifeboat =
+        LifeboatProcess.start(tmp, tmp.resolve("repository"), LifeboatProcess.shippedRunbooks());
     Path source = tmp.resolve("src/logs");
     // text deflate must work on: read slowly enough for the appends to land while it is read
     Path growing = Trees.randomText(source.resolve("grow.bin"), 96L << 20, 31);
-    // append from before the run starts until it ends, so the file grows while the archive step reads it
+    // append from before the run starts until it ends, so the file grows while the archive step
+    // reads it
     // whenever that is (at most 256 MB, about 3 MB/s)
-    CompletableFuture<Long> appender = CompletableFuture.supplyAsync(() -> {
-      byte[] chunk = new byte[64 * 1024];
-      long appended = 0;
-      try {
-        while (!stop.get() && appended < (256L << 20)) {
-          Trees.append(growing, chunk);
-          appended += chunk.length;
-          LifeboatProcess.pause(20);
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      return appended;
-    });
+    CompletableFuture<Long> appender =
+        CompletableFuture.supplyAsync(
+            () -> {
+              byte[] chunk = new byte[64 * 1024];
+              long appended = 0;
+              try {
+                while (!stop.get() && appended < (256L << 20)) {
+                  Trees.append(growing, chunk);
+                  appended += chunk.length;
+                  LifeboatProcess.pause(20);
+                }
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+              return appended;
+            });
     String id = lifeboat.startRun("local-backup", Map.of("path", source.toString()));
     JsonNode run = lifeboat.awaitCompleted(id, Duration.ofSeconds(120));
     stop.set(true);
     assertThat(appender.join()).isPositive();
 
     JsonNode output = LifeboatProcess.step(run, "archive").path("output");
-    assertThat(output.path("changed")).as("backup output: %s", output).anySatisfy(c -> {
-      assertThat(c.path("path").asText()).endsWith("grow.bin");
-      assertThat(c.path("reason").asText()).isNotBlank();
-    });
+    assertThat(output.path("changed"))
+        .as("backup output: %s", output)
+        .anySatisfy(
+            c -> {
+              assertThat(c.path("path").asText()).endsWith("grow.bin");
+              assertThat(c.path("reason").asText()).isNotBlank();
+            });
 
     // the archive's bytes and its manifest agree: extract with GNU tar and compare
     Path archive = Path.of(output.path("path").asText());
     Path extracted = Files.createDirectories(tmp.resolve("extracted"));
     Trees.Result tar = Trees.run("tar", "xzf", archive.toString(), "-C", extracted.toString());
     assertThat(tar.exit()).as("tar: %s", tar.output()).isZero();
-    JsonNode files = lifeboat.get("/api/backups/local/logs/" + output.path("archive").asText() + "/files").body();
+    JsonNode files =
+        lifeboat
+            .get("/api/backups/local/logs/" + output.path("archive").asText() + "/files")
+            .body();
     JsonNode entry = null;
     for (JsonNode f : files.path("files")) {
       if (f.path("path").asText().endsWith("grow.bin")) {
@@ -79,10 +89,18 @@ class ChangingSourceTest {
       }
     }
     assertThat(entry).as("grow.bin in the manifest: %s", files).isNotNull();
-    Path out = Trees.listAll(extracted).stream().filter(p -> p.endsWith("grow.bin")).map(extracted::resolve)
-        .findFirst().orElseThrow(() -> new AssertionError("grow.bin not in the archive"));
-    assertThat(Files.size(out)).as("archived size = manifest size").isEqualTo(entry.path("size").asLong());
-    assertThat(sha256(out)).as("archived bytes = manifest digest").isEqualTo(entry.path("sha256").asText());
+    Path out =
+        Trees.listAll(extracted).stream()
+            .filter(p -> p.endsWith("grow.bin"))
+            .map(extracted::resolve)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("grow.bin not in the archive"));
+    assertThat(Files.size(out))
+        .as("archived size = manifest size")
+        .isEqualTo(entry.path("size").asLong());
+    assertThat(sha256(out))
+        .as("archived bytes = manifest digest")
+        .isEqualTo(entry.path("sha256").asText());
   }
 
   private static String sha256(Path file) throws Exception {

@@ -20,9 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
  * with one archive each, tried once; backups of five different sources run side by side.
  */
 class ConcurrentRunsTest {
-  /** What a source folder may hold after backups: archives, their sidecars, the lock, the latest pointer. */
-  private static final Pattern EXPECTED = Pattern.compile(
-      "\\d{8}T\\d{6}Z\\.(tar\\.gz|manifest\\.json|verified\\.json|state\\.json)|\\.lock|latest");
+  /**
+   * What a source folder may hold after backups: archives, their sidecars, the lock, the latest
+   * pointer.
+   */
+  private static final Pattern EXPECTED =
+      Pattern.compile(
+          "\\d{8}T\\d{6}Z\\.(tar\\.gz|manifest\\.json|verified\\.json|state\\.json)|\\.lock|latest");
 
   // one server for both tests; they use different sources
   @TempDir static Path tmp;
@@ -30,7 +34,8 @@ class ConcurrentRunsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    lifeboat = LifeboatProcess.start(tmp, tmp.resolve("repository"), LifeboatProcess.shippedRunbooks());
+    lifeboat =
+        LifeboatProcess.start(tmp, tmp.resolve("repository"), LifeboatProcess.shippedRunbooks());
   }
 
   @AfterAll
@@ -50,11 +55,17 @@ class ConcurrentRunsTest {
     }
     assertThat(lifeboat.backups("local", "shared")).hasSize(2);
     Path dir = tmp.resolve("repository/local/shared");
-    assertThat(Trees.listAll(dir)).as("stray files in %s", dir).allMatch(n -> EXPECTED.matcher(n).matches());
+    assertThat(Trees.listAll(dir))
+        .as("stray files in %s", dir)
+        .allMatch(n -> EXPECTED.matcher(n).matches());
     for (JsonNode run : runs) {
       JsonNode archive = LifeboatProcess.step(run, "archive");
-      assertThat(archive.path("attempt").asInt()).as("queued, not failed and retried: %s", archive).isEqualTo(1);
-      assertThat(archive.path("attempts")).as("no failed attempt in the history: %s", archive).isEmpty();
+      assertThat(archive.path("attempt").asInt())
+          .as("queued, not failed and retried: %s", archive)
+          .isEqualTo(1);
+      assertThat(archive.path("attempts"))
+          .as("no failed attempt in the history: %s", archive)
+          .isEmpty();
     }
   }
 
@@ -71,16 +82,22 @@ class ConcurrentRunsTest {
     for (int i = 0; i < 5; i++) {
       assertThat(lifeboat.backups("local", "source" + i)).as("source%d", i).hasSize(1);
       Path dir = tmp.resolve("repository/local/source" + i);
-      assertThat(Trees.listAll(dir)).as("stray files in %s", dir).allMatch(n -> EXPECTED.matcher(n).matches());
+      assertThat(Trees.listAll(dir))
+          .as("stray files in %s", dir)
+          .allMatch(n -> EXPECTED.matcher(n).matches());
     }
   }
 
   /** POSTs every start at the same moment, each from its own thread. */
   private List<String> startTogether(List<Path> sources) {
     CompletableFuture<Void> go = new CompletableFuture<>();
-    List<CompletableFuture<String>> starts = sources.stream()
-        .map(s -> go.thenApplyAsync(v -> lifeboat.startRun("local-backup", Map.of("path", s.toString()))))
-        .toList();
+    List<CompletableFuture<String>> starts =
+        sources.stream()
+            .map(
+                s ->
+                    go.thenApplyAsync(
+                        v -> lifeboat.startRun("local-backup", Map.of("path", s.toString()))))
+            .toList();
     go.complete(null);
     List<String> ids = starts.stream().map(CompletableFuture::join).toList();
     assertThat(ids).doesNotHaveDuplicates();

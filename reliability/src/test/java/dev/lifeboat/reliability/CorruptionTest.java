@@ -20,14 +20,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The newer of two archives is damaged on disk. Whatever the damage, the check that finds it marks it
- * damaged in the listing, and from then on the older good archive is what "latest", restore and
+ * The newer of two archives is damaged on disk. Whatever the damage, the check that finds it marks
+ * it damaged in the listing, and from then on the older good archive is what "latest", restore and
  * retention use: restore without a name restores it, prune with keepLast 1 keeps it.
  */
 class CorruptionTest {
-  /** Test-only runbooks: check or prune one named archive, which the shipped catalogue does not offer. */
-  static final Map<String, String> RUNBOOKS = Map.of(
-      "verify-archive", """
+  /**
+   * Test-only runbooks: check or prune one named archive, which the shipped catalogue does not
+   * offer.
+   */
+  static final Map<String, String> RUNBOOKS =
+      Map.of(
+          "verify-archive",
+              """
           name: verify-archive
           description: verify one archive
           params:
@@ -43,7 +48,8 @@ class CorruptionTest {
                 source: ${params.source}
                 archive: ${params.archive}
           """,
-      "drill-archive", """
+          "drill-archive",
+              """
           name: drill-archive
           description: restore drill of one archive
           params:
@@ -59,7 +65,8 @@ class CorruptionTest {
                 source: ${params.source}
                 archive: ${params.archive}
           """,
-      "prune-source", """
+          "prune-source",
+              """
           name: prune-source
           description: prune one source
           params:
@@ -97,8 +104,11 @@ class CorruptionTest {
 
   @BeforeAll
   static void start() throws Exception {
-    lifeboat = LifeboatProcess.start(tmp, tmp.resolve("repository"),
-        LifeboatProcess.runbooks(tmp.resolve("runbooks"), RUNBOOKS));
+    lifeboat =
+        LifeboatProcess.start(
+            tmp,
+            tmp.resolve("repository"),
+            LifeboatProcess.runbooks(tmp.resolve("runbooks"), RUNBOOKS));
   }
 
   @AfterAll
@@ -124,37 +134,54 @@ class CorruptionTest {
     Path dir = tmp.resolve("repository/local/" + name);
     damage(damage, dir, b);
 
-    JsonNode check = lifeboat.awaitEnd(lifeboat.startRun(damage.check,
-        Map.of("source", name, "archive", b)), Duration.ofSeconds(60));
-    assertThat(check.path("status").asText()).as("%s must fail: %s", damage.check, check).isEqualTo("FAILED");
+    JsonNode check =
+        lifeboat.awaitEnd(
+            lifeboat.startRun(damage.check, Map.of("source", name, "archive", b)),
+            Duration.ofSeconds(60));
+    assertThat(check.path("status").asText())
+        .as("%s must fail: %s", damage.check, check)
+        .isEqualTo("FAILED");
 
     List<JsonNode> listed = lifeboat.backups("local", name);
-    assertThat(Trees.names(listed)).as("a damaged archive is listed, not hidden").containsExactlyInAnyOrder(a, b);
-    JsonNode shownB = listed.stream().filter(x -> x.path("name").asText().equals(b)).findFirst().orElseThrow();
-    JsonNode shownA = listed.stream().filter(x -> x.path("name").asText().equals(a)).findFirst().orElseThrow();
-    assertThat(shownB.path("state").asText()).as("B after %s: %s", damage, shownB).isEqualTo("damaged");
+    assertThat(Trees.names(listed))
+        .as("a damaged archive is listed, not hidden")
+        .containsExactlyInAnyOrder(a, b);
+    JsonNode shownB =
+        listed.stream().filter(x -> x.path("name").asText().equals(b)).findFirst().orElseThrow();
+    JsonNode shownA =
+        listed.stream().filter(x -> x.path("name").asText().equals(a)).findFirst().orElseThrow();
+    assertThat(shownB.path("state").asText())
+        .as("B after %s: %s", damage, shownB)
+        .isEqualTo("damaged");
     assertThat(shownB.path("error").asText()).as("B says what is wrong").isNotBlank();
     assertThat(shownA.path("state").asText()).as("A: %s", shownA).isEqualTo("verified");
 
     LifeboatProcess.Answer files = lifeboat.get("/api/backups/local/" + name + "/latest/files");
     assertThat(files.status()).as("latest/files: %s", files.raw()).isEqualTo(200);
-    assertThat(files.body().path("archive").asText()).as("latest is the newest good archive").isEqualTo(a);
+    assertThat(files.body().path("archive").asText())
+        .as("latest is the newest good archive")
+        .isEqualTo(a);
 
     Path restored = tmp.resolve("restored/" + name);
-    lifeboat.awaitCompleted(lifeboat.startRun("local-restore", Map.of("path", restored.toString())),
+    lifeboat.awaitCompleted(
+        lifeboat.startRun("local-restore", Map.of("path", restored.toString())),
         Duration.ofSeconds(60));
     Trees.assertSameTree(copyOfA, restored);
 
-    lifeboat.awaitCompleted(lifeboat.startRun("prune-source", Map.of("source", name, "keepLast", 1)),
+    lifeboat.awaitCompleted(
+        lifeboat.startRun("prune-source", Map.of("source", name, "keepLast", 1)),
         Duration.ofSeconds(60));
-    assertThat(Trees.names(lifeboat.backups("local", name))).as("prune keeps the newest good archive")
+    assertThat(Trees.names(lifeboat.backups("local", name)))
+        .as("prune keeps the newest good archive")
         .contains(a);
     assertThat(dir.resolve(a)).isRegularFile();
   }
 
   private String backup(Path source) {
-    JsonNode run = lifeboat.awaitCompleted(lifeboat.startRun("local-backup", Map.of("path", source.toString())),
-        Duration.ofSeconds(60));
+    JsonNode run =
+        lifeboat.awaitCompleted(
+            lifeboat.startRun("local-backup", Map.of("path", source.toString())),
+            Duration.ofSeconds(60));
     return LifeboatProcess.step(run, "archive").path("output").path("archive").asText();
   }
 

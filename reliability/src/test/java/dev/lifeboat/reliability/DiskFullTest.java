@@ -27,8 +27,10 @@ class DiskFullTest {
   @BeforeEach
   void mountSmallDisk() throws Exception {
     repository = Files.createDirectories(tmp.resolve("repository"));
-    Trees.Result r = Trees.run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", repository.toString());
-    Assumptions.assumeTrue(r.exit() == 0,
+    Trees.Result r =
+        Trees.run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", repository.toString());
+    Assumptions.assumeTrue(
+        r.exit() == 0,
         "skipped: cannot mount an 8 MB tmpfs as a full disk (needs root): " + r.output().strip());
     mounted = true;
   }
@@ -48,13 +50,16 @@ class DiskFullTest {
   void fullDiskFailsOnceNamingThePathAndKeepsTheGoodArchive() throws Exception {
     lifeboat = LifeboatProcess.start(tmp, repository, LifeboatProcess.shippedRunbooks());
     Path small = Trees.smallTree(tmp.resolve("src/home"), 3);
-    lifeboat.awaitCompleted(lifeboat.startRun("local-backup", Map.of("path", small.toString())),
+    lifeboat.awaitCompleted(
+        lifeboat.startRun("local-backup", Map.of("path", small.toString())),
         Duration.ofSeconds(60));
     String good = lifeboat.backups("local", "home").get(0).path("name").asText();
 
     Path big = Trees.randomFile(tmp.resolve("src/home/dataset.bin"), 20L << 20, 5).getParent();
-    JsonNode failed = lifeboat.awaitEnd(lifeboat.startRun("local-backup", Map.of("path", big.toString())),
-        Duration.ofSeconds(120));
+    JsonNode failed =
+        lifeboat.awaitEnd(
+            lifeboat.startRun("local-backup", Map.of("path", big.toString())),
+            Duration.ofSeconds(120));
     assertThat(failed.path("status").asText()).as("%s", failed).isEqualTo("FAILED");
     JsonNode archive = LifeboatProcess.step(failed, "archive");
     String error = archive.path("lastError").asText() + " " + failed.path("error").asText();
@@ -69,7 +74,8 @@ class DiskFullTest {
 
     Files.delete(big.resolve("dataset.bin"));
     Path restored = tmp.resolve("restored/home");
-    lifeboat.awaitCompleted(lifeboat.startRun("local-restore", Map.of("path", restored.toString())),
+    lifeboat.awaitCompleted(
+        lifeboat.startRun("local-restore", Map.of("path", restored.toString())),
         Duration.ofSeconds(60));
     Trees.assertSameTree(small, restored);
   }

@@ -30,9 +30,11 @@ class KillMidRestoreTest {
 
   @Test
   void interruptedRestoreIsMarkedAndARerunCompletesIt() throws Exception {
-    lifeboat = LifeboatProcess.start(tmp, tmp.resolve("repository"), LifeboatProcess.shippedRunbooks());
+    lifeboat =
+        LifeboatProcess.start(tmp, tmp.resolve("repository"), LifeboatProcess.shippedRunbooks());
     Path source = Trees.bigTree(tmp.resolve("src/models"), 4, 48L << 20, 11);
-    lifeboat.awaitCompleted(lifeboat.startRun("local-backup", Map.of("path", source.toString())),
+    lifeboat.awaitCompleted(
+        lifeboat.startRun("local-backup", Map.of("path", source.toString())),
         Duration.ofSeconds(120));
 
     Path target = tmp.resolve("restored/models");
@@ -42,18 +44,24 @@ class KillMidRestoreTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (Trees.listAll(target).stream().noneMatch(f -> f.startsWith("part-"))) {
       JsonNode run = lifeboat.run(restore);
-      assertThat(run.path("status").asText()).as("restore ended before it could be killed: %s", run).isEqualTo(
-          "RUNNING");
+      assertThat(run.path("status").asText())
+          .as("restore ended before it could be killed: %s", run)
+          .isEqualTo("RUNNING");
       assertThat(System.nanoTime()).as("restore wrote nothing within 120 s").isLessThan(deadline);
       LifeboatProcess.pause(20);
     }
     lifeboat.kill9();
 
-    assertThat(Trees.listAll(target)).as("an interrupted restore is recognisable as such").contains(MARKER);
+    assertThat(Trees.listAll(target))
+        .as("an interrupted restore is recognisable as such")
+        .contains(MARKER);
 
     lifeboat = lifeboat.restart();
-    JsonNode rerun = lifeboat.awaitEnd(lifeboat.startRun("local-restore", params), Duration.ofSeconds(120));
-    assertThat(rerun.path("status").asText()).as("rerun without clean: %s", rerun).isEqualTo("COMPLETED");
+    JsonNode rerun =
+        lifeboat.awaitEnd(lifeboat.startRun("local-restore", params), Duration.ofSeconds(120));
+    assertThat(rerun.path("status").asText())
+        .as("rerun without clean: %s", rerun)
+        .isEqualTo("COMPLETED");
     assertThat(Trees.listAll(target)).doesNotContain(MARKER);
     Trees.assertSameTree(source, target);
   }

@@ -38,10 +38,12 @@ final class LifeboatProcess implements AutoCloseable {
   private final int port;
   private final Path log;
   private final Map<String, String> env;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Process process;
 
-  private LifeboatProcess(Path workDir, Path repository, Path runbooks, Map<String, String> env) throws IOException {
+  private LifeboatProcess(Path workDir, Path repository, Path runbooks, Map<String, String> env)
+      throws IOException {
     this.env = Map.copyOf(env);
     this.workDir = workDir;
     this.repository = repository;
@@ -55,9 +57,11 @@ final class LifeboatProcess implements AutoCloseable {
     return start(workDir, repository, runbooks, Map.of());
   }
 
-  /** Same, with extra environment variables, e.g. LIFEBOAT_TEMPORAL_ADDRESS for a durable Temporal. */
-  static LifeboatProcess start(Path workDir, Path repository, Path runbooks, Map<String, String> env)
-      throws IOException {
+  /**
+   * Same, with extra environment variables, e.g. LIFEBOAT_TEMPORAL_ADDRESS for a durable Temporal.
+   */
+  static LifeboatProcess start(
+      Path workDir, Path repository, Path runbooks, Map<String, String> env) throws IOException {
     LifeboatProcess p = new LifeboatProcess(workDir, repository, runbooks, env);
     p.launch();
     return p;
@@ -86,17 +90,25 @@ final class LifeboatProcess implements AutoCloseable {
   }
 
   static Path shippedRunbooks() {
-    return Path.of(System.getProperty("lifeboat.runbooks", "../runbooks")).toAbsolutePath().normalize();
+    return Path.of(System.getProperty("lifeboat.runbooks", "../runbooks"))
+        .toAbsolutePath()
+        .normalize();
   }
 
   private void launch() throws IOException {
-    Path jar = Path.of(System.getProperty("lifeboat.jar", "../api/target/lifeboat.jar")).toAbsolutePath();
+    Path jar =
+        Path.of(System.getProperty("lifeboat.jar", "../api/target/lifeboat.jar")).toAbsolutePath();
     assertThat(jar).as("build the jar first: mvn -DskipTests package").isRegularFile();
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-jar", jar.toString(), "server")
-        .directory(workDir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                jar.toString(),
+                "server")
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("LIFEBOAT_PORT", Integer.toString(port));
     pb.environment().put("LIFEBOAT_REPOSITORY", repository.toString());
     pb.environment().put("LIFEBOAT_RUNBOOKS", runbooks.toString());
@@ -105,11 +117,14 @@ final class LifeboatProcess implements AutoCloseable {
     long deadline = System.nanoTime() + START_DEADLINE.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new AssertionError("lifeboat exited with " + process.exitValue() + " while starting:\n" + logTail());
+        throw new AssertionError(
+            "lifeboat exited with " + process.exitValue() + " while starting:\n" + logTail());
       }
       try {
-        HttpResponse<String> r = http.send(request("/api/runbooks").timeout(Duration.ofSeconds(5)).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                request("/api/runbooks").timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;
         }
@@ -122,7 +137,8 @@ final class LifeboatProcess implements AutoCloseable {
       pause(200);
     }
     kill9();
-    throw new AssertionError("lifeboat did not answer within " + START_DEADLINE + ":\n" + logTail());
+    throw new AssertionError(
+        "lifeboat did not answer within " + START_DEADLINE + ":\n" + logTail());
   }
 
   /** SIGKILL for the JVM: no shutdown hook, no finally block runs. */
@@ -187,14 +203,19 @@ final class LifeboatProcess implements AutoCloseable {
 
   Answer post(String path, Object body) {
     try {
-      return send(request(path).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
+      return send(
+          request(path)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+              .build());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Starts a run of a runbook and returns its id; anything but 202 fails the test with the answer. */
+  /**
+   * Starts a run of a runbook and returns its id; anything but 202 fails the test with the answer.
+   */
   String startRun(String runbook, Map<String, Object> params) {
     Answer a = post("/api/runbooks/" + runbook + "/runs", Map.of("params", params));
     assertThat(a.status()).as("start %s: %s", runbook, a.raw()).isEqualTo(202);
@@ -209,14 +230,19 @@ final class LifeboatProcess implements AutoCloseable {
 
   /** Polls the run until it has ended (any status but RUNNING/WAITING_FOR_APPROVAL). */
   JsonNode awaitEnd(String id, Duration timeout) {
-    return awaitRun(id, r -> !List.of("RUNNING", "WAITING_FOR_APPROVAL").contains(r.path("status").asText()),
-        timeout, "the run to end");
+    return awaitRun(
+        id,
+        r -> !List.of("RUNNING", "WAITING_FOR_APPROVAL").contains(r.path("status").asText()),
+        timeout,
+        "the run to end");
   }
 
   /** Polls the run until it has ended and asserts it COMPLETED, showing the run when not. */
   JsonNode awaitCompleted(String id, Duration timeout) {
     JsonNode r = awaitEnd(id, timeout);
-    assertThat(r.path("status").asText()).as("run %s: %s", id, r.toPrettyString()).isEqualTo("COMPLETED");
+    assertThat(r.path("status").asText())
+        .as("run %s: %s", id, r.toPrettyString())
+        .isEqualTo("COMPLETED");
     return r;
   }
 
@@ -230,20 +256,32 @@ final class LifeboatProcess implements AutoCloseable {
       }
       pause(50);
     }
-    throw new AssertionError("waited " + timeout + " for " + what + " of run " + id + "; last seen: "
-        + (last == null ? "nothing" : last.toPrettyString()));
+    throw new AssertionError(
+        "waited "
+            + timeout
+            + " for "
+            + what
+            + " of run "
+            + id
+            + "; last seen: "
+            + (last == null ? "nothing" : last.toPrettyString()));
   }
 
   /**
-   * Polls the source's folder in the repository until an archive is being written there (its hidden partial
-   * file holds bytes). The filesystem shows this at once, where the run's progress arrives with heartbeats.
+   * Polls the source's folder in the repository until an archive is being written there (its hidden
+   * partial file holds bytes). The filesystem shows this at once, where the run's progress arrives
+   * with heartbeats.
    */
-  static void awaitArchiveBeingWritten(Path sourceDir, Duration timeout) throws java.io.IOException {
+  static void awaitArchiveBeingWritten(Path sourceDir, Duration timeout)
+      throws java.io.IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (Files.isDirectory(sourceDir)) {
         try (var files = Files.list(sourceDir)) {
-          if (files.anyMatch(f -> f.getFileName().toString().endsWith(".tar.gz.partial") && f.toFile().length() > 0)) {
+          if (files.anyMatch(
+              f ->
+                  f.getFileName().toString().endsWith(".tar.gz.partial")
+                      && f.toFile().length() > 0)) {
             return;
           }
         }
@@ -253,14 +291,21 @@ final class LifeboatProcess implements AutoCloseable {
     throw new AssertionError("no archive was being written in " + sourceDir + " within " + timeout);
   }
 
-  /** Polls until the given step has moved bytes, i.e. the archive or restore is really under way. */
+  /**
+   * Polls until the given step has moved bytes, i.e. the archive or restore is really under way.
+   */
   JsonNode awaitBytesDone(String id, String stepId, Duration timeout) {
-    return awaitRun(id, r -> {
-      if (!"RUNNING".equals(r.path("status").asText())) {
-        throw new AssertionError("run ended before the fault could be injected: " + r.toPrettyString());
-      }
-      return step(r, stepId).path("bytesDone").asLong() > 0;
-    }, timeout, "bytesDone > 0 in step " + stepId);
+    return awaitRun(
+        id,
+        r -> {
+          if (!"RUNNING".equals(r.path("status").asText())) {
+            throw new AssertionError(
+                "run ended before the fault could be injected: " + r.toPrettyString());
+          }
+          return step(r, stepId).path("bytesDone").asLong() > 0;
+        },
+        timeout,
+        "bytesDone > 0 in step " + stepId);
   }
 
   static JsonNode step(JsonNode run, String stepId) {
@@ -290,7 +335,8 @@ final class LifeboatProcess implements AutoCloseable {
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30));
   }
 
   private Answer send(HttpRequest request) {
@@ -304,7 +350,8 @@ final class LifeboatProcess implements AutoCloseable {
       }
       return new Answer(r.statusCode(), body, r.body());
     } catch (IOException e) {
-      throw new UncheckedIOException(request.uri() + ": " + e.getMessage() + "\nserver log:\n" + logTail(), e);
+      throw new UncheckedIOException(
+          request.uri() + ": " + e.getMessage() + "\nserver log:\n" + logTail(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

@@ -28,18 +28,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The containers the manifests describe, run from the real jar: the image's ENTRYPOINT plus each
- * Deployment's args and env as {@code kubectl kustomize deploy/} prints them. Only what points at this
- * machine is substituted: Temporal's address, the repository folder, the ports, and the Secret's token.
+ * Deployment's args and env as {@code kubectl kustomize deploy/} prints them. Only what points at
+ * this machine is substituted: Temporal's address, the repository folder, the ports, and the
+ * Secret's token.
  */
 class ManifestCommandsTest {
-  static final Path SOURCE = Path.of(System.getProperty("lifeboat.source", "..")).toAbsolutePath().normalize();
+  static final Path SOURCE =
+      Path.of(System.getProperty("lifeboat.source", "..")).toAbsolutePath().normalize();
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final String TOKEN = "manifest-test-token-0123456789abcdef";
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
   private final List<Process> processes = new ArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -76,9 +78,18 @@ class ManifestCommandsTest {
     }
     try {
       int apiPort = freePort();
-      Process api = launch(entrypoint, containers.get("lifeboat-api"), Map.of(
-          "LIFEBOAT_TEMPORAL_ADDRESS", address, "LIFEBOAT_REPOSITORY", repository.toString(),
-          "LIFEBOAT_PORT", Integer.toString(apiPort)), "api");
+      Process api =
+          launch(
+              entrypoint,
+              containers.get("lifeboat-api"),
+              Map.of(
+                  "LIFEBOAT_TEMPORAL_ADDRESS",
+                  address,
+                  "LIFEBOAT_REPOSITORY",
+                  repository.toString(),
+                  "LIFEBOAT_PORT",
+                  Integer.toString(apiPort)),
+              "api");
       String apiBase = "http://127.0.0.1:" + apiPort;
       awaitStatus(api, apiBase + "/admin/health/ready", 200, Duration.ofSeconds(120));
 
@@ -86,22 +97,38 @@ class ManifestCommandsTest {
       String id = startRun(apiBase, data);
       JsonNode waiting = runDuring(apiBase, id, Duration.ofSeconds(3));
       assertThat(waiting.path("status").asText()).isEqualTo("RUNNING");
-      assertThat(waiting.path("steps").path(0).path("state").asText()).as(waiting.toPrettyString())
+      assertThat(waiting.path("steps").path(0).path("state").asText())
+          .as(waiting.toPrettyString())
           .isIn("PENDING", "SCHEDULED", "");
 
       int healthPort = freePort();
-      Process worker = launch(entrypoint, containers.get("lifeboat-worker"), Map.of(
-          "LIFEBOAT_TEMPORAL_ADDRESS", address, "LIFEBOAT_REPOSITORY", repository.toString(),
-          "LIFEBOAT_HEALTH_PORT", Integer.toString(healthPort), "LIFEBOAT_HEALTH_BIND", "127.0.0.1"), "worker");
-      awaitStatus(worker, "http://127.0.0.1:" + healthPort + "/health/ready", 200, Duration.ofSeconds(120));
-      assertThat(get("http://127.0.0.1:" + healthPort + "/health/live").statusCode()).isEqualTo(200);
+      Process worker =
+          launch(
+              entrypoint,
+              containers.get("lifeboat-worker"),
+              Map.of(
+                  "LIFEBOAT_TEMPORAL_ADDRESS",
+                  address,
+                  "LIFEBOAT_REPOSITORY",
+                  repository.toString(),
+                  "LIFEBOAT_HEALTH_PORT",
+                  Integer.toString(healthPort),
+                  "LIFEBOAT_HEALTH_BIND",
+                  "127.0.0.1"),
+              "worker");
+      awaitStatus(
+          worker, "http://127.0.0.1:" + healthPort + "/health/ready", 200, Duration.ofSeconds(120));
+      assertThat(get("http://127.0.0.1:" + healthPort + "/health/live").statusCode())
+          .isEqualTo(200);
       // the worker serves no API
-      assertThat(get("http://127.0.0.1:" + healthPort + "/api/runbooks").statusCode()).isEqualTo(404);
+      assertThat(get("http://127.0.0.1:" + healthPort + "/api/runbooks").statusCode())
+          .isEqualTo(404);
 
       JsonNode done = awaitEnd(apiBase, id, Duration.ofSeconds(120));
       assertThat(done.path("status").asText()).as(done.toPrettyString()).isEqualTo("COMPLETED");
       try (var files = Files.walk(repository)) {
-        assertThat(files.filter(f -> f.toString().endsWith(".tar.gz")).count()).as("the worker wrote the archive")
+        assertThat(files.filter(f -> f.toString().endsWith(".tar.gz")).count())
+            .as("the worker wrote the archive")
             .isEqualTo(1);
       }
     } finally {
@@ -125,7 +152,10 @@ class ManifestCommandsTest {
     return out;
   }
 
-  /** The first container of each Deployment in {@code kubectl kustomize deploy/}, by Deployment name. */
+  /**
+   * The first container of each Deployment in {@code kubectl kustomize deploy/}, by Deployment
+   * name.
+   */
   static Map<String, JsonNode> containers() throws Exception {
     Process p;
     try {
@@ -136,14 +166,17 @@ class ManifestCommandsTest {
     }
     String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("kubectl kustomize deploy/: %s", err).isTrue();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0)
+        .as("kubectl kustomize deploy/: %s", err)
+        .isTrue();
     Map<String, JsonNode> out = new LinkedHashMap<>();
     try (var docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml)) {
       while (docs.hasNext()) {
         JsonNode o = docs.next();
         if ("Deployment".equals(o.path("kind").asText())) {
-          out.put(o.path("metadata").path("name").asText(), o.path("spec").path("template").path("spec")
-              .path("containers").get(0));
+          out.put(
+              o.path("metadata").path("name").asText(),
+              o.path("spec").path("template").path("spec").path("containers").get(0));
         }
       }
     }
@@ -151,9 +184,11 @@ class ManifestCommandsTest {
     return out;
   }
 
-  private Process launch(List<String> entrypoint, JsonNode container, Map<String, String> local, String name)
+  private Process launch(
+      List<String> entrypoint, JsonNode container, Map<String, String> local, String name)
       throws IOException {
-    Path jar = Path.of(System.getProperty("lifeboat.jar", "../api/target/lifeboat.jar")).toAbsolutePath();
+    Path jar =
+        Path.of(System.getProperty("lifeboat.jar", "../api/target/lifeboat.jar")).toAbsolutePath();
     assertThat(jar).as("build the jar first: mvn -DskipTests package").isRegularFile();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -162,15 +197,20 @@ class ManifestCommandsTest {
     }
     container.path("command").forEach(n -> command.add(n.asText()));
     container.path("args").forEach(n -> command.add(n.asText()));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-        .redirectOutput(work.resolve(name + ".log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(work.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve(name + ".log").toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("LIFEBOAT_"));
     for (JsonNode e : container.path("env")) {
       String key = e.path("name").asText();
       if (e.has("value")) {
         pb.environment().put(key, e.path("value").asText());
       } else {
-        assertThat(e.path("valueFrom").path("secretKeyRef").path("name").asText()).as(key).isNotEmpty();
+        assertThat(e.path("valueFrom").path("secretKeyRef").path("name").asText())
+            .as(key)
+            .isNotEmpty();
         pb.environment().put(key, TOKEN);
       }
     }
@@ -181,17 +221,27 @@ class ManifestCommandsTest {
   }
 
   private String startRun(String base, Path data) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/runbooks/local-backup/runs"))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"params\": {\"path\": \"" + data + "\"}}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/runbooks/local-backup/runs"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"params\": {\"path\": \"" + data + "\"}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     return new ObjectMapper().readTree(r.body()).get("id").asText();
   }
 
   private JsonNode run(String base, String id) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/runs/" + LifeboatProcess.enc(id)))
-        .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/runs/" + LifeboatProcess.enc(id)))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return new ObjectMapper().readTree(r.body());
   }
@@ -211,7 +261,8 @@ class ManifestCommandsTest {
   private JsonNode awaitEnd(String base, String id, Duration timeout) throws Exception {
     long end = System.nanoTime() + timeout.toNanos();
     JsonNode r = run(base, id);
-    while (System.nanoTime() < end && List.of("RUNNING", "WAITING_FOR_APPROVAL").contains(r.path("status").asText())) {
+    while (System.nanoTime() < end
+        && List.of("RUNNING", "WAITING_FOR_APPROVAL").contains(r.path("status").asText())) {
       LifeboatProcess.pause(100);
       r = run(base, id);
     }
@@ -222,7 +273,8 @@ class ManifestCommandsTest {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
       if (!p.isAlive()) {
-        throw new AssertionError("process exited with " + p.exitValue() + " before " + url + " answered");
+        throw new AssertionError(
+            "process exited with " + p.exitValue() + " before " + url + " answered");
       }
       try {
         if (get(url).statusCode() == status) {
@@ -237,7 +289,8 @@ class ManifestCommandsTest {
   }
 
   private HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -16,11 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A {@code command} step whose shell starts a grandchild: neither outlives a cancel, and after kill -9
- * of the server the next start ends both (they are not left re-parented to PID 1).
+ * A {@code command} step whose shell starts a grandchild: neither outlives a cancel, and after kill
+ * -9 of the server the next start ends both (they are not left re-parented to PID 1).
  */
 class OrphanProcessTest {
-  static final String RUNBOOK = """
+  static final String RUNBOOK =
+      """
       name: orphan
       description: a shell that starts a grandchild and waits for it
       params:
@@ -40,8 +41,11 @@ class OrphanProcessTest {
 
   @BeforeEach
   void start() throws Exception {
-    lifeboat = LifeboatProcess.start(tmp, tmp.resolve("repository"),
-        LifeboatProcess.runbooks(tmp.resolve("runbooks"), Map.of("orphan", RUNBOOK)));
+    lifeboat =
+        LifeboatProcess.start(
+            tmp,
+            tmp.resolve("repository"),
+            LifeboatProcess.runbooks(tmp.resolve("runbooks"), Map.of("orphan", RUNBOOK)));
   }
 
   @AfterEach
@@ -67,7 +71,8 @@ class OrphanProcessTest {
     Path dir = Files.createDirectories(tmp.resolve("pids"));
     String id = lifeboat.startRun("orphan", Map.of("dir", dir.toString()));
     awaitPids(dir);
-    LifeboatProcess.Answer cancel = lifeboat.post("/api/runs/" + LifeboatProcess.enc(id) + "/cancel", Map.of());
+    LifeboatProcess.Answer cancel =
+        lifeboat.post("/api/runs/" + LifeboatProcess.enc(id) + "/cancel", Map.of());
     assertThat(cancel.status()).as("cancel: %s", cancel.raw()).isBetween(200, 299);
     JsonNode run = lifeboat.awaitEnd(id, DEADLINE);
     assertThat(run.path("status").asText()).isEqualTo("CANCELED");
@@ -86,7 +91,8 @@ class OrphanProcessTest {
         assertThat(started).allMatch(Trees::running);
         return;
       }
-      assertThat(System.nanoTime()).as("the command wrote no pid files within %s:\n%s", DEADLINE, lifeboat.logTail())
+      assertThat(System.nanoTime())
+          .as("the command wrote no pid files within %s:\n%s", DEADLINE, lifeboat.logTail())
           .isLessThan(deadline);
       LifeboatProcess.pause(50);
     }
@@ -95,8 +101,11 @@ class OrphanProcessTest {
   private void awaitGone() {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (started.stream().anyMatch(Trees::running)) {
-      assertThat(System.nanoTime()).as("still running after %s: %s", DEADLINE,
-          started.stream().filter(Trees::running).toList()).isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as(
+              "still running after %s: %s",
+              DEADLINE, started.stream().filter(Trees::running).toList())
+          .isLessThan(deadline);
       LifeboatProcess.pause(100);
     }
   }

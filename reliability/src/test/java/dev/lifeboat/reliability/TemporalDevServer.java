@@ -19,8 +19,13 @@ final class TemporalDevServer implements AutoCloseable {
   static final String ADDRESS_ENV = "LIFEBOAT_TEST_TEMPORAL_ADDRESS";
   static final String UI_ENV = "LIFEBOAT_TEST_TEMPORAL_UI_URL";
   static final String CLI_ENV = "LIFEBOAT_TEST_TEMPORAL_CLI";
-  private static final String SKIP = " is not set: these tests need a real Temporal server; scripts/test.sh starts one "
-      + "(or start `temporal server start-dev` and export " + ADDRESS_ENV + "=host:port and " + UI_ENV + ")";
+  private static final String SKIP =
+      " is not set: these tests need a real Temporal server; scripts/test.sh starts one "
+          + "(or start `temporal server start-dev` and export "
+          + ADDRESS_ENV
+          + "=host:port and "
+          + UI_ENV
+          + ")";
 
   private final Path cli;
   private final Path db;
@@ -37,12 +42,16 @@ final class TemporalDevServer implements AutoCloseable {
     this.uiPort = uiPort;
   }
 
-  /** The environment that points Lifeboat at the server scripts/test.sh started; skips the test without one. */
+  /**
+   * The environment that points Lifeboat at the server scripts/test.sh started; skips the test
+   * without one.
+   */
   static Map<String, String> sharedLifeboatEnv() {
     String address = System.getenv(ADDRESS_ENV);
     assumeTrue(address != null && !address.isBlank(), ADDRESS_ENV + SKIP);
     String ui = System.getenv(UI_ENV);
-    return ui == null || ui.isBlank() ? Map.of("LIFEBOAT_TEMPORAL_ADDRESS", address)
+    return ui == null || ui.isBlank()
+        ? Map.of("LIFEBOAT_TEMPORAL_ADDRESS", address)
         : Map.of("LIFEBOAT_TEMPORAL_ADDRESS", address, "LIFEBOAT_TEMPORAL_UI_URL", ui);
   }
 
@@ -52,35 +61,65 @@ final class TemporalDevServer implements AutoCloseable {
     return ui;
   }
 
-  /** A server of the test's own on free loopback ports, its database in {@code dir}; skips without a CLI. */
+  /**
+   * A server of the test's own on free loopback ports, its database in {@code dir}; skips without a
+   * CLI.
+   */
   static TemporalDevServer start(Path dir) throws IOException {
     sharedLifeboatEnv(); // the same switch: scripts/test.sh provides both the server and the CLI
     String given = System.getenv(CLI_ENV);
-    Path cli = given != null && !given.isBlank() ? Path.of(given)
-        : Path.of(System.getProperty("lifeboat.tools", "../.tools/bin"), "temporal").toAbsolutePath();
+    Path cli =
+        given != null && !given.isBlank()
+            ? Path.of(given)
+            : Path.of(System.getProperty("lifeboat.tools", "../.tools/bin"), "temporal")
+                .toAbsolutePath();
     assumeTrue(Files.isExecutable(cli), "no Temporal CLI at " + cli + " (" + CLI_ENV + ")");
     Files.createDirectories(dir);
-    TemporalDevServer s = new TemporalDevServer(cli, dir.resolve("temporal.db"), dir.resolve("temporal.log"),
-        freePort(), freePort());
+    TemporalDevServer s =
+        new TemporalDevServer(
+            cli, dir.resolve("temporal.db"), dir.resolve("temporal.log"), freePort(), freePort());
     s.launch();
     return s;
   }
 
   /** Starts (again) on the same database file and ports, and waits until it answers. */
   void launch() throws IOException {
-    process = new ProcessBuilder(cli.toString(), "server", "start-dev", "--db-filename", db.toString(),
-        "--ip", "127.0.0.1", "--port", Integer.toString(port), "--ui-port", Integer.toString(uiPort), "--headless",
-        "--log-level", "warn")
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    process =
+        new ProcessBuilder(
+                cli.toString(),
+                "server",
+                "start-dev",
+                "--db-filename",
+                db.toString(),
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--ui-port",
+                Integer.toString(uiPort),
+                "--headless",
+                "--log-level",
+                "warn")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new AssertionError("the Temporal dev server exited with " + process.exitValue() + ":\n" + logTail());
+        throw new AssertionError(
+            "the Temporal dev server exited with " + process.exitValue() + ":\n" + logTail());
       }
-      if (Trees.run(cli.toString(), "operator", "cluster", "health", "--address", address(),
-          "--command-timeout", "3s").exit() == 0) {
+      if (Trees.run(
+                  cli.toString(),
+                  "operator",
+                  "cluster",
+                  "health",
+                  "--address",
+                  address(),
+                  "--command-timeout",
+                  "3s")
+              .exit()
+          == 0) {
         return;
       }
       LifeboatProcess.pause(300);

@@ -16,9 +16,11 @@ import java.util.stream.Stream;
 
 /** Source trees for the fault tests, and the outside checks a user would make: diff -r, tar, ls. */
 final class Trees {
-  private Trees() { }
+  private Trees() {}
 
-  /** Incompressible bytes, fast: gzip cannot shrink them, so the archive takes as long as the data. */
+  /**
+   * Incompressible bytes, fast: gzip cannot shrink them, so the archive takes as long as the data.
+   */
   static Path randomFile(Path file, long bytes, long seed) throws IOException {
     Files.createDirectories(file.getParent());
     SplittableRandom random = new SplittableRandom(seed);
@@ -38,8 +40,8 @@ final class Trees {
   }
 
   /**
-   * Random hex text: deflate must work on it (it halves, so it is not stored as noise is), which makes
-   * archiving it take seconds, long enough to kill or change a backup midway.
+   * Random hex text: deflate must work on it (it halves, so it is not stored as noise is), which
+   * makes archiving it take seconds, long enough to kill or change a backup midway.
    */
   static Path randomText(Path file, long bytes, long seed) throws IOException {
     Files.createDirectories(file.getParent());

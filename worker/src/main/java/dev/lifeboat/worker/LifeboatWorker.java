@@ -18,11 +18,15 @@ public final class LifeboatWorker implements AutoCloseable {
 
   public LifeboatWorker(TemporalConnection connection, ActionRegistry actions, String taskQueue) {
     this.factory = WorkerFactory.newInstance(connection.client());
-    Worker worker = factory.newWorker(taskQueue, WorkerOptions.newBuilder()
-        .setMaxConcurrentActivityExecutionSize(8)
-        // a cancel reaches an activity only in a heartbeat reply: keep that within seconds, not 48 s
-        .setMaxHeartbeatThrottleInterval(java.time.Duration.ofSeconds(2))
-        .build());
+    Worker worker =
+        factory.newWorker(
+            taskQueue,
+            WorkerOptions.newBuilder()
+                .setMaxConcurrentActivityExecutionSize(8)
+                // a cancel reaches an activity only in a heartbeat reply: keep that within seconds,
+                // not 48 s
+                .setMaxHeartbeatThrottleInterval(java.time.Duration.ofSeconds(2))
+                .build());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ActionDispatcher(actions));
   }

@@ -1,14 +1,14 @@
 package dev.lifeboat.worker;
 
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
 import io.temporal.internal.testservice.GRPCServerHelper;
 import io.temporal.internal.testservice.TestServicesStarter;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -33,25 +33,31 @@ public final class TemporalConnection implements AutoCloseable {
     this.settings = settings;
     if (settings.isEmbedded()) {
       int port = settings.embeddedPort() > 0 ? settings.embeddedPort() : freePort();
-      // true locks time skipping: timers, timeouts and schedules run in real time, as on a real server
+      // true locks time skipping: timers, timeouts and schedules run in real time, as on a real
+      // server
       this.embedded = new TestServicesStarter(true, 0);
       this.embeddedGrpc = startLoopback(embedded, port);
       this.target = "127.0.0.1:" + port;
-      LOG.warn("Embedded Temporal test server on {}: run state is kept IN MEMORY and is lost when Lifeboat stops. "
-          + "For durable runs start Lifeboat with scripts/start.sh (it runs a local Temporal dev server) or set "
-          + "LIFEBOAT_TEMPORAL_ADDRESS to a Temporal server.", target);
+      LOG.warn(
+          "Embedded Temporal test server on {}: run state is kept IN MEMORY and is lost when Lifeboat stops. "
+              + "For durable runs start Lifeboat with scripts/start.sh (it runs a local Temporal dev server) or set "
+              + "LIFEBOAT_TEMPORAL_ADDRESS to a Temporal server.",
+          target);
     } else {
       this.embedded = null;
       this.embeddedGrpc = null;
       this.target = settings.address();
       LOG.info("Connecting to Temporal at {} (namespace {})", target, settings.namespace());
     }
-    this.service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-        .setTarget(target)
-        .setRpcTimeout(Duration.ofSeconds(10))
-        .build());
-    this.client = WorkflowClient.newInstance(service,
-        WorkflowClientOptions.newBuilder().setNamespace(settings.namespace()).build());
+    this.service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(target)
+                .setRpcTimeout(Duration.ofSeconds(10))
+                .build());
+    this.client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(settings.namespace()).build());
   }
 
   public static TemporalConnection open(TemporalSettings settings) {
@@ -80,18 +86,22 @@ public final class TemporalConnection implements AutoCloseable {
   }
 
   /**
-   * Serves the test server's services on loopback only. TestServer.createPortBoundServer binds every
-   * interface, which would hand the whole Temporal API (start, signal, terminate any run) to the network.
+   * Serves the test server's services on loopback only. TestServer.createPortBoundServer binds
+   * every interface, which would hand the whole Temporal API (start, signal, terminate any run) to
+   * the network.
    */
   private static Server startLoopback(TestServicesStarter services, int port) {
-    var builder = NettyServerBuilder.forAddress(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), port), InsecureServerCredentials.create());
+    var builder =
+        NettyServerBuilder.forAddress(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+            InsecureServerCredentials.create());
     GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
     try {
       return builder.build().start();
     } catch (IOException e) {
       services.close();
-      throw new UncheckedIOException("the embedded Temporal server cannot listen on 127.0.0.1:" + port, e);
+      throw new UncheckedIOException(
+          "the embedded Temporal server cannot listen on 127.0.0.1:" + port, e);
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.lifeboat.worker;
 
 /**
- * Where Temporal is. A blank {@code address} means embedded: an in-process Temporal test server on a
- * local port, with state in memory only.
+ * Where Temporal is. A blank {@code address} means embedded: an in-process Temporal test server on
+ * a local port, with state in memory only.
  *
  * @param embeddedPort port for the embedded server; 0 picks a free one
  */

@@ -14,7 +14,12 @@ public final class WorkerSettings {
   private final Path runDir;
   private final String helm;
 
-  private WorkerSettings(Path repository, Path playbooks, OffsiteConfig offsite, List<Path> archiveRoots, Path runDir,
+  private WorkerSettings(
+      Path repository,
+      Path playbooks,
+      OffsiteConfig offsite,
+      List<Path> archiveRoots,
+      Path runDir,
       String helm) {
     this.repository = repository.toAbsolutePath().normalize();
     this.playbooks = playbooks.toAbsolutePath().normalize();
@@ -24,7 +29,9 @@ public final class WorkerSettings {
     this.helm = helm == null || helm.isBlank() ? "helm" : helm;
   }
 
-  /** @param playbooks where relative playbook and inventory paths of the ansible action are resolved */
+  /**
+   * @param playbooks where relative playbook and inventory paths of the ansible action are resolved
+   */
   public static WorkerSettings of(Path repository, Path playbooks) {
     return new WorkerSettings(repository, playbooks, null, List.of(), null, null);
   }
@@ -33,7 +40,10 @@ public final class WorkerSettings {
     return new WorkerSettings(repository, playbooks, config, archiveRoots, runDir, helm);
   }
 
-  /** Where an {@code archive} given as an absolute path may lie besides the repository (LIFEBOAT_ARCHIVE_ROOTS). */
+  /**
+   * Where an {@code archive} given as an absolute path may lie besides the repository
+   * (LIFEBOAT_ARCHIVE_ROOTS).
+   */
   public WorkerSettings withArchiveRoots(List<Path> roots) {
     return new WorkerSettings(repository, playbooks, offsite, roots, runDir, helm);
   }
@@ -42,7 +52,10 @@ public final class WorkerSettings {
     return archiveRoots;
   }
 
-  /** Where pid files of running child programs are kept (default: {@code run/programs} beside the repository). */
+  /**
+   * Where pid files of running child programs are kept (default: {@code run/programs} beside the
+   * repository).
+   */
   public WorkerSettings withRunDir(Path dir) {
     return new WorkerSettings(repository, playbooks, offsite, archiveRoots, dir, helm);
   }

@@ -8,19 +8,31 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** The embedded Temporal server's gRPC port listens on loopback only: it would let anyone start or end runs. */
+/**
+ * The embedded Temporal server's gRPC port listens on loopback only: it would let anyone start or
+ * end runs.
+ */
 class EmbeddedTemporalBindTest {
   @Test
   void embeddedServerListensOnLoopbackOnly() throws Exception {
     try (TemporalConnection c = TemporalConnection.open(new TemporalSettings("", "default", 0))) {
       int port = Integer.parseInt(c.target().substring(c.target().lastIndexOf(':') + 1));
       Set<String> listening = listening(port);
-      assertThat(listening).as("listening sockets of port " + port).isNotEmpty()
-          .allMatch(a -> a.equals("0100007F") || a.equals("0000000000000000FFFF00000100007F")
-              || a.equals("00000000000000000000000001000000"));
+      assertThat(listening)
+          .as("listening sockets of port " + port)
+          .isNotEmpty()
+          .allMatch(
+              a ->
+                  a.equals("0100007F")
+                      || a.equals("0000000000000000FFFF00000100007F")
+                      || a.equals("00000000000000000000000001000000"));
       // and it serves: the client's own call goes through
-      assertThat(c.service().blockingStub().getSystemInfo(
-          io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance())).isNotNull();
+      assertThat(
+              c.service()
+                  .blockingStub()
+                  .getSystemInfo(
+                      io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance()))
+          .isNotNull();
     }
   }
 

@@ -13,19 +13,34 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every runbook shipped in runbooks/ loads against the actions a standard worker offers. */
 class RunbookCatalogueTest {
-  @TempDir
-  Path repository;
+  @TempDir Path repository;
 
   @Test
   void shippedRunbooksAreValid() {
-    ActionRegistry registry = StandardActions.create(WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
-        () -> {
-          throw new IllegalStateException("no cluster in this test");
-        });
-    List<LoadedRunbook> all = new RunbookLoader(registry.signatures()).loadDirectory(Path.of("..", "runbooks"));
-    assertThat(all).extracting(LoadedRunbook::name).contains("local-backup", "local-restore", "member-backup",
-        "member-restore", "members-backup-all", "members-restore-all", "tier1-critical", "tier2-full", "tier3-infra",
-        "notebooks-restore", "cluster-rebuild", "hardware-loss", "restore-drill");
+    ActionRegistry registry =
+        StandardActions.create(
+            WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
+            () -> {
+              throw new IllegalStateException("no cluster in this test");
+            });
+    List<LoadedRunbook> all =
+        new RunbookLoader(registry.signatures()).loadDirectory(Path.of("..", "runbooks"));
+    assertThat(all)
+        .extracting(LoadedRunbook::name)
+        .contains(
+            "local-backup",
+            "local-restore",
+            "member-backup",
+            "member-restore",
+            "members-backup-all",
+            "members-restore-all",
+            "tier1-critical",
+            "tier2-full",
+            "tier3-infra",
+            "notebooks-restore",
+            "cluster-rebuild",
+            "hardware-loss",
+            "restore-drill");
     for (LoadedRunbook r : all) {
       assertThat(r).as(r.toString()).isInstanceOf(LoadedRunbook.Valid.class);
     }
@@ -33,9 +48,11 @@ class RunbookCatalogueTest {
 
   @Test
   void offsiteActionsExplainWhatIsMissingWhenNotConfigured() {
-    ActionRegistry registry = StandardActions.create(WorkerSettings.of(repository, repository), () -> null);
+    ActionRegistry registry =
+        StandardActions.create(WorkerSettings.of(repository, repository), () -> null);
     assertThat(registry.find("sync-offsite")).isPresent();
-    assertThat(registry.find("sync-offsite").orElseThrow().description()).contains("no offsite copy is configured");
+    assertThat(registry.find("sync-offsite").orElseThrow().description())
+        .contains("no offsite copy is configured");
     assertThat(Files.isDirectory(repository)).isTrue();
   }
 }

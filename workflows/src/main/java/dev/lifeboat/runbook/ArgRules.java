@@ -9,13 +9,15 @@ import java.util.regex.Pattern;
 
 /**
  * The one check of a value against an action argument's constraints ({@link ArgSpec}). The loader
- * uses it for literal step arguments, the API for parameter values before a run starts, so a
- * {@code keepWithin: 0s} is refused before any backup runs rather than by the last step.
+ * uses it for literal step arguments, the API for parameter values before a run starts, so a {@code
+ * keepWithin: 0s} is refused before any backup runs rather than by the last step.
  */
 public final class ArgRules {
   private ArgRules() {}
 
-  /** What is wrong with {@code value} for {@code spec}, or empty when it is fine or not known yet. */
+  /**
+   * What is wrong with {@code value} for {@code spec}, or empty when it is fine or not known yet.
+   */
   public static Optional<String> problem(ArgSpec spec, Object value) {
     if (value == null || (value instanceof String s && s.contains("${"))) {
       return Optional.empty();
@@ -32,7 +34,10 @@ public final class ArgRules {
       }
     }
     if ("integer".equals(spec.type()) && (spec.positive() || spec.min() != null)) {
-      Long n = value instanceof Number num ? Long.valueOf(num.longValue()) : parseLong(String.valueOf(value));
+      Long n =
+          value instanceof Number num
+              ? Long.valueOf(num.longValue())
+              : parseLong(String.valueOf(value));
       if (n == null) {
         return Optional.of("'" + value + "' is not a whole number");
       }
@@ -43,7 +48,8 @@ public final class ArgRules {
         return Optional.of("must be at least " + spec.min() + ", got " + n);
       }
     }
-    if (spec.pattern() != null && !Pattern.compile(spec.pattern()).matcher(String.valueOf(value)).matches()) {
+    if (spec.pattern() != null
+        && !Pattern.compile(spec.pattern()).matcher(String.valueOf(value)).matches()) {
       return Optional.of("'" + value + "' does not match " + spec.pattern());
     }
     if (!spec.oneOf().isEmpty() && !spec.oneOf().contains(String.valueOf(value))) {
@@ -61,13 +67,14 @@ public final class ArgRules {
   }
 
   /**
-   * Checks every step argument that parameters flow into ({@code ${params.x}} alone or inside a text)
-   * with the bound parameter values; arguments that also need step outputs or {@code ${item}} are
-   * known only when the step runs and are left to the action.
+   * Checks every step argument that parameters flow into ({@code ${params.x}} alone or inside a
+   * text) with the bound parameter values; arguments that also need step outputs or {@code ${item}}
+   * are known only when the step runs and are left to the action.
    *
    * @throws ParamBinder.InvalidParam naming the first parameter whose value an argument refuses
    */
-  public static void checkParams(Runbook runbook, Map<String, ActionSignature> actions, Map<String, Object> bound) {
+  public static void checkParams(
+      Runbook runbook, Map<String, ActionSignature> actions, Map<String, Object> bound) {
     for (Step step : allSteps(runbook)) {
       ActionSignature sig = actions.get(step.action());
       if (sig == null) {
@@ -76,24 +83,37 @@ public final class ArgRules {
       for (Map.Entry<String, Object> arg : step.with().entrySet()) {
         ArgSpec spec = sig.args().get(arg.getKey());
         List<String> refs = Expressions.references(arg.getValue());
-        if (spec == null || refs.isEmpty() || !refs.stream().allMatch(r -> r.startsWith("params."))) {
+        if (spec == null
+            || refs.isEmpty()
+            || !refs.stream().allMatch(r -> r.startsWith("params."))) {
           continue;
         }
         Object value;
         try {
-          value = Expressions.resolve(arg.getValue(), path -> {
-            String[] parts = path.split("\\.");
-            Object v = bound.get(parts[1]);
-            return parts.length == 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
-          });
+          value =
+              Expressions.resolve(
+                  arg.getValue(),
+                  path -> {
+                    String[] parts = path.split("\\.");
+                    Object v = bound.get(parts[1]);
+                    return parts.length == 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
+                  });
         } catch (Expressions.UnresolvedReference e) {
           continue;
         }
         Optional<String> why = problem(spec, value);
         if (why.isPresent()) {
           String param = refs.get(0).split("\\.")[1];
-          throw new ParamBinder.InvalidParam(param, "step '" + step.id() + "' passes it to " + step.action() + "'s "
-              + arg.getKey() + ": " + why.get());
+          throw new ParamBinder.InvalidParam(
+              param,
+              "step '"
+                  + step.id()
+                  + "' passes it to "
+                  + step.action()
+                  + "'s "
+                  + arg.getKey()
+                  + ": "
+                  + why.get());
         }
       }
     }

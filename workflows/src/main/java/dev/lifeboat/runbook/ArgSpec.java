@@ -12,8 +12,15 @@ import java.util.List;
  * @param pattern a regular expression the whole text must match, null for none
  * @param oneOf the only texts allowed, empty for any
  */
-public record ArgSpec(String name, String type, boolean required, String description, boolean positive, Long min,
-    String pattern, List<String> oneOf) {
+public record ArgSpec(
+    String name,
+    String type,
+    boolean required,
+    String description,
+    boolean positive,
+    Long min,
+    String pattern,
+    List<String> oneOf) {
 
   public ArgSpec {
     oneOf = oneOf == null ? List.of() : List.copyOf(oneOf);

@@ -10,11 +10,13 @@ import java.util.Set;
  * with its file and line instead of failing when the schedule is created. Temporal evaluates it.
  */
 final class CronText {
-  static final Set<String> NICKNAMES = Set.of("@hourly", "@daily", "@weekly", "@monthly", "@yearly");
-  private static final List<String> FIELDS = List.of("minute", "hour", "day of month", "month", "day of week");
+  static final Set<String> NICKNAMES =
+      Set.of("@hourly", "@daily", "@weekly", "@monthly", "@yearly");
+  private static final List<String> FIELDS =
+      List.of("minute", "hour", "day of month", "month", "day of week");
   private static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
-  private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
-      "OCT", "NOV", "DEC");
+  private static final List<String> MONTHS =
+      List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC");
   private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
 
   private CronText() {}
@@ -24,21 +26,30 @@ final class CronText {
     String t = cron == null ? "" : cron.trim();
     if (t.startsWith("@")) {
       if (!NICKNAMES.contains(t)) {
-        throw new IllegalArgumentException("cron '" + cron + "': unknown shorthand (use one of "
-            + String.join(", ", NICKNAMES.stream().sorted().toList()) + ", or five fields)");
+        throw new IllegalArgumentException(
+            "cron '"
+                + cron
+                + "': unknown shorthand (use one of "
+                + String.join(", ", NICKNAMES.stream().sorted().toList())
+                + ", or five fields)");
       }
       return;
     }
     String[] fields = t.split("\\s+");
     if (fields.length != 5) {
-      throw new IllegalArgumentException("cron '" + cron + "' has " + (t.isEmpty() ? 0 : fields.length)
-          + " fields; it needs five: minute hour day-of-month month day-of-week (e.g. \"0 2 * * *\")");
+      throw new IllegalArgumentException(
+          "cron '"
+              + cron
+              + "' has "
+              + (t.isEmpty() ? 0 : fields.length)
+              + " fields; it needs five: minute hour day-of-month month day-of-week (e.g. \"0 2 * * *\")");
     }
     for (int i = 0; i < 5; i++) {
       for (String part : fields[i].split(",", -1)) {
         String why = part(part.toUpperCase(Locale.ROOT), i);
         if (why != null) {
-          throw new IllegalArgumentException("cron '" + cron + "': " + FIELDS.get(i) + " '" + fields[i] + "': " + why);
+          throw new IllegalArgumentException(
+              "cron '" + cron + "': " + FIELDS.get(i) + " '" + fields[i] + "': " + why);
         }
       }
     }

@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Human durations as runbooks write them: {@code 90s}, {@code 5m}, {@code 1h30m}, {@code 30d}, or ISO-8601. */
+/**
+ * Human durations as runbooks write them: {@code 90s}, {@code 5m}, {@code 1h30m}, {@code 30d}, or
+ * ISO-8601.
+ */
 public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
 
@@ -16,7 +19,8 @@ public final class Durations {
       try {
         return Duration.parse(t);
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException("'" + text + "' is not a duration (e.g. 30s, 5m, 2h, 14d)");
+        throw new IllegalArgumentException(
+            "'" + text + "' is not a duration (e.g. 30s, 5m, 2h, 14d)");
       }
     }
     Matcher m = PART.matcher(t);
@@ -27,18 +31,21 @@ public final class Durations {
         break;
       }
       long n = Long.parseLong(m.group(1));
-      total = total.plus(switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        case "d" -> Duration.ofDays(n);
-        default -> Duration.ofDays(7 * n);
-      });
+      total =
+          total.plus(
+              switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                default -> Duration.ofDays(7 * n);
+              });
       end = m.end();
     }
     if (t.isEmpty() || end != t.length()) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration (e.g. 30s, 5m, 2h, 14d)");
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a duration (e.g. 30s, 5m, 2h, 14d)");
     }
     return total;
   }

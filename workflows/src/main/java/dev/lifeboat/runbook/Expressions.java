@@ -38,8 +38,8 @@ public final class Expressions {
   }
 
   /**
-   * Replaces every reference using {@code lookup}, which answers a reference path or throws
-   * {@link UnresolvedReference}.
+   * Replaces every reference using {@code lookup}, which answers a reference path or throws {@link
+   * UnresolvedReference}.
    */
   public static Object resolve(Object value, Function<String, Object> lookup) {
     if (value instanceof String s) {
@@ -75,7 +75,9 @@ public final class Expressions {
     for (int i = from; i < parts.length; i++) {
       if (cur instanceof Map<?, ?> m && m.containsKey(parts[i])) {
         cur = m.get(parts[i]);
-      } else if (cur instanceof List<?> l && parts[i].matches("\\d+") && Integer.parseInt(parts[i]) < l.size()) {
+      } else if (cur instanceof List<?> l
+          && parts[i].matches("\\d+")
+          && Integer.parseInt(parts[i]) < l.size()) {
         cur = l.get(Integer.parseInt(parts[i]));
       } else {
         throw new UnresolvedReference(fullPath, "'" + parts[i] + "' is not there");

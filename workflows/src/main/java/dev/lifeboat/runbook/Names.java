@@ -21,8 +21,11 @@ public final class Names {
       throw new IllegalArgumentException(what + " is required");
     }
     if (!SEGMENT.matcher(value).matches() || value.equals("latest")) {
-      throw new IllegalArgumentException(what + " '" + value
-          + "' is not a usable name (letters, digits, . _ - @ +, not starting with '.' or '-', not 'latest')");
+      throw new IllegalArgumentException(
+          what
+              + " '"
+              + value
+              + "' is not a usable name (letters, digits, . _ - @ +, not starting with '.' or '-', not 'latest')");
     }
     return value;
   }

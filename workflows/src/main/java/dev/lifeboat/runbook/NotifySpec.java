@@ -3,10 +3,10 @@ package dev.lifeboat.runbook;
 import java.util.List;
 
 /**
- * A runbook's {@code notify:}: on which run events ({@code failure}, {@code approval},
- * {@code completion}) the run posts a notification, and where. {@code url} and {@code format} are
- * null for the worker's defaults (LIFEBOAT_NOTIFY_URL, json). The URL is the runbook author's literal
- * text, never a parameter: a caller must not choose where the worker sends requests.
+ * A runbook's {@code notify:}: on which run events ({@code failure}, {@code approval}, {@code
+ * completion}) the run posts a notification, and where. {@code url} and {@code format} are null for
+ * the worker's defaults (LIFEBOAT_NOTIFY_URL, json). The URL is the runbook author's literal text,
+ * never a parameter: a caller must not choose where the worker sends requests.
  */
 public record NotifySpec(List<String> on, String url, String format) {
   public static final String ACTION = "notify";

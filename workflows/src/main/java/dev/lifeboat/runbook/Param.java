@@ -7,15 +7,22 @@ import java.util.List;
  * {@code path}) lists the roots the path must lie in; {@code allowed} (for a {@code program}) lists
  * the only values a caller may choose. Both are written by the runbook author, whom we trust.
  */
-public record Param(String name, ParamType type, Object defaultValue, boolean required, String description,
-    List<String> under, List<String> allowed) {
+public record Param(
+    String name,
+    ParamType type,
+    Object defaultValue,
+    boolean required,
+    String description,
+    List<String> under,
+    List<String> allowed) {
   public Param {
     description = description == null ? "" : description;
     under = under == null ? List.of() : List.copyOf(under);
     allowed = allowed == null ? List.of() : List.copyOf(allowed);
   }
 
-  public Param(String name, ParamType type, Object defaultValue, boolean required, String description) {
+  public Param(
+      String name, ParamType type, Object defaultValue, boolean required, String description) {
     this(name, type, defaultValue, required, description, List.of(), List.of());
   }
 
@@ -29,11 +36,13 @@ public record Param(String name, ParamType type, Object defaultValue, boolean re
     if (type == ParamType.PATH && !under.isEmpty()) {
       java.nio.file.Path p = java.nio.file.Path.of((String) v);
       if (under.stream().noneMatch(root -> p.startsWith(java.nio.file.Path.of(root)))) {
-        throw new IllegalArgumentException("'" + v + "' is not under " + String.join(" or ", under));
+        throw new IllegalArgumentException(
+            "'" + v + "' is not under " + String.join(" or ", under));
       }
     }
     if (type == ParamType.PROGRAM && !allowed.contains(v)) {
-      throw new IllegalArgumentException("'" + v + "' is not one of the allowed programs: " + String.join(", ", allowed));
+      throw new IllegalArgumentException(
+          "'" + v + "' is not one of the allowed programs: " + String.join(", ", allowed));
     }
     return v;
   }

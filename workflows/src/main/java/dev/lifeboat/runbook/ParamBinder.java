@@ -5,7 +5,9 @@ import java.util.Map;
 
 /** Checks the parameters a caller gives against a runbook's declaration and fills in defaults. */
 public final class ParamBinder {
-  /** The largest parameter value: characters of a text, or of a list's or map's contents together. */
+  /**
+   * The largest parameter value: characters of a text, or of a list's or map's contents together.
+   */
   public static final int MAX_VALUE_CHARS = 64 * 1024;
 
   private ParamBinder() {}
@@ -30,8 +32,13 @@ public final class ParamBinder {
     runbook.params().forEach(p -> declared.put(p.name(), p));
     for (String name : in.keySet()) {
       if (!declared.containsKey(name)) {
-        throw new InvalidParam(name, "runbook '" + runbook.name() + "' has no such parameter (it takes: "
-            + String.join(", ", declared.keySet()) + ")");
+        throw new InvalidParam(
+            name,
+            "runbook '"
+                + runbook.name()
+                + "' has no such parameter (it takes: "
+                + String.join(", ", declared.keySet())
+                + ")");
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -39,8 +46,9 @@ public final class ParamBinder {
       Object v = in.get(p.name());
       if (v == null || (v instanceof String s && s.isBlank() && p.type() != ParamType.STRING)) {
         if (p.required()) {
-          throw new InvalidParam(p.name(), "is required"
-              + (p.description().isBlank() ? "" : " (" + p.description() + ")"));
+          throw new InvalidParam(
+              p.name(),
+              "is required" + (p.description().isBlank() ? "" : " (" + p.description() + ")"));
         }
         if (p.defaultValue() != null) {
           out.put(p.name(), p.defaultValue());
@@ -62,7 +70,10 @@ public final class ParamBinder {
     return out;
   }
 
-  /** Roughly the JSON size of a value; stops counting once past the limit, so a huge value costs little. */
+  /**
+   * Roughly the JSON size of a value; stops counting once past the limit, so a huge value costs
+   * little.
+   */
   private static long size(Object v, long sofar) {
     if (sofar > MAX_VALUE_CHARS) {
       return sofar;

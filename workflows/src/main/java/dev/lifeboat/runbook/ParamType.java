@@ -6,23 +6,38 @@ import java.util.Map;
 
 /**
  * The closed set of parameter types a runbook may declare. Parameters come from callers we do not
- * trust, so the text types carry constraints: {@code url}, {@code path}, {@code name},
- * {@code setname} (a set or source name, the repository's rule) and {@code program} (checked against
- * the runbook's {@code allowed} list by {@link Param#accept}).
+ * trust, so the text types carry constraints: {@code url}, {@code path}, {@code name}, {@code
+ * setname} (a set or source name, the repository's rule) and {@code program} (checked against the
+ * runbook's {@code allowed} list by {@link Param#accept}).
  */
 public enum ParamType {
-  STRING, INTEGER, BOOLEAN, DURATION, LIST, MAP, URL, PATH, NAME, SETNAME, PROGRAM;
+  STRING,
+  INTEGER,
+  BOOLEAN,
+  DURATION,
+  LIST,
+  MAP,
+  URL,
+  PATH,
+  NAME,
+  SETNAME,
+  PROGRAM;
 
-  private static final java.util.Set<String> URL_SCHEMES = java.util.Set.of("https", "http", "ssh", "git", "file");
-  private static final java.util.regex.Pattern NAME_RULE = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
+  private static final java.util.Set<String> URL_SCHEMES =
+      java.util.Set.of("https", "http", "ssh", "git", "file");
+  private static final java.util.regex.Pattern NAME_RULE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
   public static ParamType parse(String text) {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "unknown parameter type '" + text + "' (expected one of "
-              + String.join(", ", java.util.Arrays.stream(values()).map(ParamType::label).toList()) + ")");
+          "unknown parameter type '"
+              + text
+              + "' (expected one of "
+              + String.join(", ", java.util.Arrays.stream(values()).map(ParamType::label).toList())
+              + ")");
     }
   }
 
@@ -58,7 +73,8 @@ public enum ParamType {
         if (value instanceof Boolean) {
           return value;
         }
-        if (value instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
+        if (value instanceof String s
+            && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
           return Boolean.parseBoolean(s);
         }
         break;
@@ -94,8 +110,11 @@ public enum ParamType {
       case NAME:
         if (value instanceof String s) {
           if (!NAME_RULE.matcher(s).matches()) {
-            throw new IllegalArgumentException("'" + s + "' is not a name (letters, digits, . _ -, not starting with"
-                + " '.' or '-')");
+            throw new IllegalArgumentException(
+                "'"
+                    + s
+                    + "' is not a name (letters, digits, . _ -, not starting with"
+                    + " '.' or '-')");
           }
           return s;
         }
@@ -121,7 +140,8 @@ public enum ParamType {
   private static String url(String s) {
     noControl(s);
     if (s.startsWith("-") || s.chars().anyMatch(Character::isWhitespace)) {
-      throw new IllegalArgumentException("'" + s + "' is not a URL (no spaces, must not start with '-')");
+      throw new IllegalArgumentException(
+          "'" + s + "' is not a URL (no spaces, must not start with '-')");
     }
     java.net.URI uri;
     try {
@@ -131,8 +151,11 @@ public enum ParamType {
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!URL_SCHEMES.contains(scheme)) {
-      throw new IllegalArgumentException("'" + s + "' must be a URL starting with one of "
-          + String.join(", ", URL_SCHEMES.stream().sorted().map(x -> x + "://").toList()));
+      throw new IllegalArgumentException(
+          "'"
+              + s
+              + "' must be a URL starting with one of "
+              + String.join(", ", URL_SCHEMES.stream().sorted().map(x -> x + "://").toList()));
     }
     return s;
   }
@@ -146,8 +169,11 @@ public enum ParamType {
       throw new IllegalArgumentException("'" + s + "' is not a normalised path (no '//')");
     }
     for (String part : s.substring(1).split("/", -1)) {
-      if (part.equals("..") || part.equals(".") || (part.isEmpty() && !s.equals("/") && !s.endsWith("/"))) {
-        throw new IllegalArgumentException("'" + s + "' is not a normalised path (no '.', '..' or '//')");
+      if (part.equals("..")
+          || part.equals(".")
+          || (part.isEmpty() && !s.equals("/") && !s.endsWith("/"))) {
+        throw new IllegalArgumentException(
+            "'" + s + "' is not a normalised path (no '.', '..' or '//')");
       }
     }
     if (s.length() > 1 && s.endsWith("/")) {

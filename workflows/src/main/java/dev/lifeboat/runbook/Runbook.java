@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A parsed, validated runbook: what the workflow receives as input, so that editing the
- * YAML file never changes a run in flight. {@code notifications} is the YAML's {@code notify:} (null: none).
+ * A parsed, validated runbook: what the workflow receives as input, so that editing the YAML file
+ * never changes a run in flight. {@code notifications} is the YAML's {@code notify:} (null: none).
  */
-// runs recorded before 'schedules' carry the old informative 'schedule' text; they must still replay
+// runs recorded before 'schedules' carry the old informative 'schedule' text; they must still
+// replay
 @com.fasterxml.jackson.annotation.JsonIgnoreProperties({"schedule"})
 public record Runbook(
     String name,
@@ -27,8 +28,14 @@ public record Runbook(
     description = description == null ? "" : description;
   }
 
-  public Runbook(String name, String description, List<Param> params, List<Step> steps, List<Step> finallySteps,
-      List<ScheduleSpec> schedules, String file) {
+  public Runbook(
+      String name,
+      String description,
+      List<Param> params,
+      List<Step> steps,
+      List<Step> finallySteps,
+      List<ScheduleSpec> schedules,
+      String file) {
     this(name, description, params, steps, finallySteps, schedules, file, null);
   }
 

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,22 +26,41 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 /**
- * Reads runbook YAML and validates it against the known actions. Works on the YAML node tree
- * rather than plain maps so that every error names the line it comes from.
+ * Reads runbook YAML and validates it against the known actions. Works on the YAML node tree rather
+ * than plain maps so that every error names the line it comes from.
  */
 public final class RunbookLoader {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
   private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
-  private static final Set<String> TOP_KEYS = Set.of("name", "description", "params", "steps", "finally", "schedules",
-      "schedule", "notify");
-  private static final Set<String> SCHEDULE_KEYS = Set.of("name", "cron", "timezone", "jitter", "params");
-  private static final Set<String> PARAM_KEYS = Set.of("name", "type", "default", "required", "description", "under",
-      "allowed");
+  private static final Set<String> TOP_KEYS =
+      Set.of(
+          "name", "description", "params", "steps", "finally", "schedules", "schedule", "notify");
+  private static final Set<String> SCHEDULE_KEYS =
+      Set.of("name", "cron", "timezone", "jitter", "params");
+  private static final Set<String> PARAM_KEYS =
+      Set.of("name", "type", "default", "required", "description", "under", "allowed");
   private static final Set<String> APPROVAL_KEYS = Set.of("message", "group");
-  /** A runbook file larger than this is refused unread: runbooks are short, and YAML parsing is not free. */
+
+  /**
+   * A runbook file larger than this is refused unread: runbooks are short, and YAML parsing is not
+   * free.
+   */
   public static final long MAX_FILE_BYTES = 256 * 1024;
-  private static final Set<String> STEP_KEYS = Set.of("id", "action", "with", "retry", "timeout", "approval",
-      "forEach", "when", "parallelism", "continueOnError", "finally", "description");
+
+  private static final Set<String> STEP_KEYS =
+      Set.of(
+          "id",
+          "action",
+          "with",
+          "retry",
+          "timeout",
+          "approval",
+          "forEach",
+          "when",
+          "parallelism",
+          "continueOnError",
+          "finally",
+          "description");
   private static final Set<String> RETRY_KEYS = Set.of("maxAttempts", "initialInterval", "backoff");
 
   private final Map<String, ActionSignature> actions;
@@ -60,16 +78,24 @@ public final class RunbookLoader {
   /** Loads every {@code *.yaml}/{@code *.yml} file directly in {@code dir}, sorted by file name. */
   public List<LoadedRunbook> loadDirectory(Path dir) {
     if (!Files.isDirectory(dir)) {
-      return List.of(new LoadedRunbook.Invalid(dir.getFileName() == null ? dir.toString() : dir.getFileName().toString(),
-          dir.toString(), 0, "runbooks folder does not exist"));
+      return List.of(
+          new LoadedRunbook.Invalid(
+              dir.getFileName() == null ? dir.toString() : dir.getFileName().toString(),
+              dir.toString(),
+              0,
+              "runbooks folder does not exist"));
     }
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> Files.isRegularFile(p))
-          .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-          .sorted().toList();
+      files =
+          s.filter(p -> Files.isRegularFile(p))
+              .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+              .sorted()
+              .toList();
     } catch (IOException e) {
-      return List.of(new LoadedRunbook.Invalid(dir.toString(), dir.toString(), 0, "cannot list: " + e.getMessage()));
+      return List.of(
+          new LoadedRunbook.Invalid(
+              dir.toString(), dir.toString(), 0, "cannot list: " + e.getMessage()));
     }
     List<LoadedRunbook> out = new ArrayList<>();
     Map<String, String> seen = new LinkedHashMap<>();
@@ -81,14 +107,29 @@ public final class RunbookLoader {
       if (r instanceof LoadedRunbook.Valid v) {
         String first = seen.putIfAbsent(v.name(), v.file());
         if (first != null) {
-          r = new LoadedRunbook.Invalid(v.name(), v.file(), 0,
-              first + " already defines a runbook named '" + v.name() + "'; names must be unique");
+          r =
+              new LoadedRunbook.Invalid(
+                  v.name(),
+                  v.file(),
+                  0,
+                  first
+                      + " already defines a runbook named '"
+                      + v.name()
+                      + "'; names must be unique");
         } else {
           for (ScheduleSpec s : v.definition().schedules()) {
             String owner = scheduleOwners.get(s.name());
             if (owner != null) {
-              r = new LoadedRunbook.Invalid(v.name(), v.file(), lines.getOrDefault(s.name(), 0), "schedule '"
-                  + s.name() + "' is already defined by " + owner + "; schedule names must be unique across runbooks");
+              r =
+                  new LoadedRunbook.Invalid(
+                      v.name(),
+                      v.file(),
+                      lines.getOrDefault(s.name(), 0),
+                      "schedule '"
+                          + s.name()
+                          + "' is already defined by "
+                          + owner
+                          + "; schedule names must be unique across runbooks");
               break;
             }
           }
@@ -112,10 +153,18 @@ public final class RunbookLoader {
     try {
       long size = Files.size(file);
       if (size > MAX_FILE_BYTES) {
-        return new LoadedRunbook.Invalid(fallbackName, label, 0, "the file is " + size + " bytes; a runbook may be at most "
-            + MAX_FILE_BYTES / 1024 + " KiB");
+        return new LoadedRunbook.Invalid(
+            fallbackName,
+            label,
+            0,
+            "the file is "
+                + size
+                + " bytes; a runbook may be at most "
+                + MAX_FILE_BYTES / 1024
+                + " KiB");
       }
-      return new LoadedRunbook.Valid(parse(Files.readString(file, StandardCharsets.UTF_8), label, scheduleLines));
+      return new LoadedRunbook.Valid(
+          parse(Files.readString(file, StandardCharsets.UTF_8), label, scheduleLines));
     } catch (RunbookProblem p) {
       return new LoadedRunbook.Invalid(fallbackName, p.file(), p.line(), p.reason());
     } catch (IOException e) {
@@ -153,8 +202,10 @@ public final class RunbookLoader {
     private final String file;
     private final Map<String, Param> params = new LinkedHashMap<>();
     private final Set<String> stepIds = new HashSet<>();
+
     /** Schedule name to its line, for the catalogue-wide uniqueness check. */
     private final Map<String, Integer> scheduleLines = new LinkedHashMap<>();
+
     /** Every step id in the file, collected up front so a reference to a later step can say so. */
     private final Set<String> allIds = new HashSet<>();
 
@@ -166,7 +217,8 @@ public final class RunbookLoader {
       Map<String, NodeTuple> top = mapping(root, "the runbook", TOP_KEYS);
       String name = requiredString(top, root, "name", "the runbook");
       if (!NAME.matcher(name).matches()) {
-        throw problem(top.get("name").getValueNode(),
+        throw problem(
+            top.get("name").getValueNode(),
             "runbook name '" + name + "' must be lower-case letters, digits and dashes");
       }
       String description = optionalString(top, "description");
@@ -205,10 +257,14 @@ public final class RunbookLoader {
         }
       }
       if (top.containsKey("schedule")) {
-        throw problem(top.get("schedule").getKeyNode(), "'schedule' is replaced by 'schedules', a list of"
-            + " {name, cron, timezone, jitter, params} that Lifeboat creates as Temporal schedules; see docs/runbooks.md");
+        throw problem(
+            top.get("schedule").getKeyNode(),
+            "'schedule' is replaced by 'schedules', a list of"
+                + " {name, cron, timezone, jitter, params} that Lifeboat creates as Temporal schedules; see docs/runbooks.md");
       }
-      Runbook unscheduled = new Runbook(name, description, List.copyOf(params.values()), steps, fin, List.of(), file, null);
+      Runbook unscheduled =
+          new Runbook(
+              name, description, List.copyOf(params.values()), steps, fin, List.of(), file, null);
       List<ScheduleSpec> schedules = new ArrayList<>();
       if (top.containsKey("schedules")) {
         for (Node s : sequence(top.get("schedules").getValueNode(), "schedules")) {
@@ -219,7 +275,14 @@ public final class RunbookLoader {
           schedules.add(spec);
         }
       }
-      return new Runbook(name, description, List.copyOf(params.values()), steps, fin, schedules, file,
+      return new Runbook(
+          name,
+          description,
+          List.copyOf(params.values()),
+          steps,
+          fin,
+          schedules,
+          file,
           top.containsKey("notify") ? notify(top.get("notify").getValueNode()) : null);
     }
 
@@ -227,8 +290,11 @@ public final class RunbookLoader {
       Map<String, NodeTuple> m = mapping(node, "a schedule", SCHEDULE_KEYS);
       String name = requiredString(m, node, "name", "a schedule");
       if (!NAME.matcher(name).matches() || name.length() > 60) {
-        throw problem(m.get("name").getValueNode(),
-            "schedule name '" + name + "' must be lower-case letters, digits and dashes (at most 60)");
+        throw problem(
+            m.get("name").getValueNode(),
+            "schedule name '"
+                + name
+                + "' must be lower-case letters, digits and dashes (at most 60)");
       }
       String cron = requiredString(m, node, "cron", "schedule '" + name + "'");
       try {
@@ -237,28 +303,41 @@ public final class RunbookLoader {
         throw problem(m.get("cron").getValueNode(), "schedule '" + name + "': " + e.getMessage());
       }
       String zone = optionalString(m, "timezone");
-      // Temporal reads IANA names (Go's time.LoadLocation); Java also takes offsets such as +02:00, so ask for a name
-      if (zone != null && !zone.equals("UTC") && !java.time.ZoneId.getAvailableZoneIds().contains(zone)) {
-        throw problem(m.get("timezone").getValueNode(), "schedule '" + name + "': timezone '" + zone
-            + "' is not a time zone name such as UTC or Europe/Berlin");
+      // Temporal reads IANA names (Go's time.LoadLocation); Java also takes offsets such as +02:00,
+      // so ask for a name
+      if (zone != null
+          && !zone.equals("UTC")
+          && !java.time.ZoneId.getAvailableZoneIds().contains(zone)) {
+        throw problem(
+            m.get("timezone").getValueNode(),
+            "schedule '"
+                + name
+                + "': timezone '"
+                + zone
+                + "' is not a time zone name such as UTC or Europe/Berlin");
       }
       java.time.Duration jitter = null;
       if (m.containsKey("jitter")) {
         jitter = Durations.parse(duration(m.get("jitter").getValueNode()));
         if (jitter.isNegative()) {
-          throw problem(m.get("jitter").getValueNode(), "schedule '" + name + "': jitter must not be negative");
+          throw problem(
+              m.get("jitter").getValueNode(),
+              "schedule '" + name + "': jitter must not be negative");
         }
       }
       Map<String, Object> given = new LinkedHashMap<>();
-      Map<String, NodeTuple> paramNodes = m.containsKey("params")
-          ? mapping(m.get("params").getValueNode(), "'params' of schedule '" + name + "'", null) : Map.of();
+      Map<String, NodeTuple> paramNodes =
+          m.containsKey("params")
+              ? mapping(m.get("params").getValueNode(), "'params' of schedule '" + name + "'", null)
+              : Map.of();
       paramNodes.forEach((k, t) -> given.put(k, value(t.getValueNode())));
       // the run starts unattended: a parameter it cannot use must fail now, not at 2 a.m.
       try {
         ArgRules.checkParams(runbook, actions, ParamBinder.bind(runbook, given));
       } catch (ParamBinder.InvalidParam e) {
         NodeTuple bad = paramNodes.get(e.param());
-        throw problem(bad == null ? node : bad.getValueNode(), "schedule '" + name + "': " + e.getMessage());
+        throw problem(
+            bad == null ? node : bad.getValueNode(), "schedule '" + name + "': " + e.getMessage());
       }
       return new ScheduleSpec(name, cron.trim(), zone, jitter, given);
     }
@@ -267,7 +346,11 @@ public final class RunbookLoader {
       Map<String, NodeTuple> m = mapping(node, "a parameter", PARAM_KEYS);
       String name = requiredString(m, node, "name", "a parameter");
       if (!ID.matcher(name).matches()) {
-        throw problem(node, "parameter name '" + name + "' must start with a letter and hold only letters, digits, _ and -");
+        throw problem(
+            node,
+            "parameter name '"
+                + name
+                + "' must start with a letter and hold only letters, digits, _ and -");
       }
       ParamType type = ParamType.STRING;
       if (m.containsKey("type")) {
@@ -278,23 +361,33 @@ public final class RunbookLoader {
           throw problem(t, "parameter '" + name + "': " + e.getMessage());
         }
       }
-      List<String> under = m.containsKey("under") ? texts(m.get("under").getValueNode(), "under") : List.of();
-      List<String> allowed = m.containsKey("allowed") ? texts(m.get("allowed").getValueNode(), "allowed") : List.of();
+      List<String> under =
+          m.containsKey("under") ? texts(m.get("under").getValueNode(), "under") : List.of();
+      List<String> allowed =
+          m.containsKey("allowed") ? texts(m.get("allowed").getValueNode(), "allowed") : List.of();
       if (!under.isEmpty() && type != ParamType.PATH) {
-        throw problem(m.get("under").getKeyNode(), "parameter '" + name + "': 'under' is only for type path");
+        throw problem(
+            m.get("under").getKeyNode(), "parameter '" + name + "': 'under' is only for type path");
       }
       for (String root : under) {
         try {
           ParamType.PATH.coerce(root);
         } catch (IllegalArgumentException e) {
-          throw problem(m.get("under").getValueNode(), "parameter '" + name + "': under: " + e.getMessage());
+          throw problem(
+              m.get("under").getValueNode(), "parameter '" + name + "': under: " + e.getMessage());
         }
       }
       if (type == ParamType.PROGRAM && allowed.isEmpty()) {
-        throw problem(node, "parameter '" + name + "' is a program: list the programs a caller may choose in 'allowed'");
+        throw problem(
+            node,
+            "parameter '"
+                + name
+                + "' is a program: list the programs a caller may choose in 'allowed'");
       }
       if (!allowed.isEmpty() && type != ParamType.PROGRAM) {
-        throw problem(m.get("allowed").getKeyNode(), "parameter '" + name + "': 'allowed' is only for type program");
+        throw problem(
+            m.get("allowed").getKeyNode(),
+            "parameter '" + name + "': 'allowed' is only for type program");
       }
       Param declared = new Param(name, type, null, false, null, under, allowed);
       Object def = null;
@@ -309,7 +402,8 @@ public final class RunbookLoader {
           }
         }
       }
-      boolean required = m.containsKey("required") && bool(m.get("required").getValueNode(), "required");
+      boolean required =
+          m.containsKey("required") && bool(m.get("required").getValueNode(), "required");
       if (required && def != null) {
         throw problem(node, "parameter '" + name + "' is required and has a default; choose one");
       }
@@ -328,11 +422,13 @@ public final class RunbookLoader {
       for (Node s : stepNodes) {
         if (s instanceof MappingNode mn) {
           for (NodeTuple t : mn.getValue()) {
-            if (t.getKeyNode() instanceof ScalarNode k && t.getValueNode() instanceof ScalarNode v) {
+            if (t.getKeyNode() instanceof ScalarNode k
+                && t.getValueNode() instanceof ScalarNode v) {
               if (k.getValue().equals("id")) {
                 allIds.add(v.getValue());
               }
-            } else if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("finally")
+            } else if (t.getKeyNode() instanceof ScalarNode k
+                && k.getValue().equals("finally")
                 && t.getValueNode() instanceof SequenceNode fin) {
               collectIds(fin.getValue());
             }
@@ -349,7 +445,8 @@ public final class RunbookLoader {
       Map<String, NodeTuple> m = mapping(node, "a step", STEP_KEYS);
       String id = requiredString(m, node, "id", "a step");
       if (!ID.matcher(id).matches()) {
-        throw problem(m.get("id").getValueNode(),
+        throw problem(
+            m.get("id").getValueNode(),
             "step id '" + id + "' must start with a letter and hold only letters, digits, _ and -");
       }
       if (!stepIds.add(id)) {
@@ -358,8 +455,15 @@ public final class RunbookLoader {
       String action = requiredString(m, node, "action", "step '" + id + "'");
       ActionSignature sig = actions.get(action);
       if (sig == null) {
-        throw problem(m.get("action").getValueNode(),
-            "step '" + id + "': unknown action '" + action + "' (known: " + String.join(", ", actions.keySet()) + ")");
+        throw problem(
+            m.get("action").getValueNode(),
+            "step '"
+                + id
+                + "': unknown action '"
+                + action
+                + "' (known: "
+                + String.join(", ", actions.keySet())
+                + ")");
       }
       String forEach = optionalString(m, "forEach");
       if (forEach != null) {
@@ -369,16 +473,23 @@ public final class RunbookLoader {
       if (m.containsKey("when")) {
         Node w = m.get("when").getValueNode();
         if (!(w instanceof ScalarNode)) {
-          throw problem(w, "step '" + id + "': 'when' must be one expression such as ${steps.drive.available}");
+          throw problem(
+              w,
+              "step '" + id + "': 'when' must be one expression such as ${steps.drive.available}");
         }
         when = ((ScalarNode) w).getValue();
         if (when.isBlank()) {
           throw problem(w, "step '" + id + "': 'when' is empty");
         }
-        if (!itemInScope && Expressions.references(when).stream()
-            .anyMatch(r -> r.equals("item") || r.startsWith("item."))) {
-          throw problem(w, "step '" + id + "': 'when' is decided once for the whole step, so ${item} cannot be used"
-              + " in it");
+        if (!itemInScope
+            && Expressions.references(when).stream()
+                .anyMatch(r -> r.equals("item") || r.startsWith("item."))) {
+          throw problem(
+              w,
+              "step '"
+                  + id
+                  + "': 'when' is decided once for the whole step, so ${item} cannot be used"
+                  + " in it");
         }
         // a step's own output does not exist yet when its condition is decided
         checkReferences(w, when, earlier, itemInScope, id);
@@ -390,19 +501,35 @@ public final class RunbookLoader {
           Map<String, NodeTuple> args = mapping(w, "'with' of step '" + id + "'", null);
           for (Map.Entry<String, NodeTuple> e : args.entrySet()) {
             if (!sig.args().containsKey(e.getKey())) {
-              throw problem(e.getValue().getKeyNode(), "step '" + id + "': action '" + action
-                  + "' has no argument '" + e.getKey() + "' (it takes: " + String.join(", ", sig.args().keySet()) + ")");
+              throw problem(
+                  e.getValue().getKeyNode(),
+                  "step '"
+                      + id
+                      + "': action '"
+                      + action
+                      + "' has no argument '"
+                      + e.getKey()
+                      + "' (it takes: "
+                      + String.join(", ", sig.args().keySet())
+                      + ")");
             }
             Node valueNode = e.getValue().getValueNode();
             Object v = value(valueNode);
             checkReferences(valueNode, v, earlier, forEach != null || itemInScope, id);
             java.util.Optional<String> bad = ArgRules.problem(sig.args().get(e.getKey()), v);
             if (bad.isPresent()) {
-              throw problem(valueNode, "step '" + id + "': " + action + " " + e.getKey() + ": " + bad.get());
+              throw problem(
+                  valueNode, "step '" + id + "': " + action + " " + e.getKey() + ": " + bad.get());
             }
-            if (NotifySpec.ACTION.equals(action) && e.getKey().equals("url") && String.valueOf(v).contains("${")) {
-              throw problem(valueNode, "step '" + id + "': the notify url is written in the runbook (or set by "
-                  + "LIFEBOAT_NOTIFY_URL), never taken from parameters or outputs");
+            if (NotifySpec.ACTION.equals(action)
+                && e.getKey().equals("url")
+                && String.valueOf(v).contains("${")) {
+              throw problem(
+                  valueNode,
+                  "step '"
+                      + id
+                      + "': the notify url is written in the runbook (or set by "
+                      + "LIFEBOAT_NOTIFY_URL), never taken from parameters or outputs");
             }
             with.put(e.getKey(), v);
           }
@@ -410,20 +537,28 @@ public final class RunbookLoader {
       }
       for (ArgSpec a : sig.args().values()) {
         if (a.required() && with.get(a.name()) == null) {
-          throw problem(node, "step '" + id + "': action '" + action + "' needs argument '" + a.name() + "'");
+          throw problem(
+              node, "step '" + id + "': action '" + action + "' needs argument '" + a.name() + "'");
         }
       }
       RetrySpec retry = null;
       if (m.containsKey("retry")) {
         Node r = m.get("retry").getValueNode();
         Map<String, NodeTuple> rm = mapping(r, "'retry' of step '" + id + "'", RETRY_KEYS);
-        Integer max = rm.containsKey("maxAttempts") ? (int) integer(rm.get("maxAttempts").getValueNode(), "maxAttempts") : null;
-        String initial = rm.containsKey("initialInterval") ? duration(rm.get("initialInterval").getValueNode()) : null;
+        Integer max =
+            rm.containsKey("maxAttempts")
+                ? (int) integer(rm.get("maxAttempts").getValueNode(), "maxAttempts")
+                : null;
+        String initial =
+            rm.containsKey("initialInterval")
+                ? duration(rm.get("initialInterval").getValueNode())
+                : null;
         Double backoff = null;
         if (rm.containsKey("backoff")) {
           Object b = value(rm.get("backoff").getValueNode());
           if (!(b instanceof Number n) || n.doubleValue() < 1.0) {
-            throw problem(rm.get("backoff").getValueNode(), "'backoff' must be a number of at least 1.0");
+            throw problem(
+                rm.get("backoff").getValueNode(), "'backoff' must be a number of at least 1.0");
           }
           backoff = ((Number) b).doubleValue();
         }
@@ -444,21 +579,32 @@ public final class RunbookLoader {
         approval = optionalString(m, "approval");
       }
       if (approval != null) {
-        checkReferences(m.get("approval").getValueNode(), approval, earlier, forEach != null || itemInScope, id);
+        checkReferences(
+            m.get("approval").getValueNode(),
+            approval,
+            earlier,
+            forEach != null || itemInScope,
+            id);
       }
       if (BuiltinActions.APPROVAL.equals(action) && with.get("group") instanceof String g) {
         approvalGroup = g;
       }
-      int parallelism = m.containsKey("parallelism") ? (int) integer(m.get("parallelism").getValueNode(), "parallelism") : 1;
+      int parallelism =
+          m.containsKey("parallelism")
+              ? (int) integer(m.get("parallelism").getValueNode(), "parallelism")
+              : 1;
       if (parallelism < 1) {
         throw problem(m.get("parallelism").getValueNode(), "'parallelism' must be at least 1");
       }
-      boolean continueOnError = m.containsKey("continueOnError")
-          && bool(m.get("continueOnError").getValueNode(), "continueOnError");
+      boolean continueOnError =
+          m.containsKey("continueOnError")
+              && bool(m.get("continueOnError").getValueNode(), "continueOnError");
       List<Step> fin = new ArrayList<>();
       if (m.containsKey("finally")) {
         if (inFinally) {
-          throw problem(m.get("finally").getKeyNode(), "step '" + id + "': a finally step cannot have its own 'finally'");
+          throw problem(
+              m.get("finally").getKeyNode(),
+              "step '" + id + "': a finally step cannot have its own 'finally'");
         }
         List<String> visible = new ArrayList<>(earlier);
         visible.add(id);
@@ -466,11 +612,24 @@ public final class RunbookLoader {
           fin.add(step(f, visible, true, forEach != null));
         }
       }
-      return new Step(id, action, with, retry, timeout, approval, approvalGroup, forEach, when, parallelism, continueOnError, fin,
+      return new Step(
+          id,
+          action,
+          with,
+          retry,
+          timeout,
+          approval,
+          approvalGroup,
+          forEach,
+          when,
+          parallelism,
+          continueOnError,
+          fin,
           node.getStartMark().getLine() + 1);
     }
 
-    private void checkReferences(Node node, Object value, List<String> earlier, boolean hasItem, String stepId) {
+    private void checkReferences(
+        Node node, Object value, List<String> earlier, boolean hasItem, String stepId) {
       for (String ref : Expressions.references(value)) {
         String[] parts = ref.split("\\.");
         String head = parts[0];
@@ -487,9 +646,12 @@ public final class RunbookLoader {
             if (parts.length < 2) {
               why = "say which step, e.g. ${steps.backup.path}";
             } else if (!earlier.contains(parts[1])) {
-              why = allIds.contains(parts[1]) && !parts[1].equals(stepId)
-                  ? "step '" + parts[1] + "' runs later; a step can only use outputs of steps before it"
-                  : "there is no earlier step '" + parts[1] + "'";
+              why =
+                  allIds.contains(parts[1]) && !parts[1].equals(stepId)
+                      ? "step '"
+                          + parts[1]
+                          + "' runs later; a step can only use outputs of steps before it"
+                      : "there is no earlier step '" + parts[1] + "'";
             }
           }
           case "item" -> {
@@ -510,28 +672,42 @@ public final class RunbookLoader {
       }
     }
 
-    /** {@code notify: {on: [failure, approval, completion], url?, format?}}; the url must be literal. */
+    /**
+     * {@code notify: {on: [failure, approval, completion], url?, format?}}; the url must be
+     * literal.
+     */
     private NotifySpec notify(Node node) {
       Map<String, NodeTuple> m = mapping(node, "'notify'", Set.of("on", "url", "format"));
       if (!m.containsKey("on")) {
-        throw problem(node, "'notify' needs 'on': a list of " + String.join(", ", NotifySpec.EVENTS));
+        throw problem(
+            node, "'notify' needs 'on': a list of " + String.join(", ", NotifySpec.EVENTS));
       }
       List<String> on = texts(m.get("on").getValueNode(), "on");
       for (String event : on) {
         if (!NotifySpec.EVENTS.contains(event)) {
-          throw problem(m.get("on").getValueNode(), "notify on '" + event + "' is not an event (known: "
-              + String.join(", ", NotifySpec.EVENTS) + ")");
+          throw problem(
+              m.get("on").getValueNode(),
+              "notify on '"
+                  + event
+                  + "' is not an event (known: "
+                  + String.join(", ", NotifySpec.EVENTS)
+                  + ")");
         }
       }
       String url = optionalString(m, "url");
       if (url != null && !url.matches("https?://[^\\s$]+")) {
-        throw problem(m.get("url").getValueNode(), "notify url must be a literal http:// or https:// address, got '"
-            + url + "'");
+        throw problem(
+            m.get("url").getValueNode(),
+            "notify url must be a literal http:// or https:// address, got '" + url + "'");
       }
       String format = optionalString(m, "format");
       if (format != null && !NotifySpec.FORMATS.contains(format)) {
-        throw problem(m.get("format").getValueNode(), "notify format '" + format + "' is not one of "
-            + String.join(", ", NotifySpec.FORMATS));
+        throw problem(
+            m.get("format").getValueNode(),
+            "notify format '"
+                + format
+                + "' is not one of "
+                + String.join(", ", NotifySpec.FORMATS));
       }
       return new NotifySpec(on, url, format);
     }
@@ -546,8 +722,15 @@ public final class RunbookLoader {
           throw problem(t.getKeyNode(), "keys of " + what + " must be plain words");
         }
         if (allowed != null && !allowed.contains(k.getValue())) {
-          throw problem(k, "unknown key '" + k.getValue() + "' in " + what + " (allowed: "
-              + String.join(", ", allowed.stream().sorted().toList()) + ")");
+          throw problem(
+              k,
+              "unknown key '"
+                  + k.getValue()
+                  + "' in "
+                  + what
+                  + " (allowed: "
+                  + String.join(", ", allowed.stream().sorted().toList())
+                  + ")");
         }
         if (out.put(k.getValue(), t) != null) {
           // snakeyaml only reports duplicate keys when constructing objects; we compose nodes
@@ -629,7 +812,8 @@ public final class RunbookLoader {
           }
           if (Tag.BOOL.equals(tag)) {
             return Boolean.parseBoolean(v.toLowerCase(java.util.Locale.ROOT))
-                || v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("on");
+                || v.equalsIgnoreCase("yes")
+                || v.equalsIgnoreCase("on");
           }
           if (Tag.INT.equals(tag)) {
             return Long.parseLong(v.replace("_", ""));
@@ -658,5 +842,4 @@ public final class RunbookLoader {
       return new RunbookProblem(file, node == null ? 0 : node.getStartMark().getLine() + 1, reason);
     }
   }
-
 }

@@ -8,8 +8,16 @@ import java.util.List;
  * action's checkpoint for a retry to resume from. One record, so sending progress never drops a
  * checkpoint. {@code at} is epoch ms of the snapshot.
  */
-public record LiveProgress(String stepKey, int attempt, long bytesDone, long bytesTotal, long filesDone,
-    String message, List<String> log, Object checkpoint, long at) {
+public record LiveProgress(
+    String stepKey,
+    int attempt,
+    long bytesDone,
+    long bytesTotal,
+    long filesDone,
+    String message,
+    List<String> log,
+    Object checkpoint,
+    long at) {
   /**
    * The key under which an action's result carries its final message and log tail to the run (the
    * workflow takes it out of the step's output), so a finished step keeps its log without signals.

@@ -17,11 +17,17 @@ import java.util.Map;
  * never a failed run; it runs detached, so a cancelled run still says so.
  */
 final class Notifications {
-  private static final ActivityOptions OPTIONS = ActivityOptions.newBuilder()
-      .setStartToCloseTimeout(Duration.ofSeconds(30))
-      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).setInitialInterval(Duration.ofSeconds(2))
-          .setDoNotRetry(ActionFailureTypes.INVALID_ARGUMENT, ActionFailureTypes.CHECK_FAILED).build())
-      .build();
+  private static final ActivityOptions OPTIONS =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setMaximumAttempts(3)
+                  .setInitialInterval(Duration.ofSeconds(2))
+                  .setDoNotRetry(
+                      ActionFailureTypes.INVALID_ARGUMENT, ActionFailureTypes.CHECK_FAILED)
+                  .build())
+          .build();
 
   private final Runbook runbook;
 
@@ -29,7 +35,9 @@ final class Notifications {
     this.runbook = runbook;
   }
 
-  /** Posts when the runbook asks for this event; returns a line for the step log when it could not. */
+  /**
+   * Posts when the runbook asks for this event; returns a line for the step log when it could not.
+   */
   String send(String event, RunStatus status, String step, String text) {
     NotifySpec spec = runbook.notifications();
     if (spec == null || !spec.wants(event)) {
@@ -43,11 +51,13 @@ final class Notifications {
     if (spec.format() != null) {
       args.put("format", spec.format());
     }
-    args.put("title", switch (event) {
-      case "failure" -> "Lifeboat: " + runbook.name() + " " + status.name().toLowerCase();
-      case "approval" -> "Lifeboat: " + runbook.name() + " waits for approval";
-      default -> "Lifeboat: " + runbook.name() + " completed";
-    });
+    args.put(
+        "title",
+        switch (event) {
+          case "failure" -> "Lifeboat: " + runbook.name() + " " + status.name().toLowerCase();
+          case "approval" -> "Lifeboat: " + runbook.name() + " waits for approval";
+          default -> "Lifeboat: " + runbook.name() + " completed";
+        });
     args.put("message", text == null ? runId : text + " (run " + runId + ")");
     args.put("priority", "failure".equals(event) ? "high" : "default");
     args.put("event", event);
@@ -57,14 +67,21 @@ final class Notifications {
       args.put("step", step);
     }
     String[] problem = new String[1];
-    Workflow.newDetachedCancellationScope(() -> {
-      try {
-        Workflow.newUntypedActivityStub(OPTIONS).execute(NotifySpec.ACTION, Map.class, args,
-            new StepCall(runId, runbook.name(), step == null ? "notify" : step));
-      } catch (TemporalFailure e) {
-        problem[0] = "notification (" + event + ") not sent: " + RunbookWorkflowImpl.message(e);
-      }
-    }).run();
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              try {
+                Workflow.newUntypedActivityStub(OPTIONS)
+                    .execute(
+                        NotifySpec.ACTION,
+                        Map.class,
+                        args,
+                        new StepCall(runId, runbook.name(), step == null ? "notify" : step));
+              } catch (TemporalFailure e) {
+                problem[0] =
+                    "notification (" + event + ") not sent: " + RunbookWorkflowImpl.message(e);
+              }
+            })
+        .run();
     return problem[0];
   }
 

@@ -17,11 +17,17 @@ public interface RunbookWorkflow {
   @QueryMethod
   RunProgress progress();
 
-  /** A human approves the step with this id (for a forEach step, the id with its item suffix also works). */
+  /**
+   * A human approves the step with this id (for a forEach step, the id with its item suffix also
+   * works).
+   */
   @SignalMethod
   void approve(String stepId);
 
-  /** A human approves a step, saying who, from where and why; kept in the step and in Temporal's history. */
+  /**
+   * A human approves a step, saying who, from where and why; kept in the step and in Temporal's
+   * history.
+   */
   @SignalMethod
   void approveBy(Approval approval);
 

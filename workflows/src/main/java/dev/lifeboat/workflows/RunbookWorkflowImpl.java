@@ -32,7 +32,8 @@ import java.util.Map;
 
 /**
  * Interprets a runbook. Finally steps are registered before the step that needs them runs (the saga
- * shape) and are run newest first in a detached scope, so a failed or cancelled run still cleans up.
+ * shape) and are run newest first in a detached scope, so a failed or cancelled run still cleans
+ * up.
  */
 public class RunbookWorkflowImpl implements RunbookWorkflow {
   static final Duration DEFAULT_TIMEOUT = Duration.ofHours(2);
@@ -68,7 +69,8 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       status = RunStatus.FAILED;
       error = e.getMessage();
       endedAt = startedAt;
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), ActionFailureTypes.INVALID_ARGUMENT);
+      throw ApplicationFailure.newNonRetryableFailure(
+          e.getMessage(), ActionFailureTypes.INVALID_ARGUMENT);
     }
     library = request.library();
     for (Step s : runbook.steps()) {
@@ -85,14 +87,16 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
 
     String failure = null;
     boolean canceled = false;
-    mainScope = Workflow.newCancellationScope(() -> {
-      for (int i = runbook.finallySteps().size() - 1; i >= 0; i--) {
-        finalizers.push(new Finalizer(runbook.finallySteps().get(i), null, null));
-      }
-      for (Step step : runbook.steps()) {
-        runStep(step);
-      }
-    });
+    mainScope =
+        Workflow.newCancellationScope(
+            () -> {
+              for (int i = runbook.finallySteps().size() - 1; i >= 0; i--) {
+                finalizers.push(new Finalizer(runbook.finallySteps().get(i), null, null));
+              }
+              for (Step step : runbook.steps()) {
+                runStep(step);
+              }
+            });
     try {
       if (cancelRequested) {
         mainScope.cancel();
@@ -109,8 +113,11 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         failure = message(e);
       }
     }
-    // a step interrupted by a cancel fails with "canceled"; the run as a whole was cancelled, not failed
-    if (cancelRequested || mainScope.isCancelRequested() || CancellationScope.current().isCancelRequested()) {
+    // a step interrupted by a cancel fails with "canceled"; the run as a whole was cancelled, not
+    // failed
+    if (cancelRequested
+        || mainScope.isCancelRequested()
+        || CancellationScope.current().isCancelRequested()) {
       canceled = true;
       failure = null;
     }
@@ -130,9 +137,14 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     endedAt = Workflow.currentTimeMillis();
     if (canceled) {
       status = RunStatus.CANCELED;
-      error = "canceled" + (cleanupErrors.isEmpty() ? "" : "; cleanup failed: " + String.join("; ", cleanupErrors));
+      error =
+          "canceled"
+              + (cleanupErrors.isEmpty()
+                  ? ""
+                  : "; cleanup failed: " + String.join("; ", cleanupErrors));
       notifyEnd("failure", RunStatus.CANCELED, error);
-      // after Temporal's own cancel request Temporal records CANCELED; after our cancel signal it records
+      // after Temporal's own cancel request Temporal records CANCELED; after our cancel signal it
+      // records
       // a failure whose cause is this CanceledFailure, and the progress query says CANCELED
       throw new CanceledFailure(error);
     }
@@ -154,11 +166,15 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     return new RunResult(status, null, new LinkedHashMap<>(outputs));
   }
 
-  /** Tells the run's end to whoever the runbook names; the failed (or last) step keeps a line if that fails. */
+  /**
+   * Tells the run's end to whoever the runbook names; the failed (or last) step keeps a line if
+   * that fails.
+   */
   private void notifyEnd(String event, RunStatus outcome, String text) {
     StepRecord about = null;
     for (StepRecord r : records.values()) {
-      if (about == null || r.state == StepState.FAILED && about.state != StepState.FAILED
+      if (about == null
+          || r.state == StepState.FAILED && about.state != StepState.FAILED
           || r.startedAt > 0 && about.state != StepState.FAILED && "main".equals(r.phase)) {
         about = r;
       }
@@ -175,8 +191,10 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       steps.add(r.snapshot());
       waiting |= r.state == StepState.WAITING_FOR_APPROVAL;
     }
-    RunStatus shown = status == RunStatus.RUNNING && waiting ? RunStatus.WAITING_FOR_APPROVAL : status;
-    return new RunProgress(runbook == null ? null : runbook.name(), shown, startedAt, endedAt, error, steps);
+    RunStatus shown =
+        status == RunStatus.RUNNING && waiting ? RunStatus.WAITING_FOR_APPROVAL : status;
+    return new RunProgress(
+        runbook == null ? null : runbook.name(), shown, startedAt, endedAt, error, steps);
   }
 
   @Override
@@ -214,7 +232,10 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
-  /** Kept so runs started before progress moved into heartbeat details still replay; nothing sends it now. */
+  /**
+   * Kept so runs started before progress moved into heartbeat details still replay; nothing sends
+   * it now.
+   */
   @Override
   public void reportProgress(ProgressReport report) {
     StepRecord r = records.get(report.stepKey());
@@ -280,16 +301,18 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     for (int i = 0; i < list.size(); i++) {
       Object item = list.get(i);
       String key = keys.get(i);
-      running.add(Async.procedure(() -> {
-        permits.acquire();
-        try {
-          runOne(step, key, item, true);
-        } catch (StepFailed e) {
-          // recorded on the item; judged below once every item has finished
-        } finally {
-          permits.release();
-        }
-      }));
+      running.add(
+          Async.procedure(
+              () -> {
+                permits.acquire();
+                try {
+                  runOne(step, key, item, true);
+                } catch (StepFailed e) {
+                  // recorded on the item; judged below once every item has finished
+                } finally {
+                  permits.release();
+                }
+              }));
     }
     Promise.allOf(running).get();
     List<Map<String, Object>> results = new ArrayList<>();
@@ -339,7 +362,8 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         awaitApproval(step.id(), key, r, String.valueOf(text), step.approvalGroup());
       }
       @SuppressWarnings("unchecked")
-      Map<String, Object> args = (Map<String, Object>) Expressions.resolve(step.with(), path -> lookup(path, item));
+      Map<String, Object> args =
+          (Map<String, Object>) Expressions.resolve(step.with(), path -> lookup(path, item));
       args.values().removeIf(v -> v == null);
       r.state = StepState.RUNNING;
       Map<String, Object> out = execute(step, key, r, args);
@@ -354,7 +378,8 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       failOrContinue(step, key, e.getMessage(), isItem);
     } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure e) {
       // ApplicationFailure: raised by the workflow itself for a built-in action (unknown child
-      // runbook, bad child parameters); it must fail the step, not the whole run past its finally steps
+      // runbook, bad child parameters); it must fail the step, not the whole run past its finally
+      // steps
       if (isCancel(e)) {
         throw e;
       }
@@ -374,7 +399,10 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
     String why = message(e);
     if (r.attempts.isEmpty() || !why.equals(r.attempts.get(r.attempts.size() - 1).error())) {
-      int n = r.attempts.isEmpty() ? Math.max(r.attempt, 1) : r.attempts.get(r.attempts.size() - 1).attempt() + 1;
+      int n =
+          r.attempts.isEmpty()
+              ? Math.max(r.attempt, 1)
+              : r.attempts.get(r.attempts.size() - 1).attempt() + 1;
       r.attempts.add(new Attempt(n, why, Workflow.currentTimeMillis()));
     }
   }
@@ -385,9 +413,11 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
   }
 
-  private Map<String, Object> execute(Step step, String key, StepRecord r, Map<String, Object> args) {
+  private Map<String, Object> execute(
+      Step step, String key, StepRecord r, Map<String, Object> args) {
     if (BuiltinActions.APPROVAL.equals(step.action())) {
-      String group = args.get("group") == null ? step.approvalGroup() : String.valueOf(args.get("group"));
+      String group =
+          args.get("group") == null ? step.approvalGroup() : String.valueOf(args.get("group"));
       Approval a = awaitApproval(step.id(), key, r, String.valueOf(args.get("message")), group);
       r.state = StepState.RUNNING;
       Map<String, Object> out = new LinkedHashMap<>();
@@ -400,18 +430,20 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     if (BuiltinActions.RUNBOOK.equals(step.action())) {
       return runChild(key, args);
     }
-    ActivityOptions options = ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(step.timeout() == null ? DEFAULT_TIMEOUT : Durations.parse(step.timeout()))
-        .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
-        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-        .setRetryOptions(retry(step.retry()))
-        .setSummary(activitySummary(key, step.action(), args))
-        .build();
+    ActivityOptions options =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(
+                step.timeout() == null ? DEFAULT_TIMEOUT : Durations.parse(step.timeout()))
+            .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
+            .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+            .setRetryOptions(retry(step.retry()))
+            .setSummary(activitySummary(key, step.action(), args))
+            .build();
     r.attempt = Math.max(r.attempt, 1);
     StepCall call = new StepCall(Workflow.getInfo().getWorkflowId(), runbook.name(), key);
     @SuppressWarnings("unchecked")
-    Map<String, Object> out = Workflow.newUntypedActivityStub(options)
-        .execute(step.action(), Map.class, args, call);
+    Map<String, Object> out =
+        Workflow.newUntypedActivityStub(options).execute(step.action(), Map.class, args, call);
     return StepOutput.keepLive(out, r);
   }
 
@@ -419,16 +451,24 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     String name = String.valueOf(args.get("name"));
     Runbook child = library.get(name);
     if (child == null) {
-      throw ApplicationFailure.newNonRetryableFailure("no runbook named '" + name + "' is available", "InvalidArgument");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "no runbook named '" + name + "' is available", "InvalidArgument");
     }
     @SuppressWarnings("unchecked")
-    Map<String, Object> childParams = args.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    Map<String, Object> childParams =
+        args.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     String childId = Workflow.getInfo().getWorkflowId() + "/" + key;
-    RunbookWorkflow stub = Workflow.newChildWorkflowStub(RunbookWorkflow.class,
-        ChildWorkflowOptions.newBuilder().setWorkflowId(childId).setMemo(Map.of("runbook", name))
-            .setStaticSummary("runbook " + name + " (step " + key + ")").build());
+    RunbookWorkflow stub =
+        Workflow.newChildWorkflowStub(
+            RunbookWorkflow.class,
+            ChildWorkflowOptions.newBuilder()
+                .setWorkflowId(childId)
+                .setMemo(Map.of("runbook", name))
+                .setStaticSummary("runbook " + name + " (step " + key + ")")
+                .build());
     try {
-      RunResult result = stub.run(new RunRequest(child, ParamBinder.bind(child, childParams), library));
+      RunResult result =
+          stub.run(new RunRequest(child, ParamBinder.bind(child, childParams), library));
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("runId", childId);
       out.put("steps", result.outputs());
@@ -439,8 +479,8 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   }
 
   /**
-   * What the Temporal UI shows for a step's activity, e.g. "archive: backup tier1/notebooks". Built from
-   * the step and its resolved arguments only, so replay gives the same text.
+   * What the Temporal UI shows for a step's activity, e.g. "archive: backup tier1/notebooks". Built
+   * from the step and its resolved arguments only, so replay gives the same text.
    */
   static String activitySummary(String key, String action, Map<String, Object> args) {
     StringBuilder s = new StringBuilder(key).append(": ").append(action);
@@ -456,32 +496,39 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     return s.length() > 200 ? s.substring(0, 200) : s.toString();
   }
 
-  private Approval awaitApproval(String stepId, String key, StepRecord r, String message, String group) {
+  private Approval awaitApproval(
+      String stepId, String key, StepRecord r, String message, String group) {
     // user metadata for the Temporal UI: no command, so replay is unaffected
     Workflow.setCurrentDetails("approval: " + message + " (step " + key + " waits for a human)");
     r.state = StepState.WAITING_FOR_APPROVAL;
     r.message = message;
     r.approvalGroup = group;
-    Notifications.note(r, notifications.send("approval", RunStatus.WAITING_FOR_APPROVAL, key, message));
+    Notifications.note(
+        r, notifications.send("approval", RunStatus.WAITING_FOR_APPROVAL, key, message));
     Approval[] accepted = new Approval[1];
     int[] seen = {0};
-    Workflow.await(() -> {
-      for (; seen[0] < approvals.size(); seen[0]++) {
-        Approval a = approvals.get(seen[0]);
-        if (!key.equals(a.stepId()) && !stepId.equals(a.stepId())) {
-          continue;
-        }
-        if (group != null && !a.groups().contains(group)) {
-          // the API refuses these already; a signal sent around it is logged and ignored
-          r.log.add("approval by " + (a.by() == null ? "an unnamed approver" : a.by()) + " ignored: not in approver group '"
-              + group + "'");
-          continue;
-        }
-        accepted[0] = a;
-        return true;
-      }
-      return false;
-    });
+    Workflow.await(
+        () -> {
+          for (; seen[0] < approvals.size(); seen[0]++) {
+            Approval a = approvals.get(seen[0]);
+            if (!key.equals(a.stepId()) && !stepId.equals(a.stepId())) {
+              continue;
+            }
+            if (group != null && !a.groups().contains(group)) {
+              // the API refuses these already; a signal sent around it is logged and ignored
+              r.log.add(
+                  "approval by "
+                      + (a.by() == null ? "an unnamed approver" : a.by())
+                      + " ignored: not in approver group '"
+                      + group
+                      + "'");
+              continue;
+            }
+            accepted[0] = a;
+            return true;
+          }
+          return false;
+        });
     r.approval = accepted[0];
     r.message = "approved" + (accepted[0].by() == null ? "" : " by " + accepted[0].by());
     Workflow.setCurrentDetails("approval: " + message + " (" + r.message + ")");
@@ -491,17 +538,21 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   private void runFinalizers(List<String> errors, boolean runSucceeded) {
     while (!finalizers.isEmpty()) {
       Finalizer f = finalizers.pop();
-      String key = f.owner() != null && f.owner().contains("[") ? f.step().id() + f.owner().substring(f.owner().indexOf('['))
-          : f.step().id();
-      StepRecord r = records.containsKey(key) ? records.get(key) : record(key, f.step().action(), "finally");
+      String key =
+          f.owner() != null && f.owner().contains("[")
+              ? f.step().id() + f.owner().substring(f.owner().indexOf('['))
+              : f.step().id();
+      StepRecord r =
+          records.containsKey(key) ? records.get(key) : record(key, f.step().action(), "finally");
       r.startedAt = Workflow.currentTimeMillis();
       try {
         if (f.step().when() != null && !conditionHolds(f.step(), r, f.item())) {
           continue;
         }
         @SuppressWarnings("unchecked")
-        Map<String, Object> args = (Map<String, Object>) Expressions.resolve(f.step().with(),
-            path -> lookup(path, f.item()));
+        Map<String, Object> args =
+            (Map<String, Object>)
+                Expressions.resolve(f.step().with(), path -> lookup(path, f.item()));
         args.values().removeIf(v -> v == null);
         r.state = StepState.RUNNING;
         r.output = execute(f.step(), key, r, args);
@@ -525,9 +576,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   }
 
   /**
-   * Decides a step's {@code when}. False marks the step SKIPPED and says why; so does a condition on the
-   * output of a step that was itself skipped (a branch not taken). Any other unresolvable reference is
-   * thrown: a misspelt field must not silently skip a recovery step.
+   * Decides a step's {@code when}. False marks the step SKIPPED and says why; so does a condition
+   * on the output of a step that was itself skipped (a branch not taken). Any other unresolvable
+   * reference is thrown: a misspelt field must not silently skip a recovery step.
    */
   private boolean conditionHolds(Step step, StepRecord r, Object item) {
     Object value;
@@ -535,7 +586,8 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       value = Expressions.resolve(step.when(), path -> lookup(path, item));
     } catch (Expressions.UnresolvedReference e) {
       String[] parts = e.path().split("\\.");
-      StepRecord referenced = parts[0].equals("steps") && parts.length > 1 ? records.get(parts[1]) : null;
+      StepRecord referenced =
+          parts[0].equals("steps") && parts.length > 1 ? records.get(parts[1]) : null;
       if (referenced == null || referenced.state != StepState.SKIPPED) {
         throw e;
       }
@@ -549,7 +601,10 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     return false;
   }
 
-  /** true, "true", and any other non-empty value except "false"; null, false, "" and empty lists are false. */
+  /**
+   * true, "true", and any other non-empty value except "false"; null, false, "" and empty lists are
+   * false.
+   */
   static boolean isTrue(Object value) {
     if (value == null) {
       return false;
@@ -581,15 +636,19 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     String[] parts = path.split("\\.");
     switch (parts[0]) {
       case "params":
-        if (parts.length < 2 || !runbook.params().stream().anyMatch(p -> p.name().equals(parts[1]))) {
+        if (parts.length < 2
+            || !runbook.params().stream().anyMatch(p -> p.name().equals(parts[1]))) {
           throw new Expressions.UnresolvedReference(path, "no such parameter");
         }
         Object v = params.get(parts[1]);
         return parts.length == 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
       case "steps":
         if (parts.length < 2 || !outputs.containsKey(parts[1])) {
-          throw new Expressions.UnresolvedReference(path, "step '" + (parts.length < 2 ? "" : parts[1])
-              + "' has no output (it did not succeed)");
+          throw new Expressions.UnresolvedReference(
+              path,
+              "step '"
+                  + (parts.length < 2 ? "" : parts[1])
+                  + "' has no output (it did not succeed)");
         }
         return Expressions.walk(outputs.get(parts[1]), parts, 2, path);
       case "item":
@@ -607,12 +666,13 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   }
 
   private static RetryOptions retry(RetrySpec spec) {
-    RetryOptions.Builder b = RetryOptions.newBuilder()
-        .setMaximumAttempts(3)
-        .setInitialInterval(Duration.ofSeconds(2))
-        .setBackoffCoefficient(2.0)
-        .setMaximumInterval(Duration.ofMinutes(5))
-        .setDoNotRetry(ActionFailureTypes.INVALID_ARGUMENT, ActionFailureTypes.CHECK_FAILED);
+    RetryOptions.Builder b =
+        RetryOptions.newBuilder()
+            .setMaximumAttempts(3)
+            .setInitialInterval(Duration.ofSeconds(2))
+            .setBackoffCoefficient(2.0)
+            .setMaximumInterval(Duration.ofMinutes(5))
+            .setDoNotRetry(ActionFailureTypes.INVALID_ARGUMENT, ActionFailureTypes.CHECK_FAILED);
     if (spec != null) {
       if (spec.maxAttempts() != null) {
         b.setMaximumAttempts(spec.maxAttempts());
@@ -656,7 +716,10 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       if (t instanceof ApplicationFailure af) {
         msg = af.getOriginalMessage();
       } else if (t instanceof io.temporal.failure.TimeoutFailure tf) {
-        msg = "timed out (" + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase() + ")";
+        msg =
+            "timed out ("
+                + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase()
+                + ")";
       }
       t = t.getCause();
     }
@@ -718,8 +781,24 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
 
     StepProgress snapshot() {
-      return new StepProgress(id, action, phase, state, startedAt, endedAt, attempt, lastError, message, bytesDone,
-          bytesTotal, filesDone, output, List.copyOf(log), List.copyOf(attempts), approval, approvalGroup);
+      return new StepProgress(
+          id,
+          action,
+          phase,
+          state,
+          startedAt,
+          endedAt,
+          attempt,
+          lastError,
+          message,
+          bytesDone,
+          bytesTotal,
+          filesDone,
+          output,
+          List.copyOf(log),
+          List.copyOf(attempts),
+          approval,
+          approvalGroup);
     }
   }
 }

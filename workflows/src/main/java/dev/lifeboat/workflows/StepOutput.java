@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Takes the final message and log tail an action returns next to its output and puts them on the step. */
+/**
+ * Takes the final message and log tail an action returns next to its output and puts them on the
+ * step.
+ */
 final class StepOutput {
   private StepOutput() {}
 

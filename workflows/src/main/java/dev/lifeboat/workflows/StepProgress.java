@@ -5,9 +5,9 @@ import java.util.Map;
 
 /**
  * A snapshot of one step (or one item of a forEach step, id {@code step[item]}). Times are epoch
- * milliseconds, 0 when not reached. {@code phase} is "main" or "finally".
- * {@code attempts} lists every failed attempt; {@code approval} says who approved the step (null
- * before), {@code approvalGroup} which approver group the step requires (null: anyone).
+ * milliseconds, 0 when not reached. {@code phase} is "main" or "finally". {@code attempts} lists
+ * every failed attempt; {@code approval} says who approved the step (null before), {@code
+ * approvalGroup} which approver group the step requires (null: anyone).
  */
 public record StepProgress(
     String id,

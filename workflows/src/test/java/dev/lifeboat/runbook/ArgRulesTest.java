@@ -12,23 +12,32 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Action argument constraints: checked for literal values on load and for parameter values before a run. */
+/**
+ * Action argument constraints: checked for literal values on load and for parameter values before a
+ * run.
+ */
 class ArgRulesTest {
   static List<ActionSignature> signatures() {
     List<ActionSignature> out = new ArrayList<>(TestActions.signatures());
-    out.add(ActionSignature.of("prune", "Remove old archives", List.of(
-        new ArgSpec("set", "string", true, ""),
-        new ArgSpec("keepLast", "integer", false, "", true, null, null, List.of()),
-        new ArgSpec("keepWithin", "duration", false, "", true, null, null, List.of()),
-        new ArgSpec("mode", "string", false, "", false, null, null, List.of("fast", "safe")),
-        new ArgSpec("replicas", "integer", false, "", false, 0L, null, List.of()),
-        new ArgSpec("tag", "string", false, "", false, null, "[a-z]+", List.of()))));
+    out.add(
+        ActionSignature.of(
+            "prune",
+            "Remove old archives",
+            List.of(
+                new ArgSpec("set", "string", true, ""),
+                new ArgSpec("keepLast", "integer", false, "", true, null, null, List.of()),
+                new ArgSpec("keepWithin", "duration", false, "", true, null, null, List.of()),
+                new ArgSpec(
+                    "mode", "string", false, "", false, null, null, List.of("fast", "safe")),
+                new ArgSpec("replicas", "integer", false, "", false, 0L, null, List.of()),
+                new ArgSpec("tag", "string", false, "", false, null, "[a-z]+", List.of()))));
     return out;
   }
 
   private final RunbookLoader loader = new RunbookLoader(signatures());
 
-  private static final String RUNBOOK = """
+  private static final String RUNBOOK =
+      """
       name: keep
       params:
         - name: keepWithin
@@ -59,7 +68,11 @@ class ArgRulesTest {
 
   @Test
   void aLiteralValueTheActionRefusesIsARunbookErrorWithItsLine() {
-    Throwable t = catchThrowable(() -> loader.parse("""
+    Throwable t =
+        catchThrowable(
+            () ->
+                loader.parse(
+                    """
         name: keep
         steps:
           - id: prune
@@ -67,40 +80,62 @@ class ArgRulesTest {
             with:
               set: x
               keepWithin: 0s
-        """, "keep.yaml"));
+        """,
+                    "keep.yaml"));
     assertThat(t).isInstanceOf(RunbookProblem.class);
     assertThat(((RunbookProblem) t).line()).isEqualTo(7);
-    assertThat(((RunbookProblem) t).reason()).contains("step 'prune'", "keepWithin", "longer than 0");
+    assertThat(((RunbookProblem) t).reason())
+        .contains("step 'prune'", "keepWithin", "longer than 0");
 
-    assertThat(catchThrowable(() -> loader.parse("""
+    assertThat(
+            catchThrowable(
+                () ->
+                    loader.parse(
+                        """
         name: keep
         steps:
           - id: prune
             action: prune
             with: {set: x, keepLast: 0}
-        """, "keep.yaml"))).hasMessageContaining("keepLast").hasMessageContaining("at least 1");
-    assertThat(catchThrowable(() -> loader.parse("""
+        """,
+                        "keep.yaml")))
+        .hasMessageContaining("keepLast")
+        .hasMessageContaining("at least 1");
+    assertThat(
+            catchThrowable(
+                () ->
+                    loader.parse(
+                        """
         name: keep
         steps:
           - id: prune
             action: prune
             with: {set: x, mode: quick, replicas: -1}
-        """, "keep.yaml"))).hasMessageContaining("'quick' is not one of fast, safe");
-    assertThat(catchThrowable(() -> loader.parse("""
+        """,
+                        "keep.yaml")))
+        .hasMessageContaining("'quick' is not one of fast, safe");
+    assertThat(
+            catchThrowable(
+                () ->
+                    loader.parse(
+                        """
         name: keep
         steps:
           - id: prune
             action: prune
             with: {set: x, keepWithin: soon}
-        """, "keep.yaml"))).hasMessageContaining("'soon' is not a duration");
+        """,
+                        "keep.yaml")))
+        .hasMessageContaining("'soon' is not a duration");
   }
 
   @Test
   void parameterValuesAreCheckedAgainstTheArgumentsTheyFlowInto() {
     check(Map.of("keepWithin", "7d", "keepLast", 1, "tag", "abc"));
 
-    ParamBinder.InvalidParam e = catchThrowableOfType(ParamBinder.InvalidParam.class,
-        () -> check(Map.of("keepWithin", "0s")));
+    ParamBinder.InvalidParam e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> check(Map.of("keepWithin", "0s")));
     assertThat(e).isNotNull();
     assertThat(e.param()).isEqualTo("keepWithin");
     assertThat(e.getMessage()).contains("step 'prune'", "keepWithin", "longer than 0");

@@ -9,7 +9,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ParamBinderTest {
-  private final Runbook runbook = TestActions.loader().parse("""
+  private final Runbook runbook =
+      TestActions.loader()
+          .parse(
+              """
       name: restore
       params:
         - name: source
@@ -33,11 +36,13 @@ class ParamBinderTest {
         - id: a
           action: verify
           with: {path: "${params.source}"}
-      """, "restore.yaml");
+      """,
+              "restore.yaml");
 
   private ParamBinder.InvalidParam invalid(Map<String, ?> given) {
-    ParamBinder.InvalidParam e = catchThrowableOfType(ParamBinder.InvalidParam.class,
-        () -> ParamBinder.bind(runbook, given));
+    ParamBinder.InvalidParam e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> ParamBinder.bind(runbook, given));
     assertThat(e).as("expected InvalidParam for " + given).isNotNull();
     return e;
   }
@@ -45,11 +50,12 @@ class ParamBinderTest {
   @Test
   void defaultsAreFilledAndUnsetOptionalsLeftOut() {
     Map<String, Object> bound = ParamBinder.bind(runbook, Map.of("source", "/backups/x.tar.zst"));
-    assertThat(bound).containsOnly(
-        Map.entry("source", "/backups/x.tar.zst"),
-        Map.entry("keep", 7L),
-        Map.entry("dryRun", false),
-        Map.entry("members", List.of("a", "b")));
+    assertThat(bound)
+        .containsOnly(
+            Map.entry("source", "/backups/x.tar.zst"),
+            Map.entry("keep", 7L),
+            Map.entry("dryRun", false),
+            Map.entry("members", List.of("a", "b")));
   }
 
   @Test
@@ -63,7 +69,8 @@ class ParamBinderTest {
     given.put("labels", Map.of("k", "v"));
     given.put("note", true);
     Map<String, Object> bound = ParamBinder.bind(runbook, given);
-    assertThat(bound).containsEntry("source", "42")
+    assertThat(bound)
+        .containsEntry("source", "42")
         .containsEntry("keep", 12L)
         .containsEntry("dryRun", true)
         .containsEntry("window", "1h30m")
@@ -74,23 +81,27 @@ class ParamBinderTest {
 
   @Test
   void integerFromJsonKeepsItsValue() {
-    assertThat(ParamBinder.bind(runbook, Map.of("source", "s", "keep", 3))).containsEntry("keep", 3L);
+    assertThat(ParamBinder.bind(runbook, Map.of("source", "s", "keep", 3)))
+        .containsEntry("keep", 3L);
   }
 
   @Test
   void unknownParameterIsNamedWithTheKnownOnes() {
     ParamBinder.InvalidParam e = invalid(Map.of("source", "s", "sorce", "t"));
     assertThat(e.param()).isEqualTo("sorce");
-    assertThat(e.getMessage()).contains("parameter 'sorce'", "runbook 'restore' has no such parameter",
-        "source, keep, dryRun");
+    assertThat(e.getMessage())
+        .contains(
+            "parameter 'sorce'", "runbook 'restore' has no such parameter", "source, keep, dryRun");
   }
 
   @Test
   void missingRequiredParameterIsNamedWithItsDescription() {
     ParamBinder.InvalidParam e = invalid(Map.of("keep", 3));
     assertThat(e.param()).isEqualTo("source");
-    assertThat(e.getMessage()).isEqualTo("parameter 'source': is required (the archive to restore)");
-    assertThat(invalid(Map.of("source", "  ")).getMessage()).contains("parameter 'source'", "must not be empty");
+    assertThat(e.getMessage())
+        .isEqualTo("parameter 'source': is required (the archive to restore)");
+    assertThat(invalid(Map.of("source", "  ")).getMessage())
+        .contains("parameter 'source'", "must not be empty");
     assertThat(invalid(null).param()).isEqualTo("source");
   }
 
@@ -123,10 +134,14 @@ class ParamBinderTest {
 
   @Test
   void blankNonStringFallsBackToDefault() {
-    assertThat(ParamBinder.bind(runbook, Map.of("source", "s", "keep", " "))).containsEntry("keep", 7L);
+    assertThat(ParamBinder.bind(runbook, Map.of("source", "s", "keep", " ")))
+        .containsEntry("keep", 7L);
   }
 
-  private final Runbook typed = TestActions.loader().parse("""
+  private final Runbook typed =
+      TestActions.loader()
+          .parse(
+              """
       name: typed
       params:
         - name: repo
@@ -148,11 +163,13 @@ class ParamBinderTest {
         - id: a
           action: verify
           with: {path: "${params.target}"}
-      """, "typed.yaml");
+      """,
+              "typed.yaml");
 
   private String typedProblem(String param, Object value) {
-    ParamBinder.InvalidParam e = catchThrowableOfType(ParamBinder.InvalidParam.class,
-        () -> ParamBinder.bind(typed, Map.of(param, value)));
+    ParamBinder.InvalidParam e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> ParamBinder.bind(typed, Map.of(param, value)));
     assertThat(e).as(param + "=" + value + " should be refused").isNotNull();
     assertThat(e.param()).isEqualTo(param);
     return e.getMessage();
@@ -164,11 +181,17 @@ class ParamBinderTest {
 
   @Test
   void urlTakesOnlyAllowedSchemesAndNeverAnOption() {
-    for (String ok : List.of("https://github.com/x/y.git", "http://h/r", "ssh://git@host/r.git", "git://h/r",
-        "file:///srv/git/r")) {
+    for (String ok :
+        List.of(
+            "https://github.com/x/y.git",
+            "http://h/r",
+            "ssh://git@host/r.git",
+            "git://h/r",
+            "file:///srv/git/r")) {
       assertThat(typedValue("repo", ok)).isEqualTo(ok);
     }
-    assertThat(typedProblem("repo", "--upload-pack=touch /tmp/pwned")).contains("must not start with '-'");
+    assertThat(typedProblem("repo", "--upload-pack=touch /tmp/pwned"))
+        .contains("must not start with '-'");
     assertThat(typedProblem("repo", "ext::sh -c touch% /tmp/x")).contains("repo");
     assertThat(typedProblem("repo", "ftp://h/r")).contains("must be a URL starting with one of");
     assertThat(typedProblem("repo", "https://h/r x")).contains("no spaces");
@@ -188,7 +211,8 @@ class ParamBinderTest {
     assertThat(typedProblem("target", "/home/me\nx")).contains("control character");
     assertThat(typedValue("data", "/srv/data/ml")).isEqualTo("/srv/data/ml");
     assertThat(typedValue("data", "/mnt/backup")).isEqualTo("/mnt/backup");
-    assertThat(typedProblem("data", "/srv/database")).contains("is not under /srv/data or /mnt/backup");
+    assertThat(typedProblem("data", "/srv/database"))
+        .contains("is not under /srv/data or /mnt/backup");
     assertThat(typedProblem("data", "/etc")).contains("is not under");
   }
 
@@ -216,12 +240,18 @@ class ParamBinderTest {
   void programMustBeOneTheAuthorAllowed() {
     assertThat(ParamBinder.bind(typed, Map.of())).containsEntry("helm", "helm");
     assertThat(typedValue("helm", "/usr/local/bin/helm")).isEqualTo("/usr/local/bin/helm");
-    assertThat(typedProblem("helm", "/bin/sh")).contains("not one of the allowed programs: helm, /usr/local/bin/helm");
+    assertThat(typedProblem("helm", "/bin/sh"))
+        .contains("not one of the allowed programs: helm, /usr/local/bin/helm");
   }
 
   @Test
   void programWithoutAllowListAndMisplacedConstraintsAreRunbookErrors() {
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestActions.loader().parse("""
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () ->
+                    TestActions.loader()
+                        .parse(
+                            """
         name: p
         params:
           - name: helm
@@ -230,8 +260,16 @@ class ParamBinderTest {
           - id: a
             action: verify
             with: {path: /a}
-        """, "p.yaml"))).isInstanceOf(RunbookProblem.class).hasMessageContaining("'allowed'");
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestActions.loader().parse("""
+        """,
+                            "p.yaml")))
+        .isInstanceOf(RunbookProblem.class)
+        .hasMessageContaining("'allowed'");
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () ->
+                    TestActions.loader()
+                        .parse(
+                            """
         name: p
         params:
           - name: x
@@ -240,8 +278,16 @@ class ParamBinderTest {
           - id: a
             action: verify
             with: {path: /a}
-        """, "p.yaml"))).isInstanceOf(RunbookProblem.class).hasMessageContaining("only for type path");
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestActions.loader().parse("""
+        """,
+                            "p.yaml")))
+        .isInstanceOf(RunbookProblem.class)
+        .hasMessageContaining("only for type path");
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () ->
+                    TestActions.loader()
+                        .parse(
+                            """
         name: p
         params:
           - name: x
@@ -251,18 +297,25 @@ class ParamBinderTest {
           - id: a
             action: verify
             with: {path: /a}
-        """, "p.yaml"))).isInstanceOf(RunbookProblem.class).hasMessageContaining("absolute path");
+        """,
+                            "p.yaml")))
+        .isInstanceOf(RunbookProblem.class)
+        .hasMessageContaining("absolute path");
   }
 
   @Test
   void aHugeValueIsRefusedByItsSize() {
     String big = "x".repeat(ParamBinder.MAX_VALUE_CHARS + 1);
-    assertThat(invalid(Map.of("source", big)).getMessage()).contains("parameter 'source'", "larger than 64 KiB");
+    assertThat(invalid(Map.of("source", big)).getMessage())
+        .contains("parameter 'source'", "larger than 64 KiB");
     List<String> many = java.util.Collections.nCopies(5000, "0123456789abcdef");
     assertThat(invalid(Map.of("source", "s", "members", many)).getMessage())
         .contains("parameter 'members'", "larger than 64 KiB");
-    assertThat(invalid(Map.of("source", "s", "labels", Map.of("k", big))).param()).isEqualTo("labels");
-    assertThat(ParamBinder.bind(runbook, Map.of("source", "x".repeat(ParamBinder.MAX_VALUE_CHARS - 10))))
+    assertThat(invalid(Map.of("source", "s", "labels", Map.of("k", big))).param())
+        .isEqualTo("labels");
+    assertThat(
+            ParamBinder.bind(
+                runbook, Map.of("source", "x".repeat(ParamBinder.MAX_VALUE_CHARS - 10))))
         .containsKey("source");
   }
 }

@@ -16,7 +16,8 @@ class RunbookLoaderTest {
 
   /** Parses {@code yaml} as file {@code rb.yaml} and returns the problem it must raise. */
   private RunbookProblem problem(String yaml) {
-    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> loader.parse(yaml, "rb.yaml"));
+    Throwable t =
+        org.assertj.core.api.Assertions.catchThrowable(() -> loader.parse(yaml, "rb.yaml"));
     assertThat(t).as("expected a RunbookProblem").isInstanceOf(RunbookProblem.class);
     return (RunbookProblem) t;
   }
@@ -32,7 +33,9 @@ class RunbookLoaderTest {
 
   @Test
   void validRunbookLoadsWithParamsStepsFinallyAndRetry() {
-    Runbook rb = loader.parse("""
+    Runbook rb =
+        loader.parse(
+            """
         name: nightly-backup
         description: Back up the workstation
         params:
@@ -73,7 +76,8 @@ class RunbookLoaderTest {
           - id: notify
             action: verify
             with: {path: done}
-        """, "nightly.yaml");
+        """,
+            "nightly.yaml");
 
     assertThat(rb.name()).isEqualTo("nightly-backup");
     assertThat(rb.file()).isEqualTo("nightly.yaml");
@@ -98,14 +102,17 @@ class RunbookLoaderTest {
     assertThat(backup.parallelism()).isEqualTo(1);
     Step check = rb.steps().get(2);
     assertThat(check.approval()).isEqualTo("Look at ${steps.backup.path} first");
-    assertThat(check.with()).isEqualTo(Map.of("path", "${steps.backup.path}", "count", "${params.keep}"));
+    assertThat(check.with())
+        .isEqualTo(Map.of("path", "${steps.backup.path}", "count", "${params.keep}"));
     assertThat(rb.finallySteps()).extracting(Step::id).containsExactly("notify");
     assertThat(rb.finallySteps().get(0).line()).isEqualTo(38);
   }
 
   @Test
   void forEachStepKeepsItsSettings() {
-    Runbook rb = loader.parse("""
+    Runbook rb =
+        loader.parse(
+            """
         name: many
         params:
           - name: members
@@ -119,7 +126,8 @@ class RunbookLoaderTest {
             continueOnError: true
             with:
               source: /data/${item}
-        """, "many.yaml");
+        """,
+            "many.yaml");
     Step each = rb.steps().get(0);
     assertThat(each.forEach()).isEqualTo("${params.members}");
     assertThat(each.parallelism()).isEqualTo(2);
@@ -129,7 +137,9 @@ class RunbookLoaderTest {
 
   @Test
   void unknownActionNamesTheActionAndLine() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -140,7 +150,9 @@ class RunbookLoaderTest {
 
   @Test
   void unknownArgumentNamesTheArgumentAndLine() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -149,12 +161,15 @@ class RunbookLoaderTest {
               source: /data
               compression: zstd
         """);
-    assertProblem(p, 7, "step 'a'", "action 'backup' has no argument 'compression'", "source, dest, tags");
+    assertProblem(
+        p, 7, "step 'a'", "action 'backup' has no argument 'compression'", "source, dest, tags");
   }
 
   @Test
   void missingRequiredArgumentPointsAtTheStep() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -165,7 +180,9 @@ class RunbookLoaderTest {
               name: ws
         """);
     assertProblem(p, 3, "step 'a'", "needs argument 'source'");
-    RunbookProblem q = problem("""
+    RunbookProblem q =
+        problem(
+            """
         name: x
         steps:
           - id: b
@@ -178,7 +195,9 @@ class RunbookLoaderTest {
 
   @Test
   void referenceToUnknownParameter() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         params:
           - name: source
@@ -193,7 +212,9 @@ class RunbookLoaderTest {
 
   @Test
   void referenceToUnknownStep() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -210,7 +231,9 @@ class RunbookLoaderTest {
 
   @Test
   void referenceToLaterStepSaysItRunsLater() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: check
@@ -227,7 +250,9 @@ class RunbookLoaderTest {
 
   @Test
   void referenceInApprovalTextIsChecked() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -240,7 +265,9 @@ class RunbookLoaderTest {
 
   @Test
   void itemInFinallyOfPlainStepIsRejected() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -256,7 +283,9 @@ class RunbookLoaderTest {
 
   @Test
   void referenceToItselfIsNotAllowed() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: check
@@ -269,7 +298,9 @@ class RunbookLoaderTest {
 
   @Test
   void referenceWithUnknownRoot() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -282,7 +313,9 @@ class RunbookLoaderTest {
 
   @Test
   void duplicateStepIds() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -297,7 +330,9 @@ class RunbookLoaderTest {
 
   @Test
   void duplicateStepIdBetweenMainAndFinally() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -313,7 +348,9 @@ class RunbookLoaderTest {
 
   @Test
   void badYamlSyntax() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -328,7 +365,9 @@ class RunbookLoaderTest {
 
   @Test
   void badYamlIndentationPointsAtTheLine() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -340,7 +379,9 @@ class RunbookLoaderTest {
 
   @Test
   void duplicateKeysInAStep() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -353,7 +394,9 @@ class RunbookLoaderTest {
 
   @Test
   void duplicateKeysAtTopLevel() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -366,7 +409,9 @@ class RunbookLoaderTest {
 
   @Test
   void duplicateArgument() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -380,7 +425,9 @@ class RunbookLoaderTest {
 
   @Test
   void unknownTopLevelKey() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         stepz: []
         steps:
@@ -393,7 +440,9 @@ class RunbookLoaderTest {
 
   @Test
   void unknownStepKey() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -406,7 +455,9 @@ class RunbookLoaderTest {
 
   @Test
   void badDurationInTimeout() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -419,7 +470,9 @@ class RunbookLoaderTest {
 
   @Test
   void badDurationInRetry() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -434,7 +487,9 @@ class RunbookLoaderTest {
 
   @Test
   void badRetryAttempts() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -448,7 +503,9 @@ class RunbookLoaderTest {
 
   @Test
   void itemOutsideForEach() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         steps:
           - id: a
@@ -461,7 +518,9 @@ class RunbookLoaderTest {
 
   @Test
   void itemInsideForEachFinallyIsAllowed() {
-    Runbook rb = loader.parse("""
+    Runbook rb =
+        loader.parse(
+            """
         name: x
         params:
           - name: workloads
@@ -477,13 +536,16 @@ class RunbookLoaderTest {
               - id: up
                 action: scale
                 with: {name: "${item}", replicas: 1}
-        """, "rb.yaml");
+        """,
+            "rb.yaml");
     assertThat(rb.steps().get(0).finallySteps()).hasSize(1);
   }
 
   @Test
   void badParamType() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         params:
           - name: count
@@ -498,7 +560,9 @@ class RunbookLoaderTest {
 
   @Test
   void badParamDefault() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         params:
           - name: count
@@ -514,7 +578,9 @@ class RunbookLoaderTest {
 
   @Test
   void badDurationDefault() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         params:
           - name: window
@@ -530,7 +596,9 @@ class RunbookLoaderTest {
 
   @Test
   void requiredParamWithDefault() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: x
         params:
           - name: source
@@ -561,27 +629,35 @@ class RunbookLoaderTest {
 
   @Test
   void loadDirectoryKeepsGoingAndFlagsDuplicateNames(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("a-first.yaml"), """
+    Files.writeString(
+        dir.resolve("a-first.yaml"),
+        """
         name: restore
         steps:
           - id: a
             action: verify
             with: {path: p}
         """);
-    Files.writeString(dir.resolve("b-broken.yaml"), """
+    Files.writeString(
+        dir.resolve("b-broken.yaml"),
+        """
         name: broken
         steps:
           - id: a
             action: nope
         """);
-    Files.writeString(dir.resolve("c-again.yml"), """
+    Files.writeString(
+        dir.resolve("c-again.yml"),
+        """
         name: restore
         steps:
           - id: b
             action: verify
             with: {path: q}
         """);
-    Files.writeString(dir.resolve("d-other.yaml"), """
+    Files.writeString(
+        dir.resolve("d-other.yaml"),
+        """
         name: other
         steps:
           - id: b
@@ -592,7 +668,8 @@ class RunbookLoaderTest {
 
     List<LoadedRunbook> loaded = loader.loadDirectory(dir);
 
-    assertThat(loaded).extracting(LoadedRunbook::file)
+    assertThat(loaded)
+        .extracting(LoadedRunbook::file)
         .containsExactly("a-first.yaml", "b-broken.yaml", "c-again.yml", "d-other.yaml");
     assertThat(loaded.get(0)).isInstanceOf(LoadedRunbook.Valid.class);
     assertThat(loaded.get(3)).isInstanceOf(LoadedRunbook.Valid.class);

@@ -10,14 +10,17 @@ class WhenConditionLoaderTest {
   private final RunbookLoader loader = TestActions.loader();
 
   private RunbookProblem problem(String yaml) {
-    RunbookProblem p = catchThrowableOfType(RunbookProblem.class, () -> loader.parse(yaml, "rb.yaml"));
+    RunbookProblem p =
+        catchThrowableOfType(RunbookProblem.class, () -> loader.parse(yaml, "rb.yaml"));
     assertThat(p).as("expected a RunbookProblem").isNotNull();
     return p;
   }
 
   @Test
   void whenIsKeptOnTheStepAndOnFinallySteps() {
-    Runbook rb = loader.parse("""
+    Runbook rb =
+        loader.parse(
+            """
         name: branches
         params:
           - name: useOffsite
@@ -40,7 +43,8 @@ class WhenConditionLoaderTest {
                 action: verify
                 when: ${steps.restore.path}
                 with: {path: x}
-        """, "rb.yaml");
+        """,
+            "rb.yaml");
     assertThat(rb.steps().get(0).when()).isNull();
     assertThat(rb.steps().get(1).when()).isEqualTo("${params.useOffsite}");
     assertThat(rb.steps().get(2).when()).isEqualTo("${steps.drive.available}");
@@ -49,7 +53,9 @@ class WhenConditionLoaderTest {
 
   @Test
   void whenOnALaterStepIsALoadErrorWithTheLine() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: later
         steps:
           - id: a
@@ -66,7 +72,9 @@ class WhenConditionLoaderTest {
 
   @Test
   void whenOnItsOwnStepIsALoadError() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: self
         steps:
           - id: a
@@ -79,7 +87,9 @@ class WhenConditionLoaderTest {
 
   @Test
   void whenWithAnUnknownParameterIsALoadError() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: unknown
         steps:
           - id: a
@@ -93,7 +103,9 @@ class WhenConditionLoaderTest {
 
   @Test
   void whenCannotUseTheItemOfAForEach() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: items
         params:
           - name: hosts
@@ -111,7 +123,9 @@ class WhenConditionLoaderTest {
 
   @Test
   void whenMustBeOneValue() {
-    RunbookProblem p = problem("""
+    RunbookProblem p =
+        problem(
+            """
         name: listy
         steps:
           - id: a
@@ -121,13 +135,17 @@ class WhenConditionLoaderTest {
         """);
     assertThat(p.line()).isEqualTo(5);
     assertThat(p.reason()).contains("'when' must be one expression");
-    assertThat(problem("""
+    assertThat(
+            problem(
+                    """
         name: blank
         steps:
           - id: a
             action: verify
             when: ""
             with: {path: x}
-        """).reason()).contains("'when' is empty");
+        """)
+                .reason())
+        .contains("'when' is empty");
   }
 }

@@ -21,7 +21,8 @@ final class PlayedActions implements DynamicActivity {
   /** What one action does when called. */
   @FunctionalInterface
   interface Play {
-    Object run(Map<String, Object> args, StepCall call, ActivityExecutionContext ctx) throws Exception;
+    Object run(Map<String, Object> args, StepCall call, ActivityExecutionContext ctx)
+        throws Exception;
   }
 
   /** One activity attempt as the action saw it. */
@@ -60,19 +61,31 @@ final class PlayedActions implements DynamicActivity {
     }
   }
 
-  /** As the real dispatcher does: tell the run about this failed attempt before Temporal retries it. */
+  /**
+   * As the real dispatcher does: tell the run about this failed attempt before Temporal retries it.
+   */
   private static void reportAttempt(ActivityExecutionContext ctx, StepCall call, Exception e) {
-    String why = e instanceof io.temporal.failure.ApplicationFailure af ? af.getOriginalMessage() : e.getMessage();
+    String why =
+        e instanceof io.temporal.failure.ApplicationFailure af
+            ? af.getOriginalMessage()
+            : e.getMessage();
     try {
-      ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId()).attemptFailed(
-          new AttemptFailure(call.stepKey(), ctx.getInfo().getAttempt(), String.valueOf(why), System.currentTimeMillis()));
+      ctx.getWorkflowClient()
+          .newWorkflowStub(RunbookWorkflow.class, call.runId())
+          .attemptFailed(
+              new AttemptFailure(
+                  call.stepKey(),
+                  ctx.getInfo().getAttempt(),
+                  String.valueOf(why),
+                  System.currentTimeMillis()));
     } catch (RuntimeException ignored) {
       // the run may have ended
     }
   }
 
   /** Heartbeats until the workflow cancels the activity; how a long transfer notices a cancel. */
-  static Object heartbeatUntilCanceled(ActivityExecutionContext ctx, Runnable onStart) throws InterruptedException {
+  static Object heartbeatUntilCanceled(ActivityExecutionContext ctx, Runnable onStart)
+      throws InterruptedException {
     onStart.run();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {

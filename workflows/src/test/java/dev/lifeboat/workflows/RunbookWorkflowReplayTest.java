@@ -30,8 +30,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * current one. A change that alters the commands the workflow issues for the same history (adding,
  * removing or reordering activities, timers, child runs) breaks runs in flight and fails here.
  *
- * <p>To regenerate the committed history after an intended, versioned change (use
- * {@code Workflow.getVersion} for anything that can be in flight in production):
+ * <p>To regenerate the committed history after an intended, versioned change (use {@code
+ * Workflow.getVersion} for anything that can be in flight in production):
  *
  * <pre>
  * mvn -o -q -pl workflows test -Dtest=RunbookWorkflowReplayTest -Dlifeboat.recordHistory=true
@@ -42,14 +42,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class RunbookWorkflowReplayTest {
   static final String HISTORY = "histories/representative-run.json";
+
   /**
    * The workflow id the history was recorded under. A history's events do not hold their own
    * workflow id, and the child run's id derives from it, so the replay must be told.
    */
   static final String RECORDED_ID = "representative-run";
+
   private static final String IDENTITY = "lifeboat-replay-test";
 
-  static final String CHILD = """
+  static final String CHILD =
+      """
       name: verify-one
       params:
         - name: path
@@ -60,8 +63,11 @@ class RunbookWorkflowReplayTest {
           with: {path: "${params.path}"}
       """;
 
-  /** Steps with outputs, step-level and runbook-level finally, an approval, a forEach, a child run. */
-  static final String RUNBOOK = """
+  /**
+   * Steps with outputs, step-level and runbook-level finally, an approval, a forEach, a child run.
+   */
+  static final String RUNBOOK =
+      """
       name: representative
       params:
         - name: host
@@ -107,16 +113,16 @@ class RunbookWorkflowReplayTest {
       assertThat(in).as(HISTORY + " on the test classpath").isNotNull();
       json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(json, RECORDED_ID),
-        RunbookWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(
+        WorkflowExecutionHistory.fromJson(json, RECORDED_ID), RunbookWorkflowImpl.class);
   }
 
   @Test
   void freshRunReplays() throws Exception {
     try (TestWorkflowEnvironment env = environment()) {
       String json = record(env, "replay-fresh");
-      WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(json, "replay-fresh"),
-          RunbookWorkflowImpl.class);
+      WorkflowReplayer.replayWorkflowExecution(
+          WorkflowExecutionHistory.fromJson(json, "replay-fresh"), RunbookWorkflowImpl.class);
     }
   }
 
@@ -125,7 +131,8 @@ class RunbookWorkflowReplayTest {
   void recordHistory() throws Exception {
     try (TestWorkflowEnvironment env = environment()) {
       String json = record(env, RECORDED_ID);
-      Path module = Files.isDirectory(Path.of("workflows", "src")) ? Path.of("workflows") : Path.of(".");
+      Path module =
+          Files.isDirectory(Path.of("workflows", "src")) ? Path.of("workflows") : Path.of(".");
       Path out = module.resolve("src/test/resources").resolve(HISTORY);
       Files.createDirectories(out.getParent());
       Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
@@ -134,12 +141,14 @@ class RunbookWorkflowReplayTest {
 
   /**
    * A run with what the step audit adds to the history: attempt failures signalled by the activity,
-   * the old approve signal ignored by a step that requires a group, and an approveBy that satisfies it.
-   * Recorded with {@code -Dlifeboat.recordAuditHistory=true} into {@value #AUDIT_HISTORY}.
+   * the old approve signal ignored by a step that requires a group, and an approveBy that satisfies
+   * it. Recorded with {@code -Dlifeboat.recordAuditHistory=true} into {@value #AUDIT_HISTORY}.
    */
   static final String AUDIT_HISTORY = "histories/audit-run.json";
+
   static final String AUDIT_ID = "audit-run";
-  static final String AUDIT_RUNBOOK = """
+  static final String AUDIT_RUNBOOK =
+      """
       name: audited
       steps:
         - id: archive
@@ -158,38 +167,60 @@ class RunbookWorkflowReplayTest {
       assertThat(in).as(AUDIT_HISTORY + " on the test classpath").isNotNull();
       json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(json, AUDIT_ID), RunbookWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(
+        WorkflowExecutionHistory.fromJson(json, AUDIT_ID), RunbookWorkflowImpl.class);
   }
 
   @Test
   @EnabledIfSystemProperty(named = "lifeboat.recordAuditHistory", matches = "true")
   void recordAuditHistory() throws Exception {
     try (TestWorkflowEnvironment env = environment()) {
-      Worker worker = env.newWorker(RunbookWorkflow.TASK_QUEUE,
-          WorkerOptions.newBuilder(RunbookWorkflowTest.workerOptions()).setIdentity(IDENTITY).build());
+      Worker worker =
+          env.newWorker(
+              RunbookWorkflow.TASK_QUEUE,
+              WorkerOptions.newBuilder(RunbookWorkflowTest.workerOptions())
+                  .setIdentity(IDENTITY)
+                  .build());
       worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
-      worker.registerActivitiesImplementations(new PlayedActions().on("backup", (args, call, ctx) -> {
-        if (ctx.getInfo().getAttempt() < 3) {
-          throw new IllegalStateException("disk busy (attempt " + ctx.getInfo().getAttempt() + ")");
-        }
-        return Map.of("path", "/archives/data");
-      }));
+      worker.registerActivitiesImplementations(
+          new PlayedActions()
+              .on(
+                  "backup",
+                  (args, call, ctx) -> {
+                    if (ctx.getInfo().getAttempt() < 3) {
+                      throw new IllegalStateException(
+                          "disk busy (attempt " + ctx.getInfo().getAttempt() + ")");
+                    }
+                    return Map.of("path", "/archives/data");
+                  }));
       env.start();
-      Runbook rb = new RunbookLoader(RunbookWorkflowTest.SIGNATURES).parse(AUDIT_RUNBOOK, "audited.yaml");
-      RunbookWorkflow wf = env.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class,
-          WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(AUDIT_ID).build());
-      WorkflowExecution execution = WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of()));
+      Runbook rb =
+          new RunbookLoader(RunbookWorkflowTest.SIGNATURES).parse(AUDIT_RUNBOOK, "audited.yaml");
+      RunbookWorkflow wf =
+          env.getWorkflowClient()
+              .newWorkflowStub(
+                  RunbookWorkflow.class,
+                  WorkflowOptions.newBuilder()
+                      .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                      .setWorkflowId(AUDIT_ID)
+                      .build());
+      WorkflowExecution execution =
+          WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of()));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (wf.progress().status() != RunStatus.WAITING_FOR_APPROVAL) {
         assertThat(System.nanoTime()).as("waiting for the approval step").isLessThan(deadline);
         Thread.sleep(20);
       }
       wf.approve("gate");
-      wf.approveBy(new Approval("gate", "alice", 1_800_000_000_000L, "127.0.0.1", "recorded", List.of("ops")));
-      assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status()).isEqualTo(RunStatus.COMPLETED);
+      wf.approveBy(
+          new Approval(
+              "gate", "alice", 1_800_000_000_000L, "127.0.0.1", "recorded", List.of("ops")));
+      assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status())
+          .isEqualTo(RunStatus.COMPLETED);
       assertThat(wf.progress().steps().get(0).attempts()).hasSize(2);
       String json = env.getWorkflowExecutionHistory(execution).toJson(true);
-      Path module = Files.isDirectory(Path.of("workflows", "src")) ? Path.of("workflows") : Path.of(".");
+      Path module =
+          Files.isDirectory(Path.of("workflows", "src")) ? Path.of("workflows") : Path.of(".");
       Path out = module.resolve("src/test/resources").resolve(AUDIT_HISTORY);
       Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
     }
@@ -197,23 +228,45 @@ class RunbookWorkflowReplayTest {
 
   /** A fixed identity keeps the recording free of the recording machine's pid@host. */
   private static TestWorkflowEnvironment environment() {
-    return TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
-        .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setIdentity(IDENTITY).build())
-        .build());
+    return TestWorkflowEnvironment.newInstance(
+        TestEnvironmentOptions.newBuilder()
+            .setWorkflowClientOptions(
+                WorkflowClientOptions.newBuilder().setIdentity(IDENTITY).build())
+            .build());
   }
 
   /** Runs the representative runbook to completion and returns its history as JSON. */
   private static String record(TestWorkflowEnvironment env, String workflowId) throws Exception {
-    Worker worker = env.newWorker(RunbookWorkflow.TASK_QUEUE,
-        WorkerOptions.newBuilder(RunbookWorkflowTest.workerOptions()).setIdentity(IDENTITY).build());
+    Worker worker =
+        env.newWorker(
+            RunbookWorkflow.TASK_QUEUE,
+            WorkerOptions.newBuilder(RunbookWorkflowTest.workerOptions())
+                .setIdentity(IDENTITY)
+                .build());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
-    PlayedActions actions = new PlayedActions()
-        .on("backup", (args, call, ctx) -> {
-          ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId()).reportProgress(
-              new ProgressReport(call.stepKey(), ctx.getInfo().getAttempt(), 10, 10, 1, "archived", List.of("f")));
-          return Map.of("path", "/archives/" + args.get("source").toString().replace('/', '_'), "bytes", 10);
-        })
-        .on("verify", (args, call, ctx) -> Map.of("ok", true, "path", args.get("path")));
+    PlayedActions actions =
+        new PlayedActions()
+            .on(
+                "backup",
+                (args, call, ctx) -> {
+                  ctx.getWorkflowClient()
+                      .newWorkflowStub(RunbookWorkflow.class, call.runId())
+                      .reportProgress(
+                          new ProgressReport(
+                              call.stepKey(),
+                              ctx.getInfo().getAttempt(),
+                              10,
+                              10,
+                              1,
+                              "archived",
+                              List.of("f")));
+                  return Map.of(
+                      "path",
+                      "/archives/" + args.get("source").toString().replace('/', '_'),
+                      "bytes",
+                      10);
+                })
+            .on("verify", (args, call, ctx) -> Map.of("ok", true, "path", args.get("path")));
     worker.registerActivitiesImplementations(actions);
     env.start();
 
@@ -221,9 +274,15 @@ class RunbookWorkflowReplayTest {
     Runbook rb = loader.parse(RUNBOOK, "representative.yaml");
     Runbook child = loader.parse(CHILD, "verify-one.yaml");
     WorkflowClient client = env.getWorkflowClient();
-    RunbookWorkflow wf = client.newWorkflowStub(RunbookWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(workflowId).build());
-    WorkflowExecution execution = WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of("verify-one", child)));
+    RunbookWorkflow wf =
+        client.newWorkflowStub(
+            RunbookWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                .setWorkflowId(workflowId)
+                .build());
+    WorkflowExecution execution =
+        WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of("verify-one", child)));
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (wf.progress().status() != RunStatus.WAITING_FOR_APPROVAL) {
@@ -233,8 +292,8 @@ class RunbookWorkflowReplayTest {
     wf.approve("gate");
     RunResult result = WorkflowStub.fromTyped(wf).getResult(RunResult.class);
     assertThat(result.status()).isEqualTo(RunStatus.COMPLETED);
-    assertThat(actions.stepKeys()).contains("down", "archive", "each[m1]", "each[m2]", "each[m3]", "check", "up",
-        "notify");
+    assertThat(actions.stepKeys())
+        .contains("down", "archive", "each[m1]", "each[m2]", "each[m3]", "check", "up", "notify");
     return env.getWorkflowExecutionHistory(execution).toJson(true);
   }
 }

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * RunbookWorkflowImpl against Temporal's in-memory test server, with {@link PlayedActions} standing in
- * for the activities.
+ * RunbookWorkflowImpl against Temporal's in-memory test server, with {@link PlayedActions} standing
+ * in for the activities.
  */
 class RunbookWorkflowTest {
   static final List<ActionSignature> SIGNATURES = signatures();
@@ -43,21 +43,30 @@ class RunbookWorkflowTest {
 
   static List<ActionSignature> signatures() {
     List<ActionSignature> out = new ArrayList<>(dev.lifeboat.runbook.TestActions.signatures());
-    out.add(ActionSignature.of("emit", "Returns whatever the test scripts", List.of(
-        new ArgSpec("value", "any", false, ""),
-        new ArgSpec("text", "string", false, ""),
-        new ArgSpec("list", "list", false, ""),
-        new ArgSpec("count", "integer", false, ""))));
+    out.add(
+        ActionSignature.of(
+            "emit",
+            "Returns whatever the test scripts",
+            List.of(
+                new ArgSpec("value", "any", false, ""),
+                new ArgSpec("text", "string", false, ""),
+                new ArgSpec("list", "list", false, ""),
+                new ArgSpec("count", "integer", false, ""))));
     out.add(ActionSignature.of("slow", "Heartbeats until canceled", List.of()));
-    out.add(ActionSignature.of("fail", "Always fails", List.of(new ArgSpec("reason", "string", false, ""))));
+    out.add(
+        ActionSignature.of(
+            "fail", "Always fails", List.of(new ArgSpec("reason", "string", false, ""))));
     return out;
   }
 
   /** Worker settings the workflow tests need. */
   static WorkerOptions workerOptions() {
-    // The SDK throttles heartbeats to 80% of the heartbeat timeout (48 s here), and an activity only
+    // The SDK throttles heartbeats to 80% of the heartbeat timeout (48 s here), and an activity
+    // only
     // learns of a cancel from a heartbeat's reply; a short throttle makes cancels arrive at once.
-    return WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofMillis(100)).build();
+    return WorkerOptions.newBuilder()
+        .setMaxHeartbeatThrottleInterval(Duration.ofMillis(100))
+        .build();
   }
 
   @BeforeEach
@@ -80,9 +89,15 @@ class RunbookWorkflowTest {
     return loader.parse(yaml, "test.yaml");
   }
 
-  private RunbookWorkflow start(String id, Runbook rb, Map<String, Object> params, Map<String, Runbook> library) {
-    RunbookWorkflow wf = client.newWorkflowStub(RunbookWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(id).build());
+  private RunbookWorkflow start(
+      String id, Runbook rb, Map<String, Object> params, Map<String, Runbook> library) {
+    RunbookWorkflow wf =
+        client.newWorkflowStub(
+            RunbookWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                .setWorkflowId(id)
+                .build());
     WorkflowClient.start(wf::run, new RunRequest(rb, params, library));
     return wf;
   }
@@ -96,18 +111,22 @@ class RunbookWorkflowTest {
   }
 
   private static WorkflowFailedException failure(RunbookWorkflow wf) {
-    WorkflowFailedException e = catchThrowableOfType(WorkflowFailedException.class, () -> result(wf));
+    WorkflowFailedException e =
+        catchThrowableOfType(WorkflowFailedException.class, () -> result(wf));
     assertThat(e).as("the run should have failed").isNotNull();
     return e;
   }
 
   private static StepProgress step(RunProgress p, String id) {
-    return p.steps().stream().filter(s -> s.id().equals(id)).findFirst()
+    return p.steps().stream()
+        .filter(s -> s.id().equals(id))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no step " + id + " in " + p.steps()));
   }
 
   /** Polls the progress query until it matches; for states a test cannot wait on any other way. */
-  private static RunProgress awaitProgress(RunbookWorkflow wf, Predicate<RunProgress> until) throws InterruptedException {
+  private static RunProgress awaitProgress(RunbookWorkflow wf, Predicate<RunProgress> until)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     RunProgress p = null;
     while (System.nanoTime() < deadline) {
@@ -126,9 +145,21 @@ class RunbookWorkflowTest {
 
   @Test
   void stepsRunInOrderAndOutputsFlowIntoLaterSteps() {
-    actions.on("backup", (args, call, ctx) -> Map.of("path", "/archives/" + args.get("source") + ".tar.zst",
-        "size", 1234, "files", List.of("a.txt", "b.txt"), "meta", Map.of("digest", "sha256:ab")));
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) ->
+            Map.of(
+                "path",
+                "/archives/" + args.get("source") + ".tar.zst",
+                "size",
+                1234,
+                "files",
+                List.of("a.txt", "b.txt"),
+                "meta",
+                Map.of("digest", "sha256:ab")));
+    Runbook rb =
+        parse(
+            """
         name: flow
         params:
           - name: host
@@ -162,9 +193,12 @@ class RunbookWorkflowTest {
     assertThat(actions.callsOf("archive").get(0).args()).isEqualTo(Map.of("source", "ws-1"));
     Map<String, Object> check = actions.callsOf("check").get(0).args();
     assertThat(check).containsEntry("path", "/archives/ws-1.tar.zst");
-    assertThat(check.get("count")).as("a whole-value reference keeps its number type").isEqualTo(1234);
+    assertThat(check.get("count"))
+        .as("a whole-value reference keeps its number type")
+        .isEqualTo(1234);
     Map<String, Object> record = actions.callsOf("record").get(0).args();
-    assertThat(record.get("text")).isEqualTo("copy of /archives/ws-1.tar.zst (1234 bytes, keep 7) on flow");
+    assertThat(record.get("text"))
+        .isEqualTo("copy of /archives/ws-1.tar.zst (1234 bytes, keep 7) on flow");
     assertThat(record.get("list")).isEqualTo(List.of("a.txt", "b.txt"));
     assertThat(record.get("value")).isEqualTo(Map.of("digest", "sha256:ab"));
     assertThat(record.get("count")).isEqualTo(7);
@@ -172,8 +206,9 @@ class RunbookWorkflowTest {
     assertThat(r.outputs()).containsOnlyKeys("archive", "check", "record");
     assertThat(r.outputs().get("archive")).isInstanceOf(Map.class);
 
-    RunProgress p = WorkflowStub.fromTyped(client.newWorkflowStub(RunbookWorkflow.class, "flow-1"))
-        .query("progress", RunProgress.class);
+    RunProgress p =
+        WorkflowStub.fromTyped(client.newWorkflowStub(RunbookWorkflow.class, "flow-1"))
+            .query("progress", RunProgress.class);
     assertThat(p.status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(p.steps()).extracting(StepProgress::state).containsOnly(StepState.SUCCEEDED);
     assertThat(step(p, "check").output()).containsKey("echo");
@@ -183,17 +218,24 @@ class RunbookWorkflowTest {
   @Test
   void retriesAFailingActivityUpToMaxAttempts() {
     AtomicInteger attempts = new AtomicInteger();
-    actions.on("backup", (args, call, ctx) -> {
-      int attempt = ctx.getInfo().getAttempt();
-      attempts.incrementAndGet();
-      ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId())
-          .reportProgress(new ProgressReport(call.stepKey(), attempt, 0, 0, 0, "attempt " + attempt, List.of()));
-      if (attempt < 3) {
-        throw new IllegalStateException("disk busy (attempt " + attempt + ")");
-      }
-      return Map.of("path", "/a");
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          int attempt = ctx.getInfo().getAttempt();
+          attempts.incrementAndGet();
+          ctx.getWorkflowClient()
+              .newWorkflowStub(RunbookWorkflow.class, call.runId())
+              .reportProgress(
+                  new ProgressReport(
+                      call.stepKey(), attempt, 0, 0, 0, "attempt " + attempt, List.of()));
+          if (attempt < 3) {
+            throw new IllegalStateException("disk busy (attempt " + attempt + ")");
+          }
+          return Map.of("path", "/a");
+        });
+    Runbook rb =
+        parse(
+            """
         name: flaky
         steps:
           - id: archive
@@ -208,7 +250,9 @@ class RunbookWorkflowTest {
 
     assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(attempts).hasValue(3);
-    assertThat(actions.callsOf("archive")).extracting(PlayedActions.Call::attempt).containsExactly(1, 2, 3);
+    assertThat(actions.callsOf("archive"))
+        .extracting(PlayedActions.Call::attempt)
+        .containsExactly(1, 2, 3);
     StepProgress archive = step(wf.progress(), "archive");
     assertThat(archive.state()).isEqualTo(StepState.SUCCEEDED);
     assertThat(archive.attempt()).isEqualTo(3);
@@ -217,10 +261,14 @@ class RunbookWorkflowTest {
 
   @Test
   void retriesRunOutAndTheRunFailsNamingTheStep() {
-    actions.on("backup", (args, call, ctx) -> {
-      throw new IllegalStateException("disk full");
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          throw new IllegalStateException("disk full");
+        });
+    Runbook rb =
+        parse(
+            """
         name: flaky
         steps:
           - id: archive
@@ -238,10 +286,14 @@ class RunbookWorkflowTest {
 
   @Test
   void nonRetryableFailureIsNotRetried() {
-    actions.on("verify", (args, call, ctx) -> {
-      throw ApplicationFailure.newFailure("digest mismatch", ActionFailureTypes.CHECK_FAILED);
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "verify",
+        (args, call, ctx) -> {
+          throw ApplicationFailure.newFailure("digest mismatch", ActionFailureTypes.CHECK_FAILED);
+        });
+    Runbook rb =
+        parse(
+            """
         name: once
         steps:
           - id: check
@@ -251,15 +303,20 @@ class RunbookWorkflowTest {
         """);
     WorkflowFailedException e = failure(start("noretry", rb));
     assertThat(actions.callsOf("check")).hasSize(1);
-    assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage()).contains("step 'check'", "digest mismatch");
+    assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
+        .contains("step 'check'", "digest mismatch");
   }
 
   @Test
   void failingStepRunsFinallyStepsNewestFirstAndFailsTheRun() {
-    actions.on("verify", (args, call, ctx) -> {
-      throw ApplicationFailure.newFailure("archive is empty", ActionFailureTypes.CHECK_FAILED);
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "verify",
+        (args, call, ctx) -> {
+          throw ApplicationFailure.newFailure("archive is empty", ActionFailureTypes.CHECK_FAILED);
+        });
+    Runbook rb =
+        parse(
+            """
         name: saga
         steps:
           - id: down
@@ -325,7 +382,9 @@ class RunbookWorkflowTest {
 
   @Test
   void finallyStepsOfASuccessfulRunLeaveStepsSucceeded() {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: ok
         steps:
           - id: down
@@ -349,10 +408,14 @@ class RunbookWorkflowTest {
 
   @Test
   void finallyStepWithUnresolvableReferenceIsSkipped() {
-    actions.on("backup", (args, call, ctx) -> {
-      throw ApplicationFailure.newFailure("no space", ActionFailureTypes.CHECK_FAILED);
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          throw ApplicationFailure.newFailure("no space", ActionFailureTypes.CHECK_FAILED);
+        });
+    Runbook rb =
+        parse(
+            """
         name: skip
         steps:
           - id: archive
@@ -368,18 +431,25 @@ class RunbookWorkflowTest {
         """);
     RunbookWorkflow wf = start("skip-1", rb);
     WorkflowFailedException e = failure(wf);
-    assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage()).isEqualTo("step 'archive' failed: no space");
+    assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
+        .isEqualTo("step 'archive' failed: no space");
     assertThat(actions.stepKeys()).containsExactly("archive", "notify");
     StepProgress cleanup = step(wf.progress(), "cleanup");
     assertThat(cleanup.state()).isEqualTo(StepState.SKIPPED);
-    assertThat(cleanup.message()).contains("skipped", "${steps.archive.path}", "step 'archive' has no output");
+    assertThat(cleanup.message())
+        .contains("skipped", "${steps.archive.path}", "step 'archive' has no output");
   }
 
   @Test
   void cancelSignalStopsTheRunningActivityRunsFinallyAndEndsCanceled() throws Exception {
     CompletableFuture<Void> started = new CompletableFuture<>();
-    actions.on("slow", (args, call, ctx) -> PlayedActions.heartbeatUntilCanceled(ctx, () -> started.complete(null)));
-    Runbook rb = parse("""
+    actions.on(
+        "slow",
+        (args, call, ctx) ->
+            PlayedActions.heartbeatUntilCanceled(ctx, () -> started.complete(null)));
+    Runbook rb =
+        parse(
+            """
         name: long
         steps:
           - id: down
@@ -417,8 +487,13 @@ class RunbookWorkflowTest {
   @Test
   void temporalCancelAlsoRunsFinally() throws Exception {
     CompletableFuture<Void> started = new CompletableFuture<>();
-    actions.on("slow", (args, call, ctx) -> PlayedActions.heartbeatUntilCanceled(ctx, () -> started.complete(null)));
-    Runbook rb = parse("""
+    actions.on(
+        "slow",
+        (args, call, ctx) ->
+            PlayedActions.heartbeatUntilCanceled(ctx, () -> started.complete(null)));
+    Runbook rb =
+        parse(
+            """
         name: long
         steps:
           - id: copy
@@ -445,7 +520,9 @@ class RunbookWorkflowTest {
 
   @Test
   void cancelWhileWaitingForApprovalRunsFinally() throws Exception {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: gated
         steps:
           - id: down
@@ -469,7 +546,9 @@ class RunbookWorkflowTest {
 
   @Test
   void approvalStepWaitsForTheApproveSignal() throws Exception {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: gated
         params:
           - name: host
@@ -508,7 +587,9 @@ class RunbookWorkflowTest {
 
   @Test
   void approvalFieldGatesTheStepsOwnAction() throws Exception {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: gated
         steps:
           - id: archive
@@ -533,22 +614,26 @@ class RunbookWorkflowTest {
   void forEachRespectsParallelism() {
     AtomicInteger current = new AtomicInteger();
     AtomicInteger max = new AtomicInteger();
-    actions.on("backup", (args, call, ctx) -> {
-      int now = current.incrementAndGet();
-      max.accumulateAndGet(now, Math::max);
-      try {
-        // stay busy until a peer runs alongside (or 2 s pass), so the bound is really exercised
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (current.get() < 2 && System.nanoTime() < deadline) {
-          Thread.sleep(10);
-        }
-        Thread.sleep(50);
-      } finally {
-        current.decrementAndGet();
-      }
-      return Map.of("path", "/a/" + args.get("source"));
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          int now = current.incrementAndGet();
+          max.accumulateAndGet(now, Math::max);
+          try {
+            // stay busy until a peer runs alongside (or 2 s pass), so the bound is really exercised
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (current.get() < 2 && System.nanoTime() < deadline) {
+              Thread.sleep(10);
+            }
+            Thread.sleep(50);
+          } finally {
+            current.decrementAndGet();
+          }
+          return Map.of("path", "/a/" + args.get("source"));
+        });
+    Runbook rb =
+        parse(
+            """
         name: many
         params:
           - name: members
@@ -569,7 +654,8 @@ class RunbookWorkflowTest {
 
     assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(max.get()).isEqualTo(2);
-    assertThat(actions.stepKeys()).filteredOn(k -> k.startsWith("each["))
+    assertThat(actions.stepKeys())
+        .filteredOn(k -> k.startsWith("each["))
         .containsExactlyInAnyOrder("each[m1]", "each[m2]", "each[m3]", "each[m4]", "each[m5]");
     assertThat(actions.callsOf("after").get(0).args()).containsEntry("value", 5);
     RunProgress p = wf.progress();
@@ -578,13 +664,16 @@ class RunbookWorkflowTest {
   }
 
   private Runbook forEachWithOneBadItem(boolean continueOnError) {
-    actions.on("verify", (args, call, ctx) -> {
-      if ("bad".equals(args.get("path"))) {
-        throw ApplicationFailure.newFailure("corrupt archive", ActionFailureTypes.CHECK_FAILED);
-      }
-      return Map.of("ok", true);
-    });
-    return parse("""
+    actions.on(
+        "verify",
+        (args, call, ctx) -> {
+          if ("bad".equals(args.get("path"))) {
+            throw ApplicationFailure.newFailure("corrupt archive", ActionFailureTypes.CHECK_FAILED);
+          }
+          return Map.of("ok", true);
+        });
+    return parse(
+        """
         name: many
         params:
           - name: archives
@@ -599,7 +688,8 @@ class RunbookWorkflowTest {
           - id: after
             action: emit
             with: {value: "${steps.each.failed}"}
-        """.formatted(continueOnError));
+        """
+            .formatted(continueOnError));
   }
 
   @Test
@@ -607,7 +697,8 @@ class RunbookWorkflowTest {
     RunbookWorkflow wf = start("each-2", forEachWithOneBadItem(true));
     RunResult r = result(wf);
     assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
-    assertThat(actions.stepKeys()).containsExactly("each[good1]", "each[bad]", "each[good2]", "after");
+    assertThat(actions.stepKeys())
+        .containsExactly("each[good1]", "each[bad]", "each[good2]", "after");
     assertThat(actions.callsOf("after").get(0).args()).containsEntry("value", 1);
     RunProgress p = wf.progress();
     assertThat(step(p, "each[bad]").state()).isEqualTo(StepState.FAILED);
@@ -634,10 +725,14 @@ class RunbookWorkflowTest {
 
   @Test
   void forEachItemFinallyRunsPerItem() {
-    actions.on("backup", (args, call, ctx) -> {
-      throw ApplicationFailure.newFailure("boom", ActionFailureTypes.CHECK_FAILED);
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          throw ApplicationFailure.newFailure("boom", ActionFailureTypes.CHECK_FAILED);
+        });
+    Runbook rb =
+        parse(
+            """
         name: many
         params:
           - name: workloads
@@ -658,8 +753,10 @@ class RunbookWorkflowTest {
         """);
     RunbookWorkflow wf = start("each-4", rb);
     failure(wf);
-    assertThat(actions.stepKeys()).containsExactly("down[ws1]", "down[ws2]", "archive", "up[ws2]", "up[ws1]");
-    assertThat(actions.callsOf("up[ws1]").get(0).args()).isEqualTo(Map.of("name", "ws1", "replicas", 1));
+    assertThat(actions.stepKeys())
+        .containsExactly("down[ws1]", "down[ws2]", "archive", "up[ws2]", "up[ws1]");
+    assertThat(actions.callsOf("up[ws1]").get(0).args())
+        .isEqualTo(Map.of("name", "ws1", "replicas", 1));
     RunProgress p = wf.progress();
     assertThat(step(p, "down[ws1]").state()).isEqualTo(StepState.COMPENSATED);
   }
@@ -667,7 +764,9 @@ class RunbookWorkflowTest {
   @Test
   void childRunbookRunsFromTheLibrary() {
     actions.on("backup", (args, call, ctx) -> Map.of("path", "/a/" + args.get("source")));
-    Runbook child = loader.parse("""
+    Runbook child =
+        loader.parse(
+            """
         name: archive-one
         params:
           - name: source
@@ -676,8 +775,11 @@ class RunbookWorkflowTest {
           - id: archive
             action: backup
             with: {source: "${params.source}"}
-        """, "archive-one.yaml");
-    Runbook parent = parse("""
+        """,
+            "archive-one.yaml");
+    Runbook parent =
+        parse(
+            """
         name: parent
         steps:
           - id: sub
@@ -697,24 +799,32 @@ class RunbookWorkflowTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> sub = (Map<String, Object>) r.outputs().get("sub");
     assertThat(sub).containsEntry("runId", "parent-1/sub");
-    RunProgress childProgress = client.newWorkflowStub(RunbookWorkflow.class, "parent-1/sub").progress();
+    RunProgress childProgress =
+        client.newWorkflowStub(RunbookWorkflow.class, "parent-1/sub").progress();
     assertThat(childProgress.runbook()).isEqualTo("archive-one");
     assertThat(childProgress.status()).isEqualTo(RunStatus.COMPLETED);
   }
 
   @Test
   void failingChildRunbookFailsTheParentStepAndRunsFinally() {
-    actions.on("backup", (args, call, ctx) -> {
-      throw ApplicationFailure.newFailure("no space", ActionFailureTypes.CHECK_FAILED);
-    });
-    Runbook child = loader.parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          throw ApplicationFailure.newFailure("no space", ActionFailureTypes.CHECK_FAILED);
+        });
+    Runbook child =
+        loader.parse(
+            """
         name: archive-one
         steps:
           - id: archive
             action: backup
             with: {source: /x}
-        """, "archive-one.yaml");
-    Runbook parent = parse("""
+        """,
+            "archive-one.yaml");
+    Runbook parent =
+        parse(
+            """
         name: parent
         steps:
           - id: sub
@@ -733,7 +843,9 @@ class RunbookWorkflowTest {
 
   @Test
   void unknownChildRunbookFailsTheStepAndStillRunsFinally() {
-    Runbook parent = parse("""
+    Runbook parent =
+        parse(
+            """
         name: parent
         steps:
           - id: sub
@@ -756,18 +868,26 @@ class RunbookWorkflowTest {
   @Test
   void reportProgressIsVisibleInTheProgressQuery() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    actions.on("backup", (args, call, ctx) -> {
-      RunbookWorkflow run = ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId());
-      run.reportProgress(new ProgressReport(call.stepKey(), 1, 512, 1024, 3, "copying", List.of("a.txt", "b.txt")));
-      run.reportProgress(new ProgressReport(call.stepKey(), 1, 1024, 1024, 5, null, List.of("c.txt")));
-      run.reportProgress(new ProgressReport("no-such-step", 1, 1, 1, 1, "ignored", List.of()));
-      ctx.heartbeat(null);
-      if (!release.await(20, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("test never released the activity");
-      }
-      return Map.of("path", "/a");
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          RunbookWorkflow run =
+              ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId());
+          run.reportProgress(
+              new ProgressReport(
+                  call.stepKey(), 1, 512, 1024, 3, "copying", List.of("a.txt", "b.txt")));
+          run.reportProgress(
+              new ProgressReport(call.stepKey(), 1, 1024, 1024, 5, null, List.of("c.txt")));
+          run.reportProgress(new ProgressReport("no-such-step", 1, 1, 1, 1, "ignored", List.of()));
+          ctx.heartbeat(null);
+          if (!release.await(20, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("test never released the activity");
+          }
+          return Map.of("path", "/a");
+        });
+    Runbook rb =
+        parse(
+            """
         name: progress
         steps:
           - id: archive
@@ -791,7 +911,9 @@ class RunbookWorkflowTest {
 
   @Test
   void invalidParametersFailTheRunBeforeAnyStep() {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: strict
         params:
           - name: keep
@@ -813,13 +935,17 @@ class RunbookWorkflowTest {
 
   @Test
   void failingFinallyStepFailsAnOtherwiseSuccessfulRunAndOtherFinallyStepsStillRun() {
-    actions.on("scale", (args, call, ctx) -> {
-      if (Integer.valueOf(1).equals(args.get("replicas"))) {
-        throw ApplicationFailure.newFailure("quota exceeded", ActionFailureTypes.CHECK_FAILED);
-      }
-      return Map.of();
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "scale",
+        (args, call, ctx) -> {
+          if (Integer.valueOf(1).equals(args.get("replicas"))) {
+            throw ApplicationFailure.newFailure("quota exceeded", ActionFailureTypes.CHECK_FAILED);
+          }
+          return Map.of();
+        });
+    Runbook rb =
+        parse(
+            """
         name: cleanup
         steps:
           - id: down
@@ -847,10 +973,14 @@ class RunbookWorkflowTest {
 
   @Test
   void continueOnErrorStepLetsTheRunGoOn() {
-    actions.on("verify", (args, call, ctx) -> {
-      throw ApplicationFailure.newFailure("stale", ActionFailureTypes.CHECK_FAILED);
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "verify",
+        (args, call, ctx) -> {
+          throw ApplicationFailure.newFailure("stale", ActionFailureTypes.CHECK_FAILED);
+        });
+    Runbook rb =
+        parse(
+            """
         name: lenient
         steps:
           - id: check
@@ -873,7 +1003,9 @@ class RunbookWorkflowTest {
   @Test
   void missingOutputFieldFailsTheStepThatNeedsIt() {
     actions.on("backup", (args, call, ctx) -> Map.of("size", 1));
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: missing
         steps:
           - id: archive
@@ -886,14 +1018,17 @@ class RunbookWorkflowTest {
     RunbookWorkflow wf = start("missing-1", rb);
     WorkflowFailedException e = failure(wf);
     assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
-        .isEqualTo("step 'check' failed: ${steps.archive.path} cannot be resolved: 'path' is not there");
+        .isEqualTo(
+            "step 'check' failed: ${steps.archive.path} cannot be resolved: 'path' is not there");
     assertThat(actions.stepKeys()).containsExactly("archive");
     assertThat(step(wf.progress(), "check").state()).isEqualTo(StepState.FAILED);
   }
 
   @Test
   void forEachOverSomethingThatIsNotAListFailsTheStep() {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: notalist
         params:
           - name: host
@@ -913,7 +1048,9 @@ class RunbookWorkflowTest {
 
   @Test
   void forEachItemsWithTheSameLabelAreTrackedSeparately() {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: dupes
         params:
           - name: members
@@ -935,7 +1072,9 @@ class RunbookWorkflowTest {
 
   @Test
   void forEachItemApprovalAcceptsTheItemKey() throws Exception {
-    Runbook rb = parse("""
+    Runbook rb =
+        parse(
+            """
         name: gated-each
         params:
           - name: members
@@ -950,8 +1089,12 @@ class RunbookWorkflowTest {
             with: {path: "${item}"}
         """);
     RunbookWorkflow wf = start("gated-each-1", rb);
-    RunProgress waiting = awaitProgress(wf, p -> p.steps().stream()
-        .filter(s -> s.state() == StepState.WAITING_FOR_APPROVAL).count() == 2);
+    RunProgress waiting =
+        awaitProgress(
+            wf,
+            p ->
+                p.steps().stream().filter(s -> s.state() == StepState.WAITING_FOR_APPROVAL).count()
+                    == 2);
     assertThat(step(waiting, "each[b]").message()).isEqualTo("restore b?");
     wf.approve("each[b]");
     awaitProgress(wf, p -> step(p, "each[b]").state() == StepState.SUCCEEDED);
@@ -969,11 +1112,15 @@ class RunbookWorkflowTest {
   @Test
   void stuckActivityTimesOutWithTheStepTimeout() {
     CountDownLatch release = new CountDownLatch(1);
-    actions.on("backup", (args, call, ctx) -> {
-      release.await(20, TimeUnit.SECONDS); // a stuck transfer
-      return Map.of();
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          release.await(20, TimeUnit.SECONDS); // a stuck transfer
+          return Map.of();
+        });
+    Runbook rb =
+        parse(
+            """
         name: stuck
         steps:
           - id: archive
@@ -987,7 +1134,8 @@ class RunbookWorkflowTest {
       WorkflowFailedException e = failure(wf);
       assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
           .isEqualTo("step 'archive' failed: timed out (start_to_close)");
-      assertThat(step(wf.progress(), "archive").lastError()).isEqualTo("timed out (start_to_close)");
+      assertThat(step(wf.progress(), "archive").lastError())
+          .isEqualTo("timed out (start_to_close)");
     } finally {
       release.countDown();
     }
@@ -996,8 +1144,13 @@ class RunbookWorkflowTest {
   @Test
   void cancelReachesAChildRunbookWhichRunsItsFinally() throws Exception {
     CompletableFuture<Void> started = new CompletableFuture<>();
-    actions.on("slow", (args, call, ctx) -> PlayedActions.heartbeatUntilCanceled(ctx, () -> started.complete(null)));
-    Runbook child = loader.parse("""
+    actions.on(
+        "slow",
+        (args, call, ctx) ->
+            PlayedActions.heartbeatUntilCanceled(ctx, () -> started.complete(null)));
+    Runbook child =
+        loader.parse(
+            """
         name: long-child
         steps:
           - id: copy
@@ -1005,8 +1158,11 @@ class RunbookWorkflowTest {
             finally:
               - id: child-tidy
                 action: emit
-        """, "long-child.yaml");
-    Runbook parent = parse("""
+        """,
+            "long-child.yaml");
+    Runbook parent =
+        parse(
+            """
         name: parent
         steps:
           - id: sub
@@ -1024,19 +1180,25 @@ class RunbookWorkflowTest {
     assertThat(actions.canceled()).containsExactly("copy");
     assertThat(actions.stepKeys()).containsExactly("copy", "child-tidy", "tidy");
     assertThat(wf.progress().status()).isEqualTo(RunStatus.CANCELED);
-    assertThat(client.newWorkflowStub(RunbookWorkflow.class, "parent-cancel/sub").progress().status())
+    assertThat(
+            client.newWorkflowStub(RunbookWorkflow.class, "parent-cancel/sub").progress().status())
         .isEqualTo(RunStatus.CANCELED);
   }
 
   @Test
   void staleProgressFromAnEarlierAttemptIsIgnored() {
-    actions.on("backup", (args, call, ctx) -> {
-      RunbookWorkflow run = ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId());
-      run.reportProgress(new ProgressReport(call.stepKey(), 2, 200, 0, 2, "second", List.of()));
-      run.reportProgress(new ProgressReport(call.stepKey(), 1, 100, 0, 1, "first", List.of()));
-      return Map.of();
-    });
-    Runbook rb = parse("""
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          RunbookWorkflow run =
+              ctx.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, call.runId());
+          run.reportProgress(new ProgressReport(call.stepKey(), 2, 200, 0, 2, "second", List.of()));
+          run.reportProgress(new ProgressReport(call.stepKey(), 1, 100, 0, 1, "first", List.of()));
+          return Map.of();
+        });
+    Runbook rb =
+        parse(
+            """
         name: stale
         steps:
           - id: archive

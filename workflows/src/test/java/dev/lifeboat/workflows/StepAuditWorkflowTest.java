@@ -49,8 +49,13 @@ class StepAuditWorkflowTest {
 
   private RunbookWorkflow start(String id, String yaml) {
     Runbook rb = loader.parse(yaml, "test.yaml");
-    RunbookWorkflow wf = client.newWorkflowStub(RunbookWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(id).build());
+    RunbookWorkflow wf =
+        client.newWorkflowStub(
+            RunbookWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                .setWorkflowId(id)
+                .build());
     WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of()));
     return wf;
   }
@@ -59,7 +64,8 @@ class StepAuditWorkflowTest {
     return p.steps().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
   }
 
-  private static RunProgress awaitProgress(RunbookWorkflow wf, Predicate<RunProgress> until) throws Exception {
+  private static RunProgress awaitProgress(RunbookWorkflow wf, Predicate<RunProgress> until)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       try {
@@ -76,24 +82,29 @@ class StepAuditWorkflowTest {
   }
 
   private void assertReplays(String id) throws Exception {
-    WorkflowExecutionHistory history = env.getWorkflowExecutionHistory(
-        WorkflowExecution.newBuilder().setWorkflowId(id).build());
-    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(history.toJson(true), id),
-        RunbookWorkflowImpl.class);
+    WorkflowExecutionHistory history =
+        env.getWorkflowExecutionHistory(WorkflowExecution.newBuilder().setWorkflowId(id).build());
+    WorkflowReplayer.replayWorkflowExecution(
+        WorkflowExecutionHistory.fromJson(history.toJson(true), id), RunbookWorkflowImpl.class);
   }
 
   @Test
   void everyFailedAttemptIsKeptWithItsErrorAndTime() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    actions.on("backup", (args, call, ctx) -> {
-      int n = calls.incrementAndGet();
-      if (n < 3) {
-        throw new IllegalStateException("disk busy (attempt " + n + ")");
-      }
-      return Map.of("path", "/a");
-    });
+    actions.on(
+        "backup",
+        (args, call, ctx) -> {
+          int n = calls.incrementAndGet();
+          if (n < 3) {
+            throw new IllegalStateException("disk busy (attempt " + n + ")");
+          }
+          return Map.of("path", "/a");
+        });
     long before = System.currentTimeMillis();
-    RunbookWorkflow wf = start("attempts-1", """
+    RunbookWorkflow wf =
+        start(
+            "attempts-1",
+            """
         name: flaky
         steps:
           - id: archive
@@ -101,22 +112,31 @@ class StepAuditWorkflowTest {
             with: {source: /data}
             retry: {maxAttempts: 3, initialInterval: 1s}
         """);
-    assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status())
+        .isEqualTo(RunStatus.COMPLETED);
     StepProgress archive = step(wf.progress(), "archive");
-    assertThat(archive.attempts()).extracting(Attempt::error)
+    assertThat(archive.attempts())
+        .extracting(Attempt::error)
         .containsExactly("disk busy (attempt 1)", "disk busy (attempt 2)");
     assertThat(archive.attempts()).extracting(Attempt::attempt).containsExactly(1, 2);
-    assertThat(archive.attempts()).allSatisfy(a -> assertThat(a.at()).isGreaterThanOrEqualTo(before));
+    assertThat(archive.attempts())
+        .allSatisfy(a -> assertThat(a.at()).isGreaterThanOrEqualTo(before));
     assertThat(archive.lastError()).isNull();
     assertReplays("attempts-1");
   }
 
   @Test
   void aNonRetryableFailureIsOneAttempt() throws Exception {
-    actions.on("verify", (args, call, ctx) -> {
-      throw ApplicationFailure.newNonRetryableFailure("digest mismatch", ActionFailureTypes.CHECK_FAILED);
-    });
-    RunbookWorkflow wf = start("attempts-2", """
+    actions.on(
+        "verify",
+        (args, call, ctx) -> {
+          throw ApplicationFailure.newNonRetryableFailure(
+              "digest mismatch", ActionFailureTypes.CHECK_FAILED);
+        });
+    RunbookWorkflow wf =
+        start(
+            "attempts-2",
+            """
         name: once
         steps:
           - id: check
@@ -124,14 +144,22 @@ class StepAuditWorkflowTest {
             with: {path: /a}
             retry: {maxAttempts: 5}
         """);
-    assertThat(catchThrowableOfType(WorkflowFailedException.class,
-        () -> WorkflowStub.fromTyped(wf).getResult(RunResult.class))).isNotNull();
-    assertThat(step(wf.progress(), "check").attempts()).extracting(Attempt::error).containsExactly("digest mismatch");
+    assertThat(
+            catchThrowableOfType(
+                WorkflowFailedException.class,
+                () -> WorkflowStub.fromTyped(wf).getResult(RunResult.class)))
+        .isNotNull();
+    assertThat(step(wf.progress(), "check").attempts())
+        .extracting(Attempt::error)
+        .containsExactly("digest mismatch");
   }
 
   @Test
   void anApprovalRecordsWhoWhenWhereAndWhy() throws Exception {
-    RunbookWorkflow wf = start("approve-audit", """
+    RunbookWorkflow wf =
+        start(
+            "approve-audit",
+            """
         name: gated
         steps:
           - id: gate
@@ -140,27 +168,49 @@ class StepAuditWorkflowTest {
         """);
     awaitProgress(wf, p -> p.status() == RunStatus.WAITING_FOR_APPROVAL);
     wf.approveBy(new Approval("gate", "alice", 1234L, "10.0.0.7", "looked at the disk", List.of()));
-    assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status())
+        .isEqualTo(RunStatus.COMPLETED);
     StepProgress gate = step(wf.progress(), "gate");
-    assertThat(gate.approval()).isEqualTo(new Approval("gate", "alice", 1234L, "10.0.0.7", "looked at the disk",
-        List.of()));
+    assertThat(gate.approval())
+        .isEqualTo(
+            new Approval("gate", "alice", 1234L, "10.0.0.7", "looked at the disk", List.of()));
     assertThat(gate.message()).isEqualTo("approved by alice");
     // the audit is the signal's input, so it is in Temporal's history
-    var signals = env.getWorkflowExecutionHistory(WorkflowExecution.newBuilder().setWorkflowId("approve-audit").build())
-        .getEvents().stream()
-        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes()
-            && e.getWorkflowExecutionSignaledEventAttributes().getSignalName().equals("approveBy"))
-        .map(e -> io.temporal.common.converter.DefaultDataConverter.newDefaultInstance().fromPayload(
-            e.getWorkflowExecutionSignaledEventAttributes().getInput().getPayloads(0), Approval.class, Approval.class))
-        .toList();
-    assertThat(signals).extracting(Approval::by, Approval::from, Approval::comment)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("alice", "10.0.0.7", "looked at the disk"));
+    var signals =
+        env
+            .getWorkflowExecutionHistory(
+                WorkflowExecution.newBuilder().setWorkflowId("approve-audit").build())
+            .getEvents()
+            .stream()
+            .filter(
+                e ->
+                    e.hasWorkflowExecutionSignaledEventAttributes()
+                        && e.getWorkflowExecutionSignaledEventAttributes()
+                            .getSignalName()
+                            .equals("approveBy"))
+            .map(
+                e ->
+                    io.temporal.common.converter.DefaultDataConverter.newDefaultInstance()
+                        .fromPayload(
+                            e.getWorkflowExecutionSignaledEventAttributes()
+                                .getInput()
+                                .getPayloads(0),
+                            Approval.class,
+                            Approval.class))
+            .toList();
+    assertThat(signals)
+        .extracting(Approval::by, Approval::from, Approval::comment)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("alice", "10.0.0.7", "looked at the disk"));
     assertReplays("approve-audit");
   }
 
   @Test
   void aStepThatRequiresAGroupIgnoresApprovalsFromOutsideIt() throws Exception {
-    RunbookWorkflow wf = start("approve-group", """
+    RunbookWorkflow wf =
+        start(
+            "approve-group",
+            """
         name: gated
         steps:
           - id: wipe
@@ -175,11 +225,13 @@ class StepAuditWorkflowTest {
     wf.approveBy(new Approval("wipe", "mallory", 1L, "10.0.0.9", null, List.of("dev")));
     RunProgress still = awaitProgress(wf, p -> step(p, "wipe").log().size() == 2);
     assertThat(still.status()).isEqualTo(RunStatus.WAITING_FOR_APPROVAL);
-    assertThat(step(still, "wipe").log()).allSatisfy(l -> assertThat(l).contains("not in approver group 'ops'"));
+    assertThat(step(still, "wipe").log())
+        .allSatisfy(l -> assertThat(l).contains("not in approver group 'ops'"));
     assertThat(actions.stepKeys()).isEmpty();
 
     wf.approveBy(new Approval("wipe", "bob", 2L, "127.0.0.1", "ok", List.of("ops")));
-    assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status())
+        .isEqualTo(RunStatus.COMPLETED);
     assertThat(step(wf.progress(), "wipe").approval().by()).isEqualTo("bob");
     assertThat(actions.stepKeys()).containsExactly("wipe");
     assertReplays("approve-group");

@@ -43,8 +43,13 @@ class WhenConditionWorkflowTest {
 
   private RunbookWorkflow start(String id, String yaml, Map<String, Object> params) {
     Runbook rb = loader.parse(yaml, "test.yaml");
-    RunbookWorkflow wf = client.newWorkflowStub(RunbookWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(id).build());
+    RunbookWorkflow wf =
+        client.newWorkflowStub(
+            RunbookWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                .setWorkflowId(id)
+                .build());
     WorkflowClient.start(wf::run, new RunRequest(rb, params, Map.of()));
     return wf;
   }
@@ -54,11 +59,14 @@ class WhenConditionWorkflowTest {
   }
 
   private static StepProgress step(RunProgress p, String id) {
-    return p.steps().stream().filter(s -> s.id().equals(id)).findFirst()
+    return p.steps().stream()
+        .filter(s -> s.id().equals(id))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no step " + id + " in " + p.steps()));
   }
 
-  static final String BRANCHES = """
+  static final String BRANCHES =
+      """
       name: branches
       params:
         - name: useOffsite
@@ -97,8 +105,12 @@ class WhenConditionWorkflowTest {
 
   @Test
   void trueConditionsRunAndFalseOnesAreSkippedWithTheReason() {
-    actions.on("emit", (args, call, ctx) -> call.stepKey().equals("drive")
-        ? Map.of("available", true, "missing", false) : Map.of("echo", args));
+    actions.on(
+        "emit",
+        (args, call, ctx) ->
+            call.stepKey().equals("drive")
+                ? Map.of("available", true, "missing", false)
+                : Map.of("echo", args));
     RunbookWorkflow wf = start("when-1", BRANCHES, Map.of());
     RunResult r = result(wf);
 
@@ -113,25 +125,33 @@ class WhenConditionWorkflowTest {
         .isEqualTo("skipped: ${steps.fetch.path} has no value (step 'fetch' was skipped)");
     assertThat(step(p, "forced").message()).isEqualTo("skipped: ${params.useOffsite} is false");
     assertThat(step(p, "noted").message()).isEqualTo("skipped: ${params.note} is false");
-    assertThat(step(p, "fetch").endedAt()).isGreaterThanOrEqualTo(step(p, "fetch").startedAt()).isPositive();
+    assertThat(step(p, "fetch").endedAt())
+        .isGreaterThanOrEqualTo(step(p, "fetch").startedAt())
+        .isPositive();
     assertThat(r.outputs()).containsOnlyKeys("drive", "fromDrive", "always");
   }
 
   @Test
   void theOtherBranchRunsWhenTheFirstIsFalse() {
-    actions.on("emit", (args, call, ctx) -> switch (call.stepKey()) {
-      case "drive" -> Map.of("available", "false", "missing", "true");
-      case "fetch" -> Map.of("path", "/repo/tier2/shared/20261122T040000Z.tar.gz");
-      default -> Map.of("echo", args);
-    });
-    RunbookWorkflow wf = start("when-2", BRANCHES, Map.of("useOffsite", true, "note", "yes please"));
+    actions.on(
+        "emit",
+        (args, call, ctx) ->
+            switch (call.stepKey()) {
+              case "drive" -> Map.of("available", "false", "missing", "true");
+              case "fetch" -> Map.of("path", "/repo/tier2/shared/20261122T040000Z.tar.gz");
+              default -> Map.of("echo", args);
+            });
+    RunbookWorkflow wf =
+        start("when-2", BRANCHES, Map.of("useOffsite", true, "note", "yes please"));
     assertThat(result(wf).status()).isEqualTo(RunStatus.COMPLETED);
-    assertThat(actions.stepKeys()).containsExactly("drive", "fetch", "fromOffsite", "forced", "noted", "always");
+    assertThat(actions.stepKeys())
+        .containsExactly("drive", "fetch", "fromOffsite", "forced", "noted", "always");
     assertThat(actions.callsOf("fromOffsite").get(0).args())
         .containsEntry("text", "/repo/tier2/shared/20261122T040000Z.tar.gz");
     RunProgress p = wf.progress();
     assertThat(step(p, "fromDrive").state()).isEqualTo(StepState.SKIPPED);
-    assertThat(step(p, "fromDrive").message()).isEqualTo("skipped: ${steps.drive.available} is false");
+    assertThat(step(p, "fromDrive").message())
+        .isEqualTo("skipped: ${steps.drive.available} is false");
   }
 
   @Test
@@ -150,7 +170,10 @@ class WhenConditionWorkflowTest {
   @Test
   void aMisspeltFieldFailsTheStepInsteadOfSkippingIt() {
     actions.on("emit", (args, call, ctx) -> Map.of("available", true));
-    RunbookWorkflow wf = start("when-3", """
+    RunbookWorkflow wf =
+        start(
+            "when-3",
+            """
         name: typo
         steps:
           - id: drive
@@ -158,16 +181,23 @@ class WhenConditionWorkflowTest {
           - id: restore
             action: emit
             when: ${steps.drive.avialable}
-        """, Map.of());
-    WorkflowFailedException e = catchThrowableOfType(WorkflowFailedException.class, () -> result(wf));
+        """,
+            Map.of());
+    WorkflowFailedException e =
+        catchThrowableOfType(WorkflowFailedException.class, () -> result(wf));
     assertThat(((ApplicationFailure) e.getCause()).getOriginalMessage())
-        .contains("step 'restore' failed").contains("${steps.drive.avialable}").contains("'avialable' is not there");
+        .contains("step 'restore' failed")
+        .contains("${steps.drive.avialable}")
+        .contains("'avialable' is not there");
     assertThat(step(wf.progress(), "restore").state()).isEqualTo(StepState.FAILED);
   }
 
   @Test
   void aSkippedStepRegistersNoFinallyAndASkippedForEachRunsNoItems() {
-    RunbookWorkflow wf = start("when-4", """
+    RunbookWorkflow wf =
+        start(
+            "when-4",
+            """
         name: skipall
         params:
           - name: go
@@ -194,7 +224,8 @@ class WhenConditionWorkflowTest {
               - id: cleanup
                 action: emit
                 when: ${params.go}
-        """, Map.of());
+        """,
+            Map.of());
     assertThat(result(wf).status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(actions.stepKeys()).containsExactly("last");
     RunProgress p = wf.progress();

@@ -14,8 +14,9 @@ public interface Action<A extends Record> {
   Class<A> argumentsType();
 
   /**
-   * Does the work. Returns a record or map that becomes the step's output ({@code ${steps.id.field}}).
-   * Throw {@link ActionException} for failures a human must fix; other exceptions are retried.
+   * Does the work. Returns a record or map that becomes the step's output ({@code
+   * ${steps.id.field}}). Throw {@link ActionException} for failures a human must fix; other
+   * exceptions are retried.
    */
   Object run(A args, ActionContext context) throws Exception;
 }

@@ -20,12 +20,17 @@ public interface ActionContext {
   /** One line for the step log. */
   void log(String line);
 
-  /** Records where a long action is, so a retry on another worker can resume (heartbeat details). */
+  /**
+   * Records where a long action is, so a retry on another worker can resume (heartbeat details).
+   */
   void checkpoint(Object details);
 
   /** What the previous attempt last recorded with {@link #checkpoint}. */
   <T> Optional<T> lastCheckpoint(Class<T> type);
 
-  /** Throws {@link java.util.concurrent.CancellationException} once the run asked this action to stop. */
+  /**
+   * Throws {@link java.util.concurrent.CancellationException} once the run asked this action to
+   * stop.
+   */
   void throwIfCancelled();
 }

@@ -25,11 +25,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ActionDispatcher implements DynamicActivity {
   private static final Logger LOG = LoggerFactory.getLogger(ActionDispatcher.class);
-  static final ObjectMapper MAPPER = JsonMapper.builder()
-      .addModule(new Jdk8Module())
-      .addModule(new JavaTimeModule())
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new Jdk8Module())
+          .addModule(new JavaTimeModule())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   private final ActionRegistry registry;
 
@@ -41,15 +42,23 @@ public final class ActionDispatcher implements DynamicActivity {
   public Object execute(EncodedValues encoded) {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
     String name = ctx.getInfo().getActivityType();
-    Action<?> action = registry.find(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "this worker has no action '" + name + "'", ActionFailureTypes.INVALID_ARGUMENT));
+    Action<?> action =
+        registry
+            .find(name)
+            .orElseThrow(
+                () ->
+                    ApplicationFailure.newNonRetryableFailure(
+                        "this worker has no action '" + name + "'",
+                        ActionFailureTypes.INVALID_ARGUMENT));
     @SuppressWarnings("unchecked")
     Map<String, Object> args = encoded.get(0, Map.class);
     StepCall call = encoded.get(1, StepCall.class);
     try (TemporalActionContext context = new TemporalActionContext(ctx, call)) {
       try {
-        Map<String, Object> out = new LinkedHashMap<>(run(action, args == null ? Map.of() : args, context));
-        // the run keeps the step's final counters, message and log tail (the live ones were heartbeats only)
+        Map<String, Object> out =
+            new LinkedHashMap<>(run(action, args == null ? Map.of() : args, context));
+        // the run keeps the step's final counters, message and log tail (the live ones were
+        // heartbeats only)
         LiveProgress last = context.snapshot();
         Map<String, Object> live = new LinkedHashMap<>();
         live.put("message", last.message());
@@ -71,8 +80,11 @@ public final class ActionDispatcher implements DynamicActivity {
     }
   }
 
-  /** Runs an action outside Temporal too (tests, CLI), with failures mapped to Temporal failures. */
-  public static Map<String, Object> run(Action<?> action, Map<String, Object> args, ActionContext context) {
+  /**
+   * Runs an action outside Temporal too (tests, CLI), with failures mapped to Temporal failures.
+   */
+  public static Map<String, Object> run(
+      Action<?> action, Map<String, Object> args, ActionContext context) {
     try {
       return invoke(action, args, context);
     } catch (ActionException e) {
@@ -83,16 +95,20 @@ public final class ActionDispatcher implements DynamicActivity {
       Thread.currentThread().interrupt();
       throw ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
     } catch (Exception e) {
-      LOG.warn("action {} failed (step {}), will be retried if attempts remain", action.name(), context.stepKey(), e);
-      throw ApplicationFailure.newFailureWithCause(Redactor.redact(describe(e)), e.getClass().getSimpleName(),
-          Redactor.redact(e));
+      LOG.warn(
+          "action {} failed (step {}), will be retried if attempts remain",
+          action.name(),
+          context.stepKey(),
+          e);
+      throw ApplicationFailure.newFailureWithCause(
+          Redactor.redact(describe(e)), e.getClass().getSimpleName(), Redactor.redact(e));
     }
   }
 
   /** Converts the arguments and runs the action, letting its exceptions through. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static Map<String, Object> invoke(Action<?> action, Map<String, Object> args, ActionContext context)
-      throws Exception {
+  public static Map<String, Object> invoke(
+      Action<?> action, Map<String, Object> args, ActionContext context) throws Exception {
     Record typed = convert(action, args);
     Object out = ((Action) action).run(typed, context);
     if (out == null) {
@@ -105,13 +121,16 @@ public final class ActionDispatcher implements DynamicActivity {
     try {
       return MAPPER.convertValue(args, action.argumentsType());
     } catch (IllegalArgumentException e) {
-      String detail = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+      String detail =
+          e.getCause() != null && e.getCause().getMessage() != null
+              ? e.getCause().getMessage()
+              : e.getMessage();
       int cut = detail.indexOf(" (through reference chain");
       if (cut > 0) {
         detail = detail.substring(0, cut);
       }
       throw ActionException.invalid("action '" + action.name() + "': bad arguments: " + detail);
-    } 
+    }
   }
 
   private static String describe(Throwable e) {

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The actions a worker can run, by name, and the signatures the runbook loader validates against. */
+/**
+ * The actions a worker can run, by name, and the signatures the runbook loader validates against.
+ */
 public final class ActionRegistry {
   private final Map<String, Action<?>> actions = new LinkedHashMap<>();
 
@@ -47,9 +49,16 @@ public final class ActionRegistry {
         args.add(new ArgSpec(c.getName(), typeLabel(c.getGenericType()), true, ""));
         continue;
       }
-      args.add(new ArgSpec(c.getName(), meta.duration() ? "duration" : typeLabel(c.getGenericType()), meta.required(),
-          meta.description(), meta.positive(), meta.min() == Long.MIN_VALUE ? null : meta.min(), meta.pattern(),
-          List.of(meta.oneOf())));
+      args.add(
+          new ArgSpec(
+              c.getName(),
+              meta.duration() ? "duration" : typeLabel(c.getGenericType()),
+              meta.required(),
+              meta.description(),
+              meta.positive(),
+              meta.min() == Long.MIN_VALUE ? null : meta.min(),
+              meta.pattern(),
+              List.of(meta.oneOf())));
     }
     return ActionSignature.of(action.name(), action.description(), args);
   }

@@ -12,7 +12,12 @@ import java.lang.annotation.Target;
  * starts (parameter values), so a bad value fails before anything is done.
  */
 @Retention(RetentionPolicy.RUNTIME)
-@Target({ElementType.RECORD_COMPONENT, ElementType.FIELD, ElementType.PARAMETER, ElementType.METHOD})
+@Target({
+  ElementType.RECORD_COMPONENT,
+  ElementType.FIELD,
+  ElementType.PARAMETER,
+  ElementType.METHOD
+})
 public @interface Arg {
   boolean required() default true;
 

@@ -6,7 +6,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** An {@link ActionContext} outside Temporal: keeps what the action reports, for tests and the CLI. */
+/**
+ * An {@link ActionContext} outside Temporal: keeps what the action reports, for tests and the CLI.
+ */
 public final class LocalActionContext implements ActionContext {
   private final String stepKey;
   private final List<String> log = new CopyOnWriteArrayList<>();
@@ -20,7 +22,7 @@ public final class LocalActionContext implements ActionContext {
   private volatile int progressCalls;
 
   public LocalActionContext(String stepKey) {
-    this(stepKey, line -> { });
+    this(stepKey, line -> {});
   }
 
   public LocalActionContext(String stepKey, Consumer<String> echo) {

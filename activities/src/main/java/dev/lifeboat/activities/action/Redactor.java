@@ -7,14 +7,15 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 
 /**
- * The configured secret values (offsite password and salt, their obscured forms, API tokens) and the
- * one place that masks them as {@code ***}. Every error text, step log line and application log line
- * an action produces passes through {@link #redact}. JVM-wide because the logging system, the
+ * The configured secret values (offsite password and salt, their obscured forms, API tokens) and
+ * the one place that masks them as {@code ***}. Every error text, step log line and application log
+ * line an action produces passes through {@link #redact}. JVM-wide because the logging system, the
  * dispatcher and the process runner must all see the same set.
  */
 public final class Redactor {
   /** Shorter values would mask ordinary words; a real secret is longer. */
   static final int MIN_LENGTH = 4;
+
   private static final Set<String> SECRETS = new CopyOnWriteArraySet<>();
 
   private Redactor() {}
@@ -41,11 +42,12 @@ public final class Redactor {
       return text;
     }
     List<String> all = new ArrayList<>(SECRETS);
-    extra.forEach(s -> {
-      if (s != null && s.length() >= MIN_LENGTH) {
-        all.add(s);
-      }
-    });
+    extra.forEach(
+        s -> {
+          if (s != null && s.length() >= MIN_LENGTH) {
+            all.add(s);
+          }
+        });
     if (all.isEmpty()) {
       return text;
     }
@@ -64,7 +66,10 @@ public final class Redactor {
     return redact(text, List.of());
   }
 
-  /** Whether any configured secret occurs in {@code text} (cheap check before rebuilding a log event). */
+  /**
+   * Whether any configured secret occurs in {@code text} (cheap check before rebuilding a log
+   * event).
+   */
   public static boolean containsSecret(String text) {
     if (text == null || SECRETS.isEmpty()) {
       return false;
@@ -78,8 +83,8 @@ public final class Redactor {
   }
 
   /**
-   * The throwable itself when no message in its cause chain holds a secret, else a copy of the chain
-   * with masked messages (each naming the original class) and the original stack traces.
+   * The throwable itself when no message in its cause chain holds a secret, else a copy of the
+   * chain with masked messages (each naming the original class) and the original stack traces.
    */
   public static Throwable redact(Throwable error) {
     boolean dirty = false;
@@ -90,8 +95,12 @@ public final class Redactor {
   }
 
   private static Throwable copy(Throwable t, int depth) {
-    Throwable cause = t.getCause() != null && t.getCause() != t && depth < 20 ? copy(t.getCause(), depth + 1) : null;
-    Throwable out = new Redacted(t.getClass().getName() + ": " + redact(String.valueOf(t.getMessage())), cause);
+    Throwable cause =
+        t.getCause() != null && t.getCause() != t && depth < 20
+            ? copy(t.getCause(), depth + 1)
+            : null;
+    Throwable out =
+        new Redacted(t.getClass().getName() + ": " + redact(String.valueOf(t.getMessage())), cause);
     out.setStackTrace(t.getStackTrace());
     return out;
   }

@@ -26,11 +26,16 @@ import org.slf4j.LoggerFactory;
  */
 final class TemporalActionContext implements ActionContext, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TemporalActionContext.class);
-  /** The SDK throttles what reaches the server (see the worker's heartbeat throttle); this only bounds our work. */
+
+  /**
+   * The SDK throttles what reaches the server (see the worker's heartbeat throttle); this only
+   * bounds our work.
+   */
   private static final long HEARTBEAT_EVERY_MS = 1000;
+
   static final int LOG_TAIL = 50;
-  private static final ObjectMapper CHECKPOINTS = ActionDispatcher.MAPPER.copy()
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper CHECKPOINTS =
+      ActionDispatcher.MAPPER.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final ActivityExecutionContext ctx;
   private final StepCall call;
@@ -51,20 +56,26 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
     this.previous = readPrevious(ctx);
     // a retry keeps the last attempt's checkpoint until the action records a new one
     this.checkpoint = previous == null ? null : previous.checkpoint();
-    this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "heartbeat-" + call.stepKey());
-      t.setDaemon(true);
-      return t;
-    });
-    ticker.scheduleAtFixedRate(this::heartbeat, HEARTBEAT_EVERY_MS, HEARTBEAT_EVERY_MS, TimeUnit.MILLISECONDS);
+    this.ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "heartbeat-" + call.stepKey());
+              t.setDaemon(true);
+              return t;
+            });
+    ticker.scheduleAtFixedRate(
+        this::heartbeat, HEARTBEAT_EVERY_MS, HEARTBEAT_EVERY_MS, TimeUnit.MILLISECONDS);
     heartbeat();
   }
 
   private static LiveProgress readPrevious(ActivityExecutionContext ctx) {
     try {
-      return ctx.getHeartbeatDetails(LiveProgress.class).filter(p -> p.stepKey() != null).orElse(null);
+      return ctx.getHeartbeatDetails(LiveProgress.class)
+          .filter(p -> p.stepKey() != null)
+          .orElse(null);
     } catch (RuntimeException e) {
-      // details written before progress moved into heartbeats: a bare checkpoint (see lastCheckpoint)
+      // details written before progress moved into heartbeats: a bare checkpoint (see
+      // lastCheckpoint)
       return null;
     }
   }
@@ -115,7 +126,8 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   @Override
   public <T> Optional<T> lastCheckpoint(Class<T> type) {
     if (previous != null) {
-      return previous.checkpoint() == null ? Optional.empty()
+      return previous.checkpoint() == null
+          ? Optional.empty()
           : Optional.of(CHECKPOINTS.convertValue(previous.checkpoint(), type));
     }
     try {
@@ -134,8 +146,16 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
 
   /** What the heartbeat carries now. */
   synchronized LiveProgress snapshot() {
-    return new LiveProgress(call.stepKey(), attempt(), bytesDone, bytesTotal, filesDone, message, List.copyOf(log),
-        checkpoint, System.currentTimeMillis());
+    return new LiveProgress(
+        call.stepKey(),
+        attempt(),
+        bytesDone,
+        bytesTotal,
+        filesDone,
+        message,
+        List.copyOf(log),
+        checkpoint,
+        System.currentTimeMillis());
   }
 
   private void heartbeat() {
@@ -153,8 +173,12 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   /** Tells the run this attempt failed, with the log tail; best effort. */
   void attemptFailed(String error) {
     try {
-      ctx.getWorkflowClient().newUntypedWorkflowStub(call.runId()).signal("attemptFailed",
-          new AttemptFailure(call.stepKey(), attempt(), error, System.currentTimeMillis(), snapshot().log()));
+      ctx.getWorkflowClient()
+          .newUntypedWorkflowStub(call.runId())
+          .signal(
+              "attemptFailed",
+              new AttemptFailure(
+                  call.stepKey(), attempt(), error, System.currentTimeMillis(), snapshot().log()));
     } catch (RuntimeException e) {
       LOG.debug("attempt failure not delivered", e);
     }

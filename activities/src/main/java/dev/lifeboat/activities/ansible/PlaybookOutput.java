@@ -15,19 +15,27 @@ import java.util.regex.Pattern;
  * host failed or was unreachable at which task and why, and the PLAY RECAP counts per host.
  */
 final class PlaybookOutput {
-  private static final Pattern TASK = Pattern.compile("^(TASK|RUNNING HANDLER) \\[(.*)\\] \\**\\s*$");
+  private static final Pattern TASK =
+      Pattern.compile("^(TASK|RUNNING HANDLER) \\[(.*)\\] \\**\\s*$");
   private static final Pattern PLAY = Pattern.compile("^PLAY \\[(.*)\\] \\**\\s*$");
-  private static final Pattern FATAL = Pattern.compile("^fatal: \\[([^\\]]+)\\]: (FAILED|UNREACHABLE)! => (.*)$");
-  private static final Pattern RECAP_LINE = Pattern.compile(
-      "^(\\S+)\\s+:\\s+ok=(\\d+)\\s+changed=(\\d+)\\s+unreachable=(\\d+)\\s+failed=(\\d+)"
-          + "\\s+skipped=(\\d+)\\s+rescued=(\\d+)\\s+ignored=(\\d+)\\s*$");
+  private static final Pattern FATAL =
+      Pattern.compile("^fatal: \\[([^\\]]+)\\]: (FAILED|UNREACHABLE)! => (.*)$");
+  private static final Pattern RECAP_LINE =
+      Pattern.compile(
+          "^(\\S+)\\s+:\\s+ok=(\\d+)\\s+changed=(\\d+)\\s+unreachable=(\\d+)\\s+failed=(\\d+)"
+              + "\\s+skipped=(\\d+)\\s+rescued=(\\d+)\\s+ignored=(\\d+)\\s*$");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_REASON = 400;
 
   /** Why one host stopped: at which task, failed or unreachable, and ansible's message. */
   record HostFailure(String host, String task, boolean unreachable, String reason) {
     String describe() {
-      return "host " + host + (unreachable ? " was unreachable" : " failed") + " at task '" + task + "'"
+      return "host "
+          + host
+          + (unreachable ? " was unreachable" : " failed")
+          + " at task '"
+          + task
+          + "'"
           + (reason.isEmpty() ? "" : ": " + reason);
     }
   }
@@ -57,13 +65,16 @@ final class PlaybookOutput {
       inRecap = false;
       taskListener.accept("PLAY [" + m.group(1) + "]");
     } else if ((m = FATAL.matcher(line)).matches()) {
-      lastFatal = new HostFailure(m.group(1), task, m.group(2).equals("UNREACHABLE"), reason(m.group(3)));
+      lastFatal =
+          new HostFailure(m.group(1), task, m.group(2).equals("UNREACHABLE"), reason(m.group(3)));
       failures.put(lastFatal.host(), lastFatal);
     } else if (line.trim().equals("...ignoring") && lastFatal != null) {
       failures.remove(lastFatal.host(), lastFatal);
       lastFatal = null;
     } else if (inRecap && (m = RECAP_LINE.matcher(line)).matches()) {
-      recap.put(m.group(1), new RunPlaybook.HostRecap(i(m, 2), i(m, 3), i(m, 4), i(m, 5), i(m, 6), i(m, 7), i(m, 8)));
+      recap.put(
+          m.group(1),
+          new RunPlaybook.HostRecap(i(m, 2), i(m, 3), i(m, 4), i(m, 5), i(m, 6), i(m, 7), i(m, 8)));
     }
   }
 
@@ -78,12 +89,16 @@ final class PlaybookOutput {
   /** Hosts the recap counts as failed or unreachable, each with the task where it stopped. */
   synchronized List<HostFailure> failedHosts() {
     List<HostFailure> out = new ArrayList<>();
-    recap.forEach((host, counts) -> {
-      if (counts.failed() > 0 || counts.unreachable() > 0) {
-        HostFailure f = failures.get(host);
-        out.add(f != null ? f : new HostFailure(host, "(unknown task)", counts.unreachable() > 0, ""));
-      }
-    });
+    recap.forEach(
+        (host, counts) -> {
+          if (counts.failed() > 0 || counts.unreachable() > 0) {
+            HostFailure f = failures.get(host);
+            out.add(
+                f != null
+                    ? f
+                    : new HostFailure(host, "(unknown task)", counts.unreachable() > 0, ""));
+          }
+        });
     if (recap.isEmpty()) {
       out.addAll(failures.values());
     }

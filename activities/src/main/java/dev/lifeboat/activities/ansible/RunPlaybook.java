@@ -28,9 +28,12 @@ import java.util.stream.Stream;
  */
 public final class RunPlaybook implements Action<RunPlaybook.Args> {
   static final String PROGRAM = "ansible-playbook";
-  static final String INSTALL_HINT = PROGRAM + " was not found on the worker's PATH. Install Ansible on the worker"
-      + " (Debian/Ubuntu: apt-get install ansible-core; elsewhere: pipx install ansible-core) or put "
-      + PROGRAM + " on the PATH the worker runs with.";
+  static final String INSTALL_HINT =
+      PROGRAM
+          + " was not found on the worker's PATH. Install Ansible on the worker"
+          + " (Debian/Ubuntu: apt-get install ansible-core; elsewhere: pipx install ansible-core) or put "
+          + PROGRAM
+          + " on the PATH the worker runs with.";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ProgramRunner runner;
@@ -38,7 +41,8 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
 
   /**
    * @param runner runs the child process; its PATH is where ansible-playbook is found
-   * @param playbookRoot where relative playbook and inventory paths are resolved (e.g. runbooks/playbooks)
+   * @param playbookRoot where relative playbook and inventory paths are resolved (e.g.
+   *     runbooks/playbooks)
    */
   public RunPlaybook(ProgramRunner runner, Path playbookRoot) {
     this.runner = runner;
@@ -48,21 +52,33 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
   /** Arguments of {@code ansible}. */
   public record Args(
       @Arg(description = "playbook file, absolute or relative to the playbook directory")
-      String playbook,
-      @Arg(required = false, description = "inventory file (relative to the playbook directory) or an inline host list such as 'localhost,'")
-      String inventory,
-      @Arg(required = false, description = "variables passed to the playbook (--extra-vars @file); strings are data, never templates")
-      Map<String, Object> extraVars,
+          String playbook,
+      @Arg(
+              required = false,
+              description =
+                  "inventory file (relative to the playbook directory) or an inline host list such as 'localhost,'")
+          String inventory,
+      @Arg(
+              required = false,
+              description =
+                  "variables passed to the playbook (--extra-vars @file); strings are data, never templates")
+          Map<String, Object> extraVars,
       @Arg(required = false, description = "limit the run to these hosts/groups (--limit)")
-      String limit,
-      @Arg(required = false, description = "only run tasks with these tags, comma-separated (--tags)")
-      String tags,
+          String limit,
+      @Arg(
+              required = false,
+              description = "only run tasks with these tags, comma-separated (--tags)")
+          String tags,
       @Arg(required = false, description = "dry run: report what would change (--check)")
-      Boolean check,
+          Boolean check,
       @Arg(required = false, description = "connection plugin, e.g. 'local' (--connection)")
-      String connection,
-      @Arg(required = false, duration = true, positive = true, description = "kill ansible-playbook after this long (default 1h)")
-      String timeout) {
+          String connection,
+      @Arg(
+              required = false,
+              duration = true,
+              positive = true,
+              description = "kill ansible-playbook after this long (default 1h)")
+          String timeout) {
 
     public Args {
       extraVars = extraVars == null ? Map.of() : extraVars;
@@ -72,10 +88,18 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
   }
 
   /** One host's PLAY RECAP counts. */
-  public record HostRecap(int ok, int changed, int unreachable, int failed, int skipped, int rescued, int ignored) {}
+  public record HostRecap(
+      int ok, int changed, int unreachable, int failed, int skipped, int rescued, int ignored) {}
 
-  /** Step output: recap per host, how many tasks ran, how long it took, whether it was a dry run. */
-  public record Result(Map<String, HostRecap> hosts, int tasks, List<String> taskNames, String duration, boolean check) {}
+  /**
+   * Step output: recap per host, how many tasks ran, how long it took, whether it was a dry run.
+   */
+  public record Result(
+      Map<String, HostRecap> hosts,
+      int tasks,
+      List<String> taskNames,
+      String duration,
+      boolean check) {}
 
   @Override
   public String name() {
@@ -107,8 +131,10 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
     } catch (IllegalArgumentException e) {
       throw ActionException.invalid("ansible: timeout " + e.getMessage());
     }
-    Path scratch = Files.createTempDirectory("lifeboat-ansible-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path scratch =
+        Files.createTempDirectory(
+            "lifeboat-ansible-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     try {
       List<String> argv = new ArrayList<>(List.of(PROGRAM));
       if (args.inventory() != null && !args.inventory().isBlank()) {
@@ -116,8 +142,10 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
         argv.add(inventory(args.inventory()));
       }
       if (!args.extraVars().isEmpty()) {
-        // A file keeps variables (possibly secrets) out of the process list and the logged command line;
-        // every string in it is tagged !unsafe, so Jinja never evaluates a value that came from a run.
+        // A file keeps variables (possibly secrets) out of the process list and the logged command
+        // line;
+        // every string in it is tagged !unsafe, so Jinja never evaluates a value that came from a
+        // run.
         Path vars = scratch.resolve("extra-vars.yml");
         Files.writeString(vars, unsafeYaml(args.extraVars()));
         argv.add("--extra-vars");
@@ -134,35 +162,59 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
       PlaybookOutput output = new PlaybookOutput(context::message);
       context.message("starting " + playbook.getFileName() + (args.check() ? " (check mode)" : ""));
       context.log(ProgramRunner.commandLine(argv));
-      Invocation invocation = Invocation.of(argv, timeout)
-          .inDirectory(playbook.getParent())
-          .withEnvironment(Map.of(
-              "ANSIBLE_NOCOLOR", "1",
-              "ANSIBLE_FORCE_COLOR", "0",
-              "ANSIBLE_STDOUT_CALLBACK", "default",
-              "ANSIBLE_RETRY_FILES_ENABLED", "0",
-              "PYTHONUNBUFFERED", "1"))
-          .onLine(output::accept)
-          .ifNotFound(INSTALL_HINT);
+      Invocation invocation =
+          Invocation.of(argv, timeout)
+              .inDirectory(playbook.getParent())
+              .withEnvironment(
+                  Map.of(
+                      "ANSIBLE_NOCOLOR", "1",
+                      "ANSIBLE_FORCE_COLOR", "0",
+                      "ANSIBLE_STDOUT_CALLBACK", "default",
+                      "ANSIBLE_RETRY_FILES_ENABLED", "0",
+                      "PYTHONUNBUFFERED", "1"))
+              .onLine(output::accept)
+              .ifNotFound(INSTALL_HINT);
       ProgramResult result = runner.run(invocation, context);
 
       List<PlaybookOutput.HostFailure> failed = output.failedHosts();
       if (!failed.isEmpty()) {
-        throw ActionException.check("ansible: playbook " + playbook.getFileName() + " failed: "
-            + failed.stream().map(PlaybookOutput.HostFailure::describe).collect(Collectors.joining("; ")));
+        throw ActionException.check(
+            "ansible: playbook "
+                + playbook.getFileName()
+                + " failed: "
+                + failed.stream()
+                    .map(PlaybookOutput.HostFailure::describe)
+                    .collect(Collectors.joining("; ")));
       }
       if (result.exitCode() != 0) {
-        throw ActionException.check("ansible: ansible-playbook " + playbook.getFileName() + " exited with code "
-            + result.exitCode() + " (" + meaning(result.exitCode()) + ")" + tail(result));
+        throw ActionException.check(
+            "ansible: ansible-playbook "
+                + playbook.getFileName()
+                + " exited with code "
+                + result.exitCode()
+                + " ("
+                + meaning(result.exitCode())
+                + ")"
+                + tail(result));
       }
       if (output.recap().isEmpty()) {
-        throw ActionException.check("ansible: playbook " + playbook.getFileName() + " matched no hosts (no PLAY RECAP)"
-            + tail(result));
+        throw ActionException.check(
+            "ansible: playbook "
+                + playbook.getFileName()
+                + " matched no hosts (no PLAY RECAP)"
+                + tail(result));
       }
       String took = ProgramResult.human(result.duration());
-      context.message(playbook.getFileName() + " done: " + output.taskNames().size() + " tasks on "
-          + output.recap().size() + " host(s) in " + took);
-      return new Result(output.recap(), output.taskNames().size(), output.taskNames(), took, args.check());
+      context.message(
+          playbook.getFileName()
+              + " done: "
+              + output.taskNames().size()
+              + " tasks on "
+              + output.recap().size()
+              + " host(s) in "
+              + took);
+      return new Result(
+          output.recap(), output.taskNames().size(), output.taskNames(), took, args.check());
     } finally {
       deleteTree(scratch);
     }
@@ -180,12 +232,17 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
     return out.append("}\n").toString();
   }
 
-  private static void appendEntries(StringBuilder out, Map<?, ?> map, String path) throws IOException {
+  private static void appendEntries(StringBuilder out, Map<?, ?> map, String path)
+      throws IOException {
     boolean first = true;
     for (Map.Entry<?, ?> e : map.entrySet()) {
       String key = String.valueOf(e.getKey());
       if (key.contains("{") || key.contains("%") || key.contains("#")) {
-        throw ActionException.invalid("ansible: extraVars key '" + path + key + "' must be a plain name, not template syntax");
+        throw ActionException.invalid(
+            "ansible: extraVars key '"
+                + path
+                + key
+                + "' must be a plain name, not template syntax");
       }
       out.append(first ? "" : ", ").append(JSON.writeValueAsString(key)).append(": ");
       appendValue(out, e.getValue(), path + key + ".");

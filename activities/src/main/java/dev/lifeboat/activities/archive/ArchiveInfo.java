@@ -3,7 +3,10 @@ package dev.lifeboat.activities.archive;
 import java.nio.file.Path;
 import java.time.Instant;
 
-/** What a listing shows about one archive; a damaged one's manifest numbers may be 0 (manifest unreadable). */
+/**
+ * What a listing shows about one archive; a damaged one's manifest numbers may be 0 (manifest
+ * unreadable).
+ */
 public record ArchiveInfo(
     String set,
     String source,

@@ -24,7 +24,7 @@ final class ArchiveNames {
   private static final Pattern ARCHIVE = Pattern.compile("\\d{8}T\\d{6}Z\\.tar\\.gz");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._@+-]*");
 
-  private ArchiveNames() { }
+  private ArchiveNames() {}
 
   static boolean isArchive(String fileName) {
     return ARCHIVE.matcher(fileName).matches();
@@ -51,8 +51,11 @@ final class ArchiveNames {
       throw ActionException.invalid(what + " is required");
     }
     if (!NAME.matcher(value).matches() || value.equals(ArchiveNames.LATEST)) {
-      throw ActionException.invalid(what + " '" + value
-          + "' is not a usable name (letters, digits, . _ - @ +, not starting with '.' or '-', not 'latest')");
+      throw ActionException.invalid(
+          what
+              + " '"
+              + value
+              + "' is not a usable name (letters, digits, . _ - @ +, not starting with '.' or '-', not 'latest')");
     }
     return value;
   }

@@ -19,9 +19,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * Reads an archive front to back, digesting the whole file on the way. Reading the file, digesting it and
- * inflating run on a thread of their own, a few buffers ahead of the caller, who parses the tar stream and
- * writes files: a restore uses two cores.
+ * Reads an archive front to back, digesting the whole file on the way. Reading the file, digesting
+ * it and inflating run on a thread of their own, a few buffers ahead of the caller, who parses the
+ * tar stream and writes files: a restore uses two cores.
  */
 final class ArchiveReader implements Closeable {
   private final MessageDigest fileDigest = Digests.sha256();
@@ -32,21 +32,28 @@ final class ArchiveReader implements Closeable {
 
   ArchiveReader(Path archive) throws IOException {
     // Digest below the buffer: the gzip reader marks and resets to give back what it over-read.
-    this.raw = new BufferedInputStream(new DigestInputStream(Files.newInputStream(archive), fileDigest), 256 * 1024);
+    this.raw =
+        new BufferedInputStream(
+            new DigestInputStream(Files.newInputStream(archive), fileDigest), 256 * 1024);
     try {
       this.gzip = new GzipCompressorInputStream(raw, true);
     } catch (IOException | RuntimeException e) {
       raw.close();
       throw e;
     }
-    this.ahead = new ReadAhead(gzip, () -> {
-      // after the last member: whatever follows it still counts for the file's digest
-      byte[] buffer = new byte[64 * 1024];
-      while (raw.read(buffer) >= 0) {
-        // drained for the file digest
-      }
-    });
-    this.tar = new TarArchiveInputStream(ahead, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
+    this.ahead =
+        new ReadAhead(
+            gzip,
+            () -> {
+              // after the last member: whatever follows it still counts for the file's digest
+              byte[] buffer = new byte[64 * 1024];
+              while (raw.read(buffer) >= 0) {
+                // drained for the file digest
+              }
+            });
+    this.tar =
+        new TarArchiveInputStream(
+            ahead, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
   }
 
   /** The next entry, or null at the end of the tar stream. */
@@ -64,7 +71,10 @@ final class ArchiveReader implements Closeable {
     return ahead;
   }
 
-  /** Reads whatever is left (checking every remaining gzip member) and returns the SHA-256 of the file. */
+  /**
+   * Reads whatever is left (checking every remaining gzip member) and returns the SHA-256 of the
+   * file.
+   */
   String drainAndDigest() throws IOException {
     byte[] buffer = new byte[64 * 1024];
     while (ahead.read(buffer) >= 0) {
@@ -84,8 +94,9 @@ final class ArchiveReader implements Closeable {
   }
 
   /**
-   * Reads {@code in} on a thread of its own into a bounded queue of buffers (at most 8 × 256 KiB ahead). A
-   * failure of the reading thread is thrown to the caller at the point of the stream where it happened.
+   * Reads {@code in} on a thread of its own into a bounded queue of buffers (at most 8 × 256 KiB
+   * ahead). A failure of the reading thread is thrown to the caller at the point of the stream
+   * where it happened.
    */
   private static final class ReadAhead extends InputStream {
     private static final byte[] END = new byte[0];
@@ -100,29 +111,32 @@ final class ArchiveReader implements Closeable {
 
     ReadAhead(InputStream in, AtEnd atEnd) {
       this.in = in;
-      thread = new Thread(() -> {
-        try {
-          while (true) {
-            byte[] b = in.readNBytes(256 * 1024);
-            if (b.length == 0) {
-              break;
-            }
-            queue.put(b);
-          }
-          atEnd.run();
-        } catch (IOException e) {
-          failure = e;
-        } catch (InterruptedException e) {
-          return;
-        } catch (RuntimeException e) {
-          failure = new IOException(e.toString(), e);
-        }
-        try {
-          queue.put(END);
-        } catch (InterruptedException e) {
-          // the reader was closed
-        }
-      }, "lifeboat-read-ahead");
+      thread =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    byte[] b = in.readNBytes(256 * 1024);
+                    if (b.length == 0) {
+                      break;
+                    }
+                    queue.put(b);
+                  }
+                  atEnd.run();
+                } catch (IOException e) {
+                  failure = e;
+                } catch (InterruptedException e) {
+                  return;
+                } catch (RuntimeException e) {
+                  failure = new IOException(e.toString(), e);
+                }
+                try {
+                  queue.put(END);
+                } catch (InterruptedException e) {
+                  // the reader was closed
+                }
+              },
+              "lifeboat-read-ahead");
       thread.setDaemon(true);
       thread.start();
     }
@@ -176,21 +190,32 @@ final class ArchiveReader implements Closeable {
   }
 
   /**
-   * The tar stream of one entry's gzip members alone: reads {@code memberLength} bytes from {@code memberOffset}
-   * and nothing else of the archive. The caller closes it.
+   * The tar stream of one entry's gzip members alone: reads {@code memberLength} bytes from {@code
+   * memberOffset} and nothing else of the archive. The caller closes it.
    */
   static TarArchiveInputStream member(Path archive, Manifest.Entry e) throws IOException {
     FileChannel ch = FileChannel.open(archive, StandardOpenOption.READ);
     try {
       if (e.memberOffset() < 0 || e.memberOffset() + e.memberLength() > ch.size()) {
-        throw new IOException("the member of '" + e.path() + "' at " + e.memberOffset() + "+" + e.memberLength()
-            + " lies beyond the end of the archive (" + ch.size() + " bytes)");
+        throw new IOException(
+            "the member of '"
+                + e.path()
+                + "' at "
+                + e.memberOffset()
+                + "+"
+                + e.memberLength()
+                + " lies beyond the end of the archive ("
+                + ch.size()
+                + " bytes)");
       }
       ch.position(e.memberOffset());
-      InputStream member = new BufferedInputStream(new BoundedInputStream(Channels.newInputStream(ch),
-          e.memberLength()), 64 * 1024);
+      InputStream member =
+          new BufferedInputStream(
+              new BoundedInputStream(Channels.newInputStream(ch), e.memberLength()), 64 * 1024);
       // an entry larger than a chunk is several members in a row
-      return new TarArchiveInputStream(new GzipCompressorInputStream(member, true), TarConstants.DEFAULT_RCDSIZE,
+      return new TarArchiveInputStream(
+          new GzipCompressorInputStream(member, true),
+          TarConstants.DEFAULT_RCDSIZE,
           StandardCharsets.UTF_8.name());
     } catch (IOException | RuntimeException ex) {
       ch.close();

@@ -3,8 +3,8 @@ package dev.lifeboat.activities.archive;
 import java.nio.file.Path;
 
 /**
- * One archive in (or copied out of) a repository: {@code <set>/<source>/<name>}, where {@code name} is
- * the archive's file name such as {@code 20261122T001500Z.tar.gz}.
+ * One archive in (or copied out of) a repository: {@code <set>/<source>/<name>}, where {@code name}
+ * is the archive's file name such as {@code 20261122T001500Z.tar.gz}.
  */
 public record ArchiveRef(String set, String source, String name, Path path) {
   /** The timestamp part of the name, shared by the sidecar files. */
@@ -16,7 +16,9 @@ public record ArchiveRef(String set, String source, String name, Path path) {
     return path.resolveSibling(stem() + ArchiveNames.MANIFEST_SUFFIX);
   }
 
-  /** The record verifies left before state records existed; read for compatibility, never written. */
+  /**
+   * The record verifies left before state records existed; read for compatibility, never written.
+   */
   public Path verifiedPath() {
     return path.resolveSibling(stem() + ArchiveNames.VERIFIED_SUFFIX);
   }

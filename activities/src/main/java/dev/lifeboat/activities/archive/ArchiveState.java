@@ -4,18 +4,23 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 
 /**
- * The one record of what is known about an archive, kept in {@code <stem>.state.json} beside it: not yet
- * checked, checked and intact (when, by what), or damaged (with the error). Every view reads it.
+ * The one record of what is known about an archive, kept in {@code <stem>.state.json} beside it:
+ * not yet checked, checked and intact (when, by what), or damaged (with the error). Every view
+ * reads it.
  *
- * @param by what set the state: {@code backup}, {@code verify}, {@code restore-drill}, {@code restore}, ...
+ * @param by what set the state: {@code backup}, {@code verify}, {@code restore-drill}, {@code
+ *     restore}, ...
  * @param error why the archive is damaged; null otherwise
  */
 public record ArchiveState(State state, Instant at, String by, String error) {
   /** The three states an archive can be in. */
   public enum State {
-    @JsonProperty("unverified") UNVERIFIED,
-    @JsonProperty("verified") VERIFIED,
-    @JsonProperty("damaged") DAMAGED;
+    @JsonProperty("unverified")
+    UNVERIFIED,
+    @JsonProperty("verified")
+    VERIFIED,
+    @JsonProperty("damaged")
+    DAMAGED;
 
     /** The lower-case word the JSON, the API and the page use. */
     public String word() {

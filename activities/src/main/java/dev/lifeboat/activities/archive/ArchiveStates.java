@@ -5,14 +5,18 @@ import java.nio.file.Files;
 import java.time.Instant;
 
 /**
- * Reads and writes the state record of an archive ({@code <stem>.state.json}). A missing record reads as
- * unverified, except for archives verified before state records existed: their {@code .verified.json}
- * counts as verified while its checksum matches the manifest. New code writes only the state record.
+ * Reads and writes the state record of an archive ({@code <stem>.state.json}). A missing record
+ * reads as unverified, except for archives verified before state records existed: their {@code
+ * .verified.json} counts as verified while its checksum matches the manifest. New code writes only
+ * the state record.
  */
 final class ArchiveStates {
-  private ArchiveStates() { }
+  private ArchiveStates() {}
 
-  /** The archive's state; {@code m} is its manifest (null when it cannot be read: then it is damaged). */
+  /**
+   * The archive's state; {@code m} is its manifest (null when it cannot be read: then it is
+   * damaged).
+   */
   static ArchiveState read(ArchiveRef ref, Manifest m, String manifestError) {
     if (m == null) {
       return ArchiveState.damaged(null, "list", manifestError);
@@ -36,7 +40,8 @@ final class ArchiveStates {
 
   private static ArchiveState legacyVerified(ArchiveRef ref, Manifest m) {
     try {
-      Repository.Verified v = Json.MAPPER.readValue(ref.verifiedPath().toFile(), Repository.Verified.class);
+      Repository.Verified v =
+          Json.MAPPER.readValue(ref.verifiedPath().toFile(), Repository.Verified.class);
       if (m.archiveSha256() != null && m.archiveSha256().equals(v.archiveSha256())) {
         return ArchiveState.verified(v.verifiedAt(), "verify");
       }

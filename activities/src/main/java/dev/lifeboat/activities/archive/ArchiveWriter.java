@@ -25,17 +25,27 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own run of gzip
- * members, recording for the manifest each entry's digest and offsets. Files are read, digested and cut into
- * tar records on the caller's thread; {@link GzipMembers} compresses on all cores and writes in order.
+ * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own
+ * run of gzip members, recording for the manifest each entry's digest and offsets. Files are read,
+ * digested and cut into tar records on the caller's thread; {@link GzipMembers} compresses on all
+ * cores and writes in order.
  */
 final class ArchiveWriter implements Closeable {
   /** What to write for one entry; {@code size} counts for files only. */
-  record Item(String path, EntryType type, int mode, Instant mtime, long size, String linkTarget,
-      long uid, long gid, String user, String group) { }
+  record Item(
+      String path,
+      EntryType type,
+      int mode,
+      Instant mtime,
+      long size,
+      String linkTarget,
+      long uid,
+      long gid,
+      String user,
+      String group) {}
 
   /** An entry whose member may not be in the file yet: its offsets arrive when it is written. */
-  private record Added(Item item, String sha256, long tarOffset, SourceScan.Stamp stamp) { }
+  private record Added(Item item, String sha256, long tarOffset, SourceScan.Stamp stamp) {}
 
   private static final int END_OF_ARCHIVE = -1;
 
@@ -62,26 +72,34 @@ final class ArchiveWriter implements Closeable {
 
   ArchiveWriter(Path file, Progress progress, GzipMembers.Settings settings) throws IOException {
     this.progress = progress;
-    this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    this.channel =
+        FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     this.buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024);
-    this.members = new GzipMembers(new DigestOutputStream(buffered, archiveDigest), settings, this::placed);
-    this.tar = new TarArchiveOutputStream(members, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
+    this.members =
+        new GzipMembers(new DigestOutputStream(buffered, archiveDigest), settings, this::placed);
+    this.tar =
+        new TarArchiveOutputStream(
+            members, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     tar.setAddPaxHeadersForNonAsciiNames(true);
   }
 
   /**
-   * Appends one entry as its own gzip members; exactly {@code item.size()} bytes of {@code data} are stored for
-   * files (more are left unread, a shortfall is padded with zeros, as GNU tar does), so the entry always
-   * agrees with the manifest. Returns how many bytes {@code data} gave before it ended (at most the size).
-   * The member is compressed in the background: its offsets are in {@link #entries()} once it is written.
+   * Appends one entry as its own gzip members; exactly {@code item.size()} bytes of {@code data}
+   * are stored for files (more are left unread, a shortfall is padded with zeros, as GNU tar does),
+   * so the entry always agrees with the manifest. Returns how many bytes {@code data} gave before
+   * it ended (at most the size). The member is compressed in the background: its offsets are in
+   * {@link #entries()} once it is written.
    */
   long add(Item item, InputStream data) throws IOException {
     return add(item, data, null);
   }
 
-  /** As {@link #add(Item, InputStream)}; a file's {@code stamp} (ctime, inode) goes into the manifest for reuse. */
+  /**
+   * As {@link #add(Item, InputStream)}; a file's {@code stamp} (ctime, inode) goes into the
+   * manifest for reuse.
+   */
   long add(Item item, InputStream data, SourceScan.Stamp stamp) throws IOException {
     progress.checkCancelled();
     long tarOffset = members.tarBytes();
@@ -106,11 +124,13 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * Adds a regular file by copying its member from the previous archive {@code from} byte for byte: the tar
-   * header in it holds no offsets, so the member reads the same in this archive. {@code old} is the file's
-   * manifest entry there (its digest carries over); {@code tarLength} the member's uncompressed length.
+   * Adds a regular file by copying its member from the previous archive {@code from} byte for byte:
+   * the tar header in it holds no offsets, so the member reads the same in this archive. {@code
+   * old} is the file's manifest entry there (its digest carries over); {@code tarLength} the
+   * member's uncompressed length.
    */
-  void reuse(Item item, Entry old, FileChannel from, long tarLength, SourceScan.Stamp stamp) throws IOException {
+  void reuse(Item item, Entry old, FileChannel from, long tarLength, SourceScan.Stamp stamp)
+      throws IOException {
     progress.checkCancelled();
     long tarOffset = members.tarBytes();
     added.add(new Added(item, old.sha256(), tarOffset, stamp));
@@ -131,7 +151,10 @@ final class ArchiveWriter implements Closeable {
     return reusedBytes;
   }
 
-  /** Writes the end-of-archive blocks as a last member, waits for every member and forces all to disk. */
+  /**
+   * Writes the end-of-archive blocks as a last member, waits for every member and forces all to
+   * disk.
+   */
   void finish() throws IOException {
     members.begin(END_OF_ARCHIVE);
     tar.finish();
@@ -159,7 +182,12 @@ final class ArchiveWriter implements Closeable {
 
   Manifest.Totals totals() {
     requireFinished();
-    return new Manifest.Totals(entries.size(), files, bytes, members.tarBytes(), members.compressedBytes(),
+    return new Manifest.Totals(
+        entries.size(),
+        files,
+        bytes,
+        members.tarBytes(),
+        members.compressedBytes(),
         endMemberOffset);
   }
 
@@ -168,7 +196,10 @@ final class ArchiveWriter implements Closeable {
     return Digests.hex(archiveDigest.digest());
   }
 
-  /** Stops the compressing threads; an unfinished archive is left as it is, for the caller to delete. */
+  /**
+   * Stops the compressing threads; an unfinished archive is left as it is, for the caller to
+   * delete.
+   */
   @Override
   public void close() throws IOException {
     try {
@@ -186,10 +217,20 @@ final class ArchiveWriter implements Closeable {
     }
     Added a = added.get(tag);
     Item item = a.item();
-    entries.add(new Entry(item.path(), item.type(), String.format("%04o", item.mode() & 07777),
-        item.mtime().truncatedTo(ChronoUnit.SECONDS), item.type() == EntryType.FILE ? item.size() : 0, a.sha256(),
-        item.linkTarget(), a.tarOffset(), offset, length, a.stamp() == null ? null : a.stamp().ctime().toInstant(),
-        a.stamp() == null ? null : a.stamp().inode()));
+    entries.add(
+        new Entry(
+            item.path(),
+            item.type(),
+            String.format("%04o", item.mode() & 07777),
+            item.mtime().truncatedTo(ChronoUnit.SECONDS),
+            item.type() == EntryType.FILE ? item.size() : 0,
+            a.sha256(),
+            item.linkTarget(),
+            a.tarOffset(),
+            offset,
+            length,
+            a.stamp() == null ? null : a.stamp().ctime().toInstant(),
+            a.stamp() == null ? null : a.stamp().inode()));
   }
 
   private void requireFinished() {
@@ -198,7 +239,10 @@ final class ArchiveWriter implements Closeable {
     }
   }
 
-  /** Stores the file's data, padded with zeros if it ends early; sets {@link #lastSha}, returns bytes read. */
+  /**
+   * Stores the file's data, padded with zeros if it ends early; sets {@link #lastSha}, returns
+   * bytes read.
+   */
   private long copy(Item item, InputStream data) throws IOException {
     MessageDigest md = Digests.sha256();
     long left = item.size();
@@ -224,12 +268,13 @@ final class ArchiveWriter implements Closeable {
   }
 
   private static TarArchiveEntry tarEntry(Item item) {
-    byte flag = switch (item.type()) {
-      case FILE -> TarConstants.LF_NORMAL;
-      case DIR -> TarConstants.LF_DIR;
-      case SYMLINK -> TarConstants.LF_SYMLINK;
-      case HARDLINK -> TarConstants.LF_LINK;
-    };
+    byte flag =
+        switch (item.type()) {
+          case FILE -> TarConstants.LF_NORMAL;
+          case DIR -> TarConstants.LF_DIR;
+          case SYMLINK -> TarConstants.LF_SYMLINK;
+          case HARDLINK -> TarConstants.LF_LINK;
+        };
     String name = item.type() == EntryType.DIR ? item.path() + "/" : item.path();
     TarArchiveEntry te = new TarArchiveEntry(name, flag, true);
     te.setMode(item.mode() & 07777);

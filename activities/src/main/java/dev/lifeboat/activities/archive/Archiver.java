@@ -27,18 +27,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes and publishes archives (the repository's archiver, as restic calls it). A directory backup reuses the
- * newest good archive of its source: a file whose path, size, mtime, mode, ctime and inode are what that
- * archive's manifest recorded is not read again; its gzip member is copied byte for byte, with its digest. The
- * result is still a standalone full .tar.gz.
+ * Writes and publishes archives (the repository's archiver, as restic calls it). A directory backup
+ * reuses the newest good archive of its source: a file whose path, size, mtime, mode, ctime and
+ * inode are what that archive's manifest recorded is not read again; its gzip member is copied byte
+ * for byte, with its digest. The result is still a standalone full .tar.gz.
  *
- * <p>"Good" is verified or unverified, never damaged: requiring a verify between backups would make reuse rare,
- * and a copied member that rotted in the old archive fails the new archive's verify (its digest travels with
- * it), which marks the new archive damaged; the next backup then reads everything again.
+ * <p>"Good" is verified or unverified, never damaged: requiring a verify between backups would make
+ * reuse rare, and a copied member that rotted in the old archive fails the new archive's verify
+ * (its digest travels with it), which marks the new archive damaged; the next backup then reads
+ * everything again.
  */
 final class Archiver {
   private static final Logger LOG = LoggerFactory.getLogger(Archiver.class);
   private static final int BLOCK = 512;
+
   /** The two zero records that end a tar stream, the archive's last member. */
   private static final int END_BLOCKS = 2 * BLOCK;
 
@@ -52,139 +54,209 @@ final class Archiver {
     this.compression = compression;
   }
 
-  BackupResult writeFromDirectory(String set, String source, Path dir, List<String> includes, List<String> excludes,
-      boolean full, ProgressListener listener) throws IOException {
+  BackupResult writeFromDirectory(
+      String set,
+      String source,
+      Path dir,
+      List<String> includes,
+      List<String> excludes,
+      boolean full,
+      ProgressListener listener)
+      throws IOException {
     ArchiveNames.checkSegment(set, "set");
     ArchiveNames.checkSegment(source, "source");
     if (!Files.exists(dir)) {
-      throw dev.lifeboat.activities.action.ActionException.invalid("source directory " + dir + " does not exist");
+      throw dev.lifeboat.activities.action.ActionException.invalid(
+          "source directory " + dir + " does not exist");
     }
     if (!Files.isDirectory(dir)) {
-      throw dev.lifeboat.activities.action.ActionException.invalid("source " + dir + " is not a directory");
+      throw dev.lifeboat.activities.action.ActionException.invalid(
+          "source " + dir + " is not a directory");
     }
     SourceScan.Result scan = SourceScan.scan(dir, includes, excludes);
     if (scan.files() == 0) {
-      throw Repository.emptySource(dir.toString(), scan.items().size(),
+      throw Repository.emptySource(
+          dir.toString(),
+          scan.items().size(),
           !(includes == null || includes.isEmpty()) || !(excludes == null || excludes.isEmpty()));
     }
     Progress progress = new Progress(listener, scan.bytes());
     List<PathNote> skipped = new ArrayList<>(scan.skipped());
     List<PathNote> changed = new ArrayList<>();
     Consumer<String> readHook = repository.fileReadHook;
-    return publish(set, source, progress, skipped, changed, !full, (writer, previous) -> {
-      // A hardlinked file that could not be read: its next name carries the data, later names link to that.
-      Map<String, String> dataMovedTo = new HashMap<>();
-      for (SourceScan.Found scanned : scan.items()) {
-        SourceScan.Found found = scanned;
-        ArchiveWriter.Item item = found.item();
-        String unreadFirst = null;
-        if (item.type() == EntryType.HARDLINK && dataMovedTo.containsKey(item.linkTarget())) {
-          String holder = dataMovedTo.get(item.linkTarget());
-          if (holder != null) {
-            writer.add(SourceScan.relinked(item, holder), null);
-            continue;
+    return publish(
+        set,
+        source,
+        progress,
+        skipped,
+        changed,
+        !full,
+        (writer, previous) -> {
+          // A hardlinked file that could not be read: its next name carries the data, later names
+          // link to that.
+          Map<String, String> dataMovedTo = new HashMap<>();
+          for (SourceScan.Found scanned : scan.items()) {
+            SourceScan.Found found = scanned;
+            ArchiveWriter.Item item = found.item();
+            String unreadFirst = null;
+            if (item.type() == EntryType.HARDLINK && dataMovedTo.containsKey(item.linkTarget())) {
+              String holder = dataMovedTo.get(item.linkTarget());
+              if (holder != null) {
+                writer.add(SourceScan.relinked(item, holder), null);
+                continue;
+              }
+              unreadFirst = item.linkTarget();
+              try {
+                found = SourceScan.asFile(found);
+              } catch (IOException e) {
+                skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
+                continue;
+              }
+              item = found.item();
+            }
+            if (item.type() != EntryType.FILE) {
+              writer.add(item, null);
+              continue;
+            }
+            if (previous != null && previous.reuse(writer, found)) {
+              if (unreadFirst != null) {
+                dataMovedTo.put(unreadFirst, item.path());
+              }
+              continue;
+            }
+            InputStream in;
+            try {
+              in = Files.newInputStream(found.file(), LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+              skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
+              dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);
+              continue;
+            }
+            readHook.accept(item.path());
+            long read;
+            try (in) {
+              read = writer.add(item, in, found.stamp());
+            }
+            SourceScan.change(found, read).ifPresent(changed::add);
+            if (unreadFirst != null) {
+              dataMovedTo.put(unreadFirst, item.path());
+            }
           }
-          unreadFirst = item.linkTarget();
-          try {
-            found = SourceScan.asFile(found);
-          } catch (IOException e) {
-            skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
-            continue;
-          }
-          item = found.item();
-        }
-        if (item.type() != EntryType.FILE) {
-          writer.add(item, null);
-          continue;
-        }
-        if (previous != null && previous.reuse(writer, found)) {
-          if (unreadFirst != null) {
-            dataMovedTo.put(unreadFirst, item.path());
-          }
-          continue;
-        }
-        InputStream in;
-        try {
-          in = Files.newInputStream(found.file(), LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-          skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
-          dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);
-          continue;
-        }
-        readHook.accept(item.path());
-        long read;
-        try (in) {
-          read = writer.add(item, in, found.stamp());
-        }
-        SourceScan.change(found, read).ifPresent(changed::add);
-        if (unreadFirst != null) {
-          dataMovedTo.put(unreadFirst, item.path());
-        }
-      }
-    }, dir.toString());
+        },
+        dir.toString());
   }
 
   /**
-   * Re-packs a plain tar stream into an archive. Nothing is reused: the stream carries no ctime or inode, so
-   * an unchanged size and mtime would not prove unchanged content, and every byte arrives through it anyway.
+   * Re-packs a plain tar stream into an archive. Nothing is reused: the stream carries no ctime or
+   * inode, so an unchanged size and mtime would not prove unchanged content, and every byte arrives
+   * through it anyway.
    */
-  BackupResult writeFromTar(String set, String source, InputStream tarStream, ProgressListener listener)
+  BackupResult writeFromTar(
+      String set, String source, InputStream tarStream, ProgressListener listener)
       throws IOException {
     ArchiveNames.checkSegment(set, "set");
     ArchiveNames.checkSegment(source, "source");
     Progress progress = new Progress(listener, 0);
     List<PathNote> skipped = new ArrayList<>();
     TarArchiveInputStream in = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name());
-    return publish(set, source, progress, skipped, new ArrayList<>(), false, (writer, previous) -> {
-      TarArchiveEntry te;
-      while ((te = in.getNextEntry()) != null) {
-        String path = ArchiveReader.pathOf(te);
-        if (path.isEmpty()) {
-          continue;
-        }
-        boolean special = te.isFIFO() || te.isCharacterDevice() || te.isBlockDevice();
-        EntryType type = special ? null : ArchiveReader.typeOf(te);
-        if (type == null) {
-          skipped.add(new PathNote(path, te.isFIFO() ? "fifo" : te.isCharacterDevice() || te.isBlockDevice()
-              ? "device" : "not a file, directory or symlink"));
-          continue;
-        }
-        String link = switch (type) {
-          case SYMLINK -> te.getLinkName();
-          case HARDLINK -> ArchiveReader.normalizeName(te.getLinkName());
-          default -> null;
-        };
-        long size = type != EntryType.FILE ? 0 : te.isSparse() ? te.getRealSize() : te.getSize();
-        writer.add(new ArchiveWriter.Item(path, type, te.getMode(), te.getLastModifiedTime().toInstant(), size, link,
-            te.getLongUserId(), te.getLongGroupId(), blankToNull(te.getUserName()), blankToNull(te.getGroupName())),
-            in);
-      }
-    }, "the tar stream");
+    return publish(
+        set,
+        source,
+        progress,
+        skipped,
+        new ArrayList<>(),
+        false,
+        (writer, previous) -> {
+          TarArchiveEntry te;
+          while ((te = in.getNextEntry()) != null) {
+            String path = ArchiveReader.pathOf(te);
+            if (path.isEmpty()) {
+              continue;
+            }
+            boolean special = te.isFIFO() || te.isCharacterDevice() || te.isBlockDevice();
+            EntryType type = special ? null : ArchiveReader.typeOf(te);
+            if (type == null) {
+              skipped.add(
+                  new PathNote(
+                      path,
+                      te.isFIFO()
+                          ? "fifo"
+                          : te.isCharacterDevice() || te.isBlockDevice()
+                              ? "device"
+                              : "not a file, directory or symlink"));
+              continue;
+            }
+            String link =
+                switch (type) {
+                  case SYMLINK -> te.getLinkName();
+                  case HARDLINK -> ArchiveReader.normalizeName(te.getLinkName());
+                  default -> null;
+                };
+            long size =
+                type != EntryType.FILE ? 0 : te.isSparse() ? te.getRealSize() : te.getSize();
+            writer.add(
+                new ArchiveWriter.Item(
+                    path,
+                    type,
+                    te.getMode(),
+                    te.getLastModifiedTime().toInstant(),
+                    size,
+                    link,
+                    te.getLongUserId(),
+                    te.getLongGroupId(),
+                    blankToNull(te.getUserName()),
+                    blankToNull(te.getGroupName())),
+                in);
+          }
+        },
+        "the tar stream");
   }
 
-  /** What a publish writes into the archive; {@code previous} is null when nothing may be reused. */
+  /**
+   * What a publish writes into the archive; {@code previous} is null when nothing may be reused.
+   */
   private interface Body {
     void write(ArchiveWriter writer, Previous previous) throws IOException;
   }
 
   /** Writes one archive body into a reserved partial file and publishes it with its manifest. */
-  private BackupResult publish(String set, String source, Progress progress, List<PathNote> skipped,
-      List<PathNote> changed, boolean reuse, Body body, String what) throws IOException {
+  private BackupResult publish(
+      String set,
+      String source,
+      Progress progress,
+      List<PathNote> skipped,
+      List<PathNote> changed,
+      boolean reuse,
+      Body body,
+      String what)
+      throws IOException {
     Path dir = repository.sourceDir(set, source);
     repository.createPrivateDirectories(dir);
-    try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, progress.listener().runId(),
-        progress.listener())) {
+    try (SourceLock lock =
+        SourceLock.acquire(
+            dir, set + "/" + source, progress.listener().runId(), progress.listener())) {
       List<String> cleaned = Repository.removeLeftovers(dir);
       repository.lockedWriteHook.run();
       Repository.warnIfShort(dir, progress.bytesTotal());
       try (Previous previous = reuse ? Previous.open(repository, set, source).orElse(null) : null) {
-        return publishLocked(set, source, dir, progress, skipped, changed, cleaned, body, previous, what);
+        return publishLocked(
+            set, source, dir, progress, skipped, changed, cleaned, body, previous, what);
       }
     }
   }
 
-  private BackupResult publishLocked(String set, String source, Path dir, Progress progress, List<PathNote> skipped,
-      List<PathNote> changed, List<String> cleaned, Body body, Previous previous, String what) throws IOException {
+  private BackupResult publishLocked(
+      String set,
+      String source,
+      Path dir,
+      Progress progress,
+      List<PathNote> skipped,
+      List<PathNote> changed,
+      List<String> cleaned,
+      Body body,
+      Previous previous,
+      String what)
+      throws IOException {
     Instant created = clock.instant();
     String name = Repository.reserveName(dir, created);
     String stem = ArchiveNames.stem(name);
@@ -203,23 +275,44 @@ final class Archiver {
           throw Repository.emptySource(what, writer.entries().size(), false);
         }
         writer.finish();
-        manifest = new Manifest(Manifest.FORMAT_VERSION, set, source, name, created, Manifest.COMPRESSION,
-            writer.entries(), writer.totals(), writer.archiveSha256());
+        manifest =
+            new Manifest(
+                Manifest.FORMAT_VERSION,
+                set,
+                source,
+                name,
+                created,
+                Manifest.COMPRESSION,
+                writer.entries(),
+                writer.totals(),
+                writer.archiveSha256());
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
       }
       Repository.writeAtomically(manifestPath, Json.MAPPER.writeValueAsBytes(manifest));
       manifestWritten = true;
       // the state exists before the archive does: no reader ever sees an archive without one
-      ArchiveStates.write(new ArchiveRef(set, source, name, archivePath), ArchiveState.unverified(created, "backup"));
+      ArchiveStates.write(
+          new ArchiveRef(set, source, name, archivePath),
+          ArchiveState.unverified(created, "backup"));
       Files.move(partial, archivePath, StandardCopyOption.ATOMIC_MOVE);
       published = true;
       Repository.fsyncDirectory(dir);
       Repository.writeLatest(dir, name);
       progress.report();
       Manifest.Totals t = manifest.totals();
-      return new BackupResult(new ArchiveRef(set, source, name, archivePath), t.entries(), t.files(), t.bytes(),
-          t.compressedBytes(), manifest.archiveSha256(), skipped, changed, cleaned, reusedFiles, reusedBytes,
+      return new BackupResult(
+          new ArchiveRef(set, source, name, archivePath),
+          t.entries(),
+          t.files(),
+          t.bytes(),
+          t.compressedBytes(),
+          manifest.archiveSha256(),
+          skipped,
+          changed,
+          cleaned,
+          reusedFiles,
+          reusedBytes,
           previous == null ? null : previous.ref().name());
     } catch (IOException e) {
       if (Repository.isDiskFull(e)) {
@@ -239,15 +332,19 @@ final class Archiver {
   }
 
   /**
-   * The newest good archive of the source, open for copying members out of it; files are looked up by path.
-   * Only format-2 entries (with ctime and inode) can match.
+   * The newest good archive of the source, open for copying members out of it; files are looked up
+   * by path. Only format-2 entries (with ctime and inode) can match.
    */
   private static final class Previous implements AutoCloseable {
     private final ArchiveRef ref;
     private final FileChannel channel;
     private final long size;
     private final Map<String, Entry> files = new HashMap<>();
-    /** Each reusable entry's length in the tar stream: up to the next entry, the last one up to the end blocks. */
+
+    /**
+     * Each reusable entry's length in the tar stream: up to the next entry, the last one up to the
+     * end blocks.
+     */
     private final Map<String, Long> tarLengths = new HashMap<>();
 
     private Previous(ArchiveRef ref, Manifest m, FileChannel channel, long size) {
@@ -257,15 +354,24 @@ final class Archiver {
       List<Entry> entries = m.entries();
       for (int i = 0; i < entries.size(); i++) {
         Entry e = entries.get(i);
-        if (e.type() == EntryType.FILE && e.ctime() != null && e.inode() != null && e.sha256() != null) {
-          long next = i + 1 < entries.size() ? entries.get(i + 1).tarOffset() : m.totals().tarBytes() - END_BLOCKS;
+        if (e.type() == EntryType.FILE
+            && e.ctime() != null
+            && e.inode() != null
+            && e.sha256() != null) {
+          long next =
+              i + 1 < entries.size()
+                  ? entries.get(i + 1).tarOffset()
+                  : m.totals().tarBytes() - END_BLOCKS;
           files.put(e.path(), e);
           tarLengths.put(e.path(), next - e.tarOffset());
         }
       }
     }
 
-    /** Empty when the source has no good archive or its manifest does not describe the file that is there. */
+    /**
+     * Empty when the source has no good archive or its manifest does not describe the file that is
+     * there.
+     */
     static Optional<Previous> open(Repository repository, String set, String source) {
       Optional<ArchiveInfo> newest;
       try {
@@ -282,9 +388,13 @@ final class Archiver {
         Manifest m = repository.manifest(ref);
         ch = FileChannel.open(ref.path(), StandardOpenOption.READ);
         long size = ch.size();
-        if (!Manifest.COMPRESSION.equals(m.compression()) || m.totals() == null
+        if (!Manifest.COMPRESSION.equals(m.compression())
+            || m.totals() == null
             || m.totals().compressedBytes() != size) {
-          LOG.info("not reusing {}: its manifest does not describe the file ({} bytes)", ref.path(), size);
+          LOG.info(
+              "not reusing {}: its manifest does not describe the file ({} bytes)",
+              ref.path(),
+              size);
           ch.close();
           return Optional.empty();
         }
@@ -307,8 +417,8 @@ final class Archiver {
     }
 
     /**
-     * Copies the file's member if the file is as the previous archive recorded it, judged by a stat taken now
-     * (which must also agree with the scan's); false means it has to be read.
+     * Copies the file's member if the file is as the previous archive recorded it, judged by a stat
+     * taken now (which must also agree with the scan's); false means it has to be read.
      */
     boolean reuse(ArchiveWriter writer, SourceScan.Found found) throws IOException {
       ArchiveWriter.Item item = found.item();
@@ -322,9 +432,12 @@ final class Archiver {
       } catch (IOException e) {
         return false;
       }
-      if (!now.equals(found.stamp()) || old.size() != item.size() || old.modeBits() != (item.mode() & 07777)
+      if (!now.equals(found.stamp())
+          || old.size() != item.size()
+          || old.modeBits() != (item.mode() & 07777)
           || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))
-          || !old.ctime().equals(now.ctime().toInstant()) || old.inode() != now.inode()) {
+          || !old.ctime().equals(now.ctime().toInstant())
+          || old.inode() != now.inode()) {
         return false;
       }
       long tarLength = tarLength(old, tarLengths.get(old.path()));
@@ -336,16 +449,22 @@ final class Archiver {
     }
 
     /**
-     * The entry's length in the tar stream, or -1 when its members do not look right (no gzip magic, outside
-     * the file, a length that cannot hold the file's data): then the file is read instead.
+     * The entry's length in the tar stream, or -1 when its members do not look right (no gzip
+     * magic, outside the file, a length that cannot hold the file's data): then the file is read
+     * instead.
      */
     private long tarLength(Entry e, long length) throws IOException {
-      if (e.memberOffset() < 0 || e.memberLength() < 18 || e.memberOffset() + e.memberLength() > size) {
+      if (e.memberOffset() < 0
+          || e.memberLength() < 18
+          || e.memberOffset() + e.memberLength() > size) {
         return -1;
       }
       ByteBuffer head = ByteBuffer.allocate(3);
       channel.read(head, e.memberOffset());
-      if (head.position() < 3 || head.get(0) != 0x1f || head.get(1) != (byte) 0x8b || head.get(2) != 8) {
+      if (head.position() < 3
+          || head.get(0) != 0x1f
+          || head.get(1) != (byte) 0x8b
+          || head.get(2) != 8) {
         return -1;
       }
       long padded = (e.size() + BLOCK - 1) / BLOCK * BLOCK;

@@ -3,15 +3,26 @@ package dev.lifeboat.activities.archive;
 import java.util.List;
 
 /**
- * A published archive: {@code files} regular files holding {@code bytes} bytes, {@code compressedBytes}
- * on disk; {@code skipped} lists what could not be archived (sockets, devices, fifos, unreadable or vanished
- * files), {@code changed} the files that changed while they were read (archived as described by the manifest),
- * {@code cleaned} the leftovers of an interrupted earlier write to the same source that were removed first.
- * {@code reusedFiles} files ({@code reusedBytes} bytes) were copied unread from {@code reusedFrom}, the
- * previous archive the backup compared with (null when there was none to compare with).
+ * A published archive: {@code files} regular files holding {@code bytes} bytes, {@code
+ * compressedBytes} on disk; {@code skipped} lists what could not be archived (sockets, devices,
+ * fifos, unreadable or vanished files), {@code changed} the files that changed while they were read
+ * (archived as described by the manifest), {@code cleaned} the leftovers of an interrupted earlier
+ * write to the same source that were removed first. {@code reusedFiles} files ({@code reusedBytes}
+ * bytes) were copied unread from {@code reusedFrom}, the previous archive the backup compared with
+ * (null when there was none to compare with).
  */
-public record BackupResult(ArchiveRef ref, long entries, long files, long bytes, long compressedBytes, String sha256,
-    List<PathNote> skipped, List<PathNote> changed, List<String> cleaned, long reusedFiles, long reusedBytes,
+public record BackupResult(
+    ArchiveRef ref,
+    long entries,
+    long files,
+    long bytes,
+    long compressedBytes,
+    String sha256,
+    List<PathNote> skipped,
+    List<PathNote> changed,
+    List<String> cleaned,
+    long reusedFiles,
+    long reusedBytes,
     String reusedFrom) {
   public BackupResult {
     skipped = List.copyOf(skipped);
@@ -20,8 +31,17 @@ public record BackupResult(ArchiveRef ref, long entries, long files, long bytes,
   }
 
   /** A result that reused nothing. */
-  public BackupResult(ArchiveRef ref, long entries, long files, long bytes, long compressedBytes, String sha256,
-      List<PathNote> skipped, List<PathNote> changed, List<String> cleaned) {
-    this(ref, entries, files, bytes, compressedBytes, sha256, skipped, changed, cleaned, 0, 0, null);
+  public BackupResult(
+      ArchiveRef ref,
+      long entries,
+      long files,
+      long bytes,
+      long compressedBytes,
+      String sha256,
+      List<PathNote> skipped,
+      List<PathNote> changed,
+      List<String> cleaned) {
+    this(
+        ref, entries, files, bytes, compressedBytes, sha256, skipped, changed, cleaned, 0, 0, null);
   }
 }

@@ -26,11 +26,12 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * Checks every byte of an archive (the repository's checker, as restic calls it): the manifest's member ranges
- * must tile the file, each entry's members are inflated and checked against the manifest (name, type, size,
- * link, SHA-256) on all cores, since members are independent, while one more thread digests the whole file
- * for the archive checksum. Failures are reported in entry order, as a front-to-back read would meet them.
- * Memory is bounded: {@code 4 × threads} entries in flight, each read through a small buffer.
+ * Checks every byte of an archive (the repository's checker, as restic calls it): the manifest's
+ * member ranges must tile the file, each entry's members are inflated and checked against the
+ * manifest (name, type, size, link, SHA-256) on all cores, since members are independent, while one
+ * more thread digests the whole file for the archive checksum. Failures are reported in entry
+ * order, as a front-to-back read would meet them. Memory is bounded: {@code 4 × threads} entries in
+ * flight, each read through a small buffer.
  */
 final class Checker {
   private final Clock clock;
@@ -47,11 +48,14 @@ final class Checker {
     Progress progress = new Progress(listener, m.totals().bytes());
     List<Entry> entries = m.entries();
     AtomicInteger n = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(threads + 1, r -> {
-      Thread t = new Thread(r, "lifeboat-verify-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads + 1,
+            r -> {
+              Thread t = new Thread(r, "lifeboat-verify-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ)) {
       long size = ch.size();
       checkLayout(ref, m, size);
@@ -92,33 +96,70 @@ final class Checker {
   /** Entry members one after the other from offset 0, then the end member up to the file's end. */
   private static void checkLayout(ArchiveRef ref, Manifest m, long size) {
     if (m.totals().compressedBytes() != size) {
-      throw new DamagedArchive(ref, "archive " + ref.name() + " is " + size + " bytes but its manifest says "
-          + m.totals().compressedBytes() + " (truncated or appended to)");
+      throw new DamagedArchive(
+          ref,
+          "archive "
+              + ref.name()
+              + " is "
+              + size
+              + " bytes but its manifest says "
+              + m.totals().compressedBytes()
+              + " (truncated or appended to)");
     }
     long next = 0;
     for (Entry e : m.entries()) {
       if (e.memberOffset() != next || e.memberLength() <= 0) {
-        throw new DamagedArchive(ref, "archive " + ref.name() + ": the manifest places '" + e.path() + "' at "
-            + e.memberOffset() + "+" + e.memberLength() + ", not right after the entry before it (" + next + ")");
+        throw new DamagedArchive(
+            ref,
+            "archive "
+                + ref.name()
+                + ": the manifest places '"
+                + e.path()
+                + "' at "
+                + e.memberOffset()
+                + "+"
+                + e.memberLength()
+                + ", not right after the entry before it ("
+                + next
+                + ")");
       }
       next += e.memberLength();
     }
     if (m.totals().endMemberOffset() != next || next >= size) {
-      throw new DamagedArchive(ref, "archive " + ref.name() + ": the manifest's end of entries (" + next
-          + ") and end-of-archive member (" + m.totals().endMemberOffset() + ") do not fit the file (" + size
-          + " bytes)");
+      throw new DamagedArchive(
+          ref,
+          "archive "
+              + ref.name()
+              + ": the manifest's end of entries ("
+              + next
+              + ") and end-of-archive member ("
+              + m.totals().endMemberOffset()
+              + ") do not fit the file ("
+              + size
+              + " bytes)");
     }
   }
 
-  private static long checkEntry(ArchiveRef ref, FileChannel ch, List<Entry> entries, int i) throws IOException {
+  private static long checkEntry(ArchiveRef ref, FileChannel ch, List<Entry> entries, int i)
+      throws IOException {
     Entry e = entries.get(i);
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(
-        new BufferedInputStream(new Range(ch, e.memberOffset(), e.memberLength()), 64 * 1024), true),
-        TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name())) {
+    try (TarArchiveInputStream tar =
+        new TarArchiveInputStream(
+            new GzipCompressorInputStream(
+                new BufferedInputStream(
+                    new Range(ch, e.memberOffset(), e.memberLength()), 64 * 1024),
+                true),
+            TarConstants.DEFAULT_RCDSIZE,
+            StandardCharsets.UTF_8.name())) {
       TarArchiveEntry te = tar.getNextEntry();
       if (te == null) {
-        throw new DamagedArchive(ref, "archive " + ref.name() + ": no entry at the offset the manifest gives for '"
-            + e.path() + "'");
+        throw new DamagedArchive(
+            ref,
+            "archive "
+                + ref.name()
+                + ": no entry at the offset the manifest gives for '"
+                + e.path()
+                + "'");
       }
       Repository.expect(ref, entries, i, te);
       long bytes = -1;
@@ -131,49 +172,74 @@ final class Checker {
         }
         String sha = Digests.hex(md.digest());
         if (!sha.equals(e.sha256())) {
-          throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
-              + " but the manifest says " + e.sha256());
+          throw new DamagedArchive(
+              ref,
+              "archive "
+                  + ref.name()
+                  + ": entry '"
+                  + e.path()
+                  + "' has sha256 "
+                  + sha
+                  + " but the manifest says "
+                  + e.sha256());
         }
         bytes = e.size();
       }
       TarArchiveEntry extra = tar.getNextEntry();
       if (extra != null) {
-        throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + ArchiveReader.pathOf(extra)
-            + "' is not in the manifest (found in the members of '" + e.path() + "')");
+        throw new DamagedArchive(
+            ref,
+            "archive "
+                + ref.name()
+                + ": entry '"
+                + ArchiveReader.pathOf(extra)
+                + "' is not in the manifest (found in the members of '"
+                + e.path()
+                + "')");
       }
       return bytes;
     } catch (IOException ex) {
       if (Repository.isOwnStreamFailure(ex)) {
-        throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
-            + ex.getMessage());
+        throw new DamagedArchive(
+            ref,
+            "archive "
+                + ref.name()
+                + " is corrupt in entry '"
+                + e.path()
+                + "': "
+                + ex.getMessage());
       }
       throw ex;
     }
   }
 
   /** The end-of-archive member: only zeros (the two end records). */
-  private static long checkEnd(ArchiveRef ref, FileChannel ch, long offset, long length) throws IOException {
-    try (InputStream in = new GzipCompressorInputStream(new BufferedInputStream(new Range(ch, offset, length),
-        64 * 1024), true)) {
+  private static long checkEnd(ArchiveRef ref, FileChannel ch, long offset, long length)
+      throws IOException {
+    try (InputStream in =
+        new GzipCompressorInputStream(
+            new BufferedInputStream(new Range(ch, offset, length), 64 * 1024), true)) {
       byte[] buffer = new byte[64 * 1024];
       int k;
       long total = 0;
       while ((k = in.read(buffer)) >= 0) {
         for (int j = 0; j < k; j++) {
           if (buffer[j] != 0) {
-            throw new DamagedArchive(ref, "archive " + ref.name() + " holds data after its last entry");
+            throw new DamagedArchive(
+                ref, "archive " + ref.name() + " holds data after its last entry");
           }
         }
         total += k;
       }
       if (total < 2 * TarConstants.DEFAULT_RCDSIZE) {
-        throw new DamagedArchive(ref, "archive " + ref.name() + " lacks its end-of-archive records");
+        throw new DamagedArchive(
+            ref, "archive " + ref.name() + " lacks its end-of-archive records");
       }
       return -1;
     } catch (IOException ex) {
       if (Repository.isOwnStreamFailure(ex)) {
-        throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt after its last entry: "
-            + ex.getMessage());
+        throw new DamagedArchive(
+            ref, "archive " + ref.name() + " is corrupt after its last entry: " + ex.getMessage());
       }
       throw ex;
     }
@@ -213,7 +279,10 @@ final class Checker {
     }
   }
 
-  /** {@code length} bytes of a shared channel from {@code start}, read by position (threads share it). */
+  /**
+   * {@code length} bytes of a shared channel from {@code start}, read by position (threads share
+   * it).
+   */
   private static final class Range extends InputStream {
     private final FileChannel ch;
     private long at;

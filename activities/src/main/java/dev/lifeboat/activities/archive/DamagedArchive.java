@@ -3,9 +3,10 @@ package dev.lifeboat.activities.archive;
 import dev.lifeboat.activities.action.ActionException;
 
 /**
- * A failed check that came from reading the archive itself (digest mismatch, corrupt gzip, cut short,
- * entries that disagree with the manifest, a missing manifest) as opposed to a refused restore or a bad
- * argument. Whoever catches it marks the archive damaged: see {@link Repository#markDamaged}.
+ * A failed check that came from reading the archive itself (digest mismatch, corrupt gzip, cut
+ * short, entries that disagree with the manifest, a missing manifest) as opposed to a refused
+ * restore or a bad argument. Whoever catches it marks the archive damaged: see {@link
+ * Repository#markDamaged}.
  */
 public final class DamagedArchive extends ActionException {
   private final transient ArchiveRef ref;

@@ -10,18 +10,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a run of bytes into one complete gzip member. libdeflate (Debian's {@code libdeflate0}, bound through
- * JNA) when the library loads: 2–3 times the JDK zlib's speed at the same level and size; the JDK's zlib
- * otherwise. One instance per worker thread; not thread-safe.
+ * Turns a run of bytes into one complete gzip member. libdeflate (Debian's {@code libdeflate0},
+ * bound through JNA) when the library loads: 2–3 times the JDK zlib's speed at the same level and
+ * size; the JDK's zlib otherwise. One instance per worker thread; not thread-safe.
  */
 abstract class Deflate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Deflate.class);
-  /** The header GzipCompressorOutputStream writes by default: no name, no time, no extra flags, OS unknown. */
-  static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
+
+  /**
+   * The header GzipCompressorOutputStream writes by default: no name, no time, no extra flags, OS
+   * unknown.
+   */
+  static final byte[] HEADER = {
+    0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff
+  };
+
   private static final int STORED_BLOCK = 65535;
 
   /** Which implementation to use; AUTO is libdeflate when it loads. */
-  enum Engine { AUTO, LIBDEFLATE, ZLIB }
+  enum Engine {
+    AUTO,
+    LIBDEFLATE,
+    ZLIB
+  }
 
   static Deflate create(Engine engine, int level) {
     if (engine != Engine.ZLIB && LibDeflate.AVAILABLE) {
@@ -41,12 +52,15 @@ abstract class Deflate implements AutoCloseable {
   /** The most bytes {@link #gzip} can write for {@code length} input bytes. */
   abstract int bound(int length);
 
-  /** Writes a gzip member of {@code in[off, off+len)} at {@code out[outOff]}; returns its length. */
+  /**
+   * Writes a gzip member of {@code in[off, off+len)} at {@code out[outOff]}; returns its length.
+   */
   abstract int gzip(byte[] in, int off, int len, byte[] out, int outOff);
 
   /**
-   * Whether the bytes are worth deflating: a sample compressed at the fastest level must lose at least 3 %.
-   * Noise (weights, media, already compressed files) is stored instead, which costs nothing but a copy.
+   * Whether the bytes are worth deflating: a sample compressed at the fastest level must lose at
+   * least 3 %. Noise (weights, media, already compressed files) is stored instead, which costs
+   * nothing but a copy.
    */
   abstract boolean compresses(byte[] in, int off, int len);
 
@@ -58,7 +72,10 @@ abstract class Deflate implements AutoCloseable {
     return HEADER.length + length + 5 * (length / STORED_BLOCK + 1) + 8;
   }
 
-  /** A gzip member of stored (uncompressed) deflate blocks: still gzip, but no inflate is needed to read it. */
+  /**
+   * A gzip member of stored (uncompressed) deflate blocks: still gzip, but no inflate is needed to
+   * read it.
+   */
   static int stored(byte[] in, int off, int len, byte[] out, int outOff) {
     int n = outOff;
     System.arraycopy(HEADER, 0, out, n, HEADER.length);
@@ -113,15 +130,17 @@ abstract class Deflate implements AutoCloseable {
       AVAILABLE = problem == null;
       PROBLEM = problem;
       if (!AVAILABLE) {
-        LOG.info("libdeflate not loaded ({}): archives are compressed with the JDK's slower zlib; install the"
-            + " libdeflate0 package for speed", problem);
+        LOG.info(
+            "libdeflate not loaded ({}): archives are compressed with the JDK's slower zlib; install the"
+                + " libdeflate0 package for speed",
+            problem);
       }
     }
 
     private static native Pointer libdeflate_alloc_compressor(int level);
 
-    private static native long libdeflate_gzip_compress(Pointer c, Pointer in, long inBytes, Pointer out,
-        long outAvail);
+    private static native long libdeflate_gzip_compress(
+        Pointer c, Pointer in, long inBytes, Pointer out, long outAvail);
 
     private static native long libdeflate_gzip_compress_bound(Pointer c, long inBytes);
 
@@ -137,7 +156,8 @@ abstract class Deflate implements AutoCloseable {
       fastest = libdeflate_alloc_compressor(1);
       if (compressor == null || fastest == null) {
         close();
-        throw new IllegalStateException("libdeflate could not allocate a compressor for level " + level);
+        throw new IllegalStateException(
+            "libdeflate could not allocate a compressor for level " + level);
       }
     }
 
@@ -159,7 +179,8 @@ abstract class Deflate implements AutoCloseable {
       return n < sample.length * 0.97;
     }
 
-    private int run(Pointer c, byte[] input, int off, int len, byte[] output, int outOff, int avail) {
+    private int run(
+        Pointer c, byte[] input, int off, int len, byte[] output, int outOff, int avail) {
       if (in.capacity() < len) {
         in = ByteBuffer.allocateDirect(len);
       }
@@ -168,10 +189,12 @@ abstract class Deflate implements AutoCloseable {
       }
       in.clear();
       in.put(input, off, len);
-      long n = libdeflate_gzip_compress(c, Native.getDirectBufferPointer(in), len, Native.getDirectBufferPointer(out),
-          avail);
+      long n =
+          libdeflate_gzip_compress(
+              c, Native.getDirectBufferPointer(in), len, Native.getDirectBufferPointer(out), avail);
       if (n <= 0 || n > output.length - outOff) {
-        throw new IllegalStateException("libdeflate gave " + n + " bytes for " + len + " (room " + avail + ")");
+        throw new IllegalStateException(
+            "libdeflate gave " + n + " bytes for " + len + " (room " + avail + ")");
       }
       out.clear();
       out.get(output, outOff, (int) n);

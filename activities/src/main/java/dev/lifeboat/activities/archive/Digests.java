@@ -6,7 +6,7 @@ import java.util.HexFormat;
 
 /** SHA-256, the one digest archives use. */
 final class Digests {
-  private Digests() { }
+  private Digests() {}
 
   static MessageDigest sha256() {
     try {

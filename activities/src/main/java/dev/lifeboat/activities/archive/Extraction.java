@@ -37,26 +37,29 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Writes checked archive entries into a target directory without ever following a link. Safety comes from
- * the file system, not from reading link targets as text:
+ * Writes checked archive entries into a target directory without ever following a link. Safety
+ * comes from the file system, not from reading link targets as text:
+ *
  * <ul>
- *   <li>every entry is reached from an open handle on the target, one directory at a time, each opened with
- *   {@code O_NOFOLLOW} ({@link SecureDirectoryStream}): a parent that is a symlink (from the archive or already
- *   there) or not a directory refuses the entry;</li>
- *   <li>files are created relative to their open parent ({@code openat}, exclusive, no-follow), and their modes
- *   and times are set through that parent without following links;</li>
- *   <li>a hard link may only name a regular file this restore created, checked by its file key before and
- *   after linking;</li>
- *   <li>symlinks are recreated exactly as archived, whatever they point to, but only after every file and
- *   directory is in place, so no entry is ever written through one; directory modes and times come after
- *   them, deepest first, so a read-only directory can still be filled.</li>
+ *   <li>every entry is reached from an open handle on the target, one directory at a time, each
+ *       opened with {@code O_NOFOLLOW} ({@link SecureDirectoryStream}): a parent that is a symlink
+ *       (from the archive or already there) or not a directory refuses the entry;
+ *   <li>files are created relative to their open parent ({@code openat}, exclusive, no-follow), and
+ *       their modes and times are set through that parent without following links;
+ *   <li>a hard link may only name a regular file this restore created, checked by its file key
+ *       before and after linking;
+ *   <li>symlinks are recreated exactly as archived, whatever they point to, but only after every
+ *       file and directory is in place, so no entry is ever written through one; directory modes
+ *       and times come after them, deepest first, so a read-only directory can still be filled.
  * </ul>
+ *
  * All-zero 4 KiB blocks of files become holes, so sparse files stay sparse.
  */
 final class Extraction implements Closeable {
   private static final int BLOCK = 4096;
   private static final byte[] ZEROS = new byte[BLOCK];
-  private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rw-------");
 
   private final ArchiveRef ref;
   private final Path target;
@@ -64,10 +67,16 @@ final class Extraction implements Closeable {
   private final Progress progress;
   private final List<Entry> directories = new ArrayList<>();
   private final List<Entry> symlinks = new ArrayList<>();
-  /** Files this restore created, by path, with their file keys: the only things a hard link may name. */
+
+  /**
+   * Files this restore created, by path, with their file keys: the only things a hard link may
+   * name.
+   */
   private final Map<String, Object> created = new HashMap<>();
+
   /** Open directories along the current path (names and handles), so deep trees need few opens. */
   private final List<String> openNames = new ArrayList<>();
+
   private final List<SecureDirectoryStream<Path>> openDirs = new ArrayList<>();
   private final byte[] buffer = new byte[64 * 1024];
   private final boolean restoreOwners;
@@ -75,15 +84,21 @@ final class Extraction implements Closeable {
   private final Map<Owner, Optional<GroupPrincipal>> groups = new HashMap<>();
   private final Map<Entry, Owner> owners = new HashMap<>();
 
-  /** Who owned an entry: names first (they travel between machines), numbers when a name is unknown here. */
-  record Owner(long uid, long gid, String user, String group) { }
+  /**
+   * Who owned an entry: names first (they travel between machines), numbers when a name is unknown
+   * here.
+   */
+  record Owner(long uid, long gid, String user, String group) {}
 
   Extraction(ArchiveRef ref, Path target, Progress progress) throws IOException {
     this(ref, target, progress, false);
   }
 
-  /** With {@code restoreOwners}, files, directories and symlinks get their archived owner and group. */
-  Extraction(ArchiveRef ref, Path target, Progress progress, boolean restoreOwners) throws IOException {
+  /**
+   * With {@code restoreOwners}, files, directories and symlinks get their archived owner and group.
+   */
+  Extraction(ArchiveRef ref, Path target, Progress progress, boolean restoreOwners)
+      throws IOException {
     this.restoreOwners = restoreOwners;
     this.ref = ref;
     this.target = target;
@@ -91,8 +106,10 @@ final class Extraction implements Closeable {
     DirectoryStream<Path> ds = Files.newDirectoryStream(target);
     if (!(ds instanceof SecureDirectoryStream<Path> sds)) {
       ds.close();
-      throw ActionException.check("restoring needs a file system with secure directory access (openat), which "
-          + target + " does not offer");
+      throw ActionException.check(
+          "restoring needs a file system with secure directory access (openat), which "
+              + target
+              + " does not offer");
     }
     this.root = sds;
   }
@@ -130,13 +147,27 @@ final class Extraction implements Closeable {
           remove(e, parent, name, old);
         }
         String sha;
-        try (SeekableByteChannel out = parent.newByteChannel(Path.of(name), Set.of(StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PRIVATE))) {
+        try (SeekableByteChannel out =
+            parent.newByteChannel(
+                Path.of(name),
+                Set.of(
+                    StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PRIVATE))) {
           sha = copy(data, out, e);
         }
         if (!sha.equals(e.sha256())) {
-          throw new DamagedArchive(ref, "archive " + ref.name() + ": entry '" + e.path() + "' has sha256 " + sha
-              + " but the manifest says " + e.sha256());
+          throw new DamagedArchive(
+              ref,
+              "archive "
+                  + ref.name()
+                  + ": entry '"
+                  + e.path()
+                  + "' has sha256 "
+                  + sha
+                  + " but the manifest says "
+                  + e.sha256());
         }
         setAttributes(parent, name, e);
         owners.remove(e);
@@ -171,8 +202,9 @@ final class Extraction implements Closeable {
       Owner owner = owners.get(e);
       if (owner != null) {
         // lchown by path: the parent was just opened without following links
-        PosixFileAttributeView view = Files.getFileAttributeView(dest, PosixFileAttributeView.class,
-            LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributeView view =
+            Files.getFileAttributeView(
+                dest, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
         Optional<UserPrincipal> u = user(owner);
         if (u.isPresent()) {
           view.setOwner(u.get());
@@ -193,7 +225,8 @@ final class Extraction implements Closeable {
       if (a != null && a.isDirectory()) {
         setAttributes(parent, name, e);
       }
-      // otherwise a later entry of the same name replaced the directory: its attributes are that entry's
+      // otherwise a later entry of the same name replaced the directory: its attributes are that
+      // entry's
     }
   }
 
@@ -208,12 +241,19 @@ final class Extraction implements Closeable {
     List<String> sourceParts = parts(ArchiveReader.normalizeName(e.linkTarget()));
     String source = String.join("/", sourceParts);
     Object key = created.get(source);
-    SecureDirectoryStream<Path> sourceDir = key == null ? null
-        : directory(e, sourceParts.subList(0, sourceParts.size() - 1), false);
-    BasicFileAttributes s = sourceDir == null ? null : lstat(sourceDir, sourceParts.get(sourceParts.size() - 1));
+    SecureDirectoryStream<Path> sourceDir =
+        key == null ? null : directory(e, sourceParts.subList(0, sourceParts.size() - 1), false);
+    BasicFileAttributes s =
+        sourceDir == null ? null : lstat(sourceDir, sourceParts.get(sourceParts.size() - 1));
     if (s == null || !s.isRegularFile() || !Objects.equals(s.fileKey(), key)) {
-      throw ActionException.check("archive " + ref.name() + ": hardlink '" + e.path() + "' names '" + source
-          + "', which is not a file this restore created");
+      throw ActionException.check(
+          "archive "
+              + ref.name()
+              + ": hardlink '"
+              + e.path()
+              + "' names '"
+              + source
+              + "', which is not a file this restore created");
     }
     String name = parts.get(parts.size() - 1);
     SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), true);
@@ -226,19 +266,29 @@ final class Extraction implements Closeable {
     if (made == null || !Objects.equals(made.fileKey(), key)) {
       // something moved under the restore between the check and the link: take it back
       parent.deleteFile(Path.of(name));
-      throw ActionException.check("archive " + ref.name() + ": hardlink '" + e.path() + "' did not end up on the"
-          + " file '" + source + "' this restore created; the target changed during the restore");
+      throw ActionException.check(
+          "archive "
+              + ref.name()
+              + ": hardlink '"
+              + e.path()
+              + "' did not end up on the"
+              + " file '"
+              + source
+              + "' this restore created; the target changed during the restore");
     }
   }
 
   /**
-   * The open directory at {@code parts} below the target, each component opened without following links;
-   * missing ones are created when {@code create}. A component that is a symlink or not a directory refuses
-   * {@code e}.
+   * The open directory at {@code parts} below the target, each component opened without following
+   * links; missing ones are created when {@code create}. A component that is a symlink or not a
+   * directory refuses {@code e}.
    */
-  private SecureDirectoryStream<Path> directory(Entry e, List<String> parts, boolean create) throws IOException {
+  private SecureDirectoryStream<Path> directory(Entry e, List<String> parts, boolean create)
+      throws IOException {
     int same = 0;
-    while (same < parts.size() && same < openNames.size() && openNames.get(same).equals(parts.get(same))) {
+    while (same < parts.size()
+        && same < openNames.size()
+        && openNames.get(same).equals(parts.get(same))) {
       same++;
     }
     closeFrom(same);
@@ -252,15 +302,30 @@ final class Extraction implements Closeable {
       }
       String where = String.join("/", parts.subList(0, i + 1));
       if (a == null) {
-        throw ActionException.check("archive " + ref.name() + ": the directory '" + where + "' of entry '"
-            + e.path() + "' is missing");
+        throw ActionException.check(
+            "archive "
+                + ref.name()
+                + ": the directory '"
+                + where
+                + "' of entry '"
+                + e.path()
+                + "' is missing");
       }
       if (!a.isDirectory()) {
-        throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' would be written through"
-            + " '" + where + "', which is " + (a.isSymbolicLink() ? "a symlink" : "not a directory")
-            + "; a restore never writes through links");
+        throw ActionException.check(
+            "archive "
+                + ref.name()
+                + ": entry '"
+                + e.path()
+                + "' would be written through"
+                + " '"
+                + where
+                + "', which is "
+                + (a.isSymbolicLink() ? "a symlink" : "not a directory")
+                + "; a restore never writes through links");
       }
-      // O_NOFOLLOW: if the directory was swapped for a link since the check, this fails instead of following.
+      // O_NOFOLLOW: if the directory was swapped for a link since the check, this fails instead of
+      // following.
       openDirs.add(parent.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS));
       openNames.add(name);
     }
@@ -275,14 +340,20 @@ final class Extraction implements Closeable {
   }
 
   /** Removes what stands where an entry goes: a file or link, or an empty directory. */
-  private void remove(Entry e, SecureDirectoryStream<Path> parent, String name, BasicFileAttributes a)
+  private void remove(
+      Entry e, SecureDirectoryStream<Path> parent, String name, BasicFileAttributes a)
       throws IOException {
     if (a.isDirectory()) {
       try {
         parent.deleteDirectory(Path.of(name));
       } catch (DirectoryNotEmptyException ex) {
-        throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' would replace a"
-            + " directory that is not empty");
+        throw ActionException.check(
+            "archive "
+                + ref.name()
+                + ": entry '"
+                + e.path()
+                + "' would replace a"
+                + " directory that is not empty");
       }
     } else {
       parent.deleteFile(Path.of(name));
@@ -291,13 +362,15 @@ final class Extraction implements Closeable {
   }
 
   /** Times first, then the mode (a mode without owner read would stop the time from being set). */
-  private void setAttributes(SecureDirectoryStream<Path> parent, String name, Entry e) throws IOException {
+  private void setAttributes(SecureDirectoryStream<Path> parent, String name, Entry e)
+      throws IOException {
     Path p = Path.of(name);
-    parent.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+    parent
+        .getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
         .setTimes(FileTime.from(e.mtime()), null, null);
     int mode = e.modeBits();
-    PosixFileAttributeView view = parent.getFileAttributeView(p, PosixFileAttributeView.class,
-        LinkOption.NOFOLLOW_LINKS);
+    PosixFileAttributeView view =
+        parent.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     Owner owner = owners.get(e);
     if (owner != null) {
       // before the mode: a change of owner clears set-id bits
@@ -317,17 +390,23 @@ final class Extraction implements Closeable {
   }
 
   /**
-   * Set-user-id, set-group-id and sticky bits: the handle-relative view takes only the nine permission bits,
-   * so this goes by path (no-follow on the last component) after checking it is still the same file.
+   * Set-user-id, set-group-id and sticky bits: the handle-relative view takes only the nine
+   * permission bits, so this goes by path (no-follow on the last component) after checking it is
+   * still the same file.
    */
-  private void setSpecialBits(SecureDirectoryStream<Path> parent, Path name, Entry e, int mode) throws IOException {
-    Object key = parent.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .readAttributes().fileKey();
+  private void setSpecialBits(SecureDirectoryStream<Path> parent, Path name, Entry e, int mode)
+      throws IOException {
+    Object key =
+        parent
+            .getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .readAttributes()
+            .fileKey();
     Path path = target.resolve(ArchiveReader.normalizeName(e.path()));
-    BasicFileAttributes byPath = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    BasicFileAttributes byPath =
+        Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     if (byPath.isSymbolicLink() || !Objects.equals(byPath.fileKey(), key)) {
-      throw ActionException.check("archive " + ref.name() + ": entry '" + e.path() + "' changed during the"
-          + " restore");
+      throw ActionException.check(
+          "archive " + ref.name() + ": entry '" + e.path() + "' changed during the" + " restore");
     }
     try {
       Files.setAttribute(path, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
@@ -337,47 +416,58 @@ final class Extraction implements Closeable {
   }
 
   private Optional<UserPrincipal> user(Owner o) {
-    return users.computeIfAbsent(new Owner(o.uid(), 0, o.user(), null), k -> {
-      UserPrincipalLookupService lookup = target.getFileSystem().getUserPrincipalLookupService();
-      for (String name : new String[] {o.user(), Long.toString(o.uid())}) {
-        try {
-          if (name != null && !name.isBlank()) {
-            return Optional.of(lookup.lookupPrincipalByName(name));
+    return users.computeIfAbsent(
+        new Owner(o.uid(), 0, o.user(), null),
+        k -> {
+          UserPrincipalLookupService lookup =
+              target.getFileSystem().getUserPrincipalLookupService();
+          for (String name : new String[] {o.user(), Long.toString(o.uid())}) {
+            try {
+              if (name != null && !name.isBlank()) {
+                return Optional.of(lookup.lookupPrincipalByName(name));
+              }
+            } catch (IOException ex) {
+              // unknown here: try the number
+            }
           }
-        } catch (IOException ex) {
-          // unknown here: try the number
-        }
-      }
-      return Optional.empty();
-    });
+          return Optional.empty();
+        });
   }
 
   private Optional<GroupPrincipal> group(Owner o) {
-    return groups.computeIfAbsent(new Owner(0, o.gid(), null, o.group()), k -> {
-      UserPrincipalLookupService lookup = target.getFileSystem().getUserPrincipalLookupService();
-      for (String name : new String[] {o.group(), Long.toString(o.gid())}) {
-        try {
-          if (name != null && !name.isBlank()) {
-            return Optional.of(lookup.lookupPrincipalByGroupName(name));
+    return groups.computeIfAbsent(
+        new Owner(0, o.gid(), null, o.group()),
+        k -> {
+          UserPrincipalLookupService lookup =
+              target.getFileSystem().getUserPrincipalLookupService();
+          for (String name : new String[] {o.group(), Long.toString(o.gid())}) {
+            try {
+              if (name != null && !name.isBlank()) {
+                return Optional.of(lookup.lookupPrincipalByGroupName(name));
+              }
+            } catch (IOException ex) {
+              // unknown here: try the number
+            }
           }
-        } catch (IOException ex) {
-          // unknown here: try the number
-        }
-      }
-      return Optional.empty();
-    });
+          return Optional.empty();
+        });
   }
 
-  private static BasicFileAttributes lstat(SecureDirectoryStream<Path> dir, String name) throws IOException {
+  private static BasicFileAttributes lstat(SecureDirectoryStream<Path> dir, String name)
+      throws IOException {
     try {
-      return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+      return dir.getFileAttributeView(
+              Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
           .readAttributes();
     } catch (NoSuchFileException e) {
       return null;
     }
   }
 
-  /** Copies the entry's data, digesting all of it and seeking over all-zero blocks so they stay holes. */
+  /**
+   * Copies the entry's data, digesting all of it and seeking over all-zero blocks so they stay
+   * holes.
+   */
   private String copy(InputStream data, SeekableByteChannel out, Entry e) throws IOException {
     MessageDigest md = Digests.sha256();
     long pos = 0;
@@ -389,8 +479,14 @@ final class Extraction implements Closeable {
         n = data.readNBytes(buffer, 0, buffer.length);
       } catch (IOException ex) {
         if (Repository.isOwnStreamFailure(ex)) {
-          throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': "
-              + ex.getMessage());
+          throw new DamagedArchive(
+              ref,
+              "archive "
+                  + ref.name()
+                  + " is corrupt in entry '"
+                  + e.path()
+                  + "': "
+                  + ex.getMessage());
         }
         throw ex;
       }
@@ -439,9 +535,13 @@ final class Extraction implements Closeable {
   static Set<PosixFilePermission> permissions(int mode) {
     Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
     PosixFilePermission[] order = {
-        PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-        PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-        PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+          PosixFilePermission.OWNER_READ
+    };
     for (int bit = 0; bit < order.length; bit++) {
       if ((mode & (1 << bit)) != 0) {
         set.add(order[bit]);

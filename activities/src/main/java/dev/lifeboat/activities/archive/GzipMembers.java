@@ -19,26 +19,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * The stream a tar writer writes into: whatever arrives between {@link #begin(int)} and {@link #end()} becomes
- * the entry's gzip members in {@code file}, one after the other. Concatenated members are one valid gzip
- * stream, so {@code tar xzf} sees an ordinary .tar.gz; the manifest locates each entry's run of members.
+ * The stream a tar writer writes into: whatever arrives between {@link #begin(int)} and {@link
+ * #end()} becomes the entry's gzip members in {@code file}, one after the other. Concatenated
+ * members are one valid gzip stream, so {@code tar xzf} sees an ordinary .tar.gz; the manifest
+ * locates each entry's run of members.
  *
- * <p>An entry is cut into chunks of {@code chunkBytes}, and each chunk into 64 KiB segments: a run of segments
- * whose sample compresses becomes a deflated member ({@link Deflate}: libdeflate or zlib), a run of noise a
- * stored one (no deflate work on write, none on read). Every member is at most one chunk of tar, so a reader
- * knows its size from its trailer. Chunks are compressed on a pool of threads and written in the order they
- * were begun. Memory is bounded: at most {@code 4 × threads × chunkBytes} of input (and at most
- * {@code 64 × threads} chunks) are in flight; the caller waits for the oldest to be written before it hands
- * over more.
+ * <p>An entry is cut into chunks of {@code chunkBytes}, and each chunk into 64 KiB segments: a run
+ * of segments whose sample compresses becomes a deflated member ({@link Deflate}: libdeflate or
+ * zlib), a run of noise a stored one (no deflate work on write, none on read). Every member is at
+ * most one chunk of tar, so a reader knows its size from its trailer. Chunks are compressed on a
+ * pool of threads and written in the order they were begun. Memory is bounded: at most {@code 4 ×
+ * threads × chunkBytes} of input (and at most {@code 64 × threads} chunks) are in flight; the
+ * caller waits for the oldest to be written before it hands over more.
  */
 final class GzipMembers extends OutputStream {
   /**
-   * How to compress: {@code threads} workers, members of at most {@code chunkBytes}, deflate {@code level}
-   * with {@code engine}. {@code beforeChunk} runs on the worker thread before each chunk (with the chunk's
-   * sequence number); it exists so tests can make a worker fail.
+   * How to compress: {@code threads} workers, members of at most {@code chunkBytes}, deflate {@code
+   * level} with {@code engine}. {@code beforeChunk} runs on the worker thread before each chunk
+   * (with the chunk's sequence number); it exists so tests can make a worker fail.
    */
-  record Settings(int threads, int chunkBytes, IntConsumer beforeChunk, int level, Deflate.Engine engine) {
+  record Settings(
+      int threads, int chunkBytes, IntConsumer beforeChunk, int level, Deflate.Engine engine) {
     static final int DEFAULT_CHUNK = 1 << 20;
+
     /** zlib's default: the size pigz and gzip give, at libdeflate's speed. */
     static final int DEFAULT_LEVEL = 6;
 
@@ -49,7 +52,7 @@ final class GzipMembers extends OutputStream {
       if (level < 1 || level > 9) {
         throw new IllegalArgumentException("gzip level must be 1..9, not " + level);
       }
-      beforeChunk = beforeChunk == null ? n -> { } : beforeChunk;
+      beforeChunk = beforeChunk == null ? n -> {} : beforeChunk;
       engine = engine == null ? Deflate.Engine.AUTO : engine;
     }
 
@@ -57,16 +60,20 @@ final class GzipMembers extends OutputStream {
       this(threads, chunkBytes, beforeChunk, DEFAULT_LEVEL, Deflate.Engine.AUTO);
     }
 
-    /** All cores, 1 MiB chunks, level 6 unless {@code LIFEBOAT_GZIP_LEVEL} (1..9) says otherwise. */
+    /**
+     * All cores, 1 MiB chunks, level 6 unless {@code LIFEBOAT_GZIP_LEVEL} (1..9) says otherwise.
+     */
     static Settings defaults() {
       String level = System.getenv("LIFEBOAT_GZIP_LEVEL");
       int l;
       try {
         l = level == null || level.isBlank() ? DEFAULT_LEVEL : Integer.parseInt(level.trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("LIFEBOAT_GZIP_LEVEL must be a number 1..9, not '" + level + "'");
+        throw new IllegalArgumentException(
+            "LIFEBOAT_GZIP_LEVEL must be a number 1..9, not '" + level + "'");
       }
-      return new Settings(Runtime.getRuntime().availableProcessors(), DEFAULT_CHUNK, null, l, Deflate.Engine.AUTO);
+      return new Settings(
+          Runtime.getRuntime().availableProcessors(), DEFAULT_CHUNK, null, l, Deflate.Engine.AUTO);
     }
   }
 
@@ -84,7 +91,8 @@ final class GzipMembers extends OutputStream {
   private final ExecutorService pool;
   private final ConcurrentLinkedQueue<Deflate> idleDeflaters = new ConcurrentLinkedQueue<>();
   private final List<Deflate> allDeflaters = new ArrayList<>();
-  // Full-size input and output buffers go round instead of being garbage: a big file would otherwise make two
+  // Full-size input and output buffers go round instead of being garbage: a big file would
+  // otherwise make two
   // chunk-sized arrays of garbage per chunk.
   private final ConcurrentLinkedQueue<byte[]> spareChunks = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<byte[]> spareOutputs = new ConcurrentLinkedQueue<>();
@@ -104,16 +112,22 @@ final class GzipMembers extends OutputStream {
   private long memberOffset;
 
   /** A chunk handed to the pool (or a member to copy), and what to record once it is written. */
-  private record Pending(Future<Compressed> compressed, int tag, boolean first, boolean last, int inputLength,
-      Copy copy) { }
+  private record Pending(
+      Future<Compressed> compressed,
+      int tag,
+      boolean first,
+      boolean last,
+      int inputLength,
+      Copy copy) {}
 
   /** A finished member of another archive, copied byte for byte when its turn comes. */
-  private record Copy(FileChannel from, long offset, long length) { }
+  private record Copy(FileChannel from, long offset, long length) {}
 
-  private static final Future<Compressed> NOTHING = java.util.concurrent.CompletableFuture.completedFuture(null);
+  private static final Future<Compressed> NOTHING =
+      java.util.concurrent.CompletableFuture.completedFuture(null);
 
   /** A worker's output: the first {@code length} bytes of {@code bytes}. */
-  private record Compressed(byte[] bytes, int length) { }
+  private record Compressed(byte[] bytes, int length) {}
 
   GzipMembers(OutputStream file, Settings settings, Placement placement) {
     this.file = file;
@@ -137,17 +151,19 @@ final class GzipMembers extends OutputStream {
   }
 
   /**
-   * Adds a complete member of another archive, unchanged: {@code length} bytes at {@code offset} of {@code from}
-   * holding {@code tarLength} bytes of tar. It is written in turn, after the members begun before it; the
-   * caller keeps {@code from} open until {@link #drain()}.
+   * Adds a complete member of another archive, unchanged: {@code length} bytes at {@code offset} of
+   * {@code from} holding {@code tarLength} bytes of tar. It is written in turn, after the members
+   * begun before it; the caller keeps {@code from} open until {@link #drain()}.
    */
-  void copy(int tag, FileChannel from, long offset, long length, long tarLength) throws IOException {
+  void copy(int tag, FileChannel from, long offset, long length, long tarLength)
+      throws IOException {
     if (open) {
       throw new IllegalStateException("a gzip member is open");
     }
     tarBytes += tarLength;
     inFlight.add(new Pending(NOTHING, tag, true, true, 0, new Copy(from, offset, length)));
-    while (inFlightBytes > maxInFlightBytes || inFlight.size() > maxInFlightChunks
+    while (inFlightBytes > maxInFlightBytes
+        || inFlight.size() > maxInFlightChunks
         || !inFlight.isEmpty() && inFlight.peek().compressed().isDone()) {
       writeOldest();
     }
@@ -197,8 +213,10 @@ final class GzipMembers extends OutputStream {
       }
       if (chunkLength == chunk.length) {
         int grown = Math.min(settings.chunkBytes(), chunk.length * 2);
-        chunk = grown == settings.chunkBytes() ? copyInto(fullChunk(), chunk, chunkLength)
-            : Arrays.copyOf(chunk, grown);
+        chunk =
+            grown == settings.chunkBytes()
+                ? copyInto(fullChunk(), chunk, chunkLength)
+                : Arrays.copyOf(chunk, grown);
       }
       int n = Math.min(len - done, chunk.length - chunkLength);
       System.arraycopy(b, off + done, chunk, chunkLength, n);
@@ -239,18 +257,21 @@ final class GzipMembers extends OutputStream {
     // The pool owns the submitted array from here on.
     chunk = last ? new byte[8 * 1024] : fullChunk();
     chunkLength = 0;
-    Future<Compressed> f = pool.submit(() -> {
-      settings.beforeChunk().accept(seq);
-      Compressed out = compress(input, length);
-      if (input.length == settings.chunkBytes()) {
-        spareChunks.add(input);
-      }
-      return out;
-    });
+    Future<Compressed> f =
+        pool.submit(
+            () -> {
+              settings.beforeChunk().accept(seq);
+              Compressed out = compress(input, length);
+              if (input.length == settings.chunkBytes()) {
+                spareChunks.add(input);
+              }
+              return out;
+            });
     inFlight.add(new Pending(f, tag, firstChunk, last, length, null));
     inFlightBytes += length;
     firstChunk = false;
-    while (inFlightBytes > maxInFlightBytes || inFlight.size() > maxInFlightChunks
+    while (inFlightBytes > maxInFlightBytes
+        || inFlight.size() > maxInFlightChunks
         || !inFlight.isEmpty() && inFlight.peek().compressed().isDone()) {
       writeOldest();
     }
@@ -301,8 +322,14 @@ final class GzipMembers extends OutputStream {
       buf.clear().limit((int) Math.min(buf.capacity(), end - at));
       int n = c.from().read(buf, at);
       if (n < 0) {
-        throw new IOException("the previous archive ended at " + at + " inside a member it was to give ("
-            + c.offset() + "+" + c.length() + ")");
+        throw new IOException(
+            "the previous archive ended at "
+                + at
+                + " inside a member it was to give ("
+                + c.offset()
+                + "+"
+                + c.length()
+                + ")");
       }
       file.write(buf.array(), 0, n);
       at += n;
@@ -321,8 +348,9 @@ final class GzipMembers extends OutputStream {
   }
 
   /**
-   * One chunk as members: consecutive segments that compress form one deflated member, consecutive noise one
-   * stored member. An empty chunk (an entry of nothing) still gets a member, so every entry has one.
+   * One chunk as members: consecutive segments that compress form one deflated member, consecutive
+   * noise one stored member. An empty chunk (an entry of nothing) still gets a member, so every
+   * entry has one.
    */
   private Compressed compress(byte[] input, int length) {
     Deflate d = idleDeflaters.poll();
@@ -343,7 +371,8 @@ final class GzipMembers extends OutputStream {
       }
       int n = 0;
       int runStart = 0;
-      boolean runCompresses = length <= SEGMENT || d.compresses(input, 0, Math.min(SEGMENT, length));
+      boolean runCompresses =
+          length <= SEGMENT || d.compresses(input, 0, Math.min(SEGMENT, length));
       for (int at = SEGMENT; at < length; at += SEGMENT) {
         boolean compresses = d.compresses(input, at, Math.min(SEGMENT, length - at));
         if (compresses != runCompresses) {
@@ -359,8 +388,11 @@ final class GzipMembers extends OutputStream {
     }
   }
 
-  private static int member(Deflate d, boolean compresses, byte[] in, int off, int len, byte[] out, int outOff) {
-    return compresses ? d.gzip(in, off, len, out, outOff) : Deflate.stored(in, off, len, out, outOff);
+  private static int member(
+      Deflate d, boolean compresses, byte[] in, int off, int len, byte[] out, int outOff) {
+    return compresses
+        ? d.gzip(in, off, len, out, outOff)
+        : Deflate.stored(in, off, len, out, outOff);
   }
 
   private static byte[] copyInto(byte[] target, byte[] source, int length) {

@@ -7,15 +7,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
-/** The JSON form of manifests and sidecars: ISO times, no nulls, readable by later format versions. */
+/**
+ * The JSON form of manifests and sidecars: ISO times, no nulls, readable by later format versions.
+ */
 final class Json {
-  static final ObjectMapper MAPPER = JsonMapper.builder()
-      .addModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .serializationInclusion(JsonInclude.Include.NON_NULL)
-      .build();
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .serializationInclusion(JsonInclude.Include.NON_NULL)
+          .build();
 
-  private Json() { }
+  private Json() {}
 }

@@ -6,17 +6,19 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The table of contents that travels next to an archive as {@code <timestamp>.manifest.json}: every entry
- * with its SHA-256 (regular files) and where its gzip member starts, so one file can be read without
- * reading the whole archive.
+ * The table of contents that travels next to an archive as {@code <timestamp>.manifest.json}: every
+ * entry with its SHA-256 (regular files) and where its gzip member starts, so one file can be read
+ * without reading the whole archive.
  *
  * <p>Offsets: {@code memberOffset}/{@code memberLength} locate the entry's own gzip members in the
- * archive file (one member per MiB of tar at most, none shared with another entry); {@code tarOffset} is where the entry's first header (a PAX header, if any) starts in the
- * uncompressed tar stream. The end-of-archive blocks are a final member at {@code totals.endMemberOffset}.
+ * archive file (one member per MiB of tar at most, none shared with another entry); {@code
+ * tarOffset} is where the entry's first header (a PAX header, if any) starts in the uncompressed
+ * tar stream. The end-of-archive blocks are a final member at {@code totals.endMemberOffset}.
  *
- * <p>Format 2 adds, for regular files of a directory backup, the file's {@code ctime} and {@code inode} when it
- * was read: the next backup of the source copies the members of a file whose path, size, mtime, mode, ctime and
- * inode are unchanged instead of reading it again. Format 1 manifests (without them) are read as before.
+ * <p>Format 2 adds, for regular files of a directory backup, the file's {@code ctime} and {@code
+ * inode} when it was read: the next backup of the source copies the members of a file whose path,
+ * size, mtime, mode, ctime and inode are unchanged instead of reading it again. Format 1 manifests
+ * (without them) are read as before.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -31,9 +33,11 @@ public record Manifest(
     String archiveSha256) {
 
   public static final int FORMAT_VERSION = 2;
+
   /**
-   * Each tar entry (header, data, padding) is its own run of gzip members; concatenated they are one .tar.gz.
-   * (The name is from format 1, when an entry was exactly one member; readers handle both.)
+   * Each tar entry (header, data, padding) is its own run of gzip members; concatenated they are
+   * one .tar.gz. (The name is from format 1, when an entry was exactly one member; readers handle
+   * both.)
    */
   public static final String COMPRESSION = "gzip-member-per-entry";
 
@@ -43,17 +47,21 @@ public record Manifest(
 
   /** What an entry is; the JSON spelling is the lower-case word. */
   public enum EntryType {
-    @JsonProperty("file") FILE,
-    @JsonProperty("dir") DIR,
-    @JsonProperty("symlink") SYMLINK,
-    @JsonProperty("hardlink") HARDLINK
+    @JsonProperty("file")
+    FILE,
+    @JsonProperty("dir")
+    DIR,
+    @JsonProperty("symlink")
+    SYMLINK,
+    @JsonProperty("hardlink")
+    HARDLINK
   }
 
   /**
-   * One tar entry. {@code path} is relative to the source root, '/'-separated, without a trailing slash;
-   * {@code mode} is octal text such as {@code "0750"}; {@code sha256} is set for files only,
-   * {@code linkTarget} for links only (a hardlink's target is another entry's path); {@code ctime} and
-   * {@code inode} are set for files read from a local directory (format 2), null otherwise.
+   * One tar entry. {@code path} is relative to the source root, '/'-separated, without a trailing
+   * slash; {@code mode} is octal text such as {@code "0750"}; {@code sha256} is set for files only,
+   * {@code linkTarget} for links only (a hardlink's target is another entry's path); {@code ctime}
+   * and {@code inode} are set for files read from a local directory (format 2), null otherwise.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(
@@ -71,9 +79,30 @@ public record Manifest(
       Long inode) {
 
     /** An entry without the reuse fields (format 1, tar streams, links and directories). */
-    public Entry(String path, EntryType type, String mode, Instant mtime, long size, String sha256,
-        String linkTarget, long tarOffset, long memberOffset, long memberLength) {
-      this(path, type, mode, mtime, size, sha256, linkTarget, tarOffset, memberOffset, memberLength, null, null);
+    public Entry(
+        String path,
+        EntryType type,
+        String mode,
+        Instant mtime,
+        long size,
+        String sha256,
+        String linkTarget,
+        long tarOffset,
+        long memberOffset,
+        long memberLength) {
+      this(
+          path,
+          type,
+          mode,
+          mtime,
+          size,
+          sha256,
+          linkTarget,
+          tarOffset,
+          memberOffset,
+          memberLength,
+          null,
+          null);
     }
 
     public int modeBits() {
@@ -81,7 +110,15 @@ public record Manifest(
     }
   }
 
-  /** Counts and sizes: {@code bytes} is the sum of regular file sizes, {@code tarBytes} the plain tar size. */
+  /**
+   * Counts and sizes: {@code bytes} is the sum of regular file sizes, {@code tarBytes} the plain
+   * tar size.
+   */
   public record Totals(
-      long entries, long files, long bytes, long tarBytes, long compressedBytes, long endMemberOffset) { }
+      long entries,
+      long files,
+      long bytes,
+      long tarBytes,
+      long compressedBytes,
+      long endMemberOffset) {}
 }

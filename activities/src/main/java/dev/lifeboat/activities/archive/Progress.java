@@ -1,6 +1,8 @@
 package dev.lifeboat.activities.archive;
 
-/** Counts bytes and files for a {@link ProgressListener}, reporting after every file and every MiB. */
+/**
+ * Counts bytes and files for a {@link ProgressListener}, reporting after every file and every MiB.
+ */
 final class Progress {
   private static final long STEP = 1 << 20;
 

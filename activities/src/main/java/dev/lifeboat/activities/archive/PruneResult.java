@@ -6,14 +6,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a prune did (or, with {@code dryRun}, would do) to one source: archive names deleted and kept (oldest
- * first), why each kept archive was kept ({@code keepLast}, {@code keepDaily}, ..., {@code keepWithin},
- * {@code pinned}, {@code newestGood}, {@code newestVerified}, {@code damaged}: kept for forensics, never
- * counted) and why each deleted one went ({@code no rule keeps it}, {@code over quota maxBytes=N}).
- * {@code keptBytes} is the size of the good archives left, what {@code maxBytes} is compared with.
+ * What a prune did (or, with {@code dryRun}, would do) to one source: archive names deleted and
+ * kept (oldest first), why each kept archive was kept ({@code keepLast}, {@code keepDaily}, ...,
+ * {@code keepWithin}, {@code pinned}, {@code newestGood}, {@code newestVerified}, {@code damaged}:
+ * kept for forensics, never counted) and why each deleted one went ({@code no rule keeps it},
+ * {@code over quota maxBytes=N}). {@code keptBytes} is the size of the good archives left, what
+ * {@code maxBytes} is compared with.
  */
-public record PruneResult(String set, String source, boolean dryRun, List<String> deleted, List<String> kept,
-    Map<String, List<String>> keptBecause, Map<String, String> deletedBecause, long keptBytes) {
+public record PruneResult(
+    String set,
+    String source,
+    boolean dryRun,
+    List<String> deleted,
+    List<String> kept,
+    Map<String, List<String>> keptBecause,
+    Map<String, String> deletedBecause,
+    long keptBytes) {
   public PruneResult {
     deleted = List.copyOf(deleted);
     kept = List.copyOf(kept);

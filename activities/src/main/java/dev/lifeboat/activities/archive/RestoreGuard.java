@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Refuses, before anything is written, entries whose names cannot be a place inside the target: empty,
- * absolute, with {@code ..} or a NUL byte, and hardlinks to anything but a file earlier in the same archive.
- * Link targets are not judged here: symlinks are restored as archived, whatever they point to, and
- * {@link Extraction} never writes through one.
+ * Refuses, before anything is written, entries whose names cannot be a place inside the target:
+ * empty, absolute, with {@code ..} or a NUL byte, and hardlinks to anything but a file earlier in
+ * the same archive. Link targets are not judged here: symlinks are restored as archived, whatever
+ * they point to, and {@link Extraction} never writes through one.
  */
 final class RestoreGuard {
-  private RestoreGuard() { }
+  private RestoreGuard() {}
 
   static void check(String archive, List<Entry> entries) {
     Set<String> files = new HashSet<>();
@@ -45,13 +45,21 @@ final class RestoreGuard {
         case HARDLINK -> {
           String t = e.linkTarget() == null ? "" : ArchiveReader.normalizeName(e.linkTarget());
           if (t.startsWith("/") || climbs(t)) {
-            throw refuse(archive, "hardlink '" + p + "' points outside the target (to '" + e.linkTarget() + "')");
+            throw refuse(
+                archive,
+                "hardlink '" + p + "' points outside the target (to '" + e.linkTarget() + "')");
           }
           if (!files.contains(t)) {
-            throw refuse(archive, "hardlink '" + p + "' points to '" + t + "', which is not a file earlier in the archive");
+            throw refuse(
+                archive,
+                "hardlink '"
+                    + p
+                    + "' points to '"
+                    + t
+                    + "', which is not a file earlier in the archive");
           }
         }
-        case DIR -> { }
+        case DIR -> {}
         default -> throw new IllegalStateException("unknown entry type " + e.type());
       }
     }

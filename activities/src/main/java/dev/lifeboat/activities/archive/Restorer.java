@@ -20,17 +20,23 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
- * Restores one archive into a directory: refuses targets whose loss would hurt (the repository, `/`, the
- * running Lifeboat), checks free space, marks the target as incomplete until the last entry is in place, and
- * lets {@link Extraction} write the entries without following any link.
+ * Restores one archive into a directory: refuses targets whose loss would hurt (the repository,
+ * `/`, the running Lifeboat), checks free space, marks the target as incomplete until the last
+ * entry is in place, and lets {@link Extraction} write the entries without following any link.
  *
- * <p>The marker {@value #MARKER} is written (and fsynced) before the first entry and removed last. A target
- * that holds it is an interrupted restore: the next restore empties it first, even without {@code clean}.
+ * <p>The marker {@value #MARKER} is written (and fsynced) before the first entry and removed last.
+ * A target that holds it is an interrupted restore: the next restore empties it first, even without
+ * {@code clean}.
  */
 final class Restorer {
   static final String MARKER = ".lifeboat-restore-incomplete";
-  /** Room left over on top of the file bytes: directory blocks, inodes, the file system's own reserve. */
+
+  /**
+   * Room left over on top of the file bytes: directory blocks, inodes, the file system's own
+   * reserve.
+   */
   private static final long MARGIN_PER_ENTRY = 4096;
+
   private static final long MARGIN = 16L << 20;
 
   private final Repository repository;
@@ -51,19 +57,21 @@ final class Restorer {
     if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
       throw ActionException.invalid("restore target " + dir + " is not a directory");
     }
-    boolean interrupted = Files.isDirectory(dir) && Files.exists(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS);
+    boolean interrupted =
+        Files.isDirectory(dir) && Files.exists(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS);
     long freed = 0;
     boolean empty = !Files.isDirectory(dir) || !hasEntries(dir);
     if (!empty && !interrupted && !clean) {
-      throw ActionException.check("restore target " + dir + " is not empty; pass clean: true to replace its"
-          + " contents");
+      throw ActionException.check(
+          "restore target " + dir + " is not empty; pass clean: true to replace its" + " contents");
     }
     if (!empty) {
       freed = fileBytes(dir);
     }
     checkSpace(dir, m, freed);
     if (!empty) {
-      // Only a good archive may replace what is there; an interrupted restore's leftovers are worth nothing.
+      // Only a good archive may replace what is there; an interrupted restore's leftovers are worth
+      // nothing.
       if (!interrupted) {
         repository.verify(ref, listener);
       }
@@ -76,7 +84,9 @@ final class Restorer {
     boolean done = false;
     try {
       // Owners are restored only by root, as GNU tar does: anyone else owns what they create.
-      boolean asRoot = Integer.valueOf(0).equals(Files.getAttribute(marker, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+      boolean asRoot =
+          Integer.valueOf(0)
+              .equals(Files.getAttribute(marker, "unix:uid", LinkOption.NOFOLLOW_LINKS));
       try (Extraction extraction = new Extraction(ref, dir, progress, asRoot)) {
         List<Entry> entries = m.entries();
         int i = 0;
@@ -85,8 +95,11 @@ final class Restorer {
           while ((te = Repository.next(reader, ref, entries, i)) != null) {
             Entry e = Repository.expect(ref, entries, i, te);
             i++;
-            extraction.write(e, reader.data(), new Extraction.Owner(te.getLongUserId(), te.getLongGroupId(),
-                te.getUserName(), te.getGroupName()));
+            extraction.write(
+                e,
+                reader.data(),
+                new Extraction.Owner(
+                    te.getLongUserId(), te.getLongGroupId(), te.getUserName(), te.getGroupName()));
           }
           Repository.expectEnd(ref, entries, i);
           Repository.checkArchiveDigest(ref, m, Repository.drain(reader, ref));
@@ -97,10 +110,12 @@ final class Restorer {
       fsync(dir);
       done = true;
       progress.report();
-      return new RestoreResult(ref, dir, m.totals().entries(), m.totals().files(), m.totals().bytes(), interrupted);
+      return new RestoreResult(
+          ref, dir, m.totals().entries(), m.totals().files(), m.totals().bytes(), interrupted);
     } finally {
       if (!done) {
-        // The target was empty (or emptied) before: take the half-restored tree back, the marker last, so a
+        // The target was empty (or emptied) before: take the half-restored tree back, the marker
+        // last, so a
         // failure of this clean-up still leaves the target recognisable as incomplete.
         Tree.emptyDirectoryQuietly(dir, MARKER);
         try {
@@ -113,28 +128,43 @@ final class Restorer {
   }
 
   /**
-   * Refuses a target whose emptying or overwriting would destroy the backups or Lifeboat itself: `/`, the
-   * repository, anything inside it or above it, and the folders holding the running process (its working
-   * directory and the code it runs from) or above them.
+   * Refuses a target whose emptying or overwriting would destroy the backups or Lifeboat itself:
+   * `/`, the repository, anything inside it or above it, and the folders holding the running
+   * process (its working directory and the code it runs from) or above them.
    */
   static void checkTarget(Path dir, Path repositoryRoot) {
     Path real = realish(dir);
     if (real.getParent() == null) {
-      throw ActionException.invalid("restore target " + dir + " is the root directory; restore into a folder");
+      throw ActionException.invalid(
+          "restore target " + dir + " is the root directory; restore into a folder");
     }
     Path repo = realish(repositoryRoot);
     if (real.startsWith(repo)) {
-      throw ActionException.invalid("restore target " + dir + " is " + (real.equals(repo) ? "" : "inside ")
-          + "the backup repository " + repositoryRoot + "; restore into a folder outside it");
+      throw ActionException.invalid(
+          "restore target "
+              + dir
+              + " is "
+              + (real.equals(repo) ? "" : "inside ")
+              + "the backup repository "
+              + repositoryRoot
+              + "; restore into a folder outside it");
     }
     if (repo.startsWith(real)) {
-      throw ActionException.invalid("restore target " + dir + " holds the backup repository " + repositoryRoot
-          + "; restore into a folder that does not contain it");
+      throw ActionException.invalid(
+          "restore target "
+              + dir
+              + " holds the backup repository "
+              + repositoryRoot
+              + "; restore into a folder that does not contain it");
     }
     for (Path running : runningFrom()) {
       if (running.startsWith(real)) {
-        throw ActionException.invalid("restore target " + dir + " holds the running Lifeboat (" + running
-            + "); restore into another folder");
+        throw ActionException.invalid(
+            "restore target "
+                + dir
+                + " holds the running Lifeboat ("
+                + running
+                + "); restore into another folder");
       }
     }
   }
@@ -155,7 +185,10 @@ final class Restorer {
     return out;
   }
 
-  /** The real path of the longest existing part, followed by the rest: what the path will be once created. */
+  /**
+   * The real path of the longest existing part, followed by the rest: what the path will be once
+   * created.
+   */
   static Path realish(Path p) {
     Path abs = p.toAbsolutePath().normalize();
     Path existing = abs;
@@ -180,35 +213,52 @@ final class Restorer {
     long usable = Files.getFileStore(existing).getUsableSpace() + freed;
     long needed = m.totals().bytes() + m.totals().entries() * MARGIN_PER_ENTRY + MARGIN;
     if (usable < needed) {
-      throw ActionException.check("restore target " + dir + " needs " + needed + " bytes, " + usable + " free"
-          + (freed > 0 ? " (counting the " + freed + " bytes its current contents use)" : ""));
+      throw ActionException.check(
+          "restore target "
+              + dir
+              + " needs "
+              + needed
+              + " bytes, "
+              + usable
+              + " free"
+              + (freed > 0 ? " (counting the " + freed + " bytes its current contents use)" : ""));
     }
   }
 
   private static long fileBytes(Path dir) throws IOException {
     long[] total = {0};
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (attrs.isRegularFile()) {
-          total[0] += attrs.size();
-        }
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (attrs.isRegularFile()) {
+              total[0] += attrs.size();
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException exc) {
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException exc) {
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return total[0];
   }
 
   private static void writeMarker(Path marker) throws IOException {
-    try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
-      ch.write(ByteBuffer.wrap(("a Lifeboat restore into this folder has not finished; the next restore empties"
-          + " it first\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    try (FileChannel ch =
+        FileChannel.open(
+            marker,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            LinkOption.NOFOLLOW_LINKS)) {
+      ch.write(
+          ByteBuffer.wrap(
+              ("a Lifeboat restore into this folder has not finished; the next restore empties"
+                      + " it first\n")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
       ch.force(true);
     }
     fsync(marker.getParent());

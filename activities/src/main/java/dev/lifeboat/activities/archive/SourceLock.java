@@ -17,10 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One writer per set/source: backups, prunes, verifies and restores of one source queue behind
- * {@code <repository>/<set>/<source>/.lock}. The OS lock (POSIX, so API and worker processes exclude each
- * other) cannot exclude threads of one JVM, hence the in-JVM lock in front of it. Reentrant on one thread
- * (a restore that holds the lock may verify). The file names the holder's run id and pid; it is never
- * deleted (deleting a lock file lets two holders lock two different inodes).
+ * {@code <repository>/<set>/<source>/.lock}. The OS lock (POSIX, so API and worker processes
+ * exclude each other) cannot exclude threads of one JVM, hence the in-JVM lock in front of it.
+ * Reentrant on one thread (a restore that holds the lock may verify). The file names the holder's
+ * run id and pid; it is never deleted (deleting a lock file lets two holders lock two different
+ * inodes).
  */
 public final class SourceLock implements AutoCloseable {
   private static final ConcurrentHashMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
@@ -41,10 +42,12 @@ public final class SourceLock implements AutoCloseable {
   }
 
   /**
-   * Waits (without deadline) until this caller holds the lock of {@code dir}; tells {@code listener} once who
-   * it waits for, and stops waiting when the listener says the run was cancelled.
+   * Waits (without deadline) until this caller holds the lock of {@code dir}; tells {@code
+   * listener} once who it waits for, and stops waiting when the listener says the run was
+   * cancelled.
    */
-  static SourceLock acquire(Path dir, String label, String owner, ProgressListener listener) throws IOException {
+  static SourceLock acquire(Path dir, String label, String owner, ProgressListener listener)
+      throws IOException {
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
     boolean told = false;
     while (true) {
@@ -69,25 +72,29 @@ public final class SourceLock implements AutoCloseable {
     }
   }
 
-  /** A lock that holds nothing, for archives outside the repository (no writer there to exclude). */
+  /**
+   * A lock that holds nothing, for archives outside the repository (no writer there to exclude).
+   */
   static SourceLock none() {
     return new SourceLock(null, null, null, null);
   }
 
   /** The lock if it is free now (or within {@code waitMillis} when only this JVM holds it). */
-  static Optional<SourceLock> tryAcquire(Path dir, String owner, long waitMillis) throws IOException {
+  static Optional<SourceLock> tryAcquire(Path dir, String owner, long waitMillis)
+      throws IOException {
     return Optional.ofNullable(attempt(dir, owner, waitMillis).lock());
   }
 
   /** Either the lock, or who holds it. */
-  private record Attempt(SourceLock lock, String holder, boolean otherProcess) { }
+  private record Attempt(SourceLock lock, String holder, boolean otherProcess) {}
 
   private static Attempt attempt(Path dir, String owner, long waitMillis) throws IOException {
     Path file = dir.resolve(ArchiveNames.LOCK).toAbsolutePath().normalize();
     ReentrantLock jvm = IN_JVM.computeIfAbsent(file, k -> new ReentrantLock());
     try {
       if (!jvm.tryLock(waitMillis, TimeUnit.MILLISECONDS)) {
-        return new Attempt(null, "run " + HOLDERS.getOrDefault(file, "?") + " (this process)", false);
+        return new Attempt(
+            null, "run " + HOLDERS.getOrDefault(file, "?") + " (this process)", false);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -96,12 +103,16 @@ public final class SourceLock implements AutoCloseable {
     if (jvm.getHoldCount() > 1) {
       return new Attempt(new SourceLock(file, jvm, null, null), null, false);
     }
-    // Only the in-JVM holder ever opens the file: closing any descriptor of a file drops this process's
+    // Only the in-JVM holder ever opens the file: closing any descriptor of a file drops this
+    // process's
     // POSIX locks on it, so a waiting thread must not read it while another thread holds the lock.
     FileChannel ch = null;
     try {
-      ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(Repository.FILE_MODE));
+      ch =
+          FileChannel.open(
+              file,
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+              PosixFilePermissions.asFileAttribute(Repository.FILE_MODE));
       FileLock fl = ch.tryLock();
       if (fl == null) {
         String holder = describe(ch);
@@ -111,8 +122,11 @@ public final class SourceLock implements AutoCloseable {
       }
       String who = owner == null ? "-" : owner;
       ch.truncate(0);
-      ch.write(ByteBuffer.wrap(("run " + who + "\npid " + ProcessHandle.current().pid() + "\n")
-          .getBytes(StandardCharsets.UTF_8)), 0);
+      ch.write(
+          ByteBuffer.wrap(
+              ("run " + who + "\npid " + ProcessHandle.current().pid() + "\n")
+                  .getBytes(StandardCharsets.UTF_8)),
+          0);
       HOLDERS.put(file, who);
       return new Attempt(new SourceLock(file, jvm, ch, fl), null, false);
     } catch (IOException | RuntimeException e) {

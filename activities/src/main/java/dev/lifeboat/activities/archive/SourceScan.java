@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.FileTime;
@@ -22,9 +22,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The entries a directory backup will hold, in archive order (a directory before its contents, names
- * sorted), after includes and excludes. A file is included when includes are empty, when it matches an
- * include, or when one of its directories does; a directory is kept when it holds something kept.
+ * The entries a directory backup will hold, in archive order (a directory before its contents,
+ * names sorted), after includes and excludes. A file is included when includes are empty, when it
+ * matches an include, or when one of its directories does; a directory is kept when it holds
+ * something kept.
  */
 final class SourceScan {
   /** One entry to archive and the file it comes from; {@code stamp} is set for files. */
@@ -34,20 +35,26 @@ final class SourceScan {
     }
   }
 
-  /** What a file looked like when scanned: a read that ends with another stamp saw the file change. */
+  /**
+   * What a file looked like when scanned: a read that ends with another stamp saw the file change.
+   */
   record Stamp(long size, FileTime mtime, FileTime ctime, long inode) {
     static Stamp of(Map<String, Object> unixAttributes) {
-      return new Stamp(((Number) unixAttributes.get("size")).longValue(),
-          (FileTime) unixAttributes.get("lastModifiedTime"), (FileTime) unixAttributes.get("ctime"),
+      return new Stamp(
+          ((Number) unixAttributes.get("size")).longValue(),
+          (FileTime) unixAttributes.get("lastModifiedTime"),
+          (FileTime) unixAttributes.get("ctime"),
           ((Number) unixAttributes.get("ino")).longValue());
     }
 
     static Stamp read(Path file) throws IOException {
-      return of(Files.readAttributes(file, "unix:size,lastModifiedTime,ctime,ino", LinkOption.NOFOLLOW_LINKS));
+      return of(
+          Files.readAttributes(
+              file, "unix:size,lastModifiedTime,ctime,ino", LinkOption.NOFOLLOW_LINKS));
     }
   }
 
-  record Result(List<Found> items, List<PathNote> skipped, long files, long bytes) { }
+  record Result(List<Found> items, List<PathNote> skipped, long files, long bytes) {}
 
   private final Path root;
   private final List<PathMatcher> includes;
@@ -70,7 +77,8 @@ final class SourceScan {
     return new Result(items, scan.skipped, scan.files, scan.bytes);
   }
 
-  private void directory(Path dir, String rel, boolean inIncludedDir, List<Found> out) throws IOException {
+  private void directory(Path dir, String rel, boolean inIncludedDir, List<Found> out)
+      throws IOException {
     List<Path> children;
     try (Stream<Path> list = Files.list(dir)) {
       children = list.sorted().toList();
@@ -78,11 +86,16 @@ final class SourceScan {
       if (rel.isEmpty()) {
         throw e;
       }
-      skipped.add(new PathNote(rel, reason(e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e)));
+      skipped.add(
+          new PathNote(
+              rel,
+              reason(
+                  e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e)));
       throw new Unlistable();
     }
     for (Path child : children) {
-      String childRel = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
+      String childRel =
+          rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
       Path relPath = Path.of(childRel);
       if (matches(excludes, relPath)) {
         continue;
@@ -139,8 +152,17 @@ final class SourceScan {
 
   /** A hardlink item pointing at another name that holds the data. */
   static Item relinked(Item link, String holder) {
-    return new Item(link.path(), EntryType.HARDLINK, link.mode(), link.mtime(), 0, holder, link.uid(), link.gid(),
-        link.user(), link.group());
+    return new Item(
+        link.path(),
+        EntryType.HARDLINK,
+        link.mode(),
+        link.mtime(),
+        0,
+        holder,
+        link.uid(),
+        link.gid(),
+        link.user(),
+        link.group());
   }
 
   /** A hardlink whose first name could not be read, as a file of its own (stat taken now). */
@@ -150,14 +172,26 @@ final class SourceScan {
       throw new NoSuchFileException(link.file().toString());
     }
     Item i = link.item();
-    return new Found(link.file(), new Item(i.path(), EntryType.FILE, ((Number) a.get("mode")).intValue() & 07777,
-        ((FileTime) a.get("lastModifiedTime")).toInstant(), ((Number) a.get("size")).longValue(), null, i.uid(),
-        i.gid(), i.user(), i.group()), Stamp.of(a));
+    return new Found(
+        link.file(),
+        new Item(
+            i.path(),
+            EntryType.FILE,
+            ((Number) a.get("mode")).intValue() & 07777,
+            ((FileTime) a.get("lastModifiedTime")).toInstant(),
+            ((Number) a.get("size")).longValue(),
+            null,
+            i.uid(),
+            i.gid(),
+            i.user(),
+            i.group()),
+        Stamp.of(a));
   }
 
   /**
-   * How a file changed while it was read, if it did: {@code read} bytes came before its end (the archive holds
-   * exactly the scanned size, padded or cut); then its size, mtime and ctime are compared with the scan's.
+   * How a file changed while it was read, if it did: {@code read} bytes came before its end (the
+   * archive holds exactly the scanned size, padded or cut); then its size, mtime and ctime are
+   * compared with the scan's.
    */
   static Optional<PathNote> change(Found found, long read) {
     String path = found.item().path();
@@ -172,12 +206,15 @@ final class SourceScan {
       return Optional.of(new PathNote(path, "vanished while read (archived as read)"));
     }
     if (now.size() > scanned) {
-      return Optional.of(new PathNote(path, "grew while read (scanned " + scanned + " bytes, now " + now.size()
-          + ")"));
+      return Optional.of(
+          new PathNote(
+              path, "grew while read (scanned " + scanned + " bytes, now " + now.size() + ")"));
     }
     Stamp before = found.stamp();
-    if (before != null && (now.size() != scanned || !now.mtime().equals(before.mtime())
-        || !java.util.Objects.equals(now.ctime(), before.ctime()))) {
+    if (before != null
+        && (now.size() != scanned
+            || !now.mtime().equals(before.mtime())
+            || !java.util.Objects.equals(now.ctime(), before.ctime()))) {
       return Optional.of(new PathNote(path, "modified while read"));
     }
     return Optional.empty();
@@ -214,10 +251,17 @@ final class SourceScan {
     return "unreadable: " + e.getMessage();
   }
 
-  private static Item item(String rel, EntryType type, Map<String, Object> a, long size, String link) {
-    return new Item(rel, type, ((Number) a.get("mode")).intValue() & 07777,
-        ((FileTime) a.get("lastModifiedTime")).toInstant(), size, link,
-        ((Number) a.get("uid")).longValue(), ((Number) a.get("gid")).longValue(),
+  private static Item item(
+      String rel, EntryType type, Map<String, Object> a, long size, String link) {
+    return new Item(
+        rel,
+        type,
+        ((Number) a.get("mode")).intValue() & 07777,
+        ((FileTime) a.get("lastModifiedTime")).toInstant(),
+        size,
+        link,
+        ((Number) a.get("uid")).longValue(),
+        ((Number) a.get("gid")).longValue(),
         a.get("owner") instanceof UserPrincipal u ? u.getName() : null,
         a.get("group") instanceof GroupPrincipal g ? g.getName() : null);
   }

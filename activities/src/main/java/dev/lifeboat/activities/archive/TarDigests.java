@@ -15,14 +15,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * SHA-256 of every regular file in a plain tar stream (e.g. {@code tar cf -} of a restored directory
- * in a pod), compared with an archive's manifest: the proof that a restore put back what was saved.
+ * SHA-256 of every regular file in a plain tar stream (e.g. {@code tar cf -} of a restored
+ * directory in a pod), compared with an archive's manifest: the proof that a restore put back what
+ * was saved.
  */
 public final class TarDigests {
   private TarDigests() {}
 
   /** Path (without a leading {@code ./}) to hex SHA-256 of each regular file. */
-  public static Map<String, String> of(InputStream plainTar, ProgressListener listener) throws IOException {
+  public static Map<String, String> of(InputStream plainTar, ProgressListener listener)
+      throws IOException {
     Map<String, String> out = new TreeMap<>();
     byte[] buf = new byte[64 * 1024];
     long bytes = 0;
@@ -47,8 +49,8 @@ public final class TarDigests {
   }
 
   /**
-   * Path (relative, with {@code /}) to hex SHA-256 of each regular file below {@code root}, links not
-   * followed: the same comparison for a restore into a local directory.
+   * Path (relative, with {@code /}) to hex SHA-256 of each regular file below {@code root}, links
+   * not followed: the same comparison for a restore into a local directory.
    */
   public static Map<String, String> ofDirectory(Path root, ProgressListener listener)
       throws IOException {
@@ -88,7 +90,8 @@ public final class TarDigests {
   }
 
   /** Human-readable differences, at most {@code limit} of them; empty when the two agree. */
-  public static List<String> differences(Map<String, String> expected, Map<String, String> actual, int limit) {
+  public static List<String> differences(
+      Map<String, String> expected, Map<String, String> actual, int limit) {
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, String> e : expected.entrySet()) {
       String have = actual.get(e.getKey());

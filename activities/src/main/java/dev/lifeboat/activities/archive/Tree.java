@@ -10,9 +10,11 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** Removing a directory's contents without following symlinks, read-only subdirectories included. */
+/**
+ * Removing a directory's contents without following symlinks, read-only subdirectories included.
+ */
 final class Tree {
-  private Tree() { }
+  private Tree() {}
 
   static void emptyDirectory(Path target) throws IOException {
     emptyDirectory(target, null);
@@ -22,39 +24,45 @@ final class Tree {
   static void emptyDirectory(Path target, String keep) throws IOException {
     // The real path: a target that is itself a symlink must be emptied, not unlinked.
     Path dir = target.toRealPath();
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-        if (!Files.isWritable(d) || !Files.isExecutable(d)) {
-          Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(d));
-          perms.add(PosixFilePermission.OWNER_READ);
-          perms.add(PosixFilePermission.OWNER_WRITE);
-          perms.add(PosixFilePermission.OWNER_EXECUTE);
-          Files.setPosixFilePermissions(d, perms);
-        }
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            if (!Files.isWritable(d) || !Files.isExecutable(d)) {
+              Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(d));
+              perms.add(PosixFilePermission.OWNER_READ);
+              perms.add(PosixFilePermission.OWNER_WRITE);
+              perms.add(PosixFilePermission.OWNER_EXECUTE);
+              Files.setPosixFilePermissions(d, perms);
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (keep != null && file.getParent().equals(dir) && file.getFileName().toString().equals(keep)) {
-          return FileVisitResult.CONTINUE;
-        }
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (keep != null
+                && file.getParent().equals(dir)
+                && file.getFileName().toString().equals(keep)) {
+              return FileVisitResult.CONTINUE;
+            }
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        if (exc != null) {
-          throw exc;
-        }
-        if (!d.equals(dir)) {
-          Files.delete(d);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+            if (exc != null) {
+              throw exc;
+            }
+            if (!d.equals(dir)) {
+              Files.delete(d);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   static void emptyDirectoryQuietly(Path dir, String keep) {

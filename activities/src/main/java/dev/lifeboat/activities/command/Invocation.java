@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * One child process to run: the argv as given (never passed through a shell), where, with which extra
- * environment, for how long at most, what to feed its stdin, and which strings must never reach a log.
+ * One child process to run: the argv as given (never passed through a shell), where, with which
+ * extra environment, for how long at most, what to feed its stdin, and which strings must never
+ * reach a log.
  *
  * @param notFoundMessage what to tell the user when the program is not installed, or null for a
  *     generic message
@@ -33,7 +34,7 @@ public record Invocation(
     timeout = timeout == null ? Duration.ofMinutes(30) : timeout;
     stdin = stdin == null ? new byte[0] : stdin;
     secrets = secrets == null ? List.of() : List.copyOf(secrets);
-    lineListener = lineListener == null ? line -> { } : lineListener;
+    lineListener = lineListener == null ? line -> {} : lineListener;
   }
 
   public static Invocation of(List<String> argv, Duration timeout) {
@@ -41,32 +42,58 @@ public record Invocation(
   }
 
   public Invocation inDirectory(Path dir) {
-    return new Invocation(argv, dir, environment, timeout, stdin, secrets, logOutput, lineListener, notFoundMessage);
+    return new Invocation(
+        argv, dir, environment, timeout, stdin, secrets, logOutput, lineListener, notFoundMessage);
   }
 
   public Invocation withEnvironment(Map<String, String> env) {
-    return new Invocation(argv, workdir, env, timeout, stdin, secrets, logOutput, lineListener, notFoundMessage);
+    return new Invocation(
+        argv, workdir, env, timeout, stdin, secrets, logOutput, lineListener, notFoundMessage);
   }
 
   public Invocation withStdin(byte[] input) {
-    return new Invocation(argv, workdir, environment, timeout, input, secrets, logOutput, lineListener, notFoundMessage);
+    return new Invocation(
+        argv,
+        workdir,
+        environment,
+        timeout,
+        input,
+        secrets,
+        logOutput,
+        lineListener,
+        notFoundMessage);
   }
 
   public Invocation masking(List<String> values) {
-    return new Invocation(argv, workdir, environment, timeout, stdin, values, logOutput, lineListener, notFoundMessage);
+    return new Invocation(
+        argv,
+        workdir,
+        environment,
+        timeout,
+        stdin,
+        values,
+        logOutput,
+        lineListener,
+        notFoundMessage);
   }
 
-  /** Output lines go only to the listener, not to the step log (e.g. output that is itself a secret). */
+  /**
+   * Output lines go only to the listener, not to the step log (e.g. output that is itself a
+   * secret).
+   */
   public Invocation quiet() {
-    return new Invocation(argv, workdir, environment, timeout, stdin, secrets, false, lineListener, notFoundMessage);
+    return new Invocation(
+        argv, workdir, environment, timeout, stdin, secrets, false, lineListener, notFoundMessage);
   }
 
   public Invocation onLine(Consumer<String> listener) {
-    return new Invocation(argv, workdir, environment, timeout, stdin, secrets, logOutput, listener, notFoundMessage);
+    return new Invocation(
+        argv, workdir, environment, timeout, stdin, secrets, logOutput, listener, notFoundMessage);
   }
 
   public Invocation ifNotFound(String message) {
-    return new Invocation(argv, workdir, environment, timeout, stdin, secrets, logOutput, lineListener, message);
+    return new Invocation(
+        argv, workdir, environment, timeout, stdin, secrets, logOutput, lineListener, message);
   }
 
   @Override

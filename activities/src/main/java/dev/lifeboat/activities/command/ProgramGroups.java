@@ -22,18 +22,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process groups of the programs actions start: each child runs in its own session (so it and
- * everything it starts share one group id, its pid), is recorded in a pid file
- * {@code <run dir>/<pgid>.json} while it runs, and is ended as a whole group (SIGTERM, a grace period,
- * SIGKILL) on cancel, timeout and server stop. After a crash, {@link #reapLeftovers} ends the groups a
- * dead server left behind, and only those: the pid's start time and the dead owner are both checked,
- * so a reused pid or another server's program is never touched.
+ * everything it starts share one group id, its pid), is recorded in a pid file {@code <run
+ * dir>/<pgid>.json} while it runs, and is ended as a whole group (SIGTERM, a grace period, SIGKILL)
+ * on cancel, timeout and server stop. After a crash, {@link #reapLeftovers} ends the groups a dead
+ * server left behind, and only those: the pid's start time and the dead owner are both checked, so
+ * a reused pid or another server's program is never touched.
  */
 public final class ProgramGroups {
   private static final Logger LOG = LoggerFactory.getLogger(ProgramGroups.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
+
   /** Every group started by this JVM and still running, for the shutdown hook. */
   private static final Set<ProgramGroup> LIVE = ConcurrentHashMap.newKeySet();
+
   private static final Thread HOOK = new Thread(ProgramGroups::endAll, "end-program-groups");
 
   static {
@@ -85,8 +87,8 @@ public final class ProgramGroups {
     }
 
     /**
-     * SIGTERM to the whole group, up to the grace period for it to go, then SIGKILL; a descendant that
-     * left the group (its own setsid) is killed by pid as well.
+     * SIGTERM to the whole group, up to the grace period for it to go, then SIGKILL; a descendant
+     * that left the group (its own setsid) is killed by pid as well.
      */
     void end() {
       List<ProcessHandle> descendants = leader.descendants().toList();
@@ -127,10 +129,16 @@ public final class ProgramGroups {
         pidFile = runDir.resolve(pgid + ".json");
         Path tmp = runDir.resolve(pgid + ".json.tmp");
         Files.write(tmp, JSON.writeValueAsBytes(record));
-        Files.move(tmp, pidFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp, pidFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
         // the program still runs and is still ended by this JVM; only crash recovery loses it
-        LOG.warn("could not write the pid file of '{}' (pgid {}) in {}: {}", program, pgid, runDir, e.getMessage());
+        LOG.warn(
+            "could not write the pid file of '{}' (pgid {}) in {}: {}",
+            program,
+            pgid,
+            runDir,
+            e.getMessage());
         pidFile = null;
       }
     }
@@ -163,8 +171,8 @@ public final class ProgramGroups {
   /**
    * Ends the groups a previous server left running: a pid file whose owner is gone, whose group
    * leader still runs with the recorded start time. A pid file of a live owner (another Lifeboat
-   * process sharing the directory) is left alone; a stale one (program gone, or the pid reused by an
-   * unrelated process) is removed without killing anything.
+   * process sharing the directory) is left alone; a stale one (program gone, or the pid reused by
+   * an unrelated process) is removed without killing anything.
    */
   public List<Leftover> reapLeftovers() {
     List<Leftover> out = new ArrayList<>();
@@ -177,9 +185,13 @@ public final class ProgramGroups {
         if (l != null) {
           out.add(l);
           if (l.ended()) {
-            LOG.warn("ended '{}' (process group {}) left running by a previous Lifeboat process", l.program(), l.pgid());
+            LOG.warn(
+                "ended '{}' (process group {}) left running by a previous Lifeboat process",
+                l.program(),
+                l.pgid());
           } else {
-            LOG.info("removed stale pid file of '{}' (pgid {}): {}", l.program(), l.pgid(), l.reason());
+            LOG.info(
+                "removed stale pid file of '{}' (pgid {}): {}", l.program(), l.pgid(), l.reason());
           }
         }
       }
@@ -202,7 +214,8 @@ public final class ProgramGroups {
     long pgid = record.path("pgid").asLong(-1);
     String program = record.path("program").asText("?");
     long owner = record.path("owner").asLong(-1);
-    if (owner > 0 && owner != ProcessHandle.current().pid()
+    if (owner > 0
+        && owner != ProcessHandle.current().pid()
         && startTicks(owner).equals(OptionalLong.of(record.path("ownerStartTime").asLong(-2)))) {
       return null; // its server is alive and ends its own programs
     }
@@ -215,7 +228,8 @@ public final class ProgramGroups {
     if (now.isEmpty()) {
       result = new Leftover(pgid, program, false, "no longer running");
     } else if (now.getAsLong() != recorded) {
-      result = new Leftover(pgid, program, false, "pid " + pgid + " now belongs to another process");
+      result =
+          new Leftover(pgid, program, false, "pid " + pgid + " now belongs to another process");
     } else {
       endGroup(pgid, grace);
       result = new Leftover(pgid, program, true, "ended");
@@ -227,7 +241,8 @@ public final class ProgramGroups {
   // ------------------------------------------------------------------ signals and /proc
 
   static void endGroup(long pgid, Duration grace) {
-    // a cancelled action arrives here interrupted: finish ending the group first, then keep the interrupt
+    // a cancelled action arrives here interrupted: finish ending the group first, then keep the
+    // interrupt
     boolean interrupted = Thread.interrupted();
     try {
       signalGroup(pgid, "TERM");
@@ -250,11 +265,16 @@ public final class ProgramGroups {
     if (pgid <= 1) {
       return;
     }
-    String kill = Files.isExecutable(Path.of("/usr/bin/kill")) ? "/usr/bin/kill"
-        : Files.isExecutable(Path.of("/bin/kill")) ? "/bin/kill" : "kill";
+    String kill =
+        Files.isExecutable(Path.of("/usr/bin/kill"))
+            ? "/usr/bin/kill"
+            : Files.isExecutable(Path.of("/bin/kill")) ? "/bin/kill" : "kill";
     try {
-      Process p = new ProcessBuilder(kill, "-" + signal, "--", "-" + pgid)
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(kill, "-" + signal, "--", "-" + pgid)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       p.waitFor();
     } catch (IOException e) {
       LOG.warn("could not signal process group {}: {}", pgid, e.getMessage());
@@ -265,7 +285,8 @@ public final class ProgramGroups {
 
   /** Whether any live (non-zombie) process is in group {@code pgid}. */
   static boolean groupAlive(long pgid) {
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> isNumber(p.getFileName().toString()))) {
+    try (DirectoryStream<Path> procs =
+        Files.newDirectoryStream(Path.of("/proc"), p -> isNumber(p.getFileName().toString()))) {
       for (Path proc : procs) {
         String[] f = stat(proc.resolve("stat"));
         if (f != null && !f[0].equals("Z") && Long.parseLong(f[2]) == pgid) {
@@ -278,7 +299,9 @@ public final class ProgramGroups {
     return false;
   }
 
-  /** The start time of {@code pid} in clock ticks since boot ({@code /proc/<pid>/stat} field 22). */
+  /**
+   * The start time of {@code pid} in clock ticks since boot ({@code /proc/<pid>/stat} field 22).
+   */
   static OptionalLong startTicks(long pid) {
     String[] f = stat(Path.of("/proc", Long.toString(pid), "stat"));
     if (f == null || f[0].equals("Z")) {
@@ -287,7 +310,9 @@ public final class ProgramGroups {
     return OptionalLong.of(Long.parseLong(f[19]));
   }
 
-  /** The fields of a stat file after the command name: [0] state (field 3), [2] pgrp (field 5), ... */
+  /**
+   * The fields of a stat file after the command name: [0] state (field 3), [2] pgrp (field 5), ...
+   */
   private static String[] stat(Path file) {
     try {
       String s = Files.readString(file);

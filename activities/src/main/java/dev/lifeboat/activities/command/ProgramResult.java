@@ -3,8 +3,12 @@ package dev.lifeboat.activities.command;
 import java.time.Duration;
 import java.util.List;
 
-/** How a child process ended: its exit code, how many lines it printed, the last of them, and how long it took. */
-public record ProgramResult(String program, int exitCode, long lines, List<String> tail, Duration duration) {
+/**
+ * How a child process ended: its exit code, how many lines it printed, the last of them, and how
+ * long it took.
+ */
+public record ProgramResult(
+    String program, int exitCode, long lines, List<String> tail, Duration duration) {
 
   public String tailText() {
     return String.join("\n", tail);

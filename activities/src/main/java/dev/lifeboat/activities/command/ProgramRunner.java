@@ -26,23 +26,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds programs on a search path and runs them as child processes for the process-running actions
- * (command, ansible, rclone, git, helm): output lines stream into the step log as they come, each child
- * runs in its own process group (see {@link ProgramGroups}) that a cancel, a timeout or a server stop
- * ends as a whole, and known secrets are masked in every line before anyone sees it.
+ * (command, ansible, rclone, git, helm): output lines stream into the step log as they come, each
+ * child runs in its own process group (see {@link ProgramGroups}) that a cancel, a timeout or a
+ * server stop ends as a whole, and known secrets are masked in every line before anyone sees it.
  *
  * <p>A child never inherits this JVM's environment: it gets {@link #PASSED_ON} from it (or exactly
  * the environment a test gives) plus the invocation's own variables, so nothing of Lifeboat's own
- * configuration ({@code LIFEBOAT_*}: offsite password, API tokens) reaches it. Plain
- * {@link ProcessBuilder} rather than zt-exec: that library can only add to the inherited environment,
- * and its start failure message prints the whole environment.
+ * configuration ({@code LIFEBOAT_*}: offsite password, API tokens) reaches it. Plain {@link
+ * ProcessBuilder} rather than zt-exec: that library can only add to the inherited environment, and
+ * its start failure message prints the whole environment.
  */
 public final class ProgramRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
+
   /** How many trailing output lines a result keeps for error messages and step outputs. */
   public static final int TAIL_LINES = 20;
+
   /** What a child gets from this process's environment; everything else stays behind. */
-  public static final List<String> PASSED_ON = List.of("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR",
-      "TZ", "USER", "LOGNAME", "KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "SSH_AUTH_SOCK");
+  public static final List<String> PASSED_ON =
+      List.of(
+          "PATH",
+          "HOME",
+          "LANG",
+          "LC_ALL",
+          "LC_CTYPE",
+          "TMPDIR",
+          "TZ",
+          "USER",
+          "LOGNAME",
+          "KUBECONFIG",
+          "KUBERNETES_SERVICE_HOST",
+          "KUBERNETES_SERVICE_PORT",
+          "SSH_AUTH_SOCK");
+
   private static final long POLL_MILLIS = 200;
   private static final List<String> SETSID = List.of("/usr/bin/setsid", "/bin/setsid");
 
@@ -50,7 +66,10 @@ public final class ProgramRunner {
   private final Consumer<List<String>> launchListener;
   private final ProgramGroups groups;
 
-  private ProgramRunner(Map<String, String> environment, Consumer<List<String>> launchListener, ProgramGroups groups) {
+  private ProgramRunner(
+      Map<String, String> environment,
+      Consumer<List<String>> launchListener,
+      ProgramGroups groups) {
     this.environment = Map.copyOf(environment);
     this.launchListener = launchListener;
     this.groups = groups;
@@ -61,7 +80,9 @@ public final class ProgramRunner {
     return fromEnvironment(System.getenv());
   }
 
-  /** Runs programs with {@link #PASSED_ON} taken from {@code processEnvironment}, the rest dropped. */
+  /**
+   * Runs programs with {@link #PASSED_ON} taken from {@code processEnvironment}, the rest dropped.
+   */
   public static ProgramRunner fromEnvironment(Map<String, String> processEnvironment) {
     Map<String, String> env = new LinkedHashMap<>();
     for (String name : PASSED_ON) {
@@ -70,12 +91,12 @@ public final class ProgramRunner {
       }
     }
     env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
-    return new ProgramRunner(env, argv -> { }, ProgramGroups.unrecorded());
+    return new ProgramRunner(env, argv -> {}, ProgramGroups.unrecorded());
   }
 
   /** Runs programs with exactly this environment (its {@code PATH} is where programs are found). */
   public static ProgramRunner withEnvironment(Map<String, String> environment) {
-    return new ProgramRunner(environment, argv -> { }, ProgramGroups.unrecorded());
+    return new ProgramRunner(environment, argv -> {}, ProgramGroups.unrecorded());
   }
 
   /** A copy with some variables added or replaced, e.g. {@code PATH} or {@code ANSIBLE_HOME}. */
@@ -99,7 +120,10 @@ public final class ProgramRunner {
     return environment;
   }
 
-  /** Where {@code program} is: itself if it contains a slash, else the first executable match on PATH. */
+  /**
+   * Where {@code program} is: itself if it contains a slash, else the first executable match on
+   * PATH.
+   */
   public Optional<Path> locate(String program) {
     if (program.contains("/")) {
       Path p = Path.of(program);
@@ -120,21 +144,34 @@ public final class ProgramRunner {
 
   /**
    * Runs the invocation to the end and returns its exit code and output; a non-zero exit is not an
-   * error here, callers decide. Throws {@link ActionException#check} when the program does not exist,
-   * cannot start or did not finish in time, and {@link java.util.concurrent.CancellationException} /
-   * {@link InterruptedException} when the run was cancelled (the child's whole group is ended first).
+   * error here, callers decide. Throws {@link ActionException#check} when the program does not
+   * exist, cannot start or did not finish in time, and {@link
+   * java.util.concurrent.CancellationException} / {@link InterruptedException} when the run was
+   * cancelled (the child's whole group is ended first).
    */
-  public ProgramResult run(Invocation invocation, ActionContext context) throws IOException, InterruptedException {
+  public ProgramResult run(Invocation invocation, ActionContext context)
+      throws IOException, InterruptedException {
     List<String> argv = invocation.argv();
     String program = argv.get(0);
-    Path executable = locate(program).orElseThrow(() -> ActionException.check(invocation.notFoundMessage() != null
-        ? invocation.notFoundMessage()
-        : "program '" + program + "' was not found" + (program.contains("/") ? "" : " on PATH (" + environment.getOrDefault("PATH", "") + ")")));
+    Path executable =
+        locate(program)
+            .orElseThrow(
+                () ->
+                    ActionException.check(
+                        invocation.notFoundMessage() != null
+                            ? invocation.notFoundMessage()
+                            : "program '"
+                                + program
+                                + "' was not found"
+                                + (program.contains("/")
+                                    ? ""
+                                    : " on PATH (" + environment.getOrDefault("PATH", "") + ")")));
     List<String> command = new ArrayList<>(argv);
     command.set(0, executable.toString());
     launchListener.accept(List.copyOf(command));
 
-    // setsid makes the child a session and group leader (it is not one after fork, so setsid execs in
+    // setsid makes the child a session and group leader (it is not one after fork, so setsid execs
+    // in
     // place and pid == pgid): ending the group then reaches everything the child started
     List<String> full = new ArrayList<>();
     setsid().ifPresent(s -> full.add(s.toString()));
@@ -150,20 +187,21 @@ public final class ProgramRunner {
     List<String> secrets = invocation.secrets();
     Deque<String> tail = new ArrayDeque<>();
     long[] lines = {0};
-    Consumer<String> onLine = raw -> {
-      String line = Redactor.redact(raw, secrets);
-      synchronized (tail) {
-        lines[0]++;
-        tail.addLast(line);
-        if (tail.size() > TAIL_LINES) {
-          tail.removeFirst();
-        }
-      }
-      if (invocation.logOutput()) {
-        context.log(line);
-      }
-      invocation.lineListener().accept(line);
-    };
+    Consumer<String> onLine =
+        raw -> {
+          String line = Redactor.redact(raw, secrets);
+          synchronized (tail) {
+            lines[0]++;
+            tail.addLast(line);
+            if (tail.size() > TAIL_LINES) {
+              tail.removeFirst();
+            }
+          }
+          if (invocation.logOutput()) {
+            context.log(line);
+          }
+          invocation.lineListener().accept(line);
+        };
 
     long started = System.nanoTime();
     long deadline = started + invocation.timeout().toNanos();
@@ -171,10 +209,15 @@ public final class ProgramRunner {
     try {
       process = builder.start();
     } catch (IOException e) {
-      // only the program and the OS error: the JDK's message names neither the environment nor the argv,
+      // only the program and the OS error: the JDK's message names neither the environment nor the
+      // argv,
       // but its cause is the bare "error=N, ..." text
-      String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
-      throw ActionException.check("could not start '" + program + "': " + Redactor.redact(String.valueOf(why), secrets));
+      String why =
+          e.getCause() != null && e.getCause().getMessage() != null
+              ? e.getCause().getMessage()
+              : e.getMessage();
+      throw ActionException.check(
+          "could not start '" + program + "': " + Redactor.redact(String.valueOf(why), secrets));
     }
     ProgramGroups.ProgramGroup group = groups.register(process, program);
     Thread reader = new Thread(() -> readLines(process, onLine), "output-" + program);
@@ -189,10 +232,17 @@ public final class ProgramRunner {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           group.end();
-          throw ActionException.check("'" + program + "' did not finish within " + ProgramResult.human(invocation.timeout())
-              + " and was killed" + tailSuffix(snapshot(tail)));
+          throw ActionException.check(
+              "'"
+                  + program
+                  + "' did not finish within "
+                  + ProgramResult.human(invocation.timeout())
+                  + " and was killed"
+                  + tailSuffix(snapshot(tail)));
         }
-        done = process.waitFor(Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS);
+        done =
+            process.waitFor(
+                Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS);
       }
     } catch (RuntimeException | InterruptedException e) {
       group.end();
@@ -223,7 +273,8 @@ public final class ProgramRunner {
   /** {@code $ argv...} for the step log: secrets masked, a huge argv cut. */
   public static String commandLine(List<String> argv) {
     String line = Redactor.redact("$ " + String.join(" ", argv));
-    return line.length() <= SHOWN_COMMAND ? line
+    return line.length() <= SHOWN_COMMAND
+        ? line
         : line.substring(0, SHOWN_COMMAND) + "... (" + line.length() + " characters)";
   }
 
@@ -234,12 +285,15 @@ public final class ProgramRunner {
         return Optional.of(p);
       }
     }
-    LOG.warn("setsid (util-linux) was not found: child processes run in Lifeboat's own process group");
+    LOG.warn(
+        "setsid (util-linux) was not found: child processes run in Lifeboat's own process group");
     return Optional.empty();
   }
 
   private static void readLines(Process process, Consumer<String> onLine) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         onLine.accept(line);
@@ -250,13 +304,16 @@ public final class ProgramRunner {
   }
 
   private static void feed(Process process, byte[] input) {
-    Thread writer = new Thread(() -> {
-      try (OutputStream out = process.getOutputStream()) {
-        out.write(input);
-      } catch (IOException e) {
-        // the child closed its stdin or ended: it did not want the rest
-      }
-    }, "input-" + process.pid());
+    Thread writer =
+        new Thread(
+            () -> {
+              try (OutputStream out = process.getOutputStream()) {
+                out.write(input);
+              } catch (IOException e) {
+                // the child closed its stdin or ended: it did not want the rest
+              }
+            },
+            "input-" + process.pid());
     writer.setDaemon(true);
     writer.start();
   }

@@ -18,7 +18,10 @@ import java.util.Map;
  * after {@code --}, a leading {@code -} is refused, and git may use only https, ssh, git and file.
  */
 public final class CloneRepository implements Action<CloneRepository.Args> {
-  /** Transports git may use; {@code ext::} (which runs a command) and the rest are refused by git itself. */
+  /**
+   * Transports git may use; {@code ext::} (which runs a command) and the rest are refused by git
+   * itself.
+   */
   static final String ALLOWED_PROTOCOLS = "https:ssh:git:file";
 
   private final ProgramRunner runner;
@@ -29,12 +32,10 @@ public final class CloneRepository implements Action<CloneRepository.Args> {
 
   /** Arguments of {@code git-clone}. */
   public record Args(
-      @Arg(description = "repository url (https, ssh, git or file)")
-      String url,
-      @Arg(description = "directory to clone into (must not exist or be empty)")
-      String dir,
+      @Arg(description = "repository url (https, ssh, git or file)") String url,
+      @Arg(description = "directory to clone into (must not exist or be empty)") String dir,
       @Arg(required = false, description = "kill git after this long (default 30m)")
-      String timeout) {
+          String timeout) {
 
     public Args {
       timeout = timeout == null || timeout.isBlank() ? "30m" : timeout;
@@ -72,12 +73,24 @@ public final class CloneRepository implements Action<CloneRepository.Args> {
     List<String> argv = List.of("git", "-c", "protocol.ext.allow=never", "clone", "--", url, dir);
     context.message("cloning " + url);
     context.log(ProgramRunner.commandLine(argv));
-    ProgramResult result = runner.run(Invocation.of(argv, timeout)
-        .withEnvironment(Map.of("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS, "GIT_TERMINAL_PROMPT", "0"))
-        .ifNotFound("git-clone: git was not found on the worker's PATH (Debian/Ubuntu: apt-get install git)"), context);
+    ProgramResult result =
+        runner.run(
+            Invocation.of(argv, timeout)
+                .withEnvironment(
+                    Map.of("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS, "GIT_TERMINAL_PROMPT", "0"))
+                .ifNotFound(
+                    "git-clone: git was not found on the worker's PATH (Debian/Ubuntu: apt-get install git)"),
+            context);
     if (result.exitCode() != 0) {
-      throw ActionException.check("git-clone: cloning " + url + " into " + dir + " failed (exit " + result.exitCode() + ")"
-          + (result.tail().isEmpty() ? "" : ": " + result.tailText()));
+      throw ActionException.check(
+          "git-clone: cloning "
+              + url
+              + " into "
+              + dir
+              + " failed (exit "
+              + result.exitCode()
+              + ")"
+              + (result.tail().isEmpty() ? "" : ": " + result.tailText()));
     }
     String took = ProgramResult.human(result.duration());
     context.message("cloned " + url + " in " + took);
@@ -89,7 +102,8 @@ public final class CloneRepository implements Action<CloneRepository.Args> {
       throw ActionException.invalid("git-clone: '" + name + "' is required");
     }
     if (value.startsWith("-")) {
-      throw ActionException.invalid("git-clone: '" + name + "' must not start with '-' (got '" + value + "')");
+      throw ActionException.invalid(
+          "git-clone: '" + name + "' must not start with '-' (got '" + value + "')");
     }
     return value;
   }

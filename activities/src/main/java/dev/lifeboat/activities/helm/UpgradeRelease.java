@@ -25,7 +25,9 @@ public final class UpgradeRelease implements Action<UpgradeRelease.Args> {
   private final ProgramRunner runner;
   private final String helm;
 
-  /** @param helm the configured helm program: a name looked up on the worker's PATH or a path */
+  /**
+   * @param helm the configured helm program: a name looked up on the worker's PATH or a path
+   */
   public UpgradeRelease(ProgramRunner runner, String helm) {
     this.runner = runner;
     this.helm = helm;
@@ -33,14 +35,13 @@ public final class UpgradeRelease implements Action<UpgradeRelease.Args> {
 
   /** Arguments of {@code helm-upgrade}. */
   public record Args(
-      @Arg(description = "release name")
-      String release,
-      @Arg(description = "chart reference, e.g. jupyterhub/jupyterhub")
-      String chart,
-      @Arg(description = "namespace of the release (created when missing)")
-      String namespace,
-      @Arg(required = false, description = "how long helm waits for the release to be ready (default 15m)")
-      String timeout) {
+      @Arg(description = "release name") String release,
+      @Arg(description = "chart reference, e.g. jupyterhub/jupyterhub") String chart,
+      @Arg(description = "namespace of the release (created when missing)") String namespace,
+      @Arg(
+              required = false,
+              description = "how long helm waits for the release to be ready (default 15m)")
+          String timeout) {
 
     public Args {
       timeout = timeout == null || timeout.isBlank() ? "15m" : timeout;
@@ -76,16 +77,42 @@ public final class UpgradeRelease implements Action<UpgradeRelease.Args> {
     } catch (IllegalArgumentException e) {
       throw ActionException.invalid("helm-upgrade: timeout " + e.getMessage());
     }
-    List<String> argv = new ArrayList<>(List.of(helm, "upgrade", "--install", "--namespace", namespace,
-        "--create-namespace", "--wait", "--timeout", timeout.toSeconds() + "s", "--", release, chart));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                helm,
+                "upgrade",
+                "--install",
+                "--namespace",
+                namespace,
+                "--create-namespace",
+                "--wait",
+                "--timeout",
+                timeout.toSeconds() + "s",
+                "--",
+                release,
+                chart));
     context.message("helm upgrade " + release + " (" + chart + ") in " + namespace);
     context.log(ProgramRunner.commandLine(argv));
-    ProgramResult result = runner.run(Invocation.of(argv, timeout.plus(MARGIN))
-        .ifNotFound("helm-upgrade: the configured helm program '" + helm + "' was not found (set LIFEBOAT_HELM or put"
-            + " helm on the worker's PATH)"), context);
+    ProgramResult result =
+        runner.run(
+            Invocation.of(argv, timeout.plus(MARGIN))
+                .ifNotFound(
+                    "helm-upgrade: the configured helm program '"
+                        + helm
+                        + "' was not found (set LIFEBOAT_HELM or put"
+                        + " helm on the worker's PATH)"),
+            context);
     if (result.exitCode() != 0) {
-      throw ActionException.check("helm-upgrade: release " + release + " in " + namespace + " failed (exit "
-          + result.exitCode() + ")" + (result.tail().isEmpty() ? "" : ": " + result.tailText()));
+      throw ActionException.check(
+          "helm-upgrade: release "
+              + release
+              + " in "
+              + namespace
+              + " failed (exit "
+              + result.exitCode()
+              + ")"
+              + (result.tail().isEmpty() ? "" : ": " + result.tailText()));
     }
     String took = ProgramResult.human(result.duration());
     context.message(release + " deployed in " + took);
@@ -97,7 +124,8 @@ public final class UpgradeRelease implements Action<UpgradeRelease.Args> {
       throw ActionException.invalid("helm-upgrade: '" + name + "' is required");
     }
     if (value.startsWith("-")) {
-      throw ActionException.invalid("helm-upgrade: '" + name + "' must not start with '-' (got '" + value + "')");
+      throw ActionException.invalid(
+          "helm-upgrade: '" + name + "' must not start with '-' (got '" + value + "')");
     }
     return value;
   }

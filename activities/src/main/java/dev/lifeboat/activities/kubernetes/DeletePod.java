@@ -17,7 +17,12 @@ public final class DeletePod implements Action<DeletePod.Args> {
   public record Args(
       @Arg(description = "namespace of the pod") String namespace,
       @Arg(description = "name of the pod") String name,
-      @Arg(required = false, duration = true, positive = true, description = "how long to wait until it is gone (default 2m)") String timeout) {}
+      @Arg(
+              required = false,
+              duration = true,
+              positive = true,
+              description = "how long to wait until it is gone (default 2m)")
+          String timeout) {}
 
   public record Result(String name, String namespace, boolean existed) {}
 
@@ -46,14 +51,22 @@ public final class DeletePod implements Action<DeletePod.Args> {
   public Result run(Args args, ActionContext ctx) throws InterruptedException {
     Workload.requireText(args.namespace(), "namespace");
     Workload.requireText(args.name(), "name");
-    boolean existed = deleteAndWait(clients.get(), args.namespace(), args.name(),
-        WaitPodsGone.timeout(args.timeout(), DEFAULT_TIMEOUT), ctx);
-    ctx.log(existed ? "deleted pod " + args.namespace() + "/" + args.name()
-        : "pod " + args.namespace() + "/" + args.name() + " was already gone");
+    boolean existed =
+        deleteAndWait(
+            clients.get(),
+            args.namespace(),
+            args.name(),
+            WaitPodsGone.timeout(args.timeout(), DEFAULT_TIMEOUT),
+            ctx);
+    ctx.log(
+        existed
+            ? "deleted pod " + args.namespace() + "/" + args.name()
+            : "pod " + args.namespace() + "/" + args.name() + " was already gone");
     return new Result(args.name(), args.namespace(), existed);
   }
 
-  boolean deleteAndWait(KubernetesClient client, String namespace, String name, Duration timeout, ActionContext ctx)
+  boolean deleteAndWait(
+      KubernetesClient client, String namespace, String name, Duration timeout, ActionContext ctx)
       throws InterruptedException {
     var pod = client.pods().inNamespace(namespace).withName(name);
     boolean existed = pod.get() != null;
@@ -62,11 +75,22 @@ public final class DeletePod implements Action<DeletePod.Args> {
     }
     WaitCheckpoint cp = PodWait.start(ctx, "pod " + namespace + "/" + name + " gone", timeout);
     try {
-      PodWait.until(client.pods().inNamespace(namespace).withField("metadata.name", name), List::isEmpty,
-          WaitPodsGone::summary, cp, ctx);
+      PodWait.until(
+          client.pods().inNamespace(namespace).withField("metadata.name", name),
+          List::isEmpty,
+          WaitPodsGone::summary,
+          cp,
+          ctx);
     } catch (TimeoutException e) {
-      throw ActionException.check("pod " + namespace + "/" + name + " is still there " + WaitPodsGone.seconds(cp)
-          + "s after it was deleted\n" + new PodDiagnostics(client).describe(namespace, name));
+      throw ActionException.check(
+          "pod "
+              + namespace
+              + "/"
+              + name
+              + " is still there "
+              + WaitPodsGone.seconds(cp)
+              + "s after it was deleted\n"
+              + new PodDiagnostics(client).describe(namespace, name));
     }
     return existed;
   }

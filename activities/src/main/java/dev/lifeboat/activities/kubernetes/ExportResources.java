@@ -41,20 +41,32 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * {@code export-resources}: tier-3 infrastructure state written into a local directory for a following
- * {@code backup} step: Kubernetes objects as YAML (one file each), Helm releases decoded from their
- * storage secrets, and host files (kubeconfig, hosts, Ansible inventory). Secrets, Helm values and the
- * kubeconfig are marked sensitive in the index and written readable by the owner only.
+ * {@code export-resources}: tier-3 infrastructure state written into a local directory for a
+ * following {@code backup} step: Kubernetes objects as YAML (one file each), Helm releases decoded
+ * from their storage secrets, and host files (kubeconfig, hosts, Ansible inventory). Secrets, Helm
+ * values and the kubeconfig are marked sensitive in the index and written readable by the owner
+ * only.
  */
 public final class ExportResources implements Action<ExportResources.Args> {
   /** Exported kinds by the names kubectl users know; "all" is kubectl's set of workload kinds. */
   static final Map<String, Kind> KINDS = new LinkedHashMap<>();
-  static final List<String> ALL = List.of("pods", "services", "deployments", "statefulsets", "daemonsets",
-      "replicasets", "jobs", "cronjobs");
-  static final List<String> DEFAULT_KINDS = List.of("all", "pvc", "pv", "sc", "ingress", "ingressclass", "secret",
-      "configmap", "namespaces");
 
-  record Kind(String dir, Class<? extends HasMetadata> type, boolean namespaced, boolean sensitive) {}
+  static final List<String> ALL =
+      List.of(
+          "pods",
+          "services",
+          "deployments",
+          "statefulsets",
+          "daemonsets",
+          "replicasets",
+          "jobs",
+          "cronjobs");
+  static final List<String> DEFAULT_KINDS =
+      List.of(
+          "all", "pvc", "pv", "sc", "ingress", "ingressclass", "secret", "configmap", "namespaces");
+
+  record Kind(
+      String dir, Class<? extends HasMetadata> type, boolean namespaced, boolean sensitive) {}
 
   static {
     KINDS.put("pods", new Kind("pods", Pod.class, true, false));
@@ -77,13 +89,23 @@ public final class ExportResources implements Action<ExportResources.Args> {
 
   public record Args(
       @Arg(description = "local directory to write the export into") String path,
-      @Arg(required = false, description = "empty the directory first (default false: a non-empty one is refused)") Boolean clean,
-      @Arg(required = false, description = "namespaces to export (default all)") List<String> namespaces,
-      @Arg(required = false, description = "kinds: all, pvc, pv, sc, ingress, ingressclass, secret, configmap, namespaces or single kinds like pods") List<String> kinds,
+      @Arg(
+              required = false,
+              description = "empty the directory first (default false: a non-empty one is refused)")
+          Boolean clean,
+      @Arg(required = false, description = "namespaces to export (default all)")
+          List<String> namespaces,
+      @Arg(
+              required = false,
+              description =
+                  "kinds: all, pvc, pv, sc, ingress, ingressclass, secret, configmap, namespaces or single kinds like pods")
+          List<String> kinds,
       @Arg(required = false, description = "decode Helm releases (default true)") Boolean helm,
       @Arg(required = false, description = "kubeconfig file to include") String kubeconfig,
-      @Arg(required = false, description = "hosts file to include (default /etc/hosts)") String hostsFile,
-      @Arg(required = false, description = "Ansible inventory directory to include") String inventory) {
+      @Arg(required = false, description = "hosts file to include (default /etc/hosts)")
+          String hostsFile,
+      @Arg(required = false, description = "Ansible inventory directory to include")
+          String inventory) {
     public Args {
       clean = clean != null && clean;
       helm = helm == null || helm;
@@ -96,8 +118,13 @@ public final class ExportResources implements Action<ExportResources.Args> {
   /** One exported file, relative to the export directory. */
   public record ExportedFile(String path, String kind, boolean sensitive) {}
 
-  public record Result(String path, int fileCount, Map<String, Integer> counts, List<String> sensitive,
-      String index, List<String> warnings) {}
+  public record Result(
+      String path,
+      int fileCount,
+      Map<String, Integer> counts,
+      List<String> sensitive,
+      String index,
+      List<String> warnings) {}
 
   private final Supplier<KubernetesClient> clients;
 
@@ -136,14 +163,21 @@ public final class ExportResources implements Action<ExportResources.Args> {
       try {
         items = list(client, kind, args.namespaces());
       } catch (KubernetesClientException e) {
-        warnings.add(kind.dir() + ": not exported (" + e.getCode() + " " + firstLine(e.getMessage()) + ")");
+        warnings.add(
+            kind.dir() + ": not exported (" + e.getCode() + " " + firstLine(e.getMessage()) + ")");
         continue;
       }
       for (HasMetadata item : items) {
         item.getMetadata().setManagedFields(null);
         String ns = item.getMetadata().getNamespace();
-        String rel = "kubernetes/" + (kind.namespaced() ? "namespaces/" + ns : "cluster") + "/" + kind.dir() + "/"
-            + safe(item.getMetadata().getName()) + ".yaml";
+        String rel =
+            "kubernetes/"
+                + (kind.namespaced() ? "namespaces/" + ns : "cluster")
+                + "/"
+                + kind.dir()
+                + "/"
+                + safe(item.getMetadata().getName())
+                + ".yaml";
         write(dir, rel, Serialization.asYaml(item), kind.sensitive());
         files.add(new ExportedFile(rel, kind.dir(), kind.sensitive()));
         if (item instanceof Secret s && HelmReleases.isRelease(s)) {
@@ -156,10 +190,18 @@ public final class ExportResources implements Action<ExportResources.Args> {
     if (args.helm()) {
       if (!kinds.contains(KINDS.get("secret"))) {
         try {
-          helmSecrets.addAll(list(client, KINDS.get("secret"), args.namespaces()).stream().map(Secret.class::cast)
-              .filter(HelmReleases::isRelease).toList());
+          helmSecrets.addAll(
+              list(client, KINDS.get("secret"), args.namespaces()).stream()
+                  .map(Secret.class::cast)
+                  .filter(HelmReleases::isRelease)
+                  .toList());
         } catch (KubernetesClientException e) {
-          warnings.add("helm releases: not exported (" + e.getCode() + " " + firstLine(e.getMessage()) + ")");
+          warnings.add(
+              "helm releases: not exported ("
+                  + e.getCode()
+                  + " "
+                  + firstLine(e.getMessage())
+                  + ")");
         }
       }
       counts.put("helm-releases", exportHelm(dir, helmSecrets, files, warnings));
@@ -169,27 +211,46 @@ public final class ExportResources implements Action<ExportResources.Args> {
     if (args.inventory() != null && !args.inventory().isBlank()) {
       copyInventory(dir, Path.of(args.inventory()), files);
     }
-    List<String> sensitive = files.stream().filter(ExportedFile::sensitive).map(ExportedFile::path).toList();
+    List<String> sensitive =
+        files.stream().filter(ExportedFile::sensitive).map(ExportedFile::path).toList();
     Map<String, Object> index = new LinkedHashMap<>();
     index.put("counts", counts);
     index.put("warnings", warnings);
     index.put("files", files);
     write(dir, "index.yaml", Serialization.asYaml(index), false);
     warnings.forEach(w -> ctx.log("warning: " + w));
-    ctx.log("exported " + files.size() + " files into " + dir + " (" + sensitive.size() + " sensitive)");
-    return new Result(dir.toString(), files.size(), counts, sensitive, dir.resolve("index.yaml").toString(), warnings);
+    ctx.log(
+        "exported "
+            + files.size()
+            + " files into "
+            + dir
+            + " ("
+            + sensitive.size()
+            + " sensitive)");
+    return new Result(
+        dir.toString(),
+        files.size(),
+        counts,
+        sensitive,
+        dir.resolve("index.yaml").toString(),
+        warnings);
   }
 
   static List<Kind> kinds(List<String> names) {
     List<Kind> out = new ArrayList<>();
     for (String n : names) {
       String k = n.trim().toLowerCase();
-      List<String> expanded = k.equals("all") ? ALL : java.util.Collections.singletonList(KindAliases.key(k));
+      List<String> expanded =
+          k.equals("all") ? ALL : java.util.Collections.singletonList(KindAliases.key(k));
       for (String e : expanded) {
         Kind kind = e == null ? null : KINDS.get(e);
         if (kind == null) {
-          throw ActionException.invalid("export-resources: unknown kind '" + n + "' (known: all, "
-              + String.join(", ", KINDS.keySet()) + ")");
+          throw ActionException.invalid(
+              "export-resources: unknown kind '"
+                  + n
+                  + "' (known: all, "
+                  + String.join(", ", KINDS.keySet())
+                  + ")");
         }
         if (!out.contains(kind)) {
           out.add(kind);
@@ -199,7 +260,8 @@ public final class ExportResources implements Action<ExportResources.Args> {
     return out;
   }
 
-  private static List<? extends HasMetadata> list(KubernetesClient client, Kind kind, List<String> namespaces) {
+  private static List<? extends HasMetadata> list(
+      KubernetesClient client, Kind kind, List<String> namespaces) {
     var op = client.resources(kind.type());
     if (!kind.namespaced()) {
       return sorted(op.list().getItems());
@@ -215,11 +277,15 @@ public final class ExportResources implements Action<ExportResources.Args> {
   }
 
   private static List<? extends HasMetadata> sorted(List<? extends HasMetadata> items) {
-    return items.stream().sorted(Comparator.comparing((HasMetadata h) -> String.valueOf(h.getMetadata().getNamespace()))
-        .thenComparing(h -> h.getMetadata().getName())).toList();
+    return items.stream()
+        .sorted(
+            Comparator.comparing((HasMetadata h) -> String.valueOf(h.getMetadata().getNamespace()))
+                .thenComparing(h -> h.getMetadata().getName()))
+        .toList();
   }
 
-  private static int exportHelm(Path dir, List<Secret> secrets, List<ExportedFile> files, List<String> warnings)
+  private static int exportHelm(
+      Path dir, List<Secret> secrets, List<ExportedFile> files, List<String> warnings)
       throws IOException {
     Map<String, HelmReleases.Release> latest = new TreeMap<>();
     for (Secret s : secrets) {
@@ -227,13 +293,25 @@ public final class ExportResources implements Action<ExportResources.Args> {
       try {
         r = HelmReleases.decode(s);
       } catch (IOException | IllegalArgumentException e) {
-        warnings.add("helm release secret " + s.getMetadata().getNamespace() + "/" + s.getMetadata().getName()
-            + " could not be decoded: " + e.getMessage());
+        warnings.add(
+            "helm release secret "
+                + s.getMetadata().getNamespace()
+                + "/"
+                + s.getMetadata().getName()
+                + " could not be decoded: "
+                + e.getMessage());
         continue;
       }
       Map<String, Object> doc = new LinkedHashMap<>(r.summary());
       doc.put("values", r.values());
-      String rel = "helm/" + safe(r.namespace()) + "/" + safe(r.name()) + "/revision-" + r.revision() + ".yaml";
+      String rel =
+          "helm/"
+              + safe(r.namespace())
+              + "/"
+              + safe(r.name())
+              + "/revision-"
+              + r.revision()
+              + ".yaml";
       // values often hold passwords and tokens
       write(dir, rel, Serialization.asYaml(doc), true);
       files.add(new ExportedFile(rel, "helm-release", true));
@@ -242,14 +320,22 @@ public final class ExportResources implements Action<ExportResources.Args> {
         latest.put(key, r);
       }
     }
-    List<Map<String, Object>> summary = latest.values().stream().map(HelmReleases.Release::summary).toList();
+    List<Map<String, Object>> summary =
+        latest.values().stream().map(HelmReleases.Release::summary).toList();
     write(dir, "helm/releases.yaml", Serialization.asYaml(Map.of("releases", summary)), false);
     files.add(new ExportedFile("helm/releases.yaml", "helm-releases", false));
     return latest.size();
   }
 
-  private static void copyHostFile(Path dir, String source, String rel, boolean sensitive, boolean required,
-      List<ExportedFile> files, List<String> warnings) throws IOException {
+  private static void copyHostFile(
+      Path dir,
+      String source,
+      String rel,
+      boolean sensitive,
+      boolean required,
+      List<ExportedFile> files,
+      List<String> warnings)
+      throws IOException {
     if (source == null || source.isBlank()) {
       return;
     }
@@ -265,13 +351,17 @@ public final class ExportResources implements Action<ExportResources.Args> {
     files.add(new ExportedFile(rel, "host-file", sensitive));
   }
 
-  private static void copyInventory(Path dir, Path inventory, List<ExportedFile> files) throws IOException {
+  private static void copyInventory(Path dir, Path inventory, List<ExportedFile> files)
+      throws IOException {
     if (!Files.isDirectory(inventory)) {
-      throw ActionException.invalid("export-resources: inventory " + inventory + " is not a directory");
+      throw ActionException.invalid(
+          "export-resources: inventory " + inventory + " is not a directory");
     }
     try (Stream<Path> s = Files.walk(inventory)) {
-      for (Path p : s.filter(x -> Files.isRegularFile(x, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
-        String rel = "host/ansible-inventory/" + inventory.relativize(p).toString().replace('\\', '/');
+      for (Path p :
+          s.filter(x -> Files.isRegularFile(x, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
+        String rel =
+            "host/ansible-inventory/" + inventory.relativize(p).toString().replace('\\', '/');
         // vault files and host_vars may hold credentials
         boolean sensitive = rel.contains("vault") || rel.contains("secret");
         Path to = dir.resolve(rel);
@@ -287,17 +377,20 @@ public final class ExportResources implements Action<ExportResources.Args> {
 
   private static Path prepare(String path, boolean clean) throws IOException {
     if (path == null || path.isBlank() || !Path.of(path).isAbsolute()) {
-      throw ActionException.invalid("export-resources: 'path' must be an absolute directory, got '" + path + "'");
+      throw ActionException.invalid(
+          "export-resources: 'path' must be an absolute directory, got '" + path + "'");
     }
     Path dir = Path.of(path).normalize();
     if (dir.getNameCount() < 2) {
-      throw ActionException.invalid("export-resources: refusing to write into " + dir + "; use a dedicated directory");
+      throw ActionException.invalid(
+          "export-resources: refusing to write into " + dir + "; use a dedicated directory");
     }
     Files.createDirectories(dir);
     try (Stream<Path> s = Files.list(dir)) {
       boolean empty = s.findAny().isEmpty();
       if (!empty && !clean) {
-        throw ActionException.invalid("export-resources: " + dir + " is not empty; set clean: true to replace it");
+        throw ActionException.invalid(
+            "export-resources: " + dir + " is not empty; set clean: true to replace it");
       }
     }
     if (clean) {
@@ -312,7 +405,8 @@ public final class ExportResources implements Action<ExportResources.Args> {
     return dir;
   }
 
-  private static void write(Path dir, String rel, String text, boolean sensitive) throws IOException {
+  private static void write(Path dir, String rel, String text, boolean sensitive)
+      throws IOException {
     Path to = dir.resolve(rel);
     Files.createDirectories(to.getParent());
     Files.writeString(to, text, StandardCharsets.UTF_8);

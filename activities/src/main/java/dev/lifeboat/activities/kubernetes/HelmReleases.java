@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads Helm 3 releases from their storage secrets (type {@code helm.sh/release.v1}) without the helm
- * binary: the {@code release} key holds base64 of gzip of the release JSON (base64 once more on the wire).
+ * Reads Helm 3 releases from their storage secrets (type {@code helm.sh/release.v1}) without the
+ * helm binary: the {@code release} key holds base64 of gzip of the release JSON (base64 once more
+ * on the wire).
  */
 final class HelmReleases {
   static final String SECRET_TYPE = "helm.sh/release.v1";
@@ -23,8 +24,16 @@ final class HelmReleases {
   private HelmReleases() {}
 
   /** One revision of one release, with the values the user supplied. */
-  record Release(String name, String namespace, int revision, String status, String chart, String chartVersion,
-      String appVersion, String updated, Map<String, Object> values) {
+  record Release(
+      String name,
+      String namespace,
+      int revision,
+      String status,
+      String chart,
+      String chartVersion,
+      String appVersion,
+      String updated,
+      Map<String, Object> values) {
 
     Map<String, Object> summary() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -40,7 +49,9 @@ final class HelmReleases {
   }
 
   static boolean isRelease(Secret s) {
-    return SECRET_TYPE.equals(s.getType()) && s.getData() != null && s.getData().containsKey("release");
+    return SECRET_TYPE.equals(s.getType())
+        && s.getData() != null
+        && s.getData().containsKey("release");
   }
 
   @SuppressWarnings("unchecked")
@@ -57,10 +68,17 @@ final class HelmReleases {
     }
     JsonNode r = JSON.readTree(json);
     JsonNode meta = r.path("chart").path("metadata");
-    Map<String, Object> values = r.hasNonNull("config") ? JSON.convertValue(r.get("config"), Map.class) : Map.of();
-    return new Release(r.path("name").asText(), r.path("namespace").asText(s.getMetadata().getNamespace()),
-        r.path("version").asInt(), text(r.path("info").path("status")), text(meta.path("name")),
-        text(meta.path("version")), text(meta.path("appVersion")), text(r.path("info").path("last_deployed")),
+    Map<String, Object> values =
+        r.hasNonNull("config") ? JSON.convertValue(r.get("config"), Map.class) : Map.of();
+    return new Release(
+        r.path("name").asText(),
+        r.path("namespace").asText(s.getMetadata().getNamespace()),
+        r.path("version").asInt(),
+        text(r.path("info").path("status")),
+        text(meta.path("name")),
+        text(meta.path("version")),
+        text(meta.path("appVersion")),
+        text(r.path("info").path("last_deployed")),
         values == null ? Map.of() : values);
   }
 

@@ -39,7 +39,10 @@ final class KindAliases {
     }
   }
 
-  /** The key for a name as a user writes it (any case, surrounding blanks ignored); null when unknown. */
+  /**
+   * The key for a name as a user writes it (any case, surrounding blanks ignored); null when
+   * unknown.
+   */
   static String key(String name) {
     return name == null ? null : KEYS.get(name.trim().toLowerCase(Locale.ROOT));
   }

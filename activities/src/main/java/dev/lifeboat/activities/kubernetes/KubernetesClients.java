@@ -12,7 +12,10 @@ import java.util.function.Supplier;
 public final class KubernetesClients {
   private KubernetesClients() {}
 
-  /** A supplier that builds one client on first call and returns it ever after; actions never close it. */
+  /**
+   * A supplier that builds one client on first call and returns it ever after; actions never close
+   * it.
+   */
   public static Supplier<KubernetesClient> shared() {
     return new Supplier<>() {
       private volatile KubernetesClient client;

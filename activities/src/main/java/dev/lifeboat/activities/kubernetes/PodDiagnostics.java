@@ -32,7 +32,12 @@ public final class PodDiagnostics {
     try {
       Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
       if (pod == null) {
-        return "pod " + namespace + "/" + podName + " does not exist" + events(namespace, "Pod", podName);
+        return "pod "
+            + namespace
+            + "/"
+            + podName
+            + " does not exist"
+            + events(namespace, "Pod", podName);
       }
       return describe(pod);
     } catch (RuntimeException e) {
@@ -48,14 +53,22 @@ public final class PodDiagnostics {
         return "no pods in " + namespace + " match " + selector;
       }
       StringBuilder sb = new StringBuilder();
-      pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).limit(MAX_PODS)
+      pods.stream()
+          .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+          .limit(MAX_PODS)
           .forEach(p -> sb.append(sb.length() == 0 ? "" : "\n").append(describe(p)));
       if (pods.size() > MAX_PODS) {
         sb.append("\n(").append(pods.size() - MAX_PODS).append(" more pods not shown)");
       }
       return sb.toString();
     } catch (RuntimeException e) {
-      return "pods in " + namespace + " matching " + selector + ": cannot list them (" + e.getMessage() + ")";
+      return "pods in "
+          + namespace
+          + " matching "
+          + selector
+          + ": cannot list them ("
+          + e.getMessage()
+          + ")";
     }
   }
 
@@ -64,7 +77,8 @@ public final class PodDiagnostics {
     String name = pod.getMetadata().getName();
     StringBuilder sb = new StringBuilder("pod ").append(ns).append('/').append(name);
     var status = pod.getStatus();
-    sb.append(": phase ").append(status == null || status.getPhase() == null ? "unknown" : status.getPhase());
+    sb.append(": phase ")
+        .append(status == null || status.getPhase() == null ? "unknown" : status.getPhase());
     if (pod.getMetadata().getDeletionTimestamp() != null) {
       sb.append(", terminating since ").append(pod.getMetadata().getDeletionTimestamp());
     }
@@ -92,7 +106,10 @@ public final class PodDiagnostics {
       List<ContainerStatus> all = new ArrayList<>(nullSafe(status.getInitContainerStatuses()));
       all.addAll(nullSafe(status.getContainerStatuses()));
       for (ContainerStatus cs : all) {
-        sb.append("\n  container ").append(cs.getName()).append(": ").append(state(cs.getState()))
+        sb.append("\n  container ")
+            .append(cs.getName())
+            .append(": ")
+            .append(state(cs.getState()))
             .append(Boolean.TRUE.equals(cs.getReady()) ? ", ready" : ", not ready");
         if (cs.getRestartCount() != null && cs.getRestartCount() > 0) {
           sb.append(", restarts ").append(cs.getRestartCount());
@@ -116,13 +133,18 @@ public final class PodDiagnostics {
       return "no state";
     }
     if (s.getWaiting() != null) {
-      return "waiting (" + s.getWaiting().getReason() + (s.getWaiting().getMessage() == null ? "" : ": "
-          + s.getWaiting().getMessage()) + ")";
+      return "waiting ("
+          + s.getWaiting().getReason()
+          + (s.getWaiting().getMessage() == null ? "" : ": " + s.getWaiting().getMessage())
+          + ")";
     }
     if (s.getTerminated() != null) {
       var t = s.getTerminated();
-      return "terminated (exit code " + t.getExitCode() + (t.getReason() == null ? "" : ", " + t.getReason())
-          + (t.getMessage() == null ? "" : ": " + t.getMessage()) + ")";
+      return "terminated (exit code "
+          + t.getExitCode()
+          + (t.getReason() == null ? "" : ", " + t.getReason())
+          + (t.getMessage() == null ? "" : ": " + t.getMessage())
+          + ")";
     }
     if (s.getRunning() != null) {
       return "running since " + s.getRunning().getStartedAt();
@@ -133,18 +155,28 @@ public final class PodDiagnostics {
   /** The last events about one object, oldest first. */
   String events(String namespace, String kind, String name) {
     try {
-      List<Event> events = client.v1().events().inNamespace(namespace).list().getItems().stream()
-          .filter(e -> e.getInvolvedObject() != null && name.equals(e.getInvolvedObject().getName())
-              && (kind == null || kind.equals(e.getInvolvedObject().getKind())))
-          .sorted(Comparator.comparing(PodDiagnostics::when))
-          .toList();
+      List<Event> events =
+          client.v1().events().inNamespace(namespace).list().getItems().stream()
+              .filter(
+                  e ->
+                      e.getInvolvedObject() != null
+                          && name.equals(e.getInvolvedObject().getName())
+                          && (kind == null || kind.equals(e.getInvolvedObject().getKind())))
+              .sorted(Comparator.comparing(PodDiagnostics::when))
+              .toList();
       if (events.isEmpty()) {
         return "\n  events: none";
       }
       StringBuilder sb = new StringBuilder("\n  last events:");
       for (Event e : events.subList(Math.max(0, events.size() - EVENTS), events.size())) {
-        sb.append("\n    ").append(when(e)).append(' ').append(e.getType()).append(' ').append(e.getReason())
-            .append(": ").append(e.getMessage());
+        sb.append("\n    ")
+            .append(when(e))
+            .append(' ')
+            .append(e.getType())
+            .append(' ')
+            .append(e.getReason())
+            .append(": ")
+            .append(e.getMessage());
         if (e.getCount() != null && e.getCount() > 1) {
           sb.append(" (x").append(e.getCount()).append(')');
         }
@@ -162,18 +194,29 @@ public final class PodDiagnostics {
     if (e.getEventTime() != null && e.getEventTime().getTime() != null) {
       return e.getEventTime().getTime();
     }
-    return e.getMetadata() == null || e.getMetadata().getCreationTimestamp() == null ? ""
+    return e.getMetadata() == null || e.getMetadata().getCreationTimestamp() == null
+        ? ""
         : e.getMetadata().getCreationTimestamp();
   }
 
   private String logTail(String namespace, String pod, String container) {
     try {
-      String log = client.pods().inNamespace(namespace).withName(pod).inContainer(container)
-          .tailingLines(LOG_LINES).getLog();
+      String log =
+          client
+              .pods()
+              .inNamespace(namespace)
+              .withName(pod)
+              .inContainer(container)
+              .tailingLines(LOG_LINES)
+              .getLog();
       if (log == null || log.isBlank()) {
         return "\n  log of " + container + ": empty";
       }
-      return "\n  log of " + container + " (last " + LOG_LINES + " lines):\n    "
+      return "\n  log of "
+          + container
+          + " (last "
+          + LOG_LINES
+          + " lines):\n    "
           + log.strip().replace("\n", "\n    ");
     } catch (RuntimeException e) {
       return "\n  log of " + container + ": unavailable (" + firstLine(e.getMessage()) + ")";

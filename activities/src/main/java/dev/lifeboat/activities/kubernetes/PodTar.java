@@ -25,10 +25,12 @@ import java.util.function.Supplier;
 
 /**
  * Streams tar in and out of a running container through exec. Commands are argument vectors: no
- * parameter is ever pasted into a shell string. A container without {@code tar} is reported as such.
+ * parameter is ever pasted into a shell string. A container without {@code tar} is reported as
+ * such.
  *
- * <p>The exec protocol the client speaks (v4) cannot close the remote stdin, so extraction relies on
- * tar stopping at the end-of-archive blocks; {@link #extract} appends an extra zero record to be sure.
+ * <p>The exec protocol the client speaks (v4) cannot close the remote stdin, so extraction relies
+ * on tar stopping at the end-of-archive blocks; {@link #extract} appends an extra zero record to be
+ * sure.
  */
 public final class PodTar {
   static final Duration EXIT_WAIT = Duration.ofMinutes(2);
@@ -43,9 +45,9 @@ public final class PodTar {
   }
 
   /**
-   * Finds the pod and container: a pod by name (which wins when both are given), or the first ready pod
-   * (by name) of a workload ({@code deployment/name}, {@code statefulset/name}); the container defaults to
-   * the pod's first.
+   * Finds the pod and container: a pod by name (which wins when both are given), or the first ready
+   * pod (by name) of a workload ({@code deployment/name}, {@code statefulset/name}); the container
+   * defaults to the pod's first.
    */
   public PodRef resolve(String namespace, String pod, String workload, String container) {
     KubernetesClient client = clients.get();
@@ -59,25 +61,45 @@ public final class PodTar {
     if (byPod) {
       p = client.pods().inNamespace(namespace).withName(pod).get();
       if (p == null) {
-        throw ActionException.invalid("pod '" + pod + "' not found in namespace '" + namespace + "'");
+        throw ActionException.invalid(
+            "pod '" + pod + "' not found in namespace '" + namespace + "'");
       }
       if (!Pods.ready(p)) {
-        throw ActionException.check("pod " + namespace + "/" + pod + " is not ready\n"
-            + new PodDiagnostics(client).describe(p));
+        throw ActionException.check(
+            "pod "
+                + namespace
+                + "/"
+                + pod
+                + " is not ready\n"
+                + new PodDiagnostics(client).describe(p));
       }
     } else {
       Workload w = Workload.lookup(client, namespace, workload);
-      p = client.pods().inNamespace(namespace).withLabels(w.selector()).list().getItems().stream()
-          .filter(Pods::ready)
-          .min(Comparator.comparing(x -> x.getMetadata().getName()))
-          .orElseThrow(() -> ActionException.check(w.describe() + " has no ready pod\n"
-              + new PodDiagnostics(client).describeSelected(namespace, w.selector())));
+      p =
+          client.pods().inNamespace(namespace).withLabels(w.selector()).list().getItems().stream()
+              .filter(Pods::ready)
+              .min(Comparator.comparing(x -> x.getMetadata().getName()))
+              .orElseThrow(
+                  () ->
+                      ActionException.check(
+                          w.describe()
+                              + " has no ready pod\n"
+                              + new PodDiagnostics(client)
+                                  .describeSelected(namespace, w.selector())));
     }
     List<String> names = p.getSpec().getContainers().stream().map(Container::getName).toList();
     String c = container == null || container.isBlank() ? names.get(0) : container;
     if (!names.contains(c)) {
-      throw ActionException.invalid("pod " + namespace + "/" + p.getMetadata().getName() + " has no container '" + c
-          + "' (it has: " + String.join(", ", names) + ")");
+      throw ActionException.invalid(
+          "pod "
+              + namespace
+              + "/"
+              + p.getMetadata().getName()
+              + " has no container '"
+              + c
+              + "' (it has: "
+              + String.join(", ", names)
+              + ")");
     }
     return new PodRef(namespace, p.getMetadata().getName(), c);
   }
@@ -118,7 +140,8 @@ public final class PodTar {
       @Override
       public int read(byte[] buf, int off, int len) throws IOException {
         if (len == 0) {
-          // InputStream.readAllBytes asks for 0 bytes when its buffer is full; the exec stream asserts len > 0
+          // InputStream.readAllBytes asks for 0 bytes when its buffer is full; the exec stream
+          // asserts len > 0
           return 0;
         }
         int n;
@@ -151,7 +174,10 @@ public final class PodTar {
     };
   }
 
-  /** Streams a tar into {@code tar xf - -C dir} in the container and waits until tar exits successfully. */
+  /**
+   * Streams a tar into {@code tar xf - -C dir} in the container and waits until tar exits
+   * successfully.
+   */
   public long extract(PodRef ref, String dir, InputStream tar) throws IOException {
     return extract(ref, dir, out -> tar.transferTo(out));
   }
@@ -163,8 +189,8 @@ public final class PodTar {
   }
 
   /**
-   * Runs {@code tar xf - -C dir} in the container, lets {@code writer} write the tar into its input and
-   * waits until tar exits successfully. Returns the bytes written.
+   * Runs {@code tar xf - -C dir} in the container, lets {@code writer} write the tar into its input
+   * and waits until tar exits successfully. Returns the bytes written.
    */
   public long extract(PodRef ref, String dir, TarWriter writer) throws IOException {
     Workload.requireText(dir, "path");
@@ -173,7 +199,8 @@ public final class PodTar {
     try {
       writer.writeTo(in);
       if (!exec.exit.isDone() && !in.endsWithZeroBlocks()) {
-        // tar stops at the end-of-archive blocks; write them for a writer that did not (writing more after
+        // tar stops at the end-of-archive blocks; write them for a writer that did not (writing
+        // more after
         // them would race tar's exit and break the exec before its status arrives)
         in.write(new byte[1024]);
       }
@@ -252,7 +279,9 @@ public final class PodTar {
     }
   }
 
-  /** Removes everything inside {@code dir} (not the directory itself, which may be a mount point). */
+  /**
+   * Removes everything inside {@code dir} (not the directory itself, which may be a mount point).
+   */
   public void empty(PodRef ref, String dir) {
     Workload.requireText(dir, "path");
     if (dir.equals("/")) {
@@ -271,9 +300,16 @@ public final class PodTar {
 
   private Exec start(PodRef ref, List<String> argv, boolean stdin) {
     Exec exec = new Exec(ref, clients.get());
-    var op = clients.get().pods().inNamespace(ref.namespace()).withName(ref.pod()).inContainer(ref.container());
+    var op =
+        clients
+            .get()
+            .pods()
+            .inNamespace(ref.namespace())
+            .withName(ref.pod())
+            .inContainer(ref.container());
     var streams = stdin ? op.redirectingInput().redirectingOutput() : op.redirectingOutput();
-    exec.watch = streams.writingError(exec.stderr).usingListener(exec).exec(argv.toArray(String[]::new));
+    exec.watch =
+        streams.writingError(exec.stderr).usingListener(exec).exec(argv.toArray(String[]::new));
     return exec;
   }
 
@@ -295,7 +331,8 @@ public final class PodTar {
     @Override
     public void onFailure(Throwable t, Response response) {
       failure = t;
-      // the exit status may still be on its way (a closed stdin fails before it arrives): give it a moment
+      // the exit status may still be on its way (a closed stdin fails before it arrives): give it a
+      // moment
       exit.completeOnTimeout(-1, 1, TimeUnit.SECONDS);
     }
 
@@ -332,8 +369,14 @@ public final class PodTar {
         Thread.currentThread().interrupt();
         throw new java.util.concurrent.CancellationException("interrupted waiting for " + what);
       } catch (ExecutionException | TimeoutException e) {
-        throw ActionException.check(what + " in " + ref + " did not finish within " + EXIT_WAIT.toSeconds()
-            + "s after its input ended\n" + new PodDiagnostics(client).describe(ref.namespace(), ref.pod()));
+        throw ActionException.check(
+            what
+                + " in "
+                + ref
+                + " did not finish within "
+                + EXIT_WAIT.toSeconds()
+                + "s after its input ended\n"
+                + new PodDiagnostics(client).describe(ref.namespace(), ref.pod()));
       }
       if (code == 0) {
         // the API server's Success status is authoritative, even if a late write of padding failed
@@ -342,30 +385,59 @@ public final class PodTar {
       String err = stderr.toString(StandardCharsets.UTF_8).strip();
       String message = status != null && status.getMessage() != null ? status.getMessage() : "";
       String text = (err + "\n" + message).toLowerCase();
-      if (code == 126 || code == 127 || text.contains("executable file not found")
-          || text.contains("tar: not found") || text.contains("no such file or directory: tar")) {
+      if (code == 126
+          || code == 127
+          || text.contains("executable file not found")
+          || text.contains("tar: not found")
+          || text.contains("no such file or directory: tar")) {
         if (what.startsWith("tar")) {
-          throw ActionException.check(ref + " has no usable 'tar' (exit code " + code + "): "
-              + firstNonEmpty(message, err) + "; use an image with tar, or back up through a helper pod");
+          throw ActionException.check(
+              ref
+                  + " has no usable 'tar' (exit code "
+                  + code
+                  + "): "
+                  + firstNonEmpty(message, err)
+                  + "; use an image with tar, or back up through a helper pod");
         }
       }
       if (failure != null && code < 0 && what.startsWith("tar") && !tarRuns()) {
-        throw ActionException.check(ref + " has no usable 'tar' (the exec failed: " + failure.getMessage()
-            + "; a probe of 'tar --help' failed too); use an image with tar, or restore through a helper pod");
+        throw ActionException.check(
+            ref
+                + " has no usable 'tar' (the exec failed: "
+                + failure.getMessage()
+                + "; a probe of 'tar --help' failed too); use an image with tar, or restore through a helper pod");
       }
       if (failure != null && code < 0) {
-        throw new IllegalStateException(what + " in " + ref + " failed: " + failure.getMessage(), failure);
+        throw new IllegalStateException(
+            what + " in " + ref + " failed: " + failure.getMessage(), failure);
       }
-      throw ActionException.check(what + " in " + ref + " failed with exit code " + code
-          + (err.isEmpty() ? "" : ": " + tail(err)) + (message.isEmpty() ? "" : " (" + message + ")") + "\n"
-          + new PodDiagnostics(client).describe(ref.namespace(), ref.pod()));
+      throw ActionException.check(
+          what
+              + " in "
+              + ref
+              + " failed with exit code "
+              + code
+              + (err.isEmpty() ? "" : ": " + tail(err))
+              + (message.isEmpty() ? "" : " (" + message + ")")
+              + "\n"
+              + new PodDiagnostics(client).describe(ref.namespace(), ref.pod()));
     }
 
-    /** Whether tar starts at all in the container; used when an exec broke before reporting its status. */
+    /**
+     * Whether tar starts at all in the container; used when an exec broke before reporting its
+     * status.
+     */
     private boolean tarRuns() {
       try {
-        ExecWatch probe = client.pods().inNamespace(ref.namespace()).withName(ref.pod()).inContainer(ref.container())
-            .redirectingOutput().redirectingError().exec("tar", "--help");
+        ExecWatch probe =
+            client
+                .pods()
+                .inNamespace(ref.namespace())
+                .withName(ref.pod())
+                .inContainer(ref.container())
+                .redirectingOutput()
+                .redirectingError()
+                .exec("tar", "--help");
         try (probe) {
           probe.getOutput().transferTo(OutputStream.nullOutputStream());
           int code = probe.exitCode().get(30, TimeUnit.SECONDS);
@@ -386,7 +458,9 @@ public final class PodTar {
     }
   }
 
-  /** Keeps the first bytes of stderr; tar's complaints come first and a flood must not fill memory. */
+  /**
+   * Keeps the first bytes of stderr; tar's complaints come first and a flood must not fill memory.
+   */
   private static final class BoundedBuffer extends ByteArrayOutputStream {
     private final int limit;
 

@@ -11,24 +11,31 @@ import java.util.function.Supplier;
 
 /**
  * The Kubernetes side of {@code backup from: pod|pvc} and {@code restore to: pod|pvc}: resolves the
- * container (or starts a helper pod on the PVC), and hands the archive engine a tar stream to read or
- * a tar sink to write. The helper pod made here is always deleted before returning.
+ * container (or starts a helper pod on the PVC), and hands the archive engine a tar stream to read
+ * or a tar sink to write. The helper pod made here is always deleted before returning.
  *
- * <p>The archive engine plugs in through {@link TarArchives}, implemented over
- * {@code archive.Repository#writeFromTar} and {@code #copyAsTar}.
+ * <p>The archive engine plugs in through {@link TarArchives}, implemented over {@code
+ * archive.Repository#writeFromTar} and {@code #copyAsTar}.
  */
 public final class PodVolumes {
   /** What the backup and restore actions need from the repository. */
   public interface TarArchives {
-    /** Re-packs a plain tar stream into an archive of {@code set/source}; returns the step output. */
-    Map<String, Object> writeFromTar(String set, String source, InputStream tar, ActionContext ctx) throws IOException;
+    /**
+     * Re-packs a plain tar stream into an archive of {@code set/source}; returns the step output.
+     */
+    Map<String, Object> writeFromTar(String set, String source, InputStream tar, ActionContext ctx)
+        throws IOException;
 
     /** Writes the archive ({@code null} = latest) as a plain tar; returns the step output. */
-    Map<String, Object> copyAsTar(String set, String source, String archive, TarSink sink,
-        ActionContext ctx) throws IOException;
+    Map<String, Object> copyAsTar(
+        String set, String source, String archive, TarSink sink, ActionContext ctx)
+        throws IOException;
   }
 
-  /** Receives the archive's tar: the repository calls it with a writer that fills the pod's tar input. */
+  /**
+   * Receives the archive's tar: the repository calls it with a writer that fills the pod's tar
+   * input.
+   */
   @FunctionalInterface
   public interface TarSink {
     long accept(PodTar.TarWriter writer) throws IOException;
@@ -42,56 +49,102 @@ public final class PodVolumes {
     this.tar = new PodTar(clients);
   }
 
-  /** Where the data is: a running pod (by name or workload) or a PVC reached through a helper pod. */
-  public record Location(String namespace, String pod, String workload, String container, String pvc, String image,
+  /**
+   * Where the data is: a running pod (by name or workload) or a PVC reached through a helper pod.
+   */
+  public record Location(
+      String namespace,
+      String pod,
+      String workload,
+      String container,
+      String pvc,
+      String image,
       String lastNode) {}
 
-  /** Streams {@code path} (and below it {@code paths}, default everything) out of the location into the archives. */
-  public Map<String, Object> backup(Location at, String path, List<String> paths, TarArchives archives, String set,
-      String source, ActionContext ctx) throws Exception {
-    return withPod(at, ctx, ref -> {
-      String dir = at.pvc() != null ? (path == null || path.isBlank() ? HelperPod.MOUNT_PATH : path) : path;
-      ctx.message("archiving " + dir + " from " + ref);
-      try (InputStream in = tar.archive(ref, dir, paths)) {
-        Map<String, Object> out = new LinkedHashMap<>(archives.writeFromTar(set, source, in, ctx));
-        out.put("pod", ref.pod());
-        return out;
-      }
-    });
+  /**
+   * Streams {@code path} (and below it {@code paths}, default everything) out of the location into
+   * the archives.
+   */
+  public Map<String, Object> backup(
+      Location at,
+      String path,
+      List<String> paths,
+      TarArchives archives,
+      String set,
+      String source,
+      ActionContext ctx)
+      throws Exception {
+    return withPod(
+        at,
+        ctx,
+        ref -> {
+          String dir =
+              at.pvc() != null
+                  ? (path == null || path.isBlank() ? HelperPod.MOUNT_PATH : path)
+                  : path;
+          ctx.message("archiving " + dir + " from " + ref);
+          try (InputStream in = tar.archive(ref, dir, paths)) {
+            Map<String, Object> out =
+                new LinkedHashMap<>(archives.writeFromTar(set, source, in, ctx));
+            out.put("pod", ref.pod());
+            return out;
+          }
+        });
   }
 
   /** Streams an archive into {@code path} of the location; {@code clean} empties it first. */
-  public Map<String, Object> restore(Location at, String path, boolean clean, TarArchives archives, String set,
-      String source, String archive, ActionContext ctx) throws Exception {
-    return withPod(at, ctx, ref -> {
-      String dir = at.pvc() != null ? (path == null || path.isBlank() ? HelperPod.MOUNT_PATH : path) : path;
-      if (clean) {
-        ctx.message("emptying " + dir + " in " + ref);
-        tar.empty(ref, dir);
-      }
-      ctx.message("extracting into " + dir + " in " + ref);
-      Map<String, Object> out = new LinkedHashMap<>(archives.copyAsTar(set, source, archive,
-          writer -> tar.extract(ref, dir, writer), ctx));
-      out.put("pod", ref.pod());
-      return out;
-    });
+  public Map<String, Object> restore(
+      Location at,
+      String path,
+      boolean clean,
+      TarArchives archives,
+      String set,
+      String source,
+      String archive,
+      ActionContext ctx)
+      throws Exception {
+    return withPod(
+        at,
+        ctx,
+        ref -> {
+          String dir =
+              at.pvc() != null
+                  ? (path == null || path.isBlank() ? HelperPod.MOUNT_PATH : path)
+                  : path;
+          if (clean) {
+            ctx.message("emptying " + dir + " in " + ref);
+            tar.empty(ref, dir);
+          }
+          ctx.message("extracting into " + dir + " in " + ref);
+          Map<String, Object> out =
+              new LinkedHashMap<>(
+                  archives.copyAsTar(
+                      set, source, archive, writer -> tar.extract(ref, dir, writer), ctx));
+          out.put("pod", ref.pod());
+          return out;
+        });
   }
 
   private interface PodWork {
     Map<String, Object> run(PodRef ref) throws Exception;
   }
 
-  private Map<String, Object> withPod(Location at, ActionContext ctx, PodWork work) throws Exception {
+  private Map<String, Object> withPod(Location at, ActionContext ctx, PodWork work)
+      throws Exception {
     if (at.pvc() == null || at.pvc().isBlank()) {
       return work.run(tar.resolve(at.namespace(), at.pod(), at.workload(), at.container()));
     }
     HelperPod helper = new HelperPod(clients);
     String name = HelperPod.generatedName(ctx);
-    helper.run(new HelperPod.Args(at.namespace(), at.pvc(), name, at.image(), Map.of(), null, at.lastNode(), null), ctx);
+    helper.run(
+        new HelperPod.Args(
+            at.namespace(), at.pvc(), name, at.image(), Map.of(), null, at.lastNode(), null),
+        ctx);
     try {
       return work.run(new PodRef(at.namespace(), name, HelperPod.CONTAINER));
     } finally {
-      new DeletePod(clients).deleteAndWait(clients.get(), at.namespace(), name, DeletePod.DEFAULT_TIMEOUT, ctx);
+      new DeletePod(clients)
+          .deleteAndWait(clients.get(), at.namespace(), name, DeletePod.DEFAULT_TIMEOUT, ctx);
     }
   }
 }

@@ -1,8 +1,8 @@
 package dev.lifeboat.activities.kubernetes;
 
 import dev.lifeboat.activities.action.ActionContext;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +23,10 @@ final class PodWait {
 
   private PodWait() {}
 
-  /** The deadline: carried over from the previous attempt's checkpoint when it waited for the same thing. */
+  /**
+   * The deadline: carried over from the previous attempt's checkpoint when it waited for the same
+   * thing.
+   */
   static WaitCheckpoint start(ActionContext ctx, String waitingFor, Duration timeout) {
     long now = System.currentTimeMillis();
     return ctx.lastCheckpoint(WaitCheckpoint.class)
@@ -35,13 +38,19 @@ final class PodWait {
    * Returns the pods once {@code condition} holds; throws {@link TimeoutException} at the deadline.
    * {@code seen} summarises the latest state for the progress message and the checkpoint.
    */
-  static List<Pod> until(FilterWatchListDeletable<Pod, ? extends KubernetesResourceList<Pod>, ?> pods, Predicate<List<Pod>> condition, Function<List<Pod>, String> seen,
-      WaitCheckpoint checkpoint, ActionContext ctx) throws InterruptedException, TimeoutException {
+  static List<Pod> until(
+      FilterWatchListDeletable<Pod, ? extends KubernetesResourceList<Pod>, ?> pods,
+      Predicate<List<Pod>> condition,
+      Function<List<Pod>, String> seen,
+      WaitCheckpoint checkpoint,
+      ActionContext ctx)
+      throws InterruptedException, TimeoutException {
     String[] last = {checkpoint.lastSeen()};
-    Predicate<List<Pod>> watching = list -> {
-      last[0] = seen.apply(list);
-      return condition.test(list);
-    };
+    Predicate<List<Pod>> watching =
+        list -> {
+          last[0] = seen.apply(list);
+          return condition.test(list);
+        };
     ctx.checkpoint(checkpoint);
     CompletableFuture<List<Pod>> done = pods.informOnCondition(watching);
     try {
@@ -54,17 +63,26 @@ final class PodWait {
         try {
           return done.get(Math.min(left, BEAT.toMillis()), TimeUnit.MILLISECONDS);
         } catch (TimeoutException beat) {
-          // a fresh list now and then covers an event the watch missed (the mock server has such gaps)
+          // a fresh list now and then covers an event the watch missed (the mock server has such
+          // gaps)
           List<Pod> now = pods.list().getItems();
           if (watching.test(now)) {
             return now;
           }
-          checkpoint = new WaitCheckpoint(checkpoint.waitingFor(), checkpoint.startedAtMillis(),
-              checkpoint.deadlineMillis(), last[0]);
+          checkpoint =
+              new WaitCheckpoint(
+                  checkpoint.waitingFor(),
+                  checkpoint.startedAtMillis(),
+                  checkpoint.deadlineMillis(),
+                  last[0]);
           ctx.checkpoint(checkpoint);
           long waited = (System.currentTimeMillis() - checkpoint.startedAtMillis()) / 1000;
-          ctx.message("waiting " + waited + "s for " + checkpoint.waitingFor()
-              + (last[0] == null ? "" : " (" + last[0] + ")"));
+          ctx.message(
+              "waiting "
+                  + waited
+                  + "s for "
+                  + checkpoint.waitingFor()
+                  + (last[0] == null ? "" : " (" + last[0] + ")"));
         } catch (ExecutionException e) {
           Throwable cause = e.getCause() == null ? e : e.getCause();
           if (cause instanceof RuntimeException re) {

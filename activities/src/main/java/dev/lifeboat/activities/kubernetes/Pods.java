@@ -17,7 +17,10 @@ final class Pods {
     if (terminating(p) || p.getStatus() == null || !"Running".equals(p.getStatus().getPhase())) {
       return false;
     }
-    int want = p.getSpec() == null || p.getSpec().getContainers() == null ? 0 : p.getSpec().getContainers().size();
+    int want =
+        p.getSpec() == null || p.getSpec().getContainers() == null
+            ? 0
+            : p.getSpec().getContainers().size();
     List<ContainerStatus> cs = p.getStatus().getContainerStatuses();
     if (cs == null || cs.size() < want || want == 0) {
       return false;
@@ -27,13 +30,19 @@ final class Pods {
 
   /** "2/2" as kubectl shows it. */
   static String readyCount(Pod p) {
-    int want = p.getSpec() == null || p.getSpec().getContainers() == null ? 0 : p.getSpec().getContainers().size();
+    int want =
+        p.getSpec() == null || p.getSpec().getContainers() == null
+            ? 0
+            : p.getSpec().getContainers().size();
     List<ContainerStatus> cs = p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
-    long ready = cs == null ? 0 : cs.stream().filter(c -> Boolean.TRUE.equals(c.getReady())).count();
+    long ready =
+        cs == null ? 0 : cs.stream().filter(c -> Boolean.TRUE.equals(c.getReady())).count();
     return ready + "/" + want;
   }
 
   static String phase(Pod p) {
-    return p.getStatus() == null || p.getStatus().getPhase() == null ? "Unknown" : p.getStatus().getPhase();
+    return p.getStatus() == null || p.getStatus().getPhase() == null
+        ? "Unknown"
+        : p.getStatus().getPhase();
   }
 }

@@ -11,15 +11,17 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code preflight}: checks that the namespace, workloads and PVCs a runbook is about to touch exist,
- * so a typo fails the run before anything is scaled down.
+ * {@code preflight}: checks that the namespace, workloads and PVCs a runbook is about to touch
+ * exist, so a typo fails the run before anything is scaled down.
  */
 public final class Preflight implements Action<Preflight.Args> {
   public record Args(
       @Arg(description = "namespace everything below lives in") String namespace,
-      @Arg(required = false, description = "StatefulSets that must exist") List<String> statefulsets,
+      @Arg(required = false, description = "StatefulSets that must exist")
+          List<String> statefulsets,
       @Arg(required = false, description = "Deployments that must exist") List<String> deployments,
-      @Arg(required = false, description = "PersistentVolumeClaims that must exist") List<String> pvcs,
+      @Arg(required = false, description = "PersistentVolumeClaims that must exist")
+          List<String> pvcs,
       @Arg(required = false, description = "pods that must exist") List<String> pods) {
     public Args {
       statefulsets = statefulsets == null ? List.of() : List.copyOf(statefulsets);
@@ -64,26 +66,49 @@ public final class Preflight implements Action<Preflight.Args> {
     List<String> missing = new ArrayList<>();
     List<String> checked = new ArrayList<>();
     for (String s : args.statefulsets()) {
-      check(client.apps().statefulSets().inNamespace(ns).withName(s).get() != null, "statefulset/" + s, missing, checked);
+      check(
+          client.apps().statefulSets().inNamespace(ns).withName(s).get() != null,
+          "statefulset/" + s,
+          missing,
+          checked);
     }
     for (String d : args.deployments()) {
-      check(client.apps().deployments().inNamespace(ns).withName(d).get() != null, "deployment/" + d, missing, checked);
+      check(
+          client.apps().deployments().inNamespace(ns).withName(d).get() != null,
+          "deployment/" + d,
+          missing,
+          checked);
     }
     for (String p : args.pvcs()) {
-      check(client.persistentVolumeClaims().inNamespace(ns).withName(p).get() != null, "pvc/" + p, missing, checked);
+      check(
+          client.persistentVolumeClaims().inNamespace(ns).withName(p).get() != null,
+          "pvc/" + p,
+          missing,
+          checked);
     }
     for (String p : args.pods()) {
       check(client.pods().inNamespace(ns).withName(p).get() != null, "pod/" + p, missing, checked);
     }
     if (!missing.isEmpty()) {
-      throw ActionException.invalid("not found in namespace '" + ns + "': " + String.join(", ", missing)
-          + "; nothing was changed");
+      throw ActionException.invalid(
+          "not found in namespace '"
+              + ns
+              + "': "
+              + String.join(", ", missing)
+              + "; nothing was changed");
     }
-    ctx.log("found in " + ns + ": " + (checked.isEmpty() ? "the namespace" : String.join(", ", checked)));
+    ctx.log(
+        "found in "
+            + ns
+            + ": "
+            + (checked.isEmpty() ? "the namespace" : String.join(", ", checked)));
     return new Result(ns, checked);
   }
 
-  /** Namespaces are cluster-scoped: a least-privilege ServiceAccount may not read them, then the objects tell. */
+  /**
+   * Namespaces are cluster-scoped: a least-privilege ServiceAccount may not read them, then the
+   * objects tell.
+   */
   private static boolean namespaceExists(KubernetesClient client, String ns) {
     try {
       return client.namespaces().withName(ns).get() != null;
@@ -95,7 +120,8 @@ public final class Preflight implements Action<Preflight.Args> {
     }
   }
 
-  private static void check(boolean found, String what, List<String> missing, List<String> checked) {
+  private static void check(
+      boolean found, String what, List<String> missing, List<String> checked) {
     (found ? checked : missing).add(what);
   }
 }

@@ -23,10 +23,19 @@ public final class ScaleWorkload implements Action<ScaleWorkload.Args> {
       @Arg(min = 0, description = "the replica count to set") Integer replicas) {}
 
   /** The step output; {@code previousReplicas} is what a later step scales back to. */
-  public record Result(String namespace, String kind, String name, int previousReplicas, int replicas,
-      List<String> nodes, String lastNode) {}
+  public record Result(
+      String namespace,
+      String kind,
+      String name,
+      int previousReplicas,
+      int replicas,
+      List<String> nodes,
+      String lastNode) {}
 
-  /** Remembers the original count before the change, so a retried attempt does not report 0 as "previous". */
+  /**
+   * Remembers the original count before the change, so a retried attempt does not report 0 as
+   * "previous".
+   */
   public record Checkpoint(String target, int previousReplicas, List<String> nodes) {}
 
   private final Supplier<KubernetesClient> clients;
@@ -59,26 +68,57 @@ public final class ScaleWorkload implements Action<ScaleWorkload.Args> {
     WorkloadKind kind = WorkloadKind.parse(args.kind());
     Workload w = Workload.lookup(client, args.namespace(), kind, args.name());
     String target = w.describe();
-    Checkpoint before = ctx.lastCheckpoint(Checkpoint.class)
-        .filter(c -> target.equals(c.target()))
-        .orElseGet(() -> new Checkpoint(target, w.replicas(), nodesOf(client, w)));
+    Checkpoint before =
+        ctx.lastCheckpoint(Checkpoint.class)
+            .filter(c -> target.equals(c.target()))
+            .orElseGet(() -> new Checkpoint(target, w.replicas(), nodesOf(client, w)));
     ctx.checkpoint(before);
     if (w.replicas() != args.replicas()) {
       ctx.message("scaling " + target + " from " + w.replicas() + " to " + args.replicas());
       if (kind == WorkloadKind.STATEFULSET) {
-        client.apps().statefulSets().inNamespace(w.namespace()).withName(w.name()).scale(args.replicas());
+        client
+            .apps()
+            .statefulSets()
+            .inNamespace(w.namespace())
+            .withName(w.name())
+            .scale(args.replicas());
       } else {
-        client.apps().deployments().inNamespace(w.namespace()).withName(w.name()).scale(args.replicas());
+        client
+            .apps()
+            .deployments()
+            .inNamespace(w.namespace())
+            .withName(w.name())
+            .scale(args.replicas());
       }
     }
-    ctx.log("scaled " + target + " from " + before.previousReplicas() + " to " + args.replicas()
-        + (before.nodes().isEmpty() ? "" : " (its pods ran on " + String.join(", ", before.nodes()) + ")"));
-    return new Result(w.namespace(), kind.label(), w.name(), before.previousReplicas(), args.replicas(),
-        before.nodes(), before.nodes().isEmpty() ? null : before.nodes().get(0));
+    ctx.log(
+        "scaled "
+            + target
+            + " from "
+            + before.previousReplicas()
+            + " to "
+            + args.replicas()
+            + (before.nodes().isEmpty()
+                ? ""
+                : " (its pods ran on " + String.join(", ", before.nodes()) + ")"));
+    return new Result(
+        w.namespace(),
+        kind.label(),
+        w.name(),
+        before.previousReplicas(),
+        args.replicas(),
+        before.nodes(),
+        before.nodes().isEmpty() ? null : before.nodes().get(0));
   }
 
   private static List<String> nodesOf(KubernetesClient client, Workload w) {
-    return client.pods().inNamespace(w.namespace()).withLabels(w.selector()).list().getItems().stream()
+    return client
+        .pods()
+        .inNamespace(w.namespace())
+        .withLabels(w.selector())
+        .list()
+        .getItems()
+        .stream()
         .sorted(java.util.Comparator.comparing((Pod p) -> p.getMetadata().getName()))
         .map(p -> p.getSpec() == null ? null : p.getSpec().getNodeName())
         .filter(Objects::nonNull)

@@ -14,16 +14,26 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-/** {@code wait-pods-gone}: waits until no pod of a workload (or label selector) exists, terminating ones included. */
+/**
+ * {@code wait-pods-gone}: waits until no pod of a workload (or label selector) exists, terminating
+ * ones included.
+ */
 public final class WaitPodsGone implements Action<WaitPodsGone.Args> {
   static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
   public record Args(
       @Arg(description = "namespace of the pods") String namespace,
-      @Arg(required = false, description = "labels the pods carry (instead of kind and name)") Map<String, String> selector,
-      @Arg(required = false, description = "Deployment or StatefulSet whose pods to wait for") String kind,
+      @Arg(required = false, description = "labels the pods carry (instead of kind and name)")
+          Map<String, String> selector,
+      @Arg(required = false, description = "Deployment or StatefulSet whose pods to wait for")
+          String kind,
       @Arg(required = false, description = "name of the workload") String name,
-      @Arg(required = false, duration = true, positive = true, description = "how long to wait (default 5m)") String timeout) {}
+      @Arg(
+              required = false,
+              duration = true,
+              positive = true,
+              description = "how long to wait (default 5m)")
+          String timeout) {}
 
   public record Result(String namespace, Map<String, String> selector, long waitedMillis) {}
 
@@ -51,16 +61,25 @@ public final class WaitPodsGone implements Action<WaitPodsGone.Args> {
   @Override
   public Result run(Args args, ActionContext ctx) throws InterruptedException {
     KubernetesClient client = clients.get();
-    WaitTarget target = WaitTarget.of(client, args.namespace(), args.selector(), args.kind(), args.name());
+    WaitTarget target =
+        WaitTarget.of(client, args.namespace(), args.selector(), args.kind(), args.name());
     Duration timeout = timeout(args.timeout(), DEFAULT_TIMEOUT);
     WaitCheckpoint cp = PodWait.start(ctx, "no " + target.describe(), timeout);
     try {
-      PodWait.until(client.pods().inNamespace(target.namespace()).withLabels(target.selector()), List::isEmpty,
-          WaitPodsGone::summary, cp, ctx);
+      PodWait.until(
+          client.pods().inNamespace(target.namespace()).withLabels(target.selector()),
+          List::isEmpty,
+          WaitPodsGone::summary,
+          cp,
+          ctx);
     } catch (TimeoutException e) {
-      throw ActionException.check("timed out after " + seconds(cp) + "s waiting until there are no "
-          + target.describe() + "; still there:\n"
-          + new PodDiagnostics(client).describeSelected(target.namespace(), target.selector()));
+      throw ActionException.check(
+          "timed out after "
+              + seconds(cp)
+              + "s waiting until there are no "
+              + target.describe()
+              + "; still there:\n"
+              + new PodDiagnostics(client).describeSelected(target.namespace(), target.selector()));
     }
     long waited = System.currentTimeMillis() - cp.startedAtMillis();
     ctx.log("no " + target.describe() + " left after " + waited / 1000 + "s");
@@ -71,9 +90,16 @@ public final class WaitPodsGone implements Action<WaitPodsGone.Args> {
     if (pods.isEmpty()) {
       return "none left";
     }
-    return pods.size() + " left: " + pods.stream().limit(5)
-        .map(p -> p.getMetadata().getName() + " " + (Pods.terminating(p) ? "Terminating" : Pods.phase(p)))
-        .collect(Collectors.joining(", "));
+    return pods.size()
+        + " left: "
+        + pods.stream()
+            .limit(5)
+            .map(
+                p ->
+                    p.getMetadata().getName()
+                        + " "
+                        + (Pods.terminating(p) ? "Terminating" : Pods.phase(p)))
+            .collect(Collectors.joining(", "));
   }
 
   static Duration timeout(String text, Duration fallback) {

@@ -22,13 +22,25 @@ import java.util.stream.Collectors;
 public final class WaitReady implements Action<WaitReady.Args> {
   public record Args(
       @Arg(description = "namespace of the pods") String namespace,
-      @Arg(required = false, description = "labels the pods carry (instead of kind and name)") Map<String, String> selector,
-      @Arg(required = false, description = "Deployment or StatefulSet whose pods to wait for") String kind,
+      @Arg(required = false, description = "labels the pods carry (instead of kind and name)")
+          Map<String, String> selector,
+      @Arg(required = false, description = "Deployment or StatefulSet whose pods to wait for")
+          String kind,
       @Arg(required = false, description = "name of the workload") String name,
-      @Arg(required = false, min = 0, description = "how many ready pods to expect (default: the workload's replicas)") Integer replicas,
-      @Arg(required = false, duration = true, positive = true, description = "how long to wait (default 5m)") String timeout) {}
+      @Arg(
+              required = false,
+              min = 0,
+              description = "how many ready pods to expect (default: the workload's replicas)")
+          Integer replicas,
+      @Arg(
+              required = false,
+              duration = true,
+              positive = true,
+              description = "how long to wait (default 5m)")
+          String timeout) {}
 
-  public record Result(String namespace, int ready, int expected, List<String> pods, long waitedMillis) {}
+  public record Result(
+      String namespace, int ready, int expected, List<String> pods, long waitedMillis) {}
 
   private final Supplier<KubernetesClient> clients;
 
@@ -54,30 +66,52 @@ public final class WaitReady implements Action<WaitReady.Args> {
   @Override
   public Result run(Args args, ActionContext ctx) throws InterruptedException {
     KubernetesClient client = clients.get();
-    WaitTarget target = WaitTarget.of(client, args.namespace(), args.selector(), args.kind(), args.name());
-    Integer expected = args.replicas() != null ? args.replicas()
-        : target.workload() != null ? Integer.valueOf(target.workload().replicas()) : null;
+    WaitTarget target =
+        WaitTarget.of(client, args.namespace(), args.selector(), args.kind(), args.name());
+    Integer expected =
+        args.replicas() != null
+            ? args.replicas()
+            : target.workload() != null ? Integer.valueOf(target.workload().replicas()) : null;
     if (expected != null && expected < 0) {
       throw ActionException.invalid("'replicas' must be 0 or more");
     }
     Duration timeout = WaitPodsGone.timeout(args.timeout(), WaitPodsGone.DEFAULT_TIMEOUT);
-    String what = (expected == null ? "all" : String.valueOf(expected)) + " ready " + target.describe();
+    String what =
+        (expected == null ? "all" : String.valueOf(expected)) + " ready " + target.describe();
     WaitCheckpoint cp = PodWait.start(ctx, what, timeout);
     List<Pod> pods;
     try {
-      pods = PodWait.until(client.pods().inNamespace(target.namespace()).withLabels(target.selector()),
-          list -> satisfied(list, expected), WaitReady::summary, cp, ctx);
+      pods =
+          PodWait.until(
+              client.pods().inNamespace(target.namespace()).withLabels(target.selector()),
+              list -> satisfied(list, expected),
+              WaitReady::summary,
+              cp,
+              ctx);
     } catch (TimeoutException e) {
-      throw ActionException.check("timed out after " + WaitPodsGone.seconds(cp) + "s waiting for " + what
-          + " (last seen: " + e.getMessage() + ")\n"
-          + new PodDiagnostics(client).describeSelected(target.namespace(), target.selector()));
+      throw ActionException.check(
+          "timed out after "
+              + WaitPodsGone.seconds(cp)
+              + "s waiting for "
+              + what
+              + " (last seen: "
+              + e.getMessage()
+              + ")\n"
+              + new PodDiagnostics(client).describeSelected(target.namespace(), target.selector()));
     }
-    List<Pod> ready = pods.stream().filter(Pods::ready).sorted(Comparator.comparing(p -> p.getMetadata().getName()))
-        .toList();
+    List<Pod> ready =
+        pods.stream()
+            .filter(Pods::ready)
+            .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+            .toList();
     long waited = System.currentTimeMillis() - cp.startedAtMillis();
     ctx.log(ready.size() + " ready " + target.describe() + " after " + waited / 1000 + "s");
-    return new Result(target.namespace(), ready.size(), expected == null ? ready.size() : expected,
-        ready.stream().map(p -> p.getMetadata().getName()).toList(), waited);
+    return new Result(
+        target.namespace(),
+        ready.size(),
+        expected == null ? ready.size() : expected,
+        ready.stream().map(p -> p.getMetadata().getName()).toList(),
+        waited);
   }
 
   static boolean satisfied(List<Pod> pods, Integer expected) {
@@ -93,9 +127,16 @@ public final class WaitReady implements Action<WaitReady.Args> {
     if (pods.isEmpty()) {
       return "no pods";
     }
-    return pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).limit(5)
-        .map(p -> p.getMetadata().getName() + " " + (Pods.terminating(p) ? "Terminating" : Pods.phase(p)) + " "
-            + Pods.readyCount(p))
+    return pods.stream()
+        .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+        .limit(5)
+        .map(
+            p ->
+                p.getMetadata().getName()
+                    + " "
+                    + (Pods.terminating(p) ? "Terminating" : Pods.phase(p))
+                    + " "
+                    + Pods.readyCount(p))
         .collect(Collectors.joining(", "));
   }
 }

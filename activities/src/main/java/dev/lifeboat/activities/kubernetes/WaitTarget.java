@@ -4,16 +4,23 @@ import dev.lifeboat.activities.action.ActionException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Map;
 
-/** Which pods a wait is about: a label selector, or the pods of a workload given by kind and name. */
+/**
+ * Which pods a wait is about: a label selector, or the pods of a workload given by kind and name.
+ */
 record WaitTarget(String namespace, Map<String, String> selector, Workload workload) {
 
-  static WaitTarget of(KubernetesClient client, String namespace, Map<String, String> selector, String kind,
+  static WaitTarget of(
+      KubernetesClient client,
+      String namespace,
+      Map<String, String> selector,
+      String kind,
       String name) {
     Workload.requireText(namespace, "namespace");
     boolean bySelector = selector != null && !selector.isEmpty();
     boolean byWorkload = kind != null || name != null;
     if (bySelector == byWorkload) {
-      throw ActionException.invalid("give either 'selector' (labels) or 'kind' and 'name' of the workload");
+      throw ActionException.invalid(
+          "give either 'selector' (labels) or 'kind' and 'name' of the workload");
     }
     if (bySelector) {
       return new WaitTarget(namespace, Map.copyOf(selector), null);
@@ -23,6 +30,8 @@ record WaitTarget(String namespace, Map<String, String> selector, Workload workl
   }
 
   String describe() {
-    return workload != null ? "pods of " + workload.describe() : "pods in " + namespace + " with labels " + selector;
+    return workload != null
+        ? "pods of " + workload.describe()
+        : "pods in " + namespace + " with labels " + selector;
   }
 }

@@ -9,10 +9,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
 
 /**
- * A Deployment or StatefulSet as the actions see it: its desired replicas and the labels that select
- * its pods. Looking one up that does not exist is an invalid-argument failure naming it.
+ * A Deployment or StatefulSet as the actions see it: its desired replicas and the labels that
+ * select its pods. Looking one up that does not exist is an invalid-argument failure naming it.
  */
-record Workload(String namespace, WorkloadKind kind, String name, int replicas, Map<String, String> selector) {
+record Workload(
+    String namespace, WorkloadKind kind, String name, int replicas, Map<String, String> selector) {
 
   String describe() {
     return kind.label() + " " + namespace + "/" + name;
@@ -22,13 +23,18 @@ record Workload(String namespace, WorkloadKind kind, String name, int replicas, 
   static Workload lookup(KubernetesClient client, String namespace, String kindSlashName) {
     int slash = kindSlashName == null ? -1 : kindSlashName.indexOf('/');
     if (slash <= 0 || slash == kindSlashName.length() - 1) {
-      throw ActionException.invalid("workload '" + kindSlashName + "' must be kind/name, e.g. deployment/jupyterhub");
+      throw ActionException.invalid(
+          "workload '" + kindSlashName + "' must be kind/name, e.g. deployment/jupyterhub");
     }
-    return lookup(client, namespace, WorkloadKind.parse(kindSlashName.substring(0, slash)),
+    return lookup(
+        client,
+        namespace,
+        WorkloadKind.parse(kindSlashName.substring(0, slash)),
         kindSlashName.substring(slash + 1));
   }
 
-  static Workload lookup(KubernetesClient client, String namespace, WorkloadKind kind, String name) {
+  static Workload lookup(
+      KubernetesClient client, String namespace, WorkloadKind kind, String name) {
     requireText(namespace, "namespace");
     requireText(name, "name");
     Integer replicas;
@@ -48,29 +54,59 @@ record Workload(String namespace, WorkloadKind kind, String name, int replicas, 
       replicas = d.getSpec().getReplicas();
       selector = d.getSpec().getSelector();
     }
-    if (selector == null || selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty()) {
-      throw ActionException.invalid(kind.label() + " " + namespace + "/" + name
-          + " selects its pods without matchLabels; give a label selector instead");
+    if (selector == null
+        || selector.getMatchLabels() == null
+        || selector.getMatchLabels().isEmpty()) {
+      throw ActionException.invalid(
+          kind.label()
+              + " "
+              + namespace
+              + "/"
+              + name
+              + " selects its pods without matchLabels; give a label selector instead");
     }
     if (selector.getMatchExpressions() != null && !selector.getMatchExpressions().isEmpty()) {
-      throw ActionException.invalid(kind.label() + " " + namespace + "/" + name
-          + " selects its pods with matchExpressions, which this action does not evaluate; give a label selector");
+      throw ActionException.invalid(
+          kind.label()
+              + " "
+              + namespace
+              + "/"
+              + name
+              + " selects its pods with matchExpressions, which this action does not evaluate; give a label selector");
     }
-    return new Workload(namespace, kind, name, replicas == null ? 1 : replicas, Map.copyOf(selector.getMatchLabels()));
+    return new Workload(
+        namespace,
+        kind,
+        name,
+        replicas == null ? 1 : replicas,
+        Map.copyOf(selector.getMatchLabels()));
   }
 
-  private static ActionException notFound(KubernetesClient client, String namespace, WorkloadKind kind, String name) {
+  private static ActionException notFound(
+      KubernetesClient client, String namespace, WorkloadKind kind, String name) {
     try {
       if (client.namespaces().withName(namespace).get() == null) {
-        return ActionException.invalid("namespace '" + namespace + "' does not exist (looking for " + kind.label()
-            + " '" + name + "')");
+        return ActionException.invalid(
+            "namespace '"
+                + namespace
+                + "' does not exist (looking for "
+                + kind.label()
+                + " '"
+                + name
+                + "')");
       }
     } catch (KubernetesClientException e) {
       // a namespaced ServiceAccount may not read namespaces; the message below still names both
-      return ActionException.invalid(kind.label() + " '" + name + "' not found in namespace '" + namespace
-          + "' (or the namespace does not exist)");
+      return ActionException.invalid(
+          kind.label()
+              + " '"
+              + name
+              + "' not found in namespace '"
+              + namespace
+              + "' (or the namespace does not exist)");
     }
-    return ActionException.invalid(kind.label() + " '" + name + "' not found in namespace '" + namespace + "'");
+    return ActionException.invalid(
+        kind.label() + " '" + name + "' not found in namespace '" + namespace + "'");
   }
 
   static void requireText(String value, String what) {

@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /** The workloads the actions can scale and find pods of. */
 public enum WorkloadKind {
-  DEPLOYMENT("Deployment"), STATEFULSET("StatefulSet");
+  DEPLOYMENT("Deployment"),
+  STATEFULSET("StatefulSet");
 
   private final String label;
 
@@ -17,13 +18,18 @@ public enum WorkloadKind {
     return label;
   }
 
-  /** Accepts the kind as kubectl does: {@code Deployment}, {@code deployment}, {@code deploy}, {@code sts}. */
+  /**
+   * Accepts the kind as kubectl does: {@code Deployment}, {@code deployment}, {@code deploy},
+   * {@code sts}.
+   */
   public static WorkloadKind parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     return switch (t) {
       case "deployment", "deployments", "deploy" -> DEPLOYMENT;
       case "statefulset", "statefulsets", "sts" -> STATEFULSET;
-      default -> throw ActionException.invalid("kind '" + text + "' is not supported (Deployment or StatefulSet)");
+      default ->
+          throw ActionException.invalid(
+              "kind '" + text + "' is not supported (Deployment or StatefulSet)");
     };
   }
 }

@@ -9,34 +9,61 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.BackupResult;
 import dev.lifeboat.activities.archive.PathNote;
 import dev.lifeboat.activities.archive.Repository;
-import java.nio.file.Path;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** {@code backup}: archives a local directory into the repository as {@code <set>/<source>/<timestamp>.tar.gz}. */
+/**
+ * {@code backup}: archives a local directory into the repository as {@code
+ * <set>/<source>/<timestamp>.tar.gz}.
+ */
 public final class BackupAction implements Action<BackupAction.Args> {
   /** Where the data comes from: a local directory, a running pod, or a PVC through a helper pod. */
   public record Args(
-      @Arg(required = false, oneOf = {"local", "pod", "pvc"}, description = "where the data is: local (default), pod or pvc") String from,
-      @Arg(required = false, description = "the directory to back up (in the pod for from: pod; "
-          + "default /data for from: pvc)") String path,
+      @Arg(
+              required = false,
+              oneOf = {"local", "pod", "pvc"},
+              description = "where the data is: local (default), pod or pvc")
+          String from,
+      @Arg(
+              required = false,
+              description =
+                  "the directory to back up (in the pod for from: pod; "
+                      + "default /data for from: pvc)")
+          String path,
       @Arg(required = false, description = "archive set, default local") String set,
-      @Arg(required = false, description = "source name, default the directory's name") String source,
-      @Arg(required = false, description = "globs relative to the directory; empty means everything")
-      List<String> includes,
-      @Arg(required = false, description = "globs relative to the directory to leave out") List<String> excludes,
+      @Arg(required = false, description = "source name, default the directory's name")
+          String source,
+      @Arg(
+              required = false,
+              description = "globs relative to the directory; empty means everything")
+          List<String> includes,
+      @Arg(required = false, description = "globs relative to the directory to leave out")
+          List<String> excludes,
       @Arg(required = false, description = "namespace of the pod or PVC") String namespace,
       @Arg(required = false, description = "pod name (from: pod)") String pod,
-      @Arg(required = false, description = "Deployment/StatefulSet whose ready pod to use, e.g. deployment/jupyterhub "
-          + "or jupyterhub (from: pod)") String workload,
+      @Arg(
+              required = false,
+              description =
+                  "Deployment/StatefulSet whose ready pod to use, e.g. deployment/jupyterhub "
+                      + "or jupyterhub (from: pod)")
+          String workload,
       @Arg(required = false, description = "container, default the first") String container,
-      @Arg(required = false, description = "paths below path to include, default everything") List<String> paths,
-      @Arg(required = false, description = "the PVC to mount in a helper pod (from: pvc)") String pvc,
-      @Arg(required = false, description = "helper pod image (from: pvc), needs sh and tar") String image,
-      @Arg(required = false, description = "node hint for a ReadWriteOnce PVC (from: pvc)") String lastNode,
-      @Arg(required = false, description = "read every file even if the previous archive could give it "
-          + "(default false: unchanged files are copied from the newest good archive)") Boolean full) {
+      @Arg(required = false, description = "paths below path to include, default everything")
+          List<String> paths,
+      @Arg(required = false, description = "the PVC to mount in a helper pod (from: pvc)")
+          String pvc,
+      @Arg(required = false, description = "helper pod image (from: pvc), needs sh and tar")
+          String image,
+      @Arg(required = false, description = "node hint for a ReadWriteOnce PVC (from: pvc)")
+          String lastNode,
+      @Arg(
+              required = false,
+              description =
+                  "read every file even if the previous archive could give it "
+                      + "(default false: unchanged files are copied from the newest good archive)")
+          Boolean full) {
     public Args {
       from = from == null ? "local" : from;
       set = set == null ? "local" : set;
@@ -47,13 +74,25 @@ public final class BackupAction implements Action<BackupAction.Args> {
   }
 
   /**
-   * The published archive; {@code skipped} lists what could not be archived and {@code changed} the files that
-   * changed while read, each as {@code {path, reason}}; {@code reusedFiles}/{@code reusedBytes} count the files
-   * copied unread from the previous archive (always 0 for pods and PVCs).
+   * The published archive; {@code skipped} lists what could not be archived and {@code changed} the
+   * files that changed while read, each as {@code {path, reason}}; {@code reusedFiles}/{@code
+   * reusedBytes} count the files copied unread from the previous archive (always 0 for pods and
+   * PVCs).
    */
-  public record Output(String path, String archive, String set, String source, long files, long bytes,
-      long compressedBytes, String sha256, List<PathNote> skipped, List<PathNote> changed, List<String> cleaned,
-      long reusedFiles, long reusedBytes) {
+  public record Output(
+      String path,
+      String archive,
+      String set,
+      String source,
+      long files,
+      long bytes,
+      long compressedBytes,
+      String sha256,
+      List<PathNote> skipped,
+      List<PathNote> changed,
+      List<String> cleaned,
+      long reusedFiles,
+      long reusedBytes) {
     public Output {
       skipped = skipped == null ? List.of() : List.copyOf(skipped);
       changed = changed == null ? List.of() : List.copyOf(changed);
@@ -95,51 +134,110 @@ public final class BackupAction implements Action<BackupAction.Args> {
       return fromKubernetes(args, context);
     }
     if (!args.from().equals("local")) {
-      throw ActionException.invalid("action 'backup': from '" + args.from() + "' is unknown (local, pod or pvc)");
+      throw ActionException.invalid(
+          "action 'backup': from '" + args.from() + "' is unknown (local, pod or pvc)");
     }
     Path dir = Path.of(require(args.path(), name(), "path")).toAbsolutePath().normalize();
-    String source = args.source() != null ? args.source()
-        : dir.getFileName() == null ? "root" : dir.getFileName().toString();
+    String source =
+        args.source() != null
+            ? args.source()
+            : dir.getFileName() == null ? "root" : dir.getFileName().toString();
     context.message("archiving " + dir + " as " + args.set() + "/" + source);
-    BackupResult r = repository.writeFromDirectory(args.set(), source, dir, args.includes(), args.excludes(),
-        args.full(), new ContextProgress(context));
-    context.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
+    BackupResult r =
+        repository.writeFromDirectory(
+            args.set(),
+            source,
+            dir,
+            args.includes(),
+            args.excludes(),
+            args.full(),
+            new ContextProgress(context));
+    context.log(
+        "archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
     if (r.reusedFrom() != null) {
-      context.log("copied " + r.reusedFiles() + " unchanged files (" + r.reusedBytes() + " bytes) from "
-          + r.reusedFrom());
+      context.log(
+          "copied "
+              + r.reusedFiles()
+              + " unchanged files ("
+              + r.reusedBytes()
+              + " bytes) from "
+              + r.reusedFrom());
     }
     r.skipped().forEach(s -> context.log("skipped " + s.path() + ": " + s.reason()));
     r.changed().forEach(c -> context.log("changed " + c.path() + ": " + c.reason()));
-    r.cleaned().forEach(c -> context.log("cleaned " + c + " (left by an interrupted earlier write)"));
-    return new Output(r.ref().path().toString(), r.ref().name(), r.ref().set(), r.ref().source(), r.files(),
-        r.bytes(), r.compressedBytes(), r.sha256(), r.skipped(), r.changed(), r.cleaned(), r.reusedFiles(),
+    r.cleaned()
+        .forEach(c -> context.log("cleaned " + c + " (left by an interrupted earlier write)"));
+    return new Output(
+        r.ref().path().toString(),
+        r.ref().name(),
+        r.ref().set(),
+        r.ref().source(),
+        r.files(),
+        r.bytes(),
+        r.compressedBytes(),
+        r.sha256(),
+        r.skipped(),
+        r.changed(),
+        r.cleaned(),
+        r.reusedFiles(),
         r.reusedBytes());
   }
 
   private Output fromKubernetes(Args args, ActionContext context) throws Exception {
     if (pods == null) {
-      throw ActionException.invalid("action 'backup': from '" + args.from() + "' needs Kubernetes, "
-          + "which this worker is not configured for");
+      throw ActionException.invalid(
+          "action 'backup': from '"
+              + args.from()
+              + "' needs Kubernetes, "
+              + "which this worker is not configured for");
     }
     ContextProgress.require(args.namespace(), name(), "namespace");
     String source;
     if (args.from().equals("pvc")) {
-      source = args.source() != null ? args.source() : ContextProgress.require(args.pvc(), name(), "pvc");
+      source =
+          args.source() != null
+              ? args.source()
+              : ContextProgress.require(args.pvc(), name(), "pvc");
     } else {
-      if ((args.pod() == null || args.pod().isBlank()) && (args.workload() == null || args.workload().isBlank())) {
+      if ((args.pod() == null || args.pod().isBlank())
+          && (args.workload() == null || args.workload().isBlank())) {
         throw ActionException.invalid("action 'backup': from: pod needs 'pod' or 'workload'");
       }
       String path = ContextProgress.require(args.path(), name(), "path");
-      String last = Path.of(path).getFileName() == null ? "root" : Path.of(path).getFileName().toString();
+      String last =
+          Path.of(path).getFileName() == null ? "root" : Path.of(path).getFileName().toString();
       source = args.source() != null ? args.source() : last;
     }
-    Map<String, Object> out = pods.backup(new PodVolumes.Location(args.namespace(), args.pod(), args.workload(),
-        args.container(), args.from().equals("pvc") ? args.pvc() : null, args.image(), args.lastNode()),
-        args.path(), args.paths(), new RepositoryTarArchives(repository), args.set(), source, context);
-    return new Output(String.valueOf(out.get("path")), String.valueOf(out.get("archive")), args.set(), source,
-        ((Number) out.get("files")).longValue(), ((Number) out.get("bytes")).longValue(),
-        ((Number) out.get("compressedBytes")).longValue(), String.valueOf(out.get("sha256")), notes(out.get("skipped")),
-        List.of(), castList(out.get("cleaned")), 0, 0);
+    Map<String, Object> out =
+        pods.backup(
+            new PodVolumes.Location(
+                args.namespace(),
+                args.pod(),
+                args.workload(),
+                args.container(),
+                args.from().equals("pvc") ? args.pvc() : null,
+                args.image(),
+                args.lastNode()),
+            args.path(),
+            args.paths(),
+            new RepositoryTarArchives(repository),
+            args.set(),
+            source,
+            context);
+    return new Output(
+        String.valueOf(out.get("path")),
+        String.valueOf(out.get("archive")),
+        args.set(),
+        source,
+        ((Number) out.get("files")).longValue(),
+        ((Number) out.get("bytes")).longValue(),
+        ((Number) out.get("compressedBytes")).longValue(),
+        String.valueOf(out.get("sha256")),
+        notes(out.get("skipped")),
+        List.of(),
+        castList(out.get("cleaned")),
+        0,
+        0);
   }
 
   @SuppressWarnings("unchecked")
@@ -152,8 +250,15 @@ public final class BackupAction implements Action<BackupAction.Args> {
     if (!(value instanceof List<?> list)) {
       return List.of();
     }
-    return list.stream().map(o -> o instanceof PathNote n ? n : o instanceof Map<?, ?> m
-        ? new PathNote(String.valueOf(m.get("path")), String.valueOf(m.get("reason")))
-        : new PathNote(String.valueOf(o), "skipped")).toList();
+    return list.stream()
+        .map(
+            o ->
+                o instanceof PathNote n
+                    ? n
+                    : o instanceof Map<?, ?> m
+                        ? new PathNote(
+                            String.valueOf(m.get("path")), String.valueOf(m.get("reason")))
+                        : new PathNote(String.valueOf(o), "skipped"))
+        .toList();
   }
 }

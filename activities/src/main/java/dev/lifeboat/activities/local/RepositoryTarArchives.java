@@ -21,8 +21,8 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
   }
 
   @Override
-  public Map<String, Object> writeFromTar(String set, String source, InputStream tar, ActionContext ctx)
-      throws IOException {
+  public Map<String, Object> writeFromTar(
+      String set, String source, InputStream tar, ActionContext ctx) throws IOException {
     BackupResult r = repository.writeFromTar(set, source, tar, new ContextProgress(ctx));
     ctx.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
     Map<String, Object> out = new LinkedHashMap<>();
@@ -41,12 +41,15 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
   }
 
   @Override
-  public Map<String, Object> copyAsTar(String set, String source, String archive, PodVolumes.TarSink sink,
-      ActionContext ctx) throws IOException {
+  public Map<String, Object> copyAsTar(
+      String set, String source, String archive, PodVolumes.TarSink sink, ActionContext ctx)
+      throws IOException {
     ArchiveRef found = VerifyAction.resolve(repository, "restore", set, source, archive);
     try (SourceLock lock = repository.lockArchive(found, ctx.runId(), new ContextProgress(ctx))) {
-      // resolved again under the lock: what was latest before the wait may have been pruned or found damaged
-      return copyLocked(VerifyAction.resolve(repository, "restore", set, source, archive), sink, ctx);
+      // resolved again under the lock: what was latest before the wait may have been pruned or
+      // found damaged
+      return copyLocked(
+          VerifyAction.resolve(repository, "restore", set, source, archive), sink, ctx);
     }
   }
 
@@ -54,13 +57,17 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
       throws IOException {
     // never stream a damaged archive into a volume that was just emptied
     var verified = repository.verify(ref, new ContextProgress(ctx), "restore");
-    long written = sink.accept(out -> {
-      long n = repository.copyAsTar(ref, out);
-      // GNU tar reads stdin in 10240-byte records and only stops at the end-of-archive blocks once the
-      // record is complete; a pod's stdin cannot be closed over exec, so pad to a whole record
-      long pad = (RECORD - n % RECORD) % RECORD;
-      out.write(new byte[(int) pad]);
-    });
+    long written =
+        sink.accept(
+            out -> {
+              long n = repository.copyAsTar(ref, out);
+              // GNU tar reads stdin in 10240-byte records and only stops at the end-of-archive
+              // blocks once the
+              // record is complete; a pod's stdin cannot be closed over exec, so pad to a whole
+              // record
+              long pad = (RECORD - n % RECORD) % RECORD;
+              out.write(new byte[(int) pad]);
+            });
     ctx.log("restored " + verified.files() + " files from " + ref.path());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("archive", ref.path().toString());

@@ -7,8 +7,8 @@ import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveInfo;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.DrillRecord;
-import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.archive.TarDigests;
 import java.io.IOException;
@@ -25,22 +25,35 @@ import java.util.stream.Stream;
 /**
  * {@code restore-drill}: the proof that backups restore. Picks an archive at random (or the one
  * named), verifies every checksum, restores it into a scratch directory, checks every restored file
- * against the manifest, and removes the scratch copy again. Passed or failed, the drill leaves its evidence
- * beside the archive ({@link DrillRecord}, {@code <stem>.drill.json}); a failure also marks the archive damaged.
+ * against the manifest, and removes the scratch copy again. Passed or failed, the drill leaves its
+ * evidence beside the archive ({@link DrillRecord}, {@code <stem>.drill.json}); a failure also
+ * marks the archive damaged.
  */
 public final class RestoreDrillAction implements Action<RestoreDrillAction.Args> {
   /** Which archives to draw from; by default the whole repository. */
   public record Args(
       @Arg(required = false, description = "draw only from this set") String set,
       @Arg(required = false, description = "draw only from this source (needs set)") String source,
-      @Arg(required = false, description = "drill this archive instead of a random one (needs set and source)")
-      String archive,
-      @Arg(required = false, description = "scratch directory for the test restore (default a temporary one)")
-      String scratch) {}
+      @Arg(
+              required = false,
+              description = "drill this archive instead of a random one (needs set and source)")
+          String archive,
+      @Arg(
+              required = false,
+              description = "scratch directory for the test restore (default a temporary one)")
+          String scratch) {}
 
   /** What was drilled and what it proved. */
-  public record Output(String archive, String set, String source, long files, long bytes, long restoredFiles,
-      boolean ok, double restoreSeconds, String evidence) {}
+  public record Output(
+      String archive,
+      String set,
+      String source,
+      long files,
+      long bytes,
+      long restoredFiles,
+      boolean ok,
+      double restoreSeconds,
+      String evidence) {}
 
   private final Repository repository;
   private final Clock clock;
@@ -78,12 +91,17 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     ArchiveInfo pick = pick(args);
     context.message("drilling " + pick.set() + "/" + pick.source() + "/" + pick.name());
     context.log("picked " + pick.path() + " (" + pick.files() + " files)");
-    Path scratch = args.scratch() == null ? Files.createTempDirectory("lifeboat-drill")
-        : Files.createDirectories(Path.of(args.scratch()));
-    Path target = scratch.resolve(pick.set() + "-" + pick.source() + "-" + pick.name().replace(".tar.gz", ""));
+    Path scratch =
+        args.scratch() == null
+            ? Files.createTempDirectory("lifeboat-drill")
+            : Files.createDirectories(Path.of(args.scratch()));
+    Path target =
+        scratch.resolve(
+            pick.set() + "-" + pick.source() + "-" + pick.name().replace(".tar.gz", ""));
     try {
       var ref = pick.ref();
-      try (SourceLock lock = repository.lockArchive(ref, context.runId(), new ContextProgress(context))) {
+      try (SourceLock lock =
+          repository.lockArchive(ref, context.runId(), new ContextProgress(context))) {
         return drillWithEvidence(pick, ref, target, context);
       }
     } finally {
@@ -91,9 +109,12 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     }
   }
 
-  /** Runs the drill and records its evidence, passed or failed; a cancelled drill proves nothing and leaves none. */
-  private Output drillWithEvidence(ArchiveInfo pick, ArchiveRef ref, Path target, ActionContext context)
-      throws Exception {
+  /**
+   * Runs the drill and records its evidence, passed or failed; a cancelled drill proves nothing and
+   * leaves none.
+   */
+  private Output drillWithEvidence(
+      ArchiveInfo pick, ArchiveRef ref, Path target, ActionContext context) throws Exception {
     Instant started = clock.instant();
     double[] seconds = {0};
     try {
@@ -101,32 +122,65 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
       if (!insideRepository(ref)) {
         return out;
       }
-      repository.recordDrill(ref, new DrillRecord(started, ref.name(), ref.set(), ref.source(), out.files(),
-          out.bytes(), out.restoreSeconds(), DrillRecord.PASSED, null, context.runId()));
+      repository.recordDrill(
+          ref,
+          new DrillRecord(
+              started,
+              ref.name(),
+              ref.set(),
+              ref.source(),
+              out.files(),
+              out.bytes(),
+              out.restoreSeconds(),
+              DrillRecord.PASSED,
+              null,
+              context.runId()));
       context.log("drill evidence written to " + ref.drillPath());
       return out;
     } catch (ActionException | IOException e) {
       if (insideRepository(ref)) {
-        repository.recordDrill(ref, new DrillRecord(started, ref.name(), ref.set(), ref.source(), pick.files(),
-            pick.bytes(), seconds[0], DrillRecord.FAILED, e.getMessage(), context.runId()));
+        repository.recordDrill(
+            ref,
+            new DrillRecord(
+                started,
+                ref.name(),
+                ref.set(),
+                ref.source(),
+                pick.files(),
+                pick.bytes(),
+                seconds[0],
+                DrillRecord.FAILED,
+                e.getMessage(),
+                context.runId()));
       }
       throw e;
     }
   }
 
   private boolean insideRepository(ArchiveRef ref) {
-    return ref.path().toAbsolutePath().normalize().startsWith(repository.root().toAbsolutePath().normalize());
+    return ref.path()
+        .toAbsolutePath()
+        .normalize()
+        .startsWith(repository.root().toAbsolutePath().normalize());
   }
 
-  /** With the source lock held: verify, restore into scratch, compare; any failure marks the archive damaged. */
-  private Output drill(ArchiveInfo pick, ArchiveRef ref, Path target, ActionContext context, double[] seconds)
+  /**
+   * With the source lock held: verify, restore into scratch, compare; any failure marks the archive
+   * damaged.
+   */
+  private Output drill(
+      ArchiveInfo pick, ArchiveRef ref, Path target, ActionContext context, double[] seconds)
       throws Exception {
     repository.verify(ref, new ContextProgress(context), name());
     long t0 = System.nanoTime();
     RestoreResult restored;
     try {
-      restored = repository.checked(ref, name(),
-          () -> repository.restoreToDirectory(ref, target, false, new ContextProgress(context)));
+      restored =
+          repository.checked(
+              ref,
+              name(),
+              () ->
+                  repository.restoreToDirectory(ref, target, false, new ContextProgress(context)));
     } finally {
       seconds[0] = (System.nanoTime() - t0) / 1e9;
     }
@@ -134,20 +188,31 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     Map<String, String> expected = TarDigests.expected(manifest);
     // a hardlink restores as one more name for a file already checked; compare the files themselves
     java.util.Set<String> links = new java.util.HashSet<>();
-    manifest.entries().stream().filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
+    manifest.entries().stream()
+        .filter(e -> e.type() == dev.lifeboat.activities.archive.Manifest.EntryType.HARDLINK)
         .forEach(e -> links.add(e.path().replaceFirst("^\\./", "")));
     Map<String, String> actual = TarDigests.ofDirectory(target, new ContextProgress(context));
     actual.keySet().removeAll(links);
     List<String> diff = TarDigests.differences(expected, actual, 10);
     if (!diff.isEmpty()) {
       String error = "restore drill of " + pick.path() + " failed: " + String.join("; ", diff);
-      // the restored files are not what was backed up: this copy cannot be trusted as a restore source
+      // the restored files are not what was backed up: this copy cannot be trusted as a restore
+      // source
       repository.markDamaged(ref, name(), error);
       throw ActionException.check(error);
     }
-    context.log("restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
-    return new Output(pick.path().toString(), pick.set(), pick.source(), pick.files(), pick.bytes(), actual.size(),
-        true, seconds[0], ref.drillPath().toString());
+    context.log(
+        "restored " + restored.files() + " files into scratch; every SHA-256 matches the manifest");
+    return new Output(
+        pick.path().toString(),
+        pick.set(),
+        pick.source(),
+        pick.files(),
+        pick.bytes(),
+        actual.size(),
+        true,
+        seconds[0],
+        ref.drillPath().toString());
   }
 
   private ArchiveInfo pick(Args args) throws IOException {
@@ -156,15 +221,23 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
         throw ActionException.invalid("action 'restore-drill': 'archive' needs 'set' and 'source'");
       }
       var ref = repository.resolve(args.set(), args.source(), args.archive());
-      return repository.list(args.set(), args.source()).stream().filter(a -> a.name().equals(ref.name()))
-          .findFirst().orElseThrow(() -> ActionException.invalid("no archive " + args.archive()));
+      return repository.list(args.set(), args.source()).stream()
+          .filter(a -> a.name().equals(ref.name()))
+          .findFirst()
+          .orElseThrow(() -> ActionException.invalid("no archive " + args.archive()));
     }
     // a damaged archive already failed its check; drilling it again proves nothing
-    List<ArchiveInfo> all = repository.list(args.set(), args.source()).stream().filter(a -> !a.damaged())
-        .sorted(Comparator.comparing(ArchiveInfo::path)).toList();
+    List<ArchiveInfo> all =
+        repository.list(args.set(), args.source()).stream()
+            .filter(a -> !a.damaged())
+            .sorted(Comparator.comparing(ArchiveInfo::path))
+            .toList();
     if (all.isEmpty()) {
-      throw ActionException.invalid("action 'restore-drill': no archives to drill in " + repository.root()
-          + (args.set() == null ? "" : "/" + args.set()) + (args.source() == null ? "" : "/" + args.source()));
+      throw ActionException.invalid(
+          "action 'restore-drill': no archives to drill in "
+              + repository.root()
+              + (args.set() == null ? "" : "/" + args.set())
+              + (args.source() == null ? "" : "/" + args.source()));
     }
     return all.get(random.nextInt(all.size()));
   }

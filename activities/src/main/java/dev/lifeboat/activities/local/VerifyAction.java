@@ -2,12 +2,12 @@ package dev.lifeboat.activities.local;
 
 import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionContext;
+import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.Repository;
-import dev.lifeboat.activities.archive.VerifyResult;
-import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.TarDigests;
+import dev.lifeboat.activities.archive.VerifyResult;
 import dev.lifeboat.activities.kubernetes.PodRef;
 import dev.lifeboat.activities.kubernetes.PodTar;
 import java.io.InputStream;
@@ -15,23 +15,37 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** {@code verify}: re-reads an archive and checks every digest, the entry count and the archive checksum. */
+/**
+ * {@code verify}: re-reads an archive and checks every digest, the entry count and the archive
+ * checksum.
+ */
 public final class VerifyAction implements Action<VerifyAction.Args> {
   /** Which archive: an absolute path, or a name (default latest) within set and source. */
   public record Args(
-      @Arg(required = false, description = "an absolute path or an archive file name; default the latest")
-      String archive,
+      @Arg(
+              required = false,
+              description = "an absolute path or an archive file name; default the latest")
+          String archive,
       @Arg(required = false, description = "archive set, default local") String set,
-      @Arg(required = false, description = "source name; not needed when archive is an absolute path")
-      String source,
-      @Arg(required = false, description = "archive (default): check the archive itself; pod: also check that "
-          + "the files under path in the pod match the archive's manifest") String from,
+      @Arg(
+              required = false,
+              description = "source name; not needed when archive is an absolute path")
+          String source,
+      @Arg(
+              required = false,
+              description =
+                  "archive (default): check the archive itself; pod: also check that "
+                      + "the files under path in the pod match the archive's manifest")
+          String from,
       @Arg(required = false, description = "namespace of the pod (from: pod)") String namespace,
       @Arg(required = false, description = "pod name (from: pod)") String pod,
-      @Arg(required = false, description = "workload whose ready pod to use (from: pod)") String workload,
+      @Arg(required = false, description = "workload whose ready pod to use (from: pod)")
+          String workload,
       @Arg(required = false, description = "container, default the first") String container,
-      @Arg(required = false, description = "directory in the pod holding the restored files (from: pod)")
-      String path) {
+      @Arg(
+              required = false,
+              description = "directory in the pod holding the restored files (from: pod)")
+          String path) {
     public Args {
       from = from == null ? "archive" : from;
       set = set == null && !isAbsolute(archive) ? "local" : set;
@@ -39,7 +53,7 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
   }
 
   /** A passed verify; a failed one is an error naming the entry or the checksum. */
-  public record Output(String archive, long files, long bytes, boolean ok) { }
+  public record Output(String archive, long files, long bytes, boolean ok) {}
 
   private final Repository repository;
   private final PodTar pods;
@@ -77,7 +91,8 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
     if (args.from().equals("pod")) {
       checkPod(args, ref, context);
     } else if (!args.from().equals("archive")) {
-      throw ActionException.invalid("action 'verify': from '" + args.from() + "' is unknown (archive or pod)");
+      throw ActionException.invalid(
+          "action 'verify': from '" + args.from() + "' is unknown (archive or pod)");
     }
     return new Output(ref.path().toString(), r.files(), r.bytes(), true);
   }
@@ -86,7 +101,8 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
     return archive != null && !archive.isBlank() && Path.of(archive).isAbsolute();
   }
 
-  static ArchiveRef resolve(Repository repository, String action, String set, String source, String archive) {
+  static ArchiveRef resolve(
+      Repository repository, String action, String set, String source, String archive) {
     if (!isAbsolute(archive)) {
       ContextProgress.require(source, action, "source");
     }
@@ -96,8 +112,9 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
   /** The restored files in the pod must be exactly the archive's files, digest for digest. */
   private void checkPod(Args args, ArchiveRef ref, ActionContext context) throws Exception {
     if (pods == null) {
-      throw ActionException.invalid("action 'verify': from: pod needs Kubernetes, which this worker is not "
-          + "configured for");
+      throw ActionException.invalid(
+          "action 'verify': from: pod needs Kubernetes, which this worker is not "
+              + "configured for");
     }
     String dir = ContextProgress.require(args.path(), name(), "path");
     PodRef where = pods.resolve(args.namespace(), args.pod(), args.workload(), args.container());
@@ -109,10 +126,24 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
     Map<String, String> expected = TarDigests.expected(repository.manifest(ref));
     List<String> diff = TarDigests.differences(expected, actual, 10);
     if (!diff.isEmpty()) {
-      throw ActionException.check("files in " + where + ":" + dir + " do not match archive " + ref.name() + ": "
-          + String.join("; ", diff));
+      throw ActionException.check(
+          "files in "
+              + where
+              + ":"
+              + dir
+              + " do not match archive "
+              + ref.name()
+              + ": "
+              + String.join("; ", diff));
     }
-    context.log(where + ":" + dir + " holds the " + expected.size() + " files of " + ref.name()
-        + " with identical SHA-256");
+    context.log(
+        where
+            + ":"
+            + dir
+            + " holds the "
+            + expected.size()
+            + " files of "
+            + ref.name()
+            + " with identical SHA-256");
   }
 }

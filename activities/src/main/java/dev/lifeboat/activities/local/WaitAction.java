@@ -10,15 +10,17 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * {@code wait}: lets time pass, e.g. for a disk to settle or a service to come up before the next step.
- * The deadline is kept in the heartbeat details, so an attempt retried after its worker died (a kill -9
- * of Lifeboat) waits only for what is left, not the whole duration again.
+ * {@code wait}: lets time pass, e.g. for a disk to settle or a service to come up before the next
+ * step. The deadline is kept in the heartbeat details, so an attempt retried after its worker died
+ * (a kill -9 of Lifeboat) waits only for what is left, not the whole duration again.
  */
 public final class WaitAction implements Action<WaitAction.Args> {
   /** How long. */
   public record Args(
-      @Arg(duration = true, positive = true, description = "how long to wait, e.g. 30s or 5m") String duration,
-      @Arg(required = false, description = "what the wait is for, shown in the step's message") String reason) {}
+      @Arg(duration = true, positive = true, description = "how long to wait, e.g. 30s or 5m")
+          String duration,
+      @Arg(required = false, description = "what the wait is for, shown in the step's message")
+          String reason) {}
 
   /** When the wait began and ended, and whether an earlier attempt's deadline was kept. */
   public record Result(String startedAt, String deadline, boolean resumed) {}
@@ -60,20 +62,28 @@ public final class WaitAction implements Action<WaitAction.Args> {
       throw ActionException.invalid("wait: duration " + e.getMessage());
     }
     var earlier = context.lastCheckpoint(Checkpoint.class);
-    Checkpoint at = earlier.orElseGet(() -> {
-      long now = clock.millis();
-      return new Checkpoint(now, now + duration.toMillis());
-    });
+    Checkpoint at =
+        earlier.orElseGet(
+            () -> {
+              long now = clock.millis();
+              return new Checkpoint(now, now + duration.toMillis());
+            });
     context.checkpoint(at);
     String what = args.reason() == null || args.reason().isBlank() ? "" : " for " + args.reason();
-    context.message("waiting" + what + " until " + Instant.ofEpochMilli(at.deadlineMillis())
-        + (earlier.isPresent() ? " (resumed after a retry)" : ""));
+    context.message(
+        "waiting"
+            + what
+            + " until "
+            + Instant.ofEpochMilli(at.deadlineMillis())
+            + (earlier.isPresent() ? " (resumed after a retry)" : ""));
     long left;
     while ((left = at.deadlineMillis() - clock.millis()) > 0) {
       context.throwIfCancelled();
       Thread.sleep(Math.min(left, 500));
     }
-    return new Result(Instant.ofEpochMilli(at.startedAtMillis()).toString(),
-        Instant.ofEpochMilli(at.deadlineMillis()).toString(), earlier.isPresent());
+    return new Result(
+        Instant.ofEpochMilli(at.startedAtMillis()).toString(),
+        Instant.ofEpochMilli(at.deadlineMillis()).toString(),
+        earlier.isPresent());
   }
 }

@@ -23,28 +23,34 @@ import java.util.Map;
  */
 public final class Notify implements Action<Notify.Args> {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Map<String, Integer> NTFY_PRIORITY = Map.of("min", 1, "low", 2, "default", 3, "high", 4,
-      "urgent", 5);
+  private static final Map<String, Integer> NTFY_PRIORITY =
+      Map.of("min", 1, "low", 2, "default", 3, "high", 4, "urgent", 5);
 
   public record Args(
-      @Arg(required = false, description = "the webhook (default LIFEBOAT_NOTIFY_URL); for ntfy, the server URL with the topic as its path")
-      String url,
-      @Arg(required = false, oneOf = {"slack", "ntfy", "json"}, description = "body shape: slack, ntfy or json (default json)")
-      String format,
-      @Arg(required = false, description = "a short title")
-      String title,
-      @Arg(description = "what happened")
-      String message,
-      @Arg(required = false, oneOf = {"min", "low", "default", "high", "urgent"}, description = "priority (default: default)")
-      String priority,
-      @Arg(required = false, description = "the run event: failure, approval, completion (set by runbook notify:)")
-      String event,
-      @Arg(required = false, description = "the runbook's name (json body)")
-      String runbook,
-      @Arg(required = false, description = "the run's status (json body)")
-      String status,
-      @Arg(required = false, description = "the step concerned (json body)")
-      String step) {
+      @Arg(
+              required = false,
+              description =
+                  "the webhook (default LIFEBOAT_NOTIFY_URL); for ntfy, the server URL with the topic as its path")
+          String url,
+      @Arg(
+              required = false,
+              oneOf = {"slack", "ntfy", "json"},
+              description = "body shape: slack, ntfy or json (default json)")
+          String format,
+      @Arg(required = false, description = "a short title") String title,
+      @Arg(description = "what happened") String message,
+      @Arg(
+              required = false,
+              oneOf = {"min", "low", "default", "high", "urgent"},
+              description = "priority (default: default)")
+          String priority,
+      @Arg(
+              required = false,
+              description = "the run event: failure, approval, completion (set by runbook notify:)")
+          String event,
+      @Arg(required = false, description = "the runbook's name (json body)") String runbook,
+      @Arg(required = false, description = "the run's status (json body)") String status,
+      @Arg(required = false, description = "the step concerned (json body)") String step) {
 
     public Args {
       format = format == null || format.isBlank() ? "json" : format;
@@ -58,11 +64,16 @@ public final class Notify implements Action<Notify.Args> {
   private final String defaultUrl;
   private final HttpClient http;
 
-  /** @param defaultUrl LIFEBOAT_NOTIFY_URL, or null when not configured */
+  /**
+   * @param defaultUrl LIFEBOAT_NOTIFY_URL, or null when not configured
+   */
   public Notify(String defaultUrl) {
     this.defaultUrl = defaultUrl == null || defaultUrl.isBlank() ? null : defaultUrl.strip();
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
   }
 
   @Override
@@ -84,39 +95,55 @@ public final class Notify implements Action<Notify.Args> {
   public Result run(Args args, ActionContext ctx) throws Exception {
     String url = args.url() != null && !args.url().isBlank() ? args.url().strip() : defaultUrl;
     if (url == null) {
-      throw ActionException.invalid("notify: no url: set LIFEBOAT_NOTIFY_URL or give the runbook's notify a url");
+      throw ActionException.invalid(
+          "notify: no url: set LIFEBOAT_NOTIFY_URL or give the runbook's notify a url");
     }
     URI uri;
     try {
       uri = URI.create(url);
     } catch (IllegalArgumentException e) {
-      throw ActionException.invalid("notify: url '" + url + "' is not an address: " + e.getMessage());
+      throw ActionException.invalid(
+          "notify: url '" + url + "' is not an address: " + e.getMessage());
     }
-    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-      throw ActionException.invalid("notify: url '" + url + "' must be an http:// or https:// address");
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+        || uri.getHost() == null) {
+      throw ActionException.invalid(
+          "notify: url '" + url + "' must be an http:// or https:// address");
     }
     Map<String, Object> body = body(args, ctx, uri);
     URI target = "ntfy".equals(args.format()) ? uri.resolve("/") : uri;
-    HttpRequest request = HttpRequest.newBuilder(target)
-        .timeout(Duration.ofSeconds(15))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(target)
+            .timeout(Duration.ofSeconds(15))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+            .build();
     HttpResponse<String> answer;
     try {
       answer = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      // no cause: the run shows the innermost message, and a refused connection's own message is empty
-      throw new IOException("notify: cannot reach " + target.getHost() + ": "
-          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      // no cause: the run shows the innermost message, and a refused connection's own message is
+      // empty
+      throw new IOException(
+          "notify: cannot reach "
+              + target.getHost()
+              + ": "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
-    ctx.log("notify: " + args.format() + " to " + target.getHost() + " answered " + answer.statusCode());
+    ctx.log(
+        "notify: "
+            + args.format()
+            + " to "
+            + target.getHost()
+            + " answered "
+            + answer.statusCode());
     if (answer.statusCode() >= 500) {
-      throw new IOException("notify: " + target.getHost() + " answered HTTP " + answer.statusCode());
+      throw new IOException(
+          "notify: " + target.getHost() + " answered HTTP " + answer.statusCode());
     }
     if (answer.statusCode() >= 400) {
-      throw ActionException.check("notify: " + target.getHost() + " refused the notification: HTTP "
-          + answer.statusCode());
+      throw ActionException.check(
+          "notify: " + target.getHost() + " refused the notification: HTTP " + answer.statusCode());
     }
     return new Result(args.format(), answer.statusCode());
   }
@@ -129,14 +156,19 @@ public final class Notify implements Action<Notify.Args> {
       case "ntfy" -> {
         String topic = uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+|/+$", "");
         if (topic.isEmpty()) {
-          throw ActionException.invalid("notify: an ntfy url names the topic as its path, e.g. https://ntfy.sh/lifeboat");
+          throw ActionException.invalid(
+              "notify: an ntfy url names the topic as its path, e.g. https://ntfy.sh/lifeboat");
         }
         body.put("topic", topic);
         body.put("title", title);
         body.put("message", args.message());
         body.put("priority", NTFY_PRIORITY.getOrDefault(args.priority(), 3));
-        body.put("tags", List.of("failure".equals(args.event()) ? "rotating_light"
-            : "approval".equals(args.event()) ? "raised_hand" : "lifeboat"));
+        body.put(
+            "tags",
+            List.of(
+                "failure".equals(args.event())
+                    ? "rotating_light"
+                    : "approval".equals(args.event()) ? "raised_hand" : "lifeboat"));
       }
       default -> {
         body.put("runId", ctx.runId());

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 /**
  * The {@code check-offsite} action: verifies that the encrypted offsite copy matches the local
  * repository ({@code rclone cryptcheck}: every local file is encrypted with the remote file's nonce
- * and the checksums compared). Differences fail the step listing the first few files. Unlike a sync,
- * an unreachable backend fails too: a check that did not look must not pass.
+ * and the checksums compared). Differences fail the step listing the first few files. Unlike a
+ * sync, an unreachable backend fails too: a check that did not look must not pass.
  */
 public final class CheckOffsite implements Action<CheckOffsite.Args> {
   private static final Duration TIMEOUT = Duration.ofHours(12);
@@ -36,9 +36,9 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
   /** Arguments of {@code check-offsite}. */
   public record Args(
       @Arg(required = false, description = "only this set (default: the whole repository)")
-      String set,
+          String set,
       @Arg(required = false, description = "local repository path (default: the configured one)")
-      String repository) {}
+          String repository) {}
 
   /** Step output when everything matches. */
   public record Result(String status, String remote, long matching, String duration) {}
@@ -61,42 +61,64 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
   @Override
   public Result run(Args args, ActionContext context) throws Exception {
     Path repository = RepositoryPaths.repository(args.repository(), config);
-    String set = args.set() == null || args.set().isBlank() ? null : RepositoryPaths.segment(name(), "set", args.set());
+    String set =
+        args.set() == null || args.set().isBlank()
+            ? null
+            : RepositoryPaths.segment(name(), "set", args.set());
     Path local = set == null ? repository : repository.resolve(set);
     if (!Files.isDirectory(local)) {
-      throw ActionException.check("check-offsite: " + local + " is not there (backup drive not mounted?)");
+      throw ActionException.check(
+          "check-offsite: " + local + " is not there (backup drive not mounted?)");
     }
     long started = System.nanoTime();
     try (Rclone.Session session = rclone.open(config, context)) {
       Rclone.Reachability reach = session.probe(context);
       if (!reach.reachable()) {
-        throw ActionException.check("check-offsite: cannot check the offsite copy: " + reach.reason());
+        throw ActionException.check(
+            "check-offsite: cannot check the offsite copy: " + reach.reason());
       }
       context.message("comparing " + local + " with " + config.describe());
       List<String> differences = new ArrayList<>();
       long[] matching = {0};
-      ProgramResult result = session.run("cryptcheck", List.of(local.toString(), session.crypt(set == null ? "" : set)),
-          List.of("--combined", "-"), TIMEOUT, context, line -> {
-            Matcher m = COMBINED.matcher(line);
-            if (!m.matches()) {
-              return;
-            }
-            switch (m.group(1)) {
-              case "=" -> matching[0]++;
-              case "+" -> differences.add(m.group(2) + " (missing offsite)");
-              case "-" -> differences.add(m.group(2) + " (only offsite)");
-              case "*" -> differences.add(m.group(2) + " (content differs)");
-              default -> differences.add(m.group(2) + " (could not be checked)");
-            }
-          }, true);
+      ProgramResult result =
+          session.run(
+              "cryptcheck",
+              List.of(local.toString(), session.crypt(set == null ? "" : set)),
+              List.of("--combined", "-"),
+              TIMEOUT,
+              context,
+              line -> {
+                Matcher m = COMBINED.matcher(line);
+                if (!m.matches()) {
+                  return;
+                }
+                switch (m.group(1)) {
+                  case "=" -> matching[0]++;
+                  case "+" -> differences.add(m.group(2) + " (missing offsite)");
+                  case "-" -> differences.add(m.group(2) + " (only offsite)");
+                  case "*" -> differences.add(m.group(2) + " (content differs)");
+                  default -> differences.add(m.group(2) + " (could not be checked)");
+                }
+              },
+              true);
       if (!differences.isEmpty()) {
-        throw ActionException.check("check-offsite: the offsite copy " + config.describe() + " differs from " + local
-            + " in " + differences.size() + " file(s): "
-            + String.join(", ", differences.subList(0, Math.min(SHOWN, differences.size())))
-            + (differences.size() > SHOWN ? ", …" : ""));
+        throw ActionException.check(
+            "check-offsite: the offsite copy "
+                + config.describe()
+                + " differs from "
+                + local
+                + " in "
+                + differences.size()
+                + " file(s): "
+                + String.join(", ", differences.subList(0, Math.min(SHOWN, differences.size())))
+                + (differences.size() > SHOWN ? ", …" : ""));
       }
       if (result.exitCode() != 0) {
-        throw new IOException("rclone cryptcheck failed with exit code " + result.exitCode() + ": " + result.tailText());
+        throw new IOException(
+            "rclone cryptcheck failed with exit code "
+                + result.exitCode()
+                + ": "
+                + result.tailText());
       }
       String duration = SyncOffsite.took(started);
       context.message(matching[0] + " files match the offsite copy");

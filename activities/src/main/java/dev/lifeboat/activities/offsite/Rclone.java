@@ -23,37 +23,53 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Runs rclone against the offsite copy. Each {@link Session} writes a private rclone config (mode 0600
- * in a private temporary directory, removed when the session closes) that defines the backend and a
- * {@code crypt} remote on top of it, so everything that lands offsite is encrypted, names included.
- * The crypt password reaches rclone only through stdin ({@code rclone obscure -}) and that file; it is
- * never on a command line, and every output line is masked before it is logged.
+ * Runs rclone against the offsite copy. Each {@link Session} writes a private rclone config (mode
+ * 0600 in a private temporary directory, removed when the session closes) that defines the backend
+ * and a {@code crypt} remote on top of it, so everything that lands offsite is encrypted, names
+ * included. The crypt password reaches rclone only through stdin ({@code rclone obscure -}) and
+ * that file; it is never on a command line, and every output line is masked before it is logged.
  */
 public final class Rclone {
   static final String PROGRAM = "rclone";
   static final String BASE = "lifeboat-base";
   static final String CRYPT = "lifeboat-offsite";
-  static final String INSTALL_HINT = "rclone was not found on the worker's PATH. Install it on the worker"
-      + " (Debian/Ubuntu: apt-get install rclone; elsewhere: https://rclone.org/install/) or put rclone on the"
-      + " PATH the worker runs with.";
+  static final String INSTALL_HINT =
+      "rclone was not found on the worker's PATH. Install it on the worker"
+          + " (Debian/Ubuntu: apt-get install rclone; elsewhere: https://rclone.org/install/) or put rclone on the"
+          + " PATH the worker runs with.";
   private static final Duration SHORT = Duration.ofMinutes(2);
-  private static final List<String> NETWORK_TROUBLE = List.of("dial tcp", "no such host", "connection refused",
-      "i/o timeout", "network is unreachable", "tls handshake timeout", "context deadline exceeded",
-      "connection reset", "temporary failure in name resolution", "send request failed", "no route to host",
-      "did not finish within");
+  private static final List<String> NETWORK_TROUBLE =
+      List.of(
+          "dial tcp",
+          "no such host",
+          "connection refused",
+          "i/o timeout",
+          "network is unreachable",
+          "tls handshake timeout",
+          "context deadline exceeded",
+          "connection reset",
+          "temporary failure in name resolution",
+          "send request failed",
+          "no route to host",
+          "did not finish within");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ProgramRunner runner;
 
-  /** @param runner runs rclone; its PATH is where rclone is found */
+  /**
+   * @param runner runs rclone; its PATH is where rclone is found
+   */
   public Rclone(ProgramRunner runner) {
     this.runner = runner;
   }
 
   /** Writes the private config for {@code config} and returns a session to run rclone with it. */
-  Session open(OffsiteConfig config, ActionContext context) throws IOException, InterruptedException {
-    Path dir = Files.createTempDirectory("lifeboat-rclone-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+  Session open(OffsiteConfig config, ActionContext context)
+      throws IOException, InterruptedException {
+    Path dir =
+        Files.createTempDirectory(
+            "lifeboat-rclone-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     try {
       List<String> secrets = new ArrayList<>(config.secrets());
       String password = obscure(config.password(), secrets, context);
@@ -68,15 +84,25 @@ public final class Rclone {
       StringBuilder text = new StringBuilder();
       text.append('[').append(BASE).append("]\ntype = ").append(config.type()).append('\n');
       config.options().forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
-      text.append("\n[").append(CRYPT).append("]\ntype = crypt\n")
-          .append("remote = ").append(BASE).append(':').append(config.remotePath()).append('\n')
-          .append("password = ").append(password).append('\n');
+      text.append("\n[")
+          .append(CRYPT)
+          .append("]\ntype = crypt\n")
+          .append("remote = ")
+          .append(BASE)
+          .append(':')
+          .append(config.remotePath())
+          .append('\n')
+          .append("password = ")
+          .append(password)
+          .append('\n');
       if (salt != null) {
         text.append("password2 = ").append(salt).append('\n');
       }
       text.append("filename_encryption = standard\ndirectory_name_encryption = true\n");
-      Path file = Files.createFile(dir.resolve("rclone.conf"),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Path file =
+          Files.createFile(
+              dir.resolve("rclone.conf"),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(file, text);
       return new Session(config, dir, file, List.copyOf(secrets));
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -88,19 +114,24 @@ public final class Rclone {
   private String obscure(String secret, List<String> secrets, ActionContext context)
       throws IOException, InterruptedException {
     StringBuilder out = new StringBuilder();
-    ProgramResult result = runner.run(Invocation.of(List.of(PROGRAM, "obscure", "-"), SHORT)
-        .withStdin(secret.getBytes(StandardCharsets.UTF_8))
-        .masking(secrets)
-        .quiet()
-        .onLine(line -> {
-          if (out.isEmpty() && !line.isBlank()) {
-            out.append(line.trim());
-          }
-        })
-        .ifNotFound(INSTALL_HINT), context);
+    ProgramResult result =
+        runner.run(
+            Invocation.of(List.of(PROGRAM, "obscure", "-"), SHORT)
+                .withStdin(secret.getBytes(StandardCharsets.UTF_8))
+                .masking(secrets)
+                .quiet()
+                .onLine(
+                    line -> {
+                      if (out.isEmpty() && !line.isBlank()) {
+                        out.append(line.trim());
+                      }
+                    })
+                .ifNotFound(INSTALL_HINT),
+            context);
     if (result.exitCode() != 0 || out.isEmpty()) {
       // the output may hold the obscured value: say only that it failed
-      throw ActionException.check("offsite: 'rclone obscure' failed (exit " + result.exitCode() + "); is rclone working?");
+      throw ActionException.check(
+          "offsite: 'rclone obscure' failed (exit " + result.exitCode() + "); is rclone working?");
     }
     return out.toString();
   }
@@ -132,7 +163,8 @@ public final class Rclone {
     /** {@code lifeboat-offsite:<path>}: a path inside the encrypted remote. */
     String crypt(String path) {
       if (path.startsWith("-")) {
-        throw ActionException.invalid("offsite: remote path '" + path + "' must not start with '-'");
+        throw ActionException.invalid(
+            "offsite: remote path '" + path + "' must not start with '-'");
       }
       return CRYPT + ":" + path;
     }
@@ -142,11 +174,18 @@ public final class Rclone {
     }
 
     /**
-     * Runs {@code rclone <command> <flags> --config <file> -- <paths>}: the paths come after {@code --},
-     * so none can be read as an option; output lines go to {@code lines}, masked.
+     * Runs {@code rclone <command> <flags> --config <file> -- <paths>}: the paths come after {@code
+     * --}, so none can be read as an option; output lines go to {@code lines}, masked.
      */
-    ProgramResult run(String command, List<String> paths, List<String> flags, Duration timeout, ActionContext context,
-        Consumer<String> lines, boolean log) throws IOException, InterruptedException {
+    ProgramResult run(
+        String command,
+        List<String> paths,
+        List<String> flags,
+        Duration timeout,
+        ActionContext context,
+        Consumer<String> lines,
+        boolean log)
+        throws IOException, InterruptedException {
       List<String> argv = new ArrayList<>();
       argv.add(PROGRAM);
       argv.add(command);
@@ -160,14 +199,16 @@ public final class Rclone {
         }
         argv.add(path);
       }
-      Invocation inv = Invocation.of(argv, timeout).masking(secrets).onLine(lines).ifNotFound(INSTALL_HINT);
+      Invocation inv =
+          Invocation.of(argv, timeout).masking(secrets).onLine(lines).ifNotFound(INSTALL_HINT);
       return runner.run(log ? inv : inv.quiet(), context);
     }
 
     /**
-     * Probes the backend: a local directory is reachable when it or its parent exists (a missing parent
-     * means the drive is not mounted); any other backend is listed with short timeouts, and network
-     * trouble means offline. Other refusals (bad keys, no such bucket permission) are a human's job.
+     * Probes the backend: a local directory is reachable when it or its parent exists (a missing
+     * parent means the drive is not mounted); any other backend is listed with short timeouts, and
+     * network trouble means offline. Other refusals (bad keys, no such bucket permission) are a
+     * human's job.
      */
     Reachability probe(ActionContext context) throws IOException, InterruptedException {
       if (config.type().equals("local")) {
@@ -182,17 +223,41 @@ public final class Rclone {
         if (parent != null && Files.isDirectory(parent)) {
           return new Reachability(true, "");
         }
-        return new Reachability(false, "offsite directory " + root + " is not there and neither is " + parent
-            + " (drive not mounted?)");
+        return new Reachability(
+            false,
+            "offsite directory "
+                + root
+                + " is not there and neither is "
+                + parent
+                + " (drive not mounted?)");
       }
       List<String> output = new ArrayList<>();
       ProgramResult result;
       try {
-        result = run("lsf", List.of(BASE + ":" + config.remotePath()), List.of("--max-depth", "1", "--contimeout", "10s",
-            "--timeout", "20s", "--retries", "1", "--low-level-retries", "1"), SHORT, context, output::add, false);
+        result =
+            run(
+                "lsf",
+                List.of(BASE + ":" + config.remotePath()),
+                List.of(
+                    "--max-depth",
+                    "1",
+                    "--contimeout",
+                    "10s",
+                    "--timeout",
+                    "20s",
+                    "--retries",
+                    "1",
+                    "--low-level-retries",
+                    "1"),
+                SHORT,
+                context,
+                output::add,
+                false);
       } catch (ActionException e) {
         if (e.getMessage().contains("did not finish within")) {
-          return new Reachability(false, "no answer from " + config.describe() + " within " + ProgramResult.human(SHORT));
+          return new Reachability(
+              false,
+              "no answer from " + config.describe() + " within " + ProgramResult.human(SHORT));
         }
         throw e;
       }
@@ -200,57 +265,99 @@ public final class Rclone {
         return new Reachability(true, "");
       }
       String text = String.join("\n", output);
-      String lastError = output.isEmpty() ? "exit code " + result.exitCode() : output.get(output.size() - 1);
+      String lastError =
+          output.isEmpty() ? "exit code " + result.exitCode() : output.get(output.size() - 1);
       String lower = text.toLowerCase(Locale.ROOT);
       if (NETWORK_TROUBLE.stream().anyMatch(lower::contains)) {
         return new Reachability(false, config.describe() + " unreachable: " + lastError);
       }
-      throw ActionException.check("offsite: " + config.describe() + " refused the listing (exit " + result.exitCode()
-          + "): " + lastError);
+      throw ActionException.check(
+          "offsite: "
+              + config.describe()
+              + " refused the listing (exit "
+              + result.exitCode()
+              + "): "
+              + lastError);
     }
 
     /**
-     * Runs a copy or sync with JSON logs, turning rclone's log lines into readable step-log lines and
-     * its periodic stats into progress; returns the final totals.
+     * Runs a copy or sync with JSON logs, turning rclone's log lines into readable step-log lines
+     * and its periodic stats into progress; returns the final totals.
      */
-    Transfer transfer(String command, List<String> paths, List<String> flags, Duration timeout, ActionContext context)
+    Transfer transfer(
+        String command,
+        List<String> paths,
+        List<String> flags,
+        Duration timeout,
+        ActionContext context)
         throws IOException, InterruptedException {
       List<String> argv = new ArrayList<>(flags);
       argv.addAll(List.of("--use-json-log", "-v", "--stats", "5s", "--stats-log-level", "NOTICE"));
       Transfer[] last = {new Transfer(0, 0, 0, 0, 0)};
       List<String> errors = new ArrayList<>();
-      ProgramResult result = run(command, paths, argv, timeout, context, line -> {
-        JsonNode node = parse(line);
-        if (node == null) {
-          context.log(line);
-          return;
-        }
-        JsonNode stats = node.get("stats");
-        if (stats != null) {
-          Transfer t = new Transfer(stats.path("transfers").asLong(), stats.path("bytes").asLong(),
-              stats.path("checks").asLong(), stats.path("deletes").asLong(), stats.path("errors").asLong());
-          last[0] = t;
-          context.progress(t.bytes(), stats.path("totalBytes").asLong(), t.files());
-          context.log("stats: " + t.files() + " files, " + t.bytes() + " bytes transferred, " + t.checks()
-              + " checked, " + t.deletes() + " deleted, " + t.errors() + " errors");
-          return;
-        }
-        String level = node.path("level").asText("info");
-        String object = node.path("object").asText("");
-        String text = level + ": " + (object.isEmpty() ? "" : object + ": ") + node.path("msg").asText("").trim();
-        if (level.equals("error") || level.equals("critical")) {
-          synchronized (errors) {
-            errors.add(text);
-          }
-        }
-        context.log(text);
-      }, false);
+      ProgramResult result =
+          run(
+              command,
+              paths,
+              argv,
+              timeout,
+              context,
+              line -> {
+                JsonNode node = parse(line);
+                if (node == null) {
+                  context.log(line);
+                  return;
+                }
+                JsonNode stats = node.get("stats");
+                if (stats != null) {
+                  Transfer t =
+                      new Transfer(
+                          stats.path("transfers").asLong(),
+                          stats.path("bytes").asLong(),
+                          stats.path("checks").asLong(),
+                          stats.path("deletes").asLong(),
+                          stats.path("errors").asLong());
+                  last[0] = t;
+                  context.progress(t.bytes(), stats.path("totalBytes").asLong(), t.files());
+                  context.log(
+                      "stats: "
+                          + t.files()
+                          + " files, "
+                          + t.bytes()
+                          + " bytes transferred, "
+                          + t.checks()
+                          + " checked, "
+                          + t.deletes()
+                          + " deleted, "
+                          + t.errors()
+                          + " errors");
+                  return;
+                }
+                String level = node.path("level").asText("info");
+                String object = node.path("object").asText("");
+                String text =
+                    level
+                        + ": "
+                        + (object.isEmpty() ? "" : object + ": ")
+                        + node.path("msg").asText("").trim();
+                if (level.equals("error") || level.equals("critical")) {
+                  synchronized (errors) {
+                    errors.add(text);
+                  }
+                }
+                context.log(text);
+              },
+              false);
       if (result.exitCode() != 0) {
         String detail;
         synchronized (errors) {
-          detail = errors.isEmpty() ? result.tailText() : String.join("\n", errors.subList(0, Math.min(5, errors.size())));
+          detail =
+              errors.isEmpty()
+                  ? result.tailText()
+                  : String.join("\n", errors.subList(0, Math.min(5, errors.size())));
         }
-        throw new IOException("rclone " + command + " failed with exit code " + result.exitCode() + ": " + detail);
+        throw new IOException(
+            "rclone " + command + " failed with exit code " + result.exitCode() + ": " + detail);
       }
       return last[0];
     }

@@ -5,9 +5,15 @@ import dev.lifeboat.activities.archive.Repository;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
-/** Names inside the repository layout {@code <repository>/<set>/<source>/<timestamp>.tar.gz}, checked. */
+/**
+ * Names inside the repository layout {@code <repository>/<set>/<source>/<timestamp>.tar.gz},
+ * checked.
+ */
 final class RepositoryPaths {
-  /** An archive's timestamp stem: it goes into rclone {@code --include} filters, so nothing they treat specially. */
+  /**
+   * An archive's timestamp stem: it goes into rclone {@code --include} filters, so nothing they
+   * treat specially.
+   */
   private static final Pattern ARCHIVE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
   private RepositoryPaths() {}
@@ -24,8 +30,14 @@ final class RepositoryPaths {
   /** An archive name (timestamp without suffix): one path segment, no {@code ..}. */
   static String archive(String action, String what, String value) {
     if (value == null || !ARCHIVE.matcher(value).matches() || value.contains("..")) {
-      throw ActionException.invalid(action + ": " + what + " '" + value + "' is not a valid archive name (like "
-          + "20250101T020000Z)");
+      throw ActionException.invalid(
+          action
+              + ": "
+              + what
+              + " '"
+              + value
+              + "' is not a valid archive name (like "
+              + "20250101T020000Z)");
     }
     return value;
   }
@@ -34,7 +46,10 @@ final class RepositoryPaths {
     return override == null || override.isBlank() ? config.repository() : Path.of(override);
   }
 
-  /** The archive's timestamp from a name such as {@code 20250101T020000Z.tar.gz} or a {@code latest} file's text. */
+  /**
+   * The archive's timestamp from a name such as {@code 20250101T020000Z.tar.gz} or a {@code latest}
+   * file's text.
+   */
   static String timestamp(String name) {
     String t = name.trim();
     for (String suffix : new String[] {".manifest.json", ".tar.gz", ".tar.zst", ".tgz"}) {

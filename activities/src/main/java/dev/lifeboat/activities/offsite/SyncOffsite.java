@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * The {@code sync-offsite} action: mirrors the local repository (or one set of it) to the encrypted
- * offsite copy when the offsite backend is reachable. Offline is a normal state for a workstation, so
- * an unreachable backend makes the step succeed with status {@code "skipped: offline"}.
+ * offsite copy when the offsite backend is reachable. Offline is a normal state for a workstation,
+ * so an unreachable backend makes the step succeed with status {@code "skipped: offline"}.
  */
 public final class SyncOffsite implements Action<SyncOffsite.Args> {
   static final String SKIPPED = "skipped: offline";
@@ -31,13 +31,20 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
   /** Arguments of {@code sync-offsite}. */
   public record Args(
       @Arg(required = false, description = "only this set (default: the whole repository)")
-      String set,
+          String set,
       @Arg(required = false, description = "local repository path (default: the configured one)")
-      String repository) {}
+          String repository) {}
 
   /** Step output. {@code reason} is there only when the sync was skipped. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Result(String status, String reason, String remote, long files, long bytes, long checks, long deletes,
+  public record Result(
+      String status,
+      String reason,
+      String remote,
+      long files,
+      long bytes,
+      long checks,
+      long deletes,
       String duration) {}
 
   @Override
@@ -58,18 +65,26 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
   @Override
   public Result run(Args args, ActionContext context) throws Exception {
     Path repository = RepositoryPaths.repository(args.repository(), config);
-    String set = args.set() == null || args.set().isBlank() ? null : RepositoryPaths.segment(name(), "set", args.set());
+    String set =
+        args.set() == null || args.set().isBlank()
+            ? null
+            : RepositoryPaths.segment(name(), "set", args.set());
     Path source = set == null ? repository : repository.resolve(set);
     if (!Files.isDirectory(repository)) {
-      throw ActionException.check("sync-offsite: repository " + repository + " is not there (backup drive not mounted?)");
+      throw ActionException.check(
+          "sync-offsite: repository " + repository + " is not there (backup drive not mounted?)");
     }
     if (!Files.isDirectory(source)) {
-      throw ActionException.invalid("sync-offsite: set '" + set + "' does not exist in " + repository);
+      throw ActionException.invalid(
+          "sync-offsite: set '" + set + "' does not exist in " + repository);
     }
     if (Rclone.firstRegularFile(source).isEmpty()) {
       // A sync mirrors deletions too: an empty source would wipe the offsite copy.
-      throw ActionException.check("sync-offsite: refusing to mirror " + source + " because it holds no files;"
-          + " that would delete the offsite copy (is the right drive mounted?)");
+      throw ActionException.check(
+          "sync-offsite: refusing to mirror "
+              + source
+              + " because it holds no files;"
+              + " that would delete the offsite copy (is the right drive mounted?)");
     }
     long started = System.nanoTime();
     try (Rclone.Session session = rclone.open(config, context)) {
@@ -82,11 +97,24 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
       }
       context.throwIfCancelled();
       context.message("syncing " + source + " to " + config.describe() + " (encrypted)");
-      Rclone.Transfer t = session.transfer("sync", List.of(source.toString(), session.crypt(set == null ? "" : set)),
-          List.of(), TIMEOUT, context);
+      Rclone.Transfer t =
+          session.transfer(
+              "sync",
+              List.of(source.toString(), session.crypt(set == null ? "" : set)),
+              List.of(),
+              TIMEOUT,
+              context);
       String duration = took(started);
       context.message("synced " + t.files() + " files (" + t.bytes() + " bytes) in " + duration);
-      return new Result("synced", null, config.describe(), t.files(), t.bytes(), t.checks(), t.deletes(), duration);
+      return new Result(
+          "synced",
+          null,
+          config.describe(),
+          t.files(),
+          t.bytes(),
+          t.checks(),
+          t.deletes(),
+          duration);
     }
   }
 

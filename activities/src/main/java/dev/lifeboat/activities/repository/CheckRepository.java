@@ -13,26 +13,38 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code check-repository}: is a backup repository there (an external drive plugged in and mounted) and
- * does it hold an archive of a set and source with its manifest? A missing drive is an answer
+ * {@code check-repository}: is a backup repository there (an external drive plugged in and mounted)
+ * and does it hold an archive of a set and source with its manifest? A missing drive is an answer
  * ({@code available: false} with the reason), not a failure, so a runbook can branch on it with
  * {@code when:} and fetch the offsite copy instead.
  */
 public final class CheckRepository implements Action<CheckRepository.Args> {
   /** Which repository and which archives to look for. */
   public record Args(
-      @Arg(required = false, description = "repository root, e.g. the external drive (default: the configured repository)")
-      String path,
+      @Arg(
+              required = false,
+              description =
+                  "repository root, e.g. the external drive (default: the configured repository)")
+          String path,
       @Arg(description = "archive set, e.g. tier2") String set,
       @Arg(description = "source within the set, e.g. shared") String source) {}
 
   /**
-   * The answer. {@code latest} is the absolute path of the newest archive (the one the {@code latest}
-   * pointer names when it is valid), null when there is none; {@code missing} is the opposite of
-   * {@code available}, for the other branch's {@code when:}.
+   * The answer. {@code latest} is the absolute path of the newest archive (the one the {@code
+   * latest} pointer names when it is valid), null when there is none; {@code missing} is the
+   * opposite of {@code available}, for the other branch's {@code when:}.
    */
-  public record Result(boolean available, boolean missing, String path, String set, String source, String latest,
-      String latestName, String latestCreatedAt, int archives, String reason) {}
+  public record Result(
+      boolean available,
+      boolean missing,
+      String path,
+      String set,
+      String source,
+      String latest,
+      String latestName,
+      String latestCreatedAt,
+      int archives,
+      String reason) {}
 
   private final Path defaultRoot;
 
@@ -61,7 +73,10 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
     Repository repository = new Repository(root);
     context.message("looking for " + args.set() + "/" + args.source() + " in " + root);
     if (!Files.isDirectory(root)) {
-      return answer(context, unavailable(root, args, root + " is not there (is the external drive plugged in and mounted?)"));
+      return answer(
+          context,
+          unavailable(
+              root, args, root + " is not there (is the external drive plugged in and mounted?)"));
     }
     if (!Files.isReadable(root)) {
       return answer(context, unavailable(root, args, root + " cannot be read by the worker"));
@@ -69,26 +84,57 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
     List<ArchiveInfo> archives;
     try {
       // a damaged archive (failed check, missing manifest) is no copy to restore from
-      archives = repository.list(args.set(), args.source()).stream().filter(a -> !a.damaged()).toList();
+      archives =
+          repository.list(args.set(), args.source()).stream().filter(a -> !a.damaged()).toList();
     } catch (IOException e) {
       // a failing drive is an answer too: the runbook can fall back to the offsite copy
-      return answer(context, unavailable(root, args, root + " cannot be listed: " + e.getMessage()));
+      return answer(
+          context, unavailable(root, args, root + " cannot be listed: " + e.getMessage()));
     }
     if (archives.isEmpty()) {
-      return answer(context, unavailable(root, args, root + " holds no archive of set '" + args.set()
-          + "', source '" + args.source() + "' with its manifest (damaged ones do not count)"));
+      return answer(
+          context,
+          unavailable(
+              root,
+              args,
+              root
+                  + " holds no archive of set '"
+                  + args.set()
+                  + "', source '"
+                  + args.source()
+                  + "' with its manifest (damaged ones do not count)"));
     }
     ArchiveInfo latest = archives.get(archives.size() - 1);
     try {
       ArchiveRef pointed = repository.resolve(args.set(), args.source(), null);
-      latest = archives.stream().filter(a -> a.name().equals(pointed.name())).findFirst().orElse(latest);
+      latest =
+          archives.stream().filter(a -> a.name().equals(pointed.name())).findFirst().orElse(latest);
     } catch (ActionException e) {
       // no usable pointer: the newest listed archive is the latest
     }
-    String reason = archives.size() + " archive(s) of " + args.set() + "/" + args.source() + " in " + root
-        + ", latest " + latest.name();
-    return answer(context, new Result(true, false, root.toString(), args.set(), args.source(),
-        latest.path().toString(), latest.name(), String.valueOf(latest.createdAt()), archives.size(), reason));
+    String reason =
+        archives.size()
+            + " archive(s) of "
+            + args.set()
+            + "/"
+            + args.source()
+            + " in "
+            + root
+            + ", latest "
+            + latest.name();
+    return answer(
+        context,
+        new Result(
+            true,
+            false,
+            root.toString(),
+            args.set(),
+            args.source(),
+            latest.path().toString(),
+            latest.name(),
+            String.valueOf(latest.createdAt()),
+            archives.size(),
+            reason));
   }
 
   private Path root(String path) {
@@ -97,7 +143,8 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
     }
     Path p = Path.of(path);
     if (!p.isAbsolute()) {
-      throw ActionException.invalid("check-repository: 'path' must be an absolute directory, got '" + path + "'");
+      throw ActionException.invalid(
+          "check-repository: 'path' must be an absolute directory, got '" + path + "'");
     }
     return p.normalize();
   }
@@ -106,7 +153,8 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
     if (args.set() == null || args.source() == null) {
       throw ActionException.invalid("check-repository: 'set' and 'source' are required");
     }
-    return new Result(false, true, root.toString(), args.set(), args.source(), null, null, null, 0, reason);
+    return new Result(
+        false, true, root.toString(), args.set(), args.source(), null, null, null, 0, reason);
   }
 
   private static Result answer(ActionContext context, Result r) {

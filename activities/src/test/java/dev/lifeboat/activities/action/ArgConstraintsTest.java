@@ -15,14 +15,18 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Constraints declared once on an action's argument record reach the signature the loader and API check. */
+/**
+ * Constraints declared once on an action's argument record reach the signature the loader and API
+ * check.
+ */
 class ArgConstraintsTest {
   @Test
   void annotationsBecomeArgSpecConstraints(@TempDir Path repo) {
-    ActionRegistry registry = new ActionRegistry()
-        .register(new PruneAction(new Repository(repo)))
-        .register(new ScaleWorkload(() -> null))
-        .register(new BackupAction(new Repository(repo)));
+    ActionRegistry registry =
+        new ActionRegistry()
+            .register(new PruneAction(new Repository(repo)))
+            .register(new ScaleWorkload(() -> null))
+            .register(new BackupAction(new Repository(repo)));
     Map<String, ActionSignature> byName = new java.util.LinkedHashMap<>();
     registry.signatures().forEach(s -> byName.put(s.name(), s));
 
@@ -41,7 +45,8 @@ class ArgConstraintsTest {
     assertThat(ArgRules.problem(replicas, -1L)).isPresent();
     assertThat(ArgRules.problem(replicas, 0L)).isEmpty();
 
-    assertThat(byName.get("backup").args().get("from").oneOf()).isEqualTo(List.of("local", "pod", "pvc"));
+    assertThat(byName.get("backup").args().get("from").oneOf())
+        .isEqualTo(List.of("local", "pod", "pvc"));
     assertThat(byName.get("prune").args().get("set").positive()).isFalse();
   }
 }

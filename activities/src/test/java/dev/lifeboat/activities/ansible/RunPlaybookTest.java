@@ -20,11 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the real ansible-playbook against localhost with a local connection. */
 class RunPlaybookTest {
-  /** The repository's sample playbooks (tests run with the activities module as working directory). */
-  private static final Path SAMPLES = Path.of("..", "runbooks", "playbooks").toAbsolutePath().normalize();
+  /**
+   * The repository's sample playbooks (tests run with the activities module as working directory).
+   */
+  private static final Path SAMPLES =
+      Path.of("..", "runbooks", "playbooks").toAbsolutePath().normalize();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private ProgramRunner runner;
   private final List<List<String>> launched = new ArrayList<>();
   private final RecordingContext context = new RecordingContext("ansible");
@@ -32,12 +34,15 @@ class RunPlaybookTest {
   @BeforeEach
   void setUp() throws Exception {
     Path home = Files.createDirectories(dir.resolve("ansible-home"));
-    runner = ProgramRunner.fromEnvironment()
-        .withVariables(Map.of(
-            "ANSIBLE_HOME", home.toString(),
-            "ANSIBLE_LOCAL_TEMP", Files.createDirectories(dir.resolve("ansible-tmp")).toString(),
-            "ANSIBLE_HOST_KEY_CHECKING", "False"))
-        .withLaunchListener(launched::add);
+    runner =
+        ProgramRunner.fromEnvironment()
+            .withVariables(
+                Map.of(
+                    "ANSIBLE_HOME", home.toString(),
+                    "ANSIBLE_LOCAL_TEMP",
+                        Files.createDirectories(dir.resolve("ansible-tmp")).toString(),
+                    "ANSIBLE_HOST_KEY_CHECKING", "False"))
+            .withLaunchListener(launched::add);
   }
 
   private Map<String, Object> run(Path root, Map<String, Object> args) throws Exception {
@@ -51,7 +56,9 @@ class RunPlaybookTest {
   @Test
   @SuppressWarnings("unchecked")
   void passingPlaybookReportsRecapAndShowsTasks() throws Exception {
-    playbook("ok.yml", """
+    playbook(
+        "ok.yml",
+        """
         - hosts: all
           gather_facts: false
           tasks:
@@ -61,16 +68,31 @@ class RunPlaybookTest {
               ansible.builtin.debug: { msg: "data lives in {{ target }}/data" }
         """);
     Path target = dir.resolve("target");
-    Map<String, Object> out = run(dir, Map.of("playbook", "ok.yml", "inventory", "localhost,", "connection", "local",
-        "extraVars", Map.of("target", target.toString())));
+    Map<String, Object> out =
+        run(
+            dir,
+            Map.of(
+                "playbook",
+                "ok.yml",
+                "inventory",
+                "localhost,",
+                "connection",
+                "local",
+                "extraVars",
+                Map.of("target", target.toString())));
 
     assertThat(target.resolve("data")).isDirectory();
     Map<String, Object> hosts = (Map<String, Object>) out.get("hosts");
     assertThat((Map<String, Object>) hosts.get("localhost"))
-        .containsEntry("ok", 2).containsEntry("changed", 1).containsEntry("failed", 0).containsEntry("unreachable", 0);
+        .containsEntry("ok", 2)
+        .containsEntry("changed", 1)
+        .containsEntry("failed", 0)
+        .containsEntry("unreachable", 0);
     assertThat(out).containsEntry("tasks", 2).containsEntry("check", false);
-    assertThat((List<String>) out.get("taskNames")).containsExactly("Make the data directory", "Say where it is");
-    assertThat(context.messages()).contains("TASK [Make the data directory]", "TASK [Say where it is]");
+    assertThat((List<String>) out.get("taskNames"))
+        .containsExactly("Make the data directory", "Say where it is");
+    assertThat(context.messages())
+        .contains("TASK [Make the data directory]", "TASK [Say where it is]");
     assertThat(context.logLines()).anyMatch(l -> l.contains("data lives in " + target + "/data"));
     assertThat(context.logLines()).anyMatch(l -> l.startsWith("PLAY RECAP"));
     // extra vars travel in a private file, not on the command line
@@ -81,7 +103,9 @@ class RunPlaybookTest {
 
   @Test
   void failingTaskFailsNamingHostAndTask() throws Exception {
-    playbook("fail.yml", """
+    playbook(
+        "fail.yml",
+        """
         - hosts: all
           gather_facts: false
           tasks:
@@ -93,28 +117,42 @@ class RunPlaybookTest {
             - name: Never reached
               ansible.builtin.debug: { msg: unreachable code }
         """);
-    assertThatThrownBy(() -> run(dir, Map.of("playbook", "fail.yml", "inventory", "localhost,", "connection", "local")))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
-        .hasMessageContaining("host localhost failed at task 'Check the disk is mounted': the backup disk is not mounted")
+    assertThatThrownBy(
+            () ->
+                run(
+                    dir,
+                    Map.of(
+                        "playbook", "fail.yml", "inventory", "localhost,", "connection", "local")))
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
+        .hasMessageContaining(
+            "host localhost failed at task 'Check the disk is mounted': the backup disk is not mounted")
         .hasMessageNotContaining("A failure we ignore");
   }
 
   @Test
   void unreachableHostFailsNamingTheHost() throws Exception {
-    playbook("ping.yml", """
+    playbook(
+        "ping.yml",
+        """
         - hosts: all
           gather_facts: false
           tasks:
             - name: Ping the node
               ansible.builtin.ping:
         """);
-    Files.writeString(dir.resolve("hosts.ini"), """
+    Files.writeString(
+        dir.resolve("hosts.ini"),
+        """
         [nodes]
         localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3
         unreachable-host ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh ansible_ssh_common_args='-o ConnectTimeout=2'
         """);
     long start = System.nanoTime();
-    assertThatThrownBy(() -> run(dir, Map.of("playbook", "ping.yml", "inventory", "hosts.ini", "timeout", "2m")))
+    assertThatThrownBy(
+            () ->
+                run(dir, Map.of("playbook", "ping.yml", "inventory", "hosts.ini", "timeout", "2m")))
         .isInstanceOf(ActionException.class)
         .hasMessageContaining("host unreachable-host was unreachable at task 'Ping the node'")
         .hasMessageNotContaining("host localhost");
@@ -125,9 +163,22 @@ class RunPlaybookTest {
   @SuppressWarnings("unchecked")
   void samplePlaybooksPassInCheckMode() throws Exception {
     for (String sample : List.of("rebuild-kubernetes.yml", "deploy-storage.yml")) {
-      Map<String, Object> out = run(SAMPLES, Map.of("playbook", sample, "inventory", "localhost,", "connection", "local",
-          "check", true, "extraVars", Map.of("lifeboat_root", dir.resolve("root").toString())));
-      Map<String, Object> recap = (Map<String, Object>) ((Map<String, Object>) out.get("hosts")).get("localhost");
+      Map<String, Object> out =
+          run(
+              SAMPLES,
+              Map.of(
+                  "playbook",
+                  sample,
+                  "inventory",
+                  "localhost,",
+                  "connection",
+                  "local",
+                  "check",
+                  true,
+                  "extraVars",
+                  Map.of("lifeboat_root", dir.resolve("root").toString())));
+      Map<String, Object> recap =
+          (Map<String, Object>) ((Map<String, Object>) out.get("hosts")).get("localhost");
       assertThat(recap).as(sample).containsEntry("failed", 0).containsEntry("unreachable", 0);
       assertThat((int) recap.get("ok")).as(sample).isGreaterThanOrEqualTo(4);
       assertThat(out).containsEntry("check", true);
@@ -140,29 +191,48 @@ class RunPlaybookTest {
     Path root = dir.resolve("root");
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("lifeboat_root", root.toString());
-    run(SAMPLES, Map.of("playbook", "rebuild-kubernetes.yml", "inventory", "inventory/hosts.ini", "extraVars", extra));
-    assertThat(root.resolve("etc/rancher/k3s/config.yaml")).content().contains("cluster-cidr: 10.42.0.0/16");
+    run(
+        SAMPLES,
+        Map.of(
+            "playbook",
+            "rebuild-kubernetes.yml",
+            "inventory",
+            "inventory/hosts.ini",
+            "extraVars",
+            extra));
+    assertThat(root.resolve("etc/rancher/k3s/config.yaml"))
+        .content()
+        .contains("cluster-cidr: 10.42.0.0/16");
   }
 
   @Test
   void cancellingTheRunKillsThePlaybook() throws Exception {
     Path pidFile = dir.resolve("sleep.pid");
-    playbook("slow.yml", """
+    playbook(
+        "slow.yml",
+        """
         - hosts: all
           gather_facts: false
           tasks:
             - name: Take a long time
               ansible.builtin.shell: "sleep 120 & echo $! > %s; wait"
-        """.formatted(pidFile));
-    java.util.concurrent.CompletableFuture<Map<String, Object>> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return run(dir, Map.of("playbook", "slow.yml", "inventory", "localhost,", "connection", "local"));
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+        """
+            .formatted(pidFile));
+    java.util.concurrent.CompletableFuture<Map<String, Object>> running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return run(
+                    dir,
+                    Map.of(
+                        "playbook", "slow.yml", "inventory", "localhost,", "connection", "local"));
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
     long deadline = System.currentTimeMillis() + 30_000;
-    while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.currentTimeMillis() < deadline) {
+    while (!(Files.exists(pidFile) && Files.size(pidFile) > 0)
+        && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }
     long sleeper = Long.parseLong(Files.readString(pidFile).trim());
@@ -172,14 +242,19 @@ class RunPlaybookTest {
         .hasCauseInstanceOf(java.util.concurrent.CancellationException.class);
     Thread.sleep(300);
     Path stat = Path.of("/proc", Long.toString(sleeper), "stat");
-    assertThat(!Files.exists(stat) || Files.readString(stat).replaceFirst("^.*\\) ", "").startsWith("Z"))
-        .as("the playbook's child process was killed").isTrue();
+    assertThat(
+            !Files.exists(stat)
+                || Files.readString(stat).replaceFirst("^.*\\) ", "").startsWith("Z"))
+        .as("the playbook's child process was killed")
+        .isTrue();
   }
 
   @Test
   void missingPlaybookIsInvalidNamingThePath() {
     assertThatThrownBy(() -> run(dir, Map.of("playbook", "nope.yml", "inventory", "localhost,")))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
         .hasMessageContaining(dir.resolve("nope.yml").toString());
   }
 
@@ -196,8 +271,9 @@ class RunPlaybookTest {
 
   @Test
   void outputParserKeepsIgnoredFailuresOutAndReadsRecap() {
-    PlaybookOutput out = new PlaybookOutput(m -> { });
-    for (String line : """
+    PlaybookOutput out = new PlaybookOutput(m -> {});
+    for (String line :
+        """
         TASK [Ignored] *****
         fatal: [a]: FAILED! => {"changed": false, "msg": "meh"}
         ...ignoring
@@ -206,12 +282,18 @@ class RunPlaybookTest {
         PLAY RECAP *****
         a                          : ok=2    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=1
         b                          : ok=1    changed=1    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0
-        """.split("\n")) {
+        """
+            .split("\n")) {
       out.accept(line);
     }
     assertThat(out.recap().get("a")).isEqualTo(new RunPlaybook.HostRecap(2, 0, 0, 0, 1, 0, 1));
-    assertThat(out.failedHosts()).singleElement().satisfies(f -> assertThat(f.describe())
-        .isEqualTo("host b failed at task 'Install k3s': non-zero return code (stderr: curl: (6) Could not resolve host)"));
+    assertThat(out.failedHosts())
+        .singleElement()
+        .satisfies(
+            f ->
+                assertThat(f.describe())
+                    .isEqualTo(
+                        "host b failed at task 'Install k3s': non-zero return code (stderr: curl: (6) Could not resolve host)"));
   }
 
   @org.junit.jupiter.params.ParameterizedTest
@@ -220,7 +302,9 @@ class RunPlaybookTest {
     Path marker = dir.resolve("MARKER");
     Path literal = dir.resolve("literal.txt");
     String payload = "{{ lookup('pipe', 'touch " + marker + "') }}";
-    playbook("show.yml", """
+    playbook(
+        "show.yml",
+        """
         - hosts: all
           gather_facts: false
           tasks:
@@ -228,14 +312,31 @@ class RunPlaybookTest {
               ansible.builtin.debug: { msg: "got {{ payload }} and {{ nested.list[0] }}" }
             - name: Keep it
               ansible.builtin.copy: { content: "{{ payload }}", dest: "%s" }
-        """.formatted(literal));
-    Map<String, Object> vars = Map.of("payload", payload,
-        "nested", Map.of("list", List.of("{% if true %}" + payload + "{% endif %}")));
-    run(dir, Map.of("playbook", "show.yml", "inventory", "localhost,", "connection", "local", "check", check,
-        "extraVars", vars));
+        """
+            .formatted(literal));
+    Map<String, Object> vars =
+        Map.of(
+            "payload",
+            payload,
+            "nested",
+            Map.of("list", List.of("{% if true %}" + payload + "{% endif %}")));
+    run(
+        dir,
+        Map.of(
+            "playbook",
+            "show.yml",
+            "inventory",
+            "localhost,",
+            "connection",
+            "local",
+            "check",
+            check,
+            "extraVars",
+            vars));
 
     assertThat(marker).as("the lookup never ran").doesNotExist();
-    assertThat(context.logLines()).anyMatch(l -> l.contains("got " + payload + " and {% if true %}"));
+    assertThat(context.logLines())
+        .anyMatch(l -> l.contains("got " + payload + " and {% if true %}"));
     if (!check) {
       assertThat(Files.readString(literal)).isEqualTo(payload);
     }
@@ -246,6 +347,7 @@ class RunPlaybookTest {
     assertThat(RunPlaybook.unsafeYaml(new LinkedHashMap<>(Map.of("a", "it's \"q\"\nline"))))
         .isEqualTo("{\"a\": !unsafe \"it's \\\"q\\\"\\nline\"}\n");
     assertThatThrownBy(() -> RunPlaybook.unsafeYaml(Map.of("{{ x }}", "v")))
-        .isInstanceOf(ActionException.class).hasMessageContaining("extraVars key '{{ x }}'");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("extraVars key '{{ x }}'");
   }
 }

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** An {@code archive} given as an absolute path: only inside the repository or a configured archive root. */
+/**
+ * An {@code archive} given as an absolute path: only inside the repository or a configured archive
+ * root.
+ */
 class ArchiveRootsTest {
   @TempDir Path tmp;
   Path src;
@@ -24,23 +27,31 @@ class ArchiveRootsTest {
     src = Files.createDirectories(tmp.resolve("src"));
     Files.writeString(src.resolve("a.txt"), "a");
     drive = tmp.resolve("drive");
-    repo = new Repository(tmp.resolve("repo"), Clock.systemUTC(), GzipMembers.Settings.defaults(), List.of(drive));
+    repo =
+        new Repository(
+            tmp.resolve("repo"),
+            Clock.systemUTC(),
+            GzipMembers.Settings.defaults(),
+            List.of(drive));
   }
 
   @Test
   void archivesInTheRepositoryOrAnArchiveRootResolveAndOthersAreRefused() throws Exception {
     BackupResult inRepo = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
-    assertThat(repo.resolve(null, null, inRepo.ref().path().toString()).name()).isEqualTo(inRepo.ref().name());
+    assertThat(repo.resolve(null, null, inRepo.ref().path().toString()).name())
+        .isEqualTo(inRepo.ref().name());
 
-    BackupResult onDrive = new Repository(drive).writeFromDirectory("tier2", "shared", src, List.of(), List.of(),
-        null);
+    BackupResult onDrive =
+        new Repository(drive)
+            .writeFromDirectory("tier2", "shared", src, List.of(), List.of(), null);
     ArchiveRef ref = repo.resolve(null, null, onDrive.ref().path().toString());
     assertThat(ref.set()).isEqualTo("tier2");
     assertThat(ref.source()).isEqualTo("shared");
     repo.verify(ref, null);
 
-    BackupResult elsewhere = new Repository(tmp.resolve("elsewhere")).writeFromDirectory("x", "y", src, List.of(),
-        List.of(), null);
+    BackupResult elsewhere =
+        new Repository(tmp.resolve("elsewhere"))
+            .writeFromDirectory("x", "y", src, List.of(), List.of(), null);
     assertThatThrownBy(() -> repo.resolve(null, null, elsewhere.ref().path().toString()))
         .isInstanceOf(ActionException.class)
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"))
@@ -52,27 +63,33 @@ class ArchiveRootsTest {
     // a link inside the repository does not let a path escape it
     Path link = tmp.resolve("repo/local/src/20200101T000000Z.tar.gz");
     Files.createSymbolicLink(link, elsewhere.ref().path());
-    assertThatThrownBy(() -> repo.resolve(null, null, link.toString())).isInstanceOf(ActionException.class)
+    assertThatThrownBy(() -> repo.resolve(null, null, link.toString()))
+        .isInstanceOf(ActionException.class)
         .hasMessageContaining("really " + elsewhere.ref().path().toRealPath());
-    assertThatThrownBy(() -> new Repository(tmp.resolve("repo")).resolve(null, null, "/etc/hostname"))
+    assertThatThrownBy(
+            () -> new Repository(tmp.resolve("repo")).resolve(null, null, "/etc/hostname"))
         .hasMessageContaining("no archive roots are configured");
   }
 
   @Test
   void theRootsComeFromAColonSeparatedList() {
-    assertThat(Repository.archiveRoots("/mnt/backup:/media/usb::")).containsExactly(Path.of("/mnt/backup"),
-        Path.of("/media/usb"));
+    assertThat(Repository.archiveRoots("/mnt/backup:/media/usb::"))
+        .containsExactly(Path.of("/mnt/backup"), Path.of("/media/usb"));
     assertThat(Repository.archiveRoots("")).isEmpty();
-    assertThatThrownBy(() -> Repository.archiveRoots("relative/dir")).hasMessageContaining("relative/dir");
+    assertThatThrownBy(() -> Repository.archiveRoots("relative/dir"))
+        .hasMessageContaining("relative/dir");
   }
 
   @Test
   void aSourceNamedAfterAUserAtAHostIsBackedUpAndListed() throws Exception {
     BackupResult b = repo.writeFromDirectory("local", "db@host", src, List.of(), List.of(), null);
-    assertThat(repo.list("local", "db@host")).singleElement().satisfies(i -> assertThat(i.name())
-        .isEqualTo(b.ref().name()));
+    assertThat(repo.list("local", "db@host"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.name()).isEqualTo(b.ref().name()));
     assertThat(Repository.checkName("db@host", "source")).isEqualTo("db@host");
-    assertThatThrownBy(() -> Repository.checkName("-rf", "source")).hasMessageContaining("not a usable name");
-    assertThatThrownBy(() -> Repository.checkName("latest", "source")).hasMessageContaining("not 'latest'");
+    assertThatThrownBy(() -> Repository.checkName("-rf", "source"))
+        .hasMessageContaining("not a usable name");
+    assertThatThrownBy(() -> Repository.checkName("latest", "source"))
+        .hasMessageContaining("not 'latest'");
   }
 }

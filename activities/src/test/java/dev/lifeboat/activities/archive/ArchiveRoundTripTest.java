@@ -36,8 +36,14 @@ class ArchiveRoundTripTest {
   void backUp() throws Exception {
     source = Fixtures.awkwardTree(tmp.resolve("src"));
     repo = new Repository(tmp.resolve("repo"));
-    backup = repo.writeFromDirectory("local", "work", source, List.of(), List.of(),
-        (done, total, files) -> progress.add(new long[] {done, total, files}));
+    backup =
+        repo.writeFromDirectory(
+            "local",
+            "work",
+            source,
+            List.of(),
+            List.of(),
+            (done, total, files) -> progress.add(new long[] {done, total, files}));
   }
 
   @Test
@@ -46,12 +52,18 @@ class ArchiveRoundTripTest {
     Fixtures.Run x = Fixtures.run(out, "tar", "xzf", backup.ref().path().toString());
     assertThat(x.exit()).as(x.err()).isZero();
     assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(source));
-    assertThat(Files.isSameFile(out.resolve("bin/run.sh"), out.resolve("bin/run-hardlink.sh"))).isTrue();
+    assertThat(Files.isSameFile(out.resolve("bin/run.sh"), out.resolve("bin/run-hardlink.sh")))
+        .isTrue();
 
     Fixtures.Run list = Fixtures.run(tmp, "tar", "tzf", backup.ref().path().toString());
     assertThat(list.exit()).as(list.err()).isZero();
-    assertThat(list.out().lines()).contains(UNICODE, LONG_DIR + "/" + LONG_FILE, "empty/nested-empty/",
-        "notebooks/with space.txt", "link-to-space");
+    assertThat(list.out().lines())
+        .contains(
+            UNICODE,
+            LONG_DIR + "/" + LONG_FILE,
+            "empty/nested-empty/",
+            "notebooks/with space.txt",
+            "link-to-space");
     assertThat((LONG_DIR + "/" + LONG_FILE).length()).isGreaterThan(100);
 
     Fixtures.Run gz = Fixtures.run(tmp, "gzip", "-t", backup.ref().path().toString());
@@ -61,9 +73,12 @@ class ArchiveRoundTripTest {
   @Test
   void ownRestoreGivesTheSameTree() throws Exception {
     Path out = tmp.resolve("restored");
-    RestoreResult r = repo.restoreToDirectory(repo.resolve("local", "work", null), out, false, ProgressListener.NONE);
+    RestoreResult r =
+        repo.restoreToDirectory(
+            repo.resolve("local", "work", null), out, false, ProgressListener.NONE);
     assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(source));
-    assertThat(Files.isSameFile(out.resolve("bin/run.sh"), out.resolve("bin/run-hardlink.sh"))).isTrue();
+    assertThat(Files.isSameFile(out.resolve("bin/run.sh"), out.resolve("bin/run-hardlink.sh")))
+        .isTrue();
     assertThat(r.files()).isEqualTo(backup.files());
     assertThat(r.bytes()).isEqualTo(backup.bytes());
   }
@@ -83,7 +98,8 @@ class ArchiveRoundTripTest {
     assertThat(nb.type()).isEqualTo(EntryType.FILE);
     assertThat(nb.mode()).isEqualTo("0600");
     assertThat(nb.sha256()).isEqualTo(Fixtures.sha256(Files.readAllBytes(source.resolve(UNICODE))));
-    assertThat(nb.mtime()).isEqualTo(Files.getLastModifiedTime(source.resolve(UNICODE)).toInstant());
+    assertThat(nb.mtime())
+        .isEqualTo(Files.getLastModifiedTime(source.resolve(UNICODE)).toInstant());
     assertThat(byPath.get("bin/run.sh").type()).isEqualTo(EntryType.HARDLINK);
     assertThat(byPath.get("bin/run.sh").linkTarget()).isEqualTo("bin/run-hardlink.sh");
     assertThat(byPath.get("bin/run-hardlink.sh").mode()).isEqualTo("0750");
@@ -93,11 +109,13 @@ class ArchiveRoundTripTest {
     assertThat(m.totals().files()).isEqualTo(5);
     assertThat(m.totals().bytes()).isEqualTo(backup.bytes());
     assertThat(m.totals().compressedBytes()).isEqualTo(Files.size(backup.ref().path()));
-    assertThat(m.archiveSha256()).isEqualTo(Fixtures.sha256(Files.readAllBytes(backup.ref().path())));
+    assertThat(m.archiveSha256())
+        .isEqualTo(Fixtures.sha256(Files.readAllBytes(backup.ref().path())));
     assertThat(backup.sha256()).isEqualTo(m.archiveSha256());
     // raw JSON spells types and modes for people
     String json = Files.readString(backup.ref().manifestPath());
-    assertThat(json).contains("\"type\" : \"hardlink\"", "\"mode\" : \"0600\"", "\"archiveSha256\"");
+    assertThat(json)
+        .contains("\"type\" : \"hardlink\"", "\"mode\" : \"0600\"", "\"archiveSha256\"");
     // progress was reported up to the total
     assertThat(progress).isNotEmpty();
     long[] last = progress.get(progress.size() - 1);
@@ -112,15 +130,17 @@ class ArchiveRoundTripTest {
     long expectedTarOffset = 0;
     for (Entry e : m.entries()) {
       assertThat(e.tarOffset()).as(e.path()).isEqualTo(expectedTarOffset);
-      byte[] member = java.util.Arrays.copyOfRange(archive, (int) e.memberOffset(),
-          (int) (e.memberOffset() + e.memberLength()));
+      byte[] member =
+          java.util.Arrays.copyOfRange(
+              archive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
       byte[] tar;
       try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(member))) {
         tar = gz.readAllBytes();
       }
       assertThat(tar.length % 512).isZero();
       expectedTarOffset += tar.length;
-      try (TarArchiveInputStream t = new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
+      try (TarArchiveInputStream t =
+          new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
         TarArchiveEntry te = t.getNextEntry();
         assertThat(ArchiveReader.pathOf(te)).isEqualTo(e.path());
         if (e.type() == EntryType.FILE) {
@@ -130,7 +150,8 @@ class ArchiveRoundTripTest {
       }
     }
     // the end-of-archive blocks are the last member
-    byte[] end = java.util.Arrays.copyOfRange(archive, (int) m.totals().endMemberOffset(), archive.length);
+    byte[] end =
+        java.util.Arrays.copyOfRange(archive, (int) m.totals().endMemberOffset(), archive.length);
     try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(end))) {
       byte[] zeros = gz.readAllBytes();
       assertThat(zeros).hasSize(1024).containsOnly((byte) 0);
@@ -142,30 +163,40 @@ class ArchiveRoundTripTest {
   void verifyPassesAndIsRecorded() throws Exception {
     VerifyResult v = repo.verify(backup.ref(), ProgressListener.NONE);
     assertThat(v.files()).isEqualTo(5);
-    assertThat(Files.exists(backup.ref().verifiedPath())).as("only the state record is written").isFalse();
-    assertThat(Files.readString(backup.ref().statePath())).contains("\"state\" : \"verified\"", "\"by\" : \"verify\"");
-    assertThat(repo.list("local", "work")).singleElement().satisfies(i -> {
-      assertThat(i.verified()).isTrue();
-      assertThat(i.state().by()).isEqualTo("verify");
-      assertThat(i.files()).isEqualTo(5);
-      assertThat(i.sizeBytes()).isEqualTo(Files.size(backup.ref().path()));
-    });
+    assertThat(Files.exists(backup.ref().verifiedPath()))
+        .as("only the state record is written")
+        .isFalse();
+    assertThat(Files.readString(backup.ref().statePath()))
+        .contains("\"state\" : \"verified\"", "\"by\" : \"verify\"");
+    assertThat(repo.list("local", "work"))
+        .singleElement()
+        .satisfies(
+            i -> {
+              assertThat(i.verified()).isTrue();
+              assertThat(i.state().by()).isEqualTo("verify");
+              assertThat(i.files()).isEqualTo(5);
+              assertThat(i.sizeBytes()).isEqualTo(Files.size(backup.ref().path()));
+            });
   }
 
   @Test
   void aFlippedByteInsideAnEntryIsCaughtAndNamesTheEntry() throws Exception {
     Manifest m = repo.manifest(backup.ref());
-    Entry unicode = m.entries().stream().filter(e -> e.path().equals(UNICODE)).findFirst().orElseThrow();
+    Entry unicode =
+        m.entries().stream().filter(e -> e.path().equals(UNICODE)).findFirst().orElseThrow();
     flip(backup.ref().path(), unicode.memberOffset() + unicode.memberLength() / 2);
     assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
         .isInstanceOf(ActionException.class)
         .hasMessageContaining(UNICODE)
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"));
     assertThat(Files.exists(backup.ref().verifiedPath())).isFalse();
-    assertThat(repo.list("local", "work")).singleElement().satisfies(i -> {
-      assertThat(i.damaged()).isTrue();
-      assertThat(i.state().error()).contains(UNICODE);
-    });
+    assertThat(repo.list("local", "work"))
+        .singleElement()
+        .satisfies(
+            i -> {
+              assertThat(i.damaged()).isTrue();
+              assertThat(i.state().error()).contains(UNICODE);
+            });
   }
 
   @Test
@@ -173,13 +204,18 @@ class ArchiveRoundTripTest {
     long size = Files.size(backup.ref().path());
     Path pristine = tmp.resolve("pristine.tar.gz");
     Files.copy(backup.ref().path(), pristine);
-    // gzip header time field of the first member, the middle of the big file, the last byte (end member ISIZE)
+    // gzip header time field of the first member, the middle of the big file, the last byte (end
+    // member ISIZE)
     for (long offset : new long[] {4, size / 2, size - 1, 0}) {
       Files.copy(pristine, backup.ref().path(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       flip(backup.ref().path(), offset);
-      assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE)).as("flip at %d", offset)
+      assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
+          .as("flip at %d", offset)
           .isInstanceOf(ActionException.class)
-          .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("checksum differs", "entry '", "corrupt"));
+          .satisfies(
+              e ->
+                  assertThat(e.getMessage())
+                      .containsAnyOf("checksum differs", "entry '", "corrupt"));
     }
     Files.copy(pristine, backup.ref().path(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     flip(backup.ref().path(), 4);
@@ -192,8 +228,11 @@ class ArchiveRoundTripTest {
     Path out = Files.createDirectories(tmp.resolve("piped"));
     java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
     long n = repo.copyAsTar(backup.ref(), plain);
-    assertThat(n).isEqualTo(plain.size()).isEqualTo(repo.manifest(backup.ref()).totals().tarBytes());
-    Fixtures.Run x = Fixtures.run(out, new ByteArrayInputStream(plain.toByteArray()), null, "tar", "xf", "-");
+    assertThat(n)
+        .isEqualTo(plain.size())
+        .isEqualTo(repo.manifest(backup.ref()).totals().tarBytes());
+    Fixtures.Run x =
+        Fixtures.run(out, new ByteArrayInputStream(plain.toByteArray()), null, "tar", "xf", "-");
     assertThat(x.exit()).as(x.err()).isZero();
     assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(source));
   }
@@ -203,11 +242,17 @@ class ArchiveRoundTripTest {
     java.io.ByteArrayOutputStream tarred = new java.io.ByteArrayOutputStream();
     Fixtures.Run c = Fixtures.run(source, null, tarred, "tar", "cf", "-", ".");
     assertThat(c.exit()).as(c.err()).isZero();
-    BackupResult fromPod = repo.writeFromTar("pods", "jupyter", new ByteArrayInputStream(tarred.toByteArray()),
-        ProgressListener.NONE);
+    BackupResult fromPod =
+        repo.writeFromTar(
+            "pods",
+            "jupyter",
+            new ByteArrayInputStream(tarred.toByteArray()),
+            ProgressListener.NONE);
     assertThat(fromPod.files()).isEqualTo(5);
     Manifest m = repo.manifest(fromPod.ref());
-    assertThat(m.entries()).extracting(Entry::path).contains(UNICODE, LONG_DIR + "/" + LONG_FILE)
+    assertThat(m.entries())
+        .extracting(Entry::path)
+        .contains(UNICODE, LONG_DIR + "/" + LONG_FILE)
         .noneMatch(p -> p.startsWith("./") || p.isEmpty());
     repo.verify(fromPod.ref(), ProgressListener.NONE);
 

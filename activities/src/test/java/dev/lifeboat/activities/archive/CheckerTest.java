@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The parallel verify: every member checked on several threads, the first damage in entry order reported. */
+/**
+ * The parallel verify: every member checked on several threads, the first damage in entry order
+ * reported.
+ */
 class CheckerTest {
   @TempDir Path tmp;
   Repository repo;
@@ -30,10 +33,14 @@ class CheckerTest {
       if (i % 3 == 0) {
         r.nextBytes(b);
       }
-      Fixtures.write(src.resolve("d/f" + i), new String(b, java.nio.charset.StandardCharsets.ISO_8859_1),
+      Fixtures.write(
+          src.resolve("d/f" + i),
+          new String(b, java.nio.charset.StandardCharsets.ISO_8859_1),
           "rw-r--r--");
     }
-    repo = new Repository(tmp.resolve("repo"), Clock.systemUTC(), new GzipMembers.Settings(3, 64 * 1024, null));
+    repo =
+        new Repository(
+            tmp.resolve("repo"), Clock.systemUTC(), new GzipMembers.Settings(3, 64 * 1024, null));
     backup = repo.writeFromDirectory("s", "src", src, List.of(), List.of(), ProgressListener.NONE);
   }
 
@@ -44,17 +51,21 @@ class CheckerTest {
     VerifyResult v = repo.verify(backup.ref(), counting);
     assertThat(v.files()).isEqualTo(backup.files());
     assertThat(files[0]).isEqualTo(backup.files());
-    assertThat(ArchiveStates.read(backup.ref(), repo.manifest(backup.ref()), null).isVerified()).isTrue();
+    assertThat(ArchiveStates.read(backup.ref(), repo.manifest(backup.ref()), null).isVerified())
+        .isTrue();
   }
 
   @Test
   void damageInTwoEntriesIsReportedAtTheFirstAndMarksTheArchiveDamaged() throws Exception {
     Manifest m = repo.manifest(backup.ref());
-    Manifest.Entry early = m.entries().stream().filter(e -> e.path().equals("d/f30")).findFirst().orElseThrow();
-    Manifest.Entry late = m.entries().stream().filter(e -> e.path().equals("d/f90")).findFirst().orElseThrow();
+    Manifest.Entry early =
+        m.entries().stream().filter(e -> e.path().equals("d/f30")).findFirst().orElseThrow();
+    Manifest.Entry late =
+        m.entries().stream().filter(e -> e.path().equals("d/f90")).findFirst().orElseThrow();
     flip(late.memberOffset() + late.memberLength() / 2);
     flip(early.memberOffset() + early.memberLength() / 2);
-    assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE)).isInstanceOf(DamagedArchive.class)
+    assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("'d/f30'");
     assertThat(ArchiveStates.read(backup.ref(), m, null).isDamaged()).isTrue();
   }
@@ -65,12 +76,14 @@ class CheckerTest {
     try (FileChannel ch = FileChannel.open(backup.ref().path(), StandardOpenOption.WRITE)) {
       ch.truncate(size - 100);
     }
-    assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE)).isInstanceOf(DamagedArchive.class)
+    assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining((size - 100) + " bytes but its manifest says " + size);
   }
 
   private void flip(long at) throws Exception {
-    try (FileChannel ch = FileChannel.open(backup.ref().path(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(backup.ref().path(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer b = ByteBuffer.allocate(1);
       ch.read(b, at);
       b.put(0, (byte) (b.get(0) ^ 0x40)).rewind();

@@ -23,27 +23,33 @@ class DiskFullTest {
   @AfterEach
   void unmount() throws Exception {
     if (mount != null) {
-      new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+      new ProcessBuilder("umount", mount.toString())
+          .inheritIO()
+          .start()
+          .waitFor(30, TimeUnit.SECONDS);
     }
   }
 
   @Test
   void aFullDiskFailsOnceNamingThePathAndLeavesNoPartialFile() throws Exception {
     Path small = Files.createDirectories(tmp.resolve("small"));
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes());
     boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     Assumptions.assumeTrue(mounted, "cannot mount a 2 MiB tmpfs here (needs root): " + out.strip());
     mount = small;
 
     Path src = Files.createDirectories(tmp.resolve("src"));
-    byte[] noise = new byte[4 << 20];  // random: gzip cannot make it fit
+    byte[] noise = new byte[4 << 20]; // random: gzip cannot make it fit
     new Random(7).nextBytes(noise);
     Files.write(src.resolve("weights.bin"), noise);
     Repository repo = new Repository(small.resolve("repo"));
 
-    assertThatThrownBy(() -> repo.writeFromDirectory("local", "model", src, List.of(), List.of(), null))
+    assertThatThrownBy(
+            () -> repo.writeFromDirectory("local", "model", src, List.of(), List.of(), null))
         .isInstanceOf(ActionException.class)
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"))
         .hasMessageContaining("no space left on device")
@@ -52,7 +58,8 @@ class DiskFullTest {
         .hasMessageMatching("(?s).*, \\d+ bytes free.*");
     try (Stream<Path> files = Files.walk(small.resolve("repo"))) {
       assertThat(files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).toList())
-          .as("the partial archive is removed").containsExactly(".lock");
+          .as("the partial archive is removed")
+          .containsExactly(".lock");
     }
     assertThat(repo.list(null, null)).isEmpty();
   }

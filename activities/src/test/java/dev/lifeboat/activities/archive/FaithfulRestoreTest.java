@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A home directory the way a data scientist has one, backed up, then restored by Lifeboat and by GNU tar from
- * the same archive: the two trees must be identical (contents, types, modes, times, link targets).
+ * A home directory the way a data scientist has one, backed up, then restored by Lifeboat and by
+ * GNU tar from the same archive: the two trees must be identical (contents, types, modes, times,
+ * link targets).
  */
 class FaithfulRestoreTest {
   static final long SPARSE_SIZE = 64L << 20;
@@ -30,17 +31,21 @@ class FaithfulRestoreTest {
   void lifeboatRestoresWhatGnuTarRestores() throws Exception {
     Path home = homeDirectory(tmp.resolve("home"));
     Repository repo = new Repository(tmp.resolve("repo"));
-    BackupResult b = repo.writeFromDirectory("local", "home", home, List.of(), List.of(), ProgressListener.NONE);
+    BackupResult b =
+        repo.writeFromDirectory("local", "home", home, List.of(), List.of(), ProgressListener.NONE);
     assertThat(b.skipped()).isEmpty();
     assertThat(b.changed()).isEmpty();
 
     Path byLifeboat = tmp.resolve("by-lifeboat");
     repo.restoreToDirectory(b.ref(), byLifeboat, false, ProgressListener.NONE);
     Path byTar = Files.createDirectories(tmp.resolve("by-tar"));
-    Fixtures.Run tar = Fixtures.run(byTar, "tar", "xzf", b.ref().path().toString(), "-C", byTar.toString());
+    Fixtures.Run tar =
+        Fixtures.run(byTar, "tar", "xzf", b.ref().path().toString(), "-C", byTar.toString());
     assertThat(tar.exit()).as("tar: " + tar.err()).isZero();
 
-    Fixtures.Run diff = Fixtures.run(tmp, "diff", "-r", "--no-dereference", byLifeboat.toString(), byTar.toString());
+    Fixtures.Run diff =
+        Fixtures.run(
+            tmp, "diff", "-r", "--no-dereference", byLifeboat.toString(), byTar.toString());
     assertThat(diff.exit()).as("diff: " + diff.out() + diff.err()).isZero();
     Map<String, String> lifeboat = describe(byLifeboat);
     assertThat(lifeboat).isEqualTo(describe(byTar));
@@ -49,10 +54,15 @@ class FaithfulRestoreTest {
 
     Path sparse = byLifeboat.resolve("models/checkpoint.sparse");
     assertThat(Files.size(sparse)).isEqualTo(SPARSE_SIZE);
-    assertThat(allocatedBytes(sparse)).as("allocated bytes of the restored sparse file").isLessThan(SPARSE_SIZE / 16);
+    assertThat(allocatedBytes(sparse))
+        .as("allocated bytes of the restored sparse file")
+        .isLessThan(SPARSE_SIZE / 16);
   }
 
-  /** A home directory with a virtualenv, links of every kind, a sparse file and awkward names and modes. */
+  /**
+   * A home directory with a virtualenv, links of every kind, a sparse file and awkward names and
+   * modes.
+   */
   static Path homeDirectory(Path home) throws IOException {
     Path venv = home.resolve("venvs/ml");
     Fixtures.write(venv.resolve("pyvenv.cfg"), "home = /usr/bin\n", "rw-r--r--");
@@ -61,7 +71,8 @@ class FaithfulRestoreTest {
     Files.createSymbolicLink(venv.resolve("bin/python3"), Path.of("python"));
     Fixtures.write(venv.resolve("bin/activate"), "# activate\n", "rw-r--r--");
     Fixtures.write(venv.resolve("bin/pip"), "#!/usr/bin/env python\n", "rwxr-xr-x");
-    Fixtures.write(venv.resolve("lib/python3.11/site-packages/numpy/__init__.py"), "x = 1\n", "rw-r--r--");
+    Fixtures.write(
+        venv.resolve("lib/python3.11/site-packages/numpy/__init__.py"), "x = 1\n", "rw-r--r--");
     Files.createDirectories(venv.resolve("lib/python3.11/site-packages/numpy-2.1.dist-info"));
     Files.createSymbolicLink(venv.resolve("lib64"), Path.of("lib"));
     Files.createSymbolicLink(home.resolve("shared-data"), Path.of("/mnt/nfs/shared/data"));
@@ -80,21 +91,25 @@ class FaithfulRestoreTest {
     Files.setAttribute(home.resolve("team"), "unix:mode", 02770, LinkOption.NOFOLLOW_LINKS);
     Fixtures.write(home.resolve("readonly/keep.txt"), "read only\n", "r--r--r--");
     Files.createDirectories(home.resolve("models"));
-    try (RandomAccessFile f = new RandomAccessFile(home.resolve("models/checkpoint.sparse").toFile(), "rw")) {
+    try (RandomAccessFile f =
+        new RandomAccessFile(home.resolve("models/checkpoint.sparse").toFile(), "rw")) {
       f.setLength(SPARSE_SIZE);
       for (long at : new long[] {0, 10L << 20, (33L << 20) + 123}) {
         f.seek(at);
         f.write(("block at " + at).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
     }
-    Files.setPosixFilePermissions(home.resolve("projects"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(
+        home.resolve("projects"), PosixFilePermissions.fromString("rwxr-x---"));
     if (Integer.valueOf(0).equals(Files.getAttribute(home, "unix:uid"))) {
       // as root, owners come back too: a user known here by name, and ids no name stands for
-      for (String p : new String[] {"projects/a/train.py", "projects/a", "Données", "venvs/ml/bin/python"}) {
+      for (String p :
+          new String[] {"projects/a/train.py", "projects/a", "Données", "venvs/ml/bin/python"}) {
         Files.setAttribute(home.resolve(p), "unix:uid", 1234, LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(home.resolve(p), "unix:gid", 2345, LinkOption.NOFOLLOW_LINKS);
       }
-      Files.setOwner(home.resolve("模型.bin"),
+      Files.setOwner(
+          home.resolve("模型.bin"),
           home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
     }
     // times last, deepest first, then the read-only directory
@@ -105,19 +120,29 @@ class FaithfulRestoreTest {
     all.sort((x, y) -> y.getNameCount() - x.getNameCount());
     long i = 0;
     for (Path p : all) {
-      Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setTimes(FileTime.from(Instant.parse("2023-05-06T07:08:09Z").plusSeconds(7919 * i++)), null, null);
+      Files.getFileAttributeView(
+              p, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(
+              FileTime.from(Instant.parse("2023-05-06T07:08:09Z").plusSeconds(7919 * i++)),
+              null,
+              null);
     }
-    Files.setPosixFilePermissions(home.resolve("readonly"), PosixFilePermissions.fromString("r-xr-xr-x"));
+    Files.setPosixFilePermissions(
+        home.resolve("readonly"), PosixFilePermissions.fromString("r-xr-xr-x"));
     return home;
   }
 
-  /** path → type, mode (all twelve bits), mtime in seconds, owner, and the link target or content digest. */
+  /**
+   * path → type, mode (all twelve bits), mtime in seconds, owner, and the link target or content
+   * digest.
+   */
   static Map<String, String> describe(Path root) throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.filter(p -> !p.equals(root)).toList()) {
-        Map<String, Object> a = Files.readAttributes(p, "unix:mode,lastModifiedTime,nlink,uid,gid", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> a =
+            Files.readAttributes(
+                p, "unix:mode,lastModifiedTime,nlink,uid,gid", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) a.get("mode");
         long mtime = ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond();
         String what;
@@ -128,8 +153,17 @@ class FaithfulRestoreTest {
         } else {
           what = "file nlink=" + a.get("nlink") + " " + Fixtures.sha256(Files.readAllBytes(p));
         }
-        out.put(root.relativize(p).toString(), what + " " + Integer.toOctalString(mode) + " " + mtime + " "
-            + a.get("uid") + ":" + a.get("gid"));
+        out.put(
+            root.relativize(p).toString(),
+            what
+                + " "
+                + Integer.toOctalString(mode)
+                + " "
+                + mtime
+                + " "
+                + a.get("uid")
+                + ":"
+                + a.get("gid"));
       }
     }
     return out;

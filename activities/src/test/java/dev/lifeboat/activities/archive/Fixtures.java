@@ -27,17 +27,26 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** Source trees with awkward names, a comparable description of trees, and running real tar and gzip. */
+/**
+ * Source trees with awkward names, a comparable description of trees, and running real tar and
+ * gzip.
+ */
 public final class Fixtures {
-  public static final String LONG_DIR = "a-directory-name-that-is-quite-long-on-purpose-" + "x".repeat(30);
-  public static final String LONG_FILE = "and-a-file-name-long-enough-that-the-whole-path-passes-the-ustar-limit-"
-      + "y".repeat(20) + ".bin";
+  public static final String LONG_DIR =
+      "a-directory-name-that-is-quite-long-on-purpose-" + "x".repeat(30);
+  public static final String LONG_FILE =
+      "and-a-file-name-long-enough-that-the-whole-path-passes-the-ustar-limit-"
+          + "y".repeat(20)
+          + ".bin";
   public static final String UNICODE = "notebooks/Überprüfung 数据.ipynb";
   public static final Instant T0 = Instant.parse("2024-03-01T10:15:30Z");
 
-  private Fixtures() { }
+  private Fixtures() {}
 
-  /** A tree with long and non-ASCII names, spaces, empty dirs, modes, fixed mtimes, a symlink and a hardlink. */
+  /**
+   * A tree with long and non-ASCII names, spaces, empty dirs, modes, fixed mtimes, a symlink and a
+   * hardlink.
+   */
   public static Path awkwardTree(Path root) throws IOException {
     Files.createDirectories(root);
     write(root.resolve(UNICODE), "{\"cells\": [\"Grüße\"]}\n", "rw-------");
@@ -52,7 +61,8 @@ public final class Fixtures {
     Files.createSymbolicLink(root.resolve("link-to-space"), Path.of("notebooks/with space.txt"));
     Files.createSymbolicLink(root.resolve("notebooks/up-link"), Path.of("../bin/run.sh"));
     Files.createLink(root.resolve("bin/run-hardlink.sh"), root.resolve("bin/run.sh"));
-    Files.setPosixFilePermissions(root.resolve("empty"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(
+        root.resolve("empty"), PosixFilePermissions.fromString("rwxr-x---"));
     // Times last, deepest first, so writing children does not move a directory's time.
     List<Path> all;
     try (Stream<Path> s = Files.walk(root)) {
@@ -74,7 +84,9 @@ public final class Fixtures {
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(perms));
   }
 
-  /** path → "type mode mtime content-or-target" for everything below root (symlink times left out). */
+  /**
+   * path → "type mode mtime content-or-target" for everything below root (symlink times left out).
+   */
   public static Map<String, String> describe(Path root) throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> s = Files.walk(root)) {
@@ -83,8 +95,11 @@ public final class Fixtures {
         if (Files.isSymbolicLink(p)) {
           out.put(rel, "symlink -> " + Files.readSymbolicLink(p));
         } else {
-          String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-          long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().getEpochSecond();
+          String mode =
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+          long mtime =
+              Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().getEpochSecond();
           String what = Files.isDirectory(p) ? "dir" : "file " + sha256(Files.readAllBytes(p));
           out.put(rel, what + " " + mode + " " + mtime);
         }
@@ -102,13 +117,16 @@ public final class Fixtures {
   }
 
   /** Output of a finished command. */
-  public record Run(int exit, String out, String err) { }
+  public record Run(int exit, String out, String err) {}
 
   public static Run run(Path dir, String... command) throws IOException, InterruptedException {
     return run(dir, null, null, command);
   }
 
-  /** Runs a command, feeding {@code stdin} (if any) and collecting stdout into {@code stdout} (if any). */
+  /**
+   * Runs a command, feeding {@code stdin} (if any) and collecting stdout into {@code stdout} (if
+   * any).
+   */
   public static Run run(Path dir, InputStream stdin, OutputStream stdout, String... command)
       throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
@@ -121,13 +139,15 @@ public final class Fixtures {
     Process p = pb.start();
     Thread feeder = null;
     if (stdin != null) {
-      feeder = new Thread(() -> {
-        try (OutputStream o = p.getOutputStream()) {
-          stdin.transferTo(o);
-        } catch (IOException ignored) {
-          // the command closed its input early; its exit code tells
-        }
-      });
+      feeder =
+          new Thread(
+              () -> {
+                try (OutputStream o = p.getOutputStream()) {
+                  stdin.transferTo(o);
+                } catch (IOException ignored) {
+                  // the command closed its input early; its exit code tells
+                }
+              });
       feeder.start();
     } else {
       p.getOutputStream().close();
@@ -136,7 +156,9 @@ public final class Fixtures {
     try (InputStream in = p.getInputStream()) {
       in.transferTo(stdout != null ? stdout : captured);
     }
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("command finished: %s", List.of(command)).isTrue();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS))
+        .as("command finished: %s", List.of(command))
+        .isTrue();
     if (feeder != null) {
       feeder.join();
     }

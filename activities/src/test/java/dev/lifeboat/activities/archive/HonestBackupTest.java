@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Files that change under a backup: the archive holds each file at its scanned size (cut or padded with
- * zeros), the manifest agrees, and the result says what changed or was skipped and why.
+ * Files that change under a backup: the archive holds each file at its scanned size (cut or padded
+ * with zeros), the manifest agrees, and the result says what changed or was skipped and why.
  */
 class HonestBackupTest {
   @TempDir Path tmp;
@@ -51,39 +51,51 @@ class HonestBackupTest {
       Repository repo = new Repository(tmp.resolve("repo"));
       boolean[] changedYet = {false};
       // after the first file is archived (the scan is done), change the others before they are read
-      ProgressListener meddler = (done, total, files) -> {
-        if (files >= 1 && !changedYet[0]) {
-          changedYet[0] = true;
-          try {
-            Files.writeString(src.resolve("b-grows.txt"), "more\n", StandardOpenOption.APPEND);
-            Files.write(src.resolve("c-shrinks.txt"), "short".getBytes(StandardCharsets.UTF_8),
-                StandardOpenOption.TRUNCATE_EXISTING);
-            Files.writeString(src.resolve("d-changes.txt"), "after!\n");
-            Files.setLastModifiedTime(src.resolve("d-changes.txt"), FileTime.from(Instant.now().plusSeconds(60)));
-            Files.delete(src.resolve("e-vanishes.txt"));
-            Files.delete(src.resolve("f-hard1.bin"));
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      };
+      ProgressListener meddler =
+          (done, total, files) -> {
+            if (files >= 1 && !changedYet[0]) {
+              changedYet[0] = true;
+              try {
+                Files.writeString(src.resolve("b-grows.txt"), "more\n", StandardOpenOption.APPEND);
+                Files.write(
+                    src.resolve("c-shrinks.txt"),
+                    "short".getBytes(StandardCharsets.UTF_8),
+                    StandardOpenOption.TRUNCATE_EXISTING);
+                Files.writeString(src.resolve("d-changes.txt"), "after!\n");
+                Files.setLastModifiedTime(
+                    src.resolve("d-changes.txt"), FileTime.from(Instant.now().plusSeconds(60)));
+                Files.delete(src.resolve("e-vanishes.txt"));
+                Files.delete(src.resolve("f-hard1.bin"));
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            }
+          };
       BackupResult b = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), meddler);
 
-      assertThat(b.skipped()).containsExactlyInAnyOrder(
-          new PathNote("e-vanishes.txt", "vanished before it was read"),
-          new PathNote("f-hard1.bin", "vanished before it was read"),
-          new PathNote("fifo", "fifo"),
-          new PathNote("sock", "socket"));
-      assertThat(b.changed()).containsExactlyInAnyOrder(
-          new PathNote("b-grows.txt", "grew while read (scanned " + grows.length() + " bytes, now "
-              + (grows.length() + 5) + ")"),
-          new PathNote("c-shrinks.txt", "shrank while read (padded with zeros)"),
-          new PathNote("d-changes.txt", "modified while read"));
+      assertThat(b.skipped())
+          .containsExactlyInAnyOrder(
+              new PathNote("e-vanishes.txt", "vanished before it was read"),
+              new PathNote("f-hard1.bin", "vanished before it was read"),
+              new PathNote("fifo", "fifo"),
+              new PathNote("sock", "socket"));
+      assertThat(b.changed())
+          .containsExactlyInAnyOrder(
+              new PathNote(
+                  "b-grows.txt",
+                  "grew while read (scanned "
+                      + grows.length()
+                      + " bytes, now "
+                      + (grows.length() + 5)
+                      + ")"),
+              new PathNote("c-shrinks.txt", "shrank while read (padded with zeros)"),
+              new PathNote("d-changes.txt", "modified while read"));
 
       // the archive agrees with its manifest and restores what the manifest says
       repo.verify(b.ref(), ProgressListener.NONE);
-      Map<String, Manifest.Entry> entries = repo.manifest(b.ref()).entries().stream()
-          .collect(Collectors.toMap(Manifest.Entry::path, Function.identity()));
+      Map<String, Manifest.Entry> entries =
+          repo.manifest(b.ref()).entries().stream()
+              .collect(Collectors.toMap(Manifest.Entry::path, Function.identity()));
       assertThat(entries).doesNotContainKeys("e-vanishes.txt", "f-hard1.bin", "fifo", "sock");
       assertThat(entries.get("g-hard2.bin").type()).isEqualTo(Manifest.EntryType.FILE);
       Path out = tmp.resolve("restored");
@@ -107,19 +119,27 @@ class HonestBackupTest {
     Files.createLink(src.resolve("b3.bin"), src.resolve("b1.bin"));
     Repository repo = new Repository(tmp.resolve("repo"));
     boolean[] once = {false};
-    BackupResult b = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), (done, total, files) -> {
-      if (files >= 1 && !once[0]) {
-        once[0] = true;
-        try {
-          Files.delete(src.resolve("b1.bin"));
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    });
+    BackupResult b =
+        repo.writeFromDirectory(
+            "local",
+            "src",
+            src,
+            List.of(),
+            List.of(),
+            (done, total, files) -> {
+              if (files >= 1 && !once[0]) {
+                once[0] = true;
+                try {
+                  Files.delete(src.resolve("b1.bin"));
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+            });
     assertThat(b.skipped()).containsExactly(new PathNote("b1.bin", "vanished before it was read"));
-    Map<String, Manifest.Entry> entries = repo.manifest(b.ref()).entries().stream()
-        .collect(Collectors.toMap(Manifest.Entry::path, Function.identity()));
+    Map<String, Manifest.Entry> entries =
+        repo.manifest(b.ref()).entries().stream()
+            .collect(Collectors.toMap(Manifest.Entry::path, Function.identity()));
     assertThat(entries.get("b2.bin").type()).isEqualTo(Manifest.EntryType.FILE);
     assertThat(entries.get("b3.bin").type()).isEqualTo(Manifest.EntryType.HARDLINK);
     assertThat(entries.get("b3.bin").linkTarget()).isEqualTo("b2.bin");
@@ -134,17 +154,26 @@ class HonestBackupTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
       RestoreSafetyTest.put(out, "ok.txt", TarConstants.LF_NORMAL, null, "fine");
-      for (Object[] special : new Object[][] {{"pipe", TarConstants.LF_FIFO}, {"tty", TarConstants.LF_CHR},
-          {"disk", TarConstants.LF_BLK}}) {
+      for (Object[] special :
+          new Object[][] {
+            {"pipe", TarConstants.LF_FIFO},
+            {"tty", TarConstants.LF_CHR},
+            {"disk", TarConstants.LF_BLK}
+          }) {
         TarArchiveEntry e = new TarArchiveEntry((String) special[0], (Byte) special[1], true);
         out.putArchiveEntry(e);
         out.closeArchiveEntry();
       }
     }
-    BackupResult b = new Repository(tmp.resolve("repo")).writeFromTar("pods", "x",
-        new ByteArrayInputStream(bytes.toByteArray()), ProgressListener.NONE);
-    assertThat(b.skipped()).containsExactly(new PathNote("pipe", "fifo"), new PathNote("tty", "device"),
-        new PathNote("disk", "device"));
+    BackupResult b =
+        new Repository(tmp.resolve("repo"))
+            .writeFromTar(
+                "pods", "x", new ByteArrayInputStream(bytes.toByteArray()), ProgressListener.NONE);
+    assertThat(b.skipped())
+        .containsExactly(
+            new PathNote("pipe", "fifo"),
+            new PathNote("tty", "device"),
+            new PathNote("disk", "device"));
     assertThat(b.changed()).isEmpty();
   }
 
@@ -155,7 +184,9 @@ class HonestBackupTest {
         .isEqualTo("unreadable: Permission denied");
     assertThat(SourceScan.reason(new java.nio.file.NoSuchFileException("/src/gone")))
         .isEqualTo("vanished before it was read");
-    assertThat(SourceScan.reason(new java.nio.file.FileSystemException("/src/x", null, "Input/output error")))
+    assertThat(
+            SourceScan.reason(
+                new java.nio.file.FileSystemException("/src/x", null, "Input/output error")))
         .isEqualTo("unreadable: Input/output error");
     assertThat(SourceScan.kind(0140644)).isEqualTo("socket");
     assertThat(SourceScan.kind(0010644)).isEqualTo("fifo");

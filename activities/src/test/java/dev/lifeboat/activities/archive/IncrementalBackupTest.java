@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backup after a small change reads only the changed files, copies the rest from the previous archive, and
- * the result is still a standalone .tar.gz that GNU tar restores alone and that verify checks byte for byte.
+ * A backup after a small change reads only the changed files, copies the rest from the previous
+ * archive, and the result is still a standalone .tar.gz that GNU tar restores alone and that verify
+ * checks byte for byte.
  */
 class IncrementalBackupTest {
   @TempDir Path tmp;
@@ -49,7 +50,8 @@ class IncrementalBackupTest {
   private BackupResult backup(boolean full) throws Exception {
     clock.advance(Duration.ofHours(1));
     reads.clear();
-    return repo.writeFromDirectory("s", "home", src, List.of(), List.of(), full, ProgressListener.NONE);
+    return repo.writeFromDirectory(
+        "s", "home", src, List.of(), List.of(), full, ProgressListener.NONE);
   }
 
   @Test
@@ -67,8 +69,11 @@ class IncrementalBackupTest {
     assertThat(second.files()).isEqualTo(files + 1);
     assertThat(second.reusedFiles()).isEqualTo(files - 1);
     assertThat(second.reusedFrom()).isEqualTo(first.ref().name());
-    assertThat(second.reusedBytes()).isEqualTo(second.bytes() - Files.size(src.resolve("many/f3.bin"))
-        - Files.size(src.resolve("many/new.txt")));
+    assertThat(second.reusedBytes())
+        .isEqualTo(
+            second.bytes()
+                - Files.size(src.resolve("many/f3.bin"))
+                - Files.size(src.resolve("many/new.txt")));
     assertThat(Fixtures.sha256(Files.readAllBytes(second.ref().path()))).isEqualTo(second.sha256());
 
     // standalone: GNU tar restores it with the first archive gone
@@ -94,7 +99,8 @@ class IncrementalBackupTest {
     BackupResult third = backup(false);
     assertThat(reads).isEmpty();
     assertThat(third.reusedFiles()).isEqualTo(third.files());
-    assertThat(Files.readAllBytes(third.ref().path())).isEqualTo(Files.readAllBytes(second.ref().path()));
+    assertThat(Files.readAllBytes(third.ref().path()))
+        .isEqualTo(Files.readAllBytes(second.ref().path()));
   }
 
   @Test
@@ -126,11 +132,13 @@ class IncrementalBackupTest {
   void rotInACopiedMemberIsFoundByTheNewArchivesVerify() throws Exception {
     BackupResult first = backup(false);
     Manifest m = repo.manifest(first.ref());
-    Manifest.Entry victim = m.entries().stream().filter(e -> e.path().equals("many/f11.bin")).findFirst()
-        .orElseThrow();
-    // flip a byte inside the member's deflate data, after the scan-time checks (header and trailer) pass
-    try (var ch = java.nio.channels.FileChannel.open(first.ref().path(), StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
+    Manifest.Entry victim =
+        m.entries().stream().filter(e -> e.path().equals("many/f11.bin")).findFirst().orElseThrow();
+    // flip a byte inside the member's deflate data, after the scan-time checks (header and trailer)
+    // pass
+    try (var ch =
+        java.nio.channels.FileChannel.open(
+            first.ref().path(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
       long at = victim.memberOffset() + victim.memberLength() / 2;
       ch.read(b, at);
@@ -139,11 +147,17 @@ class IncrementalBackupTest {
     }
     BackupResult second = backup(false);
     assertThat(second.reusedFiles()).isEqualTo(second.files());
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> repo.verify(second.ref(), ProgressListener.NONE)))
-        .isInstanceOf(DamagedArchive.class).hasMessageContaining("many/f11.bin");
-    // the copy came from an unverified archive with the same rot: verifying it marks it damaged too, and with
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () -> repo.verify(second.ref(), ProgressListener.NONE)))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("many/f11.bin");
+    // the copy came from an unverified archive with the same rot: verifying it marks it damaged
+    // too, and with
     // no good archive left the next backup reads everything again
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> repo.verify(first.ref(), ProgressListener.NONE)))
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () -> repo.verify(first.ref(), ProgressListener.NONE)))
         .isInstanceOf(DamagedArchive.class);
     BackupResult third = backup(false);
     assertThat(third.reusedFrom()).isNull();
@@ -155,10 +169,33 @@ class IncrementalBackupTest {
   void aFormatOneManifestWithoutCtimeAndInodeGivesNothingToReuse() throws Exception {
     BackupResult first = backup(false);
     Manifest m = repo.manifest(first.ref());
-    List<Manifest.Entry> old = m.entries().stream().map(e -> new Manifest.Entry(e.path(), e.type(), e.mode(),
-        e.mtime(), e.size(), e.sha256(), e.linkTarget(), e.tarOffset(), e.memberOffset(), e.memberLength())).toList();
-    Manifest v1 = new Manifest(1, m.set(), m.source(), m.archive(), m.created(), m.compression(), old, m.totals(),
-        m.archiveSha256());
+    List<Manifest.Entry> old =
+        m.entries().stream()
+            .map(
+                e ->
+                    new Manifest.Entry(
+                        e.path(),
+                        e.type(),
+                        e.mode(),
+                        e.mtime(),
+                        e.size(),
+                        e.sha256(),
+                        e.linkTarget(),
+                        e.tarOffset(),
+                        e.memberOffset(),
+                        e.memberLength()))
+            .toList();
+    Manifest v1 =
+        new Manifest(
+            1,
+            m.set(),
+            m.source(),
+            m.archive(),
+            m.created(),
+            m.compression(),
+            old,
+            m.totals(),
+            m.archiveSha256());
     Files.write(first.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(v1));
     BackupResult second = backup(false);
     assertThat(second.reusedFiles()).isZero();
@@ -170,12 +207,15 @@ class IncrementalBackupTest {
     java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
     Fixtures.Run run = Fixtures.run(src, null, tar, "tar", "cf", "-", "many");
     assertThat(run.exit()).as(run.err()).isZero();
-    repo.writeFromTar("s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    repo.writeFromTar(
+        "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
     clock.advance(Duration.ofHours(1));
-    BackupResult again = repo.writeFromTar("s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()),
-        ProgressListener.NONE);
+    BackupResult again =
+        repo.writeFromTar(
+            "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
     assertThat(again.reusedFiles()).isZero();
     assertThat(again.reusedFrom()).isNull();
-    assertThat(repo.manifest(again.ref()).entries()).allSatisfy(e -> assertThat(e.inode()).isNull());
+    assertThat(repo.manifest(again.ref()).entries())
+        .allSatisfy(e -> assertThat(e.inode()).isNull());
   }
 }

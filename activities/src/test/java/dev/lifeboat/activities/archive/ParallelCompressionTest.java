@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.activities.archive.Manifest.Entry;
-import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,17 +27,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Compression on a pool of threads, with entries cut into chunk-sized members, must give the same tar stream,
- * digests and layout as compressing on one thread; every member is a plain gzip member of at most one chunk;
- * noise is stored, text deflated; libdeflate and the JDK's zlib give the same tar stream.
+ * Compression on a pool of threads, with entries cut into chunk-sized members, must give the same
+ * tar stream, digests and layout as compressing on one thread; every member is a plain gzip member
+ * of at most one chunk; noise is stored, text deflated; libdeflate and the JDK's zlib give the same
+ * tar stream.
  */
 class ParallelCompressionTest {
   static final int CHUNK = 64 * 1024;
   static final GzipMembers.Settings SEQUENTIAL = new GzipMembers.Settings(1, 64 << 20, null);
   static final GzipMembers.Settings PARALLEL = new GzipMembers.Settings(4, CHUNK, null);
-  static final GzipMembers.Settings ZLIB = new GzipMembers.Settings(1, 64 << 20, null, 6, Deflate.Engine.ZLIB);
-  static final GzipMembers.Settings LIBDEFLATE = new GzipMembers.Settings(2, CHUNK, null, 6,
-      Deflate.Engine.LIBDEFLATE);
+  static final GzipMembers.Settings ZLIB =
+      new GzipMembers.Settings(1, 64 << 20, null, 6, Deflate.Engine.ZLIB);
+  static final GzipMembers.Settings LIBDEFLATE =
+      new GzipMembers.Settings(2, CHUNK, null, 6, Deflate.Engine.LIBDEFLATE);
 
   @TempDir Path tmp;
   Path source;
@@ -47,18 +48,26 @@ class ParallelCompressionTest {
   void tree() throws IOException {
     source = Fixtures.awkwardTree(tmp.resolve("src"));
     Random random = new Random(7);
-    // many small files, in several directories, so members of very different sizes are in flight together
+    // many small files, in several directories, so members of very different sizes are in flight
+    // together
     for (int i = 0; i < 600; i++) {
-      Fixtures.write(source.resolve("many/d" + (i % 7) + "/f" + i + "-größe.json"),
-          "{\"i\": " + i + ", \"v\": \"" + "x".repeat(random.nextInt(3000)) + "\"}\n", "rw-r--r--");
+      Fixtures.write(
+          source.resolve("many/d" + (i % 7) + "/f" + i + "-größe.json"),
+          "{\"i\": " + i + ", \"v\": \"" + "x".repeat(random.nextInt(3000)) + "\"}\n",
+          "rw-r--r--");
     }
     // compressible and larger than many chunks, not a multiple of the chunk size
     StringBuilder text = new StringBuilder();
     while (text.length() < 2 * 1024 * 1024 + 333) {
-      text.append("epoch ").append(random.nextInt(100)).append(" loss ").append(random.nextDouble()).append('\n');
+      text.append("epoch ")
+          .append(random.nextInt(100))
+          .append(" loss ")
+          .append(random.nextDouble())
+          .append('\n');
     }
     Files.writeString(source.resolve("data/log.txt"), text);
-    // exactly two chunks of tar data once the 512-byte header is in: the chunk boundary falls inside the file
+    // exactly two chunks of tar data once the 512-byte header is in: the chunk boundary falls
+    // inside the file
     byte[] exact = new byte[2 * CHUNK - 512];
     random.nextBytes(exact);
     Files.write(source.resolve("data/exact.bin"), exact);
@@ -71,25 +80,39 @@ class ParallelCompressionTest {
     Manifest ms = manifest(seq);
     Manifest mp = manifest(par);
 
-    assertThat(gunzip(Files.readAllBytes(par.ref().path()))).isEqualTo(gunzip(Files.readAllBytes(seq.ref().path())));
+    assertThat(gunzip(Files.readAllBytes(par.ref().path())))
+        .isEqualTo(gunzip(Files.readAllBytes(seq.ref().path())));
     assertThat(mp.entries()).hasSameSizeAs(ms.entries()).hasSizeGreaterThan(600);
     for (int i = 0; i < ms.entries().size(); i++) {
       Entry s = ms.entries().get(i);
       Entry p = mp.entries().get(i);
       assertThat(List.of(p.path(), p.type(), p.size(), String.valueOf(p.sha256()), p.tarOffset()))
-          .as("entry %d", i).isEqualTo(List.of(s.path(), s.type(), s.size(), String.valueOf(s.sha256()),
-              s.tarOffset()));
+          .as("entry %d", i)
+          .isEqualTo(
+              List.of(s.path(), s.type(), s.size(), String.valueOf(s.sha256()), s.tarOffset()));
     }
     assertThat(mp.totals().tarBytes()).isEqualTo(ms.totals().tarBytes());
     assertThat(mp.totals().files()).isEqualTo(ms.totals().files());
     // the source's order, which the scan fixed
     assertThat(mp.entries().stream().map(Entry::path).toList())
-        .isEqualTo(SourceScan.scan(source, List.of(), List.of()).items().stream().map(f -> f.item().path()).toList());
+        .isEqualTo(
+            SourceScan.scan(source, List.of(), List.of()).items().stream()
+                .map(f -> f.item().path())
+                .toList());
     // digests are of the files themselves
-    Entry log = mp.entries().stream().filter(e -> e.path().equals("data/log.txt")).findFirst().orElseThrow();
-    assertThat(log.sha256()).isEqualTo(Fixtures.sha256(Files.readAllBytes(source.resolve("data/log.txt"))));
+    Entry log =
+        mp.entries().stream()
+            .filter(e -> e.path().equals("data/log.txt"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(log.sha256())
+        .isEqualTo(Fixtures.sha256(Files.readAllBytes(source.resolve("data/log.txt"))));
     // cutting into (small, 64 KiB) chunks costs little in size
-    Entry logSeq = ms.entries().stream().filter(e -> e.path().equals("data/log.txt")).findFirst().orElseThrow();
+    Entry logSeq =
+        ms.entries().stream()
+            .filter(e -> e.path().equals("data/log.txt"))
+            .findFirst()
+            .orElseThrow();
     assertThat((double) log.memberLength()).isLessThan(logSeq.memberLength() * 1.05);
   }
 
@@ -102,14 +125,17 @@ class ParallelCompressionTest {
     long tarOffset = 0;
     for (Entry e : m.entries()) {
       assertThat(e.memberOffset()).as(e.path()).isEqualTo(next);
-      byte[] member = Arrays.copyOfRange(archive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
+      byte[] member =
+          Arrays.copyOfRange(
+              archive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
       byte[] tar = members(member, CHUNK);
       assertThat(e.tarOffset()).isEqualTo(tarOffset);
       tarOffset += tar.length;
       next += e.memberLength();
     }
     assertThat(m.totals().endMemberOffset()).isEqualTo(next);
-    assertThat(members(Arrays.copyOfRange(archive, (int) next, archive.length), CHUNK)).hasSize(1024);
+    assertThat(members(Arrays.copyOfRange(archive, (int) next, archive.length), CHUNK))
+        .hasSize(1024);
     assertThat(m.totals().compressedBytes()).isEqualTo(archive.length);
     assertThat(m.archiveSha256()).isEqualTo(Fixtures.sha256(archive));
   }
@@ -120,7 +146,9 @@ class ParallelCompressionTest {
     byte[] archive = Files.readAllBytes(z.ref().path());
     int checked = 0;
     for (Entry e : manifest(z).entries()) {
-      byte[] member = Arrays.copyOfRange(archive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
+      byte[] member =
+          Arrays.copyOfRange(
+              archive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
       byte[] tar = members(member, Integer.MAX_VALUE);
       if (tar.length <= GzipMembers.SEGMENT) {
         assertThat(member).as(e.path()).isEqualTo(commonsGzip(tar));
@@ -138,11 +166,15 @@ class ParallelCompressionTest {
     assertThat(gunzip(archive)).isEqualTo(gunzip(Files.readAllBytes(z.ref().path())));
     Fixtures.Run gz = Fixtures.run(tmp, "gzip", "-t", l.ref().path().toString());
     assertThat(gz.exit()).as(gz.err()).isZero();
-    Map<String, Entry> byPath = manifest(l).entries().stream().collect(Collectors.toMap(Entry::path, e -> e));
+    Map<String, Entry> byPath =
+        manifest(l).entries().stream().collect(Collectors.toMap(Entry::path, e -> e));
     // random bytes: stored blocks (BTYPE 00) after the header, a few bytes of framing per 64 KiB
     Entry noise = byPath.get("data/exact.bin");
-    byte[] member = Arrays.copyOfRange(archive, (int) noise.memberOffset(), (int) (noise.memberOffset()
-        + noise.memberLength()));
+    byte[] member =
+        Arrays.copyOfRange(
+            archive,
+            (int) noise.memberOffset(),
+            (int) (noise.memberOffset() + noise.memberLength()));
     assertThat(members(member, CHUNK)).hasSize((int) noise.size() + 512);
     assertThat(noise.memberLength()).isLessThan(noise.size() + 512 + 200);
     // text: deflated to well below its size
@@ -168,23 +200,34 @@ class ParallelCompressionTest {
 
   @Test
   void aWorkerThatFailsFailsTheBackupAndLeavesNothingBehind() throws Exception {
-    GzipMembers.Settings failing = new GzipMembers.Settings(3, CHUNK, seq -> {
-      if (seq == 40) {
-        throw new IllegalStateException("injected worker failure");
-      }
-    });
+    GzipMembers.Settings failing =
+        new GzipMembers.Settings(
+            3,
+            CHUNK,
+            seq -> {
+              if (seq == 40) {
+                throw new IllegalStateException("injected worker failure");
+              }
+            });
     Path root = tmp.resolve("failing");
     Repository repo = new Repository(root, Clock.systemUTC(), failing);
-    assertThatThrownBy(() -> repo.writeFromDirectory("s", "src", source, List.of(), List.of(), ProgressListener.NONE))
-        .isInstanceOf(IOException.class).hasMessageContaining("injected worker failure");
+    assertThatThrownBy(
+            () ->
+                repo.writeFromDirectory(
+                    "s", "src", source, List.of(), List.of(), ProgressListener.NONE))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("injected worker failure");
     try (Stream<Path> files = Files.walk(root)) {
       assertThat(files.filter(Files::isRegularFile).filter(p -> !p.endsWith(".lock")).toList())
-          .as("no partial archive, manifest or latest").isEmpty();
+          .as("no partial archive, manifest or latest")
+          .isEmpty();
     }
     assertThat(repo.list("s", "src")).isEmpty();
     // the pool is gone: no compressing thread outlives the failed backup
     Thread.sleep(200);
-    assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("lifeboat-gzip")))
+    assertThat(
+            Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("lifeboat-gzip")))
         .isEmpty();
   }
 
@@ -192,23 +235,26 @@ class ParallelCompressionTest {
   void aCancelDuringParallelCompressionLeavesNothingBehind() throws Exception {
     Path root = tmp.resolve("cancel");
     Repository repo = new Repository(root, Clock.systemUTC(), PARALLEL);
-    ProgressListener cancelling = new ProgressListener() {
-      @Override
-      public void progress(long bytesDone, long bytesTotal, long filesDone) { }
+    ProgressListener cancelling =
+        new ProgressListener() {
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {}
 
-      @Override
-      public void checkCancelled() {
-        if (++calls > 300) {
-          throw new java.util.concurrent.CancellationException("cancelled");
-        }
-      }
+          @Override
+          public void checkCancelled() {
+            if (++calls > 300) {
+              throw new java.util.concurrent.CancellationException("cancelled");
+            }
+          }
 
-      int calls;
-    };
-    assertThatThrownBy(() -> repo.writeFromDirectory("s", "src", source, List.of(), List.of(), cancelling))
+          int calls;
+        };
+    assertThatThrownBy(
+            () -> repo.writeFromDirectory("s", "src", source, List.of(), List.of(), cancelling))
         .isInstanceOf(java.util.concurrent.CancellationException.class);
     try (Stream<Path> files = Files.walk(root)) {
-      assertThat(files.filter(Files::isRegularFile).filter(p -> !p.endsWith(".lock")).toList()).isEmpty();
+      assertThat(files.filter(Files::isRegularFile).filter(p -> !p.endsWith(".lock")).toList())
+          .isEmpty();
     }
   }
 
@@ -236,8 +282,9 @@ class ParallelCompressionTest {
   }
 
   /**
-   * Inflates bytes that must be whole gzip members one after the other (each: header without optional fields,
-   * one deflate stream, matching trailer, at most {@code maxPerMember} bytes inflated); returns their data.
+   * Inflates bytes that must be whole gzip members one after the other (each: header without
+   * optional fields, one deflate stream, matching trailer, at most {@code maxPerMember} bytes
+   * inflated); returns their data.
    */
   static byte[] members(byte[] members, int maxPerMember) throws IOException {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -274,10 +321,16 @@ class ParallelCompressionTest {
       crc.update(data);
       int at = member.length - inflater.getRemaining();
       assertThat(inflater.getRemaining()).isGreaterThanOrEqualTo(8);
-      long storedCrc = (member[at] & 0xffL) | (member[at + 1] & 0xffL) << 8 | (member[at + 2] & 0xffL) << 16
-          | (member[at + 3] & 0xffL) << 24;
-      long storedSize = (member[at + 4] & 0xffL) | (member[at + 5] & 0xffL) << 8 | (member[at + 6] & 0xffL) << 16
-          | (member[at + 7] & 0xffL) << 24;
+      long storedCrc =
+          (member[at] & 0xffL)
+              | (member[at + 1] & 0xffL) << 8
+              | (member[at + 2] & 0xffL) << 16
+              | (member[at + 3] & 0xffL) << 24;
+      long storedSize =
+          (member[at + 4] & 0xffL)
+              | (member[at + 5] & 0xffL) << 8
+              | (member[at + 6] & 0xffL) << 16
+              | (member[at + 7] & 0xffL) << 24;
       assertThat(storedCrc).isEqualTo(crc.getValue());
       assertThat(storedSize).isEqualTo(data.length & 0xffffffffL);
       all.write(data);

@@ -28,17 +28,30 @@ class ReadFileTest {
     StringBuilder text = new StringBuilder();
     Random random = new Random(3);
     while (text.length() < 700_000) {
-      text.append("step ").append(random.nextInt(1000)).append(" größe ").append(random.nextDouble()).append('\n');
+      text.append("step ")
+          .append(random.nextInt(1000))
+          .append(" größe ")
+          .append(random.nextDouble())
+          .append('\n');
     }
     Files.writeString(source.resolve("data/log.txt"), text);
-    repo = new Repository(tmp.resolve("repo"), Clock.systemUTC(), new GzipMembers.Settings(2, 64 * 1024, null));
-    backup = repo.writeFromDirectory("local", "work", source, List.of(), List.of(), ProgressListener.NONE);
+    repo =
+        new Repository(
+            tmp.resolve("repo"), Clock.systemUTC(), new GzipMembers.Settings(2, 64 * 1024, null));
+    backup =
+        repo.writeFromDirectory(
+            "local", "work", source, List.of(), List.of(), ProgressListener.NONE);
   }
 
   @Test
   void readsSmallChunkedAndHardlinkedFiles() throws Exception {
-    for (String path : List.of(Fixtures.UNICODE, "data/log.txt", "data/big.bin", "bin/run.sh",
-        Fixtures.LONG_DIR + "/" + Fixtures.LONG_FILE)) {
+    for (String path :
+        List.of(
+            Fixtures.UNICODE,
+            "data/log.txt",
+            "data/big.bin",
+            "bin/run.sh",
+            Fixtures.LONG_DIR + "/" + Fixtures.LONG_FILE)) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       long n = repo.readFile(backup.ref(), path, out);
       assertThat(out.toByteArray()).as(path).isEqualTo(Files.readAllBytes(source.resolve(path)));
@@ -60,17 +73,23 @@ class ReadFileTest {
     repo.readFile(backup.ref(), "data/log.txt", out);
     assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(source.resolve("data/log.txt")));
     assertThatThrownBy(() -> repo.readFile(backup.ref(), big.path(), new ByteArrayOutputStream()))
-        .isInstanceOf(ActionException.class).hasMessageContaining("data/big.bin");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("data/big.bin");
   }
 
   @Test
   void directoriesSymlinksAndUnknownPathsAreRefused() {
     assertThatThrownBy(() -> repo.readFile(backup.ref(), "empty", new ByteArrayOutputStream()))
-        .isInstanceOf(ActionException.class).hasMessageContaining("not a file");
-    assertThatThrownBy(() -> repo.readFile(backup.ref(), "link-to-space", new ByteArrayOutputStream()))
-        .isInstanceOf(ActionException.class).hasMessageContaining("not a file");
-    assertThatThrownBy(() -> repo.readFile(backup.ref(), "no/such/file", new ByteArrayOutputStream()))
-        .isInstanceOf(ActionException.class).hasMessageContaining("no entry 'no/such/file'");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("not a file");
+    assertThatThrownBy(
+            () -> repo.readFile(backup.ref(), "link-to-space", new ByteArrayOutputStream()))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("not a file");
+    assertThatThrownBy(
+            () -> repo.readFile(backup.ref(), "no/such/file", new ByteArrayOutputStream()))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("no entry 'no/such/file'");
   }
 
   private static Entry entry(Manifest m, String path) {

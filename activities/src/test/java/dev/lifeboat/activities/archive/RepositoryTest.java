@@ -30,23 +30,33 @@ class RepositoryTest {
   @Test
   void anEmptySourceIsAnError() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty/only-dirs"));
-    assertThatThrownBy(() -> repo.writeFromDirectory("local", "e", empty, List.of(), List.of(), null))
-        .isInstanceOf(ActionException.class).hasMessageContaining("no regular files")
+    assertThatThrownBy(
+            () -> repo.writeFromDirectory("local", "e", empty, List.of(), List.of(), null))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("no regular files")
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"));
-    assertThatThrownBy(() -> repo.writeFromDirectory("local", "e", empty.getParent(), List.of(), List.of(), null))
+    assertThatThrownBy(
+            () ->
+                repo.writeFromDirectory(
+                    "local", "e", empty.getParent(), List.of(), List.of(), null))
         .hasMessageContaining("no regular files");
     assertThat(tmp.resolve("repo/local/e")).doesNotExist();
     // a tar stream with only a directory: refused after reading it, and its partial file is gone
     java.io.ByteArrayOutputStream onlyDir = new java.io.ByteArrayOutputStream();
     try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(onlyDir)) {
-      RestoreSafetyTest.put(out, "d/", org.apache.commons.compress.archivers.tar.TarConstants.LF_DIR, null, null);
+      RestoreSafetyTest.put(
+          out, "d/", org.apache.commons.compress.archivers.tar.TarConstants.LF_DIR, null, null);
     }
-    assertThatThrownBy(() -> repo.writeFromTar("pods", "e",
-        new java.io.ByteArrayInputStream(onlyDir.toByteArray()), null))
-        .isInstanceOf(ActionException.class).hasMessageContaining("no regular files");
+    assertThatThrownBy(
+            () ->
+                repo.writeFromTar(
+                    "pods", "e", new java.io.ByteArrayInputStream(onlyDir.toByteArray()), null))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("no regular files");
     try (var s = Files.list(tmp.resolve("repo/pods/e"))) {
       // only the source's lock file, which stays (see SourceLock)
-      assertThat(s.map(p -> p.getFileName().toString()).toList()).as("no partial left behind")
+      assertThat(s.map(p -> p.getFileName().toString()).toList())
+          .as("no partial left behind")
           .containsExactly(".lock");
     }
     assertThat(repo.list(null, null)).isEmpty();
@@ -55,8 +65,10 @@ class RepositoryTest {
   @Test
   void aMissingSourceDirectoryIsInvalidAndNamed() {
     Path missing = tmp.resolve("nope");
-    assertThatThrownBy(() -> repo.writeFromDirectory("local", "x", missing, List.of(), List.of(), null))
-        .isInstanceOf(ActionException.class).hasMessageContaining(missing.toString())
+    assertThatThrownBy(
+            () -> repo.writeFromDirectory("local", "x", missing, List.of(), List.of(), null))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(missing.toString())
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"));
   }
 
@@ -69,7 +81,8 @@ class RepositoryTest {
     Path dir = tmp.resolve("repo/local/src");
     assertThat(Files.readString(dir.resolve("latest")).trim()).isEqualTo(second.ref().name());
     assertThat(repo.resolve("local", "src", null)).isEqualTo(second.ref());
-    assertThat(repo.resolve("local", "src", "20261122T001500Z").path()).isEqualTo(first.ref().path());
+    assertThat(repo.resolve("local", "src", "20261122T001500Z").path())
+        .isEqualTo(first.ref().path());
     assertThat(repo.resolve(null, null, first.ref().path().toString()))
         .isEqualTo(new ArchiveRef("local", "src", first.ref().name(), first.ref().path()));
     assertThat(dir.resolve("20261122T001500Z.manifest.json")).exists();
@@ -82,7 +95,9 @@ class RepositoryTest {
     // what a killed run leaves: a hidden partial archive (and maybe a partial manifest)
     Files.writeString(dir.resolve(".20261122T010000Z.tar.gz.partial"), "half");
     Files.writeString(dir.resolve(".20261122T010000Z.manifest.json.partial"), "{");
-    assertThat(repo.list("local", "src")).extracting(ArchiveInfo::name).containsExactly(done.ref().name());
+    assertThat(repo.list("local", "src"))
+        .extracting(ArchiveInfo::name)
+        .containsExactly(done.ref().name());
     Files.delete(dir.resolve("latest"));
     assertThat(repo.resolve("local", "src", null).name()).isEqualTo(done.ref().name());
   }
@@ -90,16 +105,18 @@ class RepositoryTest {
   @Test
   void aCancelledBackupLeavesNothingThatLooksComplete() throws Exception {
     Files.write(src.resolve("big.bin"), new byte[3 << 20]);
-    ProgressListener cancelling = new ProgressListener() {
-      @Override
-      public void progress(long bytesDone, long bytesTotal, long filesDone) { }
+    ProgressListener cancelling =
+        new ProgressListener() {
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {}
 
-      @Override
-      public void checkCancelled() {
-        throw new CancellationException("stop");
-      }
-    };
-    assertThatThrownBy(() -> repo.writeFromDirectory("local", "src", src, List.of(), List.of(), cancelling))
+          @Override
+          public void checkCancelled() {
+            throw new CancellationException("stop");
+          }
+        };
+    assertThatThrownBy(
+            () -> repo.writeFromDirectory("local", "src", src, List.of(), List.of(), cancelling))
         .isInstanceOf(CancellationException.class);
     try (var s = Files.list(tmp.resolve("repo/local/src"))) {
       assertThat(s.toList()).isEmpty();
@@ -111,20 +128,30 @@ class RepositoryTest {
     Fixtures.write(src.resolve("notebooks/x.ipynb"), "{}", "rw-r--r--");
     Fixtures.write(src.resolve("notebooks/.ipynb_checkpoints/x.ipynb"), "{}", "rw-r--r--");
     Fixtures.write(src.resolve("models/m.bin"), "m", "rw-r--r--");
-    BackupResult b = repo.writeFromDirectory("local", "src", src, List.of("notebooks", "a.txt"),
-        List.of("**/.ipynb_checkpoints"), null);
-    assertThat(repo.manifest(b.ref()).entries()).extracting(Manifest.Entry::path)
+    BackupResult b =
+        repo.writeFromDirectory(
+            "local",
+            "src",
+            src,
+            List.of("notebooks", "a.txt"),
+            List.of("**/.ipynb_checkpoints"),
+            null);
+    assertThat(repo.manifest(b.ref()).entries())
+        .extracting(Manifest.Entry::path)
         .containsExactly("a.txt", "notebooks", "notebooks/x.ipynb");
   }
 
   @Test
   void unknownSetSourceOrArchiveIsInvalidAndNamed() throws Exception {
-    assertThatThrownBy(() -> repo.resolve("local", "ghost", null)).isInstanceOf(ActionException.class)
+    assertThatThrownBy(() -> repo.resolve("local", "ghost", null))
+        .isInstanceOf(ActionException.class)
         .hasMessageContaining("'ghost'");
     repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
     assertThatThrownBy(() -> repo.resolve("local", "src", "20200101T000000Z.tar.gz"))
-        .hasMessageContaining("20200101T000000Z.tar.gz").hasMessageContaining("'src'");
-    assertThatThrownBy(() -> repo.resolve("local", "../etc", null)).hasMessageContaining("not a usable name");
+        .hasMessageContaining("20200101T000000Z.tar.gz")
+        .hasMessageContaining("'src'");
+    assertThatThrownBy(() -> repo.resolve("local", "../etc", null))
+        .hasMessageContaining("not a usable name");
     assertThatThrownBy(() -> repo.resolve(null, null, "/no/such/archive.tar.gz"))
         .hasMessageContaining("/no/such/archive.tar.gz");
   }
@@ -137,24 +164,32 @@ class RepositoryTest {
       clock.set(Instant.parse("2026-11-01T02:00:00Z").plus(Duration.ofDays(day)));
       refs.add(repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref());
     }
-    repo.verify(refs.get(1), null);   // newest verified
+    repo.verify(refs.get(1), null); // newest verified
     repo.pin(refs.get(0));
     clock.set(Instant.parse("2026-11-06T03:00:00Z"));
     PruneResult r = repo.prune("local", "src", new RetentionPolicy(2, Duration.ofDays(3)));
     // keepLast 2: days 4, 5; within 3 days of 11-06 03:00: days 3, 4, 5
-    assertThat(r.kept()).containsExactly(refs.get(0).name(), refs.get(1).name(), refs.get(3).name(),
-        refs.get(4).name(), refs.get(5).name());
+    assertThat(r.kept())
+        .containsExactly(
+            refs.get(0).name(),
+            refs.get(1).name(),
+            refs.get(3).name(),
+            refs.get(4).name(),
+            refs.get(5).name());
     assertThat(r.deleted()).containsExactly(refs.get(2).name());
     assertThat(r.keptBecause().get(refs.get(0).name())).containsExactly("pinned");
     assertThat(r.keptBecause().get(refs.get(1).name())).containsExactly("newestVerified");
     assertThat(r.keptBecause().get(refs.get(3).name())).containsExactly("keepWithin");
-    assertThat(r.keptBecause().get(refs.get(5).name())).containsExactly("keepLast", "keepWithin", "newestGood");
+    assertThat(r.keptBecause().get(refs.get(5).name()))
+        .containsExactly("keepLast", "keepWithin", "newestGood");
     assertThat(refs.get(2).path()).doesNotExist();
     assertThat(refs.get(2).manifestPath()).doesNotExist();
 
-    // keepLast 1 alone: only the newest, plus pinned and newest verified survive; latest still points at it
+    // keepLast 1 alone: only the newest, plus pinned and newest verified survive; latest still
+    // points at it
     PruneResult r2 = repo.prune("local", "src", RetentionPolicy.keepLast(1));
-    assertThat(r2.kept()).containsExactly(refs.get(0).name(), refs.get(1).name(), refs.get(5).name());
+    assertThat(r2.kept())
+        .containsExactly(refs.get(0).name(), refs.get(1).name(), refs.get(5).name());
     assertThat(repo.list("local", "src")).extracting(ArchiveInfo::name).isEqualTo(r2.kept());
     assertThat(repo.list("local", "src").get(0).pinned()).isTrue();
     assertThat(repo.resolve("local", "src", null).name()).isEqualTo(refs.get(5).name());
@@ -165,12 +200,14 @@ class RepositoryTest {
     clock.set(Instant.parse("2026-11-01T00:00:00Z"));
     ArchiveRef old = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
     clock.set(Instant.parse("2026-11-02T00:00:00Z"));
-    ArchiveRef newer = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    ArchiveRef newer =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
     Path latest = tmp.resolve("repo/local/src/latest");
-    Files.writeString(latest, old.name() + "\n");  // say someone pointed latest back
+    Files.writeString(latest, old.name() + "\n"); // say someone pointed latest back
     clock.set(Instant.parse("2026-11-30T00:00:00Z"));
     PruneResult r = repo.prune("local", "src", RetentionPolicy.keepWithin(Duration.ofDays(1)));
-    // nothing is within a day, but the newest good archive always stays: a prune never empties a source
+    // nothing is within a day, but the newest good archive always stays: a prune never empties a
+    // source
     assertThat(r.deleted()).containsExactly(old.name());
     assertThat(r.keptBecause().get(newer.name())).containsExactly("keepWithin", "newestGood");
     assertThat(latest).hasContent(newer.name() + "\n");

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The crafted archives of issue 7, each with a manifest that agrees with it (repacked by writeFromTar, so the
- * attacker controls both): whatever the restore does with them, nothing outside the target changes. The
- * target is {@code base/t/target}; {@code base} holds a sentinel tree whose files, modes, times and link counts
- * are compared before and after.
+ * The crafted archives of issue 7, each with a manifest that agrees with it (repacked by
+ * writeFromTar, so the attacker controls both): whatever the restore does with them, nothing
+ * outside the target changes. The target is {@code base/t/target}; {@code base} holds a sentinel
+ * tree whose files, modes, times and link counts are compared before and after.
  */
 class RestoreBypassTest {
   @TempDir Path tmp;
@@ -47,8 +47,14 @@ class RestoreBypassTest {
     Fixtures.write(base.resolve("x/inside-x.txt"), "also outside\n", "rw-r--r--");
     Files.setPosixFilePermissions(base.resolve("x"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.createDirectories(base.resolve("t"));
-    for (Path p : new Path[] {base.resolve("secret.txt"), base.resolve("x/inside-x.txt"), base.resolve("x"),
-        base.resolve("t"), base}) {
+    for (Path p :
+        new Path[] {
+          base.resolve("secret.txt"),
+          base.resolve("x/inside-x.txt"),
+          base.resolve("x"),
+          base.resolve("t"),
+          base
+        }) {
       Files.setLastModifiedTime(p, FileTime.from(Instant.parse("2020-01-02T03:04:05Z")));
     }
     target = base.resolve("t/target");
@@ -62,15 +68,19 @@ class RestoreBypassTest {
 
   @Test
   void aChainOfRelativeLinksIsRestoredButNeverWrittenThrough() throws Exception {
-    // a/l -> ".." is the target itself; esc -> a/l/../../x is base/x, outside. A file "through" esc must not land there.
-    BackupResult b = crafted(out -> {
-      put(out, "a/", TarConstants.LF_DIR, null, null);
-      put(out, "a/l", TarConstants.LF_SYMLINK, "..", null);
-      put(out, "esc", TarConstants.LF_SYMLINK, "a/l/../../x", null);
-      put(out, "esc/pwned.txt", TarConstants.LF_NORMAL, null, "gotcha");
-    });
+    // a/l -> ".." is the target itself; esc -> a/l/../../x is base/x, outside. A file "through" esc
+    // must not land there.
+    BackupResult b =
+        crafted(
+            out -> {
+              put(out, "a/", TarConstants.LF_DIR, null, null);
+              put(out, "a/l", TarConstants.LF_SYMLINK, "..", null);
+              put(out, "esc", TarConstants.LF_SYMLINK, "a/l/../../x", null);
+              put(out, "esc/pwned.txt", TarConstants.LF_NORMAL, null, "gotcha");
+            });
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("esc");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("esc");
     assertThat(base.resolve("x/pwned.txt")).doesNotExist();
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.toList()).as("a failed restore takes its half tree back").isEmpty();
@@ -79,11 +89,13 @@ class RestoreBypassTest {
 
   @Test
   void theSameLinksWithoutAFileThroughThemAreRestoredExactly() throws Exception {
-    BackupResult b = crafted(out -> {
-      put(out, "a/", TarConstants.LF_DIR, null, null);
-      put(out, "a/l", TarConstants.LF_SYMLINK, "..", null);
-      put(out, "esc", TarConstants.LF_SYMLINK, "a/l/../../x", null);
-    });
+    BackupResult b =
+        crafted(
+            out -> {
+              put(out, "a/", TarConstants.LF_DIR, null, null);
+              put(out, "a/l", TarConstants.LF_SYMLINK, "..", null);
+              put(out, "esc", TarConstants.LF_SYMLINK, "a/l/../../x", null);
+            });
     repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
     assertThat(Files.readSymbolicLink(target.resolve("a/l"))).isEqualTo(Path.of(".."));
     assertThat(Files.readSymbolicLink(target.resolve("esc"))).isEqualTo(Path.of("a/l/../../x"));
@@ -91,24 +103,27 @@ class RestoreBypassTest {
 
   @Test
   void aDirectoryReplacedByALinkNeverPassesItsModeOrTimeOutside() throws Exception {
-    // the directory "d" (0777) and the file "f" (0777) are replaced by links to outside things: their modes and
+    // the directory "d" (0777) and the file "f" (0777) are replaced by links to outside things:
+    // their modes and
     // times must not follow the links (base/x stays 0755, secret.txt 0644, times unchanged)
-    BackupResult b = crafted(out -> {
-      TarArchiveEntry d = new TarArchiveEntry("d/", TarConstants.LF_DIR, true);
-      d.setMode(0777);
-      d.setModTime(FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
-      out.putArchiveEntry(d);
-      out.closeArchiveEntry();
-      TarArchiveEntry f = new TarArchiveEntry("f", TarConstants.LF_NORMAL, true);
-      f.setMode(0777);
-      f.setSize(1);
-      f.setModTime(FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
-      out.putArchiveEntry(f);
-      out.write('x');
-      out.closeArchiveEntry();
-      put(out, "d", TarConstants.LF_SYMLINK, "../../x", null);
-      put(out, "f", TarConstants.LF_SYMLINK, "../../secret.txt", null);
-    });
+    BackupResult b =
+        crafted(
+            out -> {
+              TarArchiveEntry d = new TarArchiveEntry("d/", TarConstants.LF_DIR, true);
+              d.setMode(0777);
+              d.setModTime(FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
+              out.putArchiveEntry(d);
+              out.closeArchiveEntry();
+              TarArchiveEntry f = new TarArchiveEntry("f", TarConstants.LF_NORMAL, true);
+              f.setMode(0777);
+              f.setSize(1);
+              f.setModTime(FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
+              out.putArchiveEntry(f);
+              out.write('x');
+              out.closeArchiveEntry();
+              put(out, "d", TarConstants.LF_SYMLINK, "../../x", null);
+              put(out, "f", TarConstants.LF_SYMLINK, "../../secret.txt", null);
+            });
     repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
     assertThat(Files.readSymbolicLink(target.resolve("d"))).isEqualTo(Path.of("../../x"));
     assertThat(Files.readSymbolicLink(target.resolve("f"))).isEqualTo(Path.of("../../secret.txt"));
@@ -116,20 +131,25 @@ class RestoreBypassTest {
 
   @Test
   void aDirectoryWithContentsIsNotSwappedForALink() throws Exception {
-    BackupResult b = crafted(out -> {
-      put(out, "d/", TarConstants.LF_DIR, null, null);
-      put(out, "d/secret.txt", TarConstants.LF_NORMAL, null, "mine");
-      put(out, "d", TarConstants.LF_SYMLINK, "../..", null);
-      put(out, "h", TarConstants.LF_LINK, "d/secret.txt", null);
-    });
+    BackupResult b =
+        crafted(
+            out -> {
+              put(out, "d/", TarConstants.LF_DIR, null, null);
+              put(out, "d/secret.txt", TarConstants.LF_NORMAL, null, "mine");
+              put(out, "d", TarConstants.LF_SYMLINK, "../..", null);
+              put(out, "h", TarConstants.LF_LINK, "d/secret.txt", null);
+            });
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("'d'").hasMessageContaining("not empty");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("'d'")
+        .hasMessageContaining("not empty");
     assertThat(Files.getAttribute(base.resolve("secret.txt"), "unix:nlink")).isEqualTo(1);
   }
 
   @Test
   void aHardLinkToACreatedFileThatWasSwappedForALinkIsRefused() throws Exception {
-    // The restore's own file is replaced by a link to an outside file before the hard link entry comes: the
+    // The restore's own file is replaced by a link to an outside file before the hard link entry
+    // comes: the
     // file key check refuses to link (the outside file keeps one link).
     Files.createDirectories(target);
     try (Extraction x = new Extraction(ref(), target, progress())) {
@@ -137,8 +157,11 @@ class RestoreBypassTest {
       x.write(file("f", data), new ByteArrayInputStream(data));
       Files.delete(target.resolve("f"));
       Files.createSymbolicLink(target.resolve("f"), Path.of("../../secret.txt"));
-      assertThatThrownBy(() -> x.write(link("h", Manifest.EntryType.HARDLINK, "f"), InputStreamOfNothing.get()))
-          .isInstanceOf(ActionException.class).hasMessageContaining("not a file this restore created");
+      assertThatThrownBy(
+              () ->
+                  x.write(link("h", Manifest.EntryType.HARDLINK, "f"), InputStreamOfNothing.get()))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("not a file this restore created");
     }
     assertThat(target.resolve("h")).doesNotExist();
     assertThat(Files.getAttribute(base.resolve("secret.txt"), "unix:nlink")).isEqualTo(1);
@@ -151,9 +174,11 @@ class RestoreBypassTest {
     try (Extraction x = new Extraction(ref(), target, progress())) {
       byte[] data = "pwned".getBytes(StandardCharsets.UTF_8);
       assertThatThrownBy(() -> x.write(file("sub/pwned.txt", data), new ByteArrayInputStream(data)))
-          .isInstanceOf(ActionException.class).hasMessageContaining("'sub', which is a symlink");
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("'sub', which is a symlink");
       assertThatThrownBy(() -> x.write(dir("sub/inner"), InputStreamOfNothing.get()))
-          .isInstanceOf(ActionException.class).hasMessageContaining("'sub', which is a symlink");
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("'sub', which is a symlink");
     }
     assertThat(base.resolve("x/pwned.txt")).doesNotExist();
     assertThat(base.resolve("x/inner")).doesNotExist();
@@ -161,29 +186,49 @@ class RestoreBypassTest {
 
   @Test
   void symlinksCreatedLastAreNotUsedForLaterDirectoryAttributes() throws Exception {
-    // "s" -> outside comes first in the archive, "s/deep" as a directory later: the directory is created for
+    // "s" -> outside comes first in the archive, "s/deep" as a directory later: the directory is
+    // created for
     // real (the link does not exist yet), then the link cannot replace it
-    BackupResult b = crafted(out -> {
-      put(out, "s", TarConstants.LF_SYMLINK, "../../x", null);
-      put(out, "s/deep/", TarConstants.LF_DIR, null, null);
-    });
+    BackupResult b =
+        crafted(
+            out -> {
+              put(out, "s", TarConstants.LF_SYMLINK, "../../x", null);
+              put(out, "s/deep/", TarConstants.LF_DIR, null, null);
+            });
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("'s'");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("'s'");
     assertThat(base.resolve("x/deep")).doesNotExist();
   }
 
-  /** Path → type, mode, mtime, link count and content digest of everything under base but the target. */
+  /**
+   * Path → type, mode, mtime, link count and content digest of everything under base but the
+   * target.
+   */
   private Map<String, String> snapshot() throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> s = Files.walk(base)) {
       // the target's parent changes when the target is created in it; everything else must not
-      for (Path p : s.filter(p -> !p.startsWith(target) && !p.equals(target.getParent())).toList()) {
-        Map<String, Object> a = Files.readAttributes(p, "unix:mode,lastModifiedTime,nlink,ino",
-            LinkOption.NOFOLLOW_LINKS);
-        String content = Files.isSymbolicLink(p) ? "-> " + Files.readSymbolicLink(p)
-            : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Fixtures.sha256(Files.readAllBytes(p)) : "dir";
-        out.put(base.relativize(p).toString(), Integer.toOctalString((Integer) a.get("mode")) + " "
-            + a.get("lastModifiedTime") + " nlink=" + a.get("nlink") + " " + content);
+      for (Path p :
+          s.filter(p -> !p.startsWith(target) && !p.equals(target.getParent())).toList()) {
+        Map<String, Object> a =
+            Files.readAttributes(
+                p, "unix:mode,lastModifiedTime,nlink,ino", LinkOption.NOFOLLOW_LINKS);
+        String content =
+            Files.isSymbolicLink(p)
+                ? "-> " + Files.readSymbolicLink(p)
+                : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                    ? Fixtures.sha256(Files.readAllBytes(p))
+                    : "dir";
+        out.put(
+            base.relativize(p).toString(),
+            Integer.toOctalString((Integer) a.get("mode"))
+                + " "
+                + a.get("lastModifiedTime")
+                + " nlink="
+                + a.get("nlink")
+                + " "
+                + content);
       }
     }
     return out;
@@ -200,7 +245,8 @@ class RestoreBypassTest {
       put(out, "ok.txt", TarConstants.LF_NORMAL, null, "harmless");
       body.write(out);
     }
-    return repo.writeFromTar("crafted", "evil", new ByteArrayInputStream(bytes.toByteArray()), ProgressListener.NONE);
+    return repo.writeFromTar(
+        "crafted", "evil", new ByteArrayInputStream(bytes.toByteArray()), ProgressListener.NONE);
   }
 
   private ArchiveRef ref() {
@@ -212,17 +258,36 @@ class RestoreBypassTest {
   }
 
   private static Manifest.Entry file(String path, byte[] data) {
-    return new Manifest.Entry(path, Manifest.EntryType.FILE, "0644", Instant.parse("2020-01-01T00:00:00Z"),
-        data.length, Fixtures.sha256(data), null, 0, 0, 0);
+    return new Manifest.Entry(
+        path,
+        Manifest.EntryType.FILE,
+        "0644",
+        Instant.parse("2020-01-01T00:00:00Z"),
+        data.length,
+        Fixtures.sha256(data),
+        null,
+        0,
+        0,
+        0);
   }
 
   private static Manifest.Entry dir(String path) {
-    return new Manifest.Entry(path, Manifest.EntryType.DIR, "0755", Instant.parse("2020-01-01T00:00:00Z"), 0, null,
-        null, 0, 0, 0);
+    return new Manifest.Entry(
+        path,
+        Manifest.EntryType.DIR,
+        "0755",
+        Instant.parse("2020-01-01T00:00:00Z"),
+        0,
+        null,
+        null,
+        0,
+        0,
+        0);
   }
 
   private static Manifest.Entry link(String path, Manifest.EntryType type, String to) {
-    return new Manifest.Entry(path, type, "0644", Instant.parse("2020-01-01T00:00:00Z"), 0, null, to, 0, 0, 0);
+    return new Manifest.Entry(
+        path, type, "0644", Instant.parse("2020-01-01T00:00:00Z"), 0, null, to, 0, 0, 0);
   }
 
   private static final class InputStreamOfNothing {

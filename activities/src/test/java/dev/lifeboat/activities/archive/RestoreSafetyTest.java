@@ -34,17 +34,20 @@ class RestoreSafetyTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "dot-dot path     | FILE     | ../escaped.txt      |                 | '../escaped.txt' contains '..'",
-      "nested dot-dot   | FILE     | sub/../../esc.txt   |                 | 'sub/../../esc.txt' contains '..'",
-      "absolute path    | FILE     | /tmp/lifeboat-abs   |                 | '/tmp/lifeboat-abs' has an absolute path",
-      "hardlink outside | HARDLINK | evil-hard           | ../outside.txt  | hardlink 'evil-hard' points outside",
-      "hardlink abs     | HARDLINK | evil-hard           | /etc/passwd     | hardlink 'evil-hard' points outside",
-  })
-  void entriesThatWouldLeaveTheTargetAreRefusedBeforeAnythingIsWritten(String label, String kind, String name,
-      String link, String message) throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "dot-dot path     | FILE     | ../escaped.txt      |                 | '../escaped.txt' contains '..'",
+        "nested dot-dot   | FILE     | sub/../../esc.txt   |                 | 'sub/../../esc.txt' contains '..'",
+        "absolute path    | FILE     | /tmp/lifeboat-abs   |                 | '/tmp/lifeboat-abs' has an absolute path",
+        "hardlink outside | HARDLINK | evil-hard           | ../outside.txt  | hardlink 'evil-hard' points outside",
+        "hardlink abs     | HARDLINK | evil-hard           | /etc/passwd     | hardlink 'evil-hard' points outside",
+      })
+  void entriesThatWouldLeaveTheTargetAreRefusedBeforeAnythingIsWritten(
+      String label, String kind, String name, String link, String message) throws Exception {
     byte[] tar = tar(kind, name, link);
-    BackupResult b = repo.writeFromTar("crafted", "evil", new ByteArrayInputStream(tar), ProgressListener.NONE);
+    BackupResult b =
+        repo.writeFromTar("crafted", "evil", new ByteArrayInputStream(tar), ProgressListener.NONE);
     Path target = tmp.resolve("target");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
         .isInstanceOf(ActionException.class)
@@ -61,7 +64,9 @@ class RestoreSafetyTest {
     Path target = Files.createDirectories(tmp.resolve("target"));
     Files.writeString(target.resolve("old.txt"), "old");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("not empty").hasMessageContaining("clean");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("not empty")
+        .hasMessageContaining("clean");
     assertThat(Files.readString(target.resolve("old.txt"))).isEqualTo("old");
     assertThat(target.resolve("new.txt")).doesNotExist();
 
@@ -79,7 +84,8 @@ class RestoreSafetyTest {
     Path target = Files.createDirectories(tmp.resolve("target"));
     Files.writeString(target.resolve("precious.txt"), "keep me");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, true, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("new.txt");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("new.txt");
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("precious.txt");
     }
@@ -93,7 +99,8 @@ class RestoreSafetyTest {
     ArchiveRoundTripTest.flip(b.ref().path(), e.memberOffset() + e.memberLength() / 2);
     Path target = tmp.resolve("target");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("new.txt");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("new.txt");
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.toList()).isEmpty();
     }
@@ -109,14 +116,22 @@ class RestoreSafetyTest {
       put(out, "sub/up", TarConstants.LF_SYMLINK, "../../elsewhere", null);
       put(out, "dangling", TarConstants.LF_SYMLINK, "no-such-file", null);
     }
-    BackupResult b = repo.writeFromTar("crafted", "links", new ByteArrayInputStream(bytes.toByteArray()),
-        ProgressListener.NONE);
+    BackupResult b =
+        repo.writeFromTar(
+            "crafted",
+            "links",
+            new ByteArrayInputStream(bytes.toByteArray()),
+            ProgressListener.NONE);
     Path target = tmp.resolve("target");
     repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
-    assertThat(Files.readSymbolicLink(target.resolve("venv/bin/python"))).isEqualTo(Path.of("/usr/bin/python3"));
-    assertThat(Files.readSymbolicLink(target.resolve("shared"))).isEqualTo(Path.of("/mnt/nfs/shared/data"));
-    assertThat(Files.readSymbolicLink(target.resolve("sub/up"))).isEqualTo(Path.of("../../elsewhere"));
-    assertThat(Files.readSymbolicLink(target.resolve("dangling"))).isEqualTo(Path.of("no-such-file"));
+    assertThat(Files.readSymbolicLink(target.resolve("venv/bin/python")))
+        .isEqualTo(Path.of("/usr/bin/python3"));
+    assertThat(Files.readSymbolicLink(target.resolve("shared")))
+        .isEqualTo(Path.of("/mnt/nfs/shared/data"));
+    assertThat(Files.readSymbolicLink(target.resolve("sub/up")))
+        .isEqualTo(Path.of("../../elsewhere"));
+    assertThat(Files.readSymbolicLink(target.resolve("dangling")))
+        .isEqualTo(Path.of("no-such-file"));
     assertThat(target.resolve(Restorer.MARKER)).doesNotExist();
   }
 
@@ -134,30 +149,40 @@ class RestoreSafetyTest {
     refused.put(cwd.getParent(), "holds the running Lifeboat");
     refused.put(code, "holds the running Lifeboat");
     for (Map.Entry<Path, String> r : refused.entrySet()) {
-      assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), r.getKey(), true, ProgressListener.NONE))
-          .as(r.getKey().toString()).isInstanceOf(ActionException.class)
-          .hasMessageContaining(r.getValue()).hasMessageContaining(r.getKey().toString());
+      assertThatThrownBy(
+              () -> repo.restoreToDirectory(b.ref(), r.getKey(), true, ProgressListener.NONE))
+          .as(r.getKey().toString())
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining(r.getValue())
+          .hasMessageContaining(r.getKey().toString());
     }
     // a symlink to the repository is the repository
     Path alias = Files.createSymbolicLink(tmp.resolve("alias"), repo.root());
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), alias, true, ProgressListener.NONE))
-        .isInstanceOf(ActionException.class).hasMessageContaining("backup repository");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("backup repository");
     assertThat(b.ref().path()).exists();
     assertThat(repo.list("local", "src")).hasSize(1);
   }
 
   @Test
-  void theMarkerStandsWhileRestoringAndAnInterruptedRestoreIsEmptiedOnTheNextRun() throws Exception {
+  void theMarkerStandsWhileRestoringAndAnInterruptedRestoreIsEmptiedOnTheNextRun()
+      throws Exception {
     BackupResult b = backupOf("new.txt", "new");
     Path target = tmp.resolve("target");
     List<Boolean> markerSeen = new ArrayList<>();
-    repo.restoreToDirectory(b.ref(), target, false, new ProgressListener() {
-      @Override
-      public void progress(long bytesDone, long bytesTotal, long filesDone) {
-        markerSeen.add(Files.exists(target.resolve(Restorer.MARKER)));
-      }
-    });
-    // progress after the file was written saw the marker; the last report comes after it was removed
+    repo.restoreToDirectory(
+        b.ref(),
+        target,
+        false,
+        new ProgressListener() {
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {
+            markerSeen.add(Files.exists(target.resolve(Restorer.MARKER)));
+          }
+        });
+    // progress after the file was written saw the marker; the last report comes after it was
+    // removed
     assertThat(markerSeen.get(0)).isTrue();
     assertThat(markerSeen.get(markerSeen.size() - 1)).isFalse();
     assertThat(target.resolve(Restorer.MARKER)).doesNotExist();
@@ -170,8 +195,10 @@ class RestoreSafetyTest {
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("new.txt");
     }
-    assertThat(repo.restoreToDirectory(b.ref(), tmp.resolve("fresh"), false, ProgressListener.NONE)
-        .emptiedInterrupted()).isFalse();
+    assertThat(
+            repo.restoreToDirectory(b.ref(), tmp.resolve("fresh"), false, ProgressListener.NONE)
+                .emptiedInterrupted())
+        .isFalse();
   }
 
   @Test
@@ -180,21 +207,37 @@ class RestoreSafetyTest {
     Manifest m = repo.manifest(b.ref());
     Manifest.Totals t = m.totals();
     long huge = 1L << 60;
-    Manifest bigger = new Manifest(m.formatVersion(), m.set(), m.source(), m.archive(), m.created(), m.compression(),
-        m.entries(), new Manifest.Totals(t.entries(), t.files(), huge, t.tarBytes(), t.compressedBytes(),
-        t.endMemberOffset()), m.archiveSha256());
+    Manifest bigger =
+        new Manifest(
+            m.formatVersion(),
+            m.set(),
+            m.source(),
+            m.archive(),
+            m.created(),
+            m.compression(),
+            m.entries(),
+            new Manifest.Totals(
+                t.entries(),
+                t.files(),
+                huge,
+                t.tarBytes(),
+                t.compressedBytes(),
+                t.endMemberOffset()),
+            m.archiveSha256());
     Files.write(b.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(bigger));
     Path target = tmp.resolve("target");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
         .isInstanceOf(ActionException.class)
-        .hasMessageContaining(target.toString()).hasMessageMatching("(?s).*needs \\d+ bytes, \\d+ free.*");
+        .hasMessageContaining(target.toString())
+        .hasMessageMatching("(?s).*needs \\d+ bytes, \\d+ free.*");
     assertThat(target).doesNotExist();
   }
 
   private BackupResult backupOf(String name, String content) throws IOException {
     Path src = Files.createDirectories(tmp.resolve("src"));
     Files.writeString(src.resolve(name), content);
-    return repo.writeFromDirectory("local", "src", src, List.of(), List.of(), ProgressListener.NONE);
+    return repo.writeFromDirectory(
+        "local", "src", src, List.of(), List.of(), ProgressListener.NONE);
   }
 
   /** A tar with a harmless file first and then the crafted entry. */
@@ -211,7 +254,8 @@ class RestoreSafetyTest {
     return bytes.toByteArray();
   }
 
-  static void put(TarArchiveOutputStream out, String name, byte flag, String link, String content) throws IOException {
+  static void put(TarArchiveOutputStream out, String name, byte flag, String link, String content)
+      throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, flag, true);
     byte[] data = content == null ? new byte[0] : content.getBytes(StandardCharsets.UTF_8);
     e.setSize(data.length);

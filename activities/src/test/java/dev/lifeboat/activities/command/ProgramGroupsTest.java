@@ -18,13 +18,16 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** No orphans: real children with a grandchild, ended as a group on cancel, timeout and after a crash. */
+/**
+ * No orphans: real children with a grandchild, ended as a group on cancel, timeout and after a
+ * crash.
+ */
 class ProgramGroupsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private ProgramRunner runner(Path runDir) {
-    return ProgramRunner.fromEnvironment().withGroups(ProgramGroups.recordedIn(runDir).withGrace(Duration.ofSeconds(2)));
+    return ProgramRunner.fromEnvironment()
+        .withGroups(ProgramGroups.recordedIn(runDir).withGrace(Duration.ofSeconds(2)));
   }
 
   /** sh starts a grandchild and waits; the argv writes the grandchild's pid to a file. */
@@ -37,7 +40,8 @@ class ProgramGroupsTest {
     Path runDir = dir.resolve("run/programs");
     Path pidFile = dir.resolve("grandchild.pid");
     LocalActionContext context = new LocalActionContext("cmd");
-    CompletableFuture<ProgramResult> running = start(runner(runDir), shWithGrandchild(pidFile), Duration.ofMinutes(1), context);
+    CompletableFuture<ProgramResult> running =
+        start(runner(runDir), shWithGrandchild(pidFile), Duration.ofMinutes(1), context);
     long grandchild = awaitPid(pidFile);
     long child = stat(grandchild).ppid();
     assertThat(stat(child).pgrp()).as("the child leads its own group").isEqualTo(child);
@@ -45,11 +49,14 @@ class ProgramGroupsTest {
     assertThat(stat(child).pgrp()).isNotEqualTo(stat(ProcessHandle.current().pid()).pgrp());
     Path record = runDir.resolve(child + ".json");
     assertThat(record).exists();
-    assertThat(Files.readString(record)).contains("\"pgid\":" + child).contains("\"program\":\"sh\"")
+    assertThat(Files.readString(record))
+        .contains("\"pgid\":" + child)
+        .contains("\"program\":\"sh\"")
         .contains("\"owner\":" + ProcessHandle.current().pid())
         .contains("\"startTime\":" + ProgramGroups.startTicks(child).getAsLong());
     context.cancel();
-    assertThatThrownBy(() -> running.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(CancellationException.class);
+    assertThatThrownBy(() -> running.get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CancellationException.class);
     assertThat(record).doesNotExist();
   }
 
@@ -57,23 +64,30 @@ class ProgramGroupsTest {
   void cancelEndsChildAndGrandchild() throws Exception {
     Path pidFile = dir.resolve("grandchild.pid");
     LocalActionContext context = new LocalActionContext("cmd");
-    CompletableFuture<ProgramResult> running = start(runner(dir.resolve("run")), shWithGrandchild(pidFile),
-        Duration.ofMinutes(1), context);
+    CompletableFuture<ProgramResult> running =
+        start(
+            runner(dir.resolve("run")), shWithGrandchild(pidFile), Duration.ofMinutes(1), context);
     long grandchild = awaitPid(pidFile);
     long child = stat(grandchild).ppid();
     context.cancel();
-    assertThatThrownBy(() -> running.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(CancellationException.class);
+    assertThatThrownBy(() -> running.get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CancellationException.class);
     awaitGone(child, grandchild);
   }
 
   @Test
   void timeoutEndsChildAndGrandchild() throws Exception {
     Path pidFile = dir.resolve("grandchild.pid");
-    CompletableFuture<ProgramResult> running = start(runner(dir.resolve("run")), shWithGrandchild(pidFile),
-        Duration.ofSeconds(2), new LocalActionContext("cmd"));
+    CompletableFuture<ProgramResult> running =
+        start(
+            runner(dir.resolve("run")),
+            shWithGrandchild(pidFile),
+            Duration.ofSeconds(2),
+            new LocalActionContext("cmd"));
     long grandchild = awaitPid(pidFile);
     long child = stat(grandchild).ppid();
-    assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ActionException.class)
+    assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ActionException.class)
         .hasMessageContaining("did not finish within 2.0s and was killed");
     awaitGone(child, grandchild);
   }
@@ -82,8 +96,12 @@ class ProgramGroupsTest {
   void aServerStopEndsEveryRunningGroup() throws Exception {
     Path runDir = dir.resolve("run/programs");
     Path pidFile = dir.resolve("grandchild.pid");
-    CompletableFuture<ProgramResult> running = start(runner(runDir), shWithGrandchild(pidFile), Duration.ofMinutes(1),
-        new LocalActionContext("cmd"));
+    CompletableFuture<ProgramResult> running =
+        start(
+            runner(runDir),
+            shWithGrandchild(pidFile),
+            Duration.ofMinutes(1),
+            new LocalActionContext("cmd"));
     long grandchild = awaitPid(pidFile);
     long child = stat(grandchild).ppid();
 
@@ -97,9 +115,13 @@ class ProgramGroupsTest {
   @Test
   void aGrandchildLeftBehindByANormalExitIsEnded() throws Exception {
     Path pidFile = dir.resolve("grandchild.pid");
-    ProgramResult result = runner(dir.resolve("run")).run(Invocation.of(
-        List.of("sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $! > " + pidFile), Duration.ofMinutes(1)),
-        new LocalActionContext("cmd"));
+    ProgramResult result =
+        runner(dir.resolve("run"))
+            .run(
+                Invocation.of(
+                    List.of("sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $! > " + pidFile),
+                    Duration.ofMinutes(1)),
+                new LocalActionContext("cmd"));
     assertThat(result.exitCode()).isZero();
     awaitGone(Long.parseLong(Files.readString(pidFile).trim()));
   }
@@ -108,10 +130,13 @@ class ProgramGroupsTest {
   void afterACrashTheNextStartEndsTheLeftGroupButNeverAReusedPid() throws Exception {
     Path runDir = dir.resolve("run/programs");
     Files.createDirectories(runDir);
-    // what a killed server leaves: a real group (started with setsid, like the runner does) and its pid
+    // what a killed server leaves: a real group (started with setsid, like the runner does) and its
+    // pid
     // file naming a dead owner
     Path pidFile = dir.resolve("grandchild.pid");
-    Process left = new ProcessBuilder("setsid", "sh", "-c", "sleep 300 & echo $! > " + pidFile + "; wait").start();
+    Process left =
+        new ProcessBuilder("setsid", "sh", "-c", "sleep 300 & echo $! > " + pidFile + "; wait")
+            .start();
     long grandchild = awaitPid(pidFile);
     long leader = left.pid();
     assertThat(stat(leader).pgrp()).isEqualTo(leader);
@@ -121,13 +146,20 @@ class ProgramGroupsTest {
     // an unrelated process whose pid a stale file names, with another start time: never touched
     Process unrelated = new ProcessBuilder("setsid", "sleep", "300").start();
     awaitTrue(() -> stat(unrelated.pid()).pgrp() == unrelated.pid());
-    writeRecord(runDir, unrelated.pid(), ProgramGroups.startTicks(unrelated.pid()).getAsLong() - 1, "rclone", deadOwner);
+    writeRecord(
+        runDir,
+        unrelated.pid(),
+        ProgramGroups.startTicks(unrelated.pid()).getAsLong() - 1,
+        "rclone",
+        deadOwner);
     try {
-      List<ProgramGroups.Leftover> reaped = ProgramGroups.recordedIn(runDir).withGrace(Duration.ofSeconds(2))
-          .reapLeftovers();
+      List<ProgramGroups.Leftover> reaped =
+          ProgramGroups.recordedIn(runDir).withGrace(Duration.ofSeconds(2)).reapLeftovers();
 
-      assertThat(reaped).extracting(ProgramGroups.Leftover::pgid, ProgramGroups.Leftover::ended)
-          .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(leader, true),
+      assertThat(reaped)
+          .extracting(ProgramGroups.Leftover::pgid, ProgramGroups.Leftover::ended)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple(leader, true),
               org.assertj.core.groups.Tuple.tuple(unrelated.pid(), false));
       left.waitFor(10, TimeUnit.SECONDS);
       awaitGone(leader, grandchild);
@@ -149,7 +181,12 @@ class ProgramGroupsTest {
     Process owner = new ProcessBuilder("sleep", "300").start();
     try {
       awaitTrue(() -> stat(other.pid()).pgrp() == other.pid());
-      writeRecord(runDir, other.pid(), ProgramGroups.startTicks(other.pid()).getAsLong(), "ansible-playbook", owner.pid(),
+      writeRecord(
+          runDir,
+          other.pid(),
+          ProgramGroups.startTicks(other.pid()).getAsLong(),
+          "ansible-playbook",
+          owner.pid(),
           ProgramGroups.startTicks(owner.pid()).getAsLong());
       assertThat(ProgramGroups.recordedIn(runDir).reapLeftovers()).isEmpty();
       assertThat(other.isAlive()).isTrue();
@@ -162,14 +199,27 @@ class ProgramGroupsTest {
 
   // ------------------------------------------------------------------ helpers
 
-  private static void writeRecord(Path runDir, long pgid, long startTime, String program, long owner) throws IOException {
+  private static void writeRecord(
+      Path runDir, long pgid, long startTime, String program, long owner) throws IOException {
     writeRecord(runDir, pgid, startTime, program, owner, 1);
   }
 
-  private static void writeRecord(Path runDir, long pgid, long startTime, String program, long owner, long ownerStart)
+  private static void writeRecord(
+      Path runDir, long pgid, long startTime, String program, long owner, long ownerStart)
       throws IOException {
-    Files.writeString(runDir.resolve(pgid + ".json"), "{\"pgid\":" + pgid + ",\"startTime\":" + startTime
-        + ",\"program\":\"" + program + "\",\"owner\":" + owner + ",\"ownerStartTime\":" + ownerStart + "}");
+    Files.writeString(
+        runDir.resolve(pgid + ".json"),
+        "{\"pgid\":"
+            + pgid
+            + ",\"startTime\":"
+            + startTime
+            + ",\"program\":\""
+            + program
+            + "\",\"owner\":"
+            + owner
+            + ",\"ownerStartTime\":"
+            + ownerStart
+            + "}");
   }
 
   /** A pid no process has now (that of a process that already ended). */
@@ -179,25 +229,27 @@ class ProgramGroupsTest {
     return p.pid();
   }
 
-  private static CompletableFuture<ProgramResult> start(ProgramRunner runner, List<String> argv, Duration timeout,
-      LocalActionContext context) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return runner.run(Invocation.of(argv, timeout), context);
-      } catch (Exception e) {
-        throw new CompletionException(e);
-      }
-    });
+  private static CompletableFuture<ProgramResult> start(
+      ProgramRunner runner, List<String> argv, Duration timeout, LocalActionContext context) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return runner.run(Invocation.of(argv, timeout), context);
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        });
   }
 
   private static long awaitPid(Path file) throws Exception {
-    awaitTrue(() -> {
-      try {
-        return Files.exists(file) && Files.readString(file).endsWith("\n");
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    awaitTrue(
+        () -> {
+          try {
+            return Files.exists(file) && Files.readString(file).endsWith("\n");
+          } catch (IOException e) {
+            return false;
+          }
+        });
     return Long.parseLong(Files.readString(file).trim());
   }
 

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RunCommandTest {
   private final List<List<String>> launched = new ArrayList<>();
-  private final RunCommand action = new RunCommand(ProgramRunner.fromEnvironment().withLaunchListener(launched::add));
+  private final RunCommand action =
+      new RunCommand(ProgramRunner.fromEnvironment().withLaunchListener(launched::add));
   private final LocalActionContext context = new LocalActionContext("cmd");
 
   private Map<String, Object> run(Map<String, Object> args) throws Exception {
@@ -46,16 +47,27 @@ class RunCommandTest {
 
   @Test
   void usesWorkdirAndEnvironment(@TempDir Path dir) throws Exception {
-    Map<String, Object> out = run(Map.of("argv", List.of("sh", "-c", "pwd; echo \"$LIFEBOAT_TEST\""),
-        "workdir", dir.toString(), "env", Map.of("LIFEBOAT_TEST", "hello")));
+    Map<String, Object> out =
+        run(
+            Map.of(
+                "argv",
+                List.of("sh", "-c", "pwd; echo \"$LIFEBOAT_TEST\""),
+                "workdir",
+                dir.toString(),
+                "env",
+                Map.of("LIFEBOAT_TEST", "hello")));
     assertThat(out.get("tail")).isEqualTo(dir.toRealPath() + "\nhello");
   }
 
   @Test
   void childSeesExactlyTheConfiguredEnvironment() throws Exception {
-    RunCommand clean = new RunCommand(ProgramRunner.withEnvironment(Map.of("PATH", "/usr/bin:/bin", "ONLY_THIS", "1")));
-    Map<String, Object> out = ActionDispatcher.invoke(clean, Map.of("argv", List.of("env")), context);
-    assertThat(((String) out.get("tail")).lines().sorted().toList()).containsExactly("ONLY_THIS=1", "PATH=/usr/bin:/bin");
+    RunCommand clean =
+        new RunCommand(
+            ProgramRunner.withEnvironment(Map.of("PATH", "/usr/bin:/bin", "ONLY_THIS", "1")));
+    Map<String, Object> out =
+        ActionDispatcher.invoke(clean, Map.of("argv", List.of("env")), context);
+    assertThat(((String) out.get("tail")).lines().sorted().toList())
+        .containsExactly("ONLY_THIS=1", "PATH=/usr/bin:/bin");
   }
 
   @Test
@@ -68,25 +80,37 @@ class RunCommandTest {
     jvm.put("LANG", "C.UTF-8");
     jvm.put("HOME", "/root");
     RunCommand filtered = new RunCommand(ProgramRunner.fromEnvironment(jvm));
-    Map<String, Object> out = ActionDispatcher.invoke(filtered, Map.of("argv", List.of("env"),
-        "env", Map.of("STEP_VAR", "given by the runbook")), context);
-    List<String> names = ((String) out.get("tail")).lines().map(l -> l.substring(0, l.indexOf('='))).toList();
-    assertThat(names).contains("PATH", "HOME", "LANG", "STEP_VAR")
-        .allMatch(n -> ProgramRunner.PASSED_ON.contains(n) || n.equals("STEP_VAR"), "only the passed-on variables");
-    assertThat((String) out.get("tail")).doesNotContain("hunter2-offsite", "pepper-salt", "token-of-the-owner", "aws-secret");
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            filtered,
+            Map.of("argv", List.of("env"), "env", Map.of("STEP_VAR", "given by the runbook")),
+            context);
+    List<String> names =
+        ((String) out.get("tail")).lines().map(l -> l.substring(0, l.indexOf('='))).toList();
+    assertThat(names)
+        .contains("PATH", "HOME", "LANG", "STEP_VAR")
+        .allMatch(
+            n -> ProgramRunner.PASSED_ON.contains(n) || n.equals("STEP_VAR"),
+            "only the passed-on variables");
+    assertThat((String) out.get("tail"))
+        .doesNotContain("hunter2-offsite", "pepper-salt", "token-of-the-owner", "aws-secret");
   }
 
   @Test
   void nonZeroExitFailsNamingProgramCodeAndOutput() {
-    assertThatThrownBy(() -> run(Map.of("argv", List.of("sh", "-c", "echo disk is full >&2; exit 3"))))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
+    assertThatThrownBy(
+            () -> run(Map.of("argv", List.of("sh", "-c", "echo disk is full >&2; exit 3"))))
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
         .hasMessageContaining("'sh' exited with code 3")
         .hasMessageContaining("disk is full");
   }
 
   @Test
   void okExitCodesAreHonoured() throws Exception {
-    Map<String, Object> out = run(Map.of("argv", List.of("sh", "-c", "exit 1"), "okExitCodes", List.of(0, 1)));
+    Map<String, Object> out =
+        run(Map.of("argv", List.of("sh", "-c", "exit 1"), "okExitCodes", List.of(0, 1)));
     assertThat(out).containsEntry("exitCode", 1);
   }
 
@@ -109,20 +133,26 @@ class RunCommandTest {
   @Test
   void cancellationKillsTheChildAndItsChildren(@TempDir Path dir) throws Exception {
     Path pidFile = dir.resolve("pid");
-    CompletableFuture<Map<String, Object>> running = CompletableFuture.supplyAsync(() -> {
-      try {
-        return run(Map.of("argv", List.of("sh", "-c", "sleep 60 & echo $! > " + pidFile + "; wait")));
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    CompletableFuture<Map<String, Object>> running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return run(
+                    Map.of(
+                        "argv", List.of("sh", "-c", "sleep 60 & echo $! > " + pidFile + "; wait")));
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
     long deadline = System.currentTimeMillis() + 10_000;
-    while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.currentTimeMillis() < deadline) {
+    while (!(Files.exists(pidFile) && Files.size(pidFile) > 0)
+        && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
     }
     long grandchild = Long.parseLong(Files.readString(pidFile).trim());
     context.cancel();
-    assertThatThrownBy(() -> running.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(CancellationException.class);
+    assertThatThrownBy(() -> running.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CancellationException.class);
     // the runner waits for the group to go before it returns
     assertThat(running(grandchild)).isFalse();
   }
@@ -140,10 +170,14 @@ class RunCommandTest {
   @Test
   void badArgumentsAreInvalid() {
     assertThatThrownBy(() -> run(Map.of("argv", List.of())))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
     assertThatThrownBy(() -> run(Map.of("argv", List.of("true"), "timeout", "soon")))
-        .isInstanceOf(ActionException.class).hasMessageContaining("not a duration");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("not a duration");
     assertThatThrownBy(() -> run(Map.of("argv", List.of("true"), "workdir", "/no/such/dir")))
-        .isInstanceOf(ActionException.class).hasMessageContaining("/no/such/dir");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("/no/such/dir");
   }
 }

@@ -25,13 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each failure path of a child process, with a configured secret in the JVM's environment, the argv
- * and the output: the secret is in none of the error text, the failure sent to Temporal, the step log.
+ * and the output: the secret is in none of the error text, the failure sent to Temporal, the step
+ * log.
  */
 class SecretsStaySecretTest {
   static final String PASSWORD = "offsite-password-7f3c9a";
   static final String SALT = "offsite-salt-51d2e8";
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** The JVM as configured in production: Lifeboat's own secrets in its environment. */
   private final Map<String, String> jvm = jvmEnvironment();
@@ -49,7 +49,8 @@ class SecretsStaySecretTest {
   }
 
   /** Runs the action through the dispatcher as Temporal does, returning what leaves it. */
-  private String failureText(Action<?> action, Map<String, Object> args, LocalActionContext context) {
+  private String failureText(
+      Action<?> action, Map<String, Object> args, LocalActionContext context) {
     Throwable direct = catchThrowable(() -> ActionDispatcher.invoke(action, args, context));
     Throwable toTemporal = catchThrowable(() -> ActionDispatcher.run(action, args, context));
     assertThat(direct).as("the action must fail").isNotNull();
@@ -73,10 +74,18 @@ class SecretsStaySecretTest {
 
   @Test
   void programThatCannotStart() throws Exception {
-    new OffsiteConfig("local", Map.of(), dir.toString(), PASSWORD, SALT, dir); // configuring registers the secrets
+    new OffsiteConfig(
+        "local",
+        Map.of(),
+        dir.toString(),
+        PASSWORD,
+        SALT,
+        dir); // configuring registers the secrets
     RunCommand command = new RunCommand(ProgramRunner.fromEnvironment(jvm));
     LocalActionContext context = new LocalActionContext("cmd");
-    String text = failureText(command, Map.of("argv", List.of("/no/such/program-" + PASSWORD, PASSWORD)), context);
+    String text =
+        failureText(
+            command, Map.of("argv", List.of("/no/such/program-" + PASSWORD, PASSWORD)), context);
     assertThat(text).contains("was not found");
     assertNoSecret(text);
 
@@ -84,7 +93,8 @@ class SecretsStaySecretTest {
     Path script = Files.writeString(dir.resolve("broken"), "#!/no/such/interpreter\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     LocalActionContext second = new LocalActionContext("cmd");
-    String text2 = failureText(command, Map.of("argv", List.of(script.toString(), PASSWORD)), second);
+    String text2 =
+        failureText(command, Map.of("argv", List.of(script.toString(), PASSWORD)), second);
     assertThat(text2).contains("exited with code");
     assertNoSecret(text2);
     assertThat(text2).doesNotContain("LIFEBOAT_").doesNotContain("PATH=");
@@ -94,9 +104,12 @@ class SecretsStaySecretTest {
   void argumentListTooLong() throws Exception {
     Redactor.add(PASSWORD, SALT);
     List<String> argv = new ArrayList<>(List.of("echo", PASSWORD));
-    argv.addAll(Collections.nCopies(60, "x".repeat(100_000))); // 6 MB: more than the kernel's ARG_MAX
+    argv.addAll(
+        Collections.nCopies(60, "x".repeat(100_000))); // 6 MB: more than the kernel's ARG_MAX
     LocalActionContext context = new LocalActionContext("cmd");
-    String text = failureText(new RunCommand(ProgramRunner.fromEnvironment(jvm)), Map.of("argv", argv), context);
+    String text =
+        failureText(
+            new RunCommand(ProgramRunner.fromEnvironment(jvm)), Map.of("argv", argv), context);
     assertThat(text).contains("could not start 'echo': error=7, Argument list too long");
     assertNoSecret(text);
     assertThat(text).doesNotContain("LIFEBOAT_").doesNotContain("x".repeat(5000));
@@ -106,8 +119,11 @@ class SecretsStaySecretTest {
   void outputThatPrintsTheSecret() throws Exception {
     Redactor.add(PASSWORD);
     LocalActionContext context = new LocalActionContext("cmd");
-    String text = failureText(new RunCommand(ProgramRunner.fromEnvironment(jvm)),
-        Map.of("argv", List.of("sh", "-c", "echo \"the password is $0\"; exit 3", PASSWORD)), context);
+    String text =
+        failureText(
+            new RunCommand(ProgramRunner.fromEnvironment(jvm)),
+            Map.of("argv", List.of("sh", "-c", "echo \"the password is $0\"; exit 3", PASSWORD)),
+            context);
     assertThat(text).contains("the password is ***");
     assertNoSecret(text);
   }
@@ -116,8 +132,14 @@ class SecretsStaySecretTest {
   void rcloneFailureWithABadRemote() throws Exception {
     Path repository = Files.createDirectories(dir.resolve("repository"));
     Files.writeString(repository.resolve("file"), "data");
-    OffsiteConfig config = new OffsiteConfig("nosuchbackend", Map.of("secret_access_key", SALT), "bucket/" + PASSWORD,
-        PASSWORD, SALT, repository);
+    OffsiteConfig config =
+        new OffsiteConfig(
+            "nosuchbackend",
+            Map.of("secret_access_key", SALT),
+            "bucket/" + PASSWORD,
+            PASSWORD,
+            SALT,
+            repository);
     SyncOffsite sync = new SyncOffsite(new Rclone(ProgramRunner.fromEnvironment(jvm)), config);
     LocalActionContext context = new LocalActionContext("sync");
     String text = failureText(sync, Map.of(), context);

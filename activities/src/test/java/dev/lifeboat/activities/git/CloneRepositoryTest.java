@@ -18,19 +18,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The real git: urls and directories are data, never options or a command-running transport. */
 class CloneRepositoryTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private final List<List<String>> launched = new ArrayList<>();
-  private final CloneRepository action = new CloneRepository(ProgramRunner.fromEnvironment().withLaunchListener(launched::add));
+  private final CloneRepository action =
+      new CloneRepository(ProgramRunner.fromEnvironment().withLaunchListener(launched::add));
 
   private Map<String, Object> clone(String url, String into) throws Exception {
-    return ActionDispatcher.invoke(action, Map.of("url", url, "dir", into), new LocalActionContext("clone"));
+    return ActionDispatcher.invoke(
+        action, Map.of("url", url, "dir", into), new LocalActionContext("clone"));
   }
 
   private void git(Path in, String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("git", "-c", "user.name=t", "-c", "user.email=t@t.invalid"));
+    List<String> argv =
+        new ArrayList<>(List.of("git", "-c", "user.name=t", "-c", "user.email=t@t.invalid"));
     argv.addAll(List.of(args));
-    assertThat(new ProcessBuilder(argv).directory(in.toFile()).redirectErrorStream(true).start().waitFor()).isZero();
+    assertThat(
+            new ProcessBuilder(argv)
+                .directory(in.toFile())
+                .redirectErrorStream(true)
+                .start()
+                .waitFor())
+        .isZero();
   }
 
   @Test
@@ -44,7 +52,8 @@ class CloneRepositoryTest {
     clone(work.toUri().toString(), into.toString());
     assertThat(into.resolve("README.md")).hasContent("platform");
     List<String> argv = launched.get(0);
-    assertThat(argv.subList(argv.indexOf("--"), argv.size())).containsExactly("--", work.toUri().toString(), into.toString());
+    assertThat(argv.subList(argv.indexOf("--"), argv.size()))
+        .containsExactly("--", work.toUri().toString(), into.toString());
     assertThat(argv).contains("protocol.ext.allow=never");
   }
 
@@ -52,10 +61,13 @@ class CloneRepositoryTest {
   void anOptionLookingUrlIsRefusedAndRunsNothing() {
     Path marker = dir.resolve("x");
     assertThatThrownBy(() -> clone("--upload-pack=touch " + marker, dir.resolve("c").toString()))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
         .hasMessageContaining("'url' must not start with '-'");
     assertThatThrownBy(() -> clone("https://example.invalid/r.git", "--template=" + dir))
-        .isInstanceOf(ActionException.class).hasMessageContaining("'dir' must not start with '-'");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("'dir' must not start with '-'");
     assertThat(marker).doesNotExist();
     assertThat(launched).isEmpty();
   }
@@ -64,7 +76,8 @@ class CloneRepositoryTest {
   void theCommandRunningExtTransportIsRefusedByGit() throws Exception {
     Path marker = dir.resolve("ext-ran");
     assertThatThrownBy(() -> clone("ext::sh -c touch% " + marker, dir.resolve("c").toString()))
-        .isInstanceOf(ActionException.class).hasMessageContaining("git-clone: cloning");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("git-clone: cloning");
     assertThat(marker).doesNotExist();
   }
 }

@@ -12,56 +12,83 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** helm runs the configured program; release, chart and namespace never become options or programs. */
+/**
+ * helm runs the configured program; release, chart and namespace never become options or programs.
+ */
 class UpgradeReleaseTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path helmStandIn() throws Exception {
     Path log = dir.resolve("helm.log");
     Path script = dir.resolve("helm");
-    Files.writeString(script, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\" >> '" + log + "'; done\n");
+    Files.writeString(
+        script, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\" >> '" + log + "'; done\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     return script;
   }
 
-  private Map<String, Object> run(UpgradeRelease action, Map<String, Object> args) throws Exception {
+  private Map<String, Object> run(UpgradeRelease action, Map<String, Object> args)
+      throws Exception {
     return ActionDispatcher.invoke(action, args, new LocalActionContext("helm"));
   }
 
   @Test
   void runsTheConfiguredHelmWithPositionalValuesAfterDoubleDash() throws Exception {
-    UpgradeRelease action = new UpgradeRelease(ProgramRunner.fromEnvironment(), helmStandIn().toString());
-    run(action, Map.of("release", "jupyterhub", "chart", "jupyterhub/jupyterhub", "namespace", "jupyter"));
-    assertThat(Files.readAllLines(dir.resolve("helm.log"))).containsExactly("upgrade", "--install", "--namespace",
-        "jupyter", "--create-namespace", "--wait", "--timeout", "900s", "--", "jupyterhub", "jupyterhub/jupyterhub");
+    UpgradeRelease action =
+        new UpgradeRelease(ProgramRunner.fromEnvironment(), helmStandIn().toString());
+    run(
+        action,
+        Map.of("release", "jupyterhub", "chart", "jupyterhub/jupyterhub", "namespace", "jupyter"));
+    assertThat(Files.readAllLines(dir.resolve("helm.log")))
+        .containsExactly(
+            "upgrade",
+            "--install",
+            "--namespace",
+            "jupyter",
+            "--create-namespace",
+            "--wait",
+            "--timeout",
+            "900s",
+            "--",
+            "jupyterhub",
+            "jupyterhub/jupyterhub");
   }
 
   @Test
   void aRunCannotChooseTheProgramNorPassOptions() throws Exception {
     Path marker = dir.resolve("ran");
-    UpgradeRelease action = new UpgradeRelease(ProgramRunner.fromEnvironment(), helmStandIn().toString());
-    Map<String, Object> withProgram = new HashMap<>(Map.of("release", "r", "chart", "c", "namespace", "n"));
+    UpgradeRelease action =
+        new UpgradeRelease(ProgramRunner.fromEnvironment(), helmStandIn().toString());
+    Map<String, Object> withProgram =
+        new HashMap<>(Map.of("release", "r", "chart", "c", "namespace", "n"));
     withProgram.put("helm", "/bin/sh");
     assertThatThrownBy(() -> run(action, withProgram))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
         .hasMessageContaining("helm");
-    assertThatThrownBy(() -> run(action, Map.of("release", "r", "chart", "--post-renderer=" + marker, "namespace", "n")))
-        .isInstanceOf(ActionException.class).hasMessageContaining("'chart' must not start with '-'");
+    assertThatThrownBy(
+            () ->
+                run(
+                    action,
+                    Map.of("release", "r", "chart", "--post-renderer=" + marker, "namespace", "n")))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("'chart' must not start with '-'");
     assertThat(dir.resolve("helm.log")).doesNotExist();
     assertThat(marker).doesNotExist();
   }
 
   @Test
   void aMissingConfiguredHelmIsNamed() {
-    UpgradeRelease action = new UpgradeRelease(ProgramRunner.withEnvironment(Map.of("PATH", dir.toString())), "helm");
+    UpgradeRelease action =
+        new UpgradeRelease(ProgramRunner.withEnvironment(Map.of("PATH", dir.toString())), "helm");
     assertThatThrownBy(() -> run(action, Map.of("release", "r", "chart", "c", "namespace", "n")))
-        .isInstanceOf(ActionException.class).hasMessageContaining("configured helm program 'helm' was not found")
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("configured helm program 'helm' was not found")
         .hasMessageContaining("LIFEBOAT_HELM");
   }
 }

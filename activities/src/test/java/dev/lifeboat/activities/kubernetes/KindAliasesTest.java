@@ -17,9 +17,12 @@ class KindAliasesTest {
       assertThat(exported).as(name).containsExactly(ExportResources.KINDS.get(key));
       if (ApplyResourcesKinds.applicable(key)) {
         assertThat(ApplyResources.kinds(List.of(name))).as(name).isEqualTo(exported);
-        assertThat(ApplyResources.kinds(List.of(" " + name.toUpperCase() + " "))).as(name).isEqualTo(exported);
+        assertThat(ApplyResources.kinds(List.of(" " + name.toUpperCase() + " ")))
+            .as(name)
+            .isEqualTo(exported);
       } else {
-        assertThatThrownBy(() -> ApplyResources.kinds(List.of(name))).isInstanceOf(ActionException.class)
+        assertThatThrownBy(() -> ApplyResources.kinds(List.of(name)))
+            .isInstanceOf(ActionException.class)
             .hasMessageContaining("cannot recreate kind '" + name + "'");
       }
     }
@@ -27,12 +30,27 @@ class KindAliasesTest {
 
   @Test
   void kubectlShortNamesAreKnownToBoth() {
-    for (String name : List.of("pvc", "persistentvolumeclaim", "svc", "ns", "cm", "sc", "ing", "deploy", "sts", "ds")) {
-      assertThat(ApplyResources.kinds(List.of(name))).as(name).isEqualTo(ExportResourcesKinds.of(name));
+    for (String name :
+        List.of(
+            "pvc",
+            "persistentvolumeclaim",
+            "svc",
+            "ns",
+            "cm",
+            "sc",
+            "ing",
+            "deploy",
+            "sts",
+            "ds")) {
+      assertThat(ApplyResources.kinds(List.of(name)))
+          .as(name)
+          .isEqualTo(ExportResourcesKinds.of(name));
     }
-    assertThatThrownBy(() -> ApplyResources.kinds(List.of("widgets"))).isInstanceOf(ActionException.class)
+    assertThatThrownBy(() -> ApplyResources.kinds(List.of("widgets")))
+        .isInstanceOf(ActionException.class)
         .hasMessageContaining("widgets");
-    assertThatThrownBy(() -> ExportResourcesKinds.of("widgets")).isInstanceOf(ActionException.class)
+    assertThatThrownBy(() -> ExportResourcesKinds.of("widgets"))
+        .isInstanceOf(ActionException.class)
         .hasMessageContaining("unknown kind 'widgets'");
   }
 

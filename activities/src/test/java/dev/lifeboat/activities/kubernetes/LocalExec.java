@@ -37,9 +37,12 @@ final class LocalExec {
   private static final byte STATUS = 3;
 
   private final MockCluster cluster;
+
   /** Pods whose image has no tar: exec of tar fails the way a container runtime reports it. */
   final Set<String> withoutTar = ConcurrentHashMap.newKeySet();
+
   final List<String> commands = new CopyOnWriteArrayList<>();
+
   /** "pod: command -> exit code" for every exec that ran, with what it wrote to stderr. */
   final List<String> results = new CopyOnWriteArrayList<>();
 
@@ -106,9 +109,16 @@ final class LocalExec {
     private void run(WebSocket ws) {
       try {
         if (withoutTar.contains(pod) && argv.get(0).equals("tar")) {
-          send(ws, STDERR, "OCI runtime exec failed: exec failed: unable to start container process: exec: \"tar\": "
-              .concat("executable file not found in $PATH: unknown").getBytes(StandardCharsets.UTF_8));
-          status(ws, 126, "command terminated with non-zero exit code: exec: \"tar\": executable file not found in $PATH");
+          send(
+              ws,
+              STDERR,
+              "OCI runtime exec failed: exec failed: unable to start container process: exec: \"tar\": "
+                  .concat("executable file not found in $PATH: unknown")
+                  .getBytes(StandardCharsets.UTF_8));
+          status(
+              ws,
+              126,
+              "command terminated with non-zero exit code: exec: \"tar\": executable file not found in $PATH");
           return;
         }
         Pod p = cluster.client.pods().inNamespace(ns).withName(pod).get();
@@ -128,10 +138,16 @@ final class LocalExec {
         int code = proc.waitFor();
         out.join();
         err.join();
-        results.add(pod + ": " + String.join(" ", argv) + " -> exit " + code + " fed " + fed + " bytes");
+        results.add(
+            pod + ": " + String.join(" ", argv) + " -> exit " + code + " fed " + fed + " bytes");
         stdin.add(new byte[0]);
-        status(ws, code, "command terminated with non-zero exit code: error executing command " + argv
-            + ", exit code " + code);
+        status(
+            ws,
+            code,
+            "command terminated with non-zero exit code: error executing command "
+                + argv
+                + ", exit code "
+                + code);
       } catch (Exception e) {
         send(ws, STDERR, e.toString().getBytes(StandardCharsets.UTF_8));
         status(ws, 1, e.toString());
@@ -155,17 +171,20 @@ final class LocalExec {
     }
 
     private Thread pump(InputStream from, WebSocket ws, byte channel) {
-      Thread t = new Thread(() -> {
-        byte[] buf = new byte[32 * 1024];
-        int n;
-        try {
-          while ((n = from.read(buf)) >= 0) {
-            send(ws, channel, java.util.Arrays.copyOf(buf, n));
-          }
-        } catch (IOException e) {
-          // process gone
-        }
-      }, "local-exec-out");
+      Thread t =
+          new Thread(
+              () -> {
+                byte[] buf = new byte[32 * 1024];
+                int n;
+                try {
+                  while ((n = from.read(buf)) >= 0) {
+                    send(ws, channel, java.util.Arrays.copyOf(buf, n));
+                  }
+                } catch (IOException e) {
+                  // process gone
+                }
+              },
+              "local-exec-out");
       t.setDaemon(true);
       t.start();
       return t;
@@ -176,12 +195,17 @@ final class LocalExec {
       if (p == null) {
         return out;
       }
-      var c = p.getSpec().getContainers().stream()
-          .filter(x -> container == null || x.getName().equals(container)).findFirst().orElseThrow();
-      for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
+      var c =
+          p.getSpec().getContainers().stream()
+              .filter(x -> container == null || x.getName().equals(container))
+              .findFirst()
+              .orElseThrow();
+      for (VolumeMount m :
+          c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
         for (Volume v : p.getSpec().getVolumes()) {
           if (v.getName().equals(m.getName()) && v.getPersistentVolumeClaim() != null) {
-            out.put(m.getMountPath(), cluster.pvcDir(ns, v.getPersistentVolumeClaim().getClaimName()));
+            out.put(
+                m.getMountPath(), cluster.pvcDir(ns, v.getPersistentVolumeClaim().getClaimName()));
           }
         }
       }
@@ -190,9 +214,11 @@ final class LocalExec {
   }
 
   static String map(String abs, Map<String, Path> mounts, Path root) {
-    String best = mounts.keySet().stream()
-        .filter(m -> abs.equals(m) || abs.startsWith(m.endsWith("/") ? m : m + "/"))
-        .max(Comparator.comparingInt(String::length)).orElse(null);
+    String best =
+        mounts.keySet().stream()
+            .filter(m -> abs.equals(m) || abs.startsWith(m.endsWith("/") ? m : m + "/"))
+            .max(Comparator.comparingInt(String::length))
+            .orElse(null);
     if (best == null) {
       return root.resolve(abs.substring(1)).toString();
     }
@@ -208,10 +234,14 @@ final class LocalExec {
   }
 
   private static void status(WebSocket ws, int code, String message) {
-    String json = code == 0 ? "{\"metadata\":{},\"status\":\"Success\"}"
-        : "{\"metadata\":{},\"status\":\"Failure\",\"message\":" + quote(message)
-            + ",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"" + code
-            + "\"}]}}";
+    String json =
+        code == 0
+            ? "{\"metadata\":{},\"status\":\"Success\"}"
+            : "{\"metadata\":{},\"status\":\"Failure\",\"message\":"
+                + quote(message)
+                + ",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\""
+                + code
+                + "\"}]}}";
     send(ws, STATUS, json.getBytes(StandardCharsets.UTF_8));
     ws.close(1000, "");
   }

@@ -8,6 +8,10 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionDispatcher;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.ActionRegistry;
+import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.local.BackupAction;
+import dev.lifeboat.activities.local.RestoreAction;
+import dev.lifeboat.activities.local.VerifyAction;
 import dev.lifeboat.runbook.LoadedRunbook;
 import dev.lifeboat.runbook.Runbook;
 import dev.lifeboat.runbook.RunbookLoader;
@@ -22,10 +26,6 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import dev.lifeboat.activities.archive.Repository;
-import dev.lifeboat.activities.local.BackupAction;
-import dev.lifeboat.activities.local.RestoreAction;
-import dev.lifeboat.activities.local.VerifyAction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +43,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -119,14 +118,32 @@ class MemberRunbooksTest {
 
   @AfterEach
   void compensated() {
-    assertThat(cluster.podNames(NS)).as("helper pods left over").noneMatch(n -> n.startsWith("lifeboat-"));
-    assertThat(cluster.client.apps().statefulSets().inNamespace(NS).withName("member1").get().getSpec().getReplicas())
-        .as("member1 replicas").isEqualTo(1);
+    assertThat(cluster.podNames(NS))
+        .as("helper pods left over")
+        .noneMatch(n -> n.startsWith("lifeboat-"));
+    assertThat(
+            cluster
+                .client
+                .apps()
+                .statefulSets()
+                .inNamespace(NS)
+                .withName("member1")
+                .get()
+                .getSpec()
+                .getReplicas())
+        .as("member1 replicas")
+        .isEqualTo(1);
   }
 
   RunProgress run(String runbook, Map<String, Object> params) {
-    RunbookWorkflow stub = env.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, WorkflowOptions.newBuilder()
-        .setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(runbook + "-" + runs.incrementAndGet()).build());
+    RunbookWorkflow stub =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                RunbookWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                    .setWorkflowId(runbook + "-" + runs.incrementAndGet())
+                    .build());
     try {
       stub.run(new RunRequest(library.get(runbook), params, library));
     } catch (WorkflowException e) {
@@ -141,13 +158,19 @@ class MemberRunbooksTest {
 
   static Map<String, String> tree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).collect(Collectors.toMap(p -> dir.relativize(p).toString(), p -> {
-        try {
-          return MemoryArchives.sha256(Files.readAllBytes(p));
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      }, (a, b) -> a, TreeMap::new));
+      return s.filter(Files::isRegularFile)
+          .collect(
+              Collectors.toMap(
+                  p -> dir.relativize(p).toString(),
+                  p -> {
+                    try {
+                      return MemoryArchives.sha256(Files.readAllBytes(p));
+                    } catch (IOException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  },
+                  (a, b) -> a,
+                  TreeMap::new));
     }
   }
 
@@ -159,13 +182,20 @@ class MemberRunbooksTest {
     RunProgress backup = run("member-backup", Map.of("member", 1));
     assertThat(backup.status()).as(String.valueOf(backup.error())).isEqualTo(RunStatus.COMPLETED);
     assertThat(archives()).isEqualTo(archived + 1);
-    var latest = repository.list("members", "member1").stream()
-        .max(java.util.Comparator.comparing(a -> a.createdAt())).orElseThrow();
+    var latest =
+        repository.list("members", "member1").stream()
+            .max(java.util.Comparator.comparing(a -> a.createdAt()))
+            .orElseThrow();
     assertThat(latest.files()).isEqualTo(3);
     // the archive is a standard tar.gz that GNU tar lists with the member's files
-    Process tar = new ProcessBuilder("tar", "tzf", latest.path().toString()).redirectErrorStream(true).start();
-    assertThat(new String(tar.getInputStream().readAllBytes())).contains("geth/chaindata/000001.ldb")
-        .contains("geth/nodekey").contains(".hidden-config");
+    Process tar =
+        new ProcessBuilder("tar", "tzf", latest.path().toString())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(new String(tar.getInputStream().readAllBytes()))
+        .contains("geth/chaindata/000001.ldb")
+        .contains("geth/nodekey")
+        .contains(".hidden-config");
     assertThat(tar.waitFor()).isZero();
 
     Files.delete(data.resolve("geth/nodekey"));
@@ -174,7 +204,8 @@ class MemberRunbooksTest {
     RunProgress restore = run("member-restore", Map.of("member", 1));
     assertThat(restore.status()).as(String.valueOf(restore.error())).isEqualTo(RunStatus.COMPLETED);
     assertThat(tree(data)).isEqualTo(before);
-    assertThat(cluster.exec.commands).anyMatch(c -> c.startsWith("lifeboat-member1-restore: sh -c"))
+    assertThat(cluster.exec.commands)
+        .anyMatch(c -> c.startsWith("lifeboat-member1-restore: sh -c"))
         .anyMatch(c -> c.equals("lifeboat-member1-restore: tar xf - -C /data"))
         .anyMatch(c -> c.equals("lifeboat-member1-backup: tar cf - -C /data ."));
   }
@@ -183,9 +214,12 @@ class MemberRunbooksTest {
   void aMissingMemberOrClaimFailsBeforeAnythingIsScaled() {
     RunProgress wrongMember = run("member-backup", Map.of("member", 7));
     assertThat(wrongMember.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(wrongMember.error()).contains("step 'preflight' failed").contains("statefulset/member7")
+    assertThat(wrongMember.error())
+        .contains("step 'preflight' failed")
+        .contains("statefulset/member7")
         .contains("pvc/data-member7-0");
-    assertThat(wrongMember.steps()).filteredOn(s -> s.id().equals("scaledown"))
+    assertThat(wrongMember.steps())
+        .filteredOn(s -> s.id().equals("scaledown"))
         .allMatch(s -> s.state() == dev.lifeboat.workflows.StepState.SKIPPED);
 
     RunProgress wrongClaim = run("member-restore", Map.of("member", 1, "claim", "nope"));
@@ -215,9 +249,12 @@ class MemberRunbooksTest {
 
   static Stream<Arguments> restoreFaults() {
     return Stream.of(
-        Arguments.of("check", Fault.Mode.BEFORE), Arguments.of("scaledown", Fault.Mode.BEFORE),
-        Arguments.of("gone", Fault.Mode.BEFORE), Arguments.of("helper", Fault.Mode.AFTER),
-        Arguments.of("restore", Fault.Mode.BEFORE), Arguments.of("restore", Fault.Mode.AFTER),
+        Arguments.of("check", Fault.Mode.BEFORE),
+        Arguments.of("scaledown", Fault.Mode.BEFORE),
+        Arguments.of("gone", Fault.Mode.BEFORE),
+        Arguments.of("helper", Fault.Mode.AFTER),
+        Arguments.of("restore", Fault.Mode.BEFORE),
+        Arguments.of("restore", Fault.Mode.AFTER),
         Arguments.of("verifyrestored", Fault.Mode.BEFORE));
   }
 
@@ -248,7 +285,8 @@ class MemberRunbooksTest {
         .isInstanceOf(WorkflowException.class);
     RunProgress p = stub.progress();
     assertThat(p.status()).isEqualTo(RunStatus.CANCELED);
-    assertThat(p.steps()).anyMatch(s -> s.id().equals("removehelper") && s.state().name().equals("SUCCEEDED"))
+    assertThat(p.steps())
+        .anyMatch(s -> s.id().equals("removehelper") && s.state().name().equals("SUCCEEDED"))
         .anyMatch(s -> s.id().equals("scaleup") && s.state().name().equals("SUCCEEDED"))
         .anyMatch(s -> s.id().equals("ready") && s.state().name().equals("SUCCEEDED"));
   }
@@ -260,27 +298,42 @@ class MemberRunbooksTest {
     assertThatThrownBy(() -> WorkflowStub.fromTyped(stub).getResult(RunProgress.class))
         .isInstanceOf(WorkflowException.class);
     RunProgress p = stub.progress();
-    // The dispatcher reports a cancelled action as an ApplicationFailure of type Canceled, which the
-    // interpreter only reads as a cancel after its own cancel signal; after Temporal's request the run
+    // The dispatcher reports a cancelled action as an ApplicationFailure of type Canceled, which
+    // the
+    // interpreter only reads as a cancel after its own cancel signal; after Temporal's request the
+    // run
     // is recorded as FAILED. The cleanup guarantee holds either way (checked after each test).
     assertThat(p.status()).isIn(RunStatus.CANCELED, RunStatus.FAILED);
-    assertThat(p.steps()).anyMatch(s -> s.id().equals("removehelper") && s.state().name().equals("SUCCEEDED"))
+    assertThat(p.steps())
+        .anyMatch(s -> s.id().equals("removehelper") && s.state().name().equals("SUCCEEDED"))
         .anyMatch(s -> s.id().equals("scaleup") && s.state().name().equals("SUCCEEDED"));
   }
 
   private RunbookWorkflow startBlocked(String step) throws InterruptedException {
     fault.block(step);
-    RunbookWorkflow stub = env.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, WorkflowOptions.newBuilder()
-        .setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId("cancel-" + runs.incrementAndGet()).build());
-    WorkflowClient.start(stub::run, new RunRequest(library.get("member-backup"), Map.of("member", 1), library));
+    RunbookWorkflow stub =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                RunbookWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                    .setWorkflowId("cancel-" + runs.incrementAndGet())
+                    .build());
+    WorkflowClient.start(
+        stub::run, new RunRequest(library.get("member-backup"), Map.of("member", 1), library));
     assertThat(fault.blocked.await(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(cluster.podNames(NS)).contains("lifeboat-member1-backup").doesNotContain("member1-0");
+    assertThat(cluster.podNames(NS))
+        .contains("lifeboat-member1-backup")
+        .doesNotContain("member1-0");
     return stub;
   }
 
   /** Wraps every action so a test can make one step fail before or after its real work, or hang. */
   static final class Fault {
-    enum Mode { BEFORE, AFTER }
+    enum Mode {
+      BEFORE,
+      AFTER
+    }
 
     volatile String step;
     volatile Mode mode;

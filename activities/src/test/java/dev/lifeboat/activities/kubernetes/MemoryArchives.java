@@ -17,21 +17,24 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * A stand-in for the archive repository (which is built on another branch): keeps each archive's tar
- * bytes in memory under set/source, refuses empty sources, and answers "latest" like the real one.
+ * A stand-in for the archive repository (which is built on another branch): keeps each archive's
+ * tar bytes in memory under set/source, refuses empty sources, and answers "latest" like the real
+ * one.
  */
 final class MemoryArchives implements PodVolumes.TarArchives {
   final Map<String, List<byte[]>> archives = new ConcurrentHashMap<>();
 
   @Override
-  public Map<String, Object> writeFromTar(String set, String source, InputStream tar, ActionContext ctx)
-      throws IOException {
+  public Map<String, Object> writeFromTar(
+      String set, String source, InputStream tar, ActionContext ctx) throws IOException {
     byte[] bytes = tar.readAllBytes();
     Map<String, String> files = digests(bytes);
     if (files.isEmpty()) {
       throw ActionException.check("source " + set + "/" + source + " is empty: nothing to back up");
     }
-    List<byte[]> list = archives.computeIfAbsent(set + "/" + source, k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+    List<byte[]> list =
+        archives.computeIfAbsent(
+            set + "/" + source, k -> new java.util.concurrent.CopyOnWriteArrayList<>());
     list.add(bytes);
     String name = String.format("2026112%dT000000Z.tar.gz", list.size());
     Map<String, Object> out = new LinkedHashMap<>();
@@ -45,8 +48,9 @@ final class MemoryArchives implements PodVolumes.TarArchives {
   }
 
   @Override
-  public Map<String, Object> copyAsTar(String set, String source, String archive, PodVolumes.TarSink sink,
-      ActionContext ctx) throws IOException {
+  public Map<String, Object> copyAsTar(
+      String set, String source, String archive, PodVolumes.TarSink sink, ActionContext ctx)
+      throws IOException {
     Resolved r = resolve(set, source, archive);
     long n = sink.accept(out -> out.write(r.bytes));
     Map<String, Object> result = new LinkedHashMap<>();
@@ -71,7 +75,8 @@ final class MemoryArchives implements PodVolumes.TarArchives {
     if (archive != null) {
       index = Integer.parseInt(archive.substring(7, 8)) - 1;
     }
-    return new Resolved(set, source, String.format("2026112%dT000000Z.tar.gz", index + 1), list.get(index));
+    return new Resolved(
+        set, source, String.format("2026112%dT000000Z.tar.gz", index + 1), list.get(index));
   }
 
   /** Regular files of a tar by normalised name, with their SHA-256. */

@@ -37,10 +37,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A fabric8 mock API server in CRUD mode plus what a real cluster would add: a controller that makes
- * StatefulSet and Deployment pods match {@code spec.replicas}, a kubelet that makes new pods Running
- * with every container ready after a short delay, and exec that runs real local programs (GNU tar,
- * sh) with each PVC backed by a local directory mounted where the pod mounts it.
+ * A fabric8 mock API server in CRUD mode plus what a real cluster would add: a controller that
+ * makes StatefulSet and Deployment pods match {@code spec.replicas}, a kubelet that makes new pods
+ * Running with every container ready after a short delay, and exec that runs real local programs
+ * (GNU tar, sh) with each PVC backed by a local directory mounted where the pod mounts it.
  */
 public final class MockCluster implements AutoCloseable {
   static final String DEFAULT_NODE = "node-a";
@@ -49,37 +49,45 @@ public final class MockCluster implements AutoCloseable {
   public final KubernetesClient client;
   final LocalExec exec;
   public final Path volumes;
-  private final ScheduledExecutorService kubelet = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "fake-kubelet");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService kubelet =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fake-kubelet");
+            t.setDaemon(true);
+            return t;
+          });
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private final java.util.concurrent.ScheduledExecutorService resync =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mock-controller-resync");
-        t.setDaemon(true);
-        return t;
-      });
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "mock-controller-resync");
+            t.setDaemon(true);
+            return t;
+          });
+
   /** Pods the kubelet should leave not ready (name → waiting reason). */
   final Map<String, String> stuck = new ConcurrentHashMap<>();
+
   volatile long readyDelayMillis = 200;
 
   public MockCluster(Path volumes) {
     this.volumes = volumes;
     KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
     this.exec = new LocalExec(this);
-    Dispatcher dispatcher = new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        String path = request.getPath();
-        if (path != null && path.contains("/exec?")) {
-          return exec.dispatch(request);
-        }
-        return crud.dispatch(request);
-      }
-    };
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    Dispatcher dispatcher =
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getPath();
+            if (path != null && path.contains("/exec?")) {
+              return exec.dispatch(request);
+            }
+            return crud.dispatch(request);
+          }
+        };
+    server =
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     client = server.createClient();
     startController();
@@ -90,14 +98,30 @@ public final class MockCluster implements AutoCloseable {
   }
 
   public void namespace(String name) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
   }
 
   public void pvc(String namespace, String name, String accessMode) {
-    client.persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
-        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-        .withNewSpec().withAccessModes(accessMode).withNewResources().addToRequests("storage", new Quantity("1Gi"))
-        .endResources().endSpec().build()).create();
+    client
+        .persistentVolumeClaims()
+        .inNamespace(namespace)
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes(accessMode)
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .create();
   }
 
   public Path pvcDir(String namespace, String pvc) {
@@ -112,58 +136,161 @@ public final class MockCluster implements AutoCloseable {
 
   /** A StatefulSet with two containers (so ready means 2/2) and one claim template "data". */
   public StatefulSet statefulSet(String namespace, String name, int replicas) {
-    return client.apps().statefulSets().inNamespace(namespace).resource(new StatefulSetBuilder()
-        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-        .withNewSpec().withReplicas(replicas).withServiceName(name)
-        .withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withTemplate(template(name, "/data"))
-        .addNewVolumeClaimTemplate().withNewMetadata().withName("data").endMetadata()
-        .withNewSpec().withAccessModes("ReadWriteOnce").endSpec().endVolumeClaimTemplate()
-        .endSpec().build()).create();
+    return client
+        .apps()
+        .statefulSets()
+        .inNamespace(namespace)
+        .resource(
+            new StatefulSetBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withServiceName(name)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withTemplate(template(name, "/data"))
+                .addNewVolumeClaimTemplate()
+                .withNewMetadata()
+                .withName("data")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .endSpec()
+                .endVolumeClaimTemplate()
+                .endSpec()
+                .build())
+        .create();
   }
 
-  public Deployment deployment(String namespace, String name, int replicas, String mountPath, String pvc) {
+  public Deployment deployment(
+      String namespace, String name, int replicas, String mountPath, String pvc) {
     PodTemplateSpec t = template(name, mountPath);
-    t.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("data")
-        .withNewPersistentVolumeClaim().withClaimName(pvc).endPersistentVolumeClaim().build());
-    return client.apps().deployments().inNamespace(namespace).resource(new DeploymentBuilder()
-        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-        .withNewSpec().withReplicas(replicas)
-        .withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withTemplate(t).endSpec().build()).create();
+    t.getSpec()
+        .getVolumes()
+        .add(
+            new io.fabric8.kubernetes.api.model.VolumeBuilder()
+                .withName("data")
+                .withNewPersistentVolumeClaim()
+                .withClaimName(pvc)
+                .endPersistentVolumeClaim()
+                .build());
+    return client
+        .apps()
+        .deployments()
+        .inNamespace(namespace)
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withTemplate(t)
+                .endSpec()
+                .build())
+        .create();
   }
 
   private static PodTemplateSpec template(String app, String mountPath) {
     return new io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder()
-        .withNewMetadata().addToLabels("app", app).endMetadata()
+        .withNewMetadata()
+        .addToLabels("app", app)
+        .endMetadata()
         .withNewSpec()
-        .addNewContainer().withName("main").withImage("example/" + app + ":1")
-        .addNewVolumeMount().withName("data").withMountPath(mountPath).endVolumeMount().endContainer()
-        .addNewContainer().withName("sidecar").withImage("example/sidecar:1").endContainer()
-        .endSpec().build();
+        .addNewContainer()
+        .withName("main")
+        .withImage("example/" + app + ":1")
+        .addNewVolumeMount()
+        .withName("data")
+        .withMountPath(mountPath)
+        .endVolumeMount()
+        .endContainer()
+        .addNewContainer()
+        .withName("sidecar")
+        .withImage("example/sidecar:1")
+        .endContainer()
+        .endSpec()
+        .build();
   }
 
   private void startController() {
-    SharedIndexInformer<StatefulSet> sts = client.apps().statefulSets().inAnyNamespace().inform(handler(s ->
-        reconcile(s.getMetadata().getNamespace(), s.getMetadata().getName(), s.getSpec().getReplicas(),
-            s.getSpec().getSelector().getMatchLabels(), s.getSpec().getTemplate(), true)));
-    SharedIndexInformer<Deployment> deps = client.apps().deployments().inAnyNamespace().inform(handler(d ->
-        reconcile(d.getMetadata().getNamespace(), d.getMetadata().getName(), d.getSpec().getReplicas(),
-            d.getSpec().getSelector().getMatchLabels(), d.getSpec().getTemplate(), false)));
+    SharedIndexInformer<StatefulSet> sts =
+        client
+            .apps()
+            .statefulSets()
+            .inAnyNamespace()
+            .inform(
+                handler(
+                    s ->
+                        reconcile(
+                            s.getMetadata().getNamespace(),
+                            s.getMetadata().getName(),
+                            s.getSpec().getReplicas(),
+                            s.getSpec().getSelector().getMatchLabels(),
+                            s.getSpec().getTemplate(),
+                            true)));
+    SharedIndexInformer<Deployment> deps =
+        client
+            .apps()
+            .deployments()
+            .inAnyNamespace()
+            .inform(
+                handler(
+                    d ->
+                        reconcile(
+                            d.getMetadata().getNamespace(),
+                            d.getMetadata().getName(),
+                            d.getSpec().getReplicas(),
+                            d.getSpec().getSelector().getMatchLabels(),
+                            d.getSpec().getTemplate(),
+                            false)));
     SharedIndexInformer<Pod> pods = client.pods().inAnyNamespace().inform(handler(this::runPod));
     informers.addAll(List.of(sts, deps, pods));
-    // the mock's watches now and then drop an event; a real controller re-lists, so this one does too
+    // the mock's watches now and then drop an event; a real controller re-lists, so this one does
+    // too
     resync.scheduleWithFixedDelay(this::resyncAll, 500, 500, TimeUnit.MILLISECONDS);
   }
 
   private void resyncAll() {
     try {
-      client.apps().statefulSets().inAnyNamespace().list().getItems().forEach(s ->
-          reconcile(s.getMetadata().getNamespace(), s.getMetadata().getName(), s.getSpec().getReplicas(),
-              s.getSpec().getSelector().getMatchLabels(), s.getSpec().getTemplate(), true));
-      client.apps().deployments().inAnyNamespace().list().getItems().forEach(d ->
-          reconcile(d.getMetadata().getNamespace(), d.getMetadata().getName(), d.getSpec().getReplicas(),
-              d.getSpec().getSelector().getMatchLabels(), d.getSpec().getTemplate(), false));
+      client
+          .apps()
+          .statefulSets()
+          .inAnyNamespace()
+          .list()
+          .getItems()
+          .forEach(
+              s ->
+                  reconcile(
+                      s.getMetadata().getNamespace(),
+                      s.getMetadata().getName(),
+                      s.getSpec().getReplicas(),
+                      s.getSpec().getSelector().getMatchLabels(),
+                      s.getSpec().getTemplate(),
+                      true));
+      client
+          .apps()
+          .deployments()
+          .inAnyNamespace()
+          .list()
+          .getItems()
+          .forEach(
+              d ->
+                  reconcile(
+                      d.getMetadata().getNamespace(),
+                      d.getMetadata().getName(),
+                      d.getSpec().getReplicas(),
+                      d.getSpec().getSelector().getMatchLabels(),
+                      d.getSpec().getTemplate(),
+                      false));
       client.pods().inAnyNamespace().list().getItems().forEach(this::runPod);
     } catch (RuntimeException e) {
       // the next round tries again; a closed cluster ends the loop in close()
@@ -183,26 +310,47 @@ public final class MockCluster implements AutoCloseable {
       }
 
       @Override
-      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-      }
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
     };
   }
 
-  private synchronized void reconcile(String ns, String name, Integer replicas, Map<String, String> selector,
-      PodTemplateSpec template, boolean stateful) {
+  private synchronized void reconcile(
+      String ns,
+      String name,
+      Integer replicas,
+      Map<String, String> selector,
+      PodTemplateSpec template,
+      boolean stateful) {
     int want = replicas == null ? 1 : replicas;
     List<Pod> have = client.pods().inNamespace(ns).withLabels(selector).list().getItems();
     for (int i = 0; i < want; i++) {
       String podName = name + "-" + i;
       if (have.stream().noneMatch(p -> p.getMetadata().getName().equals(podName))) {
-        PodSpec spec = new io.fabric8.kubernetes.api.model.PodSpecBuilder(template.getSpec()).build();
+        PodSpec spec =
+            new io.fabric8.kubernetes.api.model.PodSpecBuilder(template.getSpec()).build();
         if (stateful) {
-          spec.getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("data")
-              .withNewPersistentVolumeClaim().withClaimName("data-" + name + "-" + i).endPersistentVolumeClaim().build());
+          spec.getVolumes()
+              .add(
+                  new io.fabric8.kubernetes.api.model.VolumeBuilder()
+                      .withName("data")
+                      .withNewPersistentVolumeClaim()
+                      .withClaimName("data-" + name + "-" + i)
+                      .endPersistentVolumeClaim()
+                      .build());
         }
-        client.pods().inNamespace(ns).resource(new PodBuilder()
-            .withNewMetadata().withName(podName).withNamespace(ns).withLabels(template.getMetadata().getLabels())
-            .endMetadata().withSpec(spec).build()).create();
+        client
+            .pods()
+            .inNamespace(ns)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(podName)
+                    .withNamespace(ns)
+                    .withLabels(template.getMetadata().getLabels())
+                    .endMetadata()
+                    .withSpec(spec)
+                    .build())
+            .create();
       }
     }
     for (Pod p : have) {
@@ -221,36 +369,56 @@ public final class MockCluster implements AutoCloseable {
     }
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
-    kubelet.schedule(() -> {
-      try {
-        Pod p = client.pods().inNamespace(ns).withName(name).get();
-        if (p == null || (p.getStatus() != null && p.getStatus().getPhase() != null)) {
-          return;
-        }
-        String node = nodeFor(p);
-        String waiting = stuck.get(name);
-        List<io.fabric8.kubernetes.api.model.ContainerStatus> statuses = new ArrayList<>();
-        boolean first = true;
-        for (var c : p.getSpec().getContainers()) {
-          var b = new ContainerStatusBuilder().withName(c.getName()).withImage(c.getImage()).withRestartCount(0);
-          if (waiting != null && !first) {
-            b.withReady(false).withNewState().withNewWaiting().withReason(waiting).withMessage("back-off restarting")
-                .endWaiting().endState();
-          } else {
-            b.withReady(true).withNewState().withNewRunning().withStartedAt("2026-11-22T00:00:00Z").endRunning().endState();
+    kubelet.schedule(
+        () -> {
+          try {
+            Pod p = client.pods().inNamespace(ns).withName(name).get();
+            if (p == null || (p.getStatus() != null && p.getStatus().getPhase() != null)) {
+              return;
+            }
+            String node = nodeFor(p);
+            String waiting = stuck.get(name);
+            List<io.fabric8.kubernetes.api.model.ContainerStatus> statuses = new ArrayList<>();
+            boolean first = true;
+            for (var c : p.getSpec().getContainers()) {
+              var b =
+                  new ContainerStatusBuilder()
+                      .withName(c.getName())
+                      .withImage(c.getImage())
+                      .withRestartCount(0);
+              if (waiting != null && !first) {
+                b.withReady(false)
+                    .withNewState()
+                    .withNewWaiting()
+                    .withReason(waiting)
+                    .withMessage("back-off restarting")
+                    .endWaiting()
+                    .endState();
+              } else {
+                b.withReady(true)
+                    .withNewState()
+                    .withNewRunning()
+                    .withStartedAt("2026-11-22T00:00:00Z")
+                    .endRunning()
+                    .endState();
+              }
+              statuses.add(b.build());
+              first = false;
+            }
+            p.getSpec().setNodeName(node);
+            p = client.pods().inNamespace(ns).resource(p).update();
+            p.setStatus(
+                new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                    .withPhase("Running")
+                    .withContainerStatuses(statuses)
+                    .build());
+            client.pods().inNamespace(ns).resource(p).updateStatus();
+          } catch (RuntimeException e) {
+            // the pod may have been deleted meanwhile
           }
-          statuses.add(b.build());
-          first = false;
-        }
-        p.getSpec().setNodeName(node);
-        p = client.pods().inNamespace(ns).resource(p).update();
-        p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
-            .withContainerStatuses(statuses).build());
-        client.pods().inNamespace(ns).resource(p).updateStatus();
-      } catch (RuntimeException e) {
-        // the pod may have been deleted meanwhile
-      }
-    }, readyDelayMillis, TimeUnit.MILLISECONDS);
+        },
+        readyDelayMillis,
+        TimeUnit.MILLISECONDS);
   }
 
   private static String nodeFor(Pod p) {
@@ -258,22 +426,41 @@ public final class MockCluster implements AutoCloseable {
       return p.getSpec().getNodeName();
     }
     try {
-      return p.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-          .getNodeSelectorTerms().get(0).getMatchFields().get(0).getValues().get(0);
+      return p.getSpec()
+          .getAffinity()
+          .getNodeAffinity()
+          .getRequiredDuringSchedulingIgnoredDuringExecution()
+          .getNodeSelectorTerms()
+          .get(0)
+          .getMatchFields()
+          .get(0)
+          .getValues()
+          .get(0);
     } catch (RuntimeException e) {
       return DEFAULT_NODE;
     }
   }
 
-  public void awaitPods(String ns, Map<String, String> labels, int readyCount) throws InterruptedException {
-    client.pods().inNamespace(ns).withLabels(labels)
-        .informOnCondition(l -> l.stream().filter(Pods::ready).count() == readyCount && l.size() == readyCount)
-        .orTimeout(10, TimeUnit.SECONDS).join();
+  public void awaitPods(String ns, Map<String, String> labels, int readyCount)
+      throws InterruptedException {
+    client
+        .pods()
+        .inNamespace(ns)
+        .withLabels(labels)
+        .informOnCondition(
+            l -> l.stream().filter(Pods::ready).count() == readyCount && l.size() == readyCount)
+        .orTimeout(10, TimeUnit.SECONDS)
+        .join();
   }
 
   public Set<String> podNames(String ns) {
     Set<String> out = new java.util.TreeSet<>();
-    client.pods().inNamespace(ns).list().getItems().forEach(p -> out.add(p.getMetadata().getName()));
+    client
+        .pods()
+        .inNamespace(ns)
+        .list()
+        .getItems()
+        .forEach(p -> out.add(p.getMetadata().getName()));
     return out;
   }
 

@@ -24,8 +24,7 @@ class PodTarTest {
   static KubernetesMockServer server;
   static KubernetesClient client;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   static final PodRef JUPYTER = new PodRef("jupyter", "jupyter-alice", "notebook");
 
@@ -44,16 +43,34 @@ class PodTarTest {
   @org.junit.jupiter.api.BeforeEach
   void runningPod() {
     // the client looks the pod up before it opens the exec
-    server.expect().get().withPath("/api/v1/namespaces/jupyter/pods/jupyter-alice")
-        .andReturn(200, new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("jupyter-alice")
-            .withNamespace("jupyter").endMetadata().withNewSpec().addNewContainer().withName("notebook").endContainer()
-            .endSpec().withNewStatus().withPhase("Running").endStatus().build()).always();
+    server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/jupyter/pods/jupyter-alice")
+        .andReturn(
+            200,
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("jupyter-alice")
+                .withNamespace("jupyter")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("notebook")
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .endStatus()
+                .build())
+        .always();
   }
 
   static String execPath(String pod, String container, String... argv) {
     StringBuilder sb = new StringBuilder("/api/v1/namespaces/jupyter/pods/" + pod + "/exec?");
     for (String a : argv) {
-      sb.append("command=").append(java.net.URLEncoder.encode(a, StandardCharsets.UTF_8).replace("+", "%20"))
+      sb.append("command=")
+          .append(java.net.URLEncoder.encode(a, StandardCharsets.UTF_8).replace("+", "%20"))
           .append('&');
     }
     return sb.append("container=").append(container).append("&stdout=true&stderr=true").toString();
@@ -69,8 +86,14 @@ class PodTarTest {
   @Test
   void streamsTheContainersTarByteForByte() throws Exception {
     byte[] tar = gnuTar();
-    server.expect().withPath(execPath("jupyter-alice", "notebook", "tar", "cf", "-", "-C", "/home/jovyan", "."))
-        .andUpgradeToWebSocket().open(stdout(tar), new StatusStreamMessage(0)).done().once();
+    server
+        .expect()
+        .withPath(
+            execPath("jupyter-alice", "notebook", "tar", "cf", "-", "-C", "/home/jovyan", "."))
+        .andUpgradeToWebSocket()
+        .open(stdout(tar), new StatusStreamMessage(0))
+        .done()
+        .once();
     try (InputStream in = new PodTar(() -> client).archive(JUPYTER, "/home/jovyan", List.of())) {
       assertThat(in.readAllBytes()).isEqualTo(tar);
     }
@@ -78,35 +101,71 @@ class PodTarTest {
 
   @Test
   void aMissingTarIsNamedWithPodAndContainer() {
-    server.expect().withPath(execPath("jupyter-alice", "notebook", "tar", "cf", "-", "-C", "/home/jovyan", "."))
-        .andUpgradeToWebSocket().open(new StatusStreamMessage(127)).done().once();
-    assertThatThrownBy(() -> {
-      try (InputStream in = new PodTar(() -> client).archive(JUPYTER, "/home/jovyan", List.of())) {
-        in.readAllBytes();
-      }
-    }).isInstanceOf(ActionException.class)
-        .hasMessageContaining("pod jupyter/jupyter-alice container notebook has no usable 'tar' (exit code 127)");
+    server
+        .expect()
+        .withPath(
+            execPath("jupyter-alice", "notebook", "tar", "cf", "-", "-C", "/home/jovyan", "."))
+        .andUpgradeToWebSocket()
+        .open(new StatusStreamMessage(127))
+        .done()
+        .once();
+    assertThatThrownBy(
+            () -> {
+              try (InputStream in =
+                  new PodTar(() -> client).archive(JUPYTER, "/home/jovyan", List.of())) {
+                in.readAllBytes();
+              }
+            })
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "pod jupyter/jupyter-alice container notebook has no usable 'tar' (exit code 127)");
   }
 
   @Test
   void aFailingTarFailsTheStreamAtItsEndWithTheExitCode() throws Exception {
     byte[] tar = gnuTar();
-    server.expect().withPath(execPath("jupyter-alice", "notebook", "tar", "cf", "-", "-C", "/home/jovyan", "."))
-        .andUpgradeToWebSocket().open(stdout(tar), new StatusStreamMessage(2)).done().once();
-    assertThatThrownBy(() -> {
-      try (InputStream in = new PodTar(() -> client).archive(JUPYTER, "/home/jovyan", List.of())) {
-        in.readAllBytes();
-      }
-    }).isInstanceOf(ActionException.class).hasMessageContaining("failed with exit code 2")
+    server
+        .expect()
+        .withPath(
+            execPath("jupyter-alice", "notebook", "tar", "cf", "-", "-C", "/home/jovyan", "."))
+        .andUpgradeToWebSocket()
+        .open(stdout(tar), new StatusStreamMessage(2))
+        .done()
+        .once();
+    assertThatThrownBy(
+            () -> {
+              try (InputStream in =
+                  new PodTar(() -> client).archive(JUPYTER, "/home/jovyan", List.of())) {
+                in.readAllBytes();
+              }
+            })
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("failed with exit code 2")
         .hasMessageContaining("pod jupyter/jupyter-alice");
   }
 
   @Test
   void pathsStartingWithADashAreNotReadAsOptions() throws Exception {
-    server.expect().withPath(execPath("jupyter-alice", "notebook", "tar", "cf", "-", "-C", "/data", "./--checkpoint-action=exec=sh", "notes"))
-        .andUpgradeToWebSocket().open(stdout(gnuTar()), new StatusStreamMessage(0)).done().once();
-    try (InputStream in = new PodTar(() -> client).archive(JUPYTER, "/data",
-        List.of("--checkpoint-action=exec=sh", "notes"))) {
+    server
+        .expect()
+        .withPath(
+            execPath(
+                "jupyter-alice",
+                "notebook",
+                "tar",
+                "cf",
+                "-",
+                "-C",
+                "/data",
+                "./--checkpoint-action=exec=sh",
+                "notes"))
+        .andUpgradeToWebSocket()
+        .open(stdout(gnuTar()), new StatusStreamMessage(0))
+        .done()
+        .once();
+    try (InputStream in =
+        new PodTar(() -> client)
+            .archive(JUPYTER, "/data", List.of("--checkpoint-action=exec=sh", "notes"))) {
       assertThat(in.readAllBytes()).isNotEmpty();
     }
   }
@@ -129,19 +188,24 @@ class PodTarTest {
       assertThat(home).isEmptyDirectory();
       long sent = podTar.extract(ref, "/home/jovyan", new ByteArrayInputStream(tar));
       assertThat(sent).as(cluster.exec.results.toString()).isGreaterThanOrEqualTo(tar.length);
-      assertThat(home.resolve("transformer-training.ipynb")).as(cluster.exec.results.toString()).exists();
+      assertThat(home.resolve("transformer-training.ipynb"))
+          .as(cluster.exec.results.toString())
+          .exists();
       assertThat(home.resolve("transformer-training.ipynb")).hasContent("{\"cells\": []}");
       assertThat(Files.size(home.resolve("data sets/weights.bin"))).isEqualTo(300_000);
 
       try (InputStream in = podTar.archive(ref, "/home/jovyan", List.of("."))) {
-        assertThat(MemoryArchives.digests(in.readAllBytes())).isEqualTo(MemoryArchives.digests(tar));
+        assertThat(MemoryArchives.digests(in.readAllBytes()))
+            .isEqualTo(MemoryArchives.digests(tar));
       }
       cluster.exec.withoutTar.add("jupyterhub-0");
       assertThatThrownBy(() -> podTar.extract(ref, "/home/jovyan", new ByteArrayInputStream(tar)))
-          .isInstanceOf(ActionException.class).hasMessageContaining("has no usable 'tar'")
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("has no usable 'tar'")
           .hasMessageContaining("executable file not found");
       assertThatThrownBy(() -> podTar.resolve("jupyter", null, "deployment/jupyterhub", "nope"))
-          .isInstanceOf(ActionException.class).hasMessageContaining("has no container 'nope' (it has: main, sidecar)");
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("has no container 'nope' (it has: main, sidecar)");
     }
   }
 }

@@ -40,10 +40,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The shipped runbooks run end to end: the real interpreter in Temporal's test environment, the archive
- * and Kubernetes actions wired as a worker wires them (see the worker's StandardActions), a real
- * repository in a temporary directory, and the mock cluster whose exec runs GNU tar on local directories.
- * Every action call is timed, so a test can tell which runs overlapped.
+ * The shipped runbooks run end to end: the real interpreter in Temporal's test environment, the
+ * archive and Kubernetes actions wired as a worker wires them (see the worker's StandardActions), a
+ * real repository in a temporary directory, and the mock cluster whose exec runs GNU tar on local
+ * directories. Every action call is timed, so a test can tell which runs overlapped.
  */
 final class RunbookHarness implements AutoCloseable {
   static final Path RUNBOOKS = Path.of("..", "runbooks");
@@ -86,7 +86,10 @@ final class RunbookHarness implements AutoCloseable {
     env.start();
   }
 
-  /** Makes the matching action calls (run id, step key) take {@code millis} longer, before their real work. */
+  /**
+   * Makes the matching action calls (run id, step key) take {@code millis} longer, before their
+   * real work.
+   */
   void slowDown(BiPredicate<String, String> which, long millis) {
     slowMillis = millis;
     slow = which;
@@ -94,8 +97,14 @@ final class RunbookHarness implements AutoCloseable {
 
   /** Runs a runbook to its end and returns its progress; the outcome is read from there. */
   RunProgress run(String runbook, Map<String, Object> params) {
-    RunbookWorkflow stub = env.getWorkflowClient().newWorkflowStub(RunbookWorkflow.class, WorkflowOptions.newBuilder()
-        .setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(runbook + "-" + runs.incrementAndGet()).build());
+    RunbookWorkflow stub =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                RunbookWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                    .setWorkflowId(runbook + "-" + runs.incrementAndGet())
+                    .build());
     try {
       stub.run(new RunRequest(library.get(runbook), params, library));
     } catch (WorkflowException e) {
@@ -105,21 +114,29 @@ final class RunbookHarness implements AutoCloseable {
   }
 
   static StepProgress step(RunProgress p, String id) {
-    return p.steps().stream().filter(s -> s.id().equals(id)).findFirst()
+    return p.steps().stream()
+        .filter(s -> s.id().equals(id))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no step " + id + " in " + p.steps()));
   }
 
   /** Regular files below {@code dir}, '/'-separated relative path to SHA-256. */
   static Map<String, String> tree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).collect(Collectors.toMap(
-          p -> dir.relativize(p).toString().replace('\\', '/'), RunbookHarness::sha256, (a, b) -> a, TreeMap::new));
+      return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+          .collect(
+              Collectors.toMap(
+                  p -> dir.relativize(p).toString().replace('\\', '/'),
+                  RunbookHarness::sha256,
+                  (a, b) -> a,
+                  TreeMap::new));
     }
   }
 
   static String sha256(Path file) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -127,13 +144,17 @@ final class RunbookHarness implements AutoCloseable {
 
   /** What GNU tar lists in an archive, names printed as they are. */
   static List<String> gnuTarList(Path archive) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("tar", "--quoting-style=literal", "-tzf", archive.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder("tar", "--quoting-style=literal", "-tzf", archive.toString());
     pb.environment().put("LC_ALL", "C.UTF-8");
     Process tar = pb.redirectErrorStream(true).start();
-    String out = new String(tar.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out =
+        new String(tar.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(tar.waitFor()).as("tar tzf " + archive + ": " + out).isZero();
-    return out.lines().map(l -> l.startsWith("./") ? l.substring(2) : l)
-        .map(l -> l.endsWith("/") ? l.substring(0, l.length() - 1) : l).filter(l -> !l.isEmpty() && !l.equals("."))
+    return out.lines()
+        .map(l -> l.startsWith("./") ? l.substring(2) : l)
+        .map(l -> l.endsWith("/") ? l.substring(0, l.length() - 1) : l)
+        .filter(l -> !l.isEmpty() && !l.equals("."))
         .toList();
   }
 

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkloadActionsTest {
   static final String NS = "quorum";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   MockCluster cluster;
 
   @BeforeEach
@@ -36,26 +35,45 @@ class WorkloadActionsTest {
     cluster.close();
   }
 
-  Map<String, Object> run(dev.lifeboat.activities.action.Action<?> action, Map<String, Object> args) throws Exception {
+  Map<String, Object> run(dev.lifeboat.activities.action.Action<?> action, Map<String, Object> args)
+      throws Exception {
     return ActionDispatcher.invoke(action, args, new LocalActionContext("step"));
   }
 
   @Test
   void scaleDownWaitGoneScaleBackWaitReady() throws Exception {
     var scale = new ScaleWorkload(cluster.clients());
-    Map<String, Object> down = run(scale, Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1",
-        "replicas", 0));
-    assertThat(down).containsEntry("previousReplicas", 1).containsEntry("replicas", 0)
+    Map<String, Object> down =
+        run(
+            scale,
+            Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "replicas", 0));
+    assertThat(down)
+        .containsEntry("previousReplicas", 1)
+        .containsEntry("replicas", 0)
         .containsEntry("lastNode", MockCluster.DEFAULT_NODE);
 
-    Map<String, Object> gone = run(new WaitPodsGone(cluster.clients()),
-        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "timeout", "10s"));
+    Map<String, Object> gone =
+        run(
+            new WaitPodsGone(cluster.clients()),
+            Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "timeout", "10s"));
     assertThat(gone).containsEntry("namespace", NS);
     assertThat(cluster.podNames(NS)).isEmpty();
 
-    run(scale, Map.of("namespace", NS, "kind", "statefulset", "name", "member1", "replicas", down.get("previousReplicas")));
-    Map<String, Object> ready = run(new WaitReady(cluster.clients()),
-        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "timeout", "10s"));
+    run(
+        scale,
+        Map.of(
+            "namespace",
+            NS,
+            "kind",
+            "statefulset",
+            "name",
+            "member1",
+            "replicas",
+            down.get("previousReplicas")));
+    Map<String, Object> ready =
+        run(
+            new WaitReady(cluster.clients()),
+            Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "timeout", "10s"));
     assertThat(ready).containsEntry("ready", 1).containsEntry("expected", 1);
     Pod p = cluster.client.pods().inNamespace(NS).withName("member1-0").get();
     assertThat(Pods.readyCount(p)).isEqualTo("2/2");
@@ -64,13 +82,38 @@ class WorkloadActionsTest {
   @Test
   void aMissingWorkloadOrNamespaceIsInvalidAndNamed() {
     var scale = new ScaleWorkload(cluster.clients());
-    assertThatThrownBy(() -> run(scale, Map.of("namespace", NS, "kind", "StatefulSet", "name", "member9", "replicas", 0)))
-        .isInstanceOf(ActionException.class).hasMessageContaining("StatefulSet 'member9' not found in namespace 'quorum'");
-    assertThatThrownBy(() -> run(scale, Map.of("namespace", "nope", "kind", "Deployment", "name", "x", "replicas", 0)))
-        .isInstanceOf(ActionException.class).hasMessageContaining("namespace 'nope' does not exist");
-    assertThatThrownBy(() -> run(scale, Map.of("namespace", NS, "kind", "DaemonSet", "name", "x", "replicas", 0)))
-        .isInstanceOf(ActionException.class).hasMessageContaining("Deployment or StatefulSet");
-    assertThat(cluster.client.apps().statefulSets().inNamespace(NS).withName("member1").get().getSpec().getReplicas())
+    assertThatThrownBy(
+            () ->
+                run(
+                    scale,
+                    Map.of(
+                        "namespace", NS, "kind", "StatefulSet", "name", "member9", "replicas", 0)))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("StatefulSet 'member9' not found in namespace 'quorum'");
+    assertThatThrownBy(
+            () ->
+                run(
+                    scale,
+                    Map.of("namespace", "nope", "kind", "Deployment", "name", "x", "replicas", 0)))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("namespace 'nope' does not exist");
+    assertThatThrownBy(
+            () ->
+                run(
+                    scale,
+                    Map.of("namespace", NS, "kind", "DaemonSet", "name", "x", "replicas", 0)))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("Deployment or StatefulSet");
+    assertThat(
+            cluster
+                .client
+                .apps()
+                .statefulSets()
+                .inNamespace(NS)
+                .withName("member1")
+                .get()
+                .getSpec()
+                .getReplicas())
         .isEqualTo(1);
   }
 
@@ -78,9 +121,11 @@ class WorkloadActionsTest {
   void aRetriedScaleStillReportsTheOriginalCount() throws Exception {
     var scale = new ScaleWorkload(cluster.clients());
     var ctx = new LocalActionContext("scaledown");
-    Map<String, Object> args = Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "replicas", 0);
+    Map<String, Object> args =
+        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "replicas", 0);
     ActionDispatcher.invoke(scale, args, ctx);
-    // second attempt after the first changed the count (e.g. its reply was lost): the checkpoint remembers 1
+    // second attempt after the first changed the count (e.g. its reply was lost): the checkpoint
+    // remembers 1
     Map<String, Object> again = ActionDispatcher.invoke(scale, args, ctx);
     assertThat(again).containsEntry("previousReplicas", 1);
   }
@@ -90,25 +135,58 @@ class WorkloadActionsTest {
     cluster.pvc(NS, "models", "ReadWriteOnce");
     cluster.deployment(NS, "model-server", 2, "/models", "models");
     cluster.awaitPods(NS, Map.of("app", "model-server"), 2);
-    Map<String, Object> out = run(new ScaleWorkload(cluster.clients()),
-        Map.of("namespace", NS, "kind", "Deployment", "name", "model-server", "replicas", 0));
+    Map<String, Object> out =
+        run(
+            new ScaleWorkload(cluster.clients()),
+            Map.of("namespace", NS, "kind", "Deployment", "name", "model-server", "replicas", 0));
     assertThat(out).containsEntry("previousReplicas", 2);
-    run(new WaitPodsGone(cluster.clients()), Map.of("namespace", NS, "selector", Map.of("app", "model-server")));
+    run(
+        new WaitPodsGone(cluster.clients()),
+        Map.of("namespace", NS, "selector", Map.of("app", "model-server")));
   }
 
   @Test
   void waitReadyTimesOutWithPodStateEventsAndLog() throws Exception {
     cluster.stuck.put("member2-0", "CrashLoopBackOff");
     cluster.statefulSet(NS, "member2", 1);
-    cluster.client.v1().events().inNamespace(NS).resource(new EventBuilder().withNewMetadata().withName("e1")
-        .withNamespace(NS).endMetadata().withNewInvolvedObject().withKind("Pod").withName("member2-0")
-        .withNamespace(NS).endInvolvedObject().withType("Warning").withReason("BackOff")
-        .withMessage("Back-off restarting failed container sidecar").withLastTimestamp("2026-11-22T00:00:01Z")
-        .build()).create();
-    assertThatThrownBy(() -> run(new WaitReady(cluster.clients()),
-        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member2", "timeout", "2s")))
+    cluster
+        .client
+        .v1()
+        .events()
+        .inNamespace(NS)
+        .resource(
+            new EventBuilder()
+                .withNewMetadata()
+                .withName("e1")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Pod")
+                .withName("member2-0")
+                .withNamespace(NS)
+                .endInvolvedObject()
+                .withType("Warning")
+                .withReason("BackOff")
+                .withMessage("Back-off restarting failed container sidecar")
+                .withLastTimestamp("2026-11-22T00:00:01Z")
+                .build())
+        .create();
+    assertThatThrownBy(
+            () ->
+                run(
+                    new WaitReady(cluster.clients()),
+                    Map.of(
+                        "namespace",
+                        NS,
+                        "kind",
+                        "StatefulSet",
+                        "name",
+                        "member2",
+                        "timeout",
+                        "2s")))
         .isInstanceOf(ActionException.class)
-        .hasMessageContaining("timed out after 2s waiting for 1 ready pods of StatefulSet quorum/member2")
+        .hasMessageContaining(
+            "timed out after 2s waiting for 1 ready pods of StatefulSet quorum/member2")
         .hasMessageContaining("member2-0 Running 1/2")
         .hasMessageContaining("container sidecar: waiting (CrashLoopBackOff")
         .hasMessageContaining("Warning BackOff: Back-off restarting failed container sidecar")
@@ -121,11 +199,18 @@ class WorkloadActionsTest {
     cluster.statefulSet(NS, "member3", 1);
     var ctx = new LocalActionContext("wait");
     long start = System.currentTimeMillis() - 600_000;
-    ctx.checkpoint(new WaitCheckpoint("1 ready pods of StatefulSet quorum/member3", start, start + 300_000, null));
+    ctx.checkpoint(
+        new WaitCheckpoint(
+            "1 ready pods of StatefulSet quorum/member3", start, start + 300_000, null));
     long t0 = System.currentTimeMillis();
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new WaitReady(cluster.clients()),
-        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member3"), ctx))
-        .isInstanceOf(ActionException.class).hasMessageContaining("timed out after 300s");
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new WaitReady(cluster.clients()),
+                    Map.of("namespace", NS, "kind", "StatefulSet", "name", "member3"),
+                    ctx))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("timed out after 300s");
     assertThat(System.currentTimeMillis() - t0).isLessThan(5000);
   }
 
@@ -134,10 +219,15 @@ class WorkloadActionsTest {
     cluster.readyDelayMillis = 6000;
     cluster.statefulSet(NS, "member4", 1);
     var ctx = new LocalActionContext("wait");
-    run(new WaitReady(cluster.clients()), Map.of("namespace", NS, "kind", "StatefulSet", "name", "member4"));
-    ActionDispatcher.invoke(new WaitReady(cluster.clients()),
-        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member4"), ctx);
-    assertThat(ctx.lastCheckpoint(WaitCheckpoint.class)).get()
+    run(
+        new WaitReady(cluster.clients()),
+        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member4"));
+    ActionDispatcher.invoke(
+        new WaitReady(cluster.clients()),
+        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member4"),
+        ctx);
+    assertThat(ctx.lastCheckpoint(WaitCheckpoint.class))
+        .get()
         .satisfies(c -> assertThat(c.deadlineMillis() - c.startedAtMillis()).isEqualTo(300_000));
   }
 
@@ -151,30 +241,41 @@ class WorkloadActionsTest {
     args.put("labels", Map.of("lifeboat/member", "1"));
     // the member pod still mounts the claim, on node-a
     Map<String, Object> out = run(new HelperPod(cluster.clients()), args);
-    assertThat(out).containsEntry("name", "helper-member1").containsEntry("node", "node-a")
+    assertThat(out)
+        .containsEntry("name", "helper-member1")
+        .containsEntry("node", "node-a")
         .containsEntry("mountPath", "/data");
     Pod helper = cluster.client.pods().inNamespace(NS).withName("helper-member1").get();
-    assertThat(helper.getMetadata().getLabels()).containsEntry("lifeboat/member", "1")
+    assertThat(helper.getMetadata().getLabels())
+        .containsEntry("lifeboat/member", "1")
         .containsEntry("app.kubernetes.io/managed-by", "lifeboat");
-    assertThat(helper.getSpec().getContainers().get(0).getVolumeMounts().get(0).getMountPath()).isEqualTo("/data");
+    assertThat(helper.getSpec().getContainers().get(0).getVolumeMounts().get(0).getMountPath())
+        .isEqualTo("/data");
 
     // a retry of the same step reuses the pod instead of failing or making a second one
     assertThat(run(new HelperPod(cluster.clients()), args)).containsEntry("name", "helper-member1");
 
     var delete = new DeletePod(cluster.clients());
-    assertThat(run(delete, Map.of("namespace", NS, "name", "helper-member1"))).containsEntry("existed", true);
-    assertThat(run(delete, Map.of("namespace", NS, "name", "helper-member1"))).containsEntry("existed", false);
+    assertThat(run(delete, Map.of("namespace", NS, "name", "helper-member1")))
+        .containsEntry("existed", true);
+    assertThat(run(delete, Map.of("namespace", NS, "name", "helper-member1")))
+        .containsEntry("existed", false);
     assertThat(cluster.podNames(NS)).containsExactly("member1-0");
   }
 
   @Test
   void helperPodUsesTheLastNodeHintOnceTheWorkloadIsGone() throws Exception {
     cluster.pvc(NS, "data-member1-0", "ReadWriteOnce");
-    run(new ScaleWorkload(cluster.clients()), Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1",
-        "replicas", 0));
-    run(new WaitPodsGone(cluster.clients()), Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1"));
-    Map<String, Object> out = run(new HelperPod(cluster.clients()),
-        Map.of("namespace", NS, "pvc", "data-member1-0", "lastNode", "node-b"));
+    run(
+        new ScaleWorkload(cluster.clients()),
+        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1", "replicas", 0));
+    run(
+        new WaitPodsGone(cluster.clients()),
+        Map.of("namespace", NS, "kind", "StatefulSet", "name", "member1"));
+    Map<String, Object> out =
+        run(
+            new HelperPod(cluster.clients()),
+            Map.of("namespace", NS, "pvc", "data-member1-0", "lastNode", "node-b"));
     assertThat(out).containsEntry("node", "node-b");
     assertThat((String) out.get("name")).startsWith("lifeboat-helper-");
   }
@@ -183,13 +284,18 @@ class WorkloadActionsTest {
   void aHelperThatCannotStartIsRemovedAndExplained() throws Exception {
     cluster.pvc(NS, "scratch", "ReadWriteMany");
     cluster.readyDelayMillis = 60_000;
-    assertThatThrownBy(() -> run(new HelperPod(cluster.clients()),
-        Map.of("namespace", NS, "pvc", "scratch", "name", "helper-y", "timeout", "1s")))
+    assertThatThrownBy(
+            () ->
+                run(
+                    new HelperPod(cluster.clients()),
+                    Map.of("namespace", NS, "pvc", "scratch", "name", "helper-y", "timeout", "1s")))
         .isInstanceOf(ActionException.class)
         .hasMessageContaining("helper pod quorum/helper-y did not reach Running within 1s")
         .hasMessageContaining("phase unknown");
     assertThat(cluster.podNames(NS)).doesNotContain("helper-y");
-    assertThatThrownBy(() -> run(new HelperPod(cluster.clients()), Map.of("namespace", NS, "pvc", "missing")))
-        .isInstanceOf(ActionException.class).hasMessageContaining("PersistentVolumeClaim 'missing' not found");
+    assertThatThrownBy(
+            () -> run(new HelperPod(cluster.clients()), Map.of("namespace", NS, "pvc", "missing")))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("PersistentVolumeClaim 'missing' not found");
   }
 }

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What happens after a check finds an archive damaged: its state, latest, retention and the restore default. */
+/**
+ * What happens after a check finds an archive damaged: its state, latest, retention and the restore
+ * default.
+ */
 class DamagedArchiveTest {
   @TempDir Path tmp;
   Fixtures.TestClock clock = new Fixtures.TestClock(Instant.parse("2026-11-20T02:00:00Z"));
@@ -37,19 +40,27 @@ class DamagedArchiveTest {
   }
 
   @Test
-  void aCorruptNewerArchiveIsMarkedDamagedAndTheOlderGoodOneSurvivesPruneAndIsRestored() throws Exception {
-    ArchiveRef older = repo.writeFromDirectory("local", "notebooks", src, List.of(), List.of(), null).ref();
+  void aCorruptNewerArchiveIsMarkedDamagedAndTheOlderGoodOneSurvivesPruneAndIsRestored()
+      throws Exception {
+    ArchiveRef older =
+        repo.writeFromDirectory("local", "notebooks", src, List.of(), List.of(), null).ref();
     assertThat(state(older).state()).isEqualTo(ArchiveState.State.UNVERIFIED);
     assertThat(state(older).by()).isEqualTo("backup");
     Files.writeString(src.resolve("a.txt"), "a newer copy that will rot\n");
     clock.set(Instant.parse("2026-11-21T02:00:00Z"));
-    ArchiveRef newer = repo.writeFromDirectory("local", "notebooks", src, List.of(), List.of(), null).ref();
+    ArchiveRef newer =
+        repo.writeFromDirectory("local", "notebooks", src, List.of(), List.of(), null).ref();
     assertThat(repo.resolve("local", "notebooks", null).name()).isEqualTo(newer.name());
 
     flip(newer.path(), Files.size(newer.path()) / 2);
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new VerifyAction(repo),
-        Map.of("source", "notebooks", "archive", newer.name()), ctx))
-        .isInstanceOf(ActionException.class).hasMessageContaining(newer.name());
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new VerifyAction(repo),
+                    Map.of("source", "notebooks", "archive", newer.name()),
+                    ctx))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(newer.name());
 
     ArchiveState damaged = state(newer);
     assertThat(damaged.state()).isEqualTo(ArchiveState.State.DAMAGED);
@@ -59,8 +70,11 @@ class DamagedArchiveTest {
     Path latest = tmp.resolve("repo/local/notebooks/latest");
     assertThat(latest).as("latest moved off the damaged archive").hasContent(older.name() + "\n");
 
-    Map<String, Object> pruned = ActionDispatcher.invoke(new PruneAction(repo),
-        Map.of("set", "local", "source", "notebooks", "keepLast", 1), ctx);
+    Map<String, Object> pruned =
+        ActionDispatcher.invoke(
+            new PruneAction(repo),
+            Map.of("set", "local", "source", "notebooks", "keepLast", 1),
+            ctx);
     assertThat(pruned.get("deleted")).asList().isEmpty();
     assertThat(pruned.get("kept")).asList().containsExactly(older.name(), newer.name());
     assertThat(older.path()).exists();
@@ -68,8 +82,9 @@ class DamagedArchiveTest {
     assertThat(latest).hasContent(older.name() + "\n");
 
     Path target = tmp.resolve("restored");
-    Map<String, Object> restored = ActionDispatcher.invoke(new RestoreAction(repo),
-        Map.of("path", target.toString(), "source", "notebooks"), ctx);
+    Map<String, Object> restored =
+        ActionDispatcher.invoke(
+            new RestoreAction(repo), Map.of("path", target.toString(), "source", "notebooks"), ctx);
     assertThat(restored).containsEntry("archive", older.path().toString());
     assertThat(target.resolve("a.txt")).hasContent("the good copy");
   }
@@ -82,8 +97,11 @@ class DamagedArchiveTest {
     repo.verify(a, null);
     flip(c.path(), Files.size(c.path()) / 2);
     assertThatThrownBy(() -> repo.verify(c, null)).isInstanceOf(ActionException.class);
-    var r = repo.prune("local", "notebooks", dev.lifeboat.activities.archive.RetentionPolicy.keepLast(1));
-    // keepLast 1 counts good ones only: b (newest good) stays; a is the newest verified; c is kept for forensics
+    var r =
+        repo.prune(
+            "local", "notebooks", dev.lifeboat.activities.archive.RetentionPolicy.keepLast(1));
+    // keepLast 1 counts good ones only: b (newest good) stays; a is the newest verified; c is kept
+    // for forensics
     assertThat(r.deleted()).isEmpty();
     assertThat(r.keptBecause().get(b.name())).contains("keepLast", "newestGood");
     assertThat(r.keptBecause().get(a.name())).containsExactly("newestVerified");
@@ -95,9 +113,21 @@ class DamagedArchiveTest {
   void aFailedDrillMarksTheArchiveDamaged() throws Exception {
     ArchiveRef a = backupAt("2026-11-18T02:00:00Z");
     flip(a.path(), Files.size(a.path()) / 2);
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreDrillAction(repo),
-        Map.of("set", "local", "source", "notebooks", "archive", a.name(), "scratch",
-            tmp.resolve("scratch").toString()), ctx)).isInstanceOf(ActionException.class);
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new RestoreDrillAction(repo),
+                    Map.of(
+                        "set",
+                        "local",
+                        "source",
+                        "notebooks",
+                        "archive",
+                        a.name(),
+                        "scratch",
+                        tmp.resolve("scratch").toString()),
+                    ctx))
+        .isInstanceOf(ActionException.class);
     assertThat(state(a).state()).isEqualTo(ArchiveState.State.DAMAGED);
     assertThat(state(a).by()).isEqualTo("restore-drill");
     assertThatThrownBy(() -> repo.resolve("local", "notebooks", null))
@@ -108,8 +138,18 @@ class DamagedArchiveTest {
   void aRestoreThatFindsTheArchiveCorruptMarksItDamaged() throws Exception {
     ArchiveRef a = backupAt("2026-11-18T02:00:00Z");
     flip(a.path(), Files.size(a.path()) / 2);
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreAction(repo),
-        Map.of("path", tmp.resolve("restored").toString(), "source", "notebooks", "archive", a.name()), ctx))
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new RestoreAction(repo),
+                    Map.of(
+                        "path",
+                        tmp.resolve("restored").toString(),
+                        "source",
+                        "notebooks",
+                        "archive",
+                        a.name()),
+                    ctx))
         .isInstanceOf(ActionException.class);
     assertThat(state(a).state()).isEqualTo(ArchiveState.State.DAMAGED);
     assertThat(state(a).by()).isEqualTo("restore");
@@ -129,7 +169,8 @@ class DamagedArchiveTest {
 
     Files.writeString(a.manifestPath(), "{ not json");
     assertThat(repo.list("local", "notebooks").get(0).state().error()).contains("cannot be read");
-    assertThatThrownBy(() -> repo.resolve("local", "notebooks", null)).isInstanceOf(ActionException.class);
+    assertThatThrownBy(() -> repo.resolve("local", "notebooks", null))
+        .isInstanceOf(ActionException.class);
   }
 
   @Test
@@ -137,9 +178,12 @@ class DamagedArchiveTest {
     ArchiveRef a = backupAt("2026-11-18T02:00:00Z");
     Files.delete(a.statePath());
     String sha = repo.manifest(a).archiveSha256();
-    Files.writeString(a.verifiedPath(), "{\"verifiedAt\":\"2026-11-18T03:00:00Z\",\"archiveSha256\":\"" + sha + "\"}");
+    Files.writeString(
+        a.verifiedPath(),
+        "{\"verifiedAt\":\"2026-11-18T03:00:00Z\",\"archiveSha256\":\"" + sha + "\"}");
     assertThat(state(a).state()).isEqualTo(ArchiveState.State.VERIFIED);
-    Files.writeString(a.verifiedPath(), "{\"verifiedAt\":\"2026-11-18T03:00:00Z\",\"archiveSha256\":\"00\"}");
+    Files.writeString(
+        a.verifiedPath(), "{\"verifiedAt\":\"2026-11-18T03:00:00Z\",\"archiveSha256\":\"00\"}");
     assertThat(state(a).state()).isEqualTo(ArchiveState.State.UNVERIFIED);
   }
 
@@ -150,8 +194,11 @@ class DamagedArchiveTest {
   }
 
   private ArchiveState state(ArchiveRef ref) throws Exception {
-    return repo.list(ref.set(), ref.source()).stream().filter(i -> i.name().equals(ref.name())).findFirst()
-        .orElseThrow().state();
+    return repo.list(ref.set(), ref.source()).stream()
+        .filter(i -> i.name().equals(ref.name()))
+        .findFirst()
+        .orElseThrow()
+        .state();
   }
 
   static void flip(Path file, long offset) throws Exception {

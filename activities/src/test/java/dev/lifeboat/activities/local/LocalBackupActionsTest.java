@@ -33,49 +33,75 @@ class LocalBackupActionsTest {
 
   @Test
   void aSecondBackupReportsWhatItReusedAndFullReadsEverything() throws Exception {
-    Map<String, Object> first = ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    Map<String, Object> first =
+        ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
     assertThat(first).containsEntry("reusedFiles", 0L).containsEntry("reusedBytes", 0L);
-    Map<String, Object> second = ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
-    assertThat(second).containsEntry("reusedFiles", second.get("files"))
+    Map<String, Object> second =
+        ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    assertThat(second)
+        .containsEntry("reusedFiles", second.get("files"))
         .containsEntry("reusedBytes", second.get("bytes"));
-    Map<String, Object> full = ActionDispatcher.invoke(new BackupAction(repo),
-        Map.of("path", src.toString(), "full", true), ctx);
+    Map<String, Object> full =
+        ActionDispatcher.invoke(
+            new BackupAction(repo), Map.of("path", src.toString(), "full", true), ctx);
     assertThat(full).containsEntry("reusedFiles", 0L).containsEntry("files", first.get("files"));
   }
 
   @Test
   void backupVerifyRestoreThroughTheDispatcher() throws Exception {
-    Map<String, Object> out = ActionDispatcher.invoke(new BackupAction(repo),
-        Map.of("path", src.toString(), "excludes", List.of("data/**")), ctx);
-    assertThat(out).containsEntry("set", "local").containsEntry("source", "notebooks").containsEntry("files", 4L);
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            new BackupAction(repo),
+            Map.of("path", src.toString(), "excludes", List.of("data/**")),
+            ctx);
+    assertThat(out)
+        .containsEntry("set", "local")
+        .containsEntry("source", "notebooks")
+        .containsEntry("files", 4L);
     String path = (String) out.get("path");
     assertThat(Path.of(path)).isAbsolute().exists();
     assertThat(out.get("archive")).isEqualTo(Path.of(path).getFileName().toString());
     assertThat((String) out.get("sha256")).hasSize(64);
-    assertThat(((Number) out.get("compressedBytes")).longValue()).isEqualTo(Files.size(Path.of(path)));
+    assertThat(((Number) out.get("compressedBytes")).longValue())
+        .isEqualTo(Files.size(Path.of(path)));
     assertThat(ctx.filesDone()).isEqualTo(4);
     assertThat(ctx.progressCalls()).isPositive();
 
-    Map<String, Object> verified = ActionDispatcher.invoke(new VerifyAction(repo), Map.of("archive", path), ctx);
-    assertThat(verified).containsEntry("ok", true).containsEntry("files", 4L).containsEntry("archive", path);
-    Map<String, Object> byName = ActionDispatcher.invoke(new VerifyAction(repo),
-        Map.of("source", "notebooks"), ctx);
+    Map<String, Object> verified =
+        ActionDispatcher.invoke(new VerifyAction(repo), Map.of("archive", path), ctx);
+    assertThat(verified)
+        .containsEntry("ok", true)
+        .containsEntry("files", 4L)
+        .containsEntry("archive", path);
+    Map<String, Object> byName =
+        ActionDispatcher.invoke(new VerifyAction(repo), Map.of("source", "notebooks"), ctx);
     assertThat(byName).containsEntry("archive", path);
 
     Path target = tmp.resolve("restored");
-    Map<String, Object> restored = ActionDispatcher.invoke(new RestoreAction(repo),
-        Map.of("path", target.toString(), "source", "notebooks"), ctx);
-    assertThat(restored).containsEntry("archive", path).containsEntry("target", target.toString())
+    Map<String, Object> restored =
+        ActionDispatcher.invoke(
+            new RestoreAction(repo), Map.of("path", target.toString(), "source", "notebooks"), ctx);
+    assertThat(restored)
+        .containsEntry("archive", path)
+        .containsEntry("target", target.toString())
         .containsEntry("files", 4L);
     Map<String, String> expected = Fixtures.describe(src);
-    expected.keySet().removeIf(k -> k.startsWith("data/"));  // "data/**" leaves the directory itself
+    expected.keySet().removeIf(k -> k.startsWith("data/")); // "data/**" leaves the directory itself
     assertThat(Fixtures.describe(target)).isEqualTo(expected);
 
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreAction(repo),
-        Map.of("path", target.toString(), "source", "notebooks"), ctx))
-        .isInstanceOf(ActionException.class).hasMessageContaining("not empty");
-    Map<String, Object> again = ActionDispatcher.invoke(new RestoreAction(repo),
-        Map.of("path", target.toString(), "source", "notebooks", "clean", true), ctx);
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new RestoreAction(repo),
+                    Map.of("path", target.toString(), "source", "notebooks"),
+                    ctx))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("not empty");
+    Map<String, Object> again =
+        ActionDispatcher.invoke(
+            new RestoreAction(repo),
+            Map.of("path", target.toString(), "source", "notebooks", "clean", true),
+            ctx);
     assertThat(again).containsEntry("files", 4L);
   }
 
@@ -83,62 +109,114 @@ class LocalBackupActionsTest {
   void backupOutputListsSkippedAndChangedAsPathAndReason() throws Exception {
     Fixtures.Run mkfifo = Fixtures.run(src, "mkfifo", src.resolve("pipe").toString());
     assertThat(mkfifo.exit()).isZero();
-    Map<String, Object> out = ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    Map<String, Object> out =
+        ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
     assertThat(out.get("skipped")).isEqualTo(List.of(Map.of("path", "pipe", "reason", "fifo")));
     assertThat(out.get("changed")).isEqualTo(List.of());
   }
 
   @Test
   void pruneThroughTheDispatcher() throws Exception {
-    Repository clocked = new Repository(tmp.resolve("repo"),
-        new Fixtures.TestClock(java.time.Instant.parse("2026-01-01T00:00:00Z")));
+    Repository clocked =
+        new Repository(
+            tmp.resolve("repo"),
+            new Fixtures.TestClock(java.time.Instant.parse("2026-01-01T00:00:00Z")));
     for (int i = 0; i < 3; i++) {
-      ActionDispatcher.invoke(new BackupAction(clocked), Map.of("path", src.toString(), "source", "nb"), ctx);
+      ActionDispatcher.invoke(
+          new BackupAction(clocked), Map.of("path", src.toString(), "source", "nb"), ctx);
     }
-    Map<String, Object> out = ActionDispatcher.invoke(new PruneAction(clocked),
-        Map.of("set", "local", "source", "nb", "keepLast", 1, "keepWithin", "30d"), ctx);
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            new PruneAction(clocked),
+            Map.of("set", "local", "source", "nb", "keepLast", 1, "keepWithin", "30d"),
+            ctx);
     // the clock stands still: all three are within 30 days
     assertThat((List<?>) out.get("kept")).hasSize(3);
     assertThat((List<?>) out.get("deleted")).isEmpty();
-    Map<String, Object> out2 = ActionDispatcher.invoke(new PruneAction(clocked),
-        Map.of("set", "local", "source", "nb", "keepLast", 1), ctx);
-    assertThat(out2.get("deleted")).isEqualTo(List.of("20260101T000000Z.tar.gz", "20260101T000001Z.tar.gz"));
+    Map<String, Object> out2 =
+        ActionDispatcher.invoke(
+            new PruneAction(clocked), Map.of("set", "local", "source", "nb", "keepLast", 1), ctx);
+    assertThat(out2.get("deleted"))
+        .isEqualTo(List.of("20260101T000000Z.tar.gz", "20260101T000001Z.tar.gz"));
     assertThat(out2.get("kept")).isEqualTo(List.of("20260101T000002Z.tar.gz"));
   }
 
   @Test
   void badArgumentsAreInvalidAndSayWhat() throws Exception {
-    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of(), ctx), "'path' is required");
-    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString(), "colour", "red"),
-        ctx), "colour");
-    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
-        Map.of("path", src.toString(), "from", "pod"), ctx), "needs Kubernetes");
-    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
-        Map.of("path", src.toString(), "from", "ftp"), ctx), "from 'ftp' is unknown (local, pod or pvc)");
-    invalid(() -> ActionDispatcher.invoke(new BackupAction(repo),
-        Map.of("path", tmp.resolve("missing").toString()), ctx), tmp.resolve("missing").toString());
-    invalid(() -> ActionDispatcher.invoke(new VerifyAction(repo), Map.of("source", "ghost"), ctx), "'ghost'");
-    invalid(() -> ActionDispatcher.invoke(new VerifyAction(repo), Map.of(), ctx), "'source' is required");
-    invalid(() -> ActionDispatcher.invoke(new RestoreAction(repo),
-        Map.of("path", tmp.resolve("t").toString(), "set", "nowhere", "source", "x"), ctx), "'nowhere'");
-    invalid(() -> ActionDispatcher.invoke(new PruneAction(repo), Map.of("set", "local", "source", "nb"), ctx),
+    invalid(
+        () -> ActionDispatcher.invoke(new BackupAction(repo), Map.of(), ctx), "'path' is required");
+    invalid(
+        () ->
+            ActionDispatcher.invoke(
+                new BackupAction(repo), Map.of("path", src.toString(), "colour", "red"), ctx),
+        "colour");
+    invalid(
+        () ->
+            ActionDispatcher.invoke(
+                new BackupAction(repo), Map.of("path", src.toString(), "from", "pod"), ctx),
+        "needs Kubernetes");
+    invalid(
+        () ->
+            ActionDispatcher.invoke(
+                new BackupAction(repo), Map.of("path", src.toString(), "from", "ftp"), ctx),
+        "from 'ftp' is unknown (local, pod or pvc)");
+    invalid(
+        () ->
+            ActionDispatcher.invoke(
+                new BackupAction(repo), Map.of("path", tmp.resolve("missing").toString()), ctx),
+        tmp.resolve("missing").toString());
+    invalid(
+        () -> ActionDispatcher.invoke(new VerifyAction(repo), Map.of("source", "ghost"), ctx),
+        "'ghost'");
+    invalid(
+        () -> ActionDispatcher.invoke(new VerifyAction(repo), Map.of(), ctx),
+        "'source' is required");
+    invalid(
+        () ->
+            ActionDispatcher.invoke(
+                new RestoreAction(repo),
+                Map.of("path", tmp.resolve("t").toString(), "set", "nowhere", "source", "x"),
+                ctx),
+        "'nowhere'");
+    invalid(
+        () ->
+            ActionDispatcher.invoke(
+                new PruneAction(repo), Map.of("set", "local", "source", "nb"), ctx),
         "keepLast, keepHourly");
-    Map<String, Object> badDuration = new HashMap<>(Map.of("set", "local", "source", "nb", "keepWithin", "soon"));
-    invalid(() -> ActionDispatcher.invoke(new PruneAction(repo), badDuration, ctx), "'soon' is not a duration");
-    invalid(() -> ActionDispatcher.invoke(new PruneAction(repo),
-        Map.of("set", "local", "source", "nb", "keepLast", "many"), ctx), "bad arguments");
+    Map<String, Object> badDuration =
+        new HashMap<>(Map.of("set", "local", "source", "nb", "keepWithin", "soon"));
+    invalid(
+        () -> ActionDispatcher.invoke(new PruneAction(repo), badDuration, ctx),
+        "'soon' is not a duration");
+    invalid(
+        () ->
+            ActionDispatcher.invoke(
+                new PruneAction(repo),
+                Map.of("set", "local", "source", "nb", "keepLast", "many"),
+                ctx),
+        "bad arguments");
 
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", empty.toString()), ctx))
-        .isInstanceOf(ActionException.class).hasMessageContaining("no regular files")
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new BackupAction(repo), Map.of("path", empty.toString()), ctx))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("no regular files")
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"));
   }
 
   @Test
   void actionsDeclareTheirArguments() {
-    List<Action<?>> actions = List.of(new BackupAction(repo), new VerifyAction(repo), new RestoreAction(repo),
-        new PruneAction(repo));
-    assertThat(actions).extracting(Action::name).containsExactly("backup", "verify", "restore", "prune");
+    List<Action<?>> actions =
+        List.of(
+            new BackupAction(repo),
+            new VerifyAction(repo),
+            new RestoreAction(repo),
+            new PruneAction(repo));
+    assertThat(actions)
+        .extracting(Action::name)
+        .containsExactly("backup", "verify", "restore", "prune");
     var registry = new dev.lifeboat.activities.action.ActionRegistry();
     actions.forEach(registry::register);
     assertThat(registry.signatures()).hasSize(4);
@@ -147,13 +225,18 @@ class LocalBackupActionsTest {
   @Test
   void aCancelledRunStopsTheBackup() throws Exception {
     ctx.cancel();
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx))
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new BackupAction(repo), Map.of("path", src.toString()), ctx))
         .isInstanceOf(java.util.concurrent.CancellationException.class);
     assertThat(repo.list(null, null)).isEmpty();
   }
 
   private static void invalid(ThrowingCallable call, String message) {
-    assertThatThrownBy(call).isInstanceOf(ActionException.class).hasMessageContaining(message)
+    assertThatThrownBy(call)
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(message)
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"));
   }
 }

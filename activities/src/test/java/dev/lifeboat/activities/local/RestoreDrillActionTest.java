@@ -26,31 +26,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RestoreDrillActionTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void drillsRandomArchivesAndLeavesNoScratchBehind() throws Exception {
     Repository repo = new Repository(tmp.resolve("repo"));
     for (String source : List.of("notebooks", "models", "datasets")) {
       Path src = Files.createDirectories(tmp.resolve("src").resolve(source).resolve("sub dir"));
-      Files.writeString(src.resolve("Überblick " + source + ".ipynb"), "{\"cells\": [\"" + source + "\"]}");
+      Files.writeString(
+          src.resolve("Überblick " + source + ".ipynb"), "{\"cells\": [\"" + source + "\"]}");
       Files.createLink(src.resolve("again.ipynb"), src.resolve("Überblick " + source + ".ipynb"));
-      repo.writeFromDirectory("tier1", source, src.getParent(), List.of(), List.of(), ProgressListener.NONE);
+      repo.writeFromDirectory(
+          "tier1", source, src.getParent(), List.of(), List.of(), ProgressListener.NONE);
     }
     Path scratch = tmp.resolve("scratch");
     Set<String> drilled = new HashSet<>();
     for (int i = 0; i < 30 && drilled.size() < 3; i++) {
-      Map<String, Object> out = ActionDispatcher.invoke(new RestoreDrillAction(repo),
-          Map.of("set", "tier1", "scratch", scratch.toString()), new LocalActionContext("drill"));
+      Map<String, Object> out =
+          ActionDispatcher.invoke(
+              new RestoreDrillAction(repo),
+              Map.of("set", "tier1", "scratch", scratch.toString()),
+              new LocalActionContext("drill"));
       assertThat(out).containsEntry("ok", true).containsEntry("restoredFiles", 1L);
       drilled.add((String) out.get("source"));
       try (Stream<Path> left = Files.list(scratch)) {
         assertThat(left).as("scratch copy removed").isEmpty();
       }
     }
-    assertThat(drilled).as("random picks reach every source").containsExactlyInAnyOrder("notebooks", "models",
-        "datasets");
+    assertThat(drilled)
+        .as("random picks reach every source")
+        .containsExactlyInAnyOrder("notebooks", "models", "datasets");
   }
 
   @Test
@@ -66,8 +71,13 @@ class RestoreDrillActionTest {
       f.seek(f.length() / 2);
       f.write(b ^ 0xff);
     }
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreDrillAction(repo), Map.of("set", "tier1"),
-        new LocalActionContext("drill"))).isInstanceOf(ActionException.class)
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new RestoreDrillAction(repo),
+                    Map.of("set", "tier1"),
+                    new LocalActionContext("drill")))
+        .isInstanceOf(ActionException.class)
         .hasMessageContaining(archive.name());
     // a failed drill is evidence too
     DrillRecord failed = repo.lastDrill(archive.ref()).orElseThrow();
@@ -87,14 +97,20 @@ class RestoreDrillActionTest {
     ArchiveInfo archive = repo.list("tier1", "notebooks").get(0);
     assertThat(repo.lastDrill(archive.ref())).isEmpty();
 
-    Map<String, Object> out = ActionDispatcher.invoke(new RestoreDrillAction(repo, Clock.fixed(at, ZoneOffset.UTC)),
-        Map.of("set", "tier1", "source", "notebooks"), new LocalActionContext("drill"));
-    assertThat(out).containsEntry("ok", true).containsEntry("evidence", archive.ref().drillPath().toString());
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            new RestoreDrillAction(repo, Clock.fixed(at, ZoneOffset.UTC)),
+            Map.of("set", "tier1", "source", "notebooks"),
+            new LocalActionContext("drill"));
+    assertThat(out)
+        .containsEntry("ok", true)
+        .containsEntry("evidence", archive.ref().drillPath().toString());
     assertThat(((Number) out.get("restoreSeconds")).doubleValue()).isPositive();
 
     Path evidence = archive.ref().drillPath();
     assertThat(evidence.getFileName().toString()).isEqualTo(archive.ref().stem() + ".drill.json");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(evidence))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(evidence)))
+        .isEqualTo("rw-------");
     DrillRecord r = repo.lastDrill(archive.ref()).orElseThrow();
     assertThat(r.at()).isEqualTo(at);
     assertThat(r.archive()).isEqualTo(archive.name());
@@ -105,7 +121,9 @@ class RestoreDrillActionTest {
     assertThat(r.restoreSeconds()).isEqualTo(((Number) out.get("restoreSeconds")).doubleValue());
     assertThat(r.result()).isEqualTo("passed");
     assertThat(r.error()).isNull();
-    assertThat(Files.readString(evidence)).contains("\"result\" : \"passed\"").doesNotContain("\"error\"");
+    assertThat(Files.readString(evidence))
+        .contains("\"result\" : \"passed\"")
+        .doesNotContain("\"error\"");
     // the state record says verified, as before
     assertThat(repo.list("tier1", "notebooks").get(0).verified()).isTrue();
     try (Stream<Path> left = Files.list(evidence.getParent())) {
@@ -116,9 +134,18 @@ class RestoreDrillActionTest {
   @Test
   void nothingToDrillIsAClearError() {
     Repository repo = new Repository(tmp.resolve("empty"));
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreDrillAction(repo), Map.of(),
-        new LocalActionContext("drill"))).isInstanceOf(ActionException.class).hasMessageContaining("no archives to drill");
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new RestoreDrillAction(repo), Map.of("source", "x"),
-        new LocalActionContext("drill"))).hasMessageContaining("'source' needs 'set'");
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new RestoreDrillAction(repo), Map.of(), new LocalActionContext("drill")))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("no archives to drill");
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new RestoreDrillAction(repo),
+                    Map.of("source", "x"),
+                    new LocalActionContext("drill")))
+        .hasMessageContaining("'source' needs 'set'");
   }
 }

@@ -25,7 +25,6 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -52,24 +51,39 @@ class NotifyTest {
   private WorkflowClient client;
   private ActionRegistry registry;
 
-  private final Action<NoArgs> breaks = new Action<>() {
-    public String name() { return "breaks"; }
-    public String description() { return "always fails"; }
-    public Class<NoArgs> argumentsType() { return NoArgs.class; }
-    public Object run(NoArgs args, ActionContext ctx) {
-      throw dev.lifeboat.activities.action.ActionException.check("the disk is gone");
-    }
-  };
+  private final Action<NoArgs> breaks =
+      new Action<>() {
+        public String name() {
+          return "breaks";
+        }
+
+        public String description() {
+          return "always fails";
+        }
+
+        public Class<NoArgs> argumentsType() {
+          return NoArgs.class;
+        }
+
+        public Object run(NoArgs args, ActionContext ctx) {
+          throw dev.lifeboat.activities.action.ActionException.check("the disk is gone");
+        }
+      };
 
   @BeforeEach
   void setUp() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      byte[] body = exchange.getRequestBody().readAllBytes();
-      received.add(new Received(exchange.getRequestURI().getPath(), JSON.readTree(new String(body, StandardCharsets.UTF_8))));
-      exchange.sendResponseHeaders(200, -1);
-      exchange.close();
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          received.add(
+              new Received(
+                  exchange.getRequestURI().getPath(),
+                  JSON.readTree(new String(body, StandardCharsets.UTF_8))));
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
+        });
     server.start();
     registry = new ActionRegistry().register(new Notify(base() + "/default-hook")).register(breaks);
     env = TestWorkflowEnvironment.newInstance();
@@ -91,14 +105,20 @@ class NotifyTest {
   }
 
   private Runbook runbook(String yaml) {
-    List<dev.lifeboat.runbook.ActionSignature> sigs = new java.util.ArrayList<>(registry.signatures());
+    List<dev.lifeboat.runbook.ActionSignature> sigs =
+        new java.util.ArrayList<>(registry.signatures());
     sigs.addAll(dev.lifeboat.runbook.BuiltinActions.signatures());
     return new RunbookLoader(sigs).parse(yaml, "test.yaml");
   }
 
   private WorkflowStub start(String id, Runbook rb) {
-    RunbookWorkflow wf = client.newWorkflowStub(RunbookWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(id).build());
+    RunbookWorkflow wf =
+        client.newWorkflowStub(
+            RunbookWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                .setWorkflowId(id)
+                .build());
     WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of()));
     return WorkflowStub.fromTyped(wf);
   }
@@ -111,7 +131,11 @@ class NotifyTest {
 
   @Test
   void slackBodiesOnApprovalAndCompletion() throws Exception {
-    WorkflowStub run = start("gate@1", runbook("""
+    WorkflowStub run =
+        start(
+            "gate@1",
+            runbook(
+                """
         name: gate
         notify:
           on: [approval, completion]
@@ -122,12 +146,15 @@ class NotifyTest {
             action: approval
             with:
               message: swap the disk, then approve
-        """.formatted(base())));
+        """
+                    .formatted(base())));
     Received approval = next();
     assertThat(approval.path()).isEqualTo("/slack-hook");
     assertThat(approval.body().fieldNames()).toIterable().containsExactly("text");
-    assertThat(approval.body().get("text").asText()).contains("gate waits for approval")
-        .contains("swap the disk, then approve").contains("gate@1");
+    assertThat(approval.body().get("text").asText())
+        .contains("gate waits for approval")
+        .contains("swap the disk, then approve")
+        .contains("gate@1");
     client.newWorkflowStub(RunbookWorkflow.class, "gate@1").approve("ask");
     run.getResult(Map.class);
     Received done = next();
@@ -137,7 +164,11 @@ class NotifyTest {
 
   @Test
   void ntfyBodyOnFailurePostsToTheServerRootWithTheTopic() throws Exception {
-    WorkflowStub run = start("broken@1", runbook("""
+    WorkflowStub run =
+        start(
+            "broken@1",
+            runbook(
+                """
         name: broken
         notify:
           on: [failure, completion]
@@ -146,25 +177,36 @@ class NotifyTest {
         steps:
           - id: boom
             action: breaks
-        """.formatted(base())));
-    assertThatThrownBy(() -> run.getResult(Map.class)).isInstanceOf(io.temporal.client.WorkflowFailedException.class);
+        """
+                    .formatted(base())));
+    assertThatThrownBy(() -> run.getResult(Map.class))
+        .isInstanceOf(io.temporal.client.WorkflowFailedException.class);
     Received failure = next();
     assertThat(failure.path()).isEqualTo("/");
     assertThat(failure.body().get("topic").asText()).isEqualTo("lifeboat-alerts");
     assertThat(failure.body().get("title").asText()).isEqualTo("Lifeboat: broken failed");
-    assertThat(failure.body().get("message").asText()).contains("the disk is gone").contains("broken@1");
+    assertThat(failure.body().get("message").asText())
+        .contains("the disk is gone")
+        .contains("broken@1");
     assertThat(failure.body().get("priority").asInt()).isEqualTo(4);
     assertThat(failure.body().get("tags").get(0).asText()).isEqualTo("rotating_light");
-    assertThat(received.poll(1, TimeUnit.SECONDS)).as("no completion notice for a failed run").isNull();
+    assertThat(received.poll(1, TimeUnit.SECONDS))
+        .as("no completion notice for a failed run")
+        .isNull();
   }
 
   @Test
   void anUnreachableWebhookIsALogLineNotAFailedRun() throws Exception {
     int closedPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closedPort = s.getLocalPort();
     }
-    WorkflowStub run = start("quiet@1", runbook("""
+    WorkflowStub run =
+        start(
+            "quiet@1",
+            runbook(
+                """
         name: quiet
         notify:
           on: [completion]
@@ -174,23 +216,42 @@ class NotifyTest {
             action: notify
             with:
               message: the default hook hears this
-        """.formatted(closedPort)));
+        """
+                    .formatted(closedPort)));
     Map<?, ?> result = run.getResult(Map.class);
     assertThat(result.get("status")).isEqualTo("COMPLETED");
     Received direct = next();
-    assertThat(direct.path()).as("a step without url uses LIFEBOAT_NOTIFY_URL").isEqualTo("/default-hook");
+    assertThat(direct.path())
+        .as("a step without url uses LIFEBOAT_NOTIFY_URL")
+        .isEqualTo("/default-hook");
     assertThat(direct.body().get("runId").asText()).isEqualTo("quiet@1");
     assertThat(direct.body().get("message").asText()).isEqualTo("the default hook hears this");
-    StepProgress only = client.newWorkflowStub(RunbookWorkflow.class, "quiet@1").progress().steps().get(0);
-    assertThat(only.log()).anyMatch(l -> l.startsWith("notification (completion) not sent: notify: cannot reach 127.0.0.1"));
+    StepProgress only =
+        client.newWorkflowStub(RunbookWorkflow.class, "quiet@1").progress().steps().get(0);
+    assertThat(only.log())
+        .anyMatch(
+            l ->
+                l.startsWith("notification (completion) not sent: notify: cannot reach 127.0.0.1"));
   }
 
   @Test
   void genericJsonNamesRunRunbookStatusAndStep() throws Exception {
     Notify notify = new Notify(base() + "/hook");
-    Map<String, Object> out = ActionDispatcher.invoke(notify, Map.of("message", "restore failed: no space",
-        "event", "failure", "runbook", "restore-home", "status", "FAILED", "step", "restore"),
-        new LocalActionContext("restore"));
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            notify,
+            Map.of(
+                "message",
+                "restore failed: no space",
+                "event",
+                "failure",
+                "runbook",
+                "restore-home",
+                "status",
+                "FAILED",
+                "step",
+                "restore"),
+            new LocalActionContext("restore"));
     assertThat(out).containsEntry("status", 200);
     JsonNode body = next().body();
     assertThat(body.get("runId").asText()).isEqualTo("local");
@@ -202,7 +263,10 @@ class NotifyTest {
 
   @Test
   void theUrlIsNeverAParameter() {
-    assertThatThrownBy(() -> runbook("""
+    assertThatThrownBy(
+            () ->
+                runbook(
+                    """
         name: leaky
         params:
           - name: hook
@@ -212,24 +276,39 @@ class NotifyTest {
             with:
               url: ${params.hook}
               message: hi
-        """)).isInstanceOf(RunbookProblem.class).hasMessageContaining("never taken from parameters");
-    assertThatThrownBy(() -> runbook("""
+        """))
+        .isInstanceOf(RunbookProblem.class)
+        .hasMessageContaining("never taken from parameters");
+    assertThatThrownBy(
+            () ->
+                runbook(
+                    """
         name: leaky
         notify: {on: [failure], url: "${params.hook}"}
         steps:
           - id: tell
             action: notify
             with: {message: hi}
-        """)).isInstanceOf(RunbookProblem.class).hasMessageContaining("literal http");
-    assertThatThrownBy(() -> runbook("""
+        """))
+        .isInstanceOf(RunbookProblem.class)
+        .hasMessageContaining("literal http");
+    assertThatThrownBy(
+            () ->
+                runbook(
+                    """
         name: typo
         notify: {on: [failur]}
         steps:
           - id: tell
             action: notify
             with: {message: hi}
-        """)).isInstanceOf(RunbookProblem.class).hasMessageContaining("notify on 'failur' is not an event");
-    assertThatThrownBy(() -> ActionDispatcher.invoke(new Notify(null), Map.of("message", "x"),
-        new LocalActionContext("s"))).hasMessageContaining("set LIFEBOAT_NOTIFY_URL");
+        """))
+        .isInstanceOf(RunbookProblem.class)
+        .hasMessageContaining("notify on 'failur' is not an event");
+    assertThatThrownBy(
+            () ->
+                ActionDispatcher.invoke(
+                    new Notify(null), Map.of("message", "x"), new LocalActionContext("s")))
+        .hasMessageContaining("set LIFEBOAT_NOTIFY_URL");
   }
 }

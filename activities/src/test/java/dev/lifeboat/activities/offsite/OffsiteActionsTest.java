@@ -32,8 +32,7 @@ class OffsiteActionsTest {
   private static final String NEW = "20250102T020000Z";
   private static final String OLD = "20250101T020000Z";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private Path repo;
   private Path offsite;
   private final List<List<String>> launched = new CopyOnWriteArrayList<>();
@@ -58,8 +57,11 @@ class OffsiteActionsTest {
     Path d = Files.createDirectories(repo.resolve(set).resolve(source));
     byte[] random = new byte[4096];
     new Random(ts.hashCode()).nextBytes(random);
-    Files.write(d.resolve(ts + ".tar.gz"), concat(content.getBytes(StandardCharsets.UTF_8), random));
-    Files.writeString(d.resolve(ts + ".manifest.json"), "{\"archive\":\"" + ts + ".tar.gz\",\"note\":\"" + content + "\"}");
+    Files.write(
+        d.resolve(ts + ".tar.gz"), concat(content.getBytes(StandardCharsets.UTF_8), random));
+    Files.writeString(
+        d.resolve(ts + ".manifest.json"),
+        "{\"archive\":\"" + ts + ".tar.gz\",\"note\":\"" + content + "\"}");
     Files.writeString(d.resolve("latest"), ts + "\n");
   }
 
@@ -110,12 +112,20 @@ class OffsiteActionsTest {
     assertThat(remote).hasSize(8);
     try (Stream<Path> walk = Files.walk(offsite)) {
       assertThat(walk.map(p -> offsite.relativize(p).toString()))
-          .noneMatch(n -> n.contains("notebooks") || n.contains("jupyter") || n.contains(NEW) || n.contains("latest")
-              || n.contains("manifest"));
+          .noneMatch(
+              n ->
+                  n.contains("notebooks")
+                      || n.contains("jupyter")
+                      || n.contains(NEW)
+                      || n.contains("latest")
+                      || n.contains("manifest"));
     }
     for (Path f : remote) {
       String bytes = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
-      assertThat(bytes).doesNotContain(SECRET_CONTENT).doesNotContain("model weights").doesNotContain(NEW);
+      assertThat(bytes)
+          .doesNotContain(SECRET_CONTENT)
+          .doesNotContain("model weights")
+          .doesNotContain(NEW);
     }
     assertThat(context.local().progressCalls()).isPositive();
 
@@ -128,10 +138,13 @@ class OffsiteActionsTest {
   void fetchBringsBackTheLatestArchiveByteForByte() throws Exception {
     sync(Map.of());
     Path restore = dir.resolve("restore");
-    Map<String, Object> out = fetch(Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString()));
+    Map<String, Object> out =
+        fetch(Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString()));
     Path src = repo.resolve("notebooks/jupyter-0");
     Path dst = restore.resolve("notebooks/jupyter-0");
-    assertThat(out).containsEntry("archive", NEW).containsEntry("path", dst.resolve(NEW + ".tar.gz").toString())
+    assertThat(out)
+        .containsEntry("archive", NEW)
+        .containsEntry("path", dst.resolve(NEW + ".tar.gz").toString())
         .containsEntry("files", 3L);
     for (String name : List.of(NEW + ".tar.gz", NEW + ".manifest.json", "latest")) {
       assertThat(dst.resolve(name)).hasSameBinaryContentAs(src.resolve(name));
@@ -140,9 +153,19 @@ class OffsiteActionsTest {
 
     // an older archive by name, without touching the latest pointer
     Files.writeString(dst.resolve("latest"), NEW + "\n");
-    fetch(Map.of("set", "notebooks", "source", "jupyter-0", "archive", OLD + ".tar.gz", "into", restore.toString()));
+    fetch(
+        Map.of(
+            "set",
+            "notebooks",
+            "source",
+            "jupyter-0",
+            "archive",
+            OLD + ".tar.gz",
+            "into",
+            restore.toString()));
     assertThat(dst.resolve(OLD + ".tar.gz")).hasSameBinaryContentAs(src.resolve(OLD + ".tar.gz"));
-    assertThat(dst.resolve(OLD + ".manifest.json")).hasSameBinaryContentAs(src.resolve(OLD + ".manifest.json"));
+    assertThat(dst.resolve(OLD + ".manifest.json"))
+        .hasSameBinaryContentAs(src.resolve(OLD + ".manifest.json"));
     assertThat(dst.resolve("latest")).hasContent(NEW);
   }
 
@@ -151,7 +174,8 @@ class OffsiteActionsTest {
     archive("db", "db@host", NEW, "a database dump");
     sync(Map.of());
     Path restore = dir.resolve("restore");
-    Map<String, Object> out = fetch(Map.of("set", "db", "source", "db@host", "into", restore.toString()));
+    Map<String, Object> out =
+        fetch(Map.of("set", "db", "source", "db@host", "into", restore.toString()));
     assertThat(out).containsEntry("source", "db@host").containsEntry("archive", NEW);
     assertThat(restore.resolve("db/db@host/" + NEW + ".tar.gz"))
         .hasSameBinaryContentAs(repo.resolve("db/db@host/" + NEW + ".tar.gz"));
@@ -162,52 +186,89 @@ class OffsiteActionsTest {
   @Test
   void fetchOfAnArchiveThatIsNotOffsiteFails() throws Exception {
     sync(Map.of());
-    assertThatThrownBy(() -> fetch(Map.of("set", "notebooks", "source", "jupyter-0", "archive", "20200101T000000Z",
-        "into", dir.resolve("restore").toString())))
-        .isInstanceOf(ActionException.class).hasMessageContaining("archive 20200101T000000Z of notebooks/jupyter-0 is not in");
-    assertThatThrownBy(() -> fetch(Map.of("set", "notebooks", "source", "nobody", "into", dir.resolve("r2").toString())))
-        .isInstanceOf(ActionException.class).hasMessageContaining("no 'latest' archive for notebooks/nobody");
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of(
+                        "set",
+                        "notebooks",
+                        "source",
+                        "jupyter-0",
+                        "archive",
+                        "20200101T000000Z",
+                        "into",
+                        dir.resolve("restore").toString())))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("archive 20200101T000000Z of notebooks/jupyter-0 is not in");
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of(
+                        "set",
+                        "notebooks",
+                        "source",
+                        "nobody",
+                        "into",
+                        dir.resolve("r2").toString())))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("no 'latest' archive for notebooks/nobody");
     assertThatThrownBy(() -> fetch(Map.of("set", "../etc", "source", "x")))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
   }
 
   @Test
   void tamperedOrMissingRemoteFilesFailTheCheck() throws Exception {
     sync(Map.of());
     List<Path> remote = remoteFiles();
-    Path victim = remote.stream().max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
+    Path victim =
+        remote.stream()
+            .max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length()))
+            .orElseThrow();
     byte[] bytes = Files.readAllBytes(victim);
     bytes[bytes.length / 2] ^= 0x55;
     Files.write(victim, bytes);
 
     assertThatThrownBy(() -> check(Map.of()))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.CHECK_FAILED))
         .hasMessageContaining("differs from")
         .hasMessageContaining("1 file(s)")
         .hasMessageContaining(".tar.gz (content differs)");
 
     Files.delete(remote.stream().filter(p -> !p.equals(victim)).findFirst().orElseThrow());
-    assertThatThrownBy(() -> check(Map.of())).hasMessageContaining("2 file(s)").hasMessageContaining("(missing offsite)");
+    assertThatThrownBy(() -> check(Map.of()))
+        .hasMessageContaining("2 file(s)")
+        .hasMessageContaining("(missing offsite)");
   }
 
   @Test
   void oneSetAtATime() throws Exception {
     assertThat(sync(Map.of("set", "models"))).containsEntry("files", 3L);
     assertThat(check(Map.of("set", "models"))).containsEntry("matching", 3L);
-    assertThatThrownBy(() -> check(Map.of())).hasMessageContaining("notebooks/jupyter-0/" + NEW + ".tar.gz (missing offsite)");
+    assertThatThrownBy(() -> check(Map.of()))
+        .hasMessageContaining("notebooks/jupyter-0/" + NEW + ".tar.gz (missing offsite)");
     assertThatThrownBy(() -> sync(Map.of("set", "datasets")))
-        .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
+        .isInstanceOfSatisfying(
+            ActionException.class,
+            e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT));
   }
 
   @Test
   void unmountedDriveMeansSkippedNotFailed() throws Exception {
-    config = OffsiteConfig.localDirectory(dir.resolve("not-mounted").resolve("lifeboat"), PASSWORD, SALT, repo);
+    config =
+        OffsiteConfig.localDirectory(
+            dir.resolve("not-mounted").resolve("lifeboat"), PASSWORD, SALT, repo);
     Map<String, Object> out = sync(Map.of());
     assertThat(out).containsEntry("status", "skipped: offline").containsEntry("files", 0L);
     assertThat((String) out.get("reason")).contains("not-mounted").contains("not mounted?");
     assertThat(dir.resolve("not-mounted")).doesNotExist();
     // a check that cannot look must not pass
-    assertThatThrownBy(() -> check(Map.of())).isInstanceOf(ActionException.class).hasMessageContaining("cannot check");
+    assertThatThrownBy(() -> check(Map.of()))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("cannot check");
   }
 
   @Test
@@ -215,12 +276,24 @@ class OffsiteActionsTest {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.remove("AWS_CA_BUNDLE"); // rclone 1.60 cannot use a custom CA bundle with its own transport
     rclone = new Rclone(ProgramRunner.withEnvironment(env).withLaunchListener(launched::add));
-    config = OffsiteConfig.s3("Other", "http://127.0.0.1:1", "us-east-1", "AKIATESTKEY", "s3-secret-key-value-99",
-        "backups/lifeboat", PASSWORD, SALT, repo);
+    config =
+        OffsiteConfig.s3(
+            "Other",
+            "http://127.0.0.1:1",
+            "us-east-1",
+            "AKIATESTKEY",
+            "s3-secret-key-value-99",
+            "backups/lifeboat",
+            PASSWORD,
+            SALT,
+            repo);
     Map<String, Object> out = sync(Map.of());
     assertThat(out).containsEntry("status", "skipped: offline");
-    assertThat((String) out.get("reason")).contains("s3:backups/lifeboat unreachable").contains("connection refused");
-    assertThat(String.join("\n", context.logLines()) + out + launched).doesNotContain("s3-secret-key-value-99");
+    assertThat((String) out.get("reason"))
+        .contains("s3:backups/lifeboat unreachable")
+        .contains("connection refused");
+    assertThat(String.join("\n", context.logLines()) + out + launched)
+        .doesNotContain("s3-secret-key-value-99");
   }
 
   @Test
@@ -228,7 +301,8 @@ class OffsiteActionsTest {
     sync(Map.of());
     Path empty = Files.createDirectories(dir.resolve("fresh-drive"));
     assertThatThrownBy(() -> sync(Map.of("repository", empty.toString())))
-        .isInstanceOf(ActionException.class).hasMessageContaining("holds no files");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("holds no files");
     assertThat(remoteFiles()).hasSize(8);
   }
 
@@ -236,12 +310,27 @@ class OffsiteActionsTest {
   void secretNeverAppearsInLogsOutputsErrorsOrCommandLines() throws Exception {
     sync(Map.of());
     check(Map.of());
-    fetch(Map.of("set", "models", "source", "llama-finetune", "into", dir.resolve("restore").toString()));
+    fetch(
+        Map.of(
+            "set",
+            "models",
+            "source",
+            "llama-finetune",
+            "into",
+            dir.resolve("restore").toString()));
     Files.write(remoteFiles().get(0), new byte[] {1, 2, 3});
     assertThatThrownBy(() -> check(Map.of())).isInstanceOf(ActionException.class);
 
-    String everything = String.join("\n", context.logLines()) + "\n" + String.join("\n", context.messages()) + "\n"
-        + seen + "\n" + launched + "\n" + config;
+    String everything =
+        String.join("\n", context.logLines())
+            + "\n"
+            + String.join("\n", context.messages())
+            + "\n"
+            + seen
+            + "\n"
+            + launched
+            + "\n"
+            + config;
     assertThat(context.logLines()).isNotEmpty();
     assertThat(launched).anyMatch(argv -> argv.contains("obscure"));
     assertThat(everything).doesNotContain(PASSWORD).doesNotContain(SALT);
@@ -260,9 +349,14 @@ class OffsiteActionsTest {
     Path file;
     try (Rclone.Session session = rclone.open(config, context)) {
       file = session.configFile();
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
-      assertThat(Files.readString(file)).contains("type = crypt").doesNotContain(PASSWORD).doesNotContain(SALT);
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+          .isEqualTo("rw-------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+          .isEqualTo("rwx------");
+      assertThat(Files.readString(file))
+          .contains("type = crypt")
+          .doesNotContain(PASSWORD)
+          .doesNotContain(SALT);
     }
     assertThat(file).doesNotExist();
     assertThat(config.toString()).doesNotContain(PASSWORD);
@@ -271,8 +365,11 @@ class OffsiteActionsTest {
   @Test
   void missingRcloneGivesTheInstallHint() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty-bin"));
-    rclone = new Rclone(ProgramRunner.fromEnvironment().withVariables(Map.of("PATH", empty.toString())));
+    rclone =
+        new Rclone(ProgramRunner.fromEnvironment().withVariables(Map.of("PATH", empty.toString())));
     assertThatThrownBy(() -> sync(Map.of()))
-        .isInstanceOf(ActionException.class).hasMessageContaining("rclone was not found").hasMessageContaining("apt-get install rclone");
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("rclone was not found")
+        .hasMessageContaining("apt-get install rclone");
   }
 }

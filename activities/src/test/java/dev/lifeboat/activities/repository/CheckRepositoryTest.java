@@ -21,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code check-repository}: a missing or empty drive is an answer, never a failure. */
 class CheckRepositoryTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private Map<String, Object> check(Path defaultRoot, Map<String, Object> args) throws Exception {
-    return ActionDispatcher.invoke(new CheckRepository(defaultRoot), args, new LocalActionContext("drive"));
+    return ActionDispatcher.invoke(
+        new CheckRepository(defaultRoot), args, new LocalActionContext("drive"));
   }
 
   private BackupResult archive(Path root, String set, String source, Instant at) throws Exception {
@@ -38,11 +38,23 @@ class CheckRepositoryTest {
 
   @Test
   void aMissingDriveIsAnAnswer() throws Exception {
-    Map<String, Object> out = check(tmp, Map.of("path", tmp.resolve("media/external-ssd").toString(),
-        "set", "tier2", "source", "shared"));
-    assertThat(out).containsEntry("available", false).containsEntry("missing", true).containsEntry("archives", 0);
+    Map<String, Object> out =
+        check(
+            tmp,
+            Map.of(
+                "path",
+                tmp.resolve("media/external-ssd").toString(),
+                "set",
+                "tier2",
+                "source",
+                "shared"));
+    assertThat(out)
+        .containsEntry("available", false)
+        .containsEntry("missing", true)
+        .containsEntry("archives", 0);
     assertThat(out.get("latest")).isNull();
-    assertThat((String) out.get("reason")).contains("media/external-ssd is not there")
+    assertThat((String) out.get("reason"))
+        .contains("media/external-ssd is not there")
         .contains("plugged in and mounted");
   }
 
@@ -50,9 +62,11 @@ class CheckRepositoryTest {
   void aDriveWithoutThatSourceIsNotAvailable() throws Exception {
     Path drive = tmp.resolve("drive");
     archive(drive, "tier1", "notebooks", Instant.parse("2026-11-20T02:00:00Z"));
-    Map<String, Object> out = check(tmp, Map.of("path", drive.toString(), "set", "tier2", "source", "shared"));
+    Map<String, Object> out =
+        check(tmp, Map.of("path", drive.toString(), "set", "tier2", "source", "shared"));
     assertThat(out).containsEntry("available", false);
-    assertThat((String) out.get("reason")).contains("holds no archive of set 'tier2', source 'shared'");
+    assertThat((String) out.get("reason"))
+        .contains("holds no archive of set 'tier2', source 'shared'");
   }
 
   @Test
@@ -70,22 +84,29 @@ class CheckRepositoryTest {
     archive(drive, "tier2", "shared", Instant.parse("2026-11-15T04:00:00Z"));
     BackupResult newest = archive(drive, "tier2", "shared", Instant.parse("2026-11-22T04:00:00Z"));
 
-    Map<String, Object> out = check(tmp, Map.of("path", drive.toString(), "set", "tier2", "source", "shared"));
-    assertThat(out).containsEntry("available", true).containsEntry("missing", false).containsEntry("archives", 2)
+    Map<String, Object> out =
+        check(tmp, Map.of("path", drive.toString(), "set", "tier2", "source", "shared"));
+    assertThat(out)
+        .containsEntry("available", true)
+        .containsEntry("missing", false)
+        .containsEntry("archives", 2)
         .containsEntry("latest", newest.ref().path().toString())
         .containsEntry("latestName", "20261122T040000Z.tar.gz")
         .containsEntry("latestCreatedAt", "2026-11-22T04:00:00Z");
     assertThat((String) out.get("reason")).contains("2 archive(s) of tier2/shared");
 
     assertThat(check(drive, Map.of("set", "tier2", "source", "shared")))
-        .as("no path: the configured repository").containsEntry("available", true)
+        .as("no path: the configured repository")
+        .containsEntry("available", true)
         .containsEntry("path", drive.toString());
   }
 
   @Test
   void argumentMistakesAreErrors() {
-    assertThatThrownBy(() -> check(tmp, Map.of("path", "relative/drive", "set", "tier2", "source", "shared")))
-        .isInstanceOf(ActionException.class).hasMessageContaining("absolute");
+    assertThatThrownBy(
+            () -> check(tmp, Map.of("path", "relative/drive", "set", "tier2", "source", "shared")))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("absolute");
     assertThatThrownBy(() -> check(tmp, Map.of("set", "../etc", "source", "shared")))
         .isInstanceOf(ActionException.class);
   }

@@ -6,10 +6,11 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Context;
 
-/** Refuses {@link AdminOnly} resource methods to read-only tokens, whatever path led to the method. */
+/**
+ * Refuses {@link AdminOnly} resource methods to read-only tokens, whatever path led to the method.
+ */
 final class AdminOnlyFilter implements ContainerRequestFilter {
-  @Context
-  private ResourceInfo resource;
+  @Context private ResourceInfo resource;
 
   @Override
   public void filter(ContainerRequestContext request) {
@@ -17,8 +18,11 @@ final class AdminOnlyFilter implements ContainerRequestFilter {
     if (method == null || !method.isAnnotationPresent(AdminOnly.class)) {
       return;
     }
-    if (request.getSecurityContext().getUserPrincipal() instanceof Caller c && c.role() != Role.ADMIN) {
-      throw new ApiException(403, "token '" + c.name() + "' is read-only: it cannot download file contents",
+    if (request.getSecurityContext().getUserPrincipal() instanceof Caller c
+        && c.role() != Role.ADMIN) {
+      throw new ApiException(
+          403,
+          "token '" + c.name() + "' is read-only: it cannot download file contents",
           java.util.Map.of());
     }
   }

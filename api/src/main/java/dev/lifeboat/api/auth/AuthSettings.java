@@ -45,7 +45,12 @@ public class AuthSettings {
   // the token is a secret: keep it out of any dump of the configuration
   @Override
   public String toString() {
-    return "AuthSettings[token=" + (token.isEmpty() ? "" : "***") + ", tokensFile=" + tokensFile
-        + ", publicUrl=" + publicUrl + "]";
+    return "AuthSettings[token="
+        + (token.isEmpty() ? "" : "***")
+        + ", tokensFile="
+        + tokensFile
+        + ", publicUrl="
+        + publicUrl
+        + "]";
   }
 }

@@ -10,11 +10,17 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Lifeboat listens beyond this machine only with a token: it runs as root and can restore over anything. */
+/**
+ * Lifeboat listens beyond this machine only with a token: it runs as root and can restore over
+ * anything.
+ */
 public final class ExposureCheck {
   private ExposureCheck() {}
 
-  /** Throws {@link StartupRefused} when a connector binds other than loopback and no token is configured. */
+  /**
+   * Throws {@link StartupRefused} when a connector binds other than loopback and no token is
+   * configured.
+   */
   public static void requireTokenWhenExposed(ServerFactory server, boolean tokensConfigured) {
     if (tokensConfigured) {
       return;
@@ -22,8 +28,10 @@ public final class ExposureCheck {
     for (ConnectorFactory c : connectors(server)) {
       String host = c instanceof HttpConnectorFactory http ? http.getBindHost() : null;
       if (!isLoopback(host)) {
-        throw new StartupRefused("Lifeboat refuses to listen on " + (host == null || host.isBlank() ? "all interfaces" : host)
-            + " without a token: set LIFEBOAT_API_TOKEN (or LIFEBOAT_TOKENS_FILE), or unset LIFEBOAT_BIND to stay on 127.0.0.1");
+        throw new StartupRefused(
+            "Lifeboat refuses to listen on "
+                + (host == null || host.isBlank() ? "all interfaces" : host)
+                + " without a token: set LIFEBOAT_API_TOKEN (or LIFEBOAT_TOKENS_FILE), or unset LIFEBOAT_BIND to stay on 127.0.0.1");
       }
     }
   }
@@ -52,8 +60,10 @@ public final class ExposureCheck {
       out.addAll(dflt.getApplicationConnectors());
       out.addAll(dflt.getAdminConnectors());
     } else {
-      throw new StartupRefused("unknown server type " + server.getClass().getSimpleName()
-          + ": Lifeboat cannot tell where it would listen");
+      throw new StartupRefused(
+          "unknown server type "
+              + server.getClass().getSimpleName()
+              + ": Lifeboat cannot tell where it would listen");
     }
     return out;
   }

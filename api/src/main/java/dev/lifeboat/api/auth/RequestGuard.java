@@ -22,15 +22,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The door of {@code /api} and {@code /admin}: admin tasks stay shut, state-changing calls must be
  * same-origin JSON, and when tokens are configured every call (but the probes and the sign-in) must
- * present one, as {@code Authorization: Bearer} or the page's session cookie. The caller becomes the
- * request's user principal, which JAX-RS resources read from their SecurityContext.
+ * present one, as {@code Authorization: Bearer} or the page's session cookie. The caller becomes
+ * the request's user principal, which JAX-RS resources read from their SecurityContext.
  */
 public final class RequestGuard extends HttpFilter {
   private static final Logger LOG = LoggerFactory.getLogger(RequestGuard.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+
   /** Probes work without a token, and signing in is how a token is presented to the page. */
-  private static final Set<String> OPEN = Set.of("/admin/health/live", "/admin/health/ready", "/api/session");
+  private static final Set<String> OPEN =
+      Set.of("/admin/health/live", "/admin/health/ready", "/api/session");
 
   private final Tokens tokens;
   private final Sessions sessions;
@@ -49,7 +51,10 @@ public final class RequestGuard extends HttpFilter {
   protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
       throws IOException, ServletException {
     // decoded and canonical, as the servlet mapping saw it: "/admin/%74asks" is "/admin/tasks" here
-    String path = req.getContextPath() + req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+    String path =
+        req.getContextPath()
+            + req.getServletPath()
+            + (req.getPathInfo() == null ? "" : req.getPathInfo());
     String method = req.getMethod().toUpperCase(Locale.ROOT);
     if (path.equals("/admin/tasks") || path.startsWith("/admin/tasks/")) {
       refuse(res, 404, "admin tasks are disabled in Lifeboat", req, false);
@@ -57,8 +62,14 @@ public final class RequestGuard extends HttpFilter {
     }
     if (!tokens.configured() && !loopbackHost(req)) {
       // only reachable through a name that resolves to this machine: DNS rebinding of a web page
-      refuse(res, 403, "Host '" + req.getHeader("Host") + "' is not Lifeboat's (use localhost or set LIFEBOAT_PUBLIC_URL)",
-          req, true);
+      refuse(
+          res,
+          403,
+          "Host '"
+              + req.getHeader("Host")
+              + "' is not Lifeboat's (use localhost or set LIFEBOAT_PUBLIC_URL)",
+          req,
+          true);
       return;
     }
     if (!SAFE_METHODS.contains(method)) {
@@ -84,13 +95,25 @@ public final class RequestGuard extends HttpFilter {
         return;
       }
       res.setHeader("WWW-Authenticate", "Bearer realm=\"lifeboat\"");
-      refuse(res, 401, req.getHeader("Authorization") == null && sessionCookie(req) == null
-          ? "sign in: send Authorization: Bearer <token> (LIFEBOAT_API_TOKEN)"
-          : "the token or session is not valid", req, false);
+      refuse(
+          res,
+          401,
+          req.getHeader("Authorization") == null && sessionCookie(req) == null
+              ? "sign in: send Authorization: Bearer <token> (LIFEBOAT_API_TOKEN)"
+              : "the token or session is not valid",
+          req,
+          false);
       return;
     }
-    if (caller.get().role() == Role.READ && !SAFE_METHODS.contains(method) && !path.equals("/api/session")) {
-      refuse(res, 403, "token '" + caller.get().name() + "' is read-only: it cannot " + method + " " + path, req, true);
+    if (caller.get().role() == Role.READ
+        && !SAFE_METHODS.contains(method)
+        && !path.equals("/api/session")) {
+      refuse(
+          res,
+          403,
+          "token '" + caller.get().name() + "' is read-only: it cannot " + method + " " + path,
+          req,
+          true);
       return;
     }
     chain.doFilter(new AsCaller(req, caller.get()), res);
@@ -100,7 +123,9 @@ public final class RequestGuard extends HttpFilter {
     String auth = req.getHeader("Authorization");
     if (auth != null) {
       // a header that is there decides: a wrong Bearer is not rescued by a cookie
-      return auth.regionMatches(true, 0, "Bearer ", 0, 7) ? tokens.find(auth.substring(7).strip()) : Optional.empty();
+      return auth.regionMatches(true, 0, "Bearer ", 0, 7)
+          ? tokens.find(auth.substring(7).strip())
+          : Optional.empty();
     }
     return sessions.find(sessionCookie(req));
   }
@@ -131,8 +156,12 @@ public final class RequestGuard extends HttpFilter {
     if (given.equals(publicOrigin) || given.equals(ownOrigin(req))) {
       return null;
     }
-    return "cross-site request refused: Origin " + origin + " is not Lifeboat's"
-        + (publicOrigin == null ? " (behind a proxy set LIFEBOAT_PUBLIC_URL)" : " (" + publicOrigin + ")");
+    return "cross-site request refused: Origin "
+        + origin
+        + " is not Lifeboat's"
+        + (publicOrigin == null
+            ? " (behind a proxy set LIFEBOAT_PUBLIC_URL)"
+            : " (" + publicOrigin + ")");
   }
 
   private static String notJson(HttpServletRequest req) {
@@ -142,7 +171,8 @@ public final class RequestGuard extends HttpFilter {
       return body ? "send JSON (Content-Type: application/json)" : null;
     }
     String media = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-    return media.equals("application/json") ? null
+    return media.equals("application/json")
+        ? null
         : "send JSON (Content-Type: application/json), not " + media;
   }
 
@@ -165,24 +195,42 @@ public final class RequestGuard extends HttpFilter {
     if (host.equals(publicHost)) {
       return true;
     }
-    return host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.")
-        || host.equals("[::1]") || host.equals("::1");
+    return host.equals("localhost")
+        || host.endsWith(".localhost")
+        || host.startsWith("127.")
+        || host.equals("[::1]")
+        || host.equals("::1");
   }
 
   private static String origin(URI url) {
     if (url.getScheme() == null || url.getHost() == null) {
-      throw new IllegalArgumentException("LIFEBOAT_PUBLIC_URL must be a URL like https://lifeboat.example.org, not " + url);
+      throw new IllegalArgumentException(
+          "LIFEBOAT_PUBLIC_URL must be a URL like https://lifeboat.example.org, not " + url);
     }
-    return (url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : ""))
+    return (url.getScheme()
+            + "://"
+            + url.getHost()
+            + (url.getPort() > 0 ? ":" + url.getPort() : ""))
         .toLowerCase(Locale.ROOT);
   }
 
-  private static void refuse(HttpServletResponse res, int status, String message, HttpServletRequest req, boolean warn)
+  private static void refuse(
+      HttpServletResponse res, int status, String message, HttpServletRequest req, boolean warn)
       throws IOException {
     if (warn) {
-      LOG.warn("refused {} {} from {}: {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr(), message);
+      LOG.warn(
+          "refused {} {} from {}: {}",
+          req.getMethod(),
+          req.getRequestURI(),
+          req.getRemoteAddr(),
+          message);
     } else {
-      LOG.debug("refused {} {} from {}: {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr(), message);
+      LOG.debug(
+          "refused {} {} from {}: {}",
+          req.getMethod(),
+          req.getRequestURI(),
+          req.getRemoteAddr(),
+          message);
     }
     writeError(res, status, message);
   }
@@ -218,7 +266,8 @@ public final class RequestGuard extends HttpFilter {
 
     @Override
     public boolean isUserInRole(String role) {
-      return caller.role().name().equalsIgnoreCase(role) || caller.role() == Role.ADMIN && "read".equalsIgnoreCase(role);
+      return caller.role().name().equalsIgnoreCase(role)
+          || caller.role() == Role.ADMIN && "read".equalsIgnoreCase(role);
     }
 
     @Override

@@ -6,11 +6,16 @@ import jakarta.servlet.DispatcherType;
 import java.time.Clock;
 import java.util.EnumSet;
 
-/** Installs Lifeboat's access rules: the exposure check, the request guard on /api and /admin, sign-in. */
+/**
+ * Installs Lifeboat's access rules: the exposure check, the request guard on /api and /admin,
+ * sign-in.
+ */
 public final class Security {
   private Security() {}
 
-  /** Call first in {@code run}: refuses to start (StartupRefused) before anything listens or runs. */
+  /**
+   * Call first in {@code run}: refuses to start (StartupRefused) before anything listens or runs.
+   */
   public static void install(AuthSettings settings, ServerFactory server, Environment env) {
     Tokens tokens;
     try {
@@ -26,9 +31,11 @@ public final class Security {
     } catch (IllegalArgumentException e) {
       throw new ExposureCheck.StartupRefused(e.getMessage());
     }
-    env.servlets().addFilter("lifeboat-guard", guard)
+    env.servlets()
+        .addFilter("lifeboat-guard", guard)
         .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
-    env.admin().addFilter("lifeboat-guard", guard)
+    env.admin()
+        .addFilter("lifeboat-guard", guard)
         .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
     env.jersey().register(new SessionResource(tokens, sessions));
     env.jersey().register(AdminOnlyFilter.class);

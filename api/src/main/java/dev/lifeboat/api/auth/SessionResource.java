@@ -38,7 +38,13 @@ public final class SessionResource {
     if (!(security.getUserPrincipal() instanceof Caller c)) {
       throw new ApiException(401, "not signed in", Map.of());
     }
-    return Map.of("name", c.name(), "role", c.role().name().toLowerCase(java.util.Locale.ROOT), "tokens", true);
+    return Map.of(
+        "name",
+        c.name(),
+        "role",
+        c.role().name().toLowerCase(java.util.Locale.ROOT),
+        "tokens",
+        true);
   }
 
   @POST
@@ -50,15 +56,23 @@ public final class SessionResource {
     String token = body == null ? null : body.token();
     Caller caller = token == null ? null : tokens.find(token.strip()).orElse(null);
     if (caller != null && !sessions.room()) {
-      throw new ApiException(503, "too many open sessions; try again later or use the Bearer header", Map.of());
+      throw new ApiException(
+          503, "too many open sessions; try again later or use the Bearer header", Map.of());
     }
     String id = caller == null ? null : sessions.open(token.strip()).orElse(null);
     if (id == null) {
-      return Response.status(401).type(MediaType.APPLICATION_JSON_TYPE)
+      return Response.status(401)
+          .type(MediaType.APPLICATION_JSON_TYPE)
           .header("WWW-Authenticate", "Bearer realm=\"lifeboat\"")
-          .entity(Map.of("error", "that token is not valid", "status", 401)).build();
+          .entity(Map.of("error", "that token is not valid", "status", 401))
+          .build();
     }
-    return Response.ok(Map.of("name", caller.name(), "role", caller.role().name().toLowerCase(java.util.Locale.ROOT)))
+    return Response.ok(
+            Map.of(
+                "name",
+                caller.name(),
+                "role",
+                caller.role().name().toLowerCase(java.util.Locale.ROOT)))
         .header("Set-Cookie", cookie(id, Sessions.LIFETIME.toSeconds(), request))
         .header("Cache-Control", "no-store")
         .build();
@@ -67,12 +81,20 @@ public final class SessionResource {
   @DELETE
   public Response signOut(@Context HttpServletRequest request) {
     sessions.close(RequestGuard.sessionCookie(request));
-    return Response.ok(Map.of("signedOut", true)).header("Set-Cookie", cookie("", 0, request)).build();
+    return Response.ok(Map.of("signedOut", true))
+        .header("Set-Cookie", cookie("", 0, request))
+        .build();
   }
 
   private static String cookie(String value, long maxAge, HttpServletRequest request) {
-    boolean https = request.isSecure() || "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
-    return Sessions.COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAge + "; HttpOnly; SameSite=Strict"
+    boolean https =
+        request.isSecure() || "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
+    return Sessions.COOKIE
+        + "="
+        + value
+        + "; Path=/; Max-Age="
+        + maxAge
+        + "; HttpOnly; SameSite=Strict"
         + (https ? "; Secure" : "");
   }
 }

@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Web page sign-ins: an opaque random cookie value stands for a token, so the token itself never sits in
- * the browser. Kept in memory (a restart signs everyone out) and checked against the current tokens on
- * every request, so removing a token ends its sessions.
+ * Web page sign-ins: an opaque random cookie value stands for a token, so the token itself never
+ * sits in the browser. Kept in memory (a restart signs everyone out) and checked against the
+ * current tokens on every request, so removing a token ends its sessions.
  */
 final class Sessions {
   static final String COOKIE = "lifeboat_session";
@@ -39,7 +39,9 @@ final class Sessions {
     return byId.size() < MAX;
   }
 
-  /** A new session for this token, or empty when the token is not one of ours or there is no room. */
+  /**
+   * A new session for this token, or empty when the token is not one of ours or there is no room.
+   */
   Optional<String> open(String token) {
     if (tokens.find(token).isEmpty() || !room()) {
       return Optional.empty();

@@ -18,14 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The API tokens: the single {@code $LIFEBOAT_API_TOKEN} (named {@value #OWNER}, role admin) and the
- * lines {@code name:role:token} of {@code $LIFEBOAT_TOKENS_FILE}. The file is read again when its
- * modification time changes, so rotating a token is editing the file. Only SHA-256 digests are kept,
- * compared in constant time.
+ * The API tokens: the single {@code $LIFEBOAT_API_TOKEN} (named {@value #OWNER}, role admin) and
+ * the lines {@code name:role:token} of {@code $LIFEBOAT_TOKENS_FILE}. The file is read again when
+ * its modification time changes, so rotating a token is editing the file. Only SHA-256 digests are
+ * kept, compared in constant time.
  */
 public final class Tokens {
   /** The name of the single token from {@code $LIFEBOAT_API_TOKEN}. */
   public static final String OWNER = "owner";
+
   private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]+");
 
@@ -47,12 +48,19 @@ public final class Tokens {
     }
   }
 
-  /** The tokens the settings name; throws IllegalArgumentException naming the file and line when the file is bad. */
+  /**
+   * The tokens the settings name; throws IllegalArgumentException naming the file and line when the
+   * file is bad.
+   */
   public static Tokens from(AuthSettings settings) {
-    return new Tokens(settings.getToken(), settings.getTokensFile().isEmpty() ? null : Path.of(settings.getTokensFile()));
+    return new Tokens(
+        settings.getToken(),
+        settings.getTokensFile().isEmpty() ? null : Path.of(settings.getTokensFile()));
   }
 
-  /** Whether any token is configured: then every call must present one. Never false again once true. */
+  /**
+   * Whether any token is configured: then every call must present one. Never false again once true.
+   */
   public boolean configured() {
     return single != null || file != null;
   }
@@ -65,7 +73,10 @@ public final class Tokens {
     return findDigest(digest(presented));
   }
 
-  /** The caller whose token has this digest (sessions hold digests, so a removed token ends its sessions). */
+  /**
+   * The caller whose token has this digest (sessions hold digests, so a removed token ends its
+   * sessions).
+   */
   Optional<Caller> findDigest(byte[] presented) {
     Entry match = null;
     // look at every entry: the time taken does not tell how many tokens were tried or which matched
@@ -98,7 +109,8 @@ public final class Tokens {
             LOG.info("tokens file {} read again: {} tokens", file, fromFile.size());
           } catch (IllegalArgumentException e) {
             fromFile = List.of();
-            LOG.error("tokens file changed and is now invalid, its tokens are refused until it is fixed: {}",
+            LOG.error(
+                "tokens file changed and is now invalid, its tokens are refused until it is fixed: {}",
                 e.getMessage());
           }
           fileTime = now;
@@ -117,7 +129,8 @@ public final class Tokens {
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException("tokens file " + file + " cannot be read: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "tokens file " + file + " cannot be read: " + e.getMessage());
     }
     List<Entry> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
@@ -134,20 +147,24 @@ public final class Tokens {
       }
       String name = parts[0].strip();
       if (!NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(where + ": token name '" + name + "' may use only A-Z a-z 0-9 . _ @ -");
+        throw new IllegalArgumentException(
+            where + ": token name '" + name + "' may use only A-Z a-z 0-9 . _ @ -");
       }
       if (!names.add(name)) {
         throw new IllegalArgumentException(where + ": token name '" + name + "' is used twice");
       }
       if (!secrets.add(parts[2])) {
-        throw new IllegalArgumentException(where + ": the token of '" + name + "' is the same as an earlier one");
+        throw new IllegalArgumentException(
+            where + ": the token of '" + name + "' is the same as an earlier one");
       }
-      // a token that reaches an error text or a log line is masked there like every configured secret
+      // a token that reaches an error text or a log line is masked there like every configured
+      // secret
       Redactor.add(parts[2]);
       out.add(new Entry(name, Role.parse(parts[1], where), digest(parts[2])));
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("tokens file " + file + " holds no token (lines name:role:token)");
+      throw new IllegalArgumentException(
+          "tokens file " + file + " holds no token (lines name:role:token)");
     }
     return List.copyOf(out);
   }

@@ -16,13 +16,15 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * A CLI command that talks to a running Lifeboat over its API ({@code --url}, default
- * {@code $LIFEBOAT_URL} or {@code http://localhost:$LIFEBOAT_PORT}), presenting {@code $LIFEBOAT_API_TOKEN}
- * as a Bearer token when it is set (never as an argument: arguments show in the process list).
+ * A CLI command that talks to a running Lifeboat over its API ({@code --url}, default {@code
+ * $LIFEBOAT_URL} or {@code http://localhost:$LIFEBOAT_PORT}), presenting {@code
+ * $LIFEBOAT_API_TOKEN} as a Bearer token when it is set (never as an argument: arguments show in
+ * the process list).
  */
 public abstract class ApiCommand extends Command {
   static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String base;
   private static final ThreadLocal<PrintStream[]> STREAMS = new ThreadLocal<>();
   private static final ThreadLocal<String> TOKEN = new ThreadLocal<>();
@@ -36,7 +38,8 @@ public abstract class ApiCommand extends Command {
   @Override
   public void configure(Subparser subparser) {
     String port = System.getenv().getOrDefault("LIFEBOAT_PORT", "8080");
-    subparser.addArgument("--url")
+    subparser
+        .addArgument("--url")
         .setDefault(System.getenv().getOrDefault("LIFEBOAT_URL", "http://localhost:" + port))
         .help("Lifeboat's address (default $LIFEBOAT_URL or http://localhost:$LIFEBOAT_PORT)");
     configureArguments(subparser);
@@ -73,7 +76,9 @@ public abstract class ApiCommand extends Command {
     }
   }
 
-  /** Sends this thread's command output to these streams instead of System.out/err (for embedding). */
+  /**
+   * Sends this thread's command output to these streams instead of System.out/err (for embedding).
+   */
   public static void useStreams(PrintStream out, PrintStream err) {
     if (out == null) {
       STREAMS.remove();
@@ -82,7 +87,10 @@ public abstract class ApiCommand extends Command {
     }
   }
 
-  /** Uses this token on this thread instead of $LIFEBOAT_API_TOKEN (for embedding; null: back to the variable). */
+  /**
+   * Uses this token on this thread instead of $LIFEBOAT_API_TOKEN (for embedding; null: back to the
+   * variable).
+   */
   public static void useToken(String token) {
     if (token == null) {
       TOKEN.remove();
@@ -105,9 +113,13 @@ public abstract class ApiCommand extends Command {
   }
 
   JsonNode post(String path, Object body) throws IOException, InterruptedException {
-    return send(request(path)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : JSON.writeValueAsString(body))).build());
+    return send(
+        request(path)
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    body == null ? "{}" : JSON.writeValueAsString(body)))
+            .build());
   }
 
   private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
@@ -115,7 +127,9 @@ public abstract class ApiCommand extends Command {
     try {
       r = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException | java.net.http.HttpConnectTimeoutException e) {
-      throw new CliError("cannot reach Lifeboat at " + base + " (is it running? start it with scripts/start.sh)", 3);
+      throw new CliError(
+          "cannot reach Lifeboat at " + base + " (is it running? start it with scripts/start.sh)",
+          3);
     } catch (IOException e) {
       // the connection broke mid-way (Lifeboat stopped while we followed a run)
       throw new CliError("lost Lifeboat at " + base + ": " + e.getMessage(), 3);
@@ -124,11 +138,14 @@ public abstract class ApiCommand extends Command {
     try {
       body = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
     } catch (IOException e) {
-      throw new CliError("Lifeboat at " + base + " answered HTTP " + r.statusCode() + " without JSON", 3);
+      throw new CliError(
+          "Lifeboat at " + base + " answered HTTP " + r.statusCode() + " without JSON", 3);
     }
     if (r.statusCode() == 401) {
-      throw new CliError(body.path("error").asText("HTTP 401")
-          + " (set LIFEBOAT_API_TOKEN to a token Lifeboat accepts)", 2);
+      throw new CliError(
+          body.path("error").asText("HTTP 401")
+              + " (set LIFEBOAT_API_TOKEN to a token Lifeboat accepts)",
+          2);
     }
     if (r.statusCode() >= 400) {
       throw new CliError(body.path("error").asText("HTTP " + r.statusCode()), 2);

@@ -19,7 +19,8 @@ public final class ApproveCommand extends ApiCommand {
   @Override
   int execute(Namespace ns) throws Exception {
     String comment = ns.getString("comment");
-    post(runPath(ns.getString("id")) + "/approve/" + ns.getString("step"),
+    post(
+        runPath(ns.getString("id")) + "/approve/" + ns.getString("step"),
         comment == null ? null : java.util.Map.of("comment", comment));
     out.println("approved " + ns.getString("step"));
     return 0;

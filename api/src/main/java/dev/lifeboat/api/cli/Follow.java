@@ -13,7 +13,11 @@ import java.util.Set;
 final class Follow {
   static final Set<String> ENDED = Set.of("COMPLETED", "FAILED", "CANCELED");
 
-  enum Mode { BAR, PLAIN, JSON }
+  enum Mode {
+    BAR,
+    PLAIN,
+    JSON
+  }
 
   private Follow() {}
 
@@ -43,7 +47,11 @@ final class Follow {
         if (ENDED.contains(status)) {
           if (mode != Mode.JSON) {
             ProgressBar.clear(cmd.out, mode == Mode.BAR);
-            cmd.out.println(id + " " + status + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
+            cmd.out.println(
+                id
+                    + " "
+                    + status
+                    + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
           }
           return exitCode(status);
         }
@@ -66,26 +74,36 @@ final class Follow {
     return "COMPLETED".equals(status) ? 0 : 1;
   }
 
-  private static void printSteps(ApiCommand cmd, JsonNode run, Mode mode, Map<String, String> seen,
+  private static void printSteps(
+      ApiCommand cmd,
+      JsonNode run,
+      Mode mode,
+      Map<String, String> seen,
       Map<String, ProgressBar> bars) {
     JsonNode running = null;
     for (JsonNode s : run.path("steps")) {
       String id = s.path("id").asText();
       String state = s.path("state").asText();
-      String line = state + (mode == Mode.BAR && "RUNNING".equals(state) ? "" : counts(s)) + message(s);
+      String line =
+          state + (mode == Mode.BAR && "RUNNING".equals(state) ? "" : counts(s)) + message(s);
       if (!line.equals(seen.put(id, line))) {
         ProgressBar.clear(cmd.out, mode == Mode.BAR);
         cmd.out.println("  " + id + ": " + line);
       }
-      if ("RUNNING".equals(state) && (s.path("bytesTotal").asLong() > 0 || s.path("bytesDone").asLong() > 0)) {
+      if ("RUNNING".equals(state)
+          && (s.path("bytesTotal").asLong() > 0 || s.path("bytesDone").asLong() > 0)) {
         running = s;
       }
     }
     if (mode == Mode.BAR && running != null) {
       String id = running.path("id").asText();
       ProgressBar bar = bars.computeIfAbsent(id, ProgressBar::new);
-      cmd.out.print(bar.render(running.path("bytesDone").asLong(), running.path("bytesTotal").asLong(),
-          running.path("filesDone").asLong(), System.nanoTime()));
+      cmd.out.print(
+          bar.render(
+              running.path("bytesDone").asLong(),
+              running.path("bytesTotal").asLong(),
+              running.path("filesDone").asLong(),
+              System.nanoTime()));
     }
   }
 
@@ -97,8 +115,13 @@ final class Follow {
       return "";
     }
     String pct = total > 0 ? ", " + Math.min(100, bytes * 100 / total) + "%" : "";
-    return " (" + files + " files, " + ProgressBar.bytes(bytes) + (total > 0 ? " of " + ProgressBar.bytes(total) : "")
-        + pct + ")";
+    return " ("
+        + files
+        + " files, "
+        + ProgressBar.bytes(bytes)
+        + (total > 0 ? " of " + ProgressBar.bytes(total) : "")
+        + pct
+        + ")";
   }
 
   private static String message(JsonNode s) {
@@ -116,12 +139,20 @@ final class Follow {
     if (cmd.out != System.out) {
       return null;
     }
-    Thread hook = new Thread(() -> {
-      ProgressBar.clear(cmd.out, mode == Mode.BAR);
-      cmd.err.println("lifeboat: interrupted; run " + id + " goes on (lifeboat status " + id + " --follow)");
-      cmd.err.flush();
-      Runtime.getRuntime().halt(130);
-    }, "follow-interrupted");
+    Thread hook =
+        new Thread(
+            () -> {
+              ProgressBar.clear(cmd.out, mode == Mode.BAR);
+              cmd.err.println(
+                  "lifeboat: interrupted; run "
+                      + id
+                      + " goes on (lifeboat status "
+                      + id
+                      + " --follow)");
+              cmd.err.flush();
+              Runtime.getRuntime().halt(130);
+            },
+            "follow-interrupted");
     Runtime.getRuntime().addShutdownHook(hook);
     return hook;
   }

@@ -20,8 +20,16 @@ public final class ListCommand extends ApiCommand {
     switch (ns.getString("what")) {
       case "runbooks" -> {
         for (JsonNode r : get("/api/runbooks")) {
-          out.println(r.get("name").asText() + (r.get("valid").asBoolean() ? "  " + r.path("description").asText()
-              : "  INVALID " + r.path("file").asText() + ":" + r.path("line").asInt() + ": " + r.path("reason").asText()));
+          out.println(
+              r.get("name").asText()
+                  + (r.get("valid").asBoolean()
+                      ? "  " + r.path("description").asText()
+                      : "  INVALID "
+                          + r.path("file").asText()
+                          + ":"
+                          + r.path("line").asInt()
+                          + ": "
+                          + r.path("reason").asText()));
         }
       }
       case "runs" -> {
@@ -31,10 +39,21 @@ public final class ListCommand extends ApiCommand {
       }
       default -> {
         for (JsonNode b : get("/api/backups")) {
-          out.println(b.path("set").asText() + "/" + b.path("source").asText() + "/" + b.path("name").asText()
-              + "  " + b.path("sizeBytes").asLong() + " bytes  " + b.path("files").asLong() + " files"
-              + "  " + b.path("state").asText(b.path("verified").asBoolean() ? "verified" : "unverified")
-              + (b.hasNonNull("error") ? "  (" + b.path("error").asText() + ")" : ""));
+          out.println(
+              b.path("set").asText()
+                  + "/"
+                  + b.path("source").asText()
+                  + "/"
+                  + b.path("name").asText()
+                  + "  "
+                  + b.path("sizeBytes").asLong()
+                  + " bytes  "
+                  + b.path("files").asLong()
+                  + " files"
+                  + "  "
+                  + b.path("state")
+                      .asText(b.path("verified").asBoolean() ? "verified" : "unverified")
+                  + (b.hasNonNull("error") ? "  (" + b.path("error").asText() + ")" : ""));
         }
       }
     }

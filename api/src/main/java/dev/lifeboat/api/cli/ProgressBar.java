@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * One terminal line for a running step: a bar, percent, bytes, rate and ETA, redrawn in place with a
- * carriage return. The rate is smoothed over polls so one slow second does not swing the ETA.
+ * One terminal line for a running step: a bar, percent, bytes, rate and ETA, redrawn in place with
+ * a carriage return. The rate is smoothed over polls so one slow second does not swing the ETA.
  */
 final class ProgressBar {
   private static final int WIDTH = 24;
@@ -29,9 +29,15 @@ final class ProgressBar {
     if (total > 0) {
       int pct = (int) Math.min(100, done * 100 / total);
       int filled = pct * WIDTH / 100;
-      line.append('[').append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ")
-          .append(String.format(Locale.ROOT, "%3d%%", pct)).append(' ')
-          .append(bytes(done)).append('/').append(bytes(total));
+      line.append('[')
+          .append("#".repeat(filled))
+          .append(".".repeat(WIDTH - filled))
+          .append("] ")
+          .append(String.format(Locale.ROOT, "%3d%%", pct))
+          .append(' ')
+          .append(bytes(done))
+          .append('/')
+          .append(bytes(total));
     } else {
       line.append(bytes(done)).append(", ").append(files).append(" files");
     }
@@ -67,7 +73,9 @@ final class ProgressBar {
   }
 
   static String duration(long seconds) {
-    return seconds >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+    return seconds >= 3600
+        ? String.format(
+            Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
         : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
   }
 }

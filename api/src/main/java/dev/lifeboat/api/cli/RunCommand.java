@@ -8,7 +8,10 @@ import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
-/** {@code lifeboat run <runbook> [name=value ...] [--wait]}: starts a run, optionally follows it to the end. */
+/**
+ * {@code lifeboat run <runbook> [name=value ...] [--wait]}: starts a run, optionally follows it to
+ * the end.
+ */
 public final class RunCommand extends ApiCommand {
   public RunCommand() {
     super("run", "Start a runbook: run <runbook> name=value ... [--wait]");
@@ -18,8 +21,13 @@ public final class RunCommand extends ApiCommand {
   void configureArguments(Subparser subparser) {
     subparser.addArgument("runbook").help("the runbook to start");
     subparser.addArgument("params").nargs("*").help("parameters as name=value (lists: a,b,c)");
-    subparser.addArgument("--wait").action(Arguments.storeTrue()).help("follow the run until it ends");
-    subparser.addArgument("--json").action(Arguments.storeTrue())
+    subparser
+        .addArgument("--wait")
+        .action(Arguments.storeTrue())
+        .help("follow the run until it ends");
+    subparser
+        .addArgument("--json")
+        .action(Arguments.storeTrue())
         .help("print JSON: the started run, or with --wait the run as one JSON line per change");
   }
 
@@ -34,7 +42,8 @@ public final class RunCommand extends ApiCommand {
       }
       params.put(p.substring(0, eq), p.substring(eq + 1));
     }
-    JsonNode started = post("/api/runbooks/" + ns.getString("runbook") + "/runs", Map.of("params", params));
+    JsonNode started =
+        post("/api/runbooks/" + ns.getString("runbook") + "/runs", Map.of("params", params));
     String id = started.get("id").asText();
     boolean json = ns.getBoolean("json");
     if (!json) {

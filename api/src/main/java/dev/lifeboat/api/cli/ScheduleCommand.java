@@ -9,7 +9,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
 /** {@code lifeboat schedule pause|resume|trigger NAME}. */
 public final class ScheduleCommand extends ApiCommand {
   public ScheduleCommand() {
-    super("schedule", "Pause, resume or trigger a schedule now: schedule pause|resume|trigger NAME");
+    super(
+        "schedule", "Pause, resume or trigger a schedule now: schedule pause|resume|trigger NAME");
   }
 
   @Override
@@ -22,12 +23,17 @@ public final class ScheduleCommand extends ApiCommand {
   int execute(Namespace ns) throws Exception {
     String name = ns.getString("name");
     String what = ns.getString("what");
-    JsonNode r = post("/api/schedules/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + what, null);
+    JsonNode r =
+        post(
+            "/api/schedules/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + what, null);
     switch (what) {
       case "trigger" -> out.println("started " + r.path("id").asText());
       case "pause" -> out.println("paused " + name);
-      default -> out.println("resumed " + name + (r.path("next").size() > 0
-          ? ", next " + r.path("next").get(0).asText() : ""));
+      default ->
+          out.println(
+              "resumed "
+                  + name
+                  + (r.path("next").size() > 0 ? ", next " + r.path("next").get(0).asText() : ""));
     }
     return 0;
   }

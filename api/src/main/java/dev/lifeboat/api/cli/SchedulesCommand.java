@@ -17,9 +17,14 @@ public final class SchedulesCommand extends ApiCommand {
   int execute(Namespace ns) throws Exception {
     JsonNode all = get("/api/schedules");
     for (JsonNode s : all) {
-      StringBuilder line = new StringBuilder(s.path("name").asText())
-          .append("  ").append(s.path("runbook").asText())
-          .append("  \"").append(s.path("cron").asText()).append("\" ").append(s.path("timezone").asText());
+      StringBuilder line =
+          new StringBuilder(s.path("name").asText())
+              .append("  ")
+              .append(s.path("runbook").asText())
+              .append("  \"")
+              .append(s.path("cron").asText())
+              .append("\" ")
+              .append(s.path("timezone").asText());
       if (!s.path("enabled").asBoolean(true)) {
         line.append("  OFF: ").append(s.path("reason").asText());
       } else {
@@ -27,8 +32,11 @@ public final class SchedulesCommand extends ApiCommand {
         JsonNode next = s.path("next");
         line.append("  next ").append(next.size() > 0 ? next.get(0).asText() : "-");
         JsonNode last = s.path("last");
-        line.append("  last ").append(last.isObject()
-            ? last.path("id").asText() + " " + last.path("status").asText() : "-");
+        line.append("  last ")
+            .append(
+                last.isObject()
+                    ? last.path("id").asText() + " " + last.path("status").asText()
+                    : "-");
         if (s.path("skipped").asLong() > 0) {
           line.append("  skipped ").append(s.path("skipped").asLong());
         }

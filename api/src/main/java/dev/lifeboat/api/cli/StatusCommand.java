@@ -14,8 +14,13 @@ public final class StatusCommand extends ApiCommand {
   @Override
   void configureArguments(Subparser subparser) {
     subparser.addArgument("id").help("the run id");
-    subparser.addArgument("--follow").action(Arguments.storeTrue()).help("follow the run until it ends");
-    subparser.addArgument("--json").action(Arguments.storeTrue())
+    subparser
+        .addArgument("--follow")
+        .action(Arguments.storeTrue())
+        .help("follow the run until it ends");
+    subparser
+        .addArgument("--json")
+        .action(Arguments.storeTrue())
         .help("print the run as JSON (with --follow: one JSON line per change)");
   }
 
@@ -31,12 +36,19 @@ public final class StatusCommand extends ApiCommand {
       out.println(JSON.writeValueAsString(run));
       return 0;
     }
-    out.println(run.get("id").asText() + " " + run.get("status").asText()
-        + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
+    out.println(
+        run.get("id").asText()
+            + " "
+            + run.get("status").asText()
+            + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
     for (JsonNode s : run.path("steps")) {
-      out.println("  " + s.get("id").asText() + ": " + s.get("state").asText()
-          + (s.path("message").isTextual() ? " — " + s.get("message").asText() : "")
-          + (s.path("lastError").isTextual() ? " — " + s.get("lastError").asText() : ""));
+      out.println(
+          "  "
+              + s.get("id").asText()
+              + ": "
+              + s.get("state").asText()
+              + (s.path("message").isTextual() ? " — " + s.get("message").asText() : "")
+              + (s.path("lastError").isTextual() ? " — " + s.get("lastError").asText() : ""));
     }
     return 0;
   }

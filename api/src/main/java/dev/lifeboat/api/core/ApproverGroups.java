@@ -19,11 +19,12 @@ public final class ApproverGroups {
 
   public ApproverGroups(Map<String, String> configured, Map<String, String> env) {
     configured.forEach(this::add);
-    env.forEach((k, v) -> {
-      if (k.startsWith(ENV_PREFIX) && k.length() > ENV_PREFIX.length()) {
-        add(k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT), v);
-      }
-    });
+    env.forEach(
+        (k, v) -> {
+          if (k.startsWith(ENV_PREFIX) && k.length() > ENV_PREFIX.length()) {
+            add(k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT), v);
+          }
+        });
   }
 
   public static ApproverGroups none() {
@@ -42,11 +43,12 @@ public final class ApproverGroups {
   /** The groups {@code name} belongs to. */
   public List<String> groupsOf(String name) {
     List<String> out = new ArrayList<>();
-    members.forEach((g, names) -> {
-      if (names.contains(name)) {
-        out.add(g);
-      }
-    });
+    members.forEach(
+        (g, names) -> {
+          if (names.contains(name)) {
+            out.add(g);
+          }
+        });
     return out;
   }
 }

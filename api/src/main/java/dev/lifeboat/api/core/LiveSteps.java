@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts the live progress of running steps into the run's step view: each pending activity's last
- * heartbeat details (a {@link LiveProgress} naming its step) as DescribeWorkflowExecution reports them.
+ * heartbeat details (a {@link LiveProgress} naming its step) as DescribeWorkflowExecution reports
+ * them.
  */
 public final class LiveSteps {
   private static final Logger LOG = LoggerFactory.getLogger(LiveSteps.class);
@@ -24,15 +25,17 @@ public final class LiveSteps {
   private LiveSteps() {}
 
   /** The live details of every pending activity that has heartbeated, by step key. */
-  public static Map<String, LiveProgress> read(DescribeWorkflowExecutionResponse describe, DataConverter converter) {
+  public static Map<String, LiveProgress> read(
+      DescribeWorkflowExecutionResponse describe, DataConverter converter) {
     Map<String, LiveProgress> out = new HashMap<>();
     for (PendingActivityInfo a : describe.getPendingActivitiesList()) {
       if (!a.hasHeartbeatDetails() || a.getHeartbeatDetails().getPayloadsCount() == 0) {
         continue;
       }
       try {
-        LiveProgress p = converter.fromPayloads(0, Optional.of(a.getHeartbeatDetails()), LiveProgress.class,
-            LiveProgress.class);
+        LiveProgress p =
+            converter.fromPayloads(
+                0, Optional.of(a.getHeartbeatDetails()), LiveProgress.class, LiveProgress.class);
         if (p != null && p.stepKey() != null) {
           out.merge(p.stepKey(), p, (x, y) -> x.at() >= y.at() ? x : y);
         }
@@ -58,10 +61,25 @@ public final class LiveSteps {
       }
       List<String> log = new ArrayList<>(s.log() == null ? List.of() : s.log());
       log.addAll(p.log());
-      out.add(new StepProgress(s.id(), s.action(), s.phase(), s.state(), s.startedAt(), s.endedAt(),
-          Math.max(s.attempt(), p.attempt()), s.lastError(), p.message() != null ? p.message() : s.message(),
-          p.bytesDone(), p.bytesTotal(), p.filesDone(), s.output(), log, s.attempts(), s.approval(),
-          s.approvalGroup()));
+      out.add(
+          new StepProgress(
+              s.id(),
+              s.action(),
+              s.phase(),
+              s.state(),
+              s.startedAt(),
+              s.endedAt(),
+              Math.max(s.attempt(), p.attempt()),
+              s.lastError(),
+              p.message() != null ? p.message() : s.message(),
+              p.bytesDone(),
+              p.bytesTotal(),
+              p.filesDone(),
+              s.output(),
+              log,
+              s.attempts(),
+              s.approval(),
+              s.approvalGroup()));
     }
     return out;
   }

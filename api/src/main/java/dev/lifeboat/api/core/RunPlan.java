@@ -21,8 +21,8 @@ public final class RunPlan {
   private RunPlan() {}
 
   /** Throws {@link ParamBinder.InvalidParam} for parameters a start would refuse. */
-  public static List<Map<String, Object>> of(Runbook runbook, Map<String, Object> params,
-      Map<String, ActionSignature> actions) {
+  public static List<Map<String, Object>> of(
+      Runbook runbook, Map<String, Object> params, Map<String, ActionSignature> actions) {
     Map<String, Object> bound = ParamBinder.bind(runbook, params);
     ArgRules.checkParams(runbook, actions, bound);
     List<Map<String, Object>> out = new ArrayList<>();
@@ -42,7 +42,8 @@ public final class RunPlan {
     return out;
   }
 
-  private static Map<String, Object> step(Runbook runbook, Map<String, Object> params, Step s, Object unused) {
+  private static Map<String, Object> step(
+      Runbook runbook, Map<String, Object> params, Step s, Object unused) {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("id", s.id());
     view.put("action", s.action());
@@ -78,22 +79,26 @@ public final class RunPlan {
     return view;
   }
 
-  private static Object resolve(Runbook runbook, Map<String, Object> params, Object value, Object item,
-      boolean hasItem) {
-    return Expressions.resolve(value, path -> {
-      String[] parts = path.split("\\.");
-      switch (parts[0]) {
-        case "params":
-          Object v = parts.length < 2 ? null : params.get(parts[1]);
-          return parts.length <= 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
-        case "item":
-          return hasItem ? Expressions.walk(item, parts, 1, path) : "${" + path + "}";
-        case "run":
-          return parts.length == 2 && parts[1].equals("runbook") ? runbook.name() : "${" + path + "}";
-        default:
-          // step outputs exist only once the step has run
-          return "${" + path + "}";
-      }
-    });
+  private static Object resolve(
+      Runbook runbook, Map<String, Object> params, Object value, Object item, boolean hasItem) {
+    return Expressions.resolve(
+        value,
+        path -> {
+          String[] parts = path.split("\\.");
+          switch (parts[0]) {
+            case "params":
+              Object v = parts.length < 2 ? null : params.get(parts[1]);
+              return parts.length <= 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
+            case "item":
+              return hasItem ? Expressions.walk(item, parts, 1, path) : "${" + path + "}";
+            case "run":
+              return parts.length == 2 && parts[1].equals("runbook")
+                  ? runbook.name()
+                  : "${" + path + "}";
+            default:
+              // step outputs exist only once the step has run
+              return "${" + path + "}";
+          }
+        });
   }
 }

@@ -9,6 +9,7 @@ import dev.lifeboat.workflows.RunStatus;
 import dev.lifeboat.workflows.RunbookWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -20,7 +21,6 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.api.common.v1.WorkflowExecution;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -33,8 +33,8 @@ import java.util.stream.Collectors;
 
 /** Starts runs and reads their state from Temporal. */
 public final class RunService {
-  private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
-      .withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter ID_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
   private static final String WORKFLOW_TYPE = "RunbookWorkflow";
   private static final int LIST_LIMIT = 200;
 
@@ -47,7 +47,9 @@ public final class RunService {
     this(client, catalog, null);
   }
 
-  /** @param temporal where runs show in the Temporal UI; null: no UI links */
+  /**
+   * @param temporal where runs show in the Temporal UI; null: no UI links
+   */
   public RunService(WorkflowClient client, RunbookCatalog catalog, TemporalInfo temporal) {
     this.client = client;
     this.catalog = catalog;
@@ -60,7 +62,8 @@ public final class RunService {
   }
 
   /** A run as the API shows it. */
-  public record RunSummary(String id, String runbook, RunStatus status, long startedAt, long endedAt, String parent) {}
+  public record RunSummary(
+      String id, String runbook, RunStatus status, long startedAt, long endedAt, String parent) {}
 
   /**
    * Starts a run. Throws {@link ParamBinder.InvalidParam} for bad parameters, including values an
@@ -71,12 +74,15 @@ public final class RunService {
     Instant now = Instant.now();
     for (int attempt = 0; ; attempt++) {
       String id = runbook.name() + "@" + ID_TIME.format(now) + (attempt == 0 ? "" : "-" + attempt);
-      RunbookWorkflow stub = client.newWorkflowStub(RunbookWorkflow.class, WorkflowOptions.newBuilder()
-          .setWorkflowId(id)
-          .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
-          .setMemo(Map.of("runbook", runbook.name()))
-          .setStaticSummary(summary(runbook))
-          .build());
+      RunbookWorkflow stub =
+          client.newWorkflowStub(
+              RunbookWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setWorkflowId(id)
+                  .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                  .setMemo(Map.of("runbook", runbook.name()))
+                  .setStaticSummary(summary(runbook))
+                  .build());
       try {
         WorkflowClient.start(stub::run, request);
         return id;
@@ -112,14 +118,18 @@ public final class RunService {
     for (RunSummary s : all) {
       if (s.status() != RunStatus.RUNNING && s.endedAt() == 0 && described++ < 50) {
         // the embedded server's closed listing leaves out the close time; describe has it
-        s = new RunSummary(s.id(), s.runbook(), s.status(), s.startedAt(), closeTime(s.id()), s.parent());
+        s =
+            new RunSummary(
+                s.id(), s.runbook(), s.status(), s.startedAt(), closeTime(s.id()), s.parent());
       }
       // a run waiting for a human is the one thing a list must not hide; ask the newest few
       if (s.status() == RunStatus.RUNNING && queried++ < 20) {
         try {
           RunProgress p = client.newWorkflowStub(RunbookWorkflow.class, s.id()).progress();
           if (p.status() == RunStatus.WAITING_FOR_APPROVAL) {
-            s = new RunSummary(s.id(), s.runbook(), p.status(), s.startedAt(), s.endedAt(), s.parent());
+            s =
+                new RunSummary(
+                    s.id(), s.runbook(), p.status(), s.startedAt(), s.endedAt(), s.parent());
           }
         } catch (RuntimeException e) {
           // keep RUNNING: the list must answer even when a query cannot
@@ -134,7 +144,8 @@ public final class RunService {
     List<RunSummary> out = new ArrayList<>();
     if (visibilityQueries) {
       try {
-        client.listExecutions("WorkflowType = '" + WORKFLOW_TYPE + "'")
+        client
+            .listExecutions("WorkflowType = '" + WORKFLOW_TYPE + "'")
             .limit(LIST_LIMIT)
             .forEach(m -> out.add(summary(m)));
         return sorted(out);
@@ -149,21 +160,32 @@ public final class RunService {
     }
     var stub = client.getWorkflowServiceStubs().blockingStub();
     String ns = client.getOptions().getNamespace();
-    stub.listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest.newBuilder()
-            .setNamespace(ns).setMaximumPageSize(LIST_LIMIT).build())
-        .getExecutionsList().forEach(i -> out.add(summary(i)));
-    stub.listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
-            .setNamespace(ns).setMaximumPageSize(LIST_LIMIT).build())
-        .getExecutionsList().forEach(i -> out.add(summary(i)));
+    stub.listOpenWorkflowExecutions(
+            ListOpenWorkflowExecutionsRequest.newBuilder()
+                .setNamespace(ns)
+                .setMaximumPageSize(LIST_LIMIT)
+                .build())
+        .getExecutionsList()
+        .forEach(i -> out.add(summary(i)));
+    stub.listClosedWorkflowExecutions(
+            ListClosedWorkflowExecutionsRequest.newBuilder()
+                .setNamespace(ns)
+                .setMaximumPageSize(LIST_LIMIT)
+                .build())
+        .getExecutionsList()
+        .forEach(i -> out.add(summary(i)));
     return sorted(out.stream().filter(s -> s.runbook() != null).collect(Collectors.toList()));
   }
 
   private DescribeWorkflowExecutionResponse describe(String id) {
-    return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-        DescribeWorkflowExecutionRequest.newBuilder()
-            .setNamespace(client.getOptions().getNamespace())
-            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).build())
-            .build());
+    return client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(client.getOptions().getNamespace())
+                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).build())
+                .build());
   }
 
   private long closeTime(String id) {
@@ -181,7 +203,8 @@ public final class RunService {
     try {
       d = describe(id);
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND
+          || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
         return Optional.empty();
       }
       throw e;
@@ -199,33 +222,58 @@ public final class RunService {
       status = RunStatus.CANCELED;
     }
     if (progress != null && status == RunStatus.RUNNING) {
-      status = progress.status() == RunStatus.WAITING_FOR_APPROVAL ? RunStatus.WAITING_FOR_APPROVAL : RunStatus.RUNNING;
+      status =
+          progress.status() == RunStatus.WAITING_FOR_APPROVAL
+              ? RunStatus.WAITING_FOR_APPROVAL
+              : RunStatus.RUNNING;
     }
     String error = progress != null ? progress.error() : null;
     if (error == null && (status == RunStatus.FAILED)) {
       error = failureMessage(id).orElse(queryError);
     }
-    return Optional.of(new RunView(id, progress != null && progress.runbook() != null ? progress.runbook()
-        : runbookOf(id, info.getMemo()), status,
-        toMillis(info.getStartTime()), info.hasCloseTime() ? toMillis(info.getCloseTime()) : 0,
-        error, progress == null ? List.of() : LiveSteps.merge(progress.steps(),
-            LiveSteps.read(d, client.getOptions().getDataConverter())), queryError,
-        info.hasParentExecution() ? info.getParentExecution().getWorkflowId() : null));
+    return Optional.of(
+        new RunView(
+            id,
+            progress != null && progress.runbook() != null
+                ? progress.runbook()
+                : runbookOf(id, info.getMemo()),
+            status,
+            toMillis(info.getStartTime()),
+            info.hasCloseTime() ? toMillis(info.getCloseTime()) : 0,
+            error,
+            progress == null
+                ? List.of()
+                : LiveSteps.merge(
+                    progress.steps(), LiveSteps.read(d, client.getOptions().getDataConverter())),
+            queryError,
+            info.hasParentExecution() ? info.getParentExecution().getWorkflowId() : null));
   }
 
   /** A run with its steps. */
-  public record RunView(String id, String runbook, RunStatus status, long startedAt, long endedAt, String error,
-      List<dev.lifeboat.workflows.StepProgress> steps, String note, String parent) {}
+  public record RunView(
+      String id,
+      String runbook,
+      RunStatus status,
+      long startedAt,
+      long endedAt,
+      String error,
+      List<dev.lifeboat.workflows.StepProgress> steps,
+      String note,
+      String parent) {}
 
   /** Sends the approval with its audit (who, when, from where, why) as the signal's input. */
   public void approve(String id, dev.lifeboat.workflows.Approval approval) {
     client.newWorkflowStub(RunbookWorkflow.class, id).approveBy(approval);
   }
 
-  private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile(
-      "[a-z0-9][a-z0-9-]*@(\\d{8}T\\d{6}\\.\\d{3}Z(-\\d+)?|sched-[a-z0-9-]+-\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z)(/.+)?");
+  private static final java.util.regex.Pattern RUN_ID =
+      java.util.regex.Pattern.compile(
+          "[a-z0-9][a-z0-9-]*@(\\d{8}T\\d{6}\\.\\d{3}Z(-\\d+)?|sched-[a-z0-9-]+-\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z)(/.+)?");
 
-  /** True when {@code id} looks like an id this API gave out, so a run Temporal no longer knows was lost. */
+  /**
+   * True when {@code id} looks like an id this API gave out, so a run Temporal no longer knows was
+   * lost.
+   */
   public static boolean looksLikeRunId(String id) {
     return RUN_ID.matcher(id).matches();
   }
@@ -267,18 +315,25 @@ public final class RunService {
     } catch (RuntimeException e) {
       // keep the name from the id
     }
-    return new RunSummary(m.getExecution().getWorkflowId(), name,
-        map(m.getStatus()), m.getStartTime().toEpochMilli(),
-        m.getCloseTime() == null ? 0 : m.getCloseTime().toEpochMilli(), m.getParentExecution() == null ? null
-        : m.getParentExecution().getWorkflowId());
+    return new RunSummary(
+        m.getExecution().getWorkflowId(),
+        name,
+        map(m.getStatus()),
+        m.getStartTime().toEpochMilli(),
+        m.getCloseTime() == null ? 0 : m.getCloseTime().toEpochMilli(),
+        m.getParentExecution() == null ? null : m.getParentExecution().getWorkflowId());
   }
 
   private RunSummary summary(WorkflowExecutionInfo i) {
     if (!WORKFLOW_TYPE.equals(i.getType().getName())) {
       return new RunSummary(i.getExecution().getWorkflowId(), null, map(i.getStatus()), 0, 0, null);
     }
-    return new RunSummary(i.getExecution().getWorkflowId(), runbookOf(i.getExecution().getWorkflowId(), i.getMemo()),
-        map(i.getStatus()), toMillis(i.getStartTime()), i.hasCloseTime() ? toMillis(i.getCloseTime()) : 0,
+    return new RunSummary(
+        i.getExecution().getWorkflowId(),
+        runbookOf(i.getExecution().getWorkflowId(), i.getMemo()),
+        map(i.getStatus()),
+        toMillis(i.getStartTime()),
+        i.hasCloseTime() ? toMillis(i.getCloseTime()) : 0,
         i.hasParentExecution() ? i.getParentExecution().getWorkflowId() : null);
   }
 
@@ -288,8 +343,9 @@ public final class RunService {
   }
 
   /**
-   * Run ids are {@code <runbook>@<UTC time>}, scheduled runs {@code <runbook>@sched-<schedule>-<fire time>}
-   * (Temporal appends the fire time); child runs add {@code /<step>} and carry their name in a memo.
+   * Run ids are {@code <runbook>@<UTC time>}, scheduled runs {@code
+   * <runbook>@sched-<schedule>-<fire time>} (Temporal appends the fire time); child runs add {@code
+   * /<step>} and carry their name in a memo.
    */
   static String runbookOf(String id) {
     int at = id.indexOf('@');
@@ -300,7 +356,10 @@ public final class RunService {
     var field = memo.getFieldsMap().get("runbook");
     if (field != null) {
       try {
-        return client.getOptions().getDataConverter().fromPayload(field, String.class, String.class);
+        return client
+            .getOptions()
+            .getDataConverter()
+            .fromPayload(field, String.class, String.class);
       } catch (RuntimeException e) {
         return runbookOf(id);
       }
@@ -315,7 +374,8 @@ public final class RunService {
   static RunStatus map(WorkflowExecutionStatus s) {
     return switch (s) {
       case WORKFLOW_EXECUTION_STATUS_RUNNING -> RunStatus.RUNNING;
-      case WORKFLOW_EXECUTION_STATUS_COMPLETED, WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW -> RunStatus.COMPLETED;
+      case WORKFLOW_EXECUTION_STATUS_COMPLETED, WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW ->
+          RunStatus.COMPLETED;
       case WORKFLOW_EXECUTION_STATUS_CANCELED -> RunStatus.CANCELED;
       default -> RunStatus.FAILED;
     };

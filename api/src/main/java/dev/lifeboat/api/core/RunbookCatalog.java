@@ -35,7 +35,8 @@ public final class RunbookCatalog {
     Map<String, LoadedRunbook> next = new LinkedHashMap<>();
     for (LoadedRunbook r : loaded) {
       if (r instanceof LoadedRunbook.Invalid bad) {
-        LOG.warn("runbook {} is invalid: {}:{}: {}", bad.name(), bad.file(), bad.line(), bad.reason());
+        LOG.warn(
+            "runbook {} is invalid: {}:{}: {}", bad.name(), bad.file(), bad.line(), bad.reason());
         next.putIfAbsent(bad.name() + (next.containsKey(bad.name()) ? "#" + bad.file() : ""), bad);
         continue;
       }
@@ -43,12 +44,18 @@ public final class RunbookCatalog {
     }
     entries = next;
     reloadListeners.forEach(Runnable::run);
-    LOG.info("loaded {} runbooks from {} ({} invalid)", next.size(), folder.toAbsolutePath(),
+    LOG.info(
+        "loaded {} runbooks from {} ({} invalid)",
+        next.size(),
+        folder.toAbsolutePath(),
         next.values().stream().filter(e -> e instanceof LoadedRunbook.Invalid).count());
     return List.copyOf(next.values());
   }
 
-  /** Called after every reload, with the new set in place (e.g. to bring Temporal schedules in line). */
+  /**
+   * Called after every reload, with the new set in place (e.g. to bring Temporal schedules in
+   * line).
+   */
   public void onReload(Runnable listener) {
     reloadListeners.add(listener);
   }
@@ -81,14 +88,19 @@ public final class RunbookCatalog {
         }
         Object name = s.with().get("name");
         if (name instanceof String n && !n.contains("${")) {
-          find(n).flatMap(LoadedRunbook::runbook).ifPresent(child -> {
-            if (out.putIfAbsent(child.name(), child) == null) {
-              todo.push(child);
-            }
-          });
+          find(n)
+              .flatMap(LoadedRunbook::runbook)
+              .ifPresent(
+                  child -> {
+                    if (out.putIfAbsent(child.name(), child) == null) {
+                      todo.push(child);
+                    }
+                  });
         } else {
           // a computed name: any valid runbook may be asked for
-          entries.values().forEach(e -> e.runbook().ifPresent(rb -> out.putIfAbsent(rb.name(), rb)));
+          entries
+              .values()
+              .forEach(e -> e.runbook().ifPresent(rb -> out.putIfAbsent(rb.name(), rb)));
         }
       }
     }

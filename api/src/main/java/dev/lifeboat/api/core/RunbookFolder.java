@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunbookFolder {
   private static final Logger LOG = LoggerFactory.getLogger(RunbookFolder.class);
+
   /** The jar's resource folder that the build fills from the repository's runbooks/. */
   static final String BUILT_IN = "runbooks";
 
@@ -30,7 +31,9 @@ public final class RunbookFolder {
       return folder;
     }
     Path builtIn = builtIn();
-    LOG.warn("runbooks folder {} does not exist: using the runbooks built into Lifeboat", folder.toAbsolutePath());
+    LOG.warn(
+        "runbooks folder {} does not exist: using the runbooks built into Lifeboat",
+        folder.toAbsolutePath());
     return builtIn;
   }
 
@@ -38,7 +41,8 @@ public final class RunbookFolder {
   static Path builtIn() {
     URL url = RunbookFolder.class.getClassLoader().getResource(BUILT_IN);
     if (url == null) {
-      throw new IllegalStateException("this build of Lifeboat has no built-in runbooks: set LIFEBOAT_RUNBOOKS");
+      throw new IllegalStateException(
+          "this build of Lifeboat has no built-in runbooks: set LIFEBOAT_RUNBOOKS");
     }
     try {
       URI uri = url.toURI();
@@ -51,7 +55,8 @@ public final class RunbookFolder {
       }
       return Path.of(uri);
     } catch (URISyntaxException | IOException e) {
-      throw new UncheckedIOException(new IOException("the built-in runbooks cannot be read: " + e.getMessage(), e));
+      throw new UncheckedIOException(
+          new IOException("the built-in runbooks cannot be read: " + e.getMessage(), e));
     }
   }
 }

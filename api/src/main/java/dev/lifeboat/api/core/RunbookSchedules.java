@@ -32,7 +32,6 @@ import io.temporal.client.schedules.SchedulePolicy;
 import io.temporal.client.schedules.ScheduleState;
 import io.temporal.client.schedules.ScheduleUpdate;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -51,14 +50,19 @@ import org.slf4j.LoggerFactory;
  * down and show in Temporal's UI. Temporal owns the timing (cron, time zone, jitter, overlap,
  * catch-up, pause); this class only brings the server in line with the catalogue and reads it back.
  *
- * <p>A schedule named {@code n} has the Temporal id {@code <prefix>n} (prefix {@code lifeboat-}
- * by default) and a memo {@code lifeboat: <prefix>} marking it as ours; only those are ever
- * updated or deleted.
+ * <p>A schedule named {@code n} has the Temporal id {@code <prefix>n} (prefix {@code lifeboat-} by
+ * default) and a memo {@code lifeboat: <prefix>} marking it as ours; only those are ever updated or
+ * deleted.
  */
 public final class RunbookSchedules implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(RunbookSchedules.class);
-  /** A fire missed while Temporal was down still runs when the server is back within this; older ones are dropped. */
+
+  /**
+   * A fire missed while Temporal was down still runs when the server is back within this; older
+   * ones are dropped.
+   */
   public static final Duration CATCHUP_WINDOW = Duration.ofDays(1);
+
   static final String OWNER_MEMO = "lifeboat";
   private static final Duration TRIGGER_WAIT = Duration.ofSeconds(15);
   private static final long GAUGE_CACHE_MS = 30_000;
@@ -70,32 +74,69 @@ public final class RunbookSchedules implements Managed {
   private final String prefix;
   private final MetricRegistry metrics;
   private volatile String offReason;
-  /** Ids this process created or updated: deleted on removal even before the server's listing shows them. */
+
+  /**
+   * Ids this process created or updated: deleted on removal even before the server's listing shows
+   * them.
+   */
   private final Set<String> ours = ConcurrentHashMap.newKeySet();
+
   private final Map<String, long[]> skippedCache = new ConcurrentHashMap<>();
 
-  public RunbookSchedules(RunbookCatalog catalog, RunService runs, WorkflowClient client, boolean embedded,
-      String prefix, MetricRegistry metrics) {
+  public RunbookSchedules(
+      RunbookCatalog catalog,
+      RunService runs,
+      WorkflowClient client,
+      boolean embedded,
+      String prefix,
+      MetricRegistry metrics) {
     this.catalog = catalog;
     this.runs = runs;
     this.client = client;
     this.prefix = prefix == null || prefix.isBlank() ? "lifeboat-" : prefix;
     this.metrics = metrics;
-    this.schedules = embedded ? null : ScheduleClient.newInstance(client.getWorkflowServiceStubs(),
-        ScheduleClientOptions.newBuilder().setNamespace(client.getOptions().getNamespace()).build());
-    this.offReason = embedded ? "the embedded in-memory Temporal test server has no Schedules API; set"
-        + " LIFEBOAT_TEMPORAL_ADDRESS to a Temporal server (scripts/start.sh starts one) to run schedules" : null;
+    this.schedules =
+        embedded
+            ? null
+            : ScheduleClient.newInstance(
+                client.getWorkflowServiceStubs(),
+                ScheduleClientOptions.newBuilder()
+                    .setNamespace(client.getOptions().getNamespace())
+                    .build());
+    this.offReason =
+        embedded
+            ? "the embedded in-memory Temporal test server has no Schedules API; set"
+                + " LIFEBOAT_TEMPORAL_ADDRESS to a Temporal server (scripts/start.sh starts one) to run schedules"
+            : null;
   }
 
-  /** One schedule as the API shows it. {@code next} holds ISO-8601 times in the schedule's time zone. */
-  public record View(String name, String runbook, String cron, String timezone, String jitter, boolean paused,
-      List<String> next, Last last, long skipped, long missed, boolean enabled, String reason) {}
+  /**
+   * One schedule as the API shows it. {@code next} holds ISO-8601 times in the schedule's time
+   * zone.
+   */
+  public record View(
+      String name,
+      String runbook,
+      String cron,
+      String timezone,
+      String jitter,
+      boolean paused,
+      List<String> next,
+      Last last,
+      long skipped,
+      long missed,
+      boolean enabled,
+      String reason) {}
 
   /** The newest run the schedule started. */
   public record Last(String id, String status, String time) {}
 
-  /** What a sync changed; {@code kept} are schedules of runbooks that are invalid right now, left as they were. */
-  public record SyncResult(List<String> created, List<String> updated, List<String> deleted, List<String> kept) {}
+  /**
+   * What a sync changed; {@code kept} are schedules of runbooks that are invalid right now, left as
+   * they were.
+   */
+  public record SyncResult(
+      List<String> created, List<String> updated, List<String> deleted, List<String> kept) {}
 
   private record Entry(Runbook runbook, ScheduleSpec spec) {}
 
@@ -120,30 +161,47 @@ public final class RunbookSchedules implements Managed {
     }
     try {
       SyncResult r = sync();
-      LOG.info("Temporal schedules in line with the runbooks: {} created, {} updated, {} deleted",
-          r.created().size(), r.updated().size(), r.deleted().size());
+      LOG.info(
+          "Temporal schedules in line with the runbooks: {} created, {} updated, {} deleted",
+          r.created().size(),
+          r.updated().size(),
+          r.deleted().size());
     } catch (RuntimeException e) {
       // Temporal may be starting up too; the next reload tries again
-      LOG.error("Temporal schedules could not be brought in line with the runbooks ({}); POST /api/runbooks/reload"
-          + " retries", RunService.rootMessage(e));
+      LOG.error(
+          "Temporal schedules could not be brought in line with the runbooks ({}); POST /api/runbooks/reload"
+              + " retries",
+          RunService.rootMessage(e));
     }
   }
 
   @Override
   public void stop() {}
 
-  /** After a catalogue reload: a Temporal failure is logged and shown per schedule, and does not fail the reload. */
+  /**
+   * After a catalogue reload: a Temporal failure is logged and shown per schedule, and does not
+   * fail the reload.
+   */
   public void syncAfterReload() {
     try {
       SyncResult r = sync();
-      LOG.info("schedules after reload: created {}, updated {}, deleted {}, kept {}", r.created(), r.updated(),
-          r.deleted(), r.kept());
+      LOG.info(
+          "schedules after reload: created {}, updated {}, deleted {}, kept {}",
+          r.created(),
+          r.updated(),
+          r.deleted(),
+          r.kept());
     } catch (RuntimeException e) {
-      LOG.error("Temporal schedules could not be brought in line with the runbooks: {}", RunService.rootMessage(e));
+      LOG.error(
+          "Temporal schedules could not be brought in line with the runbooks: {}",
+          RunService.rootMessage(e));
     }
   }
 
-  /** Creates missing schedules, updates existing ones (keeping their pause state) and deletes ours that left the YAML. */
+  /**
+   * Creates missing schedules, updates existing ones (keeping their pause state) and deletes ours
+   * that left the YAML.
+   */
   public synchronized SyncResult sync() {
     if (!enabled()) {
       return new SyncResult(List.of(), List.of(), List.of(), List.of());
@@ -163,17 +221,29 @@ public final class RunbookSchedules implements Managed {
         continue;
       }
       try {
-        schedules.createSchedule(id, schedule, ScheduleOptions.newBuilder()
-            .setMemo(Map.of(OWNER_MEMO, prefix, "runbook", e.runbook().name())).build());
+        schedules.createSchedule(
+            id,
+            schedule,
+            ScheduleOptions.newBuilder()
+                .setMemo(Map.of(OWNER_MEMO, prefix, "runbook", e.runbook().name()))
+                .build());
         created.add(e.spec().name());
       } catch (ScheduleAlreadyRunningException exists) {
-        // parameters are bound when the schedule is written, so every sync rewrites it; a pause stays
-        schedules.getHandle(id).update(in -> new ScheduleUpdate(Schedule.newBuilder(schedule)
-            .setState(in.getDescription().getSchedule().getState()).build()));
+        // parameters are bound when the schedule is written, so every sync rewrites it; a pause
+        // stays
+        schedules
+            .getHandle(id)
+            .update(
+                in ->
+                    new ScheduleUpdate(
+                        Schedule.newBuilder(schedule)
+                            .setState(in.getDescription().getSchedule().getState())
+                            .build()));
         updated.add(e.spec().name());
       } catch (RuntimeException failed) {
         if (status(failed).map(c -> c == Status.Code.UNIMPLEMENTED).orElse(false)) {
-          offReason = "this Temporal server has no Schedules API (" + RunService.rootMessage(failed) + ")";
+          offReason =
+              "this Temporal server has no Schedules API (" + RunService.rootMessage(failed) + ")";
           LOG.warn("Schedules are OFF: {}", offReason);
           return new SyncResult(created, updated, deleted, kept);
         }
@@ -184,12 +254,15 @@ public final class RunbookSchedules implements Managed {
     }
     Set<String> owned = new HashSet<>(ours);
     Map<String, String> runbookOf = new LinkedHashMap<>();
-    schedules.listSchedules().forEach(d -> {
-      if (d.getScheduleId().startsWith(prefix) && prefix.equals(memo(d, OWNER_MEMO))) {
-        owned.add(d.getScheduleId());
-        runbookOf.put(d.getScheduleId(), memo(d, "runbook"));
-      }
-    });
+    schedules
+        .listSchedules()
+        .forEach(
+            d -> {
+              if (d.getScheduleId().startsWith(prefix) && prefix.equals(memo(d, OWNER_MEMO))) {
+                owned.add(d.getScheduleId());
+                runbookOf.put(d.getScheduleId(), memo(d, "runbook"));
+              }
+            });
     for (String id : owned) {
       String name = id.substring(prefix.length());
       if (wanted.containsKey(name)) {
@@ -221,28 +294,32 @@ public final class RunbookSchedules implements Managed {
   private Schedule schedule(Entry e) {
     ScheduleSpec spec = e.spec();
     RunRequest request = runs.request(e.runbook(), spec.params());
-    var when = io.temporal.client.schedules.ScheduleSpec.newBuilder()
-        .setCronExpressions(List.of(spec.cron()))
-        .setTimeZoneName(spec.timezone());
+    var when =
+        io.temporal.client.schedules.ScheduleSpec.newBuilder()
+            .setCronExpressions(List.of(spec.cron()))
+            .setTimeZoneName(spec.timezone());
     if (spec.jitter() != null) {
       when.setJitter(spec.jitter());
     }
     return Schedule.newBuilder()
         .setSpec(when.build())
-        .setAction(ScheduleActionStartWorkflow.newBuilder()
-            .setWorkflowType(RunbookWorkflow.class)
-            .setArguments(request)
-            // Temporal appends the fire time: <runbook>@sched-<name>-2026-11-30T02:13:00Z
-            .setOptions(WorkflowOptions.newBuilder()
-                .setWorkflowId(e.runbook().name() + "@sched-" + spec.name())
-                .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
-                .setMemo(Map.of("runbook", e.runbook().name(), "schedule", spec.name()))
+        .setAction(
+            ScheduleActionStartWorkflow.newBuilder()
+                .setWorkflowType(RunbookWorkflow.class)
+                .setArguments(request)
+                // Temporal appends the fire time: <runbook>@sched-<name>-2026-11-30T02:13:00Z
+                .setOptions(
+                    WorkflowOptions.newBuilder()
+                        .setWorkflowId(e.runbook().name() + "@sched-" + spec.name())
+                        .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                        .setMemo(Map.of("runbook", e.runbook().name(), "schedule", spec.name()))
+                        .build())
                 .build())
-            .build())
-        .setPolicy(SchedulePolicy.newBuilder()
-            .setOverlap(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP)
-            .setCatchupWindow(CATCHUP_WINDOW)
-            .build())
+        .setPolicy(
+            SchedulePolicy.newBuilder()
+                .setOverlap(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP)
+                .setCatchupWindow(CATCHUP_WINDOW)
+                .build())
         .setState(ScheduleState.newBuilder().setPaused(false).build())
         .build();
   }
@@ -251,7 +328,9 @@ public final class RunbookSchedules implements Managed {
   private Map<String, Entry> entries() {
     Map<String, Entry> out = new LinkedHashMap<>();
     for (LoadedRunbook r : catalog.all()) {
-      r.runbook().ifPresent(rb -> rb.schedules().forEach(s -> out.putIfAbsent(s.name(), new Entry(rb, s))));
+      r.runbook()
+          .ifPresent(
+              rb -> rb.schedules().forEach(s -> out.putIfAbsent(s.name(), new Entry(rb, s))));
     }
     return out;
   }
@@ -276,36 +355,80 @@ public final class RunbookSchedules implements Managed {
     ScheduleSpec s = e.spec();
     String jitter = s.jitter() == null ? null : s.jitter().toString();
     if (!enabled()) {
-      return new View(s.name(), e.runbook().name(), s.cron(), s.timezone(), jitter, false, List.of(), null, 0, 0,
-          false, offReason);
+      return new View(
+          s.name(),
+          e.runbook().name(),
+          s.cron(),
+          s.timezone(),
+          jitter,
+          false,
+          List.of(),
+          null,
+          0,
+          0,
+          false,
+          offReason);
     }
     ScheduleDescription d;
     try {
       d = describe(s.name());
     } catch (RuntimeException failed) {
-      return new View(s.name(), e.runbook().name(), s.cron(), s.timezone(), jitter, false, List.of(), null, 0, 0,
-          false, "not in Temporal: " + RunService.rootMessage(failed) + " (POST /api/runbooks/reload creates it)");
+      return new View(
+          s.name(),
+          e.runbook().name(),
+          s.cron(),
+          s.timezone(),
+          jitter,
+          false,
+          List.of(),
+          null,
+          0,
+          0,
+          false,
+          "not in Temporal: "
+              + RunService.rootMessage(failed)
+              + " (POST /api/runbooks/reload creates it)");
     }
     ScheduleInfo info = d.getInfo();
-    DateTimeFormatter local = DateTimeFormatter.ISO_OFFSET_DATE_TIME.withZone(ZoneId.of(s.timezone()));
+    DateTimeFormatter local =
+        DateTimeFormatter.ISO_OFFSET_DATE_TIME.withZone(ZoneId.of(s.timezone()));
     List<String> next = info.getNextActionTimes().stream().limit(3).map(local::format).toList();
-    skippedCache.put(s.name(), new long[] {System.currentTimeMillis(), info.getNumActionsSkippedOverlap()});
-    return new View(s.name(), e.runbook().name(), s.cron(), s.timezone(), jitter,
-        d.getSchedule().getState().isPaused(), next, last(info), info.getNumActionsSkippedOverlap(),
-        info.getNumActionsMissedCatchupWindow(), true, null);
+    skippedCache.put(
+        s.name(), new long[] {System.currentTimeMillis(), info.getNumActionsSkippedOverlap()});
+    return new View(
+        s.name(),
+        e.runbook().name(),
+        s.cron(),
+        s.timezone(),
+        jitter,
+        d.getSchedule().getState().isPaused(),
+        next,
+        last(info),
+        info.getNumActionsSkippedOverlap(),
+        info.getNumActionsMissedCatchupWindow(),
+        true,
+        null);
   }
 
   private Last last(ScheduleInfo info) {
     List<ScheduleActionResult> recent = info.getRecentActions();
-    if (recent.isEmpty() || !(recent.get(recent.size() - 1).getAction() instanceof ScheduleActionExecutionStartWorkflow a)) {
+    if (recent.isEmpty()
+        || !(recent.get(recent.size() - 1).getAction()
+            instanceof ScheduleActionExecutionStartWorkflow a)) {
       return null;
     }
     ScheduleActionResult r = recent.get(recent.size() - 1);
     String status;
     try {
-      var wf = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(a.getWorkflowId())).build());
+      var wf =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(client.getOptions().getNamespace())
+                      .setExecution(WorkflowExecution.newBuilder().setWorkflowId(a.getWorkflowId()))
+                      .build());
       status = RunService.map(wf.getWorkflowExecutionInfo().getStatus()).name();
     } catch (StatusRuntimeException gone) {
       status = "UNKNOWN";
@@ -333,9 +456,14 @@ public final class RunbookSchedules implements Managed {
     Entry e = entry(name);
     ScheduleHandle h = handle(e);
     ScheduleInfo before = h.describe().getInfo();
-    running(before).ifPresent(id -> {
-      throw new ApiException(409, "schedule '" + name + "' already has a run going: " + id, Map.of("running", id));
-    });
+    running(before)
+        .ifPresent(
+            id -> {
+              throw new ApiException(
+                  409,
+                  "schedule '" + name + "' already has a run going: " + id,
+                  Map.of("running", id));
+            });
     Set<String> seen = new HashSet<>();
     before.getRecentActions().forEach(r -> workflowId(r.getAction()).ifPresent(seen::add));
     h.trigger(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP);
@@ -355,17 +483,27 @@ public final class RunbookSchedules implements Managed {
         break;
       }
     }
-    throw new ApiException(504, "schedule '" + name + "' was triggered but Temporal has not started the run within "
-        + TRIGGER_WAIT.toSeconds() + "s; see GET /api/schedules", Map.of());
+    throw new ApiException(
+        504,
+        "schedule '"
+            + name
+            + "' was triggered but Temporal has not started the run within "
+            + TRIGGER_WAIT.toSeconds()
+            + "s; see GET /api/schedules",
+        Map.of());
   }
 
   private static Optional<String> running(ScheduleInfo info) {
-    return info.getRunningActions().stream().map(RunbookSchedules::workflowId)
-        .flatMap(Optional::stream).findFirst();
+    return info.getRunningActions().stream()
+        .map(RunbookSchedules::workflowId)
+        .flatMap(Optional::stream)
+        .findFirst();
   }
 
   private static Optional<String> workflowId(Object action) {
-    return action instanceof ScheduleActionExecutionStartWorkflow a ? Optional.of(a.getWorkflowId()) : Optional.empty();
+    return action instanceof ScheduleActionExecutionStartWorkflow a
+        ? Optional.of(a.getWorkflowId())
+        : Optional.empty();
   }
 
   private ScheduleHandle handle(Entry e) {
@@ -383,21 +521,28 @@ public final class RunbookSchedules implements Managed {
     return MetricRegistry.name("lifeboat", "schedule", name, "skipped");
   }
 
-  /** Fires skipped because the previous run still ran, per schedule; read from Temporal at most every 30 s. */
+  /**
+   * Fires skipped because the previous run still ran, per schedule; read from Temporal at most
+   * every 30 s.
+   */
   private void gauge(String name) {
-    metrics.gauge(gaugeName(name), () -> (Gauge<Long>) () -> {
-      long[] c = skippedCache.get(name);
-      if (c == null || System.currentTimeMillis() - c[0] > GAUGE_CACHE_MS) {
-        try {
-          long n = describe(name).getInfo().getNumActionsSkippedOverlap();
-          c = new long[] {System.currentTimeMillis(), n};
-          skippedCache.put(name, c);
-        } catch (RuntimeException e) {
-          return c == null ? -1L : c[1];
-        }
-      }
-      return c[1];
-    });
+    metrics.gauge(
+        gaugeName(name),
+        () ->
+            (Gauge<Long>)
+                () -> {
+                  long[] c = skippedCache.get(name);
+                  if (c == null || System.currentTimeMillis() - c[0] > GAUGE_CACHE_MS) {
+                    try {
+                      long n = describe(name).getInfo().getNumActionsSkippedOverlap();
+                      c = new long[] {System.currentTimeMillis(), n};
+                      skippedCache.put(name, c);
+                    } catch (RuntimeException e) {
+                      return c == null ? -1L : c[1];
+                    }
+                  }
+                  return c[1];
+                });
   }
 
   private static String memo(ScheduleListDescription d, String key) {

@@ -10,8 +10,8 @@ import java.util.Optional;
  * Which Temporal Lifeboat uses, as {@code GET /api/info} tells it, and where a run's page in the
  * Temporal UI is.
  *
- * @param mode {@code dev-server} (the local server scripts/start.sh runs), {@code remote} (any other
- *     configured address) or {@code in-memory} (the embedded test server)
+ * @param mode {@code dev-server} (the local server scripts/start.sh runs), {@code remote} (any
+ *     other configured address) or {@code in-memory} (the embedded test server)
  * @param ui base address of the Temporal UI, or null when unknown
  */
 public record TemporalInfo(String mode, String address, String namespace, String ui) {
@@ -20,12 +20,14 @@ public record TemporalInfo(String mode, String address, String namespace, String
   public static final String IN_MEMORY = "in-memory";
 
   /**
-   * @param declaredMode what the starter declared ({@code dev-server} from scripts/start.sh), or blank
+   * @param declaredMode what the starter declared ({@code dev-server} from scripts/start.sh), or
+   *     blank
    * @param uiUrl the configured UI address, or blank; it wins in every mode
    */
-  public static TemporalInfo of(boolean embedded, String declaredMode, String address, String namespace,
-      String uiUrl) {
-    String mode = embedded ? IN_MEMORY : DEV_SERVER.equals(blankToNull(declaredMode)) ? DEV_SERVER : REMOTE;
+  public static TemporalInfo of(
+      boolean embedded, String declaredMode, String address, String namespace, String uiUrl) {
+    String mode =
+        embedded ? IN_MEMORY : DEV_SERVER.equals(blankToNull(declaredMode)) ? DEV_SERVER : REMOTE;
     String ui = blankToNull(uiUrl);
     return new TemporalInfo(mode, address, namespace, ui == null ? null : ui.replaceAll("/+$", ""));
   }
@@ -35,12 +37,16 @@ public record TemporalInfo(String mode, String address, String namespace, String
     return !IN_MEMORY.equals(mode);
   }
 
-  /** The run's page in the Temporal UI, e.g. {@code http://127.0.0.1:8233/namespaces/default/workflows/<id>}. */
+  /**
+   * The run's page in the Temporal UI, e.g. {@code
+   * http://127.0.0.1:8233/namespaces/default/workflows/<id>}.
+   */
   public Optional<String> workflowPage(String workflowId) {
     if (ui == null) {
       return Optional.empty();
     }
-    return Optional.of(ui + "/namespaces/" + encode(namespace) + "/workflows/" + encode(workflowId));
+    return Optional.of(
+        ui + "/namespaces/" + encode(namespace) + "/workflows/" + encode(workflowId));
   }
 
   /** The {@code temporal} object of {@code GET /api/info}. */

@@ -15,34 +15,42 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Jetty's own errors (a path it will not decode, an unknown page, a request it cannot parse) as the same
- * JSON the API answers, {@code {"error": ..., "status": N}}, instead of an HTML page, whatever the client
- * accepts.
+ * Jetty's own errors (a path it will not decode, an unknown page, a request it cannot parse) as the
+ * same JSON the API answers, {@code {"error": ..., "status": N}}, instead of an HTML page, whatever
+ * the client accepts.
  */
 public final class JettyErrors {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private JettyErrors() {}
 
-  /** On the application and admin contexts, and on the server once it starts (Dropwizard sets its own there). */
+  /**
+   * On the application and admin contexts, and on the server once it starts (Dropwizard sets its
+   * own there).
+   */
   public static void install(io.dropwizard.core.setup.Environment env) {
     env.getApplicationContext().setErrorHandler(new ForContext());
     env.getAdminContext().setErrorHandler(new ForContext());
-    env.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
-      @Override
-      public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle server) {
-        if (server instanceof org.eclipse.jetty.server.Server s) {
-          s.setErrorHandler(new ForServer());
-        }
-      }
-    });
+    env.lifecycle()
+        .addEventListener(
+            new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+              @Override
+              public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle server) {
+                if (server instanceof org.eclipse.jetty.server.Server s) {
+                  s.setErrorHandler(new ForServer());
+                }
+              }
+            });
   }
 
   static String body(int status, String message) {
     Map<String, Object> b = new LinkedHashMap<>();
     String reason = HttpStatus.getMessage(status);
-    b.put("error", message == null || message.isBlank() || message.equals(reason)
-        ? reason.toLowerCase(java.util.Locale.ROOT) : reason.toLowerCase(java.util.Locale.ROOT) + ": " + message);
+    b.put(
+        "error",
+        message == null || message.isBlank() || message.equals(reason)
+            ? reason.toLowerCase(java.util.Locale.ROOT)
+            : reason.toLowerCase(java.util.Locale.ROOT) + ": " + message);
     b.put("status", status);
     try {
       return JSON.writeValueAsString(b);
@@ -58,15 +66,23 @@ public final class JettyErrors {
     }
 
     @Override
-    protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
-        String contentType, List<Charset> charsets, int code, String message, Throwable cause)
+    protected boolean generateAcceptableResponse(
+        Request request,
+        Response response,
+        Callback callback,
+        String contentType,
+        List<Charset> charsets,
+        int code,
+        String message,
+        Throwable cause)
         throws java.io.IOException {
-      return super.generateAcceptableResponse(request, response, callback, "application/json", charsets, code,
-          message, cause);
+      return super.generateAcceptableResponse(
+          request, response, callback, "application/json", charsets, code, message, cause);
     }
 
     @Override
-    protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
+    protected void writeErrorJson(
+        Request request, PrintWriter writer, int code, String message, Throwable cause) {
       writer.write(body(code, message));
     }
   }
@@ -78,22 +94,31 @@ public final class JettyErrors {
     }
 
     @Override
-    protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
-        String contentType, List<Charset> charsets, int code, String message, Throwable cause)
+    protected boolean generateAcceptableResponse(
+        Request request,
+        Response response,
+        Callback callback,
+        String contentType,
+        List<Charset> charsets,
+        int code,
+        String message,
+        Throwable cause)
         throws java.io.IOException {
-      return super.generateAcceptableResponse(request, response, callback, "application/json", charsets, code,
-          message, cause);
+      return super.generateAcceptableResponse(
+          request, response, callback, "application/json", charsets, code, message, cause);
     }
 
     @Override
-    protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
+    protected void writeErrorJson(
+        Request request, PrintWriter writer, int code, String message, Throwable cause) {
       writer.write(body(code, message));
     }
 
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
       fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-      return ByteBuffer.wrap(body(status, reason).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(
+          body(status, reason).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 }

@@ -9,7 +9,9 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Every error the API answers is JSON with an {@code error} field; stack traces stay in the log. */
+/**
+ * Every error the API answers is JSON with an {@code error} field; stack traces stay in the log.
+ */
 public final class JsonErrors {
   private static final Logger LOG = LoggerFactory.getLogger(JsonErrors.class);
 
@@ -27,17 +29,20 @@ public final class JsonErrors {
     }
   }
 
-  /** Jersey's: unknown path (404), wrong method (405), unsupported media type (415) and the like. */
+  /**
+   * Jersey's: unknown path (404), wrong method (405), unsupported media type (415) and the like.
+   */
   public static final class Web implements ExceptionMapper<WebApplicationException> {
     @Override
     public Response toResponse(WebApplicationException e) {
       int status = e.getResponse().getStatus();
-      String message = switch (status) {
-        case 404 -> "not found: no such resource";
-        case 405 -> "method not allowed here";
-        case 415 -> "send JSON (Content-Type: application/json)";
-        default -> e.getMessage();
-      };
+      String message =
+          switch (status) {
+            case 404 -> "not found: no such resource";
+            case 405 -> "method not allowed here";
+            case 415 -> "send JSON (Content-Type: application/json)";
+            default -> e.getMessage();
+          };
       return json(status, Map.of("error", message));
     }
   }
@@ -53,7 +58,10 @@ public final class JsonErrors {
       LOG.error("unexpected error {}", id, e);
       String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       if (e instanceof io.grpc.StatusRuntimeException s) {
-        return json(503, Map.of("error", "Temporal is not answering: " + s.getStatus().getCode(), "incident", id));
+        return json(
+            503,
+            Map.of(
+                "error", "Temporal is not answering: " + s.getStatus().getCode(), "incident", id));
       }
       return json(500, Map.of("error", "internal error: " + msg, "incident", id));
     }

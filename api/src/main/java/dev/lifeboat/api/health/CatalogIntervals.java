@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The schedules of the runbooks as loaded now: a reload that adds, edits or removes a schedule changes the
- * health rule at the next check, with no wiring of its own.
+ * The schedules of the runbooks as loaded now: a reload that adds, edits or removes a schedule
+ * changes the health rule at the next check, with no wiring of its own.
  */
 public final class CatalogIntervals implements ScheduleIntervals {
   private final RunbookCatalog catalog;
@@ -28,8 +28,9 @@ public final class CatalogIntervals implements ScheduleIntervals {
         continue;
       }
       for (ScheduleSpec s : runbook.get().schedules()) {
-        entries.addAll(CronIntervals.entriesFor(runbook.get(), s.name(), s.cron(), s.timezone(), s.jitter(),
-            s.params()));
+        entries.addAll(
+            CronIntervals.entriesFor(
+                runbook.get(), s.name(), s.cron(), s.timezone(), s.jitter(), s.params()));
       }
     }
     return new CronIntervals(entries).expected(set, source);

@@ -19,16 +19,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@link ScheduleIntervals} from cron text: each entry says which schedule backs up which set/source (a null
- * source: every source of the set); its interval is the longest gap between consecutive fires over the next
- * year in the schedule's time zone, so {@code 0 2 * * *} is a day, {@code 0 4 * * 0} a week and
- * {@code @monthly} 31 days, and a DST change is counted as it happens.
+ * {@link ScheduleIntervals} from cron text: each entry says which schedule backs up which
+ * set/source (a null source: every source of the set); its interval is the longest gap between
+ * consecutive fires over the next year in the schedule's time zone, so {@code 0 2 * * *} is a day,
+ * {@code 0 4 * * 0} a week and {@code @monthly} 31 days, and a DST change is counted as it happens.
  */
 public final class CronIntervals implements ScheduleIntervals {
-  private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+  private static final CronParser UNIX =
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
   /** One schedule's promise for a set (and source, or null for all its sources). */
-  public record Entry(String schedule, String set, String source, Expected expected) { }
+  public record Entry(String schedule, String set, String source, Expected expected) {}
 
   private final List<Entry> entries;
 
@@ -38,16 +39,22 @@ public final class CronIntervals implements ScheduleIntervals {
 
   @Override
   public Optional<Expected> expected(String set, String source) {
-    return entries.stream().filter(e -> e.set().equals(set) && (e.source() == null || e.source().equals(source)))
-        .map(Entry::expected).min(Comparator.comparing(Expected::limit));
+    return entries.stream()
+        .filter(e -> e.set().equals(set) && (e.source() == null || e.source().equals(source)))
+        .map(Entry::expected)
+        .min(Comparator.comparing(Expected::limit));
   }
 
-  /** The longest gap between two fires of {@code cron} ({@code @daily}, {@code @weekly}, ... too). */
+  /**
+   * The longest gap between two fires of {@code cron} ({@code @daily}, {@code @weekly}, ... too).
+   */
   public static Duration interval(String cron, String timezone) {
     ZoneId zone = timezone == null || timezone.isBlank() ? ZoneId.of("UTC") : ZoneId.of(timezone);
     ExecutionTime fires = ExecutionTime.forCron(UNIX.parse(expand(cron)));
-    ZonedDateTime t = fires.nextExecution(ZonedDateTime.now(zone)).orElseThrow(
-        () -> new IllegalArgumentException("cron '" + cron + "' never fires"));
+    ZonedDateTime t =
+        fires
+            .nextExecution(ZonedDateTime.now(zone))
+            .orElseThrow(() -> new IllegalArgumentException("cron '" + cron + "' never fires"));
     ZonedDateTime end = t.plusYears(1);
     Duration longest = Duration.ZERO;
     while (t.isBefore(end)) {
@@ -74,21 +81,32 @@ public final class CronIntervals implements ScheduleIntervals {
   }
 
   /**
-   * The entries one schedule of {@code runbook} makes: the set/source of every {@code backup} step, with the
-   * schedule's params over the runbook's defaults ({@code set: ${params.set}} and the like). A source the
-   * step computes at run time (from a step output) covers the whole set. This is the one place to connect the
-   * runbook catalogue's schedules to the health check.
+   * The entries one schedule of {@code runbook} makes: the set/source of every {@code backup} step,
+   * with the schedule's params over the runbook's defaults ({@code set: ${params.set}} and the
+   * like). A source the step computes at run time (from a step output) covers the whole set. This
+   * is the one place to connect the runbook catalogue's schedules to the health check.
    */
-  public static List<Entry> entriesFor(Runbook runbook, String schedule, String cron, String timezone,
-      Duration jitter, Map<String, Object> params) {
-    Expected expected = new Expected(schedule, interval(cron, timezone), jitter == null ? Duration.ZERO : jitter);
+  public static List<Entry> entriesFor(
+      Runbook runbook,
+      String schedule,
+      String cron,
+      String timezone,
+      Duration jitter,
+      Map<String, Object> params) {
+    Expected expected =
+        new Expected(schedule, interval(cron, timezone), jitter == null ? Duration.ZERO : jitter);
     List<Entry> out = new ArrayList<>();
     for (Step step : runbook.steps()) {
       if (!"backup".equals(step.action())) {
         continue;
       }
       String set = text(runbook, step.with().get("set"), params).orElse("local");
-      out.add(new Entry(schedule, set, text(runbook, step.with().get("source"), params).orElse(null), expected));
+      out.add(
+          new Entry(
+              schedule,
+              set,
+              text(runbook, step.with().get("source"), params).orElse(null),
+              expected));
     }
     return out;
   }
@@ -98,18 +116,27 @@ public final class CronIntervals implements ScheduleIntervals {
       return Optional.empty();
     }
     try {
-      Object v = Expressions.resolve(value, path -> {
-        String[] parts = path.split("\\.");
-        if (parts.length != 2 || !parts[0].equals("params")) {
-          throw new IllegalStateException("known at run time only");
-        }
-        if (params != null && params.get(parts[1]) != null) {
-          return params.get(parts[1]);
-        }
-        return runbook.params().stream().filter(p -> p.name().equals(parts[1])).map(Param::defaultValue)
-            .filter(java.util.Objects::nonNull).findFirst().orElse(null);
-      });
-      return v == null || String.valueOf(v).isBlank() ? Optional.empty() : Optional.of(String.valueOf(v));
+      Object v =
+          Expressions.resolve(
+              value,
+              path -> {
+                String[] parts = path.split("\\.");
+                if (parts.length != 2 || !parts[0].equals("params")) {
+                  throw new IllegalStateException("known at run time only");
+                }
+                if (params != null && params.get(parts[1]) != null) {
+                  return params.get(parts[1]);
+                }
+                return runbook.params().stream()
+                    .filter(p -> p.name().equals(parts[1]))
+                    .map(Param::defaultValue)
+                    .filter(java.util.Objects::nonNull)
+                    .findFirst()
+                    .orElse(null);
+              });
+      return v == null || String.valueOf(v).isBlank()
+          ? Optional.empty()
+          : Optional.of(String.valueOf(v));
     } catch (RuntimeException e) {
       return Optional.empty();
     }

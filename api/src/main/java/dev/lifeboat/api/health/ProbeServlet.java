@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * A probe for Kubernetes or systemd, open even when tokens are configured: liveness (the process
- * answers) or readiness (the named health checks pass). It tells only up or down, nothing about runs.
+ * answers) or readiness (the named health checks pass). It tells only up or down, nothing about
+ * runs.
  */
 public final class ProbeServlet extends HttpServlet {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,10 +37,14 @@ public final class ProbeServlet extends HttpServlet {
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
-    List<String> failing = checks.stream().filter(name -> {
-      HealthCheck.Result r = registry.runHealthCheck(name);
-      return !r.isHealthy();
-    }).toList();
+    List<String> failing =
+        checks.stream()
+            .filter(
+                name -> {
+                  HealthCheck.Result r = registry.runHealthCheck(name);
+                  return !r.isHealthy();
+                })
+            .toList();
     body.put("status", failing.isEmpty() ? "up" : "down");
     if (!failing.isEmpty()) {
       body.put("failing", failing);

@@ -15,11 +15,12 @@ public final class RunbooksHealthCheck extends HealthCheck {
 
   @Override
   protected Result check() {
-    List<String> bad = catalog.all().stream()
-        .filter(r -> r instanceof LoadedRunbook.Invalid)
-        .map(r -> (LoadedRunbook.Invalid) r)
-        .map(i -> i.file() + (i.line() > 0 ? ":" + i.line() : "") + ": " + i.reason())
-        .toList();
+    List<String> bad =
+        catalog.all().stream()
+            .filter(r -> r instanceof LoadedRunbook.Invalid)
+            .map(r -> (LoadedRunbook.Invalid) r)
+            .map(i -> i.file() + (i.line() > 0 ? ":" + i.line() : "") + ": " + i.reason())
+            .toList();
     if (bad.isEmpty()) {
       return Result.healthy(catalog.all().size() + " runbooks loaded");
     }

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * How often a set/source is expected to get a fresh archive, known from the schedules that back it up. The
- * staleness health check asks this first and falls back to its configured per-set limits only when no
- * schedule covers a set/source.
+ * How often a set/source is expected to get a fresh archive, known from the schedules that back it
+ * up. The staleness health check asks this first and falls back to its configured per-set limits
+ * only when no schedule covers a set/source.
  */
 public interface ScheduleIntervals {
   /**
@@ -17,7 +17,10 @@ public interface ScheduleIntervals {
    * @param jitter how far each fire may land after its time
    */
   record Expected(String schedule, Duration interval, Duration jitter) {
-    /** The slack on top of interval and jitter: 10 % of the interval, at least an hour (a slow backup, a restart). */
+    /**
+     * The slack on top of interval and jitter: 10 % of the interval, at least an hour (a slow
+     * backup, a restart).
+     */
     public Duration grace() {
       Duration tenth = interval.dividedBy(10);
       return tenth.compareTo(Duration.ofHours(1)) < 0 ? Duration.ofHours(1) : tenth;

@@ -20,15 +20,17 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Red when a set/source's newest good archive is older than its schedule's interval plus jitter plus a grace
- * (see {@link ScheduleIntervals.Expected#limit()}), or, for a set/source no schedule covers, older than the
- * configured per-set limit (e.g. tier1 36 h): a nightly job that silently stopped is the failure users find
- * out about too late. Also red when a set/source that has archives has had no passed restore drill for 35
- * days (counted from its oldest archive while it was never drilled). A fresh install with no archives is not
- * red. Publishes per set/source the gauges {@code lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged},
- * {@code lifeboat.drill.last-success-time} (epoch seconds, -1 never) and {@code lifeboat.drill.restore-seconds}
- * (of the last passed drill, -1 never), each suffixed {@code .<set>.<source>}. A damaged archive is no
- * backup: only good ones make a tier fresh. This is a health check, never part of the readiness probe.
+ * Red when a set/source's newest good archive is older than its schedule's interval plus jitter
+ * plus a grace (see {@link ScheduleIntervals.Expected#limit()}), or, for a set/source no schedule
+ * covers, older than the configured per-set limit (e.g. tier1 36 h): a nightly job that silently
+ * stopped is the failure users find out about too late. Also red when a set/source that has
+ * archives has had no passed restore drill for 35 days (counted from its oldest archive while it
+ * was never drilled). A fresh install with no archives is not red. Publishes per set/source the
+ * gauges {@code lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged}, {@code
+ * lifeboat.drill.last-success-time} (epoch seconds, -1 never) and {@code
+ * lifeboat.drill.restore-seconds} (of the last passed drill, -1 never), each suffixed {@code
+ * .<set>.<source>}. A damaged archive is no backup: only good ones make a tier fresh. This is a
+ * health check, never part of the readiness probe.
  */
 public final class StalenessHealthCheck extends HealthCheck {
   /** How long a set/source with archives may go without a passed restore drill. */
@@ -40,26 +42,32 @@ public final class StalenessHealthCheck extends HealthCheck {
   private final MetricRegistry metrics;
   private final Clock clock;
 
-  public StalenessHealthCheck(Repository repository, Map<String, String> limits, MetricRegistry metrics, Clock clock) {
+  public StalenessHealthCheck(
+      Repository repository, Map<String, String> limits, MetricRegistry metrics, Clock clock) {
     this(repository, limits, ScheduleIntervals.none(), metrics, clock);
   }
 
   /**
-   * @param limits by {@code set} (every source in it) or {@code set/source}, used where no schedule covers a
-   *     set/source; a set with no archive yet is not stale, it has not started
+   * @param limits by {@code set} (every source in it) or {@code set/source}, used where no schedule
+   *     covers a set/source; a set with no archive yet is not stale, it has not started
    */
-  public StalenessHealthCheck(Repository repository, Map<String, String> limits, ScheduleIntervals schedules,
-      MetricRegistry metrics, Clock clock) {
+  public StalenessHealthCheck(
+      Repository repository,
+      Map<String, String> limits,
+      ScheduleIntervals schedules,
+      MetricRegistry metrics,
+      Clock clock) {
     this.repository = repository;
     this.schedules = schedules;
     this.limits = new LinkedHashMap<>();
-    limits.forEach((k, v) -> {
-      try {
-        this.limits.put(k, Durations.parse(v));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("staleness." + k + ": " + e.getMessage());
-      }
-    });
+    limits.forEach(
+        (k, v) -> {
+          try {
+            this.limits.put(k, Durations.parse(v));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("staleness." + k + ": " + e.getMessage());
+          }
+        });
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -89,8 +97,17 @@ public final class StalenessHealthCheck extends HealthCheck {
       if (expected.isPresent()) {
         ScheduleIntervals.Expected x = expected.get();
         limit = x.limit();
-        limitText = Optional.of(human(limit) + ": schedule " + x.schedule() + " every " + human(x.interval())
-            + " + jitter " + human(x.jitter()) + " + grace " + human(x.grace()));
+        limitText =
+            Optional.of(
+                human(limit)
+                    + ": schedule "
+                    + x.schedule()
+                    + " every "
+                    + human(x.interval())
+                    + " + jitter "
+                    + human(x.jitter())
+                    + " + grace "
+                    + human(x.grace()));
       } else if (limitFor(e.getKey()).isPresent()) {
         limit = limitFor(e.getKey()).get();
         limitText = Optional.of(human(limit));
@@ -99,22 +116,31 @@ public final class StalenessHealthCheck extends HealthCheck {
         continue;
       }
       Duration age = Duration.between(e.getValue(), now);
-      String line = e.getKey() + " last backup " + human(age) + " ago (limit " + limitText.get() + ")";
+      String line =
+          e.getKey() + " last backup " + human(age) + " ago (limit " + limitText.get() + ")";
       (age.compareTo(limit) > 0 ? stale : fresh).add(line);
     }
     for (Map.Entry<String, Instant> e : oldest.entrySet()) {
       String[] parts = e.getKey().split("/", 2);
-      Optional<Instant> drilled = repository.lastPassedDrill(parts[0], parts[1]).map(DrillRecord::at);
+      Optional<Instant> drilled =
+          repository.lastPassedDrill(parts[0], parts[1]).map(DrillRecord::at);
       Duration since = Duration.between(drilled.orElse(e.getValue()), now);
       if (since.compareTo(DRILL_LIMIT) > 0) {
-        stale.add(e.getKey() + (drilled.isPresent() ? " last passed restore drill " + human(since) + " ago"
-            : " never drilled, archives since " + human(since) + " ago") + " (limit " + human(DRILL_LIMIT) + ")");
+        stale.add(
+            e.getKey()
+                + (drilled.isPresent()
+                    ? " last passed restore drill " + human(since) + " ago"
+                    : " never drilled, archives since " + human(since) + " ago")
+                + " (limit "
+                + human(DRILL_LIMIT)
+                + ")");
       }
     }
     if (!stale.isEmpty()) {
       return Result.unhealthy("stale backups: " + String.join("; ", stale));
     }
-    return Result.healthy(fresh.isEmpty() ? "no tier with a limit has backups yet" : String.join("; ", fresh));
+    return Result.healthy(
+        fresh.isEmpty() ? "no tier with a limit has backups yet" : String.join("; ", fresh));
   }
 
   private Optional<Duration> limitFor(String setSource) {
@@ -129,13 +155,27 @@ public final class StalenessHealthCheck extends HealthCheck {
     String suffix = setSource.replace('/', '.');
     String at = MetricRegistry.name("lifeboat.drill.last-success-time", suffix);
     if (!metrics.getGauges().containsKey(at)) {
-      metrics.gauge(at, () -> (Gauge<Long>) () -> repository.lastPassedDrill(parts[0], parts[1])
-          .map(d -> d.at().getEpochSecond()).orElse(-1L));
+      metrics.gauge(
+          at,
+          () ->
+              (Gauge<Long>)
+                  () ->
+                      repository
+                          .lastPassedDrill(parts[0], parts[1])
+                          .map(d -> d.at().getEpochSecond())
+                          .orElse(-1L));
     }
     String seconds = MetricRegistry.name("lifeboat.drill.restore-seconds", suffix);
     if (!metrics.getGauges().containsKey(seconds)) {
-      metrics.gauge(seconds, () -> (Gauge<Double>) () -> repository.lastPassedDrill(parts[0], parts[1])
-          .map(DrillRecord::restoreSeconds).orElse(-1.0));
+      metrics.gauge(
+          seconds,
+          () ->
+              (Gauge<Double>)
+                  () ->
+                      repository
+                          .lastPassedDrill(parts[0], parts[1])
+                          .map(DrillRecord::restoreSeconds)
+                          .orElse(-1.0));
     }
   }
 
@@ -143,15 +183,22 @@ public final class StalenessHealthCheck extends HealthCheck {
     String name = MetricRegistry.name("lifeboat.backup.age-seconds", setSource.replace('/', '.'));
     if (!metrics.getGauges().containsKey(name)) {
       String[] parts = setSource.split("/", 2);
-      metrics.gauge(name, () -> (Gauge<Long>) () -> {
-        try {
-          return repository.list(parts[0], parts[1]).stream().filter(a -> !a.damaged()).map(ArchiveInfo::createdAt)
-              .max(Comparator.naturalOrder())
-              .map(t -> Duration.between(t, clock.instant()).toSeconds()).orElse(-1L);
-        } catch (IOException | RuntimeException e) {
-          return -1L;
-        }
-      });
+      metrics.gauge(
+          name,
+          () ->
+              (Gauge<Long>)
+                  () -> {
+                    try {
+                      return repository.list(parts[0], parts[1]).stream()
+                          .filter(a -> !a.damaged())
+                          .map(ArchiveInfo::createdAt)
+                          .max(Comparator.naturalOrder())
+                          .map(t -> Duration.between(t, clock.instant()).toSeconds())
+                          .orElse(-1L);
+                    } catch (IOException | RuntimeException e) {
+                      return -1L;
+                    }
+                  });
     }
   }
 
@@ -159,13 +206,19 @@ public final class StalenessHealthCheck extends HealthCheck {
     String name = MetricRegistry.name("lifeboat.backup.damaged", setSource.replace('/', '.'));
     if (!metrics.getGauges().containsKey(name)) {
       String[] parts = setSource.split("/", 2);
-      metrics.gauge(name, () -> (Gauge<Long>) () -> {
-        try {
-          return repository.list(parts[0], parts[1]).stream().filter(ArchiveInfo::damaged).count();
-        } catch (IOException | RuntimeException e) {
-          return -1L;
-        }
-      });
+      metrics.gauge(
+          name,
+          () ->
+              (Gauge<Long>)
+                  () -> {
+                    try {
+                      return repository.list(parts[0], parts[1]).stream()
+                          .filter(ArchiveInfo::damaged)
+                          .count();
+                    } catch (IOException | RuntimeException e) {
+                      return -1L;
+                    }
+                  });
     }
   }
 

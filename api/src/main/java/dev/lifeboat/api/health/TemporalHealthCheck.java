@@ -16,11 +16,16 @@ public final class TemporalHealthCheck extends HealthCheck {
   @Override
   protected Result check() {
     try {
-      connection.service().blockingStub().withDeadlineAfter(3, TimeUnit.SECONDS)
+      connection
+          .service()
+          .blockingStub()
+          .withDeadlineAfter(3, TimeUnit.SECONDS)
           .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
-      return Result.healthy((connection.isEmbedded() ? "embedded (in memory) " : "") + connection.target());
+      return Result.healthy(
+          (connection.isEmbedded() ? "embedded (in memory) " : "") + connection.target());
     } catch (RuntimeException e) {
-      return Result.unhealthy("Temporal at " + connection.target() + " does not answer: " + e.getMessage());
+      return Result.unhealthy(
+          "Temporal at " + connection.target() + " does not answer: " + e.getMessage());
     }
   }
 }

@@ -9,7 +9,9 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Collection;
 import java.util.Map;
 
-/** The actions runbook steps can use, with their arguments: the reference a runbook author needs. */
+/**
+ * The actions runbook steps can use, with their arguments: the reference a runbook author needs.
+ */
 @Path("/actions")
 @Produces(MediaType.APPLICATION_JSON)
 public final class ActionsResource {

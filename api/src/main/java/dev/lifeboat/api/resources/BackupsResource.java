@@ -23,7 +23,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
-/** The archives in the local repository: list them, list one archive's files, download one file, pin. */
+/**
+ * The archives in the local repository: list them, list one archive's files, download one file,
+ * pin.
+ */
 @Path("/backups")
 @Produces(MediaType.APPLICATION_JSON)
 public final class BackupsResource {
@@ -34,23 +37,43 @@ public final class BackupsResource {
   }
 
   /**
-   * One archive as the API shows it. {@code state} is {@code unverified}, {@code verified} or {@code damaged}
-   * (then {@code error} says why), set {@code stateAt} (epoch ms) {@code stateBy} (verify, restore-drill, ...);
-   * {@code verified} is kept for older clients. {@code lastDrill} is the evidence of the archive's last restore
-   * drill, null when it was never drilled.
+   * One archive as the API shows it. {@code state} is {@code unverified}, {@code verified} or
+   * {@code damaged} (then {@code error} says why), set {@code stateAt} (epoch ms) {@code stateBy}
+   * (verify, restore-drill, ...); {@code verified} is kept for older clients. {@code lastDrill} is
+   * the evidence of the archive's last restore drill, null when it was never drilled.
    */
-  public record BackupView(String set, String source, String name, String path, long createdAt, long sizeBytes,
-      long files, long bytes, boolean verified, boolean pinned, String state, String error, Long stateAt,
-      String stateBy, DrillView lastDrill) {}
+  public record BackupView(
+      String set,
+      String source,
+      String name,
+      String path,
+      long createdAt,
+      long sizeBytes,
+      long files,
+      long bytes,
+      boolean verified,
+      boolean pinned,
+      String state,
+      String error,
+      Long stateAt,
+      String stateBy,
+      DrillView lastDrill) {}
 
   /**
-   * A restore drill's evidence: when (epoch ms), {@code passed} or {@code failed}, the restore's seconds (the
-   * measured restore time), files and bytes checked against the manifest, and the error when it failed.
+   * A restore drill's evidence: when (epoch ms), {@code passed} or {@code failed}, the restore's
+   * seconds (the measured restore time), files and bytes checked against the manifest, and the
+   * error when it failed.
    */
-  public record DrillView(long at, String result, double seconds, long files, long bytes, String error) {
+  public record DrillView(
+      long at, String result, double seconds, long files, long bytes, String error) {
     static DrillView of(DrillRecord r) {
-      return new DrillView(r.at() == null ? 0 : r.at().toEpochMilli(), r.result(), r.restoreSeconds(), r.files(),
-          r.bytes(), r.error());
+      return new DrillView(
+          r.at() == null ? 0 : r.at().toEpochMilli(),
+          r.result(),
+          r.restoreSeconds(),
+          r.files(),
+          r.bytes(),
+          r.error());
     }
   }
 
@@ -59,44 +82,78 @@ public final class BackupsResource {
       throws IOException {
     check("set", set);
     check("source", source);
-    List<BackupView> all = repository.list(blankToNull(set), blankToNull(source)).stream()
-        .sorted(Comparator.comparing(ArchiveInfo::createdAt).reversed())
-        .map(a -> new BackupView(a.set(), a.source(), a.name(), a.path().toString(), a.createdAt().toEpochMilli(),
-            a.sizeBytes(), a.files(), a.bytes(), a.verified(), a.pinned(), a.state().state().word(),
-            a.state().error(), a.state().at() == null ? null : a.state().at().toEpochMilli(), a.state().by(),
-            repository.lastDrill(a.ref()).map(DrillView::of).orElse(null)))
-        .toList();
+    List<BackupView> all =
+        repository.list(blankToNull(set), blankToNull(source)).stream()
+            .sorted(Comparator.comparing(ArchiveInfo::createdAt).reversed())
+            .map(
+                a ->
+                    new BackupView(
+                        a.set(),
+                        a.source(),
+                        a.name(),
+                        a.path().toString(),
+                        a.createdAt().toEpochMilli(),
+                        a.sizeBytes(),
+                        a.files(),
+                        a.bytes(),
+                        a.verified(),
+                        a.pinned(),
+                        a.state().state().word(),
+                        a.state().error(),
+                        a.state().at() == null ? null : a.state().at().toEpochMilli(),
+                        a.state().by(),
+                        repository.lastDrill(a.ref()).map(DrillView::of).orElse(null)))
+            .toList();
     return all;
   }
 
-  /** Pins an archive: no prune deletes it (retention rules and quota alike) until it is unpinned. */
+  /**
+   * Pins an archive: no prune deletes it (retention rules and quota alike) until it is unpinned.
+   */
   @POST
   @Path("/{set}/{source}/{archive}/pin")
-  public Map<String, Object> pin(@PathParam("set") String set, @PathParam("source") String source,
-      @PathParam("archive") String archive) throws IOException {
+  public Map<String, Object> pin(
+      @PathParam("set") String set,
+      @PathParam("source") String source,
+      @PathParam("archive") String archive)
+      throws IOException {
     ArchiveRef ref = resolve(set, source, archive);
     repository.pin(ref);
     return Map.of("set", ref.set(), "source", ref.source(), "archive", ref.name(), "pinned", true);
   }
 
-  /** Unpins an archive: retention treats it like any other again. Unpinning an unpinned archive is no error. */
+  /**
+   * Unpins an archive: retention treats it like any other again. Unpinning an unpinned archive is
+   * no error.
+   */
   @POST
   @Path("/{set}/{source}/{archive}/unpin")
-  public Map<String, Object> unpin(@PathParam("set") String set, @PathParam("source") String source,
-      @PathParam("archive") String archive) throws IOException {
+  public Map<String, Object> unpin(
+      @PathParam("set") String set,
+      @PathParam("source") String source,
+      @PathParam("archive") String archive)
+      throws IOException {
     ArchiveRef ref = resolve(set, source, archive);
     repository.unpin(ref);
     return Map.of("set", ref.set(), "source", ref.source(), "archive", ref.name(), "pinned", false);
   }
 
   /** One entry of an archive's manifest. */
-  public record FileView(String path, String type, long size, String mode, long mtime, String sha256,
+  public record FileView(
+      String path,
+      String type,
+      long size,
+      String mode,
+      long mtime,
+      String sha256,
       String linkTarget) {}
 
   /** The files of one archive ({@code latest} for the newest), from its manifest. */
   @GET
   @Path("/{set}/{source}/{archive}/files")
-  public Map<String, Object> files(@PathParam("set") String set, @PathParam("source") String source,
+  public Map<String, Object> files(
+      @PathParam("set") String set,
+      @PathParam("source") String source,
       @PathParam("archive") String archive) {
     ArchiveRef ref = resolve(set, source, archive);
     Manifest m;
@@ -104,12 +161,22 @@ public final class BackupsResource {
       m = repository.manifest(ref);
     } catch (ActionException e) {
       // a damaged archive (no or unreadable manifest) is an answer, not a server error
-      throw new ApiException(409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
+      throw new ApiException(
+          409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
     }
-    List<FileView> files = m.entries().stream()
-        .map(e -> new FileView(e.path(), e.type().name().toLowerCase(java.util.Locale.ROOT), e.size(), e.mode(),
-            e.mtime() == null ? 0 : e.mtime().toEpochMilli(), e.sha256(), e.linkTarget()))
-        .toList();
+    List<FileView> files =
+        m.entries().stream()
+            .map(
+                e ->
+                    new FileView(
+                        e.path(),
+                        e.type().name().toLowerCase(java.util.Locale.ROOT),
+                        e.size(),
+                        e.mode(),
+                        e.mtime() == null ? 0 : e.mtime().toEpochMilli(),
+                        e.sha256(),
+                        e.linkTarget()))
+            .toList();
     return Map.of("archive", ref.name(), "set", ref.set(), "source", ref.source(), "files", files);
   }
 
@@ -121,10 +188,15 @@ public final class BackupsResource {
   @dev.lifeboat.api.auth.AdminOnly
   @Path("/{set}/{source}/{archive}/file")
   @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
-  public Response file(@PathParam("set") String set, @PathParam("source") String source,
-      @PathParam("archive") String archive, @QueryParam("path") String path) throws IOException {
+  public Response file(
+      @PathParam("set") String set,
+      @PathParam("source") String source,
+      @PathParam("archive") String archive,
+      @QueryParam("path") String path)
+      throws IOException {
     if (path == null || path.isBlank()) {
-      throw ApiException.badRequest("say which file with ?path=, e.g. ?path=notebooks/training.ipynb");
+      throw ApiException.badRequest(
+          "say which file with ?path=, e.g. ?path=notebooks/training.ipynb");
     }
     ArchiveRef ref = resolve(set, source, archive);
     java.nio.file.Path tmp = Files.createTempFile("lifeboat-file", ".part");
@@ -132,14 +204,18 @@ public final class BackupsResource {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         repository.readFile(ref, path, out);
       } catch (ActionException e) {
-        throw e.type().equals(ActionFailureTypes.INVALID_ARGUMENT) ? ApiException.notFound(e.getMessage())
+        throw e.type().equals(ActionFailureTypes.INVALID_ARGUMENT)
+            ? ApiException.notFound(e.getMessage())
             : new ApiException(409, e.getMessage(), Map.of("archive", ref.name()));
       }
       byte[] bytes = Files.readAllBytes(tmp);
       String name = path.substring(path.lastIndexOf('/') + 1);
       return Response.ok(bytes, MediaType.APPLICATION_OCTET_STREAM_TYPE)
-          .header("Content-Disposition", "attachment; filename*=UTF-8''"
-              + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+          .header(
+              "Content-Disposition",
+              "attachment; filename*=UTF-8''"
+                  + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+                      .replace("+", "%20"))
           .header("X-Lifeboat-Archive", ref.name())
           .build();
     } finally {
@@ -149,33 +225,46 @@ public final class BackupsResource {
 
   /**
    * A folder of an archive as a {@code .tar.gz} stream, its entries named from the folder itself
-   * ({@code ?path=notebooks} extracts to {@code notebooks/...}; an empty path gives the whole archive).
-   * Each file is read through the same checked path as a single download; a file that fails its check
-   * breaks the stream off, so the client's tar reports an error instead of extracting a damaged file.
+   * ({@code ?path=notebooks} extracts to {@code notebooks/...}; an empty path gives the whole
+   * archive). Each file is read through the same checked path as a single download; a file that
+   * fails its check breaks the stream off, so the client's tar reports an error instead of
+   * extracting a damaged file.
    */
   @GET
   @dev.lifeboat.api.auth.AdminOnly
   @Path("/{set}/{source}/{archive}/folder")
   @Produces({"application/gzip", MediaType.APPLICATION_JSON})
-  public Response folder(@PathParam("set") String set, @PathParam("source") String source,
-      @PathParam("archive") String archive, @QueryParam("path") String path) {
+  public Response folder(
+      @PathParam("set") String set,
+      @PathParam("source") String source,
+      @PathParam("archive") String archive,
+      @QueryParam("path") String path) {
     ArchiveRef ref = resolve(set, source, archive);
     Manifest m;
     try {
       m = repository.manifest(ref);
     } catch (ActionException e) {
-      throw new ApiException(409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
+      throw new ApiException(
+          409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
     }
     FolderTar folder = FolderTar.of(m, path == null ? "" : path);
     if (folder.isEmpty()) {
       throw ApiException.notFound("archive " + ref.name() + " has no folder '" + path + "'");
     }
-    String name = ref.source() + "-" + ref.name().replaceAll("\\.tar\\.gz$|\\.[^.]*$", "")
-        + (folder.top().isEmpty() ? "" : "-" + folder.top().replace('/', '-')) + ".tar.gz";
-    jakarta.ws.rs.core.StreamingOutput body = out -> folder.write(out, (entry, to) -> repository.readFile(ref, entry, to));
+    String name =
+        ref.source()
+            + "-"
+            + ref.name().replaceAll("\\.tar\\.gz$|\\.[^.]*$", "")
+            + (folder.top().isEmpty() ? "" : "-" + folder.top().replace('/', '-'))
+            + ".tar.gz";
+    jakarta.ws.rs.core.StreamingOutput body =
+        out -> folder.write(out, (entry, to) -> repository.readFile(ref, entry, to));
     return Response.ok(body, "application/gzip")
-        .header("Content-Disposition", "attachment; filename*=UTF-8''"
-            + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+        .header(
+            "Content-Disposition",
+            "attachment; filename*=UTF-8''"
+                + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("+", "%20"))
         .header("X-Lifeboat-Archive", ref.name())
         .build();
   }

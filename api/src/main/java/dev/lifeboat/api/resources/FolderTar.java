@@ -43,12 +43,18 @@ final class FolderTar {
     }
     String under = top + "/";
     String folder = top;
-    List<Entry> inside = m.entries().stream()
-        .filter(e -> folder.isEmpty() || e.path().equals(folder) && e.type() == EntryType.DIR
-            || e.path().startsWith(under))
-        .toList();
-    Map<String, Entry> files = m.entries().stream().filter(e -> e.type() == EntryType.FILE)
-        .collect(Collectors.toMap(Entry::path, Function.identity(), (a, b) -> a));
+    List<Entry> inside =
+        m.entries().stream()
+            .filter(
+                e ->
+                    folder.isEmpty()
+                        || e.path().equals(folder) && e.type() == EntryType.DIR
+                        || e.path().startsWith(under))
+            .toList();
+    Map<String, Entry> files =
+        m.entries().stream()
+            .filter(e -> e.type() == EntryType.FILE)
+            .collect(Collectors.toMap(Entry::path, Function.identity(), (a, b) -> a));
     return new FolderTar(top, inside, files);
   }
 
@@ -62,7 +68,8 @@ final class FolderTar {
   }
 
   void write(OutputStream raw, Contents contents) throws IOException {
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(raw))) {
+    try (TarArchiveOutputStream tar =
+        new TarArchiveOutputStream(new GzipCompressorOutputStream(raw))) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       for (Entry e : entries) {
@@ -83,23 +90,26 @@ final class FolderTar {
             te.setSize(size);
           }
         }
-        te.setMode(e.modeBits() | (te.isDirectory() ? 0040000 : te.isSymbolicLink() ? 0120000 : 0100000));
+        te.setMode(
+            e.modeBits() | (te.isDirectory() ? 0040000 : te.isSymbolicLink() ? 0120000 : 0100000));
         if (e.mtime() != null) {
           te.setModTime(Date.from(e.mtime()));
         }
         tar.putArchiveEntry(te);
         if (size > 0) {
-          contents.copy(e.path(), new FilterOutputStream(tar) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-              out.write(b, off, len);
-            }
+          contents.copy(
+              e.path(),
+              new FilterOutputStream(tar) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                  out.write(b, off, len);
+                }
 
-            @Override
-            public void close() {
-              // the tar entry is closed below, not by the reader
-            }
-          });
+                @Override
+                public void close() {
+                  // the tar entry is closed below, not by the reader
+                }
+              });
         }
         tar.closeArchiveEntry();
       }

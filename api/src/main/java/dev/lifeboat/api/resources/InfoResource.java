@@ -7,7 +7,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.Map;
 
-/** {@code GET /api/info}: which Temporal this Lifeboat uses and whether its runs survive a restart. */
+/**
+ * {@code GET /api/info}: which Temporal this Lifeboat uses and whether its runs survive a restart.
+ */
 @Path("/info")
 @Produces(MediaType.APPLICATION_JSON)
 public final class InfoResource {

@@ -31,12 +31,29 @@ public final class RunbooksResource {
   }
 
   /** One runbook in the catalogue. */
-  public record RunbookView(String name, String description, String file, boolean valid, String reason, Integer line,
-      List<ParamView> params, List<String> schedules, List<String> steps) {}
+  public record RunbookView(
+      String name,
+      String description,
+      String file,
+      boolean valid,
+      String reason,
+      Integer line,
+      List<ParamView> params,
+      List<String> schedules,
+      List<String> steps) {}
 
-  /** One declared parameter; {@code under} and {@code allowed} are the author's limits of path and program. */
-  public record ParamView(String name, String type, Object defaultValue, boolean required, String description,
-      List<String> under, List<String> allowed) {}
+  /**
+   * One declared parameter; {@code under} and {@code allowed} are the author's limits of path and
+   * program.
+   */
+  public record ParamView(
+      String name,
+      String type,
+      Object defaultValue,
+      boolean required,
+      String description,
+      List<String> under,
+      List<String> allowed) {}
 
   @GET
   public List<RunbookView> list() {
@@ -46,7 +63,10 @@ public final class RunbooksResource {
   @GET
   @Path("/{name}")
   public RunbookView get(@PathParam("name") String name) {
-    return view(catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'")));
+    return view(
+        catalog
+            .find(name)
+            .orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'")));
   }
 
   @POST
@@ -62,17 +82,29 @@ public final class RunbooksResource {
   public Response start(@PathParam("name") String name, String text) {
     // RequestGuard lets only application/json (or no body) through; an empty body means no params
     Map<String, Object> body = parseBody(text);
-    LoadedRunbook entry = catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
+    LoadedRunbook entry =
+        catalog
+            .find(name)
+            .orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
     if (entry instanceof LoadedRunbook.Invalid bad) {
-      throw new ApiException(409, "runbook '" + name + "' is invalid and cannot run: " + bad.file()
-          + (bad.line() > 0 ? ":" + bad.line() : "") + ": " + bad.reason(), Map.of("runbook", name));
+      throw new ApiException(
+          409,
+          "runbook '"
+              + name
+              + "' is invalid and cannot run: "
+              + bad.file()
+              + (bad.line() > 0 ? ":" + bad.line() : "")
+              + ": "
+              + bad.reason(),
+          Map.of("runbook", name));
     }
     Runbook runbook = entry.runbook().orElseThrow();
     Object params = body == null ? Map.of() : body.getOrDefault("params", Map.of());
     if (body != null) {
       for (String key : body.keySet()) {
         if (!key.equals("params")) {
-          throw ApiException.badRequest("unknown field '" + key + "' in the request body (expected {\"params\": {...}})");
+          throw ApiException.badRequest(
+              "unknown field '" + key + "' in the request body (expected {\"params\": {...}})");
         }
       }
     }
@@ -94,20 +126,35 @@ public final class RunbooksResource {
     return Response.status(202).entity(out).build();
   }
 
-  /** The steps a run with these params would take; starts nothing (a POST only because params are a body). */
+  /**
+   * The steps a run with these params would take; starts nothing (a POST only because params are a
+   * body).
+   */
   @POST
   @Path("/{name}/plan")
   @jakarta.ws.rs.Consumes(MediaType.WILDCARD)
   public Map<String, Object> plan(@PathParam("name") String name, String text) {
     Map<String, Object> body = parseBody(text);
-    LoadedRunbook entry = catalog.find(name).orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
+    LoadedRunbook entry =
+        catalog
+            .find(name)
+            .orElseThrow(() -> ApiException.notFound("no runbook named '" + name + "'"));
     if (entry instanceof LoadedRunbook.Invalid bad) {
-      throw new ApiException(409, "runbook '" + name + "' is invalid: " + bad.file()
-          + (bad.line() > 0 ? ":" + bad.line() : "") + ": " + bad.reason(), Map.of("runbook", name));
+      throw new ApiException(
+          409,
+          "runbook '"
+              + name
+              + "' is invalid: "
+              + bad.file()
+              + (bad.line() > 0 ? ":" + bad.line() : "")
+              + ": "
+              + bad.reason(),
+          Map.of("runbook", name));
     }
     Object params = body == null ? Map.of() : body.getOrDefault("params", Map.of());
     if (body != null && !body.keySet().stream().allMatch("params"::equals)) {
-      throw ApiException.badRequest("unknown field in the request body (expected {\"params\": {...}})");
+      throw ApiException.badRequest(
+          "unknown field in the request body (expected {\"params\": {...}})");
     }
     if (!(params instanceof Map<?, ?> given)) {
       throw ApiException.badRequest("'params' must be a JSON object");
@@ -117,14 +164,17 @@ public final class RunbooksResource {
       Map<String, Object> p = (Map<String, Object>) given;
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("runbook", name);
-      out.put("steps", dev.lifeboat.api.core.RunPlan.of(entry.runbook().orElseThrow(), p, catalog.actions()));
+      out.put(
+          "steps",
+          dev.lifeboat.api.core.RunPlan.of(entry.runbook().orElseThrow(), p, catalog.actions()));
       return out;
     } catch (ParamBinder.InvalidParam e) {
       throw new ApiException(400, e.getMessage(), Map.of("param", e.param()));
     }
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private static Map<String, Object> parseBody(String text) {
     if (text == null || text.isBlank()) {
@@ -133,7 +183,8 @@ public final class RunbooksResource {
     try {
       com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
       if (!node.isObject()) {
-        throw ApiException.badRequest("the request body must be a JSON object like {\"params\": {...}}");
+        throw ApiException.badRequest(
+            "the request body must be a JSON object like {\"params\": {...}}");
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> map = JSON.convertValue(node, Map.class);
@@ -144,23 +195,46 @@ public final class RunbooksResource {
         details.put("line", e.getLocation().getLineNr());
         details.put("column", e.getLocation().getColumnNr());
       }
-      throw new ApiException(400, "the request body is not valid JSON: " + e.getOriginalMessage(), details);
+      throw new ApiException(
+          400, "the request body is not valid JSON: " + e.getOriginalMessage(), details);
     }
   }
 
   static RunbookView view(LoadedRunbook r) {
     if (r instanceof LoadedRunbook.Invalid bad) {
-      return new RunbookView(bad.name(), "", bad.file(), false, bad.reason(), bad.line(), List.of(), List.of(), List.of());
+      return new RunbookView(
+          bad.name(),
+          "",
+          bad.file(),
+          false,
+          bad.reason(),
+          bad.line(),
+          List.of(),
+          List.of(),
+          List.of());
     }
     Runbook rb = r.runbook().orElseThrow();
     List<ParamView> params = rb.params().stream().map(RunbooksResource::view).toList();
-    return new RunbookView(rb.name(), rb.description(), rb.file(), true, null, null, params,
+    return new RunbookView(
+        rb.name(),
+        rb.description(),
+        rb.file(),
+        true,
+        null,
+        null,
+        params,
         rb.schedules().stream().map(dev.lifeboat.runbook.ScheduleSpec::name).toList(),
         rb.steps().stream().map(s -> s.id()).toList());
   }
 
   private static ParamView view(Param p) {
-    return new ParamView(p.name(), p.type().label(), p.defaultValue(), p.required(), p.description(), p.under(),
+    return new ParamView(
+        p.name(),
+        p.type().label(),
+        p.defaultValue(),
+        p.required(),
+        p.description(),
+        p.under(),
         p.allowed());
   }
 }

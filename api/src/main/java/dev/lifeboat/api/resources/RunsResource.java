@@ -7,16 +7,16 @@ import dev.lifeboat.api.errors.ApiException;
 import dev.lifeboat.workflows.Approval;
 import dev.lifeboat.workflows.RunStatus;
 import dev.lifeboat.workflows.StepProgress;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,8 @@ import java.util.Map;
 @Path("/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public final class RunsResource {
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   private final RunService runs;
   private final ApproverGroups approvers;
 
@@ -44,7 +45,9 @@ public final class RunsResource {
    */
   private static ApiException noRun(String id) {
     if (RunService.looksLikeRunId(id)) {
-      return new ApiException(404, "no run with id '" + id + "': Lifeboat restarted; this run's state was in memory",
+      return new ApiException(
+          404,
+          "no run with id '" + id + "': Lifeboat restarted; this run's state was in memory",
           Map.of("lost", true));
     }
     return ApiException.notFound("no run with id '" + id + "'");
@@ -52,19 +55,22 @@ public final class RunsResource {
 
   @GET
   public java.util.List<Map<String, Object>> list() {
-    return runs.list().stream().map(s -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("id", s.id());
-      m.put("runbook", s.runbook());
-      m.put("status", s.status());
-      m.put("startedAt", s.startedAt());
-      m.put("endedAt", s.endedAt());
-      if (s.parent() != null) {
-        m.put("parent", s.parent());
-      }
-      m.put("links", links(runs, s.id()));
-      return m;
-    }).toList();
+    return runs.list().stream()
+        .map(
+            s -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("id", s.id());
+              m.put("runbook", s.runbook());
+              m.put("status", s.status());
+              m.put("startedAt", s.startedAt());
+              m.put("endedAt", s.endedAt());
+              if (s.parent() != null) {
+                m.put("parent", s.parent());
+              }
+              m.put("links", links(runs, s.id()));
+              return m;
+            })
+        .toList();
   }
 
   @GET
@@ -80,10 +86,14 @@ public final class RunsResource {
     long end = v.endedAt() > 0 ? v.endedAt() : System.currentTimeMillis();
     m.put("elapsedMs", v.startedAt() > 0 ? end - v.startedAt() : 0);
     m.put("error", v.error());
-    StepProgress current = v.steps().stream()
-        .filter(s -> s.state() == dev.lifeboat.workflows.StepState.RUNNING
-            || s.state() == dev.lifeboat.workflows.StepState.WAITING_FOR_APPROVAL)
-        .findFirst().orElse(null);
+    StepProgress current =
+        v.steps().stream()
+            .filter(
+                s ->
+                    s.state() == dev.lifeboat.workflows.StepState.RUNNING
+                        || s.state() == dev.lifeboat.workflows.StepState.WAITING_FOR_APPROVAL)
+            .findFirst()
+            .orElse(null);
     m.put("currentStep", current == null ? null : current.id());
     m.put("steps", v.steps());
     if (v.parent() != null) {
@@ -98,29 +108,54 @@ public final class RunsResource {
 
   @POST
   @Path("/{id: .+}/approve/{stepId}")
-  public Response approve(@PathParam("id") String id, @PathParam("stepId") String stepId,
-      @Context SecurityContext security, @Context HttpServletRequest http, String body) {
+  public Response approve(
+      @PathParam("id") String id,
+      @PathParam("stepId") String stepId,
+      @Context SecurityContext security,
+      @Context HttpServletRequest http,
+      String body) {
     String comment = comment(body);
     RunService.RunView v = runs.get(id).orElseThrow(() -> noRun(id));
     if (v.status() != RunStatus.RUNNING && v.status() != RunStatus.WAITING_FOR_APPROVAL) {
-      throw new ApiException(409, "run '" + id + "' is " + v.status() + "; nothing to approve", Map.of());
+      throw new ApiException(
+          409, "run '" + id + "' is " + v.status() + "; nothing to approve", Map.of());
     }
-    List<StepProgress> steps = v.steps().stream()
-        .filter(s -> s.id().equals(stepId) || s.id().startsWith(stepId + "[")).toList();
+    List<StepProgress> steps =
+        v.steps().stream()
+            .filter(s -> s.id().equals(stepId) || s.id().startsWith(stepId + "["))
+            .toList();
     if (steps.isEmpty()) {
       throw ApiException.notFound("run '" + id + "' has no step '" + stepId + "'");
     }
-    // who: the token's name; without tokens (loopback only) every caller is "local", told apart by address
-    String by = security == null || security.getUserPrincipal() == null ? "local" : security.getUserPrincipal().getName();
+    // who: the token's name; without tokens (loopback only) every caller is "local", told apart by
+    // address
+    String by =
+        security == null || security.getUserPrincipal() == null
+            ? "local"
+            : security.getUserPrincipal().getName();
     List<String> groups = approvers.groupsOf(by);
     for (StepProgress s : steps) {
       if (s.approvalGroup() != null && !groups.contains(s.approvalGroup())) {
-        throw new ApiException(403, "step '" + s.id() + "' needs an approver of group '" + s.approvalGroup() + "'; '"
-            + by + "' is not one", Map.of("group", s.approvalGroup(), "by", by));
+        throw new ApiException(
+            403,
+            "step '"
+                + s.id()
+                + "' needs an approver of group '"
+                + s.approvalGroup()
+                + "'; '"
+                + by
+                + "' is not one",
+            Map.of("group", s.approvalGroup(), "by", by));
       }
     }
-    Approval approval = new Approval(stepId, by, System.currentTimeMillis(), http == null ? null : http.getRemoteAddr(),
-        comment, groups);
+    Approval approval =
+        new Approval(
+            stepId,
+            by,
+            System.currentTimeMillis(),
+            http == null ? null : http.getRemoteAddr(),
+            comment,
+            groups);
     runs.approve(id, approval);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", id);
@@ -138,16 +173,19 @@ public final class RunsResource {
     try {
       node = JSON.readTree(body);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw ApiException.badRequest("the request body is not valid JSON: " + e.getOriginalMessage());
+      throw ApiException.badRequest(
+          "the request body is not valid JSON: " + e.getOriginalMessage());
     }
     if (!node.isObject()) {
-      throw ApiException.badRequest("the request body must be a JSON object like {\"comment\": \"...\"}");
+      throw ApiException.badRequest(
+          "the request body must be a JSON object like {\"comment\": \"...\"}");
     }
     java.util.Iterator<String> names = node.fieldNames();
     while (names.hasNext()) {
       String n = names.next();
       if (!n.equals("comment")) {
-        throw ApiException.badRequest("unknown field '" + n + "' in the request body (expected {\"comment\": \"...\"})");
+        throw ApiException.badRequest(
+            "unknown field '" + n + "' in the request body (expected {\"comment\": \"...\"})");
       }
     }
     com.fasterxml.jackson.databind.JsonNode c = node.get("comment");

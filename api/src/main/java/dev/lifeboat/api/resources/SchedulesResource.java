@@ -40,13 +40,15 @@ public final class SchedulesResource {
 
   @POST
   @Path("/{name}/pause")
-  public RunbookSchedules.View pause(@PathParam("name") String name, @Context SecurityContext security) {
+  public RunbookSchedules.View pause(
+      @PathParam("name") String name, @Context SecurityContext security) {
     return schedules.pause(name, caller(security));
   }
 
   @POST
   @Path("/{name}/resume")
-  public RunbookSchedules.View resume(@PathParam("name") String name, @Context SecurityContext security) {
+  public RunbookSchedules.View resume(
+      @PathParam("name") String name, @Context SecurityContext security) {
     return schedules.resume(name, caller(security));
   }
 
@@ -62,6 +64,8 @@ public final class SchedulesResource {
   }
 
   private static String caller(SecurityContext security) {
-    return security == null || security.getUserPrincipal() == null ? "local" : security.getUserPrincipal().getName();
+    return security == null || security.getUserPrincipal() == null
+        ? "local"
+        : security.getUserPrincipal().getName();
   }
 }

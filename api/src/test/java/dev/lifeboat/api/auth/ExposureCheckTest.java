@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Lifeboat refuses to listen beyond loopback without a token: as a check, and as the real process. */
+/**
+ * Lifeboat refuses to listen beyond loopback without a token: as a check, and as the real process.
+ */
 class ExposureCheckTest {
   @Test
   void loopbackNeedsNoTokenAnythingElseDoes() {
@@ -22,7 +24,8 @@ class ExposureCheckTest {
     ExposureCheck.requireTokenWhenExposed(server("localhost"), false);
     ExposureCheck.requireTokenWhenExposed(server("::1"), false);
     for (String host : new String[] {"0.0.0.0", "::", "", null, "192.0.2.10"}) {
-      assertThatThrownBy(() -> ExposureCheck.requireTokenWhenExposed(server(host), false)).as(host)
+      assertThatThrownBy(() -> ExposureCheck.requireTokenWhenExposed(server(host), false))
+          .as(host)
           .isInstanceOf(ExposureCheck.StartupRefused.class)
           .hasMessageContaining("LIFEBOAT_API_TOKEN");
       ExposureCheck.requireTokenWhenExposed(server(host), true);
@@ -33,17 +36,21 @@ class ExposureCheckTest {
   void theServerCommandExitsWithOneLineWhenExposedWithoutAToken() throws Exception {
     Result r = lifeboat(Map.of("LIFEBOAT_BIND", "0.0.0.0"));
     assertThat(r.exit()).isNotZero();
-    assertThat(r.err().strip()).isEqualTo("lifeboat: Lifeboat refuses to listen on 0.0.0.0 without a token: "
-        + "set LIFEBOAT_API_TOKEN (or LIFEBOAT_TOKENS_FILE), or unset LIFEBOAT_BIND to stay on 127.0.0.1");
+    assertThat(r.err().strip())
+        .isEqualTo(
+            "lifeboat: Lifeboat refuses to listen on 0.0.0.0 without a token: "
+                + "set LIFEBOAT_API_TOKEN (or LIFEBOAT_TOKENS_FILE), or unset LIFEBOAT_BIND to stay on 127.0.0.1");
   }
 
   @Test
   void aBrokenTokensFileStopsTheStart() throws Exception {
     Path file = Files.createTempFile("lifeboat-tokens", "");
     Files.writeString(file, "ops:root:abc\n");
-    Result r = lifeboat(Map.of("LIFEBOAT_BIND", "0.0.0.0", "LIFEBOAT_TOKENS_FILE", file.toString()));
+    Result r =
+        lifeboat(Map.of("LIFEBOAT_BIND", "0.0.0.0", "LIFEBOAT_TOKENS_FILE", file.toString()));
     assertThat(r.exit()).isNotZero();
-    assertThat(r.err().strip()).isEqualTo("lifeboat: " + file + ":1: role must be 'admin' or 'read', not 'root'");
+    assertThat(r.err().strip())
+        .isEqualTo("lifeboat: " + file + ":1: role must be 'admin' or 'read', not 'root'");
   }
 
   record Result(int exit, String err) {}
@@ -51,8 +58,14 @@ class ExposureCheckTest {
   /** Runs {@code LifeboatApplication server} as its own JVM on this test's class path. */
   private static Result lifeboat(Map<String, String> env) throws IOException, InterruptedException {
     Path data = Files.createTempDirectory("lifeboat-exposure");
-    ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.lifeboat.api.LifeboatApplication", "server"));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.lifeboat.api.LifeboatApplication",
+                "server"));
     pb.environment().keySet().removeIf(k -> k.startsWith("LIFEBOAT_"));
     pb.environment().putAll(env);
     pb.environment().put("LIFEBOAT_PORT", "0");
@@ -63,9 +76,11 @@ class ExposureCheckTest {
     Process p = pb.start();
     try {
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        throw new AssertionError("Lifeboat started instead of refusing: " + Files.readString(data.resolve("out")));
+        throw new AssertionError(
+            "Lifeboat started instead of refusing: " + Files.readString(data.resolve("out")));
       }
-      return new Result(p.exitValue(), Files.readString(data.resolve("err"), StandardCharsets.UTF_8));
+      return new Result(
+          p.exitValue(), Files.readString(data.resolve("err"), StandardCharsets.UTF_8));
     } finally {
       p.destroyForcibly();
     }

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Page sessions: opaque, expiring, and ended when their token is removed. */
 class SessionsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static final class MovableClock extends Clock {
     Instant now = Instant.parse("2026-11-29T12:00:00Z");

@@ -10,8 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The tokens file: named tokens with roles, clear errors naming file and line. */
 class TokensTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Tokens load(String single, String file) throws Exception {
     AuthSettings s = new AuthSettings();
@@ -43,10 +42,13 @@ class TokensTest {
 
   @Test
   void badFilesSayWhere() {
-    assertThatThrownBy(() -> load("", "ops:admin\n")).hasMessageEndingWith("tokens:1: expected name:role:token");
-    assertThatThrownBy(() -> load("", "a:admin:x\na:read:y\n")).hasMessageContaining("tokens:2")
+    assertThatThrownBy(() -> load("", "ops:admin\n"))
+        .hasMessageEndingWith("tokens:1: expected name:role:token");
+    assertThatThrownBy(() -> load("", "a:admin:x\na:read:y\n"))
+        .hasMessageContaining("tokens:2")
         .hasMessageContaining("used twice");
-    assertThatThrownBy(() -> load("", "a:admin:x\nb:read:x\n")).hasMessageContaining("same as an earlier one");
+    assertThatThrownBy(() -> load("", "a:admin:x\nb:read:x\n"))
+        .hasMessageContaining("same as an earlier one");
     assertThatThrownBy(() -> load("", "a b:admin:x\n")).hasMessageContaining("may use only");
     assertThatThrownBy(() -> load("", "# nothing\n")).hasMessageContaining("holds no token");
     AuthSettings missing = new AuthSettings();

@@ -13,15 +13,21 @@ class ProgressBarTest {
   void showsPercentBytesRateAndEta() {
     ProgressBar bar = new ProgressBar("restore");
     String first = bar.render(0, 1000 * MIB, 0, 0);
-    assertThat(first).startsWith("\r  restore [........................]   0% 0 B/1000.0 MiB").doesNotContain("ETA");
+    assertThat(first)
+        .startsWith("\r  restore [........................]   0% 0 B/1000.0 MiB")
+        .doesNotContain("ETA");
     String second = bar.render(250 * MIB, 1000 * MIB, 10, 5 * SECOND);
-    assertThat(second).contains("[######..................]  25% 250.0 MiB/1000.0 MiB")
-        .contains("50.0 MiB/s").contains("ETA 0:15").endsWith("\033[K");
+    assertThat(second)
+        .contains("[######..................]  25% 250.0 MiB/1000.0 MiB")
+        .contains("50.0 MiB/s")
+        .contains("ETA 0:15")
+        .endsWith("\033[K");
   }
 
   @Test
   void withoutATotalShowsBytesAndFiles() {
-    assertThat(new ProgressBar("backup").render(3 * MIB, 0, 42, 0)).contains("backup 3.0 MiB, 42 files");
+    assertThat(new ProgressBar("backup").render(3 * MIB, 0, 42, 0))
+        .contains("backup 3.0 MiB, 42 files");
   }
 
   @Test

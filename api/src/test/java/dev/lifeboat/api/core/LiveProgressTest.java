@@ -33,9 +33,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Live progress travels in heartbeat details and the API reads it with DescribeWorkflowExecution:
- * a step that reports a 12-hour copy second by second leaves the run's history small, while
- * {@link RunService#get} shows its bytes while it runs.
+ * Live progress travels in heartbeat details and the API reads it with DescribeWorkflowExecution: a
+ * step that reports a 12-hour copy second by second leaves the run's history small, while {@link
+ * RunService#get} shows its bytes while it runs.
  */
 class LiveProgressTest {
   private static final long SECONDS_12H = 12 * 3600;
@@ -50,55 +50,88 @@ class LiveProgressTest {
 
   record Mark(String target, int replicas) {}
 
-  /** Reports one progress update per simulated second of a 12-hour copy, pausing halfway for the test to look. */
-  private final Action<CopyArgs> longCopy = new Action<>() {
-    public String name() { return "long-copy"; }
-    public String description() { return "simulated 12-hour copy"; }
-    public Class<CopyArgs> argumentsType() { return CopyArgs.class; }
-    public Object run(CopyArgs args, ActionContext ctx) throws Exception {
-      long total = SECONDS_12H * BYTES_PER_SECOND;
-      for (long s = 1; s <= SECONDS_12H; s++) {
-        ctx.progress(s * BYTES_PER_SECOND, total, s);
-        if (s % 600 == 0) {
-          ctx.log("copied " + s + " s worth");
-          ctx.message("copying: " + (s * 100 / SECONDS_12H) + "%");
+  /**
+   * Reports one progress update per simulated second of a 12-hour copy, pausing halfway for the
+   * test to look.
+   */
+  private final Action<CopyArgs> longCopy =
+      new Action<>() {
+        public String name() {
+          return "long-copy";
         }
-        if (s == SECONDS_12H / 2) {
-          halfway.countDown();
-          assertThat(seen.await(60, TimeUnit.SECONDS)).as("the test saw live bytes").isTrue();
-        }
-      }
-      return Map.of("bytes", total);
-    }
-  };
 
-  /** Records a checkpoint, sends progress after it, and fails once: the retry must find the checkpoint. */
-  private final Action<CopyArgs> resumable = new Action<>() {
-    public String name() { return "resumable"; }
-    public String description() { return "checkpoint then fail once"; }
-    public Class<CopyArgs> argumentsType() { return CopyArgs.class; }
-    public Object run(CopyArgs args, ActionContext ctx) throws Exception {
-      Optional<Mark> before = ctx.lastCheckpoint(Mark.class);
-      if (ctx.attempt() == 1) {
-        ctx.checkpoint(new Mark("statefulset/member1", 3));
-        ctx.progress(10, 100, 1);
-        ctx.message("after the checkpoint");
-        Thread.sleep(1500); // two heartbeats carry the progress after the checkpoint
-        throw new IllegalStateException("first attempt fails");
-      }
-      return Map.of("resumedFrom", before.map(Mark::target).orElse("nothing"),
-          "replicas", before.map(Mark::replicas).orElse(-1));
-    }
-  };
+        public String description() {
+          return "simulated 12-hour copy";
+        }
+
+        public Class<CopyArgs> argumentsType() {
+          return CopyArgs.class;
+        }
+
+        public Object run(CopyArgs args, ActionContext ctx) throws Exception {
+          long total = SECONDS_12H * BYTES_PER_SECOND;
+          for (long s = 1; s <= SECONDS_12H; s++) {
+            ctx.progress(s * BYTES_PER_SECOND, total, s);
+            if (s % 600 == 0) {
+              ctx.log("copied " + s + " s worth");
+              ctx.message("copying: " + (s * 100 / SECONDS_12H) + "%");
+            }
+            if (s == SECONDS_12H / 2) {
+              halfway.countDown();
+              assertThat(seen.await(60, TimeUnit.SECONDS)).as("the test saw live bytes").isTrue();
+            }
+          }
+          return Map.of("bytes", total);
+        }
+      };
+
+  /**
+   * Records a checkpoint, sends progress after it, and fails once: the retry must find the
+   * checkpoint.
+   */
+  private final Action<CopyArgs> resumable =
+      new Action<>() {
+        public String name() {
+          return "resumable";
+        }
+
+        public String description() {
+          return "checkpoint then fail once";
+        }
+
+        public Class<CopyArgs> argumentsType() {
+          return CopyArgs.class;
+        }
+
+        public Object run(CopyArgs args, ActionContext ctx) throws Exception {
+          Optional<Mark> before = ctx.lastCheckpoint(Mark.class);
+          if (ctx.attempt() == 1) {
+            ctx.checkpoint(new Mark("statefulset/member1", 3));
+            ctx.progress(10, 100, 1);
+            ctx.message("after the checkpoint");
+            Thread.sleep(1500); // two heartbeats carry the progress after the checkpoint
+            throw new IllegalStateException("first attempt fails");
+          }
+          return Map.of(
+              "resumedFrom",
+              before.map(Mark::target).orElse("nothing"),
+              "replicas",
+              before.map(Mark::replicas).orElse(-1));
+        }
+      };
 
   @BeforeEach
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
-    Worker worker = env.newWorker(RunbookWorkflow.TASK_QUEUE,
-        WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofMillis(200)).build());
+    Worker worker =
+        env.newWorker(
+            RunbookWorkflow.TASK_QUEUE,
+            WorkerOptions.newBuilder()
+                .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200))
+                .build());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new ActionDispatcher(new ActionRegistry().register(longCopy)
-        .register(resumable)));
+    worker.registerActivitiesImplementations(
+        new ActionDispatcher(new ActionRegistry().register(longCopy).register(resumable)));
     env.start();
     client = env.getWorkflowClient();
   }
@@ -109,13 +142,19 @@ class LiveProgressTest {
   }
 
   private Runbook runbook(String yaml) {
-    return new RunbookLoader(new ActionRegistry().register(longCopy).register(resumable).signatures())
+    return new RunbookLoader(
+            new ActionRegistry().register(longCopy).register(resumable).signatures())
         .parse(yaml, "test.yaml");
   }
 
   private WorkflowStub start(String id, Runbook rb) {
-    RunbookWorkflow wf = client.newWorkflowStub(RunbookWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(RunbookWorkflow.TASK_QUEUE).setWorkflowId(id).build());
+    RunbookWorkflow wf =
+        client.newWorkflowStub(
+            RunbookWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                .setWorkflowId(id)
+                .build());
     WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of()));
     return WorkflowStub.fromTyped(wf);
   }
@@ -126,7 +165,9 @@ class LiveProgressTest {
 
   @Test
   void aTwelveHourStepKeepsTheHistorySmallAndTheApiShowsLiveBytes() throws Exception {
-    Runbook rb = runbook("""
+    Runbook rb =
+        runbook(
+            """
         name: big-restore
         steps:
           - id: copy
@@ -137,23 +178,30 @@ class LiveProgressTest {
     WorkflowStub run = start("big-restore@1", rb);
 
     assertThat(halfway.await(60, TimeUnit.SECONDS)).isTrue();
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      StepProgress copy = step(runs.get("big-restore@1").orElseThrow(), "copy");
-      assertThat(copy.state()).isEqualTo(StepState.RUNNING);
-      assertThat(copy.bytesDone()).isEqualTo(SECONDS_12H / 2 * BYTES_PER_SECOND);
-      assertThat(copy.bytesTotal()).isEqualTo(SECONDS_12H * BYTES_PER_SECOND);
-      assertThat(copy.filesDone()).isEqualTo(SECONDS_12H / 2);
-      assertThat(copy.message()).isEqualTo("copying: 50%");
-      assertThat(copy.log()).contains("copied 21600 s worth");
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              StepProgress copy = step(runs.get("big-restore@1").orElseThrow(), "copy");
+              assertThat(copy.state()).isEqualTo(StepState.RUNNING);
+              assertThat(copy.bytesDone()).isEqualTo(SECONDS_12H / 2 * BYTES_PER_SECOND);
+              assertThat(copy.bytesTotal()).isEqualTo(SECONDS_12H * BYTES_PER_SECOND);
+              assertThat(copy.filesDone()).isEqualTo(SECONDS_12H / 2);
+              assertThat(copy.message()).isEqualTo("copying: 50%");
+              assertThat(copy.log()).contains("copied 21600 s worth");
+            });
     seen.countDown();
     run.getResult(RunResult.class);
 
     List<HistoryEvent> events = client.fetchHistory("big-restore@1").getHistory().getEventsList();
-    assertThat(events).as("history events of a run that reported 43,200 progress updates").hasSizeLessThan(100);
+    assertThat(events)
+        .as("history events of a run that reported 43,200 progress updates")
+        .hasSizeLessThan(100);
     StepProgress done = step(runs.get("big-restore@1").orElseThrow(), "copy");
     assertThat(done.state()).isEqualTo(StepState.SUCCEEDED);
-    assertThat(done.bytesDone()).as("the final counters stay after the step ends").isEqualTo(SECONDS_12H * BYTES_PER_SECOND);
+    assertThat(done.bytesDone())
+        .as("the final counters stay after the step ends")
+        .isEqualTo(SECONDS_12H * BYTES_PER_SECOND);
     assertThat(done.message()).isEqualTo("copying: 100%");
     assertThat(done.log()).hasSize(50).last().isEqualTo("copied 43200 s worth");
     assertThat(done.output()).containsOnlyKeys("bytes");
@@ -161,7 +209,9 @@ class LiveProgressTest {
 
   @Test
   void progressSentAfterACheckpointDoesNotLoseIt() {
-    Runbook rb = runbook("""
+    Runbook rb =
+        runbook(
+            """
         name: scale
         steps:
           - id: down
@@ -170,6 +220,7 @@ class LiveProgressTest {
         """);
     WorkflowStub run = start("scale@1", rb);
     RunResult result = run.getResult(RunResult.class);
-    assertThat(result.outputs().get("down")).isEqualTo(Map.of("resumedFrom", "statefulset/member1", "replicas", 3));
+    assertThat(result.outputs().get("down"))
+        .isEqualTo(Map.of("resumedFrom", "statefulset/member1", "replicas", 3));
   }
 }

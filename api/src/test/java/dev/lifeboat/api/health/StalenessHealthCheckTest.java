@@ -25,8 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StalenessHealthCheckTest {
   static final Instant BACKED_UP = Instant.parse("2026-11-20T02:00:00Z");
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void aTierOlderThanItsLimitTurnsRedAndNamesTheSource() throws Exception {
@@ -39,16 +38,20 @@ class StalenessHealthCheckTest {
 
     HealthCheck.Result fresh = check(root, limits, metrics, BACKED_UP.plus(Duration.ofHours(30)));
     assertThat(fresh.isHealthy()).isTrue();
-    assertThat(fresh.getMessage()).contains("tier1/notebooks last backup 30h 0m ago (limit 36h 0m)")
+    assertThat(fresh.getMessage())
+        .contains("tier1/notebooks last backup 30h 0m ago (limit 36h 0m)")
         .doesNotContain("scratch");
 
     HealthCheck.Result stale = check(root, limits, metrics, BACKED_UP.plus(Duration.ofDays(3)));
     assertThat(stale.isHealthy()).isFalse();
-    assertThat(stale.getMessage()).contains("tier1/notebooks last backup 3d 0h ago (limit 36h 0m)")
+    assertThat(stale.getMessage())
+        .contains("tier1/notebooks last backup 3d 0h ago (limit 36h 0m)")
         .doesNotContain("tier2/shared");
 
-    assertThat(metrics.getGauges()).containsKeys("lifeboat.backup.age-seconds.tier1.notebooks",
-        "lifeboat.backup.age-seconds.scratch.anything");
+    assertThat(metrics.getGauges())
+        .containsKeys(
+            "lifeboat.backup.age-seconds.tier1.notebooks",
+            "lifeboat.backup.age-seconds.scratch.anything");
   }
 
   @Test
@@ -57,45 +60,82 @@ class StalenessHealthCheckTest {
     backup(root, "tier1", "notebooks");
     Path manifest;
     try (var files = Files.list(root.resolve("tier1/notebooks"))) {
-      manifest = files.filter(f -> f.getFileName().toString().endsWith(".manifest.json")).findFirst().orElseThrow();
+      manifest =
+          files
+              .filter(f -> f.getFileName().toString().endsWith(".manifest.json"))
+              .findFirst()
+              .orElseThrow();
     }
-    Files.delete(manifest);  // listed as damaged from now on
+    Files.delete(manifest); // listed as damaged from now on
     MetricRegistry metrics = new MetricRegistry();
-    HealthCheck.Result r = check(root, Map.of("tier1", "36h"), metrics, BACKED_UP.plus(Duration.ofHours(1)));
+    HealthCheck.Result r =
+        check(root, Map.of("tier1", "36h"), metrics, BACKED_UP.plus(Duration.ofHours(1)));
     assertThat(r.getMessage()).contains("no tier with a limit has backups yet");
-    assertThat(metrics.getGauges().get("lifeboat.backup.damaged.tier1.notebooks").getValue()).isEqualTo(1L);
+    assertThat(metrics.getGauges().get("lifeboat.backup.damaged.tier1.notebooks").getValue())
+        .isEqualTo(1L);
   }
 
   @Test
   void aTierWithoutBackupsIsNotStaleAndBadLimitsAreNamed() throws Exception {
-    HealthCheck.Result empty = check(tmp.resolve("empty"), Map.of("tier1", "36h"), new MetricRegistry(),
-        BACKED_UP);
+    HealthCheck.Result empty =
+        check(tmp.resolve("empty"), Map.of("tier1", "36h"), new MetricRegistry(), BACKED_UP);
     assertThat(empty.isHealthy()).isTrue();
     assertThat(empty.getMessage()).contains("no tier with a limit has backups yet");
-    assertThatThrownBy(() -> new StalenessHealthCheck(new Repository(tmp), Map.of("tier1", "soon"),
-        new MetricRegistry(), Clock.systemUTC())).hasMessageContaining("staleness.tier1").hasMessageContaining("soon");
+    assertThatThrownBy(
+            () ->
+                new StalenessHealthCheck(
+                    new Repository(tmp),
+                    Map.of("tier1", "soon"),
+                    new MetricRegistry(),
+                    Clock.systemUTC()))
+        .hasMessageContaining("staleness.tier1")
+        .hasMessageContaining("soon");
   }
 
   @Test
-  void aScheduledSourceIsStaleAfterItsIntervalPlusJitterPlusGraceNotThePerSetDefault() throws Exception {
+  void aScheduledSourceIsStaleAfterItsIntervalPlusJitterPlusGraceNotThePerSetDefault()
+      throws Exception {
     Path root = tmp.resolve("repo");
     backup(root, "tier1", "notebooks");
     backup(root, "tier1", "models");
     Duration day = CronIntervals.interval("0 2 * * *", "UTC");
     assertThat(day).isEqualTo(Duration.ofDays(1));
-    ScheduleIntervals nightly = new CronIntervals(List.of(new CronIntervals.Entry("notebooks-nightly", "tier1",
-        "notebooks", new ScheduleIntervals.Expected("notebooks-nightly", day, Duration.ofMinutes(30)))));
-    // a day + 30 min jitter + 10 % grace (2h 24m) = 26h 54m; the per-set default of 36h would still be green
+    ScheduleIntervals nightly =
+        new CronIntervals(
+            List.of(
+                new CronIntervals.Entry(
+                    "notebooks-nightly",
+                    "tier1",
+                    "notebooks",
+                    new ScheduleIntervals.Expected(
+                        "notebooks-nightly", day, Duration.ofMinutes(30)))));
+    // a day + 30 min jitter + 10 % grace (2h 24m) = 26h 54m; the per-set default of 36h would still
+    // be green
     Map<String, String> defaults = Map.of("tier1", "36h");
-    HealthCheck.Result inTime = new StalenessHealthCheck(new Repository(root), defaults, nightly,
-        new MetricRegistry(), Clock.fixed(BACKED_UP.plus(Duration.ofHours(26)), ZoneOffset.UTC)).execute();
+    HealthCheck.Result inTime =
+        new StalenessHealthCheck(
+                new Repository(root),
+                defaults,
+                nightly,
+                new MetricRegistry(),
+                Clock.fixed(BACKED_UP.plus(Duration.ofHours(26)), ZoneOffset.UTC))
+            .execute();
     assertThat(inTime.isHealthy()).isTrue();
-    assertThat(inTime.getMessage()).contains("tier1/notebooks last backup 26h 0m ago (limit 26h 54m: schedule"
-        + " notebooks-nightly every 24h 0m + jitter 30m + grace 2h 24m)");
-    HealthCheck.Result late = new StalenessHealthCheck(new Repository(root), defaults, nightly,
-        new MetricRegistry(), Clock.fixed(BACKED_UP.plus(Duration.ofHours(27)), ZoneOffset.UTC)).execute();
+    assertThat(inTime.getMessage())
+        .contains(
+            "tier1/notebooks last backup 26h 0m ago (limit 26h 54m: schedule"
+                + " notebooks-nightly every 24h 0m + jitter 30m + grace 2h 24m)");
+    HealthCheck.Result late =
+        new StalenessHealthCheck(
+                new Repository(root),
+                defaults,
+                nightly,
+                new MetricRegistry(),
+                Clock.fixed(BACKED_UP.plus(Duration.ofHours(27)), ZoneOffset.UTC))
+            .execute();
     assertThat(late.isHealthy()).isFalse();
-    assertThat(late.getMessage()).contains("tier1/notebooks last backup 27h 0m ago")
+    assertThat(late.getMessage())
+        .contains("tier1/notebooks last backup 27h 0m ago")
         // models has no schedule: the per-set fallback applies and it is still fresh
         .doesNotContain("tier1/models last backup 27h 0m ago (limit 26h");
     assertThat(late.getMessage()).startsWith("stale backups: tier1/notebooks");
@@ -107,7 +147,8 @@ class StalenessHealthCheckTest {
     assertThat(CronIntervals.interval("@monthly", null)).isEqualTo(Duration.ofDays(31));
     assertThat(CronIntervals.interval("@daily", "UTC")).isEqualTo(Duration.ofDays(1));
     // the night the clocks go back is 25 hours long in Berlin
-    assertThat(CronIntervals.interval("0 5 * * *", "Europe/Berlin")).isEqualTo(Duration.ofHours(25));
+    assertThat(CronIntervals.interval("0 5 * * *", "Europe/Berlin"))
+        .isEqualTo(Duration.ofHours(25));
     assertThat(new ScheduleIntervals.Expected("m", Duration.ofDays(31), Duration.ZERO).limit())
         .isEqualTo(Duration.ofDays(31).plus(Duration.ofDays(31).dividedBy(10)));
     assertThat(new ScheduleIntervals.Expected("h", Duration.ofHours(1), Duration.ZERO).grace())
@@ -119,18 +160,48 @@ class StalenessHealthCheckTest {
     Step notebooks = step("notebooks", Map.of("set", "${params.set}", "source", "notebooks"));
     Step models = step("models", Map.of("set", "${params.set}", "source", "${params.what}"));
     Step computed = step("other", Map.of("set", "tier9", "source", "${steps.x.source}"));
-    Runbook rb = new Runbook("tier1-critical", "", List.of(
-        new Param("set", dev.lifeboat.runbook.ParamType.STRING, "tier1", false, "", List.of(), List.of()),
-        new Param("what", dev.lifeboat.runbook.ParamType.STRING, "weights", false, "", List.of(), List.of())),
-        List.of(notebooks, models, computed), List.of(), null, "tier1-critical.yaml");
-    List<CronIntervals.Entry> e = CronIntervals.entriesFor(rb, "models-nightly", "0 3 * * *", "UTC",
-        Duration.ofMinutes(30), Map.of("what", "models"));
+    Runbook rb =
+        new Runbook(
+            "tier1-critical",
+            "",
+            List.of(
+                new Param(
+                    "set",
+                    dev.lifeboat.runbook.ParamType.STRING,
+                    "tier1",
+                    false,
+                    "",
+                    List.of(),
+                    List.of()),
+                new Param(
+                    "what",
+                    dev.lifeboat.runbook.ParamType.STRING,
+                    "weights",
+                    false,
+                    "",
+                    List.of(),
+                    List.of())),
+            List.of(notebooks, models, computed),
+            List.of(),
+            null,
+            "tier1-critical.yaml");
+    List<CronIntervals.Entry> e =
+        CronIntervals.entriesFor(
+            rb,
+            "models-nightly",
+            "0 3 * * *",
+            "UTC",
+            Duration.ofMinutes(30),
+            Map.of("what", "models"));
     assertThat(e).extracting(CronIntervals.Entry::set).containsExactly("tier1", "tier1", "tier9");
-    assertThat(e).extracting(CronIntervals.Entry::source).containsExactly("notebooks", "models", null);
+    assertThat(e)
+        .extracting(CronIntervals.Entry::source)
+        .containsExactly("notebooks", "models", null);
     CronIntervals intervals = new CronIntervals(e);
     assertThat(intervals.expected("tier9", "anything")).isPresent();
     assertThat(intervals.expected("tier1", "datasets")).isEmpty();
-    assertThat(intervals.expected("tier1", "models").orElseThrow().jitter()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(intervals.expected("tier1", "models").orElseThrow().jitter())
+        .isEqualTo(Duration.ofMinutes(30));
   }
 
   @Test
@@ -144,30 +215,60 @@ class StalenessHealthCheckTest {
     assertThat(young.isHealthy()).as("a new source has 35 days for its first drill").isTrue();
     HealthCheck.Result never = check(root, Map.of(), metrics, BACKED_UP.plus(Duration.ofDays(36)));
     assertThat(never.isHealthy()).isFalse();
-    assertThat(never.getMessage()).contains("tier2/shared never drilled, archives since 36d 0h ago (limit 35d 0h)");
-    assertThat(metrics.getGauges().get("lifeboat.drill.last-success-time.tier2.shared").getValue()).isEqualTo(-1L);
+    assertThat(never.getMessage())
+        .contains("tier2/shared never drilled, archives since 36d 0h ago (limit 35d 0h)");
+    assertThat(metrics.getGauges().get("lifeboat.drill.last-success-time.tier2.shared").getValue())
+        .isEqualTo(-1L);
 
     var archive = repo.list("tier2", "shared").get(0).ref();
     Instant drilled = BACKED_UP.plus(Duration.ofDays(10));
-    repo.recordDrill(archive, new DrillRecord(drilled, archive.name(), "tier2", "shared", 1, 10, 4.5,
-        DrillRecord.PASSED, null, "run-1"));
-    repo.recordDrill(archive, new DrillRecord(drilled.plus(Duration.ofDays(20)), archive.name(), "tier2", "shared",
-        1, 10, 9, DrillRecord.FAILED, "boom", "run-2"));
-    assertThat(check(root, Map.of(), metrics, BACKED_UP.plus(Duration.ofDays(44))).isHealthy()).isTrue();
+    repo.recordDrill(
+        archive,
+        new DrillRecord(
+            drilled,
+            archive.name(),
+            "tier2",
+            "shared",
+            1,
+            10,
+            4.5,
+            DrillRecord.PASSED,
+            null,
+            "run-1"));
+    repo.recordDrill(
+        archive,
+        new DrillRecord(
+            drilled.plus(Duration.ofDays(20)),
+            archive.name(),
+            "tier2",
+            "shared",
+            1,
+            10,
+            9,
+            DrillRecord.FAILED,
+            "boom",
+            "run-2"));
+    assertThat(check(root, Map.of(), metrics, BACKED_UP.plus(Duration.ofDays(44))).isHealthy())
+        .isTrue();
     HealthCheck.Result old = check(root, Map.of(), metrics, BACKED_UP.plus(Duration.ofDays(46)));
     // the failed drill does not count
-    assertThat(old.getMessage()).contains("tier2/shared last passed restore drill 36d 0h ago (limit 35d 0h)");
+    assertThat(old.getMessage())
+        .contains("tier2/shared last passed restore drill 36d 0h ago (limit 35d 0h)");
     assertThat(metrics.getGauges().get("lifeboat.drill.last-success-time.tier2.shared").getValue())
         .isEqualTo(drilled.getEpochSecond());
-    assertThat(metrics.getGauges().get("lifeboat.drill.restore-seconds.tier2.shared").getValue()).isEqualTo(4.5);
+    assertThat(metrics.getGauges().get("lifeboat.drill.restore-seconds.tier2.shared").getValue())
+        .isEqualTo(4.5);
   }
 
   private static Step step(String id, Map<String, Object> with) {
     return new Step(id, "backup", with, null, null, null, null, null, null, 1, false, List.of(), 1);
   }
 
-  private static HealthCheck.Result check(Path root, Map<String, String> limits, MetricRegistry metrics, Instant now) {
-    return new StalenessHealthCheck(new Repository(root), limits, metrics, Clock.fixed(now, ZoneOffset.UTC)).execute();
+  private static HealthCheck.Result check(
+      Path root, Map<String, String> limits, MetricRegistry metrics, Instant now) {
+    return new StalenessHealthCheck(
+            new Repository(root), limits, metrics, Clock.fixed(now, ZoneOffset.UTC))
+        .execute();
   }
 
   private void backup(Path root, String set, String source) throws Exception {
