@@ -148,10 +148,14 @@ class DeployManifestsTest {
       assertThat(c.getReadinessProbe().getHttpGet().getPath()).endsWith("/health/ready");
       assertThat(c.getResources().getLimits()).containsKey("memory");
       assertThat(c.getResources().getRequests()).containsKeys("memory", "cpu");
-      // the heap is a share of the container's limit, so the JVM fits the bound whatever the limit
-      assertThat(env(c, "JAVA_TOOL_OPTIONS")).contains("-XX:MaxRAMPercentage=");
+      // the heap is bounded (a share of the limit, or the archive engine's bound on the worker)
+      assertThat(env(c, "JAVA_TOOL_OPTIONS")).containsAnyOf("-XX:MaxRAMPercentage=", "-Xmx");
       assertThat(env(c, "LIFEBOAT_RUNBOOKS")).as("the runbooks built into the image").isNull();
     }
+    // the worker does the archiving: the flags that hold the engine's memory bound, as
+    // scripts/start.sh sets them
+    assertThat(env(worker, "JAVA_TOOL_OPTIONS"))
+        .contains("-Xmx256m", "-XX:MaxDirectMemorySize=64m");
     assertThat(api.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/admin/health/live");
     assertThat(api.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/admin/health/ready");
   }
