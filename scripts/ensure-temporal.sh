@@ -15,6 +15,10 @@ if command -v temporal >/dev/null 2>&1; then
   command -v temporal
   exit 0
 fi
+# Go's official tarball installs outside the default PATH
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  PATH="$PATH:/usr/local/go/bin"
+fi
 if ! command -v go >/dev/null 2>&1; then
   echo "No Temporal CLI: 'temporal' is not on the PATH nor in .tools/bin, and there is no 'go' to build it" >&2
   echo "(install Go 1.25 or later, or put a Temporal CLI on the PATH)." >&2
