@@ -75,6 +75,7 @@ public final class ArgRules {
    */
   public static void checkParams(
       Runbook runbook, Map<String, ActionSignature> actions, Map<String, Object> bound) {
+    Reference.Scope beforeStart = new Reference.Scope(runbook, bound, Map.of(), null, Map.of());
     for (Step step : allSteps(runbook)) {
       ActionSignature sig = actions.get(step.action());
       if (sig == null) {
@@ -85,25 +86,23 @@ public final class ArgRules {
         List<String> refs = Expressions.references(arg.getValue());
         if (spec == null
             || refs.isEmpty()
-            || !refs.stream().allMatch(r -> r.startsWith("params."))) {
+            || !refs.stream()
+                .allMatch(
+                    r ->
+                        Reference.tryParse(r)
+                            .filter(ref -> ref.root() == Reference.Root.PARAMS)
+                            .isPresent())) {
           continue;
         }
         Object value;
         try {
-          value =
-              Expressions.resolve(
-                  arg.getValue(),
-                  path -> {
-                    String[] parts = path.split("\\.");
-                    Object v = bound.get(parts[1]);
-                    return parts.length == 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
-                  });
+          value = Reference.resolveAll(arg.getValue(), beforeStart);
         } catch (Expressions.UnresolvedReference e) {
           continue;
         }
         Optional<String> why = problem(spec, value);
         if (why.isPresent()) {
-          String param = refs.get(0).split("\\.")[1];
+          String param = Reference.parse(refs.get(0)).name();
           throw new ParamBinder.InvalidParam(
               param,
               "step '"

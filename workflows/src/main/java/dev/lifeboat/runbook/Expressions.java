@@ -69,34 +69,24 @@ public final class Expressions {
     return value;
   }
 
-  /** Follows a dotted path ({@code a.b.c}) into nested maps; throws when a part is missing. */
-  public static Object walk(Object root, String[] parts, int from, String fullPath) {
-    Object cur = root;
-    for (int i = from; i < parts.length; i++) {
-      if (cur instanceof Map<?, ?> m && m.containsKey(parts[i])) {
-        cur = m.get(parts[i]);
-      } else if (cur instanceof List<?> l
-          && parts[i].matches("\\d+")
-          && Integer.parseInt(parts[i]) < l.size()) {
-        cur = l.get(Integer.parseInt(parts[i]));
-      } else {
-        throw new UnresolvedReference(fullPath, "'" + parts[i] + "' is not there");
-      }
-    }
-    return cur;
-  }
-
   /** A reference that has no value when the step runs. */
   public static final class UnresolvedReference extends RuntimeException {
     private final String path;
+    private final String why;
 
     public UnresolvedReference(String path, String why) {
       super("${" + path + "} cannot be resolved: " + why);
       this.path = path;
+      this.why = why;
     }
 
     public String path() {
       return path;
+    }
+
+    /** What is wrong, without the reference. */
+    public String why() {
+      return why;
     }
   }
 }

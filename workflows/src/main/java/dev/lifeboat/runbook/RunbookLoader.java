@@ -483,7 +483,8 @@ public final class RunbookLoader {
         }
         if (!itemInScope
             && Expressions.references(when).stream()
-                .anyMatch(r -> r.equals("item") || r.startsWith("item."))) {
+                .flatMap(r -> Reference.tryParse(r).stream())
+                .anyMatch(r -> r.root() == Reference.Root.ITEM)) {
           throw problem(
               w,
               "step '"
@@ -631,40 +632,14 @@ public final class RunbookLoader {
     private void checkReferences(
         Node node, Object value, List<String> earlier, boolean hasItem, String stepId) {
       for (String ref : Expressions.references(value)) {
-        String[] parts = ref.split("\\.");
-        String head = parts[0];
-        String why = null;
-        switch (head) {
-          case "params" -> {
-            if (parts.length < 2) {
-              why = "say which parameter, e.g. ${params.path}";
-            } else if (!params.containsKey(parts[1])) {
-              why = "there is no parameter '" + parts[1] + "'";
-            }
-          }
-          case "steps" -> {
-            if (parts.length < 2) {
-              why = "say which step, e.g. ${steps.backup.path}";
-            } else if (!earlier.contains(parts[1])) {
-              why =
-                  allIds.contains(parts[1]) && !parts[1].equals(stepId)
-                      ? "step '"
-                          + parts[1]
-                          + "' runs later; a step can only use outputs of steps before it"
-                      : "there is no earlier step '" + parts[1] + "'";
-            }
-          }
-          case "item" -> {
-            if (!hasItem) {
-              why = "${item} is only available in a step with 'forEach'";
-            }
-          }
-          case "run" -> {
-            if (parts.length != 2 || !Set.of("id", "startedAt", "runbook").contains(parts[1])) {
-              why = "known run fields are run.id, run.runbook and run.startedAt";
-            }
-          }
-          default -> why = "references start with params., steps., item or run.";
+        String why;
+        try {
+          why =
+              Reference.parse(ref)
+                  .problem(params.keySet(), earlier, allIds, stepId, hasItem)
+                  .orElse(null);
+        } catch (Expressions.UnresolvedReference e) {
+          why = e.why();
         }
         if (why != null) {
           throw problem(node, "step '" + stepId + "': ${" + ref + "}: " + why);

@@ -4,6 +4,7 @@ import dev.lifeboat.runbook.BuiltinActions;
 import dev.lifeboat.runbook.Durations;
 import dev.lifeboat.runbook.Expressions;
 import dev.lifeboat.runbook.ParamBinder;
+import dev.lifeboat.runbook.Reference;
 import dev.lifeboat.runbook.RetrySpec;
 import dev.lifeboat.runbook.Runbook;
 import dev.lifeboat.runbook.Step;
@@ -276,7 +277,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     parent.startedAt = Workflow.currentTimeMillis();
     Object items;
     try {
-      items = Expressions.resolve(step.forEach(), path -> lookup(path, null));
+      items = Reference.resolveAll(step.forEach(), scope(null));
     } catch (Expressions.UnresolvedReference e) {
       fail(parent, e.getMessage());
       throw new StepFailed(step.id(), e.getMessage());
@@ -358,12 +359,12 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     r.startedAt = Workflow.currentTimeMillis();
     try {
       if (step.approval() != null) {
-        Object text = Expressions.resolve(step.approval(), path -> lookup(path, item));
+        Object text = Reference.resolveAll(step.approval(), scope(item));
         awaitApproval(step.id(), key, r, String.valueOf(text), step.approvalGroup());
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> args =
-          (Map<String, Object>) Expressions.resolve(step.with(), path -> lookup(path, item));
+          (Map<String, Object>) Reference.resolveAll(step.with(), scope(item));
       args.values().removeIf(v -> v == null);
       r.state = StepState.RUNNING;
       Map<String, Object> out = execute(step, key, r, args);
@@ -551,8 +552,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> args =
-            (Map<String, Object>)
-                Expressions.resolve(f.step().with(), path -> lookup(path, f.item()));
+            (Map<String, Object>) Reference.resolveAll(f.step().with(), scope(f.item()));
         args.values().removeIf(v -> v == null);
         r.state = StepState.RUNNING;
         r.output = execute(f.step(), key, r, args);
@@ -583,15 +583,15 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   private boolean conditionHolds(Step step, StepRecord r, Object item) {
     Object value;
     try {
-      value = Expressions.resolve(step.when(), path -> lookup(path, item));
+      value = Reference.resolveAll(step.when(), scope(item));
     } catch (Expressions.UnresolvedReference e) {
-      String[] parts = e.path().split("\\.");
+      Reference ref = Reference.tryParse(e.path()).orElse(null);
       StepRecord referenced =
-          parts[0].equals("steps") && parts.length > 1 ? records.get(parts[1]) : null;
+          ref != null && ref.root() == Reference.Root.STEPS ? records.get(ref.name()) : null;
       if (referenced == null || referenced.state != StepState.SKIPPED) {
         throw e;
       }
-      skip(r, "skipped: " + step.when() + " has no value (step '" + parts[1] + "' was skipped)");
+      skip(r, "skipped: " + step.when() + " has no value (step '" + ref.name() + "' was skipped)");
       return false;
     }
     if (isTrue(value)) {
@@ -632,37 +632,14 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     r.endedAt = now;
   }
 
-  private Object lookup(String path, Object item) {
-    String[] parts = path.split("\\.");
-    switch (parts[0]) {
-      case "params":
-        if (parts.length < 2
-            || !runbook.params().stream().anyMatch(p -> p.name().equals(parts[1]))) {
-          throw new Expressions.UnresolvedReference(path, "no such parameter");
-        }
-        Object v = params.get(parts[1]);
-        return parts.length == 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
-      case "steps":
-        if (parts.length < 2 || !outputs.containsKey(parts[1])) {
-          throw new Expressions.UnresolvedReference(
-              path,
-              "step '"
-                  + (parts.length < 2 ? "" : parts[1])
-                  + "' has no output (it did not succeed)");
-        }
-        return Expressions.walk(outputs.get(parts[1]), parts, 2, path);
-      case "item":
-        return Expressions.walk(item, parts, 1, path);
-      case "run":
-        return switch (parts.length == 2 ? parts[1] : "") {
-          case "id" -> Workflow.getInfo().getWorkflowId();
-          case "runbook" -> runbook.name();
-          case "startedAt" -> startedAt;
-          default -> throw new Expressions.UnresolvedReference(path, "unknown run field");
-        };
-      default:
-        throw new Expressions.UnresolvedReference(path, "unknown reference");
-    }
+  /** What a reference sees at this point of the run ({@code item}: the forEach element or null). */
+  private Reference.Scope scope(Object item) {
+    return new Reference.Scope(
+        runbook,
+        params,
+        outputs,
+        item,
+        Map.of("id", Workflow.getInfo().getWorkflowId(), "startedAt", startedAt));
   }
 
   private static RetryOptions retry(RetrySpec spec) {

@@ -4,6 +4,7 @@ import dev.lifeboat.runbook.ActionSignature;
 import dev.lifeboat.runbook.ArgRules;
 import dev.lifeboat.runbook.Expressions;
 import dev.lifeboat.runbook.ParamBinder;
+import dev.lifeboat.runbook.Reference;
 import dev.lifeboat.runbook.Runbook;
 import dev.lifeboat.runbook.Step;
 import java.util.ArrayList;
@@ -81,24 +82,16 @@ public final class RunPlan {
 
   private static Object resolve(
       Runbook runbook, Map<String, Object> params, Object value, Object item, boolean hasItem) {
+    Reference.Scope scope = new Reference.Scope(runbook, params, Map.of(), item, Map.of());
     return Expressions.resolve(
         value,
-        path -> {
-          String[] parts = path.split("\\.");
-          switch (parts[0]) {
-            case "params":
-              Object v = parts.length < 2 ? null : params.get(parts[1]);
-              return parts.length <= 2 || v == null ? v : Expressions.walk(v, parts, 2, path);
-            case "item":
-              return hasItem ? Expressions.walk(item, parts, 1, path) : "${" + path + "}";
-            case "run":
-              return parts.length == 2 && parts[1].equals("runbook")
-                  ? runbook.name()
-                  : "${" + path + "}";
-            default:
-              // step outputs exist only once the step has run
-              return "${" + path + "}";
-          }
+        text -> {
+          // what only the run knows (a step's output, the run id) stays a reference
+          Reference ref = Reference.tryParse(text).orElse(null);
+          boolean known =
+              ref != null
+                  && (ref.knownBeforeStart() || ref.root() == Reference.Root.ITEM && hasItem);
+          return known ? ref.resolve(scope) : "${" + text + "}";
         });
   }
 }

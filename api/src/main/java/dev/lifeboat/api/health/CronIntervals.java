@@ -6,6 +6,7 @@ import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import dev.lifeboat.runbook.Expressions;
 import dev.lifeboat.runbook.Param;
+import dev.lifeboat.runbook.Reference;
 import dev.lifeboat.runbook.Runbook;
 import dev.lifeboat.runbook.Step;
 import java.time.Duration;
@@ -120,15 +121,16 @@ public final class CronIntervals implements ScheduleIntervals {
           Expressions.resolve(
               value,
               path -> {
-                String[] parts = path.split("\\.");
-                if (parts.length != 2 || !parts[0].equals("params")) {
+                Reference ref = Reference.parse(path);
+                if (ref.root() != Reference.Root.PARAMS || ref.parts().size() != 2) {
                   throw new IllegalStateException("known at run time only");
                 }
-                if (params != null && params.get(parts[1]) != null) {
-                  return params.get(parts[1]);
+                String name = ref.name();
+                if (params != null && params.get(name) != null) {
+                  return params.get(name);
                 }
                 return runbook.params().stream()
-                    .filter(p -> p.name().equals(parts[1]))
+                    .filter(p -> p.name().equals(name))
                     .map(Param::defaultValue)
                     .filter(java.util.Objects::nonNull)
                     .findFirst()
