@@ -330,12 +330,26 @@ class SchedulesApiTest {
       browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
       org.openqa.selenium.By row =
           org.openqa.selenium.By.cssSelector("tr[data-schedule='editable-daily']");
-      await().atMost(Duration.ofSeconds(20)).until(() -> !browser.findElements(row).isEmpty());
+      await()
+          .ignoreExceptions()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !browser.findElements(row).isEmpty());
       assertThat(browser.findElement(org.openqa.selenium.By.id("schedules-off")).isDisplayed())
           .isFalse();
-      assertThat(browser.findElement(row).getText()).contains("editable", "0 6 * * * UTC");
-      button(browser, row, "Pause").click();
+      // the page re-renders its tables on each refresh: an element found a moment ago may be gone
       await()
+          .ignoreExceptions()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(browser.findElement(row).getText())
+                      .contains("editable", "0 6 * * * UTC"));
+      await()
+          .ignoreExceptions()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> button(browser, row, "Pause").click());
+      await()
+          .ignoreExceptions()
           .atMost(Duration.ofSeconds(20))
           .until(() -> browser.findElement(row).getText().contains("paused"));
       assertThat(
@@ -346,8 +360,12 @@ class SchedulesApiTest {
                   .getState()
                   .isPaused())
           .isTrue();
-      button(browser, row, "Resume").click();
       await()
+          .ignoreExceptions()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> button(browser, row, "Resume").click());
+      await()
+          .ignoreExceptions()
           .atMost(Duration.ofSeconds(20))
           .until(
               () ->
@@ -357,9 +375,13 @@ class SchedulesApiTest {
                       .getSchedule()
                       .getState()
                       .isPaused());
-      button(browser, row, "Trigger").click();
+      await()
+          .ignoreExceptions()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> button(browser, row, "Trigger").click());
       // the triggered run opens in the run panel, waiting at its approval step
       await()
+          .ignoreExceptions()
           .atMost(Duration.ofSeconds(30))
           .until(
               () ->
@@ -369,6 +391,7 @@ class SchedulesApiTest {
                       .startsWith("editable@sched-editable-daily-"));
       String id = browser.findElement(org.openqa.selenium.By.id("run-id")).getText();
       await()
+          .ignoreExceptions()
           .atMost(Duration.ofSeconds(30))
           .until(() -> browser.findElement(row).getText().contains(id));
       api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", null);
