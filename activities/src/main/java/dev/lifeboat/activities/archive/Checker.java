@@ -171,18 +171,7 @@ final class Checker {
           md.update(buffer, 0, k);
         }
         String sha = Digests.hex(md.digest());
-        if (!sha.equals(e.sha256())) {
-          throw new DamagedArchive(
-              ref,
-              "archive "
-                  + ref.name()
-                  + ": entry '"
-                  + e.path()
-                  + "' has sha256 "
-                  + sha
-                  + " but the manifest says "
-                  + e.sha256());
-        }
+        DamagedArchive.checkDigest(ref, e, sha);
         bytes = e.size();
       }
       TarArchiveEntry extra = tar.getNextEntry();

@@ -19,4 +19,20 @@ public final class DamagedArchive extends ActionException {
   public ArchiveRef ref() {
     return ref;
   }
+
+  /** Fails when the bytes read for an entry are not the ones its manifest recorded. */
+  static void checkDigest(ArchiveRef ref, Manifest.Entry e, String sha256) {
+    if (!sha256.equals(e.sha256())) {
+      throw new DamagedArchive(
+          ref,
+          "archive "
+              + ref.name()
+              + ": entry '"
+              + e.path()
+              + "' has sha256 "
+              + sha256
+              + " but the manifest says "
+              + e.sha256());
+    }
+  }
 }

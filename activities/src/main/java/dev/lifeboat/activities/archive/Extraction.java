@@ -157,18 +157,7 @@ final class Extraction implements Closeable {
                 PosixFilePermissions.asFileAttribute(PRIVATE))) {
           sha = copy(data, out, e);
         }
-        if (!sha.equals(e.sha256())) {
-          throw new DamagedArchive(
-              ref,
-              "archive "
-                  + ref.name()
-                  + ": entry '"
-                  + e.path()
-                  + "' has sha256 "
-                  + sha
-                  + " but the manifest says "
-                  + e.sha256());
-        }
+        DamagedArchive.checkDigest(ref, e, sha);
         setAttributes(parent, name, e);
         owners.remove(e);
         created.put(String.join("/", parts), lstat(parent, name).fileKey());

@@ -553,18 +553,7 @@ public final class Repository {
       throw ex;
     }
     String sha = Digests.hex(md.digest());
-    if (!sha.equals(e.sha256())) {
-      throw new DamagedArchive(
-          ref,
-          "archive "
-              + ref.name()
-              + ": entry '"
-              + e.path()
-              + "' has sha256 "
-              + sha
-              + " but the manifest says "
-              + e.sha256());
-    }
+    DamagedArchive.checkDigest(ref, e, sha);
     out.flush();
     return n;
   }
