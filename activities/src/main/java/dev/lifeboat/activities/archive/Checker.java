@@ -188,17 +188,7 @@ final class Checker {
       }
       return bytes;
     } catch (IOException ex) {
-      if (Repository.isOwnStreamFailure(ex)) {
-        throw new DamagedArchive(
-            ref,
-            "archive "
-                + ref.name()
-                + " is corrupt in entry '"
-                + e.path()
-                + "': "
-                + ex.getMessage());
-      }
-      throw ex;
+      throw DamagedArchive.readFailure(ref, e, ex);
     }
   }
 

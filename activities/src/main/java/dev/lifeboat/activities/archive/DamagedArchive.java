@@ -20,6 +20,19 @@ public final class DamagedArchive extends ActionException {
     return ref;
   }
 
+  /**
+   * What a failed read of an entry's data means: a decoding failure (bad gzip, CRC, tar) is damage
+   * to the archive; anything else (the disk, an interrupt) is returned for the caller to rethrow.
+   */
+  static java.io.IOException readFailure(ArchiveRef ref, Manifest.Entry e, java.io.IOException ex) {
+    if (Repository.isOwnStreamFailure(ex)) {
+      throw new DamagedArchive(
+          ref,
+          "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': " + ex.getMessage());
+    }
+    return ex;
+  }
+
   /** Fails when the bytes read for an entry are not the ones its manifest recorded. */
   static void checkDigest(ArchiveRef ref, Manifest.Entry e, String sha256) {
     if (!sha256.equals(e.sha256())) {

@@ -467,17 +467,7 @@ final class Extraction implements Closeable {
         // full buffers keep blocks aligned with file offsets
         n = data.readNBytes(buffer, 0, buffer.length);
       } catch (IOException ex) {
-        if (Repository.isOwnStreamFailure(ex)) {
-          throw new DamagedArchive(
-              ref,
-              "archive "
-                  + ref.name()
-                  + " is corrupt in entry '"
-                  + e.path()
-                  + "': "
-                  + ex.getMessage());
-        }
-        throw ex;
+        throw DamagedArchive.readFailure(ref, e, ex);
       }
       if (n <= 0) {
         break;

@@ -540,17 +540,7 @@ public final class Repository {
         n += k;
       }
     } catch (IOException ex) {
-      if (isOwnStreamFailure(ex)) {
-        throw new DamagedArchive(
-            ref,
-            "archive "
-                + ref.name()
-                + " is corrupt in entry '"
-                + e.path()
-                + "': "
-                + ex.getMessage());
-      }
-      throw ex;
+      throw DamagedArchive.readFailure(ref, e, ex);
     }
     String sha = Digests.hex(md.digest());
     DamagedArchive.checkDigest(ref, e, sha);
@@ -1240,17 +1230,7 @@ public final class Repository {
         progress.bytes(n);
       }
     } catch (IOException ex) {
-      if (isOwnStreamFailure(ex)) {
-        throw new DamagedArchive(
-            ref,
-            "archive "
-                + ref.name()
-                + " is corrupt in entry '"
-                + e.path()
-                + "': "
-                + ex.getMessage());
-      }
-      throw ex;
+      throw DamagedArchive.readFailure(ref, e, ex);
     }
     return Digests.hex(md.digest());
   }
