@@ -46,7 +46,11 @@ public final class Bench {
 
   /** Command-line options of a benchmark run. */
   record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
-      Path resultsDir, boolean incremental, boolean peers) {
+      Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz) {
+    boolean lifeboatOnly() {
+      return !peers && !pigz;
+    }
+
     static Options parse(String[] args) {
       long size = 300 * MB;
       int repeat = 1;
@@ -58,6 +62,8 @@ public final class Bench {
       Path results = Path.of("bench/results");
       boolean incremental = false;
       boolean peers = true;
+      boolean gzip = false;
+      boolean pigz = true;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
@@ -71,12 +77,17 @@ public final class Bench {
           case "--results" -> results = Path.of(args[++i]);
           case "--incremental" -> incremental = true;
           case "--no-peers" -> peers = false;
+          case "--gzip" -> gzip = true;
+          case "--lifeboat-only" -> {
+            peers = false;
+            pigz = false;
+          }
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
-              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers)");
+              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --lifeboat-only)");
         }
       }
-      return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers);
+      return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz);
     }
   }
 
@@ -140,8 +151,12 @@ public final class Bench {
         deleteTree(pz);
         deleteTree(zs);
         deleteTree(restic);
-        run(samples, "backup", "tar czf", "tar czf " + q(gz) + " -C " + q(src) + " .", scratch);
-        run(samples, "backup", "tar cf - | pigz", "tar cf - -C " + q(src) + " . | pigz > " + q(pz), scratch);
+        if (o.gzip()) {
+          run(samples, "backup", "tar czf", "tar czf " + q(gz) + " -C " + q(src) + " .", scratch);
+        }
+        if (o.pigz()) {
+          run(samples, "backup", "tar cf - | pigz", "tar cf - -C " + q(src) + " . | pigz > " + q(pz), scratch);
+        }
         if (o.peers()) {
           run(samples, "backup", "tar cf - | zstd -T0 -1",
               "tar cf - -C " + q(src) + " . | zstd -q -T0 -1 -o " + q(zs), scratch);
@@ -152,37 +167,55 @@ public final class Bench {
             childJvm + " backup " + q(repo) + " " + q(src), scratch);
         Path archive = Path.of(field(b.stdout(), "archive"));
         engine = field(b.stdout(), "engine");
-        sizes.put("tar czf", Files.size(gz));
-        sizes.put("tar cf - | pigz", Files.size(pz));
+        if (o.gzip()) {
+          sizes.put("tar czf", Files.size(gz));
+        }
+        if (o.pigz()) {
+          sizes.put("tar cf - | pigz", Files.size(pz));
+        }
         sizes.put("Lifeboat backup", Files.size(archive));
         if (o.peers()) {
           sizes.put("tar cf - | zstd -T0 -1", Files.size(zs));
           sizes.put("restic backup", treeBytes(restic));
         }
 
-        run(samples, "verify", "gzip -t", "gzip -t " + q(gz), scratch);
-        run(samples, "verify", "pigz -t", "pigz -t " + q(pz), scratch);
+        if (o.gzip()) {
+          run(samples, "verify", "gzip -t", "gzip -t " + q(gz), scratch);
+        }
+        if (o.pigz()) {
+          run(samples, "verify", "pigz -t", "pigz -t " + q(pz), scratch);
+        }
         if (o.peers()) {
           run(samples, "verify", "restic check --read-data", resticCmd + " check --read-data", scratch);
         }
         run(samples, "verify", "Lifeboat verify", childJvm + " verify " + q(repo), scratch);
 
-        restore(samples, "tar xzf", t -> "tar xzf " + q(gz) + " -C " + q(t), scratch, bytes);
-        restore(samples, "pigz -dc | tar x", t -> "pigz -dc " + q(pz) + " | tar xf - -C " + q(t), scratch, bytes);
+        if (o.gzip()) {
+          restore(samples, "tar xzf", t -> "tar xzf " + q(gz) + " -C " + q(t), scratch, bytes);
+        }
+        if (o.pigz()) {
+          restore(samples, "pigz -dc | tar x", t -> "pigz -dc " + q(pz) + " | tar xf - -C " + q(t), scratch,
+              bytes);
+        }
         if (o.peers()) {
           restore(samples, "zstd -dc | tar x", t -> "zstd -q -dc " + q(zs) + " | tar xf - -C " + q(t), scratch,
               bytes);
           restore(samples, "restic restore", t -> resticCmd + " restore latest --target " + q(t), scratch, bytes);
         }
         restore(samples, "Lifeboat restore", t -> childJvm + " restore " + q(repo) + " " + q(t), scratch, bytes);
-        restore(samples, "tar xzf (Lifeboat archive)", t -> "tar xzf " + q(archive) + " -C " + q(t), scratch, bytes);
+        if (!o.lifeboatOnly()) {
+          restore(samples, "tar xzf (Lifeboat archive)", t -> "tar xzf " + q(archive) + " -C " + q(t), scratch,
+              bytes);
+        }
 
         // one file from the end of the archive: Lifeboat seeks to its member, tar reads up to it
         ProcessMeter.Sample one = run(samples, "one file", "Lifeboat one file",
             childJvm + " file " + q(repo), scratch);
         String last = field(one.stdout(), "path");
-        run(samples, "one file", "tar xzf (pigz archive) one file",
-            "tar xzf " + q(pz) + " -O " + q("./" + last) + " > /dev/null", scratch);
+        if (o.pigz()) {
+          run(samples, "one file", "tar xzf (pigz archive) one file",
+              "tar xzf " + q(pz) + " -O " + q("./" + last) + " > /dev/null", scratch);
+        }
         if (o.peers()) {
           run(samples, "one file", "restic dump",
               resticCmd + " dump latest " + q(src.toAbsolutePath() + "/" + last) + " > /dev/null", scratch);
