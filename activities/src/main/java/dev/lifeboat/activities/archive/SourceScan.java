@@ -12,13 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -72,6 +71,9 @@ final class SourceScan {
 
   static Result scan(Path root, List<String> includes, List<String> excludes) throws IOException {
     SourceScan scan = new SourceScan(root, includes, excludes);
+    // names are looked up afresh for each backup: a long-running worker sees renamed users
+    USERS.clear();
+    GROUPS.clear();
     List<Found> items = new ArrayList<>();
     scan.directory(root, "", false, items);
     return new Result(items, scan.skipped, scan.files, scan.bytes);
@@ -102,7 +104,7 @@ final class SourceScan {
       }
       Map<String, Object> a;
       try {
-        a = Files.readAttributes(child, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        a = attributes(child);
       } catch (IOException e) {
         skipped.add(new PathNote(childRel, reason(e)));
         continue;
@@ -167,7 +169,7 @@ final class SourceScan {
 
   /** A hardlink whose first name could not be read, as a file of its own (stat taken now). */
   static Found asFile(Found link) throws IOException {
-    Map<String, Object> a = Files.readAttributes(link.file(), "unix:*", LinkOption.NOFOLLOW_LINKS);
+    Map<String, Object> a = attributes(link.file());
     if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
       throw new NoSuchFileException(link.file().toString());
     }
@@ -262,8 +264,46 @@ final class SourceScan {
         link,
         ((Number) a.get("uid")).longValue(),
         ((Number) a.get("gid")).longValue(),
-        a.get("owner") instanceof UserPrincipal u ? u.getName() : null,
-        a.get("group") instanceof GroupPrincipal g ? g.getName() : null);
+        (String) a.get("owner"),
+        (String) a.get("group"));
+  }
+
+  /** What a scan reads of each path: "unix:*" without owner and group, which are looked up. */
+  private static final String ATTRIBUTES =
+      "unix:mode,uid,gid,size,lastModifiedTime,ctime,ino,dev,nlink,"
+          + "isDirectory,isRegularFile,isSymbolicLink";
+
+  // "unix:*" resolves owner and group names with getpwuid/getgrgid for every path; a home
+  // directory has one or two owners, so each uid and gid is looked up once.
+  private static final Map<Long, Optional<String>> USERS = new ConcurrentHashMap<>();
+  private static final Map<Long, Optional<String>> GROUPS = new ConcurrentHashMap<>();
+
+  /** The path's attributes as "unix:*" gives them, with owner and group as names (or null). */
+  static Map<String, Object> attributes(Path p) throws IOException {
+    Map<String, Object> a =
+        new HashMap<>(Files.readAttributes(p, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS));
+    long uid = ((Number) a.get("uid")).longValue();
+    long gid = ((Number) a.get("gid")).longValue();
+    a.put("owner", name(USERS, uid, p, "owner"));
+    a.put("group", name(GROUPS, gid, p, "group"));
+    return a;
+  }
+
+  private static String name(Map<Long, Optional<String>> cache, long id, Path p, String attr) {
+    Optional<String> known = cache.get(id);
+    if (known == null) {
+      String name;
+      try {
+        Object principal = Files.getAttribute(p, "posix:" + attr, LinkOption.NOFOLLOW_LINKS);
+        name = principal instanceof java.security.Principal u ? u.getName() : null;
+      } catch (IOException | RuntimeException e) {
+        return null; // vanished or unreadable now: the entry goes without a name, as tar does
+      }
+      // an id without a name reads back as the number itself; tar then stores no name
+      known = Optional.ofNullable(name == null || name.equals(Long.toString(id)) ? null : name);
+      cache.put(id, known);
+    }
+    return known.orElse(null);
   }
 
   private static boolean matches(List<PathMatcher> matchers, Path rel) {
