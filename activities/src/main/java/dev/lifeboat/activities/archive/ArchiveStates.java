@@ -35,7 +35,7 @@ final class ArchiveStates {
   }
 
   static void write(ArchiveRef ref, ArchiveState state) throws IOException {
-    Repository.writeAtomically(ref.statePath(), Json.MAPPER.writeValueAsBytes(state));
+    RepositoryFiles.writeAtomically(ref.statePath(), Json.MAPPER.writeValueAsBytes(state));
   }
 
   private static ArchiveState legacyVerified(ArchiveRef ref, Manifest m) {

@@ -8,18 +8,10 @@ import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -50,11 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Repository {
   private static final Logger LOG = LoggerFactory.getLogger(Repository.class);
-
-  /** Archives hold copies of private files: only the owner reads them. */
-  static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
-
-  static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
 
   private final Path root;
   private final Clock clock;
@@ -137,6 +123,20 @@ public final class Repository {
     this.fileReadHook = hook;
   }
 
+  /**
+   * Removes what interrupted writes left in every source whose lock is free (busy ones have a live
+   * writer) and returns the removed files as {@code <set>/<source>/<file>}. The worker calls it at
+   * start.
+   */
+  public List<String> cleanLeftovers() throws IOException {
+    return RepositoryFiles.cleanLeftovers(root);
+  }
+
+  /** The repository, set and source directories, created owner-only. */
+  void createPrivateDirectories(Path dir) throws IOException {
+    RepositoryFiles.createPrivateDirectories(root, dir);
+  }
+
   public Path root() {
     return root;
   }
@@ -193,7 +193,7 @@ public final class Repository {
 
   /** Marks an archive as pinned: prune never deletes it. */
   public void pin(ArchiveRef ref) throws IOException {
-    writeAtomically(
+    RepositoryFiles.writeAtomically(
         ref.pinPath(), ("pinned " + clock.instant() + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
@@ -208,9 +208,9 @@ public final class Repository {
    * not that archive).
    */
   public void recordDrill(ArchiveRef ref, DrillRecord record) throws IOException {
-    writeAtomically(ref.drillPath(), Json.MAPPER.writeValueAsBytes(record));
+    RepositoryFiles.writeAtomically(ref.drillPath(), Json.MAPPER.writeValueAsBytes(record));
     if (record.passed()) {
-      writeAtomically(
+      RepositoryFiles.writeAtomically(
           ref.path().resolveSibling(ArchiveNames.LAST_PASSED_DRILL),
           Json.MAPPER.writeValueAsBytes(record));
     }
@@ -665,7 +665,7 @@ public final class Repository {
     }
     if (!dryRun) {
       List<ArchiveInfo> good = all.stream().filter(a -> !a.damaged()).toList();
-      Optional<String> current = readLatest(dir);
+      Optional<String> current = RepositoryFiles.readLatest(dir);
       Optional<String> newestGood =
           good.stream()
               .map(ArchiveInfo::name)
@@ -677,13 +677,13 @@ public final class Repository {
               && !deleted.contains(current.get());
       if (!pointerGood) {
         if (newestGood.isPresent()) {
-          writeLatest(dir, newestGood.get());
+          RepositoryFiles.writeLatest(dir, newestGood.get());
         } else {
           Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
         }
       }
       if (!deleted.isEmpty()) {
-        fsyncDirectory(dir);
+        RepositoryFiles.fsyncDirectory(dir);
       }
     }
     return new PruneResult(
@@ -730,11 +730,11 @@ public final class Repository {
       LOG.warn("archive {} is damaged ({}): {}", ref.path(), by, error);
       if (insideRoot(ref)) {
         Path dir = ref.path().getParent();
-        Optional<String> pointer = readLatest(dir);
+        Optional<String> pointer = RepositoryFiles.readLatest(dir);
         if (pointer.isEmpty() || pointer.get().equals(ref.name())) {
           Optional<ArchiveInfo> good = newestGood(ref.set(), ref.source());
           if (good.isPresent()) {
-            writeLatest(dir, good.get().name());
+            RepositoryFiles.writeLatest(dir, good.get().name());
           } else {
             Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
           }
@@ -745,120 +745,6 @@ public final class Repository {
     }
   }
 
-  /**
-   * Removes what interrupted writes left in every source whose lock is free (busy ones have a live
-   * writer) and returns the removed files as {@code <set>/<source>/<file>}. The worker calls it at
-   * start.
-   */
-  public List<String> cleanLeftovers() throws IOException {
-    List<String> removed = new ArrayList<>();
-    for (String set : subdirectories(root)) {
-      for (String source : subdirectories(root.resolve(set))) {
-        Path dir = root.resolve(set).resolve(source);
-        Optional<SourceLock> lock = SourceLock.tryAcquire(dir, "cleanup", 0);
-        if (lock.isEmpty()) {
-          continue;
-        }
-        try (SourceLock held = lock.get()) {
-          removeLeftovers(dir).forEach(n -> removed.add(set + "/" + source + "/" + n));
-        }
-      }
-    }
-    return removed;
-  }
-
-  /**
-   * With the source lock held, hidden partial files and sidecars whose archive never appeared
-   * belong to a writer that died (kill -9, power loss): remove them so they neither fill the disk
-   * nor block a name.
-   */
-  static List<String> removeLeftovers(Path dir) throws IOException {
-    List<String> removed = new ArrayList<>();
-    List<Path> files;
-    try (Stream<Path> list = Files.list(dir)) {
-      files = list.toList();
-    }
-    for (Path f : files) {
-      String n = f.getFileName().toString();
-      boolean partial = n.startsWith(".") && n.endsWith(ArchiveNames.PARTIAL_SUFFIX);
-      if ((partial || isOrphanSidecar(dir, n))
-          && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-        Files.deleteIfExists(f);
-        removed.add(n);
-      }
-    }
-    if (!removed.isEmpty()) {
-      LOG.info("removed leftovers of an interrupted write in {}: {}", dir, removed);
-      fsyncDirectory(dir);
-    }
-    return removed;
-  }
-
-  private static boolean isOrphanSidecar(Path dir, String n) {
-    for (String suffix :
-        List.of(
-            ArchiveNames.MANIFEST_SUFFIX,
-            ArchiveNames.STATE_SUFFIX,
-            ArchiveNames.VERIFIED_SUFFIX,
-            ArchiveNames.DRILL_SUFFIX)) {
-      if (n.endsWith(suffix)) {
-        String archive = n.substring(0, n.length() - suffix.length()) + ArchiveNames.ARCHIVE_SUFFIX;
-        return ArchiveNames.isArchive(archive)
-            && !Files.exists(dir.resolve(archive), LinkOption.NOFOLLOW_LINKS);
-      }
-    }
-    return false;
-  }
-
-  /**
-   * The compressed size is unknown up front: a short disk is worth a warning, only a real ENOSPC
-   * fails.
-   */
-  static void warnIfShort(Path dir, long bytes) {
-    try {
-      long free = Files.getFileStore(dir).getUsableSpace();
-      if (bytes > 0 && free < bytes) {
-        LOG.warn(
-            "{} has {} bytes free for a source of {} bytes; the backup fails if compression does not make up"
-                + " the difference",
-            dir,
-            free,
-            bytes);
-      }
-    } catch (IOException e) {
-      // the write itself will say what is wrong
-    }
-  }
-
-  static boolean isDiskFull(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  static ActionException diskFull(Path writing, Path dir, long needs, IOException e) {
-    String free;
-    try {
-      free = Files.getFileStore(dir).getUsableSpace() + " bytes free";
-    } catch (IOException ex) {
-      free = "free space unknown";
-    }
-    return new ActionException(
-        dev.lifeboat.workflows.ActionFailureTypes.CHECK_FAILED,
-        "no space left on device"
-            + " while writing "
-            + writing
-            + ": needs "
-            + (needs > 0 ? needs + " bytes (uncompressed)" : "more space")
-            + ", "
-            + free
-            + "; free space or prune, then run again",
-        e);
-  }
-
   private boolean insideRoot(ArchiveRef ref) {
     Path p = ref.path().toAbsolutePath().normalize();
     return p.startsWith(root)
@@ -866,47 +752,6 @@ public final class Repository {
         && p.getParent().getParent() != null
         && p.getParent().getParent().getParent() != null
         && p.getParent().getParent().getParent().equals(root);
-  }
-
-  /**
-   * The repository, set and source directories, created owner-only (they hold copies of private
-   * files).
-   */
-  void createPrivateDirectories(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    if (root.getParent() != null) {
-      Files.createDirectories(root.getParent());
-    }
-    for (Path p : List.of(root, dir.getParent(), dir)) {
-      try {
-        Files.createDirectory(p, PosixFilePermissions.asFileAttribute(DIR_MODE));
-      } catch (FileAlreadyExistsException e) {
-        // made by an earlier run or a concurrent writer
-      }
-    }
-  }
-
-  /** Claims the first free timestamp name at or after {@code at} by creating its partial file. */
-  static String reserveName(Path dir, Instant at) throws IOException {
-    for (int i = 0; i < 100_000; i++) {
-      String name = ArchiveNames.archiveName(at.plusSeconds(i));
-      String stem = ArchiveNames.stem(name);
-      if (Files.exists(dir.resolve(name))
-          || Files.exists(dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX))) {
-        continue;
-      }
-      try {
-        Files.createFile(
-            dir.resolve(ArchiveNames.partial(name)),
-            PosixFilePermissions.asFileAttribute(FILE_MODE));
-        return name;
-      } catch (FileAlreadyExistsException e) {
-        // another writer holds this name
-      }
-    }
-    throw new IOException("no free archive name in " + dir);
   }
 
   private List<ArchiveInfo> listSource(String set, String source) throws IOException {
@@ -992,7 +837,7 @@ public final class Repository {
   private Optional<String> latestName(String set, String source, Path dir) throws ActionException {
     try {
       List<ArchiveInfo> good = listSource(set, source).stream().filter(a -> !a.damaged()).toList();
-      Optional<String> pointer = readLatest(dir);
+      Optional<String> pointer = RepositoryFiles.readLatest(dir);
       if (pointer.isPresent() && good.stream().anyMatch(a -> a.name().equals(pointer.get()))) {
         return pointer;
       }
@@ -1002,70 +847,11 @@ public final class Repository {
     }
   }
 
-  private static Optional<String> readLatest(Path dir) {
-    try {
-      return Optional.of(Files.readString(dir.resolve(ArchiveNames.LATEST)).trim())
-          .filter(s -> !s.isEmpty());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  static void writeLatest(Path dir, String name) throws IOException {
-    writeAtomically(
-        dir.resolve(ArchiveNames.LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
-  }
-
-  /**
-   * Writes under a partial name, fsyncs, renames: readers see the old content or the new, never
-   * half.
-   */
-  static void writeAtomically(Path target, byte[] data) throws IOException {
-    Path tmp = target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
-    boolean moved = false;
-    try {
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              Set.of(
-                  StandardOpenOption.CREATE,
-                  StandardOpenOption.WRITE,
-                  StandardOpenOption.TRUNCATE_EXISTING),
-              PosixFilePermissions.asFileAttribute(FILE_MODE))) {
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      moved = true;
-    } catch (IOException e) {
-      if (isDiskFull(e)) {
-        throw diskFull(target, target.getParent(), data.length, e);
-      }
-      throw e;
-    } finally {
-      if (!moved) {
-        Files.deleteIfExists(tmp);
-      }
-    }
-    fsyncDirectory(target.getParent());
-  }
-
-  static void fsyncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some file systems cannot sync a directory; the rename is still atomic there.
-    }
-  }
-
   Path sourceDir(String set, String source) {
     return root.resolve(checkSegment(set, "set")).resolve(checkSegment(source, "source"));
   }
 
-  private static List<String> subdirectories(Path dir) throws IOException {
+  static List<String> subdirectories(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
