@@ -13,6 +13,9 @@ import java.time.Instant;
 final class ArchiveStates {
   private ArchiveStates() {}
 
+  /** The sidecar verifies left before state records existed; read for compatibility only. */
+  record Verified(Instant verifiedAt, long entries, long files, long bytes, String archiveSha256) {}
+
   /**
    * The archive's state; {@code m} is its manifest (null when it cannot be read: then it is
    * damaged).
@@ -40,8 +43,7 @@ final class ArchiveStates {
 
   private static ArchiveState legacyVerified(ArchiveRef ref, Manifest m) {
     try {
-      Repository.Verified v =
-          Json.MAPPER.readValue(ref.verifiedPath().toFile(), Repository.Verified.class);
+      Verified v = Json.MAPPER.readValue(ref.verifiedPath().toFile(), Verified.class);
       if (m.archiveSha256() != null && m.archiveSha256().equals(v.archiveSha256())) {
         return ArchiveState.verified(v.verifiedAt(), "verify");
       }

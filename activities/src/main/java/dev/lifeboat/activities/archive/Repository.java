@@ -10,17 +10,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.slf4j.Logger;
@@ -55,6 +52,7 @@ public final class Repository {
    */
   volatile java.util.function.Consumer<String> fileReadHook = path -> {};
 
+  private final Catalog catalog;
   private final Archiver archiver;
   private final Checker checker;
 
@@ -88,6 +86,7 @@ public final class Repository {
     this.clock = clock;
     this.compression = compression;
     this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    this.catalog = new Catalog(this.root, this.archiveRoots);
     this.archiver = new Archiver(this, clock, compression);
     this.checker = new Checker(clock, compression.threads());
   }
@@ -97,22 +96,7 @@ public final class Repository {
    * ignored).
    */
   public static List<Path> archiveRoots(String colonSeparated) {
-    if (colonSeparated == null || colonSeparated.isBlank()) {
-      return List.of();
-    }
-    List<Path> out = new ArrayList<>();
-    for (String part : colonSeparated.split(":")) {
-      if (part.isBlank()) {
-        continue;
-      }
-      Path p = Path.of(part.trim());
-      if (!p.isAbsolute()) {
-        throw new IllegalArgumentException(
-            "LIFEBOAT_ARCHIVE_ROOTS: '" + part + "' is not an absolute path");
-      }
-      out.add(p.normalize());
-    }
-    return List.copyOf(out);
+    return Catalog.archiveRoots(colonSeparated);
   }
 
   void onLockedWrite(Runnable hook) {
@@ -218,7 +202,7 @@ public final class Repository {
 
   /** The last passed drill of any archive of a set/source, even one pruned since. */
   public Optional<DrillRecord> lastPassedDrill(String set, String source) {
-    Path f = sourceDir(set, source).resolve(ArchiveNames.LAST_PASSED_DRILL);
+    Path f = catalog.sourceDir(set, source).resolve(ArchiveNames.LAST_PASSED_DRILL);
     if (!Files.isRegularFile(f)) {
       return Optional.empty();
     }
@@ -253,119 +237,7 @@ public final class Repository {
    * from the path's directories).
    */
   public ArchiveRef resolve(String set, String source, String archive) {
-    if (archive != null && !archive.isBlank() && Path.of(archive).isAbsolute()) {
-      Path p = confine(Path.of(archive).normalize());
-      Path sourceDir = p.getParent();
-      Path setDir = sourceDir == null ? null : sourceDir.getParent();
-      String src =
-          source != null
-              ? source
-              : sourceDir == null || sourceDir.getFileName() == null
-                  ? ""
-                  : sourceDir.getFileName().toString();
-      String st =
-          set != null
-              ? set
-              : setDir == null || setDir.getFileName() == null
-                  ? ""
-                  : setDir.getFileName().toString();
-      return new ArchiveRef(st, src, p.getFileName().toString(), p);
-    }
-    Path dir = sourceDir(set, source);
-    if (!Files.isDirectory(dir)) {
-      throw ActionException.invalid(
-          "no archives for set '"
-              + set
-              + "', source '"
-              + source
-              + "' ("
-              + dir
-              + " does not exist)");
-    }
-    String name;
-    if (archive == null || archive.isBlank()) {
-      name =
-          latestName(set, source, dir)
-              .orElseThrow(
-                  () ->
-                      ActionException.invalid(
-                          "set '"
-                              + set
-                              + "', source '"
-                              + source
-                              + "' has no "
-                              + (hasArchives(dir)
-                                  ? "undamaged archive (every"
-                                      + " archive failed a check; see GET /api/backups)"
-                                  : "archives yet")
-                              + " ("
-                              + dir
-                              + ")"));
-    } else {
-      name =
-          archive.endsWith(ArchiveNames.ARCHIVE_SUFFIX)
-              ? archive
-              : archive + ArchiveNames.ARCHIVE_SUFFIX;
-      if (!ArchiveNames.isArchive(name)) {
-        throw ActionException.invalid(
-            "'"
-                + archive
-                + "' is not an archive name (like 20261122T001500Z.tar.gz)"
-                + " nor an absolute path");
-      }
-    }
-    Path p = dir.resolve(name);
-    if (!Files.isRegularFile(p)) {
-      throw ActionException.invalid(
-          "archive '"
-              + name
-              + "' of set '"
-              + set
-              + "', source '"
-              + source
-              + "' does not exist ("
-              + p
-              + ")");
-    }
-    return new ArchiveRef(set, source, name, p);
-  }
-
-  /**
-   * An absolute archive path must lie in the repository or an archive root, symlinks resolved: an
-   * {@code archive} parameter must not make Lifeboat read (and restore) an arbitrary file.
-   */
-  private Path confine(Path p) {
-    if (!Files.isRegularFile(p)) {
-      throw ActionException.invalid("archive " + p + " does not exist");
-    }
-    Path real;
-    try {
-      real = p.toRealPath();
-    } catch (IOException e) {
-      throw ActionException.invalid("archive " + p + " cannot be resolved: " + e.getMessage());
-    }
-    List<Path> allowed = new ArrayList<>();
-    allowed.add(root);
-    allowed.addAll(archiveRoots);
-    for (Path r : allowed) {
-      try {
-        if (real.startsWith(r.toRealPath())) {
-          return real;
-        }
-      } catch (IOException e) {
-        // a root that is not there (drive unplugged) allows nothing
-      }
-    }
-    throw ActionException.invalid(
-        "archive "
-            + p
-            + (real.equals(p) ? "" : " (really " + real + ")")
-            + " is outside the repository "
-            + root
-            + (archiveRoots.isEmpty()
-                ? " and no archive roots are configured"
-                : " and the archive roots " + archiveRoots)
-            + "; copy it into one or add its drive to LIFEBOAT_ARCHIVE_ROOTS");
+    return catalog.resolve(set, source, archive);
   }
 
   /**
@@ -373,18 +245,7 @@ public final class Repository {
    * listed.
    */
   public List<ArchiveInfo> list(String set, String source) throws IOException {
-    List<ArchiveInfo> out = new ArrayList<>();
-    List<String> sets = set != null ? List.of(checkSegment(set, "set")) : subdirectories(root);
-    for (String s : sets) {
-      List<String> sources =
-          source != null
-              ? List.of(checkSegment(source, "source"))
-              : subdirectories(root.resolve(s));
-      for (String src : sources) {
-        out.addAll(listSource(s, src));
-      }
-    }
-    return out;
+    return catalog.list(set, source);
   }
 
   /**
@@ -397,16 +258,16 @@ public final class Repository {
 
   /** The manifest of an archive; a missing or unreadable one is a failed check. */
   public Manifest manifest(ArchiveRef ref) {
-    Path m = ref.manifestPath();
-    if (!Files.isRegularFile(m)) {
-      throw new DamagedArchive(
-          ref, "archive " + ref.path() + " has no manifest (expected " + m + ")");
-    }
-    try {
-      return Json.MAPPER.readValue(m.toFile(), Manifest.class);
-    } catch (IOException e) {
-      throw new DamagedArchive(ref, "manifest " + m + " cannot be read: " + e.getMessage());
-    }
+    return catalog.manifest(ref);
+  }
+
+  /** The newest archive of a source that is not damaged (its manifest readable). */
+  Optional<ArchiveInfo> newestGood(String set, String source) throws IOException {
+    return catalog.newestGood(set, source);
+  }
+
+  Path sourceDir(String set, String source) {
+    return catalog.sourceDir(set, source);
   }
 
   // ---------------------------------------------------------------- checking and reading
@@ -477,7 +338,7 @@ public final class Repository {
   }
 
   private long readFileChecked(ArchiveRef ref, String path, OutputStream out) throws IOException {
-    Manifest m = manifest(ref);
+    Manifest m = catalog.manifest(ref);
     String wanted = ArchiveReader.normalizeName(path);
     Entry e =
         m.entries().stream()
@@ -558,7 +419,7 @@ public final class Repository {
   }
 
   private long copyAsTarChecked(ArchiveRef ref, OutputStream out) throws IOException {
-    Manifest m = manifest(ref);
+    Manifest m = catalog.manifest(ref);
     try (ArchiveReader reader = ArchiveEntries.open(ref)) {
       long n;
       try {
@@ -599,7 +460,7 @@ public final class Repository {
   public PruneResult prune(
       String set, String source, RetentionPolicy policy, boolean dryRun, ProgressListener listener)
       throws IOException {
-    Path dir = sourceDir(set, source);
+    Path dir = catalog.sourceDir(set, source);
     if (!Files.isDirectory(dir)) {
       throw ActionException.invalid(
           "no archives for set '"
@@ -619,7 +480,7 @@ public final class Repository {
   private PruneResult pruneLocked(
       String set, String source, Path dir, RetentionPolicy policy, boolean dryRun)
       throws IOException {
-    List<ArchiveInfo> all = listSource(set, source);
+    List<ArchiveInfo> all = catalog.listSource(set, source);
     List<RetentionPolicy.Decision> decisions =
         policy.select(
             all.stream()
@@ -699,7 +560,7 @@ public final class Repository {
    */
   public SourceLock lockSource(String set, String source, String owner, ProgressListener listener)
       throws IOException {
-    Path dir = sourceDir(set, source);
+    Path dir = catalog.sourceDir(set, source);
     createPrivateDirectories(dir);
     return SourceLock.acquire(dir, set + "/" + source, owner, listener);
   }
@@ -711,7 +572,7 @@ public final class Repository {
    */
   public SourceLock lockArchive(ArchiveRef ref, String owner, ProgressListener listener)
       throws IOException {
-    if (!insideRoot(ref)) {
+    if (!catalog.insideRoot(ref)) {
       return SourceLock.none();
     }
     return SourceLock.acquire(
@@ -728,139 +589,9 @@ public final class Repository {
     try {
       ArchiveStates.write(ref, ArchiveState.damaged(clock.instant(), by, error));
       LOG.warn("archive {} is damaged ({}): {}", ref.path(), by, error);
-      if (insideRoot(ref)) {
-        Path dir = ref.path().getParent();
-        Optional<String> pointer = RepositoryFiles.readLatest(dir);
-        if (pointer.isEmpty() || pointer.get().equals(ref.name())) {
-          Optional<ArchiveInfo> good = newestGood(ref.set(), ref.source());
-          if (good.isPresent()) {
-            RepositoryFiles.writeLatest(dir, good.get().name());
-          } else {
-            Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
-          }
-        }
-      }
+      catalog.moveLatestOff(ref);
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not record archive {} as damaged: {}", ref.path(), e.toString());
-    }
-  }
-
-  private boolean insideRoot(ArchiveRef ref) {
-    Path p = ref.path().toAbsolutePath().normalize();
-    return p.startsWith(root)
-        && p.getParent() != null
-        && p.getParent().getParent() != null
-        && p.getParent().getParent().getParent() != null
-        && p.getParent().getParent().getParent().equals(root);
-  }
-
-  private List<ArchiveInfo> listSource(String set, String source) throws IOException {
-    Path dir = root.resolve(set).resolve(source);
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    List<String> names;
-    try (Stream<Path> files = Files.list(dir)) {
-      names =
-          files
-              .map(p -> p.getFileName().toString())
-              .filter(ArchiveNames::isArchive)
-              .sorted()
-              .toList();
-    }
-    List<ArchiveInfo> out = new ArrayList<>();
-    for (String name : names) {
-      ArchiveRef ref = new ArchiveRef(set, source, name, dir.resolve(name));
-      Manifest m = null;
-      String manifestError = null;
-      if (!Files.isRegularFile(ref.manifestPath())) {
-        manifestError =
-            "archive " + name + " has no manifest (expected " + ref.manifestPath() + ")";
-      } else {
-        try {
-          m = Json.MAPPER.readValue(ref.manifestPath().toFile(), Manifest.class);
-          if (m.totals() == null) {
-            manifestError = "manifest " + ref.manifestPath() + " has no totals";
-            m = null;
-          }
-        } catch (IOException e) {
-          manifestError = "manifest " + ref.manifestPath() + " cannot be read: " + e.getMessage();
-        }
-      }
-      long size;
-      try {
-        size = Files.size(ref.path());
-      } catch (NoSuchFileException e) {
-        continue; // pruned while we looked
-      }
-      Instant created =
-          m != null && m.created() != null
-              ? m.created()
-              : Instant.from(ArchiveNames.STAMP.parse(ArchiveNames.stem(name)));
-      out.add(
-          new ArchiveInfo(
-              set,
-              source,
-              name,
-              ref.path(),
-              created,
-              size,
-              m == null ? 0 : m.totals().files(),
-              m == null ? 0 : m.totals().bytes(),
-              ArchiveStates.read(ref, m, manifestError),
-              Files.exists(ref.pinPath())));
-    }
-    return out;
-  }
-
-  /** The newest archive of a source that is not damaged (its manifest readable). */
-  Optional<ArchiveInfo> newestGood(String set, String source) throws IOException {
-    return listSource(set, source).stream()
-        .filter(a -> !a.damaged())
-        .max(Comparator.comparing(ArchiveInfo::name));
-  }
-
-  private static boolean hasArchives(Path dir) {
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.anyMatch(p -> ArchiveNames.isArchive(p.getFileName().toString()));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /** The sidecar verifies left before state records existed; read for compatibility only. */
-  record Verified(Instant verifiedAt, long entries, long files, long bytes, String archiveSha256) {}
-
-  /**
-   * The pointer while it names a good archive, else the newest good archive: never a damaged one.
-   */
-  private Optional<String> latestName(String set, String source, Path dir) throws ActionException {
-    try {
-      List<ArchiveInfo> good = listSource(set, source).stream().filter(a -> !a.damaged()).toList();
-      Optional<String> pointer = RepositoryFiles.readLatest(dir);
-      if (pointer.isPresent() && good.stream().anyMatch(a -> a.name().equals(pointer.get()))) {
-        return pointer;
-      }
-      return good.stream().map(ArchiveInfo::name).max(Comparator.naturalOrder());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  Path sourceDir(String set, String source) {
-    return root.resolve(checkSegment(set, "set")).resolve(checkSegment(source, "source"));
-  }
-
-  static List<String> subdirectories(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> list = Files.list(dir)) {
-      return list.filter(Files::isDirectory)
-          .map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith("."))
-          .sorted()
-          .toList();
     }
   }
 

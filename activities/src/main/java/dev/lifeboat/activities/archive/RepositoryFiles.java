@@ -144,8 +144,8 @@ final class RepositoryFiles {
    */
   static List<String> cleanLeftovers(Path root) throws IOException {
     List<String> removed = new ArrayList<>();
-    for (String set : Repository.subdirectories(root)) {
-      for (String source : Repository.subdirectories(root.resolve(set))) {
+    for (String set : Catalog.subdirectories(root)) {
+      for (String source : Catalog.subdirectories(root.resolve(set))) {
         Path dir = root.resolve(set).resolve(source);
         Optional<SourceLock> lock = SourceLock.tryAcquire(dir, "cleanup", 0);
         if (lock.isEmpty()) {
