@@ -8,15 +8,10 @@ import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -53,6 +48,7 @@ public final class Repository {
   volatile java.util.function.Consumer<String> fileReadHook = path -> {};
 
   private final Catalog catalog;
+  private final Pruner pruner;
   private final Archiver archiver;
   private final Checker checker;
 
@@ -87,6 +83,7 @@ public final class Repository {
     this.compression = compression;
     this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     this.catalog = new Catalog(this.root, this.archiveRoots);
+    this.pruner = new Pruner(catalog, clock);
     this.archiver = new Archiver(this, clock, compression);
     this.checker = new Checker(clock, compression.threads());
   }
@@ -173,16 +170,6 @@ public final class Repository {
       String set, String source, InputStream tarStream, ProgressListener listener)
       throws IOException {
     return archiver.writeFromTar(set, source, tarStream, listener);
-  }
-
-  /** Marks an archive as pinned: prune never deletes it. */
-  public void pin(ArchiveRef ref) throws IOException {
-    RepositoryFiles.writeAtomically(
-        ref.pinPath(), ("pinned " + clock.instant() + "\n").getBytes(StandardCharsets.UTF_8));
-  }
-
-  public void unpin(ArchiveRef ref) throws IOException {
-    Files.deleteIfExists(ref.pinPath());
   }
 
   /**
@@ -460,95 +447,16 @@ public final class Repository {
   public PruneResult prune(
       String set, String source, RetentionPolicy policy, boolean dryRun, ProgressListener listener)
       throws IOException {
-    Path dir = catalog.sourceDir(set, source);
-    if (!Files.isDirectory(dir)) {
-      throw ActionException.invalid(
-          "no archives for set '"
-              + set
-              + "', source '"
-              + source
-              + "' ("
-              + dir
-              + " does not exist)");
-    }
-    ProgressListener l = listener == null ? ProgressListener.NONE : listener;
-    try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, l.runId(), l)) {
-      return pruneLocked(set, source, dir, policy, dryRun);
-    }
+    return pruner.prune(set, source, policy, dryRun, listener);
   }
 
-  private PruneResult pruneLocked(
-      String set, String source, Path dir, RetentionPolicy policy, boolean dryRun)
-      throws IOException {
-    List<ArchiveInfo> all = catalog.listSource(set, source);
-    List<RetentionPolicy.Decision> decisions =
-        policy.select(
-            all.stream()
-                .map(
-                    a ->
-                        new RetentionPolicy.Candidate(
-                            a.name(),
-                            a.createdAt(),
-                            a.sizeBytes(),
-                            a.pinned(),
-                            a.damaged(),
-                            a.verified()))
-                .toList());
-    Map<String, ArchiveInfo> byName = new LinkedHashMap<>();
-    all.forEach(a -> byName.put(a.name(), a));
-    List<String> deleted = new ArrayList<>();
-    List<String> kept = new ArrayList<>();
-    Map<String, List<String>> keptBecause = new LinkedHashMap<>();
-    Map<String, String> deletedBecause = new LinkedHashMap<>();
-    long keptBytes = 0;
-    for (RetentionPolicy.Decision d : decisions) {
-      ArchiveInfo a = byName.get(d.name());
-      if (d.keep()) {
-        kept.add(d.name());
-        keptBecause.put(d.name(), d.reasons());
-        keptBytes += a.damaged() ? 0 : a.sizeBytes();
-        continue;
-      }
-      deleted.add(d.name());
-      deletedBecause.put(d.name(), d.reasons().get(0));
-      if (!dryRun) {
-        // The archive first: a prune that dies halfway leaves sidecars without archive, which the
-        // next
-        // write to this source removes as leftovers.
-        Files.deleteIfExists(a.path());
-        ArchiveRef ref = a.ref();
-        Files.deleteIfExists(ref.manifestPath());
-        Files.deleteIfExists(ref.statePath());
-        Files.deleteIfExists(ref.verifiedPath());
-        Files.deleteIfExists(ref.drillPath());
-        Files.deleteIfExists(ref.pinPath());
-      }
-    }
-    if (!dryRun) {
-      List<ArchiveInfo> good = all.stream().filter(a -> !a.damaged()).toList();
-      Optional<String> current = RepositoryFiles.readLatest(dir);
-      Optional<String> newestGood =
-          good.stream()
-              .map(ArchiveInfo::name)
-              .filter(n -> !deleted.contains(n))
-              .max(Comparator.naturalOrder());
-      boolean pointerGood =
-          current.isPresent()
-              && good.stream().anyMatch(a -> a.name().equals(current.get()))
-              && !deleted.contains(current.get());
-      if (!pointerGood) {
-        if (newestGood.isPresent()) {
-          RepositoryFiles.writeLatest(dir, newestGood.get());
-        } else {
-          Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
-        }
-      }
-      if (!deleted.isEmpty()) {
-        RepositoryFiles.fsyncDirectory(dir);
-      }
-    }
-    return new PruneResult(
-        set, source, dryRun, deleted, kept, keptBecause, deletedBecause, keptBytes);
+  /** Marks an archive as pinned: prune never deletes it. */
+  public void pin(ArchiveRef ref) throws IOException {
+    pruner.pin(ref);
+  }
+
+  public void unpin(ArchiveRef ref) throws IOException {
+    pruner.unpin(ref);
   }
 
   // ---------------------------------------------------------------- internals
