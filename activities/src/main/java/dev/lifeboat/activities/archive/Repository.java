@@ -8,7 +8,6 @@ import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -49,6 +48,7 @@ public final class Repository {
 
   private final Catalog catalog;
   private final Pruner pruner;
+  private final Drills drills;
   private final Archiver archiver;
   private final Checker checker;
 
@@ -84,6 +84,7 @@ public final class Repository {
     this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     this.catalog = new Catalog(this.root, this.archiveRoots);
     this.pruner = new Pruner(catalog, clock);
+    this.drills = new Drills(catalog);
     this.archiver = new Archiver(this, clock, compression);
     this.checker = new Checker(clock, compression.threads());
   }
@@ -179,25 +180,12 @@ public final class Repository {
    * not that archive).
    */
   public void recordDrill(ArchiveRef ref, DrillRecord record) throws IOException {
-    RepositoryFiles.writeAtomically(ref.drillPath(), Json.MAPPER.writeValueAsBytes(record));
-    if (record.passed()) {
-      RepositoryFiles.writeAtomically(
-          ref.path().resolveSibling(ArchiveNames.LAST_PASSED_DRILL),
-          Json.MAPPER.writeValueAsBytes(record));
-    }
+    drills.recordDrill(ref, record);
   }
 
   /** The last passed drill of any archive of a set/source, even one pruned since. */
   public Optional<DrillRecord> lastPassedDrill(String set, String source) {
-    Path f = catalog.sourceDir(set, source).resolve(ArchiveNames.LAST_PASSED_DRILL);
-    if (!Files.isRegularFile(f)) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Json.MAPPER.readValue(f.toFile(), DrillRecord.class));
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    return drills.lastPassedDrill(set, source);
   }
 
   /**
@@ -205,14 +193,7 @@ public final class Repository {
    * none).
    */
   public Optional<DrillRecord> lastDrill(ArchiveRef ref) {
-    if (!Files.isRegularFile(ref.drillPath())) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Json.MAPPER.readValue(ref.drillPath().toFile(), DrillRecord.class));
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    return drills.lastDrill(ref);
   }
 
   // ---------------------------------------------------------------- finding
