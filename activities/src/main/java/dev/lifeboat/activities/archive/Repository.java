@@ -3,8 +3,6 @@ package dev.lifeboat.activities.archive;
 import static dev.lifeboat.activities.archive.ArchiveNames.checkSegment;
 
 import dev.lifeboat.activities.action.ActionException;
-import dev.lifeboat.activities.archive.Manifest.Entry;
-import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,8 +10,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +45,7 @@ public final class Repository {
   private final Catalog catalog;
   private final Pruner pruner;
   private final Drills drills;
+  private final SingleFile singleFile;
   private final Archiver archiver;
   private final Checker checker;
 
@@ -85,6 +82,7 @@ public final class Repository {
     this.catalog = new Catalog(this.root, this.archiveRoots);
     this.pruner = new Pruner(catalog, clock);
     this.drills = new Drills(catalog);
+    this.singleFile = new SingleFile(catalog);
     this.archiver = new Archiver(this, clock, compression);
     this.checker = new Checker(clock, compression.threads());
   }
@@ -302,79 +300,7 @@ public final class Repository {
    * bytes went out.
    */
   public long readFile(ArchiveRef ref, String path, OutputStream out) throws IOException {
-    return checked(ref, "download", () -> readFileChecked(ref, path, out));
-  }
-
-  private long readFileChecked(ArchiveRef ref, String path, OutputStream out) throws IOException {
-    Manifest m = catalog.manifest(ref);
-    String wanted = ArchiveReader.normalizeName(path);
-    Entry e =
-        m.entries().stream()
-            .filter(x -> ArchiveReader.normalizeName(x.path()).equals(wanted))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    ActionException.invalid(
-                        "archive " + ref.name() + " has no entry '" + path + "'"));
-    if (e.type() == EntryType.HARDLINK) {
-      String target = ArchiveReader.normalizeName(e.linkTarget());
-      e =
-          m.entries().stream()
-              .filter(
-                  x ->
-                      x.type() == EntryType.FILE
-                          && ArchiveReader.normalizeName(x.path()).equals(target))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new DamagedArchive(
-                          ref,
-                          "archive "
-                              + ref.name()
-                              + ": hardlink '"
-                              + path
-                              + "' points to '"
-                              + target
-                              + "', which the manifest does not list as a file"));
-    }
-    if (e.type() != EntryType.FILE) {
-      throw ActionException.invalid(
-          "'"
-              + path
-              + "' in archive "
-              + ref.name()
-              + " is a "
-              + e.type().name().toLowerCase(java.util.Locale.ROOT)
-              + ", not a file");
-    }
-    long n = 0;
-    java.security.MessageDigest md = Digests.sha256();
-    try (TarArchiveInputStream tar = ArchiveReader.member(ref.path(), e)) {
-      TarArchiveEntry te = tar.getNextEntry();
-      if (te == null) {
-        throw new DamagedArchive(
-            ref,
-            "archive "
-                + ref.name()
-                + ": no entry at the offset the manifest gives for '"
-                + e.path()
-                + "'");
-      }
-      ArchiveEntries.expect(ref, List.of(e), 0, te);
-      byte[] buffer = new byte[64 * 1024];
-      int k;
-      while ((k = tar.read(buffer)) >= 0) {
-        md.update(buffer, 0, k);
-        out.write(buffer, 0, k);
-        n += k;
-      }
-    } catch (IOException ex) {
-      throw DamagedArchive.readFailure(ref, e, ex);
-    }
-    String sha = Digests.hex(md.digest());
-    DamagedArchive.checkDigest(ref, e, sha);
-    out.flush();
-    return n;
+    return checked(ref, "download", () -> singleFile.readFile(ref, path, out));
   }
 
   /**
@@ -383,25 +309,7 @@ public final class Repository {
    * bytes went out.
    */
   public long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
-    return checked(ref, "restore", () -> copyAsTarChecked(ref, out));
-  }
-
-  private long copyAsTarChecked(ArchiveRef ref, OutputStream out) throws IOException {
-    Manifest m = catalog.manifest(ref);
-    try (ArchiveReader reader = ArchiveEntries.open(ref)) {
-      long n;
-      try {
-        n = reader.plainTar().transferTo(out);
-      } catch (IOException e) {
-        if (ArchiveEntries.isOwnStreamFailure(e)) {
-          throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt: " + e.getMessage());
-        }
-        throw e;
-      }
-      ArchiveEntries.checkArchiveDigest(ref, m, ArchiveEntries.drain(reader, ref));
-      out.flush();
-      return n;
-    }
+    return checked(ref, "restore", () -> singleFile.copyAsTar(ref, out));
   }
 
   // ---------------------------------------------------------------- retention
