@@ -16,7 +16,12 @@ final class Drills {
     this.catalog = catalog;
   }
 
-  /** See {@link Repository#recordDrill}: beside the archive, and for the source when passed. */
+  /**
+   * Records a restore drill's evidence beside the archive ({@code <stem>.drill.json}, owner-only,
+   * atomic); a passed drill is also the source's {@code last-passed-drill.json}, which outlives the
+   * archive when a prune deletes it (the health check asks when the source last proved restorable,
+   * not that archive).
+   */
   void recordDrill(ArchiveRef ref, DrillRecord record) throws IOException {
     RepositoryFiles.writeAtomically(ref.drillPath(), Json.MAPPER.writeValueAsBytes(record));
     if (record.passed()) {

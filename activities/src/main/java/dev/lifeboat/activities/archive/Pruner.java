@@ -36,7 +36,15 @@ final class Pruner {
     Files.deleteIfExists(ref.pinPath());
   }
 
-  /** See {@link Repository#prune}; with {@code dryRun} nothing is deleted. */
+  /**
+   * Deletes the archives of one source that {@code policy} does not keep (see {@link
+   * RetentionPolicy}): only good archives count; pinned ones, the newest good and the newest
+   * verified one always stay; damaged ones are kept for forensics, delete them by hand. Sidecars go
+   * with their archive; {@code latest} moves to the newest good archive. Holds the source lock, so
+   * a prune waits for a backup, verify, restore or drill of the same source to finish and never
+   * deletes an archive while it is read. With {@code dryRun} nothing is deleted: the result lists
+   * what would go.
+   */
   PruneResult prune(
       String set, String source, RetentionPolicy policy, boolean dryRun, ProgressListener listener)
       throws IOException {

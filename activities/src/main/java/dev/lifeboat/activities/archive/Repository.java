@@ -10,12 +10,26 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The facade over one job per class: {@link Archiver} writes and publishes, {@link Checker}
- * verifies, {@link Restorer} restores; finding, reading one file, state and retention live here.
+ * The facade of the archive engine, split by job the way restic splits archiver, restorer and
+ * checker; each public method here delegates to one of them:
+ *
+ * <ul>
+ *   <li>{@link Archiver} writes and publishes archives (with {@link ArchiveWriter}, {@link
+ *       GzipMembers});
+ *   <li>{@link Checker} verifies every byte, {@link Restorer} restores into a directory;
+ *   <li>{@link SingleFile} streams one file or the whole archive as plain tar;
+ *   <li>{@link Catalog} finds archives: resolving references, listing, the {@code latest} pointer,
+ *       manifests;
+ *   <li>{@link Pruner} applies a {@link RetentionPolicy} and pins; {@link Drills} keeps drill
+ *       evidence;
+ *   <li>{@link RepositoryFiles} is how files reach the disk (modes, atomic writes, leftovers), and
+ *       {@link ArchiveEntries} the entry-by-entry checks that verify, restore and reads share.
+ * </ul>
+ *
+ * <p>What stays here is the wiring and what spans jobs: the source locks, and recording an archive
+ * damaged whichever job found it ({@link #checked}).
  *
  * <p>A backup repository on a local or external drive: {@code <root>/<set>/<source>/<UTC
  * timestamp>.tar.gz} with a manifest sidecar each and a {@code latest} pointer per source. Archives
@@ -27,8 +41,6 @@ import org.slf4j.LoggerFactory;
  * I/O errors are left as {@link IOException} (worth retrying).
  */
 public final class Repository {
-  private static final Logger LOG = LoggerFactory.getLogger(Repository.class);
-
   private final Path root;
   private final Clock clock;
   private final GzipMembers.Settings compression;
@@ -103,11 +115,7 @@ public final class Repository {
     this.fileReadHook = hook;
   }
 
-  /**
-   * Removes what interrupted writes left in every source whose lock is free (busy ones have a live
-   * writer) and returns the removed files as {@code <set>/<source>/<file>}. The worker calls it at
-   * start.
-   */
+  /** Removes what interrupted writes left; see {@link RepositoryFiles#cleanLeftovers}. */
   public List<String> cleanLeftovers() throws IOException {
     return RepositoryFiles.cleanLeftovers(root);
   }
@@ -171,12 +179,7 @@ public final class Repository {
     return archiver.writeFromTar(set, source, tarStream, listener);
   }
 
-  /**
-   * Records a restore drill's evidence beside the archive ({@code <stem>.drill.json}, owner-only,
-   * atomic); a passed drill is also the source's {@code last-passed-drill.json}, which outlives the
-   * archive when a prune deletes it (the health check asks when the source last proved restorable,
-   * not that archive).
-   */
+  /** Records a restore drill's evidence beside the archive; see {@link Drills#recordDrill}. */
   public void recordDrill(ArchiveRef ref, DrillRecord record) throws IOException {
     drills.recordDrill(ref, record);
   }
@@ -197,10 +200,8 @@ public final class Repository {
   // ---------------------------------------------------------------- finding
 
   /**
-   * Finds an archive. {@code archive} may be null (the source's latest: the newest archive that is
-   * not damaged), an archive file name (with or without {@code .tar.gz}), or an absolute path to an
-   * archive inside the repository or an archive root (then set and source may be null and are taken
-   * from the path's directories).
+   * Finds an archive by name, by absolute path (inside the repository or an archive root), or the
+   * source's latest good one when {@code archive} is null; see {@link Catalog#resolve}.
    */
   public ArchiveRef resolve(String set, String source, String archive) {
     return catalog.resolve(set, source, archive);
@@ -256,7 +257,7 @@ public final class Repository {
       throws IOException {
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
     try (SourceLock lock = lockArchive(ref, l.runId(), l)) {
-      return checked(ref, by, () -> verifyLocked(ref, l, by));
+      return checked(ref, by, () -> checker.verify(this, ref, l, by));
     }
   }
 
@@ -278,11 +279,6 @@ public final class Repository {
     }
   }
 
-  private VerifyResult verifyLocked(ArchiveRef ref, ProgressListener listener, String by)
-      throws IOException {
-    return checker.verify(this, ref, listener, by);
-  }
-
   /**
    * Extracts an archive into {@code target} (created if missing); see {@link Restorer}. A non-empty
    * target is refused unless {@code clean} (or it holds an interrupted restore); targets that hold
@@ -294,19 +290,16 @@ public final class Repository {
   }
 
   /**
-   * Writes one regular file of an archive to {@code out} (not closed), reading only that file's
-   * gzip member at the offset the manifest records; a hardlink gives its target's content. The data
-   * is checked against the manifest's SHA-256 as it goes out: a mismatch fails the call after the
-   * bytes went out.
+   * Writes one regular file of an archive to {@code out} (not closed), checked against its digest;
+   * see {@link SingleFile#readFile}.
    */
   public long readFile(ArchiveRef ref, String path, OutputStream out) throws IOException {
     return checked(ref, "download", () -> singleFile.readFile(ref, path, out));
   }
 
   /**
-   * Writes the archive as a plain, uncompressed tar stream (for {@code tar xf -}); {@code out} is
-   * not closed. The archive checksum is checked at the end: a mismatch fails the call after the
-   * bytes went out.
+   * Writes the archive as a plain tar stream to {@code out} (not closed), checked against its
+   * checksum; see {@link SingleFile#copyAsTar}.
    */
   public long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
     return checked(ref, "restore", () -> singleFile.copyAsTar(ref, out));
@@ -314,14 +307,7 @@ public final class Repository {
 
   // ---------------------------------------------------------------- retention
 
-  /**
-   * Deletes the archives of one source that {@code policy} does not keep (see {@link
-   * RetentionPolicy}): only good archives count; pinned ones, the newest good and the newest
-   * verified one always stay; damaged ones are kept for forensics, delete them by hand. Sidecars go
-   * with their archive; {@code latest} moves to the newest good archive. Holds the source lock, so
-   * a prune waits for a backup, verify, restore or drill of the same source to finish and never
-   * deletes an archive while it is read.
-   */
+  /** Applies a retention policy to one source under its lock; see {@link Pruner#prune}. */
   public PruneResult prune(String set, String source, RetentionPolicy policy) throws IOException {
     return prune(set, source, policy, false, ProgressListener.NONE);
   }
@@ -383,13 +369,7 @@ public final class Repository {
    * reported matters more.
    */
   public void markDamaged(ArchiveRef ref, String by, String error) {
-    try {
-      ArchiveStates.write(ref, ArchiveState.damaged(clock.instant(), by, error));
-      LOG.warn("archive {} is damaged ({}): {}", ref.path(), by, error);
-      catalog.moveLatestOff(ref);
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("could not record archive {} as damaged: {}", ref.path(), e.toString());
-    }
+    ArchiveStates.markDamaged(catalog, ref, clock.instant(), by, error);
   }
 
   static ActionException emptySource(String what, long entries, boolean filtered) {
@@ -400,9 +380,5 @@ public final class Repository {
             + (entries > 0 ? " (only " + entries + " directories or links)" : "")
             + (filtered ? " after includes/excludes" : "")
             + "; an empty backup is refused");
-  }
-
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s;
   }
 }

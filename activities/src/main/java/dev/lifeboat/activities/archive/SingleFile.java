@@ -22,9 +22,10 @@ final class SingleFile {
   }
 
   /**
-   * Writes one regular file to {@code out}, reading only that file's gzip member at the offset the
-   * manifest records; a hardlink gives its target's content; the data is checked against the
-   * manifest's SHA-256.
+   * Writes one regular file of an archive to {@code out} (not closed), reading only that file's
+   * gzip member at the offset the manifest records; a hardlink gives its target's content. The data
+   * is checked against the manifest's SHA-256 as it goes out: a mismatch fails the call after the
+   * bytes went out.
    */
   long readFile(ArchiveRef ref, String path, OutputStream out) throws IOException {
     Manifest m = catalog.manifest(ref);
@@ -98,7 +99,11 @@ final class SingleFile {
     return n;
   }
 
-  /** Writes the archive as a plain tar stream, then checks the archive's checksum. */
+  /**
+   * Writes the archive as a plain, uncompressed tar stream (for {@code tar xf -}); {@code out} is
+   * not closed. The archive checksum is checked at the end: a mismatch fails the call after the
+   * bytes went out.
+   */
   long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
     Manifest m = catalog.manifest(ref);
     try (ArchiveReader reader = ArchiveEntries.open(ref)) {
