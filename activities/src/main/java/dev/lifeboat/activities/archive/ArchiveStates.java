@@ -3,6 +3,8 @@ package dev.lifeboat.activities.archive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads and writes the state record of an archive ({@code <stem>.state.json}). A missing record
@@ -11,7 +13,12 @@ import java.time.Instant;
  * the state record.
  */
 final class ArchiveStates {
+  private static final Logger LOG = LoggerFactory.getLogger(ArchiveStates.class);
+
   private ArchiveStates() {}
+
+  /** The sidecar verifies left before state records existed; read for compatibility only. */
+  record Verified(Instant verifiedAt, long entries, long files, long bytes, String archiveSha256) {}
 
   /**
    * The archive's state; {@code m} is its manifest (null when it cannot be read: then it is
@@ -34,14 +41,24 @@ final class ArchiveStates {
     return legacyVerified(ref, m);
   }
 
+  /** See {@link Repository#markDamaged}. */
+  static void markDamaged(Catalog catalog, ArchiveRef ref, Instant at, String by, String error) {
+    try {
+      write(ref, ArchiveState.damaged(at, by, error));
+      LOG.warn("archive {} is damaged ({}): {}", ref.path(), by, error);
+      catalog.moveLatestOff(ref);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not record archive {} as damaged: {}", ref.path(), e.toString());
+    }
+  }
+
   static void write(ArchiveRef ref, ArchiveState state) throws IOException {
-    Repository.writeAtomically(ref.statePath(), Json.MAPPER.writeValueAsBytes(state));
+    RepositoryFiles.writeAtomically(ref.statePath(), Json.MAPPER.writeValueAsBytes(state));
   }
 
   private static ArchiveState legacyVerified(ArchiveRef ref, Manifest m) {
     try {
-      Repository.Verified v =
-          Json.MAPPER.readValue(ref.verifiedPath().toFile(), Repository.Verified.class);
+      Verified v = Json.MAPPER.readValue(ref.verifiedPath().toFile(), Verified.class);
       if (m.archiveSha256() != null && m.archiveSha256().equals(v.archiveSha256())) {
         return ArchiveState.verified(v.verifiedAt(), "verify");
       }

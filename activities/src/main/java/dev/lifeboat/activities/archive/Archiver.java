@@ -235,9 +235,9 @@ final class Archiver {
     try (SourceLock lock =
         SourceLock.acquire(
             dir, set + "/" + source, progress.listener().runId(), progress.listener())) {
-      List<String> cleaned = Repository.removeLeftovers(dir);
+      List<String> cleaned = RepositoryFiles.removeLeftovers(dir);
       repository.lockedWriteHook.run();
-      Repository.warnIfShort(dir, progress.bytesTotal());
+      RepositoryFiles.warnIfShort(dir, progress.bytesTotal());
       try (Previous previous = reuse ? Previous.open(repository, set, source).orElse(null) : null) {
         return publishLocked(
             set, source, dir, progress, skipped, changed, cleaned, body, previous, what);
@@ -258,7 +258,7 @@ final class Archiver {
       String what)
       throws IOException {
     Instant created = clock.instant();
-    String name = Repository.reserveName(dir, created);
+    String name = RepositoryFiles.reserveName(dir, created);
     String stem = ArchiveNames.stem(name);
     Path partial = dir.resolve(ArchiveNames.partial(name));
     Path manifestPath = dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX);
@@ -289,7 +289,7 @@ final class Archiver {
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
       }
-      Repository.writeAtomically(manifestPath, Json.MAPPER.writeValueAsBytes(manifest));
+      RepositoryFiles.writeAtomically(manifestPath, Json.MAPPER.writeValueAsBytes(manifest));
       manifestWritten = true;
       // the state exists before the archive does: no reader ever sees an archive without one
       ArchiveStates.write(
@@ -297,8 +297,8 @@ final class Archiver {
           ArchiveState.unverified(created, "backup"));
       Files.move(partial, archivePath, StandardCopyOption.ATOMIC_MOVE);
       published = true;
-      Repository.fsyncDirectory(dir);
-      Repository.writeLatest(dir, name);
+      RepositoryFiles.fsyncDirectory(dir);
+      RepositoryFiles.writeLatest(dir, name);
       progress.report();
       Manifest.Totals t = manifest.totals();
       return new BackupResult(
@@ -315,9 +315,9 @@ final class Archiver {
           reusedBytes,
           previous == null ? null : previous.ref().name());
     } catch (IOException e) {
-      if (Repository.isDiskFull(e)) {
+      if (RepositoryFiles.isDiskFull(e)) {
         // not worth retrying: the next attempt fills the disk again
-        throw Repository.diskFull(archivePath, dir, progress.bytesTotal(), e);
+        throw RepositoryFiles.diskFull(archivePath, dir, progress.bytesTotal(), e);
       }
       throw e;
     } finally {

@@ -73,7 +73,7 @@ final class Checker {
       while (!inFlight.isEmpty()) {
         account(progress, get(inFlight.poll()));
       }
-      Repository.checkArchiveDigest(ref, m, get(fileDigest));
+      ArchiveEntries.checkArchiveDigest(ref, m, get(fileDigest));
     } finally {
       pool.shutdownNow();
     }
@@ -161,7 +161,7 @@ final class Checker {
                 + e.path()
                 + "'");
       }
-      Repository.expect(ref, entries, i, te);
+      ArchiveEntries.expect(ref, entries, i, te);
       long bytes = -1;
       if (e.type() == EntryType.FILE) {
         MessageDigest md = Digests.sha256();
@@ -216,7 +216,7 @@ final class Checker {
       }
       return -1;
     } catch (IOException ex) {
-      if (Repository.isOwnStreamFailure(ex)) {
+      if (ArchiveEntries.isOwnStreamFailure(ex)) {
         throw new DamagedArchive(
             ref, "archive " + ref.name() + " is corrupt after its last entry: " + ex.getMessage());
       }

@@ -25,7 +25,7 @@ public final class DamagedArchive extends ActionException {
    * to the archive; anything else (the disk, an interrupt) is returned for the caller to rethrow.
    */
   static java.io.IOException readFailure(ArchiveRef ref, Manifest.Entry e, java.io.IOException ex) {
-    if (Repository.isOwnStreamFailure(ex)) {
+    if (ArchiveEntries.isOwnStreamFailure(ex)) {
       throw new DamagedArchive(
           ref,
           "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': " + ex.getMessage());

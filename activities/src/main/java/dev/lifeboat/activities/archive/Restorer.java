@@ -90,10 +90,10 @@ final class Restorer {
       try (Extraction extraction = new Extraction(ref, dir, progress, asRoot)) {
         List<Entry> entries = m.entries();
         int i = 0;
-        try (ArchiveReader reader = Repository.open(ref)) {
+        try (ArchiveReader reader = ArchiveEntries.open(ref)) {
           TarArchiveEntry te;
-          while ((te = Repository.next(reader, ref, entries, i)) != null) {
-            Entry e = Repository.expect(ref, entries, i, te);
+          while ((te = ArchiveEntries.next(reader, ref, entries, i)) != null) {
+            Entry e = ArchiveEntries.expect(ref, entries, i, te);
             i++;
             extraction.write(
                 e,
@@ -101,8 +101,8 @@ final class Restorer {
                 new Extraction.Owner(
                     te.getLongUserId(), te.getLongGroupId(), te.getUserName(), te.getGroupName()));
           }
-          Repository.expectEnd(ref, entries, i);
-          Repository.checkArchiveDigest(ref, m, Repository.drain(reader, ref));
+          ArchiveEntries.expectEnd(ref, entries, i);
+          ArchiveEntries.checkArchiveDigest(ref, m, ArchiveEntries.drain(reader, ref));
         }
         extraction.finish();
       }

@@ -112,7 +112,7 @@ public final class SourceLock implements AutoCloseable {
           FileChannel.open(
               file,
               Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-              PosixFilePermissions.asFileAttribute(Repository.FILE_MODE));
+              PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE));
       FileLock fl = ch.tryLock();
       if (fl == null) {
         String holder = describe(ch);

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.activities.action.ActionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -154,64 +153,5 @@ class RepositoryTest {
         .hasMessageContaining("not a usable name");
     assertThatThrownBy(() -> repo.resolve(null, null, "/no/such/archive.tar.gz"))
         .hasMessageContaining("/no/such/archive.tar.gz");
-  }
-
-  @Test
-  void pruneKeepsLastWithinPinnedAndNewestVerified() throws Exception {
-    // six daily archives, day 0 .. day 5
-    List<ArchiveRef> refs = new java.util.ArrayList<>();
-    for (int day = 0; day < 6; day++) {
-      clock.set(Instant.parse("2026-11-01T02:00:00Z").plus(Duration.ofDays(day)));
-      refs.add(repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref());
-    }
-    repo.verify(refs.get(1), null); // newest verified
-    repo.pin(refs.get(0));
-    clock.set(Instant.parse("2026-11-06T03:00:00Z"));
-    PruneResult r = repo.prune("local", "src", new RetentionPolicy(2, Duration.ofDays(3)));
-    // keepLast 2: days 4, 5; within 3 days of 11-06 03:00: days 3, 4, 5
-    assertThat(r.kept())
-        .containsExactly(
-            refs.get(0).name(),
-            refs.get(1).name(),
-            refs.get(3).name(),
-            refs.get(4).name(),
-            refs.get(5).name());
-    assertThat(r.deleted()).containsExactly(refs.get(2).name());
-    assertThat(r.keptBecause().get(refs.get(0).name())).containsExactly("pinned");
-    assertThat(r.keptBecause().get(refs.get(1).name())).containsExactly("newestVerified");
-    assertThat(r.keptBecause().get(refs.get(3).name())).containsExactly("keepWithin");
-    assertThat(r.keptBecause().get(refs.get(5).name()))
-        .containsExactly("keepLast", "keepWithin", "newestGood");
-    assertThat(refs.get(2).path()).doesNotExist();
-    assertThat(refs.get(2).manifestPath()).doesNotExist();
-
-    // keepLast 1 alone: only the newest, plus pinned and newest verified survive; latest still
-    // points at it
-    PruneResult r2 = repo.prune("local", "src", RetentionPolicy.keepLast(1));
-    assertThat(r2.kept())
-        .containsExactly(refs.get(0).name(), refs.get(1).name(), refs.get(5).name());
-    assertThat(repo.list("local", "src")).extracting(ArchiveInfo::name).isEqualTo(r2.kept());
-    assertThat(repo.list("local", "src").get(0).pinned()).isTrue();
-    assertThat(repo.resolve("local", "src", null).name()).isEqualTo(refs.get(5).name());
-  }
-
-  @Test
-  void pruneMovesLatestWhenItsArchiveGoes() throws Exception {
-    clock.set(Instant.parse("2026-11-01T00:00:00Z"));
-    ArchiveRef old = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
-    clock.set(Instant.parse("2026-11-02T00:00:00Z"));
-    ArchiveRef newer =
-        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
-    Path latest = tmp.resolve("repo/local/src/latest");
-    Files.writeString(latest, old.name() + "\n"); // say someone pointed latest back
-    clock.set(Instant.parse("2026-11-30T00:00:00Z"));
-    PruneResult r = repo.prune("local", "src", RetentionPolicy.keepWithin(Duration.ofDays(1)));
-    // nothing is within a day, but the newest good archive always stays: a prune never empties a
-    // source
-    assertThat(r.deleted()).containsExactly(old.name());
-    assertThat(r.keptBecause().get(newer.name())).containsExactly("keepWithin", "newestGood");
-    assertThat(latest).hasContent(newer.name() + "\n");
-    assertThatThrownBy(() -> new RetentionPolicy(null, null)).isInstanceOf(ActionException.class);
-    assertThatThrownBy(() -> RetentionPolicy.keepLast(0)).hasMessageContaining("keepLast");
   }
 }

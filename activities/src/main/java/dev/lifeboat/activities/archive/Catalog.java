@@ -1,0 +1,342 @@
+package dev.lifeboat.activities.archive;
+
+import static dev.lifeboat.activities.archive.ArchiveNames.checkSegment;
+
+import dev.lifeboat.activities.action.ActionException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Finds archives: resolves a set/source/archive reference (confined to the repository and the
+ * archive roots), lists archives with their state, follows the {@code latest} pointer to a good
+ * archive, and reads manifests.
+ */
+final class Catalog {
+  private final Path root;
+  private final List<Path> archiveRoots;
+
+  /** Both normalized absolute paths. */
+  Catalog(Path root, List<Path> archiveRoots) {
+    this.root = root;
+    this.archiveRoots = archiveRoots;
+  }
+
+  /** Parses {@code LIFEBOAT_ARCHIVE_ROOTS}; see {@link Repository#archiveRoots}. */
+  static List<Path> archiveRoots(String colonSeparated) {
+    if (colonSeparated == null || colonSeparated.isBlank()) {
+      return List.of();
+    }
+    List<Path> out = new ArrayList<>();
+    for (String part : colonSeparated.split(":")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      Path p = Path.of(part.trim());
+      if (!p.isAbsolute()) {
+        throw new IllegalArgumentException(
+            "LIFEBOAT_ARCHIVE_ROOTS: '" + part + "' is not an absolute path");
+      }
+      out.add(p.normalize());
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Finds an archive. {@code archive} may be null (the source's latest: the newest archive that is
+   * not damaged), an archive file name (with or without {@code .tar.gz}), or an absolute path to an
+   * archive inside the repository or an archive root (then set and source may be null and are taken
+   * from the path's directories).
+   */
+  ArchiveRef resolve(String set, String source, String archive) {
+    if (archive != null && !archive.isBlank() && Path.of(archive).isAbsolute()) {
+      Path p = confine(Path.of(archive).normalize());
+      Path sourceDir = p.getParent();
+      Path setDir = sourceDir == null ? null : sourceDir.getParent();
+      String src =
+          source != null
+              ? source
+              : sourceDir == null || sourceDir.getFileName() == null
+                  ? ""
+                  : sourceDir.getFileName().toString();
+      String st =
+          set != null
+              ? set
+              : setDir == null || setDir.getFileName() == null
+                  ? ""
+                  : setDir.getFileName().toString();
+      return new ArchiveRef(st, src, p.getFileName().toString(), p);
+    }
+    Path dir = sourceDir(set, source);
+    if (!Files.isDirectory(dir)) {
+      throw ActionException.invalid(
+          "no archives for set '"
+              + set
+              + "', source '"
+              + source
+              + "' ("
+              + dir
+              + " does not exist)");
+    }
+    String name;
+    if (archive == null || archive.isBlank()) {
+      name =
+          latestName(set, source, dir)
+              .orElseThrow(
+                  () ->
+                      ActionException.invalid(
+                          "set '"
+                              + set
+                              + "', source '"
+                              + source
+                              + "' has no "
+                              + (hasArchives(dir)
+                                  ? "undamaged archive (every"
+                                      + " archive failed a check; see GET /api/backups)"
+                                  : "archives yet")
+                              + " ("
+                              + dir
+                              + ")"));
+    } else {
+      name =
+          archive.endsWith(ArchiveNames.ARCHIVE_SUFFIX)
+              ? archive
+              : archive + ArchiveNames.ARCHIVE_SUFFIX;
+      if (!ArchiveNames.isArchive(name)) {
+        throw ActionException.invalid(
+            "'"
+                + archive
+                + "' is not an archive name (like 20261122T001500Z.tar.gz)"
+                + " nor an absolute path");
+      }
+    }
+    Path p = dir.resolve(name);
+    if (!Files.isRegularFile(p)) {
+      throw ActionException.invalid(
+          "archive '"
+              + name
+              + "' of set '"
+              + set
+              + "', source '"
+              + source
+              + "' does not exist ("
+              + p
+              + ")");
+    }
+    return new ArchiveRef(set, source, name, p);
+  }
+
+  /**
+   * An absolute archive path must lie in the repository or an archive root, symlinks resolved: an
+   * {@code archive} parameter must not make Lifeboat read (and restore) an arbitrary file.
+   */
+  Path confine(Path p) {
+    if (!Files.isRegularFile(p)) {
+      throw ActionException.invalid("archive " + p + " does not exist");
+    }
+    Path real;
+    try {
+      real = p.toRealPath();
+    } catch (IOException e) {
+      throw ActionException.invalid("archive " + p + " cannot be resolved: " + e.getMessage());
+    }
+    List<Path> allowed = new ArrayList<>();
+    allowed.add(root);
+    allowed.addAll(archiveRoots);
+    for (Path r : allowed) {
+      try {
+        if (real.startsWith(r.toRealPath())) {
+          return real;
+        }
+      } catch (IOException e) {
+        // a root that is not there (drive unplugged) allows nothing
+      }
+    }
+    throw ActionException.invalid(
+        "archive "
+            + p
+            + (real.equals(p) ? "" : " (really " + real + ")")
+            + " is outside the repository "
+            + root
+            + (archiveRoots.isEmpty()
+                ? " and no archive roots are configured"
+                : " and the archive roots " + archiveRoots)
+            + "; copy it into one or add its drive to LIFEBOAT_ARCHIVE_ROOTS");
+  }
+
+  /**
+   * Archives, oldest first within each source; partial files are left out, damaged archives are
+   * listed.
+   */
+  List<ArchiveInfo> list(String set, String source) throws IOException {
+    List<ArchiveInfo> out = new ArrayList<>();
+    List<String> sets = set != null ? List.of(checkSegment(set, "set")) : subdirectories(root);
+    for (String s : sets) {
+      List<String> sources =
+          source != null
+              ? List.of(checkSegment(source, "source"))
+              : subdirectories(root.resolve(s));
+      for (String src : sources) {
+        out.addAll(listSource(s, src));
+      }
+    }
+    return out;
+  }
+
+  /** The manifest of an archive; a missing or unreadable one is a failed check. */
+  Manifest manifest(ArchiveRef ref) {
+    Path m = ref.manifestPath();
+    if (!Files.isRegularFile(m)) {
+      throw new DamagedArchive(
+          ref, "archive " + ref.path() + " has no manifest (expected " + m + ")");
+    }
+    try {
+      return Json.MAPPER.readValue(m.toFile(), Manifest.class);
+    } catch (IOException e) {
+      throw new DamagedArchive(ref, "manifest " + m + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  List<ArchiveInfo> listSource(String set, String source) throws IOException {
+    Path dir = root.resolve(set).resolve(source);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<String> names;
+    try (Stream<Path> files = Files.list(dir)) {
+      names =
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(ArchiveNames::isArchive)
+              .sorted()
+              .toList();
+    }
+    List<ArchiveInfo> out = new ArrayList<>();
+    for (String name : names) {
+      ArchiveRef ref = new ArchiveRef(set, source, name, dir.resolve(name));
+      Manifest m = null;
+      String manifestError = null;
+      if (!Files.isRegularFile(ref.manifestPath())) {
+        manifestError =
+            "archive " + name + " has no manifest (expected " + ref.manifestPath() + ")";
+      } else {
+        try {
+          m = Json.MAPPER.readValue(ref.manifestPath().toFile(), Manifest.class);
+          if (m.totals() == null) {
+            manifestError = "manifest " + ref.manifestPath() + " has no totals";
+            m = null;
+          }
+        } catch (IOException e) {
+          manifestError = "manifest " + ref.manifestPath() + " cannot be read: " + e.getMessage();
+        }
+      }
+      long size;
+      try {
+        size = Files.size(ref.path());
+      } catch (NoSuchFileException e) {
+        continue; // pruned while we looked
+      }
+      Instant created =
+          m != null && m.created() != null
+              ? m.created()
+              : Instant.from(ArchiveNames.STAMP.parse(ArchiveNames.stem(name)));
+      out.add(
+          new ArchiveInfo(
+              set,
+              source,
+              name,
+              ref.path(),
+              created,
+              size,
+              m == null ? 0 : m.totals().files(),
+              m == null ? 0 : m.totals().bytes(),
+              ArchiveStates.read(ref, m, manifestError),
+              Files.exists(ref.pinPath())));
+    }
+    return out;
+  }
+
+  /** The newest archive of a source that is not damaged (its manifest readable). */
+  Optional<ArchiveInfo> newestGood(String set, String source) throws IOException {
+    return listSource(set, source).stream()
+        .filter(a -> !a.damaged())
+        .max(Comparator.comparing(ArchiveInfo::name));
+  }
+
+  static boolean hasArchives(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.anyMatch(p -> ArchiveNames.isArchive(p.getFileName().toString()));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The pointer while it names a good archive, else the newest good archive: never a damaged one.
+   */
+  Optional<String> latestName(String set, String source, Path dir) throws ActionException {
+    try {
+      List<ArchiveInfo> good = listSource(set, source).stream().filter(a -> !a.damaged()).toList();
+      Optional<String> pointer = RepositoryFiles.readLatest(dir);
+      if (pointer.isPresent() && good.stream().anyMatch(a -> a.name().equals(pointer.get()))) {
+        return pointer;
+      }
+      return good.stream().map(ArchiveInfo::name).max(Comparator.naturalOrder());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  boolean insideRoot(ArchiveRef ref) {
+    Path p = ref.path().toAbsolutePath().normalize();
+    return p.startsWith(root)
+        && p.getParent() != null
+        && p.getParent().getParent() != null
+        && p.getParent().getParent().getParent() != null
+        && p.getParent().getParent().getParent().equals(root);
+  }
+
+  Path sourceDir(String set, String source) {
+    return root.resolve(checkSegment(set, "set")).resolve(checkSegment(source, "source"));
+  }
+
+  static List<String> subdirectories(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .toList();
+    }
+  }
+
+  /**
+   * After {@code ref} was found damaged: if it was {@code latest} (or none is set), the pointer
+   * moves to the newest good archive, or goes when there is none. Archives outside the repository
+   * have no pointer.
+   */
+  void moveLatestOff(ArchiveRef ref) throws IOException {
+    if (insideRoot(ref)) {
+      Path dir = ref.path().getParent();
+      Optional<String> pointer = RepositoryFiles.readLatest(dir);
+      if (pointer.isEmpty() || pointer.get().equals(ref.name())) {
+        Optional<ArchiveInfo> good = newestGood(ref.set(), ref.source());
+        if (good.isPresent()) {
+          RepositoryFiles.writeLatest(dir, good.get().name());
+        } else {
+          Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
+        }
+      }
+    }
+  }
+}

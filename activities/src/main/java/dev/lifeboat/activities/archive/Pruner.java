@@ -1,0 +1,141 @@
+package dev.lifeboat.activities.archive;
+
+import dev.lifeboat.activities.action.ActionException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Retention: deletes the archives of a source that a {@link RetentionPolicy} does not keep, under
+ * the source lock, and pins archives so that no prune deletes them.
+ */
+final class Pruner {
+  private final Catalog catalog;
+  private final Clock clock;
+
+  Pruner(Catalog catalog, Clock clock) {
+    this.catalog = catalog;
+    this.clock = clock;
+  }
+
+  /** Marks an archive as pinned: prune never deletes it. */
+  void pin(ArchiveRef ref) throws IOException {
+    RepositoryFiles.writeAtomically(
+        ref.pinPath(), ("pinned " + clock.instant() + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  void unpin(ArchiveRef ref) throws IOException {
+    Files.deleteIfExists(ref.pinPath());
+  }
+
+  /**
+   * Deletes the archives of one source that {@code policy} does not keep (see {@link
+   * RetentionPolicy}): only good archives count; pinned ones, the newest good and the newest
+   * verified one always stay; damaged ones are kept for forensics, delete them by hand. Sidecars go
+   * with their archive; {@code latest} moves to the newest good archive. Holds the source lock, so
+   * a prune waits for a backup, verify, restore or drill of the same source to finish and never
+   * deletes an archive while it is read. With {@code dryRun} nothing is deleted: the result lists
+   * what would go.
+   */
+  PruneResult prune(
+      String set, String source, RetentionPolicy policy, boolean dryRun, ProgressListener listener)
+      throws IOException {
+    Path dir = catalog.sourceDir(set, source);
+    if (!Files.isDirectory(dir)) {
+      throw ActionException.invalid(
+          "no archives for set '"
+              + set
+              + "', source '"
+              + source
+              + "' ("
+              + dir
+              + " does not exist)");
+    }
+    ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+    try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, l.runId(), l)) {
+      return pruneLocked(set, source, dir, policy, dryRun);
+    }
+  }
+
+  private PruneResult pruneLocked(
+      String set, String source, Path dir, RetentionPolicy policy, boolean dryRun)
+      throws IOException {
+    List<ArchiveInfo> all = catalog.listSource(set, source);
+    List<RetentionPolicy.Decision> decisions =
+        policy.select(
+            all.stream()
+                .map(
+                    a ->
+                        new RetentionPolicy.Candidate(
+                            a.name(),
+                            a.createdAt(),
+                            a.sizeBytes(),
+                            a.pinned(),
+                            a.damaged(),
+                            a.verified()))
+                .toList());
+    Map<String, ArchiveInfo> byName = new LinkedHashMap<>();
+    all.forEach(a -> byName.put(a.name(), a));
+    List<String> deleted = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    Map<String, List<String>> keptBecause = new LinkedHashMap<>();
+    Map<String, String> deletedBecause = new LinkedHashMap<>();
+    long keptBytes = 0;
+    for (RetentionPolicy.Decision d : decisions) {
+      ArchiveInfo a = byName.get(d.name());
+      if (d.keep()) {
+        kept.add(d.name());
+        keptBecause.put(d.name(), d.reasons());
+        keptBytes += a.damaged() ? 0 : a.sizeBytes();
+        continue;
+      }
+      deleted.add(d.name());
+      deletedBecause.put(d.name(), d.reasons().get(0));
+      if (!dryRun) {
+        // The archive first: a prune that dies halfway leaves sidecars without archive, which the
+        // next
+        // write to this source removes as leftovers.
+        Files.deleteIfExists(a.path());
+        ArchiveRef ref = a.ref();
+        Files.deleteIfExists(ref.manifestPath());
+        Files.deleteIfExists(ref.statePath());
+        Files.deleteIfExists(ref.verifiedPath());
+        Files.deleteIfExists(ref.drillPath());
+        Files.deleteIfExists(ref.pinPath());
+      }
+    }
+    if (!dryRun) {
+      List<ArchiveInfo> good = all.stream().filter(a -> !a.damaged()).toList();
+      Optional<String> current = RepositoryFiles.readLatest(dir);
+      Optional<String> newestGood =
+          good.stream()
+              .map(ArchiveInfo::name)
+              .filter(n -> !deleted.contains(n))
+              .max(Comparator.naturalOrder());
+      boolean pointerGood =
+          current.isPresent()
+              && good.stream().anyMatch(a -> a.name().equals(current.get()))
+              && !deleted.contains(current.get());
+      if (!pointerGood) {
+        if (newestGood.isPresent()) {
+          RepositoryFiles.writeLatest(dir, newestGood.get());
+        } else {
+          Files.deleteIfExists(dir.resolve(ArchiveNames.LATEST));
+        }
+      }
+      if (!deleted.isEmpty()) {
+        RepositoryFiles.fsyncDirectory(dir);
+      }
+    }
+    return new PruneResult(
+        set, source, dryRun, deleted, kept, keptBecause, deletedBecause, keptBytes);
+  }
+}

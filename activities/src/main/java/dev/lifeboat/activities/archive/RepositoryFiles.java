@@ -1,0 +1,253 @@
+package dev.lifeboat.activities.archive;
+
+import dev.lifeboat.activities.action.ActionException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the repository puts files on disk: owner-only modes, timestamp names claimed by creating
+ * their partial file, atomic writes (partial name, fsync, rename), the {@code latest} pointer, the
+ * leftovers of interrupted writes, and a full disk reported as such.
+ */
+final class RepositoryFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(RepositoryFiles.class);
+
+  private RepositoryFiles() {}
+
+  /** Archives hold copies of private files: only the owner reads them. */
+  static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+
+  static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+
+  /**
+   * The repository, set and source directories, created owner-only (they hold copies of private
+   * files).
+   */
+  static void createPrivateDirectories(Path root, Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (root.getParent() != null) {
+      Files.createDirectories(root.getParent());
+    }
+    for (Path p : List.of(root, dir.getParent(), dir)) {
+      try {
+        Files.createDirectory(p, PosixFilePermissions.asFileAttribute(DIR_MODE));
+      } catch (FileAlreadyExistsException e) {
+        // made by an earlier run or a concurrent writer
+      }
+    }
+  }
+
+  /** Claims the first free timestamp name at or after {@code at} by creating its partial file. */
+  static String reserveName(Path dir, Instant at) throws IOException {
+    for (int i = 0; i < 100_000; i++) {
+      String name = ArchiveNames.archiveName(at.plusSeconds(i));
+      String stem = ArchiveNames.stem(name);
+      if (Files.exists(dir.resolve(name))
+          || Files.exists(dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX))) {
+        continue;
+      }
+      try {
+        Files.createFile(
+            dir.resolve(ArchiveNames.partial(name)),
+            PosixFilePermissions.asFileAttribute(FILE_MODE));
+        return name;
+      } catch (FileAlreadyExistsException e) {
+        // another writer holds this name
+      }
+    }
+    throw new IOException("no free archive name in " + dir);
+  }
+
+  /**
+   * Writes under a partial name, fsyncs, renames: readers see the old content or the new, never
+   * half.
+   */
+  static void writeAtomically(Path target, byte[] data) throws IOException {
+    Path tmp = target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
+    boolean moved = false;
+    try {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              Set.of(
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.TRUNCATE_EXISTING),
+              PosixFilePermissions.asFileAttribute(FILE_MODE))) {
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      moved = true;
+    } catch (IOException e) {
+      if (isDiskFull(e)) {
+        throw diskFull(target, target.getParent(), data.length, e);
+      }
+      throw e;
+    } finally {
+      if (!moved) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+    fsyncDirectory(target.getParent());
+  }
+
+  static void fsyncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot sync a directory; the rename is still atomic there.
+    }
+  }
+
+  static Optional<String> readLatest(Path dir) {
+    try {
+      return Optional.of(Files.readString(dir.resolve(ArchiveNames.LATEST)).trim())
+          .filter(s -> !s.isEmpty());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  static void writeLatest(Path dir, String name) throws IOException {
+    writeAtomically(
+        dir.resolve(ArchiveNames.LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Removes what interrupted writes left in every source whose lock is free (busy ones have a live
+   * writer) and returns the removed files as {@code <set>/<source>/<file>}. The worker calls it at
+   * start.
+   */
+  static List<String> cleanLeftovers(Path root) throws IOException {
+    List<String> removed = new ArrayList<>();
+    for (String set : Catalog.subdirectories(root)) {
+      for (String source : Catalog.subdirectories(root.resolve(set))) {
+        Path dir = root.resolve(set).resolve(source);
+        Optional<SourceLock> lock = SourceLock.tryAcquire(dir, "cleanup", 0);
+        if (lock.isEmpty()) {
+          continue;
+        }
+        try (SourceLock held = lock.get()) {
+          removeLeftovers(dir).forEach(n -> removed.add(set + "/" + source + "/" + n));
+        }
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * With the source lock held, hidden partial files and sidecars whose archive never appeared
+   * belong to a writer that died (kill -9, power loss): remove them so they neither fill the disk
+   * nor block a name.
+   */
+  static List<String> removeLeftovers(Path dir) throws IOException {
+    List<String> removed = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.toList();
+    }
+    for (Path f : files) {
+      String n = f.getFileName().toString();
+      boolean partial = n.startsWith(".") && n.endsWith(ArchiveNames.PARTIAL_SUFFIX);
+      if ((partial || isOrphanSidecar(dir, n))
+          && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+        Files.deleteIfExists(f);
+        removed.add(n);
+      }
+    }
+    if (!removed.isEmpty()) {
+      LOG.info("removed leftovers of an interrupted write in {}: {}", dir, removed);
+      fsyncDirectory(dir);
+    }
+    return removed;
+  }
+
+  private static boolean isOrphanSidecar(Path dir, String n) {
+    for (String suffix :
+        List.of(
+            ArchiveNames.MANIFEST_SUFFIX,
+            ArchiveNames.STATE_SUFFIX,
+            ArchiveNames.VERIFIED_SUFFIX,
+            ArchiveNames.DRILL_SUFFIX)) {
+      if (n.endsWith(suffix)) {
+        String archive = n.substring(0, n.length() - suffix.length()) + ArchiveNames.ARCHIVE_SUFFIX;
+        return ArchiveNames.isArchive(archive)
+            && !Files.exists(dir.resolve(archive), LinkOption.NOFOLLOW_LINKS);
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The compressed size is unknown up front: a short disk is worth a warning, only a real ENOSPC
+   * fails.
+   */
+  static void warnIfShort(Path dir, long bytes) {
+    try {
+      long free = Files.getFileStore(dir).getUsableSpace();
+      if (bytes > 0 && free < bytes) {
+        LOG.warn(
+            "{} has {} bytes free for a source of {} bytes; the backup fails if compression does not make up"
+                + " the difference",
+            dir,
+            free,
+            bytes);
+      }
+    } catch (IOException e) {
+      // the write itself will say what is wrong
+    }
+  }
+
+  static boolean isDiskFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static ActionException diskFull(Path writing, Path dir, long needs, IOException e) {
+    String free;
+    try {
+      free = Files.getFileStore(dir).getUsableSpace() + " bytes free";
+    } catch (IOException ex) {
+      free = "free space unknown";
+    }
+    return new ActionException(
+        dev.lifeboat.workflows.ActionFailureTypes.CHECK_FAILED,
+        "no space left on device"
+            + " while writing "
+            + writing
+            + ": needs "
+            + (needs > 0 ? needs + " bytes (uncompressed)" : "more space")
+            + ", "
+            + free
+            + "; free space or prune, then run again",
+        e);
+  }
+}

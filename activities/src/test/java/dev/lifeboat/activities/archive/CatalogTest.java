@@ -1,0 +1,164 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.ActionException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CatalogTest {
+  @TempDir Path tmp;
+  Fixtures.TestClock clock = new Fixtures.TestClock(Instant.parse("2026-11-22T00:15:00Z"));
+  Path root;
+  Path drive;
+  Catalog catalog;
+  Repository writer;
+  Path src;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    root = tmp.resolve("repo");
+    drive = tmp.resolve("drive");
+    catalog = new Catalog(root, List.of(drive));
+    writer = new Repository(root, clock);
+    src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+  }
+
+  @Test
+  void resolveNamesWhatIsWrong() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    assertThat(catalog.resolve("local", "src", "20261122T001500Z")).isEqualTo(a);
+
+    assertThatThrownBy(() -> catalog.resolve("local", "../etc", null))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("not a usable name");
+    assertThatThrownBy(() -> catalog.resolve("-rf", "src", null))
+        .hasMessageContaining("not a usable name");
+    assertThatThrownBy(() -> catalog.resolve("local", "ghost", null))
+        .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"))
+        .hasMessageContaining("'ghost'")
+        .hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> catalog.resolve("local", "src", "../../etc/passwd"))
+        .hasMessageContaining("is not an archive name");
+    assertThatThrownBy(() -> catalog.resolve("local", "src", "20200101T000000Z.tar.gz"))
+        .hasMessageContaining("archive '20200101T000000Z.tar.gz' of set 'local', source 'src'")
+        .hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> catalog.resolve(null, null, "/no/such/20200101T000000Z.tar.gz"))
+        .hasMessageContaining("/no/such/20200101T000000Z.tar.gz does not exist");
+  }
+
+  @Test
+  void anAbsolutePathMustLieInTheRepositoryOrAnArchiveRoot() throws Exception {
+    ArchiveRef inRepo = backup("local", "src");
+    assertThat(catalog.resolve(null, null, inRepo.path().toString())).isEqualTo(inRepo);
+
+    ArchiveRef onDrive =
+        new Repository(drive, clock)
+            .writeFromDirectory("tier2", "shared", src, List.of(), List.of(), null)
+            .ref();
+    ArchiveRef viaRoot = catalog.resolve(null, null, onDrive.path().toString());
+    assertThat(viaRoot.set()).isEqualTo("tier2");
+    assertThat(viaRoot.source()).isEqualTo("shared");
+    assertThat(catalog.insideRoot(viaRoot))
+        .as("a drive's archive is not the repository's")
+        .isFalse();
+    assertThat(catalog.insideRoot(inRepo)).isTrue();
+
+    Path stray = Files.writeString(tmp.resolve("20200101T000000Z.tar.gz"), "x");
+    assertThatThrownBy(() -> catalog.resolve(null, null, stray.toString()))
+        .hasMessageContaining("is outside the repository " + root)
+        .hasMessageContaining("the archive roots [" + drive + "]");
+    // a link inside the repository does not let a path escape it
+    Path link = root.resolve("local/src/20200101T000000Z.tar.gz");
+    Files.createSymbolicLink(link, stray);
+    assertThatThrownBy(() -> catalog.resolve(null, null, link.toString()))
+        .hasMessageContaining("(really " + stray.toRealPath() + ")");
+    assertThatThrownBy(() -> new Catalog(root, List.of()).resolve(null, null, stray.toString()))
+        .hasMessageContaining("no archive roots are configured");
+  }
+
+  @Test
+  void latestIsThePointerWhileGoodElseTheNewestGoodArchive() throws Exception {
+    ArchiveRef first = backup("local", "src");
+    ArchiveRef second = backup("local", "src");
+    Path dir = root.resolve("local/src");
+    RepositoryFiles.writeLatest(dir, first.name());
+    assertThat(catalog.resolve("local", "src", null)).isEqualTo(first);
+
+    // a manifest that is gone makes an archive damaged: latest skips it
+    Files.delete(first.manifestPath());
+    assertThat(catalog.resolve("local", "src", null)).isEqualTo(second);
+    assertThat(catalog.newestGood("local", "src")).map(ArchiveInfo::name).contains(second.name());
+    assertThat(catalog.list("local", "src"))
+        .extracting(ArchiveInfo::name, ArchiveInfo::damaged)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(first.name(), true),
+            org.assertj.core.groups.Tuple.tuple(second.name(), false));
+
+    Files.delete(second.manifestPath());
+    assertThatThrownBy(() -> catalog.resolve("local", "src", null))
+        .hasMessageContaining("has no undamaged archive");
+    assertThat(catalog.newestGood("local", "src")).isEmpty();
+
+    Files.createDirectories(root.resolve("local/empty"));
+    assertThatThrownBy(() -> catalog.resolve("local", "empty", null))
+        .hasMessageContaining("has no archives yet");
+  }
+
+  @Test
+  void moveLatestOffADamagedArchivePointsAtTheNewestGoodOrRemovesThePointer() throws Exception {
+    ArchiveRef first = backup("local", "src");
+    ArchiveRef second = backup("local", "src");
+    Path latest = root.resolve("local/src/latest");
+    assertThat(latest).hasContent(second.name() + "\n");
+
+    catalog.moveLatestOff(first);
+    assertThat(latest).as("another archive is latest: left alone").hasContent(second.name() + "\n");
+
+    Files.delete(second.manifestPath());
+    catalog.moveLatestOff(second);
+    assertThat(latest).hasContent(first.name() + "\n");
+
+    Files.delete(first.manifestPath());
+    catalog.moveLatestOff(first);
+    assertThat(latest).doesNotExist();
+  }
+
+  @Test
+  void listWalksSetsAndSourcesSkippingHiddenDirectories() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    ArchiveRef b = backup("pods", "nb");
+    Files.createDirectories(root.resolve(".trash/x"));
+    assertThat(catalog.list(null, null)).extracting(ArchiveInfo::ref).containsExactly(a, b);
+    assertThat(catalog.list("pods", null)).extracting(ArchiveInfo::ref).containsExactly(b);
+    assertThat(catalog.list("nothing", null)).isEmpty();
+    assertThatThrownBy(() -> catalog.list("a/b", null)).hasMessageContaining("not a usable name");
+  }
+
+  @Test
+  void aMissingOrUnreadableManifestIsDamage() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    assertThat(catalog.manifest(a).entries()).extracting(Manifest.Entry::path).contains("a.txt");
+    Files.writeString(a.manifestPath(), "{not json");
+    assertThatThrownBy(() -> catalog.manifest(a))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("cannot be read");
+    Files.delete(a.manifestPath());
+    assertThatThrownBy(() -> catalog.manifest(a))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("has no manifest");
+  }
+
+  private ArchiveRef backup(String set, String source) throws Exception {
+    ArchiveRef ref = writer.writeFromDirectory(set, source, src, List.of(), List.of(), null).ref();
+    clock.set(clock.instant().plusSeconds(60));
+    return ref;
+  }
+}

@@ -1,0 +1,194 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.ActionException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrunerTest {
+  @TempDir Path tmp;
+  Fixtures.TestClock clock = new Fixtures.TestClock(Instant.parse("2026-11-22T00:15:00Z"));
+  Repository repo;
+  Pruner pruner;
+  Path src;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    repo = new Repository(tmp.resolve("repo"), clock);
+    pruner = new Pruner(new Catalog(tmp.resolve("repo"), List.of()), clock);
+    src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+  }
+
+  @Test
+  void pruneKeepsLastWithinPinnedAndNewestVerified() throws Exception {
+    // six daily archives, day 0 .. day 5
+    List<ArchiveRef> refs = new java.util.ArrayList<>();
+    for (int day = 0; day < 6; day++) {
+      clock.set(Instant.parse("2026-11-01T02:00:00Z").plus(Duration.ofDays(day)));
+      refs.add(repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref());
+    }
+    repo.verify(refs.get(1), null); // newest verified
+    repo.pin(refs.get(0));
+    clock.set(Instant.parse("2026-11-06T03:00:00Z"));
+    PruneResult r = repo.prune("local", "src", new RetentionPolicy(2, Duration.ofDays(3)));
+    // keepLast 2: days 4, 5; within 3 days of 11-06 03:00: days 3, 4, 5
+    assertThat(r.kept())
+        .containsExactly(
+            refs.get(0).name(),
+            refs.get(1).name(),
+            refs.get(3).name(),
+            refs.get(4).name(),
+            refs.get(5).name());
+    assertThat(r.deleted()).containsExactly(refs.get(2).name());
+    assertThat(r.keptBecause().get(refs.get(0).name())).containsExactly("pinned");
+    assertThat(r.keptBecause().get(refs.get(1).name())).containsExactly("newestVerified");
+    assertThat(r.keptBecause().get(refs.get(3).name())).containsExactly("keepWithin");
+    assertThat(r.keptBecause().get(refs.get(5).name()))
+        .containsExactly("keepLast", "keepWithin", "newestGood");
+    assertThat(refs.get(2).path()).doesNotExist();
+    assertThat(refs.get(2).manifestPath()).doesNotExist();
+
+    // keepLast 1 alone: only the newest, plus pinned and newest verified survive; latest still
+    // points at it
+    PruneResult r2 = repo.prune("local", "src", RetentionPolicy.keepLast(1));
+    assertThat(r2.kept())
+        .containsExactly(refs.get(0).name(), refs.get(1).name(), refs.get(5).name());
+    assertThat(repo.list("local", "src")).extracting(ArchiveInfo::name).isEqualTo(r2.kept());
+    assertThat(repo.list("local", "src").get(0).pinned()).isTrue();
+    assertThat(repo.resolve("local", "src", null).name()).isEqualTo(refs.get(5).name());
+  }
+
+  @Test
+  void pruneMovesLatestWhenItsArchiveGoes() throws Exception {
+    clock.set(Instant.parse("2026-11-01T00:00:00Z"));
+    ArchiveRef old = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    clock.set(Instant.parse("2026-11-02T00:00:00Z"));
+    ArchiveRef newer =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    Path latest = tmp.resolve("repo/local/src/latest");
+    Files.writeString(latest, old.name() + "\n"); // say someone pointed latest back
+    clock.set(Instant.parse("2026-11-30T00:00:00Z"));
+    PruneResult r = repo.prune("local", "src", RetentionPolicy.keepWithin(Duration.ofDays(1)));
+    // nothing is within a day, but the newest good archive always stays: a prune never empties a
+    // source
+    assertThat(r.deleted()).containsExactly(old.name());
+    assertThat(r.keptBecause().get(newer.name())).containsExactly("keepWithin", "newestGood");
+    assertThat(latest).hasContent(newer.name() + "\n");
+    assertThatThrownBy(() -> new RetentionPolicy(null, null)).isInstanceOf(ActionException.class);
+    assertThatThrownBy(() -> RetentionPolicy.keepLast(0)).hasMessageContaining("keepLast");
+  }
+
+  @Test
+  void aDryRunDeletesNothingAndARealRunTakesTheSidecarsAlong() throws Exception {
+    List<ArchiveRef> refs = new java.util.ArrayList<>();
+    for (int day = 0; day < 3; day++) {
+      clock.set(Instant.parse("2026-11-01T02:00:00Z").plus(Duration.ofDays(day)));
+      refs.add(repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref());
+    }
+    ArchiveRef oldest = refs.get(0);
+    repo.verify(oldest, null);
+    repo.recordDrill(
+        oldest,
+        new DrillRecord(
+            clock.instant(),
+            oldest.name(),
+            "local",
+            "src",
+            1,
+            1,
+            0.1,
+            DrillRecord.PASSED,
+            null,
+            "run-1"));
+    Path dir = tmp.resolve("repo/local/src");
+    Files.writeString(dir.resolve("latest"), oldest.name() + "\n");
+    repo.verify(refs.get(2), null); // the newest is also the newest verified: the oldest may go
+
+    PruneResult dry =
+        pruner.prune("local", "src", RetentionPolicy.keepLast(1), true, ProgressListener.NONE);
+    assertThat(dry.dryRun()).isTrue();
+    assertThat(dry.deleted()).containsExactly(refs.get(0).name(), refs.get(1).name());
+    assertThat(dry.deletedBecause()).containsEntry(oldest.name(), "no rule keeps it");
+    assertThat(oldest.path()).exists();
+    assertThat(dir.resolve("latest"))
+        .as("a dry run moves nothing")
+        .hasContent(oldest.name() + "\n");
+
+    PruneResult real =
+        pruner.prune("local", "src", RetentionPolicy.keepLast(1), false, ProgressListener.NONE);
+    assertThat(real.deleted()).isEqualTo(dry.deleted());
+    assertThat(real.kept()).containsExactly(refs.get(2).name());
+    for (Path gone :
+        List.of(
+            oldest.path(),
+            oldest.manifestPath(),
+            oldest.statePath(),
+            oldest.drillPath(),
+            refs.get(1).path())) {
+      assertThat(gone).doesNotExist();
+    }
+    assertThat(dir.resolve(ArchiveNames.LAST_PASSED_DRILL))
+        .as("the source's last passed drill outlives its archive")
+        .exists();
+    assertThat(dir.resolve("latest")).hasContent(refs.get(2).name() + "\n");
+  }
+
+  @Test
+  void aPinnedArchiveStaysUntilUnpinned() throws Exception {
+    clock.set(Instant.parse("2026-11-01T00:00:00Z"));
+    ArchiveRef old = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    clock.set(Instant.parse("2026-11-02T00:00:00Z"));
+    repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+
+    pruner.pin(old);
+    assertThat(old.pinPath()).hasContent("pinned 2026-11-02T00:00:00Z\n");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(old.pinPath())))
+        .isEqualTo("rw-------");
+    assertThat(pruner.prune("local", "src", RetentionPolicy.keepLast(1), false, null).keptBecause())
+        .containsEntry(old.name(), List.of("pinned"));
+    assertThat(old.path()).exists();
+
+    pruner.unpin(old);
+    pruner.unpin(old); // unpinning an unpinned archive is no error
+    assertThat(old.pinPath()).doesNotExist();
+    assertThat(pruner.prune("local", "src", RetentionPolicy.keepLast(1), false, null).deleted())
+        .containsExactly(old.name());
+    assertThat(old.path()).doesNotExist();
+  }
+
+  @Test
+  void aDamagedArchiveIsKeptAndNeverLatest() throws Exception {
+    clock.set(Instant.parse("2026-11-01T00:00:00Z"));
+    ArchiveRef a = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    clock.set(Instant.parse("2026-11-02T00:00:00Z"));
+    ArchiveRef b = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    Files.delete(b.manifestPath()); // the newest is damaged
+    PruneResult r = pruner.prune("local", "src", RetentionPolicy.keepLast(1), false, null);
+    assertThat(r.deleted()).isEmpty();
+    assertThat(r.keptBecause().get(b.name())).contains("damaged");
+    assertThat(r.keptBecause().get(a.name())).contains("newestGood");
+    assertThat(tmp.resolve("repo/local/src/latest")).hasContent(a.name() + "\n");
+  }
+
+  @Test
+  void aSourceWithoutArchivesIsInvalidAndNamed() {
+    assertThatThrownBy(
+            () -> pruner.prune("local", "ghost", RetentionPolicy.keepLast(1), false, null))
+        .isInstanceOf(ActionException.class)
+        .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"))
+        .hasMessageContaining("set 'local', source 'ghost'")
+        .hasMessageContaining(tmp.resolve("repo/local/ghost").toString());
+    assertThatThrownBy(() -> pruner.prune("local", "..", RetentionPolicy.keepLast(1), false, null))
+        .hasMessageContaining("not a usable name");
+  }
+}

@@ -1,0 +1,143 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryFilesTest {
+  @TempDir Path tmp;
+  static final Instant AT = Instant.parse("2026-11-22T00:15:00Z");
+
+  @Test
+  void reserveNameClaimsTheFirstFreeSecondAndLeavesItsPartialOwnerOnly() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("src"));
+    // :00 is taken by an archive, :01 by a manifest whose archive is gone, :02 by another writer
+    Files.writeString(dir.resolve("20261122T001500Z.tar.gz"), "a");
+    Files.writeString(dir.resolve("20261122T001501Z.manifest.json"), "{}");
+    Files.writeString(dir.resolve(".20261122T001502Z.tar.gz.partial"), "half");
+
+    String name = RepositoryFiles.reserveName(dir, AT);
+
+    assertThat(name).isEqualTo("20261122T001503Z.tar.gz");
+    Path partial = dir.resolve(".20261122T001503Z.tar.gz.partial");
+    assertThat(partial).isEmptyFile();
+    assertThat(mode(partial)).isEqualTo("rw-------");
+    assertThat(RepositoryFiles.reserveName(dir, AT))
+        .as("a reserved name is not handed out twice")
+        .isEqualTo("20261122T001504Z.tar.gz");
+  }
+
+  @Test
+  void removeLeftoversTakesPartialsAndOrphanSidecarsOnly() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("src"));
+    for (String keep :
+        new String[] {
+          "20261122T001500Z.tar.gz",
+          "20261122T001500Z.manifest.json",
+          "20261122T001500Z.state.json",
+          "20261122T001500Z.drill.json",
+          "latest",
+          "notes.manifest.json", // not an archive's sidecar
+          "partial.txt"
+        }) {
+      Files.writeString(dir.resolve(keep), "x");
+    }
+    for (String leftover :
+        new String[] {
+          ".20261122T002000Z.tar.gz.partial",
+          ".latest.partial",
+          "20261121T000000Z.manifest.json",
+          "20261121T000000Z.state.json",
+          "20261121T000000Z.verified.json",
+          "20261121T000000Z.drill.json"
+        }) {
+      Files.writeString(dir.resolve(leftover), "x");
+    }
+    // a link is never followed nor removed, even under a leftover's name
+    Path outside = Files.writeString(tmp.resolve("outside.txt"), "mine");
+    Files.createSymbolicLink(dir.resolve(".evil.tar.gz.partial"), outside);
+
+    assertThat(RepositoryFiles.removeLeftovers(dir))
+        .containsExactlyInAnyOrder(
+            ".20261122T002000Z.tar.gz.partial",
+            ".latest.partial",
+            "20261121T000000Z.manifest.json",
+            "20261121T000000Z.state.json",
+            "20261121T000000Z.verified.json",
+            "20261121T000000Z.drill.json");
+    assertThat(names(dir))
+        .containsExactlyInAnyOrder(
+            "20261122T001500Z.tar.gz",
+            "20261122T001500Z.manifest.json",
+            "20261122T001500Z.state.json",
+            "20261122T001500Z.drill.json",
+            "latest",
+            "notes.manifest.json",
+            "partial.txt",
+            ".evil.tar.gz.partial");
+    assertThat(outside).hasContent("mine");
+    assertThat(RepositoryFiles.removeLeftovers(dir)).as("nothing left to remove").isEmpty();
+  }
+
+  @Test
+  void writeAtomicallyReplacesWholeOwnerOnlyAndLeavesNoPartial() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("src"));
+    Path f = dir.resolve("20261122T001500Z.state.json");
+    Files.writeString(f, "old and longer");
+    RepositoryFiles.writeAtomically(f, "new".getBytes());
+    assertThat(f).hasContent("new");
+    assertThat(mode(f)).isEqualTo("rw-------");
+    assertThat(names(dir)).containsExactly("20261122T001500Z.state.json");
+  }
+
+  @Test
+  void theLatestPointerReadsBackTrimmedAndBlankReadsAsNone() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("src"));
+    assertThat(RepositoryFiles.readLatest(dir)).isEmpty();
+    RepositoryFiles.writeLatest(dir, "20261122T001500Z.tar.gz");
+    assertThat(dir.resolve("latest")).hasContent("20261122T001500Z.tar.gz\n");
+    assertThat(RepositoryFiles.readLatest(dir)).contains("20261122T001500Z.tar.gz");
+    Files.writeString(dir.resolve("latest"), "  \n");
+    assertThat(RepositoryFiles.readLatest(dir)).isEmpty();
+  }
+
+  @Test
+  void privateDirectoriesAreTheOwnersOnlyFromTheRepositoryDown() throws Exception {
+    Path root = tmp.resolve("drive/repo");
+    Path source = root.resolve("local/src");
+    RepositoryFiles.createPrivateDirectories(root, source);
+    for (Path d : new Path[] {root, root.resolve("local"), source}) {
+      assertThat(mode(d)).as(d.toString()).isEqualTo("rwx------");
+    }
+    RepositoryFiles.createPrivateDirectories(root, source); // again: nothing to do, no error
+  }
+
+  @Test
+  void aFullDiskIsRecognisedThroughCauses() {
+    IOException enospc = new IOException("No space left on device");
+    assertThat(RepositoryFiles.isDiskFull(new RuntimeException("wrapped", enospc))).isTrue();
+    assertThat(RepositoryFiles.isDiskFull(new IOException("Permission denied"))).isFalse();
+    assertThat(RepositoryFiles.diskFull(tmp.resolve("a.tar.gz"), tmp, 42, enospc))
+        .hasMessageContaining("no space left on device while writing " + tmp.resolve("a.tar.gz"))
+        .hasMessageContaining("needs 42 bytes (uncompressed)")
+        .hasMessageMatching("(?s).*, \\d+ bytes free.*")
+        .hasCause(enospc);
+  }
+
+  private static String mode(Path p) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+  }
+
+  private static java.util.List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+}
