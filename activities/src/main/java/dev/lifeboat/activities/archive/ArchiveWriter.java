@@ -51,6 +51,7 @@ final class ArchiveWriter implements Closeable {
 
   private final FileChannel channel;
   private final OutputStream buffered;
+  private final WriteBack writeBack;
   private final MessageDigest archiveDigest = Digests.sha256();
   private final GzipMembers members;
   private final TarArchiveOutputStream tar;
@@ -74,7 +75,8 @@ final class ArchiveWriter implements Closeable {
     this.progress = progress;
     this.channel =
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-    this.buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024);
+    this.writeBack = new WriteBack(channel);
+    this.buffered = new BufferedOutputStream(writeBack, 256 * 1024);
     this.members =
         new GzipMembers(new DigestOutputStream(buffered, archiveDigest), settings, this::placed);
     this.tar =
@@ -205,7 +207,76 @@ final class ArchiveWriter implements Closeable {
     try {
       members.close();
     } finally {
-      channel.close();
+      try {
+        writeBack.stop();
+      } finally {
+        channel.close();
+      }
+    }
+  }
+
+  /**
+   * Writes into the archive file and starts writing it back to disk every {@link #EVERY} bytes, on
+   * a thread of its own: the kernel would otherwise hold gigabytes of the archive in memory until
+   * the final fsync, which then waits for all of it. Started early, the disk works while the CPU
+   * compresses, and the final fsync only waits for the tail. A failed early write-back is left to
+   * the final fsync to report.
+   */
+  private static final class WriteBack extends OutputStream {
+    static final long EVERY = 32L << 20;
+    private final FileChannel channel;
+    private final OutputStream out;
+    private final java.util.concurrent.ExecutorService thread =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "lifeboat-writeback");
+              t.setDaemon(true);
+              return t;
+            });
+    private java.util.concurrent.Future<?> running;
+    private long since;
+
+    WriteBack(FileChannel channel) {
+      this.channel = channel;
+      this.out = Channels.newOutputStream(channel);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      wrote(1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      wrote(len);
+    }
+
+    private void wrote(long n) {
+      since += n;
+      if (since >= EVERY && (running == null || running.isDone())) {
+        since = 0;
+        running =
+            thread.submit(
+                () -> {
+                  try {
+                    channel.force(false);
+                  } catch (IOException e) {
+                    // the final force reports it, on the writer's thread
+                  }
+                });
+      }
+    }
+
+    /** Waits for a write-back in progress: the channel must outlive it. */
+    void stop() {
+      thread.shutdown();
+      try {
+        thread.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

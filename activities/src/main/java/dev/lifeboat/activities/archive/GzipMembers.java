@@ -123,8 +123,22 @@ final class GzipMembers extends OutputStream {
       int inputLength,
       Copy copy) {}
 
-  /** A finished member of another archive, copied byte for byte when its turn comes. */
-  private record Copy(FileChannel from, long offset, long length) {}
+  /**
+   * Finished members of another archive that lie back to back there, copied byte for byte in one go
+   * when their turn comes: {@code tags} and {@code lengths} say whose they are.
+   */
+  private record Copy(FileChannel from, long offset, long length, int[] tags, long[] lengths) {}
+
+  /** Copies join a run while it stays contiguous and under this size. */
+  private static final long MAX_RUN = 64L << 20;
+
+  // the run of copies being gathered: an unchanged tree gives long runs of adjacent members
+  private FileChannel runFrom;
+  private long runOffset;
+  private long runLength;
+  private final List<Integer> runTags = new ArrayList<>();
+  private final List<Long> runLengths = new ArrayList<>();
+  private final byte[] copyBuffer = new byte[1 << 20];
 
   private static final Future<Compressed> NOTHING =
       java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -147,6 +161,7 @@ final class GzipMembers extends OutputStream {
     if (open) {
       throw new IllegalStateException("a gzip member is already open");
     }
+    flushRun();
     open = true;
     this.tag = tag;
     firstChunk = true;
@@ -164,7 +179,33 @@ final class GzipMembers extends OutputStream {
       throw new IllegalStateException("a gzip member is open");
     }
     tarBytes += tarLength;
-    inFlight.add(new Pending(NOTHING, tag, true, true, 0, new Copy(from, offset, length)));
+    if (runFrom != from || runOffset + runLength != offset || runLength + length > MAX_RUN) {
+      flushRun();
+      runFrom = from;
+      runOffset = offset;
+    }
+    runLength += length;
+    runTags.add(tag);
+    runLengths.add(length);
+  }
+
+  /** Queues the gathered run of copies behind what is in flight. */
+  private void flushRun() throws IOException {
+    if (runTags.isEmpty()) {
+      return;
+    }
+    Copy c =
+        new Copy(
+            runFrom,
+            runOffset,
+            runLength,
+            runTags.stream().mapToInt(Integer::intValue).toArray(),
+            runLengths.stream().mapToLong(Long::longValue).toArray());
+    runFrom = null;
+    runLength = 0;
+    runTags.clear();
+    runLengths.clear();
+    inFlight.add(new Pending(NOTHING, -1, true, true, 0, c));
     while (inFlightBytes > maxInFlightBytes
         || inFlight.size() > maxInFlightChunks
         || !inFlight.isEmpty() && inFlight.peek().compressed().isDone()) {
@@ -183,6 +224,7 @@ final class GzipMembers extends OutputStream {
 
   /** Waits until every member begun so far is in the file. */
   void drain() throws IOException {
+    flushRun();
     while (!inFlight.isEmpty()) {
       writeOldest();
     }
@@ -284,9 +326,13 @@ final class GzipMembers extends OutputStream {
     Pending p = inFlight.peek();
     if (p.copy() != null) {
       inFlight.poll();
-      memberOffset = written;
-      transfer(p.copy());
-      placement.written(p.tag(), memberOffset, written - memberOffset);
+      Copy c = p.copy();
+      long at = written;
+      transfer(c);
+      for (int i = 0; i < c.tags().length; i++) {
+        placement.written(c.tags()[i], at, c.lengths()[i]);
+        at += c.lengths()[i];
+      }
       return;
     }
     Compressed c;
@@ -318,7 +364,7 @@ final class GzipMembers extends OutputStream {
   }
 
   private void transfer(Copy c) throws IOException {
-    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256 * 1024);
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(copyBuffer);
     long at = c.offset();
     long end = c.offset() + c.length();
     while (at < end) {
