@@ -23,6 +23,24 @@ final class Catalog {
   private final Path root;
   private final List<Path> archiveRoots;
 
+  /**
+   * The last few manifests read: one of a large tree is megabytes of JSON, and browsing or reading
+   * single files asks for the same one again and again. Soft references: memory wins over speed.
+   */
+  private final java.util.Map<ManifestKey, java.lang.ref.SoftReference<Manifest>> manifests =
+      new java.util.LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(
+            java.util.Map.Entry<ManifestKey, java.lang.ref.SoftReference<Manifest>> eldest) {
+          return size() > CACHED_MANIFESTS;
+        }
+      };
+
+  private static final int CACHED_MANIFESTS = 4;
+
+  private record ManifestKey(
+      Path path, Object fileKey, long size, java.nio.file.attribute.FileTime modified) {}
+
   /** Both normalized absolute paths. */
   Catalog(Path root, List<Path> archiveRoots) {
     this.root = root;
@@ -198,7 +216,22 @@ final class Catalog {
           ref, "archive " + ref.path() + " has no manifest (expected " + m + ")");
     }
     try {
-      return Json.MAPPER.readValue(m.toFile(), Manifest.class);
+      java.nio.file.attribute.BasicFileAttributes a =
+          Files.readAttributes(m, java.nio.file.attribute.BasicFileAttributes.class);
+      // manifests are replaced by rename, never rewritten in place: a new file is a new key
+      ManifestKey key = new ManifestKey(m, a.fileKey(), a.size(), a.lastModifiedTime());
+      synchronized (manifests) {
+        java.lang.ref.SoftReference<Manifest> cached = manifests.get(key);
+        Manifest known = cached == null ? null : cached.get();
+        if (known != null) {
+          return known;
+        }
+      }
+      Manifest read = Json.MAPPER.readValue(m.toFile(), Manifest.class);
+      synchronized (manifests) {
+        manifests.put(key, new java.lang.ref.SoftReference<>(read));
+      }
+      return read;
     } catch (IOException e) {
       throw new DamagedArchive(ref, "manifest " + m + " cannot be read: " + e.getMessage());
     }

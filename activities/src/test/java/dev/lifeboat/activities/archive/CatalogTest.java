@@ -55,6 +55,31 @@ class CatalogTest {
   }
 
   @Test
+  void aManifestIsReadOnceUntilItIsReplaced() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    Manifest first = catalog.manifest(a);
+    assertThat(catalog.manifest(a)).as("read again from the cache").isSameAs(first);
+
+    // manifests are replaced by an atomic rename: the replacement is read, not the cached one
+    Manifest changed =
+        new Manifest(
+            first.formatVersion(),
+            first.set(),
+            first.source(),
+            first.archive(),
+            first.created(),
+            first.compression(),
+            first.entries(),
+            first.totals(),
+            "0".repeat(64));
+    RepositoryFiles.writeAtomically(a.manifestPath(), Json.MAPPER.writeValueAsBytes(changed));
+    assertThat(catalog.manifest(a).archiveSha256()).isEqualTo("0".repeat(64));
+
+    Files.delete(a.manifestPath());
+    assertThatThrownBy(() -> catalog.manifest(a)).hasMessageContaining("has no manifest");
+  }
+
+  @Test
   void anAbsolutePathMustLieInTheRepositoryOrAnArchiveRoot() throws Exception {
     ArchiveRef inRepo = backup("local", "src");
     assertThat(catalog.resolve(null, null, inRepo.path().toString())).isEqualTo(inRepo);
