@@ -52,6 +52,7 @@ fi
 
 echo $$ >"$data/run/lifeboat.pid"
 # JVM flags in one place: a bounded heap keeps the server's resident size under ~400 MB whatever it archives
-# (the archive engine itself holds at most 4 x cores MiB of data in flight); override with JAVA_OPTS.
+# (the engine holds at most 4 x cores MiB of data in flight, plus ~2 KB per entry of the tree being backed up:
+# -Xmx256m takes trees up to ~90,000 entries, a larger one fails clearly); override with JAVA_OPTS.
 # shellcheck disable=SC2086
 exec java ${JAVA_OPTS:--Xmx256m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC} -jar "$jar" "$@"

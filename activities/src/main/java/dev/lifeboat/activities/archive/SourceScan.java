@@ -62,6 +62,20 @@ final class SourceScan {
   private final List<PathNote> skipped = new ArrayList<>();
   private long files;
   private long bytes;
+  private long seen;
+
+  /**
+   * Heap a backup needs per entry: the scan, the new manifest and, when reusing, the previous one
+   * (~600 bytes each as parsed JSON), measured on a notebook tree with a margin.
+   */
+  static final long HEAP_PER_ENTRY = 2048;
+
+  /** What a backup may hold besides its entries: the JVM's own classes, buffers in flight. */
+  private static final long HEAP_RESERVE = 64L << 20;
+
+  /** The most entries this JVM's heap holds; tests lower it. */
+  static long maxEntries =
+      Math.max(10_000, (Runtime.getRuntime().maxMemory() - HEAP_RESERVE) / HEAP_PER_ENTRY);
 
   private SourceScan(Path root, List<String> includes, List<String> excludes) {
     this.root = root;
@@ -96,6 +110,9 @@ final class SourceScan {
       throw new Unlistable();
     }
     for (Path child : children) {
+      if (++seen > maxEntries) {
+        throw tooMany();
+      }
       String childRel =
           rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
       Path relPath = Path.of(childRel);
@@ -237,6 +254,23 @@ final class SourceScan {
       case 0020000, 0060000 -> "device";
       default -> "not a file, directory or symlink";
     };
+  }
+
+  /** A clear failure where running out of heap would be an unclear one. */
+  private dev.lifeboat.activities.action.ActionException tooMany() {
+    long mb = Runtime.getRuntime().maxMemory() >> 20;
+    return dev.lifeboat.activities.action.ActionException.check(
+        "source "
+            + root
+            + " has more than "
+            + maxEntries
+            + " entries, more than a backup can hold in this process's "
+            + mb
+            + " MB heap (about "
+            + HEAP_PER_ENTRY
+            + " bytes an entry): back up its subdirectories as separate sources, or give the"
+            + " worker more heap (JAVA_OPTS=-Xmx... for scripts/start.sh, the container's"
+            + " JAVA_TOOL_OPTIONS)");
   }
 
   /** Why a path could not be read, in the words of the skipped list. */

@@ -193,4 +193,28 @@ class HonestBackupTest {
     assertThat(SourceScan.kind(0020644)).isEqualTo("device");
     assertThat(SourceScan.kind(0060644)).isEqualTo("device");
   }
+
+  @Test
+  void aTreeTooLargeForTheHeapFailsClearlyBeforeWritingAnything() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("many"));
+    for (int i = 0; i < 30; i++) {
+      Files.writeString(src.resolve("f" + i), "x");
+    }
+    Repository repo = new Repository(tmp.resolve("repo"));
+    long saved = SourceScan.maxEntries;
+    SourceScan.maxEntries = 20;
+    try {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> repo.writeFromDirectory("local", "many", src, List.of(), List.of(), null))
+          .isInstanceOf(dev.lifeboat.activities.action.ActionException.class)
+          .hasMessageContaining("has more than 20 entries")
+          .hasMessageContaining("MB heap")
+          .hasMessageContaining("JAVA_OPTS=-Xmx");
+    } finally {
+      SourceScan.maxEntries = saved;
+    }
+    assertThat(Files.exists(tmp.resolve("repo/local/many")))
+        .as("nothing written for a backup that cannot be held")
+        .isFalse();
+  }
 }
