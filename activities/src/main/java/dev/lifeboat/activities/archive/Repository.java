@@ -176,7 +176,23 @@ public final class Repository {
       boolean full,
       ProgressListener listener)
       throws IOException {
-    return archiver.writeFromDirectory(set, source, dir, includes, excludes, full, listener);
+    return writeFromDirectory(
+        set, source, dir, includes, excludes, full, Compression.GZIP, listener);
+  }
+
+  /** As above, into a {@code .tar.zst} when {@code compression} is zstd. */
+  public BackupResult writeFromDirectory(
+      String set,
+      String source,
+      Path dir,
+      List<String> includes,
+      List<String> excludes,
+      boolean full,
+      Compression compression,
+      ProgressListener listener)
+      throws IOException {
+    return archiver.writeFromDirectory(
+        set, source, dir, includes, excludes, full, compression, listener);
   }
 
   /**
@@ -188,7 +204,18 @@ public final class Repository {
   public BackupResult writeFromTar(
       String set, String source, InputStream tarStream, ProgressListener listener)
       throws IOException {
-    return archiver.writeFromTar(set, source, tarStream, listener);
+    return writeFromTar(set, source, tarStream, Compression.GZIP, listener);
+  }
+
+  /** As above, into a {@code .tar.zst} when {@code compression} is zstd. */
+  public BackupResult writeFromTar(
+      String set,
+      String source,
+      InputStream tarStream,
+      Compression compression,
+      ProgressListener listener)
+      throws IOException {
+    return archiver.writeFromTar(set, source, tarStream, compression, listener);
   }
 
   /** Marks an archive as pinned: prune never deletes it. */
@@ -302,15 +329,12 @@ public final class Repository {
                               + dir
                               + ")"));
     } else {
-      name =
-          archive.endsWith(ArchiveNames.ARCHIVE_SUFFIX)
-              ? archive
-              : archive + ArchiveNames.ARCHIVE_SUFFIX;
+      name = ArchiveNames.inDirectory(dir, archive);
       if (!ArchiveNames.isArchive(name)) {
         throw ActionException.invalid(
             "'"
                 + archive
-                + "' is not an archive name (like 20261122T001500Z.tar.gz)"
+                + "' is not an archive name (like 20261122T001500Z.tar.gz or .tar.zst)"
                 + " nor an absolute path");
       }
     }
@@ -802,9 +826,8 @@ public final class Repository {
             ArchiveNames.VERIFIED_SUFFIX,
             ArchiveNames.DRILL_SUFFIX)) {
       if (n.endsWith(suffix)) {
-        String archive = n.substring(0, n.length() - suffix.length()) + ArchiveNames.ARCHIVE_SUFFIX;
-        return ArchiveNames.isArchive(archive)
-            && !Files.exists(dir.resolve(archive), LinkOption.NOFOLLOW_LINKS);
+        String stem = n.substring(0, n.length() - suffix.length());
+        return ArchiveNames.isStem(stem) && !ArchiveNames.archiveExists(dir, stem);
       }
     }
     return false;
@@ -889,11 +912,11 @@ public final class Repository {
   }
 
   /** Claims the first free timestamp name at or after {@code at} by creating its partial file. */
-  static String reserveName(Path dir, Instant at) throws IOException {
+  static String reserveName(Path dir, Instant at, Compression compression) throws IOException {
     for (int i = 0; i < 100_000; i++) {
-      String name = ArchiveNames.archiveName(at.plusSeconds(i));
+      String name = ArchiveNames.archiveName(at.plusSeconds(i), compression);
       String stem = ArchiveNames.stem(name);
-      if (Files.exists(dir.resolve(name))
+      if (ArchiveNames.archiveExists(dir, stem)
           || Files.exists(dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX))) {
         continue;
       }
