@@ -8,6 +8,7 @@ import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.LocalActionContext;
 import dev.lifeboat.activities.archive.Manifest.Entry;
 import dev.lifeboat.activities.local.BackupAction;
+import dev.lifeboat.activities.local.RestoreDrillAction;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -239,6 +240,24 @@ class ZstdArchiveTest {
     assertThatThrownBy(() -> Compression.fromArgument("ZSTD"))
         .hasMessageContaining("compression 'ZSTD' is unknown");
     assertThat(Compression.fromArgument(null)).isEqualTo(Compression.GZIP);
+  }
+
+  @Test
+  void aRestoreDrillOfAZstdArchiveLeavesItsEvidenceBesideIt() throws Exception {
+    BackupResult b = backup(Compression.ZSTD);
+    Path scratch = tmp.resolve("scratch");
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            new RestoreDrillAction(repo),
+            Map.of("set", "s", "scratch", scratch.toString()),
+            new LocalActionContext("drill"));
+    assertThat(out).containsEntry("ok", true).containsEntry("restoredFiles", b.files());
+    assertThat(b.ref().drillPath().getFileName().toString())
+        .isEqualTo(b.ref().stem() + ".drill.json");
+    assertThat(repo.lastDrill(b.ref())).get().satisfies(d -> assertThat(d.passed()).isTrue());
+    try (Stream<Path> left = Files.list(scratch)) {
+      assertThat(left).isEmpty();
+    }
   }
 
   @Test
