@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.BackupResult;
+import dev.lifeboat.activities.archive.Compression;
 import dev.lifeboat.activities.archive.ProgressListener;
 import dev.lifeboat.activities.archive.Repository;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class Bench {
 
   /** Command-line options of a benchmark run. */
   record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
-      Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz) {
+      Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz, boolean zstd) {
     boolean lifeboatOnly() {
       return !peers && !pigz;
     }
@@ -64,6 +65,7 @@ public final class Bench {
       boolean peers = true;
       boolean gzip = false;
       boolean pigz = true;
+      boolean zstd = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
@@ -78,16 +80,18 @@ public final class Bench {
           case "--incremental" -> incremental = true;
           case "--no-peers" -> peers = false;
           case "--gzip" -> gzip = true;
+          case "--zstd" -> zstd = true;
           case "--lifeboat-only" -> {
             peers = false;
             pigz = false;
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
-              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --lifeboat-only)");
+              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --lifeboat-only)");
         }
       }
-      return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz);
+      return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz,
+          zstd);
     }
   }
 
@@ -175,6 +179,17 @@ public final class Bench {
           sizes.put("tar cf - | pigz", Files.size(pz));
         }
         sizes.put("Lifeboat backup", Files.size(archive));
+        if (o.zstd()) {
+          // its own repository, so the gzip rows below read the gzip archive
+          Path zrepo = work.resolve("repo-zstd");
+          deleteTree(zrepo);
+          ProcessMeter.Sample z = run(samples, "backup", "Lifeboat backup (zstd)",
+              childJvm + " backup " + q(zrepo) + " " + q(src) + " zstd", scratch);
+          sizes.put("Lifeboat backup (zstd)", Files.size(Path.of(field(z.stdout(), "archive"))));
+          run(samples, "verify", "Lifeboat verify (zstd)", childJvm + " verify " + q(zrepo), scratch);
+          restore(samples, "Lifeboat restore (zstd)", t -> childJvm + " restore " + q(zrepo) + " " + q(t), scratch,
+              bytes);
+        }
         if (o.peers()) {
           sizes.put("tar cf - | zstd -T0 -1", Files.size(zs));
           sizes.put("restic backup", treeBytes(restic));
@@ -290,6 +305,10 @@ public final class Bench {
       out.put("restore / pigz -dc|tar x", ratio(by.get("Lifeboat restore"), by.get("pigz -dc | tar x"), false));
       if (o.peers()) {
         out.put("backup / tar+zstd -1", ratio(by.get("Lifeboat backup"), by.get("tar cf - | zstd -T0 -1"), true));
+        out.put("zstd backup / tar+zstd -1",
+            ratio(by.get("Lifeboat backup (zstd)"), by.get("tar cf - | zstd -T0 -1"), true));
+        out.put("zstd restore / zstd -dc|tar x",
+            ratio(by.get("Lifeboat restore (zstd)"), by.get("zstd -dc | tar x"), false));
         out.put("backup / restic", ratio(by.get("Lifeboat backup"), by.get("restic backup"), false));
         out.put("verify / restic check", ratio(by.get("Lifeboat verify"), by.get("restic check --read-data"), false));
         out.put("restore / zstd -dc|tar x", ratio(by.get("Lifeboat restore"), by.get("zstd -dc | tar x"), false));
@@ -391,8 +410,8 @@ public final class Bench {
     Map<String, Object> out = new LinkedHashMap<>();
     switch (args[0]) {
       case "backup" -> {
-        BackupResult r = repo.writeFromDirectory("bench", "data", Path.of(args[2]), List.of(), List.of(),
-            ProgressListener.NONE);
+        BackupResult r = repo.writeFromDirectory("bench", "data", Path.of(args[2]), List.of(), List.of(), false,
+            args.length > 3 ? Compression.fromArgument(args[3]) : Compression.GZIP, ProgressListener.NONE);
         out.put("archive", r.ref().path().toString());
         out.put("files", r.files());
         out.put("compressedBytes", r.compressedBytes());

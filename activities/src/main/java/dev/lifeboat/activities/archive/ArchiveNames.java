@@ -1,6 +1,9 @@
 package dev.lifeboat.activities.archive;
 
 import dev.lifeboat.activities.action.ActionException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -8,7 +11,9 @@ import java.util.regex.Pattern;
 
 /** How archives and their sidecars are named inside {@code <repository>/<set>/<source>/}. */
 final class ArchiveNames {
+  /** The default (gzip) archive suffix; {@link Compression#suffix()} gives each kind's. */
   static final String ARCHIVE_SUFFIX = ".tar.gz";
+
   static final String MANIFEST_SUFFIX = ".manifest.json";
   static final String VERIFIED_SUFFIX = ".verified.json";
   static final String STATE_SUFFIX = ".state.json";
@@ -21,7 +26,8 @@ final class ArchiveNames {
 
   static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-  private static final Pattern ARCHIVE = Pattern.compile("\\d{8}T\\d{6}Z\\.tar\\.gz");
+  private static final Pattern ARCHIVE = Pattern.compile("\\d{8}T\\d{6}Z\\.tar\\.(gz|zst)");
+  private static final Pattern STEM = Pattern.compile("\\d{8}T\\d{6}Z");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._@+-]*");
 
   private ArchiveNames() {}
@@ -31,13 +37,58 @@ final class ArchiveNames {
   }
 
   static String stem(String archiveName) {
-    return archiveName.endsWith(ARCHIVE_SUFFIX)
-        ? archiveName.substring(0, archiveName.length() - ARCHIVE_SUFFIX.length())
-        : archiveName;
+    for (Compression c : Compression.values()) {
+      if (archiveName.endsWith(c.suffix())) {
+        return archiveName.substring(0, archiveName.length() - c.suffix().length());
+      }
+    }
+    return archiveName;
   }
 
   static String archiveName(Instant at) {
-    return STAMP.format(at) + ARCHIVE_SUFFIX;
+    return archiveName(at, Compression.GZIP);
+  }
+
+  static String archiveName(Instant at, Compression compression) {
+    return STAMP.format(at) + compression.suffix();
+  }
+
+  /**
+   * The file name a user's {@code archive} means in {@code dir}: a full name as it is; a bare
+   * timestamp gets the suffix of the archive that exists with it (gzip when none does, so the
+   * caller's "does not exist" names the usual file).
+   */
+  static String inDirectory(Path dir, String archive) {
+    if (!isStem(archive)) {
+      return isArchive(archive) ? archive : archive + ARCHIVE_SUFFIX;
+    }
+    for (Compression c : Compression.values()) {
+      if (Files.exists(dir.resolve(archive + c.suffix()), LinkOption.NOFOLLOW_LINKS)) {
+        return archive + c.suffix();
+      }
+    }
+    return archive + ARCHIVE_SUFFIX;
+  }
+
+  /**
+   * Whether an archive of any kind exists for a timestamp {@code stem}; false for what is not a
+   * timestamp.
+   */
+  static boolean archiveExists(Path dir, String stem) {
+    if (!isStem(stem)) {
+      return false;
+    }
+    for (Compression c : Compression.values()) {
+      if (Files.exists(dir.resolve(stem + c.suffix()), LinkOption.NOFOLLOW_LINKS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code stem} is an archive timestamp such as {@code 20261122T001500Z}. */
+  static boolean isStem(String stem) {
+    return STEM.matcher(stem).matches();
   }
 
   /** The temporary name an archive or sidecar has until it is complete; listings never see it. */

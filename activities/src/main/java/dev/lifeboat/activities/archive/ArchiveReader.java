@@ -16,7 +16,6 @@ import java.security.MessageDigest;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Reads an archive front to back, digesting the whole file on the way. Reading the file, digesting
@@ -26,7 +25,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 final class ArchiveReader implements Closeable {
   private final MessageDigest fileDigest = Digests.sha256();
   private final InputStream raw;
-  private final GzipCompressorInputStream gzip;
+  private final InputStream gzip;
   private final ReadAhead ahead;
   private final TarArchiveInputStream tar;
 
@@ -36,7 +35,7 @@ final class ArchiveReader implements Closeable {
         new BufferedInputStream(
             new DigestInputStream(Files.newInputStream(archive), fileDigest), 256 * 1024);
     try {
-      this.gzip = new GzipCompressorInputStream(raw, true);
+      this.gzip = Compression.ofArchive(archive).decoding(raw);
     } catch (IOException | RuntimeException e) {
       raw.close();
       throw e;
@@ -214,7 +213,7 @@ final class ArchiveReader implements Closeable {
               new BoundedInputStream(Channels.newInputStream(ch), e.memberLength()), 64 * 1024);
       // an entry larger than a chunk is several members in a row
       return new TarArchiveInputStream(
-          new GzipCompressorInputStream(member, true),
+          Compression.ofArchive(archive).decoding(member),
           TarConstants.DEFAULT_RCDSIZE,
           StandardCharsets.UTF_8.name());
     } catch (IOException | RuntimeException ex) {

@@ -72,13 +72,20 @@ final class ArchiveWriter implements Closeable {
   }
 
   ArchiveWriter(Path file, Progress progress, GzipMembers.Settings settings) throws IOException {
+    this(file, progress, settings, Compression.GZIP);
+  }
+
+  ArchiveWriter(
+      Path file, Progress progress, GzipMembers.Settings settings, Compression compression)
+      throws IOException {
     this.progress = progress;
     this.channel =
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     this.writeBack = new WriteBack(channel);
     this.buffered = new BufferedOutputStream(writeBack, 256 * 1024);
     this.members =
-        new GzipMembers(new DigestOutputStream(buffered, archiveDigest), settings, this::placed);
+        new GzipMembers(
+            new DigestOutputStream(buffered, archiveDigest), settings, this::placed, compression);
     this.tar =
         new TarArchiveOutputStream(
             members, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());

@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * Writes and publishes archives (the repository's archiver, as restic calls it). A directory backup
  * reuses the newest good archive of its source: a file whose path, size, mtime, mode, ctime and
  * inode are what that archive's manifest recorded is not read again; its gzip member is copied byte
- * for byte, with its digest. The result is still a standalone full .tar.gz.
+ * for byte, with its digest. The result is still a standalone full .tar.gz (or .tar.zst: members
+ * are reused only from an archive of the same kind).
  *
  * <p>"Good" is verified or unverified, never damaged: requiring a verify between backups would make
  * reuse rare, and a copied member that rotted in the old archive fails the new archive's verify
@@ -61,6 +63,7 @@ final class Archiver {
       List<String> includes,
       List<String> excludes,
       boolean full,
+      Compression format,
       ProgressListener listener)
       throws IOException {
     ArchiveNames.checkSegment(set, "set");
@@ -87,6 +90,7 @@ final class Archiver {
     return publish(
         set,
         source,
+        format,
         progress,
         skipped,
         changed,
@@ -152,7 +156,11 @@ final class Archiver {
    * through it anyway.
    */
   BackupResult writeFromTar(
-      String set, String source, InputStream tarStream, ProgressListener listener)
+      String set,
+      String source,
+      InputStream tarStream,
+      Compression format,
+      ProgressListener listener)
       throws IOException {
     ArchiveNames.checkSegment(set, "set");
     ArchiveNames.checkSegment(source, "source");
@@ -162,6 +170,7 @@ final class Archiver {
     return publish(
         set,
         source,
+        format,
         progress,
         skipped,
         new ArrayList<>(),
@@ -223,6 +232,7 @@ final class Archiver {
   private BackupResult publish(
       String set,
       String source,
+      Compression format,
       Progress progress,
       List<PathNote> skipped,
       List<PathNote> changed,
@@ -238,9 +248,10 @@ final class Archiver {
       List<String> cleaned = RepositoryFiles.removeLeftovers(dir);
       repository.lockedWriteHook.run();
       RepositoryFiles.warnIfShort(dir, progress.bytesTotal());
-      try (Previous previous = reuse ? Previous.open(repository, set, source).orElse(null) : null) {
+      try (Previous previous =
+          reuse ? Previous.open(repository, set, source, format).orElse(null) : null) {
         return publishLocked(
-            set, source, dir, progress, skipped, changed, cleaned, body, previous, what);
+            set, source, format, dir, progress, skipped, changed, cleaned, body, previous, what);
       }
     }
   }
@@ -248,6 +259,7 @@ final class Archiver {
   private BackupResult publishLocked(
       String set,
       String source,
+      Compression format,
       Path dir,
       Progress progress,
       List<PathNote> skipped,
@@ -258,7 +270,7 @@ final class Archiver {
       String what)
       throws IOException {
     Instant created = clock.instant();
-    String name = RepositoryFiles.reserveName(dir, created);
+    String name = RepositoryFiles.reserveName(dir, created, format);
     String stem = ArchiveNames.stem(name);
     Path partial = dir.resolve(ArchiveNames.partial(name));
     Path manifestPath = dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX);
@@ -269,7 +281,7 @@ final class Archiver {
       Manifest manifest;
       long reusedFiles;
       long reusedBytes;
-      try (ArchiveWriter writer = new ArchiveWriter(partial, progress, compression)) {
+      try (ArchiveWriter writer = new ArchiveWriter(partial, progress, compression, format)) {
         body.write(writer, previous);
         if (writer.files() == 0) {
           throw Repository.emptySource(what, writer.entries().size(), false);
@@ -282,7 +294,7 @@ final class Archiver {
                 source,
                 name,
                 created,
-                Manifest.COMPRESSION,
+                format.manifestValue(),
                 writer.entries(),
                 writer.totals(),
                 writer.archiveSha256());
@@ -337,6 +349,7 @@ final class Archiver {
    */
   private static final class Previous implements AutoCloseable {
     private final ArchiveRef ref;
+    private final Compression format;
     private final FileChannel channel;
     private final long size;
     private final Map<String, Entry> files = new HashMap<>();
@@ -347,8 +360,10 @@ final class Archiver {
      */
     private final Map<String, Long> tarLengths = new HashMap<>();
 
-    private Previous(ArchiveRef ref, Manifest m, FileChannel channel, long size) {
+    private Previous(
+        ArchiveRef ref, Compression format, Manifest m, FileChannel channel, long size) {
       this.ref = ref;
+      this.format = format;
       this.channel = channel;
       this.size = size;
       List<Entry> entries = m.entries();
@@ -372,7 +387,8 @@ final class Archiver {
      * Empty when the source has no good archive or its manifest does not describe the file that is
      * there.
      */
-    static Optional<Previous> open(Repository repository, String set, String source) {
+    static Optional<Previous> open(
+        Repository repository, String set, String source, Compression format) {
       Optional<ArchiveInfo> newest;
       try {
         newest = repository.newestGood(set, source);
@@ -383,12 +399,17 @@ final class Archiver {
         return Optional.empty();
       }
       ArchiveRef ref = newest.get().ref();
+      if (Compression.ofArchive(ref.name()) != format) {
+        // members of the other kind would make a mixed stream no tar could read
+        LOG.info("not reusing {}: this backup writes {}", ref.path(), format.argument());
+        return Optional.empty();
+      }
       FileChannel ch = null;
       try {
         Manifest m = repository.manifest(ref);
         ch = FileChannel.open(ref.path(), StandardOpenOption.READ);
         long size = ch.size();
-        if (!Manifest.COMPRESSION.equals(m.compression())
+        if (!format.manifestValue().equals(m.compression())
             || m.totals() == null
             || m.totals().compressedBytes() != size) {
           LOG.info(
@@ -398,7 +419,7 @@ final class Archiver {
           ch.close();
           return Optional.empty();
         }
-        return Optional.of(new Previous(ref, m, ch, size));
+        return Optional.of(new Previous(ref, format, m, ch, size));
       } catch (IOException | RuntimeException e) {
         LOG.info("not reusing {}: {}", ref.path(), e.toString());
         if (ch != null) {
@@ -449,22 +470,17 @@ final class Archiver {
     }
 
     /**
-     * The entry's length in the tar stream, or -1 when its members do not look right (no gzip
-     * magic, outside the file, a length that cannot hold the file's data): then the file is read
-     * instead.
+     * The entry's length in the tar stream, or -1 when its members do not look right (not starting
+     * as a member of this kind, outside the file, a length that cannot hold the file's data): then
+     * the file is read instead.
      */
     private long tarLength(Entry e, long length) throws IOException {
-      if (e.memberOffset() < 0
-          || e.memberLength() < 18
-          || e.memberOffset() + e.memberLength() > size) {
+      if (e.memberOffset() < 0 || e.memberOffset() + e.memberLength() > size) {
         return -1;
       }
-      ByteBuffer head = ByteBuffer.allocate(3);
+      ByteBuffer head = ByteBuffer.allocate(format.magicLength());
       channel.read(head, e.memberOffset());
-      if (head.position() < 3
-          || head.get(0) != 0x1f
-          || head.get(1) != (byte) 0x8b
-          || head.get(2) != 8) {
+      if (!format.looksLikeMember(Arrays.copyOf(head.array(), head.position()), e.memberLength())) {
         return -1;
       }
       long padded = (e.size() + BLOCK - 1) / BLOCK * BLOCK;

@@ -123,15 +123,12 @@ final class Catalog {
                               + dir
                               + ")"));
     } else {
-      name =
-          archive.endsWith(ArchiveNames.ARCHIVE_SUFFIX)
-              ? archive
-              : archive + ArchiveNames.ARCHIVE_SUFFIX;
+      name = ArchiveNames.inDirectory(dir, archive);
       if (!ArchiveNames.isArchive(name)) {
         throw ActionException.invalid(
             "'"
                 + archive
-                + "' is not an archive name (like 20261122T001500Z.tar.gz)"
+                + "' is not an archive name (like 20261122T001500Z.tar.gz or .tar.zst)"
                 + " nor an absolute path");
       }
     }

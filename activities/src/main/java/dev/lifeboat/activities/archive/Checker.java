@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Checks every byte of an archive (the repository's checker, as restic calls it): the manifest's
@@ -45,6 +44,7 @@ final class Checker {
   VerifyResult verify(Repository repository, ArchiveRef ref, ProgressListener listener, String by)
       throws IOException {
     Manifest m = repository.manifest(ref);
+    Compression format = Compression.checked(ref, m);
     Progress progress = new Progress(listener, m.totals().bytes());
     List<Entry> entries = m.entries();
     AtomicInteger n = new AtomicInteger();
@@ -63,13 +63,13 @@ final class Checker {
       ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
       for (int i = 0; i < entries.size(); i++) {
         int index = i;
-        inFlight.add(pool.submit(() -> checkEntry(ref, ch, entries, index)));
+        inFlight.add(pool.submit(() -> checkEntry(ref, format, ch, entries, index)));
         while (inFlight.size() >= 4 * threads || !inFlight.isEmpty() && inFlight.peek().isDone()) {
           account(progress, get(inFlight.poll()));
         }
       }
       long end = m.totals().endMemberOffset();
-      inFlight.add(pool.submit(() -> checkEnd(ref, ch, end, size - end)));
+      inFlight.add(pool.submit(() -> checkEnd(ref, format, ch, end, size - end)));
       while (!inFlight.isEmpty()) {
         account(progress, get(inFlight.poll()));
       }
@@ -140,15 +140,15 @@ final class Checker {
     }
   }
 
-  private static long checkEntry(ArchiveRef ref, FileChannel ch, List<Entry> entries, int i)
+  private static long checkEntry(
+      ArchiveRef ref, Compression format, FileChannel ch, List<Entry> entries, int i)
       throws IOException {
     Entry e = entries.get(i);
     try (TarArchiveInputStream tar =
         new TarArchiveInputStream(
-            new GzipCompressorInputStream(
+            format.decoding(
                 new BufferedInputStream(
-                    new Range(ch, e.memberOffset(), e.memberLength()), 64 * 1024),
-                true),
+                    new Range(ch, e.memberOffset(), e.memberLength()), 64 * 1024)),
             TarConstants.DEFAULT_RCDSIZE,
             StandardCharsets.UTF_8.name())) {
       TarArchiveEntry te = tar.getNextEntry();
@@ -193,11 +193,11 @@ final class Checker {
   }
 
   /** The end-of-archive member: only zeros (the two end records). */
-  private static long checkEnd(ArchiveRef ref, FileChannel ch, long offset, long length)
+  private static long checkEnd(
+      ArchiveRef ref, Compression format, FileChannel ch, long offset, long length)
       throws IOException {
     try (InputStream in =
-        new GzipCompressorInputStream(
-            new BufferedInputStream(new Range(ch, offset, length), 64 * 1024), true)) {
+        format.decoding(new BufferedInputStream(new Range(ch, offset, length), 64 * 1024))) {
       byte[] buffer = new byte[64 * 1024];
       int k;
       long total = 0;

@@ -31,6 +31,9 @@ import java.util.function.IntConsumer;
  * pool of threads and written in the order they were begun. Memory is bounded: at most {@code 4 ×
  * threads × chunkBytes} of input (and at most {@code 64 × threads} chunks) are in flight; the
  * caller waits for the oldest to be written before it hands over more.
+ *
+ * <p>For {@link Compression#ZSTD} each chunk becomes one zstd frame instead ({@link ZstdFrames}),
+ * with the same layout, ordering and memory bound.
  */
 final class GzipMembers extends OutputStream {
   /**
@@ -94,6 +97,8 @@ final class GzipMembers extends OutputStream {
   private final ExecutorService pool;
   private final ConcurrentLinkedQueue<Deflate> idleDeflaters = new ConcurrentLinkedQueue<>();
   private final List<Deflate> allDeflaters = new ArrayList<>();
+  // null for gzip
+  private final ZstdFrames zstd;
   // Full-size input and output buffers go round instead of being garbage: a big file would
   // otherwise make two
   // chunk-sized arrays of garbage per chunk.
@@ -147,6 +152,11 @@ final class GzipMembers extends OutputStream {
   private record Compressed(byte[] bytes, int length) {}
 
   GzipMembers(OutputStream file, Settings settings, Placement placement) {
+    this(file, settings, placement, Compression.GZIP);
+  }
+
+  GzipMembers(OutputStream file, Settings settings, Placement placement, Compression compression) {
+    this.zstd = compression == Compression.ZSTD ? new ZstdFrames(ZstdFrames.DEFAULT_LEVEL) : null;
     this.file = file;
     this.settings = settings;
     this.placement = placement;
@@ -292,6 +302,9 @@ final class GzipMembers extends OutputStream {
         allDeflaters.forEach(Deflate::close);
         allDeflaters.clear();
       }
+      if (zstd != null) {
+        zstd.close();
+      }
     }
   }
 
@@ -402,6 +415,9 @@ final class GzipMembers extends OutputStream {
    * entry has one.
    */
   private Compressed compress(byte[] input, int length) {
+    if (zstd != null) {
+      return frame(input, length);
+    }
     Deflate d = idleDeflaters.poll();
     if (d == null) {
       d = Deflate.create(settings.engine(), settings.level());
@@ -435,6 +451,16 @@ final class GzipMembers extends OutputStream {
     } finally {
       idleDeflaters.add(d);
     }
+  }
+
+  /** One chunk as one zstd frame: zstd stores what does not compress by itself. */
+  private Compressed frame(byte[] input, int length) {
+    int capacity = ZstdFrames.bound(length);
+    byte[] out = length == settings.chunkBytes() ? spareOutputs.poll() : null;
+    if (out == null || out.length < capacity) {
+      out = new byte[capacity];
+    }
+    return new Compressed(out, zstd.frame(input, 0, length, out, 0));
   }
 
   private static int member(

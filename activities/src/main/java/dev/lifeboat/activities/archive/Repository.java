@@ -164,7 +164,23 @@ public final class Repository {
       boolean full,
       ProgressListener listener)
       throws IOException {
-    return archiver.writeFromDirectory(set, source, dir, includes, excludes, full, listener);
+    return writeFromDirectory(
+        set, source, dir, includes, excludes, full, Compression.GZIP, listener);
+  }
+
+  /** As above, into a {@code .tar.zst} when {@code compression} is zstd. */
+  public BackupResult writeFromDirectory(
+      String set,
+      String source,
+      Path dir,
+      List<String> includes,
+      List<String> excludes,
+      boolean full,
+      Compression compression,
+      ProgressListener listener)
+      throws IOException {
+    return archiver.writeFromDirectory(
+        set, source, dir, includes, excludes, full, compression, listener);
   }
 
   /**
@@ -176,7 +192,18 @@ public final class Repository {
   public BackupResult writeFromTar(
       String set, String source, InputStream tarStream, ProgressListener listener)
       throws IOException {
-    return archiver.writeFromTar(set, source, tarStream, listener);
+    return writeFromTar(set, source, tarStream, Compression.GZIP, listener);
+  }
+
+  /** As above, into a {@code .tar.zst} when {@code compression} is zstd. */
+  public BackupResult writeFromTar(
+      String set,
+      String source,
+      InputStream tarStream,
+      Compression compression,
+      ProgressListener listener)
+      throws IOException {
+    return archiver.writeFromTar(set, source, tarStream, compression, listener);
   }
 
   /** Records a restore drill's evidence beside the archive; see {@link Drills#recordDrill}. */

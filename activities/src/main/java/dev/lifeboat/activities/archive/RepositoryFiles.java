@@ -58,11 +58,11 @@ final class RepositoryFiles {
   }
 
   /** Claims the first free timestamp name at or after {@code at} by creating its partial file. */
-  static String reserveName(Path dir, Instant at) throws IOException {
+  static String reserveName(Path dir, Instant at, Compression compression) throws IOException {
     for (int i = 0; i < 100_000; i++) {
-      String name = ArchiveNames.archiveName(at.plusSeconds(i));
+      String name = ArchiveNames.archiveName(at.plusSeconds(i), compression);
       String stem = ArchiveNames.stem(name);
-      if (Files.exists(dir.resolve(name))
+      if (ArchiveNames.archiveExists(dir, stem)
           || Files.exists(dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX))) {
         continue;
       }
@@ -194,9 +194,8 @@ final class RepositoryFiles {
             ArchiveNames.VERIFIED_SUFFIX,
             ArchiveNames.DRILL_SUFFIX)) {
       if (n.endsWith(suffix)) {
-        String archive = n.substring(0, n.length() - suffix.length()) + ArchiveNames.ARCHIVE_SUFFIX;
-        return ArchiveNames.isArchive(archive)
-            && !Files.exists(dir.resolve(archive), LinkOption.NOFOLLOW_LINKS);
+        String stem = n.substring(0, n.length() - suffix.length());
+        return ArchiveNames.isStem(stem) && !ArchiveNames.archiveExists(dir, stem);
       }
     }
     return false;

@@ -7,6 +7,7 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.BackupResult;
+import dev.lifeboat.activities.archive.Compression;
 import dev.lifeboat.activities.archive.PathNote;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
@@ -16,7 +17,7 @@ import java.util.Map;
 
 /**
  * {@code backup}: archives a local directory into the repository as {@code
- * <set>/<source>/<timestamp>.tar.gz}.
+ * <set>/<source>/<timestamp>.tar.gz} ({@code .tar.zst} with {@code compression: zstd}).
  */
 public final class BackupAction implements Action<BackupAction.Args> {
   /** Where the data comes from: a local directory, a running pod, or a PVC through a helper pod. */
@@ -63,13 +64,21 @@ public final class BackupAction implements Action<BackupAction.Args> {
               description =
                   "read every file even if the previous archive could give it "
                       + "(default false: unchanged files are copied from the newest good archive)")
-          Boolean full) {
+          Boolean full,
+      @Arg(
+              required = false,
+              oneOf = {"gzip", "zstd"},
+              description =
+                  "gzip (default: a .tar.gz any tar reads) or zstd (a .tar.zst, faster; "
+                      + "tar --zstd reads it)")
+          String compression) {
     public Args {
       from = from == null ? "local" : from;
       set = set == null ? "local" : set;
       includes = includes == null ? List.of() : List.copyOf(includes);
       excludes = excludes == null ? List.of() : List.copyOf(excludes);
       full = full != null && full;
+      compression = compression == null ? "gzip" : compression;
     }
   }
 
@@ -120,7 +129,8 @@ public final class BackupAction implements Action<BackupAction.Args> {
 
   @Override
   public String description() {
-    return "Archive a directory (tar.gz with a SHA-256 manifest) into the backup repository";
+    return "Archive a directory (tar.gz, or tar.zst, with a SHA-256 manifest) into the backup"
+        + " repository";
   }
 
   @Override
@@ -130,8 +140,9 @@ public final class BackupAction implements Action<BackupAction.Args> {
 
   @Override
   public Output run(Args args, ActionContext context) throws Exception {
+    Compression compression = compression(args);
     if (args.from().equals("pod") || args.from().equals("pvc")) {
-      return fromKubernetes(args, context);
+      return fromKubernetes(args, compression, context);
     }
     if (!args.from().equals("local")) {
       throw ActionException.invalid(
@@ -151,6 +162,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
             args.includes(),
             args.excludes(),
             args.full(),
+            compression,
             new ContextProgress(context));
     context.log(
         "archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
@@ -183,7 +195,17 @@ public final class BackupAction implements Action<BackupAction.Args> {
         r.reusedBytes());
   }
 
-  private Output fromKubernetes(Args args, ActionContext context) throws Exception {
+  /** Refused before anything is read or written: a typo must not fall back to gzip. */
+  private Compression compression(Args args) {
+    try {
+      return Compression.fromArgument(args.compression());
+    } catch (ActionException e) {
+      throw ActionException.invalid("action '" + name() + "': " + e.getMessage());
+    }
+  }
+
+  private Output fromKubernetes(Args args, Compression compression, ActionContext context)
+      throws Exception {
     if (pods == null) {
       throw ActionException.invalid(
           "action 'backup': from '"
@@ -220,7 +242,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
                 args.lastNode()),
             args.path(),
             args.paths(),
-            new RepositoryTarArchives(repository),
+            new RepositoryTarArchives(repository, compression),
             args.set(),
             source,
             context);

@@ -3,6 +3,7 @@ package dev.lifeboat.activities.local;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.BackupResult;
+import dev.lifeboat.activities.archive.Compression;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
@@ -15,15 +16,23 @@ import java.util.Map;
 final class RepositoryTarArchives implements PodVolumes.TarArchives {
   private static final int RECORD = 10240;
   private final Repository repository;
+  private final Compression compression;
 
   RepositoryTarArchives(Repository repository) {
+    this(repository, Compression.GZIP);
+  }
+
+  /** Backups written through it become archives of {@code compression}'s kind. */
+  RepositoryTarArchives(Repository repository, Compression compression) {
     this.repository = repository;
+    this.compression = compression;
   }
 
   @Override
   public Map<String, Object> writeFromTar(
       String set, String source, InputStream tar, ActionContext ctx) throws IOException {
-    BackupResult r = repository.writeFromTar(set, source, tar, new ContextProgress(ctx));
+    BackupResult r =
+        repository.writeFromTar(set, source, tar, compression, new ContextProgress(ctx));
     ctx.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("path", r.ref().path().toString());

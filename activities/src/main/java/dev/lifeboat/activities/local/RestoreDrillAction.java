@@ -95,9 +95,7 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
         args.scratch() == null
             ? Files.createTempDirectory("lifeboat-drill")
             : Files.createDirectories(Path.of(args.scratch()));
-    Path target =
-        scratch.resolve(
-            pick.set() + "-" + pick.source() + "-" + pick.name().replace(".tar.gz", ""));
+    Path target = scratch.resolve(pick.set() + "-" + pick.source() + "-" + pick.ref().stem());
     try {
       var ref = pick.ref();
       try (SourceLock lock =

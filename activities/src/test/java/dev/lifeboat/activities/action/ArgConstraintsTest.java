@@ -48,5 +48,8 @@ class ArgConstraintsTest {
     assertThat(byName.get("backup").args().get("from").oneOf())
         .isEqualTo(List.of("local", "pod", "pvc"));
     assertThat(byName.get("prune").args().get("set").positive()).isFalse();
+    ArgSpec compression = byName.get("backup").args().get("compression");
+    assertThat(compression.oneOf()).isEqualTo(List.of("gzip", "zstd"));
+    assertThat(ArgRules.problem(compression, "lz4")).get().asString().contains("gzip, zstd");
   }
 }

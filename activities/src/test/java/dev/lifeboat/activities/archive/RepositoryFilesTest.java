@@ -23,13 +23,13 @@ class RepositoryFilesTest {
     Files.writeString(dir.resolve("20261122T001501Z.manifest.json"), "{}");
     Files.writeString(dir.resolve(".20261122T001502Z.tar.gz.partial"), "half");
 
-    String name = RepositoryFiles.reserveName(dir, AT);
+    String name = RepositoryFiles.reserveName(dir, AT, Compression.GZIP);
 
     assertThat(name).isEqualTo("20261122T001503Z.tar.gz");
     Path partial = dir.resolve(".20261122T001503Z.tar.gz.partial");
     assertThat(partial).isEmptyFile();
     assertThat(mode(partial)).isEqualTo("rw-------");
-    assertThat(RepositoryFiles.reserveName(dir, AT))
+    assertThat(RepositoryFiles.reserveName(dir, AT, Compression.GZIP))
         .as("a reserved name is not handed out twice")
         .isEqualTo("20261122T001504Z.tar.gz");
   }

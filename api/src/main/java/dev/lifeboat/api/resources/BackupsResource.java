@@ -254,7 +254,7 @@ public final class BackupsResource {
     String name =
         ref.source()
             + "-"
-            + ref.name().replaceAll("\\.tar\\.gz$|\\.[^.]*$", "")
+            + ref.stem()
             + (folder.top().isEmpty() ? "" : "-" + folder.top().replace('/', '-'))
             + ".tar.gz";
     jakarta.ws.rs.core.StreamingOutput body =
