@@ -92,17 +92,7 @@ final class Catalog {
                   : setDir.getFileName().toString();
       return new ArchiveRef(st, src, p.getFileName().toString(), p);
     }
-    Path dir = sourceDir(set, source);
-    if (!Files.isDirectory(dir)) {
-      throw ActionException.invalid(
-          "no archives for set '"
-              + set
-              + "', source '"
-              + source
-              + "' ("
-              + dir
-              + " does not exist)");
-    }
+    Path dir = existingSourceDir(set, source);
     String name;
     if (archive == null || archive.isBlank()) {
       name =
@@ -232,6 +222,22 @@ final class Catalog {
     } catch (IOException e) {
       throw new DamagedArchive(ref, "manifest " + m + " cannot be read: " + e.getMessage());
     }
+  }
+
+  /** The source's folder, which must exist: a clear error names the set and source otherwise. */
+  Path existingSourceDir(String set, String source) {
+    Path dir = sourceDir(set, source);
+    if (!Files.isDirectory(dir)) {
+      throw ActionException.invalid(
+          "no archives for set '"
+              + set
+              + "', source '"
+              + source
+              + "' ("
+              + dir
+              + " does not exist)");
+    }
+    return dir;
   }
 
   List<ArchiveInfo> listSource(String set, String source) throws IOException {

@@ -1,6 +1,5 @@
 package dev.lifeboat.activities.archive;
 
-import dev.lifeboat.activities.action.ActionException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,17 +47,7 @@ final class Pruner {
   PruneResult prune(
       String set, String source, RetentionPolicy policy, boolean dryRun, ProgressListener listener)
       throws IOException {
-    Path dir = catalog.sourceDir(set, source);
-    if (!Files.isDirectory(dir)) {
-      throw ActionException.invalid(
-          "no archives for set '"
-              + set
-              + "', source '"
-              + source
-              + "' ("
-              + dir
-              + " does not exist)");
-    }
+    Path dir = catalog.existingSourceDir(set, source);
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
     try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, l.runId(), l)) {
       return pruneLocked(set, source, dir, policy, dryRun);
