@@ -76,7 +76,16 @@ final class Archiver {
       throw dev.lifeboat.activities.action.ActionException.invalid(
           "source " + dir + " is not a directory");
     }
+    Thread warming = full ? null : warmPrevious(set, source);
     SourceScan.Result scan = SourceScan.scan(dir, includes, excludes);
+    if (warming != null) {
+      try {
+        warming.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while reading the previous manifest");
+      }
+    }
     if (scan.files() == 0) {
       throw Repository.emptySource(
           dir.toString(),
@@ -148,6 +157,27 @@ final class Archiver {
           }
         },
         dir.toString());
+  }
+
+  /**
+   * Reads the previous archive's manifest into the repository's cache while the scan runs: both
+   * take about as long on a large tree. The archive to reuse is still chosen under the source lock;
+   * should that be another one, its manifest is simply read then.
+   */
+  private Thread warmPrevious(String set, String source) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                repository.newestGood(set, source).ifPresent(a -> repository.manifest(a.ref()));
+              } catch (IOException | RuntimeException e) {
+                // reading it under the lock reports what is wrong, or reuses nothing
+              }
+            },
+            "lifeboat-previous-manifest");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /**

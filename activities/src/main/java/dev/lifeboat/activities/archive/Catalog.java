@@ -240,6 +240,31 @@ final class Catalog {
     return dir;
   }
 
+  /**
+   * A manifest without its entries: what a listing needs. The entries are skipped as tokens, not
+   * bound to objects: a listing of a month of daily archives of a large tree would otherwise build
+   * millions of entries only to count them.
+   */
+  static Manifest summary(Path manifest) throws IOException {
+    try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(manifest.toFile())) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        throw new com.fasterxml.jackson.core.JsonParseException(p, "a manifest is a JSON object");
+      }
+      com.fasterxml.jackson.databind.node.ObjectNode head = Json.MAPPER.createObjectNode();
+      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        if (field.equals("entries")) {
+          p.skipChildren();
+          head.set(field, Json.MAPPER.createArrayNode());
+        } else {
+          head.set(field, Json.MAPPER.readTree(p));
+        }
+      }
+      return Json.MAPPER.treeToValue(head, Manifest.class);
+    }
+  }
+
   List<ArchiveInfo> listSource(String set, String source) throws IOException {
     Path dir = root.resolve(set).resolve(source);
     if (!Files.isDirectory(dir)) {
@@ -264,7 +289,7 @@ final class Catalog {
             "archive " + name + " has no manifest (expected " + ref.manifestPath() + ")";
       } else {
         try {
-          m = Json.MAPPER.readValue(ref.manifestPath().toFile(), Manifest.class);
+          m = summary(ref.manifestPath());
           if (m.totals() == null) {
             manifestError = "manifest " + ref.manifestPath() + " has no totals";
             m = null;

@@ -80,6 +80,26 @@ class CatalogTest {
   }
 
   @Test
+  void aListingReadsManifestsWithoutTheirEntries() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    Manifest whole = catalog.manifest(a);
+    Manifest head = Catalog.summary(a.manifestPath());
+    assertThat(head.entries()).isEmpty();
+    assertThat(head.totals()).isEqualTo(whole.totals());
+    assertThat(head.created()).isEqualTo(whole.created());
+    assertThat(head.archiveSha256()).isEqualTo(whole.archiveSha256());
+    assertThat(head.compression()).isEqualTo(whole.compression());
+    assertThat(catalog.list("local", "src"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.files()).isEqualTo(whole.totals().files()));
+
+    Files.writeString(a.manifestPath(), "{\"formatVersion\": 2, \"entries\": [");
+    assertThat(catalog.list("local", "src"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.damaged()).as("a cut manifest is damage").isTrue());
+  }
+
+  @Test
   void anAbsolutePathMustLieInTheRepositoryOrAnArchiveRoot() throws Exception {
     ArchiveRef inRepo = backup("local", "src");
     assertThat(catalog.resolve(null, null, inRepo.path().toString())).isEqualTo(inRepo);
