@@ -6,6 +6,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -21,6 +22,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
@@ -99,6 +101,15 @@ final class Extraction implements Closeable {
   private final Map<Entry, Owner> owners = new ConcurrentHashMap<>();
 
   /**
+   * The owner and group everything this restore makes has before any change: those of the marker
+   * (the first thing made); null when unknown, or for the group when the target is set-group-id
+   * (its group then passes down).
+   */
+  private final UserPrincipal madeOwner;
+
+  private final GroupPrincipal madeGroup;
+
+  /**
    * One thread's open directories along its current path (names and handles), so deep trees need
    * few opens, and its copy buffer.
    */
@@ -143,6 +154,22 @@ final class Extraction implements Closeable {
               + " does not offer");
     }
     this.root = sds;
+    UserPrincipal u = null;
+    GroupPrincipal g = null;
+    Path marker = target.resolve(Restorer.MARKER);
+    if (restoreOwners && Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        PosixFileAttributes made =
+            Files.readAttributes(marker, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        int targetMode = (Integer) Files.getAttribute(target, "unix:mode");
+        u = made.owner();
+        g = (targetMode & 02000) != 0 ? null : made.group();
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException ex) {
+        // unknown: every owner is set
+      }
+    }
+    this.madeOwner = u;
+    this.madeGroup = g;
   }
 
   void write(Entry e, InputStream data) throws IOException {
@@ -259,17 +286,8 @@ final class Extraction implements Closeable {
       throws IOException {
     String name = parts.get(parts.size() - 1);
     SecureDirectoryStream<Path> parent = directory(h, e, parts.subList(0, parts.size() - 1), true);
-    BasicFileAttributes old = lstat(parent, name);
-    if (old != null) {
-      remove(e, parent, name, old);
-    }
     String sha;
-    try (SeekableByteChannel out =
-        parent.newByteChannel(
-            Path.of(name),
-            Set.of(
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-            PosixFilePermissions.asFileAttribute(PRIVATE))) {
+    try (SeekableByteChannel out = create(e, parent, name)) {
       sha = copy(data, out, e, h.buffer, report);
     }
     DamagedArchive.checkDigest(ref, e, sha);
@@ -278,6 +296,24 @@ final class Extraction implements Closeable {
     created.put(String.join("/", parts), lstat(parent, name).fileKey());
     if (report) {
       progress.file();
+    }
+  }
+
+  /** A new file, private until its data is in; whatever stood in its place is removed first. */
+  private SeekableByteChannel create(Entry e, SecureDirectoryStream<Path> parent, String name)
+      throws IOException {
+    Set<? extends java.nio.file.OpenOption> options =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    try {
+      return parent.newByteChannel(
+          Path.of(name), options, PosixFilePermissions.asFileAttribute(PRIVATE));
+    } catch (FileAlreadyExistsException ex) {
+      BasicFileAttributes old = lstat(parent, name);
+      if (old != null) {
+        remove(e, parent, name, old);
+      }
+      return parent.newByteChannel(
+          Path.of(name), options, PosixFilePermissions.asFileAttribute(PRIVATE));
     }
   }
 
@@ -481,13 +517,14 @@ final class Extraction implements Closeable {
         parent.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     Owner owner = owners.get(e);
     if (owner != null) {
-      // before the mode: a change of owner clears set-id bits
+      // before the mode: a change of owner clears set-id bits. Each change opens the entry again,
+      // so what the entry already has from being made by this process is left alone.
       Optional<UserPrincipal> u = user(owner);
-      if (u.isPresent()) {
+      if (u.isPresent() && !u.get().equals(madeOwner)) {
         view.setOwner(u.get());
       }
       Optional<GroupPrincipal> g = group(owner);
-      if (g.isPresent()) {
+      if (g.isPresent() && !g.get().equals(madeGroup)) {
         view.setGroup(g.get());
       }
     }
@@ -625,8 +662,15 @@ final class Extraction implements Closeable {
 
   private static void write(SeekableByteChannel out, long at, byte[] b, int off, int len)
       throws IOException {
-    out.position(at);
     ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+    if (out instanceof FileChannel fc) {
+      // one positional write, no separate seek
+      while (bb.hasRemaining()) {
+        fc.write(bb, at + bb.position() - off);
+      }
+      return;
+    }
+    out.position(at);
     while (bb.hasRemaining()) {
       out.write(bb);
     }
