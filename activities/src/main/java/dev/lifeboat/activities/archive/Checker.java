@@ -31,7 +31,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * manifest (name, type, size, link, SHA-256) on all cores, since members are independent, while one
  * more thread digests the whole file for the archive checksum. Failures are reported in entry
  * order, as a front-to-back read would meet them. Memory is bounded: {@code 4 × threads} entries in
- * flight, each read through a small buffer.
+ * flight, each thread decoding through its own {@link MemberDecoder}. {@link Restorer} reads
+ * entries the same way ({@link #readEntry}).
  */
 final class Checker {
   private final Clock clock;
