@@ -148,6 +148,10 @@ final class Checker {
     return null;
   }
 
+  /** Each verifying thread's buffer: most entries are small files, read in one go. */
+  private static final ThreadLocal<byte[]> BUFFER =
+      ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+
   private static long checkEntry(
       ArchiveRef ref, FileChannel ch, List<Entry> entries, int i, MemberDecoder decoder)
       throws IOException {
@@ -163,7 +167,7 @@ final class Checker {
             return -1L;
           }
           MessageDigest md = Digests.sha256();
-          byte[] buffer = new byte[64 * 1024];
+          byte[] buffer = BUFFER.get();
           try {
             int k;
             while ((k = data.read(buffer)) >= 0) {

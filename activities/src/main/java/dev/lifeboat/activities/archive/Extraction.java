@@ -95,6 +95,9 @@ final class Extraction implements Closeable {
             return h;
           });
 
+  /** One lock per parent directory (by path) for creating files in it. */
+  private final Map<String, Object> creating = new ConcurrentHashMap<>();
+
   private final boolean restoreOwners;
   private final Map<Owner, Optional<UserPrincipal>> users = new ConcurrentHashMap<>();
   private final Map<Owner, Optional<GroupPrincipal>> groups = new ConcurrentHashMap<>();
@@ -287,7 +290,15 @@ final class Extraction implements Closeable {
     String name = parts.get(parts.size() - 1);
     SecureDirectoryStream<Path> parent = directory(h, e, parts.subList(0, parts.size() - 1), true);
     String sha;
-    try (SeekableByteChannel out = create(e, parent, name)) {
+    SeekableByteChannel made;
+    // The kernel creates one file at a time in a directory and lets the others spin for its lock:
+    // threads wait here instead, burning nothing, while reading and writing still overlap.
+    synchronized (
+        creating.computeIfAbsent(
+            String.join("/", parts.subList(0, parts.size() - 1)), k -> new Object())) {
+      made = create(e, parent, name);
+    }
+    try (SeekableByteChannel out = made) {
       sha = copy(data, out, e, h.buffer, report);
     }
     DamagedArchive.checkDigest(ref, e, sha);

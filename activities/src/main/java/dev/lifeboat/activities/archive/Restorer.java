@@ -273,11 +273,11 @@ final class Restorer {
   }
 
   /**
-   * Threads writing files: creating a file is a system call that waits on the file system, so a few
-   * more than the cores keep them busy.
+   * Threads writing files: one per core, at most 8. More did not help here: creating files is
+   * mostly the file system's work, one file at a time per directory.
    */
   static int threads() {
-    return Math.min(8, 2 * Runtime.getRuntime().availableProcessors());
+    return Math.min(8, Runtime.getRuntime().availableProcessors());
   }
 
   /** Another thread's failure (or a cancel) ended the restore before this entry was done. */
