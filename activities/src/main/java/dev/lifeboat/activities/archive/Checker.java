@@ -30,7 +30,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * manifest (name, type, size, link, SHA-256) on all cores, since members are independent, while one
  * more thread digests the whole file for the archive checksum. Failures are reported in entry
  * order, as a front-to-back read would meet them. Memory is bounded: {@code 4 × threads} entries in
- * flight, each read through a small buffer.
+ * flight, each thread decoding through its own {@link MemberDecoder}. {@link Restorer} reads
+ * entries the same way ({@link #readEntry}).
  */
 final class Checker {
   private final Clock clock;
@@ -56,6 +57,7 @@ final class Checker {
               t.setDaemon(true);
               return t;
             });
+    MemberDecoder.PerThread decoders = new MemberDecoder.PerThread(format);
     try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ)) {
       long size = ch.size();
       checkLayout(ref, m, size);
@@ -63,7 +65,7 @@ final class Checker {
       ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
       for (int i = 0; i < entries.size(); i++) {
         int index = i;
-        inFlight.add(pool.submit(() -> checkEntry(ref, format, ch, entries, index)));
+        inFlight.add(pool.submit(() -> checkEntry(ref, ch, entries, index, decoders.get())));
         while (inFlight.size() >= 4 * threads || !inFlight.isEmpty() && inFlight.peek().isDone()) {
           account(progress, get(inFlight.poll()));
         }
@@ -76,6 +78,9 @@ final class Checker {
       ArchiveEntries.checkArchiveDigest(ref, m, get(fileDigest));
     } finally {
       pool.shutdownNow();
+      if (awaitEnd(pool)) {
+        decoders.close();
+      }
     }
     Instant now = clock.instant();
     ArchiveStates.write(ref, ArchiveState.verified(now, by));
@@ -94,64 +99,118 @@ final class Checker {
   }
 
   /** Entry members one after the other from offset 0, then the end member up to the file's end. */
-  private static void checkLayout(ArchiveRef ref, Manifest m, long size) {
+  static void checkLayout(ArchiveRef ref, Manifest m, long size) {
+    String problem = layoutProblem(ref, m, size);
+    if (problem != null) {
+      throw new DamagedArchive(ref, problem);
+    }
+  }
+
+  /** What is wrong with where the manifest places the members, or null when they tile the file. */
+  static String layoutProblem(ArchiveRef ref, Manifest m, long size) {
     if (m.totals().compressedBytes() != size) {
-      throw new DamagedArchive(
-          ref,
-          "archive "
-              + ref.name()
-              + " is "
-              + size
-              + " bytes but its manifest says "
-              + m.totals().compressedBytes()
-              + " (truncated or appended to)");
+      return "archive "
+          + ref.name()
+          + " is "
+          + size
+          + " bytes but its manifest says "
+          + m.totals().compressedBytes()
+          + " (truncated or appended to)";
     }
     long next = 0;
     for (Entry e : m.entries()) {
       if (e.memberOffset() != next || e.memberLength() <= 0) {
-        throw new DamagedArchive(
-            ref,
-            "archive "
-                + ref.name()
-                + ": the manifest places '"
-                + e.path()
-                + "' at "
-                + e.memberOffset()
-                + "+"
-                + e.memberLength()
-                + ", not right after the entry before it ("
-                + next
-                + ")");
+        return "archive "
+            + ref.name()
+            + ": the manifest places '"
+            + e.path()
+            + "' at "
+            + e.memberOffset()
+            + "+"
+            + e.memberLength()
+            + ", not right after the entry before it ("
+            + next
+            + ")";
       }
       next += e.memberLength();
     }
     if (m.totals().endMemberOffset() != next || next >= size) {
-      throw new DamagedArchive(
-          ref,
-          "archive "
-              + ref.name()
-              + ": the manifest's end of entries ("
-              + next
-              + ") and end-of-archive member ("
-              + m.totals().endMemberOffset()
-              + ") do not fit the file ("
-              + size
-              + " bytes)");
+      return "archive "
+          + ref.name()
+          + ": the manifest's end of entries ("
+          + next
+          + ") and end-of-archive member ("
+          + m.totals().endMemberOffset()
+          + ") do not fit the file ("
+          + size
+          + " bytes)";
     }
+    return null;
   }
 
+  /** Each verifying thread's buffer: most entries are small files, read in one go. */
+  private static final ThreadLocal<byte[]> BUFFER =
+      ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+
   private static long checkEntry(
-      ArchiveRef ref, Compression format, FileChannel ch, List<Entry> entries, int i)
+      ArchiveRef ref, FileChannel ch, List<Entry> entries, int i, MemberDecoder decoder)
+      throws IOException {
+    Entry e = entries.get(i);
+    return readEntry(
+        ref,
+        ch,
+        entries,
+        i,
+        decoder,
+        (te, data) -> {
+          if (e.type() != EntryType.FILE) {
+            return -1L;
+          }
+          MessageDigest md = Digests.sha256();
+          byte[] buffer = BUFFER.get();
+          try {
+            int k;
+            while ((k = data.read(buffer)) >= 0) {
+              md.update(buffer, 0, k);
+            }
+          } catch (IOException ex) {
+            throw DamagedArchive.readFailure(ref, e, ex);
+          }
+          DamagedArchive.checkDigest(ref, e, Digests.hex(md.digest()));
+          return e.size();
+        });
+  }
+
+  /** What a reader does with an entry whose header matched the manifest. */
+  interface EntryBody<T> {
+    T read(TarArchiveEntry header, InputStream data) throws IOException;
+  }
+
+  /**
+   * Reads entry {@code i} from its own members alone: its header must match the manifest, {@code
+   * body} gets its data, and nothing may follow it in those members. Decoding failures mark the
+   * archive damaged; what {@code body} throws (a full disk, say) passes through as it is.
+   */
+  static <T> T readEntry(
+      ArchiveRef ref,
+      FileChannel ch,
+      List<Entry> entries,
+      int i,
+      MemberDecoder decoder,
+      EntryBody<T> body)
       throws IOException {
     Entry e = entries.get(i);
     try (TarArchiveInputStream tar =
         new TarArchiveInputStream(
-            format.decoding(
-                new BufferedInputStream(
-                    new Range(ch, e.memberOffset(), e.memberLength()), 64 * 1024)),
+            decoder.open(ch, e.memberOffset(), e.memberLength()),
             TarConstants.DEFAULT_RCDSIZE,
             StandardCharsets.UTF_8.name())) {
-      TarArchiveEntry te = tar.getNextEntry();
+      TarArchiveEntry te;
+      try {
+        te = tar.getNextEntry();
+      } catch (IOException ex) {
+        throw DamagedArchive.readFailure(ref, e, ex);
+      }
       if (te == null) {
         throw new DamagedArchive(
             ref,
@@ -162,19 +221,13 @@ final class Checker {
                 + "'");
       }
       ArchiveEntries.expect(ref, entries, i, te);
-      long bytes = -1;
-      if (e.type() == EntryType.FILE) {
-        MessageDigest md = Digests.sha256();
-        byte[] buffer = new byte[64 * 1024];
-        int k;
-        while ((k = tar.read(buffer)) >= 0) {
-          md.update(buffer, 0, k);
-        }
-        String sha = Digests.hex(md.digest());
-        DamagedArchive.checkDigest(ref, e, sha);
-        bytes = e.size();
+      T result = body.read(te, tar);
+      TarArchiveEntry extra;
+      try {
+        extra = tar.getNextEntry();
+      } catch (IOException ex) {
+        throw DamagedArchive.readFailure(ref, e, ex);
       }
-      TarArchiveEntry extra = tar.getNextEntry();
       if (extra != null) {
         throw new DamagedArchive(
             ref,
@@ -186,18 +239,16 @@ final class Checker {
                 + e.path()
                 + "')");
       }
-      return bytes;
-    } catch (IOException ex) {
-      throw DamagedArchive.readFailure(ref, e, ex);
+      return result;
     }
   }
 
   /** The end-of-archive member: only zeros (the two end records). */
-  private static long checkEnd(
-      ArchiveRef ref, Compression format, FileChannel ch, long offset, long length)
+  static long checkEnd(ArchiveRef ref, Compression format, FileChannel ch, long offset, long length)
       throws IOException {
     try (InputStream in =
-        format.decoding(new BufferedInputStream(new Range(ch, offset, length), 64 * 1024))) {
+        format.decoding(
+            new BufferedInputStream(new MemberDecoder.Range(ch, offset, length), 64 * 1024))) {
       byte[] buffer = new byte[64 * 1024];
       int k;
       long total = 0;
@@ -224,11 +275,23 @@ final class Checker {
     }
   }
 
-  private static String digestFile(FileChannel ch, long size) throws IOException {
+  static String digestFile(FileChannel ch, long size) throws IOException {
+    return digestFile(ch, size, new java.util.concurrent.atomic.AtomicBoolean());
+  }
+
+  /**
+   * The SHA-256 of the file's first {@code size} bytes; gives up (null) once {@code stop} is set.
+   */
+  static String digestFile(
+      FileChannel ch, long size, java.util.concurrent.atomic.AtomicBoolean stop)
+      throws IOException {
     MessageDigest md = Digests.sha256();
     ByteBuffer buf = ByteBuffer.allocate(1 << 20);
     long at = 0;
     while (at < size) {
+      if (stop.get()) {
+        return null;
+      }
       buf.clear();
       int k = ch.read(buf, at);
       if (k < 0) {
@@ -240,7 +303,28 @@ final class Checker {
     return Digests.hex(md.digest());
   }
 
-  private static <T> T get(Future<T> f) throws IOException {
+  /**
+   * Waits for the pool's threads to end; false if they did not within a minute (their native
+   * decoders are then left to the process, never freed under a running thread).
+   */
+  static boolean awaitEnd(ExecutorService pool) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  static <T> T get(Future<T> f) throws IOException {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -255,41 +339,6 @@ final class Checker {
         throw r;
       }
       throw new IOException("verifying failed: " + cause, cause);
-    }
-  }
-
-  /**
-   * {@code length} bytes of a shared channel from {@code start}, read by position (threads share
-   * it).
-   */
-  private static final class Range extends InputStream {
-    private final FileChannel ch;
-    private long at;
-    private final long end;
-
-    Range(FileChannel ch, long start, long length) {
-      this.ch = ch;
-      this.at = start;
-      this.end = start + length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (at >= end) {
-        return -1;
-      }
-      int k = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - at)), at);
-      if (k < 0) {
-        return -1;
-      }
-      at += k;
-      return k;
     }
   }
 }

@@ -6,9 +6,11 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +22,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
@@ -27,6 +30,7 @@ import java.nio.file.attribute.UserPrincipalLookupService;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -35,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes checked archive entries into a target directory without ever following a link. Safety
@@ -72,17 +77,57 @@ final class Extraction implements Closeable {
    * Files this restore created, by path, with their file keys: the only things a hard link may
    * name.
    */
-  private final Map<String, Object> created = new HashMap<>();
+  private final Map<String, Object> created = new ConcurrentHashMap<>();
 
-  /** Open directories along the current path (names and handles), so deep trees need few opens. */
-  private final List<String> openNames = new ArrayList<>();
+  /** The calling thread's handles when entries are written one after the other. */
+  private final Handles main = new Handles();
 
-  private final List<SecureDirectoryStream<Path>> openDirs = new ArrayList<>();
-  private final byte[] buffer = new byte[64 * 1024];
+  /**
+   * Each writing thread's handles when files are written in parallel ({@link #writeConcurrently}).
+   */
+  private final List<Handles> workers = Collections.synchronizedList(new ArrayList<>());
+
+  private final ThreadLocal<Handles> perThread =
+      ThreadLocal.withInitial(
+          () -> {
+            Handles h = new Handles();
+            workers.add(h);
+            return h;
+          });
+
+  /** One lock per parent directory (by path) for creating files in it. */
+  private final Map<String, Object> creating = new ConcurrentHashMap<>();
+
   private final boolean restoreOwners;
-  private final Map<Owner, Optional<UserPrincipal>> users = new HashMap<>();
-  private final Map<Owner, Optional<GroupPrincipal>> groups = new HashMap<>();
-  private final Map<Entry, Owner> owners = new HashMap<>();
+  private final Map<Owner, Optional<UserPrincipal>> users = new ConcurrentHashMap<>();
+  private final Map<Owner, Optional<GroupPrincipal>> groups = new ConcurrentHashMap<>();
+  private final Map<Entry, Owner> owners = new ConcurrentHashMap<>();
+
+  /**
+   * The owner and group everything this restore makes has before any change: those of the marker
+   * (the first thing made); null when unknown, or for the group when the target is set-group-id
+   * (its group then passes down).
+   */
+  private final UserPrincipal madeOwner;
+
+  private final GroupPrincipal madeGroup;
+
+  /**
+   * One thread's open directories along its current path (names and handles), so deep trees need
+   * few opens, and its copy buffer.
+   */
+  private static final class Handles {
+    final List<String> names = new ArrayList<>();
+    final List<SecureDirectoryStream<Path>> dirs = new ArrayList<>();
+    final byte[] buffer = new byte[256 * 1024];
+
+    void closeFrom(int depth) throws IOException {
+      while (dirs.size() > depth) {
+        dirs.remove(dirs.size() - 1).close();
+        names.remove(names.size() - 1);
+      }
+    }
+  }
 
   /**
    * Who owned an entry: names first (they travel between machines), numbers when a name is unknown
@@ -112,6 +157,22 @@ final class Extraction implements Closeable {
               + " does not offer");
     }
     this.root = sds;
+    UserPrincipal u = null;
+    GroupPrincipal g = null;
+    Path marker = target.resolve(Restorer.MARKER);
+    if (restoreOwners && Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        PosixFileAttributes made =
+            Files.readAttributes(marker, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        int targetMode = (Integer) Files.getAttribute(target, "unix:mode");
+        u = made.owner();
+        g = (targetMode & 02000) != 0 ? null : made.group();
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException ex) {
+        // unknown: every owner is set
+      }
+    }
+    this.madeOwner = u;
+    this.madeGroup = g;
   }
 
   void write(Entry e, InputStream data) throws IOException {
@@ -140,32 +201,130 @@ final class Extraction implements Closeable {
         }
         directories.add(e);
       }
-      case FILE -> {
-        SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), true);
-        BasicFileAttributes old = lstat(parent, name);
-        if (old != null) {
-          remove(e, parent, name, old);
-        }
-        String sha;
-        try (SeekableByteChannel out =
-            parent.newByteChannel(
-                Path.of(name),
-                Set.of(
-                    StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PRIVATE))) {
-          sha = copy(data, out, e);
-        }
-        DamagedArchive.checkDigest(ref, e, sha);
-        setAttributes(parent, name, e);
-        owners.remove(e);
-        created.put(String.join("/", parts), lstat(parent, name).fileKey());
-        progress.file();
-      }
+      case FILE -> writeFile(main, e, parts, data, true);
       case HARDLINK -> link(e, parts);
       case SYMLINK -> symlinks.add(e);
       default -> throw new IllegalStateException("unknown entry type " + e.type());
+    }
+  }
+
+  /**
+   * Whether the entries may be written in any order: no path twice, and none below an entry that is
+   * not a directory. Other archives are restored one entry after the other, as tar would.
+   */
+  static boolean independent(List<Entry> entries) {
+    Map<String, Manifest.EntryType> types = new HashMap<>();
+    for (Entry e : entries) {
+      if (types.put(String.join("/", parts(e.path())), e.type()) != null) {
+        return false;
+      }
+    }
+    for (Entry e : entries) {
+      List<String> parts = parts(e.path());
+      for (int i = 1; i < parts.size(); i++) {
+        Manifest.EntryType above = types.get(String.join("/", parts.subList(0, i)));
+        if (above != null && above != Manifest.EntryType.DIR) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The parallel restore's first step, on the calling thread, in archive order: every directory
+   * (archived or only implied by a path) is made, and symlinks are noted for {@link #finish}. Then
+   * {@link #writeConcurrently} may run on several threads, and {@link #link} after it.
+   */
+  void prepare(List<Entry> entries) throws IOException {
+    for (Entry e : entries) {
+      progress.checkCancelled();
+      if (Restorer.isMarker(e)) {
+        continue;
+      }
+      List<String> parts = parts(e.path());
+      String name = parts.get(parts.size() - 1);
+      SecureDirectoryStream<Path> parent =
+          directory(main, e, parts.subList(0, parts.size() - 1), true);
+      switch (e.type()) {
+        case DIR -> {
+          if (lstat(parent, name) == null) {
+            Files.createDirectory(target.resolve(String.join("/", parts)));
+          }
+          directories.add(e);
+        }
+        case SYMLINK -> symlinks.add(e);
+        default -> {}
+      }
+    }
+  }
+
+  /**
+   * The parallel restore's second step, on any thread: a regular file's data, or the owner of
+   * another entry for {@link #finish}. Progress is the caller's to count.
+   */
+  void writeConcurrently(Entry e, InputStream data, Owner owner) throws IOException {
+    if (Restorer.isMarker(e)) {
+      return;
+    }
+    if (restoreOwners && owner != null) {
+      owners.put(e, owner);
+    }
+    if (e.type() == Manifest.EntryType.FILE) {
+      writeFile(perThread.get(), e, parts(e.path()), data, false);
+    }
+  }
+
+  /** The parallel restore's third step, on the calling thread: hard links, in archive order. */
+  void links(List<Entry> entries) throws IOException {
+    for (Entry e : entries) {
+      if (e.type() == Manifest.EntryType.HARDLINK) {
+        progress.checkCancelled();
+        link(e, parts(e.path()));
+      }
+    }
+  }
+
+  private void writeFile(Handles h, Entry e, List<String> parts, InputStream data, boolean report)
+      throws IOException {
+    String name = parts.get(parts.size() - 1);
+    SecureDirectoryStream<Path> parent = directory(h, e, parts.subList(0, parts.size() - 1), true);
+    String sha;
+    SeekableByteChannel made;
+    // The kernel creates one file at a time in a directory and lets the others spin for its lock:
+    // threads wait here instead, burning nothing, while reading and writing still overlap.
+    synchronized (
+        creating.computeIfAbsent(
+            String.join("/", parts.subList(0, parts.size() - 1)), k -> new Object())) {
+      made = create(e, parent, name);
+    }
+    try (SeekableByteChannel out = made) {
+      sha = copy(data, out, e, h.buffer, report);
+    }
+    DamagedArchive.checkDigest(ref, e, sha);
+    setAttributes(parent, name, e);
+    owners.remove(e);
+    created.put(String.join("/", parts), lstat(parent, name).fileKey());
+    if (report) {
+      progress.file();
+    }
+  }
+
+  /** A new file, private until its data is in; whatever stood in its place is removed first. */
+  private SeekableByteChannel create(Entry e, SecureDirectoryStream<Path> parent, String name)
+      throws IOException {
+    Set<? extends java.nio.file.OpenOption> options =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    try {
+      return parent.newByteChannel(
+          Path.of(name), options, PosixFilePermissions.asFileAttribute(PRIVATE));
+    } catch (FileAlreadyExistsException ex) {
+      BasicFileAttributes old = lstat(parent, name);
+      if (old != null) {
+        remove(e, parent, name, old);
+      }
+      return parent.newByteChannel(
+          Path.of(name), options, PosixFilePermissions.asFileAttribute(PRIVATE));
     }
   }
 
@@ -221,7 +380,12 @@ final class Extraction implements Closeable {
 
   @Override
   public void close() throws IOException {
-    closeFrom(0);
+    main.closeFrom(0);
+    synchronized (workers) {
+      for (Handles h : workers) {
+        h.closeFrom(0);
+      }
+    }
     root.close();
   }
 
@@ -274,19 +438,28 @@ final class Extraction implements Closeable {
    */
   private SecureDirectoryStream<Path> directory(Entry e, List<String> parts, boolean create)
       throws IOException {
+    return directory(main, e, parts, create);
+  }
+
+  private SecureDirectoryStream<Path> directory(
+      Handles h, Entry e, List<String> parts, boolean create) throws IOException {
     int same = 0;
     while (same < parts.size()
-        && same < openNames.size()
-        && openNames.get(same).equals(parts.get(same))) {
+        && same < h.names.size()
+        && h.names.get(same).equals(parts.get(same))) {
       same++;
     }
-    closeFrom(same);
+    h.closeFrom(same);
     for (int i = same; i < parts.size(); i++) {
-      SecureDirectoryStream<Path> parent = i == 0 ? root : openDirs.get(i - 1);
+      SecureDirectoryStream<Path> parent = i == 0 ? root : h.dirs.get(i - 1);
       String name = parts.get(i);
       BasicFileAttributes a = lstat(parent, name);
       if (a == null && create) {
-        Files.createDirectory(target.resolve(String.join("/", parts.subList(0, i + 1))));
+        try {
+          Files.createDirectory(target.resolve(String.join("/", parts.subList(0, i + 1))));
+        } catch (FileAlreadyExistsException ex) {
+          // another thread made it; what it is gets checked below like anything found
+        }
         a = lstat(parent, name);
       }
       String where = String.join("/", parts.subList(0, i + 1));
@@ -315,17 +488,10 @@ final class Extraction implements Closeable {
       }
       // O_NOFOLLOW: if the directory was swapped for a link since the check, this fails instead of
       // following.
-      openDirs.add(parent.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS));
-      openNames.add(name);
+      h.dirs.add(parent.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS));
+      h.names.add(name);
     }
-    return parts.isEmpty() ? root : openDirs.get(parts.size() - 1);
-  }
-
-  private void closeFrom(int depth) throws IOException {
-    while (openDirs.size() > depth) {
-      openDirs.remove(openDirs.size() - 1).close();
-      openNames.remove(openNames.size() - 1);
-    }
+    return parts.isEmpty() ? root : h.dirs.get(parts.size() - 1);
   }
 
   /** Removes what stands where an entry goes: a file or link, or an empty directory. */
@@ -362,13 +528,14 @@ final class Extraction implements Closeable {
         parent.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     Owner owner = owners.get(e);
     if (owner != null) {
-      // before the mode: a change of owner clears set-id bits
+      // before the mode: a change of owner clears set-id bits. Each change opens the entry again,
+      // so what the entry already has from being made by this process is left alone.
       Optional<UserPrincipal> u = user(owner);
-      if (u.isPresent()) {
+      if (u.isPresent() && !u.get().equals(madeOwner)) {
         view.setOwner(u.get());
       }
       Optional<GroupPrincipal> g = group(owner);
-      if (g.isPresent()) {
+      if (g.isPresent() && !g.get().equals(madeGroup)) {
         view.setGroup(g.get());
       }
     }
@@ -457,7 +624,9 @@ final class Extraction implements Closeable {
    * Copies the entry's data, digesting all of it and seeking over all-zero blocks so they stay
    * holes.
    */
-  private String copy(InputStream data, SeekableByteChannel out, Entry e) throws IOException {
+  private String copy(
+      InputStream data, SeekableByteChannel out, Entry e, byte[] buffer, boolean report)
+      throws IOException {
     MessageDigest md = Digests.sha256();
     long pos = 0;
     boolean endsInHole = false;
@@ -473,21 +642,26 @@ final class Extraction implements Closeable {
         break;
       }
       md.update(buffer, 0, n);
+      // each run of blocks that are not all zeros is one write; the zero blocks between stay holes
+      int run = -1;
       for (int off = 0; off < n; off += BLOCK) {
         int len = Math.min(BLOCK, n - off);
-        if (Arrays.equals(buffer, off, off + len, ZEROS, 0, len)) {
-          endsInHole = true;
-          continue;
+        boolean zero = Arrays.equals(buffer, off, off + len, ZEROS, 0, len);
+        if (zero && run >= 0) {
+          write(out, pos + run, buffer, run, off - run);
+          run = -1;
+        } else if (!zero && run < 0) {
+          run = off;
         }
-        out.position(pos + off);
-        ByteBuffer b = ByteBuffer.wrap(buffer, off, len);
-        while (b.hasRemaining()) {
-          out.write(b);
-        }
-        endsInHole = false;
+        endsInHole = zero;
+      }
+      if (run >= 0) {
+        write(out, pos + run, buffer, run, n - run);
       }
       pos += n;
-      progress.bytes(n);
+      if (report) {
+        progress.bytes(n);
+      }
     }
     if (endsInHole) {
       // a hole at the end: one zero byte at the last offset gives the file its length
@@ -495,6 +669,22 @@ final class Extraction implements Closeable {
       out.write(ByteBuffer.wrap(new byte[1]));
     }
     return Digests.hex(md.digest());
+  }
+
+  private static void write(SeekableByteChannel out, long at, byte[] b, int off, int len)
+      throws IOException {
+    ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+    if (out instanceof FileChannel fc) {
+      // one positional write, no separate seek
+      while (bb.hasRemaining()) {
+        fc.write(bb, at + bb.position() - off);
+      }
+      return;
+    }
+    out.position(at);
+    while (bb.hasRemaining()) {
+      out.write(bb);
+    }
   }
 
   /** Path components, without empty or "." ones (the guard has refused ".."). */

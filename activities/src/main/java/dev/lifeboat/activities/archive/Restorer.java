@@ -3,7 +3,10 @@ package dev.lifeboat.activities.archive;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.Manifest.Entry;
 import dev.lifeboat.activities.archive.Manifest.EntryType;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,8 +17,15 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
@@ -88,21 +98,8 @@ final class Restorer {
           Integer.valueOf(0)
               .equals(Files.getAttribute(marker, "unix:uid", LinkOption.NOFOLLOW_LINKS));
       try (Extraction extraction = new Extraction(ref, dir, progress, asRoot)) {
-        List<Entry> entries = m.entries();
-        int i = 0;
-        try (ArchiveReader reader = ArchiveEntries.open(ref)) {
-          TarArchiveEntry te;
-          while ((te = ArchiveEntries.next(reader, ref, entries, i)) != null) {
-            Entry e = ArchiveEntries.expect(ref, entries, i, te);
-            i++;
-            extraction.write(
-                e,
-                reader.data(),
-                new Extraction.Owner(
-                    te.getLongUserId(), te.getLongGroupId(), te.getUserName(), te.getGroupName()));
-          }
-          ArchiveEntries.expectEnd(ref, entries, i);
-          ArchiveEntries.checkArchiveDigest(ref, m, ArchiveEntries.drain(reader, ref));
+        if (!extractInParallel(m, extraction, progress)) {
+          extractInOrder(m, extraction);
         }
         extraction.finish();
       }
@@ -123,6 +120,198 @@ final class Restorer {
         } catch (IOException e) {
           // the marker stays: the next restore cleans up
         }
+      }
+    }
+  }
+
+  /** Front to back through the whole archive, one entry after the other, as tar would. */
+  private void extractInOrder(Manifest m, Extraction extraction) throws IOException {
+    List<Entry> entries = m.entries();
+    int i = 0;
+    try (ArchiveReader reader = ArchiveEntries.open(ref)) {
+      TarArchiveEntry te;
+      while ((te = ArchiveEntries.next(reader, ref, entries, i)) != null) {
+        Entry e = ArchiveEntries.expect(ref, entries, i, te);
+        i++;
+        extraction.write(e, reader.data(), owner(te));
+      }
+      ArchiveEntries.expectEnd(ref, entries, i);
+      ArchiveEntries.checkArchiveDigest(ref, m, ArchiveEntries.drain(reader, ref));
+    }
+  }
+
+  private static Extraction.Owner owner(TarArchiveEntry te) {
+    return new Extraction.Owner(
+        te.getLongUserId(), te.getLongGroupId(), te.getUserName(), te.getGroupName());
+  }
+
+  /**
+   * Each entry from its own members (the manifest says where they are), on {@link #threads}
+   * threads: directories first on this thread, then files in parallel, then hard links, then (in
+   * {@link Extraction#finish}) symlinks and directory attributes. The same checks as {@link
+   * Checker}: members tile the file, every entry matches the manifest, nothing but zeros after the
+   * last entry, and the whole file's SHA-256, digested on one more thread. The first failure stops
+   * every thread, and the one reported is the earliest in the archive. False, with nothing written,
+   * for archives whose entries must go in order (see {@link Extraction#independent}) or whose
+   * manifest does not place every member.
+   */
+  private boolean extractInParallel(Manifest m, Extraction extraction, Progress progress)
+      throws IOException {
+    List<Entry> entries = m.entries();
+    try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (Checker.layoutProblem(ref, m, size) != null || !Extraction.independent(entries)) {
+        return false;
+      }
+      extraction.prepare(entries);
+      int threads = threads();
+      AtomicInteger n = new AtomicInteger();
+      ExecutorService pool =
+          Executors.newFixedThreadPool(
+              threads + 1,
+              r -> {
+                Thread t = new Thread(r, "lifeboat-restore-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      Compression format = Compression.checked(ref, m);
+      MemberDecoder.PerThread decoders = new MemberDecoder.PerThread(format);
+      AtomicBoolean stop = new AtomicBoolean();
+      ConcurrentSkipListMap<Integer, Throwable> failures = new ConcurrentSkipListMap<>();
+      ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
+      try {
+        Future<String> fileDigest = pool.submit(() -> Checker.digestFile(ch, size, stop));
+        try {
+          for (int i = 0; i < entries.size(); i++) {
+            int index = i;
+            inFlight.add(
+                pool.submit(
+                    () -> {
+                      try {
+                        return restoreEntry(ch, entries, index, decoders.get(), extraction, stop);
+                      } catch (Stopped e) {
+                        throw e;
+                      } catch (Throwable e) {
+                        failures.put(index, e);
+                        stop.set(true);
+                        throw e;
+                      }
+                    }));
+            while (inFlight.size() >= 4 * threads
+                || !inFlight.isEmpty() && inFlight.peek().isDone()) {
+              account(progress, Checker.get(inFlight.poll()));
+            }
+          }
+          while (!inFlight.isEmpty()) {
+            account(progress, Checker.get(inFlight.poll()));
+          }
+          long end = m.totals().endMemberOffset();
+          Checker.checkEnd(ref, format, ch, end, size - end);
+          extraction.links(entries);
+          ArchiveEntries.checkArchiveDigest(ref, m, Checker.get(fileDigest));
+        } catch (IOException | RuntimeException | Error e) {
+          stop.set(true);
+          for (Future<Long> f : inFlight) {
+            f.cancel(false);
+          }
+          pool.shutdown();
+          Checker.awaitEnd(pool);
+          // the earliest entry that failed of itself, not one stopped because of another
+          Throwable first = failures.isEmpty() ? e : failures.firstEntry().getValue();
+          if (first instanceof IOException io) {
+            throw io;
+          }
+          if (first instanceof RuntimeException r) {
+            throw r;
+          }
+          if (first instanceof Error err) {
+            throw err;
+          }
+          throw e;
+        }
+      } finally {
+        pool.shutdown();
+        if (Checker.awaitEnd(pool)) {
+          decoders.close();
+        }
+      }
+    }
+    return true;
+  }
+
+  /** One entry on a pool thread; -1 or the bytes of a file written, for the progress. */
+  private long restoreEntry(
+      FileChannel ch,
+      List<Entry> entries,
+      int i,
+      MemberDecoder decoder,
+      Extraction extraction,
+      AtomicBoolean stop)
+      throws IOException {
+    if (stop.get()) {
+      throw new Stopped();
+    }
+    Entry e = entries.get(i);
+    return Checker.readEntry(
+        ref,
+        ch,
+        entries,
+        i,
+        decoder,
+        (te, data) -> {
+          extraction.writeConcurrently(e, new Stoppable(data, stop), owner(te));
+          return e.type() == EntryType.FILE ? e.size() : -1L;
+        });
+  }
+
+  private static void account(Progress progress, long fileBytes) {
+    if (fileBytes >= 0) {
+      progress.bytes(fileBytes);
+      progress.file();
+    } else {
+      progress.checkCancelled();
+    }
+  }
+
+  /**
+   * Threads writing files: one per core, at most 8. More did not help here: creating files is
+   * mostly the file system's work, one file at a time per directory.
+   */
+  static int threads() {
+    return Math.min(8, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Another thread's failure (or a cancel) ended the restore before this entry was done. */
+  private static final class Stopped extends InterruptedIOException {
+    Stopped() {
+      super("the restore stopped");
+    }
+  }
+
+  /** An entry's data that ends in {@link Stopped} as soon as the restore stops. */
+  private static final class Stoppable extends FilterInputStream {
+    private final AtomicBoolean stop;
+
+    Stoppable(InputStream in, AtomicBoolean stop) {
+      super(in);
+      this.stop = stop;
+    }
+
+    @Override
+    public int read() throws IOException {
+      check();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      check();
+      return super.read(b, off, len);
+    }
+
+    private void check() throws Stopped {
+      if (stop.get()) {
+        throw new Stopped();
       }
     }
   }
