@@ -5,12 +5,9 @@ import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -185,40 +182,6 @@ final class ArchiveReader implements Closeable {
         Thread.currentThread().interrupt();
       }
       in.close();
-    }
-  }
-
-  /**
-   * The tar stream of one entry's gzip members alone: reads {@code memberLength} bytes from {@code
-   * memberOffset} and nothing else of the archive. The caller closes it.
-   */
-  static TarArchiveInputStream member(Path archive, Manifest.Entry e) throws IOException {
-    FileChannel ch = FileChannel.open(archive, StandardOpenOption.READ);
-    try {
-      if (e.memberOffset() < 0 || e.memberOffset() + e.memberLength() > ch.size()) {
-        throw new IOException(
-            "the member of '"
-                + e.path()
-                + "' at "
-                + e.memberOffset()
-                + "+"
-                + e.memberLength()
-                + " lies beyond the end of the archive ("
-                + ch.size()
-                + " bytes)");
-      }
-      ch.position(e.memberOffset());
-      InputStream member =
-          new BufferedInputStream(
-              new BoundedInputStream(Channels.newInputStream(ch), e.memberLength()), 64 * 1024);
-      // an entry larger than a chunk is several members in a row
-      return new TarArchiveInputStream(
-          Compression.ofArchive(archive).decoding(member),
-          TarConstants.DEFAULT_RCDSIZE,
-          StandardCharsets.UTF_8.name());
-    } catch (IOException | RuntimeException ex) {
-      ch.close();
-      throw ex;
     }
   }
 

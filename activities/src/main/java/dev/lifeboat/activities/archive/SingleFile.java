@@ -6,8 +6,6 @@ import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Reads an archive out as a stream without restoring it: one file by seeking to its member (a
@@ -69,32 +67,57 @@ final class SingleFile {
               + e.type().name().toLowerCase(java.util.Locale.ROOT)
               + ", not a file");
     }
-    long n = 0;
+    Entry file = e;
     java.security.MessageDigest md = Digests.sha256();
-    try (TarArchiveInputStream tar = ArchiveReader.member(ref.path(), e)) {
-      TarArchiveEntry te = tar.getNextEntry();
-      if (te == null) {
+    long n;
+    // the entry's own members, decoded as verify and restore decode them
+    try (java.nio.channels.FileChannel ch =
+            java.nio.channels.FileChannel.open(ref.path(), java.nio.file.StandardOpenOption.READ);
+        MemberDecoder decoder = new MemberDecoder(Compression.checked(ref, m))) {
+      if (file.memberOffset() < 0
+          || file.memberLength() <= 0
+          || file.memberOffset() + file.memberLength() > ch.size()) {
         throw new DamagedArchive(
             ref,
             "archive "
                 + ref.name()
-                + ": no entry at the offset the manifest gives for '"
-                + e.path()
-                + "'");
+                + ": the members of '"
+                + file.path()
+                + "' at "
+                + file.memberOffset()
+                + "+"
+                + file.memberLength()
+                + " lie outside the archive ("
+                + ch.size()
+                + " bytes)");
       }
-      ArchiveEntries.expect(ref, List.of(e), 0, te);
-      byte[] buffer = new byte[64 * 1024];
-      int k;
-      while ((k = tar.read(buffer)) >= 0) {
-        md.update(buffer, 0, k);
-        out.write(buffer, 0, k);
-        n += k;
-      }
-    } catch (IOException ex) {
-      throw DamagedArchive.readFailure(ref, e, ex);
+      n =
+          Checker.readEntry(
+              ref,
+              ch,
+              List.of(file),
+              0,
+              decoder,
+              (te, data) -> {
+                byte[] buffer = new byte[64 * 1024];
+                long total = 0;
+                while (true) {
+                  int k;
+                  try {
+                    k = data.read(buffer);
+                  } catch (IOException ex) {
+                    throw DamagedArchive.readFailure(ref, file, ex);
+                  }
+                  if (k < 0) {
+                    return total;
+                  }
+                  md.update(buffer, 0, k);
+                  out.write(buffer, 0, k);
+                  total += k;
+                }
+              });
     }
-    String sha = Digests.hex(md.digest());
-    DamagedArchive.checkDigest(ref, e, sha);
+    DamagedArchive.checkDigest(ref, file, Digests.hex(md.digest()));
     out.flush();
     return n;
   }

@@ -128,6 +128,51 @@ class SingleFileTest {
   }
 
   @Test
+  void aManifestPlacingAMemberOutsideTheArchiveIsDamageNotACrash() throws Exception {
+    Manifest m = repo.manifest(backup.ref());
+    for (long offset : new long[] {-5, Files.size(backup.ref().path()) + 10}) {
+      List<Entry> moved =
+          m.entries().stream()
+              .map(
+                  e ->
+                      e.path().equals("data/log.txt")
+                          ? new Entry(
+                              e.path(),
+                              e.type(),
+                              e.mode(),
+                              e.mtime(),
+                              e.size(),
+                              e.sha256(),
+                              e.linkTarget(),
+                              e.tarOffset(),
+                              offset,
+                              e.memberLength(),
+                              e.ctime(),
+                              e.inode())
+                          : e)
+              .toList();
+      Manifest crafted =
+          new Manifest(
+              m.formatVersion(),
+              m.set(),
+              m.source(),
+              m.archive(),
+              m.created(),
+              m.compression(),
+              moved,
+              m.totals(),
+              m.archiveSha256());
+      RepositoryFiles.writeAtomically(
+          backup.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(crafted));
+      assertThatThrownBy(
+              () -> repo.readFile(backup.ref(), "data/log.txt", new ByteArrayOutputStream()))
+          .isInstanceOf(DamagedArchive.class)
+          .hasMessageContaining("data/log.txt")
+          .hasMessageContaining("outside the archive");
+    }
+  }
+
+  @Test
   void copyAsTarChecksTheArchiveChecksumAtTheEnd() throws Exception {
     SingleFile single = new SingleFile(new Catalog(repo.root(), List.of()));
     ByteArrayOutputStream plain = new ByteArrayOutputStream();
