@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -25,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -286,12 +289,13 @@ final class Archiver {
       throws IOException {
     MessageDigest md = Digests.sha256();
     if (item.size() <= IN_MEMORY) {
-      byte[] data = in.readNBytes((int) item.size());
-      md.update(data);
-      if (data.length == item.size() && candidate.holds(md.digest())) {
+      byte[] data = new byte[(int) item.size()];
+      int n = in.readNBytes(data, 0, data.length);
+      md.update(data, 0, n);
+      if (n == data.length && candidate.holds(md.digest())) {
         candidate.copy(writer, item);
       } else {
-        writer.add(item, new ByteArrayInputStream(data));
+        writer.add(item, new ByteArrayInputStream(data, 0, n));
       }
       return;
     }
@@ -299,11 +303,15 @@ final class Archiver {
       long held;
       try (OutputStream out =
           new DigestOutputStream(
-              Files.newOutputStream(
-                  scratch,
-                  StandardOpenOption.CREATE,
-                  StandardOpenOption.TRUNCATE_EXISTING,
-                  StandardOpenOption.WRITE),
+              Channels.newOutputStream(
+                  FileChannel.open(
+                      scratch,
+                      Set.of(
+                          StandardOpenOption.CREATE,
+                          StandardOpenOption.TRUNCATE_EXISTING,
+                          StandardOpenOption.WRITE),
+                      // the user's data, private as the archive is
+                      PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE))),
               md)) {
         held = copyAtMost(in, out, item.size());
       }
