@@ -48,6 +48,7 @@ final class ArchiveWriter implements Closeable {
   private record Added(Item item, String sha256, long tarOffset, SourceScan.Stamp stamp) {}
 
   private static final int END_OF_ARCHIVE = -1;
+  private static final int BLOCK = TarConstants.DEFAULT_RCDSIZE;
 
   private final FileChannel channel;
   private final OutputStream buffered;
@@ -86,12 +87,31 @@ final class ArchiveWriter implements Closeable {
     this.members =
         new GzipMembers(
             new DigestOutputStream(buffered, archiveDigest), settings, this::placed, compression);
-    this.tar =
+    this.tar = tarStream(members);
+  }
+
+  /** The tar stream every archive is written as; one place, so {@link #header} agrees with it. */
+  private static TarArchiveOutputStream tarStream(OutputStream out) {
+    TarArchiveOutputStream t =
         new TarArchiveOutputStream(
-            members, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    tar.setAddPaxHeadersForNonAsciiNames(true);
+            out, TarConstants.DEFAULT_RCDSIZE, StandardCharsets.UTF_8.name());
+    t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    t.setAddPaxHeadersForNonAsciiNames(true);
+    return t;
+  }
+
+  /**
+   * The bytes {@link #add} writes for {@code item} before its data: a PAX header if it needs one,
+   * then its tar header. A member copied from another archive starts with these bytes exactly when
+   * it describes the file as this archive would.
+   */
+  static byte[] header(Item item) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(BLOCK * 3);
+    TarArchiveOutputStream t = tarStream(out);
+    t.putArchiveEntry(tarEntry(item));
+    t.flush();
+    return out.toByteArray();
   }
 
   /**

@@ -2,9 +2,12 @@ package dev.lifeboat.activities.archive;
 
 import dev.lifeboat.activities.archive.Manifest.Entry;
 import dev.lifeboat.activities.archive.Manifest.EntryType;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +15,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -31,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * Writes and publishes archives (the repository's archiver, as restic calls it). A directory backup
  * reuses the newest good archive of its source: a file whose path, size, mtime, mode, ctime and
  * inode are what that archive's manifest recorded is not read again; its gzip member is copied byte
- * for byte, with its digest. The result is still a standalone full .tar.gz (or .tar.zst: members
- * are reused only from an archive of the same kind).
+ * for byte, with its digest. A tar stream (pods, PVCs) reuses by content instead: see {@link
+ * #writeFromTar}. The result is still a standalone full .tar.gz (or .tar.zst: members are reused
+ * only from an archive of the same kind).
  *
  * <p>"Good" is verified or unverified, never damaged: requiring a verify between backups would make
  * reuse rare, and a copied member that rotted in the old archive fails the new archive's verify
@@ -104,7 +112,7 @@ final class Archiver {
         skipped,
         changed,
         !full,
-        (writer, previous) -> {
+        (writer, previous, scratch) -> {
           // A hardlinked file that could not be read: its next name carries the data, later names
           // link to that.
           Map<String, String> dataMovedTo = new HashMap<>();
@@ -181,14 +189,19 @@ final class Archiver {
   }
 
   /**
-   * Re-packs a plain tar stream into an archive. Nothing is reused: the stream carries no ctime or
-   * inode, so an unchanged size and mtime would not prove unchanged content, and every byte arrives
-   * through it anyway.
+   * Re-packs a plain tar stream into an archive. Unless {@code full}, a regular file whose path,
+   * size, mtime and mode are what the newest good archive recorded is a candidate for reuse: the
+   * stream carries no ctime or inode, so its bytes are still read (they arrive anyway) and digested
+   * while held back, and the old member is copied only if their SHA-256 is the old entry's and the
+   * header this archive would write is byte for byte the one in the old member (owner, group,
+   * names, mode, mtime, size). Otherwise the held bytes are compressed as usual. What is saved is
+   * the compression, not the transfer.
    */
   BackupResult writeFromTar(
       String set,
       String source,
       InputStream tarStream,
+      boolean full,
       Compression format,
       ProgressListener listener)
       throws IOException {
@@ -204,8 +217,8 @@ final class Archiver {
         progress,
         skipped,
         new ArrayList<>(),
-        false,
-        (writer, previous) -> {
+        !full,
+        (writer, previous, scratch) -> {
           TarArchiveEntry te;
           while ((te = in.getNextEntry()) != null) {
             String path = ArchiveReader.pathOf(te);
@@ -233,7 +246,7 @@ final class Archiver {
                 };
             long size =
                 type != EntryType.FILE ? 0 : te.isSparse() ? te.getRealSize() : te.getSize();
-            writer.add(
+            ArchiveWriter.Item item =
                 new ArchiveWriter.Item(
                     path,
                     type,
@@ -244,18 +257,85 @@ final class Archiver {
                     te.getLongUserId(),
                     te.getLongGroupId(),
                     blankToNull(te.getUserName()),
-                    blankToNull(te.getGroupName())),
-                in);
+                    blankToNull(te.getGroupName()));
+            Previous.Candidate candidate =
+                previous == null || type != EntryType.FILE ? null : previous.candidate(item);
+            if (candidate == null) {
+              writer.add(item, in);
+            } else {
+              addStreamed(writer, candidate, item, in, scratch);
+            }
           }
         },
         "the tar stream");
   }
 
   /**
+   * Candidates up to this size are held in memory while digested; larger ones are spooled to the
+   * publish's scratch file. One candidate is held at a time.
+   */
+  static final int IN_MEMORY = 8 << 20;
+
+  /**
+   * Reads a candidate's bytes from the stream, digesting them, then copies the old member if they
+   * are the old content, or compresses them.
+   */
+  private static void addStreamed(
+      ArchiveWriter writer,
+      Previous.Candidate candidate,
+      ArchiveWriter.Item item,
+      InputStream in,
+      Path scratch)
+      throws IOException {
+    MessageDigest md = Digests.sha256();
+    if (item.size() <= IN_MEMORY) {
+      byte[] data = new byte[(int) item.size()];
+      int n = in.readNBytes(data, 0, data.length);
+      md.update(data, 0, n);
+      if (n == data.length && candidate.holds(md.digest())) {
+        candidate.copy(writer, item);
+      } else {
+        writer.add(item, new ByteArrayInputStream(data, 0, n));
+      }
+      return;
+    }
+    try {
+      long held;
+      try (OutputStream out =
+          new DigestOutputStream(
+              Channels.newOutputStream(
+                  FileChannel.open(
+                      scratch,
+                      Set.of(
+                          StandardOpenOption.CREATE,
+                          StandardOpenOption.TRUNCATE_EXISTING,
+                          StandardOpenOption.WRITE),
+                      // the user's data, private as the archive is
+                      PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE))),
+              md)) {
+        held = copyAtMost(in, out, item.size());
+      }
+      if (held == item.size() && candidate.holds(md.digest())) {
+        candidate.copy(writer, item);
+      } else {
+        try (InputStream back = Files.newInputStream(scratch)) {
+          writer.add(item, back);
+        }
+      }
+    } finally {
+      Files.deleteIfExists(scratch);
+    }
+  }
+
+  /**
    * What a publish writes into the archive; {@code previous} is null when nothing may be reused.
    */
   private interface Body {
-    void write(ArchiveWriter writer, Previous previous) throws IOException;
+    /**
+     * {@code scratch} is a hidden partial file beside the archive the body may use, deleted after
+     * (and by the next backup's leftover cleanup after a crash).
+     */
+    void write(ArchiveWriter writer, Previous previous, Path scratch) throws IOException;
   }
 
   /** Writes one archive body into a reserved partial file and publishes it with its manifest. */
@@ -303,6 +383,7 @@ final class Archiver {
     String name = RepositoryFiles.reserveName(dir, created, format);
     String stem = ArchiveNames.stem(name);
     Path partial = dir.resolve(ArchiveNames.partial(name));
+    Path scratch = dir.resolve(ArchiveNames.partial(stem + ".spool"));
     Path manifestPath = dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX);
     Path archivePath = dir.resolve(name);
     boolean manifestWritten = false;
@@ -312,7 +393,7 @@ final class Archiver {
       long reusedFiles;
       long reusedBytes;
       try (ArchiveWriter writer = new ArchiveWriter(partial, progress, compression, format)) {
-        body.write(writer, previous);
+        body.write(writer, previous, scratch);
         if (writer.files() == 0) {
           throw Repository.emptySource(what, writer.entries().size(), false);
         }
@@ -363,6 +444,7 @@ final class Archiver {
       }
       throw e;
     } finally {
+      Files.deleteIfExists(scratch);
       if (!published) {
         Files.deleteIfExists(partial);
         if (manifestWritten) {
@@ -375,7 +457,8 @@ final class Archiver {
 
   /**
    * The newest good archive of the source, open for copying members out of it; files are looked up
-   * by path. Only format-2 entries (with ctime and inode) can match.
+   * by path. A directory backup matches only format-2 entries (with ctime and inode); a tar stream
+   * matches by content instead ({@link #candidate}).
    */
   private static final class Previous implements AutoCloseable {
     private final ArchiveRef ref;
@@ -399,10 +482,7 @@ final class Archiver {
       List<Entry> entries = m.entries();
       for (int i = 0; i < entries.size(); i++) {
         Entry e = entries.get(i);
-        if (e.type() == EntryType.FILE
-            && e.ctime() != null
-            && e.inode() != null
-            && e.sha256() != null) {
+        if (e.type() == EntryType.FILE && e.sha256() != null) {
           long next =
               i + 1 < entries.size()
                   ? entries.get(i + 1).tarOffset()
@@ -474,7 +554,7 @@ final class Archiver {
     boolean reuse(ArchiveWriter writer, SourceScan.Found found) throws IOException {
       ArchiveWriter.Item item = found.item();
       Entry old = files.get(item.path());
-      if (old == null || found.stamp() == null) {
+      if (old == null || found.stamp() == null || old.ctime() == null || old.inode() == null) {
         return false;
       }
       SourceScan.Stamp now;
@@ -500,6 +580,69 @@ final class Archiver {
     }
 
     /**
+     * The old member a file arriving in a tar stream may be copied from, once its bytes prove to be
+     * the old ones: null unless path, size, mtime and mode are what the manifest recorded and the
+     * old member begins with exactly the header this archive would write for {@code item} (which
+     * also covers owner, group and their names). An old member that cannot be decoded is no
+     * candidate: the file is compressed anew.
+     */
+    Candidate candidate(ArchiveWriter.Item item) throws IOException {
+      Entry old = files.get(item.path());
+      if (old == null
+          || old.size() != item.size()
+          || old.modeBits() != (item.mode() & 07777)
+          || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))) {
+        return null;
+      }
+      long tarLength = tarLength(old, tarLengths.get(old.path()));
+      if (tarLength < 0) {
+        return null;
+      }
+      byte[] header = ArchiveWriter.header(item);
+      if (header.length != tarLength - padded(old.size())) {
+        return null;
+      }
+      byte[] oldHeader;
+      try (InputStream decoded =
+          format.decoding(
+              new java.io.BufferedInputStream(
+                  new MemberDecoder.Range(channel, old.memberOffset(), old.memberLength()),
+                  8192))) {
+        oldHeader = decoded.readNBytes(header.length);
+      } catch (IOException e) {
+        LOG.info("not reusing {} from {}: {}", item.path(), ref.name(), e.toString());
+        return null;
+      }
+      if (!Arrays.equals(header, oldHeader)) {
+        return null;
+      }
+      return new Candidate(old, tarLength);
+    }
+
+    /** An old member whose header fits; its data is the file's if the digests agree. */
+    final class Candidate {
+      private final Entry old;
+      private final long tarLength;
+
+      private Candidate(Entry old, long tarLength) {
+        this.old = old;
+        this.tarLength = tarLength;
+      }
+
+      boolean holds(byte[] sha256) {
+        return Digests.hex(sha256).equals(old.sha256());
+      }
+
+      void copy(ArchiveWriter writer, ArchiveWriter.Item item) throws IOException {
+        writer.reuse(item, old, channel, tarLength, null);
+      }
+    }
+
+    private static long padded(long size) {
+      return (size + BLOCK - 1) / BLOCK * BLOCK;
+    }
+
+    /**
      * The entry's length in the tar stream, or -1 when its members do not look right (not starting
      * as a member of this kind, outside the file, a length that cannot hold the file's data): then
      * the file is read instead.
@@ -513,8 +656,7 @@ final class Archiver {
       if (!format.looksLikeMember(Arrays.copyOf(head.array(), head.position()), e.memberLength())) {
         return -1;
       }
-      long padded = (e.size() + BLOCK - 1) / BLOCK * BLOCK;
-      if (length < padded + BLOCK || length % BLOCK != 0) {
+      if (length < padded(e.size()) + BLOCK || length % BLOCK != 0) {
         return -1;
       }
       return length;
@@ -524,6 +666,18 @@ final class Archiver {
     public void close() throws IOException {
       channel.close();
     }
+  }
+
+  private static long copyAtMost(InputStream in, OutputStream out, long limit) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    long done = 0;
+    int n;
+    while (done < limit
+        && (n = in.read(buffer, 0, (int) Math.min(buffer.length, limit - done))) > 0) {
+      out.write(buffer, 0, n);
+      done += n;
+    }
+    return done;
   }
 
   private static String blankToNull(String s) {

@@ -203,7 +203,22 @@ public final class Repository {
       Compression compression,
       ProgressListener listener)
       throws IOException {
-    return archiver.writeFromTar(set, source, tarStream, compression, listener);
+    return writeFromTar(set, source, tarStream, false, compression, listener);
+  }
+
+  /**
+   * As above; unless {@code full}, files whose bytes and header are those of the newest good
+   * archive of the same kind are copied from it (see {@link Archiver#writeFromTar}).
+   */
+  public BackupResult writeFromTar(
+      String set,
+      String source,
+      InputStream tarStream,
+      boolean full,
+      Compression compression,
+      ProgressListener listener)
+      throws IOException {
+    return archiver.writeFromTar(set, source, tarStream, full, compression, listener);
   }
 
   /** Records a restore drill's evidence beside the archive; see {@link Drills#recordDrill}. */

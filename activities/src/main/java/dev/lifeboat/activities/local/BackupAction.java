@@ -85,8 +85,8 @@ public final class BackupAction implements Action<BackupAction.Args> {
   /**
    * The published archive; {@code skipped} lists what could not be archived and {@code changed} the
    * files that changed while read, each as {@code {path, reason}}; {@code reusedFiles}/{@code
-   * reusedBytes} count the files copied unread from the previous archive (always 0 for pods and
-   * PVCs).
+   * reusedBytes} count the files whose members were copied from the previous archive (for pods and
+   * PVCs, files whose streamed bytes and header proved unchanged: read, but not compressed again).
    */
   public record Output(
       String path,
@@ -242,7 +242,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
                 args.lastNode()),
             args.path(),
             args.paths(),
-            new RepositoryTarArchives(repository, compression),
+            new RepositoryTarArchives(repository, compression, args.full()),
             args.set(),
             source,
             context);
@@ -258,8 +258,12 @@ public final class BackupAction implements Action<BackupAction.Args> {
         notes(out.get("skipped")),
         List.of(),
         castList(out.get("cleaned")),
-        0,
-        0);
+        count(out.get("reusedFiles")),
+        count(out.get("reusedBytes")));
+  }
+
+  private static long count(Object o) {
+    return o instanceof Number n ? n.longValue() : 0;
   }
 
   @SuppressWarnings("unchecked")

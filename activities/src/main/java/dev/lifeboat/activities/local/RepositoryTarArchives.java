@@ -17,23 +17,37 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
   private static final int RECORD = 10240;
   private final Repository repository;
   private final Compression compression;
+  private final boolean full;
 
   RepositoryTarArchives(Repository repository) {
-    this(repository, Compression.GZIP);
+    this(repository, Compression.GZIP, false);
   }
 
-  /** Backups written through it become archives of {@code compression}'s kind. */
-  RepositoryTarArchives(Repository repository, Compression compression) {
+  /**
+   * Backups written through it become archives of {@code compression}'s kind; {@code full} copies
+   * nothing from the previous archive.
+   */
+  RepositoryTarArchives(Repository repository, Compression compression, boolean full) {
     this.repository = repository;
     this.compression = compression;
+    this.full = full;
   }
 
   @Override
   public Map<String, Object> writeFromTar(
       String set, String source, InputStream tar, ActionContext ctx) throws IOException {
     BackupResult r =
-        repository.writeFromTar(set, source, tar, compression, new ContextProgress(ctx));
+        repository.writeFromTar(set, source, tar, full, compression, new ContextProgress(ctx));
     ctx.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
+    if (r.reusedFrom() != null) {
+      ctx.log(
+          "copied "
+              + r.reusedFiles()
+              + " unchanged files ("
+              + r.reusedBytes()
+              + " bytes) from "
+              + r.reusedFrom());
+    }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("path", r.ref().path().toString());
     out.put("archive", r.ref().name());
@@ -46,6 +60,8 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
     out.put("skipped", r.skipped());
     r.skipped().forEach(n -> ctx.log("skipped " + n.path() + ": " + n.reason()));
     out.put("cleaned", r.cleaned());
+    out.put("reusedFiles", r.reusedFiles());
+    out.put("reusedBytes", r.reusedBytes());
     return out;
   }
 
