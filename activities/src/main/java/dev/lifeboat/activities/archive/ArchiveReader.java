@@ -94,7 +94,7 @@ final class ArchiveReader implements Closeable {
    * ahead). A failure of the reading thread is thrown to the caller at the point of the stream
    * where it happened.
    */
-  private static final class ReadAhead extends InputStream {
+  private static final class ReadAhead extends BlockInputStream {
     private static final byte[] END = new byte[0];
     private final java.util.concurrent.ArrayBlockingQueue<byte[]> queue =
         new java.util.concurrent.ArrayBlockingQueue<>(8);
@@ -135,12 +135,6 @@ final class ArchiveReader implements Closeable {
               "lifeboat-read-ahead");
       thread.setDaemon(true);
       thread.start();
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -255,11 +255,7 @@ final class ArchiveWriter implements Closeable {
     private final OutputStream out;
     private final java.util.concurrent.ExecutorService thread =
         java.util.concurrent.Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "lifeboat-writeback");
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.named("lifeboat-writeback"));
     private java.util.concurrent.Future<?> running;
     private long since;
 

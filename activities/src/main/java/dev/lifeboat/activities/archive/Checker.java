@@ -17,9 +17,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -48,15 +46,7 @@ final class Checker {
     Compression format = Compression.checked(ref, m);
     Progress progress = new Progress(listener, m.totals().bytes());
     List<Entry> entries = m.entries();
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            threads + 1,
-            r -> {
-              Thread t = new Thread(r, "lifeboat-verify-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    ExecutorService pool = DaemonThreads.pool("lifeboat-verify", threads + 1);
     MemberDecoder.PerThread decoders = new MemberDecoder.PerThread(format);
     try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ)) {
       long size = ch.size();

@@ -11,11 +11,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -163,7 +160,7 @@ final class GzipMembers extends OutputStream {
     this.maxInFlightBytes = 4L * settings.threads() * settings.chunkBytes();
     // Many small members may be in flight at once, so small files keep every worker busy too.
     this.maxInFlightChunks = 64 * settings.threads();
-    this.pool = Executors.newFixedThreadPool(settings.threads(), workers());
+    this.pool = DaemonThreads.pool("lifeboat-gzip", settings.threads());
   }
 
   /** Starts a member; {@code tag} comes back through {@link Placement} when it is written. */
@@ -473,14 +470,5 @@ final class GzipMembers extends OutputStream {
   private static byte[] copyInto(byte[] target, byte[] source, int length) {
     System.arraycopy(source, 0, target, 0, length);
     return target;
-  }
-
-  private static ThreadFactory workers() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "lifeboat-gzip-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

@@ -109,7 +109,7 @@ final class MemberDecoder implements AutoCloseable {
     }
   }
 
-  private final class Decoded extends InputStream {
+  private final class Decoded extends BlockInputStream {
     private final FileChannel ch;
     private final long end;
     private final ByteBuffer outView;
@@ -123,12 +123,6 @@ final class MemberDecoder implements AutoCloseable {
       this.at = start;
       this.end = end;
       this.outView = decompressor == null ? null : out.getByteBuffer(0, OUT_BYTES);
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -195,7 +189,7 @@ final class MemberDecoder implements AutoCloseable {
    * {@code length} bytes of a shared channel from {@code start}, read by position (threads share
    * it).
    */
-  static final class Range extends InputStream {
+  static final class Range extends BlockInputStream {
     private final FileChannel ch;
     private long at;
     private final long end;
@@ -204,12 +198,6 @@ final class MemberDecoder implements AutoCloseable {
       this.ch = ch;
       this.at = start;
       this.end = start + length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

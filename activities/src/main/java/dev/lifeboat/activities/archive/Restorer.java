@@ -22,10 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
@@ -165,15 +163,7 @@ final class Restorer {
       }
       extraction.prepare(entries);
       int threads = threads();
-      AtomicInteger n = new AtomicInteger();
-      ExecutorService pool =
-          Executors.newFixedThreadPool(
-              threads + 1,
-              r -> {
-                Thread t = new Thread(r, "lifeboat-restore-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
+      ExecutorService pool = DaemonThreads.pool("lifeboat-restore", threads + 1);
       Compression format = Compression.checked(ref, m);
       MemberDecoder.PerThread decoders = new MemberDecoder.PerThread(format);
       AtomicBoolean stop = new AtomicBoolean();

@@ -164,17 +164,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
             args.full(),
             compression,
             new ContextProgress(context));
-    context.log(
-        "archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
-    if (r.reusedFrom() != null) {
-      context.log(
-          "copied "
-              + r.reusedFiles()
-              + " unchanged files ("
-              + r.reusedBytes()
-              + " bytes) from "
-              + r.reusedFrom());
-    }
+    logArchived(r, context);
     r.skipped().forEach(s -> context.log("skipped " + s.path() + ": " + s.reason()));
     r.changed().forEach(c -> context.log("changed " + c.path() + ": " + c.reason()));
     r.cleaned()
@@ -201,6 +191,21 @@ public final class BackupAction implements Action<BackupAction.Args> {
       return Compression.fromArgument(args.compression());
     } catch (ActionException e) {
       throw ActionException.invalid("action '" + name() + "': " + e.getMessage());
+    }
+  }
+
+  /** What an archive holds and what it copied from the previous one, in the step's log. */
+  static void logArchived(BackupResult r, ActionContext context) {
+    context.log(
+        "archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
+    if (r.reusedFrom() != null) {
+      context.log(
+          "copied "
+              + r.reusedFiles()
+              + " unchanged files ("
+              + r.reusedBytes()
+              + " bytes) from "
+              + r.reusedFrom());
     }
   }
 

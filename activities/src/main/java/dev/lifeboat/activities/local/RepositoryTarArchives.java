@@ -38,16 +38,7 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
       String set, String source, InputStream tar, ActionContext ctx) throws IOException {
     BackupResult r =
         repository.writeFromTar(set, source, tar, full, compression, new ContextProgress(ctx));
-    ctx.log("archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
-    if (r.reusedFrom() != null) {
-      ctx.log(
-          "copied "
-              + r.reusedFiles()
-              + " unchanged files ("
-              + r.reusedBytes()
-              + " bytes) from "
-              + r.reusedFrom());
-    }
+    BackupAction.logArchived(r, ctx);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("path", r.ref().path().toString());
     out.put("archive", r.ref().name());
