@@ -47,7 +47,7 @@ public final class Bench {
 
   /** Command-line options of a benchmark run. */
   record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
-      Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz, boolean zstd) {
+      Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz, boolean zstd, boolean warm) {
     boolean lifeboatOnly() {
       return !peers && !pigz;
     }
@@ -66,6 +66,7 @@ public final class Bench {
       boolean gzip = false;
       boolean pigz = true;
       boolean zstd = false;
+      boolean warm = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
@@ -81,17 +82,18 @@ public final class Bench {
           case "--no-peers" -> peers = false;
           case "--gzip" -> gzip = true;
           case "--zstd" -> zstd = true;
+          case "--warm" -> warm = true;
           case "--lifeboat-only" -> {
             peers = false;
             pigz = false;
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
-              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --lifeboat-only)");
+              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --warm --lifeboat-only)");
         }
       }
       return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz,
-          zstd);
+          zstd, warm);
     }
   }
 
@@ -138,7 +140,9 @@ public final class Bench {
       Path gz = work.resolve("tar-gzip.tar.gz");
       Path pz = work.resolve("tar-pigz.tar.gz");
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      String childJvm = q(java) + " " + o.jvmOpts() + " -cp " + q(System.getProperty("java.class.path"))
+      // --warm: each child first runs every operation on a small tree of its own, as a running server has
+      String warmUp = o.warm() ? " -Dlifeboat.bench.warmup=" + q(work.resolve("warm-up")) : "";
+      String childJvm = q(java) + " " + o.jvmOpts() + warmUp + " -cp " + q(System.getProperty("java.class.path"))
           + " " + Bench.class.getName() + " child";
       Path zs = work.resolve("tar-zstd.tar.zst");
       Path restic = work.resolve("restic-repo");
@@ -331,6 +335,9 @@ public final class Bench {
       }
       Map<String, Double> m = new LinkedHashMap<>();
       m.put("wallTime", lb.wallSeconds() / other.wallSeconds());
+      if (lb.inJvmSeconds() != null) {
+        m.put("inJvmTime", lb.inJvmSeconds() / other.wallSeconds());
+      }
       m.put("cpuTime", lb.cpuSeconds() / other.cpuSeconds());
       m.put("throughput", lb.throughputMBs() / other.throughputMBs());
       m.put("peakRss", lb.peakRssMB() / other.peakRssMB());
@@ -355,16 +362,19 @@ public final class Bench {
             r.archiveBytes() == null ? "" : f1(r.archiveBytes() / (double) MB));
       }
       System.out.println();
-      System.out.printf(Locale.ROOT, "%-26s %8s %8s %10s %9s %9s%n", "Lifeboat / other", "time", "CPU",
-          "throughput", "peak RSS", "size");
+      System.out.printf(Locale.ROOT, "%-30s %8s %8s %8s %10s %9s %9s%n", "Lifeboat / other", "time", "in-JVM",
+          "CPU", "throughput", "peak RSS", "size");
       for (Map.Entry<String, Object> e : ratios.entrySet()) {
         @SuppressWarnings("unchecked")
         Map<String, Double> m = (Map<String, Double>) e.getValue();
-        System.out.printf(Locale.ROOT, "%-26s %8s %8s %10s %9s %9s%n", e.getKey(), x(m.get("wallTime")),
-            x(m.get("cpuTime")), x(m.get("throughput")), x(m.get("peakRss")),
-            m.containsKey("archiveSize") ? x(m.get("archiveSize")) : "");
+        System.out.printf(Locale.ROOT, "%-30s %8s %8s %8s %10s %9s %9s%n", e.getKey(), x(m.get("wallTime")),
+            m.containsKey("inJvmTime") ? x(m.get("inJvmTime")) : "", x(m.get("cpuTime")), x(m.get("throughput")),
+            x(m.get("peakRss")), m.containsKey("archiveSize") ? x(m.get("archiveSize")) : "");
       }
-      System.out.println("(time/CPU/RSS/size below 1.00x favour Lifeboat; throughput above 1.00x does)");
+      System.out.println("(time/CPU/RSS/size below 1.00x favour Lifeboat; throughput above 1.00x does; in-JVM is"
+          + " Lifeboat's time inside its JVM, without start-up" + (o.warm()
+              ? " and, with --warm, after every operation ran once on a small tree, as in a running server"
+              : "") + ", over the other's wall time)");
       if (!warmOneFileMs.isEmpty()) {
         System.out.printf(Locale.ROOT, "Lifeboat one file in a warm JVM (as the server reads it): median %.1f ms%n",
             median(warmOneFileMs.stream().mapToDouble(Double::doubleValue).toArray()));
@@ -385,6 +395,7 @@ public final class Bench {
       env.put("cores", Runtime.getRuntime().availableProcessors());
       env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
       env.put("childJvmOpts", o.jvmOpts());
+      env.put("warm", o.warm());
       env.put("lifeboatGzip", engine);
       env.put("tar", firstLine("tar", "--version"));
       env.put("gzip", firstLine("gzip", "--version"));
@@ -405,6 +416,10 @@ public final class Bench {
   // ---------------------------------------------------------------- child JVM operations
 
   private static void child(String[] args) throws Exception {
+    String warmUp = System.getProperty("lifeboat.bench.warmup");
+    if (warmUp != null) {
+      warmUp(Path.of(warmUp));
+    }
     Repository repo = new Repository(Path.of(args[1]));
     long t0 = System.nanoTime();
     Map<String, Object> out = new LinkedHashMap<>();
@@ -507,6 +522,34 @@ public final class Bench {
         }
       }).sum();
     }
+  }
+
+  /**
+   * Runs every operation the children measure on a small tree of its own, so that the measured one runs
+   * on compiled code as in a server that has been up for a while; the in-JVM time then excludes both
+   * start-up and JIT warm-up.
+   */
+  private static void warmUp(Path dir) throws Exception {
+    deleteTree(dir);
+    Path src = dir.resolve("src");
+    DataSet.generate(src, 48 * MB, 7);
+    Repository r = new Repository(dir.resolve("repo"));
+    for (Compression c : Compression.values()) {
+      for (int round = 0; round < 2; round++) {
+        String source = "warm-" + c.argument();
+        BackupResult b = r.writeFromDirectory("warm", source, src, List.of(), List.of(), false, c,
+            ProgressListener.NONE);
+        r.verify(b.ref(), ProgressListener.NONE);
+        r.restoreToDirectory(b.ref(), dir.resolve("restore-" + source + "-" + round), false, ProgressListener.NONE);
+        List<dev.lifeboat.activities.archive.Manifest.Entry> entries = r.manifest(b.ref()).entries();
+        for (int i = entries.size() - 1; i >= Math.max(0, entries.size() - 50); i--) {
+          if (entries.get(i).type() == dev.lifeboat.activities.archive.Manifest.EntryType.FILE) {
+            r.readFile(b.ref(), entries.get(i).path(), java.io.OutputStream.nullOutputStream());
+          }
+        }
+      }
+    }
+    deleteTree(dir);
   }
 
   static void deleteTree(Path root) throws IOException {

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -84,9 +83,7 @@ final class ArchiveWriter implements Closeable {
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     this.writeBack = new WriteBack(channel);
     this.buffered = new BufferedOutputStream(writeBack, 256 * 1024);
-    this.members =
-        new GzipMembers(
-            new DigestOutputStream(buffered, archiveDigest), settings, this::placed, compression);
+    this.members = new GzipMembers(new Out(), settings, this::placed, compression);
     this.tar = tarStream(members);
   }
 
@@ -242,6 +239,33 @@ final class ArchiveWriter implements Closeable {
     }
   }
 
+  /** The archive file as the members reach it: digested, buffered, written. */
+  private final class Out extends OutputStream implements GzipMembers.BufferSink {
+    @Override
+    public void write(int b) throws IOException {
+      archiveDigest.update((byte) b);
+      buffered.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      archiveDigest.update(b, off, len);
+      buffered.write(b, off, len);
+    }
+
+    @Override
+    public void write(java.nio.ByteBuffer b) throws IOException {
+      buffered.flush();
+      archiveDigest.update(b.duplicate());
+      writeBack.write(b);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      buffered.flush();
+    }
+  }
+
   /**
    * Writes into the archive file and starts writing it back to disk every {@link #EVERY} bytes, on
    * a thread of its own: the kernel would otherwise hold gigabytes of the archive in memory until
@@ -274,6 +298,14 @@ final class ArchiveWriter implements Closeable {
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
       wrote(len);
+    }
+
+    void write(java.nio.ByteBuffer b) throws IOException {
+      int n = b.remaining();
+      while (b.hasRemaining()) {
+        channel.write(b);
+      }
+      wrote(n);
     }
 
     private void wrote(long n) {

@@ -412,7 +412,7 @@ final class Archiver {
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
       }
-      RepositoryFiles.writeAtomically(manifestPath, Json.MAPPER.writeValueAsBytes(manifest));
+      RepositoryFiles.writeAtomically(manifestPath, Json.COMPACT.writeValueAsBytes(manifest));
       manifestWritten = true;
       // the state exists before the archive does: no reader ever sees an archive without one
       ArchiveStates.write(

@@ -140,7 +140,14 @@ final class GzipMembers extends OutputStream {
   private long runLength;
   private final List<Integer> runTags = new ArrayList<>();
   private final List<Long> runLengths = new ArrayList<>();
-  private final byte[] copyBuffer = new byte[1 << 20];
+  // direct: a copied member goes from one file to the other without passing through the heap
+  private final java.nio.ByteBuffer copyBuffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+
+  /** A file that takes bytes straight from a buffer (copied members). */
+  interface BufferSink {
+    /** Writes all of {@code b}'s remaining bytes. */
+    void write(java.nio.ByteBuffer b) throws IOException;
+  }
 
   private static final Future<Compressed> NOTHING =
       java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -374,7 +381,7 @@ final class GzipMembers extends OutputStream {
   }
 
   private void transfer(Copy c) throws IOException {
-    java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(copyBuffer);
+    java.nio.ByteBuffer buf = copyBuffer;
     long at = c.offset();
     long end = c.offset() + c.length();
     while (at < end) {
@@ -390,7 +397,14 @@ final class GzipMembers extends OutputStream {
                 + c.length()
                 + ")");
       }
-      file.write(buf.array(), 0, n);
+      buf.flip();
+      if (file instanceof BufferSink sink) {
+        sink.write(buf);
+      } else {
+        byte[] bytes = new byte[n];
+        buf.get(bytes);
+        file.write(bytes, 0, n);
+      }
       at += n;
       written += n;
     }

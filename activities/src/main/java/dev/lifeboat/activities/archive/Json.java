@@ -20,5 +20,12 @@ final class Json {
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
 
+  /**
+   * Manifests without indentation: one of a large tree is megabytes that no one reads by eye, and
+   * every later backup, listing and single-file read parses it again.
+   */
+  static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
+      MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+
   private Json() {}
 }
