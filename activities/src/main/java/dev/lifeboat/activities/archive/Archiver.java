@@ -412,7 +412,10 @@ final class Archiver {
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
       }
-      RepositoryFiles.writeAtomically(manifestPath, Json.COMPACT.writeValueAsBytes(manifest));
+      RepositoryFiles.writeAtomically(
+          manifestPath,
+          manifest.entries().size() * 400L,
+          out -> Json.COMPACT.writeValue(out, manifest));
       manifestWritten = true;
       // the state exists before the archive does: no reader ever sees an archive without one
       ArchiveStates.write(

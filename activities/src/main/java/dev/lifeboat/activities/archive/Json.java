@@ -25,7 +25,10 @@ final class Json {
    * every later backup, listing and single-file read parses it again.
    */
   static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
-      MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+      MAPPER
+          .writer()
+          .without(SerializationFeature.INDENT_OUTPUT)
+          .without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
   private Json() {}
 }

@@ -2,7 +2,6 @@ package dev.lifeboat.activities.archive;
 
 import dev.lifeboat.activities.action.ActionException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -83,6 +82,28 @@ final class RepositoryFiles {
    * half.
    */
   static void writeAtomically(Path target, byte[] data) throws IOException {
+    writeAtomically(
+        target,
+        data.length,
+        out -> {
+          // in slices: one write of a large heap array costs a direct buffer of its whole size
+          for (int at = 0; at < data.length; at += 64 * 1024) {
+            out.write(data, at, Math.min(64 * 1024, data.length - at));
+          }
+        });
+  }
+
+  /** What goes into a file written atomically. */
+  interface Content {
+    void writeTo(java.io.OutputStream out) throws IOException;
+  }
+
+  /**
+   * As {@link #writeAtomically(Path, byte[])}, streaming: a manifest of a large tree is tens of
+   * megabytes that need not sit in memory at once. {@code size} is the expected size, for the
+   * message when the disk is full.
+   */
+  static void writeAtomically(Path target, long size, Content content) throws IOException {
     Path tmp = target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
     boolean moved = false;
     try {
@@ -94,17 +115,18 @@ final class RepositoryFiles {
                   StandardOpenOption.WRITE,
                   StandardOpenOption.TRUNCATE_EXISTING),
               PosixFilePermissions.asFileAttribute(FILE_MODE))) {
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
+        java.io.OutputStream out =
+            new java.io.BufferedOutputStream(
+                java.nio.channels.Channels.newOutputStream(ch), 64 * 1024);
+        content.writeTo(out);
+        out.flush();
         ch.force(true);
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       moved = true;
     } catch (IOException e) {
       if (isDiskFull(e)) {
-        throw diskFull(target, target.getParent(), data.length, e);
+        throw diskFull(target, target.getParent(), size, e);
       }
       throw e;
     } finally {

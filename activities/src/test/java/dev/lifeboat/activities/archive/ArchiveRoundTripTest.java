@@ -114,8 +114,7 @@ class ArchiveRoundTripTest {
     assertThat(backup.sha256()).isEqualTo(m.archiveSha256());
     // raw JSON spells types and modes for people
     String json = Files.readString(backup.ref().manifestPath());
-    assertThat(json)
-        .contains("\"type\":\"hardlink\"", "\"mode\":\"0600\"", "\"archiveSha256\"");
+    assertThat(json).contains("\"type\":\"hardlink\"", "\"mode\":\"0600\"", "\"archiveSha256\"");
     // progress was reported up to the total
     assertThat(progress).isNotEmpty();
     long[] last = progress.get(progress.size() - 1);

@@ -155,7 +155,7 @@ class DeployManifestsTest {
     // the worker does the archiving: the flags that hold the engine's memory bound, as
     // scripts/start.sh sets them
     assertThat(env(worker, "JAVA_TOOL_OPTIONS"))
-        .contains("-Xmx256m", "-XX:MaxDirectMemorySize=64m");
+        .contains("-Xmx512m", "-Xmn64m", "-XX:MaxDirectMemorySize=64m");
     assertThat(api.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/admin/health/live");
     assertThat(api.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/admin/health/ready");
   }
