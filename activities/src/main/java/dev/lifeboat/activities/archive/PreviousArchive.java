@@ -1,0 +1,233 @@
+package dev.lifeboat.activities.archive;
+
+import dev.lifeboat.activities.archive.Manifest.Entry;
+import dev.lifeboat.activities.archive.Manifest.EntryType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The newest good archive of the source, open for copying members out of it; files are looked up by
+ * path. A directory backup matches only format-2 entries (with ctime and inode); a tar stream
+ * matches by content instead ({@link #candidate}).
+ */
+final class PreviousArchive implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PreviousArchive.class);
+  private static final int BLOCK = 512;
+
+  /** The two zero records that end a tar stream, the archive's last member. */
+  private static final int END_BLOCKS = 2 * BLOCK;
+
+  private final ArchiveRef ref;
+  private final Compression format;
+  private final FileChannel channel;
+  private final long size;
+  private final Map<String, Entry> files = new HashMap<>();
+
+  /**
+   * Each reusable entry's length in the tar stream: up to the next entry, the last one up to the
+   * end blocks.
+   */
+  private final Map<String, Long> tarLengths = new HashMap<>();
+
+  private PreviousArchive(
+      ArchiveRef ref, Compression format, Manifest m, FileChannel channel, long size) {
+    this.ref = ref;
+    this.format = format;
+    this.channel = channel;
+    this.size = size;
+    List<Entry> entries = m.entries();
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      if (e.type() == EntryType.FILE && e.sha256() != null) {
+        long next =
+            i + 1 < entries.size()
+                ? entries.get(i + 1).tarOffset()
+                : m.totals().tarBytes() - END_BLOCKS;
+        files.put(e.path(), e);
+        tarLengths.put(e.path(), next - e.tarOffset());
+      }
+    }
+  }
+
+  /**
+   * Empty when the source has no good archive or its manifest does not describe the file that is
+   * there.
+   */
+  static Optional<PreviousArchive> open(
+      Repository repository, String set, String source, Compression format) {
+    Optional<ArchiveInfo> newest;
+    try {
+      newest = repository.newestGood(set, source);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (newest.isEmpty()) {
+      return Optional.empty();
+    }
+    ArchiveRef ref = newest.get().ref();
+    if (Compression.ofArchive(ref.name()) != format) {
+      // members of the other kind would make a mixed stream no tar could read
+      LOG.info("not reusing {}: this backup writes {}", ref.path(), format.argument());
+      return Optional.empty();
+    }
+    FileChannel ch = null;
+    try {
+      Manifest m = repository.manifest(ref);
+      ch = FileChannel.open(ref.path(), StandardOpenOption.READ);
+      long size = ch.size();
+      if (!format.manifestValue().equals(m.compression())
+          || m.totals() == null
+          || m.totals().compressedBytes() != size) {
+        LOG.info(
+            "not reusing {}: its manifest does not describe the file ({} bytes)", ref.path(), size);
+        ch.close();
+        return Optional.empty();
+      }
+      return Optional.of(new PreviousArchive(ref, format, m, ch, size));
+    } catch (IOException | RuntimeException e) {
+      LOG.info("not reusing {}: {}", ref.path(), e.toString());
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // nothing was read from it
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  ArchiveRef ref() {
+    return ref;
+  }
+
+  /**
+   * Copies the file's member if the file is as the previous archive recorded it, judged by a stat
+   * taken now (which must also agree with the scan's); false means it has to be read.
+   */
+  boolean reuse(ArchiveWriter writer, SourceScan.Found found) throws IOException {
+    ArchiveWriter.Item item = found.item();
+    Entry old = files.get(item.path());
+    if (old == null || found.stamp() == null || old.ctime() == null || old.inode() == null) {
+      return false;
+    }
+    SourceScan.Stamp now;
+    try {
+      now = SourceScan.Stamp.read(found.file());
+    } catch (IOException e) {
+      return false;
+    }
+    if (!now.equals(found.stamp())
+        || old.size() != item.size()
+        || old.modeBits() != (item.mode() & 07777)
+        || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))
+        || !old.ctime().equals(now.ctime().toInstant())
+        || old.inode() != now.inode()) {
+      return false;
+    }
+    long tarLength = tarLength(old, tarLengths.get(old.path()));
+    if (tarLength < 0) {
+      return false;
+    }
+    writer.reuse(item, old, channel, tarLength, now);
+    return true;
+  }
+
+  /**
+   * The old member a file arriving in a tar stream may be copied from, once its bytes prove to be
+   * the old ones: null unless path, size, mtime and mode are what the manifest recorded and the old
+   * member begins with exactly the header this archive would write for {@code item} (which also
+   * covers owner, group and their names). An old member that cannot be decoded is no candidate: the
+   * file is compressed anew.
+   */
+  Candidate candidate(ArchiveWriter.Item item) throws IOException {
+    Entry old = files.get(item.path());
+    if (old == null
+        || old.size() != item.size()
+        || old.modeBits() != (item.mode() & 07777)
+        || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))) {
+      return null;
+    }
+    long tarLength = tarLength(old, tarLengths.get(old.path()));
+    if (tarLength < 0) {
+      return null;
+    }
+    byte[] header = ArchiveWriter.header(item);
+    if (header.length != tarLength - padded(old.size())) {
+      return null;
+    }
+    byte[] oldHeader;
+    try (InputStream decoded =
+        format.decoding(
+            new java.io.BufferedInputStream(
+                new MemberDecoder.Range(channel, old.memberOffset(), old.memberLength()), 8192))) {
+      oldHeader = decoded.readNBytes(header.length);
+    } catch (IOException e) {
+      LOG.info("not reusing {} from {}: {}", item.path(), ref.name(), e.toString());
+      return null;
+    }
+    if (!Arrays.equals(header, oldHeader)) {
+      return null;
+    }
+    return new Candidate(old, tarLength);
+  }
+
+  /** An old member whose header fits; its data is the file's if the digests agree. */
+  final class Candidate {
+    private final Entry old;
+    private final long tarLength;
+
+    private Candidate(Entry old, long tarLength) {
+      this.old = old;
+      this.tarLength = tarLength;
+    }
+
+    boolean holds(byte[] sha256) {
+      return Digests.hex(sha256).equals(old.sha256());
+    }
+
+    void copy(ArchiveWriter writer, ArchiveWriter.Item item) throws IOException {
+      writer.reuse(item, old, channel, tarLength, null);
+    }
+  }
+
+  private static long padded(long size) {
+    return (size + BLOCK - 1) / BLOCK * BLOCK;
+  }
+
+  /**
+   * The entry's length in the tar stream, or -1 when its members do not look right (not starting as
+   * a member of this kind, outside the file, a length that cannot hold the file's data): then the
+   * file is read instead.
+   */
+  private long tarLength(Entry e, long length) throws IOException {
+    if (e.memberOffset() < 0 || e.memberOffset() + e.memberLength() > size) {
+      return -1;
+    }
+    ByteBuffer head = ByteBuffer.allocate(format.magicLength());
+    channel.read(head, e.memberOffset());
+    if (!format.looksLikeMember(Arrays.copyOf(head.array(), head.position()), e.memberLength())) {
+      return -1;
+    }
+    if (length < padded(e.size()) + BLOCK || length % BLOCK != 0) {
+      return -1;
+    }
+    return length;
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}
