@@ -79,7 +79,7 @@ final class Checker {
   }
 
   /** Bytes of a checked file, or -1 for entries that are not files (and the end). */
-  private static void account(Progress progress, long fileBytes) {
+  static void account(Progress progress, long fileBytes) {
     if (fileBytes >= 0) {
       progress.bytes(fileBytes);
       progress.file();

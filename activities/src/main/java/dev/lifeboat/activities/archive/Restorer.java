@@ -189,11 +189,11 @@ final class Restorer {
                     }));
             while (inFlight.size() >= 4 * threads
                 || !inFlight.isEmpty() && inFlight.peek().isDone()) {
-              account(progress, Checker.get(inFlight.poll()));
+              Checker.account(progress, Checker.get(inFlight.poll()));
             }
           }
           while (!inFlight.isEmpty()) {
-            account(progress, Checker.get(inFlight.poll()));
+            Checker.account(progress, Checker.get(inFlight.poll()));
           }
           long end = m.totals().endMemberOffset();
           Checker.checkEnd(ref, format, ch, end, size - end);
@@ -252,15 +252,6 @@ final class Restorer {
           extraction.writeConcurrently(e, new Stoppable(data, stop), owner(te));
           return e.type() == EntryType.FILE ? e.size() : -1L;
         });
-  }
-
-  private static void account(Progress progress, long fileBytes) {
-    if (fileBytes >= 0) {
-      progress.bytes(fileBytes);
-      progress.file();
-    } else {
-      progress.checkCancelled();
-    }
   }
 
   /**
