@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -37,6 +38,9 @@ class LocalBackupApiTest {
           ConfigOverride.config("server.connector.port", "0"),
           ConfigOverride.config("runbooks", Path.of("..", "runbooks").toAbsolutePath().toString()),
           ConfigOverride.config("repository", REPOSITORY.toString()));
+
+  static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   @TempDir Path work;
   ApiClient api;
@@ -386,6 +390,33 @@ class LocalBackupApiTest {
     ApiClient.Answer a = api.get("/api/backups?set=..%2Fetc");
     assertThat(a.status()).isEqualTo(400);
     assertThat(a.body().get("error").asText()).contains("'set'");
+  }
+
+  @Test
+  void aHostileCompressionIsRefusedBeforeTheRunStarts() throws Exception {
+    Path src = Files.createDirectories(work.resolve("hostile-src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    for (String hostile :
+        List.of(
+            "--use-compress-program=sh -c id",
+            "${params.path}",
+            "{{ lookup('pipe', 'id') }}",
+            "zstd; rm -rf /",
+            "x".repeat(5000))) {
+      ApiClient.Answer a =
+          api.post(
+              "/api/runbooks/local-backup/runs",
+              MAPPER.writeValueAsString(
+                  Map.of(
+                      "params",
+                      Map.of(
+                          "path", src.toString(), "source", "hostile", "compression", hostile))));
+      assertThat(a.status()).as(hostile).isEqualTo(400);
+      assertThat(a.body().get("error").asText()).as(hostile).contains("compression");
+    }
+    assertThat(Files.exists(REPOSITORY.resolve("local/hostile")))
+        .as("nothing written for a refused run")
+        .isFalse();
   }
 
   private String start(String runbook, String body) {

@@ -22,6 +22,11 @@ public final class ArgRules {
     if (value == null || (value instanceof String s && s.contains("${"))) {
       return Optional.empty();
     }
+    return check(spec, value);
+  }
+
+  /** The check itself, for a value that is final: a parameter's "${" is data, not a reference. */
+  private static Optional<String> check(ArgSpec spec, Object value) {
     if ("duration".equals(spec.type())) {
       Duration d;
       try {
@@ -100,7 +105,7 @@ public final class ArgRules {
         } catch (Expressions.UnresolvedReference e) {
           continue;
         }
-        Optional<String> why = problem(spec, value);
+        Optional<String> why = value == null ? Optional.empty() : check(spec, value);
         if (why.isPresent()) {
           String param = Reference.parse(refs.get(0)).name();
           throw new ParamBinder.InvalidParam(

@@ -147,6 +147,17 @@ class ArgRulesTest {
     e = catchThrowableOfType(ParamBinder.InvalidParam.class, () -> check(Map.of("tag", "ABC")));
     assertThat(e.param()).isEqualTo("tag");
     assertThat(e.getMessage()).contains("does not match");
+
+    // a value that looks like a reference is data once bound: checked, not waved through
+    e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> check(Map.of("tag", "${params.keepLast}")));
+    assertThat(e.param()).isEqualTo("tag");
+    assertThat(e.getMessage()).contains("does not match");
+    e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> check(Map.of("keepWithin", "${params.tag}")));
+    assertThat(e.param()).isEqualTo("keepWithin");
   }
 
   @Test
