@@ -26,8 +26,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes and publishes archives (the repository's archiver, as restic calls it). A directory backup
@@ -43,12 +41,6 @@ import org.slf4j.LoggerFactory;
  * everything again.
  */
 final class Archiver {
-  private static final Logger LOG = LoggerFactory.getLogger(Archiver.class);
-  private static final int BLOCK = 512;
-
-  /** The two zero records that end a tar stream, the archive's last member. */
-  private static final int END_BLOCKS = 2 * BLOCK;
-
   private final Repository repository;
   private final Clock clock;
   private final GzipMembers.Settings compression;

@@ -220,11 +220,7 @@ final class GzipMembers extends OutputStream {
     runTags.clear();
     runLengths.clear();
     inFlight.add(new Pending(NOTHING, -1, true, true, 0, c));
-    while (inFlightBytes > maxInFlightBytes
-        || inFlight.size() > maxInFlightChunks
-        || !inFlight.isEmpty() && inFlight.peek().compressed().isDone()) {
-      writeOldest();
-    }
+    writeReady();
   }
 
   /** Ends the entry: its last chunk goes to the pool. */
@@ -332,6 +328,14 @@ final class GzipMembers extends OutputStream {
     inFlight.add(new Pending(f, tag, firstChunk, last, length, null));
     inFlightBytes += length;
     firstChunk = false;
+    writeReady();
+  }
+
+  /**
+   * Writes what is done at the head of the queue, and waits for more while too much is in flight:
+   * the bound on memory.
+   */
+  private void writeReady() throws IOException {
     while (inFlightBytes > maxInFlightBytes
         || inFlight.size() > maxInFlightChunks
         || !inFlight.isEmpty() && inFlight.peek().compressed().isDone()) {
