@@ -52,19 +52,14 @@ final class Checker {
       long size = ch.size();
       checkLayout(ref, m, size);
       Future<String> fileDigest = pool.submit(() -> digestFile(ch, size));
-      ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
-      for (int i = 0; i < entries.size(); i++) {
-        int index = i;
-        inFlight.add(pool.submit(() -> checkEntry(ref, ch, entries, index, decoders.get())));
-        while (inFlight.size() >= 4 * threads || !inFlight.isEmpty() && inFlight.peek().isDone()) {
-          account(progress, get(inFlight.poll()));
-        }
-      }
+      eachEntry(
+          pool,
+          threads,
+          entries.size(),
+          i -> checkEntry(ref, ch, entries, i, decoders.get()),
+          progress);
       long end = m.totals().endMemberOffset();
-      inFlight.add(pool.submit(() -> checkEnd(ref, format, ch, end, size - end)));
-      while (!inFlight.isEmpty()) {
-        account(progress, get(inFlight.poll()));
-      }
+      checkEnd(ref, format, ch, end, size - end);
       ArchiveEntries.checkArchiveDigest(ref, m, get(fileDigest));
     } finally {
       pool.shutdownNow();
@@ -78,8 +73,40 @@ final class Checker {
     return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
   }
 
+  /** One entry's work on a pool thread: the bytes of a file, or -1 for other entries. */
+  interface EntryTask {
+    long run(int entry) throws IOException;
+  }
+
+  /**
+   * Runs {@code task} for entries {@code 0..count-1} on {@code pool}, at most {@code 4 × threads}
+   * in flight, and counts the results into {@code progress} in entry order; the first failure in
+   * entry order is thrown, and what is still queued is cancelled. Verify and restore both read an
+   * archive this way.
+   */
+  static void eachEntry(
+      ExecutorService pool, int threads, int count, EntryTask task, Progress progress)
+      throws IOException {
+    ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        int index = i;
+        inFlight.add(pool.submit(() -> task.run(index)));
+        while (inFlight.size() >= 4 * threads || !inFlight.isEmpty() && inFlight.peek().isDone()) {
+          account(progress, get(inFlight.poll()));
+        }
+      }
+      while (!inFlight.isEmpty()) {
+        account(progress, get(inFlight.poll()));
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      inFlight.forEach(f -> f.cancel(false));
+      throw e;
+    }
+  }
+
   /** Bytes of a checked file, or -1 for entries that are not files (and the end). */
-  static void account(Progress progress, long fileBytes) {
+  private static void account(Progress progress, long fileBytes) {
     if (fileBytes >= 0) {
       progress.bytes(fileBytes);
       progress.file();

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -168,42 +167,31 @@ final class Restorer {
       MemberDecoder.PerThread decoders = new MemberDecoder.PerThread(format);
       AtomicBoolean stop = new AtomicBoolean();
       ConcurrentSkipListMap<Integer, Throwable> failures = new ConcurrentSkipListMap<>();
-      ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
       try {
         Future<String> fileDigest = pool.submit(() -> Checker.digestFile(ch, size, stop));
         try {
-          for (int i = 0; i < entries.size(); i++) {
-            int index = i;
-            inFlight.add(
-                pool.submit(
-                    () -> {
-                      try {
-                        return restoreEntry(ch, entries, index, decoders.get(), extraction, stop);
-                      } catch (Stopped e) {
-                        throw e;
-                      } catch (Throwable e) {
-                        failures.put(index, e);
-                        stop.set(true);
-                        throw e;
-                      }
-                    }));
-            while (inFlight.size() >= 4 * threads
-                || !inFlight.isEmpty() && inFlight.peek().isDone()) {
-              Checker.account(progress, Checker.get(inFlight.poll()));
-            }
-          }
-          while (!inFlight.isEmpty()) {
-            Checker.account(progress, Checker.get(inFlight.poll()));
-          }
+          Checker.eachEntry(
+              pool,
+              threads,
+              entries.size(),
+              i -> {
+                try {
+                  return restoreEntry(ch, entries, i, decoders.get(), extraction, stop);
+                } catch (Stopped e) {
+                  throw e;
+                } catch (IOException | RuntimeException | Error e) {
+                  failures.put(i, e);
+                  stop.set(true);
+                  throw e;
+                }
+              },
+              progress);
           long end = m.totals().endMemberOffset();
           Checker.checkEnd(ref, format, ch, end, size - end);
           extraction.links(entries);
           ArchiveEntries.checkArchiveDigest(ref, m, Checker.get(fileDigest));
         } catch (IOException | RuntimeException | Error e) {
           stop.set(true);
-          for (Future<Long> f : inFlight) {
-            f.cancel(false);
-          }
           pool.shutdown();
           Checker.awaitEnd(pool);
           // the earliest entry that failed of itself, not one stopped because of another
