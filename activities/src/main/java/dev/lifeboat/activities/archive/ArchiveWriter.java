@@ -53,6 +53,10 @@ final class ArchiveWriter implements Closeable {
   private final OutputStream buffered;
   private final WriteBack writeBack;
   private final MessageDigest archiveDigest = Digests.sha256();
+  private final java.util.concurrent.ExecutorService digester =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          DaemonThreads.named("lifeboat-digest"));
+  private final Out out;
   private final GzipMembers members;
   private final TarArchiveOutputStream tar;
   private final Progress progress;
@@ -83,7 +87,8 @@ final class ArchiveWriter implements Closeable {
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     this.writeBack = new WriteBack(channel);
     this.buffered = new BufferedOutputStream(writeBack, 256 * 1024);
-    this.members = new GzipMembers(new Out(), settings, this::placed, compression);
+    this.out = new Out();
+    this.members = new GzipMembers(out, settings, this::placed, compression);
     this.tar = tarStream(members);
   }
 
@@ -187,6 +192,7 @@ final class ArchiveWriter implements Closeable {
     members.end();
     members.drain();
     tar.close();
+    out.flush();
     buffered.flush();
     channel.force(true);
     finished = true;
@@ -231,6 +237,7 @@ final class ArchiveWriter implements Closeable {
     try {
       members.close();
     } finally {
+      digester.shutdownNow();
       try {
         writeBack.stop();
       } finally {
@@ -239,30 +246,96 @@ final class ArchiveWriter implements Closeable {
     }
   }
 
-  /** The archive file as the members reach it: digested, buffered, written. */
+  /**
+   * The archive file as the members reach it: digested, buffered, written. A range copied from a
+   * previous archive goes file to file in the kernel while a thread of its own reads and digests
+   * it; that digest is waited for before the next update, so the archive's digest stays in file
+   * order and the copy costs the digest alone.
+   */
   private final class Out extends OutputStream implements GzipMembers.BufferSink {
+    private java.util.concurrent.Future<?> digesting;
+    // direct: read by the kernel, digested without passing through the heap
+    private java.nio.ByteBuffer digestBuffer;
+
     @Override
     public void write(int b) throws IOException {
+      settle();
       archiveDigest.update((byte) b);
       buffered.write(b);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+      settle();
       archiveDigest.update(b, off, len);
       buffered.write(b, off, len);
     }
 
     @Override
-    public void write(java.nio.ByteBuffer b) throws IOException {
+    public void copy(FileChannel from, long offset, long length) throws IOException {
+      settle();
       buffered.flush();
-      archiveDigest.update(b.duplicate());
-      writeBack.write(b);
+      if (digestBuffer == null) {
+        digestBuffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+      }
+      digesting =
+          digester.submit(
+              () -> {
+                digestRange(from, offset, length);
+                return null;
+              });
+      long at = offset;
+      long end = offset + length;
+      while (at < end) {
+        long n = from.transferTo(at, Math.min(end - at, WriteBack.EVERY), channel);
+        if (n <= 0) {
+          throw GzipMembers.previousEnded(at, offset, length);
+        }
+        at += n;
+        writeBack.wrote(n);
+      }
+    }
+
+    private void digestRange(FileChannel from, long offset, long length) throws IOException {
+      java.nio.ByteBuffer buf = digestBuffer;
+      long at = offset;
+      long end = offset + length;
+      while (at < end) {
+        buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+        int n = from.read(buf, at);
+        if (n < 0) {
+          throw GzipMembers.previousEnded(at, offset, length);
+        }
+        buf.flip();
+        archiveDigest.update(buf);
+        at += n;
+      }
     }
 
     @Override
     public void flush() throws IOException {
+      settle();
       buffered.flush();
+    }
+
+    /** Waits for the digest of the last copied range. */
+    void settle() throws IOException {
+      if (digesting == null) {
+        return;
+      }
+      try {
+        digesting.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while digesting the archive");
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        throw new IOException("digesting the archive failed: " + e.getCause(), e.getCause());
+      } finally {
+        digesting = null;
+      }
     }
   }
 
@@ -300,15 +373,8 @@ final class ArchiveWriter implements Closeable {
       wrote(len);
     }
 
-    void write(java.nio.ByteBuffer b) throws IOException {
-      int n = b.remaining();
-      while (b.hasRemaining()) {
-        channel.write(b);
-      }
-      wrote(n);
-    }
-
-    private void wrote(long n) {
+    /** Counts bytes written to the channel by other means. */
+    void wrote(long n) {
       since += n;
       if (since >= EVERY && (running == null || running.isDone())) {
         since = 0;

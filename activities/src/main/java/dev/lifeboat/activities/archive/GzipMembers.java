@@ -140,13 +140,17 @@ final class GzipMembers extends OutputStream {
   private long runLength;
   private final List<Integer> runTags = new ArrayList<>();
   private final List<Long> runLengths = new ArrayList<>();
-  // direct: a copied member goes from one file to the other without passing through the heap
-  private final java.nio.ByteBuffer copyBuffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
 
-  /** A file that takes bytes straight from a buffer (copied members). */
+  /**
+   * A file that copies byte ranges of another file itself (copied members): in the kernel, without
+   * passing them through the heap.
+   */
   interface BufferSink {
-    /** Writes all of {@code b}'s remaining bytes. */
-    void write(java.nio.ByteBuffer b) throws IOException;
+    /**
+     * Appends {@code length} bytes of {@code from} at {@code offset}; fails if {@code from} ends
+     * before.
+     */
+    void copy(FileChannel from, long offset, long length) throws IOException;
   }
 
   private static final Future<Compressed> NOTHING =
@@ -385,33 +389,35 @@ final class GzipMembers extends OutputStream {
   }
 
   private void transfer(Copy c) throws IOException {
-    java.nio.ByteBuffer buf = copyBuffer;
+    if (file instanceof BufferSink sink) {
+      sink.copy(c.from(), c.offset(), c.length());
+      written += c.length();
+      return;
+    }
+    byte[] buf = new byte[64 * 1024];
     long at = c.offset();
     long end = c.offset() + c.length();
     while (at < end) {
-      buf.clear().limit((int) Math.min(buf.capacity(), end - at));
-      int n = c.from().read(buf, at);
+      int n =
+          c.from().read(java.nio.ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, end - at)), at);
       if (n < 0) {
-        throw new IOException(
-            "the previous archive ended at "
-                + at
-                + " inside a member it was to give ("
-                + c.offset()
-                + "+"
-                + c.length()
-                + ")");
+        throw previousEnded(at, c.offset(), c.length());
       }
-      buf.flip();
-      if (file instanceof BufferSink sink) {
-        sink.write(buf);
-      } else {
-        byte[] bytes = new byte[n];
-        buf.get(bytes);
-        file.write(bytes, 0, n);
-      }
+      file.write(buf, 0, n);
       at += n;
       written += n;
     }
+  }
+
+  static IOException previousEnded(long at, long offset, long length) {
+    return new IOException(
+        "the previous archive ended at "
+            + at
+            + " inside a member it was to give ("
+            + offset
+            + "+"
+            + length
+            + ")");
   }
 
   private byte[] fullChunk() {
