@@ -252,7 +252,7 @@ final class ArchiveWriter implements Closeable {
    * it; that digest is waited for before the next update, so the archive's digest stays in file
    * order and the copy costs the digest alone.
    */
-  private final class Out extends OutputStream implements GzipMembers.BufferSink {
+  private final class Out extends OutputStream implements GzipMembers.RangeCopier {
     private java.util.concurrent.Future<?> digesting;
     // direct: read by the kernel, digested without passing through the heap
     private java.nio.ByteBuffer digestBuffer;

@@ -29,16 +29,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Writes and publishes archives (the repository's archiver, as restic calls it). A directory backup
- * reuses the newest good archive of its source: a file whose path, size, mtime, mode, ctime and
+ * reuses the newest verified archive of its source: a file whose path, size, mtime, mode, ctime and
  * inode are what that archive's manifest recorded is not read again; its gzip member is copied byte
  * for byte, with its digest. A tar stream (pods, PVCs) reuses by content instead: see {@link
  * #writeFromTar}. The result is still a standalone full .tar.gz (or .tar.zst: members are reused
  * only from an archive of the same kind).
  *
- * <p>"Good" is verified or unverified, never damaged: requiring a verify between backups would make
- * reuse rare, and a copied member that rotted in the old archive fails the new archive's verify
- * (its digest travels with it), which marks the new archive damaged; the next backup then reads
- * everything again.
+ * <p>Only a verified archive is copied from (the shipped backup runbooks verify each new archive as
+ * their next step): rot in an archive no one has checked yet is never carried into the next one. An
+ * archive that rots after its verify is copied as it is, and the new archive's own verify finds it,
+ * because the digests travel with the copy.
  */
 final class Archiver {
   private final Repository repository;
@@ -164,7 +164,7 @@ final class Archiver {
         new Thread(
             () -> {
               try {
-                repository.newestGood(set, source).ifPresent(a -> repository.manifest(a.ref()));
+                repository.newestVerified(set, source).ifPresent(a -> repository.manifest(a.ref()));
               } catch (IOException | RuntimeException e) {
                 // reading it under the lock reports what is wrong, or reuses nothing
               }
@@ -177,12 +177,12 @@ final class Archiver {
 
   /**
    * Re-packs a plain tar stream into an archive. Unless {@code full}, a regular file whose path,
-   * size, mtime and mode are what the newest good archive recorded is a candidate for reuse: the
-   * stream carries no ctime or inode, so its bytes are still read (they arrive anyway) and digested
-   * while held back, and the old member is copied only if their SHA-256 is the old entry's and the
-   * header this archive would write is byte for byte the one in the old member (owner, group,
-   * names, mode, mtime, size). Otherwise the held bytes are compressed as usual. What is saved is
-   * the compression, not the transfer.
+   * size, mtime and mode are what the newest verified archive recorded is a candidate for reuse:
+   * the stream carries no ctime or inode, so its bytes are still read (they arrive anyway) and
+   * digested while held back, and the old member is copied only if their SHA-256 is the old entry's
+   * and the header this archive would write is byte for byte the one in the old member (owner,
+   * group, names, mode, mtime, size). Otherwise the held bytes are compressed as usual. What is
+   * saved is the compression, not the transfer.
    */
   BackupResult writeFromTar(
       String set,

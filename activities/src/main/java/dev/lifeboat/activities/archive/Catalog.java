@@ -331,6 +331,16 @@ final class Catalog {
         .max(Comparator.comparing(ArchiveInfo::name));
   }
 
+  /**
+   * The newest archive a verify or drill has passed and none has found damaged since: the only kind
+   * a backup copies members from, so rot in an archive no one has checked is never carried on.
+   */
+  Optional<ArchiveInfo> newestVerified(String set, String source) throws IOException {
+    return listSource(set, source).stream()
+        .filter(ArchiveInfo::verified)
+        .max(Comparator.comparing(ArchiveInfo::name));
+  }
+
   static boolean hasArchives(Path dir) {
     try (Stream<Path> files = Files.list(dir)) {
       return files.anyMatch(p -> ArchiveNames.isArchive(p.getFileName().toString()));

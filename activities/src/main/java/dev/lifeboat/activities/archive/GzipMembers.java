@@ -145,7 +145,7 @@ final class GzipMembers extends OutputStream {
    * A file that copies byte ranges of another file itself (copied members): in the kernel, without
    * passing them through the heap.
    */
-  interface BufferSink {
+  interface RangeCopier {
     /**
      * Appends {@code length} bytes of {@code from} at {@code offset}; fails if {@code from} ends
      * before.
@@ -389,7 +389,7 @@ final class GzipMembers extends OutputStream {
   }
 
   private void transfer(Copy c) throws IOException {
-    if (file instanceof BufferSink sink) {
+    if (file instanceof RangeCopier sink) {
       sink.copy(c.from(), c.offset(), c.length());
       written += c.length();
       return;

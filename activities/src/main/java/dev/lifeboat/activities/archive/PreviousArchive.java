@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The newest good archive of the source, open for copying members out of it; files are looked up by
- * path. A directory backup matches only format-2 entries (with ctime and inode); a tar stream
+ * The newest verified archive of the source, open for copying members out of it; files are looked
+ * up by path. A directory backup matches only format-2 entries (with ctime and inode); a tar stream
  * matches by content instead ({@link #candidate}).
  */
 final class PreviousArchive implements AutoCloseable {
@@ -61,14 +61,14 @@ final class PreviousArchive implements AutoCloseable {
   }
 
   /**
-   * Empty when the source has no good archive or its manifest does not describe the file that is
-   * there.
+   * Empty when the source has no verified archive or its manifest does not describe the file that
+   * is there.
    */
   static Optional<PreviousArchive> open(
       Repository repository, String set, String source, Compression format) {
     Optional<ArchiveInfo> newest;
     try {
-      newest = repository.newestGood(set, source);
+      newest = repository.newestVerified(set, source);
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -275,6 +275,10 @@ public final class Repository {
     return catalog.newestGood(set, source);
   }
 
+  Optional<ArchiveInfo> newestVerified(String set, String source) throws IOException {
+    return catalog.newestVerified(set, source);
+  }
+
   Path sourceDir(String set, String source) {
     return catalog.sourceDir(set, source);
   }

@@ -47,11 +47,39 @@ class IncrementalBackupTest {
     repo.onFileRead(reads::add);
   }
 
+  /** A backup followed by its verify, as the backup runbooks run it. */
   private BackupResult backup(boolean full) throws Exception {
+    BackupResult r = write(full);
+    repo.verify(r.ref(), ProgressListener.NONE);
+    return r;
+  }
+
+  /** A backup no one verifies. */
+  private BackupResult write(boolean full) throws Exception {
     clock.advance(Duration.ofHours(1));
     reads.clear();
     return repo.writeFromDirectory(
         "s", "home", src, List.of(), List.of(), full, ProgressListener.NONE);
+  }
+
+  private static void flipByteInside(Path archive, Manifest.Entry victim) throws Exception {
+    // inside the member's deflate data, after the scan-time checks (header and trailer) pass
+    try (var ch =
+        java.nio.channels.FileChannel.open(
+            archive, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+      long at = victim.memberOffset() + victim.memberLength() / 2;
+      ch.read(b, at);
+      b.put(0, (byte) (b.get(0) ^ 0x55)).rewind();
+      ch.write(b, at);
+    }
+  }
+
+  private Manifest.Entry entry(BackupResult b, String path) throws Exception {
+    return repo.manifest(b.ref()).entries().stream()
+        .filter(e -> e.path().equals(path))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -129,32 +157,43 @@ class IncrementalBackupTest {
   }
 
   @Test
-  void rotInACopiedMemberIsFoundByTheNewArchivesVerify() throws Exception {
+  void aFlippedByteInAnUnverifiedArchiveNeverReachesTheNextBackup() throws Exception {
+    BackupResult first = write(false);
+    flipByteInside(first.ref().path(), entry(first, "many/f11.bin"));
+    BackupResult second = write(false);
+    assertThat(second.reusedFiles()).isZero();
+    assertThat(second.reusedFrom()).isNull();
+    assertThat(reads).hasSize((int) first.files());
+    VerifyResult v = repo.verify(second.ref(), ProgressListener.NONE);
+    assertThat(v.files()).isEqualTo(second.files());
+  }
+
+  @Test
+  void reuseComesFromTheNewestVerifiedArchiveNotANewerUncheckedOne() throws Exception {
+    BackupResult verified = backup(false);
+    Files.writeString(src.resolve("many/f5.bin"), "changed\n", StandardOpenOption.APPEND);
+    BackupResult unchecked = write(false);
+    assertThat(unchecked.reusedFrom()).isEqualTo(verified.ref().name());
+    BackupResult third = write(false);
+    // the unchecked archive is newer, but only the verified one is copied from; f5 changed since
+    assertThat(third.reusedFrom()).isEqualTo(verified.ref().name());
+    assertThat(reads).containsExactly("many/f5.bin");
+    repo.verify(third.ref(), ProgressListener.NONE);
+  }
+
+  @Test
+  void rotAfterAVerifyIsCopiedAndFoundByTheNewArchivesVerify() throws Exception {
     BackupResult first = backup(false);
-    Manifest m = repo.manifest(first.ref());
-    Manifest.Entry victim =
-        m.entries().stream().filter(e -> e.path().equals("many/f11.bin")).findFirst().orElseThrow();
-    // flip a byte inside the member's deflate data, after the scan-time checks (header and trailer)
-    // pass
-    try (var ch =
-        java.nio.channels.FileChannel.open(
-            first.ref().path(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-      long at = victim.memberOffset() + victim.memberLength() / 2;
-      ch.read(b, at);
-      b.put(0, (byte) (b.get(0) ^ 0x55)).rewind();
-      ch.write(b, at);
-    }
-    BackupResult second = backup(false);
+    flipByteInside(first.ref().path(), entry(first, "many/f11.bin"));
+    BackupResult second = write(false);
     assertThat(second.reusedFiles()).isEqualTo(second.files());
     assertThat(
             org.assertj.core.api.Assertions.catchThrowable(
                 () -> repo.verify(second.ref(), ProgressListener.NONE)))
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("many/f11.bin");
-    // the copy came from an unverified archive with the same rot: verifying it marks it damaged
-    // too, and with
-    // no good archive left the next backup reads everything again
+    // verifying the first again marks it damaged too; with no verified archive left the next
+    // backup reads everything again
     assertThat(
             org.assertj.core.api.Assertions.catchThrowable(
                 () -> repo.verify(first.ref(), ProgressListener.NONE)))
@@ -162,7 +201,6 @@ class IncrementalBackupTest {
     BackupResult third = backup(false);
     assertThat(third.reusedFrom()).isNull();
     assertThat(reads).hasSize((int) first.files());
-    repo.verify(third.ref(), ProgressListener.NONE);
   }
 
   @Test
@@ -207,8 +245,10 @@ class IncrementalBackupTest {
     java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
     Fixtures.Run run = Fixtures.run(src, null, tar, "tar", "cf", "-", "many");
     assertThat(run.exit()).as(run.err()).isZero();
-    repo.writeFromTar(
-        "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    BackupResult first =
+        repo.writeFromTar(
+            "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    repo.verify(first.ref(), ProgressListener.NONE);
     clock.advance(Duration.ofHours(1));
     BackupResult again =
         repo.writeFromTar(

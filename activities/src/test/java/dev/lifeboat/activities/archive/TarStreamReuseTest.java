@@ -64,13 +64,17 @@ class TarStreamReuseTest {
   private BackupResult backup(boolean full, Compression format, String... tarOptions)
       throws Exception {
     clock.advance(Duration.ofHours(1));
-    return repo.writeFromTar(
-        "s",
-        "pod",
-        new ByteArrayInputStream(podTar(tarOptions)),
-        full,
-        format,
-        ProgressListener.NONE);
+    BackupResult r =
+        repo.writeFromTar(
+            "s",
+            "pod",
+            new ByteArrayInputStream(podTar(tarOptions)),
+            full,
+            format,
+            ProgressListener.NONE);
+    // as the backup runbooks do: only a verified archive is copied from
+    repo.verify(r.ref(), ProgressListener.NONE);
+    return r;
   }
 
   private BackupResult backup() throws Exception {

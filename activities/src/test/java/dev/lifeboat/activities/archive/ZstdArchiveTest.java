@@ -43,8 +43,12 @@ class ZstdArchiveTest {
 
   private BackupResult backup(Compression compression) throws Exception {
     clock.advance(Duration.ofHours(1));
-    return repo.writeFromDirectory(
-        "s", "home", src, List.of(), List.of(), false, compression, ProgressListener.NONE);
+    BackupResult r =
+        repo.writeFromDirectory(
+            "s", "home", src, List.of(), List.of(), false, compression, ProgressListener.NONE);
+    // as the backup runbooks do: only a verified archive is copied from
+    repo.verify(r.ref(), ProgressListener.NONE);
+    return r;
   }
 
   @Test

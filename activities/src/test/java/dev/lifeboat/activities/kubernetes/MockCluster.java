@@ -470,6 +470,13 @@ public final class MockCluster implements AutoCloseable {
     informers.forEach(SharedIndexInformer::close);
     kubelet.shutdownNow();
     client.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      // The mock's Vert.x server gives its close 10 s; on a loaded machine a watch connection the
+      // informers just dropped is sometimes still being torn down then. The test's own assertions
+      // are done by now, and the forked test JVM ends anyway: leave the port, keep the result.
+      System.err.println("mock API server did not close in time: " + e.getMessage());
+    }
   }
 }

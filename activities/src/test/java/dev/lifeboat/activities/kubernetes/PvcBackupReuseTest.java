@@ -24,6 +24,7 @@ class PvcBackupReuseTest {
   @TempDir Path tmp;
   MockCluster cluster;
   BackupAction backup;
+  Repository repository;
 
   @BeforeEach
   void start() throws Exception {
@@ -35,8 +36,8 @@ class PvcBackupReuseTest {
     Files.writeString(data.resolve("notebooks/train.ipynb"), "{\"cells\": []}\n".repeat(300));
     Files.writeString(data.resolve("notebooks/eval.ipynb"), "{\"cells\": [1]}\n".repeat(200));
     Files.write(data.resolve("weights.bin"), new byte[200_000]);
-    backup =
-        new BackupAction(new Repository(tmp.resolve("repo")), new PodVolumes(cluster.clients()));
+    repository = new Repository(tmp.resolve("repo"));
+    backup = new BackupAction(repository, new PodVolumes(cluster.clients()));
   }
 
   @AfterEach
@@ -45,10 +46,17 @@ class PvcBackupReuseTest {
   }
 
   private Map<String, Object> backup(boolean full) throws Exception {
-    return ActionDispatcher.invoke(
-        backup,
-        Map.of("from", "pvc", "namespace", NS, "pvc", "home", "full", full),
-        new LocalActionContext("backup"));
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            backup,
+            Map.of("from", "pvc", "namespace", NS, "pvc", "home", "full", full),
+            new LocalActionContext("backup"));
+    // as the backup runbooks do: only a verified archive is copied from
+    ActionDispatcher.invoke(
+        new dev.lifeboat.activities.local.VerifyAction(repository),
+        Map.of("archive", out.get("path")),
+        new LocalActionContext("verify"));
+    return out;
   }
 
   @Test

@@ -36,6 +36,11 @@ class LocalBackupActionsTest {
     Map<String, Object> first =
         ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
     assertThat(first).containsEntry("reusedFiles", 0L).containsEntry("reusedBytes", 0L);
+    // unverified: nothing is copied from it
+    Map<String, Object> unchecked =
+        ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    assertThat(unchecked).containsEntry("reusedFiles", 0L);
+    ActionDispatcher.invoke(new VerifyAction(repo), Map.of("archive", unchecked.get("path")), ctx);
     Map<String, Object> second =
         ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
     assertThat(second)
