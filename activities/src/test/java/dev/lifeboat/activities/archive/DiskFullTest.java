@@ -63,4 +63,46 @@ class DiskFullTest {
     }
     assertThat(repo.list(null, null)).isEmpty();
   }
+
+  /** The copy of reused members goes through the kernel: a full disk is reported the same way. */
+  @Test
+  void anIncrementalBackupOntoAFullDiskFailsTheSameWay() throws Exception {
+    Path small = Files.createDirectories(tmp.resolve("small"));
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", small.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    Assumptions.assumeTrue(mounted, "cannot mount a 3 MiB tmpfs here (needs root): " + out.strip());
+    mount = small;
+
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    byte[] noise = new byte[(int) (1.7 * (1 << 20))];
+    new Random(9).nextBytes(noise);
+    Files.write(src.resolve("weights.bin"), noise);
+    Repository repo = new Repository(small.resolve("repo"));
+    BackupResult first = repo.writeFromDirectory("local", "model", src, List.of(), List.of(), null);
+    repo.verify(first.ref(), ProgressListener.NONE);
+    Files.writeString(src.resolve("notes.txt"), "changed\n");
+    List<String> reads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    repo.onFileRead(reads::add);
+
+    // the unchanged 1.7 MiB would be copied, but only ~1.3 MiB are left
+    assertThatThrownBy(
+            () -> repo.writeFromDirectory("local", "model", src, List.of(), List.of(), null))
+        .isInstanceOf(ActionException.class)
+        .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("CheckFailed"))
+        .hasMessageContaining("no space left on device")
+        .hasMessageContaining(small.resolve("repo/local/model").toString());
+    assertThat(reads).as("weights.bin was being copied, not read").containsExactly("notes.txt");
+    assertThat(repo.list(null, null))
+        .extracting(ArchiveInfo::name)
+        .containsExactly(first.ref().name());
+    try (Stream<Path> files = Files.list(small.resolve("repo/local/model"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".partial")))
+          .as("the partial archive is removed")
+          .isEmpty();
+    }
+  }
 }
