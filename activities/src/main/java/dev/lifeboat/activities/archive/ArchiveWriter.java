@@ -289,7 +289,7 @@ final class ArchiveWriter implements Closeable {
       while (at < end) {
         long n = from.transferTo(at, Math.min(end - at, WriteBack.EVERY), channel);
         if (n <= 0) {
-          throw GzipMembers.previousEnded(at, offset, length);
+          throw previousEnded(at, offset, length);
         }
         at += n;
         writeBack.wrote(n);
@@ -304,7 +304,7 @@ final class ArchiveWriter implements Closeable {
         buf.clear().limit((int) Math.min(buf.capacity(), end - at));
         int n = from.read(buf, at);
         if (n < 0) {
-          throw GzipMembers.previousEnded(at, offset, length);
+          throw previousEnded(at, offset, length);
         }
         buf.flip();
         archiveDigest.update(buf);
@@ -316,6 +316,17 @@ final class ArchiveWriter implements Closeable {
     public void flush() throws IOException {
       settle();
       buffered.flush();
+    }
+
+    private static IOException previousEnded(long at, long offset, long length) {
+      return new IOException(
+          "the previous archive ended at "
+              + at
+              + " inside a member it was to give ("
+              + offset
+              + "+"
+              + length
+              + ")");
     }
 
     /** Waits for the digest of the last copied range. */

@@ -89,6 +89,7 @@ final class GzipMembers extends OutputStream {
   static final int SEGMENT = 64 * 1024;
 
   private final OutputStream file;
+  private final RangeCopier copier;
   private final Placement placement;
   private final Settings settings;
   private final ExecutorService pool;
@@ -159,13 +160,12 @@ final class GzipMembers extends OutputStream {
   /** A worker's output: the first {@code length} bytes of {@code bytes}. */
   private record Compressed(byte[] bytes, int length) {}
 
-  GzipMembers(OutputStream file, Settings settings, Placement placement) {
-    this(file, settings, placement, Compression.GZIP);
-  }
-
-  GzipMembers(OutputStream file, Settings settings, Placement placement, Compression compression) {
+  /** {@code file} takes the compressed members and copies the reused ones itself. */
+  <F extends OutputStream & RangeCopier> GzipMembers(
+      F file, Settings settings, Placement placement, Compression compression) {
     this.zstd = compression == Compression.ZSTD ? new ZstdFrames(ZstdFrames.DEFAULT_LEVEL) : null;
     this.file = file;
+    this.copier = file;
     this.settings = settings;
     this.placement = placement;
     this.maxInFlightBytes = 4L * settings.threads() * settings.chunkBytes();
@@ -389,35 +389,8 @@ final class GzipMembers extends OutputStream {
   }
 
   private void transfer(Copy c) throws IOException {
-    if (file instanceof RangeCopier sink) {
-      sink.copy(c.from(), c.offset(), c.length());
-      written += c.length();
-      return;
-    }
-    byte[] buf = new byte[64 * 1024];
-    long at = c.offset();
-    long end = c.offset() + c.length();
-    while (at < end) {
-      int n =
-          c.from().read(java.nio.ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, end - at)), at);
-      if (n < 0) {
-        throw previousEnded(at, c.offset(), c.length());
-      }
-      file.write(buf, 0, n);
-      at += n;
-      written += n;
-    }
-  }
-
-  static IOException previousEnded(long at, long offset, long length) {
-    return new IOException(
-        "the previous archive ended at "
-            + at
-            + " inside a member it was to give ("
-            + offset
-            + "+"
-            + length
-            + ")");
+    copier.copy(c.from(), c.offset(), c.length());
+    written += c.length();
   }
 
   private byte[] fullChunk() {
