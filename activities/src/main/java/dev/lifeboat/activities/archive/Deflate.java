@@ -34,14 +34,34 @@ abstract class Deflate implements AutoCloseable {
     ZLIB
   }
 
+  /** What a segment is, as far as deflate cares. */
+  enum Kind {
+    /** Random-looking bytes: stored, deflate cannot win. */
+    NOISE,
+    /** Compressible bytes that are not text (weights, arrays, zeros): {@link #BINARY_LEVEL}. */
+    BINARY,
+    /** Text (notebooks, code, CSV, JSON): the configured level. */
+    TEXT
+  }
+
+  /**
+   * The most a binary segment gets. Binary bytes compress by their skewed byte counts (Huffman
+   * coding), hardly by the repeats the lazy matching of levels 5 and up is made for: on float32
+   * weights levels 1–6 give the same size within 0.1 %, on quantised weights level 2 is within 0.5
+   * % of level 5 at 60 % of its CPU. Text is where the level pays (CSV: level 5 is 5 % smaller than
+   * 4).
+   */
+  static final int BINARY_LEVEL = 2;
+
   static Deflate create(Engine engine, int level) {
+    int binary = Math.min(level, BINARY_LEVEL);
     if (engine != Engine.ZLIB && LibDeflate.AVAILABLE) {
-      return new LibDeflate(level);
+      return new LibDeflate(level, binary);
     }
     if (engine == Engine.LIBDEFLATE) {
       throw new IllegalStateException("libdeflate is not available: " + LibDeflate.PROBLEM);
     }
-    return new Zlib(level);
+    return new Zlib(level, binary);
   }
 
   /** The name of what {@link Engine#AUTO} uses here, for logs and the benchmark. */
@@ -53,9 +73,50 @@ abstract class Deflate implements AutoCloseable {
   abstract int bound(int length);
 
   /**
-   * Writes a gzip member of {@code in[off, off+len)} at {@code out[outOff]}; returns its length.
+   * Writes a gzip member of {@code in[off, off+len)} at {@code out[outOff]} at the level for text;
+   * returns its length.
    */
-  abstract int gzip(byte[] in, int off, int len, byte[] out, int outOff);
+  final int gzip(byte[] in, int off, int len, byte[] out, int outOff) {
+    return gzip(Kind.TEXT, in, off, len, out, outOff);
+  }
+
+  /**
+   * Writes a gzip member of {@code in[off, off+len)} at {@code out[outOff]}: stored for noise,
+   * deflated at the kind's level otherwise; returns its length.
+   */
+  final int gzip(Kind kind, byte[] in, int off, int len, byte[] out, int outOff) {
+    return kind == Kind.NOISE
+        ? stored(in, off, len, out, outOff)
+        : deflate(kind == Kind.TEXT, in, off, len, out, outOff);
+  }
+
+  abstract int deflate(boolean text, byte[] in, int off, int len, byte[] out, int outOff);
+
+  /**
+   * What the bytes are: noise is stored, text deflated at the configured level, the rest at {@link
+   * #BINARY_LEVEL}. Text means that at most 1 % of the sample's bytes other than NUL are control
+   * bytes: NULs are left out because every tar header is full of them. (UTF-8 is text, a language
+   * written mostly outside ASCII too; binary numbers have control bytes in a share of their bytes.)
+   */
+  final Kind kind(byte[] in, int off, int len) {
+    int[] counts = sampleCounts(in, off, len);
+    if (!compresses(counts, in, off, len)) {
+      return Kind.NOISE;
+    }
+    return isText(counts) ? Kind.TEXT : Kind.BINARY;
+  }
+
+  private static boolean isText(int[] counts) {
+    long bytes = 0;
+    long control = counts[0x7f];
+    for (int b = 1; b < 256; b++) {
+      bytes += counts[b];
+      if (b < 0x20 && (b < '\t' || b > '\r')) {
+        control += counts[b];
+      }
+    }
+    return bytes > 0 && control * 100 <= bytes;
+  }
 
   /**
    * Whether the bytes are worth deflating. Noise (weights, media, already compressed files) is
@@ -64,7 +125,11 @@ abstract class Deflate implements AutoCloseable {
    * sample compressed at the fastest level must lose at least 3 %.
    */
   final boolean compresses(byte[] in, int off, int len) {
-    double bits = sampleEntropy(in, off, len);
+    return compresses(sampleCounts(in, off, len), in, off, len);
+  }
+
+  private boolean compresses(int[] counts, byte[] in, int off, int len) {
+    double bits = entropy(counts);
     if (bits < CLEARLY_COMPRESSES) {
       return true;
     }
@@ -89,13 +154,16 @@ abstract class Deflate implements AutoCloseable {
 
   /** The order-0 entropy, in bits a byte, of the same pieces {@link #sample} takes. */
   static double sampleEntropy(byte[] in, int off, int len) {
+    return entropy(sampleCounts(in, off, len));
+  }
+
+  /** How often each byte value occurs in the pieces {@link #sample} takes. */
+  private static int[] sampleCounts(byte[] in, int off, int len) {
     int[] counts = new int[256];
-    int n;
     if (len <= 4 * SAMPLE) {
       for (int i = off; i < off + len; i++) {
         counts[in[i] & 0xff]++;
       }
-      n = len;
     } else {
       for (int k = 0; k < 4; k++) {
         int from = off + (int) ((long) (len - SAMPLE) * k / 3);
@@ -103,7 +171,14 @@ abstract class Deflate implements AutoCloseable {
           counts[in[i] & 0xff]++;
         }
       }
-      n = 4 * SAMPLE;
+    }
+    return counts;
+  }
+
+  private static double entropy(int[] counts) {
+    long n = 0;
+    for (int c : counts) {
+      n += c;
     }
     if (n == 0) {
       return 0;
@@ -201,14 +276,16 @@ abstract class Deflate implements AutoCloseable {
     private static native void libdeflate_free_compressor(Pointer c);
 
     private Pointer compressor;
+    private Pointer binary;
     private Pointer fastest;
     private ByteBuffer in = ByteBuffer.allocateDirect(0);
     private ByteBuffer out = ByteBuffer.allocateDirect(0);
 
-    LibDeflate(int level) {
+    LibDeflate(int level, int binaryLevel) {
       compressor = libdeflate_alloc_compressor(level);
+      binary = libdeflate_alloc_compressor(binaryLevel);
       fastest = libdeflate_alloc_compressor(1);
-      if (compressor == null || fastest == null) {
+      if (compressor == null || binary == null || fastest == null) {
         close();
         throw new IllegalStateException(
             "libdeflate could not allocate a compressor for level " + level);
@@ -217,12 +294,15 @@ abstract class Deflate implements AutoCloseable {
 
     @Override
     int bound(int length) {
-      return (int) libdeflate_gzip_compress_bound(compressor, length);
+      return (int)
+          Math.max(
+              libdeflate_gzip_compress_bound(compressor, length),
+              libdeflate_gzip_compress_bound(binary, length));
     }
 
     @Override
-    int gzip(byte[] input, int off, int len, byte[] output, int outOff) {
-      return run(compressor, input, off, len, output, outOff, bound(len));
+    int deflate(boolean text, byte[] input, int off, int len, byte[] output, int outOff) {
+      return run(text ? compressor : binary, input, off, len, output, outOff, bound(len));
     }
 
     @Override
@@ -265,17 +345,23 @@ abstract class Deflate implements AutoCloseable {
         libdeflate_free_compressor(fastest);
         fastest = null;
       }
+      if (binary != null) {
+        libdeflate_free_compressor(binary);
+        binary = null;
+      }
     }
   }
 
   /** The JDK's zlib, with the gzip header and trailer written here. */
   static final class Zlib extends Deflate {
     private final Deflater deflater;
+    private final Deflater binary;
     private final Deflater fastest = new Deflater(Deflater.BEST_SPEED, true);
     private final CRC32 crc = new CRC32();
 
-    Zlib(int level) {
+    Zlib(int level, int binaryLevel) {
       deflater = new Deflater(level, true);
+      binary = new Deflater(binaryLevel, true);
     }
 
     @Override
@@ -284,7 +370,8 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    int gzip(byte[] in, int off, int len, byte[] out, int outOff) {
+    int deflate(boolean text, byte[] in, int off, int len, byte[] out, int outOff) {
+      Deflater deflater = text ? this.deflater : binary;
       System.arraycopy(HEADER, 0, out, outOff, HEADER.length);
       int n = outOff + HEADER.length;
       deflater.reset();
@@ -319,6 +406,7 @@ abstract class Deflate implements AutoCloseable {
     @Override
     public void close() {
       deflater.end();
+      binary.end();
       fastest.end();
     }
   }

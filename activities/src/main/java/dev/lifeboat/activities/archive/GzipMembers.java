@@ -430,17 +430,16 @@ final class GzipMembers extends OutputStream {
       }
       int n = 0;
       int runStart = 0;
-      boolean runCompresses =
-          length <= SEGMENT || d.compresses(input, 0, Math.min(SEGMENT, length));
+      Deflate.Kind runKind = d.kind(input, 0, Math.min(SEGMENT, length));
       for (int at = SEGMENT; at < length; at += SEGMENT) {
-        boolean compresses = d.compresses(input, at, Math.min(SEGMENT, length - at));
-        if (compresses != runCompresses) {
-          n += member(d, runCompresses, input, runStart, at - runStart, out, n);
+        Deflate.Kind kind = d.kind(input, at, Math.min(SEGMENT, length - at));
+        if (kind != runKind) {
+          n += d.gzip(runKind, input, runStart, at - runStart, out, n);
           runStart = at;
-          runCompresses = compresses;
+          runKind = kind;
         }
       }
-      n += member(d, runCompresses, input, runStart, length - runStart, out, n);
+      n += d.gzip(runKind, input, runStart, length - runStart, out, n);
       return new Compressed(out, n);
     } finally {
       idleDeflaters.add(d);
@@ -455,13 +454,6 @@ final class GzipMembers extends OutputStream {
       out = new byte[capacity];
     }
     return new Compressed(out, zstd.frame(input, 0, length, out, 0));
-  }
-
-  private static int member(
-      Deflate d, boolean compresses, byte[] in, int off, int len, byte[] out, int outOff) {
-    return compresses
-        ? d.gzip(in, off, len, out, outOff)
-        : Deflate.stored(in, off, len, out, outOff);
   }
 
   private static byte[] copyInto(byte[] target, byte[] source, int length) {

@@ -60,6 +60,56 @@ class DeflateTest {
   @EnumSource(
       value = Deflate.Engine.class,
       names = {"AUTO", "ZLIB"})
+  void textIsToldFromBinaryNumbersAndNoiseFromBoth(Deflate.Engine engine) {
+    try (Deflate d = Deflate.create(engine, 5)) {
+      assertThat(d.kind(text(), 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
+      byte[] german =
+          "Messwert;Größe;Übersicht\tÄnderung\r\n".repeat(2000).getBytes(StandardCharsets.UTF_8);
+      assertThat(d.kind(german, 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
+      // a tar header is mostly NUL bytes and still text
+      byte[] header = new byte[SEGMENT];
+      byte[] t = text();
+      for (int at = 0; at < SEGMENT; at += 1024) {
+        System.arraycopy(t, at, header, at, 300);
+      }
+      assertThat(d.kind(header, 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
+      assertThat(d.kind(floats(), 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      assertThat(d.kind(new byte[SEGMENT], 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      assertThat(d.kind(random(256, 1), 0, SEGMENT)).isEqualTo(Deflate.Kind.NOISE);
+      assertThat(d.kind(new byte[0], 0, 0)).isEqualTo(Deflate.Kind.BINARY);
+    }
+  }
+
+  /** float32 weights around zero: random low bytes, a few exponents. */
+  private static byte[] floats() {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(SEGMENT).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    Random r = new Random(5);
+    while (b.hasRemaining()) {
+      b.putFloat((float) (r.nextGaussian() * 0.02));
+    }
+    return b.array();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Deflate.Engine.class,
+      names = {"AUTO", "ZLIB"})
+  void everyKindIsGzipThatGivesTheBytesBack(Deflate.Engine engine) throws IOException {
+    try (Deflate d = Deflate.create(engine, 5)) {
+      for (Deflate.Kind kind : Deflate.Kind.values()) {
+        for (byte[] in : new byte[][] {text(), floats(), random(256, 4), new byte[0]}) {
+          byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
+          assertThat(gunzip(out, d.gzip(kind, in, 0, in.length, out, 0))).isEqualTo(in);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Deflate.Engine.class,
+      names = {"AUTO", "ZLIB"})
   void deflatedAndStoredMembersAreGzipThatGivesTheBytesBack(Deflate.Engine engine)
       throws IOException {
     try (Deflate d = Deflate.create(engine, 6)) {
