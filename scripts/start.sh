@@ -51,8 +51,8 @@ if [ -z "${LIFEBOAT_TEMPORAL_ADDRESS:-}" ]; then
 fi
 
 echo $$ >"$data/run/lifeboat.pid"
-# JVM flags in one place. The engine holds at most 4 x cores MiB of data in flight, plus ~2 KB of heap per entry
-# of the tree being backed up: -Xmx512m takes trees up to ~220,000 entries (a larger one fails clearly at the
+# JVM flags in one place. The engine holds at most 4 x cores MiB of data in flight, plus ~1 KB of heap per entry
+# of the tree being backed up: -Xmx512m takes trees up to ~310,000 entries (a larger one fails clearly at the
 # scan), and a small young generation (-Xmn64m) keeps the resident size near what is live (~240 MB for a
 # 19,000-entry tree, ~750 MB at most); override with JAVA_OPTS.
 exec java ${JAVA_OPTS:--Xmx512m -Xmn64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC} -jar "$jar" "$@"

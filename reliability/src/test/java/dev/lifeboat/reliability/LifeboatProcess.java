@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,7 @@ final class LifeboatProcess implements AutoCloseable {
   private final int port;
   private final Path log;
   private final Map<String, String> env;
+  private List<String> jvmFlags = List.of("-Xmx512m");
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Process process;
@@ -67,12 +69,24 @@ final class LifeboatProcess implements AutoCloseable {
     return p;
   }
 
+  /** Same, with the JVM flags the server runs with (the default is {@code -Xmx512m}). */
+  static LifeboatProcess startWithJvmFlags(
+      Path workDir, Path repository, Path runbooks, List<String> jvmFlags) throws IOException {
+    LifeboatProcess p = new LifeboatProcess(workDir, repository, runbooks, Map.of());
+    p.jvmFlags = List.copyOf(jvmFlags);
+    p.launch();
+    return p;
+  }
+
   /** A new server on the same folders, as after an operator restarts Lifeboat. */
   LifeboatProcess restart() throws IOException {
     if (process != null && process.isAlive()) {
       stop();
     }
-    return start(workDir, repository, runbooks, env);
+    LifeboatProcess p = new LifeboatProcess(workDir, repository, runbooks, env);
+    p.jvmFlags = jvmFlags;
+    p.launch();
+    return p;
   }
 
   /** The shipped runbooks plus extra ones written by a test, in a folder of their own. */
@@ -99,13 +113,12 @@ final class LifeboatProcess implements AutoCloseable {
     Path jar =
         Path.of(System.getProperty("lifeboat.jar", "../api/target/lifeboat.jar")).toAbsolutePath();
     assertThat(jar).as("build the jar first: mvn -DskipTests package").isRegularFile();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-jar", jar.toString(), "server"));
     ProcessBuilder pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-jar",
-                jar.toString(),
-                "server")
+        new ProcessBuilder(command)
             .directory(workDir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -181,6 +194,11 @@ final class LifeboatProcess implements AutoCloseable {
 
   Path repository() {
     return repository;
+  }
+
+  /** The server's whole log so far. */
+  String log() throws IOException {
+    return Files.readString(log);
   }
 
   String logTail() {

@@ -418,13 +418,14 @@ final class ArchiveWriter implements Closeable {
       endMemberOffset = offset;
       return;
     }
-    Added a = added.get(tag);
+    // done with: a large tree holds only what the manifest needs
+    Added a = added.set(tag, null);
     Item item = a.item();
     entries.add(
         new Entry(
             item.path(),
             item.type(),
-            String.format("%04o", item.mode() & 07777),
+            Manifest.modeText(item.mode()),
             item.mtime().truncatedTo(ChronoUnit.SECONDS),
             item.type() == EntryType.FILE ? item.size() : 0,
             a.sha256(),
@@ -432,7 +433,7 @@ final class ArchiveWriter implements Closeable {
             a.tarOffset(),
             offset,
             length,
-            a.stamp() == null ? null : a.stamp().ctime().toInstant(),
+            a.stamp() == null ? null : a.stamp().ctime(),
             a.stamp() == null ? null : a.stamp().inode()));
   }
 

@@ -103,8 +103,10 @@ final class Archiver {
           // A hardlinked file that could not be read: its next name carries the data, later names
           // link to that.
           Map<String, String> dataMovedTo = new HashMap<>();
-          for (SourceScan.Found scanned : scan.items()) {
-            SourceScan.Found found = scanned;
+          List<SourceScan.Found> items = scan.items();
+          for (int i = 0; i < items.size(); i++) {
+            // let go of each scanned entry once written: a large tree's scan is much of the heap
+            SourceScan.Found found = items.set(i, null);
             ArchiveWriter.Item item = found.item();
             String unreadFirst = null;
             if (item.type() == EntryType.HARDLINK && dataMovedTo.containsKey(item.linkTarget())) {

@@ -45,6 +45,19 @@ public record Manifest(
     entries = List.copyOf(entries);
   }
 
+  private static final String[] MODE_TEXT = new String[07777 + 1];
+
+  static {
+    for (int m = 0; m <= 07777; m++) {
+      MODE_TEXT[m] = String.format("%04o", m);
+    }
+  }
+
+  /** A mode's permission bits as the manifest writes them ("0644"): one shared String each. */
+  public static String modeText(int mode) {
+    return MODE_TEXT[mode & 07777];
+  }
+
   /** What an entry is; the JSON spelling is the lower-case word. */
   public enum EntryType {
     @JsonProperty("file")
@@ -103,6 +116,20 @@ public record Manifest(
           memberLength,
           null,
           null);
+    }
+
+    public Entry {
+      // a large manifest holds a few distinct modes many times over
+      if (mode != null && mode.length() == 4) {
+        int bits = 0;
+        for (int i = 0; i < 4 && bits >= 0; i++) {
+          char c = mode.charAt(i);
+          bits = c >= '0' && c <= '7' ? bits * 8 + (c - '0') : -1;
+        }
+        if (bits >= 0) {
+          mode = MODE_TEXT[bits];
+        }
+      }
     }
 
     public int modeBits() {

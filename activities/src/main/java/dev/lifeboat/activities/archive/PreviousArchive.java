@@ -32,13 +32,11 @@ final class PreviousArchive implements AutoCloseable {
   private final Compression format;
   private final FileChannel channel;
   private final long size;
-  private final Map<String, Entry> files = new HashMap<>();
+  private final List<Entry> entries;
+  private final long endOfEntries;
 
-  /**
-   * Each reusable entry's length in the tar stream: up to the next entry, the last one up to the
-   * end blocks.
-   */
-  private final Map<String, Long> tarLengths = new HashMap<>();
+  /** Where each reusable file is in {@link #entries}. */
+  private final Map<String, Integer> files = new HashMap<>();
 
   private PreviousArchive(
       ArchiveRef ref, Compression format, Manifest m, FileChannel channel, long size) {
@@ -46,18 +44,26 @@ final class PreviousArchive implements AutoCloseable {
     this.format = format;
     this.channel = channel;
     this.size = size;
-    List<Entry> entries = m.entries();
+    this.entries = m.entries();
+    this.endOfEntries = m.totals().tarBytes() - END_BLOCKS;
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
       if (e.type() == EntryType.FILE && e.sha256() != null) {
-        long next =
-            i + 1 < entries.size()
-                ? entries.get(i + 1).tarOffset()
-                : m.totals().tarBytes() - END_BLOCKS;
-        files.put(e.path(), e);
-        tarLengths.put(e.path(), next - e.tarOffset());
+        files.put(e.path(), i);
       }
     }
+  }
+
+  /** Where the file is in {@link #entries}, or -1 when the previous archive holds no such file. */
+  private int indexOf(String path) {
+    Integer i = files.get(path);
+    return i == null ? -1 : i;
+  }
+
+  /** The entry's length in the tar stream: up to the next entry, the last one up to the end. */
+  private long recordedTarLength(int i) {
+    long next = i + 1 < entries.size() ? entries.get(i + 1).tarOffset() : endOfEntries;
+    return next - entries.get(i).tarOffset();
   }
 
   /**
@@ -118,7 +124,8 @@ final class PreviousArchive implements AutoCloseable {
    */
   boolean reuse(ArchiveWriter writer, SourceScan.Found found) throws IOException {
     ArchiveWriter.Item item = found.item();
-    Entry old = files.get(item.path());
+    int at = indexOf(item.path());
+    Entry old = at < 0 ? null : entries.get(at);
     if (old == null || found.stamp() == null || old.ctime() == null || old.inode() == null) {
       return false;
     }
@@ -132,11 +139,11 @@ final class PreviousArchive implements AutoCloseable {
         || old.size() != item.size()
         || old.modeBits() != (item.mode() & 07777)
         || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))
-        || !old.ctime().equals(now.ctime().toInstant())
+        || !old.ctime().equals(now.ctime())
         || old.inode() != now.inode()) {
       return false;
     }
-    long tarLength = tarLength(old, tarLengths.get(old.path()));
+    long tarLength = tarLength(old, recordedTarLength(at));
     if (tarLength < 0) {
       return false;
     }
@@ -152,14 +159,15 @@ final class PreviousArchive implements AutoCloseable {
    * file is compressed anew.
    */
   Candidate candidate(ArchiveWriter.Item item) throws IOException {
-    Entry old = files.get(item.path());
+    int at = indexOf(item.path());
+    Entry old = at < 0 ? null : entries.get(at);
     if (old == null
         || old.size() != item.size()
         || old.modeBits() != (item.mode() & 07777)
         || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))) {
       return null;
     }
-    long tarLength = tarLength(old, tarLengths.get(old.path()));
+    long tarLength = tarLength(old, recordedTarLength(at));
     if (tarLength < 0) {
       return null;
     }
