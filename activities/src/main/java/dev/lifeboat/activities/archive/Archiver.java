@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -89,7 +88,7 @@ final class Archiver {
     }
     Progress progress = new Progress(listener, scan.bytes());
     List<PathNote> skipped = new ArrayList<>(scan.skipped());
-    List<PathNote> changed = new ArrayList<>();
+    List<PathNote> changed = new ArrayList<>(scan.renamed());
     Consumer<String> readHook = repository.fileReadHook;
     return publish(
         set,
@@ -198,14 +197,17 @@ final class Archiver {
     ArchiveNames.checkSegment(source, "source");
     Progress progress = new Progress(listener, 0);
     List<PathNote> skipped = new ArrayList<>();
-    TarArchiveInputStream in = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name());
+    List<PathNote> changed = new ArrayList<>();
+    // header names are read byte for byte: what is not UTF-8 comes out as %XX, as for local files
+    TarArchiveInputStream in = new TarArchiveInputStream(tarStream, RawNames.CHARSET);
+    RawNames.escapedSinceLastAsked();
     return publish(
         set,
         source,
         format,
         progress,
         skipped,
-        new ArrayList<>(),
+        changed,
         !full,
         (writer, previous, scratch) -> {
           TarArchiveEntry te;
@@ -213,6 +215,13 @@ final class Archiver {
             String path = ArchiveReader.pathOf(te);
             if (path.isEmpty()) {
               continue;
+            }
+            if (RawNames.escapedSinceLastAsked() > 0) {
+              changed.add(
+                  new PathNote(
+                      path,
+                      "name or link target is not valid UTF-8: archived with each such byte as"
+                          + " %XX"));
             }
             boolean special = te.isFIFO() || te.isCharacterDevice() || te.isBlockDevice();
             EntryType type = special ? null : ArchiveReader.typeOf(te);

@@ -55,13 +55,16 @@ final class SourceScan {
     }
   }
 
-  record Result(List<Found> items, List<PathNote> skipped, long files, long bytes) {}
+  /** {@code renamed}: entries whose name (or link target) is held escaped, see {@link RawNames}. */
+  record Result(
+      List<Found> items, List<PathNote> skipped, List<PathNote> renamed, long files, long bytes) {}
 
   private final Path root;
   private final List<PathMatcher> includes;
   private final List<PathMatcher> excludes;
   private final Map<List<Object>, String> firstLinkByInode = new HashMap<>();
   private final List<PathNote> skipped = new ArrayList<>();
+  private final List<PathNote> renamed = new ArrayList<>();
   private long files;
   private long bytes;
   private long seen;
@@ -98,7 +101,7 @@ final class SourceScan {
     GROUPS.clear();
     List<Found> items = new ArrayList<>();
     scan.directory(root, "", false, items);
-    return new Result(items, scan.skipped, scan.files, scan.bytes);
+    return new Result(items, scan.skipped, scan.renamed, scan.files, scan.bytes);
   }
 
   private void directory(Path dir, String rel, boolean inIncludedDir, List<Found> out)
@@ -117,12 +120,40 @@ final class SourceScan {
                   e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e)));
       throw new Unlistable();
     }
+    // every name of this directory and each escaped one given out: an escaped name must be new
+    java.util.Set<String> taken = null;
     for (Path child : children) {
       if (++seen > maxEntries) {
         throw tooMany();
       }
-      String childRel =
-          rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
+      String name = child.getFileName().toString();
+      if (RawNames.mayBeLossy(name)) {
+        String escaped = RawNames.escapedName(child);
+        if (!escaped.equals(name)) {
+          if (taken == null) {
+            taken = new java.util.HashSet<>();
+            for (Path c : children) {
+              taken.add(c.getFileName().toString());
+            }
+          }
+          String shown = rel.isEmpty() ? escaped : rel + "/" + escaped;
+          if (!taken.add(escaped)) {
+            skipped.add(
+                new PathNote(
+                    shown,
+                    "not backed up: its name is not valid UTF-8 and written with %XX it is another"
+                        + " file's name"));
+            continue;
+          }
+          renamed.add(
+              new PathNote(
+                  shown,
+                  "name is not valid UTF-8: archived with each such byte as %XX (restores under"
+                      + " this name)"));
+          name = escaped;
+        }
+      }
+      String childRel = rel.isEmpty() ? name : rel + "/" + name;
       Path relPath = Path.of(childRel);
       if (matches(excludes, relPath)) {
         continue;
@@ -151,7 +182,15 @@ final class SourceScan {
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
         String link;
         try {
-          link = Files.readSymbolicLink(child).toString();
+          Path target = Files.readSymbolicLink(child);
+          link = target.toString();
+          if (RawNames.mayBeLossy(link) && !link.equals(RawNames.escapedTarget(target))) {
+            link = RawNames.escapedTarget(target);
+            renamed.add(
+                new PathNote(
+                    childRel,
+                    "link target is not valid UTF-8: archived with each such byte as %XX"));
+          }
         } catch (IOException e) {
           skipped.add(new PathNote(childRel, reason(e)));
           continue;
