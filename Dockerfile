@@ -27,6 +27,8 @@ WORKDIR /opt/lifeboat
 COPY --from=build /src/api/target/lifeboat.jar /opt/lifeboat/lifeboat.jar
 COPY runbooks/ /opt/lifeboat/runbooks/
 ENV LIFEBOAT_REPOSITORY=/repository
+# Java reads file names in the locale's encoding: UTF-8, or non-ASCII names are unreadable to it
+ENV LANG=C.UTF-8 LC_ALL=C.UTF-8
 USER 1000:1000
 EXPOSE 8080 8081
 ENTRYPOINT ["java", "-jar", "/opt/lifeboat/lifeboat.jar"]

@@ -51,6 +51,12 @@ if [ -z "${LIFEBOAT_TEMPORAL_ADDRESS:-}" ]; then
 fi
 
 echo $$ >"$data/run/lifeboat.pid"
+# The JVM reads file names in the locale's encoding: under C/POSIX (a bare container, a service)
+# every name that is not ASCII would be unreadable to it.
+case "$(locale charmap 2>/dev/null)" in
+  UTF-8) ;;
+  *) export LC_ALL=C.UTF-8 ;;
+esac
 # JVM flags in one place. The engine holds at most 4 x cores MiB of data in flight, plus ~1 KB of heap per entry
 # of the tree being backed up: -Xmx512m takes trees up to ~310,000 entries (a larger one fails clearly at the
 # scan), and a small young generation (-Xmn64m) keeps the resident size near what is live (~240 MB for a

@@ -63,6 +63,22 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     return args;
   }
 
+  /**
+   * The JVM takes the encoding of file names from the locale: under C/POSIX every name that is not
+   * ASCII is unreadable to it (scripts/start.sh and the image set a UTF-8 locale).
+   */
+  private static void warnUnlessUtf8FileNames() {
+    String names = System.getProperty("sun.jnu.encoding", "");
+    if (!names.equalsIgnoreCase("UTF-8")) {
+      org.slf4j.LoggerFactory.getLogger(LifeboatApplication.class)
+          .warn(
+              "file names are read as {}, not UTF-8: files whose names are not plain ASCII are"
+                  + " skipped by backups and cannot be restored; start Lifeboat with a UTF-8"
+                  + " locale, e.g. LC_ALL=C.UTF-8 (scripts/start.sh does)",
+              names);
+    }
+  }
+
   @Override
   protected void onFatalError(Throwable t) {
     System.exit(t instanceof CliExit exit ? exit.code() : 1);
@@ -114,6 +130,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
     // first: nothing listens or runs when the configuration exposes Lifeboat without a token
     Security.install(config.getAuth(), config.getServerFactory(), env);
     JettyErrors.install(env);
+    warnUnlessUtf8FileNames();
 
     Path repository = Path.of(config.getRepository()).toAbsolutePath().normalize();
     WorkerSettings settings = workerSettings(config);

@@ -101,6 +101,14 @@ final class SourceScan {
     GROUPS.clear();
     List<Found> items = new ArrayList<>();
     scan.directory(root, "", false, items);
+    if (!scan.renamed.isEmpty()) {
+      // only what the archive holds: a renamed file may still have been excluded or unreadable
+      java.util.Set<String> kept = new java.util.HashSet<>();
+      for (Found f : items) {
+        kept.add(f.item().path());
+      }
+      scan.renamed.removeIf(n -> !kept.contains(n.path()));
+    }
     return new Result(items, scan.skipped, scan.renamed, scan.files, scan.bytes);
   }
 
@@ -127,6 +135,7 @@ final class SourceScan {
         throw tooMany();
       }
       String name = child.getFileName().toString();
+      String escapedShown = null;
       if (RawNames.mayBeLossy(name)) {
         String escaped = RawNames.escapedName(child);
         if (!escaped.equals(name)) {
@@ -145,16 +154,30 @@ final class SourceScan {
                         + " file's name"));
             continue;
           }
-          renamed.add(
-              new PathNote(
-                  shown,
-                  "name is not valid UTF-8: archived with each such byte as %XX (restores under"
-                      + " this name)"));
+          escapedShown = shown;
           name = escaped;
         }
       }
       String childRel = rel.isEmpty() ? name : rel + "/" + name;
-      Path relPath = Path.of(childRel);
+      Path relPath;
+      try {
+        relPath = Path.of(childRel);
+      } catch (java.nio.file.InvalidPathException e) {
+        skipped.add(
+            new PathNote(
+                childRel,
+                "not backed up: this JVM reads file names as "
+                    + System.getProperty("sun.jnu.encoding")
+                    + ", not UTF-8; run Lifeboat with a UTF-8 locale (LC_ALL=C.UTF-8)"));
+        continue;
+      }
+      if (escapedShown != null) {
+        renamed.add(
+            new PathNote(
+                escapedShown,
+                "name is not valid UTF-8: archived with each such byte as %XX (restores under"
+                    + " this name)"));
+      }
       if (matches(excludes, relPath)) {
         continue;
       }

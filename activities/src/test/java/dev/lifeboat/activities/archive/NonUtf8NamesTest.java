@@ -79,6 +79,19 @@ class NonUtf8NamesTest {
   }
 
   @Test
+  void anExcludedSuchFileIsNeitherArchivedNorReported() throws Exception {
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    shell(home, "printf 'x\\n' > \"$(printf 'caf\\351.tmp')\"; printf 'ok\\n' > ok.txt");
+    Repository repo = new Repository(tmp.resolve("repo"));
+    BackupResult b =
+        repo.writeFromDirectory(
+            "local", "home", home, List.of(), List.of("*.tmp"), ProgressListener.NONE);
+    assertThat(b.files()).isEqualTo(1);
+    assertThat(b.changed()).isEmpty();
+    assertThat(b.skipped()).isEmpty();
+  }
+
+  @Test
   void aPodsTarStreamWithSuchANameIsEscapedTheSameWayAndSaysSo() throws Exception {
     Path pod = Files.createDirectories(tmp.resolve("pod"));
     shell(pod, "printf 'latin-1\\n' > \"$(printf 'caf\\351.txt')\"; printf 'ok\\n' > ok.txt");
