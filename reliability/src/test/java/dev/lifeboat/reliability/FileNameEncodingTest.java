@@ -65,6 +65,28 @@ class FileNameEncodingTest {
             s -> assertThat(s.path("reason").asText()).contains("not UTF-8").contains("locale"));
   }
 
+  @Test
+  void aRestoreUnderTheCLocaleIsRefusedBeforeAnythingIsWrittenAndSaysWhy() throws Exception {
+    Path source = names(tmp.resolve("src/home"));
+    Path repository = tmp.resolve("repository");
+    lifeboat = LifeboatProcess.start(tmp, repository, LifeboatProcess.shippedRunbooks(), Map.of());
+    backup(source);
+    lifeboat.kill9();
+    lifeboat =
+        LifeboatProcess.start(
+            tmp, repository, LifeboatProcess.shippedRunbooks(), Map.of("LC_ALL", "C", "LANG", "C"));
+    Path target = tmp.resolve("restored/home");
+    JsonNode run =
+        lifeboat.awaitEnd(
+            lifeboat.startRun("local-restore", Map.of("path", target.toString(), "source", "home")),
+            Duration.ofSeconds(120));
+    assertThat(run.path("status").asText()).as("%s", run).isEqualTo("FAILED");
+    JsonNode step = LifeboatProcess.step(run, "restore");
+    String error = step.path("lastError").asText() + " " + run.path("error").asText();
+    assertThat(error).contains("nothing was written").contains("UTF-8 locale");
+    assertThat(target).as("no half tree").doesNotExist();
+  }
+
   private JsonNode backup(Path source) {
     String id = lifeboat.startRun("local-backup", Map.of("path", source.toString()));
     JsonNode run = lifeboat.awaitCompleted(id, Duration.ofSeconds(120));

@@ -31,6 +31,7 @@ final class RestoreGuard {
       if (climbs(p)) {
         throw refuse(archive, "entry '" + p + "' contains '..'");
       }
+      checkNameable(archive, p);
       switch (e.type()) {
         case FILE -> files.add(p);
         case SYMLINK -> {
@@ -41,6 +42,7 @@ final class RestoreGuard {
           if (t.indexOf('\0') >= 0) {
             throw refuse(archive, "symlink '" + p + "' has a NUL byte in its target");
           }
+          checkNameable(archive, t);
         }
         case HARDLINK -> {
           String t = e.linkTarget() == null ? "" : ArchiveReader.normalizeName(e.linkTarget());
@@ -62,6 +64,31 @@ final class RestoreGuard {
         case DIR -> {}
         default -> throw new IllegalStateException("unknown entry type " + e.type());
       }
+    }
+  }
+
+  /**
+   * A name this JVM can turn into file name bytes: under a C locale Java has only ASCII for them,
+   * and a crafted manifest may hold text no encoding takes (a lone surrogate). Found here, before
+   * anything is written, not halfway through the restore.
+   */
+  private static void checkNameable(String archive, String name) {
+    try {
+      java.nio.file.Path.of(name);
+    } catch (java.nio.file.InvalidPathException e) {
+      String encoding = System.getProperty("sun.jnu.encoding", "");
+      if (!encoding.equalsIgnoreCase("UTF-8")) {
+        throw ActionException.check(
+            "restore of "
+                + archive
+                + " refused, nothing was written: this JVM writes file names as "
+                + encoding
+                + ", which cannot spell '"
+                + name
+                + "'; run Lifeboat with a UTF-8 locale (LC_ALL=C.UTF-8, as scripts/start.sh and"
+                + " the image do)");
+      }
+      throw refuse(archive, "'" + name + "' is not a name a file can have: " + e.getReason());
     }
   }
 

@@ -59,6 +59,22 @@ class RestoreSafetyTest {
   }
 
   @Test
+  void aManifestNameNoFileCanHaveIsRefusedBeforeAnythingIsWritten() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path manifest =
+        b.ref().path().resolveSibling(ArchiveNames.stem(b.ref().name()) + ".manifest.json");
+    // a lone surrogate: text no file name encoding can spell
+    Files.writeString(
+        manifest, Files.readString(manifest).replace("\"new.txt\"", "\"\\ud800new.txt\""));
+    Path target = tmp.resolve("target");
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("not a name a file can have")
+        .hasMessageContaining("nothing was written");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
   void aNonEmptyTargetIsRefusedWithoutClean() throws Exception {
     BackupResult b = backupOf("new.txt", "new");
     Path target = Files.createDirectories(tmp.resolve("target"));
