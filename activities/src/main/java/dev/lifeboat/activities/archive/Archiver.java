@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -135,7 +134,7 @@ final class Archiver {
             }
             InputStream in;
             try {
-              in = Files.newInputStream(found.file(), LinkOption.NOFOLLOW_LINKS);
+              in = SparseInput.open(found.file(), item.size());
             } catch (IOException e) {
               skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
               dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);

@@ -1,0 +1,116 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A large sparse file is read without its holes and gives exactly the bytes a plain read gives; a
+ * backup of it digests, restores and stays sparse; a symlink, a small file or a file that is not
+ * sparse are read as usual.
+ */
+class SparseInputTest {
+  @TempDir Path tmp;
+
+  /** 200 MiB with 1 MiB of data at the start, in the middle and at the end; holes between. */
+  private Path sparse() throws IOException {
+    Path f = tmp.resolve("disk.img");
+    Random r = new Random(3);
+    byte[] data = new byte[1 << 20];
+    try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+      raf.setLength(200L << 20);
+      for (long at : new long[] {0, 97L << 20, (199L << 20)}) {
+        r.nextBytes(data);
+        raf.seek(at);
+        raf.write(data);
+      }
+    }
+    return f;
+  }
+
+  private static byte[] sha(InputStream in) throws Exception {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    byte[] b = new byte[64 * 1024];
+    int n;
+    while ((n = in.read(b, 0, b.length)) > 0) {
+      md.update(b, 0, n);
+    }
+    return md.digest();
+  }
+
+  @Test
+  void holesAreGivenAsZerosWithoutReadingThemAndTheBytesAreTheSame() throws Exception {
+    assumeThat(SparseInput.LibC.AVAILABLE).as("libc through JNA").isTrue();
+    Path f = sparse();
+    byte[] plain;
+    try (InputStream in = Files.newInputStream(f)) {
+      plain = sha(in);
+    }
+    try (InputStream in = SparseInput.open(f, Files.size(f))) {
+      assertThat(in).isInstanceOf(SparseInput.Holes.class);
+      assertThat(sha(in)).isEqualTo(plain);
+      long holes = ((SparseInput.Holes) in).holeBytes();
+      assertThat(holes)
+          .as("bytes given as zeros (a filesystem may allocate a little around data)")
+          .isGreaterThan(180L << 20);
+    }
+  }
+
+  @Test
+  void aFileWithoutHolesIsReadWhole() throws Exception {
+    assumeThat(SparseInput.LibC.AVAILABLE).as("libc through JNA").isTrue();
+    Path f = tmp.resolve("dense.bin");
+    byte[] b = new byte[(int) SparseInput.MIN_SIZE + 4096];
+    new Random(5).nextBytes(b);
+    Files.write(f, b);
+    try (InputStream in = SparseInput.open(f, b.length)) {
+      assertThat(in.readAllBytes()).isEqualTo(b);
+      assertThat(((SparseInput.Holes) in).holeBytes()).isZero();
+    }
+  }
+
+  @Test
+  void smallFilesAndSymlinksAreOpenedAsBefore() throws Exception {
+    Path small = Files.writeString(tmp.resolve("small.txt"), "small");
+    try (InputStream in = SparseInput.open(small, 5)) {
+      assertThat(in).isNotInstanceOf(SparseInput.Holes.class);
+    }
+    Path f = sparse();
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), f);
+    assertThat(SparseInput.Holes.open(link)).as("O_NOFOLLOW: a symlink is not followed").isNull();
+  }
+
+  @Test
+  void aBackupOfASparseFileDigestsRestoresAndStaysSparse() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.move(sparse(), src.resolve("disk.img"));
+    Repository repo = new Repository(tmp.resolve("repo"));
+    BackupResult b =
+        repo.writeFromDirectory("local", "vm", src, List.of(), List.of(), ProgressListener.NONE);
+    String sha;
+    try (InputStream in = Files.newInputStream(src.resolve("disk.img"))) {
+      sha = Digests.hex(sha(in));
+    }
+    assertThat(repo.manifest(b.ref()).entries())
+        .filteredOn(e -> e.path().equals("disk.img"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.sha256()).isEqualTo(sha));
+    repo.verify(b.ref(), ProgressListener.NONE);
+    Path out = tmp.resolve("out");
+    repo.restoreToDirectory(b.ref(), out, false, ProgressListener.NONE);
+    try (InputStream in = Files.newInputStream(out.resolve("disk.img"))) {
+      assertThat(Digests.hex(sha(in))).isEqualTo(sha);
+    }
+    assertThat(FaithfulRestoreTest.allocatedBytes(out.resolve("disk.img"))).isLessThan(32L << 20);
+  }
+}
