@@ -340,7 +340,7 @@ final class Extraction implements Closeable {
         remove(e, parent, name, old);
       }
       Path dest = target.resolve(String.join("/", parts));
-      Files.createSymbolicLink(dest, Path.of(e.linkTarget()));
+      LibC.createSymbolicLink(dest, e.linkTarget());
       try {
         Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
             .setTimes(FileTime.from(e.mtime()), null, null);

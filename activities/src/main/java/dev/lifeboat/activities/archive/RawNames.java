@@ -32,6 +32,37 @@ public final class RawNames {
     return escape(rawLastName(path));
   }
 
+  /** A link's target as the archive holds it, and whether bytes of it had to be escaped. */
+  record LinkTarget(String text, boolean escaped) {}
+
+  /**
+   * The link's target byte for byte (readlink through libc: a trailing slash and a double one
+   * stay), escaped where it is not UTF-8; Java's own reading where libc cannot be asked.
+   */
+  static LinkTarget linkTarget(Path link) throws java.io.IOException {
+    if (LibC.canPass(link)) {
+      byte[] buffer = new byte[4096];
+      try {
+        long n = LibC.readlink(link.toString(), buffer, buffer.length);
+        if (n >= 0 && n < buffer.length) {
+          byte[] raw = java.util.Arrays.copyOf(buffer, (int) n);
+          String text = escape(raw);
+          return new LinkTarget(
+              text, !java.util.Arrays.equals(text.getBytes(StandardCharsets.UTF_8), raw));
+        }
+      } catch (com.sun.jna.LastErrorException e) {
+        // Java's own call below says what is wrong
+      }
+    }
+    Path target = java.nio.file.Files.readSymbolicLink(link);
+    String text = target.toString();
+    if (mayBeLossy(text)) {
+      String escaped = escapedTarget(target);
+      return new LinkTarget(escaped, !escaped.equals(text));
+    }
+    return new LinkTarget(text, false);
+  }
+
   /** A link target as the archive holds it: every name in it escaped, '/' kept. */
   static String escapedTarget(Path target) {
     StringBuilder s = new StringBuilder(target.isAbsolute() ? "/" : "");

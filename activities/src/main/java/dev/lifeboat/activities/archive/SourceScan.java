@@ -205,10 +205,9 @@ final class SourceScan {
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
         String link;
         try {
-          Path target = Files.readSymbolicLink(child);
-          link = target.toString();
-          if (RawNames.mayBeLossy(link) && !link.equals(RawNames.escapedTarget(target))) {
-            link = RawNames.escapedTarget(target);
+          RawNames.LinkTarget target = RawNames.linkTarget(child);
+          link = target.text();
+          if (target.escaped()) {
             renamed.add(
                 new PathNote(
                     childRel,

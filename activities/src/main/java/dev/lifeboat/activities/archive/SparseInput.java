@@ -1,8 +1,6 @@
 package dev.lifeboat.activities.archive;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,14 +39,7 @@ final class SparseInput {
 
   /** The file's bytes: holes skipped when the file is large and the kernel can say where. */
   static InputStream open(Path file, long size) throws IOException {
-    if (size >= MIN_SIZE
-        && O_NOFOLLOW > 0
-        && LibC.AVAILABLE
-        // JNA hands the name to libc in its default encoding: it must spell the same bytes
-        && java.nio.charset.StandardCharsets.UTF_8
-            .name()
-            .equalsIgnoreCase(Native.getDefaultStringEncoding())
-        && !RawNames.mayBeLossy(file.toString())) {
+    if (size >= MIN_SIZE && O_NOFOLLOW > 0 && LibC.canPass(file)) {
       Holes holes = Holes.open(file);
       if (holes != null) {
         return holes;
@@ -179,29 +170,5 @@ final class SparseInput {
         LibC.close(fd);
       }
     }
-  }
-
-  /** The three libc calls, bound through JNA (already there for libdeflate). */
-  static final class LibC {
-    static final boolean AVAILABLE;
-
-    static {
-      boolean ok;
-      try {
-        Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        ok = true;
-      } catch (Throwable e) {
-        ok = false;
-      }
-      AVAILABLE = ok;
-    }
-
-    static native int open(String path, int flags) throws LastErrorException;
-
-    static native long lseek(int fd, long offset, int whence) throws LastErrorException;
-
-    static native int close(int fd);
-
-    private LibC() {}
   }
 }

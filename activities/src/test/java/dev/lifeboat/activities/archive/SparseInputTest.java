@@ -50,7 +50,7 @@ class SparseInputTest {
 
   @Test
   void holesAreGivenAsZerosWithoutReadingThemAndTheBytesAreTheSame() throws Exception {
-    assumeThat(SparseInput.LibC.AVAILABLE).as("libc through JNA").isTrue();
+    assumeThat(LibC.AVAILABLE).as("libc through JNA").isTrue();
     Path f = sparse();
     byte[] plain;
     try (InputStream in = Files.newInputStream(f)) {
@@ -68,7 +68,7 @@ class SparseInputTest {
 
   @Test
   void aFileWithoutHolesIsReadWhole() throws Exception {
-    assumeThat(SparseInput.LibC.AVAILABLE).as("libc through JNA").isTrue();
+    assumeThat(LibC.AVAILABLE).as("libc through JNA").isTrue();
     Path f = tmp.resolve("dense.bin");
     byte[] b = new byte[(int) SparseInput.MIN_SIZE + 4096];
     new Random(5).nextBytes(b);

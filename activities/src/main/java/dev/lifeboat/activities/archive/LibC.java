@@ -1,0 +1,66 @@
+package dev.lifeboat.activities.archive;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The few libc calls Java does not offer, bound through JNA (already there for libdeflate): where a
+ * sparse file's data is, and a link's target as its bytes (Java's Path drops a trailing slash and
+ * cannot spell bytes that are not UTF-8).
+ */
+final class LibC {
+  static final boolean AVAILABLE;
+
+  static {
+    boolean ok;
+    try {
+      Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+      ok = true;
+    } catch (Throwable e) {
+      ok = false;
+    }
+    AVAILABLE = ok;
+  }
+
+  private LibC() {}
+
+  /**
+   * Whether {@code path} can be handed to libc: JNA passes names in its default encoding, which
+   * must be UTF-8 to spell the bytes Java read (and Java's text must not have lost any).
+   */
+  static boolean canPass(Path path) {
+    return AVAILABLE
+        && StandardCharsets.UTF_8.name().equalsIgnoreCase(Native.getDefaultStringEncoding())
+        && !RawNames.mayBeLossy(path.toString());
+  }
+
+  static native int open(String path, int flags) throws LastErrorException;
+
+  static native long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+  static native int close(int fd);
+
+  static native long readlink(String path, byte[] buffer, long size) throws LastErrorException;
+
+  static native int symlink(String target, String linkPath) throws LastErrorException;
+
+  /**
+   * Makes a symlink whose target is {@code target} exactly: Java's Path would drop a trailing slash
+   * and fold double ones.
+   */
+  static void createSymbolicLink(Path link, String target) throws java.io.IOException {
+    if (canPass(link)) {
+      try {
+        symlink(target, link.toString());
+        return;
+      } catch (LastErrorException e) {
+        // Java's own call below fails with the reason, or makes the link as it can
+      }
+    }
+    java.nio.file.Files.createSymbolicLink(link, Path.of(target));
+  }
+}
