@@ -84,9 +84,11 @@ public final class BackupAction implements Action<BackupAction.Args> {
 
   /**
    * The published archive; {@code skipped} lists what could not be archived and {@code changed} the
-   * files that changed while read, each as {@code {path, reason}}; {@code reusedFiles}/{@code
-   * reusedBytes} count the files whose members were copied from the previous archive (for pods and
-   * PVCs, files whose streamed bytes and header proved unchanged: read, but not compressed again).
+   * files that changed while read (or are held under an escaped name), each as {@code {path,
+   * reason}}, at most {@link #MAX_NOTES} of each (the rest summed up in a last note), with {@code
+   * skippedCount}/{@code changedCount} counting them all; {@code reusedFiles}/{@code reusedBytes}
+   * count the files whose members were copied from the previous archive (for pods and PVCs, files
+   * whose streamed bytes and header proved unchanged: read, but not compressed again).
    */
   public record Output(
       String path,
@@ -101,12 +103,79 @@ public final class BackupAction implements Action<BackupAction.Args> {
       List<PathNote> changed,
       List<String> cleaned,
       long reusedFiles,
-      long reusedBytes) {
+      long reusedBytes,
+      long skippedCount,
+      long changedCount) {
     public Output {
-      skipped = skipped == null ? List.of() : List.copyOf(skipped);
-      changed = changed == null ? List.of() : List.copyOf(changed);
+      skipped = capped(skipped);
+      changed = capped(changed);
       cleaned = cleaned == null ? List.of() : List.copyOf(cleaned);
     }
+
+    Output(
+        String path,
+        String archive,
+        String set,
+        String source,
+        long files,
+        long bytes,
+        long compressedBytes,
+        String sha256,
+        List<PathNote> skipped,
+        List<PathNote> changed,
+        List<String> cleaned,
+        long reusedFiles,
+        long reusedBytes) {
+      this(
+          path,
+          archive,
+          set,
+          source,
+          files,
+          bytes,
+          compressedBytes,
+          sha256,
+          skipped,
+          changed,
+          cleaned,
+          reusedFiles,
+          reusedBytes,
+          skipped == null ? 0 : skipped.size(),
+          changed == null ? 0 : changed.size());
+    }
+  }
+
+  /**
+   * Notes an output carries at most, of each kind, and the characters they may take: a step's
+   * result travels through Temporal, which refuses one over 2 MB, and a home directory with 40,000
+   * sockets or unreadable files would fail a backup that had worked.
+   */
+  static final int MAX_NOTES = 500;
+
+  private static final int MAX_NOTE_CHARS = 256 * 1024;
+
+  /** The first notes, within both limits, and one more that says how many were left out. */
+  static List<PathNote> capped(List<PathNote> notes) {
+    if (notes == null) {
+      return List.of();
+    }
+    List<PathNote> kept = new java.util.ArrayList<>();
+    long chars = 0;
+    for (PathNote n : notes) {
+      chars += n.path().length() + n.reason().length();
+      if (kept.size() == MAX_NOTES || chars > MAX_NOTE_CHARS) {
+        kept.add(
+            new PathNote(
+                "...",
+                (notes.size() - kept.size())
+                    + " more not listed here ("
+                    + notes.size()
+                    + " in all); the step's log ends with the last of them"));
+        return List.copyOf(kept);
+      }
+      kept.add(n);
+    }
+    return List.copyOf(kept);
   }
 
   private final Repository repository;
@@ -261,7 +330,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
         ((Number) out.get("compressedBytes")).longValue(),
         String.valueOf(out.get("sha256")),
         notes(out.get("skipped")),
-        List.of(),
+        notes(out.get("changed")),
         castList(out.get("cleaned")),
         count(out.get("reusedFiles")),
         count(out.get("reusedBytes")));

@@ -50,6 +50,8 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
     out.put("sha256", r.sha256());
     out.put("skipped", r.skipped());
     r.skipped().forEach(n -> ctx.log("skipped " + n.path() + ": " + n.reason()));
+    out.put("changed", r.changed());
+    r.changed().forEach(n -> ctx.log("changed " + n.path() + ": " + n.reason()));
     out.put("cleaned", r.cleaned());
     out.put("reusedFiles", r.reusedFiles());
     out.put("reusedBytes", r.reusedBytes());

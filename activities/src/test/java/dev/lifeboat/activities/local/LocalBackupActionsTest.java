@@ -118,6 +118,40 @@ class LocalBackupActionsTest {
         ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
     assertThat(out.get("skipped")).isEqualTo(List.of(Map.of("path", "pipe", "reason", "fifo")));
     assertThat(out.get("changed")).isEqualTo(List.of());
+    assertThat(out).containsEntry("skippedCount", 1L).containsEntry("changedCount", 0L);
+  }
+
+  /**
+   * 40,000 sockets or unreadable files made the step's result larger than Temporal takes (2 MB):
+   * the backup published its archive and the step still failed, with no reason given.
+   */
+  @Test
+  void thousandsOfSkippedFilesAreCountedNotAllListed() throws Exception {
+    Fixtures.Run mkfifo =
+        Fixtures.run(
+            src, "sh", "-c", "i=0; while [ $i -lt 1200 ]; do mkfifo pipe-$i; i=$((i+1)); done");
+    assertThat(mkfifo.exit()).as(mkfifo.err()).isZero();
+    Map<String, Object> out =
+        ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    assertThat(out).containsEntry("skippedCount", 1200L);
+    List<?> skipped = (List<?>) out.get("skipped");
+    assertThat(skipped).hasSize(BackupAction.MAX_NOTES + 1);
+    assertThat(skipped.get(BackupAction.MAX_NOTES).toString())
+        .contains("700 more not listed here (1200 in all)");
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(out).length)
+        .isLessThan(512 * 1024);
+  }
+
+  @Test
+  void veryLongNotesAreCappedByTheirSizeToo() {
+    String path = "d/".repeat(1000) + "f";
+    List<dev.lifeboat.activities.archive.PathNote> notes =
+        java.util.stream.IntStream.range(0, 300)
+            .mapToObj(i -> new dev.lifeboat.activities.archive.PathNote(path + i, "fifo"))
+            .toList();
+    List<dev.lifeboat.activities.archive.PathNote> capped = BackupAction.capped(notes);
+    assertThat(capped.size()).isLessThan(300);
+    assertThat(capped.get(capped.size() - 1).reason()).contains("300 in all");
   }
 
   @Test
