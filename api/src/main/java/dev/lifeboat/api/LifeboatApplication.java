@@ -68,14 +68,13 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
    * ASCII is unreadable to it (scripts/start.sh and the image set a UTF-8 locale).
    */
   private static void warnUnlessUtf8FileNames() {
-    String names = System.getProperty("sun.jnu.encoding", "");
-    if (!names.equalsIgnoreCase("UTF-8")) {
+    if (!dev.lifeboat.activities.archive.RawNames.fileNamesAreUtf8()) {
       org.slf4j.LoggerFactory.getLogger(LifeboatApplication.class)
           .warn(
               "file names are read as {}, not UTF-8: files whose names are not plain ASCII are"
                   + " skipped by backups and cannot be restored; start Lifeboat with a UTF-8"
                   + " locale, e.g. LC_ALL=C.UTF-8 (scripts/start.sh does)",
-              names);
+              dev.lifeboat.activities.archive.RawNames.FILE_NAME_ENCODING);
     }
   }
 

@@ -73,14 +73,6 @@ abstract class Deflate implements AutoCloseable {
   abstract int bound(int length);
 
   /**
-   * Writes a gzip member of {@code in[off, off+len)} at {@code out[outOff]} at the level for text;
-   * returns its length.
-   */
-  final int gzip(byte[] in, int off, int len, byte[] out, int outOff) {
-    return gzip(Kind.TEXT, in, off, len, out, outOff);
-  }
-
-  /**
    * Writes a gzip member of {@code in[off, off+len)} at {@code out[outOff]}: stored for noise,
    * deflated at the kind's level otherwise; returns its length.
    */
@@ -124,10 +116,6 @@ abstract class Deflate implements AutoCloseable {
    * clear cases for almost nothing: text is far below 8 bits a byte, noise at 8. Between them a
    * sample compressed at the fastest level must lose at least 3 %.
    */
-  final boolean compresses(byte[] in, int off, int len) {
-    return compresses(sampleCounts(in, off, len), in, off, len);
-  }
-
   private boolean compresses(int[] counts, byte[] in, int off, int len) {
     double bits = entropy(counts);
     if (bits < CLEARLY_COMPRESSES) {

@@ -22,6 +22,16 @@ import java.util.List;
 public final class RawNames {
   private RawNames() {}
 
+  /**
+   * The encoding this JVM reads and writes file names in, taken from the locale at start: under
+   * C/POSIX it is ASCII and every other name is out of its reach.
+   */
+  public static final String FILE_NAME_ENCODING = System.getProperty("sun.jnu.encoding", "");
+
+  public static boolean fileNamesAreUtf8() {
+    return FILE_NAME_ENCODING.equalsIgnoreCase("UTF-8");
+  }
+
   /** Whether Java's text of a name may have lost bytes: only then are its bytes looked at. */
   static boolean mayBeLossy(String name) {
     return name.indexOf('\uFFFD') >= 0;

@@ -76,13 +76,12 @@ final class RestoreGuard {
     try {
       java.nio.file.Path.of(name);
     } catch (java.nio.file.InvalidPathException e) {
-      String encoding = System.getProperty("sun.jnu.encoding", "");
-      if (!encoding.equalsIgnoreCase("UTF-8")) {
+      if (!RawNames.fileNamesAreUtf8()) {
         throw ActionException.check(
             "restore of "
                 + archive
                 + " refused, nothing was written: this JVM writes file names as "
-                + encoding
+                + RawNames.FILE_NAME_ENCODING
                 + ", which cannot spell '"
                 + name
                 + "'; run Lifeboat with a UTF-8 locale (LC_ALL=C.UTF-8, as scripts/start.sh and"

@@ -167,7 +167,7 @@ final class SourceScan {
             new PathNote(
                 childRel,
                 "not backed up: this JVM reads file names as "
-                    + System.getProperty("sun.jnu.encoding")
+                    + RawNames.FILE_NAME_ENCODING
                     + ", not UTF-8; run Lifeboat with a UTF-8 locale (LC_ALL=C.UTF-8)"));
         continue;
       }

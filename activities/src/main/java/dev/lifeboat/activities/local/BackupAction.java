@@ -111,38 +111,6 @@ public final class BackupAction implements Action<BackupAction.Args> {
       changed = capped(changed);
       cleaned = cleaned == null ? List.of() : List.copyOf(cleaned);
     }
-
-    Output(
-        String path,
-        String archive,
-        String set,
-        String source,
-        long files,
-        long bytes,
-        long compressedBytes,
-        String sha256,
-        List<PathNote> skipped,
-        List<PathNote> changed,
-        List<String> cleaned,
-        long reusedFiles,
-        long reusedBytes) {
-      this(
-          path,
-          archive,
-          set,
-          source,
-          files,
-          bytes,
-          compressedBytes,
-          sha256,
-          skipped,
-          changed,
-          cleaned,
-          reusedFiles,
-          reusedBytes,
-          skipped == null ? 0 : skipped.size(),
-          changed == null ? 0 : changed.size());
-    }
   }
 
   /**
@@ -251,7 +219,9 @@ public final class BackupAction implements Action<BackupAction.Args> {
         r.changed(),
         r.cleaned(),
         r.reusedFiles(),
-        r.reusedBytes());
+        r.reusedBytes(),
+        r.skipped().size(),
+        r.changed().size());
   }
 
   /** Refused before anything is read or written: a typo must not fall back to gzip. */
@@ -320,6 +290,8 @@ public final class BackupAction implements Action<BackupAction.Args> {
             args.set(),
             source,
             context);
+    List<PathNote> skipped = notes(out.get("skipped"));
+    List<PathNote> changed = notes(out.get("changed"));
     return new Output(
         String.valueOf(out.get("path")),
         String.valueOf(out.get("archive")),
@@ -329,11 +301,13 @@ public final class BackupAction implements Action<BackupAction.Args> {
         ((Number) out.get("bytes")).longValue(),
         ((Number) out.get("compressedBytes")).longValue(),
         String.valueOf(out.get("sha256")),
-        notes(out.get("skipped")),
-        notes(out.get("changed")),
+        skipped,
+        changed,
         castList(out.get("cleaned")),
         count(out.get("reusedFiles")),
-        count(out.get("reusedBytes")));
+        count(out.get("reusedBytes")),
+        skipped.size(),
+        changed.size());
   }
 
   private static long count(Object o) {
