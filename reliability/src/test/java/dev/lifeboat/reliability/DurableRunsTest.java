@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,14 +36,7 @@ class DurableRunsTest {
       """;
 
   @TempDir Path tmp;
-  private LifeboatProcess lifeboat;
-
-  @AfterEach
-  void kill() {
-    if (lifeboat != null) {
-      lifeboat.kill9();
-    }
-  }
+  @AutoClose private LifeboatProcess lifeboat;
 
   @Test
   void runsSurviveAKill9OfLifeboat() throws Exception {

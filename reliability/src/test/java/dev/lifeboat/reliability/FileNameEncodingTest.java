@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,14 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FileNameEncodingTest {
   @TempDir Path tmp;
-  private LifeboatProcess lifeboat;
-
-  @AfterEach
-  void kill() {
-    if (lifeboat != null) {
-      lifeboat.kill9();
-    }
-  }
+  @AutoClose private LifeboatProcess lifeboat;
 
   @Test
   void latin1NamesAreArchivedEscapedAndGnuTarRestoresThem() throws Exception {

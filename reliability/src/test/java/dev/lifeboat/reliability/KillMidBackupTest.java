@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,14 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillMidBackupTest {
   @TempDir Path tmp;
-  private LifeboatProcess lifeboat;
-
-  @AfterEach
-  void kill() {
-    if (lifeboat != null) {
-      lifeboat.kill9();
-    }
-  }
+  @AutoClose private LifeboatProcess lifeboat;
 
   @Test
   void killedBackupLeavesNoVisibleArchiveAndTheGoodOneRestores() throws Exception {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,14 +19,7 @@ class KillMidRestoreTest {
   static final String MARKER = ".lifeboat-restore-incomplete";
 
   @TempDir Path tmp;
-  private LifeboatProcess lifeboat;
-
-  @AfterEach
-  void kill() {
-    if (lifeboat != null) {
-      lifeboat.kill9();
-    }
-  }
+  @AutoClose private LifeboatProcess lifeboat;
 
   @Test
   void interruptedRestoreIsMarkedAndARerunCompletesIt() throws Exception {

@@ -183,6 +183,7 @@ final class LifeboatProcess implements AutoCloseable {
     }
   }
 
+  /** kill -9, as a test's {@code @AutoClose} field: whatever the outcome, no server stays. */
   @Override
   public void close() {
     kill9();

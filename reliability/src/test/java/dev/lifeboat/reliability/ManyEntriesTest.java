@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +28,7 @@ class ManyEntriesTest {
   private static final long FOR_ENTRIES_MB = 192;
 
   @TempDir Path tmp;
-  private LifeboatProcess lifeboat;
-
-  @AfterEach
-  void kill() {
-    if (lifeboat != null) {
-      lifeboat.kill9();
-    }
-  }
+  @AutoClose private LifeboatProcess lifeboat;
 
   @Test
   void aTreeNearTheEntryLimitIsBackedUpVerifiedAndReusedInASmallHeap() throws IOException {
