@@ -25,9 +25,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a Lifeboat archive into a file: a POSIX (PAX) tar stream in which every entry is its own
- * run of gzip members, recording for the manifest each entry's digest and offsets. Files are read,
- * digested and cut into tar records on the caller's thread; {@link GzipMembers} compresses on all
- * cores and writes in order.
+ * run of gzip members, or small files share one (a pack, see {@link GzipMembers}), recording for
+ * the manifest each entry's digest and offsets. Files are read, digested and cut into tar records
+ * on the caller's thread; {@link GzipMembers} compresses on all cores and writes in order.
  */
 final class ArchiveWriter implements Closeable {
   /** What to write for one entry; {@code size} counts for files only. */
@@ -70,6 +70,7 @@ final class ArchiveWriter implements Closeable {
   private long endMemberOffset = -1;
   private String lastSha;
   private boolean finished;
+  private boolean packSmallFiles;
 
   ArchiveWriter(Path file, Progress progress) throws IOException {
     this(file, progress, GzipMembers.Settings.defaults());
@@ -134,7 +135,11 @@ final class ArchiveWriter implements Closeable {
   long add(Item item, InputStream data, SourceScan.Stamp stamp) throws IOException {
     progress.checkCancelled();
     long tarOffset = members.tarBytes();
-    members.begin(added.size());
+    if (packSmallFiles && packs(item)) {
+      members.beginPacked(added.size());
+    } else {
+      members.begin(added.size());
+    }
     TarArchiveEntry te = tarEntry(item);
     tar.putArchiveEntry(te);
     String sha = null;
@@ -172,6 +177,50 @@ final class ArchiveWriter implements Closeable {
     reusedBytes += item.size();
     progress.bytes(item.size());
     progress.file();
+  }
+
+  /**
+   * From now on small files share packs. Only a directory backup asks: it reuses whole packs, while
+   * a tar stream's reuse by content copies one file's members at a time.
+   */
+  void packSmallFiles() {
+    packSmallFiles = true;
+  }
+
+  /** Files small enough to share a pack with their neighbours. */
+  static boolean packs(Item item) {
+    return item.type() == EntryType.FILE && item.size() <= GzipMembers.PACK_FILE_MAX;
+  }
+
+  /**
+   * Adds the files of a pack of the previous archive by copying the pack's members: {@code
+   * items[k]} is described by {@code old[k]}, all at {@code old[0]}'s members, whose tar the
+   * entries divide as {@code tarLengths} says.
+   */
+  void reusePack(
+      List<Item> items,
+      List<Entry> old,
+      FileChannel from,
+      long[] tarLengths,
+      List<SourceScan.Stamp> stamps)
+      throws IOException {
+    progress.checkCancelled();
+    int[] tags = new int[items.size()];
+    long at = members.tarBytes();
+    long total = 0;
+    for (int k = 0; k < tags.length; k++) {
+      Item item = items.get(k);
+      tags[k] = added.size();
+      added.add(new Added(item, old.get(k).sha256(), at + total, stamps.get(k)));
+      total += tarLengths[k];
+      files++;
+      bytes += item.size();
+      reusedFiles++;
+      reusedBytes += item.size();
+      progress.bytes(item.size());
+      progress.file();
+    }
+    members.copy(tags, from, old.get(0).memberOffset(), old.get(0).memberLength(), total);
   }
 
   long reusedFiles() {

@@ -101,6 +101,7 @@ final class Archiver {
           // A hardlinked file that could not be read: its next name carries the data, later names
           // link to that.
           Map<String, String> dataMovedTo = new HashMap<>();
+          writer.packSmallFiles();
           List<SourceScan.Found> items = scan.items();
           for (int i = 0; i < items.size(); i++) {
             // let go of each scanned entry once written: a large tree's scan is much of the heap
@@ -126,10 +127,21 @@ final class Archiver {
               writer.add(item, null);
               continue;
             }
-            if (previous != null && previous.reuse(writer, found)) {
+            int reused =
+                previous == null
+                    ? 0
+                    : unreadFirst != null
+                        ? previous.reuse(writer, found) ? 1 : 0
+                        : previous.reuse(writer, found, items, i);
+            if (reused > 0) {
               if (unreadFirst != null) {
                 dataMovedTo.put(unreadFirst, item.path());
               }
+              // a pack's other files came with it
+              for (int k = 1; k < reused; k++) {
+                items.set(i + k, null);
+              }
+              i += reused - 1;
               continue;
             }
             InputStream in;

@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +30,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * more thread digests the whole file for the archive checksum. Failures are reported in entry
  * order, as a front-to-back read would meet them. Memory is bounded: {@code 4 × threads} entries in
  * flight, each thread decoding through its own {@link MemberDecoder}. {@link Restorer} reads
- * entries the same way ({@link #readEntry}).
+ * entries the same way ({@link #readRun}): a pack of small files is one run, read in order.
  */
 final class Checker {
   private final Clock clock;
@@ -52,11 +53,11 @@ final class Checker {
       long size = ch.size();
       checkLayout(ref, m, size);
       Future<String> fileDigest = pool.submit(() -> digestFile(ch, size));
-      eachEntry(
+      eachRun(
           pool,
           threads,
-          entries.size(),
-          i -> checkEntry(ref, ch, entries, i, decoders.get()),
+          entries,
+          (start, end) -> checkRun(ref, ch, entries, start, end, decoders.get()),
           progress);
       long end = m.totals().endMemberOffset();
       checkEnd(ref, format, ch, end, size - end);
@@ -73,28 +74,33 @@ final class Checker {
     return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
   }
 
-  /** One entry's work on a pool thread: the bytes of a file, or -1 for other entries. */
-  interface EntryTask {
-    long run(int entry) throws IOException;
+  /**
+   * One run of entries' work on a pool thread (entries {@code start} to {@code end} - 1, sharing
+   * their members): for each, the bytes of a file, or -1 for other entries.
+   */
+  interface RunTask {
+    long[] run(int start, int end) throws IOException;
   }
 
   /**
-   * Runs {@code task} for entries {@code 0..count-1} on {@code pool}, at most {@code 4 × threads}
-   * in flight, and counts the results into {@code progress} in entry order; the first failure in
-   * entry order is thrown, and what is still queued is cancelled. Verify and restore both read an
-   * archive this way.
+   * Runs {@code task} for each run of entries that share their members (a pack of small files, or
+   * one entry alone) on {@code pool}, at most {@code 4 × threads} runs in flight, and counts the
+   * results into {@code progress} in entry order; the first failure in entry order is thrown, and
+   * what is still queued is cancelled. Verify and restore both read an archive this way.
    */
-  static void eachEntry(
-      ExecutorService pool, int threads, int count, EntryTask task, Progress progress)
+  static void eachRun(
+      ExecutorService pool, int threads, List<Entry> entries, RunTask task, Progress progress)
       throws IOException {
-    ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
+    ArrayDeque<Future<long[]>> inFlight = new ArrayDeque<>();
     try {
-      for (int i = 0; i < count; i++) {
-        int index = i;
-        inFlight.add(pool.submit(() -> task.run(index)));
+      for (int i = 0; i < entries.size(); ) {
+        int start = i;
+        int end = runEnd(entries, i);
+        inFlight.add(pool.submit(() -> task.run(start, end)));
         while (inFlight.size() >= 4 * threads || !inFlight.isEmpty() && inFlight.peek().isDone()) {
           account(progress, get(inFlight.poll()));
         }
+        i = end;
       }
       while (!inFlight.isEmpty()) {
         account(progress, get(inFlight.poll()));
@@ -102,6 +108,36 @@ final class Checker {
     } catch (IOException | RuntimeException | Error e) {
       inFlight.forEach(f -> f.cancel(false));
       throw e;
+    }
+  }
+
+  /** True when the manifest places both entries at the same members: they share a pack. */
+  static boolean sameMembers(Entry a, Entry b) {
+    return a.memberOffset() == b.memberOffset() && a.memberLength() == b.memberLength();
+  }
+
+  /** The first entry after {@code start} that is not in {@code start}'s members. */
+  static int runEnd(List<Entry> entries, int start) {
+    Entry first = entries.get(start);
+    int end = start + 1;
+    while (end < entries.size() && sameMembers(entries.get(end), first)) {
+      end++;
+    }
+    return end;
+  }
+
+  /** The first entry of the members that hold entry {@code i}. */
+  static int runStart(List<Entry> entries, int i) {
+    int start = i;
+    while (start > 0 && sameMembers(entries.get(start - 1), entries.get(i))) {
+      start--;
+    }
+    return start;
+  }
+
+  private static void account(Progress progress, long[] results) {
+    for (long r : results) {
+      account(progress, r);
     }
   }
 
@@ -115,7 +151,10 @@ final class Checker {
     }
   }
 
-  /** Entry members one after the other from offset 0, then the end member up to the file's end. */
+  /**
+   * Entry members one after the other from offset 0 (the entries of a pack at the same ones), then
+   * the end member up to the file's end.
+   */
   static void checkLayout(ArchiveRef ref, Manifest m, long size) {
     String problem = layoutProblem(ref, m, size);
     if (problem != null) {
@@ -135,7 +174,12 @@ final class Checker {
           + " (truncated or appended to)";
     }
     long next = 0;
+    Entry previous = null;
     for (Entry e : m.entries()) {
+      if (previous != null && sameMembers(previous, e)) {
+        continue;
+      }
+      previous = e;
       if (e.memberOffset() != next || e.memberLength() <= 0) {
         return "archive "
             + ref.name()
@@ -169,19 +213,27 @@ final class Checker {
   private static final ThreadLocal<byte[]> BUFFER =
       ThreadLocal.withInitial(() -> new byte[64 * 1024]);
 
-  private static long checkEntry(
-      ArchiveRef ref, FileChannel ch, List<Entry> entries, int i, MemberDecoder decoder)
+  private static long[] checkRun(
+      ArchiveRef ref,
+      FileChannel ch,
+      List<Entry> entries,
+      int start,
+      int end,
+      MemberDecoder decoder)
       throws IOException {
-    Entry e = entries.get(i);
-    return readEntry(
+    long[] results = new long[end - start];
+    readRun(
         ref,
         ch,
         entries,
-        i,
+        start,
+        end,
         decoder,
-        (te, data) -> {
+        (i, te, data) -> {
+          Entry e = entries.get(i);
           if (e.type() != EntryType.FILE) {
-            return -1L;
+            results[i - start] = -1;
+            return;
           }
           MessageDigest md = Digests.sha256();
           byte[] buffer = BUFFER.get();
@@ -194,8 +246,9 @@ final class Checker {
             throw DamagedArchive.readFailure(ref, e, ex);
           }
           DamagedArchive.checkDigest(ref, e, Digests.hex(md.digest()));
-          return e.size();
+          results[i - start] = e.size();
         });
+    return results;
   }
 
   /** What a reader does with an entry whose header matched the manifest. */
@@ -203,10 +256,15 @@ final class Checker {
     T read(TarArchiveEntry header, InputStream data) throws IOException;
   }
 
+  /** What a reader does with each entry of a run whose header matched the manifest. */
+  interface RunBody {
+    void read(int index, TarArchiveEntry header, InputStream data) throws IOException;
+  }
+
   /**
-   * Reads entry {@code i} from its own members alone: its header must match the manifest, {@code
-   * body} gets its data, and nothing may follow it in those members. Decoding failures mark the
-   * archive damaged; what {@code body} throws (a full disk, say) passes through as it is.
+   * Reads entry {@code i} from its members: from the start of the run (pack) that holds it, every
+   * header must match the manifest; {@code body} gets entry {@code i}'s data. Decoding failures
+   * mark the archive damaged; what {@code body} throws (a full disk, say) passes through as it is.
    */
   static <T> T readEntry(
       ArchiveRef ref,
@@ -216,34 +274,89 @@ final class Checker {
       MemberDecoder decoder,
       EntryBody<T> body)
       throws IOException {
-    Entry e = entries.get(i);
+    List<T> result = new ArrayList<>(1);
+    int start = runStart(entries, i);
+    int end = runEnd(entries, start);
+    read(
+        ref,
+        ch,
+        entries,
+        start,
+        i + 1,
+        end,
+        decoder,
+        (j, te, data) -> {
+          if (j == i) {
+            result.add(body.read(te, data));
+          }
+        });
+    return result.get(0);
+  }
+
+  /**
+   * Reads the run of entries {@code start} to {@code end} - 1, which share their members, in order:
+   * each header must match the manifest, {@code body} gets each entry's data, and nothing may
+   * follow the last in those members. Decoding failures mark the archive damaged; what {@code body}
+   * throws (a full disk, say) passes through as it is.
+   */
+  static void readRun(
+      ArchiveRef ref,
+      FileChannel ch,
+      List<Entry> entries,
+      int start,
+      int end,
+      MemberDecoder decoder,
+      RunBody body)
+      throws IOException {
+    read(ref, ch, entries, start, end, end, decoder, body);
+  }
+
+  /** Reads entries {@code start} to {@code upTo} - 1 of the run ending at {@code end}. */
+  private static void read(
+      ArchiveRef ref,
+      FileChannel ch,
+      List<Entry> entries,
+      int start,
+      int upTo,
+      int end,
+      MemberDecoder decoder,
+      RunBody body)
+      throws IOException {
+    Entry first = entries.get(start);
     try (TarArchiveInputStream tar =
         new TarArchiveInputStream(
-            decoder.open(ch, e.memberOffset(), e.memberLength()),
+            decoder.open(ch, first.memberOffset(), first.memberLength()),
             TarConstants.DEFAULT_RCDSIZE,
             StandardCharsets.UTF_8.name())) {
-      TarArchiveEntry te;
-      try {
-        te = tar.getNextEntry();
-      } catch (IOException ex) {
-        throw DamagedArchive.readFailure(ref, e, ex);
+      for (int i = start; i < upTo; i++) {
+        Entry e = entries.get(i);
+        TarArchiveEntry te;
+        try {
+          te = tar.getNextEntry();
+        } catch (IOException ex) {
+          throw DamagedArchive.readFailure(ref, e, ex);
+        }
+        if (te == null) {
+          throw new DamagedArchive(
+              ref,
+              "archive "
+                  + ref.name()
+                  + ": no entry at the offset the manifest gives for '"
+                  + e.path()
+                  + "'");
+        }
+        ArchiveEntries.expect(ref, entries, i, te);
+        body.read(i, te, tar);
       }
-      if (te == null) {
-        throw new DamagedArchive(
-            ref,
-            "archive "
-                + ref.name()
-                + ": no entry at the offset the manifest gives for '"
-                + e.path()
-                + "'");
+      if (upTo < end) {
+        return;
       }
-      ArchiveEntries.expect(ref, entries, i, te);
-      T result = body.read(te, tar);
       TarArchiveEntry extra;
+      Entry last = entries.get(end - 1);
       try {
         extra = tar.getNextEntry();
       } catch (IOException ex) {
-        throw DamagedArchive.readFailure(ref, e, ex);
+        throw DamagedArchive.readFailure(ref, last, ex);
       }
       if (extra != null) {
         throw new DamagedArchive(
@@ -253,10 +366,9 @@ final class Checker {
                 + ": entry '"
                 + ArchiveReader.pathOf(extra)
                 + "' is not in the manifest (found in the members of '"
-                + e.path()
+                + last.path()
                 + "')");
       }
-      return result;
     }
   }
 

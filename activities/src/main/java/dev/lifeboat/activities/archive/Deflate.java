@@ -45,16 +45,16 @@ abstract class Deflate implements AutoCloseable {
   }
 
   /**
-   * The most a binary segment gets. Binary bytes compress by their skewed byte counts (Huffman
-   * coding), hardly by the repeats the lazy matching of levels 5 and up is made for: on float32
-   * weights levels 1–6 give the same size within 0.1 %, on quantised weights level 2 is within 0.5
-   * % of level 5 at 60 % of its CPU. Text is where the level pays (CSV: level 5 is 5 % smaller than
-   * 4).
+   * The level of binary segments, whatever the text level. Binary bytes compress by their skewed
+   * byte counts (Huffman coding), hardly by the repeats the lazy matching of levels 5 and up is
+   * made for: on quantised weights level 2 is within 0.5 % of level 5 at 60 % of its CPU, while
+   * level 1 is 5 % larger (its matching is cruder); on float32 weights levels 1–6 give the same
+   * size within 0.1 %. Text is where the level pays.
    */
   static final int BINARY_LEVEL = 2;
 
   static Deflate create(Engine engine, int level) {
-    int binary = Math.min(level, BINARY_LEVEL);
+    int binary = BINARY_LEVEL;
     if (engine != Engine.ZLIB && LibDeflate.AVAILABLE) {
       return new LibDeflate(level, binary);
     }

@@ -29,6 +29,11 @@ import java.util.function.IntConsumer;
  * threads × chunkBytes} of input (and at most {@code 64 × threads} chunks) are in flight; the
  * caller waits for the oldest to be written before it hands over more.
  *
+ * <p>Small entries begun with {@link #beginPacked} share their members: consecutive ones are
+ * gathered into a pack of about {@link #PACK_BYTES} of tar, compressed as one chunk, so the matches
+ * deflate finds across small files (notebooks repeat each other) are not lost at every file's
+ * start. Every entry of a pack is placed at the pack's members.
+ *
  * <p>For {@link Compression#ZSTD} each chunk becomes one zstd frame instead ({@link ZstdFrames}),
  * with the same layout, ordering and memory bound.
  */
@@ -43,10 +48,11 @@ final class GzipMembers extends OutputStream {
     static final int DEFAULT_CHUNK = 1 << 20;
 
     /**
-     * libdeflate's level 5: within ~1.5 % of pigz's size (level 6 is within ~1 %) for a fifth less
-     * CPU; LIFEBOAT_GZIP_LEVEL=6 trades the other way.
+     * Text at libdeflate's level 1: a third of level 5's CPU for text 4-5 % larger. With small
+     * files packed the bench tree stays within 2 % of pigz's size; LIFEBOAT_GZIP_LEVEL=5 (or 6)
+     * trades the other way.
      */
-    static final int DEFAULT_LEVEL = 5;
+    static final int DEFAULT_LEVEL = 1;
 
     Settings {
       if (threads < 1 || chunkBytes < SEGMENT) {
@@ -64,7 +70,8 @@ final class GzipMembers extends OutputStream {
     }
 
     /**
-     * All cores, 1 MiB chunks, level 5 unless {@code LIFEBOAT_GZIP_LEVEL} (1..9) says otherwise.
+     * All cores, 1 MiB chunks, text at level 1 unless {@code LIFEBOAT_GZIP_LEVEL} (1..9) says
+     * otherwise.
      */
     static Settings defaults() {
       String level = System.getenv("LIFEBOAT_GZIP_LEVEL");
@@ -88,6 +95,21 @@ final class GzipMembers extends OutputStream {
   /** What one stored-or-deflated decision covers. */
   static final int SEGMENT = 64 * 1024;
 
+  /**
+   * A pack is closed once it holds this much tar: deflate looks back 32 KiB, so larger packs gain
+   * little (128 KiB: 2 % smaller on notebooks) while a single-file read or a changed file costs the
+   * whole pack.
+   */
+  static final int PACK_BYTES = 64 * 1024;
+
+  /** Files up to this size go into packs; larger ones have members of their own. */
+  static final long PACK_FILE_MAX = 32 * 1024;
+
+  // A pack's input array: a pack holds at most PACK_BYTES plus one file and its headers.
+  private static final int PACK_ARRAY = 128 * 1024;
+  // Outputs of chunks up to PACK_ARRAY: more than any compressor's bound for that much input.
+  private static final int SMALL_OUTPUT = PACK_ARRAY + PACK_ARRAY / 8;
+
   private final OutputStream file;
   private final RangeCopier copier;
   private final Placement placement;
@@ -102,6 +124,9 @@ final class GzipMembers extends OutputStream {
   // chunk-sized arrays of garbage per chunk.
   private final ConcurrentLinkedQueue<byte[]> spareChunks = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<byte[]> spareOutputs = new ConcurrentLinkedQueue<>();
+  // the same for packs: thousands of them would otherwise fill the old generation with dead arrays
+  private final ConcurrentLinkedQueue<byte[]> sparePacks = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<byte[]> spareSmallOutputs = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
   private final long maxInFlightBytes;
   private final int maxInFlightChunks;
@@ -109,6 +134,10 @@ final class GzipMembers extends OutputStream {
 
   private boolean open;
   private int tag;
+  // the tags of the pack being gathered (empty when the open member is not a pack); a pack stays
+  // open between its entries
+  private final List<Integer> packTags = new ArrayList<>();
+  private long packStart;
   private boolean firstChunk;
   private byte[] chunk = new byte[8 * 1024];
   private int chunkLength;
@@ -120,7 +149,7 @@ final class GzipMembers extends OutputStream {
   /** A chunk handed to the pool (or a member to copy), and what to record once it is written. */
   private record Pending(
       Future<Compressed> compressed,
-      int tag,
+      int[] tags,
       boolean first,
       boolean last,
       int inputLength,
@@ -128,9 +157,10 @@ final class GzipMembers extends OutputStream {
 
   /**
    * Finished members of another archive that lie back to back there, copied byte for byte in one go
-   * when their turn comes: {@code tags} and {@code lengths} say whose they are.
+   * when their turn comes: {@code tags} and {@code lengths} say whose they are (the entries of a
+   * pack share one member run).
    */
-  private record Copy(FileChannel from, long offset, long length, int[] tags, long[] lengths) {}
+  private record Copy(FileChannel from, long offset, long length, int[][] tags, long[] lengths) {}
 
   /** Copies join a run while it stays contiguous and under this size. */
   private static final long MAX_RUN = 64L << 20;
@@ -139,7 +169,7 @@ final class GzipMembers extends OutputStream {
   private FileChannel runFrom;
   private long runOffset;
   private long runLength;
-  private final List<Integer> runTags = new ArrayList<>();
+  private final List<int[]> runTags = new ArrayList<>();
   private final List<Long> runLengths = new ArrayList<>();
 
   /**
@@ -179,11 +209,41 @@ final class GzipMembers extends OutputStream {
     if (open) {
       throw new IllegalStateException("a gzip member is already open");
     }
+    closePack();
     flushRun();
     open = true;
     this.tag = tag;
     firstChunk = true;
     chunkLength = 0;
+  }
+
+  /**
+   * Starts a small entry inside the pack being gathered (or a new pack); {@code tag} comes back
+   * through {@link Placement}, with the pack's members, once the pack is written.
+   */
+  void beginPacked(int tag) throws IOException {
+    if (open) {
+      throw new IllegalStateException("a gzip member is already open");
+    }
+    if (packTags.isEmpty()) {
+      flushRun();
+      firstChunk = true;
+      chunkLength = 0;
+      packStart = tarBytes;
+      byte[] spare = sparePacks.poll();
+      chunk = spare != null ? spare : new byte[PACK_ARRAY];
+    }
+    open = true;
+    this.tag = tag;
+    packTags.add(tag);
+  }
+
+  /** Sends the pack being gathered to the pool. */
+  private void closePack() throws IOException {
+    if (!packTags.isEmpty()) {
+      submit(true);
+      packTags.clear();
+    }
   }
 
   /**
@@ -193,9 +253,16 @@ final class GzipMembers extends OutputStream {
    */
   void copy(int tag, FileChannel from, long offset, long length, long tarLength)
       throws IOException {
+    copy(new int[] {tag}, from, offset, length, tarLength);
+  }
+
+  /** As {@link #copy(int, FileChannel, long, long, long)}, for the entries of a pack together. */
+  void copy(int[] tags, FileChannel from, long offset, long length, long tarLength)
+      throws IOException {
     if (open) {
       throw new IllegalStateException("a gzip member is open");
     }
+    closePack();
     tarBytes += tarLength;
     if (runFrom != from || runOffset + runLength != offset || runLength + length > MAX_RUN) {
       flushRun();
@@ -203,7 +270,7 @@ final class GzipMembers extends OutputStream {
       runOffset = offset;
     }
     runLength += length;
-    runTags.add(tag);
+    runTags.add(tags);
     runLengths.add(length);
   }
 
@@ -217,27 +284,32 @@ final class GzipMembers extends OutputStream {
             runFrom,
             runOffset,
             runLength,
-            runTags.stream().mapToInt(Integer::intValue).toArray(),
+            runTags.toArray(new int[0][]),
             runLengths.stream().mapToLong(Long::longValue).toArray());
     runFrom = null;
     runLength = 0;
     runTags.clear();
     runLengths.clear();
-    inFlight.add(new Pending(NOTHING, -1, true, true, 0, c));
+    inFlight.add(new Pending(NOTHING, null, true, true, 0, c));
     writeReady();
   }
 
-  /** Ends the entry: its last chunk goes to the pool. */
+  /** Ends the entry: its last chunk goes to the pool (a pack's once the pack is full). */
   void end() throws IOException {
     if (!open) {
       return;
     }
     open = false;
-    submit(true);
+    if (packTags.isEmpty()) {
+      submit(true);
+    } else if (tarBytes - packStart >= PACK_BYTES) {
+      closePack();
+    }
   }
 
   /** Waits until every member begun so far is in the file. */
   void drain() throws IOException {
+    closePack();
     flushRun();
     while (!inFlight.isEmpty()) {
       writeOldest();
@@ -326,10 +398,16 @@ final class GzipMembers extends OutputStream {
               Compressed out = compress(input, length);
               if (input.length == settings.chunkBytes()) {
                 spareChunks.add(input);
+              } else if (input.length == PACK_ARRAY) {
+                sparePacks.add(input);
               }
               return out;
             });
-    inFlight.add(new Pending(f, tag, firstChunk, last, length, null));
+    int[] tags =
+        !last
+            ? null
+            : packTags.isEmpty() ? new int[] {tag} : packTags.stream().mapToInt(t -> t).toArray();
+    inFlight.add(new Pending(f, tags, firstChunk, last, length, null));
     inFlightBytes += length;
     firstChunk = false;
     writeReady();
@@ -355,7 +433,9 @@ final class GzipMembers extends OutputStream {
       long at = written;
       transfer(c);
       for (int i = 0; i < c.tags().length; i++) {
-        placement.written(c.tags()[i], at, c.lengths()[i]);
+        for (int t : c.tags()[i]) {
+          placement.written(t, at, c.lengths()[i]);
+        }
         at += c.lengths()[i];
       }
       return;
@@ -382,9 +462,13 @@ final class GzipMembers extends OutputStream {
     written += c.length();
     if (c.bytes().length >= settings.chunkBytes()) {
       spareOutputs.add(c.bytes());
+    } else if (c.bytes().length == SMALL_OUTPUT) {
+      spareSmallOutputs.add(c.bytes());
     }
     if (p.last()) {
-      placement.written(p.tag(), memberOffset, written - memberOffset);
+      for (int t : p.tags()) {
+        placement.written(t, memberOffset, written - memberOffset);
+      }
     }
   }
 
@@ -420,14 +504,7 @@ final class GzipMembers extends OutputStream {
       }
     }
     try {
-      int capacity = outputCapacity(length, d);
-      byte[] out = null;
-      if (length == settings.chunkBytes()) {
-        out = spareOutputs.poll();
-      }
-      if (out == null || out.length < capacity) {
-        out = new byte[capacity];
-      }
+      byte[] out = output(length, outputCapacity(length, d));
       int n = 0;
       int runStart = 0;
       Deflate.Kind runKind = d.kind(input, 0, Math.min(SEGMENT, length));
@@ -448,12 +525,21 @@ final class GzipMembers extends OutputStream {
 
   /** One chunk as one zstd frame: zstd stores what does not compress by itself. */
   private Compressed frame(byte[] input, int length) {
-    int capacity = ZstdFrames.bound(length);
-    byte[] out = length == settings.chunkBytes() ? spareOutputs.poll() : null;
-    if (out == null || out.length < capacity) {
-      out = new byte[capacity];
-    }
+    byte[] out = output(length, ZstdFrames.bound(length));
     return new Compressed(out, zstd.frame(input, 0, length, out, 0));
+  }
+
+  /** An output array for a chunk of {@code length}: a spare one when there is one of its size. */
+  private byte[] output(int length, int capacity) {
+    if (length == settings.chunkBytes()) {
+      byte[] out = spareOutputs.poll();
+      return out != null && out.length >= capacity ? out : new byte[capacity];
+    }
+    if (length <= PACK_ARRAY && capacity <= SMALL_OUTPUT) {
+      byte[] out = spareSmallOutputs.poll();
+      return out != null ? out : new byte[SMALL_OUTPUT];
+    }
+    return new byte[capacity];
   }
 
   private static byte[] copyInto(byte[] target, byte[] source, int length) {

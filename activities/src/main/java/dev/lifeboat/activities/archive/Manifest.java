@@ -19,6 +19,10 @@ import java.util.List;
  * inode} when it was read: the next backup of the source copies the members of a file whose path,
  * size, mtime, mode, ctime and inode are unchanged instead of reading it again. Format 1 manifests
  * (without them) are read as before.
+ *
+ * <p>Format 3 lets consecutive small files share their members (a pack): their entries then give
+ * the same {@code memberOffset}/{@code memberLength}, and a reader decodes the pack from its start
+ * (the first entry placed there). Older archives, where no entries share, read the same way.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -32,12 +36,12 @@ public record Manifest(
     Totals totals,
     String archiveSha256) {
 
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
 
   /**
-   * Each tar entry (header, data, padding) is its own run of gzip members; concatenated they are
-   * one .tar.gz. (The name is from format 1, when an entry was exactly one member; readers handle
-   * both.)
+   * Each tar entry (header, data, padding) is its own run of gzip members, or shares a pack's;
+   * concatenated they are one .tar.gz. (The name is from format 1, when an entry was exactly one
+   * member; readers handle every format.)
    */
   public static final String COMPRESSION = "gzip-member-per-entry";
 

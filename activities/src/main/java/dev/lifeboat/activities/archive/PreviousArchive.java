@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -123,17 +124,70 @@ final class PreviousArchive implements AutoCloseable {
    * taken now (which must also agree with the scan's); false means it has to be read.
    */
   boolean reuse(ArchiveWriter writer, SourceScan.Found found) throws IOException {
+    return reuse(writer, found, List.of(), 0) > 0;
+  }
+
+  /**
+   * Copies the members of {@code found}, the scan's item {@code i} (the items after it are {@code
+   * scan}'s), if the previous archive holds them and the file is as it recorded, judged by a stat
+   * taken now (which must also agree with the scan's). A file of a pack is copied only with the
+   * whole pack: the items that follow must be the pack's other files, in its order, all unchanged.
+   * Returns how many items were copied; 0 means {@code found} has to be read.
+   */
+  int reuse(ArchiveWriter writer, SourceScan.Found found, List<SourceScan.Found> scan, int i)
+      throws IOException {
+    int at = indexOf(found.item().path());
+    if (at < 0) {
+      return 0;
+    }
+    int start = Checker.runStart(entries, at);
+    int end = Checker.runEnd(entries, start);
+    int n = end - start;
+    if (start != at || n > 1 && i + n > scan.size()) {
+      return 0;
+    }
+    List<ArchiveWriter.Item> items = new ArrayList<>(n);
+    List<SourceScan.Stamp> stamps = new ArrayList<>(n);
+    long[] tarLengths = new long[n];
+    for (int k = 0; k < n; k++) {
+      SourceScan.Found f = k == 0 ? found : scan.get(i + k);
+      Entry old = entries.get(start + k);
+      SourceScan.Stamp now = f == null ? null : unchanged(f, old);
+      if (now == null) {
+        return 0;
+      }
+      tarLengths[k] = tarLength(old, recordedTarLength(start + k));
+      if (tarLengths[k] < 0) {
+        return 0;
+      }
+      items.add(f.item());
+      stamps.add(now);
+    }
+    if (n == 1) {
+      writer.reuse(items.get(0), entries.get(start), channel, tarLengths[0], stamps.get(0));
+    } else {
+      writer.reusePack(items, entries.subList(start, end), channel, tarLengths, stamps);
+    }
+    return n;
+  }
+
+  /**
+   * The stat taken now if {@code found} is the file {@code old} describes, unchanged; else null.
+   */
+  private static SourceScan.Stamp unchanged(SourceScan.Found found, Entry old) {
     ArchiveWriter.Item item = found.item();
-    int at = indexOf(item.path());
-    Entry old = at < 0 ? null : entries.get(at);
-    if (old == null || found.stamp() == null || old.ctime() == null || old.inode() == null) {
-      return false;
+    if (item.type() != EntryType.FILE
+        || !item.path().equals(old.path())
+        || found.stamp() == null
+        || old.ctime() == null
+        || old.inode() == null) {
+      return null;
     }
     SourceScan.Stamp now;
     try {
       now = SourceScan.Stamp.read(found.file());
     } catch (IOException e) {
-      return false;
+      return null;
     }
     if (!now.equals(found.stamp())
         || old.size() != item.size()
@@ -141,14 +195,9 @@ final class PreviousArchive implements AutoCloseable {
         || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))
         || !old.ctime().equals(now.ctime())
         || old.inode() != now.inode()) {
-      return false;
+      return null;
     }
-    long tarLength = tarLength(old, recordedTarLength(at));
-    if (tarLength < 0) {
-      return false;
-    }
-    writer.reuse(item, old, channel, tarLength, now);
-    return true;
+    return now;
   }
 
   /**
@@ -162,6 +211,9 @@ final class PreviousArchive implements AutoCloseable {
     int at = indexOf(item.path());
     Entry old = at < 0 ? null : entries.get(at);
     if (old == null
+        // a file of a pack shares its members: they cannot be copied for it alone
+        || Checker.runEnd(entries, Checker.runStart(entries, at)) - Checker.runStart(entries, at)
+            > 1
         || old.size() != item.size()
         || old.modeBits() != (item.mode() & 07777)
         || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))) {

@@ -143,14 +143,14 @@ final class Restorer {
   }
 
   /**
-   * Each entry from its own members (the manifest says where they are), on {@link #threads}
-   * threads: directories first on this thread, then files in parallel, then hard links, then (in
-   * {@link Extraction#finish}) symlinks and directory attributes. The same checks as {@link
-   * Checker}: members tile the file, every entry matches the manifest, nothing but zeros after the
-   * last entry, and the whole file's SHA-256, digested on one more thread. The first failure stops
-   * every thread, and the one reported is the earliest in the archive. False, with nothing written,
-   * for archives whose entries must go in order (see {@link Extraction#independent}) or whose
-   * manifest does not place every member.
+   * Each run of entries from its members (the manifest says where they are; a pack of small files
+   * shares them), on {@link #threads} threads: directories first on this thread, then files in
+   * parallel, then hard links, then (in {@link Extraction#finish}) symlinks and directory
+   * attributes. The same checks as {@link Checker}: members tile the file, every entry matches the
+   * manifest, nothing but zeros after the last entry, and the whole file's SHA-256, digested on one
+   * more thread. The first failure stops every thread, and the one reported is the earliest in the
+   * archive. False, with nothing written, for archives whose entries must go in order (see {@link
+   * Extraction#independent}) or whose manifest does not place every member.
    */
   private boolean extractInParallel(Manifest m, Extraction extraction, Progress progress)
       throws IOException {
@@ -170,17 +170,18 @@ final class Restorer {
       try {
         Future<String> fileDigest = pool.submit(() -> Checker.digestFile(ch, size, stop));
         try {
-          Checker.eachEntry(
+          Checker.eachRun(
               pool,
               threads,
-              entries.size(),
-              i -> {
+              entries,
+              (start, end) -> {
+                int[] at = {start};
                 try {
-                  return restoreEntry(ch, entries, i, decoders.get(), extraction, stop);
+                  return restoreRun(ch, entries, start, end, at, decoders.get(), extraction, stop);
                 } catch (Stopped e) {
                   throw e;
                 } catch (IOException | RuntimeException | Error e) {
-                  failures.put(i, e);
+                  failures.put(at[0], e);
                   stop.set(true);
                   throw e;
                 }
@@ -217,11 +218,16 @@ final class Restorer {
     return true;
   }
 
-  /** One entry on a pool thread; -1 or the bytes of a file written, for the progress. */
-  private long restoreEntry(
+  /**
+   * One run of entries (a pack, or one entry) on a pool thread; for each, -1 or the bytes of a file
+   * written, for the progress. {@code at[0]} follows the entry being read, to name a failure's.
+   */
+  private long[] restoreRun(
       FileChannel ch,
       List<Entry> entries,
-      int i,
+      int start,
+      int end,
+      int[] at,
       MemberDecoder decoder,
       Extraction extraction,
       AtomicBoolean stop)
@@ -229,17 +235,21 @@ final class Restorer {
     if (stop.get()) {
       throw new Stopped();
     }
-    Entry e = entries.get(i);
-    return Checker.readEntry(
+    long[] results = new long[end - start];
+    Checker.readRun(
         ref,
         ch,
         entries,
-        i,
+        start,
+        end,
         decoder,
-        (te, data) -> {
+        (i, te, data) -> {
+          at[0] = i;
+          Entry e = entries.get(i);
           extraction.writeConcurrently(e, new Stoppable(data, stop), owner(te));
-          return e.type() == EntryType.FILE ? e.size() : -1L;
+          results[i - start] = e.type() == EntryType.FILE ? e.size() : -1L;
         });
+    return results;
   }
 
   /**

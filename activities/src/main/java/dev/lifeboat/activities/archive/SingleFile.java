@@ -70,7 +70,7 @@ final class SingleFile {
     Entry file = e;
     java.security.MessageDigest md = Digests.sha256();
     long n;
-    // the entry's own members, decoded as verify and restore decode them
+    // the entry's members (from the start of its pack), decoded as verify and restore decode them
     try (java.nio.channels.FileChannel ch =
             java.nio.channels.FileChannel.open(ref.path(), java.nio.file.StandardOpenOption.READ);
         MemberDecoder decoder = new MemberDecoder(Compression.checked(ref, m))) {
@@ -91,12 +91,17 @@ final class SingleFile {
                 + ch.size()
                 + " bytes)");
       }
+      List<Entry> entries = m.entries();
+      int index = 0;
+      while (entries.get(index) != file) {
+        index++;
+      }
       n =
           Checker.readEntry(
               ref,
               ch,
-              List.of(file),
-              0,
+              entries,
+              index,
               decoder,
               (te, data) -> {
                 byte[] buffer = new byte[64 * 1024];

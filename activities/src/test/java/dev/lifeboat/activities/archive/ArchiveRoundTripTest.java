@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +85,7 @@ class ArchiveRoundTripTest {
   @Test
   void manifestRecordsEveryEntryWithDigestsAndTotals() throws Exception {
     Manifest m = repo.manifest(backup.ref());
-    assertThat(m.formatVersion()).isEqualTo(2);
+    assertThat(m.formatVersion()).isEqualTo(3);
     assertThat(m.entries().stream().filter(e -> e.type() == Manifest.EntryType.FILE))
         .allSatisfy(e -> assertThat(e.ctime()).isNotNull());
     assertThat(m.set()).isEqualTo("local");
@@ -123,15 +122,22 @@ class ArchiveRoundTripTest {
   }
 
   @Test
-  void everyEntryIsItsOwnGzipMemberAtTheRecordedOffsets() throws Exception {
+  void everyEntryIsInItsOwnGzipMembersOrItsPacksAtTheRecordedOffsets() throws Exception {
     Manifest m = repo.manifest(backup.ref());
     byte[] archive = Files.readAllBytes(backup.ref().path());
     long expectedTarOffset = 0;
-    for (Entry e : m.entries()) {
-      assertThat(e.tarOffset()).as(e.path()).isEqualTo(expectedTarOffset);
+    List<Entry> entries = m.entries();
+    int packs = 0;
+    for (int start = 0, end; start < entries.size(); start = end) {
+      Entry first = entries.get(start);
+      end = Checker.runEnd(entries, start);
+      packs += end - start > 1 ? 1 : 0;
+      assertThat(first.tarOffset()).as(first.path()).isEqualTo(expectedTarOffset);
       byte[] member =
           java.util.Arrays.copyOfRange(
-              archive, (int) e.memberOffset(), (int) (e.memberOffset() + e.memberLength()));
+              archive,
+              (int) first.memberOffset(),
+              (int) (first.memberOffset() + first.memberLength()));
       byte[] tar;
       try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(member))) {
         tar = gz.readAllBytes();
@@ -140,14 +146,24 @@ class ArchiveRoundTripTest {
       expectedTarOffset += tar.length;
       try (TarArchiveInputStream t =
           new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
-        TarArchiveEntry te = t.getNextEntry();
-        assertThat(ArchiveReader.pathOf(te)).isEqualTo(e.path());
-        if (e.type() == EntryType.FILE) {
-          assertThat(Fixtures.sha256(t.readAllBytes())).isEqualTo(e.sha256());
+        for (int i = start; i < end; i++) {
+          Entry e = entries.get(i);
+          assertThat(ArchiveReader.pathOf(t.getNextEntry())).isEqualTo(e.path());
+          if (e.type() == EntryType.FILE) {
+            assertThat(Fixtures.sha256(t.readAllBytes())).isEqualTo(e.sha256());
+          }
+          // the tar offset finds the entry's header inside its pack too
+          int at = (int) (e.tarOffset() - first.tarOffset());
+          try (TarArchiveInputStream alone =
+              new TarArchiveInputStream(
+                  new ByteArrayInputStream(tar, at, tar.length - at), "UTF-8")) {
+            assertThat(ArchiveReader.pathOf(alone.getNextEntry())).isEqualTo(e.path());
+          }
         }
-        assertThat(t.getNextEntry()).as("one entry per member").isNull();
+        assertThat(t.getNextEntry()).as("nothing but the run's entries").isNull();
       }
     }
+    assertThat(packs).as("small files share packs").isPositive();
     // the end-of-archive blocks are the last member
     byte[] end =
         java.util.Arrays.copyOfRange(archive, (int) m.totals().endMemberOffset(), archive.length);

@@ -108,6 +108,21 @@ public final class Fixtures {
     return out;
   }
 
+  /**
+   * The paths of the entries whose members hold {@code path}'s: its pack's files, or itself alone.
+   */
+  public static java.util.Set<String> packOf(Manifest m, String path) {
+    java.util.List<Manifest.Entry> entries = m.entries();
+    int i = 0;
+    while (!entries.get(i).path().equals(path)) {
+      i++;
+    }
+    int start = Checker.runStart(entries, i);
+    java.util.Set<String> paths = new java.util.LinkedHashSet<>();
+    entries.subList(start, Checker.runEnd(entries, start)).forEach(e -> paths.add(e.path()));
+    return paths;
+  }
+
   public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
