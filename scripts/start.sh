@@ -60,5 +60,6 @@ esac
 # JVM flags in one place. The engine holds at most 4 x cores MiB of data in flight, plus ~1 KB of heap per entry
 # of the tree being backed up: -Xmx512m takes trees up to ~310,000 entries (a larger one fails clearly at the
 # scan), and a small young generation (-Xmn64m) keeps the resident size near what is live (~240 MB for a
-# 19,000-entry tree, ~750 MB at most); override with JAVA_OPTS.
-exec java ${JAVA_OPTS:--Xmx512m -Xmn64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC} -jar "$jar" "$@"
+# 19,000-entry tree, ~750 MB at most); a small initial heap (-Xms128m) has old garbage collected as it comes instead
+# of letting the heap fill up to its maximum first. Override with JAVA_OPTS.
+exec java ${JAVA_OPTS:--Xms128m -Xmx512m -Xmn64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC} -jar "$jar" "$@"
