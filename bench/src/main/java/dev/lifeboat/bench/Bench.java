@@ -532,15 +532,12 @@ public final class Bench {
   private static void warmUp(Path dir) throws Exception {
     deleteTree(dir);
     Path src = dir.resolve("src");
-    // enough small files (~1,700) that the per-file code is compiled, as in a worker that has run
-    // backups of a real tree before
-    DataSet.generate(src, 96 * MB, 7);
+    DataSet.generate(src, 48 * MB, 7);
     Repository r = new Repository(dir.resolve("repo"));
     for (Compression c : Compression.values()) {
-      // full backups, as a worker has run many, then an incremental one
-      for (int round = 0; round < 4; round++) {
+      for (int round = 0; round < 2; round++) {
         String source = "warm-" + c.argument();
-        BackupResult b = r.writeFromDirectory("warm", source, src, List.of(), List.of(), round < 3, c,
+        BackupResult b = r.writeFromDirectory("warm", source, src, List.of(), List.of(), false, c,
             ProgressListener.NONE);
         r.verify(b.ref(), ProgressListener.NONE);
         r.restoreToDirectory(b.ref(), dir.resolve("restore-" + source + "-" + round), false, ProgressListener.NONE);

@@ -26,8 +26,9 @@ import java.util.function.IntConsumer;
  * zlib), a run of noise a stored one (no deflate work on write, none on read). Every member is at
  * most one chunk of tar, so a reader knows its size from its trailer. Chunks are compressed on a
  * pool of threads and written in the order they were begun. Memory is bounded: at most {@code 4 ×
- * threads × chunkBytes} of input (and at most {@code 64 × threads} chunks) are in flight; the
- * caller waits for the oldest to be written before it hands over more.
+ * threads × chunkBytes} of input (a pack's whole array) and at most {@code 64 × threads} chunks are
+ * in flight, each with an output array about its size; the caller waits for the oldest to be
+ * written before it hands over more.
  *
  * <p>Small entries begun with {@link #beginPacked} share their members: consecutive ones are
  * gathered into a pack of about {@link #PACK_BYTES} of tar, compressed as one chunk, so the matches
@@ -152,7 +153,7 @@ final class GzipMembers extends OutputStream {
       int[] tags,
       boolean first,
       boolean last,
-      int inputLength,
+      int heldBytes,
       Copy copy) {}
 
   /**
@@ -407,8 +408,10 @@ final class GzipMembers extends OutputStream {
         !last
             ? null
             : packTags.isEmpty() ? new int[] {tag} : packTags.stream().mapToInt(t -> t).toArray();
-    inFlight.add(new Pending(f, tags, firstChunk, last, length, null));
-    inFlightBytes += length;
+    // a pack's array counts whole (it is about twice what it holds), other chunks by their content
+    int held = input.length == PACK_ARRAY ? PACK_ARRAY : length;
+    inFlight.add(new Pending(f, tags, firstChunk, last, held, null));
+    inFlightBytes += held;
     firstChunk = false;
     writeReady();
   }
@@ -454,7 +457,7 @@ final class GzipMembers extends OutputStream {
       throw new IOException("compressing the archive failed: " + cause, cause);
     }
     inFlight.poll();
-    inFlightBytes -= p.inputLength();
+    inFlightBytes -= p.heldBytes();
     if (p.first()) {
       memberOffset = written;
     }

@@ -127,6 +127,18 @@ class PackedSmallFilesTest {
     assertThat(packOf(before, other)).doesNotContain(victim);
     assertThat(packOf(after, other)).isEqualTo(packOf(before, other));
     assertThat(members(a2, entry(after, other))).isEqualTo(members(a1, entry(before, other)));
+    // the copied packs' files are placed where they now are in the tar stream
+    byte[] tar;
+    try (var gz = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(a2))) {
+      tar = gz.readAllBytes();
+    }
+    for (Entry e : after.entries()) {
+      try (var t =
+          new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+              new java.io.ByteArrayInputStream(tar, (int) e.tarOffset(), tar.length), "UTF-8")) {
+        assertThat(ArchiveReader.pathOf(t.getNextEntry())).isEqualTo(e.path());
+      }
+    }
 
     // nothing changed since: everything is copied, the archive is the same bytes
     BackupResult third = backup();
