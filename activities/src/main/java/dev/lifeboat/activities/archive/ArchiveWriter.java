@@ -188,7 +188,7 @@ final class ArchiveWriter implements Closeable {
   }
 
   /** Files small enough to share a pack with their neighbours. */
-  static boolean packs(Item item) {
+  private static boolean packs(Item item) {
     return item.type() == EntryType.FILE && item.size() <= GzipMembers.PACK_FILE_MAX;
   }
 
