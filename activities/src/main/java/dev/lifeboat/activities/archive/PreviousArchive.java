@@ -177,6 +177,8 @@ final class PreviousArchive implements AutoCloseable {
   private static SourceScan.Stamp unchanged(SourceScan.Found found, Entry old) {
     ArchiveWriter.Item item = found.item();
     if (item.type() != EntryType.FILE
+        || old.type() != EntryType.FILE
+        || old.sha256() == null
         || !item.path().equals(old.path())
         || found.stamp() == null
         || old.ctime() == null
