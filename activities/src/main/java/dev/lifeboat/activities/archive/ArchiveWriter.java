@@ -223,6 +223,16 @@ final class ArchiveWriter implements Closeable {
     members.copy(tags, from, old.get(0).memberOffset(), old.get(0).memberLength(), total);
   }
 
+  /**
+   * Adds an unchanged file of a pack from {@code data}, its bytes as the previous archive holds
+   * them (its digest checked): packed anew, counted as reused, not read from the source.
+   */
+  void addKept(Item item, byte[] data, SourceScan.Stamp stamp) throws IOException {
+    add(item, new java.io.ByteArrayInputStream(data), stamp);
+    reusedFiles++;
+    reusedBytes += item.size();
+  }
+
   long reusedFiles() {
     return reusedFiles;
   }

@@ -144,6 +144,12 @@ final class Archiver {
               i += reused - 1;
               continue;
             }
+            PreviousArchive.Kept kept =
+                previous == null || unreadFirst != null ? null : previous.kept(found);
+            if (kept != null) {
+              writer.addKept(item, kept.data(), kept.stamp());
+              continue;
+            }
             InputStream in;
             try {
               in = SparseInput.open(found.file(), item.size());

@@ -172,6 +172,72 @@ final class PreviousArchive implements AutoCloseable {
   }
 
   /**
+   * An unchanged file's bytes as the previous archive holds them, for a file of a pack that cannot
+   * be copied whole (another of its files changed): the file is packed anew from these bytes
+   * instead of being read from the source. Null when the file is not in a pack there, changed, or
+   * its bytes cannot be had or do not match their digest: then it is read.
+   */
+  Kept kept(SourceScan.Found found) {
+    int at = indexOf(found.item().path());
+    if (at < 0) {
+      return null;
+    }
+    int start = Checker.runStart(entries, at);
+    int end = Checker.runEnd(entries, start);
+    SourceScan.Stamp now = end - start > 1 ? unchanged(found, entries.get(at)) : null;
+    if (now == null) {
+      return null;
+    }
+    try {
+      if (packStart != start) {
+        packStart = -1;
+        packBytes = decodePack(start, end);
+        packStart = start;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.info(
+          "not reusing the pack of {} from {}: {}", found.item().path(), ref.name(), e.toString());
+      return null;
+    }
+    byte[] data = packBytes[at - start];
+    if (data == null
+        || !Digests.hex(Digests.sha256().digest(data)).equals(entries.get(at).sha256())) {
+      return null;
+    }
+    return new Kept(data, now);
+  }
+
+  /** An unchanged file's bytes from the previous archive, and the stat that found it unchanged. */
+  record Kept(byte[] data, SourceScan.Stamp stamp) {}
+
+  // the pack whose files kept() gives, decoded once: the scan asks for them in order
+  private int packStart = -1;
+  private byte[][] packBytes;
+  private MemberDecoder decoder;
+
+  /** The data of each file of the run, null for other entries. */
+  private byte[][] decodePack(int start, int end) throws IOException {
+    if (decoder == null) {
+      decoder = new MemberDecoder(format);
+    }
+    byte[][] data = new byte[end - start][];
+    Checker.readRun(
+        ref,
+        channel,
+        entries,
+        start,
+        end,
+        decoder,
+        (i, te, in) -> {
+          if (entries.get(i).type() == EntryType.FILE) {
+            data[i - start] =
+                in.readNBytes((int) Math.min(entries.get(i).size(), GzipMembers.PACK_FILE_MAX));
+          }
+        });
+    return data;
+  }
+
+  /**
    * The stat taken now if {@code found} is the file {@code old} describes, unchanged; else null.
    */
   private static SourceScan.Stamp unchanged(SourceScan.Found found, Entry old) {
@@ -290,6 +356,9 @@ final class PreviousArchive implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (decoder != null) {
+      decoder.close();
+    }
     channel.close();
   }
 }

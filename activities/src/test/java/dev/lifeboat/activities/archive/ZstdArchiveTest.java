@@ -170,11 +170,7 @@ class ZstdArchiveTest {
     Files.writeString(
         src.resolve("notebooks/with space.txt"), "changed\n", StandardOpenOption.APPEND);
     BackupResult second = backup(Compression.ZSTD);
-    // the changed file's pack is written anew, with the file's pack mates
-    assertThat(second.reusedFiles())
-        .isEqualTo(
-            second.files()
-                - Fixtures.packOf(repo.manifest(first.ref()), "notebooks/with space.txt").size());
+    assertThat(second.reusedFiles()).isEqualTo(second.files() - 1);
     assertThat(second.reusedFrom()).isEqualTo(first.ref().name());
     assertThat(repo.verify(second.ref(), ProgressListener.NONE).files()).isEqualTo(second.files());
 
