@@ -188,18 +188,21 @@ final class PreviousArchive implements AutoCloseable {
     if (now == null) {
       return null;
     }
-    try {
-      if (packStart != start) {
-        packStart = -1;
+    if (packStart != start) {
+      packStart = start;
+      try {
         packBytes = decodePack(start, end);
-        packStart = start;
+      } catch (IOException | RuntimeException e) {
+        // tried once per pack: its files are read from the source
+        packBytes = null;
+        LOG.info(
+            "not reusing the pack of {} from {}: {}",
+            found.item().path(),
+            ref.name(),
+            e.toString());
       }
-    } catch (IOException | RuntimeException e) {
-      LOG.info(
-          "not reusing the pack of {} from {}: {}", found.item().path(), ref.name(), e.toString());
-      return null;
     }
-    byte[] data = packBytes[at - start];
+    byte[] data = packBytes == null ? null : packBytes[at - start];
     if (data == null
         || !Digests.hex(Digests.sha256().digest(data)).equals(entries.get(at).sha256())) {
       return null;
