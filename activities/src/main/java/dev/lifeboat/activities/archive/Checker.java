@@ -25,12 +25,13 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Checks every byte of an archive (the repository's checker, as restic calls it): the manifest's
- * member ranges must tile the file, each entry's members are inflated and checked against the
- * manifest (name, type, size, link, SHA-256) on all cores, since members are independent, while one
- * more thread digests the whole file for the archive checksum. Failures are reported in entry
- * order, as a front-to-back read would meet them. Memory is bounded: {@code 4 × threads} entries in
- * flight, each thread decoding through its own {@link MemberDecoder}. {@link Restorer} reads
- * entries the same way ({@link #readRun}): a pack of small files is one run, read in order.
+ * member ranges must tile the file, each entry's members (a pack's, for its small files together)
+ * are inflated and checked against the manifest (name, type, size, link, SHA-256) on all cores,
+ * since members are independent, while one more thread digests the whole file for the archive
+ * checksum. Failures are reported in entry order, as a front-to-back read would meet them. Memory
+ * is bounded: {@code 4 × threads} runs of entries in flight, each thread decoding through its own
+ * {@link MemberDecoder}. {@link Restorer} reads entries the same way ({@link #readRun}): a pack of
+ * small files is one run, read in order.
  */
 final class Checker {
   private final Clock clock;
