@@ -167,16 +167,12 @@ final class ArchiveWriter implements Closeable {
    */
   void reuse(Item item, Entry old, FileChannel from, long tarLength, SourceScan.Stamp stamp)
       throws IOException {
-    progress.checkCancelled();
-    long tarOffset = members.tarBytes();
-    added.add(new Added(item, old.sha256(), tarOffset, stamp));
-    members.copy(added.size() - 1, from, old.memberOffset(), old.memberLength(), tarLength);
-    files++;
-    bytes += item.size();
-    reusedFiles++;
-    reusedBytes += item.size();
-    progress.bytes(item.size());
-    progress.file();
+    reusePack(
+        List.of(item),
+        List.of(old),
+        from,
+        new long[] {tarLength},
+        java.util.Collections.singletonList(stamp));
   }
 
   /**
@@ -193,9 +189,10 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * Adds the files of a pack of the previous archive by copying the pack's members: {@code
-   * items[k]} is described by {@code old[k]}, all at {@code old[0]}'s members, whose tar the
-   * entries divide as {@code tarLengths} says.
+   * Adds the files of a pack of the previous archive (or one file with members of its own) by
+   * copying the pack's members: {@code items[k]} is described by {@code old[k]}, all at {@code
+   * old[0]}'s members, whose tar the entries divide as {@code tarLengths} says; a {@code stamps[k]}
+   * may be null (a file from a tar stream).
    */
   void reusePack(
       List<Item> items,

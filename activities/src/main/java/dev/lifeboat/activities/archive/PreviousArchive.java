@@ -61,6 +61,12 @@ final class PreviousArchive implements AutoCloseable {
     return i == null ? -1 : i;
   }
 
+  /** True when entry {@code i} shares its members with others (a pack). */
+  private boolean packed(int i) {
+    int start = Checker.runStart(entries, i);
+    return Checker.runEnd(entries, start) - start > 1;
+  }
+
   /** The entry's length in the tar stream: up to the next entry, the last one up to the end. */
   private long recordedTarLength(int i) {
     long next = i + 1 < entries.size() ? entries.get(i + 1).tarOffset() : endOfEntries;
@@ -163,11 +169,7 @@ final class PreviousArchive implements AutoCloseable {
       items.add(f.item());
       stamps.add(now);
     }
-    if (n == 1) {
-      writer.reuse(items.get(0), entries.get(start), channel, tarLengths[0], stamps.get(0));
-    } else {
-      writer.reusePack(items, entries.subList(start, end), channel, tarLengths, stamps);
-    }
+    writer.reusePack(items, entries.subList(start, end), channel, tarLengths, stamps);
     return n;
   }
 
@@ -283,8 +285,7 @@ final class PreviousArchive implements AutoCloseable {
     Entry old = at < 0 ? null : entries.get(at);
     if (old == null
         // a file of a pack shares its members: they cannot be copied for it alone
-        || Checker.runEnd(entries, Checker.runStart(entries, at)) - Checker.runStart(entries, at)
-            > 1
+        || packed(at)
         || old.size() != item.size()
         || old.modeBits() != (item.mode() & 07777)
         || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))) {
