@@ -87,10 +87,7 @@ class PackedSmallFilesTest {
     assertThat(packOf(m, "a/link")).containsExactly("a/link");
 
     // GNU tar and gzip see an ordinary .tar.gz
-    Path gnu = Files.createDirectories(tmp.resolve("gnu"));
-    Fixtures.Run x = Fixtures.run(gnu, "tar", "xzf", b.ref().path().toString());
-    assertThat(x.exit()).as(x.err()).isZero();
-    assertThat(Fixtures.describe(gnu)).isEqualTo(Fixtures.describe(src));
+    gnuTarExtractsTheSource(b.ref(), "tar", "xzf");
 
     // every file read alone, wherever it sits in its pack
     for (Entry e : entries) {
@@ -102,9 +99,7 @@ class PackedSmallFilesTest {
             .isEqualTo(Files.readAllBytes(src.resolve(e.path())));
       }
     }
-    Path restored = tmp.resolve("restored");
-    repo.restoreToDirectory(b.ref(), restored, false, ProgressListener.NONE);
-    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(src));
+    restoresTheSource(b.ref());
   }
 
   @Test
@@ -146,9 +141,7 @@ class PackedSmallFilesTest {
     BackupResult third = backup();
     assertThat(reads).isEmpty();
     assertThat(Files.readAllBytes(third.ref().path())).isEqualTo(a2);
-    Path restored = tmp.resolve("restored");
-    repo.restoreToDirectory(third.ref(), restored, false, ProgressListener.NONE);
-    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(src));
+    restoresTheSource(third.ref());
   }
 
   @Test
@@ -165,9 +158,7 @@ class PackedSmallFilesTest {
     BackupResult second = backup();
     // the pack could not be decoded (or a digest did not match): its files were read instead
     assertThat(reads).containsAll(mates);
-    Path restored = tmp.resolve("restored");
-    repo.restoreToDirectory(second.ref(), restored, false, ProgressListener.NONE);
-    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(src));
+    restoresTheSource(second.ref());
   }
 
   @Test
@@ -186,13 +177,8 @@ class PackedSmallFilesTest {
     assertThat(reads).containsExactly("a/nb-105a.ipynb");
     assertThat(second.files()).isEqualTo(first.files());
     assertThat(second.reusedFiles()).isEqualTo(second.files() - 1);
-    Path restored = tmp.resolve("restored");
-    repo.restoreToDirectory(second.ref(), restored, false, ProgressListener.NONE);
-    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(src));
-    Path gnu = Files.createDirectories(tmp.resolve("gnu"));
-    Fixtures.Run x = Fixtures.run(gnu, "tar", "xzf", second.ref().path().toString());
-    assertThat(x.exit()).as(x.err()).isZero();
-    assertThat(Fixtures.describe(gnu)).isEqualTo(Fixtures.describe(src));
+    restoresTheSource(second.ref());
+    gnuTarExtractsTheSource(second.ref(), "tar", "xzf");
   }
 
   @Test
@@ -272,14 +258,28 @@ class PackedSmallFilesTest {
     repo.verify(b.ref(), ProgressListener.NONE);
     Manifest m = repo.manifest(b.ref());
     assertThat(packOf(m, "a/nb-110.ipynb")).hasSizeGreaterThan(1);
-    Path gnu = Files.createDirectories(tmp.resolve("gnu"));
-    Fixtures.Run x = Fixtures.run(gnu, "tar", "--zstd", "-xf", b.ref().path().toString());
-    assertThat(x.exit()).as(x.err()).isZero();
-    assertThat(Fixtures.describe(gnu)).isEqualTo(Fixtures.describe(src));
+    gnuTarExtractsTheSource(b.ref(), "tar", "--zstd", "-xf");
     ByteArrayOutputStream one = new ByteArrayOutputStream();
     repo.readFile(b.ref(), "b/nb-155.ipynb", one);
     assertThat(one.toString(StandardCharsets.UTF_8))
         .isEqualTo(Files.readString(src.resolve("b/nb-155.ipynb")));
+  }
+
+  /** Lifeboat restores the archive to a tree just like the source. */
+  private void restoresTheSource(ArchiveRef ref) throws Exception {
+    Path restored = tmp.resolve("restored");
+    repo.restoreToDirectory(ref, restored, false, ProgressListener.NONE);
+    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(src));
+  }
+
+  /** GNU tar, run as {@code command} followed by the archive, extracts a tree like the source. */
+  private void gnuTarExtractsTheSource(ArchiveRef ref, String... command) throws Exception {
+    Path gnu = Files.createDirectories(tmp.resolve("gnu"));
+    List<String> args = new ArrayList<>(List.of(command));
+    args.add(ref.path().toString());
+    Fixtures.Run x = Fixtures.run(gnu, args.toArray(String[]::new));
+    assertThat(x.exit()).as(x.err()).isZero();
+    assertThat(Fixtures.describe(gnu)).isEqualTo(Fixtures.describe(src));
   }
 
   private static Entry entry(Manifest m, String path) {
