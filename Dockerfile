@@ -14,7 +14,7 @@ FROM eclipse-temurin:17-jre-noble
 # tar (archives in helper pods and local restores), ansible-core (ansible action), rclone (offsite
 # copy), git (git action), curl (compose health check); nothing else of the build comes along
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tar ansible-core rclone git ca-certificates curl libdeflate0 \
+ && apt-get install -y --no-install-recommends tar ansible-core rclone git ca-certificates curl libdeflate0 libisal2 \
  && rm -rf /var/lib/apt/lists/*
 # Non-root by default (uid 1000, the fsGroup of the worker's volume). Root is needed only to restore
 # files owned by other users with their owners (local-restore with owners: true); run that worker

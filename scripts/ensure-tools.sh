@@ -13,6 +13,9 @@ command -v gzip >/dev/null 2>&1 || need+=(gzip)
 # fast gzip for archives (bound through JNA; without it Lifeboat falls back to the JDK's slower zlib)
 compgen -G '/usr/lib/*/libdeflate.so.0' >/dev/null || compgen -G '/usr/lib/libdeflate.so.0' >/dev/null \
   || need+=(libdeflate0)
+# ISA-L's igzip: float weights at several times libdeflate's speed, same size (JNA; libdeflate without it)
+compgen -G '/usr/lib/*/libisal.so.2' >/dev/null || compgen -G '/usr/lib/libisal.so.2' >/dev/null \
+  || need+=(libisal2)
 if [ "$mode" = test ]; then
   command -v git >/dev/null 2>&1 || need+=(git)
   command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)

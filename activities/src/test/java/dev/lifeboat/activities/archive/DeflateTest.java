@@ -73,11 +73,85 @@ class DeflateTest {
         System.arraycopy(t, at, header, at, 300);
       }
       assertThat(d.kind(header, 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
-      assertThat(d.kind(floats(), 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      assertThat(d.kind(floats(), 0, SEGMENT)).isIn(Deflate.Kind.BINARY, Deflate.Kind.FLAT);
+      d.beginChunk();
       assertThat(d.kind(new byte[SEGMENT], 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
       assertThat(d.kind(random(256, 1), 0, SEGMENT)).isEqualTo(Deflate.Kind.NOISE);
       assertThat(d.kind(new byte[0], 0, 0)).isEqualTo(Deflate.Kind.BINARY);
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Deflate.Engine.class,
+      names = {"AUTO", "ZLIB"})
+  void floatWeightsGoToTheFastEngineAndBytesWithRepeatsDoNot(Deflate.Engine engine) {
+    boolean fast = engine == Deflate.Engine.AUTO && Deflate.LibDeflate.AVAILABLE && Igzip.AVAILABLE;
+    for (byte[] flat : new byte[][] {floats(), bfloats()}) {
+      try (Deflate d = Deflate.create(engine, 1)) {
+        d.beginChunk();
+        assertThat(d.kind(flat, 0, SEGMENT))
+            .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
+      }
+    }
+    // 4-bit quantised values packed with constant bytes: matching finds the repeats
+    byte[] quantised = new byte[SEGMENT];
+    Random r = new Random(9);
+    for (int i = 0; i < SEGMENT; i += 4) {
+      quantised[i] = (byte) r.nextInt(16);
+      quantised[i + 1] = (byte) r.nextInt(4);
+      quantised[i + 2] = 0x3f;
+      quantised[i + 3] = (byte) (r.nextBoolean() ? 0x80 : 0);
+    }
+    try (Deflate d = Deflate.create(engine, 1)) {
+      d.beginChunk();
+      assertThat(d.kind(quantised, 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      // zeros stay with libdeflate, whatever is around them
+      d.beginChunk();
+      assertThat(d.kind(new byte[SEGMENT], 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      assertThat(d.kind(floats(), 0, SEGMENT))
+          .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
+      assertThat(d.kind(new byte[SEGMENT], 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      // a chunk that moves from float to quantised weights is tried anew
+      assertThat(d.kind(quantised, 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      assertThat(d.kind(floats(), 0, SEGMENT))
+          .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void theFastEngineIsThereWhereLibdeflateIs() {
+    // Debian's libisal2 is installed beside libdeflate0 (scripts/ensure-tools.sh, the image)
+    if (Deflate.LibDeflate.AVAILABLE) {
+      assertThat(Igzip.PROBLEM).isNull();
+      assertThat(Igzip.AVAILABLE).isTrue();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void flatMembersAreAsSmallAsLibdeflatesOnFloatWeights() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Igzip.AVAILABLE && Deflate.LibDeflate.AVAILABLE);
+    try (Deflate d = Deflate.create(Deflate.Engine.LIBDEFLATE, 1)) {
+      for (byte[] in : new byte[][] {floats(), bfloats()}) {
+        byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
+        int flat = d.gzip(Deflate.Kind.FLAT, in, 0, in.length, out, 0);
+        assertThat(gunzip(out, flat)).isEqualTo(in);
+        int binary = d.gzip(Deflate.Kind.BINARY, in, 0, in.length, out, 0);
+        assertThat((double) flat).isLessThanOrEqualTo(binary * 1.005);
+        assertThat((double) flat).isLessThan(in.length * 0.95);
+      }
+    }
+  }
+
+  /** bf16 weights: the high halves of float32 ones. */
+  private static byte[] bfloats() {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(SEGMENT).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    Random r = new Random(6);
+    while (b.hasRemaining()) {
+      b.putShort((short) (Float.floatToIntBits((float) (r.nextGaussian() * 0.02)) >>> 16));
+    }
+    return b.array();
   }
 
   /** float32 weights around zero: random low bytes, a few exponents. */

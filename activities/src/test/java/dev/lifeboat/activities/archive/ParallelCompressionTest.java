@@ -72,6 +72,29 @@ class ParallelCompressionTest {
     byte[] exact = new byte[2 * CHUNK - 512];
     random.nextBytes(exact);
     Files.write(source.resolve("data/exact.bin"), exact);
+    Files.write(source.resolve("data/model.ckpt"), checkpoint(random));
+  }
+
+  /**
+   * float32 weights (igzip's part where ISA-L is there), quantised weights and zeros
+   * (libdeflate's), so members of each engine follow each other inside chunks.
+   */
+  static byte[] checkpoint(Random random) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(5 * CHUNK + 777).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int part = 0; b.hasRemaining(); part++) {
+      for (int i = 0; i < CHUNK / 4 && b.remaining() >= 4; i++) {
+        switch (part % 3) {
+          case 0 -> b.putFloat((float) (random.nextGaussian() * 0.02));
+          case 1 -> b.putInt(random.nextInt(16) | random.nextInt(4) << 8 | 0x3f << 16);
+          default -> b.putInt(0);
+        }
+      }
+      if (b.remaining() < 4) {
+        b.put(new byte[b.remaining()]);
+      }
+    }
+    return b.array();
   }
 
   @Test
@@ -192,6 +215,9 @@ class ParallelCompressionTest {
     // text: deflated to well below its size
     Entry log = byPath.get("data/log.txt");
     assertThat(log.memberLength()).isLessThan(log.size() / 2);
+    // weights: float32 by their byte counts, quantised by their repeats, zeros to nothing
+    Entry weights = byPath.get("data/model.ckpt");
+    assertThat(weights.memberLength()).isLessThan(weights.size() * 6 / 10);
   }
 
   @Test
