@@ -48,6 +48,7 @@ final class ArchiveWriter implements Closeable {
 
   private static final int END_OF_ARCHIVE = -1;
   private static final int BLOCK = TarConstants.DEFAULT_RCDSIZE;
+  private static final byte[] ZEROS = new byte[2 * BLOCK];
 
   private final FileChannel channel;
   private final OutputStream buffered;
@@ -58,7 +59,6 @@ final class ArchiveWriter implements Closeable {
           DaemonThreads.named("lifeboat-digest"));
   private final Out out;
   private final GzipMembers members;
-  private final TarArchiveOutputStream tar;
   private final Progress progress;
   private final List<Added> added = new ArrayList<>();
   private final List<Entry> entries = new ArrayList<>();
@@ -90,7 +90,6 @@ final class ArchiveWriter implements Closeable {
     this.buffered = new BufferedOutputStream(writeBack, 256 * 1024);
     this.out = new Out();
     this.members = new GzipMembers(out, settings, this::placed, compression);
-    this.tar = tarStream(members);
   }
 
   /** The tar stream every archive is written as; one place, so {@link #header} agrees with it. */
@@ -140,8 +139,9 @@ final class ArchiveWriter implements Closeable {
     } else {
       members.begin(added.size());
     }
-    TarArchiveEntry te = tarEntry(item);
-    tar.putArchiveEntry(te);
+    // the tar stream is written here, headers as TarArchiveOutputStream makes them: file data then
+    // goes to the members in one copy, not record by record through the tar writer's block buffer
+    members.write(header(item));
     String sha = null;
     long read = 0;
     if (item.type() == EntryType.FILE) {
@@ -149,8 +149,11 @@ final class ArchiveWriter implements Closeable {
       sha = lastSha;
       files++;
       bytes += item.size();
+      int tail = (int) (item.size() % BLOCK);
+      if (tail != 0) {
+        members.write(ZEROS, 0, BLOCK - tail);
+      }
     }
-    tar.closeArchiveEntry();
     added.add(new Added(item, sha, tarOffset, stamp));
     members.end();
     if (item.type() == EntryType.FILE) {
@@ -244,10 +247,10 @@ final class ArchiveWriter implements Closeable {
    */
   void finish() throws IOException {
     members.begin(END_OF_ARCHIVE);
-    tar.finish();
+    // two zero records end a tar archive; the record size is the block size, so no padding follows
+    members.write(ZEROS, 0, 2 * BLOCK);
     members.end();
     members.drain();
-    tar.close();
     out.flush();
     buffered.flush();
     channel.force(true);
@@ -519,7 +522,7 @@ final class ArchiveWriter implements Closeable {
         read += n;
       }
       md.update(buffer, 0, n);
-      tar.write(buffer, 0, n);
+      members.write(buffer, 0, n);
       left -= n;
       progress.bytes(n);
     }

@@ -97,18 +97,32 @@ abstract class Deflate implements AutoCloseable {
   }
 
   /**
-   * Starts a chunk: forgets the last {@link Kind#FLAT} trial. A trial holds for the chunk's next
+   * Starts a chunk: forgets its {@link Kind#FLAT} trials. A trial holds for the chunk's later
    * binary segments whose byte entropy is within {@link #SAME_NATURE} of the tried one: a tensor's
-   * segments measure alike, while a chunk that moves from float to quantised weights changes by
-   * bits, not hundredths.
+   * segments measure alike, while float and quantised weights differ by bits, not hundredths. A
+   * chunk remembers a few such natures, as a checkpoint's tensors alternate.
    */
   final void beginChunk() {
-    triedBits = -1;
+    tried = 0;
   }
 
   private static final double SAME_NATURE = 0.1;
-  private double triedBits = -1;
-  private boolean triedFlat;
+  private final double[] triedBits = new double[4];
+  private final boolean[] triedFlat = new boolean[4];
+  private int tried;
+
+  private boolean isFlat(byte[] in, int off, int len, double bits) {
+    for (int i = 0; i < tried; i++) {
+      if (Math.abs(bits - triedBits[i]) <= SAME_NATURE) {
+        return triedFlat[i];
+      }
+    }
+    boolean flat = matchingFindsNothing(in, off, len, bits);
+    int slot = tried < triedBits.length ? tried++ : triedBits.length - 1;
+    triedBits[slot] = bits;
+    triedFlat[slot] = flat;
+    return flat;
+  }
 
   /**
    * What the bytes are: noise is stored, text deflated at the configured level, the rest at {@link
@@ -129,11 +143,7 @@ abstract class Deflate implements AutoCloseable {
     if (bits < 1) {
       return Kind.BINARY;
     }
-    if (Math.abs(bits - triedBits) > SAME_NATURE) {
-      triedFlat = matchingFindsNothing(in, off, len, bits);
-      triedBits = bits;
-    }
-    return triedFlat ? Kind.FLAT : Kind.BINARY;
+    return isFlat(in, off, len, bits) ? Kind.FLAT : Kind.BINARY;
   }
 
   /**
@@ -394,15 +404,21 @@ abstract class Deflate implements AutoCloseable {
 
     /** Copies the input into the native buffer and makes room for {@code avail} of output. */
     private void fill(byte[] input, int off, int len, int avail) {
-      if (in.capacity() < len) {
-        in = ByteBuffer.allocateDirect(len);
+      if (in.capacity() < len + SLACK) {
+        in = ByteBuffer.allocateDirect(len + SLACK);
       }
       if (out.capacity() < avail) {
         out = ByteBuffer.allocateDirect(avail);
       }
       in.clear();
       in.put(input, off, len);
+      // igzip's hashing reads a few bytes past the end: what lies there must not depend on what
+      // this buffer held before, or the same bytes would not always give the same member
+      in.put(ZEROS, 0, SLACK);
     }
+
+    private static final int SLACK = 64;
+    private static final byte[] ZEROS = new byte[SLACK];
 
     private int run(
         Pointer c, byte[] input, int off, int len, byte[] output, int outOff, int avail) {

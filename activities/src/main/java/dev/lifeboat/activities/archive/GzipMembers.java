@@ -350,7 +350,8 @@ final class GzipMembers extends OutputStream {
                 ? copyInto(fullChunk(), chunk, chunkLength)
                 : Arrays.copyOf(chunk, grown);
       }
-      int n = Math.min(len - done, chunk.length - chunkLength);
+      // a pack's array may be larger than a chunk; a member still holds at most one chunk
+      int n = Math.min(len - done, Math.min(chunk.length, settings.chunkBytes()) - chunkLength);
       System.arraycopy(b, off + done, chunk, chunkLength, n);
       chunkLength += n;
       done += n;
