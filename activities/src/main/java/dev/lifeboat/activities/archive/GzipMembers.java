@@ -511,7 +511,7 @@ final class GzipMembers extends OutputStream {
       byte[] out = output(length, outputCapacity(length, d));
       int n = 0;
       int runStart = 0;
-      d.beginChunk();
+      d.beginChunk(length);
       Deflate.Kind runKind = d.kind(input, 0, Math.min(SEGMENT, length));
       for (int at = SEGMENT; at < length; at += SEGMENT) {
         Deflate.Kind kind = d.kind(input, at, Math.min(SEGMENT, length - at));

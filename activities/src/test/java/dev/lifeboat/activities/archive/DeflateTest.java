@@ -74,7 +74,7 @@ class DeflateTest {
       }
       assertThat(d.kind(header, 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
       assertThat(d.kind(floats(), 0, SEGMENT)).isIn(Deflate.Kind.BINARY, Deflate.Kind.FLAT);
-      d.beginChunk();
+      d.beginChunk(SEGMENT);
       assertThat(d.kind(new byte[SEGMENT], 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
       assertThat(d.kind(random(256, 1), 0, SEGMENT)).isEqualTo(Deflate.Kind.NOISE);
       assertThat(d.kind(new byte[0], 0, 0)).isEqualTo(Deflate.Kind.BINARY);
@@ -89,7 +89,7 @@ class DeflateTest {
     boolean fast = engine == Deflate.Engine.AUTO && Deflate.LibDeflate.AVAILABLE && Igzip.AVAILABLE;
     for (byte[] flat : new byte[][] {floats(), bfloats()}) {
       try (Deflate d = Deflate.create(engine, 1)) {
-        d.beginChunk();
+        d.beginChunk(SEGMENT);
         assertThat(d.kind(flat, 0, SEGMENT))
             .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
       }
@@ -104,10 +104,10 @@ class DeflateTest {
       quantised[i + 3] = (byte) (r.nextBoolean() ? 0x80 : 0);
     }
     try (Deflate d = Deflate.create(engine, 1)) {
-      d.beginChunk();
+      d.beginChunk(SEGMENT);
       assertThat(d.kind(quantised, 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
       // zeros stay with libdeflate, whatever is around them
-      d.beginChunk();
+      d.beginChunk(SEGMENT);
       assertThat(d.kind(new byte[SEGMENT], 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
       assertThat(d.kind(floats(), 0, SEGMENT))
           .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
@@ -117,6 +117,54 @@ class DeflateTest {
       assertThat(d.kind(floats(), 0, SEGMENT))
           .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Deflate.Engine.class,
+      names = {"AUTO", "ZLIB"})
+  void tabularTextOfLargeFilesGoesToTheFastEngineAtLevelOneOnly(Deflate.Engine engine)
+      throws IOException {
+    boolean fast = engine == Deflate.Engine.AUTO && Deflate.LibDeflate.AVAILABLE && Igzip.AVAILABLE;
+    byte[] csv = csv();
+    try (Deflate d = Deflate.create(engine, 1)) {
+      d.beginChunk(Deflate.FAST_TEXT_CHUNK);
+      assertThat(d.kind(csv, 0, SEGMENT))
+          .isEqualTo(fast ? Deflate.Kind.FAST_TEXT : Deflate.Kind.TEXT);
+      // a small chunk (a pack of notebooks, a small file) is not worth the trial
+      d.beginChunk(SEGMENT);
+      assertThat(d.kind(csv, 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
+      byte[] out = new byte[Math.max(d.bound(csv.length), Deflate.storedBound(csv.length))];
+      int fastLength = d.gzip(Deflate.Kind.FAST_TEXT, csv, 0, csv.length, out, 0);
+      assertThat(gunzip(out, fastLength)).isEqualTo(csv);
+      int textLength = d.gzip(Deflate.Kind.TEXT, csv, 0, csv.length, out, 0);
+      assertThat((double) fastLength).isLessThan(textLength * 1.05);
+    }
+    // a higher level asks for size: libdeflate keeps all text
+    try (Deflate d = Deflate.create(engine, 6)) {
+      d.beginChunk(Deflate.FAST_TEXT_CHUNK);
+      assertThat(d.kind(csv, 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
+    }
+  }
+
+  /** Rows of numbers and words, as a CSV of measurements. */
+  private static byte[] csv() {
+    StringBuilder s = new StringBuilder();
+    Random r = new Random(11);
+    String[] words = {"loss", "accuracy", "epoch", "größe", "train", "test"};
+    for (long row = 0; s.length() < SEGMENT; row++) {
+      s.append(row)
+          .append(',')
+          .append(1700000000L + row * 60)
+          .append(',')
+          .append(r.nextInt(1000) / 10.0)
+          .append(',')
+          .append(r.nextDouble())
+          .append(',')
+          .append(words[r.nextInt(words.length)])
+          .append('\n');
+    }
+    return java.util.Arrays.copyOf(s.toString().getBytes(StandardCharsets.UTF_8), SEGMENT);
   }
 
   @org.junit.jupiter.api.Test
