@@ -237,6 +237,48 @@ class ParallelCompressionTest {
   }
 
   @Test
+  void withDefaultChunksTablesAndWeightsGoThroughEveryEngineAndGnuToolsReadThem() throws Exception {
+    // megabyte chunks, as a backup has them: tabular text and float weights large enough for the
+    // fast engine's trials, beside the notebooks and noise of the tree
+    Random random = new Random(13);
+    StringBuilder rows = new StringBuilder();
+    for (long row = 0; rows.length() < 3 * 1024 * 1024 + 17; row++) {
+      rows.append(row)
+          .append(',')
+          .append(1700000000L + row * 60)
+          .append(',')
+          .append(random.nextDouble())
+          .append(",größe\n");
+    }
+    Files.writeString(source.resolve("data/measurements.csv"), rows);
+    java.nio.ByteBuffer weights =
+        java.nio.ByteBuffer.allocate(3 * 1024 * 1024 + 5).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    while (weights.remaining() >= 4) {
+      weights.putFloat((float) (random.nextGaussian() * 0.02));
+    }
+    Files.write(source.resolve("data/layer.bin"), weights.array());
+    BackupResult b =
+        backup("defaults", new GzipMembers.Settings(2, GzipMembers.Settings.DEFAULT_CHUNK, null));
+    Fixtures.Run gz = Fixtures.run(tmp, "gzip", "-t", b.ref().path().toString());
+    assertThat(gz.exit()).as(gz.err()).isZero();
+    Path out = Files.createDirectories(tmp.resolve("gnu-defaults"));
+    Fixtures.Run x = Fixtures.run(out, "tar", "xzf", b.ref().path().toString());
+    assertThat(x.exit()).as(x.err()).isZero();
+    assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(source));
+    Repository repo = new Repository(tmp.resolve("defaults"));
+    repo.verify(b.ref(), ProgressListener.NONE);
+    Path restored = tmp.resolve("restored-defaults");
+    repo.restoreToDirectory(b.ref(), restored, false, ProgressListener.NONE);
+    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(source));
+    Map<String, Entry> byPath =
+        manifest(b).entries().stream().collect(Collectors.toMap(Entry::path, e -> e));
+    assertThat(byPath.get("data/measurements.csv").memberLength())
+        .isLessThan(byPath.get("data/measurements.csv").size() / 2);
+    assertThat(byPath.get("data/layer.bin").memberLength())
+        .isLessThan(byPath.get("data/layer.bin").size() * 96 / 100);
+  }
+
+  @Test
   void aWorkerThatFailsFailsTheBackupAndLeavesNothingBehind() throws Exception {
     GzipMembers.Settings failing =
         new GzipMembers.Settings(
