@@ -366,10 +366,16 @@ abstract class Deflate implements AutoCloseable {
     private ByteBuffer in = ByteBuffer.allocateDirect(0);
     private ByteBuffer out = ByteBuffer.allocateDirect(0);
     // null without ISA-L: FLAT is then deflated as binary
-    private Igzip igzip = Igzip.AVAILABLE ? new Igzip() : null;
+    private Igzip igzip;
     private final CRC32 crc = new CRC32();
 
     LibDeflate(int level, int binaryLevel) {
+      this(level, binaryLevel, Igzip.AVAILABLE);
+    }
+
+    /** {@code useIgzip} false: as on a machine without ISA-L. */
+    LibDeflate(int level, int binaryLevel, boolean useIgzip) {
+      igzip = useIgzip ? new Igzip() : null;
       textLevel = level;
       compressor = libdeflate_alloc_compressor(level);
       binary = libdeflate_alloc_compressor(binaryLevel);

@@ -168,6 +168,23 @@ class DeflateTest {
   }
 
   @org.junit.jupiter.api.Test
+  void withoutIsalLibdeflateTakesItsPart() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Deflate.LibDeflate.AVAILABLE);
+    try (Deflate d = new Deflate.LibDeflate(1, Deflate.BINARY_LEVEL, false)) {
+      d.beginChunk(Deflate.FAST_TEXT_CHUNK);
+      assertThat(d.kind(floats(), 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+      assertThat(d.kind(csv(), 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
+      // members of the fast kinds, should one be asked for, are libdeflate's
+      for (byte[] in : new byte[][] {floats(), csv()}) {
+        byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
+        for (Deflate.Kind kind : new Deflate.Kind[] {Deflate.Kind.FLAT, Deflate.Kind.FAST_TEXT}) {
+          assertThat(gunzip(out, d.gzip(kind, in, 0, in.length, out, 0))).isEqualTo(in);
+        }
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void theFastEngineIsThereWhereLibdeflateIs() {
     // Debian's libisal2 is installed beside libdeflate0 (scripts/ensure-tools.sh, the image)
     if (Deflate.LibDeflate.AVAILABLE) {
