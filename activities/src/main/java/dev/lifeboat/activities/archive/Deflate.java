@@ -1,7 +1,6 @@
 package dev.lifeboat.activities.archive;
 
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
@@ -336,12 +335,7 @@ abstract class Deflate implements AutoCloseable {
     static final String PROBLEM;
 
     static {
-      String problem = null;
-      try {
-        Native.register(LibDeflate.class, NativeLibrary.getInstance("libdeflate.so.0"));
-      } catch (Throwable e) {
-        problem = e.getMessage();
-      }
+      String problem = NativeLibs.register(LibDeflate.class, "libdeflate.so.0");
       AVAILABLE = problem == null;
       PROBLEM = problem;
       if (!AVAILABLE) {
@@ -367,7 +361,7 @@ abstract class Deflate implements AutoCloseable {
     private Pointer fastest;
     private ByteBuffer in = ByteBuffer.allocateDirect(0);
     private ByteBuffer out = ByteBuffer.allocateDirect(0);
-    // null without ISA-L: FLAT is then deflated as binary
+    // null without ISA-L: FLAT and FAST_TEXT then go to libdeflate
     private Igzip igzip;
     private final CRC32 crc = new CRC32();
 
@@ -483,8 +477,8 @@ abstract class Deflate implements AutoCloseable {
       }
       in.clear();
       in.put(input, off, len);
-      // igzip's hashing reads a few bytes past the end: what lies there must not depend on what
-      // this buffer held before, or the same bytes would not always give the same member
+      // a little zeroed room after the input: no wide load of the libraries near its end leaves
+      // the buffer or sees what it held before
       in.put(ZEROS, 0, SLACK);
     }
 

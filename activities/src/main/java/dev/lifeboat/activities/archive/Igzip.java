@@ -1,8 +1,6 @@
 package dev.lifeboat.activities.archive;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.util.Arrays;
 import java.util.zip.DataFormatException;
@@ -40,12 +38,9 @@ final class Igzip implements AutoCloseable {
   static final String PROBLEM;
 
   static {
-    String problem = null;
-    try {
-      Native.register(Igzip.class, NativeLibrary.getInstance("libisal.so.2"));
+    String problem = NativeLibs.register(Igzip.class, "libisal.so.2");
+    if (problem == null) {
       problem = selfCheck();
-    } catch (Throwable e) {
-      problem = String.valueOf(e.getMessage());
     }
     AVAILABLE = problem == null;
     PROBLEM = problem;

@@ -1,7 +1,6 @@
 package dev.lifeboat.activities.archive;
 
 import com.sun.jna.Memory;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -219,15 +218,8 @@ final class MemberDecoder implements AutoCloseable {
     static final boolean AVAILABLE;
 
     static {
-      boolean ok;
-      try {
-        com.sun.jna.Native.register(LibDeflate.class, NativeLibrary.getInstance("libdeflate.so.0"));
-        ok = true;
-      } catch (Throwable e) {
-        // Deflate logs the missing library once; members are read by the JDK's zlib
-        ok = false;
-      }
-      AVAILABLE = ok;
+      // Deflate logs a missing library once; members are then read by the JDK's zlib
+      AVAILABLE = NativeLibs.register(LibDeflate.class, "libdeflate.so.0") == null;
     }
 
     static native Pointer libdeflate_alloc_decompressor();
