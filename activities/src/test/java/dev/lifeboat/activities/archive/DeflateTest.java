@@ -134,11 +134,10 @@ class DeflateTest {
       // a small chunk (a pack of notebooks, a small file) is not worth the trial
       d.beginChunk(SEGMENT);
       assertThat(d.kind(csv, 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
-      byte[] out = new byte[Math.max(d.bound(csv.length), Deflate.storedBound(csv.length))];
-      int fastLength = d.gzip(Deflate.Kind.FAST_TEXT, csv, 0, csv.length, out, 0);
-      assertThat(gunzip(out, fastLength)).isEqualTo(csv);
-      int textLength = d.gzip(Deflate.Kind.TEXT, csv, 0, csv.length, out, 0);
-      assertThat((double) fastLength).isLessThan(textLength * 1.05);
+      byte[] fastText = member(d, Deflate.Kind.FAST_TEXT, csv);
+      assertThat(gunzip(fastText)).isEqualTo(csv);
+      assertThat((double) fastText.length)
+          .isLessThan(member(d, Deflate.Kind.TEXT, csv).length * 1.05);
     }
     // a higher level asks for size: libdeflate keeps all text
     try (Deflate d = Deflate.create(engine, 6)) {
@@ -149,22 +148,8 @@ class DeflateTest {
 
   /** Rows of numbers and words, as a CSV of measurements. */
   private static byte[] csv() {
-    StringBuilder s = new StringBuilder();
-    Random r = new Random(11);
-    String[] words = {"loss", "accuracy", "epoch", "größe", "train", "test"};
-    for (long row = 0; s.length() < SEGMENT; row++) {
-      s.append(row)
-          .append(',')
-          .append(1700000000L + row * 60)
-          .append(',')
-          .append(r.nextInt(1000) / 10.0)
-          .append(',')
-          .append(r.nextDouble())
-          .append(',')
-          .append(words[r.nextInt(words.length)])
-          .append('\n');
-    }
-    return java.util.Arrays.copyOf(s.toString().getBytes(StandardCharsets.UTF_8), SEGMENT);
+    return java.util.Arrays.copyOf(
+        Fixtures.csv(SEGMENT, 11).getBytes(StandardCharsets.UTF_8), SEGMENT);
   }
 
   @org.junit.jupiter.api.Test
@@ -176,9 +161,8 @@ class DeflateTest {
       assertThat(d.kind(csv(), 0, SEGMENT)).isEqualTo(Deflate.Kind.TEXT);
       // members of the fast kinds, should one be asked for, are libdeflate's
       for (byte[] in : new byte[][] {floats(), csv()}) {
-        byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
         for (Deflate.Kind kind : new Deflate.Kind[] {Deflate.Kind.FLAT, Deflate.Kind.FAST_TEXT}) {
-          assertThat(gunzip(out, d.gzip(kind, in, 0, in.length, out, 0))).isEqualTo(in);
+          assertThat(gunzip(member(d, kind, in))).isEqualTo(in);
         }
       }
     }
@@ -198,12 +182,11 @@ class DeflateTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(Igzip.AVAILABLE && Deflate.LibDeflate.AVAILABLE);
     try (Deflate d = Deflate.create(Deflate.Engine.LIBDEFLATE, 1)) {
       for (byte[] in : new byte[][] {floats(), bfloats()}) {
-        byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
-        int flat = d.gzip(Deflate.Kind.FLAT, in, 0, in.length, out, 0);
-        assertThat(gunzip(out, flat)).isEqualTo(in);
-        int binary = d.gzip(Deflate.Kind.BINARY, in, 0, in.length, out, 0);
-        assertThat((double) flat).isLessThanOrEqualTo(binary * 1.005);
-        assertThat((double) flat).isLessThan(in.length * 0.95);
+        byte[] flat = member(d, Deflate.Kind.FLAT, in);
+        assertThat(gunzip(flat)).isEqualTo(in);
+        int binary = member(d, Deflate.Kind.BINARY, in).length;
+        assertThat((double) flat.length).isLessThanOrEqualTo(binary * 1.005);
+        assertThat((double) flat.length).isLessThan(in.length * 0.95);
       }
     }
   }
@@ -238,8 +221,7 @@ class DeflateTest {
     try (Deflate d = Deflate.create(engine, 5)) {
       for (Deflate.Kind kind : Deflate.Kind.values()) {
         for (byte[] in : new byte[][] {text(), floats(), random(256, 4), new byte[0]}) {
-          byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
-          assertThat(gunzip(out, d.gzip(kind, in, 0, in.length, out, 0))).isEqualTo(in);
+          assertThat(gunzip(member(d, kind, in))).isEqualTo(in);
         }
       }
     }
@@ -253,11 +235,21 @@ class DeflateTest {
       throws IOException {
     try (Deflate d = Deflate.create(engine, 6)) {
       for (byte[] in : new byte[][] {text(), random(256, 4), new byte[0]}) {
-        byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
-        assertThat(gunzip(out, d.gzip(Deflate.Kind.TEXT, in, 0, in.length, out, 0))).isEqualTo(in);
+        assertThat(gunzip(member(d, Deflate.Kind.TEXT, in))).isEqualTo(in);
+        byte[] out = new byte[Deflate.storedBound(in.length)];
         assertThat(gunzip(out, Deflate.stored(in, 0, in.length, out, 0))).isEqualTo(in);
       }
     }
+  }
+
+  /** One gzip member of {@code in} as {@code kind}, exactly its bytes. */
+  private static byte[] member(Deflate d, Deflate.Kind kind, byte[] in) {
+    byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];
+    return java.util.Arrays.copyOf(out, d.gzip(kind, in, 0, in.length, out, 0));
+  }
+
+  private static byte[] gunzip(byte[] member) throws IOException {
+    return gunzip(member, member.length);
   }
 
   private static byte[] gunzip(byte[] member, int length) throws IOException {

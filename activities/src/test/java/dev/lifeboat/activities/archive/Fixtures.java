@@ -123,6 +123,26 @@ public final class Fixtures {
     return paths;
   }
 
+  /** At least {@code chars} characters of CSV rows of numbers and words, as measurements are. */
+  public static String csv(int chars, long seed) {
+    StringBuilder s = new StringBuilder();
+    java.util.Random r = new java.util.Random(seed);
+    String[] words = {"loss", "accuracy", "epoch", "größe", "train", "test"};
+    for (long row = 0; s.length() < chars; row++) {
+      s.append(row)
+          .append(',')
+          .append(1700000000L + row * 60)
+          .append(',')
+          .append(r.nextInt(1000) / 10.0)
+          .append(',')
+          .append(r.nextDouble())
+          .append(',')
+          .append(words[r.nextInt(words.length)])
+          .append('\n');
+    }
+    return s.toString();
+  }
+
   public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));

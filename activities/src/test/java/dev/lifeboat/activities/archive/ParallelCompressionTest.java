@@ -222,17 +222,24 @@ class ParallelCompressionTest {
 
   @Test
   void gnuToolsReadTheParallelArchive() throws Exception {
-    BackupResult par = backup("par", PARALLEL);
-    Fixtures.Run gz = Fixtures.run(tmp, "gzip", "-t", par.ref().path().toString());
+    readsBackAsTheSource("par", backup("par", PARALLEL));
+  }
+
+  /**
+   * The archive {@code b} in repository {@code name} passes gzip -t, GNU tar extracts the source
+   * from it, and Lifeboat verifies it and restores the source.
+   */
+  private void readsBackAsTheSource(String name, BackupResult b) throws Exception {
+    Fixtures.Run gz = Fixtures.run(tmp, "gzip", "-t", b.ref().path().toString());
     assertThat(gz.exit()).as(gz.err()).isZero();
-    Path out = Files.createDirectories(tmp.resolve("gnu"));
-    Fixtures.Run x = Fixtures.run(out, "tar", "xzf", par.ref().path().toString());
+    Path out = Files.createDirectories(tmp.resolve("gnu-" + name));
+    Fixtures.Run x = Fixtures.run(out, "tar", "xzf", b.ref().path().toString());
     assertThat(x.exit()).as(x.err()).isZero();
     assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(source));
-    Repository repo = new Repository(tmp.resolve("par"));
-    repo.verify(par.ref(), ProgressListener.NONE);
-    Path restored = tmp.resolve("restored");
-    repo.restoreToDirectory(par.ref(), restored, false, ProgressListener.NONE);
+    Repository repo = new Repository(tmp.resolve(name));
+    repo.verify(b.ref(), ProgressListener.NONE);
+    Path restored = tmp.resolve("restored-" + name);
+    repo.restoreToDirectory(b.ref(), restored, false, ProgressListener.NONE);
     assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(source));
   }
 
@@ -240,17 +247,9 @@ class ParallelCompressionTest {
   void withDefaultChunksTablesAndWeightsGoThroughEveryEngineAndGnuToolsReadThem() throws Exception {
     // megabyte chunks, as a backup has them: tabular text and float weights large enough for the
     // fast engine's trials, beside the notebooks and noise of the tree
+    Files.writeString(
+        source.resolve("data/measurements.csv"), Fixtures.csv(3 * 1024 * 1024 + 17, 13));
     Random random = new Random(13);
-    StringBuilder rows = new StringBuilder();
-    for (long row = 0; rows.length() < 3 * 1024 * 1024 + 17; row++) {
-      rows.append(row)
-          .append(',')
-          .append(1700000000L + row * 60)
-          .append(',')
-          .append(random.nextDouble())
-          .append(",größe\n");
-    }
-    Files.writeString(source.resolve("data/measurements.csv"), rows);
     java.nio.ByteBuffer weights =
         java.nio.ByteBuffer.allocate(3 * 1024 * 1024 + 5).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     while (weights.remaining() >= 4) {
@@ -259,17 +258,7 @@ class ParallelCompressionTest {
     Files.write(source.resolve("data/layer.bin"), weights.array());
     BackupResult b =
         backup("defaults", new GzipMembers.Settings(2, GzipMembers.Settings.DEFAULT_CHUNK, null));
-    Fixtures.Run gz = Fixtures.run(tmp, "gzip", "-t", b.ref().path().toString());
-    assertThat(gz.exit()).as(gz.err()).isZero();
-    Path out = Files.createDirectories(tmp.resolve("gnu-defaults"));
-    Fixtures.Run x = Fixtures.run(out, "tar", "xzf", b.ref().path().toString());
-    assertThat(x.exit()).as(x.err()).isZero();
-    assertThat(Fixtures.describe(out)).isEqualTo(Fixtures.describe(source));
-    Repository repo = new Repository(tmp.resolve("defaults"));
-    repo.verify(b.ref(), ProgressListener.NONE);
-    Path restored = tmp.resolve("restored-defaults");
-    repo.restoreToDirectory(b.ref(), restored, false, ProgressListener.NONE);
-    assertThat(Fixtures.describe(restored)).isEqualTo(Fixtures.describe(source));
+    readsBackAsTheSource("defaults", b);
     Map<String, Entry> byPath =
         manifest(b).entries().stream().collect(Collectors.toMap(Entry::path, e -> e));
     assertThat(byPath.get("data/measurements.csv").memberLength())
