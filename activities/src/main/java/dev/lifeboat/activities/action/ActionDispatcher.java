@@ -87,14 +87,20 @@ public final class ActionDispatcher implements DynamicActivity {
       Action<?> action, Map<String, Object> args, ActionContext context) {
     try {
       return invoke(action, args, context);
-    } catch (ActionException e) {
-      throw ApplicationFailure.newNonRetryableFailure(Redactor.redact(e.getMessage()), e.type());
     } catch (CancellationException e) {
-      throw ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
+      throw canceled();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
+      throw canceled();
     } catch (Exception e) {
+      // a cancel interrupts the action's thread: whatever that breaks (a wait, a channel) is the
+      // cancel, not a failure to retry
+      if (isCancelled(context)) {
+        throw canceled();
+      }
+      if (e instanceof ActionException a) {
+        throw ApplicationFailure.newNonRetryableFailure(Redactor.redact(a.getMessage()), a.type());
+      }
       LOG.warn(
           "action {} failed (step {}), will be retried if attempts remain",
           action.name(),
@@ -102,6 +108,19 @@ public final class ActionDispatcher implements DynamicActivity {
           e);
       throw ApplicationFailure.newFailureWithCause(
           Redactor.redact(describe(e)), e.getClass().getSimpleName(), Redactor.redact(e));
+    }
+  }
+
+  private static ApplicationFailure canceled() {
+    return ApplicationFailure.newNonRetryableFailure("canceled", "Canceled");
+  }
+
+  private static boolean isCancelled(ActionContext context) {
+    try {
+      context.throwIfCancelled();
+      return false;
+    } catch (CancellationException e) {
+      return true;
     }
   }
 

@@ -43,6 +43,9 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final LiveProgress previous;
   private volatile boolean cancelled;
+  // guarded by itself: once closed, no heartbeat may interrupt the thread, which goes on to report
+  // the attempt's end to Temporal and must not find itself interrupted there
+  private final boolean[] closed = {false};
   private Object checkpoint;
   private long bytesDone;
   private long bytesTotal;
@@ -164,7 +167,11 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
     } catch (ActivityCompletionException e) {
       // the run was cancelled or this attempt timed out: stop the action's thread
       cancelled = true;
-      worker.interrupt();
+      synchronized (closed) {
+        if (!closed[0]) {
+          worker.interrupt();
+        }
+      }
     } catch (RuntimeException e) {
       LOG.debug("heartbeat failed", e);
     }
@@ -186,6 +193,9 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (closed) {
+      closed[0] = true;
+    }
     ticker.shutdownNow();
     Thread.interrupted();
   }
