@@ -109,7 +109,7 @@ class ArchiveBrowserPageTest {
     browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
     waitFor(By.cssSelector("#browse-source option[value='tier1/home']")).click();
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .until(() -> browser.findElements(By.cssSelector("#browse-archive option")).size() == 3);
     // the prompt and two dates, newest first
     WebElement olderOption = browser.findElements(By.cssSelector("#browse-archive option")).get(2);

@@ -475,7 +475,7 @@ class SchedulesApiTest {
   static List<String> ids() {
     List<String>[] seen = new List[1];
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
               List<String> now =

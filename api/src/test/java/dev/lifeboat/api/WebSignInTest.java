@@ -52,7 +52,7 @@ class WebSignInTest {
     token.sendKeys("wrong");
     browser.findElement(By.id("signin-button")).click();
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .until(() -> browser.findElement(By.id("signin-result")).getText().contains("not valid"));
 
     browser.findElement(By.id("signin-token")).clear();
@@ -61,7 +61,7 @@ class WebSignInTest {
     waitFor(By.cssSelector("li[data-runbook='gate']"));
     assertThat(browser.findElement(By.id("signin-form")).isDisplayed()).isFalse();
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .until(() -> browser.findElement(By.id("who")).getText().contains("owner"));
 
     Cookie session = browser.manage().getCookieNamed("lifeboat_session");
