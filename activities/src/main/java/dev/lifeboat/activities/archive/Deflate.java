@@ -42,29 +42,26 @@ abstract class Deflate implements AutoCloseable {
     /** Compressible bytes that are not text (weights, arrays, zeros): {@link #BINARY_LEVEL}. */
     BINARY,
     /**
-     * Binary bytes that compress by their byte counts alone, repeats adding nothing (float32 and
-     * bf16 weights): {@link Igzip}, as small as libdeflate there and several times faster.
+     * Binary bytes that igzip codes as small as libdeflate does, or nearly: float32 and bf16
+     * weights (their byte counts do it all, repeats add nothing), and such weights beside runs of
+     * zeros. {@link Igzip}, several times faster there.
      */
     FLAT,
     /** Text (notebooks, code, CSV, JSON): the configured level. */
     TEXT,
     /**
-     * Text of a large file whose sample igzip codes within {@link #FAST_TEXT_SLACK} of libdeflate's
-     * level 1 (tabular CSV and JSON lines): {@link Igzip}, at twice its speed for ~1.6 % more. Only
-     * at the default text level 1: a user who asks for a higher one asks for size.
+     * Text at the default level 1, the fastest: {@link Igzip}, twice libdeflate's level 1 speed for
+     * 1.5-3 % more on CSV, JSON lines and notebooks (4-13 % on code). A user who asks for a higher
+     * level asks for size: libdeflate at that level keeps all text.
      */
     FAST_TEXT
   }
 
-  /** How much larger igzip's sample may be than libdeflate's for {@link Kind#FAST_TEXT}. */
-  static final double FAST_TEXT_SLACK = 0.015;
-
   /**
-   * Chunks at least this long may be {@link Kind#FAST_TEXT}: a trial costs about a 64 KiB segment's
-   * compression, which a pack of small files (and a notebook, where igzip is 3 % larger) would not
-   * win back.
+   * How much larger than libdeflate's igzip's sample of binary bytes with repeats may be for {@link
+   * Kind#FLAT}.
    */
-  static final int FAST_TEXT_CHUNK = 256 * 1024;
+  static final double FLAT_SLACK = 0.015;
 
   /**
    * The level of binary segments, whatever the text level. Binary bytes compress by their skewed
@@ -118,40 +115,43 @@ abstract class Deflate implements AutoCloseable {
   }
 
   /**
-   * Starts a chunk of {@code length} bytes: forgets its trials of faster engines. A trial holds for
-   * the chunk's later segments of the same kind whose byte entropy is within {@link #SAME_NATURE}
-   * of the tried one: a tensor's or a table's segments measure alike, while float and quantised
-   * weights differ by bits, not hundredths. A chunk remembers a few such natures, as a checkpoint's
-   * tensors alternate.
+   * Starts a chunk: forgets its trials of the faster engine. A trial holds for the chunk's later
+   * binary segments whose byte entropy is within {@link #SAME_NATURE} of the tried one: a tensor's
+   * segments measure alike, while float and quantised weights differ by bits, not hundredths. A
+   * chunk remembers a few such natures, as a checkpoint's tensors alternate.
    */
-  final void beginChunk(int length) {
+  final void beginChunk() {
     tried = 0;
-    fastTextChunk = length >= FAST_TEXT_CHUNK;
   }
 
-  private static final double SAME_NATURE = 0.1;
+  /** Byte entropies (bits a byte) this close describe bytes of one nature. */
+  static final double SAME_NATURE = 0.1;
+
   private final double[] triedBits = new double[4];
-  private final boolean[] triedText = new boolean[4];
   private final boolean[] triedFaster = new boolean[4];
   private int tried;
-  private boolean fastTextChunk;
+  private double lastEntropy;
 
-  /**
-   * Whether igzip does it as well: {@link #matchingFindsNothing} or {@link #igzipNearlyAsSmall}.
-   */
-  private boolean faster(boolean text, byte[] in, int off, int len, double bits) {
+  /** Whether igzip does as well on binary bytes of this nature: see {@link #igzipAsSmall}. */
+  private boolean faster(byte[] in, int off, int len, double bits) {
     for (int i = 0; i < tried; i++) {
-      if (triedText[i] == text && Math.abs(bits - triedBits[i]) <= SAME_NATURE) {
+      if (Math.abs(bits - triedBits[i]) <= SAME_NATURE) {
         return triedFaster[i];
       }
     }
-    boolean faster =
-        text ? igzipNearlyAsSmall(in, off, len) : matchingFindsNothing(in, off, len, bits);
+    boolean faster = igzipAsSmall(in, off, len, bits);
     int slot = tried < triedBits.length ? tried++ : triedBits.length - 1;
     triedBits[slot] = bits;
-    triedText[slot] = text;
     triedFaster[slot] = faster;
     return faster;
+  }
+
+  /**
+   * The byte entropy of the sample {@link #kind} looked at last, for telling where bytes of another
+   * nature begin.
+   */
+  final double lastEntropy() {
+    return lastEntropy;
   }
 
   /**
@@ -163,36 +163,33 @@ abstract class Deflate implements AutoCloseable {
   final Kind kind(byte[] in, int off, int len) {
     int[] counts = sampleCounts(in, off, len);
     double bits = entropy(counts);
+    lastEntropy = bits;
     if (!compresses(bits, in, off, len)) {
       return Kind.NOISE;
     }
     if (isText(counts)) {
-      return fastTextChunk && faster(true, in, off, len, bits) ? Kind.FAST_TEXT : Kind.TEXT;
+      return fastText() ? Kind.FAST_TEXT : Kind.TEXT;
     }
     // runs of zeros and the like: libdeflate's long matches are as good
     if (bits < 1) {
       return Kind.BINARY;
     }
-    return faster(false, in, off, len, bits) ? Kind.FLAT : Kind.BINARY;
+    return faster(in, off, len, bits) ? Kind.FLAT : Kind.BINARY;
   }
 
-  /**
-   * Whether igzip's output for the sample is within {@link #FAST_TEXT_SLACK} of what text gets now
-   * (libdeflate at level 1; false at other levels or without igzip). Tabular text measures
-   * 0.99–1.01 here (1.6 % larger on whole chunks); notebooks 1.02–1.04 and code 1.04–1.06 stay with
-   * libdeflate.
-   */
-  boolean igzipNearlyAsSmall(byte[] in, int off, int len) {
+  /** Whether text goes to igzip: at level 1, where there is igzip. */
+  boolean fastText() {
     return false;
   }
 
   /**
    * Whether the fast engine's output for the sample is no smaller than the sample's order-0 entropy
-   * allows: then repeats gave nothing and Huffman coding did it all (float weights measure 0.8–1 %
-   * above that bound; quantised tensors, code and text 10–60 % below it, their repeats found).
-   * False where there is no fast engine.
+   * allows (then repeats gave nothing and Huffman coding did it all: float weights measure 0.8-1 %
+   * above that bound), or, where repeats were found, within {@link #FLAT_SLACK} of libdeflate's at
+   * the binary level (float weights beside runs of zeros; quantised tensors come out 8 % larger and
+   * stay with libdeflate). False where there is no fast engine.
    */
-  boolean matchingFindsNothing(byte[] in, int off, int len, double bits) {
+  boolean igzipAsSmall(byte[] in, int off, int len, double bits) {
     return false;
   }
 
@@ -421,31 +418,32 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    boolean matchingFindsNothing(byte[] input, int off, int len, double bits) {
+    boolean fastText() {
+      return igzip != null && textLevel == 1;
+    }
+
+    @Override
+    boolean igzipAsSmall(byte[] input, int off, int len, double bits) {
       if (igzip == null) {
         return false;
       }
       byte[] sample = sample(input, off, len);
       int n = igzipSample(sample);
-      return n >= 0 && n * 8.0 >= bits * sample.length;
-    }
-
-    @Override
-    boolean igzipNearlyAsSmall(byte[] input, int off, int len) {
-      if (igzip == null || textLevel != 1) {
+      if (n < 0) {
         return false;
       }
-      byte[] sample = sample(input, off, len);
-      int n = igzipSample(sample);
+      if (n * 8.0 >= bits * sample.length) {
+        return true;
+      }
       // the sample is still in the input buffer
       long l =
           libdeflate_gzip_compress(
-              compressor,
+              binary,
               Native.getDirectBufferPointer(in),
               sample.length,
               Native.getDirectBufferPointer(out),
               sample.length + 1024);
-      return n >= 0 && l > 0 && n <= (l - HEADER.length - 8) * (1 + FAST_TEXT_SLACK);
+      return l > 0 && n <= (l - HEADER.length - 8) * (1 + FLAT_SLACK);
     }
 
     /** igzip's raw deflate length for the sample, or -1. */

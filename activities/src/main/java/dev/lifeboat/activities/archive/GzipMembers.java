@@ -492,9 +492,11 @@ final class GzipMembers extends OutputStream {
   }
 
   /**
-   * One chunk as members: consecutive segments that compress form one deflated member, consecutive
-   * noise one stored member. An empty chunk (an entry of nothing) still gets a member, so every
-   * entry has one.
+   * One chunk as members: consecutive segments of one kind form one member (deflated, or stored for
+   * noise). An empty chunk (an entry of nothing) still gets a member, so every entry has one. Bytes
+   * for igzip of another nature (float weights, then weights with zeros) start a member of their
+   * own: igzip codes a call's bytes with one Huffman table, where libdeflate starts a new block as
+   * they change.
    */
   private Compressed compress(byte[] input, int length) {
     if (zstd != null) {
@@ -511,14 +513,18 @@ final class GzipMembers extends OutputStream {
       byte[] out = output(length, outputCapacity(length, d));
       int n = 0;
       int runStart = 0;
-      d.beginChunk(length);
+      d.beginChunk();
       Deflate.Kind runKind = d.kind(input, 0, Math.min(SEGMENT, length));
+      double runBits = d.lastEntropy();
       for (int at = SEGMENT; at < length; at += SEGMENT) {
         Deflate.Kind kind = d.kind(input, at, Math.min(SEGMENT, length - at));
-        if (kind != runKind) {
+        double bits = d.lastEntropy();
+        if (kind != runKind
+            || kind == Deflate.Kind.FLAT && Math.abs(bits - runBits) > Deflate.SAME_NATURE) {
           n += d.gzip(runKind, input, runStart, at - runStart, out, n);
           runStart = at;
           runKind = kind;
+          runBits = bits;
         }
       }
       n += d.gzip(runKind, input, runStart, length - runStart, out, n);
