@@ -169,6 +169,10 @@ public final class Bench {
         if (o.peers()) {
           run(samples, "backup", "tar cf - | zstd -T0 -1",
               "tar cf - -C " + q(src) + " . | zstd -q -T0 -1 -o " + q(zs), scratch);
+          deleteTree(zs);
+          // the same, its archive forced to disk before it ends, as Lifeboat's is
+          run(samples, "backup", ZSTD_SYNCED,
+              "tar cf - -C " + q(src) + " . | zstd -q -T0 -1 -o " + q(zs) + " && sync " + q(zs), scratch);
           ProcessMeter.run(resticCmd + " init", scratch);
           run(samples, "backup", "restic backup", resticCmd + " backup " + q(src), scratch);
         }
@@ -297,6 +301,8 @@ public final class Bench {
       deleteTree(target);
     }
 
+    private static final String ZSTD_SYNCED = "tar cf - | zstd -T0 -1 && sync";
+
     private Map<String, Object> ratios(List<Row> rows) {
       Map<String, Row> by = new LinkedHashMap<>();
       rows.forEach(r -> by.put(r.name(), r));
@@ -309,6 +315,7 @@ public final class Bench {
       out.put("restore / pigz -dc|tar x", ratio(by.get("Lifeboat restore"), by.get("pigz -dc | tar x"), false));
       if (o.peers()) {
         out.put("backup / tar+zstd -1", ratio(by.get("Lifeboat backup"), by.get("tar cf - | zstd -T0 -1"), true));
+        out.put("backup / tar+zstd -1+sync", ratio(by.get("Lifeboat backup"), by.get(ZSTD_SYNCED), false));
         out.put("zstd backup / tar+zstd -1",
             ratio(by.get("Lifeboat backup (zstd)"), by.get("tar cf - | zstd -T0 -1"), true));
         out.put("zstd restore / zstd -dc|tar x",

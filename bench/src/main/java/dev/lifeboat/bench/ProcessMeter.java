@@ -35,6 +35,8 @@ final class ProcessMeter {
         .redirectOutput(out.toFile()).redirectError(err.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("LC_ALL", "C.UTF-8");
+    // no operation pays for the write-back of the one before it
+    new ProcessBuilder("sync").inheritIO().start().waitFor();
     long start = System.nanoTime();
     Process p = pb.start();
     Map<Long, Long> peaks = new HashMap<>();

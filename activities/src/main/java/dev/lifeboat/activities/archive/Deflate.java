@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a run of bytes into one complete gzip member. libdeflate (Debian's {@code libdeflate0},
  * bound through JNA) when the library loads: 2–3 times the JDK zlib's speed at the same level and
- * size; the JDK's zlib otherwise. With libdeflate, ISA-L's {@link Igzip} takes the bytes where a
- * sample shows it as good: float weights and tabular text. One instance per worker thread; not
- * thread-safe.
+ * size; the JDK's zlib otherwise. With libdeflate, ISA-L's {@link Igzip} takes text at level 1 and
+ * the binary bytes where a sample shows it as good (float weights). One instance per worker thread;
+ * not thread-safe.
  */
 abstract class Deflate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Deflate.class);

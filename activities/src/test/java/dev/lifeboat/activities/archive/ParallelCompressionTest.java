@@ -245,8 +245,8 @@ class ParallelCompressionTest {
 
   @Test
   void withDefaultChunksTablesAndWeightsGoThroughEveryEngineAndGnuToolsReadThem() throws Exception {
-    // megabyte chunks, as a backup has them: tabular text and float weights large enough for the
-    // fast engine's trials, beside the notebooks and noise of the tree
+    // megabyte chunks, as a backup has them: tabular text and float weights over many segments,
+    // beside the notebooks and noise of the tree
     Files.writeString(
         source.resolve("data/measurements.csv"), Fixtures.csv(3 * 1024 * 1024 + 17, 13));
     Random random = new Random(13);
