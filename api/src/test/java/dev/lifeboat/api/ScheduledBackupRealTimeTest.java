@@ -73,11 +73,12 @@ class ScheduledBackupRealTimeTest {
   }
 
   @Test
-  void aMinutelyScheduleProducesAnArchiveWithinSeventySeconds() {
+  void aMinutelyScheduleProducesAnArchive() {
     ApiClient api = new ApiClient(APP.getLocalPort());
     JsonNode[] last = new JsonNode[1];
+    // the next minute starts within 60 s; the run then takes seconds, more on a loaded machine
     await()
-        .atMost(Duration.ofSeconds(70))
+        .atMost(Duration.ofSeconds(100))
         .pollInterval(Duration.ofSeconds(1))
         .until(
             () -> {
