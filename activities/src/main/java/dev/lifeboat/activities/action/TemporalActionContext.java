@@ -43,9 +43,9 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final LiveProgress previous;
   private volatile boolean cancelled;
-  // guarded by itself: once closed, no heartbeat may interrupt the thread, which goes on to report
-  // the attempt's end to Temporal and must not find itself interrupted there
-  private final boolean[] closed = {false};
+  // once closed, no heartbeat may interrupt the thread, which goes on to report the attempt's end
+  // to Temporal and must not find itself interrupted there
+  private boolean closed;
   private Object checkpoint;
   private long bytesDone;
   private long bytesTotal;
@@ -167,8 +167,8 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
     } catch (ActivityCompletionException e) {
       // the run was cancelled or this attempt timed out: stop the action's thread
       cancelled = true;
-      synchronized (closed) {
-        if (!closed[0]) {
+      synchronized (this) {
+        if (!closed) {
           worker.interrupt();
         }
       }
@@ -193,8 +193,8 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
 
   @Override
   public void close() {
-    synchronized (closed) {
-      closed[0] = true;
+    synchronized (this) {
+      closed = true;
     }
     ticker.shutdownNow();
     Thread.interrupted();
