@@ -155,10 +155,11 @@ abstract class Deflate implements AutoCloseable {
   }
 
   /**
-   * What the bytes are: noise is stored, text deflated at the configured level, the rest at {@link
-   * #BINARY_LEVEL}. Text means that at most 1 % of the sample's bytes other than NUL are control
-   * bytes: NULs are left out because every tar header is full of them. (UTF-8 is text, a language
-   * written mostly outside ASCII too; binary numbers have control bytes in a share of their bytes.)
+   * What the bytes are: noise is stored, text deflated at the configured level (by igzip at level
+   * 1), float weights by igzip, the rest at {@link #BINARY_LEVEL}. Text means that at most 1 % of
+   * the sample's bytes other than NUL are control bytes: NULs are left out because every tar header
+   * is full of them. (UTF-8 is text, a language written mostly outside ASCII too; binary numbers
+   * have control bytes in a share of their bytes.)
    */
   final Kind kind(byte[] in, int off, int len) {
     int[] counts = sampleCounts(in, off, len);
@@ -398,14 +399,7 @@ abstract class Deflate implements AutoCloseable {
       if (igzip == null) {
         return super.igzip(text, input, off, len, output, outOff);
       }
-      int avail = bound(len);
-      fill(input, off, len, avail);
-      int n =
-          igzip.deflate(
-              Native.getDirectBufferPointer(in),
-              len,
-              Native.getDirectBufferPointer(out),
-              avail - HEADER.length - 8);
+      int n = igzipRaw(input, off, len, bound(len) - HEADER.length - 8);
       if (n < 0) {
         return deflate(text, input, off, len, output, outOff);
       }
@@ -428,7 +422,7 @@ abstract class Deflate implements AutoCloseable {
         return false;
       }
       byte[] sample = sample(input, off, len);
-      int n = igzipSample(sample);
+      int n = igzipRaw(sample, 0, sample.length, sample.length + 1024);
       if (n < 0) {
         return false;
       }
@@ -446,15 +440,14 @@ abstract class Deflate implements AutoCloseable {
       return l > 0 && n <= (l - HEADER.length - 8) * (1 + FLAT_SLACK);
     }
 
-    /** igzip's raw deflate length for the sample, or -1. */
-    private int igzipSample(byte[] sample) {
-      int avail = sample.length + 1024;
-      fill(sample, 0, sample.length, avail);
+    /**
+     * igzip's raw deflate of the bytes, left in the native output buffer: its length, or -1 when it
+     * needs more than {@code room}.
+     */
+    private int igzipRaw(byte[] input, int off, int len, int room) {
+      fill(input, off, len, room);
       return igzip.deflate(
-          Native.getDirectBufferPointer(in),
-          sample.length,
-          Native.getDirectBufferPointer(out),
-          avail);
+          Native.getDirectBufferPointer(in), len, Native.getDirectBufferPointer(out), room);
     }
 
     @Override

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * ISA-L's igzip (Debian's {@code libisal2}, through JNA) at its level 1, one-shot, raw deflate. On
  * bytes that compress only by their skewed byte counts (float32 and bf16 weights) it gives
  * libdeflate's size at 6–8 times its speed; where repeats matter (text, code, quantised tensors)
- * its cruder matching is 3–10 % larger, so {@link Deflate} uses it only where a sample shows that
- * matching finds nothing. One instance per thread; not thread-safe.
+ * its cruder matching is 3–10 % larger, so {@link Deflate} gives it binary bytes only where a
+ * sample shows it nearly as small, and text only at the fastest level. One instance per thread; not
+ * thread-safe.
  */
 final class Igzip implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Igzip.class);
@@ -46,8 +47,8 @@ final class Igzip implements AutoCloseable {
     PROBLEM = problem;
     if (!AVAILABLE) {
       LOG.info(
-          "ISA-L igzip not used ({}): float weights are deflated by libdeflate, several times"
-              + " slower; install the libisal2 package for speed",
+          "ISA-L igzip not used ({}): float weights and text are deflated by libdeflate, several"
+              + " times slower on weights; install the libisal2 package for speed",
           problem);
     }
   }
