@@ -143,6 +143,20 @@ public final class Fixtures {
     return s.toString();
   }
 
+  /**
+   * {@code bytes} bytes of float32 weights around zero (little-endian: random low bytes, a few
+   * exponents); a tail shorter than a float stays zero.
+   */
+  public static byte[] floats(int bytes, long seed) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.util.Random r = new java.util.Random(seed);
+    while (b.remaining() >= 4) {
+      b.putFloat((float) (r.nextGaussian() * 0.02));
+    }
+    return b.array();
+  }
+
   public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));

@@ -249,16 +249,11 @@ class ParallelCompressionTest {
     // beside the notebooks and noise of the tree
     Files.writeString(
         source.resolve("data/measurements.csv"), Fixtures.csv(3 * 1024 * 1024 + 17, 13));
-    Random random = new Random(13);
-    java.nio.ByteBuffer weights =
-        java.nio.ByteBuffer.allocate(3 * 1024 * 1024 + 5).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    while (weights.remaining() >= 4) {
-      weights.putFloat((float) (random.nextGaussian() * 0.02));
-    }
-    Files.write(source.resolve("data/layer.bin"), weights.array());
+    byte[] weights = Fixtures.floats(3 * 1024 * 1024 + 5, 13);
+    Files.write(source.resolve("data/layer.bin"), weights);
     // weights in one chunk with their tar header, their second half padded: 8 KiB of weights, 8 KiB
     // of zeros
-    byte[] padded = Arrays.copyOf(weights.array(), 768 * 1024 - 512);
+    byte[] padded = Arrays.copyOf(weights, 768 * 1024 - 512);
     for (int at = 384 * 1024 + 8192; at < padded.length; at += 16384) {
       Arrays.fill(padded, at, Math.min(padded.length, at + 8192), (byte) 0);
     }

@@ -1,6 +1,7 @@
 package dev.lifeboat.api.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.lifeboat.activities.action.Action;
@@ -11,23 +12,27 @@ import dev.lifeboat.runbook.Runbook;
 import dev.lifeboat.runbook.RunbookLoader;
 import dev.lifeboat.workflows.RunRequest;
 import dev.lifeboat.workflows.RunResult;
+import dev.lifeboat.workflows.RunStatus;
 import dev.lifeboat.workflows.RunbookWorkflow;
 import dev.lifeboat.workflows.RunbookWorkflowImpl;
 import dev.lifeboat.workflows.StepProgress;
 import dev.lifeboat.workflows.StepState;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerOptions;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +40,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Live progress travels in heartbeat details and the API reads it with DescribeWorkflowExecution: a
  * step that reports a 12-hour copy second by second leaves the run's history small, while {@link
- * RunService#get} shows its bytes while it runs.
+ * RunService#get} shows its bytes while it runs. The same heartbeats bring a cancel to the running
+ * action.
  */
 class LiveProgressTest {
   private static final long SECONDS_12H = 12 * 3600;
@@ -120,6 +126,40 @@ class LiveProgressTest {
         }
       };
 
+  private final AtomicInteger blockedAttempts = new AtomicInteger();
+  private final CountDownLatch blockedStarted = new CountDownLatch(1);
+
+  /** Waits like a writer blocked on its channel: an interrupt becomes an I/O error. */
+  private final Action<CopyArgs> blockedWrite =
+      new Action<>() {
+        public String name() {
+          return "blocked-write";
+        }
+
+        public String description() {
+          return "waits until interrupted, failing as a closed channel does";
+        }
+
+        public Class<CopyArgs> argumentsType() {
+          return CopyArgs.class;
+        }
+
+        public Object run(CopyArgs args, ActionContext ctx) throws Exception {
+          blockedAttempts.incrementAndGet();
+          blockedStarted.countDown();
+          try {
+            new CountDownLatch(1).await(5, TimeUnit.MINUTES);
+          } catch (InterruptedException e) {
+            throw new ClosedByInterruptException();
+          }
+          return Map.of();
+        }
+      };
+
+  private ActionRegistry actions() {
+    return new ActionRegistry().register(longCopy).register(resumable).register(blockedWrite);
+  }
+
   @BeforeEach
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
@@ -130,8 +170,7 @@ class LiveProgressTest {
                 .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200))
                 .build());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
-    worker.registerActivitiesImplementations(
-        new ActionDispatcher(new ActionRegistry().register(longCopy).register(resumable)));
+    worker.registerActivitiesImplementations(new ActionDispatcher(actions()));
     env.start();
     client = env.getWorkflowClient();
   }
@@ -142,9 +181,7 @@ class LiveProgressTest {
   }
 
   private Runbook runbook(String yaml) {
-    return new RunbookLoader(
-            new ActionRegistry().register(longCopy).register(resumable).signatures())
-        .parse(yaml, "test.yaml");
+    return new RunbookLoader(actions().signatures()).parse(yaml, "test.yaml");
   }
 
   private WorkflowStub start(String id, Runbook rb) {
@@ -222,5 +259,40 @@ class LiveProgressTest {
     RunResult result = run.getResult(RunResult.class);
     assertThat(result.outputs().get("down"))
         .isEqualTo(Map.of("resumedFrom", "statefulset/member1", "replicas", 3));
+  }
+
+  /**
+   * A cancel reaches a running action by interrupting its thread. Where the thread was waiting (a
+   * full queue, a file channel), the interrupt surfaces as an I/O error, not as the cancel: the run
+   * must still end CANCELED after one attempt, not retry the step as if it had failed.
+   */
+  @Test
+  void anInterruptedWaitEndsTheRunCanceledWithoutARetry() throws Exception {
+    Runbook rb =
+        runbook(
+            """
+        name: write
+        steps:
+          - id: write
+            action: blocked-write
+            retry: {maxAttempts: 3, initialInterval: 1s}
+          - id: after
+            action: blocked-write
+        """);
+    WorkflowStub run = start("write@1", rb);
+    assertThat(blockedStarted.await(60, TimeUnit.SECONDS)).isTrue();
+
+    RunService runs = new RunService(client, null);
+    runs.cancel("write@1");
+    assertThatThrownBy(() -> run.getResult(30, TimeUnit.SECONDS, Object.class))
+        .isInstanceOf(WorkflowFailedException.class);
+
+    RunService.RunView view = runs.get("write@1").orElseThrow();
+    assertThat(view.status()).isEqualTo(RunStatus.CANCELED);
+    // the step the cancel interrupted ends "canceled", not with the interrupt's error
+    assertThat(step(view, "write").state()).isEqualTo(StepState.FAILED);
+    assertThat(step(view, "write").lastError()).isEqualTo("canceled");
+    assertThat(step(view, "after").state()).isEqualTo(StepState.SKIPPED);
+    assertThat(blockedAttempts).as("attempts of the cancelled step").hasValue(1);
   }
 }
