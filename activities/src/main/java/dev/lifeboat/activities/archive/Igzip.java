@@ -32,6 +32,11 @@ final class Igzip implements AutoCloseable {
   private static final long LEVEL_BUF_SIZE = 44;
   private static final long LEVEL_BUF = 48;
   private static final long END_OF_STREAM = 56;
+  private static final long FLUSH = 58;
+  private static final long GZIP_FLAG = 60;
+  // the window: isal_deflate_stateless_init leaves it as it was, and a stale 1..14 shrinks the
+  // 32 KiB window (text came out twice as large, at random); 0 means the full window
+  private static final long HIST_BITS = 62;
   // ISAL_DEF_LVL1_DEFAULT: the level's hash tables and token buffer
   private static final int LEVEL_BUF_BYTES = 282_624;
 
@@ -60,6 +65,11 @@ final class Igzip implements AutoCloseable {
   private final Memory stream = new Memory(STREAM_BYTES);
   private final Memory levelBuf = new Memory(LEVEL_BUF_BYTES);
 
+  Igzip() {
+    // malloc'd: whatever the library reads and does not set must not depend on earlier use
+    stream.clear();
+  }
+
   /**
    * Raw deflate of {@code inLen} bytes at {@code in} into at most {@code outAvail} bytes at {@code
    * out}; returns the length, or -1 when it does not fit (or igzip refused).
@@ -74,6 +84,9 @@ final class Igzip implements AutoCloseable {
     stream.setInt(LEVEL_BUF_SIZE, LEVEL_BUF_BYTES);
     stream.setPointer(LEVEL_BUF, levelBuf);
     stream.setShort(END_OF_STREAM, (short) 1);
+    stream.setShort(FLUSH, (short) 0);
+    stream.setShort(GZIP_FLAG, (short) 0);
+    stream.setShort(HIST_BITS, (short) 0);
     int rc = isal_deflate_stateless(stream);
     return rc == 0 ? stream.getInt(TOTAL_OUT) : -1;
   }
