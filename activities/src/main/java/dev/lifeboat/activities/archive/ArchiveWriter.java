@@ -2,7 +2,6 @@ package dev.lifeboat.activities.archive;
 
 import dev.lifeboat.activities.archive.Manifest.Entry;
 import dev.lifeboat.activities.archive.Manifest.EntryType;
-import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,7 +50,6 @@ final class ArchiveWriter implements Closeable {
   private static final byte[] ZEROS = new byte[2 * BLOCK];
 
   private final FileChannel channel;
-  private final OutputStream buffered;
   private final WriteBack writeBack;
   private final MessageDigest archiveDigest = Digests.sha256();
   private final java.util.concurrent.ExecutorService digester =
@@ -87,7 +85,6 @@ final class ArchiveWriter implements Closeable {
     this.channel =
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     this.writeBack = new WriteBack(channel);
-    this.buffered = new BufferedOutputStream(writeBack, 256 * 1024);
     this.out = new Out();
     this.members = new GzipMembers(out, settings, this::placed, compression);
   }
@@ -252,7 +249,6 @@ final class ArchiveWriter implements Closeable {
     members.end();
     members.drain();
     out.flush();
-    buffered.flush();
     channel.force(true);
     finished = true;
   }
@@ -296,6 +292,7 @@ final class ArchiveWriter implements Closeable {
     try {
       members.close();
     } finally {
+      out.close();
       digester.shutdownNow();
       try {
         writeBack.stop();
@@ -306,52 +303,153 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * The archive file as the members reach it: digested, buffered, written. A range copied from a
-   * previous archive goes file to file in the kernel while a thread of its own reads and digests
-   * it; that digest is waited for before the next update, so the archive's digest stays in file
-   * order and the copy costs the digest alone.
+   * The archive file as the members reach it. Digesting and writing it happen on a thread of its
+   * own: the caller's thread also reads, digests and tars the source, the pipeline's busiest, and
+   * the archive's SHA-256 and write calls were a fifth of its work. Members are copied into one of
+   * {@link #BUFFERS} buffers, handed over in order; the caller waits for a free one, so at most
+   * that much is in flight. A range copied from a previous archive goes file to file in the kernel
+   * on that thread while the digest thread reads and digests it; the copy waits for that digest
+   * before the next update, so the archive's digest stays in file order and costs the digest alone.
+   * A failure there is reported by the next write or flush.
    */
   private final class Out extends OutputStream implements GzipMembers.RangeCopier {
-    private java.util.concurrent.Future<?> digesting;
+    private static final int BUFFER = 1 << 20;
+    private static final int BUFFERS = 4;
+    private final java.util.concurrent.ExecutorService writer =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            DaemonThreads.named("lifeboat-archive"));
+    private final java.util.concurrent.BlockingQueue<byte[]> free =
+        new java.util.concurrent.ArrayBlockingQueue<>(BUFFERS);
+    private int allocated;
+    private byte[] current;
+    private int used;
+    private java.util.concurrent.Future<?> last;
+    private volatile IOException failed;
     // direct: read by the kernel, digested without passing through the heap
     private java.nio.ByteBuffer digestBuffer;
 
     @Override
     public void write(int b) throws IOException {
-      settle();
-      archiveDigest.update((byte) b);
-      buffered.write(b);
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      settle();
-      archiveDigest.update(b, off, len);
-      buffered.write(b, off, len);
+      throwIfFailed();
+      while (len > 0) {
+        if (current == null) {
+          current = freeBuffer();
+        }
+        int n = Math.min(len, BUFFER - used);
+        System.arraycopy(b, off, current, used, n);
+        used += n;
+        off += n;
+        len -= n;
+        if (used == BUFFER) {
+          handOver();
+        }
+      }
+    }
+
+    private byte[] freeBuffer() throws IOException {
+      byte[] b = free.poll();
+      if (b != null) {
+        return b;
+      }
+      if (allocated < BUFFERS) {
+        allocated++;
+        return new byte[BUFFER];
+      }
+      try {
+        return free.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while writing the archive");
+      }
+    }
+
+    /** Sends the filled part of the current buffer to the writer thread. */
+    private void handOver() {
+      if (current == null) {
+        return;
+      }
+      byte[] buf = current;
+      int n = used;
+      current = null;
+      used = 0;
+      last =
+          writer.submit(
+              () -> {
+                try {
+                  if (failed == null) {
+                    archiveDigest.update(buf, 0, n);
+                    writeBack.write(buf, 0, n);
+                  }
+                } catch (IOException | RuntimeException e) {
+                  fail(e);
+                } finally {
+                  free.add(buf);
+                }
+              });
+    }
+
+    private void fail(Exception e) {
+      if (failed == null) {
+        failed =
+            e instanceof IOException io
+                ? io
+                : new IOException("writing the archive failed: " + e, e);
+      }
+    }
+
+    private void throwIfFailed() throws IOException {
+      IOException e = failed;
+      if (e != null) {
+        throw e;
+      }
     }
 
     @Override
     public void copy(FileChannel from, long offset, long length) throws IOException {
-      settle();
-      buffered.flush();
+      throwIfFailed();
+      handOver();
+      last =
+          writer.submit(
+              () -> {
+                if (failed != null) {
+                  return;
+                }
+                try {
+                  copyRange(from, offset, length);
+                } catch (IOException | RuntimeException e) {
+                  fail(e);
+                }
+              });
+    }
+
+    private void copyRange(FileChannel from, long offset, long length) throws IOException {
       if (digestBuffer == null) {
         digestBuffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
       }
-      digesting =
+      java.util.concurrent.Future<?> digesting =
           digester.submit(
               () -> {
                 digestRange(from, offset, length);
                 return null;
               });
-      long at = offset;
-      long end = offset + length;
-      while (at < end) {
-        long n = from.transferTo(at, Math.min(end - at, WriteBack.EVERY), channel);
-        if (n <= 0) {
-          throw previousEnded(at, offset, length);
+      try {
+        long at = offset;
+        long end = offset + length;
+        while (at < end) {
+          long n = from.transferTo(at, Math.min(end - at, WriteBack.EVERY), channel);
+          if (n <= 0) {
+            throw previousEnded(at, offset, length);
+          }
+          at += n;
+          writeBack.wrote(n);
         }
-        at += n;
-        writeBack.wrote(n);
+      } finally {
+        await(digesting, "digesting the archive");
       }
     }
 
@@ -371,10 +469,26 @@ final class ArchiveWriter implements Closeable {
       }
     }
 
+    /** Waits until everything handed over is digested and in the file (the page cache). */
     @Override
     public void flush() throws IOException {
-      settle();
-      buffered.flush();
+      handOver();
+      if (last != null) {
+        await(last, "writing the archive");
+        last = null;
+      }
+      throwIfFailed();
+    }
+
+    /** Stops the writer thread, waiting for a write in progress: the channel must outlive it. */
+    @Override
+    public void close() {
+      writer.shutdownNow();
+      try {
+        writer.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     private static IOException previousEnded(long at, long offset, long length) {
@@ -388,23 +502,17 @@ final class ArchiveWriter implements Closeable {
               + ")");
     }
 
-    /** Waits for the digest of the last copied range. */
-    void settle() throws IOException {
-      if (digesting == null) {
-        return;
-      }
+    private static void await(java.util.concurrent.Future<?> f, String what) throws IOException {
       try {
-        digesting.get();
+        f.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while digesting the archive");
+        throw new java.io.InterruptedIOException("interrupted while " + what);
       } catch (java.util.concurrent.ExecutionException e) {
         if (e.getCause() instanceof IOException io) {
           throw io;
         }
-        throw new IOException("digesting the archive failed: " + e.getCause(), e.getCause());
-      } finally {
-        digesting = null;
+        throw new IOException(what + " failed: " + e.getCause(), e.getCause());
       }
     }
   }

@@ -308,13 +308,15 @@ final class GzipMembers extends OutputStream {
     }
   }
 
-  /** Waits until every member begun so far is in the file. */
+  /** Waits until every member begun so far is in the file, and the file has them. */
   void drain() throws IOException {
     closePack();
     flushRun();
     while (!inFlight.isEmpty()) {
       writeOldest();
     }
+    // the file may write on a thread of its own: copies from another archive included
+    file.flush();
   }
 
   long tarBytes() {

@@ -68,6 +68,7 @@ final class Igzip implements AutoCloseable {
   Igzip() {
     // malloc'd: whatever the library reads and does not set must not depend on earlier use
     stream.clear();
+    levelBuf.clear();
   }
 
   /**
