@@ -43,7 +43,11 @@ final class ArchiveWriter implements Closeable {
       String group) {}
 
   /** An entry whose member may not be in the file yet: its offsets arrive when it is written. */
-  private record Added(Item item, String sha256, long tarOffset, SourceScan.Stamp stamp) {}
+  private record Added(
+      Item item,
+      java.util.concurrent.CompletableFuture<String> sha256,
+      long tarOffset,
+      SourceScan.Stamp stamp) {}
 
   private static final int END_OF_ARCHIVE = -1;
   private static final int BLOCK = TarConstants.DEFAULT_RCDSIZE;
@@ -66,7 +70,8 @@ final class ArchiveWriter implements Closeable {
   private long reusedFiles;
   private long reusedBytes;
   private long endMemberOffset = -1;
-  private String lastSha;
+  private java.util.concurrent.CompletableFuture<String> lastSha;
+  private final FileDigests fileDigests = new FileDigests();
   private boolean finished;
   private boolean packSmallFiles;
 
@@ -139,7 +144,7 @@ final class ArchiveWriter implements Closeable {
     // the tar stream is written here, headers as TarArchiveOutputStream makes them: file data then
     // goes to the members in one copy, not record by record through the tar writer's block buffer
     members.write(header(item));
-    String sha = null;
+    java.util.concurrent.CompletableFuture<String> sha = null;
     long read = 0;
     if (item.type() == EntryType.FILE) {
       read = copy(item, data);
@@ -208,7 +213,12 @@ final class ArchiveWriter implements Closeable {
     for (int k = 0; k < tags.length; k++) {
       Item item = items.get(k);
       tags[k] = added.size();
-      added.add(new Added(item, old.get(k).sha256(), at + total, stamps.get(k)));
+      added.add(
+          new Added(
+              item,
+              java.util.concurrent.CompletableFuture.completedFuture(old.get(k).sha256()),
+              at + total,
+              stamps.get(k)));
       total += tarLengths[k];
       files++;
       bytes += item.size();
@@ -293,6 +303,7 @@ final class ArchiveWriter implements Closeable {
       members.close();
     } finally {
       out.close();
+      fileDigests.close();
       digester.shutdownNow();
       try {
         writeBack.stop();
@@ -595,7 +606,7 @@ final class ArchiveWriter implements Closeable {
             Manifest.modeText(item.mode()),
             item.mtime().truncatedTo(ChronoUnit.SECONDS),
             item.type() == EntryType.FILE ? item.size() : 0,
-            a.sha256(),
+            a.sha256() == null ? null : a.sha256().join(),
             item.linkTarget(),
             a.tarOffset(),
             offset,
@@ -611,30 +622,47 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * Stores the file's data, padded with zeros if it ends early; sets {@link #lastSha}, returns
-   * bytes read.
+   * Stores the file's data, padded with zeros if it ends early; sets {@link #lastSha} (its digest,
+   * computed by {@link FileDigests} for all but small files), returns bytes read.
    */
   private long copy(Item item, InputStream data) throws IOException {
     MessageDigest md = Digests.sha256();
+    boolean inline = item.size() <= FileDigests.INLINE_MAX;
     long left = item.size();
     boolean ended = false;
     long read = 0;
     while (left > 0) {
-      int want = (int) Math.min(buffer.length, left);
-      int n = ended ? -1 : data.read(buffer, 0, want);
-      if (n < 0) {
-        ended = true;
-        Arrays.fill(buffer, 0, want, (byte) 0);
-        n = want;
-      } else {
-        read += n;
+      byte[] b = inline ? buffer : fileDigests.buffer();
+      int n;
+      try {
+        int want = (int) Math.min(b.length, left);
+        n = ended ? -1 : data.read(b, 0, want);
+        if (n < 0) {
+          ended = true;
+          Arrays.fill(b, 0, want, (byte) 0);
+          n = want;
+        } else {
+          read += n;
+        }
+        members.write(b, 0, n);
+      } catch (IOException | RuntimeException e) {
+        if (!inline) {
+          fileDigests.release(b);
+        }
+        throw e;
       }
-      md.update(buffer, 0, n);
-      members.write(buffer, 0, n);
+      if (inline) {
+        md.update(b, 0, n);
+      } else {
+        fileDigests.update(md, b, n);
+      }
       left -= n;
       progress.bytes(n);
     }
-    lastSha = Digests.hex(md.digest());
+    lastSha =
+        inline
+            ? java.util.concurrent.CompletableFuture.completedFuture(Digests.hex(md.digest()))
+            : fileDigests.finish(md);
     return read;
   }
 

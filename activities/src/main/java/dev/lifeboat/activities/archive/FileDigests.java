@@ -1,0 +1,77 @@
+package dev.lifeboat.activities.archive;
+
+import java.io.InterruptedIOException;
+import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The SHA-256 of files being archived, computed on a thread of its own: the thread that reads the
+ * source and cuts it into tar is the backup's critical path, and digesting a large file's bytes was
+ * the biggest part of its work. Bytes are read into one of {@link #BUFFERS} buffers and handed
+ * over; the digest thread takes them in order and frees the buffer, so the reader waits only when
+ * all are in use (at most {@code BUFFERS × BUFFER} bytes in flight).
+ */
+final class FileDigests implements AutoCloseable {
+  static final int BUFFER = 256 * 1024;
+  private static final int BUFFERS = 4;
+
+  /**
+   * Files up to this size are digested by the reader itself: handing over costs more than the
+   * digest of a notebook.
+   */
+  static final long INLINE_MAX = 64 * 1024;
+
+  private final ExecutorService thread =
+      Executors.newSingleThreadExecutor(DaemonThreads.named("lifeboat-sha"));
+  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
+  private int allocated;
+
+  /** A free buffer of {@link #BUFFER} bytes, waiting for one if all are in flight. */
+  byte[] buffer() throws InterruptedIOException {
+    byte[] b = free.poll();
+    if (b != null) {
+      return b;
+    }
+    if (allocated < BUFFERS) {
+      allocated++;
+      return new byte[BUFFER];
+    }
+    try {
+      return free.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while digesting a file");
+    }
+  }
+
+  /** Gives back a buffer that was not handed to {@link #update}. */
+  void release(byte[] b) {
+    free.add(b);
+  }
+
+  /** Digests {@code n} bytes of {@code b} into {@code md}, after what was handed over before. */
+  void update(MessageDigest md, byte[] b, int n) {
+    thread.execute(
+        () -> {
+          try {
+            md.update(b, 0, n);
+          } finally {
+            free.add(b);
+          }
+        });
+  }
+
+  /** The digest of everything handed over for {@code md}, in hex, once it is done. */
+  CompletableFuture<String> finish(MessageDigest md) {
+    return CompletableFuture.supplyAsync(() -> Digests.hex(md.digest()), thread);
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+  }
+}
