@@ -79,10 +79,11 @@ final class SourceScan {
 
   /**
    * What a backup may hold besides its entries: the server itself (~25 MB live), compressed chunks
-   * in flight (2 × 4 × cores × 1 MiB at most).
+   * in flight (2 × 4 × cores × 1 MiB at most), the archive's output and file digest buffers (5
+   * MiB).
    */
   static final long HEAP_RESERVE =
-      (64L << 20) + 8L * Runtime.getRuntime().availableProcessors() * (1 << 20);
+      (69L << 20) + 8L * Runtime.getRuntime().availableProcessors() * (1 << 20);
 
   /** The most entries this JVM's heap holds; tests lower it. */
   static long maxEntries =
