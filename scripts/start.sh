@@ -62,4 +62,26 @@ esac
 # scan), and a small young generation (-Xmn64m) keeps the resident size near what is live (~240 MB for a
 # 19,000-entry tree, ~750 MB at most); a small initial heap (-Xms128m) has old garbage collected as it comes instead
 # of letting the heap fill up to its maximum first. Override with JAVA_OPTS.
-exec java ${JAVA_OPTS:--Xms128m -Xmx512m -Xmn64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC} -jar "$jar" "$@"
+opts="${JAVA_OPTS:--Xms128m -Xmx512m -Xmn64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC}"
+# Class data sharing (the JDK's dynamic CDS): the server's or worker's first start records the classes it
+# loaded into an archive when it stops; later starts map that archive instead of loading, verifying and
+# linking them again (the server answered ~1.5 s sooner here, and the first backup of a fresh JVM took
+# ~0.5 s less). One archive per jar, named by its digest; one the JVM cannot map (a start killed while it
+# was written) is recorded again. LIFEBOAT_CDS=off leaves it out.
+cds=""
+if [ "${LIFEBOAT_CDS:-on}" != off ] && { [ "$1" = server ] || [ "$1" = worker ]; }; then
+  jsa="$data/run/lifeboat-$(sha256sum "$jar" | cut -c1-16).jsa"
+  for old in "$data"/run/lifeboat-*.jsa; do
+    if [ "$old" != "$jsa" ]; then rm -f "$old"; fi
+  done
+  quiet="-Xlog:cds=off -Xlog:cds+dynamic=off"
+  # shellcheck disable=SC2086
+  if [ -f "$jsa" ] && java $opts -XX:SharedArchiveFile="$jsa" -Xshare:on $quiet -cp "$jar" -version >/dev/null 2>&1; then
+    cds="-XX:SharedArchiveFile=$jsa $quiet"
+  else
+    rm -f "$jsa"
+    cds="-XX:ArchiveClassesAtExit=$jsa $quiet"
+  fi
+fi
+# shellcheck disable=SC2086
+exec java $opts $cds -jar "$jar" "$@"

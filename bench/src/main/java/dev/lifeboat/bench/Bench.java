@@ -47,7 +47,8 @@ public final class Bench {
 
   /** Command-line options of a benchmark run. */
   record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
-      Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz, boolean zstd, boolean warm) {
+      Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz, boolean zstd, boolean warm,
+      boolean cds) {
     boolean lifeboatOnly() {
       return !peers && !pigz;
     }
@@ -67,6 +68,7 @@ public final class Bench {
       boolean pigz = true;
       boolean zstd = false;
       boolean warm = false;
+      boolean cds = true;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
@@ -83,17 +85,18 @@ public final class Bench {
           case "--gzip" -> gzip = true;
           case "--zstd" -> zstd = true;
           case "--warm" -> warm = true;
+          case "--no-cds" -> cds = false;
           case "--lifeboat-only" -> {
             peers = false;
             pigz = false;
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
-              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --warm --lifeboat-only)");
+              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --warm --no-cds --lifeboat-only)");
         }
       }
       return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz,
-          zstd, warm);
+          zstd, warm, cds);
     }
   }
 
@@ -133,6 +136,26 @@ public final class Bench {
       }
     }
 
+    /**
+     * As scripts/start.sh does: a first run of Lifeboat records the classes it loads into a class-data archive
+     * (the JDK's dynamic CDS) when it exits, and later runs map it instead of loading, verifying and linking them
+     * again. Here that first run is every operation on a small tree of its own, before any round; the JVM
+     * options every measured child then gets.
+     */
+    private String classDataArchive(String java, String classPath) throws Exception {
+      Path jsa = work.resolve("lifeboat.jsa");
+      String quiet = " -Xlog:cds=off -Xlog:cds+dynamic=off";
+      System.out.println("Recording the class-data archive Lifeboat's child JVMs map (as scripts/start.sh does) ...");
+      Process p = new ProcessBuilder("bash", "-c", q(java) + " " + o.jvmOpts() + " -XX:ArchiveClassesAtExit=" + q(jsa)
+          + quiet + classPath + " train " + q(work.resolve("cds-training"))).inheritIO().start();
+      if (p.waitFor() != 0 || !Files.isRegularFile(jsa)) {
+        throw new IllegalStateException("recording the class-data archive failed (exit " + p.exitValue()
+            + "); --no-cds runs without one");
+      }
+      deleteTree(work.resolve("cds-training"));
+      return " -XX:SharedArchiveFile=" + q(jsa) + quiet;
+    }
+
     private List<Row> measure(Path src, long bytes) throws Exception {
       Map<String, List<ProcessMeter.Sample>> samples = new LinkedHashMap<>();
       Map<String, Long> sizes = new LinkedHashMap<>();
@@ -142,8 +165,9 @@ public final class Bench {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       // --warm: each child first runs every operation on a small tree of its own, as a running server has
       String warmUp = o.warm() ? " -Dlifeboat.bench.warmup=" + q(work.resolve("warm-up")) : "";
-      String childJvm = q(java) + " " + o.jvmOpts() + warmUp + " -cp " + q(System.getProperty("java.class.path"))
-          + " " + Bench.class.getName() + " child";
+      String classPath = " -cp " + q(System.getProperty("java.class.path")) + " " + Bench.class.getName() + " child";
+      String cds = o.cds() ? classDataArchive(java, classPath) : "";
+      String childJvm = q(java) + " " + o.jvmOpts() + cds + warmUp + classPath;
       Path zs = work.resolve("tar-zstd.tar.zst");
       Path restic = work.resolve("restic-repo");
       String resticCmd = "RESTIC_PASSWORD=bench restic --no-cache -q -r " + q(restic);
@@ -403,6 +427,7 @@ public final class Bench {
       env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
       env.put("childJvmOpts", o.jvmOpts());
       env.put("warm", o.warm());
+      env.put("classDataArchive", o.cds());
       env.put("lifeboatGzip", engine);
       env.put("tar", firstLine("tar", "--version"));
       env.put("gzip", firstLine("gzip", "--version"));
@@ -423,6 +448,11 @@ public final class Bench {
   // ---------------------------------------------------------------- child JVM operations
 
   private static void child(String[] args) throws Exception {
+    if (args[0].equals("train")) {
+      warmUp(Path.of(args[1]));
+      deleteTree(Path.of(args[1]));
+      return;
+    }
     String warmUp = System.getProperty("lifeboat.bench.warmup");
     if (warmUp != null) {
       warmUp(Path.of(warmUp));

@@ -1,0 +1,120 @@
+package dev.lifeboat.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * scripts/start.sh, as the README runs it: the server's first start records a class-data archive
+ * when it stops, the next start maps it, and an archive the JVM cannot map is recorded again
+ * instead of being passed on start after start.
+ */
+class StartScriptCdsTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  @TempDir Path tmp;
+
+  @Test
+  void theFirstStartRecordsTheArchiveTheNextMapsAndABrokenOneIsRecordedAgain() throws Exception {
+    Map<String, String> env = new HashMap<>(TemporalDevServer.sharedLifeboatEnv());
+    Path data = tmp.resolve("data");
+    env.put("LIFEBOAT_DATA", data.toString());
+    env.put("LIFEBOAT_PORT", String.valueOf(freePort()));
+
+    assertThat(startAndStop(env, "first")).contains("-XX:ArchiveClassesAtExit=");
+    List<Path> archives = archives(data);
+    assertThat(archives).hasSize(1);
+    assertThat(Files.size(archives.get(0))).isGreaterThan(1 << 20);
+
+    assertThat(startAndStop(env, "second"))
+        .contains("-XX:SharedArchiveFile=" + archives.get(0))
+        .doesNotContain("ArchiveClassesAtExit");
+
+    // as if the first start had been killed while the archive was written
+    Files.writeString(archives.get(0), "not an archive");
+    assertThat(startAndStop(env, "third")).contains("-XX:ArchiveClassesAtExit=");
+    assertThat(Files.size(archives(data).get(0))).isGreaterThan(1 << 20);
+
+    env.put("LIFEBOAT_CDS", "off");
+    assertThat(startAndStop(env, "fourth")).doesNotContain("Archive");
+  }
+
+  /** Starts the server with scripts/start.sh, waits for its API, stops it; its command line. */
+  private String startAndStop(Map<String, String> env, String name) throws Exception {
+    Path log = tmp.resolve(name + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", "scripts/start.sh", "server")
+            .directory(ROOT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String cmdline;
+    try {
+      waitForApi(Integer.parseInt(env.get("LIFEBOAT_PORT")), p, log);
+      long pid =
+          Long.parseLong(
+              Files.readString(Path.of(env.get("LIFEBOAT_DATA"), "run", "lifeboat.pid")).trim());
+      cmdline =
+          Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline")).replace('\0', ' ');
+    } finally {
+      ProcessBuilder stop =
+          new ProcessBuilder("bash", "scripts/stop.sh").directory(ROOT.toFile()).inheritIO();
+      stop.environment().putAll(env);
+      assertThat(stop.start().waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the server stopped").isTrue();
+    }
+    return cmdline;
+  }
+
+  private static void waitForApi(int port, Process p, Path log) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new AssertionError(
+            "scripts/start.sh ended: " + Files.readString(log, StandardCharsets.UTF_8));
+      }
+      try {
+        HttpResponse<Void> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      LifeboatProcess.pause(200);
+    }
+    throw new AssertionError("no answer on port " + port + ": " + Files.readString(log));
+  }
+
+  private static List<Path> archives(Path data) throws IOException {
+    try (Stream<Path> s = Files.list(data.resolve("run"))) {
+      return s.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
