@@ -329,9 +329,7 @@ final class ArchiveWriter implements Closeable {
     private final java.util.concurrent.ExecutorService writer =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive"));
-    private final java.util.concurrent.BlockingQueue<byte[]> free =
-        new java.util.concurrent.ArrayBlockingQueue<>(BUFFERS);
-    private int allocated;
+    private final BufferPool buffers = new BufferPool(BUFFER, BUFFERS);
     private byte[] current;
     private int used;
     private java.util.concurrent.Future<?> last;
@@ -349,7 +347,7 @@ final class ArchiveWriter implements Closeable {
       throwIfFailed();
       while (len > 0) {
         if (current == null) {
-          current = freeBuffer();
+          current = buffers.take("writing the archive");
         }
         int n = Math.min(len, BUFFER - used);
         System.arraycopy(b, off, current, used, n);
@@ -359,23 +357,6 @@ final class ArchiveWriter implements Closeable {
         if (used == BUFFER) {
           handOver();
         }
-      }
-    }
-
-    private byte[] freeBuffer() throws IOException {
-      byte[] b = free.poll();
-      if (b != null) {
-        return b;
-      }
-      if (allocated < BUFFERS) {
-        allocated++;
-        return new byte[BUFFER];
-      }
-      try {
-        return free.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while writing the archive");
       }
     }
 
@@ -399,7 +380,7 @@ final class ArchiveWriter implements Closeable {
                 } catch (IOException | RuntimeException e) {
                   fail(e);
                 } finally {
-                  free.add(buf);
+                  buffers.release(buf);
                 }
               });
     }

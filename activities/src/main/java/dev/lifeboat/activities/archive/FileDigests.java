@@ -2,8 +2,6 @@ package dev.lifeboat.activities.archive;
 
 import java.io.InterruptedIOException;
 import java.security.MessageDigest;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,30 +25,16 @@ final class FileDigests implements AutoCloseable {
 
   private final ExecutorService thread =
       Executors.newSingleThreadExecutor(DaemonThreads.named("lifeboat-sha"));
-  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
-  private int allocated;
+  private final BufferPool buffers = new BufferPool(BUFFER, BUFFERS);
 
   /** A free buffer of {@link #BUFFER} bytes, waiting for one if all are in flight. */
   byte[] buffer() throws InterruptedIOException {
-    byte[] b = free.poll();
-    if (b != null) {
-      return b;
-    }
-    if (allocated < BUFFERS) {
-      allocated++;
-      return new byte[BUFFER];
-    }
-    try {
-      return free.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while digesting a file");
-    }
+    return buffers.take("digesting a file");
   }
 
   /** Gives back a buffer that was not handed to {@link #update}. */
   void release(byte[] b) {
-    free.add(b);
+    buffers.release(b);
   }
 
   /** Digests {@code n} bytes of {@code b} into {@code md}, after what was handed over before. */
@@ -60,7 +44,7 @@ final class FileDigests implements AutoCloseable {
           try {
             md.update(b, 0, n);
           } finally {
-            free.add(b);
+            buffers.release(b);
           }
         });
   }
