@@ -382,7 +382,8 @@ final class LifeboatProcess implements AutoCloseable {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("%40", "@");
   }
 
-  private static int freePort() throws IOException {
+  /** A loopback port free now. */
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.temporal.testserver.TestServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,12 +71,12 @@ class ManifestCommandsTest {
     if (external != null && !external.isBlank()) {
       address = external;
     } else {
-      int temporalPort = freePort();
+      int temporalPort = LifeboatProcess.freePort();
       temporal = TestServer.createPortBoundServer(temporalPort, true);
       address = "127.0.0.1:" + temporalPort;
     }
     try {
-      int apiPort = freePort();
+      int apiPort = LifeboatProcess.freePort();
       Process api =
           launch(
               entrypoint,
@@ -101,7 +100,7 @@ class ManifestCommandsTest {
           .as(waiting.toPrettyString())
           .isIn("PENDING", "SCHEDULED", "");
 
-      int healthPort = freePort();
+      int healthPort = LifeboatProcess.freePort();
       Process worker =
           launch(
               entrypoint,
@@ -292,11 +291,5 @@ class ManifestCommandsTest {
     return http.send(
         HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -3,7 +3,6 @@ package dev.lifeboat.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +33,7 @@ class StartScriptCdsTest {
     Map<String, String> env = new HashMap<>(TemporalDevServer.sharedLifeboatEnv());
     Path data = tmp.resolve("data");
     env.put("LIFEBOAT_DATA", data.toString());
-    env.put("LIFEBOAT_PORT", String.valueOf(freePort()));
+    env.put("LIFEBOAT_PORT", String.valueOf(LifeboatProcess.freePort()));
 
     assertThat(startAndStop(env, "first")).contains("-XX:ArchiveClassesAtExit=");
     List<Path> archives = archives(data);
@@ -109,12 +108,6 @@ class StartScriptCdsTest {
   private static List<Path> archives(Path data) throws IOException {
     try (Stream<Path> s = Files.list(data.resolve("run"))) {
       return s.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

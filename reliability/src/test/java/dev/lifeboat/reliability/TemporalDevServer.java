@@ -3,7 +3,6 @@ package dev.lifeboat.reliability;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,7 +76,11 @@ final class TemporalDevServer implements AutoCloseable {
     Files.createDirectories(dir);
     TemporalDevServer s =
         new TemporalDevServer(
-            cli, dir.resolve("temporal.db"), dir.resolve("temporal.log"), freePort(), freePort());
+            cli,
+            dir.resolve("temporal.db"),
+            dir.resolve("temporal.log"),
+            LifeboatProcess.freePort(),
+            LifeboatProcess.freePort());
     s.launch();
     return s;
   }
@@ -159,11 +162,5 @@ final class TemporalDevServer implements AutoCloseable {
   @Override
   public void close() {
     kill9();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

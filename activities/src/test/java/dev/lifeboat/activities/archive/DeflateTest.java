@@ -86,7 +86,7 @@ class DeflateTest {
       value = Deflate.Engine.class,
       names = {"AUTO", "ZLIB"})
   void floatWeightsGoToTheFastEngineAndBytesWithRepeatsDoNot(Deflate.Engine engine) {
-    boolean fast = engine == Deflate.Engine.AUTO && Deflate.LibDeflate.AVAILABLE && Igzip.AVAILABLE;
+    boolean fast = igzipTakesPart(engine);
     for (byte[] flat : new byte[][] {floats(), bfloats()}) {
       try (Deflate d = Deflate.create(engine, 1)) {
         d.beginChunk();
@@ -129,7 +129,7 @@ class DeflateTest {
       value = Deflate.Engine.class,
       names = {"AUTO", "ZLIB"})
   void floatWeightsBesideZerosGoToTheFastEngine(Deflate.Engine engine) throws IOException {
-    boolean fast = engine == Deflate.Engine.AUTO && Deflate.LibDeflate.AVAILABLE && Igzip.AVAILABLE;
+    boolean fast = igzipTakesPart(engine);
     for (int zeros : new int[] {SEGMENT / 4, SEGMENT / 2, SEGMENT * 3 / 4}) {
       byte[] mixed = floats();
       java.util.Arrays.fill(mixed, SEGMENT - zeros, SEGMENT, (byte) 0);
@@ -150,7 +150,7 @@ class DeflateTest {
       value = Deflate.Engine.class,
       names = {"AUTO", "ZLIB"})
   void textGoesToTheFastEngineAtLevelOneOnly(Deflate.Engine engine) throws IOException {
-    boolean fast = engine == Deflate.Engine.AUTO && Deflate.LibDeflate.AVAILABLE && Igzip.AVAILABLE;
+    boolean fast = igzipTakesPart(engine);
     for (byte[] in : new byte[][] {csv(), text()}) {
       try (Deflate d = Deflate.create(engine, 1)) {
         assertThat(d.kind(in, 0, SEGMENT))
@@ -229,6 +229,11 @@ class DeflateTest {
       assertThat(out.getByteArray(0, m)).isEqualTo(expected);
       assertThat(n).isLessThan(text.length / 2);
     }
+  }
+
+  /** Whether igzip is used at all: the AUTO engine, with both libraries there. */
+  private static boolean igzipTakesPart(Deflate.Engine engine) {
+    return engine == Deflate.Engine.AUTO && Deflate.LibDeflate.AVAILABLE && Igzip.AVAILABLE;
   }
 
   /** bf16 weights: the high halves of float32 ones. */
