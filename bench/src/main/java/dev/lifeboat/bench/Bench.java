@@ -449,8 +449,8 @@ public final class Bench {
 
   private static void child(String[] args) throws Exception {
     if (args[0].equals("train")) {
+      // the harness deletes the tree once this JVM has written its class-data archive
       warmUp(Path.of(args[1]));
-      deleteTree(Path.of(args[1]));
       return;
     }
     String warmUp = System.getProperty("lifeboat.bench.warmup");
