@@ -51,9 +51,18 @@ public record Manifest(
 
   private static final String[] MODE_TEXT = new String[07777 + 1];
 
+  // Four octal digits by hand: 4,096 String.format calls here made the JIT compile the
+  // Formatter's regex, over a second of a cold backup's CPU.
   static {
     for (int m = 0; m <= 07777; m++) {
-      MODE_TEXT[m] = String.format("%04o", m);
+      MODE_TEXT[m] =
+          new String(
+              new char[] {
+                (char) ('0' + (m >> 9 & 7)),
+                (char) ('0' + (m >> 6 & 7)),
+                (char) ('0' + (m >> 3 & 7)),
+                (char) ('0' + (m & 7))
+              });
     }
   }
 

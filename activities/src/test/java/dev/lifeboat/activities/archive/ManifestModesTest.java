@@ -30,6 +30,13 @@ class ManifestModesTest {
   }
 
   @Test
+  void everyModeIsFourOctalDigits() {
+    for (int bits = 0; bits <= 07777; bits++) {
+      assertThat(Manifest.modeText(bits)).isEqualTo(String.format("%04o", bits));
+    }
+  }
+
+  @Test
   void modesThatAreNotFourOctalDigitsStayAsWrittenAndFailWhereTheyAlwaysDid() throws Exception {
     assertThat(read("644").mode()).isEqualTo("644");
     assertThat(read("0648").mode()).isEqualTo("0648");
