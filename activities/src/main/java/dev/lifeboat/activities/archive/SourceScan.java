@@ -11,7 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,19 +38,12 @@ final class SourceScan {
    * What a file looked like when scanned: a read that ends with another stamp saw the file change.
    */
   record Stamp(long size, Instant mtime, Instant ctime, long inode) {
-    static Stamp of(Map<String, Object> unixAttributes) {
-      // FileTime keeps the Instant it gives: the item's mtime and this one are one object
-      return new Stamp(
-          ((Number) unixAttributes.get("size")).longValue(),
-          ((FileTime) unixAttributes.get("lastModifiedTime")).toInstant(),
-          ((FileTime) unixAttributes.get("ctime")).toInstant(),
-          ((Number) unixAttributes.get("ino")).longValue());
+    static Stamp of(FileStat s) {
+      return new Stamp(s.size(), s.mtime(), s.ctime(), s.inode());
     }
 
     static Stamp read(Path file) throws IOException {
-      return of(
-          Files.readAttributes(
-              file, "unix:size,lastModifiedTime,ctime,ino", LinkOption.NOFOLLOW_LINKS));
+      return of(FileStat.of(file));
     }
   }
 
@@ -182,15 +174,15 @@ final class SourceScan {
       if (matches(excludes, relPath)) {
         continue;
       }
-      Map<String, Object> a;
+      FileStat a;
       try {
-        a = attributes(child);
+        a = FileStat.of(child);
       } catch (IOException e) {
         skipped.add(new PathNote(childRel, reason(e)));
         continue;
       }
       boolean included = includes.isEmpty() || inIncludedDir || matches(includes, relPath);
-      if (Boolean.TRUE.equals(a.get("isDirectory"))) {
+      if (a.isDirectory()) {
         List<Found> sub = new ArrayList<>();
         try {
           directory(child, childRel, included && !includes.isEmpty() || inIncludedDir, sub);
@@ -198,12 +190,12 @@ final class SourceScan {
           continue;
         }
         if (included || !sub.isEmpty()) {
-          out.add(new Found(child, item(childRel, EntryType.DIR, a, 0, null)));
+          out.add(new Found(child, item(child, childRel, EntryType.DIR, a, 0, null)));
           out.addAll(sub);
         }
       } else if (!included) {
         continue;
-      } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
+      } else if (a.isSymbolicLink()) {
         String link;
         try {
           RawNames.LinkTarget target = RawNames.linkTarget(child);
@@ -218,23 +210,23 @@ final class SourceScan {
           skipped.add(new PathNote(childRel, reason(e)));
           continue;
         }
-        out.add(new Found(child, item(childRel, EntryType.SYMLINK, a, 0, link)));
-      } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
-        int nlink = ((Number) a.get("nlink")).intValue();
+        out.add(new Found(child, item(child, childRel, EntryType.SYMLINK, a, 0, link)));
+      } else if (a.isRegularFile()) {
         String first = null;
-        if (nlink > 1) {
-          first = firstLinkByInode.putIfAbsent(List.of(a.get("dev"), a.get("ino")), childRel);
+        if (a.links() > 1) {
+          first = firstLinkByInode.putIfAbsent(List.of(a.device(), a.inode()), childRel);
         }
         if (first != null) {
-          out.add(new Found(child, item(childRel, EntryType.HARDLINK, a, 0, first)));
+          out.add(new Found(child, item(child, childRel, EntryType.HARDLINK, a, 0, first)));
         } else {
-          long size = ((Number) a.get("size")).longValue();
-          out.add(new Found(child, item(childRel, EntryType.FILE, a, size, null), Stamp.of(a)));
+          long size = a.size();
+          out.add(
+              new Found(child, item(child, childRel, EntryType.FILE, a, size, null), Stamp.of(a)));
           files++;
           bytes += size;
         }
       } else {
-        skipped.add(new PathNote(childRel, kind(((Number) a.get("mode")).intValue())));
+        skipped.add(new PathNote(childRel, kind(a.mode())));
       }
     }
   }
@@ -256,8 +248,8 @@ final class SourceScan {
 
   /** A hardlink whose first name could not be read, as a file of its own (stat taken now). */
   static Found asFile(Found link) throws IOException {
-    Map<String, Object> a = attributes(link.file());
-    if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
+    FileStat a = FileStat.of(link.file());
+    if (!a.isRegularFile()) {
       throw new NoSuchFileException(link.file().toString());
     }
     Item i = link.item();
@@ -266,9 +258,9 @@ final class SourceScan {
         new Item(
             i.path(),
             EntryType.FILE,
-            ((Number) a.get("mode")).intValue() & 07777,
-            ((FileTime) a.get("lastModifiedTime")).toInstant(),
-            ((Number) a.get("size")).longValue(),
+            a.mode() & 07777,
+            a.mtime(),
+            a.size(),
             null,
             i.uid(),
             i.gid(),
@@ -358,40 +350,24 @@ final class SourceScan {
   }
 
   private static Item item(
-      String rel, EntryType type, Map<String, Object> a, long size, String link) {
+      Path file, String rel, EntryType type, FileStat a, long size, String link) {
     return new Item(
         rel,
         type,
-        ((Number) a.get("mode")).intValue() & 07777,
-        ((FileTime) a.get("lastModifiedTime")).toInstant(),
+        a.mode() & 07777,
+        a.mtime(),
         size,
         link,
-        ((Number) a.get("uid")).longValue(),
-        ((Number) a.get("gid")).longValue(),
-        (String) a.get("owner"),
-        (String) a.get("group"));
+        a.uid(),
+        a.gid(),
+        name(USERS, a.uid(), file, "owner"),
+        name(GROUPS, a.gid(), file, "group"));
   }
 
-  /** What a scan reads of each path: "unix:*" without owner and group, which are looked up. */
-  private static final String ATTRIBUTES =
-      "unix:mode,uid,gid,size,lastModifiedTime,ctime,ino,dev,nlink,"
-          + "isDirectory,isRegularFile,isSymbolicLink";
-
-  // "unix:*" resolves owner and group names with getpwuid/getgrgid for every path; a home
-  // directory has one or two owners, so each uid and gid is looked up once.
+  // owner and group names come from getpwuid/getgrgid; a home directory has one or two owners,
+  // so each uid and gid is looked up once.
   private static final Map<Long, Optional<String>> USERS = new ConcurrentHashMap<>();
   private static final Map<Long, Optional<String>> GROUPS = new ConcurrentHashMap<>();
-
-  /** The path's attributes as "unix:*" gives them, with owner and group as names (or null). */
-  static Map<String, Object> attributes(Path p) throws IOException {
-    Map<String, Object> a =
-        new HashMap<>(Files.readAttributes(p, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS));
-    long uid = ((Number) a.get("uid")).longValue();
-    long gid = ((Number) a.get("gid")).longValue();
-    a.put("owner", name(USERS, uid, p, "owner"));
-    a.put("group", name(GROUPS, gid, p, "group"));
-    return a;
-  }
 
   private static String name(Map<Long, Optional<String>> cache, long id, Path p, String attr) {
     Optional<String> known = cache.get(id);
