@@ -111,6 +111,17 @@ final class ArchiveWriter implements Closeable {
    * it describes the file as this archive would.
    */
   static byte[] header(Item item) throws IOException {
+    byte[] ordinary = TarHeaders.of(item);
+    if (ordinary != null) {
+      return ordinary;
+    }
+    return streamHeader(item);
+  }
+
+  /**
+   * {@link #header} as Commons Compress's stream writes it: the reference for {@link TarHeaders}.
+   */
+  static byte[] streamHeader(Item item) throws IOException {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(BLOCK * 3);
     TarArchiveOutputStream t = tarStream(out);
     t.putArchiveEntry(tarEntry(item));
