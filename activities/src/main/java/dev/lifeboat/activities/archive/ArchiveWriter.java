@@ -6,7 +6,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -54,11 +53,12 @@ final class ArchiveWriter implements Closeable {
   private static final byte[] ZEROS = new byte[2 * BLOCK];
 
   private final FileChannel channel;
+  // a second descriptor of the archive: its file offset belongs to the copying thread
+  private final FileChannel copyChannel;
   private final WriteBack writeBack;
   private final MessageDigest archiveDigest = Digests.sha256();
-  private final java.util.concurrent.ExecutorService digester =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
-          DaemonThreads.named("lifeboat-digest"));
+  private final java.util.concurrent.ExecutorService copier =
+      java.util.concurrent.Executors.newSingleThreadExecutor(DaemonThreads.named("lifeboat-copy"));
   private final Out out;
   private final GzipMembers members;
   private final Progress progress;
@@ -89,6 +89,14 @@ final class ArchiveWriter implements Closeable {
     this.progress = progress;
     this.channel =
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    FileChannel second;
+    try {
+      second = FileChannel.open(file, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      channel.close();
+      throw e;
+    }
+    this.copyChannel = second;
     this.writeBack = new WriteBack(channel);
     this.out = new Out();
     this.members = new GzipMembers(out, settings, this::placed, compression);
@@ -315,11 +323,20 @@ final class ArchiveWriter implements Closeable {
     } finally {
       out.close();
       fileDigests.close();
-      digester.shutdownNow();
+      copier.shutdownNow();
+      try {
+        copier.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       try {
         writeBack.stop();
       } finally {
-        channel.close();
+        try {
+          copyChannel.close();
+        } finally {
+          channel.close();
+        }
       }
     }
   }
@@ -329,10 +346,12 @@ final class ArchiveWriter implements Closeable {
    * own: the caller's thread also reads, digests and tars the source, the pipeline's busiest, and
    * the archive's SHA-256 and write calls were a fifth of its work. Members are copied into one of
    * {@link #BUFFERS} buffers, handed over in order; the caller waits for a free one, so at most
-   * that much is in flight. A range copied from a previous archive goes file to file in the kernel
-   * on that thread while the digest thread reads and digests it; the copy waits for that digest
-   * before the next update, so the archive's digest stays in file order and costs the digest alone.
-   * A failure there is reported by the next write or flush.
+   * that much is in flight. Each piece is written at its place in the file, known as it is handed
+   * over. A range copied from a previous archive is given its place and goes file to file in the
+   * kernel on the copying thread, while this thread digests it from the previous archive and goes
+   * on with what follows: the hundreds of megabytes an incremental backup copies no longer hold up
+   * the members compressed after them. A failure on either thread is reported by the next write or
+   * flush.
    */
   private final class Out extends OutputStream implements GzipMembers.RangeCopier {
     private static final int BUFFER = 1 << 20;
@@ -345,6 +364,10 @@ final class ArchiveWriter implements Closeable {
     private int used;
     private java.util.concurrent.Future<?> last;
     private volatile IOException failed;
+    // where the next piece goes: only the writer thread moves it, in hand-over order
+    private long position;
+    // the last copy handed to the copying thread; read after the writer's last task is done
+    private volatile java.util.concurrent.Future<?> lastCopy;
     // direct: read by the kernel, digested without passing through the heap
     private java.nio.ByteBuffer digestBuffer;
 
@@ -386,7 +409,13 @@ final class ArchiveWriter implements Closeable {
                 try {
                   if (failed == null) {
                     archiveDigest.update(buf, 0, n);
-                    writeBack.write(buf, 0, n);
+                    long at = position;
+                    position += n;
+                    java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, n);
+                    while (bb.hasRemaining()) {
+                      at += channel.write(bb, at);
+                    }
+                    writeBack.wrote(n);
                   }
                 } catch (IOException | RuntimeException e) {
                   fail(e);
@@ -396,7 +425,7 @@ final class ArchiveWriter implements Closeable {
               });
     }
 
-    private void fail(Exception e) {
+    private synchronized void fail(Exception e) {
       if (failed == null) {
         failed =
             e instanceof IOException io
@@ -422,41 +451,46 @@ final class ArchiveWriter implements Closeable {
                 if (failed != null) {
                   return;
                 }
+                long at = position;
+                position += length;
+                lastCopy =
+                    copier.submit(
+                        () -> {
+                          try {
+                            if (failed == null) {
+                              copyRange(from, offset, length, at);
+                            }
+                          } catch (IOException | RuntimeException e) {
+                            fail(e);
+                          }
+                        });
                 try {
-                  copyRange(from, offset, length);
+                  digestRange(from, offset, length);
                 } catch (IOException | RuntimeException e) {
                   fail(e);
                 }
               });
     }
 
-    private void copyRange(FileChannel from, long offset, long length) throws IOException {
-      if (digestBuffer == null) {
-        digestBuffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
-      }
-      java.util.concurrent.Future<?> digesting =
-          digester.submit(
-              () -> {
-                digestRange(from, offset, length);
-                return null;
-              });
-      try {
-        long at = offset;
-        long end = offset + length;
-        while (at < end) {
-          long n = from.transferTo(at, Math.min(end - at, WriteBack.EVERY), channel);
-          if (n <= 0) {
-            throw previousEnded(at, offset, length);
-          }
-          at += n;
-          writeBack.wrote(n);
+    /** On the copying thread: the range, file to file in the kernel, to its place {@code to}. */
+    private void copyRange(FileChannel from, long offset, long length, long to) throws IOException {
+      copyChannel.position(to);
+      long at = offset;
+      long end = offset + length;
+      while (at < end) {
+        long n = from.transferTo(at, Math.min(end - at, WriteBack.EVERY), copyChannel);
+        if (n <= 0) {
+          throw previousEnded(at, offset, length);
         }
-      } finally {
-        await(digesting, "digesting the archive");
+        at += n;
+        writeBack.wrote(n);
       }
     }
 
     private void digestRange(FileChannel from, long offset, long length) throws IOException {
+      if (digestBuffer == null) {
+        digestBuffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+      }
       java.nio.ByteBuffer buf = digestBuffer;
       long at = offset;
       long end = offset + length;
@@ -479,6 +513,10 @@ final class ArchiveWriter implements Closeable {
       if (last != null) {
         await(last, "writing the archive");
         last = null;
+      }
+      if (lastCopy != null) {
+        await(lastCopy, "copying from the previous archive");
+        lastCopy = null;
       }
       throwIfFailed();
     }
@@ -527,10 +565,9 @@ final class ArchiveWriter implements Closeable {
    * compresses, and the final fsync only waits for the tail. A failed early write-back is left to
    * the final fsync to report.
    */
-  private static final class WriteBack extends OutputStream {
+  private static final class WriteBack {
     static final long EVERY = 32L << 20;
     private final FileChannel channel;
-    private final OutputStream out;
     private final java.util.concurrent.ExecutorService thread =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-writeback"));
@@ -539,23 +576,10 @@ final class ArchiveWriter implements Closeable {
 
     WriteBack(FileChannel channel) {
       this.channel = channel;
-      this.out = Channels.newOutputStream(channel);
     }
 
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      wrote(1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      wrote(len);
-    }
-
-    /** Counts bytes written to the channel by other means. */
-    void wrote(long n) {
+    /** Counts bytes written to the archive, by the writer and the copying thread. */
+    synchronized void wrote(long n) {
       since += n;
       if (since >= EVERY && (running == null || running.isDone())) {
         since = 0;

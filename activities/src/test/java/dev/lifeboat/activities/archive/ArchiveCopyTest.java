@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Members copied from a previous archive go file to file while their bytes are digested on another
- * thread: the archive's SHA-256 is still the file's, in order with the compressed members around
- * them, and a previous archive shorter than its manifest fails the backup instead of leaving a
- * hole.
+ * Members copied from a previous archive go file to file on a thread of their own, to the place
+ * they were given, while the writer digests them and writes the members after them: the archive's
+ * SHA-256 is still the file's, in order with the compressed members around them, and a previous
+ * archive shorter than its manifest fails the backup instead of leaving a hole.
  */
 class ArchiveCopyTest {
   @TempDir Path tmp;
