@@ -18,6 +18,11 @@ import org.junit.jupiter.api.Test;
 class TarHeadersTest {
   private static final String[] PARTS = {
     "notebooks",
+    "line\nbreak",
+    "tab\there",
+    "del\u007f",
+    "ÿ",
+    "\u0080",
     "Überprüfung",
     "数据分析",
     "проект-α",
