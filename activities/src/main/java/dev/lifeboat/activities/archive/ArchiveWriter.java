@@ -87,8 +87,13 @@ final class ArchiveWriter implements Closeable {
       Path file, Progress progress, GzipMembers.Settings settings, Compression compression)
       throws IOException {
     this.progress = progress;
+    // read too: the archive's digest reads back what was written
     this.channel =
-        FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel.open(
+            file,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING);
     FileChannel second;
     try {
       second = FileChannel.open(file, StandardOpenOption.WRITE);
@@ -342,16 +347,15 @@ final class ArchiveWriter implements Closeable {
   }
 
   /**
-   * The archive file as the members reach it. Digesting and writing it happen on a thread of its
-   * own: the caller's thread also reads, digests and tars the source, the pipeline's busiest, and
-   * the archive's SHA-256 and write calls were a fifth of its work. Members are copied into one of
-   * {@link #BUFFERS} buffers, handed over in order; the caller waits for a free one, so at most
-   * that much is in flight. Each piece is written at its place in the file, known as it is handed
-   * over. A range copied from a previous archive is given its place and goes file to file in the
-   * kernel on the copying thread, while this thread digests it from the previous archive and goes
-   * on with what follows: the hundreds of megabytes an incremental backup copies no longer hold up
-   * the members compressed after them. A failure on either thread is reported by the next write or
-   * flush.
+   * The archive file as the members reach it, on threads of their own: the caller's thread also
+   * reads, digests and tars the source, the pipeline's busiest. Each piece is given its place in
+   * the file as it is handed over. Members are copied into one of {@link #BUFFERS} buffers, written
+   * at their place by the writer thread and given back at once; a range copied from a previous
+   * archive goes file to file in the kernel on the copying thread. The archive's SHA-256 is taken
+   * in file order on the digest thread: a copied range from the previous archive's bytes, a written
+   * piece read back from the file once written. So the caller waits for a free buffer only while
+   * the writer is behind, never for the digest of the hundreds of megabytes an incremental backup
+   * copies. A failure on any of them is reported by the next write or flush.
    */
   private final class Out extends OutputStream implements GzipMembers.RangeCopier {
     private static final int BUFFER = 1 << 20;
@@ -359,16 +363,19 @@ final class ArchiveWriter implements Closeable {
     private final java.util.concurrent.ExecutorService writer =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive"));
+    private final java.util.concurrent.ExecutorService digester =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            DaemonThreads.named("lifeboat-archive-digest"));
     private final BufferPool buffers = new BufferPool(BUFFER, BUFFERS);
     private byte[] current;
     private int used;
-    private java.util.concurrent.Future<?> last;
-    private volatile IOException failed;
-    // where the next piece goes: only the writer thread moves it, in hand-over order
+    // where the next piece goes; only the caller's thread moves it
     private long position;
-    // the last copy handed to the copying thread; read after the writer's last task is done
-    private volatile java.util.concurrent.Future<?> lastCopy;
-    // direct: read by the kernel, digested without passing through the heap
+    private java.util.concurrent.Future<?> lastWrite;
+    private java.util.concurrent.Future<?> lastCopy;
+    private java.util.concurrent.Future<?> lastDigest;
+    private volatile IOException failed;
+    // direct: read by the kernel, digested without passing through the heap; digest thread only
     private java.nio.ByteBuffer digestBuffer;
 
     @Override
@@ -394,26 +401,26 @@ final class ArchiveWriter implements Closeable {
       }
     }
 
-    /** Sends the filled part of the current buffer to the writer thread. */
+    /** Sends the filled part of the current buffer to be written, then digested from the file. */
     private void handOver() {
       if (current == null) {
         return;
       }
       byte[] buf = current;
       int n = used;
+      long at = position;
       current = null;
       used = 0;
-      last =
+      position += n;
+      java.util.concurrent.Future<?> written =
           writer.submit(
               () -> {
                 try {
                   if (failed == null) {
-                    archiveDigest.update(buf, 0, n);
-                    long at = position;
-                    position += n;
                     java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, n);
+                    long to = at;
                     while (bb.hasRemaining()) {
-                      at += channel.write(bb, at);
+                      to += channel.write(bb, to);
                     }
                     writeBack.wrote(n);
                   }
@@ -421,6 +428,23 @@ final class ArchiveWriter implements Closeable {
                   fail(e);
                 } finally {
                   buffers.release(buf);
+                }
+              });
+      lastWrite = written;
+      lastDigest =
+          digester.submit(
+              () -> {
+                try {
+                  written.get();
+                  if (failed == null) {
+                    digestRange(channel, at, n);
+                  }
+                } catch (IOException
+                    | RuntimeException
+                    | java.util.concurrent.ExecutionException e) {
+                  fail(e);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
                 }
               });
     }
@@ -445,27 +469,26 @@ final class ArchiveWriter implements Closeable {
     public void copy(FileChannel from, long offset, long length) throws IOException {
       throwIfFailed();
       handOver();
-      last =
-          writer.submit(
+      long at = position;
+      position += length;
+      lastCopy =
+          copier.submit(
               () -> {
-                if (failed != null) {
-                  return;
-                }
-                long at = position;
-                position += length;
-                lastCopy =
-                    copier.submit(
-                        () -> {
-                          try {
-                            if (failed == null) {
-                              copyRange(from, offset, length, at);
-                            }
-                          } catch (IOException | RuntimeException e) {
-                            fail(e);
-                          }
-                        });
                 try {
-                  digestRange(from, offset, length);
+                  if (failed == null) {
+                    copyRange(from, offset, length, at);
+                  }
+                } catch (IOException | RuntimeException e) {
+                  fail(e);
+                }
+              });
+      lastDigest =
+          digester.submit(
+              () -> {
+                try {
+                  if (failed == null) {
+                    digestRange(from, offset, length);
+                  }
                 } catch (IOException | RuntimeException e) {
                   fail(e);
                 }
@@ -487,16 +510,17 @@ final class ArchiveWriter implements Closeable {
       }
     }
 
-    private void digestRange(FileChannel from, long offset, long length) throws IOException {
+    /** On the digest thread: {@code length} bytes of {@code file} at {@code offset}, in order. */
+    private void digestRange(FileChannel file, long offset, long length) throws IOException {
       if (digestBuffer == null) {
-        digestBuffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+        digestBuffer = java.nio.ByteBuffer.allocateDirect(BUFFER);
       }
       java.nio.ByteBuffer buf = digestBuffer;
       long at = offset;
       long end = offset + length;
       while (at < end) {
         buf.clear().limit((int) Math.min(buf.capacity(), end - at));
-        int n = from.read(buf, at);
+        int n = file.read(buf, at);
         if (n < 0) {
           throw previousEnded(at, offset, length);
         }
@@ -510,25 +534,25 @@ final class ArchiveWriter implements Closeable {
     @Override
     public void flush() throws IOException {
       handOver();
-      if (last != null) {
-        await(last, "writing the archive");
-        last = null;
-      }
-      if (lastCopy != null) {
-        await(lastCopy, "copying from the previous archive");
-        lastCopy = null;
-      }
+      await(lastWrite, "writing the archive");
+      await(lastCopy, "copying from the previous archive");
+      await(lastDigest, "digesting the archive");
+      lastWrite = lastCopy = lastDigest = null;
       throwIfFailed();
     }
 
-    /** Stops the writer thread, waiting for a write in progress: the channel must outlive it. */
+    /** Stops the threads, waiting for work in progress: the channels must outlive it. */
     @Override
     public void close() {
-      writer.shutdownNow();
-      try {
-        writer.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      for (java.util.concurrent.ExecutorService e : List.of(writer, digester)) {
+        e.shutdownNow();
+      }
+      for (java.util.concurrent.ExecutorService e : List.of(writer, digester)) {
+        try {
+          e.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
 
@@ -544,6 +568,9 @@ final class ArchiveWriter implements Closeable {
     }
 
     private static void await(java.util.concurrent.Future<?> f, String what) throws IOException {
+      if (f == null) {
+        return;
+      }
       try {
         f.get();
       } catch (InterruptedException e) {
