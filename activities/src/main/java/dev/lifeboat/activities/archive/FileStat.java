@@ -6,11 +6,13 @@ import com.sun.jna.Platform;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -19,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Read with one statx call through JNA where libc has it: Java's "unix:" view builds and parses
  * a map per call, and compiling that code was a fifth of a cold backup's JIT time. Java's own
- * reading is used where statx cannot be asked (no such call, a name JNA cannot pass) and for every
- * failure, so errors are Java's exceptions; both give the same values.
+ * reading is used where statx cannot be asked (no such call, file names not read as UTF-8, a name
+ * Java could not read losslessly) and for every failure, so errors are Java's exceptions; both give
+ * the same values.
  */
 record FileStat(
     int mode,
@@ -47,7 +50,13 @@ record FileStat(
 
   /** The attributes of {@code path} itself (a symlink's, not its target's). */
   static FileStat of(Path path) throws IOException {
-    FileStat s = Statx.AVAILABLE && LibC.canPass(path) ? Statx.read(path.toString()) : null;
+    FileStat s = null;
+    if (Statx.AVAILABLE) {
+      String name = path.toString();
+      if (!RawNames.mayBeLossy(name)) {
+        s = Statx.read(name);
+      }
+    }
     return s != null ? s : java(path);
   }
 
@@ -83,7 +92,7 @@ record FileStat(
       boolean ok;
       try {
         Native.register(Statx.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        ok = read("/") != null;
+        ok = RawNames.fileNamesAreUtf8() && read("/") != null;
       } catch (Throwable e) {
         ok = false; // libc without statx (glibc < 2.28) or a kernel that refuses it
       }
@@ -92,11 +101,18 @@ record FileStat(
 
     private Statx() {}
 
-    private static native int statx(int dirfd, String path, int flags, int mask, byte[] buffer);
+    // the name as NUL-terminated bytes: JNA's own String conversion looks up its encoding per call
+    private static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer);
 
+    /**
+     * {@code path} must be Java's lossless text of the name (file names read as UTF-8, nothing
+     * replaced): its UTF-8 bytes are then the name's own.
+     */
     static FileStat read(String path) {
+      byte[] utf8 = path.getBytes(StandardCharsets.UTF_8);
+      byte[] name = Arrays.copyOf(utf8, utf8.length + 1);
       byte[] buffer = new byte[SIZE];
-      if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, WANTED, buffer) != 0) {
+      if (statx(AT_FDCWD, name, AT_SYMLINK_NOFOLLOW, WANTED, buffer) != 0) {
         return null;
       }
       ByteBuffer b = ByteBuffer.wrap(buffer).order(ByteOrder.nativeOrder());

@@ -53,6 +53,7 @@ class FileStatTest {
     Path whole = Files.writeString(tmp.resolve("whole-second"), "x");
     Files.setLastModifiedTime(whole, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
     all.add(whole);
+    all.add(Files.writeString(tmp.resolve("Überprüfung-数据分析-проект-α.csv"), "a\n"));
     Path linked = Files.createLink(tmp.resolve("second-name"), file);
     all.add(linked);
     all.add(Files.createSymbolicLink(tmp.resolve("abs-link"), file.toAbsolutePath()));
