@@ -353,13 +353,17 @@ final class ArchiveWriter implements Closeable {
    * at their place by the writer thread and given back at once; a range copied from a previous
    * archive goes file to file in the kernel on the copying thread. The archive's SHA-256 is taken
    * in file order on the digest thread: a copied range from the previous archive's bytes, a written
-   * piece read back from the file once written. So the caller waits for a free buffer only while
-   * the writer is behind, never for the digest of the hundreds of megabytes an incremental backup
-   * copies. A failure on any of them is reported by the next write or flush.
+   * piece read back from the file once written (at most 64 MiB of them behind, so what it reads
+   * back is what the page cache has just taken). So the caller waits for a free buffer only while
+   * the writer is behind, not for the digest of the hundreds of megabytes an incremental backup
+   * copies unless it has written 64 MiB more meanwhile. A failure on any of them is reported by the
+   * next write or flush.
    */
   private final class Out extends OutputStream implements GzipMembers.RangeCopier {
     private static final int BUFFER = 1 << 20;
     private static final int BUFFERS = 4;
+    // in KiB: the permits of the semaphore below
+    private static final int UNDIGESTED = 64 << 10;
     private final java.util.concurrent.ExecutorService writer =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive"));
@@ -367,6 +371,9 @@ final class ArchiveWriter implements Closeable {
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive-digest"));
     private final BufferPool buffers = new BufferPool(BUFFER, BUFFERS);
+    // written pieces not yet digested: the read-back stays within what the page cache just took
+    private final java.util.concurrent.Semaphore undigested =
+        new java.util.concurrent.Semaphore(UNDIGESTED);
     private byte[] current;
     private int used;
     // where the next piece goes; only the caller's thread moves it
@@ -402,12 +409,19 @@ final class ArchiveWriter implements Closeable {
     }
 
     /** Sends the filled part of the current buffer to be written, then digested from the file. */
-    private void handOver() {
+    private void handOver() throws IOException {
       if (current == null) {
         return;
       }
       byte[] buf = current;
       int n = used;
+      int kib = (n + 1023) >> 10;
+      try {
+        undigested.acquire(kib);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while writing the archive");
+      }
       long at = position;
       current = null;
       used = 0;
@@ -445,6 +459,8 @@ final class ArchiveWriter implements Closeable {
                   fail(e);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
+                } finally {
+                  undigested.release(kib);
                 }
               });
     }
