@@ -57,8 +57,6 @@ final class ArchiveWriter implements Closeable {
   private final FileChannel copyChannel;
   private final WriteBack writeBack;
   private final MessageDigest archiveDigest = Digests.sha256();
-  private final java.util.concurrent.ExecutorService copier =
-      java.util.concurrent.Executors.newSingleThreadExecutor(DaemonThreads.named("lifeboat-copy"));
   private final Out out;
   private final GzipMembers members;
   private final Progress progress;
@@ -328,12 +326,6 @@ final class ArchiveWriter implements Closeable {
     } finally {
       out.close();
       fileDigests.close();
-      copier.shutdownNow();
-      try {
-        copier.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
       try {
         writeBack.stop();
       } finally {
@@ -367,6 +359,9 @@ final class ArchiveWriter implements Closeable {
     private final java.util.concurrent.ExecutorService writer =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive"));
+    private final java.util.concurrent.ExecutorService copier =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            DaemonThreads.named("lifeboat-copy"));
     private final java.util.concurrent.ExecutorService digester =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive-digest"));
@@ -430,16 +425,15 @@ final class ArchiveWriter implements Closeable {
           writer.submit(
               () -> {
                 try {
-                  if (failed == null) {
-                    java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, n);
-                    long to = at;
-                    while (bb.hasRemaining()) {
-                      to += channel.write(bb, to);
-                    }
-                    writeBack.wrote(n);
-                  }
-                } catch (IOException | RuntimeException e) {
-                  fail(e);
+                  guarded(
+                      () -> {
+                        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, n);
+                        long to = at;
+                        while (bb.hasRemaining()) {
+                          to += channel.write(bb, to);
+                        }
+                        writeBack.wrote(n);
+                      });
                 } finally {
                   buffers.release(buf);
                 }
@@ -449,20 +443,33 @@ final class ArchiveWriter implements Closeable {
           digester.submit(
               () -> {
                 try {
-                  written.get();
-                  if (failed == null) {
-                    digestRange(channel, at, n);
-                  }
-                } catch (IOException
-                    | RuntimeException
-                    | java.util.concurrent.ExecutionException e) {
-                  fail(e);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
+                  guarded(
+                      () -> {
+                        await(written, "writing the archive");
+                        if (failed == null) {
+                          digestRange(channel, at, n);
+                        }
+                      });
                 } finally {
                   undigested.release(kib);
                 }
               });
+    }
+
+    /** Work on one of this stream's threads that may fail with an I/O error. */
+    private interface Work {
+      void run() throws IOException;
+    }
+
+    /** Runs {@code work} unless something failed already; its failure is kept for the caller. */
+    private void guarded(Work work) {
+      try {
+        if (failed == null) {
+          work.run();
+        }
+      } catch (IOException | RuntimeException e) {
+        fail(e);
+      }
     }
 
     private synchronized void fail(Exception e) {
@@ -487,28 +494,8 @@ final class ArchiveWriter implements Closeable {
       handOver();
       long at = position;
       position += length;
-      lastCopy =
-          copier.submit(
-              () -> {
-                try {
-                  if (failed == null) {
-                    copyRange(from, offset, length, at);
-                  }
-                } catch (IOException | RuntimeException e) {
-                  fail(e);
-                }
-              });
-      lastDigest =
-          digester.submit(
-              () -> {
-                try {
-                  if (failed == null) {
-                    digestRange(from, offset, length);
-                  }
-                } catch (IOException | RuntimeException e) {
-                  fail(e);
-                }
-              });
+      lastCopy = copier.submit(() -> guarded(() -> copyRange(from, offset, length, at)));
+      lastDigest = digester.submit(() -> guarded(() -> digestRange(from, offset, length)));
     }
 
     /** On the copying thread: the range, file to file in the kernel, to its place {@code to}. */
@@ -560,10 +547,10 @@ final class ArchiveWriter implements Closeable {
     /** Stops the threads, waiting for work in progress: the channels must outlive it. */
     @Override
     public void close() {
-      for (java.util.concurrent.ExecutorService e : List.of(writer, digester)) {
+      for (java.util.concurrent.ExecutorService e : List.of(writer, copier, digester)) {
         e.shutdownNow();
       }
-      for (java.util.concurrent.ExecutorService e : List.of(writer, digester)) {
+      for (java.util.concurrent.ExecutorService e : List.of(writer, copier, digester)) {
         try {
           e.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
         } catch (InterruptedException ie) {
