@@ -4,6 +4,7 @@ import dev.lifeboat.activities.archive.ArchiveWriter.Item;
 import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.apache.commons.compress.archivers.tar.TarUtils;
 
 /**
  * The tar header of an ordinary entry, byte for byte what Commons Compress's TarArchiveOutputStream
@@ -185,13 +186,7 @@ final class TarHeaders {
     for (int i = 0; i < BLOCK; i++) {
       sum += (i >= 148 && i < 156) ? ' ' : out[at + i] & 0xff;
     }
-    // six digits, NUL, space
-    for (int i = 5; i >= 0; i--) {
-      out[at + 148 + i] = (byte) ('0' + (sum & 7));
-      sum >>>= 3;
-    }
-    out[at + 154] = 0;
-    out[at + 155] = ' ';
+    TarUtils.formatCheckSumOctalBytes(sum, out, at + 148, 8);
   }
 
   private static void ascii(byte[] out, int at, String s) {
@@ -200,12 +195,8 @@ final class TarHeaders {
     }
   }
 
-  /** {@code width - 1} octal digits, zero-padded, then a space. */
+  /** {@code width - 1} octal digits, zero-padded, then a space (the caller checked the range). */
   private static void octal(byte[] out, int at, int width, long value) {
-    out[at + width - 1] = ' ';
-    for (int i = width - 2; i >= 0; i--) {
-      out[at + i] = (byte) ('0' + (value & 7));
-      value >>>= 3;
-    }
+    TarUtils.formatLongOctalBytes(value, out, at, width);
   }
 }
