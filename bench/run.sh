@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmark harness (profile "bench", nothing installed) and runs it; options go to the harness:
 #   bench/run.sh [--quick | --size-mb N] [--repeat N] [--label TEXT] [--keep] [--work-dir DIR] [--jvm-opts 'OPTS']
-#                [--incremental] [--no-peers] [--zstd]
+#                [--incremental] [--no-peers] [--zstd] [--warm] [--no-cds] [--no-jit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # the peers are Debian packages; install what is missing (as root)

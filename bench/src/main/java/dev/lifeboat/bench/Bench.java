@@ -48,7 +48,7 @@ public final class Bench {
   /** Command-line options of a benchmark run. */
   record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
       Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz, boolean zstd, boolean warm,
-      boolean cds) {
+      boolean cds, boolean jit) {
     boolean lifeboatOnly() {
       return !peers && !pigz;
     }
@@ -69,6 +69,7 @@ public final class Bench {
       boolean zstd = false;
       boolean warm = false;
       boolean cds = true;
+      boolean jit = true;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
@@ -86,17 +87,18 @@ public final class Bench {
           case "--zstd" -> zstd = true;
           case "--warm" -> warm = true;
           case "--no-cds" -> cds = false;
+          case "--no-jit" -> jit = false;
           case "--lifeboat-only" -> {
             peers = false;
             pigz = false;
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
-              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --warm --no-cds --lifeboat-only)");
+              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --warm --no-cds --no-jit --lifeboat-only)");
         }
       }
       return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz,
-          zstd, warm, cds);
+          zstd, warm, cds, jit);
     }
   }
 
@@ -146,7 +148,7 @@ public final class Bench {
       Path jsa = work.resolve("lifeboat.jsa");
       String quiet = " -Xlog:cds=off -Xlog:cds+dynamic=off";
       System.out.println("Recording the class-data archive Lifeboat's child JVMs map (as scripts/start.sh does) ...");
-      Process p = new ProcessBuilder("bash", "-c", q(java) + " " + o.jvmOpts() + " -XX:ArchiveClassesAtExit=" + q(jsa)
+      Process p = new ProcessBuilder("bash", "-c", q(java) + " " + o.jvmOpts() + jitPolicy() + " -XX:ArchiveClassesAtExit=" + q(jsa)
           + quiet + classPath + " train " + q(work.resolve("cds-training"))).inheritIO().start();
       if (p.waitFor() != 0 || !Files.isRegularFile(jsa)) {
         throw new IllegalStateException("recording the class-data archive failed (exit " + p.exitValue()
@@ -154,6 +156,22 @@ public final class Bench {
       }
       deleteTree(work.resolve("cds-training"));
       return " -XX:SharedArchiveFile=" + q(jsa) + quiet;
+    }
+
+    /**
+     * As scripts/start.sh and the container image do: the JIT policy of scripts/jit-directives.json (C2 only for
+     * the loops that touch every byte); --no-jit leaves it out.
+     */
+    private String jitPolicy() {
+      if (!o.jit()) {
+        return "";
+      }
+      Path file = Path.of("scripts", "jit-directives.json").toAbsolutePath();
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalStateException(file + " is missing: run bench/run.sh from a checkout, or pass --no-jit");
+      }
+      // the JVM's own messages to stderr: the harness reads the child's stdout
+      return " -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=" + q(file) + " -XX:+DisplayVMOutputToStderr";
     }
 
     private List<Row> measure(Path src, long bytes) throws Exception {
@@ -167,7 +185,7 @@ public final class Bench {
       String warmUp = o.warm() ? " -Dlifeboat.bench.warmup=" + q(work.resolve("warm-up")) : "";
       String classPath = " -cp " + q(System.getProperty("java.class.path")) + " " + Bench.class.getName() + " child";
       String cds = o.cds() ? classDataArchive(java, classPath) : "";
-      String childJvm = q(java) + " " + o.jvmOpts() + cds + warmUp + classPath;
+      String childJvm = q(java) + " " + o.jvmOpts() + jitPolicy() + cds + warmUp + classPath;
       Path zs = work.resolve("tar-zstd.tar.zst");
       Path restic = work.resolve("restic-repo");
       String resticCmd = "RESTIC_PASSWORD=bench restic --no-cache -q -r " + q(restic);
@@ -428,6 +446,7 @@ public final class Bench {
       env.put("childJvmOpts", o.jvmOpts());
       env.put("warm", o.warm());
       env.put("classDataArchive", o.cds());
+      env.put("jitDirectives", o.jit());
       env.put("lifeboatGzip", engine);
       env.put("tar", firstLine("tar", "--version"));
       env.put("gzip", firstLine("gzip", "--version"));

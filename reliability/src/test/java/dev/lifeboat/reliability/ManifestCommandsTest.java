@@ -52,7 +52,18 @@ class ManifestCommandsTest {
 
   @Test
   void imageEntrypointIsTheJarAndComposeRunsAContainerTheManifestsUse() throws Exception {
-    assertThat(entrypoint()).containsExactly("java", "-jar", "/opt/lifeboat/lifeboat.jar");
+    assertThat(entrypoint())
+        .containsExactly(
+            "java",
+            "-XX:+UnlockDiagnosticVMOptions",
+            "-XX:CompilerDirectivesFile=" + IMAGE_DIRECTIVES,
+            "-XX:+DisplayVMOutputToStderr",
+            "-jar",
+            "/opt/lifeboat/lifeboat.jar");
+    // a JVM told of a directives file that is not there does not start
+    assertThat(Files.readAllLines(SOURCE.resolve("Dockerfile")))
+        .as("the image holds the JIT directives where its ENTRYPOINT names them")
+        .contains("COPY scripts/jit-directives.json " + IMAGE_DIRECTIVES);
     Map<String, JsonNode> containers = containers();
     assertThat(containers.get("lifeboat-api").get("args")).isEqualTo(YAML.readTree("[server]"));
     assertThat(containers.get("lifeboat-worker").get("args")).isEqualTo(YAML.readTree("[worker]"));
@@ -137,6 +148,8 @@ class ManifestCommandsTest {
     }
   }
 
+  private static final String IMAGE_DIRECTIVES = "/opt/lifeboat/jit-directives.json";
+
   /** ENTRYPOINT of the Dockerfile's final stage, as a JSON (exec form) list. */
   static List<String> entrypoint() throws IOException {
     String last = null;
@@ -192,7 +205,12 @@ class ManifestCommandsTest {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String part : entrypoint.subList(1, entrypoint.size())) {
-      command.add(part.equals("/opt/lifeboat/lifeboat.jar") ? jar.toString() : part);
+      // the image's paths, as in this checkout
+      command.add(
+          part.replace("/opt/lifeboat/lifeboat.jar", jar.toString())
+              .replace(
+                  IMAGE_DIRECTIVES,
+                  SOURCE.resolve("scripts/jit-directives.json").toAbsolutePath().toString()));
     }
     container.path("command").forEach(n -> command.add(n.asText()));
     container.path("args").forEach(n -> command.add(n.asText()));

@@ -35,7 +35,11 @@ class StartScriptCdsTest {
     env.put("LIFEBOAT_DATA", data.toString());
     env.put("LIFEBOAT_PORT", String.valueOf(LifeboatProcess.freePort()));
 
-    assertThat(startAndStop(env, "first")).contains("-XX:ArchiveClassesAtExit=");
+    assertThat(startAndStop(env, "first"))
+        .contains("-XX:ArchiveClassesAtExit=")
+        // the JIT policy, with the file from this checkout (the JVM runs in its root)
+        .contains(
+            "-XX:CompilerDirectivesFile=scripts/jit-directives.json -XX:+DisplayVMOutputToStderr ");
     List<Path> archives = archives(data);
     assertThat(archives).hasSize(1);
     assertThat(Files.size(archives.get(0))).isGreaterThan(1 << 20);
@@ -50,7 +54,10 @@ class StartScriptCdsTest {
     assertThat(Files.size(archives(data).get(0))).isGreaterThan(1 << 20);
 
     env.put("LIFEBOAT_CDS", "off");
-    assertThat(startAndStop(env, "fourth")).doesNotContain("Archive");
+    env.put("LIFEBOAT_JIT", "off");
+    assertThat(startAndStop(env, "fourth"))
+        .doesNotContain("Archive")
+        .doesNotContain("CompilerDirectivesFile");
   }
 
   /** Starts the server with scripts/start.sh, waits for its API, stops it; its command line. */
