@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveTask;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -54,12 +58,15 @@ final class SourceScan {
   private final Path root;
   private final List<PathMatcher> includes;
   private final List<PathMatcher> excludes;
+  // listing and stat'ing run on several threads (one task per directory); what depends on the
+  // order of the whole walk (which name of a hard-linked file holds its data, the notes' order,
+  // the totals) is decided afterwards, walking the listings in archive order on one thread
+  private final AtomicLong seen = new AtomicLong();
   private final Map<List<Object>, String> firstLinkByInode = new HashMap<>();
   private final List<PathNote> skipped = new ArrayList<>();
   private final List<PathNote> renamed = new ArrayList<>();
   private long files;
   private long bytes;
-  private long seen;
 
   /**
    * Heap a backup needs per entry at its peak, the end of the scan of an incremental backup: the
@@ -87,13 +94,37 @@ final class SourceScan {
     this.excludes = matchers(excludes);
   }
 
+  /** Threads that list and stat directories: a fresh JVM's scan is mostly interpreted code. */
+  static final int THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
+
   static Result scan(Path root, List<String> includes, List<String> excludes) throws IOException {
+    return scan(root, includes, excludes, THREADS);
+  }
+
+  static Result scan(Path root, List<String> includes, List<String> excludes, int threads)
+      throws IOException {
     SourceScan scan = new SourceScan(root, includes, excludes);
     // names are looked up afresh for each backup: a long-running worker sees renamed users
     USERS.clear();
     GROUPS.clear();
     List<Found> items = new ArrayList<>();
-    scan.directory(root, "", false, items);
+    ForkJoinPool pool =
+        new ForkJoinPool(
+            threads,
+            p -> {
+              ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+              t.setName("lifeboat-scan-" + t.getPoolIndex());
+              t.setDaemon(true);
+              return t;
+            },
+            null,
+            false);
+    try {
+      Listing top = pool.invoke(scan.new Lister(root, "", false));
+      scan.merge(top, items);
+    } finally {
+      pool.shutdownNow();
+    }
     if (!scan.renamed.isEmpty()) {
       // only what the archive holds: a renamed file may still have been excluded or unreadable
       java.util.Set<String> kept = new java.util.HashSet<>();
@@ -105,8 +136,55 @@ final class SourceScan {
     return new Result(items, scan.skipped, scan.renamed, scan.files, scan.bytes);
   }
 
-  private void directory(Path dir, String rel, boolean inIncludedDir, List<Found> out)
-      throws IOException {
+  /**
+   * One directory's entries and notes in archive order: {@link Found}, {@link Skip}, {@link Rename}
+   * and {@link Sub} for a subdirectory, whose own listing runs as a task of its own.
+   */
+  private static final class Listing {
+    final List<Object> parts = new ArrayList<>();
+
+    /** The directory could not be listed: it is left out, noted with this. */
+    PathNote unlistable;
+
+    /** What went wrong that fails the whole scan, thrown when the walk reaches it. */
+    Throwable failure;
+  }
+
+  private record Skip(PathNote note) {}
+
+  private record Rename(PathNote note) {}
+
+  /** A subdirectory: kept when it is included or holds something kept. */
+  private record Sub(Found entry, boolean included, Lister listing) {}
+
+  /** A regular file with other names: which one holds its data is decided in archive order. */
+  private record Linked(Found file, List<Object> key) {}
+
+  private final class Lister extends RecursiveTask<Listing> {
+    private final Path dir;
+    private final String rel;
+    private final boolean inIncludedDir;
+
+    Lister(Path dir, String rel, boolean inIncludedDir) {
+      this.dir = dir;
+      this.rel = rel;
+      this.inIncludedDir = inIncludedDir;
+    }
+
+    @Override
+    protected Listing compute() {
+      Listing l = new Listing();
+      try {
+        list(dir, rel, inIncludedDir, l);
+      } catch (IOException | RuntimeException | Error e) {
+        // kept as thrown (no copy made by a join), for the walk to throw in order
+        l.failure = e;
+      }
+      return l;
+    }
+  }
+
+  private void list(Path dir, String rel, boolean inIncludedDir, Listing out) throws IOException {
     List<Path> children;
     try (Stream<Path> list = Files.list(dir)) {
       children = list.sorted().toList();
@@ -114,17 +192,16 @@ final class SourceScan {
       if (rel.isEmpty()) {
         throw e;
       }
-      skipped.add(
+      out.unlistable =
           new PathNote(
               rel,
-              reason(
-                  e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e)));
-      throw new Unlistable();
+              reason(e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e));
+      return;
     }
     // every name of this directory and each escaped one given out: an escaped name must be new
     java.util.Set<String> taken = null;
     for (Path child : children) {
-      if (++seen > maxEntries) {
+      if (seen.incrementAndGet() > maxEntries) {
         throw tooMany();
       }
       String name = child.getFileName().toString();
@@ -140,11 +217,12 @@ final class SourceScan {
           }
           String shown = rel.isEmpty() ? escaped : rel + "/" + escaped;
           if (!taken.add(escaped)) {
-            skipped.add(
-                new PathNote(
-                    shown,
-                    "not backed up: its name is not valid UTF-8 and written with %XX it is another"
-                        + " file's name"));
+            out.parts.add(
+                new Skip(
+                    new PathNote(
+                        shown,
+                        "not backed up: its name is not valid UTF-8 and written with %XX it is"
+                            + " another file's name")));
             continue;
           }
           escapedShown = shown;
@@ -156,20 +234,22 @@ final class SourceScan {
       try {
         relPath = Path.of(childRel);
       } catch (java.nio.file.InvalidPathException e) {
-        skipped.add(
-            new PathNote(
-                childRel,
-                "not backed up: this JVM reads file names as "
-                    + RawNames.FILE_NAME_ENCODING
-                    + ", not UTF-8; run Lifeboat with a UTF-8 locale (LC_ALL=C.UTF-8)"));
+        out.parts.add(
+            new Skip(
+                new PathNote(
+                    childRel,
+                    "not backed up: this JVM reads file names as "
+                        + RawNames.FILE_NAME_ENCODING
+                        + ", not UTF-8; run Lifeboat with a UTF-8 locale (LC_ALL=C.UTF-8)")));
         continue;
       }
       if (escapedShown != null) {
-        renamed.add(
-            new PathNote(
-                escapedShown,
-                "name is not valid UTF-8: archived with each such byte as %XX (restores under"
-                    + " this name)"));
+        out.parts.add(
+            new Rename(
+                new PathNote(
+                    escapedShown,
+                    "name is not valid UTF-8: archived with each such byte as %XX (restores under"
+                        + " this name)")));
       }
       if (matches(excludes, relPath)) {
         continue;
@@ -178,21 +258,16 @@ final class SourceScan {
       try {
         a = FileStat.of(child);
       } catch (IOException e) {
-        skipped.add(new PathNote(childRel, reason(e)));
+        out.parts.add(new Skip(new PathNote(childRel, reason(e))));
         continue;
       }
       boolean included = includes.isEmpty() || inIncludedDir || matches(includes, relPath);
       if (a.isDirectory()) {
-        List<Found> sub = new ArrayList<>();
-        try {
-          directory(child, childRel, included && !includes.isEmpty() || inIncludedDir, sub);
-        } catch (Unlistable e) {
-          continue;
-        }
-        if (included || !sub.isEmpty()) {
-          out.add(new Found(child, item(child, childRel, EntryType.DIR, a, 0, null)));
-          out.addAll(sub);
-        }
+        Lister sub = new Lister(child, childRel, included && !includes.isEmpty() || inIncludedDir);
+        sub.fork();
+        out.parts.add(
+            new Sub(
+                new Found(child, item(child, childRel, EntryType.DIR, a, 0, null)), included, sub));
       } else if (!included) {
         continue;
       } else if (a.isSymbolicLink()) {
@@ -201,33 +276,73 @@ final class SourceScan {
           RawNames.LinkTarget target = RawNames.linkTarget(child);
           link = target.text();
           if (target.escaped()) {
-            renamed.add(
-                new PathNote(
-                    childRel,
-                    "link target is not valid UTF-8: archived with each such byte as %XX"));
+            out.parts.add(
+                new Rename(
+                    new PathNote(
+                        childRel,
+                        "link target is not valid UTF-8: archived with each such byte as %XX")));
           }
         } catch (IOException e) {
-          skipped.add(new PathNote(childRel, reason(e)));
+          out.parts.add(new Skip(new PathNote(childRel, reason(e))));
           continue;
         }
-        out.add(new Found(child, item(child, childRel, EntryType.SYMLINK, a, 0, link)));
+        out.parts.add(new Found(child, item(child, childRel, EntryType.SYMLINK, a, 0, link)));
       } else if (a.isRegularFile()) {
-        String first = null;
-        if (a.links() > 1) {
-          first = firstLinkByInode.putIfAbsent(List.of(a.device(), a.inode()), childRel);
-        }
-        if (first != null) {
-          out.add(new Found(child, item(child, childRel, EntryType.HARDLINK, a, 0, first)));
-        } else {
-          long size = a.size();
-          out.add(
-              new Found(child, item(child, childRel, EntryType.FILE, a, size, null), Stamp.of(a)));
-          files++;
-          bytes += size;
-        }
+        Found file =
+            new Found(child, item(child, childRel, EntryType.FILE, a, a.size(), null), Stamp.of(a));
+        out.parts.add(a.links() > 1 ? new Linked(file, List.of(a.device(), a.inode())) : file);
       } else {
-        skipped.add(new PathNote(childRel, kind(a.mode())));
+        out.parts.add(new Skip(new PathNote(childRel, kind(a.mode()))));
       }
+    }
+  }
+
+  /**
+   * Walks the listings in archive order, as one walk of the tree would have: notes in order, the
+   * first name of a hard-linked file holding its data, totals; throws what failed the scan.
+   */
+  private void merge(Listing l, List<Found> out) throws IOException {
+    if (l.failure != null) {
+      if (l.failure instanceof IOException e) {
+        throw e;
+      }
+      if (l.failure instanceof RuntimeException e) {
+        throw e;
+      }
+      throw (Error) l.failure;
+    }
+    for (Object part : l.parts) {
+      if (part instanceof Found f) {
+        add(f, out);
+      } else if (part instanceof Linked linked) {
+        Found f = linked.file();
+        String first = firstLinkByInode.putIfAbsent(linked.key(), f.item().path());
+        add(first == null ? f : new Found(f.file(), relinked(f.item(), first)), out);
+      } else if (part instanceof Skip skip) {
+        skipped.add(skip.note());
+      } else if (part instanceof Rename rename) {
+        renamed.add(rename.note());
+      } else if (part instanceof Sub sub) {
+        Listing inner = sub.listing().join();
+        if (inner.unlistable != null) {
+          skipped.add(inner.unlistable);
+          continue;
+        }
+        List<Found> below = new ArrayList<>();
+        merge(inner, below);
+        if (sub.included() || !below.isEmpty()) {
+          out.add(sub.entry());
+          out.addAll(below);
+        }
+      }
+    }
+  }
+
+  private void add(Found f, List<Found> out) {
+    out.add(f);
+    if (f.item().type() == EntryType.FILE) {
+      files++;
+      bytes += f.item().size();
     }
   }
 
@@ -299,13 +414,6 @@ final class SourceScan {
       return Optional.of(new PathNote(path, "modified while read"));
     }
     return Optional.empty();
-  }
-
-  /** A directory that cannot be listed; it is skipped (and noted) with everything below it. */
-  private static final class Unlistable extends RuntimeException {
-    Unlistable() {
-      super(null, null, false, false);
-    }
   }
 
   /** What a file that is not a file, directory or symlink is, from its mode's type bits. */
