@@ -12,7 +12,9 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -pl api -am package -DskipTest
 
 FROM eclipse-temurin:17-jre-noble
 # tar (archives in helper pods and local restores), ansible-core (ansible action), rclone (offsite
-# copy), git (git action), curl (compose health check); nothing else of the build comes along
+# copy), git (git action), curl (compose health check), libdeflate0 and libisal2 (the archive
+# engine's deflate); ca-certificates brings openssl and with it libcrypto.so.3 (the engine's
+# SHA-256); nothing else of the build comes along
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tar ansible-core rclone git ca-certificates curl libdeflate0 libisal2 \
  && rm -rf /var/lib/apt/lists/*

@@ -16,6 +16,9 @@ compgen -G '/usr/lib/*/libdeflate.so.0' >/dev/null || compgen -G '/usr/lib/libde
 # ISA-L's igzip: float weights at several times libdeflate's speed, same size (JNA; libdeflate without it)
 compgen -G '/usr/lib/*/libisal.so.2' >/dev/null || compgen -G '/usr/lib/libisal.so.2' >/dev/null \
   || need+=(libisal2)
+# OpenSSL's SHA-256 (JNA; the JDK's is as fast only once the JIT has compiled it)
+compgen -G '/usr/lib/*/libcrypto.so.3' >/dev/null || compgen -G '/usr/lib/libcrypto.so.3' >/dev/null \
+  || need+=(libssl3)
 if [ "$mode" = test ]; then
   command -v git >/dev/null 2>&1 || need+=(git)
   command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)

@@ -89,7 +89,7 @@ class JitDirectivesTest {
     public static void main(String[] args) throws IOException {
       byte[] piece = new byte[1 << 20];
       new java.util.Random(1).nextBytes(piece);
-      MessageDigest sha = Digests.sha256();
+      MessageDigest sha = Digests.jdkSha256();
       double bits = 0;
       long sum = 0;
       java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
