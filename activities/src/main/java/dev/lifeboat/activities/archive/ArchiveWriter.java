@@ -377,7 +377,7 @@ final class ArchiveWriter implements Closeable {
     private java.util.concurrent.Future<?> lastCopy;
     private java.util.concurrent.Future<?> lastDigest;
     private volatile IOException failed;
-    // direct: read by the kernel, digested without passing through the heap; digest thread only
+    // as the digest wants it (Digests.buffer); digest thread only
     private java.nio.ByteBuffer digestBuffer;
 
     @Override
@@ -516,7 +516,7 @@ final class ArchiveWriter implements Closeable {
     /** On the digest thread: {@code length} bytes of {@code file} at {@code offset}, in order. */
     private void digestRange(FileChannel file, long offset, long length) throws IOException {
       if (digestBuffer == null) {
-        digestBuffer = java.nio.ByteBuffer.allocateDirect(BUFFER);
+        digestBuffer = Digests.buffer(archiveDigest, BUFFER);
       }
       java.nio.ByteBuffer buf = digestBuffer;
       long at = offset;

@@ -416,9 +416,7 @@ final class Checker {
       FileChannel ch, long size, java.util.concurrent.atomic.AtomicBoolean stop)
       throws IOException {
     MessageDigest md = Digests.sha256();
-    // OpenSSL's digest reads a direct buffer where it is; the JDK's wants an array
-    boolean direct = md instanceof NativeSha256;
-    ByteBuffer buf = direct ? ByteBuffer.allocateDirect(1 << 20) : ByteBuffer.allocate(1 << 20);
+    ByteBuffer buf = Digests.buffer(md, 1 << 20);
     long at = 0;
     while (at < size) {
       if (stop.get()) {
@@ -429,11 +427,7 @@ final class Checker {
       if (k < 0) {
         break;
       }
-      if (direct) {
-        md.update(buf.flip());
-      } else {
-        md.update(buf.array(), 0, k);
-      }
+      md.update(buf.flip());
       at += k;
     }
     return Digests.hex(md.digest());
