@@ -249,7 +249,11 @@ final class ArchiveWriter implements Closeable {
       progress.bytes(item.size());
       progress.file();
     }
-    members.copy(tags, from, old.get(0).memberOffset(), old.get(0).memberLength(), total);
+    Long crc = old.get(0).memberCrc32c();
+    if (crc == null) {
+      throw new IllegalArgumentException("a member run without a CRC-32C is not copied");
+    }
+    members.copy(tags, from, old.get(0).memberOffset(), old.get(0).memberLength(), total, crc);
   }
 
   /**
@@ -285,9 +289,19 @@ final class ArchiveWriter implements Closeable {
     finished = true;
   }
 
-  /** Every entry added so far, waiting for members still being compressed. */
+  /**
+   * Every entry added so far, waiting for members still being compressed; each with the CRC-32C of
+   * its member run once the run is complete (the last one's is known after {@link #finish()}).
+   */
   List<Entry> entries() throws IOException {
     members.drain();
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      Long crc = out.runCrc(e.memberOffset());
+      if (crc != null && !crc.equals(e.memberCrc32c())) {
+        entries.set(i, e.withMemberCrc32c(crc));
+      }
+    }
     return List.copyOf(entries);
   }
 
@@ -379,6 +393,35 @@ final class ArchiveWriter implements Closeable {
     private volatile IOException failed;
     // as the digest wants it (Digests.buffer); digest thread only
     private java.nio.ByteBuffer digestBuffer;
+    // Where member runs begin, in file order, handed to the digest thread before their bytes: it
+    // takes the CRC-32C of each run as it digests, and checks a copied one against the previous
+    // archive's manifest.
+    private final java.util.concurrent.ConcurrentLinkedQueue<RunStart> runStarts =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    // digest thread only, read by the caller after a flush
+    private final java.util.zip.CRC32C runCrc = new java.util.zip.CRC32C();
+    private RunStart run;
+    // each complete run's offset and CRC-32C, in file order: 12 bytes a run
+    private long[] runOffsets = new long[1024];
+    private int[] runValues = new int[1024];
+    private int runs;
+
+    /**
+     * A member run beginning at {@code at} in the archive; a copied one must have CRC-32C {@code
+     * expected} and comes from {@code from} in the previous archive (both -1 for a written one).
+     */
+    private record RunStart(long at, long expected, long from) {}
+
+    @Override
+    public void beginRun() {
+      runStarts.add(new RunStart(position + used, -1, -1));
+    }
+
+    /** The CRC-32C of the member run that begins at {@code offset}, null if none is complete. */
+    Long runCrc(long offset) {
+      int i = Arrays.binarySearch(runOffsets, 0, runs, offset);
+      return i < 0 ? null : Integer.toUnsignedLong(runValues[i]);
+    }
 
     @Override
     public void write(int b) throws IOException {
@@ -447,7 +490,7 @@ final class ArchiveWriter implements Closeable {
                       () -> {
                         await(written, "writing the archive");
                         if (failed == null) {
-                          digestRange(channel, at, n);
+                          digestRange(channel, at, n, at);
                         }
                       });
                 } finally {
@@ -489,13 +532,19 @@ final class ArchiveWriter implements Closeable {
     }
 
     @Override
-    public void copy(FileChannel from, long offset, long length) throws IOException {
+    public void copy(FileChannel from, long offset, long length, long[] runLengths, long[] crcs)
+        throws IOException {
       throwIfFailed();
       handOver();
       long at = position;
+      long run = at;
+      for (int i = 0; i < runLengths.length; i++) {
+        runStarts.add(new RunStart(run, crcs[i], offset + run - at));
+        run += runLengths[i];
+      }
       position += length;
       lastCopy = copier.submit(() -> guarded(() -> copyRange(from, offset, length, at)));
-      lastDigest = digester.submit(() -> guarded(() -> digestRange(from, offset, length)));
+      lastDigest = digester.submit(() -> guarded(() -> digestRange(from, offset, length, at)));
     }
 
     /** On the copying thread: the range, file to file in the kernel, to its place {@code to}. */
@@ -513,8 +562,12 @@ final class ArchiveWriter implements Closeable {
       }
     }
 
-    /** On the digest thread: {@code length} bytes of {@code file} at {@code offset}, in order. */
-    private void digestRange(FileChannel file, long offset, long length) throws IOException {
+    /**
+     * On the digest thread: {@code length} bytes of {@code file} at {@code offset}, in order; they
+     * are the archive's at {@code archiveAt}.
+     */
+    private void digestRange(FileChannel file, long offset, long length, long archiveAt)
+        throws IOException {
       if (digestBuffer == null) {
         digestBuffer = Digests.buffer(archiveDigest, BUFFER);
       }
@@ -528,9 +581,52 @@ final class ArchiveWriter implements Closeable {
           throw previousEnded(at, offset, length);
         }
         buf.flip();
+        checkRuns(buf, archiveAt + at - offset);
         archiveDigest.update(buf);
         at += n;
       }
+    }
+
+    /**
+     * The CRC-32C of member runs over {@code buf}'s bytes (the archive's at {@code at}), closing
+     * each run where the next begins; leaves {@code buf} as it was.
+     */
+    private void checkRuns(java.nio.ByteBuffer buf, long at) throws IOException {
+      java.nio.ByteBuffer b = buf.duplicate();
+      long end = at + b.remaining();
+      RunStart next;
+      while ((next = runStarts.peek()) != null && next.at() < end) {
+        int limit = b.limit();
+        b.limit(b.position() + (int) (next.at() - at));
+        runCrc.update(b);
+        b.limit(limit);
+        at = next.at();
+        closeRun(next.at());
+        run = runStarts.poll();
+        runCrc.reset();
+      }
+      runCrc.update(b);
+    }
+
+    /** Ends the current run at {@code end}: records its CRC-32C, fails if it was to be another. */
+    private void closeRun(long end) throws PreviousArchiveDamaged {
+      if (run == null) {
+        return;
+      }
+      long crc = runCrc.getValue();
+      if (run.expected() >= 0 && crc != run.expected()) {
+        throw new PreviousArchiveDamaged(
+            String.format(
+                "the member run at offset %d (%d bytes) of the previous archive has CRC-32C %08x,"
+                    + " not %08x as its manifest recorded",
+                run.from(), end - run.at(), crc, run.expected()));
+      }
+      if (runs == runOffsets.length) {
+        runOffsets = Arrays.copyOf(runOffsets, runs * 2);
+        runValues = Arrays.copyOf(runValues, runs * 2);
+      }
+      runOffsets[runs] = run.at();
+      runValues[runs++] = (int) crc;
     }
 
     /** Waits until everything handed over is digested and in the file (the page cache). */

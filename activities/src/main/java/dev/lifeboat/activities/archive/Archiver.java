@@ -34,11 +34,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * only from an archive of the same kind).
  *
  * <p>Only a verified archive is copied from (the shipped backup runbooks verify each new archive as
- * their next step): rot in an archive no one has checked yet is never carried into the next one. An
- * archive that rots after its verify is copied as it is, and the new archive's own verify finds it,
- * because the digests travel with the copy.
+ * their next step): rot in an archive no one has checked yet is never carried into the next one.
+ * Rot after its verify is caught as the members are copied, by the CRC-32C of each member run the
+ * manifest records: the previous archive is marked damaged and a directory backup starts again
+ * (from an older verified archive, or reading everything), so the day's backup still succeeds; a
+ * tar stream, which cannot be read twice, fails and its next attempt reads everything. The digests
+ * travel with the copy, so the new archive's own verify checks every byte as well.
  */
 final class Archiver {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Archiver.class);
   private final Repository repository;
   private final Clock clock;
   private final GzipMembers.Settings compression;
@@ -49,7 +53,40 @@ final class Archiver {
     this.compression = compression;
   }
 
+  /** Attempts at a directory backup while previous archives turn out damaged as they are copied. */
+  private static final int DAMAGED_PREVIOUS_ATTEMPTS = 3;
+
   BackupResult writeFromDirectory(
+      String set,
+      String source,
+      Path dir,
+      List<String> includes,
+      List<String> excludes,
+      boolean full,
+      Compression format,
+      ProgressListener listener)
+      throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        // the last attempt copies nothing: it cannot meet another damaged archive
+        return writeFromDirectoryOnce(
+            set,
+            source,
+            dir,
+            includes,
+            excludes,
+            full || attempt == DAMAGED_PREVIOUS_ATTEMPTS,
+            format,
+            listener);
+      } catch (PreviousArchiveDamaged e) {
+        LOG.warn("backup of {}/{} starts again: {}", set, source, e.getMessage());
+        (listener == null ? ProgressListener.NONE : listener)
+            .message("starting again: " + e.getMessage());
+      }
+    }
+  }
+
+  private BackupResult writeFromDirectoryOnce(
       String set,
       String source,
       Path dir,
@@ -375,8 +412,22 @@ final class Archiver {
       RepositoryFiles.warnIfShort(dir, progress.bytesTotal());
       try (PreviousArchive previous =
           reuse ? PreviousArchive.open(repository, set, source, format).orElse(null) : null) {
-        return publishLocked(
-            set, source, format, dir, progress, skipped, changed, cleaned, body, previous, what);
+        try {
+          return publishLocked(
+              set, source, format, dir, progress, skipped, changed, cleaned, body, previous, what);
+        } catch (PreviousArchiveDamaged e) {
+          if (previous == null) {
+            throw e;
+          }
+          String error =
+              "archive "
+                  + previous.ref().name()
+                  + " is damaged: "
+                  + e.getMessage()
+                  + " (found copying it into a new backup, which was not kept)";
+          repository.markDamaged(previous.ref(), "backup", error);
+          throw new PreviousArchiveDamaged(error + "; the next attempt does not copy from it", e);
+        }
       }
     }
   }

@@ -161,7 +161,8 @@ final class GzipMembers extends OutputStream {
    * when their turn comes: {@code tags} and {@code lengths} say whose they are (the entries of a
    * pack share one member run).
    */
-  private record Copy(FileChannel from, long offset, long length, int[][] tags, long[] lengths) {}
+  private record Copy(
+      FileChannel from, long offset, long length, int[][] tags, long[] lengths, long[] crcs) {}
 
   /** Copies join a run while it stays contiguous and under this size. */
   private static final long MAX_RUN = 64L << 20;
@@ -172,17 +173,23 @@ final class GzipMembers extends OutputStream {
   private long runLength;
   private final List<int[]> runTags = new ArrayList<>();
   private final List<Long> runLengths = new ArrayList<>();
+  private final List<Long> runCrcs = new ArrayList<>();
 
   /**
    * A file that copies byte ranges of another file itself (copied members): in the kernel, without
    * passing them through the heap.
    */
   interface RangeCopier {
+    /** The bytes written next begin a member run (an entry's, a pack's, or the end's). */
+    void beginRun();
+
     /**
-     * Appends {@code length} bytes of {@code from} at {@code offset}; fails if {@code from} ends
-     * before.
+     * Appends {@code length} bytes of {@code from} at {@code offset}, member runs of {@code
+     * runLengths}; fails if {@code from} ends before, or (later, as writes do) if a run's bytes do
+     * not have the CRC-32C {@code runCrcs} gives for it.
      */
-    void copy(FileChannel from, long offset, long length) throws IOException;
+    void copy(FileChannel from, long offset, long length, long[] runLengths, long[] runCrcs)
+        throws IOException;
   }
 
   private static final Future<Compressed> NOTHING =
@@ -248,17 +255,12 @@ final class GzipMembers extends OutputStream {
   }
 
   /**
-   * Adds a complete member of another archive, unchanged: {@code length} bytes at {@code offset} of
-   * {@code from} holding {@code tarLength} bytes of tar. It is written in turn, after the members
+   * Adds a complete member run of another archive, unchanged, for the entries {@code tags} (one, or
+   * a pack's): {@code length} bytes at {@code offset} of {@code from} holding {@code tarLength}
+   * bytes of tar, whose CRC-32C must be {@code crc32c}. It is written in turn, after the members
    * begun before it; the caller keeps {@code from} open until {@link #drain()}.
    */
-  void copy(int tag, FileChannel from, long offset, long length, long tarLength)
-      throws IOException {
-    copy(new int[] {tag}, from, offset, length, tarLength);
-  }
-
-  /** As {@link #copy(int, FileChannel, long, long, long)}, for the entries of a pack together. */
-  void copy(int[] tags, FileChannel from, long offset, long length, long tarLength)
+  void copy(int[] tags, FileChannel from, long offset, long length, long tarLength, long crc32c)
       throws IOException {
     if (open) {
       throw new IllegalStateException("a gzip member is open");
@@ -273,6 +275,7 @@ final class GzipMembers extends OutputStream {
     runLength += length;
     runTags.add(tags);
     runLengths.add(length);
+    runCrcs.add(crc32c);
   }
 
   /** Queues the gathered run of copies behind what is in flight. */
@@ -286,11 +289,13 @@ final class GzipMembers extends OutputStream {
             runOffset,
             runLength,
             runTags.toArray(new int[0][]),
-            runLengths.stream().mapToLong(Long::longValue).toArray());
+            runLengths.stream().mapToLong(Long::longValue).toArray(),
+            runCrcs.stream().mapToLong(Long::longValue).toArray());
     runFrom = null;
     runLength = 0;
     runTags.clear();
     runLengths.clear();
+    runCrcs.clear();
     inFlight.add(new Pending(NOTHING, null, true, true, 0, c));
     writeReady();
   }
@@ -463,6 +468,7 @@ final class GzipMembers extends OutputStream {
     inFlightBytes -= p.heldBytes();
     if (p.first()) {
       memberOffset = written;
+      copier.beginRun();
     }
     file.write(c.bytes(), 0, c.length());
     written += c.length();
@@ -479,7 +485,7 @@ final class GzipMembers extends OutputStream {
   }
 
   private void transfer(Copy c) throws IOException {
-    copier.copy(c.from(), c.offset(), c.length());
+    copier.copy(c.from(), c.offset(), c.length(), c.lengths(), c.crcs());
     written += c.length();
   }
 

@@ -23,6 +23,9 @@ import java.util.List;
  * <p>Format 3 lets consecutive small files share their members (a pack): their entries then give
  * the same {@code memberOffset}/{@code memberLength}, and a reader decodes the pack from its start
  * (the first entry placed there). Older archives, where no entries share, read the same way.
+ *
+ * <p>Format 4 adds each entry's {@code memberCrc32c}: the next backup copies only member runs that
+ * have one, and only if the bytes it copies still have it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -36,7 +39,7 @@ public record Manifest(
     Totals totals,
     String archiveSha256) {
 
-  public static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 4;
 
   /**
    * Each tar entry (header, data, padding) is its own run of gzip members, or shares a pack's;
@@ -87,7 +90,10 @@ public record Manifest(
    * One tar entry. {@code path} is relative to the source root, '/'-separated, without a trailing
    * slash; {@code mode} is octal text such as {@code "0750"}; {@code sha256} is set for files only,
    * {@code linkTarget} for links only (a hardlink's target is another entry's path); {@code ctime}
-   * and {@code inode} are set for files read from a local directory (format 2), null otherwise.
+   * and {@code inode} are set for files read from a local directory (format 2), null otherwise;
+   * {@code memberCrc32c} (format 4) is the CRC-32C of the bytes of the entry's member run in the
+   * archive file (a pack's, for each of its files), null in older manifests. A backup copies a
+   * member run from this archive only when it has one, and checks the bytes it copies against it.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(
@@ -102,7 +108,56 @@ public record Manifest(
       long memberOffset,
       long memberLength,
       Instant ctime,
-      Long inode) {
+      Long inode,
+      Long memberCrc32c) {
+
+    /** An entry as format 2 and 3 manifests hold it: no checksum of its members. */
+    public Entry(
+        String path,
+        EntryType type,
+        String mode,
+        Instant mtime,
+        long size,
+        String sha256,
+        String linkTarget,
+        long tarOffset,
+        long memberOffset,
+        long memberLength,
+        Instant ctime,
+        Long inode) {
+      this(
+          path,
+          type,
+          mode,
+          mtime,
+          size,
+          sha256,
+          linkTarget,
+          tarOffset,
+          memberOffset,
+          memberLength,
+          ctime,
+          inode,
+          null);
+    }
+
+    /** The same entry with the CRC-32C of its member run. */
+    Entry withMemberCrc32c(Long crc) {
+      return new Entry(
+          path,
+          type,
+          mode,
+          mtime,
+          size,
+          sha256,
+          linkTarget,
+          tarOffset,
+          memberOffset,
+          memberLength,
+          ctime,
+          inode,
+          crc);
+    }
 
     /** An entry without the reuse fields (format 1, tar streams, links and directories). */
     public Entry(

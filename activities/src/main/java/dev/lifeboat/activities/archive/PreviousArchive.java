@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The newest verified archive of the source, open for copying members out of it; files are looked
- * up by path. A directory backup matches only format-2 entries (with ctime and inode); a tar stream
- * matches by content instead ({@link #candidate}).
+ * up by path. A directory backup matches only entries with ctime and inode; a tar stream matches by
+ * content instead ({@link #candidate}). Only member runs whose CRC-32C the manifest gives (format
+ * 4) are copied, and the copy checks it: bytes the disk changed after the archive was verified fail
+ * the backup ({@link PreviousArchiveDamaged}) instead of reaching the new archive.
  */
 final class PreviousArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PreviousArchive.class);
@@ -59,6 +61,14 @@ final class PreviousArchive implements AutoCloseable {
   private int indexOf(String path) {
     Integer i = files.get(path);
     return i == null ? -1 : i;
+  }
+
+  /**
+   * True when the manifest gives the CRC-32C of entry {@code i}'s member run (format 4), which the
+   * copy checks: runs of older manifests are not copied, their files are read.
+   */
+  private boolean checkable(int i) {
+    return entries.get(i).memberCrc32c() != null;
   }
 
   /** True when entry {@code i} shares its members with others (a pack). */
@@ -149,7 +159,7 @@ final class PreviousArchive implements AutoCloseable {
     int start = Checker.runStart(entries, at);
     int end = Checker.runEnd(entries, start);
     int n = end - start;
-    if (start != at || n > 1 && i + n > scan.size()) {
+    if (start != at || n > 1 && i + n > scan.size() || !checkable(at)) {
       return 0;
     }
     List<ArchiveWriter.Item> items = new ArrayList<>(n);
@@ -286,6 +296,7 @@ final class PreviousArchive implements AutoCloseable {
     if (old == null
         // a file of a pack shares its members: they cannot be copied for it alone
         || packed(at)
+        || !checkable(at)
         || old.size() != item.size()
         || old.modeBits() != (item.mode() & 07777)
         || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))) {

@@ -85,7 +85,7 @@ class ArchiveRoundTripTest {
   @Test
   void manifestRecordsEveryEntryWithDigestsAndTotals() throws Exception {
     Manifest m = repo.manifest(backup.ref());
-    assertThat(m.formatVersion()).isEqualTo(3);
+    assertThat(m.formatVersion()).isEqualTo(4);
     assertThat(m.entries().stream().filter(e -> e.type() == Manifest.EntryType.FILE))
         .allSatisfy(e -> assertThat(e.ctime()).isNotNull());
     assertThat(m.set()).isEqualTo("local");
