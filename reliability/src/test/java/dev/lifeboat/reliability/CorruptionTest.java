@@ -177,6 +177,64 @@ class CorruptionTest {
     assertThat(dir.resolve(a)).isRegularFile();
   }
 
+  /**
+   * A verified archive rots on disk before the next backup, which would copy its members: the
+   * backup finds it as it copies, marks it damaged, starts again reading the files and completes;
+   * its archive verifies and restores the tree.
+   */
+  @org.junit.jupiter.api.Test
+  void rotInTheArchiveTheNextBackupCopiesFromDoesNotFailIt() throws Exception {
+    String name = "rotten-previous";
+    Path source = Trees.smallTree(tmp.resolve("src/" + name), 7);
+    String a = backup(source);
+    Path dir = tmp.resolve("repository/local/" + name);
+    JsonNode manifest =
+        LifeboatProcess.JSON.readTree(dir.resolve(a.replace(".tar.gz", ".manifest.json")).toFile());
+    JsonNode weights = null;
+    for (JsonNode e : manifest.path("entries")) {
+      if (e.path("path").asText().equals("weights.bin")) {
+        weights = e;
+      }
+    }
+    assertThat(weights).as("weights.bin in %s", manifest).isNotNull();
+    long at = weights.path("memberOffset").asLong() + weights.path("memberLength").asLong() / 2;
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve(a).toFile(), "rw")) {
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0xFF);
+    }
+
+    JsonNode run =
+        lifeboat.awaitCompleted(
+            lifeboat.startRun("local-backup", Map.of("path", source.toString())),
+            Duration.ofSeconds(60));
+    JsonNode archive = LifeboatProcess.step(run, "archive");
+    String b = archive.path("output").path("archive").asText();
+    assertThat(b).isGreaterThan(a);
+    assertThat(archive.path("output").path("reusedFiles").asLong())
+        .as("nothing copied from the rotten archive: %s", archive)
+        .isZero();
+    assertThat(archive.path("log").toString())
+        .as("the step's log says why it started again")
+        .contains("starting again", "CRC-32C");
+
+    List<JsonNode> listed = lifeboat.backups("local", name);
+    JsonNode shownA =
+        listed.stream().filter(x -> x.path("name").asText().equals(a)).findFirst().orElseThrow();
+    JsonNode shownB =
+        listed.stream().filter(x -> x.path("name").asText().equals(b)).findFirst().orElseThrow();
+    assertThat(shownA.path("state").asText()).as("A: %s", shownA).isEqualTo("damaged");
+    assertThat(shownA.path("error").asText()).contains("CRC-32C", "offset");
+    assertThat(shownB.path("state").asText()).as("B: %s", shownB).isEqualTo("verified");
+
+    Path restored = tmp.resolve("restored/" + name);
+    lifeboat.awaitCompleted(
+        lifeboat.startRun("local-restore", Map.of("path", restored.toString())),
+        Duration.ofSeconds(60));
+    Trees.assertSameTree(source, restored);
+  }
+
   private String backup(Path source) {
     JsonNode run =
         lifeboat.awaitCompleted(
