@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if [[ "${BENCH_SKIP_BUILD:-}" != 1 ]]; then
-  mvn -B -o -q -Pbench -pl bench -am package -DskipTests
+  mvn -B -q -Pbench -pl bench -am package -DskipTests
 fi
 jar="bench/target/lifeboat-bench.jar"
 export LIFEBOAT_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- activities 2>/dev/null || echo -dirty)"
