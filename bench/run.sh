@@ -21,4 +21,5 @@ if [[ "${BENCH_SKIP_BUILD:-}" != 1 ]]; then
 fi
 jar="bench/target/lifeboat-bench.jar"
 export LIFEBOAT_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- activities 2>/dev/null || echo -dirty)"
-exec java -jar "$jar" "$@"
+# the harness itself stays light: its JIT and GC threads would run on the cores being measured
+exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" "$@"

@@ -14,12 +14,19 @@ import java.util.concurrent.TimeUnit;
  * Lifeboat child JVM: wall time around the process, CPU time as the children's user+system time that bash
  * reads from its own {@code /proc/$$/stat} after it reaped them, and peak RSS from polling {@code VmHWM} in
  * {@code /proc/<pid>/status} of every process below bash (summed over the processes of a pipeline).
+ *
+ * <p>The polling itself must stay off the measured cores: listing the descendants walks all of {@code /proc},
+ * and doing that every 10 ms cost this JVM 10-60 % of a core during every row (most in the first rows, while
+ * it compiled), on a 2-core machine. So the process list is taken every {@link #LIST_MILLIS} and the known
+ * processes' high-water marks read every {@link #POLL_MILLIS}; {@code VmHWM} only grows, so a peak is still
+ * seen unless it comes in the last poll interval of a process.
  */
 final class ProcessMeter {
   /** One measured run; {@code stdout} is what the command printed. */
   record Sample(double wallSeconds, double cpuSeconds, long peakRssKb, long maxSingleRssKb, String stdout) { }
 
-  private static final long POLL_MILLIS = 10;
+  private static final long POLL_MILLIS = 50;
+  private static final long LIST_MILLIS = 250;
   private static final long CLOCK_TICKS = clockTicks();
 
   private ProcessMeter() { }
@@ -40,13 +47,23 @@ final class ProcessMeter {
     long start = System.nanoTime();
     Process p = pb.start();
     Map<Long, Long> peaks = new HashMap<>();
-    while (!p.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
-      p.descendants().forEach(d -> {
-        long hwm = vmHwmKb(d.pid());
+    List<Long> known = List.of();
+    long listed = 0;
+    // the first look comes early: a short command may be gone before the first full interval
+    long wait = 5;
+    while (!p.waitFor(wait, TimeUnit.MILLISECONDS)) {
+      wait = POLL_MILLIS;
+      long now = System.nanoTime();
+      if (known.isEmpty() || now - listed >= LIST_MILLIS * 1_000_000) {
+        known = p.descendants().map(ProcessHandle::pid).toList();
+        listed = now;
+      }
+      for (long pid : known) {
+        long hwm = vmHwmKb(pid);
         if (hwm > 0) {
-          peaks.merge(d.pid(), hwm, Math::max);
+          peaks.merge(pid, hwm, Math::max);
         }
-      });
+      }
     }
     double wall = (System.nanoTime() - start) / 1e9;
     String stderr = Files.readString(err, StandardCharsets.UTF_8);
