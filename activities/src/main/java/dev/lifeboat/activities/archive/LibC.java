@@ -9,8 +9,9 @@ import java.nio.file.Path;
 
 /**
  * The few libc calls Java does not offer, bound through JNA (already there for libdeflate): where a
- * sparse file's data is, and a link's target as its bytes (Java's Path drops a trailing slash and
- * cannot spell bytes that are not UTF-8).
+ * sparse file's data is, a link's target as its bytes (Java's Path drops a trailing slash and
+ * cannot spell bytes that are not UTF-8), and starting a file's write-back without a journal
+ * commit.
  */
 final class LibC {
   static final boolean AVAILABLE;
@@ -43,6 +44,12 @@ final class LibC {
   static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
   static native int close(int fd);
+
+  /** Starts writing back the range's dirty pages ({@code nbytes} 0: to the end); no waiting. */
+  static final int SYNC_FILE_RANGE_WRITE = 2;
+
+  static native int sync_file_range(int fd, long offset, long nbytes, int flags)
+      throws LastErrorException;
 
   static native long readlink(String path, byte[] buffer, long size) throws LastErrorException;
 
