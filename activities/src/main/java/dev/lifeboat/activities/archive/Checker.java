@@ -236,20 +236,55 @@ final class Checker {
             results[i - start] = -1;
             return;
           }
-          MessageDigest md = Digests.sha256();
-          byte[] buffer = BUFFER.get();
+          String sha;
           try {
-            int k;
-            while ((k = data.read(buffer)) >= 0) {
-              md.update(buffer, 0, k);
-            }
+            sha = e.size() >= PIPELINED_MIN ? digestPipelined(data) : digest(data);
           } catch (IOException ex) {
             throw DamagedArchive.readFailure(ref, e, ex);
           }
-          DamagedArchive.checkDigest(ref, e, Digests.hex(md.digest()));
+          DamagedArchive.checkDigest(ref, e, sha);
           results[i - start] = e.size();
         });
     return results;
+  }
+
+  /**
+   * Files from this size on are decoded on the verifying thread and digested on a thread of their
+   * own: one large file is otherwise a single thread's inflate and SHA-256 one after the other
+   * while the other cores have nothing left to check.
+   */
+  static final long PIPELINED_MIN = 16L << 20;
+
+  private static String digest(InputStream data) throws IOException {
+    MessageDigest md = Digests.sha256();
+    byte[] buffer = BUFFER.get();
+    int k;
+    while ((k = data.read(buffer)) >= 0) {
+      md.update(buffer, 0, k);
+    }
+    return Digests.hex(md.digest());
+  }
+
+  private static String digestPipelined(InputStream data) throws IOException {
+    MessageDigest md = Digests.sha256();
+    try (FileDigests digests = new FileDigests()) {
+      while (true) {
+        byte[] b = digests.buffer();
+        int k;
+        try {
+          k = data.readNBytes(b, 0, b.length);
+        } catch (IOException | RuntimeException ex) {
+          digests.release(b);
+          throw ex;
+        }
+        if (k == 0) {
+          digests.release(b);
+          break;
+        }
+        digests.update(md, b, k);
+      }
+      return get(digests.finish(md));
+    }
   }
 
   /** What a reader does with an entry whose header matched the manifest. */

@@ -56,6 +56,43 @@ class CheckerTest {
   }
 
   @Test
+  void aLargeFileIsDigestedBesideItsDecodingAndStillChecked() throws Exception {
+    Path big = Files.createDirectories(tmp.resolve("big"));
+    byte[] data = new byte[(int) Checker.PIPELINED_MIN + 3_000_001];
+    Random r = new Random(11);
+    for (int at = 0; at < data.length; at += 1 << 20) {
+      // noise and text by turns: stored and deflated members both
+      if ((at >> 20) % 2 == 0) {
+        for (int k = at; k < Math.min(data.length, at + (1 << 20)); k++) {
+          data[k] = (byte) r.nextInt();
+        }
+      } else {
+        for (int k = at; k < Math.min(data.length, at + (1 << 20)); k++) {
+          data[k] = (byte) ('a' + k % 7);
+        }
+      }
+    }
+    Files.write(big.resolve("model.bin"), data);
+    BackupResult b =
+        repo.writeFromDirectory("s", "big", big, List.of(), List.of(), ProgressListener.NONE);
+    assertThat(repo.verify(b.ref(), ProgressListener.NONE).files()).isEqualTo(1);
+
+    // a digest that is not the file's is found through the pipelined digest too
+    Manifest m = repo.manifest(b.ref());
+    String sha = m.entries().get(0).sha256();
+    String wrong = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
+    Files.writeString(
+        b.ref().manifestPath(), Files.readString(b.ref().manifestPath()).replace(sha, wrong));
+    Repository fresh =
+        new Repository(
+            tmp.resolve("repo"), Clock.systemUTC(), new GzipMembers.Settings(3, 64 * 1024, null));
+    assertThatThrownBy(() -> fresh.verify(b.ref(), ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("'model.bin' has sha256 " + sha)
+        .hasMessageContaining("the manifest says " + wrong);
+  }
+
+  @Test
   void damageInTwoEntriesIsReportedAtTheFirstAndMarksTheArchiveDamaged() throws Exception {
     Manifest m = repo.manifest(backup.ref());
     Manifest.Entry early =
