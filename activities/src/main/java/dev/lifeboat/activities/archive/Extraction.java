@@ -622,53 +622,68 @@ final class Extraction implements Closeable {
 
   /**
    * Copies the entry's data, digesting all of it and seeking over all-zero blocks so they stay
-   * holes.
+   * holes. A file of {@link Checker#PIPELINED_MIN} or more is digested on a thread of its own while
+   * this one decodes and writes it, as verify does.
    */
   private String copy(
       InputStream data, SeekableByteChannel out, Entry e, byte[] buffer, boolean report)
       throws IOException {
     MessageDigest md = Digests.sha256();
-    long pos = 0;
-    boolean endsInHole = false;
-    while (true) {
-      int n;
-      try {
-        // full buffers keep blocks aligned with file offsets
-        n = data.readNBytes(buffer, 0, buffer.length);
-      } catch (IOException ex) {
-        throw DamagedArchive.readFailure(ref, e, ex);
-      }
-      if (n <= 0) {
-        break;
-      }
-      md.update(buffer, 0, n);
-      // each run of blocks that are not all zeros is one write; the zero blocks between stay holes
-      int run = -1;
-      for (int off = 0; off < n; off += BLOCK) {
-        int len = Math.min(BLOCK, n - off);
-        boolean zero = Arrays.equals(buffer, off, off + len, ZEROS, 0, len);
-        if (zero && run >= 0) {
-          write(out, pos + run, buffer, run, off - run);
-          run = -1;
-        } else if (!zero && run < 0) {
-          run = off;
+    FileDigests digests = e.size() >= Checker.PIPELINED_MIN ? new FileDigests() : null;
+    try {
+      long pos = 0;
+      boolean endsInHole = false;
+      while (true) {
+        byte[] b = digests == null ? buffer : digests.buffer();
+        int n;
+        try {
+          // full buffers keep blocks aligned with file offsets
+          n = data.readNBytes(b, 0, b.length);
+        } catch (IOException ex) {
+          throw DamagedArchive.readFailure(ref, e, ex);
         }
-        endsInHole = zero;
+        if (n <= 0) {
+          break;
+        }
+        // each run of blocks that are not all zeros is one write; the zero blocks between stay
+        // holes
+        int run = -1;
+        for (int off = 0; off < n; off += BLOCK) {
+          int len = Math.min(BLOCK, n - off);
+          boolean zero = Arrays.equals(b, off, off + len, ZEROS, 0, len);
+          if (zero && run >= 0) {
+            write(out, pos + run, b, run, off - run);
+            run = -1;
+          } else if (!zero && run < 0) {
+            run = off;
+          }
+          endsInHole = zero;
+        }
+        if (run >= 0) {
+          write(out, pos + run, b, run, n - run);
+        }
+        // written first: the digest thread gives the buffer back when it is done with it
+        if (digests == null) {
+          md.update(b, 0, n);
+        } else {
+          digests.update(md, b, n);
+        }
+        pos += n;
+        if (report) {
+          progress.bytes(n);
+        }
       }
-      if (run >= 0) {
-        write(out, pos + run, buffer, run, n - run);
+      if (endsInHole) {
+        // a hole at the end: one zero byte at the last offset gives the file its length
+        out.position(pos - 1);
+        out.write(ByteBuffer.wrap(new byte[1]));
       }
-      pos += n;
-      if (report) {
-        progress.bytes(n);
+      return digests == null ? Digests.hex(md.digest()) : Checker.get(digests.finish(md));
+    } finally {
+      if (digests != null) {
+        digests.close();
       }
     }
-    if (endsInHole) {
-      // a hole at the end: one zero byte at the last offset gives the file its length
-      out.position(pos - 1);
-      out.write(ByteBuffer.wrap(new byte[1]));
-    }
-    return Digests.hex(md.digest());
   }
 
   private static void write(SeekableByteChannel out, long at, byte[] b, int off, int len)

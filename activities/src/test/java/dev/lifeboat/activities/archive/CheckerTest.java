@@ -76,6 +76,10 @@ class CheckerTest {
     BackupResult b =
         repo.writeFromDirectory("s", "big", big, List.of(), List.of(), ProgressListener.NONE);
     assertThat(repo.verify(b.ref(), ProgressListener.NONE).files()).isEqualTo(1);
+    // restore digests it the same way
+    Path out = tmp.resolve("out");
+    repo.restoreToDirectory(b.ref(), out, false, ProgressListener.NONE);
+    assertThat(Files.readAllBytes(out.resolve("model.bin"))).isEqualTo(data);
 
     // a digest that is not the file's is found through the pipelined digest too
     Manifest m = repo.manifest(b.ref());
@@ -90,6 +94,15 @@ class CheckerTest {
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("'model.bin' has sha256 " + sha)
         .hasMessageContaining("the manifest says " + wrong);
+    Repository again =
+        new Repository(
+            tmp.resolve("repo"), Clock.systemUTC(), new GzipMembers.Settings(3, 64 * 1024, null));
+    assertThatThrownBy(
+            () ->
+                again.restoreToDirectory(
+                    b.ref(), tmp.resolve("out2"), false, ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("'model.bin' has sha256 " + sha);
   }
 
   @Test
