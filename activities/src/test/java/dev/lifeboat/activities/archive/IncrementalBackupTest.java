@@ -62,6 +62,20 @@ class IncrementalBackupTest {
         "s", "home", src, List.of(), List.of(), full, ProgressListener.NONE);
   }
 
+  /** The tree's "many" folder as a pod streams it: GNU tar's bytes. */
+  private byte[] podTar() throws Exception {
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    Fixtures.Run run = Fixtures.run(src, null, tar, "tar", "cf", "-", "many");
+    assertThat(run.exit()).as(run.err()).isZero();
+    return tar.toByteArray();
+  }
+
+  /** A backup of that stream, as a pod or PVC backup writes it. */
+  private BackupResult fromPod(byte[] tar) throws Exception {
+    return repo.writeFromTar(
+        "s", "pod", new java.io.ByteArrayInputStream(tar), ProgressListener.NONE);
+  }
+
   private static void flipByteInside(Path archive, Manifest.Entry victim) throws Exception {
     // inside the member's deflate data, after the scan-time checks (header and trailer) pass
     try (var ch =
@@ -295,23 +309,12 @@ class IncrementalBackupTest {
 
   @Test
   void aTarStreamMeetingRotFailsSayingSoAndItsNextAttemptReadsEverything() throws Exception {
-    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
-    Fixtures.Run run = Fixtures.run(src, null, tar, "tar", "cf", "-", "many");
-    assertThat(run.exit()).as(run.err()).isZero();
-    BackupResult first =
-        repo.writeFromTar(
-            "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    byte[] tar = podTar();
+    BackupResult first = fromPod(tar);
     repo.verify(first.ref(), ProgressListener.NONE);
     flipByteInside(first.ref().path(), entry(first, "many/f12.bin"));
     clock.advance(Duration.ofHours(1));
-    Throwable t =
-        org.assertj.core.api.Assertions.catchThrowable(
-            () ->
-                repo.writeFromTar(
-                    "s",
-                    "pod",
-                    new java.io.ByteArrayInputStream(tar.toByteArray()),
-                    ProgressListener.NONE));
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> fromPod(tar));
     assertThat(t)
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining(first.ref().name())
@@ -320,9 +323,7 @@ class IncrementalBackupTest {
     assertThat(ArchiveStates.read(first.ref(), repo.manifest(first.ref()), null).isDamaged())
         .isTrue();
     clock.advance(Duration.ofHours(1));
-    BackupResult again =
-        repo.writeFromTar(
-            "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    BackupResult again = fromPod(tar);
     assertThat(again.reusedFiles()).isZero();
     assertThat(repo.verify(again.ref(), ProgressListener.NONE).files()).isEqualTo(again.files());
   }
@@ -366,17 +367,11 @@ class IncrementalBackupTest {
 
   @Test
   void aTarStreamFromAPodReusesByContentAndRecordsNoInode() throws Exception {
-    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
-    Fixtures.Run run = Fixtures.run(src, null, tar, "tar", "cf", "-", "many");
-    assertThat(run.exit()).as(run.err()).isZero();
-    BackupResult first =
-        repo.writeFromTar(
-            "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    byte[] tar = podTar();
+    BackupResult first = fromPod(tar);
     repo.verify(first.ref(), ProgressListener.NONE);
     clock.advance(Duration.ofHours(1));
-    BackupResult again =
-        repo.writeFromTar(
-            "s", "pod", new java.io.ByteArrayInputStream(tar.toByteArray()), ProgressListener.NONE);
+    BackupResult again = fromPod(tar);
     // the stream has no ctime or inode: copied on its digest and header (TarStreamReuseTest)
     assertThat(again.reusedFiles()).isEqualTo(again.files());
     assertThat(repo.manifest(again.ref()).entries())
