@@ -4,6 +4,9 @@
 #                [--incremental] [--no-peers] [--zstd] [--warm] [--no-cds] [--no-jit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# what the server itself gets (JDK, Maven, libdeflate, ISA-L's igzip, libcrypto): without them Lifeboat
+# measures its fallbacks (a fresh machine without libisal2 backed up the bench tree 3x slower)
+scripts/ensure-tools.sh build
 # the peers are Debian packages; install what is missing (as root)
 missing=()
 for tool in tar gzip pigz zstd restic; do

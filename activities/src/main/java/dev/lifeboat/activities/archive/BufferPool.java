@@ -5,34 +5,39 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * A few arrays of one size that go from a producer to a thread of their own and back: allocated as
+ * A few buffers of one size that go from a producer to a thread of their own and back: allocated as
  * first needed, at most {@code count}, so a stage that falls behind makes the producer wait instead
  * of memory grow.
  */
-final class BufferPool {
-  private final int size;
+final class BufferPool<T> {
+  private final java.util.function.Supplier<T> make;
   private final int count;
-  private final BlockingQueue<byte[]> free;
+  private final BlockingQueue<T> free;
   private int allocated;
 
-  BufferPool(int size, int count) {
-    this.size = size;
+  /** Arrays of {@code size} bytes. */
+  static BufferPool<byte[]> arrays(int size, int count) {
+    return new BufferPool<>(() -> new byte[size], count);
+  }
+
+  BufferPool(java.util.function.Supplier<T> make, int count) {
+    this.make = make;
     this.count = count;
     this.free = new ArrayBlockingQueue<>(count);
   }
 
   /**
-   * A free array, waiting for one while all are in flight; only the producer's thread calls this.
+   * A free buffer, waiting for one while all are in flight; only the producer's thread calls this.
    * {@code what} names the work in the message of an interrupt.
    */
-  byte[] take(String what) throws InterruptedIOException {
-    byte[] b = free.poll();
+  T take(String what) throws InterruptedIOException {
+    T b = free.poll();
     if (b != null) {
       return b;
     }
     if (allocated < count) {
       allocated++;
-      return new byte[size];
+      return make.get();
     }
     try {
       return free.take();
@@ -42,8 +47,8 @@ final class BufferPool {
     }
   }
 
-  /** Gives an array back, from any thread. */
-  void release(byte[] b) {
+  /** Gives a buffer back, from any thread. */
+  void release(T b) {
     free.add(b);
   }
 }

@@ -25,7 +25,7 @@ final class FileDigests implements AutoCloseable {
 
   private final ExecutorService thread =
       Executors.newSingleThreadExecutor(DaemonThreads.named("lifeboat-sha"));
-  private final BufferPool buffers = new BufferPool(BUFFER, BUFFERS);
+  private final BufferPool<byte[]> buffers = BufferPool.arrays(BUFFER, BUFFERS);
 
   /** A free buffer of {@link #BUFFER} bytes, waiting for one if all are in flight. */
   byte[] buffer() throws InterruptedIOException {

@@ -176,8 +176,8 @@ final class GzipMembers extends OutputStream {
   private final List<Long> runCrcs = new ArrayList<>();
 
   /**
-   * A file that copies byte ranges of another file itself (copied members): in the kernel, without
-   * passing them through the heap.
+   * A file that copies byte ranges of another file itself (copied members): straight into its write
+   * buffers, without passing them through the heap.
    */
   interface RangeCopier {
     /** The bytes written next begin a member run (an entry's, a pack's, or the end's). */

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * fast as the JDK's intrinsic (~1.7 GB/s a core here), but the JDK's is fast only once the C2
  * compiler has compiled the code around it; until then (the first second or more of a fresh JVM,
  * longer when the machine is busy) every byte digested costs several times as much. Bytes in direct
- * buffers (an archive read back) are digested where they are. Not thread-safe, as no MessageDigest
- * is; not cloneable.
+ * buffers (the archive's write buffers) are digested where they are. Not thread-safe, as no
+ * MessageDigest is; not cloneable.
  */
 final class NativeSha256 extends MessageDigest {
   private static native int SHA256_Init(Pointer ctx);
