@@ -28,12 +28,12 @@ RUN (userdel --remove ubuntu 2>/dev/null || true) \
 WORKDIR /opt/lifeboat
 COPY --from=build /src/api/target/lifeboat.jar /opt/lifeboat/lifeboat.jar
 COPY runbooks/ /opt/lifeboat/runbooks/
-COPY scripts/jit-directives.json /opt/lifeboat/jit-directives.json
 ENV LIFEBOAT_REPOSITORY=/repository
 # Java reads file names in the locale's encoding: UTF-8, or non-ASCII names are unreadable to it
 ENV LANG=C.UTF-8 LC_ALL=C.UTF-8
 USER 1000:1000
 EXPOSE 8080 8081
-# the JIT policy scripts/start.sh uses (C2 only for the loops that touch every byte; reasons in the file)
-ENTRYPOINT ["java", "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=/opt/lifeboat/jit-directives.json", "-XX:+DisplayVMOutputToStderr", "-jar", "/opt/lifeboat/lifeboat.jar"]
+# the JIT policy scripts/start.sh gives where libcrypto is installed, as here (C1 only; reasons in
+# scripts/jit-flags.sh)
+ENTRYPOINT ["java", "-XX:TieredStopAtLevel=1", "-jar", "/opt/lifeboat/lifeboat.jar"]
 CMD ["server"]

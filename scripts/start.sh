@@ -83,13 +83,8 @@ if [ "${LIFEBOAT_CDS:-on}" != off ] && { [ "$1" = server ] || [ "$1" = worker ];
     cds="-XX:ArchiveClassesAtExit=$jsa $quiet"
   fi
 fi
-# The JIT policy (scripts/jit-directives.json, where the reasons are): C2 compiles only the loops that
-# touch every byte; a fresh JVM's first backup, verify or restore spends ~1 CPU-second less compiling.
-# LIFEBOAT_JIT=off leaves it out. The JVM's own messages (such as "3 compiler directives added") go to
-# stderr, so that stdout carries only what Lifeboat prints.
-jit=""
-if [ "${LIFEBOAT_JIT:-on}" != off ]; then
-  jit="-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=scripts/jit-directives.json -XX:+DisplayVMOutputToStderr"
-fi
+# The JIT policy (scripts/jit-flags.sh, where the reasons are): C1 only where libcrypto is installed,
+# else C2 only for the loops that touch every byte; LIFEBOAT_JIT=c1, directives or off chooses.
+jit="$(scripts/jit-flags.sh)"
 # shellcheck disable=SC2086
 exec java $opts $jit $cds -jar "$jar" "$@"

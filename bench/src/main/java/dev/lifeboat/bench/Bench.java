@@ -159,19 +159,30 @@ public final class Bench {
     }
 
     /**
-     * As scripts/start.sh and the container image do: the JIT policy of scripts/jit-directives.json (C2 only for
-     * the loops that touch every byte); --no-jit leaves it out.
+     * As scripts/start.sh does: the JIT policy scripts/jit-flags.sh gives (C1 only where libcrypto is installed,
+     * else C2 only for the loops that touch every byte); --no-jit leaves it out.
      */
-    private String jitPolicy() {
-      if (!o.jit()) {
-        return "";
+    private String jitPolicy() throws Exception {
+      if (jitFlags == null) {
+        jitFlags = o.jit() ? readJitFlags() : "";
       }
-      Path file = Path.of("scripts", "jit-directives.json").toAbsolutePath();
-      if (!Files.isRegularFile(file)) {
-        throw new IllegalStateException(file + " is missing: run bench/run.sh from a checkout, or pass --no-jit");
+      return jitFlags;
+    }
+
+    private String jitFlags;
+
+    private String readJitFlags() throws Exception {
+      Path script = Path.of("scripts", "jit-flags.sh").toAbsolutePath();
+      if (!Files.isRegularFile(script)) {
+        throw new IllegalStateException(script + " is missing: run bench/run.sh from a checkout, or pass --no-jit");
       }
-      // the JVM's own messages to stderr: the harness reads the child's stdout
-      return " -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=" + q(file) + " -XX:+DisplayVMOutputToStderr";
+      Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      String flags = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException(script + " failed (exit " + p.exitValue() + ")");
+      }
+      // the directives file is named relative to the checkout, where the children run
+      return flags.isEmpty() ? "" : " " + flags.replace("=scripts/", "=" + q(Path.of("scripts").toAbsolutePath() + "/"));
     }
 
     private List<Row> measure(Path src, long bytes) throws Exception {
@@ -464,6 +475,7 @@ public final class Bench {
       env.put("warm", o.warm());
       env.put("classDataArchive", o.cds());
       env.put("jitDirectives", o.jit());
+      env.put("jitFlags", jitFlags == null ? "" : jitFlags.strip());
       env.put("lifeboatGzip", engine);
       env.put("tar", firstLine("tar", "--version"));
       env.put("gzip", firstLine("gzip", "--version"));

@@ -53,17 +53,7 @@ class ManifestCommandsTest {
   @Test
   void imageEntrypointIsTheJarAndComposeRunsAContainerTheManifestsUse() throws Exception {
     assertThat(entrypoint())
-        .containsExactly(
-            "java",
-            "-XX:+UnlockDiagnosticVMOptions",
-            "-XX:CompilerDirectivesFile=" + IMAGE_DIRECTIVES,
-            "-XX:+DisplayVMOutputToStderr",
-            "-jar",
-            "/opt/lifeboat/lifeboat.jar");
-    // a JVM told of a directives file that is not there does not start
-    assertThat(Files.readAllLines(SOURCE.resolve("Dockerfile")))
-        .as("the image holds the JIT directives where its ENTRYPOINT names them")
-        .contains("COPY scripts/jit-directives.json " + IMAGE_DIRECTIVES);
+        .containsExactly("java", "-XX:TieredStopAtLevel=1", "-jar", "/opt/lifeboat/lifeboat.jar");
     Map<String, JsonNode> containers = containers();
     assertThat(containers.get("lifeboat-api").get("args")).isEqualTo(YAML.readTree("[server]"));
     assertThat(containers.get("lifeboat-worker").get("args")).isEqualTo(YAML.readTree("[worker]"));
@@ -148,8 +138,6 @@ class ManifestCommandsTest {
     }
   }
 
-  private static final String IMAGE_DIRECTIVES = "/opt/lifeboat/jit-directives.json";
-
   /** ENTRYPOINT of the Dockerfile's final stage, as a JSON (exec form) list. */
   static List<String> entrypoint() throws IOException {
     String last = null;
@@ -206,11 +194,7 @@ class ManifestCommandsTest {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String part : entrypoint.subList(1, entrypoint.size())) {
       // the image's paths, as in this checkout
-      command.add(
-          part.replace("/opt/lifeboat/lifeboat.jar", jar.toString())
-              .replace(
-                  IMAGE_DIRECTIVES,
-                  SOURCE.resolve("scripts/jit-directives.json").toAbsolutePath().toString()));
+      command.add(part.replace("/opt/lifeboat/lifeboat.jar", jar.toString()));
     }
     container.path("command").forEach(n -> command.add(n.asText()));
     container.path("args").forEach(n -> command.add(n.asText()));

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * scripts/start.sh, as the README runs it: the server's first start records a class-data archive
  * when it stops, the next start maps it, and an archive the JVM cannot map is recorded again
- * instead of being passed on start after start.
+ * instead of being passed on start after start; the JIT policy it gives (scripts/jit-flags.sh).
  */
 class StartScriptCdsTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -37,9 +37,9 @@ class StartScriptCdsTest {
 
     assertThat(startAndStop(env, "first"))
         .contains("-XX:ArchiveClassesAtExit=")
-        // the JIT policy, with the file from this checkout (the JVM runs in its root)
-        .contains(
-            "-XX:CompilerDirectivesFile=scripts/jit-directives.json -XX:+DisplayVMOutputToStderr ");
+        // the JIT policy where libcrypto is installed, as the build installs it here
+        .contains(" -XX:TieredStopAtLevel=1 ")
+        .doesNotContain("CompilerDirectivesFile");
     List<Path> archives = archives(data);
     assertThat(archives).hasSize(1);
     assertThat(Files.size(archives.get(0))).isGreaterThan(1 << 20);
@@ -53,11 +53,20 @@ class StartScriptCdsTest {
     assertThat(startAndStop(env, "third")).contains("-XX:ArchiveClassesAtExit=");
     assertThat(Files.size(archives(data).get(0))).isGreaterThan(1 << 20);
 
+    // the policy for a machine without libcrypto, with the file from this checkout (the JVM runs in
+    // its root)
+    env.put("LIFEBOAT_JIT", "directives");
+    assertThat(startAndStop(env, "fourth"))
+        .contains(
+            "-XX:CompilerDirectivesFile=scripts/jit-directives.json -XX:+DisplayVMOutputToStderr ")
+        .doesNotContain("TieredStopAtLevel");
+
     env.put("LIFEBOAT_CDS", "off");
     env.put("LIFEBOAT_JIT", "off");
-    assertThat(startAndStop(env, "fourth"))
+    assertThat(startAndStop(env, "fifth"))
         .doesNotContain("Archive")
-        .doesNotContain("CompilerDirectivesFile");
+        .doesNotContain("CompilerDirectivesFile")
+        .doesNotContain("TieredStopAtLevel");
   }
 
   /** Starts the server with scripts/start.sh, waits for its API, stops it; its command line. */

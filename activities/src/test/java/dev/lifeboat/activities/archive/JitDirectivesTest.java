@@ -17,12 +17,66 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JIT policy in scripts/jit-directives.json, which scripts/start.sh and the container image
- * give the JVM: a JVM starts with it, C2 still compiles SHA-256 and the sampling loop, and nothing
- * else of ours.
+ * The JIT policy scripts/jit-flags.sh gives scripts/start.sh and the bench: C1 only where
+ * libcrypto's SHA-256 is there, else the directives in scripts/jit-directives.json, with which a
+ * JVM starts, C2 still compiles SHA-256 and the sampling loop, and nothing else of ours.
  */
 class JitDirectivesTest {
   private static final Path FILE = Path.of("../scripts/jit-directives.json").toAbsolutePath();
+  private static final Path FLAGS = Path.of("../scripts/jit-flags.sh").toAbsolutePath();
+
+  /** What scripts/jit-flags.sh prints with {@code LIFEBOAT_JIT=mode} (null: unset). */
+  private static Fixtures.Run flags(String mode) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("bash", FLAGS.toString());
+    pb.environment().remove("LIFEBOAT_JIT");
+    if (mode != null) {
+      pb.environment().put("LIFEBOAT_JIT", mode);
+    }
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return new Fixtures.Run(p.exitValue(), out.strip(), err.strip());
+  }
+
+  @Test
+  void theDefaultIsC1OnlyWhereLibcryptoHashesAndTheDirectivesWhereNot() throws Exception {
+    // the JVM running this test found libcrypto exactly where a started server would
+    String expected =
+        NativeSha256.AVAILABLE
+            ? "-XX:TieredStopAtLevel=1"
+            : "-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=scripts/jit-directives.json"
+                + " -XX:+DisplayVMOutputToStderr";
+    assertThat(flags(null).out()).isEqualTo(expected);
+    assertThat(flags("on").out()).isEqualTo(expected);
+    assertThat(flags("c1").out()).isEqualTo("-XX:TieredStopAtLevel=1");
+    assertThat(flags("directives").out()).contains("-XX:CompilerDirectivesFile=scripts/");
+    assertThat(flags("off").out()).isEmpty();
+    Fixtures.Run bad = flags("--fast");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.out()).isEmpty();
+    assertThat(bad.err()).contains("LIFEBOAT_JIT must be on, c1, directives or off, not '--fast'");
+  }
+
+  @Test
+  void underC1OnlyNothingIsCompiledByC2() throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(flags("c1").out().split(" ")));
+    command.addAll(
+        List.of(
+            "-XX:+PrintCompilation",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Busy.class.getName()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(compiledAtLevel4(out)).isEmpty();
+    assertThat(out)
+        .containsPattern("\\s1\\s+" + Pattern.quote(Busy.class.getName() + "::perEntry"));
+  }
 
   @Test
   void everyMethodTheDirectivesNameExists() throws Exception {
