@@ -381,11 +381,12 @@ final class ArchiveWriter implements Closeable {
 
   /**
    * The archive file as the members reach it. Bytes gather in one of {@link #BUFFERS} direct
-   * buffers; a full one is handed to two threads at once, one writing it at its place in the file,
-   * one taking the archive's SHA-256 and its member runs' CRC-32C, and comes back when both are
-   * done. A range copied from a previous archive is read into the same buffers on the caller's
-   * thread (an incremental backup's caller has little else to do), so its bytes are digested and
-   * checked as they are written.
+   * buffers (fewer where direct memory is short: several runs at once share the JVM's); a full one
+   * is handed to two threads at once, one writing it at its place in the file, one taking the
+   * archive's SHA-256 and its member runs' CRC-32C, and comes back when both are done. A range
+   * copied from a previous archive is read into the same buffers on the caller's thread (an
+   * incremental backup's caller has little else to do), so its bytes are digested and checked as
+   * they are written.
    *
    * <p>Where the file system allows it the file is written with O_DIRECT: the buffers go to the
    * disk without being copied into the page cache, which costs the CPU as much as compressing
@@ -400,7 +401,7 @@ final class ArchiveWriter implements Closeable {
    */
   private final class Out extends OutputStream implements GzipMembers.RangeCopier {
     private static final int BUFFER = 1 << 20;
-    private static final int BUFFERS = 8;
+    private static final int BUFFERS = 4;
     private final java.util.concurrent.ExecutorService writer =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive"));

@@ -1,5 +1,6 @@
 package dev.lifeboat.activities.archive;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -11,7 +12,8 @@ import java.util.concurrent.BlockingQueue;
  */
 final class BufferPool<T> {
   private final java.util.function.Supplier<T> make;
-  private final int count;
+  // lowered to what could be had when memory for another buffer could not
+  private int count;
   private final BlockingQueue<T> free;
   private int allocated;
 
@@ -30,14 +32,24 @@ final class BufferPool<T> {
    * A free buffer, waiting for one while all are in flight; only the producer's thread calls this.
    * {@code what} names the work in the message of an interrupt.
    */
-  T take(String what) throws InterruptedIOException {
+  T take(String what) throws IOException {
     T b = free.poll();
     if (b != null) {
       return b;
     }
     if (allocated < count) {
-      allocated++;
-      return make.get();
+      try {
+        T made = make.get();
+        allocated++;
+        return made;
+      } catch (OutOfMemoryError e) {
+        // direct memory held by other runs at once: go on with the buffers there are
+        if (allocated == 0) {
+          throw new IOException(
+              "no memory for a buffer while " + what + " (" + e.getMessage() + ")", e);
+        }
+        count = allocated;
+      }
     }
     try {
       return free.take();

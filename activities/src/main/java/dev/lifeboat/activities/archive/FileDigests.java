@@ -1,6 +1,5 @@
 package dev.lifeboat.activities.archive;
 
-import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -28,7 +27,7 @@ final class FileDigests implements AutoCloseable {
   private final BufferPool<byte[]> buffers = BufferPool.arrays(BUFFER, BUFFERS);
 
   /** A free buffer of {@link #BUFFER} bytes, waiting for one if all are in flight. */
-  byte[] buffer() throws InterruptedIOException {
+  byte[] buffer() throws java.io.IOException {
     return buffers.take("digesting a file");
   }
 
