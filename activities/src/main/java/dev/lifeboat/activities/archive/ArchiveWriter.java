@@ -783,7 +783,7 @@ final class ArchiveWriter implements Closeable {
       this.fd = d;
     }
 
-    /** Counts bytes written to the archive, by the writer and the copying thread. */
+    /** Counts bytes written to the archive through the page cache, on the writer thread. */
     synchronized void wrote(long n) {
       since += n;
       if (since >= EVERY && (running == null || running.isDone())) {

@@ -30,7 +30,7 @@ final class BufferPool<T> {
 
   /**
    * A free buffer, waiting for one while all are in flight; only the producer's thread calls this.
-   * {@code what} names the work in the message of an interrupt.
+   * {@code what} names the work in the message of an interrupt or of memory that could not be had.
    */
   T take(String what) throws IOException {
     T b = free.poll();

@@ -9,41 +9,28 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Members copied from a previous archive go file to file on a thread of their own, to the place
- * they were given, while the writer digests them and writes the members after them: the archive's
- * SHA-256 is still the file's, in order with the compressed members around them, and a previous
- * archive shorter than its manifest fails the backup instead of leaving a hole.
+ * Members copied from a previous archive are read into the archive's buffers between the members
+ * compressed around them, written and digested with them: the archive's SHA-256 is still the
+ * file's, in order with the compressed members around them, and a previous archive shorter than its
+ * manifest fails the backup instead of leaving a hole.
  */
 class ArchiveCopyTest {
   @TempDir Path tmp;
-
-  private static ArchiveWriter.Item file(String path, long size) {
-    return new ArchiveWriter.Item(
-        path,
-        Manifest.EntryType.FILE,
-        0644,
-        Instant.parse("2026-01-01T00:00:00Z"),
-        size,
-        null,
-        1000,
-        1000,
-        "u",
-        "g");
-  }
 
   private Path writeFirst(List<byte[]> contents) throws IOException {
     Path first = tmp.resolve("first.tar.gz");
     Files.createFile(first);
     try (ArchiveWriter w = new ArchiveWriter(first, new Progress(ProgressListener.NONE, 0))) {
       for (int i = 0; i < contents.size(); i++) {
-        w.add(file("f" + i, contents.get(i).length), new ByteArrayInputStream(contents.get(i)));
+        w.add(
+            Fixtures.fileItem("f" + i, contents.get(i).length),
+            new ByteArrayInputStream(contents.get(i)));
       }
       w.finish();
       assertThat(Fixtures.sha256(Files.readAllBytes(first))).isEqualTo(w.archiveSha256());
@@ -73,10 +60,10 @@ class ArchiveCopyTest {
         Manifest.Entry old = firstEntries.get(i);
         if (i % 7 == 3) {
           byte[] changed = ("changed " + i).getBytes();
-          w.add(file("f" + i, changed.length), new ByteArrayInputStream(changed));
+          w.add(Fixtures.fileItem("f" + i, changed.length), new ByteArrayInputStream(changed));
         } else {
           long tarLength = firstEntryTarLength(i);
-          w.reuse(file("f" + i, contents.get(i).length), old, from, tarLength, null);
+          w.reuse(Fixtures.fileItem("f" + i, contents.get(i).length), old, from, tarLength, null);
         }
       }
       w.finish();
@@ -109,7 +96,7 @@ class ArchiveCopyTest {
       assertThatThrownBy(
               () -> {
                 w.reuse(
-                    file("f0", big.length),
+                    Fixtures.fileItem("f0", big.length),
                     firstEntries.get(0),
                     from,
                     firstEntryTarLength(0),

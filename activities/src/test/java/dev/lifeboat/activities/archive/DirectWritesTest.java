@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -23,20 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DirectWritesTest {
   @TempDir Path tmp;
-
-  private static ArchiveWriter.Item file(String path, long size) {
-    return new ArchiveWriter.Item(
-        path,
-        Manifest.EntryType.FILE,
-        0644,
-        Instant.parse("2026-01-01T00:00:00Z"),
-        size,
-        null,
-        1000,
-        1000,
-        "u",
-        "g");
-  }
 
   /** Files of awkward sizes: odd lengths, text and noise, a few larger than a buffer. */
   private static List<byte[]> contents() {
@@ -72,7 +57,9 @@ class DirectWritesTest {
             Compression.GZIP,
             opener)) {
       for (int i = 0; i < files.size(); i++) {
-        w.add(file("f" + i, files.get(i).length), new ByteArrayInputStream(files.get(i)));
+        w.add(
+            Fixtures.fileItem("f" + i, files.get(i).length),
+            new ByteArrayInputStream(files.get(i)));
         if (drainEvery > 0 && i % drainEvery == drainEvery - 1) {
           assertThat(w.entries()).hasSize(i + 1);
         }

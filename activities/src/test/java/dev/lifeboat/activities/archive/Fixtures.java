@@ -157,6 +157,21 @@ public final class Fixtures {
     return b.array();
   }
 
+  /** A regular file of {@code size} bytes for {@link ArchiveWriter#add}, owned by u:g (1000). */
+  public static ArchiveWriter.Item fileItem(String path, long size) {
+    return new ArchiveWriter.Item(
+        path,
+        Manifest.EntryType.FILE,
+        0644,
+        Instant.parse("2026-01-01T00:00:00Z"),
+        size,
+        null,
+        1000,
+        1000,
+        "u",
+        "g");
+  }
+
   public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
