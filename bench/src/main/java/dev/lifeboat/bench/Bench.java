@@ -406,11 +406,11 @@ public final class Bench {
       return out;
     }
 
-    private static Map<String, Double> ratio(Row lb, Row other, boolean size) {
+    private Map<String, Object> ratio(Row lb, Row other, boolean size) {
       if (lb == null || other == null) {
         return null;
       }
-      Map<String, Double> m = new LinkedHashMap<>();
+      Map<String, Object> m = new LinkedHashMap<>();
       m.put("wallTime", lb.wallSeconds() / other.wallSeconds());
       if (lb.inJvmSeconds() != null) {
         m.put("inJvmTime", lb.inJvmSeconds() / other.wallSeconds());
@@ -421,7 +421,24 @@ public final class Bench {
       if (size) {
         m.put("archiveSize", lb.archiveBytes() / (double) other.archiveBytes());
       }
+      m.put("rounds", rounds(lb, other, o.warm()));
       return m;
+    }
+
+    /**
+     * The ratio of each round over the other's wall time in the same round, Lifeboat's wall time or,
+     * with --warm, its in-JVM time: on a VM whose rounds spread (a first round's page-cache writers
+     * ran 2-3x slower on the bench VM), a median alone hides which round it came from.
+     */
+    static List<Double> rounds(Row lb, Row other, boolean inJvm) {
+      List<Double> out = new ArrayList<>();
+      for (int i = 0; i < Math.min(lb.samples().size(), other.samples().size()); i++) {
+        ProcessMeter.Sample l = lb.samples().get(i);
+        double t = inJvm && lb.inJvmSeconds() != null
+            ? Double.parseDouble(field(l.stdout(), "seconds")) : l.wallSeconds();
+        out.add(t / other.samples().get(i).wallSeconds());
+      }
+      return out;
     }
 
     private void print(DataSet.Stats stats, List<Row> rows, Map<String, Object> ratios) {
@@ -439,19 +456,21 @@ public final class Bench {
             r.archiveBytes() == null ? "" : f1(r.archiveBytes() / (double) MB));
       }
       System.out.println();
-      System.out.printf(Locale.ROOT, "%-30s %8s %8s %8s %10s %9s %9s%n", "Lifeboat / other", "time", "in-JVM",
-          "CPU", "throughput", "peak RSS", "size");
+      System.out.printf(Locale.ROOT, "%-30s %8s %8s %8s %10s %9s %9s  %s%n", "Lifeboat / other", "time", "in-JVM",
+          "CPU", "throughput", "peak RSS", "size", "rounds");
       for (Map.Entry<String, Object> e : ratios.entrySet()) {
         @SuppressWarnings("unchecked")
-        Map<String, Double> m = (Map<String, Double>) e.getValue();
-        System.out.printf(Locale.ROOT, "%-30s %8s %8s %8s %10s %9s %9s%n", e.getKey(), x(m.get("wallTime")),
-            m.containsKey("inJvmTime") ? x(m.get("inJvmTime")) : "", x(m.get("cpuTime")), x(m.get("throughput")),
-            x(m.get("peakRss")), m.containsKey("archiveSize") ? x(m.get("archiveSize")) : "");
+        Map<String, Object> m = (Map<String, Object>) e.getValue();
+        @SuppressWarnings("unchecked")
+        List<Double> rounds = (List<Double>) m.get("rounds");
+        System.out.printf(Locale.ROOT, "%-30s %8s %8s %8s %10s %9s %9s  %s%n", e.getKey(), x(m.get("wallTime")),
+            x(m.get("inJvmTime")), x(m.get("cpuTime")), x(m.get("throughput")), x(m.get("peakRss")),
+            x(m.get("archiveSize")), String.join(" ", rounds.stream().map(Bench::x).toList()));
       }
       System.out.println("(time/CPU/RSS/size below 1.00x favour Lifeboat; throughput above 1.00x does; in-JVM is"
           + " Lifeboat's time inside its JVM, without start-up" + (o.warm()
               ? " and, with --warm, after every operation ran once on a small tree, as in a running server"
-              : "") + ", over the other's wall time)");
+              : "") + ", over the other's wall time; rounds: each round's time ratio, " + (o.warm() ? "in-JVM" : "wall") + ")");
       if (!warmOneFileMs.isEmpty()) {
         System.out.printf(Locale.ROOT, "Lifeboat one file in a warm JVM (as the server reads it): median %.1f ms%n",
             median(warmOneFileMs.stream().mapToDouble(Double::doubleValue).toArray()));
@@ -582,8 +601,8 @@ public final class Bench {
     return String.format(Locale.ROOT, "%.2f", d);
   }
 
-  private static String x(Double d) {
-    return d == null ? "" : String.format(Locale.ROOT, "%.2fx", d);
+  private static String x(Object d) {
+    return d == null ? "" : String.format(Locale.ROOT, "%.2fx", (Double) d);
   }
 
   private static String firstLine(String... cmd) {
