@@ -330,7 +330,7 @@ public final class Bench {
         double rss = median(s.stream().mapToDouble(x -> x.peakRssKb() / 1024.0).toArray());
         double maxRss = median(s.stream().mapToDouble(x -> x.maxSingleRssKb() / 1024.0).toArray());
         Double inJvm = e.getKey().startsWith("Lifeboat")
-            ? median(s.stream().mapToDouble(x -> Double.parseDouble(field(x.stdout(), "seconds"))).toArray()) : null;
+            ? median(s.stream().mapToDouble(Runner::inJvmSeconds).toArray()) : null;
         String kind = kinds.get(e.getKey());
         rows.add(new Row(e.getKey(), kind, wall, cpu, bytes / (double) MB / wall, rss, maxRss, inJvm,
             sizes.get(e.getKey()), s));
@@ -425,6 +425,11 @@ public final class Bench {
       return m;
     }
 
+    /** The time a Lifeboat child reports spending inside its JVM on the operation. */
+    static double inJvmSeconds(ProcessMeter.Sample s) {
+      return Double.parseDouble(field(s.stdout(), "seconds"));
+    }
+
     /**
      * The ratio of each round over the other's wall time in the same round, Lifeboat's wall time or,
      * with --warm, its in-JVM time: on a VM whose rounds spread (a first round's page-cache writers
@@ -435,7 +440,7 @@ public final class Bench {
       for (int i = 0; i < Math.min(lb.samples().size(), other.samples().size()); i++) {
         ProcessMeter.Sample l = lb.samples().get(i);
         double t = inJvm && lb.inJvmSeconds() != null
-            ? Double.parseDouble(field(l.stdout(), "seconds")) : l.wallSeconds();
+            ? inJvmSeconds(l) : l.wallSeconds();
         out.add(t / other.samples().get(i).wallSeconds());
       }
       return out;
