@@ -38,19 +38,28 @@ public final class ArgRules {
         return Optional.of("'" + value + "' must be a duration longer than 0 (e.g. 30d)");
       }
     }
-    if ("integer".equals(spec.type()) && (spec.positive() || spec.min() != null)) {
+    if ("integer".equals(spec.type())) {
       Long n =
-          value instanceof Number num
-              ? Long.valueOf(num.longValue())
+          value instanceof Integer || value instanceof Long || value instanceof Short
+              ? Long.valueOf(((Number) value).longValue())
               : parseLong(String.valueOf(value));
       if (n == null) {
-        return Optional.of("'" + value + "' is not a whole number");
+        return Optional.of(
+            isDigits(String.valueOf(value))
+                ? "'"
+                    + value
+                    + "' is too large"
+                    + (spec.max() == null ? "" : " (at most " + spec.max() + ")")
+                : "'" + value + "' is not a whole number");
       }
       if (spec.positive() && n <= 0) {
         return Optional.of("must be at least 1, got " + n);
       }
       if (spec.min() != null && n < spec.min()) {
         return Optional.of("must be at least " + spec.min() + ", got " + n);
+      }
+      if (spec.max() != null && n > spec.max()) {
+        return Optional.of("must be at most " + spec.max() + ", got " + n);
       }
     }
     if (spec.pattern() != null
@@ -61,6 +70,10 @@ public final class ArgRules {
       return Optional.of("'" + value + "' is not one of " + String.join(", ", spec.oneOf()));
     }
     return Optional.empty();
+  }
+
+  private static boolean isDigits(String s) {
+    return s.trim().matches("[-+]?\\d+");
   }
 
   private static Long parseLong(String s) {

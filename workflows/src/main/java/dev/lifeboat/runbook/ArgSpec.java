@@ -9,6 +9,7 @@ import java.util.List;
  *
  * @param positive an integer above 0, or a duration longer than 0
  * @param min the smallest integer allowed, null for none
+ * @param max the largest integer allowed, null for none (an {@code int} argument's is its type's)
  * @param pattern a regular expression the whole text must match, null for none
  * @param oneOf the only texts allowed, empty for any
  */
@@ -19,6 +20,7 @@ public record ArgSpec(
     String description,
     boolean positive,
     Long min,
+    Long max,
     String pattern,
     List<String> oneOf) {
 
@@ -28,6 +30,6 @@ public record ArgSpec(
   }
 
   public ArgSpec(String name, String type, boolean required, String description) {
-    this(name, type, required, description, false, null, null, List.of());
+    this(name, type, required, description, false, null, null, null, List.of());
   }
 }

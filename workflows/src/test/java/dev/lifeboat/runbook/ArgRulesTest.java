@@ -25,12 +25,21 @@ class ArgRulesTest {
             "Remove old archives",
             List.of(
                 new ArgSpec("set", "string", true, ""),
-                new ArgSpec("keepLast", "integer", false, "", true, null, null, List.of()),
-                new ArgSpec("keepWithin", "duration", false, "", true, null, null, List.of()),
                 new ArgSpec(
-                    "mode", "string", false, "", false, null, null, List.of("fast", "safe")),
-                new ArgSpec("replicas", "integer", false, "", false, 0L, null, List.of()),
-                new ArgSpec("tag", "string", false, "", false, null, "[a-z]+", List.of()))));
+                    "keepLast",
+                    "integer",
+                    false,
+                    "",
+                    true,
+                    null,
+                    (long) Integer.MAX_VALUE,
+                    null,
+                    List.of()),
+                new ArgSpec("keepWithin", "duration", false, "", true, null, null, null, List.of()),
+                new ArgSpec(
+                    "mode", "string", false, "", false, null, null, null, List.of("fast", "safe")),
+                new ArgSpec("replicas", "integer", false, "", false, 0L, null, null, List.of()),
+                new ArgSpec("tag", "string", false, "", false, null, null, "[a-z]+", List.of()))));
     return out;
   }
 
@@ -158,6 +167,43 @@ class ArgRulesTest {
         catchThrowableOfType(
             ParamBinder.InvalidParam.class, () -> check(Map.of("keepWithin", "${params.tag}")));
     assertThat(e.param()).isEqualTo("keepWithin");
+  }
+
+  @Test
+  void anIntegerPastItsArgumentsTypeIsRefusedBeforeTheRunNotByTheLastStep() {
+    // before: the backup ran and prune failed on "Numeric value ... out of range of int"
+    ParamBinder.InvalidParam e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> check(Map.of("keepLast", Long.MAX_VALUE)));
+    assertThat(e.param()).isEqualTo("keepLast");
+    assertThat(e.getMessage())
+        .contains("step 'prune'", "must be at most 2147483647, got 9223372036854775807");
+
+    e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> check(Map.of("keepLast", 2147483648L)));
+    assertThat(e.getMessage()).contains("must be at most 2147483647");
+
+    check(Map.of("keepLast", Integer.MAX_VALUE));
+  }
+
+  @Test
+  void aLiteralIntegerTooLargeForLongIsARunbookError() {
+    Throwable t =
+        catchThrowable(
+            () ->
+                loader.parse(
+                    """
+        name: keep
+        steps:
+          - id: prune
+            action: prune
+            with: {set: x, keepLast: "99999999999999999999999"}
+        """,
+                    "keep.yaml"));
+    assertThat(t)
+        .hasMessageContaining("keepLast")
+        .hasMessageContaining("is too large (at most 2147483647)");
   }
 
   @Test

@@ -628,6 +628,27 @@ class RunbookLoaderTest {
   }
 
   @Test
+  void durationsBeyondAHundredYearsAreRefusedByName() {
+    assertThat(Durations.parse("36500d")).isEqualTo(Durations.MAX);
+    for (String huge :
+        List.of(
+            "36501d",
+            "1000000000000d",
+            "106751991167301d",
+            "9999999999999999999999d",
+            "PT99999999999999999999H",
+            "5300w",
+            "PT876001H")) {
+      assertThatThrownBy(() -> Durations.parse(huge))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "'"
+                  + huge
+                  + "' is longer than the longest duration Lifeboat takes (36500d, ~100 years)");
+    }
+  }
+
+  @Test
   void loadDirectoryKeepsGoingAndFlagsDuplicateNames(@TempDir Path dir) throws Exception {
     Files.writeString(
         dir.resolve("a-first.yaml"),

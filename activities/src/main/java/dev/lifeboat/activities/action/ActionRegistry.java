@@ -45,8 +45,23 @@ public final class ActionRegistry {
     List<ArgSpec> args = new ArrayList<>();
     for (RecordComponent c : action.argumentsType().getRecordComponents()) {
       Arg meta = c.getAnnotation(Arg.class);
+      // an int argument's limit, checked before a run starts rather than when the step binds it
+      Long max =
+          c.getType() == int.class || c.getType() == Integer.class
+              ? (long) Integer.MAX_VALUE
+              : null;
       if (meta == null) {
-        args.add(new ArgSpec(c.getName(), typeLabel(c.getGenericType()), true, ""));
+        args.add(
+            new ArgSpec(
+                c.getName(),
+                typeLabel(c.getGenericType()),
+                true,
+                "",
+                false,
+                null,
+                max,
+                null,
+                List.of()));
         continue;
       }
       args.add(
@@ -57,6 +72,7 @@ public final class ActionRegistry {
               meta.description(),
               meta.positive(),
               meta.min() == Long.MIN_VALUE ? null : meta.min(),
+              max,
               meta.pattern(),
               List.of(meta.oneOf())));
     }
