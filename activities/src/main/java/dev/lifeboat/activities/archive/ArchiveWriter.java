@@ -295,6 +295,17 @@ final class ArchiveWriter implements Closeable {
     return reusedFiles;
   }
 
+  private Manifest.Root root;
+
+  /** The backed-up folder's own mode, time and owner, for the manifest; null when unknown. */
+  void root(Manifest.Root root) {
+    this.root = root;
+  }
+
+  Manifest.Root root() {
+    return root;
+  }
+
   long reusedBytes() {
     return reusedBytes;
   }

@@ -138,6 +138,7 @@ final class Archiver {
           // A hardlinked file that could not be read: its next name carries the data, later names
           // link to that.
           Map<String, String> dataMovedTo = new HashMap<>();
+          writer.root(root(dir));
           writer.packSmallFiles();
           List<SourceScan.Found> items = scan.items();
           for (int i = 0; i < items.size(); i++) {
@@ -268,6 +269,17 @@ final class Archiver {
           while ((te = in.getNextEntry()) != null) {
             String path = ArchiveReader.pathOf(te);
             if (path.isEmpty()) {
+              // "./": the streamed folder itself
+              if (te.isDirectory()) {
+                writer.root(
+                    new Manifest.Root(
+                        Manifest.modeText(te.getMode()),
+                        te.getLastModifiedTime().toInstant(),
+                        te.getLongUserId(),
+                        te.getLongGroupId(),
+                        blankToNull(te.getUserName()),
+                        blankToNull(te.getGroupName())));
+              }
               continue;
             }
             if (RawNames.escapedSinceLastAsked() > 0) {
@@ -474,7 +486,8 @@ final class Archiver {
                 format.manifestValue(),
                 writer.entries(),
                 writer.totals(),
-                writer.archiveSha256());
+                writer.archiveSha256(),
+                writer.root());
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
       }
@@ -534,6 +547,18 @@ final class Archiver {
       done += n;
     }
     return done;
+  }
+
+  /** The folder's own metadata, as the scan reads an entry's; null when it cannot be read. */
+  private static Manifest.Root root(Path dir) {
+    try {
+      ArchiveWriter.Item it = SourceScan.stat(dir.toRealPath());
+      return new Manifest.Root(
+          Manifest.modeText(it.mode()), it.mtime(), it.uid(), it.gid(), it.user(), it.group());
+    } catch (IOException e) {
+      LOG.warn("the mode and owner of {} are not kept: {}", dir, e.getMessage());
+      return null;
+    }
   }
 
   private static String blankToNull(String s) {

@@ -378,6 +378,40 @@ final class Extraction implements Closeable {
     }
   }
 
+  /**
+   * Gives the target folder the backed-up folder's own owner (with {@code restoreOwners}), mode and
+   * time, as GNU tar does with an archive's "./". Called last: the time would move with any change
+   * inside, and a mode without write could stop the marker from going.
+   */
+  void applyRoot(Manifest.Root r) throws IOException {
+    if (r == null) {
+      return;
+    }
+    PosixFileAttributeView view =
+        Files.getFileAttributeView(target, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    if (restoreOwners) {
+      // before the mode: a change of owner clears set-id bits
+      Owner owner = new Owner(r.uid(), r.gid(), r.user(), r.group());
+      Optional<UserPrincipal> u = user(owner);
+      if (u.isPresent()) {
+        view.setOwner(u.get());
+      }
+      Optional<GroupPrincipal> g = group(owner);
+      if (g.isPresent()) {
+        view.setGroup(g.get());
+      }
+    }
+    int mode = r.modeBits();
+    try {
+      Files.setAttribute(target, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | IllegalArgumentException ex) {
+      view.setPermissions(permissions(mode));
+    }
+    if (r.mtime() != null) {
+      view.setTimes(FileTime.from(r.mtime()), null, null);
+    }
+  }
+
   @Override
   public void close() throws IOException {
     main.closeFrom(0);

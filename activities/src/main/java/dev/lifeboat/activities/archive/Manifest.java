@@ -26,6 +26,11 @@ import java.util.List;
  *
  * <p>Format 4 adds each entry's {@code memberCrc32c}: the next backup copies only member runs that
  * have one, and only if the bytes it copies still have it.
+ *
+ * <p>Format 5 adds {@code root}: the backed-up folder's own mode, time and owner, which no entry
+ * carries (entries are named from inside it). A restore of the whole archive gives them to the
+ * folder it restores into, so a home directory comes back {@code 0700} and its user's, not {@code
+ * 0755} and root's. Older manifests have none and the target keeps what it has.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -37,9 +42,10 @@ public record Manifest(
     String compression,
     List<Entry> entries,
     Totals totals,
-    String archiveSha256) {
+    String archiveSha256,
+    Root root) {
 
-  public static final int FORMAT_VERSION = 4;
+  public static final int FORMAT_VERSION = 5;
 
   /**
    * Each tar entry (header, data, padding) is its own run of gzip members, or shares a pack's;
@@ -50,6 +56,41 @@ public record Manifest(
 
   public Manifest {
     entries = List.copyOf(entries);
+  }
+
+  /** A manifest without the folder's own metadata (formats 1 to 4). */
+  public Manifest(
+      int formatVersion,
+      String set,
+      String source,
+      String archive,
+      Instant created,
+      String compression,
+      List<Entry> entries,
+      Totals totals,
+      String archiveSha256) {
+    this(
+        formatVersion,
+        set,
+        source,
+        archive,
+        created,
+        compression,
+        entries,
+        totals,
+        archiveSha256,
+        null);
+  }
+
+  /**
+   * The backed-up folder itself: {@code mode} as octal text like an entry's; {@code user} and
+   * {@code group} names (null when the ids have none), tried before the numbers as for entries.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Root(String mode, Instant mtime, long uid, long gid, String user, String group) {
+    public int modeBits() {
+      return Integer.parseInt(mode, 8) & 07777;
+    }
   }
 
   private static final String[] MODE_TEXT = new String[07777 + 1];

@@ -186,8 +186,9 @@ public final class Repository {
   /**
    * Re-packs a plain tar stream (e.g. {@code tar cf - .} run in a pod) into an archive with
    * per-file digests. Names keep their form apart from a leading {@code ./}; the root entry {@code
-   * ./} is dropped. Devices and fifos are skipped and listed in the result. The stream is read to
-   * its end-of-archive but not closed.
+   * ./} is no entry of the archive: its mode, time and owner become the manifest's {@code root}.
+   * Devices and fifos are skipped and listed in the result. The stream is read to its
+   * end-of-archive but not closed.
    */
   public BackupResult writeFromTar(
       String set, String source, InputStream tarStream, ProgressListener listener)

@@ -91,6 +91,19 @@ final class RestoreGuard {
     }
   }
 
+  /** The manifest's folder metadata, when it has some: a mode of octal digits, a time. */
+  static void checkRoot(String archive, Manifest.Root root) {
+    if (root == null) {
+      return;
+    }
+    if (root.mode() == null || !root.mode().matches("[0-7]{1,4}")) {
+      throw refuse(archive, "the folder's mode '" + root.mode() + "' is not octal permission bits");
+    }
+    if (root.mtime() == null) {
+      throw refuse(archive, "the folder's metadata has no time");
+    }
+  }
+
   private static ActionException refuse(String archive, String why) {
     return ActionException.check("restore of " + archive + " refused, nothing was written: " + why);
   }

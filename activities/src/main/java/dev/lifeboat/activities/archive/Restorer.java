@@ -59,6 +59,7 @@ final class Restorer {
   RestoreResult restore(Path target, boolean clean) throws IOException {
     Manifest m = repository.manifest(ref);
     RestoreGuard.check(ref.name(), m.entries());
+    RestoreGuard.checkRoot(ref.name(), m.root());
     Path dir = target.toAbsolutePath().normalize();
     checkTarget(dir, repository.root());
     if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
@@ -99,10 +100,20 @@ final class Restorer {
           extractInOrder(m, extraction);
         }
         extraction.finish();
+        Files.delete(marker);
+        // complete from here: a folder whose mode or owner cannot be set keeps what was restored
+        done = true;
+        try {
+          extraction.applyRoot(m.root());
+        } catch (IOException | RuntimeException e) {
+          throw ActionException.check(
+              "restored every entry into "
+                  + dir
+                  + ", but could not give the folder itself its archived mode, owner or time: "
+                  + e.getMessage());
+        }
       }
-      Files.delete(marker);
       fsync(dir);
-      done = true;
       progress.report();
       return new RestoreResult(
           ref, dir, m.totals().entries(), m.totals().files(), m.totals().bytes(), interrupted);

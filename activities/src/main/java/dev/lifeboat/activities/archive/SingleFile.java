@@ -130,14 +130,21 @@ final class SingleFile {
   /**
    * Writes the archive as a plain, uncompressed tar stream (for {@code tar xf -}); {@code out} is
    * not closed. The archive checksum is checked at the end: a mismatch fails the call after the
-   * bytes went out.
+   * bytes went out. When the manifest has the backed-up folder's own metadata, the stream starts
+   * with a {@code ./} entry carrying it, as {@code tar cf - -C dir .} made it: the tar that
+   * extracts it gives the folder it extracts into that mode, owner and time.
    */
   long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
     Manifest m = catalog.manifest(ref);
+    byte[] rootHeader = rootHeader(m.root());
     try (ArchiveReader reader = ArchiveEntries.open(ref)) {
-      long n;
+      long n = 0;
+      if (rootHeader != null) {
+        out.write(rootHeader);
+        n = rootHeader.length;
+      }
       try {
-        n = reader.plainTar().transferTo(out);
+        n += reader.plainTar().transferTo(out);
       } catch (IOException e) {
         if (ArchiveEntries.isOwnStreamFailure(e)) {
           throw new DamagedArchive(ref, "archive " + ref.name() + " is corrupt: " + e.getMessage());
@@ -148,5 +155,24 @@ final class SingleFile {
       out.flush();
       return n;
     }
+  }
+
+  /** The "./" header for the folder's metadata; null without any, or where ustar cannot hold it. */
+  static byte[] rootHeader(Manifest.Root r) {
+    if (r == null || r.mode() == null || !r.mode().matches("[0-7]{1,4}") || r.mtime() == null) {
+      return null;
+    }
+    return TarHeaders.of(
+        new ArchiveWriter.Item(
+            ".",
+            Manifest.EntryType.DIR,
+            r.modeBits(),
+            r.mtime(),
+            0,
+            null,
+            r.uid(),
+            r.gid(),
+            r.user(),
+            r.group()));
   }
 }

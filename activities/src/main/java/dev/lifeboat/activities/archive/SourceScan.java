@@ -457,6 +457,11 @@ final class SourceScan {
     return "unreadable: " + e.getMessage();
   }
 
+  /** A directory's own mode, time and owner, as an entry of it would have them. */
+  static Item stat(Path dir) throws IOException {
+    return item(dir, "", EntryType.DIR, FileStat.of(dir), 0, null);
+  }
+
   private static Item item(
       Path file, String rel, EntryType type, FileStat a, long size, String link) {
     return new Item(

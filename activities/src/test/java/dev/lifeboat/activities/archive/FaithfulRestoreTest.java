@@ -59,6 +59,80 @@ class FaithfulRestoreTest {
         .isLessThan(SPARSE_SIZE / 16);
   }
 
+  @Test
+  void theBackedUpFolderItselfComesBackWithItsModeTimeAndOwner() throws Exception {
+    // before, a home directory (0700, its user's) came back 0755 and root's: its user could not
+    // make a file in it, and everyone could list it
+    Path home = tmp.resolve("alice");
+    Fixtures.write(home.resolve("notes.txt"), "hi\n", "rw-------");
+    boolean asRoot = Integer.valueOf(0).equals(Files.getAttribute(home, "unix:uid"));
+    if (asRoot) {
+      Files.setAttribute(home, "unix:uid", 1234, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(home, "unix:gid", 2345, LinkOption.NOFOLLOW_LINKS);
+    }
+    Files.setAttribute(home, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+    Instant time = Instant.parse("2024-02-03T04:05:06Z");
+    Files.setLastModifiedTime(home, FileTime.from(time));
+    String expected = folder(home);
+    assertThat(expected).startsWith("700 1706933106");
+
+    Repository repo = new Repository(tmp.resolve("repo"));
+    BackupResult b =
+        repo.writeFromDirectory(
+            "local", "alice", home, List.of(), List.of(), ProgressListener.NONE);
+    Manifest.Root root = repo.manifest(b.ref()).root();
+    assertThat(root.mode()).isEqualTo("0700");
+    assertThat(root.mtime()).isEqualTo(time);
+
+    Path fresh = tmp.resolve("fresh");
+    repo.restoreToDirectory(b.ref(), fresh, false, ProgressListener.NONE);
+    assertThat(folder(fresh)).isEqualTo(expected);
+
+    Path existing = tmp.resolve("existing");
+    Fixtures.write(existing.resolve("old.txt"), "old\n", "rw-r--r--");
+    Files.setAttribute(existing, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+    repo.restoreToDirectory(b.ref(), existing, true, ProgressListener.NONE);
+    assertThat(folder(existing)).isEqualTo(expected);
+    assertThat(Files.readString(existing.resolve("notes.txt"))).isEqualTo("hi\n");
+
+    // the plain tar a pod restore sends starts with "./" carrying them, for the pod's tar
+    Path plain = tmp.resolve("plain.tar");
+    try (java.io.OutputStream out = Files.newOutputStream(plain)) {
+      repo.copyAsTar(b.ref(), out);
+    }
+    Path byTar = Files.createDirectories(tmp.resolve("by-tar"));
+    Fixtures.Run tar = Fixtures.run(byTar, "tar", "xf", plain.toString(), "-C", byTar.toString());
+    assertThat(tar.exit()).as("tar: " + tar.err()).isZero();
+    assertThat(folder(byTar)).isEqualTo(expected);
+    assertThat(Files.readString(byTar.resolve("notes.txt"))).isEqualTo("hi\n");
+
+    // and a pod's stream ("tar cf - -C dir .") keeps its "./" as the manifest's root
+    Path stream = tmp.resolve("stream.tar");
+    Fixtures.Run pack =
+        Fixtures.run(tmp, "tar", "cf", stream.toString(), "-C", home.toString(), ".");
+    assertThat(pack.exit()).as("tar: " + pack.err()).isZero();
+    BackupResult fromPod;
+    try (java.io.InputStream in = Files.newInputStream(stream)) {
+      fromPod = repo.writeFromTar("local", "alice-pod", in, ProgressListener.NONE);
+    }
+    Path podBack = tmp.resolve("pod-back");
+    repo.restoreToDirectory(fromPod.ref(), podBack, false, ProgressListener.NONE);
+    assertThat(folder(podBack)).isEqualTo(expected);
+  }
+
+  /** A folder's own mode, mtime in seconds and owner. */
+  private static String folder(Path dir) throws IOException {
+    Map<String, Object> a =
+        Files.readAttributes(dir, "unix:mode,lastModifiedTime,uid,gid", LinkOption.NOFOLLOW_LINKS);
+    return Integer.toOctalString((Integer) a.get("mode") & 07777)
+        + " "
+        + ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond()
+        + " "
+        + a.get("uid")
+        + ":"
+        + a.get("gid");
+  }
+
   /**
    * A home directory with a virtualenv, links of every kind, a sparse file and awkward names and
    * modes.

@@ -268,7 +268,7 @@ class IncrementalBackupTest {
     BackupResult second = backup(false);
     for (BackupResult b : List.of(first, second)) {
       Manifest m = repo.manifest(b.ref());
-      assertThat(m.formatVersion()).isEqualTo(4);
+      assertThat(m.formatVersion()).isEqualTo(5);
       byte[] archive = Files.readAllBytes(b.ref().path());
       assertThat(m.entries())
           .allSatisfy(

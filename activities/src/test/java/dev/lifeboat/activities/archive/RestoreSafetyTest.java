@@ -249,6 +249,34 @@ class RestoreSafetyTest {
     assertThat(target).doesNotExist();
   }
 
+  @Test
+  void aCraftedFolderModeIsRefusedBeforeAnythingIsWritten() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Manifest m = repo.manifest(b.ref());
+    for (String mode : new String[] {"99999", "0x1ff", "", "-1"}) {
+      Manifest crafted =
+          new Manifest(
+              m.formatVersion(),
+              m.set(),
+              m.source(),
+              m.archive(),
+              m.created(),
+              m.compression(),
+              m.entries(),
+              m.totals(),
+              m.archiveSha256(),
+              new Manifest.Root(mode, m.created(), 0, 0, null, null));
+      Files.write(b.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(crafted));
+      Path target = tmp.resolve("target");
+      assertThatThrownBy(
+              () -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("nothing was written")
+          .hasMessageContaining("the folder's mode '" + mode + "' is not octal permission bits");
+      assertThat(target).doesNotExist();
+    }
+  }
+
   private BackupResult backupOf(String name, String content) throws IOException {
     Path src = Files.createDirectories(tmp.resolve("src"));
     Files.writeString(src.resolve(name), content);
