@@ -349,7 +349,15 @@ public final class Repository {
    * checksum; see {@link SingleFile#copyAsTar}.
    */
   public long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
-    return checked(ref, "restore", () -> singleFile.copyAsTar(ref, out));
+    return copyAsTar(ref, out, true);
+  }
+
+  /**
+   * As above; with {@code folderItself} false, without the leading {@code ./} entry, for a tar that
+   * runs as a user who may not own the folder it extracts into (a running application container).
+   */
+  public long copyAsTar(ArchiveRef ref, OutputStream out, boolean folderItself) throws IOException {
+    return checked(ref, "restore", () -> singleFile.copyAsTar(ref, out, folderItself));
   }
 
   // ---------------------------------------------------------------- retention

@@ -135,8 +135,13 @@ final class SingleFile {
    * extracts it gives the folder it extracts into that mode, owner and time.
    */
   long copyAsTar(ArchiveRef ref, OutputStream out) throws IOException {
+    return copyAsTar(ref, out, true);
+  }
+
+  /** As above; without the {@code ./} entry unless {@code folderItself}. */
+  long copyAsTar(ArchiveRef ref, OutputStream out, boolean folderItself) throws IOException {
     Manifest m = catalog.manifest(ref);
-    byte[] rootHeader = rootHeader(m.root());
+    byte[] rootHeader = folderItself ? rootHeader(m.root()) : null;
     try (ArchiveReader reader = ArchiveEntries.open(ref)) {
       long n = 0;
       if (rootHeader != null) {

@@ -298,6 +298,27 @@ public final class PodTar {
     }
   }
 
+  /**
+   * Whether programs exec'd in the container run as root ({@code id -u} prints 0); false when that
+   * cannot be told. Only root's tar may give a folder it does not own another mode or owner.
+   */
+  public boolean runsAsRoot(PodRef ref) {
+    Exec exec = start(ref, List.of("id", "-u"), false);
+    try {
+      byte[] out = exec.watch.getOutput().readNBytes(64);
+      exec.watch.getOutput().transferTo(OutputStream.nullOutputStream());
+      return exec.watch.exitCode().get(30, TimeUnit.SECONDS) == 0
+          && new String(out, StandardCharsets.UTF_8).strip().equals("0");
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return false;
+    } finally {
+      exec.watch.close();
+    }
+  }
+
   private Exec start(PodRef ref, List<String> argv, boolean stdin) {
     Exec exec = new Exec(ref, clients.get());
     var op =

@@ -26,9 +26,18 @@ public final class PodVolumes {
     Map<String, Object> writeFromTar(String set, String source, InputStream tar, ActionContext ctx)
         throws IOException;
 
-    /** Writes the archive ({@code null} = latest) as a plain tar; returns the step output. */
+    /**
+     * Writes the archive ({@code null} = latest) as a plain tar; returns the step output. With
+     * {@code folderItself}, the tar starts with a {@code ./} entry giving the folder it is
+     * extracted into the backed-up folder's mode, time and owner.
+     */
     Map<String, Object> copyAsTar(
-        String set, String source, String archive, TarSink sink, ActionContext ctx)
+        String set,
+        String source,
+        String archive,
+        boolean folderItself,
+        TarSink sink,
+        ActionContext ctx)
         throws IOException;
   }
 
@@ -116,10 +125,19 @@ public final class PodVolumes {
             tar.empty(ref, dir);
           }
           ctx.message("extracting into " + dir + " in " + ref);
+          // root's tar (a helper pod's) gives the folder its archived mode and owner; an
+          // application's container may run as a user that does not own the folder, where tar
+          // would fail on changing it
+          boolean folderItself = tar.runsAsRoot(ref);
           Map<String, Object> out =
               new LinkedHashMap<>(
                   archives.copyAsTar(
-                      set, source, archive, writer -> tar.extract(ref, dir, writer), ctx));
+                      set,
+                      source,
+                      archive,
+                      folderItself,
+                      writer -> tar.extract(ref, dir, writer),
+                      ctx));
           out.put("pod", ref.pod());
           return out;
         });

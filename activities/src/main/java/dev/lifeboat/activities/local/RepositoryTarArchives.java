@@ -60,25 +60,34 @@ final class RepositoryTarArchives implements PodVolumes.TarArchives {
 
   @Override
   public Map<String, Object> copyAsTar(
-      String set, String source, String archive, PodVolumes.TarSink sink, ActionContext ctx)
+      String set,
+      String source,
+      String archive,
+      boolean folderItself,
+      PodVolumes.TarSink sink,
+      ActionContext ctx)
       throws IOException {
     ArchiveRef found = VerifyAction.resolve(repository, "restore", set, source, archive);
     try (SourceLock lock = repository.lockArchive(found, ctx.runId(), new ContextProgress(ctx))) {
       // resolved again under the lock: what was latest before the wait may have been pruned or
       // found damaged
       return copyLocked(
-          VerifyAction.resolve(repository, "restore", set, source, archive), sink, ctx);
+          VerifyAction.resolve(repository, "restore", set, source, archive),
+          folderItself,
+          sink,
+          ctx);
     }
   }
 
-  private Map<String, Object> copyLocked(ArchiveRef ref, PodVolumes.TarSink sink, ActionContext ctx)
+  private Map<String, Object> copyLocked(
+      ArchiveRef ref, boolean folderItself, PodVolumes.TarSink sink, ActionContext ctx)
       throws IOException {
     // never stream a damaged archive into a volume that was just emptied
     var verified = repository.verify(ref, new ContextProgress(ctx), "restore");
     long written =
         sink.accept(
             out -> {
-              long n = repository.copyAsTar(ref, out);
+              long n = repository.copyAsTar(ref, out, folderItself);
               // GNU tar reads stdin in 10240-byte records and only stops at the end-of-archive
               // blocks once the
               // record is complete; a pod's stdin cannot be closed over exec, so pad to a whole

@@ -177,6 +177,7 @@ class MemberRunbooksTest {
   @Test
   void backupThenRestoreBringsBackTheSameFiles() throws Exception {
     Path data = cluster.pvcDir(NS, "data-member1-0");
+    Files.setAttribute(data, "unix:mode", 02750, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     Map<String, String> before = tree(data);
     int archived = archives();
     RunProgress backup = run("member-backup", Map.of("member", 1));
@@ -201,9 +202,15 @@ class MemberRunbooksTest {
     Files.delete(data.resolve("geth/nodekey"));
     Files.writeString(data.resolve("geth/chaindata/000001.ldb"), "corrupted");
     Files.writeString(data.resolve("stray.tmp"), "junk");
+    Files.setAttribute(data, "unix:mode", 0777, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     RunProgress restore = run("member-restore", Map.of("member", 1));
     assertThat(restore.status()).as(String.valueOf(restore.error())).isEqualTo(RunStatus.COMPLETED);
     assertThat(tree(data)).isEqualTo(before);
+    // the volume's own mode came back from the backup's "./" when the helper pod's tar runs as
+    // root (here: the local user the mock cluster's exec runs as)
+    boolean root = Integer.valueOf(0).equals(Files.getAttribute(data, "unix:uid"));
+    assertThat((Integer) Files.getAttribute(data, "unix:mode") & 07777)
+        .isEqualTo(root ? 02750 : 0777);
     assertThat(cluster.exec.commands)
         .anyMatch(c -> c.startsWith("lifeboat-member1-restore: sh -c"))
         .anyMatch(c -> c.equals("lifeboat-member1-restore: tar xf - -C /data"))

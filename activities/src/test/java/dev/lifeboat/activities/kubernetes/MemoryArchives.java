@@ -49,7 +49,12 @@ final class MemoryArchives implements PodVolumes.TarArchives {
 
   @Override
   public Map<String, Object> copyAsTar(
-      String set, String source, String archive, PodVolumes.TarSink sink, ActionContext ctx)
+      String set,
+      String source,
+      String archive,
+      boolean folderItself,
+      PodVolumes.TarSink sink,
+      ActionContext ctx)
       throws IOException {
     Resolved r = resolve(set, source, archive);
     long n = sink.accept(out -> out.write(r.bytes));

@@ -99,6 +99,25 @@ class PodTarTest {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "id -u prints {0} (exit {1}): root {2}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "'0\n', 0, true",
+    "'1000\n', 0, false",
+    "'0\n', 1, false",
+    "'', 127, false"
+  })
+  void onlyAContainerWhoseProgramsRunAsRootGetsTheFoldersOwnModeAndOwner(
+      String printed, int exit, boolean root) {
+    server
+        .expect()
+        .withPath(execPath("jupyter-alice", "notebook", "id", "-u"))
+        .andUpgradeToWebSocket()
+        .open(stdout(printed.getBytes(StandardCharsets.UTF_8)), new StatusStreamMessage(exit))
+        .done()
+        .once();
+    assertThat(new PodTar(() -> client).runsAsRoot(JUPYTER)).isEqualTo(root);
+  }
+
   @Test
   void aMissingTarIsNamedWithPodAndContainer() {
     server
