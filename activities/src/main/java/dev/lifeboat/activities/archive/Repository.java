@@ -404,6 +404,22 @@ public final class Repository {
   }
 
   /**
+   * One restore at a time into a folder: restores of two different sources into the same empty
+   * folder each found it empty and wrote into it side by side, and both reported success. The lock
+   * is {@code <repository>/.restore-targets/<hash of the folder's path>/.lock}; the second restore
+   * waits, then finds the folder not empty.
+   */
+  SourceLock lockRestoreTarget(Path dir, ProgressListener listener) throws IOException {
+    byte[] name = dir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path locks =
+        root.resolve(".restore-targets")
+            .resolve(Digests.hex(Digests.sha256().digest(name)).substring(0, 32));
+    createPrivateDirectories(locks);
+    ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+    return SourceLock.acquire(locks, "the restore target " + dir, l.runId(), l);
+  }
+
+  /**
    * The lock of the source an archive belongs to; an archive outside the repository (an archive
    * root such as an external drive, possibly read-only) has no writer to exclude and gets a lock
    * that holds nothing.

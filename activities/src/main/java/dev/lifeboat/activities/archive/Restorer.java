@@ -62,6 +62,14 @@ final class Restorer {
     RestoreGuard.checkRoot(ref.name(), m.root());
     Path dir = target.toAbsolutePath().normalize();
     checkTarget(dir, repository.root());
+    // one lock per folder however it is spelt, once it exists
+    Path key = Files.isDirectory(dir) ? dir.toRealPath() : dir;
+    try (SourceLock lock = repository.lockRestoreTarget(key, listener)) {
+      return restoreLocked(m, dir, clean);
+    }
+  }
+
+  private RestoreResult restoreLocked(Manifest m, Path dir, boolean clean) throws IOException {
     if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
       throw ActionException.invalid("restore target " + dir + " is not a directory");
     }

@@ -218,6 +218,74 @@ class RestoreSafetyTest {
   }
 
   @Test
+  void twoRestoresOfDifferentSourcesIntoOneFolderDoNotMix() throws Exception {
+    // before, both found the folder empty, wrote into it side by side and both succeeded
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Files.writeString(a.resolve("from-a.txt"), "a");
+    Path c = Files.createDirectories(tmp.resolve("c"));
+    Files.writeString(c.resolve("from-c.txt"), "c");
+    BackupResult fromA =
+        repo.writeFromDirectory("local", "a", a, List.of(), List.of(), ProgressListener.NONE);
+    BackupResult fromC =
+        repo.writeFromDirectory("local", "c", c, List.of(), List.of(), ProgressListener.NONE);
+    Path target = tmp.resolve("target");
+    java.util.concurrent.CountDownLatch firstWriting = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch secondWaits = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean waited =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<RestoreResult> first =
+          pool.submit(
+              () ->
+                  repo.restoreToDirectory(
+                      fromA.ref(),
+                      target,
+                      false,
+                      (done, total, files) -> {
+                        firstWriting.countDown();
+                        try {
+                          // hold the folder until the second restore says it waits for it
+                          waited.compareAndSet(
+                              false, secondWaits.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }));
+      assertThat(firstWriting.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      java.util.concurrent.Future<RestoreResult> second =
+          pool.submit(
+              () ->
+                  repo.restoreToDirectory(
+                      fromC.ref(),
+                      target,
+                      false,
+                      new ProgressListener() {
+                        @Override
+                        public void progress(long bytesDone, long bytesTotal, long filesDone) {}
+
+                        @Override
+                        public void message(String text) {
+                          if (text.startsWith("waiting for the restore target " + target)) {
+                            secondWaits.countDown();
+                          }
+                        }
+                      }));
+      assertThat(first.get(60, java.util.concurrent.TimeUnit.SECONDS).files()).isEqualTo(1);
+      assertThat(waited).isTrue();
+      assertThatThrownBy(() -> second.get(60, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ActionException.class)
+          .hasMessageContaining("restore target " + target + " is not empty");
+    } finally {
+      pool.shutdownNow();
+    }
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("from-a.txt");
+    }
+  }
+
+  @Test
   void notEnoughFreeSpaceIsRefusedBeforeWritingNamingTheTargetAndTheBytes() throws Exception {
     BackupResult b = backupOf("new.txt", "new");
     Manifest m = repo.manifest(b.ref());
