@@ -38,6 +38,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 final class Restorer {
   static final String MARKER = ".lifeboat-restore-incomplete";
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Restorer.class);
+
   /**
    * Room left over on top of the file bytes: directory blocks, inodes, the file system's own
    * reserve.
@@ -114,11 +116,20 @@ final class Restorer {
         try {
           extraction.applyRoot(m.root());
         } catch (IOException | RuntimeException e) {
-          throw ActionException.check(
+          String why =
               "restored every entry into "
                   + dir
                   + ", but could not give the folder itself its archived mode, owner or time: "
-                  + e.getMessage());
+                  + e.getMessage();
+          if (asRoot) {
+            throw ActionException.check(why);
+          }
+          // as another user, into a folder it does not own, as GNU tar would warn: the entries
+          // are what was asked for
+          LOG.warn(why);
+          if (listener != null) {
+            listener.message(why);
+          }
         }
       }
       fsync(dir);
