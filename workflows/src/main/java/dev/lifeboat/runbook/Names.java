@@ -16,9 +16,30 @@ public final class Names {
    *
    * @throws IllegalArgumentException saying what {@code what} must look like
    */
+  /** A folder name's limit on Linux file systems: a longer set or source failed only at mkdir. */
+  public static final int MAX_SEGMENT = 255;
+
+  /** Why a name is too long to be a folder, or null. */
+  public static String tooLong(String value, String what) {
+    if (value.length() <= MAX_SEGMENT) {
+      return null;
+    }
+    return what
+        + " '"
+        + value.substring(0, 40)
+        + "...' is "
+        + value.length()
+        + " characters long; a folder name has at most "
+        + MAX_SEGMENT;
+  }
+
   public static String checkSegment(String value, String what) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(what + " is required");
+    }
+    String longer = tooLong(value, what);
+    if (longer != null) {
+      throw new IllegalArgumentException(longer);
     }
     if (!SEGMENT.matcher(value).matches() || value.equals("latest")) {
       throw new IllegalArgumentException(

@@ -101,6 +101,10 @@ final class ArchiveNames {
     if (value == null || value.isBlank()) {
       throw ActionException.invalid(what + " is required");
     }
+    String longer = dev.lifeboat.runbook.Names.tooLong(value, what);
+    if (longer != null) {
+      throw ActionException.invalid(longer);
+    }
     if (!NAME.matcher(value).matches() || value.equals(ArchiveNames.LATEST)) {
       throw ActionException.invalid(
           what

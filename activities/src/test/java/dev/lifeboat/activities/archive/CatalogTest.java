@@ -41,6 +41,9 @@ class CatalogTest {
         .hasMessageContaining("not a usable name");
     assertThatThrownBy(() -> catalog.resolve("-rf", "src", null))
         .hasMessageContaining("not a usable name");
+    assertThatThrownBy(() -> catalog.resolve("local", "s".repeat(300), null))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("is 300 characters long; a folder name has at most 255");
     assertThatThrownBy(() -> catalog.resolve("local", "ghost", null))
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"))
         .hasMessageContaining("'ghost'")
