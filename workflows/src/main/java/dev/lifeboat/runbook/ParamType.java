@@ -179,8 +179,27 @@ public enum ParamType {
     if (s.length() > 1 && s.endsWith("/")) {
       throw new IllegalArgumentException("'" + s + "' is not a normalised path (no trailing '/')");
     }
+    // what the kernel takes: found here, not when the step opens it
+    String start = s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+      throw new IllegalArgumentException(
+          "'" + start + "' is longer than a path can be (" + MAX_PATH_BYTES + " bytes)");
+    }
+    for (String part : s.substring(1).split("/")) {
+      if (part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Names.MAX_SEGMENT) {
+        throw new IllegalArgumentException(
+            "'"
+                + start
+                + "' has a folder or file name longer than "
+                + Names.MAX_SEGMENT
+                + " bytes");
+      }
+    }
     return s;
   }
+
+  /** Linux's PATH_MAX less its terminating NUL. */
+  static final int MAX_PATH_BYTES = 4095;
 
   /** NUL, newlines and other control characters have no place in a URL, path, name or program. */
   private static void noControl(String s) {

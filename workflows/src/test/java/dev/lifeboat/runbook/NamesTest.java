@@ -21,4 +21,16 @@ class NamesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("is 256 characters long");
   }
+
+  @Test
+  void aPathNoFileSystemTakesIsRefusedBeforeTheRun() {
+    // before, both failed only when the step opened them ("File name too long", "does not exist")
+    assertThat(ParamType.PATH.coerce("/tmp/" + "n".repeat(255))).isNotNull();
+    assertThatThrownBy(() -> ParamType.PATH.coerce("/tmp/" + "n".repeat(256)))
+        .hasMessageEndingWith("has a folder or file name longer than 255 bytes");
+    String deep = "/tmp" + ("/" + "d".repeat(200)).repeat(21);
+    assertThatThrownBy(() -> ParamType.PATH.coerce(deep))
+        .hasMessageEndingWith("is longer than a path can be (4095 bytes)");
+    assertThat(ParamType.PATH.coerce("/tmp" + ("/" + "d".repeat(200)).repeat(20))).isNotNull();
+  }
 }
