@@ -350,17 +350,10 @@ final class Extraction implements Closeable {
       Owner owner = owners.get(e);
       if (owner != null) {
         // lchown by path: the parent was just opened without following links
-        PosixFileAttributeView view =
+        setOwner(
             Files.getFileAttributeView(
-                dest, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-        Optional<UserPrincipal> u = user(owner);
-        if (u.isPresent()) {
-          view.setOwner(u.get());
-        }
-        Optional<GroupPrincipal> g = group(owner);
-        if (g.isPresent()) {
-          view.setGroup(g.get());
-        }
+                dest, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS),
+            owner);
       }
     }
     List<Entry> deepestFirst = new ArrayList<>(directories);
@@ -378,6 +371,18 @@ final class Extraction implements Closeable {
     }
   }
 
+  /** The owner and group known here by name or number; one that is not known is left as it is. */
+  private void setOwner(PosixFileAttributeView view, Owner owner) throws IOException {
+    Optional<UserPrincipal> u = user(owner);
+    if (u.isPresent()) {
+      view.setOwner(u.get());
+    }
+    Optional<GroupPrincipal> g = group(owner);
+    if (g.isPresent()) {
+      view.setGroup(g.get());
+    }
+  }
+
   /**
    * Gives the target folder the backed-up folder's own owner (with {@code restoreOwners}), mode and
    * time, as GNU tar does with an archive's "./". Called last: the time would move with any change
@@ -391,15 +396,7 @@ final class Extraction implements Closeable {
         Files.getFileAttributeView(target, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     if (restoreOwners) {
       // before the mode: a change of owner clears set-id bits
-      Owner owner = new Owner(r.uid(), r.gid(), r.user(), r.group());
-      Optional<UserPrincipal> u = user(owner);
-      if (u.isPresent()) {
-        view.setOwner(u.get());
-      }
-      Optional<GroupPrincipal> g = group(owner);
-      if (g.isPresent()) {
-        view.setGroup(g.get());
-      }
+      setOwner(view, new Owner(r.uid(), r.gid(), r.user(), r.group()));
     }
     int mode = r.modeBits();
     try {
