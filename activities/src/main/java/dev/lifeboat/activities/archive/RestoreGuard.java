@@ -96,12 +96,17 @@ final class RestoreGuard {
     if (root == null) {
       return;
     }
-    if (root.mode() == null || !root.mode().matches("[0-7]{1,4}")) {
+    if (!hasOctalMode(root)) {
       throw refuse(archive, "the folder's mode '" + root.mode() + "' is not octal permission bits");
     }
     if (root.mtime() == null) {
       throw refuse(archive, "the folder's metadata has no time");
     }
+  }
+
+  /** A folder mode of one to four octal digits, the only kind {@link Manifest.Root} may apply. */
+  static boolean hasOctalMode(Manifest.Root root) {
+    return root.mode() != null && root.mode().matches("[0-7]{1,4}");
   }
 
   private static ActionException refuse(String archive, String why) {

@@ -164,7 +164,7 @@ final class SingleFile {
 
   /** The "./" header for the folder's metadata; null without any, or where ustar cannot hold it. */
   static byte[] rootHeader(Manifest.Root r) {
-    if (r == null || r.mode() == null || !r.mode().matches("[0-7]{1,4}") || r.mtime() == null) {
+    if (r == null || !RestoreGuard.hasOctalMode(r) || r.mtime() == null) {
       return null;
     }
     return TarHeaders.of(
