@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * A typed runbook parameter. {@code defaultValue} is null when there is none. {@code under} (for a
  * {@code path}) lists the roots the path must lie in; {@code allowed} (for a {@code program}) lists
- * the only values a caller may choose. Both are written by the runbook author, whom we trust.
+ * the only values a caller may choose. {@code min} and {@code max} (for an {@code integer}) bound
+ * it, null for no bound. All are written by the runbook author, whom we trust.
  */
 public record Param(
     String name,
@@ -14,7 +15,9 @@ public record Param(
     boolean required,
     String description,
     List<String> under,
-    List<String> allowed) {
+    List<String> allowed,
+    Long min,
+    Long max) {
   public Param {
     description = description == null ? "" : description;
     under = under == null ? List.of() : List.copyOf(under);
@@ -23,7 +26,18 @@ public record Param(
 
   public Param(
       String name, ParamType type, Object defaultValue, boolean required, String description) {
-    this(name, type, defaultValue, required, description, List.of(), List.of());
+    this(name, type, defaultValue, required, description, List.of(), List.of(), null, null);
+  }
+
+  public Param(
+      String name,
+      ParamType type,
+      Object defaultValue,
+      boolean required,
+      String description,
+      List<String> under,
+      List<String> allowed) {
+    this(name, type, defaultValue, required, description, under, allowed, null, null);
   }
 
   /**
@@ -43,6 +57,14 @@ public record Param(
     if (type == ParamType.PROGRAM && !allowed.contains(v)) {
       throw new IllegalArgumentException(
           "'" + v + "' is not one of the allowed programs: " + String.join(", ", allowed));
+    }
+    if (v instanceof Long l && (min != null && l < min || max != null && l > max)) {
+      throw new IllegalArgumentException(
+          l
+              + " is out of range: "
+              + (max == null
+                  ? "at least " + min
+                  : min == null ? "at most " + max : "from " + min + " to " + max));
     }
     return v;
   }

@@ -38,7 +38,8 @@ public final class RunbookLoader {
   private static final Set<String> SCHEDULE_KEYS =
       Set.of("name", "cron", "timezone", "jitter", "params");
   private static final Set<String> PARAM_KEYS =
-      Set.of("name", "type", "default", "required", "description", "under", "allowed");
+      Set.of(
+          "name", "type", "default", "required", "description", "under", "allowed", "min", "max");
   private static final Set<String> APPROVAL_KEYS = Set.of("message", "group");
 
   /**
@@ -389,7 +390,12 @@ public final class RunbookLoader {
             m.get("allowed").getKeyNode(),
             "parameter '" + name + "': 'allowed' is only for type program");
       }
-      Param declared = new Param(name, type, null, false, null, under, allowed);
+      Long min = bound(m, "min", name, type);
+      Long max = bound(m, "max", name, type);
+      if (min != null && max != null && min > max) {
+        throw problem(node, "parameter '" + name + "': min " + min + " is above max " + max);
+      }
+      Param declared = new Param(name, type, null, false, null, under, allowed, min, max);
       Object def = null;
       if (m.containsKey("default")) {
         Node d = m.get("default").getValueNode();
@@ -407,7 +413,21 @@ public final class RunbookLoader {
       if (required && def != null) {
         throw problem(node, "parameter '" + name + "' is required and has a default; choose one");
       }
-      return new Param(name, type, def, required, optionalString(m, "description"), under, allowed);
+      return new Param(
+          name, type, def, required, optionalString(m, "description"), under, allowed, min, max);
+    }
+
+    /** An integer parameter's {@code min} or {@code max}, null when not given. */
+    private Long bound(Map<String, NodeTuple> m, String key, String name, ParamType type) {
+      if (!m.containsKey(key)) {
+        return null;
+      }
+      if (type != ParamType.INTEGER) {
+        throw problem(
+            m.get(key).getKeyNode(),
+            "parameter '" + name + "': '" + key + "' is only for type integer");
+      }
+      return integer(m.get(key).getValueNode(), key);
     }
 
     private List<String> texts(Node node, String what) {

@@ -304,6 +304,61 @@ class ParamBinderTest {
   }
 
   @Test
+  void integerBoundsAreCheckedAndOnlyForIntegers() {
+    Runbook bounded =
+        TestActions.loader()
+            .parse(
+                """
+        name: b
+        params:
+          - name: member
+            type: integer
+            min: 0
+          - name: copies
+            type: integer
+            min: 1
+            max: 9
+            default: 3
+        steps:
+          - id: a
+            action: verify
+            with: {path: /a}
+        """,
+                "b.yaml");
+    assertThat(ParamBinder.bind(bounded, Map.of("member", "0"))).containsEntry("member", 0L);
+    assertThat(ParamBinder.bind(bounded, Map.of("copies", 9))).containsEntry("copies", 9L);
+    ParamBinder.InvalidParam e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class,
+            () -> ParamBinder.bind(bounded, Map.of("member", "-1")));
+    assertThat(e.param()).isEqualTo("member");
+    assertThat(e.getMessage()).contains("-1 is out of range: at least 0");
+    e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class, () -> ParamBinder.bind(bounded, Map.of("copies", 10)));
+    assertThat(e.getMessage()).contains("10 is out of range: from 1 to 9");
+    for (String bad :
+        List.of(
+            "{name: x, min: 1}",
+            "{name: x, type: integer, min: 5, max: 1}",
+            "{name: x, type: integer, max: two}",
+            "{name: x, type: integer, min: 2, default: 1}")) {
+      assertThat(
+              org.assertj.core.api.Assertions.catchThrowable(
+                  () ->
+                      TestActions.loader()
+                          .parse(
+                              "name: p\nparams:\n  - "
+                                  + bad
+                                  + "\nsteps:\n  - id: a\n    action: verify\n"
+                                  + "    with: {path: /a}\n",
+                              "p.yaml")))
+          .as(bad)
+          .isInstanceOf(RunbookProblem.class);
+    }
+  }
+
+  @Test
   void aHugeValueIsRefusedByItsSize() {
     String big = "x".repeat(ParamBinder.MAX_VALUE_CHARS + 1);
     assertThat(invalid(Map.of("source", big)).getMessage())

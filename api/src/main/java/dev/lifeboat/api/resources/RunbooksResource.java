@@ -44,7 +44,7 @@ public final class RunbooksResource {
 
   /**
    * One declared parameter; {@code under} and {@code allowed} are the author's limits of path and
-   * program.
+   * program, {@code min} and {@code max} of an integer (null for none).
    */
   public record ParamView(
       String name,
@@ -53,7 +53,9 @@ public final class RunbooksResource {
       boolean required,
       String description,
       List<String> under,
-      List<String> allowed) {}
+      List<String> allowed,
+      Long min,
+      Long max) {}
 
   @GET
   public List<RunbookView> list() {
@@ -235,6 +237,8 @@ public final class RunbooksResource {
         p.required(),
         p.description(),
         p.under(),
-        p.allowed());
+        p.allowed(),
+        p.min(),
+        p.max());
   }
 }
