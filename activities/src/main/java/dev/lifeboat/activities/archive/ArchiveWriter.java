@@ -181,6 +181,15 @@ final class ArchiveWriter implements Closeable {
    * manifest for reuse.
    */
   long add(Item item, InputStream data, SourceScan.Stamp stamp) throws IOException {
+    return add(item, data == null ? null : java.nio.channels.Channels.newChannel(data), stamp);
+  }
+
+  /**
+   * As {@link #add(Item, InputStream, SourceScan.Stamp)}, reading a file's bytes from a channel: a
+   * file's channel puts them straight into the archive's native chunks (one copy, by the kernel).
+   */
+  long add(Item item, java.nio.channels.ReadableByteChannel data, SourceScan.Stamp stamp)
+      throws IOException {
     progress.checkCancelled();
     long tarOffset = members.tarBytes();
     if (packSmallFiles && packs(item)) {
@@ -878,36 +887,41 @@ final class ArchiveWriter implements Closeable {
    * Stores the file's data, padded with zeros if it ends early; sets {@link #lastSha} (its digest,
    * computed by {@link FileDigests} for all but small files), returns bytes read.
    */
-  private long copy(Item item, InputStream data) throws IOException {
+  private long copy(Item item, java.nio.channels.ReadableByteChannel data) throws IOException {
     MessageDigest md = Digests.sha256();
     boolean inline = item.size() <= FileDigests.INLINE_MAX;
     long left = item.size();
     boolean ended = false;
     long read = 0;
     while (left > 0) {
-      byte[] b = inline ? buffer : fileDigests.buffer();
-      int n;
-      try {
-        int want = (int) Math.min(b.length, left);
-        n = ended ? -1 : data.read(b, 0, want);
-        if (n < 0) {
-          ended = true;
-          Arrays.fill(b, 0, want, (byte) 0);
-          n = want;
+      int want = (int) Math.min(FileDigests.BUFFER, left);
+      int n = ended ? -1 : members.read(data, want);
+      if (n < 0) {
+        // the file ended early: zeros, as GNU tar stores, digested as what the archive holds
+        ended = true;
+        byte[] b = inline ? buffer : fileDigests.buffer();
+        n = Math.min(want, b.length);
+        Arrays.fill(b, 0, n, (byte) 0);
+        try {
+          members.write(b, 0, n);
+        } catch (IOException | RuntimeException e) {
+          if (!inline) {
+            fileDigests.release(b);
+          }
+          throw e;
+        }
+        if (inline) {
+          md.update(b, 0, n);
         } else {
-          read += n;
+          fileDigests.update(md, b, n);
         }
-        members.write(b, 0, n);
-      } catch (IOException | RuntimeException e) {
-        if (!inline) {
-          fileDigests.release(b);
+      } else if (n > 0) {
+        read += n;
+        if (inline) {
+          md.update(members.lastRead(n));
+        } else {
+          fileDigests.update(md, members.holdLastRead(), members.lastRead(n));
         }
-        throw e;
-      }
-      if (inline) {
-        md.update(b, 0, n);
-      } else {
-        fileDigests.update(md, b, n);
       }
       left -= n;
       progress.bytes(n);

@@ -188,9 +188,9 @@ final class Archiver {
               writer.addKept(item, kept.data(), kept.stamp());
               continue;
             }
-            InputStream in;
+            java.nio.channels.ReadableByteChannel in;
             try {
-              in = SparseInput.open(found.file(), item.size());
+              in = SparseInput.channel(found.file(), item.size());
             } catch (IOException e) {
               skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
               dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);

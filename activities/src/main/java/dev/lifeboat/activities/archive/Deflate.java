@@ -3,6 +3,7 @@ package dev.lifeboat.activities.archive;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.slf4j.Logger;
@@ -96,6 +97,14 @@ abstract class Deflate implements AutoCloseable {
    * deflated at the kind's level otherwise; returns its length.
    */
   final int gzip(Kind kind, byte[] in, int off, int len, byte[] out, int outOff) {
+    return gzip(kind, ByteBuffer.wrap(in), off, len, out, outOff);
+  }
+
+  /**
+   * As {@link #gzip(Kind, byte[], int, int, byte[], int)} for {@code in}'s bytes at absolute
+   * offsets: a direct buffer (a {@link Chunk}'s) is read where it is by the native engines.
+   */
+  final int gzip(Kind kind, ByteBuffer in, int off, int len, byte[] out, int outOff) {
     return switch (kind) {
       case NOISE -> stored(in, off, len, out, outOff);
       case FLAT -> igzip(false, in, off, len, out, outOff);
@@ -104,13 +113,13 @@ abstract class Deflate implements AutoCloseable {
     };
   }
 
-  abstract int deflate(boolean text, byte[] in, int off, int len, byte[] out, int outOff);
+  abstract int deflate(boolean text, ByteBuffer in, int off, int len, byte[] out, int outOff);
 
   /**
    * A {@link Kind#FLAT} or {@link Kind#FAST_TEXT} member; where there is no faster engine, as
    * binary or text.
    */
-  int igzip(boolean text, byte[] in, int off, int len, byte[] out, int outOff) {
+  int igzip(boolean text, ByteBuffer in, int off, int len, byte[] out, int outOff) {
     return deflate(text, in, off, len, out, outOff);
   }
 
@@ -133,7 +142,7 @@ abstract class Deflate implements AutoCloseable {
   private double lastEntropy;
 
   /** Whether igzip does as well on binary bytes of this nature: see {@link #igzipAsSmall}. */
-  private boolean faster(byte[] in, int off, int len, double bits) {
+  private boolean faster(ByteBuffer in, int off, int len, double bits) {
     for (int i = 0; i < tried; i++) {
       if (Math.abs(bits - triedBits[i]) <= SAME_NATURE) {
         return triedFaster[i];
@@ -162,6 +171,11 @@ abstract class Deflate implements AutoCloseable {
    * have control bytes in a share of their bytes.)
    */
   final Kind kind(byte[] in, int off, int len) {
+    return kind(ByteBuffer.wrap(in), off, len);
+  }
+
+  /** As {@link #kind(byte[], int, int)} for {@code in}'s bytes at absolute offsets. */
+  final Kind kind(ByteBuffer in, int off, int len) {
     int[] counts = sampleCounts(in, off, len);
     double bits = entropy(counts);
     lastEntropy = bits;
@@ -190,7 +204,7 @@ abstract class Deflate implements AutoCloseable {
    * the binary level (float weights beside runs of zeros; quantised tensors come out 8 % larger and
    * stay with libdeflate). False where there is no fast engine.
    */
-  boolean igzipAsSmall(byte[] in, int off, int len, double bits) {
+  boolean igzipAsSmall(ByteBuffer in, int off, int len, double bits) {
     return false;
   }
 
@@ -212,7 +226,7 @@ abstract class Deflate implements AutoCloseable {
    * clear cases for almost nothing: text is far below 8 bits a byte, noise at 8. Between them a
    * sample compressed at the fastest level must lose at least 3 %.
    */
-  private boolean compresses(double bits, byte[] in, int off, int len) {
+  private boolean compresses(double bits, ByteBuffer in, int off, int len) {
     if (bits < CLEARLY_COMPRESSES) {
       return true;
     }
@@ -233,29 +247,53 @@ abstract class Deflate implements AutoCloseable {
   static final double CLEARLY_NOISE = 7.97;
 
   /** A sample compressed at the fastest level loses at least 3 %. */
-  abstract boolean sampleCompresses(byte[] in, int off, int len);
+  abstract boolean sampleCompresses(ByteBuffer in, int off, int len);
 
   /** The order-0 entropy, in bits a byte, of the same pieces {@link #sample} takes. */
   static double sampleEntropy(byte[] in, int off, int len) {
-    return entropy(sampleCounts(in, off, len));
+    byte[] s = sample(in, off, len);
+    return entropy(sampleCounts(s, s.length));
   }
 
+  // the pieces kind() looked at last: sampleCompresses and igzipAsSmall look at them again
+  private byte[] sample = new byte[4 * SAMPLE];
+  private int sampleLength;
+
   /** How often each byte value occurs in the pieces {@link #sample} takes. */
-  private static int[] sampleCounts(byte[] in, int off, int len) {
-    int[] counts = new int[256];
-    if (len <= 4 * SAMPLE) {
-      for (int i = off; i < off + len; i++) {
-        counts[in[i] & 0xff]++;
-      }
-    } else {
-      for (int k = 0; k < 4; k++) {
-        int from = off + (int) ((long) (len - SAMPLE) * k / 3);
-        for (int i = from; i < from + SAMPLE; i++) {
-          counts[in[i] & 0xff]++;
-        }
-      }
+  private int[] sampleCounts(ByteBuffer in, int off, int len) {
+    sampleLength = sample(in, off, len, sample);
+    return sampleCounts(sample, sampleLength);
+  }
+
+  /**
+   * How often each byte value occurs in {@code s[0, n)}: the loop that touches every sample. Four
+   * tables, so a run of one byte value (zeros, a tensor's exponents) does not make every increment
+   * wait for the one before; without C2 the loop is not unrolled for it.
+   */
+  private static int[] sampleCounts(byte[] s, int n) {
+    int[] c0 = new int[256];
+    int[] c1 = new int[256];
+    int[] c2 = new int[256];
+    int[] c3 = new int[256];
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      c0[s[i] & 0xff]++;
+      c1[s[i + 1] & 0xff]++;
+      c2[s[i + 2] & 0xff]++;
+      c3[s[i + 3] & 0xff]++;
     }
-    return counts;
+    for (; i < n; i++) {
+      c0[s[i] & 0xff]++;
+    }
+    for (int b = 0; b < 256; b++) {
+      c0[b] += c1[b] + c2[b] + c3[b];
+    }
+    return c0;
+  }
+
+  /** The sample of the bytes {@link #kind} looked at last (the caller must not keep it). */
+  final byte[] lastSample() {
+    return sampleLength == sample.length ? sample : Arrays.copyOf(sample, sampleLength);
   }
 
   private static double entropy(int[] counts) {
@@ -289,6 +327,13 @@ abstract class Deflate implements AutoCloseable {
    * read it.
    */
   static int stored(byte[] in, int off, int len, byte[] out, int outOff) {
+    return stored(ByteBuffer.wrap(in), off, len, out, outOff);
+  }
+
+  /**
+   * As {@link #stored(byte[], int, int, byte[], int)} for {@code in}'s bytes at absolute offsets.
+   */
+  static int stored(ByteBuffer in, int off, int len, byte[] out, int outOff) {
     int n = outOff;
     System.arraycopy(HEADER, 0, out, n, HEADER.length);
     n += HEADER.length;
@@ -301,12 +346,12 @@ abstract class Deflate implements AutoCloseable {
       out[n++] = (byte) (block >>> 8);
       out[n++] = (byte) ~block;
       out[n++] = (byte) (~block >>> 8);
-      System.arraycopy(in, at, out, n, block);
+      in.get(at, out, n, block);
       n += block;
       at += block;
     } while (at < end);
     CRC32 crc = new CRC32();
-    crc.update(in, off, len);
+    crc.update(range(in, off, len));
     n = trailer(out, n, (int) crc.getValue(), len);
     return n - outOff;
   }
@@ -390,12 +435,12 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    int deflate(boolean text, byte[] input, int off, int len, byte[] output, int outOff) {
+    int deflate(boolean text, ByteBuffer input, int off, int len, byte[] output, int outOff) {
       return run(text ? compressor : binary, input, off, len, output, outOff, bound(len));
     }
 
     @Override
-    int igzip(boolean text, byte[] input, int off, int len, byte[] output, int outOff) {
+    int igzip(boolean text, ByteBuffer input, int off, int len, byte[] output, int outOff) {
       if (igzip == null) {
         return super.igzip(text, input, off, len, output, outOff);
       }
@@ -407,7 +452,7 @@ abstract class Deflate implements AutoCloseable {
       out.clear();
       out.get(output, outOff + HEADER.length, n);
       crc.reset();
-      crc.update(input, off, len);
+      crc.update(range(input, off, len));
       return trailer(output, outOff + HEADER.length + n, (int) crc.getValue(), len) - outOff;
     }
 
@@ -417,12 +462,12 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    boolean igzipAsSmall(byte[] input, int off, int len, double bits) {
+    boolean igzipAsSmall(ByteBuffer input, int off, int len, double bits) {
       if (igzip == null) {
         return false;
       }
-      byte[] sample = sample(input, off, len);
-      int n = igzipRaw(sample, 0, sample.length, sample.length + 1024);
+      byte[] sample = lastSample();
+      int n = igzipRaw(ByteBuffer.wrap(sample), 0, sample.length, sample.length + 1024);
       if (n < 0) {
         return false;
       }
@@ -444,44 +489,51 @@ abstract class Deflate implements AutoCloseable {
      * igzip's raw deflate of the bytes, left in the native output buffer: its length, or -1 when it
      * needs more than {@code room}.
      */
-    private int igzipRaw(byte[] input, int off, int len, int room) {
-      fill(input, off, len, room);
-      return igzip.deflate(
-          Native.getDirectBufferPointer(in), len, Native.getDirectBufferPointer(out), room);
+    private int igzipRaw(ByteBuffer input, int off, int len, int room) {
+      Pointer from = fill(input, off, len, room);
+      return igzip.deflate(from, len, Native.getDirectBufferPointer(out), room);
     }
 
     @Override
-    boolean sampleCompresses(byte[] input, int off, int len) {
-      byte[] sample = sample(input, off, len);
+    boolean sampleCompresses(ByteBuffer input, int off, int len) {
+      byte[] sample = lastSample();
       byte[] o = new byte[(int) libdeflate_gzip_compress_bound(fastest, sample.length)];
-      int n = run(fastest, sample, 0, sample.length, o, 0, o.length) - HEADER.length - 8;
+      int n =
+          run(fastest, ByteBuffer.wrap(sample), 0, sample.length, o, 0, o.length)
+              - HEADER.length
+              - 8;
       return n < sample.length * 0.97;
     }
 
-    /** Copies the input into the native buffer and makes room for {@code avail} of output. */
-    private void fill(byte[] input, int off, int len, int avail) {
-      if (in.capacity() < len + SLACK) {
-        in = ByteBuffer.allocateDirect(len + SLACK);
-      }
+    /**
+     * Where the native engines read the input, and room for {@code avail} of output: a direct
+     * buffer's bytes where they are (a {@link Chunk} has zeroed room after its own), heap bytes
+     * copied into the native buffer.
+     */
+    private Pointer fill(ByteBuffer input, int off, int len, int avail) {
       if (out.capacity() < avail) {
         out = ByteBuffer.allocateDirect(avail);
       }
+      if (input.isDirect()) {
+        return Native.getDirectBufferPointer(input).share(off);
+      }
+      if (in.capacity() < len + Chunk.SLACK) {
+        in = ByteBuffer.allocateDirect(len + Chunk.SLACK);
+      }
       in.clear();
-      in.put(input, off, len);
+      in.put(input.array(), input.arrayOffset() + off, len);
       // a little zeroed room after the input: no wide load of the libraries near its end leaves
-      // the buffer or sees what it held before
-      in.put(ZEROS, 0, SLACK);
+      // the buffer
+      in.put(ZEROS, 0, Chunk.SLACK);
+      return Native.getDirectBufferPointer(in);
     }
 
-    private static final int SLACK = 64;
-    private static final byte[] ZEROS = new byte[SLACK];
+    private static final byte[] ZEROS = new byte[Chunk.SLACK];
 
     private int run(
-        Pointer c, byte[] input, int off, int len, byte[] output, int outOff, int avail) {
-      fill(input, off, len, avail);
-      long n =
-          libdeflate_gzip_compress(
-              c, Native.getDirectBufferPointer(in), len, Native.getDirectBufferPointer(out), avail);
+        Pointer c, ByteBuffer input, int off, int len, byte[] output, int outOff, int avail) {
+      Pointer from = fill(input, off, len, avail);
+      long n = libdeflate_gzip_compress(c, from, len, Native.getDirectBufferPointer(out), avail);
       if (n <= 0 || n > output.length - outOff) {
         throw new IllegalStateException(
             "libdeflate gave " + n + " bytes for " + len + " (room " + avail + ")");
@@ -530,12 +582,12 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    int deflate(boolean text, byte[] in, int off, int len, byte[] out, int outOff) {
+    int deflate(boolean text, ByteBuffer in, int off, int len, byte[] out, int outOff) {
       Deflater deflater = text ? this.deflater : binary;
       System.arraycopy(HEADER, 0, out, outOff, HEADER.length);
       int n = outOff + HEADER.length;
       deflater.reset();
-      deflater.setInput(in, off, len);
+      deflater.setInput(range(in, off, len));
       deflater.finish();
       while (!deflater.finished()) {
         int k = deflater.deflate(out, n, out.length - 8 - n, Deflater.NO_FLUSH);
@@ -545,13 +597,13 @@ abstract class Deflate implements AutoCloseable {
         n += k;
       }
       crc.reset();
-      crc.update(in, off, len);
+      crc.update(range(in, off, len));
       return trailer(out, n, (int) crc.getValue(), len) - outOff;
     }
 
     @Override
-    boolean sampleCompresses(byte[] in, int off, int len) {
-      byte[] sample = sample(in, off, len);
+    boolean sampleCompresses(ByteBuffer in, int off, int len) {
+      byte[] sample = lastSample();
       fastest.reset();
       fastest.setInput(sample);
       fastest.finish();
@@ -573,14 +625,26 @@ abstract class Deflate implements AutoCloseable {
 
   /** Up to four {@link #SAMPLE}-byte pieces from the start, the quarters and the end. */
   static byte[] sample(byte[] in, int off, int len) {
+    byte[] s = new byte[Math.min(len, 4 * SAMPLE)];
+    sample(ByteBuffer.wrap(in), off, len, s);
+    return s;
+  }
+
+  /** {@link #sample(byte[], int, int)} into {@code s}; returns its length. */
+  private static int sample(ByteBuffer in, int off, int len, byte[] s) {
     if (len <= 4 * SAMPLE) {
-      return java.util.Arrays.copyOfRange(in, off, off + len);
+      in.get(off, s, 0, len);
+      return len;
     }
-    byte[] s = new byte[4 * SAMPLE];
     for (int i = 0; i < 4; i++) {
       int from = off + (int) ((long) (len - SAMPLE) * i / 3);
-      System.arraycopy(in, from, s, i * SAMPLE, SAMPLE);
+      in.get(from, s, i * SAMPLE, SAMPLE);
     }
-    return s;
+    return 4 * SAMPLE;
+  }
+
+  /** {@code in}'s bytes {@code [off, off+len)} as a buffer of their own, for CRC-32 and zlib. */
+  static ByteBuffer range(ByteBuffer in, int off, int len) {
+    return in.duplicate().clear().position(off).limit(off + len);
   }
 }

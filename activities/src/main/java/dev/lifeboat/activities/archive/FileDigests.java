@@ -1,5 +1,6 @@
 package dev.lifeboat.activities.archive;
 
+import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -27,7 +28,7 @@ final class FileDigests implements AutoCloseable {
   private final BufferPool<byte[]> buffers = BufferPool.arrays(BUFFER, BUFFERS);
 
   /** A free buffer of {@link #BUFFER} bytes, waiting for one if all are in flight. */
-  byte[] buffer() throws java.io.IOException {
+  byte[] buffer() throws IOException {
     return buffers.take("digesting a file");
   }
 
@@ -46,6 +47,41 @@ final class FileDigests implements AutoCloseable {
             buffers.release(b);
           }
         });
+  }
+
+  // bytes of chunks handed over and not yet digested: the reader waits beyond this much
+  private final java.util.concurrent.Semaphore chunkBytes =
+      new java.util.concurrent.Semaphore(BUFFERS * BUFFER);
+
+  /**
+   * Digests {@code bytes} (read into {@code chunk}, which the caller held once more for this) into
+   * {@code md}, after what was handed over before, then releases the chunk. Waits while {@code
+   * BUFFERS × BUFFER} bytes are still to digest.
+   */
+  void update(MessageDigest md, Chunk chunk, java.nio.ByteBuffer bytes) throws IOException {
+    int n = Math.min(bytes.remaining(), BUFFERS * BUFFER);
+    try {
+      chunkBytes.acquire(n);
+    } catch (InterruptedException e) {
+      chunk.release();
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while digesting a file");
+    }
+    try {
+      thread.execute(
+          () -> {
+            try {
+              md.update(bytes);
+            } finally {
+              chunk.release();
+              chunkBytes.release(n);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      chunk.release();
+      chunkBytes.release(n);
+      throw new IOException("the file digest's thread is stopped", e);
+    }
   }
 
   /** The digest of everything handed over for {@code md}, in hex, once it is done. */

@@ -3,6 +3,7 @@ package dev.lifeboat.activities.archive;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class GzipMembers extends OutputStream {
    */
   record Settings(
       int threads, int chunkBytes, IntConsumer beforeChunk, int level, Deflate.Engine engine) {
-    static final int DEFAULT_CHUNK = 1 << 20;
+    static final int DEFAULT_CHUNK = FULL;
 
     /**
      * Text at libdeflate's level 1: a third of level 5's CPU for text 4-5 % larger. With small
@@ -106,8 +107,13 @@ final class GzipMembers extends OutputStream {
   /** Files up to this size go into packs; larger ones have members of their own. */
   static final long PACK_FILE_MAX = 32 * 1024;
 
-  // A pack's input array: a pack holds at most PACK_BYTES plus one file and its headers.
-  private static final int PACK_ARRAY = 128 * 1024;
+  // A pack's input chunk: a pack holds at most PACK_BYTES plus one file and its headers. Entries
+  // of their own start in a small chunk and grow through this size to a full one.
+  static final int PACK_ARRAY = 128 * 1024;
+
+  /** The chunk size of the default settings: full chunks of this size are pooled. */
+  static final int FULL = 1 << 20;
+
   // Outputs of chunks up to PACK_ARRAY: more than any compressor's bound for that much input.
   private static final int SMALL_OUTPUT = PACK_ARRAY + PACK_ARRAY / 8;
 
@@ -120,13 +126,10 @@ final class GzipMembers extends OutputStream {
   private final List<Deflate> allDeflaters = new ArrayList<>();
   // null for gzip
   private final ZstdFrames zstd;
-  // Full-size input and output buffers go round instead of being garbage: a big file would
-  // otherwise make two
-  // chunk-sized arrays of garbage per chunk.
-  private final ConcurrentLinkedQueue<byte[]> spareChunks = new ConcurrentLinkedQueue<>();
+  // Output arrays go round instead of being garbage: a big file would otherwise make a
+  // chunk-sized array of garbage per chunk, and thousands of packs would fill the old generation
+  // with dead arrays. (Input chunks are native memory from Chunk's pool.)
   private final ConcurrentLinkedQueue<byte[]> spareOutputs = new ConcurrentLinkedQueue<>();
-  // the same for packs: thousands of them would otherwise fill the old generation with dead arrays
-  private final ConcurrentLinkedQueue<byte[]> sparePacks = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<byte[]> spareSmallOutputs = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
   private final long maxInFlightBytes;
@@ -140,8 +143,13 @@ final class GzipMembers extends OutputStream {
   private final List<Integer> packTags = new ArrayList<>();
   private long packStart;
   private boolean firstChunk;
-  private byte[] chunk = new byte[8 * 1024];
+  // the chunk being filled and a view of its bytes; null between entries
+  private Chunk chunk;
+  private ByteBuffer view;
   private int chunkLength;
+  // where the last read() put its bytes
+  private Chunk readChunk;
+  private int readAt;
   private int sequence;
   private long tarBytes;
   private long written;
@@ -222,7 +230,7 @@ final class GzipMembers extends OutputStream {
     open = true;
     this.tag = tag;
     firstChunk = true;
-    chunkLength = 0;
+    take(Chunk.SMALL);
   }
 
   /**
@@ -238,8 +246,7 @@ final class GzipMembers extends OutputStream {
       firstChunk = true;
       chunkLength = 0;
       packStart = tarBytes;
-      byte[] spare = sparePacks.poll();
-      chunk = spare != null ? spare : new byte[PACK_ARRAY];
+      take(PACK_ARRAY);
     }
     open = true;
     this.tag = tag;
@@ -346,23 +353,80 @@ final class GzipMembers extends OutputStream {
     tarBytes += len;
     int done = 0;
     while (done < len) {
-      if (chunkLength == settings.chunkBytes()) {
-        // Only now, with more data coming, is the full chunk known not to be the member's last.
-        submit(false);
-      }
-      if (chunkLength == chunk.length) {
-        int grown = Math.min(settings.chunkBytes(), chunk.length * 2);
-        chunk =
-            grown == settings.chunkBytes()
-                ? copyInto(fullChunk(), chunk, chunkLength)
-                : Arrays.copyOf(chunk, grown);
-      }
-      // a pack's array may be larger than a chunk; a member still holds at most one chunk
-      int n = Math.min(len - done, Math.min(chunk.length, settings.chunkBytes()) - chunkLength);
-      System.arraycopy(b, off + done, chunk, chunkLength, n);
+      int n = Math.min(len - done, room());
+      view.put(chunkLength, b, off + done, n);
       chunkLength += n;
       done += n;
     }
+  }
+
+  /**
+   * Reads up to {@code max} bytes of {@code from} straight into the open member: the kernel copies
+   * them into the chunk, where {@link #lastRead()} shows them. Returns how many, or -1 at its end.
+   */
+  int read(java.nio.channels.ReadableByteChannel from, int max) throws IOException {
+    if (!open) {
+      throw new IllegalStateException("tar data written outside a gzip member");
+    }
+    int n = Math.min(max, room());
+    int got = from.read(view.duplicate().clear().position(chunkLength).limit(chunkLength + n));
+    if (got > 0) {
+      readChunk = chunk;
+      readAt = chunkLength;
+      chunkLength += got;
+      tarBytes += got;
+    }
+    return got;
+  }
+
+  /** The bytes the last {@link #read} gave, as a buffer of their own (valid until more is read). */
+  ByteBuffer lastRead(int length) {
+    return readChunk.bytes().position(readAt).limit(readAt + length);
+  }
+
+  /**
+   * The chunk the last {@link #read} went into, held once more: whoever reads its bytes later (the
+   * file's digest) must release it.
+   */
+  Chunk holdLastRead() {
+    return readChunk.hold();
+  }
+
+  /**
+   * Room in the open chunk, at least one byte: a full chunk goes to the pool first (only now, with
+   * more data coming, is it known not to be the member's last), a small one is moved into a larger.
+   */
+  private int room() throws IOException {
+    if (chunkLength == settings.chunkBytes()) {
+      submit(false);
+    }
+    if (chunkLength == chunk.room()) {
+      Chunk larger = Chunk.take(chunk.room() < PACK_ARRAY ? PACK_ARRAY : fullSize());
+      larger.bytes().put(0, view, 0, chunkLength);
+      chunk.release();
+      use(larger);
+    }
+    // a pack's chunk may be larger than a member; a member still holds at most one chunk
+    return Math.min(chunk.room(), settings.chunkBytes()) - chunkLength;
+  }
+
+  /** A full chunk's room: a member's most, or a pack's where members are smaller. */
+  private int fullSize() {
+    return Math.max(settings.chunkBytes(), PACK_ARRAY);
+  }
+
+  /** Starts filling a chunk of {@code size} from empty. */
+  private void take(int size) {
+    if (chunk != null) {
+      chunk.release();
+    }
+    use(Chunk.take(size));
+    chunkLength = 0;
+  }
+
+  private void use(Chunk c) {
+    chunk = c;
+    view = c.bytes();
   }
 
   @Override
@@ -373,6 +437,10 @@ final class GzipMembers extends OutputStream {
   /** Stops the workers without writing what is still in flight; the file is not closed. */
   @Override
   public void close() {
+    if (chunk != null) {
+      chunk.release();
+      chunk = null;
+    }
     pool.shutdownNow();
     boolean stopped;
     try {
@@ -394,30 +462,38 @@ final class GzipMembers extends OutputStream {
   }
 
   private void submit(boolean last) throws IOException {
-    byte[] input = chunk;
+    Chunk input = chunk;
+    ByteBuffer bytes = view;
     int length = chunkLength;
     int seq = sequence++;
-    // The pool owns the submitted array from here on.
-    chunk = last ? new byte[8 * 1024] : fullChunk();
-    chunkLength = 0;
-    Future<Compressed> f =
-        pool.submit(
-            () -> {
-              settings.beforeChunk().accept(seq);
-              Compressed out = compress(input, length);
-              if (input.length == settings.chunkBytes()) {
-                spareChunks.add(input);
-              } else if (input.length == PACK_ARRAY) {
-                sparePacks.add(input);
-              }
-              return out;
-            });
+    // The pool's task holds the submitted chunk from here on.
+    chunk = null;
+    view = null;
+    if (!last) {
+      take(fullSize());
+    }
+    Future<Compressed> f;
+    try {
+      f =
+          pool.submit(
+              () -> {
+                try {
+                  settings.beforeChunk().accept(seq);
+                  return compress(bytes, length);
+                } finally {
+                  input.release();
+                }
+              });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      input.release();
+      throw new IOException("the archive's compressing threads are stopped", e);
+    }
     int[] tags =
         !last
             ? null
             : packTags.isEmpty() ? new int[] {tag} : packTags.stream().mapToInt(t -> t).toArray();
-    // a pack's array counts whole (it is about twice what it holds), other chunks by their content
-    int held = input.length == PACK_ARRAY ? PACK_ARRAY : length;
+    // a chunk counts by the memory it takes (a pack's is about twice what it holds)
+    int held = Math.max(length, input.room());
     inFlight.add(new Pending(f, tags, firstChunk, last, held, null));
     inFlightBytes += held;
     firstChunk = false;
@@ -489,11 +565,6 @@ final class GzipMembers extends OutputStream {
     written += c.length();
   }
 
-  private byte[] fullChunk() {
-    byte[] spare = spareChunks.poll();
-    return spare != null ? spare : new byte[settings.chunkBytes()];
-  }
-
   private static int outputCapacity(int inputLength, Deflate d) {
     int segments = inputLength / SEGMENT + 1;
     return Math.max(d.bound(inputLength), Deflate.storedBound(inputLength)) + segments * 64;
@@ -506,7 +577,7 @@ final class GzipMembers extends OutputStream {
    * own: igzip codes a call's bytes with one Huffman table, where libdeflate starts a new block as
    * they change.
    */
-  private Compressed compress(byte[] input, int length) {
+  private Compressed compress(ByteBuffer input, int length) {
     if (isZeros(input, length)) {
       return zeroChunk(length);
     }
@@ -514,7 +585,7 @@ final class GzipMembers extends OutputStream {
   }
 
   /** {@link #compress} without the shortcut for zeros. */
-  private Compressed encode(byte[] input, int length) {
+  private Compressed encode(ByteBuffer input, int length) {
     if (zstd != null) {
       return frame(input, length);
     }
@@ -552,19 +623,19 @@ final class GzipMembers extends OutputStream {
 
   // a full chunk of zeros (holes of a sparse file, a preallocated array) as compressed once
   private volatile Compressed zeros;
-  private static final byte[] ZERO_CHUNK = new byte[Settings.DEFAULT_CHUNK];
+  private static final ByteBuffer ZERO_CHUNK = ByteBuffer.allocate(Settings.DEFAULT_CHUNK);
 
   /**
    * True when the chunk is a full one and all zeros: three bytes rule out nearly every other chunk
    * before the whole is compared.
    */
-  private boolean isZeros(byte[] input, int length) {
+  private boolean isZeros(ByteBuffer input, int length) {
     return length == settings.chunkBytes()
-        && length <= ZERO_CHUNK.length
-        && input[0] == 0
-        && input[length / 2] == 0
-        && input[length - 1] == 0
-        && Arrays.mismatch(input, 0, length, ZERO_CHUNK, 0, length) < 0;
+        && length <= ZERO_CHUNK.capacity()
+        && input.get(0) == 0
+        && input.get(length / 2) == 0
+        && input.get(length - 1) == 0
+        && input.slice(0, length).mismatch(ZERO_CHUNK.slice(0, length)) < 0;
   }
 
   /**
@@ -574,7 +645,7 @@ final class GzipMembers extends OutputStream {
   private Compressed zeroChunk(int length) {
     Compressed z = zeros;
     if (z == null) {
-      z = encode(new byte[length], length);
+      z = encode(ByteBuffer.allocate(length), length);
       z = new Compressed(Arrays.copyOf(z.bytes(), z.length()), z.length());
       zeros = z;
     }
@@ -583,7 +654,7 @@ final class GzipMembers extends OutputStream {
   }
 
   /** One chunk as one zstd frame: zstd stores what does not compress by itself. */
-  private Compressed frame(byte[] input, int length) {
+  private Compressed frame(ByteBuffer input, int length) {
     byte[] out = output(length, ZstdFrames.bound(length));
     return new Compressed(out, zstd.frame(input, 0, length, out, 0));
   }
@@ -599,10 +670,5 @@ final class GzipMembers extends OutputStream {
       return out != null ? out : new byte[SMALL_OUTPUT];
     }
     return new byte[capacity];
-  }
-
-  private static byte[] copyInto(byte[] target, byte[] source, int length) {
-    System.arraycopy(source, 0, target, 0, length);
-    return target;
   }
 }

@@ -15,6 +15,9 @@ final class ZstdFrames implements AutoCloseable {
   /** What {@code zstd -1} does: the speed {@code tar | zstd -T0 -1} users compare against. */
   static final int DEFAULT_LEVEL = 1;
 
+  // per worker thread: a chunk's bytes on their way from native memory to zstd-jni
+  private static final ThreadLocal<byte[]> HEAP = ThreadLocal.withInitial(() -> new byte[0]);
+
   private final int level;
   private final ConcurrentLinkedQueue<ZstdCompressCtx> idle = new ConcurrentLinkedQueue<>();
   private final List<ZstdCompressCtx> all = new ArrayList<>();
@@ -42,6 +45,23 @@ final class ZstdFrames implements AutoCloseable {
     } finally {
       idle.add(ctx);
     }
+  }
+
+  /**
+   * As {@link #frame(byte[], int, int, byte[], int)} for {@code in}'s bytes at absolute offsets; a
+   * direct buffer's are copied to the heap first.
+   */
+  int frame(java.nio.ByteBuffer in, int off, int len, byte[] out, int outOff) {
+    if (in.hasArray()) {
+      return frame(in.array(), in.arrayOffset() + off, len, out, outOff);
+    }
+    byte[] heap = HEAP.get();
+    if (heap.length < len) {
+      heap = new byte[len];
+      HEAP.set(heap);
+    }
+    in.get(off, heap, 0, len);
+    return frame(heap, 0, len, out, outOff);
   }
 
   /** Frees the native contexts; one still in use is freed when its call returns. */

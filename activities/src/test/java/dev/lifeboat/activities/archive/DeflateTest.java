@@ -280,6 +280,60 @@ class DeflateTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = Deflate.Engine.class,
+      names = {"AUTO", "ZLIB"})
+  void bytesInNativeMemoryGiveTheMembersOfTheSameBytesOnTheHeapWhateverFollowsThem(
+      Deflate.Engine engine) throws IOException {
+    // A chunk is compressed where it lies: the native engines see bytes after a run (the next
+    // segment's, or what the chunk held before) that a heap run's copy had as zeros.
+    Random r = new Random(11);
+    try (Deflate d = Deflate.create(engine, 1)) {
+      for (byte[] in : new byte[][] {text(), csv(), floats(), random(256, 5), new byte[SEGMENT]}) {
+        for (int len : new int[] {in.length, in.length - 1, 4099, 1}) {
+          Chunk chunk = Chunk.take(GzipMembers.PACK_ARRAY);
+          try {
+            java.nio.ByteBuffer bytes = chunk.bytes();
+            byte[] garbage = new byte[chunk.room()];
+            r.nextBytes(garbage);
+            bytes.put(0, garbage);
+            int off = 13;
+            bytes.put(off, in, 0, len);
+            byte[] run = java.util.Arrays.copyOf(in, len);
+            for (Deflate.Kind kind : Deflate.Kind.values()) {
+              byte[] heap = new byte[Math.max(d.bound(len), Deflate.storedBound(len))];
+              byte[] direct = new byte[heap.length];
+              int h = d.gzip(kind, run, 0, len, heap, 0);
+              int n = d.gzip(kind, bytes, off, len, direct, 0);
+              assertThat(java.util.Arrays.copyOf(direct, n))
+                  .as("%s of %d bytes", kind, len)
+                  .isEqualTo(java.util.Arrays.copyOf(heap, h));
+              assertThat(gunzip(direct, n)).isEqualTo(run);
+            }
+            assertThat(d.kind(bytes, off, len)).isEqualTo(d.kind(run, 0, len));
+          } finally {
+            chunk.release();
+          }
+        }
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aChunkGoesBackToItsPoolOnlyWhenItsLastHolderLetsGo() {
+    Chunk c = Chunk.take(Chunk.SMALL);
+    c.bytes().put(0, (byte) 42);
+    c.hold();
+    c.release();
+    Chunk other = Chunk.take(Chunk.SMALL);
+    assertThat(other).as("still held once: not handed out again").isNotSameAs(c);
+    c.release();
+    other.release();
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(c::release))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
   /** One gzip member of {@code in} as {@code kind}, exactly its bytes; it gunzips to {@code in}. */
   private static byte[] roundTrip(Deflate d, Deflate.Kind kind, byte[] in) throws IOException {
     byte[] out = new byte[Math.max(d.bound(in.length), Deflate.storedBound(in.length))];

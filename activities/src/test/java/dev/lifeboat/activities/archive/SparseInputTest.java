@@ -67,6 +67,41 @@ class SparseInputTest {
   }
 
   @Test
+  void asAChannelHolesAndDataAreTheFilesBytesInAnyPieceSize() throws Exception {
+    assumeThat(LibC.AVAILABLE).as("libc through JNA").isTrue();
+    Path f = sparse();
+    byte[] plain;
+    try (InputStream in = Files.newInputStream(f)) {
+      plain = sha(in);
+    }
+    try (java.nio.channels.ReadableByteChannel ch = SparseInput.channel(f, Files.size(f))) {
+      assertThat(ch).isInstanceOf(SparseInput.Holes.class);
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(1 << 20);
+      Random r = new Random(3);
+      while (true) {
+        b.clear().limit(1 + r.nextInt(b.capacity()));
+        if (ch.read(b) < 0) {
+          break;
+        }
+        md.update(b.flip());
+      }
+      assertThat(md.digest()).isEqualTo(plain);
+      assertThat(((SparseInput.Holes) ch).holeBytes()).isGreaterThan(180L << 20);
+    }
+    Path small = Files.writeString(tmp.resolve("small.txt"), "small");
+    try (java.nio.channels.ReadableByteChannel ch = SparseInput.channel(small, 5)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+      assertThat(ch.read(b)).isEqualTo(5);
+      assertThat(ch.read(b)).isEqualTo(-1);
+    }
+    Path link = Files.createSymbolicLink(tmp.resolve("small-link"), small);
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> SparseInput.channel(link, 5)))
+        .as("a symlink swapped in for a file is not followed")
+        .isInstanceOf(java.io.IOException.class);
+  }
+
+  @Test
   void aFileWithoutHolesIsReadWhole() throws Exception {
     assumeThat(LibC.AVAILABLE).as("libc through JNA").isTrue();
     Path f = tmp.resolve("dense.bin");
