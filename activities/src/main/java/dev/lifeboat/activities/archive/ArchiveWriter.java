@@ -403,10 +403,10 @@ final class ArchiveWriter implements Closeable {
    * The archive file as the members reach it. Bytes gather in one of {@link #BUFFERS} direct
    * buffers (fewer where direct memory is short: several runs at once share the JVM's); a full one
    * is handed to two threads at once, one writing it at its place in the file, one taking the
-   * archive's SHA-256 and its member runs' CRC-32C, and comes back when both are done. A range
-   * copied from a previous archive is read into the same buffers on the caller's thread (an
-   * incremental backup's caller has little else to do), so its bytes are digested and checked as
-   * they are written.
+   * archive's SHA-256, and comes back when both are done. The caller's thread takes each member
+   * run's CRC-32C as it appends the bytes. A range copied from a previous archive is read into the
+   * same buffers on the caller's thread (an incremental backup's caller has little else to do), so
+   * its bytes are checked, digested and written like any others.
    *
    * <p>Where the file system allows it the file is written with O_DIRECT: the buffers go to the
    * disk without being copied into the page cache, which costs the CPU as much as compressing
@@ -438,24 +438,16 @@ final class ArchiveWriter implements Closeable {
     private java.util.concurrent.Future<?> lastWrite;
     private java.util.concurrent.Future<?> lastDigest;
     private volatile IOException failed;
-    // Where member runs begin, in file order, handed to the digest thread before their bytes: it
-    // takes the CRC-32C of each run as it digests, and checks a copied one against the previous
-    // archive's manifest.
-    private final java.util.concurrent.ConcurrentLinkedQueue<RunStart> runStarts =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
-    // digest thread only, read by the caller after a flush
+    // The CRC-32C of the member run being appended, taken on the caller's thread as bytes arrive
+    // (a copied run's is checked against the previous archive's manifest at its end): the digest
+    // thread, an incremental backup's bottleneck, takes only the SHA-256.
     private final java.util.zip.CRC32C runCrc = new java.util.zip.CRC32C();
-    private RunStart run;
+    // where the open run began, -1 when none is open
+    private long runAt = -1;
     // each complete run's offset and CRC-32C, in file order: 12 bytes a run
     private long[] runOffsets = new long[1024];
     private int[] runValues = new int[1024];
     private int runs;
-
-    /**
-     * A member run beginning at {@code at} in the archive; a copied one must have CRC-32C {@code
-     * expected} and comes from {@code from} in the previous archive (both -1 for a written one).
-     */
-    private record RunStart(long at, long expected, long from) {}
 
     /** Where the next byte goes in the archive. */
     private long position() {
@@ -464,7 +456,8 @@ final class ArchiveWriter implements Closeable {
 
     @Override
     public void beginRun() {
-      runStarts.add(new RunStart(position(), -1, -1));
+      closeRun();
+      runAt = position();
     }
 
     /** The CRC-32C of the member run that begins at {@code offset}, null if none is complete. */
@@ -485,6 +478,7 @@ final class ArchiveWriter implements Closeable {
         java.nio.ByteBuffer buf = buffer();
         int n = Math.min(len, buf.remaining());
         buf.put(b, off, n);
+        runCrc.update(b, off, n);
         off += n;
         len -= n;
         if (!buf.hasRemaining()) {
@@ -501,29 +495,55 @@ final class ArchiveWriter implements Closeable {
     }
 
     /**
-     * Appends the range as it reads, into the buffers: the digest thread checks each run's CRC-32C
-     * as it digests them.
+     * Appends the range as it reads, into the buffers, taking each run's CRC-32C from the bytes
+     * just read: a run that is not what the previous manifest recorded fails the copy at its end.
      */
     @Override
     public void copy(FileChannel from, long offset, long length, long[] runLengths, long[] crcs)
         throws IOException {
       throwIfFailed();
+      closeRun();
       long start = position();
-      long run = start;
-      for (int i = 0; i < runLengths.length; i++) {
-        runStarts.add(new RunStart(run, crcs[i], offset + run - start));
-        run += runLengths[i];
-      }
+      int run = 0;
+      // where the run being read begins, from the range's start
+      long runFrom = 0;
+      long runLeft = runLengths.length == 0 ? Long.MAX_VALUE : runLengths[0];
+      runAt = start;
       long at = offset;
       long end = offset + length;
       while (at < end) {
         java.nio.ByteBuffer buf = buffer();
         int limit = buf.limit();
-        buf.limit(buf.position() + (int) Math.min(buf.remaining(), end - at));
+        int p = buf.position();
+        buf.limit(p + (int) Math.min(buf.remaining(), end - at));
         int n = from.read(buf, at);
         buf.limit(limit);
         if (n < 0) {
           throw previousEnded(at, offset, length);
+        }
+        // the bytes just read, cut where runs end
+        java.nio.ByteBuffer read = buf.duplicate().position(p).limit(p + n);
+        while (read.hasRemaining()) {
+          int piece = (int) Math.min(read.remaining(), runLeft);
+          runCrc.update(read.duplicate().limit(read.position() + piece));
+          read.position(read.position() + piece);
+          runLeft -= piece;
+          if (runLeft == 0) {
+            long crc = runCrc.getValue();
+            if (crc != crcs[run]) {
+              throw new PreviousArchiveDamaged(
+                  String.format(
+                      "the member run at offset %d (%d bytes) of the previous archive has CRC-32C"
+                          + " %08x, not %08x as its manifest recorded",
+                      offset + runFrom, runLengths[run], crc, crcs[run]));
+            }
+            closeRun();
+            runFrom += runLengths[run];
+            run++;
+            runLeft = run < runLengths.length ? runLengths[run] : Long.MAX_VALUE;
+            // after the range's last run nothing is open: the next run begins one of its own
+            runAt = run < runLengths.length ? start + runFrom : -1;
+          }
         }
         at += n;
         if (!buf.hasRemaining()) {
@@ -626,54 +646,24 @@ final class ArchiveWriter implements Closeable {
     }
 
     /**
-     * On the digest thread: the archive's bytes at {@code archiveAt}, in order, into its SHA-256
-     * and its member runs' CRC-32C.
+     * On the digest thread: the archive's bytes at {@code archiveAt}, in order, into its SHA-256.
      */
-    private void digest(java.nio.ByteBuffer buf, long archiveAt) throws IOException {
-      checkRuns(buf, archiveAt);
+    private void digest(java.nio.ByteBuffer buf, long archiveAt) {
       archiveDigest.update(buf);
     }
 
-    /**
-     * The CRC-32C of member runs over {@code buf}'s bytes (the archive's at {@code at}), closing
-     * each run where the next begins; leaves {@code buf} as it was.
-     */
-    private void checkRuns(java.nio.ByteBuffer buf, long at) throws IOException {
-      java.nio.ByteBuffer b = buf.duplicate();
-      long end = at + b.remaining();
-      RunStart next;
-      while ((next = runStarts.peek()) != null && next.at() < end) {
-        int limit = b.limit();
-        b.limit(b.position() + (int) (next.at() - at));
-        runCrc.update(b);
-        b.limit(limit);
-        at = next.at();
-        closeRun(next.at());
-        run = runStarts.poll();
-        runCrc.reset();
+    /** Ends the open run, if any: records its offset and CRC-32C, and starts the next CRC. */
+    private void closeRun() {
+      if (runAt >= 0) {
+        if (runs == runOffsets.length) {
+          runOffsets = Arrays.copyOf(runOffsets, runs * 2);
+          runValues = Arrays.copyOf(runValues, runs * 2);
+        }
+        runOffsets[runs] = runAt;
+        runValues[runs++] = (int) runCrc.getValue();
+        runAt = -1;
       }
-      runCrc.update(b);
-    }
-
-    /** Ends the current run at {@code end}: records its CRC-32C, fails if it was to be another. */
-    private void closeRun(long end) throws PreviousArchiveDamaged {
-      if (run == null) {
-        return;
-      }
-      long crc = runCrc.getValue();
-      if (run.expected() >= 0 && crc != run.expected()) {
-        throw new PreviousArchiveDamaged(
-            String.format(
-                "the member run at offset %d (%d bytes) of the previous archive has CRC-32C %08x,"
-                    + " not %08x as its manifest recorded",
-                run.from(), end - run.at(), crc, run.expected()));
-      }
-      if (runs == runOffsets.length) {
-        runOffsets = Arrays.copyOf(runOffsets, runs * 2);
-        runValues = Arrays.copyOf(runValues, runs * 2);
-      }
-      runOffsets[runs] = run.at();
-      runValues[runs++] = (int) crc;
+      runCrc.reset();
     }
 
     /** Work on one of this stream's threads that may fail with an I/O error. */
