@@ -162,6 +162,10 @@ final class PreviousArchive implements AutoCloseable {
     if (start != at || n > 1 && i + n > scan.size() || !checkable(at)) {
       return 0;
     }
+    // the files of a pack share its members: they are looked at once
+    if (!isMember(entries.get(start))) {
+      return 0;
+    }
     List<ArchiveWriter.Item> items = new ArrayList<>(n);
     List<SourceScan.Stamp> stamps = new ArrayList<>(n);
     long[] tarLengths = new long[n];
@@ -172,7 +176,7 @@ final class PreviousArchive implements AutoCloseable {
       if (now == null) {
         return 0;
       }
-      tarLengths[k] = tarLength(old, recordedTarLength(start + k));
+      tarLengths[k] = fittingTarLength(old, recordedTarLength(start + k));
       if (tarLengths[k] < 0) {
         return 0;
       }
@@ -355,18 +359,25 @@ final class PreviousArchive implements AutoCloseable {
    * file is read instead.
    */
   private long tarLength(Entry e, long length) throws IOException {
+    return isMember(e) ? fittingTarLength(e, length) : -1;
+  }
+
+  /** Whether the entry's member run lies inside the archive and starts as a member does. */
+  private boolean isMember(Entry e) throws IOException {
     if (e.memberOffset() < 0 || e.memberOffset() + e.memberLength() > size) {
-      return -1;
+      return false;
     }
     ByteBuffer head = ByteBuffer.allocate(format.magicLength());
     channel.read(head, e.memberOffset());
-    if (!format.looksLikeMember(Arrays.copyOf(head.array(), head.position()), e.memberLength())) {
-      return -1;
-    }
-    if (length < padded(e.size()) + BLOCK || length % BLOCK != 0) {
-      return -1;
-    }
-    return length;
+    return format.looksLikeMember(Arrays.copyOf(head.array(), head.position()), e.memberLength());
+  }
+
+  /**
+   * {@code length}, the tar bytes the manifest gives the entry, if they hold its header, data and
+   * padding in whole records; -1 otherwise.
+   */
+  private static long fittingTarLength(Entry e, long length) {
+    return length < padded(e.size()) + BLOCK || length % BLOCK != 0 ? -1 : length;
   }
 
   @Override
