@@ -26,12 +26,28 @@ import org.slf4j.LoggerFactory;
  * dir>/<pgid>.json} while it runs, and is ended as a whole group (SIGTERM, a grace period, SIGKILL)
  * on cancel, timeout and server stop. After a crash, {@link #reapLeftovers} ends the groups a dead
  * server left behind, and only those: the pid's start time and the dead owner are both checked, so
- * a reused pid or another server's program is never touched.
+ * a reused pid or another server's program is never touched. Every child also carries its owner in
+ * its environment ({@link #OWNER_VARIABLE}, inherited by what it starts): a server killed between
+ * starting a program and writing its pid file leaves no record, and the next start finds the
+ * program by that mark instead.
  */
 public final class ProgramGroups {
   private static final Logger LOG = LoggerFactory.getLogger(ProgramGroups.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
+
+  /**
+   * The variable naming the server that started a program: {@code <pid>:<start ticks>:<run dir>}.
+   */
+  public static final String OWNER_VARIABLE = "LIFEBOAT_OWNER";
+
+  private static final String OWNER =
+      ProcessHandle.current().pid() + ":" + startTicks(ProcessHandle.current().pid()).orElse(-1);
+
+  /** This server's mark, for the environment of every program it starts. */
+  String ownerMark() {
+    return OWNER + ":" + (runDir == null ? "" : runDir.toString());
+  }
 
   /** Every group started by this JVM and still running, for the shutdown hook. */
   private static final Set<ProgramGroup> LIVE = ConcurrentHashMap.newKeySet();
@@ -176,9 +192,25 @@ public final class ProgramGroups {
    */
   public List<Leftover> reapLeftovers() {
     List<Leftover> out = new ArrayList<>();
-    if (runDir == null || !Files.isDirectory(runDir)) {
+    if (runDir == null) {
       return out;
     }
+    if (Files.isDirectory(runDir)) {
+      reapRecorded(out);
+    }
+    for (Leftover l : reapMarked()) {
+      out.add(l);
+      LOG.warn(
+          "ended '{}' (process group {}) left running by a previous Lifeboat process, found by its"
+              + " environment",
+          l.program(),
+          l.pgid());
+    }
+    return out;
+  }
+
+  /** The pid-file half of {@link #reapLeftovers}. */
+  private void reapRecorded(List<Leftover> out) {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(runDir, "*.json")) {
       for (Path file : files) {
         Leftover l = reap(file);
@@ -198,7 +230,98 @@ public final class ProgramGroups {
     } catch (IOException e) {
       LOG.warn("could not read pid files in {}: {}", runDir, e.getMessage());
     }
+  }
+
+  /**
+   * Ends what carries the mark of a dead server of this run directory in its environment: the
+   * groups led by a marked process (a program and all it started), and marked processes outside
+   * them one by one, so a group the program did not make (no setsid) is never ended.
+   */
+  private List<Leftover> reapMarked() {
+    List<Leftover> out = new ArrayList<>();
+    java.util.Map<Long, String> marked = new java.util.LinkedHashMap<>();
+    java.util.Map<Long, Long> groups = new java.util.HashMap<>();
+    try (DirectoryStream<Path> procs =
+        Files.newDirectoryStream(Path.of("/proc"), p -> isNumber(p.getFileName().toString()))) {
+      for (Path proc : procs) {
+        long pid = Long.parseLong(proc.getFileName().toString());
+        String mark = mark(proc);
+        String[] f = mark == null ? null : stat(proc.resolve("stat"));
+        if (f != null && !f[0].equals("Z") && deadOwnerHere(mark)) {
+          marked.put(pid, command(proc));
+          groups.put(pid, Long.parseLong(f[2]));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not look for programs of a previous Lifeboat process: {}", e.toString());
+      return out;
+    }
+    java.util.Set<Long> ended = new java.util.HashSet<>();
+    for (var e : marked.entrySet()) {
+      long pid = e.getKey();
+      long pgid = groups.get(pid);
+      if (marked.containsKey(pgid)) {
+        if (ended.add(pgid)) {
+          endGroup(pgid, grace);
+          out.add(new Leftover(pgid, marked.get(pgid), true, "ended"));
+        }
+      } else if (ended.add(-pid)) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        out.add(new Leftover(pid, e.getValue(), true, "ended"));
+      }
+    }
     return out;
+  }
+
+  /** The {@link #OWNER_VARIABLE} of a process, null if it has none or cannot be read. */
+  private static String mark(Path proc) {
+    byte[] env;
+    try {
+      env = Files.readAllBytes(proc.resolve("environ"));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    byte[] key = (OWNER_VARIABLE + "=").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    int start = 0;
+    for (int i = 0; i <= env.length; i++) {
+      if (i == env.length || env[i] == 0) {
+        if (i - start > key.length
+            && java.util.Arrays.equals(env, start, start + key.length, key, 0, key.length)) {
+          return new String(
+              env,
+              start + key.length,
+              i - start - key.length,
+              java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        start = i + 1;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether a mark names a server of this run directory, other than this one, that no longer runs.
+   */
+  private boolean deadOwnerHere(String mark) {
+    String[] parts = mark.split(":", 3);
+    if (parts.length != 3
+        || !isNumber(parts[0])
+        || !parts[1].matches("-?\\d+")
+        || !parts[2].equals(runDir.toString())
+        || (parts[0] + ":" + parts[1]).equals(OWNER)) {
+      return false;
+    }
+    long owner = Long.parseLong(parts[0]);
+    return !startTicks(owner).equals(OptionalLong.of(Long.parseLong(parts[1])));
+  }
+
+  /** The command name of a process, for the log. */
+  private static String command(Path proc) {
+    try {
+      return Files.readString(proc.resolve("comm")).strip();
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   private Leftover reap(Path file) throws IOException {

@@ -180,6 +180,9 @@ public final class ProgramRunner {
     builder.environment().clear();
     builder.environment().putAll(environment);
     builder.environment().putAll(invocation.environment());
+    // set last, so no invocation can give another: the next start finds a program a killed server
+    // left running by it, even if its pid file was never written
+    builder.environment().put(ProgramGroups.OWNER_VARIABLE, groups.ownerMark());
     if (invocation.workdir() != null) {
       builder.directory(invocation.workdir().toFile());
     }

@@ -174,6 +174,74 @@ class ProgramGroupsTest {
   }
 
   @Test
+  void aProgramWhosePidFileWasNeverWrittenIsFoundByTheMarkInItsEnvironment() throws Exception {
+    // a server killed between starting a program and writing its pid file: no record, and the run
+    // directory may not even exist yet
+    Path runDir = dir.resolve("never-made/programs");
+    long deadOwner = deadPid();
+    Path pidFile = dir.resolve("grandchild.pid");
+    ProcessBuilder leftBuilder =
+        new ProcessBuilder("setsid", "sh", "-c", "sleep 300 & echo $! > " + pidFile + "; wait");
+    leftBuilder.environment().put(ProgramGroups.OWNER_VARIABLE, deadOwner + ":77:" + runDir);
+    Process left = leftBuilder.start();
+    long grandchild = awaitPid(pidFile);
+    // the same dead owner, another server's run directory: not this server's to end
+    ProcessBuilder elsewhere = new ProcessBuilder("setsid", "sleep", "300");
+    elsewhere
+        .environment()
+        .put(ProgramGroups.OWNER_VARIABLE, deadOwner + ":77:" + dir.resolve("other/programs"));
+    Process other = elsewhere.start();
+    // a live owner: its server ends its own programs
+    Process owner = new ProcessBuilder("sleep", "300").start();
+    ProcessBuilder liveBuilder = new ProcessBuilder("setsid", "sleep", "300");
+    liveBuilder
+        .environment()
+        .put(
+            ProgramGroups.OWNER_VARIABLE,
+            owner.pid() + ":" + ProgramGroups.startTicks(owner.pid()).getAsLong() + ":" + runDir);
+    Process live = liveBuilder.start();
+    try {
+      awaitTrue(() -> stat(other.pid()).pgrp() == other.pid());
+      awaitTrue(() -> stat(live.pid()).pgrp() == live.pid());
+      List<ProgramGroups.Leftover> reaped =
+          ProgramGroups.recordedIn(runDir).withGrace(Duration.ofSeconds(2)).reapLeftovers();
+      assertThat(reaped)
+          .extracting(ProgramGroups.Leftover::pgid, ProgramGroups.Leftover::ended)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(left.pid(), true));
+      left.waitFor(10, TimeUnit.SECONDS);
+      awaitGone(left.pid(), grandchild);
+      assertThat(other.isAlive()).as("another run directory's program").isTrue();
+      assertThat(live.isAlive()).as("a live server's program").isTrue();
+    } finally {
+      left.destroyForcibly();
+      other.destroyForcibly();
+      live.destroyForcibly();
+      owner.destroyForcibly();
+    }
+  }
+
+  @Test
+  void everyProgramCarriesItsServersMark() throws Exception {
+    Path out = dir.resolve("env.txt");
+    ProgramResult r =
+        runner(dir.resolve("run/programs"))
+            .run(
+                Invocation.of(
+                    List.of(
+                        "sh", "-c", "printf %s \"$" + ProgramGroups.OWNER_VARIABLE + "\" > " + out),
+                    Duration.ofSeconds(30)),
+                new LocalActionContext("cmd"));
+    assertThat(r.exitCode()).isZero();
+    assertThat(Files.readString(out))
+        .isEqualTo(
+            ProcessHandle.current().pid()
+                + ":"
+                + ProgramGroups.startTicks(ProcessHandle.current().pid()).getAsLong()
+                + ":"
+                + dir.resolve("run/programs").toAbsolutePath().normalize());
+  }
+
+  @Test
   void aPidFileOfALiveOwnerIsLeftAlone() throws Exception {
     Path runDir = dir.resolve("run/programs");
     Files.createDirectories(runDir);

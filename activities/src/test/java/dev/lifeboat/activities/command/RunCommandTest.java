@@ -66,8 +66,14 @@ class RunCommandTest {
             ProgramRunner.withEnvironment(Map.of("PATH", "/usr/bin:/bin", "ONLY_THIS", "1")));
     Map<String, Object> out =
         ActionDispatcher.invoke(clean, Map.of("argv", List.of("env")), context);
+    // and the mark of the server that started it, for ending it should that server be killed
     assertThat(((String) out.get("tail")).lines().sorted().toList())
-        .containsExactly("ONLY_THIS=1", "PATH=/usr/bin:/bin");
+        .hasSize(3)
+        .contains("ONLY_THIS=1", "PATH=/usr/bin:/bin")
+        .anyMatch(
+            l ->
+                l.startsWith(
+                    ProgramGroups.OWNER_VARIABLE + "=" + ProcessHandle.current().pid() + ":"));
   }
 
   @Test
@@ -90,7 +96,10 @@ class RunCommandTest {
     assertThat(names)
         .contains("PATH", "HOME", "LANG", "STEP_VAR")
         .allMatch(
-            n -> ProgramRunner.PASSED_ON.contains(n) || n.equals("STEP_VAR"),
+            n ->
+                ProgramRunner.PASSED_ON.contains(n)
+                    || n.equals("STEP_VAR")
+                    || n.equals(ProgramGroups.OWNER_VARIABLE),
             "only the passed-on variables");
     assertThat((String) out.get("tail"))
         .doesNotContain("hunter2-offsite", "pepper-salt", "token-of-the-owner", "aws-secret");
