@@ -26,9 +26,10 @@ import java.util.function.IntConsumer;
  * of segments whose sample compresses becomes a deflated member ({@link Deflate}: libdeflate or
  * zlib), a run of noise a stored one (no deflate work on write, none on read). Every member is at
  * most one chunk of tar, so a reader knows its size from its trailer. Chunks are compressed on a
- * pool of threads and written in the order they were begun. Memory is bounded: at most {@code 4 ×
- * threads × chunkBytes} of input (a pack's whole array) and at most {@code 64 × threads} chunks are
- * in flight, each with an output array about its size; the caller waits for the oldest to be
+ * pool of threads and written in the order they were begun. Input is gathered in native {@link
+ * Chunk}s that files are read into directly ({@link #read}). Memory is bounded: at most {@code 4 ×
+ * threads × chunkBytes} of input (each chunk counted whole) and at most {@code 64 × threads} chunks
+ * are in flight, each with an output array about its size; the caller waits for the oldest to be
  * written before it hands over more.
  *
  * <p>Small entries begun with {@link #beginPacked} share their members: consecutive ones are
