@@ -596,7 +596,7 @@ final class ArchiveWriter implements Closeable {
           digester.submit(
               () -> {
                 try {
-                  guarded(() -> digest(buf.duplicate().position(from).limit(n), at + from));
+                  guarded(() -> digest(buf.duplicate().position(from).limit(n)));
                 } finally {
                   done.run();
                 }
@@ -645,10 +645,8 @@ final class ArchiveWriter implements Closeable {
       }
     }
 
-    /**
-     * On the digest thread: the archive's bytes at {@code archiveAt}, in order, into its SHA-256.
-     */
-    private void digest(java.nio.ByteBuffer buf, long archiveAt) {
+    /** On the digest thread: the archive's next bytes, in order, into its SHA-256. */
+    private void digest(java.nio.ByteBuffer buf) {
       archiveDigest.update(buf);
     }
 

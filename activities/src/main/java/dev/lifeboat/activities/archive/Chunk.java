@@ -1,7 +1,6 @@
 package dev.lifeboat.activities.archive;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,11 +29,16 @@ final class Chunk {
   /** At most this much memory waits in each size's pool. */
   private static final long POOLED = 16L << 20;
 
-  private static final ConcurrentLinkedQueue<Chunk> SMALLS = new ConcurrentLinkedQueue<>();
-  private static final ConcurrentLinkedQueue<Chunk> PACKS = new ConcurrentLinkedQueue<>();
-  private static final ConcurrentLinkedQueue<Chunk> FULLS = new ConcurrentLinkedQueue<>();
-  private static final AtomicInteger[] POOLED_COUNT = {
-    new AtomicInteger(), new AtomicInteger(), new AtomicInteger()
+  /** Idle chunks of one size, and how many there are. */
+  private record Pool(int room, ConcurrentLinkedQueue<Chunk> idle, AtomicInteger count) {
+    Pool(int room) {
+      this(room, new ConcurrentLinkedQueue<>(), new AtomicInteger());
+    }
+  }
+
+  // chunks of other sizes (settings other than the defaults) are not kept
+  private static final Pool[] POOLS = {
+    new Pool(SMALL), new Pool(GzipMembers.PACK_ARRAY), new Pool(GzipMembers.FULL)
   };
 
   private final Memory memory;
@@ -54,10 +58,10 @@ final class Chunk {
    * as the caller sizes them), held once by the caller, its bytes not yet written.
    */
   static Chunk take(int room) {
-    ConcurrentLinkedQueue<Chunk> pool = pool(room);
-    Chunk c = pool == null ? null : pool.poll();
-    if (c != null && c.room == room) {
-      POOLED_COUNT[index(room)].decrementAndGet();
+    Pool pool = pool(room);
+    Chunk c = pool == null ? null : pool.idle().poll();
+    if (c != null) {
+      pool.count().decrementAndGet();
       c.holders.set(1);
       return c;
     }
@@ -76,11 +80,6 @@ final class Chunk {
     return buffer.duplicate().clear().limit(room);
   }
 
-  /** The chunk's memory at {@code offset}, for native code. */
-  Pointer at(int offset) {
-    return memory.share(offset);
-  }
-
   /** One more reader: it must {@link #release} once done. */
   Chunk hold() {
     holders.incrementAndGet();
@@ -96,25 +95,23 @@ final class Chunk {
     if (left < 0) {
       throw new IllegalStateException("a chunk was released more often than held");
     }
-    ConcurrentLinkedQueue<Chunk> pool = pool(room);
-    if (pool != null && POOLED_COUNT[index(room)].incrementAndGet() * (long) room <= POOLED) {
-      pool.add(this);
+    Pool pool = pool(room);
+    if (pool != null && pool.count().incrementAndGet() * (long) room <= POOLED) {
+      pool.idle().add(this);
     } else {
       if (pool != null) {
-        POOLED_COUNT[index(room)].decrementAndGet();
+        pool.count().decrementAndGet();
       }
       memory.close();
     }
   }
 
-  // pools by size; chunks of other sizes (settings other than the defaults) are not kept
-  private static ConcurrentLinkedQueue<Chunk> pool(int room) {
-    return room == SMALL
-        ? SMALLS
-        : room == GzipMembers.PACK_ARRAY ? PACKS : room == GzipMembers.FULL ? FULLS : null;
-  }
-
-  private static int index(int room) {
-    return room == SMALL ? 0 : room == GzipMembers.PACK_ARRAY ? 1 : 2;
+  private static Pool pool(int room) {
+    for (Pool p : POOLS) {
+      if (p.room() == room) {
+        return p;
+      }
+    }
+    return null;
   }
 }

@@ -142,13 +142,13 @@ abstract class Deflate implements AutoCloseable {
   private double lastEntropy;
 
   /** Whether igzip does as well on binary bytes of this nature: see {@link #igzipAsSmall}. */
-  private boolean faster(ByteBuffer in, int off, int len, double bits) {
+  private boolean faster(double bits) {
     for (int i = 0; i < tried; i++) {
       if (Math.abs(bits - triedBits[i]) <= SAME_NATURE) {
         return triedFaster[i];
       }
     }
-    boolean faster = igzipAsSmall(in, off, len, bits);
+    boolean faster = igzipAsSmall(bits);
     int slot = tried < triedBits.length ? tried++ : triedBits.length - 1;
     triedBits[slot] = bits;
     triedFaster[slot] = faster;
@@ -179,7 +179,7 @@ abstract class Deflate implements AutoCloseable {
     int[] counts = sampleCounts(in, off, len);
     double bits = entropy(counts);
     lastEntropy = bits;
-    if (!compresses(bits, in, off, len)) {
+    if (!compresses(bits)) {
       return Kind.NOISE;
     }
     if (isText(counts)) {
@@ -189,7 +189,7 @@ abstract class Deflate implements AutoCloseable {
     if (bits < 1) {
       return Kind.BINARY;
     }
-    return faster(in, off, len, bits) ? Kind.FLAT : Kind.BINARY;
+    return faster(bits) ? Kind.FLAT : Kind.BINARY;
   }
 
   /** Whether text goes to igzip: at level 1, where there is igzip. */
@@ -202,9 +202,10 @@ abstract class Deflate implements AutoCloseable {
    * allows (then repeats gave nothing and Huffman coding did it all: float weights measure 0.8-1 %
    * above that bound), or, where repeats were found, within {@link #FLAT_SLACK} of libdeflate's at
    * the binary level (float weights beside runs of zeros; quantised tensors come out 8 % larger and
-   * stay with libdeflate). False where there is no fast engine.
+   * stay with libdeflate). The sample is the one {@link #kind} took last, of byte entropy {@code
+   * bits}. False where there is no fast engine.
    */
-  boolean igzipAsSmall(ByteBuffer in, int off, int len, double bits) {
+  boolean igzipAsSmall(double bits) {
     return false;
   }
 
@@ -226,14 +227,14 @@ abstract class Deflate implements AutoCloseable {
    * clear cases for almost nothing: text is far below 8 bits a byte, noise at 8. Between them a
    * sample compressed at the fastest level must lose at least 3 %.
    */
-  private boolean compresses(double bits, ByteBuffer in, int off, int len) {
+  private boolean compresses(double bits) {
     if (bits < CLEARLY_COMPRESSES) {
       return true;
     }
     if (bits > CLEARLY_NOISE) {
       return false;
     }
-    return sampleCompresses(in, off, len);
+    return sampleCompresses();
   }
 
   /** Bits a byte below which Huffman coding alone saves well over 3 %. */
@@ -246,8 +247,8 @@ abstract class Deflate implements AutoCloseable {
    */
   static final double CLEARLY_NOISE = 7.97;
 
-  /** A sample compressed at the fastest level loses at least 3 %. */
-  abstract boolean sampleCompresses(ByteBuffer in, int off, int len);
+  /** The sample {@link #kind} took last, compressed at the fastest level, loses at least 3 %. */
+  abstract boolean sampleCompresses();
 
   /** The order-0 entropy, in bits a byte, of the same pieces {@link #sample} takes. */
   static double sampleEntropy(byte[] in, int off, int len) {
@@ -462,7 +463,7 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    boolean igzipAsSmall(ByteBuffer input, int off, int len, double bits) {
+    boolean igzipAsSmall(double bits) {
       if (igzip == null) {
         return false;
       }
@@ -495,7 +496,7 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    boolean sampleCompresses(ByteBuffer input, int off, int len) {
+    boolean sampleCompresses() {
       byte[] sample = lastSample();
       byte[] o = new byte[(int) libdeflate_gzip_compress_bound(fastest, sample.length)];
       int n =
@@ -602,7 +603,7 @@ abstract class Deflate implements AutoCloseable {
     }
 
     @Override
-    boolean sampleCompresses(ByteBuffer in, int off, int len) {
+    boolean sampleCompresses() {
       byte[] sample = lastSample();
       fastest.reset();
       fastest.setInput(sample);

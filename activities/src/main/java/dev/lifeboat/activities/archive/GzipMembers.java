@@ -245,7 +245,6 @@ final class GzipMembers extends OutputStream {
     if (packTags.isEmpty()) {
       flushRun();
       firstChunk = true;
-      chunkLength = 0;
       packStart = tarBytes;
       take(PACK_ARRAY);
     }
@@ -494,7 +493,7 @@ final class GzipMembers extends OutputStream {
             ? null
             : packTags.isEmpty() ? new int[] {tag} : packTags.stream().mapToInt(t -> t).toArray();
     // a chunk counts by the memory it takes (a pack's is about twice what it holds)
-    int held = Math.max(length, input.room());
+    int held = input.room();
     inFlight.add(new Pending(f, tags, firstChunk, last, held, null));
     inFlightBytes += held;
     firstChunk = false;

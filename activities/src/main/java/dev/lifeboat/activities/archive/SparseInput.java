@@ -38,20 +38,16 @@ final class SparseInput {
           : Platform.isLinux() && Platform.isARM() && Platform.is64Bit() ? 0100000 : -1;
   private static final int O_FLAGS = O_NOFOLLOW | 04000 /* O_NONBLOCK */ | 02000000 /* O_CLOEXEC */;
 
-  /** The file's bytes: holes skipped when the file is large and the kernel can say where. */
+  /** {@link #channel} as an input stream. */
   static InputStream open(Path file, long size) throws IOException {
-    if (size >= MIN_SIZE && O_NOFOLLOW > 0 && LibC.canPass(file)) {
-      Holes holes = Holes.open(file);
-      if (holes != null) {
-        return holes;
-      }
-    }
-    return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+    java.nio.channels.ReadableByteChannel c = channel(file, size);
+    return c instanceof Holes h ? h : java.nio.channels.Channels.newInputStream(c);
   }
 
   /**
-   * {@link #open} as a channel: a file's channel reads into native memory in one copy, where an
-   * input stream copies through the heap.
+   * The file's bytes: holes skipped when the file is large and the kernel can say where. A channel:
+   * a file's channel reads into native memory in one copy, where an input stream copies through the
+   * heap.
    */
   static java.nio.channels.ReadableByteChannel channel(Path file, long size) throws IOException {
     if (size >= MIN_SIZE && O_NOFOLLOW > 0 && LibC.canPass(file)) {
@@ -113,27 +109,7 @@ final class SparseInput {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      if (position >= end && !locate()) {
-        return -1;
-      }
-      int n = (int) Math.min(len, end - position);
-      if (hole) {
-        // copied, not filled: the copy is a stub at every JIT tier, the fill loop only under C2
-        for (int at = 0; at < n; at += ZEROS.length) {
-          System.arraycopy(ZEROS, 0, b, off + at, Math.min(ZEROS.length, n - at));
-        }
-        holeBytes += n;
-      } else {
-        n = channel.read(ByteBuffer.wrap(b, off, n), position);
-        if (n < 0) {
-          return -1;
-        }
-      }
-      position += n;
-      return n;
+      return read(ByteBuffer.wrap(b, off, len));
     }
 
     @Override
@@ -146,6 +122,7 @@ final class SparseInput {
       }
       int n = (int) Math.min(dst.remaining(), end - position);
       if (hole) {
+        // copied, not filled: the copy is a stub at every JIT tier, the fill loop only under C2
         for (int at = 0; at < n; at += ZEROS.length) {
           dst.put(ZEROS, 0, Math.min(ZEROS.length, n - at));
         }

@@ -38,6 +38,13 @@ class SparseInputTest {
     return f;
   }
 
+  /** The file's digest as a plain read gives it. */
+  private static byte[] plainSha(Path f) throws Exception {
+    try (InputStream in = Files.newInputStream(f)) {
+      return sha(in);
+    }
+  }
+
   private static byte[] sha(InputStream in) throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     byte[] b = new byte[64 * 1024];
@@ -52,10 +59,7 @@ class SparseInputTest {
   void holesAreGivenAsZerosWithoutReadingThemAndTheBytesAreTheSame() throws Exception {
     assumeThat(LibC.AVAILABLE).as("libc through JNA").isTrue();
     Path f = sparse();
-    byte[] plain;
-    try (InputStream in = Files.newInputStream(f)) {
-      plain = sha(in);
-    }
+    byte[] plain = plainSha(f);
     try (InputStream in = SparseInput.open(f, Files.size(f))) {
       assertThat(in).isInstanceOf(SparseInput.Holes.class);
       assertThat(sha(in)).isEqualTo(plain);
@@ -70,10 +74,7 @@ class SparseInputTest {
   void asAChannelHolesAndDataAreTheFilesBytesInAnyPieceSize() throws Exception {
     assumeThat(LibC.AVAILABLE).as("libc through JNA").isTrue();
     Path f = sparse();
-    byte[] plain;
-    try (InputStream in = Files.newInputStream(f)) {
-      plain = sha(in);
-    }
+    byte[] plain = plainSha(f);
     try (java.nio.channels.ReadableByteChannel ch = SparseInput.channel(f, Files.size(f))) {
       assertThat(ch).isInstanceOf(SparseInput.Holes.class);
       MessageDigest md = MessageDigest.getInstance("SHA-256");
