@@ -47,6 +47,48 @@ class RunbookCatalogueTest {
   }
 
   @Test
+  void theMemberRunbooksRefuseEveryMemberThatIsNotAWholeNumberOfAtLeastZero() {
+    ActionRegistry registry =
+        StandardActions.create(
+            WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
+            () -> {
+              throw new IllegalStateException("no cluster in this test");
+            });
+    List<LoadedRunbook> all =
+        new RunbookLoader(registry.signatures()).loadDirectory(Path.of("..", "runbooks"));
+    for (String name : List.of("member-backup", "member-restore")) {
+      dev.lifeboat.runbook.Runbook rb =
+          all.stream()
+              .filter(r -> r.name().equals(name))
+              .findFirst()
+              .flatMap(LoadedRunbook::runbook)
+              .orElseThrow();
+      // the member becomes part of StatefulSet, PVC and pod names: only 0, 1, 2, ... reach them
+      for (String hostile :
+          List.of(
+              "-1",
+              "--all",
+              "1; rm -rf /",
+              "1 -n kube-system",
+              "${params.namespace}",
+              "{{ member }}",
+              "1e3",
+              "0x10",
+              "99999999999999999999")) {
+        dev.lifeboat.runbook.ParamBinder.InvalidParam e =
+            org.assertj.core.api.Assertions.catchThrowableOfType(
+                dev.lifeboat.runbook.ParamBinder.InvalidParam.class,
+                () ->
+                    dev.lifeboat.runbook.ParamBinder.bind(rb, java.util.Map.of("member", hostile)));
+        assertThat(e).as("%s member=%s", name, hostile).isNotNull();
+        assertThat(e.param()).isEqualTo("member");
+      }
+      assertThat(dev.lifeboat.runbook.ParamBinder.bind(rb, java.util.Map.of("member", "0")))
+          .containsEntry("member", 0L);
+    }
+  }
+
+  @Test
   void offsiteActionsExplainWhatIsMissingWhenNotConfigured() {
     ActionRegistry registry =
         StandardActions.create(WorkerSettings.of(repository, repository), () -> null);

@@ -55,11 +55,9 @@ public final class ArgRules {
       if (spec.positive() && n <= 0) {
         return Optional.of("must be at least 1, got " + n);
       }
-      if (spec.min() != null && n < spec.min()) {
-        return Optional.of("must be at least " + spec.min() + ", got " + n);
-      }
-      if (spec.max() != null && n > spec.max()) {
-        return Optional.of("must be at most " + spec.max() + ", got " + n);
+      Optional<String> range = outOfRange(n, spec.min(), spec.max());
+      if (range.isPresent()) {
+        return range;
       }
     }
     if (spec.pattern() != null
@@ -68,6 +66,20 @@ public final class ArgRules {
     }
     if (!spec.oneOf().isEmpty() && !spec.oneOf().contains(String.valueOf(value))) {
       return Optional.of("'" + value + "' is not one of " + String.join(", ", spec.oneOf()));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Why a whole number is outside {@code [min, max]} (either null for no bound), empty if it is
+   * inside: one wording for action arguments and runbook parameters.
+   */
+  static Optional<String> outOfRange(long n, Long min, Long max) {
+    if (min != null && n < min) {
+      return Optional.of("must be at least " + min + ", got " + n);
+    }
+    if (max != null && n > max) {
+      return Optional.of("must be at most " + max + ", got " + n);
     }
     return Optional.empty();
   }

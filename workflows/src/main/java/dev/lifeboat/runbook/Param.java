@@ -29,17 +29,6 @@ public record Param(
     this(name, type, defaultValue, required, description, List.of(), List.of(), null, null);
   }
 
-  public Param(
-      String name,
-      ParamType type,
-      Object defaultValue,
-      boolean required,
-      String description,
-      List<String> under,
-      List<String> allowed) {
-    this(name, type, defaultValue, required, description, under, allowed, null, null);
-  }
-
   /**
    * Converts a given value to this parameter's type and checks the author's constraints.
    *
@@ -58,13 +47,12 @@ public record Param(
       throw new IllegalArgumentException(
           "'" + v + "' is not one of the allowed programs: " + String.join(", ", allowed));
     }
-    if (v instanceof Long l && (min != null && l < min || max != null && l > max)) {
-      throw new IllegalArgumentException(
-          l
-              + " is out of range: "
-              + (max == null
-                  ? "at least " + min
-                  : min == null ? "at most " + max : "from " + min + " to " + max));
+    if (v instanceof Long l) {
+      ArgRules.outOfRange(l, min, max)
+          .ifPresent(
+              why -> {
+                throw new IllegalArgumentException(why);
+              });
     }
     return v;
   }

@@ -332,11 +332,11 @@ class ParamBinderTest {
             ParamBinder.InvalidParam.class,
             () -> ParamBinder.bind(bounded, Map.of("member", "-1")));
     assertThat(e.param()).isEqualTo("member");
-    assertThat(e.getMessage()).contains("-1 is out of range: at least 0");
+    assertThat(e.getMessage()).contains("must be at least 0, got -1");
     e =
         catchThrowableOfType(
             ParamBinder.InvalidParam.class, () -> ParamBinder.bind(bounded, Map.of("copies", 10)));
-    assertThat(e.getMessage()).contains("10 is out of range: from 1 to 9");
+    assertThat(e.getMessage()).contains("must be at most 9, got 10");
     for (String bad :
         List.of(
             "{name: x, min: 1}",
