@@ -200,7 +200,7 @@ class ArchiveRoundTripTest {
     Manifest m = repo.manifest(backup.ref());
     Entry unicode =
         m.entries().stream().filter(e -> e.path().equals(UNICODE)).findFirst().orElseThrow();
-    flip(backup.ref().path(), unicode.memberOffset() + unicode.memberLength() / 2);
+    Fixtures.damageMember(backup.ref().path(), unicode);
     assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
         .isInstanceOf(ActionException.class)
         .hasMessageContaining(UNICODE)

@@ -3,7 +3,6 @@ package dev.lifeboat.activities.archive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,8 +111,8 @@ class CheckerTest {
         m.entries().stream().filter(e -> e.path().equals("d/f30")).findFirst().orElseThrow();
     Manifest.Entry late =
         m.entries().stream().filter(e -> e.path().equals("d/f90")).findFirst().orElseThrow();
-    flip(late.memberOffset() + late.memberLength() / 2);
-    flip(early.memberOffset() + early.memberLength() / 2);
+    Fixtures.damageMember(backup.ref().path(), late);
+    Fixtures.damageMember(backup.ref().path(), early);
     assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("'d/f30'");
@@ -129,15 +128,5 @@ class CheckerTest {
     assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining((size - 100) + " bytes but its manifest says " + size);
-  }
-
-  private void flip(long at) throws Exception {
-    try (FileChannel ch =
-        FileChannel.open(backup.ref().path(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.allocate(1);
-      ch.read(b, at);
-      b.put(0, (byte) (b.get(0) ^ 0x40)).rewind();
-      ch.write(b, at);
-    }
   }
 }

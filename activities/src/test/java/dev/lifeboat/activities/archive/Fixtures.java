@@ -172,6 +172,55 @@ public final class Fixtures {
         "g");
   }
 
+  /**
+   * Flips one bit of an entry's member where its decode must see it: the byte nearest the member's
+   * middle whose flip makes the member fail to decode or decode to other bytes. A flip in the
+   * middle alone is not enough: in repetitive text a match's distance can change and still copy the
+   * same bytes (about 1 archive in 30 of a repeated sentence, as the header's mtime moves the
+   * bits), and then only the archive's own digest catches it, without naming the entry.
+   */
+  public static long damageMember(Path archive, Manifest.Entry e) throws IOException {
+    byte[] member = new byte[Math.toIntExact(e.memberLength())];
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive)) {
+      ch.read(java.nio.ByteBuffer.wrap(member), e.memberOffset());
+    }
+    byte[] plain = decode(member);
+    int mid = member.length / 2;
+    for (int d = 0; d < member.length; d++) {
+      for (int at : new int[] {mid + d, mid - d}) {
+        if (at < 0 || at >= member.length) {
+          continue;
+        }
+        member[at] ^= 0x20;
+        byte[] after = decodeOrNull(member);
+        member[at] ^= 0x20;
+        if (after == null || !java.util.Arrays.equals(after, plain)) {
+          ArchiveRoundTripTest.flip(archive, e.memberOffset() + at);
+          return e.memberOffset() + at;
+        }
+      }
+    }
+    throw new AssertionError("no byte of " + e.path() + "'s member changes its decode");
+  }
+
+  private static byte[] decodeOrNull(byte[] member) {
+    try {
+      return decode(member);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static byte[] decode(byte[] member) throws IOException {
+    boolean gzip = (member[0] & 0xff) == 0x1f && (member[1] & 0xff) == 0x8b;
+    try (InputStream in =
+        gzip
+            ? new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(member))
+            : new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(member))) {
+      return in.readAllBytes();
+    }
+  }
+
   public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));

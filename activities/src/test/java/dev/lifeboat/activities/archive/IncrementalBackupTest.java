@@ -76,19 +76,6 @@ class IncrementalBackupTest {
         "s", "pod", new java.io.ByteArrayInputStream(tar), ProgressListener.NONE);
   }
 
-  private static void flipByteInside(Path archive, Manifest.Entry victim) throws Exception {
-    // inside the member's deflate data, after the scan-time checks (header and trailer) pass
-    try (var ch =
-        java.nio.channels.FileChannel.open(
-            archive, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-      long at = victim.memberOffset() + victim.memberLength() / 2;
-      ch.read(b, at);
-      b.put(0, (byte) (b.get(0) ^ 0x55)).rewind();
-      ch.write(b, at);
-    }
-  }
-
   private Manifest.Entry entry(BackupResult b, String path) throws Exception {
     return repo.manifest(b.ref()).entries().stream()
         .filter(e -> e.path().equals(path))
@@ -173,7 +160,7 @@ class IncrementalBackupTest {
   @Test
   void aFlippedByteInAnUnverifiedArchiveNeverReachesTheNextBackup() throws Exception {
     BackupResult first = write(false);
-    flipByteInside(first.ref().path(), entry(first, "many/f11.bin"));
+    Fixtures.damageMember(first.ref().path(), entry(first, "many/f11.bin"));
     BackupResult second = write(false);
     assertThat(second.reusedFiles()).isZero();
     assertThat(second.reusedFrom()).isNull();
@@ -199,7 +186,7 @@ class IncrementalBackupTest {
   void rotAfterAVerifyIsCaughtAsItIsCopiedAndTheBackupStillSucceeds() throws Exception {
     BackupResult first = backup(false);
     Manifest.Entry victim = entry(first, "many/f11.bin");
-    flipByteInside(first.ref().path(), victim);
+    Fixtures.damageMember(first.ref().path(), victim);
     List<String> messages = Collections.synchronizedList(new ArrayList<>());
     clock.advance(Duration.ofHours(1));
     reads.clear();
@@ -249,7 +236,7 @@ class IncrementalBackupTest {
     Files.writeString(src.resolve("many/f3.bin"), "changed\n", StandardOpenOption.APPEND);
     BackupResult newer = backup(false);
     // rot in the newer archive, in a member the older one does not share with it
-    flipByteInside(newer.ref().path(), entry(newer, "many/f3.bin"));
+    Fixtures.damageMember(newer.ref().path(), entry(newer, "many/f3.bin"));
     Files.writeString(src.resolve("many/f5.bin"), "changed\n", StandardOpenOption.APPEND);
     BackupResult third = write(false);
     assertThat(ArchiveStates.read(newer.ref(), repo.manifest(newer.ref()), null).isDamaged())
@@ -312,7 +299,7 @@ class IncrementalBackupTest {
     byte[] tar = podTar();
     BackupResult first = fromPod(tar);
     repo.verify(first.ref(), ProgressListener.NONE);
-    flipByteInside(first.ref().path(), entry(first, "many/f12.bin"));
+    Fixtures.damageMember(first.ref().path(), entry(first, "many/f12.bin"));
     clock.advance(Duration.ofHours(1));
     Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> fromPod(tar));
     assertThat(t)

@@ -142,7 +142,7 @@ class ParallelRestoreTest {
     BackupResult b =
         repo.writeFromDirectory("local", "src", src, List.of(), List.of(), ProgressListener.NONE);
     Manifest.Entry middle = entry(b, "dir6/sub/file7.txt");
-    flip(b.ref().path(), middle.memberOffset() + middle.memberLength() / 2);
+    Fixtures.damageMember(b.ref().path(), middle);
     Path target = tmp.resolve("target");
 
     assertThatThrownBy(

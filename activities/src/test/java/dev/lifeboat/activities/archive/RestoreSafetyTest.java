@@ -96,7 +96,7 @@ class RestoreSafetyTest {
     BackupResult b = backupOf("new.txt", "new content that is long enough to matter ".repeat(100));
     Manifest m = repo.manifest(b.ref());
     Manifest.Entry e = m.entries().get(0);
-    ArchiveRoundTripTest.flip(b.ref().path(), e.memberOffset() + e.memberLength() / 2);
+    Fixtures.damageMember(b.ref().path(), e);
     Path target = Files.createDirectories(tmp.resolve("target"));
     Files.writeString(target.resolve("precious.txt"), "keep me");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, true, ProgressListener.NONE))
@@ -112,7 +112,7 @@ class RestoreSafetyTest {
   void aCorruptArchiveRestoredIntoAnEmptyTargetLeavesNoHalfTree() throws Exception {
     BackupResult b = backupOf("new.txt", "x".repeat(10_000));
     Manifest.Entry e = repo.manifest(b.ref()).entries().get(0);
-    ArchiveRoundTripTest.flip(b.ref().path(), e.memberOffset() + e.memberLength() / 2);
+    Fixtures.damageMember(b.ref().path(), e);
     Path target = tmp.resolve("target");
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
         .isInstanceOf(ActionException.class)

@@ -126,7 +126,7 @@ class ZstdArchiveTest {
             .filter(e -> e.path().equals("notebooks/table.csv"))
             .findFirst()
             .orElseThrow();
-    ArchiveRoundTripTest.flip(b.ref().path(), csv.memberOffset() + csv.memberLength() / 2);
+    Fixtures.damageMember(b.ref().path(), csv);
 
     assertThatThrownBy(() -> repo.verify(b.ref(), ProgressListener.NONE))
         .isInstanceOf(DamagedArchive.class)
