@@ -28,6 +28,12 @@ final class ArchiveStates {
     if (m == null) {
       return ArchiveState.damaged(null, "list", manifestError);
     }
+    ArchiveState s = recorded(ref);
+    return s != null ? s : legacyVerified(ref, m);
+  }
+
+  /** The archive's state file, null when there is none or it cannot be read. */
+  static ArchiveState recorded(ArchiveRef ref) {
     if (Files.isRegularFile(ref.statePath())) {
       try {
         ArchiveState s = Json.MAPPER.readValue(ref.statePath().toFile(), ArchiveState.class);
@@ -38,7 +44,7 @@ final class ArchiveStates {
         // an unreadable record says nothing about the archive: fall through to what else is known
       }
     }
-    return legacyVerified(ref, m);
+    return null;
   }
 
   /** See {@link Repository#markDamaged}. */

@@ -220,6 +220,8 @@ final class Archiver {
         new Thread(
             () -> {
               try {
+                // whole first: the listing then takes the head from it, not from a pass of its own
+                repository.newestRecordedVerified(set, source).ifPresent(repository::manifest);
                 repository.newestVerified(set, source).ifPresent(a -> repository.manifest(a.ref()));
               } catch (IOException | RuntimeException e) {
                 // reading it under the lock reports what is wrong, or reuses nothing

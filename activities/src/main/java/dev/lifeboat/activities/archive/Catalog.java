@@ -38,6 +38,21 @@ final class Catalog {
 
   private static final int CACHED_MANIFESTS = 4;
 
+  /**
+   * Manifest heads (no entries) by file, for listings: each is otherwise a pass over the whole
+   * manifest, megabytes of JSON for a large tree, and every backup lists its source's archives. A
+   * head is about a kilobyte.
+   */
+  private final java.util.Map<ManifestKey, Manifest> heads =
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<ManifestKey, Manifest> eldest) {
+          return size() > CACHED_HEADS;
+        }
+      };
+
+  private static final int CACHED_HEADS = 4096;
+
   private record ManifestKey(
       Path path, Object fileKey, long size, java.nio.file.attribute.FileTime modified) {}
 
@@ -203,10 +218,7 @@ final class Catalog {
           ref, "archive " + ref.path() + " has no manifest (expected " + m + ")");
     }
     try {
-      java.nio.file.attribute.BasicFileAttributes a =
-          Files.readAttributes(m, java.nio.file.attribute.BasicFileAttributes.class);
-      // manifests are replaced by rename, never rewritten in place: a new file is a new key
-      ManifestKey key = new ManifestKey(m, a.fileKey(), a.size(), a.lastModifiedTime());
+      ManifestKey key = key(m);
       synchronized (manifests) {
         java.lang.ref.SoftReference<Manifest> cached = manifests.get(key);
         Manifest known = cached == null ? null : cached.get();
@@ -245,6 +257,39 @@ final class Catalog {
    * bound to objects: a listing of a month of daily archives of a large tree would otherwise build
    * millions of entries only to count them.
    */
+  private static ManifestKey key(Path manifest) throws IOException {
+    java.nio.file.attribute.BasicFileAttributes a =
+        Files.readAttributes(manifest, java.nio.file.attribute.BasicFileAttributes.class);
+    // manifests are replaced by rename, never rewritten in place: a new file is a new key
+    return new ManifestKey(manifest, a.fileKey(), a.size(), a.lastModifiedTime());
+  }
+
+  /**
+   * {@link #summary} of the manifest, remembered: or the whole manifest, when it was read already
+   * (its entries are not looked at).
+   */
+  private Manifest head(Path manifest) throws IOException {
+    ManifestKey key = key(manifest);
+    synchronized (manifests) {
+      java.lang.ref.SoftReference<Manifest> cached = manifests.get(key);
+      Manifest known = cached == null ? null : cached.get();
+      if (known != null) {
+        return known;
+      }
+    }
+    synchronized (heads) {
+      Manifest known = heads.get(key);
+      if (known != null) {
+        return known;
+      }
+    }
+    Manifest read = summary(manifest);
+    synchronized (heads) {
+      heads.put(key, read);
+    }
+    return read;
+  }
+
   static Manifest summary(Path manifest) throws IOException {
     try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(manifest.toFile())) {
       if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
@@ -267,61 +312,68 @@ final class Catalog {
 
   List<ArchiveInfo> listSource(String set, String source) throws IOException {
     Path dir = root.resolve(set).resolve(source);
+    List<ArchiveInfo> out = new ArrayList<>();
+    for (String name : archiveNames(dir)) {
+      info(set, source, dir, name).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** The archives' file names in the folder, oldest first; none when it does not exist. */
+  private static List<String> archiveNames(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
-    List<String> names;
     try (Stream<Path> files = Files.list(dir)) {
-      names =
-          files
-              .map(p -> p.getFileName().toString())
-              .filter(ArchiveNames::isArchive)
-              .sorted()
-              .toList();
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(ArchiveNames::isArchive)
+          .sorted()
+          .toList();
     }
-    List<ArchiveInfo> out = new ArrayList<>();
-    for (String name : names) {
-      ArchiveRef ref = new ArchiveRef(set, source, name, dir.resolve(name));
-      Manifest m = null;
-      String manifestError = null;
-      if (!Files.isRegularFile(ref.manifestPath())) {
-        manifestError =
-            "archive " + name + " has no manifest (expected " + ref.manifestPath() + ")";
-      } else {
-        try {
-          m = summary(ref.manifestPath());
-          if (m.totals() == null) {
-            manifestError = "manifest " + ref.manifestPath() + " has no totals";
-            m = null;
-          }
-        } catch (IOException e) {
-          manifestError = "manifest " + ref.manifestPath() + " cannot be read: " + e.getMessage();
-        }
-      }
-      long size;
+  }
+
+  /** One archive as a listing shows it; empty when it was pruned while we looked. */
+  private Optional<ArchiveInfo> info(String set, String source, Path dir, String name)
+      throws IOException {
+    ArchiveRef ref = new ArchiveRef(set, source, name, dir.resolve(name));
+    Manifest m = null;
+    String manifestError = null;
+    if (!Files.isRegularFile(ref.manifestPath())) {
+      manifestError = "archive " + name + " has no manifest (expected " + ref.manifestPath() + ")";
+    } else {
       try {
-        size = Files.size(ref.path());
-      } catch (NoSuchFileException e) {
-        continue; // pruned while we looked
+        m = head(ref.manifestPath());
+        if (m.totals() == null) {
+          manifestError = "manifest " + ref.manifestPath() + " has no totals";
+          m = null;
+        }
+      } catch (IOException e) {
+        manifestError = "manifest " + ref.manifestPath() + " cannot be read: " + e.getMessage();
       }
-      Instant created =
-          m != null && m.created() != null
-              ? m.created()
-              : Instant.from(ArchiveNames.STAMP.parse(ArchiveNames.stem(name)));
-      out.add(
-          new ArchiveInfo(
-              set,
-              source,
-              name,
-              ref.path(),
-              created,
-              size,
-              m == null ? 0 : m.totals().files(),
-              m == null ? 0 : m.totals().bytes(),
-              ArchiveStates.read(ref, m, manifestError),
-              Files.exists(ref.pinPath())));
     }
-    return out;
+    long size;
+    try {
+      size = Files.size(ref.path());
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    Instant created =
+        m != null && m.created() != null
+            ? m.created()
+            : Instant.from(ArchiveNames.STAMP.parse(ArchiveNames.stem(name)));
+    return Optional.of(
+        new ArchiveInfo(
+            set,
+            source,
+            name,
+            ref.path(),
+            created,
+            size,
+            m == null ? 0 : m.totals().files(),
+            m == null ? 0 : m.totals().bytes(),
+            ArchiveStates.read(ref, m, manifestError),
+            Files.exists(ref.pinPath())));
   }
 
   /** The newest archive of a source that is not damaged (its manifest readable). */
@@ -336,9 +388,37 @@ final class Catalog {
    * a backup copies members from, so rot in an archive no one has checked is never carried on.
    */
   Optional<ArchiveInfo> newestVerified(String set, String source) throws IOException {
-    return listSource(set, source).stream()
-        .filter(ArchiveInfo::verified)
-        .max(Comparator.comparing(ArchiveInfo::name));
+    Path dir = root.resolve(set).resolve(source);
+    List<String> names = archiveNames(dir);
+    // newest first, stopping at the first verified: usually the newest, the only head read
+    for (int i = names.size() - 1; i >= 0; i--) {
+      Optional<ArchiveInfo> info = info(set, source, dir, names.get(i));
+      if (info.isPresent() && info.get().verified()) {
+        return info;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The newest archive whose state file records a verify (no manifest read), for reading its
+   * manifest ahead of {@link #newestVerified}, whose listing then takes the head from it. Empty
+   * when the newest with a state file is not verified, or an archive has none (an older format's).
+   */
+  Optional<ArchiveRef> newestRecordedVerified(String set, String source) throws IOException {
+    Path dir = root.resolve(set).resolve(source);
+    List<String> names = archiveNames(dir);
+    for (int i = names.size() - 1; i >= 0; i--) {
+      ArchiveRef ref = new ArchiveRef(set, source, names.get(i), dir.resolve(names.get(i)));
+      ArchiveState s = ArchiveStates.recorded(ref);
+      if (s == null) {
+        return Optional.empty();
+      }
+      if (s.state() == ArchiveState.State.VERIFIED) {
+        return Optional.of(ref);
+      }
+    }
+    return Optional.empty();
   }
 
   static boolean hasArchives(Path dir) {

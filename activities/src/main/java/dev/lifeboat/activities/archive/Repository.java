@@ -276,6 +276,10 @@ public final class Repository {
     return catalog.newestGood(set, source);
   }
 
+  Optional<ArchiveRef> newestRecordedVerified(String set, String source) throws IOException {
+    return catalog.newestRecordedVerified(set, source);
+  }
+
   Optional<ArchiveInfo> newestVerified(String set, String source) throws IOException {
     return catalog.newestVerified(set, source);
   }

@@ -103,6 +103,62 @@ class CatalogTest {
   }
 
   @Test
+  void aListingReadsAManifestsHeadOnceUntilTheFileIsReplaced() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    long files = catalog.list("local", "src").get(0).files();
+    assertThat(files).isEqualTo(1);
+    // the same file (inode, size, mtime) with other bytes: the head read before is used
+    byte[] bytes = Files.readAllBytes(a.manifestPath());
+    java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(a.manifestPath());
+    byte[] garbage = new byte[bytes.length];
+    java.util.Arrays.fill(garbage, (byte) ' ');
+    Files.write(a.manifestPath(), garbage);
+    Files.setLastModifiedTime(a.manifestPath(), mtime);
+    assertThat(catalog.list("local", "src"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.damaged()).isFalse())
+        .satisfies(i -> assertThat(i.files()).isEqualTo(files));
+
+    // replaced by a rename, as manifests are: the new file is read
+    RepositoryFiles.writeAtomically(a.manifestPath(), bytes);
+    assertThat(catalog.list("local", "src"))
+        .singleElement()
+        .extracting(i -> i.files())
+        .isEqualTo(1L);
+    RepositoryFiles.writeAtomically(a.manifestPath(), "{\"formatVersion\": 4}".getBytes());
+    assertThat(catalog.list("local", "src"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.damaged()).as("no totals").isTrue());
+  }
+
+  @Test
+  void theNewestVerifiedArchiveIsFoundNewestFirst() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    ArchiveRef b = backup("local", "src");
+    ArchiveRef c = backup("local", "src");
+    writer.verify(a, ProgressListener.NONE);
+    writer.verify(b, ProgressListener.NONE);
+    assertThat(catalog.newestVerified("local", "src")).map(ArchiveInfo::name).contains(b.name());
+    assertThat(catalog.newestRecordedVerified("local", "src")).contains(b);
+
+    writer.markDamaged(b, "test", "rot");
+    assertThat(catalog.newestVerified("local", "src")).map(ArchiveInfo::name).contains(a.name());
+    assertThat(catalog.newestRecordedVerified("local", "src")).contains(a);
+
+    // an archive without a state file (an older format's): only the listing can judge it
+    Files.delete(c.statePath());
+    assertThat(catalog.newestRecordedVerified("local", "src")).isEmpty();
+    assertThat(catalog.newestVerified("local", "src")).map(ArchiveInfo::name).contains(a.name());
+
+    // a verified archive whose manifest is unreadable is damaged, whatever its state file says
+    writer.verify(c, ProgressListener.NONE);
+    Files.writeString(c.manifestPath(), "not json");
+    assertThat(catalog.newestVerified("local", "src")).map(ArchiveInfo::name).contains(a.name());
+    assertThat(catalog.newestVerified("local", "nothing")).isEmpty();
+    assertThat(catalog.newestRecordedVerified("local", "nothing")).isEmpty();
+  }
+
+  @Test
   void anAbsolutePathMustLieInTheRepositoryOrAnArchiveRoot() throws Exception {
     ArchiveRef inRepo = backup("local", "src");
     assertThat(catalog.resolve(null, null, inRepo.path().toString())).isEqualTo(inRepo);
