@@ -78,6 +78,11 @@ final class ArchiveWriter implements Closeable {
   private final FileDigests fileDigests = new FileDigests();
   private boolean finished;
   private boolean packSmallFiles;
+  // the manifest written while the archive is, null when the caller writes it after
+  private ManifestSpool spool;
+  // entries before this index are in the spool
+  private int spooled;
+  private static final int SPOOL_BATCH = 512;
 
   ArchiveWriter(Path file, Progress progress) throws IOException {
     this(file, progress, GzipMembers.Settings.defaults());
@@ -340,13 +345,46 @@ final class ArchiveWriter implements Closeable {
   List<Entry> entries() throws IOException {
     members.drain();
     for (int i = 0; i < entries.size(); i++) {
-      Entry e = entries.get(i);
-      Long crc = out.runCrc(e.memberOffset());
-      if (crc != null && !crc.equals(e.memberCrc32c())) {
-        entries.set(i, e.withMemberCrc32c(crc));
-      }
+      withRunCrc(i);
+    }
+    if (spool != null && finished) {
+      spoolBefore(Long.MAX_VALUE);
     }
     return List.copyOf(entries);
+  }
+
+  /**
+   * Hands every entry to {@code spool} once final: placed, and its member run complete (its CRC-32C
+   * known). The last ones go with {@link #entries()} after {@link #finish()}.
+   */
+  void spoolManifest(ManifestSpool spool) {
+    this.spool = spool;
+  }
+
+  /** Entry {@code i} with the CRC-32C of its member run, once the run is complete. */
+  private Entry withRunCrc(int i) {
+    Entry e = entries.get(i);
+    Long crc = out.runCrc(e.memberOffset());
+    if (crc != null && !crc.equals(e.memberCrc32c())) {
+      e = e.withMemberCrc32c(crc);
+      entries.set(i, e);
+    }
+    return e;
+  }
+
+  /**
+   * Hands the spool the entries placed before {@code runAt}: a run that begins there closed theirs.
+   */
+  private void spoolBefore(long runAt) {
+    int end = spooled;
+    while (end < entries.size() && entries.get(end).memberOffset() < runAt) {
+      withRunCrc(end);
+      end++;
+    }
+    if (end > spooled) {
+      spool.add(List.copyOf(entries.subList(spooled, end)));
+      spooled = end;
+    }
   }
 
   long files() {
@@ -863,6 +901,9 @@ final class ArchiveWriter implements Closeable {
             length,
             a.stamp() == null ? null : a.stamp().ctime(),
             a.stamp() == null ? null : a.stamp().inode()));
+    if (spool != null && entries.size() - spooled > SPOOL_BATCH) {
+      spoolBefore(offset);
+    }
   }
 
   private void requireFinished() {

@@ -472,7 +472,22 @@ final class Archiver {
       Manifest manifest;
       long reusedFiles;
       long reusedBytes;
-      try (ArchiveWriter writer = new ArchiveWriter(partial, progress, compression, format)) {
+      try (ManifestSpool spool =
+              ManifestSpool.open(
+                  manifestPath,
+                  new Manifest(
+                      Manifest.FORMAT_VERSION,
+                      set,
+                      source,
+                      name,
+                      created,
+                      format.manifestValue(),
+                      List.of(),
+                      null,
+                      null,
+                      null));
+          ArchiveWriter writer = new ArchiveWriter(partial, progress, compression, format)) {
+        writer.spoolManifest(spool);
         body.write(writer, previous, scratch);
         if (writer.files() == 0) {
           throw Repository.emptySource(what, writer.entries().size(), false);
@@ -492,12 +507,9 @@ final class Archiver {
                 writer.root());
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
+        spool.commit(manifest);
+        manifestWritten = true;
       }
-      RepositoryFiles.writeAtomically(
-          manifestPath,
-          manifest.entries().size() * 400L,
-          out -> Json.COMPACT.writeValue(out, manifest));
-      manifestWritten = true;
       // the state exists before the archive does: no reader ever sees an archive without one
       ArchiveStates.write(
           new ArchiveRef(set, source, name, archivePath),
