@@ -38,7 +38,8 @@ final class ManifestSpool implements Closeable {
   private final Path tmp;
   private final FileChannel channel;
   private final OutputStream out;
-  private final byte[] head;
+  // written on the spool's thread, before anything else there
+  private byte[] head;
   private final ExecutorService thread =
       Executors.newSingleThreadExecutor(DaemonThreads.named("lifeboat-manifest"));
   // written on the spool's thread only
@@ -47,12 +48,11 @@ final class ManifestSpool implements Closeable {
   private long handed;
   private boolean committed;
 
-  private ManifestSpool(Path target, Path tmp, FileChannel channel, byte[] head) {
+  private ManifestSpool(Path target, Path tmp, FileChannel channel) {
     this.target = target;
     this.tmp = tmp;
     this.channel = channel;
     this.out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
-    this.head = head;
   }
 
   /**
@@ -60,8 +60,6 @@ final class ManifestSpool implements Closeable {
    * (format, set, source, archive, time, compression), which must be the final manifest's.
    */
   static ManifestSpool open(Path target, Manifest manifest) throws IOException {
-    byte[] whole = Json.COMPACT.writeValueAsBytes(withoutEntries(manifest));
-    byte[] head = Arrays.copyOf(whole, entriesAt(whole) + ENTRIES.length - 2);
     Path tmp = target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
     FileChannel ch =
         FileChannel.open(
@@ -71,10 +69,13 @@ final class ManifestSpool implements Closeable {
                 StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING),
             PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE));
-    ManifestSpool spool = new ManifestSpool(target, tmp, ch, head);
+    ManifestSpool spool = new ManifestSpool(target, tmp, ch);
+    // on the spool's thread too: a fresh JVM's first JSON takes tens of milliseconds
     spool.run(
         () -> {
-          spool.out.write(head);
+          byte[] whole = Json.COMPACT.writeValueAsBytes(withoutEntries(manifest));
+          spool.head = Arrays.copyOf(whole, entriesAt(whole) + ENTRIES.length - 2);
+          spool.out.write(spool.head);
           // one write to the file per 64 KiB, not one per entry
           spool.entries =
               Json.COMPACT
@@ -104,6 +105,8 @@ final class ManifestSpool implements Closeable {
   void commit(Manifest manifest) throws IOException {
     byte[] whole = Json.COMPACT.writeValueAsBytes(withoutEntries(manifest));
     int at = entriesAt(whole);
+    // everything queued so far ran: the head is known, or the failure is thrown
+    await();
     if (handed != manifest.entries().size()
         || !Arrays.equals(head, Arrays.copyOf(whole, at + ENTRIES.length - 2))) {
       throw new IllegalStateException(
