@@ -99,6 +99,8 @@ final class Extraction implements Closeable {
   private final Map<String, Object> creating = new ConcurrentHashMap<>();
 
   private final boolean restoreOwners;
+  // the restore's marker at the top of the target, null for none
+  private final String marker;
   private final Map<Owner, Optional<UserPrincipal>> users = new ConcurrentHashMap<>();
   private final Map<Owner, Optional<GroupPrincipal>> groups = new ConcurrentHashMap<>();
   private final Map<Entry, Owner> owners = new ConcurrentHashMap<>();
@@ -144,7 +146,17 @@ final class Extraction implements Closeable {
    */
   Extraction(ArchiveRef ref, Path target, Progress progress, boolean restoreOwners)
       throws IOException {
+    this(ref, target, progress, restoreOwners, null);
+  }
+
+  /**
+   * As the others; {@code marker} names the restore's marker file at the top of the target (which
+   * tells what owner the files this process makes get), never written over; null for none.
+   */
+  Extraction(ArchiveRef ref, Path target, Progress progress, boolean restoreOwners, String marker)
+      throws IOException {
     this.restoreOwners = restoreOwners;
+    this.marker = marker;
     this.ref = ref;
     this.target = target;
     this.progress = progress;
@@ -159,14 +171,14 @@ final class Extraction implements Closeable {
     this.root = sds;
     UserPrincipal u = null;
     GroupPrincipal g = null;
-    Path marker = target.resolve(Restorer.MARKER);
-    if (restoreOwners && Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
+    Path made = marker == null ? null : target.resolve(marker);
+    if (restoreOwners && made != null && Files.isRegularFile(made, LinkOption.NOFOLLOW_LINKS)) {
       try {
-        PosixFileAttributes made =
-            Files.readAttributes(marker, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes madeAttributes =
+            Files.readAttributes(made, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         int targetMode = (Integer) Files.getAttribute(target, "unix:mode");
-        u = made.owner();
-        g = (targetMode & 02000) != 0 ? null : made.group();
+        u = madeAttributes.owner();
+        g = (targetMode & 02000) != 0 ? null : madeAttributes.group();
       } catch (IOException | UnsupportedOperationException | IllegalArgumentException ex) {
         // unknown: every owner is set
       }
@@ -175,13 +187,20 @@ final class Extraction implements Closeable {
     this.madeGroup = g;
   }
 
+  /**
+   * Whether an entry would write over the restore's own marker (only an archive made for it can).
+   */
+  private boolean isMarker(Entry e) {
+    return marker != null && ArchiveReader.normalizeName(e.path()).equals(marker);
+  }
+
   void write(Entry e, InputStream data) throws IOException {
     write(e, data, null);
   }
 
   void write(Entry e, InputStream data, Owner owner) throws IOException {
     progress.checkCancelled();
-    if (Restorer.isMarker(e)) {
+    if (isMarker(e)) {
       return;
     }
     if (restoreOwners && owner != null) {
@@ -239,7 +258,7 @@ final class Extraction implements Closeable {
   void prepare(List<Entry> entries) throws IOException {
     for (Entry e : entries) {
       progress.checkCancelled();
-      if (Restorer.isMarker(e)) {
+      if (isMarker(e)) {
         continue;
       }
       List<String> parts = parts(e.path());
@@ -264,7 +283,7 @@ final class Extraction implements Closeable {
    * another entry for {@link #finish}. Progress is the caller's to count.
    */
   void writeConcurrently(Entry e, InputStream data, Owner owner) throws IOException {
-    if (Restorer.isMarker(e)) {
+    if (isMarker(e)) {
       return;
     }
     if (restoreOwners && owner != null) {

@@ -413,11 +413,15 @@ public final class Repository {
    * is {@code <repository>/.restore-targets/<hash of the folder's path>/.lock}; the second restore
    * waits, then finds the folder not empty.
    */
-  SourceLock lockRestoreTarget(Path dir, ProgressListener listener) throws IOException {
+  /** The repository's folder for one restore target: its lock, the record of its restore. */
+  Path restoreTargetDir(Path dir) {
     byte[] name = dir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    Path locks =
-        root.resolve(".restore-targets")
-            .resolve(Digests.hex(Digests.sha256().digest(name)).substring(0, 32));
+    return root.resolve(".restore-targets")
+        .resolve(Digests.hex(Digests.sha256().digest(name)).substring(0, 32));
+  }
+
+  SourceLock lockRestoreTarget(Path dir, ProgressListener listener) throws IOException {
+    Path locks = restoreTargetDir(dir);
     createPrivateDirectories(locks);
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
     return SourceLock.acquire(locks, "the restore target " + dir, l.runId(), l);

@@ -10,6 +10,7 @@ import java.io.InterruptedIOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -31,12 +32,21 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * `/`, the running Lifeboat), checks free space, marks the target as incomplete until the last
  * entry is in place, and lets {@link Extraction} write the entries without following any link.
  *
- * <p>The marker {@value #MARKER} is written (and fsynced) before the first entry and removed last.
- * A target that holds it is an interrupted restore: the next restore empties it first, even without
- * {@code clean}.
+ * <p>The marker {@value #MARKER}{@code <token>} is written (and fsynced) before the first entry and
+ * removed last; the token, new for each restore, is recorded first in the repository, beside the
+ * target's lock. A target that holds the marker its record names is an interrupted restore: the
+ * next restore empties it first, even without {@code clean} (after verifying the archive, as for
+ * any folder it empties). A file of the same name that Lifeboat did not record (the user's, or one
+ * an archive brought) is nobody's marker: the folder is not empty, and an archive's entry of that
+ * name is restored like any other.
  */
 final class Restorer {
-  static final String MARKER = ".lifeboat-restore-incomplete";
+  static final String MARKER = ".lifeboat-restore-incomplete-";
+
+  /** The record, in the target's folder of the repository, of the token of its restore. */
+  static final String RECORD = "incomplete";
+
+  private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Restorer.class);
 
@@ -62,21 +72,43 @@ final class Restorer {
     Manifest m = repository.manifest(ref);
     RestoreGuard.check(ref.name(), m.entries());
     RestoreGuard.checkRoot(ref.name(), m.root());
-    Path dir = target.toAbsolutePath().normalize();
+    Path dir = followed(target.toAbsolutePath().normalize());
     checkTarget(dir, repository.root());
-    // one lock per folder however it is spelt, once it exists
-    Path key = Files.isDirectory(dir) ? dir.toRealPath() : dir;
+    // one lock per folder however it is spelt, before and after it exists
+    Path key = realish(dir);
     try (SourceLock lock = repository.lockRestoreTarget(key, listener)) {
-      return restoreLocked(m, dir, clean);
+      return restoreLocked(m, dir, clean, repository.restoreTargetDir(key).resolve(RECORD));
     }
   }
 
-  private RestoreResult restoreLocked(Manifest m, Path dir, boolean clean) throws IOException {
+  /**
+   * The folder a target that is a symbolic link points to, as tar -C would write into: everything,
+   * the folder's own mode and time included, goes there. A link to nothing is refused.
+   */
+  private static Path followed(Path dir) {
+    if (!Files.isSymbolicLink(dir)) {
+      return dir;
+    }
+    try {
+      Path real = dir.toRealPath();
+      LOG.info("restore target {} is a symbolic link: restoring into {}", dir, real);
+      return real;
+    } catch (IOException e) {
+      throw ActionException.invalid(
+          "restore target "
+              + dir
+              + " is a symbolic link to nothing that can be restored into ("
+              + SourceScan.reason(e)
+              + "); give an existing folder or a path that does not exist yet");
+    }
+  }
+
+  private RestoreResult restoreLocked(Manifest m, Path dir, boolean clean, Path record)
+      throws IOException {
     if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
       throw ActionException.invalid("restore target " + dir + " is not a directory");
     }
-    boolean interrupted =
-        Files.isDirectory(dir) && Files.exists(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS);
+    boolean interrupted = Files.isDirectory(dir) && interruptedHere(dir, record);
     long freed = 0;
     boolean empty = !Files.isDirectory(dir) || !hasEntries(dir);
     if (!empty && !interrupted && !clean) {
@@ -88,15 +120,19 @@ final class Restorer {
     }
     checkSpace(dir, m, freed);
     if (!empty) {
-      // Only a good archive may replace what is there; an interrupted restore's leftovers are worth
-      // nothing.
-      if (!interrupted) {
-        repository.verify(ref, listener);
-      }
+      // only a good archive may replace what is there, even an interrupted restore's part: in a
+      // disaster, half a tree is better than none
+      repository.verify(ref, listener);
       Tree.emptyDirectory(dir);
     }
     Files.createDirectories(dir);
-    Path marker = dir.resolve(MARKER);
+    // the record first: a marker is only ever found with the record that makes it one
+    byte[] random = new byte[16];
+    TOKENS.nextBytes(random);
+    String token = Digests.hex(random);
+    RepositoryFiles.writeAtomically(record, (token + "\n").getBytes(StandardCharsets.UTF_8));
+    String markerName = MARKER + token;
+    Path marker = dir.resolve(markerName);
     writeMarker(marker);
     Progress progress = new Progress(listener, m.totals().bytes());
     boolean done = false;
@@ -105,12 +141,13 @@ final class Restorer {
       boolean asRoot =
           Integer.valueOf(0)
               .equals(Files.getAttribute(marker, "unix:uid", LinkOption.NOFOLLOW_LINKS));
-      try (Extraction extraction = new Extraction(ref, dir, progress, asRoot)) {
+      try (Extraction extraction = new Extraction(ref, dir, progress, asRoot, markerName)) {
         if (!extractInParallel(m, extraction, progress)) {
           extractInOrder(m, extraction);
         }
         extraction.finish();
         Files.delete(marker);
+        Files.deleteIfExists(record);
         // complete from here: a folder whose mode or owner cannot be set keeps what was restored
         done = true;
         try {
@@ -141,11 +178,12 @@ final class Restorer {
         // The target was empty (or emptied) before: take the half-restored tree back, the marker
         // last, so a
         // failure of this clean-up still leaves the target recognisable as incomplete.
-        Tree.emptyDirectoryQuietly(dir, MARKER);
+        Tree.emptyDirectoryQuietly(dir, markerName);
         try {
           Files.deleteIfExists(marker);
+          Files.deleteIfExists(record);
         } catch (IOException e) {
-          // the marker stays: the next restore cleans up
+          // the marker (and its record) stay: the next restore cleans up
         }
       }
     }
@@ -456,7 +494,7 @@ final class Restorer {
           ByteBuffer.wrap(
               ("a Lifeboat restore into this folder has not finished; the next restore empties"
                       + " it first\n")
-                  .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                  .getBytes(StandardCharsets.UTF_8)));
       ch.force(true);
     }
     fsync(marker.getParent());
@@ -476,8 +514,20 @@ final class Restorer {
     }
   }
 
-  /** Whether an entry is ours (the marker at the top), not the archive's. */
-  static boolean isMarker(Entry e) {
-    return e.type() == EntryType.FILE && ArchiveReader.normalizeName(e.path()).equals(MARKER);
+  /**
+   * True when {@code dir} holds the marker of a restore into it that never finished: the token the
+   * repository recorded for this folder names a marker file there.
+   */
+  private static boolean interruptedHere(Path dir, Path record) {
+    try {
+      if (!Files.isRegularFile(record, LinkOption.NOFOLLOW_LINKS) || Files.size(record) > 64) {
+        return false;
+      }
+      String token = Files.readString(record, StandardCharsets.UTF_8).trim();
+      return token.matches("[0-9a-f]{32}")
+          && Files.isRegularFile(dir.resolve(MARKER + token), LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 }

@@ -131,8 +131,8 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
     if (r.emptiedInterrupted()) {
       context.log(
           target
-              + " held an interrupted restore (its .lifeboat-restore-incomplete marker); its contents"
-              + " were removed before restoring");
+              + " held an interrupted restore (its .lifeboat-restore-incomplete-<token> marker,"
+              + " recorded in the repository); its contents were removed before restoring");
     }
     context.log(
         "restored "

@@ -186,7 +186,7 @@ class RestoreSafetyTest {
       throws Exception {
     BackupResult b = backupOf("new.txt", "new");
     Path target = tmp.resolve("target");
-    List<Boolean> markerSeen = new ArrayList<>();
+    List<String> markers = new ArrayList<>();
     repo.restoreToDirectory(
         b.ref(),
         target,
@@ -194,27 +194,135 @@ class RestoreSafetyTest {
         new ProgressListener() {
           @Override
           public void progress(long bytesDone, long bytesTotal, long filesDone) {
-            markerSeen.add(Files.exists(target.resolve(Restorer.MARKER)));
+            markers.add(String.join(",", markersIn(target)));
           }
         });
     // progress after the file was written saw the marker; the last report comes after it was
     // removed
-    assertThat(markerSeen.get(0)).isTrue();
-    assertThat(markerSeen.get(markerSeen.size() - 1)).isFalse();
-    assertThat(target.resolve(Restorer.MARKER)).doesNotExist();
+    assertThat(markers.get(0)).matches("\\.lifeboat-restore-incomplete-[0-9a-f]{32}");
+    assertThat(markers.get(markers.size() - 1)).isEmpty();
+    assertThat(record(target)).doesNotExist();
 
-    // what a kill -9 leaves: the marker and a half-written file
-    Files.writeString(target.resolve(Restorer.MARKER), "");
-    Files.writeString(target.resolve("half.bin"), "half");
+    // what a kill -9 leaves: the recorded marker and a half-written file
+    interrupted(target, "half.bin");
     RestoreResult again = repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
     assertThat(again.emptiedInterrupted()).isTrue();
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("new.txt");
     }
+    assertThat(record(target)).doesNotExist();
     assertThat(
             repo.restoreToDirectory(b.ref(), tmp.resolve("fresh"), false, ProgressListener.NONE)
                 .emptiedInterrupted())
         .isFalse();
+  }
+
+  @Test
+  void aFileNamedLikeTheMarkerIsTheUsersNotAnInterruptedRestore() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path target = Files.createDirectories(tmp.resolve("target"));
+    Files.writeString(target.resolve("precious.txt"), "keep me");
+    // the old marker's name, and one shaped like a marker this repository never recorded
+    Files.writeString(target.resolve(".lifeboat-restore-incomplete"), "mine");
+    Files.writeString(target.resolve(Restorer.MARKER + "0".repeat(32)), "mine too");
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("is not empty; pass clean: true");
+    assertThat(Files.readString(target.resolve("precious.txt"))).isEqualTo("keep me");
+
+    // a recorded token whose marker is not in the folder does not make it an interrupted restore
+    Files.createDirectories(record(target).getParent());
+    Files.writeString(record(target), "1".repeat(32) + "\n");
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+        .hasMessageContaining("is not empty");
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList())
+          .containsExactlyInAnyOrder(
+              "precious.txt", ".lifeboat-restore-incomplete", Restorer.MARKER + "0".repeat(32));
+    }
+  }
+
+  @Test
+  void anArchivedFileNamedLikeTheMarkerIsRestored() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve(".lifeboat-restore-incomplete"), "user data");
+    Files.writeString(src.resolve(Restorer.MARKER + "a".repeat(32)), "more user data");
+    BackupResult b = backupOf("new.txt", "new");
+    assertThat(b.files()).isEqualTo(3);
+    Path target = tmp.resolve("target");
+    repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
+    assertThat(target.resolve(".lifeboat-restore-incomplete")).hasContent("user data");
+    assertThat(target.resolve(Restorer.MARKER + "a".repeat(32))).hasContent("more user data");
+    assertThat(Fixtures.describe(target)).isEqualTo(Fixtures.describe(src));
+  }
+
+  @Test
+  void anInterruptedRestoreIsNotEmptiedForADamagedArchive() throws Exception {
+    BackupResult b = backupOf("new.txt", noise(4000));
+    Path target = tmp.resolve("target");
+    repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
+    interrupted(target, "half.bin");
+    Fixtures.damageMember(b.ref().path(), repo.manifest(b.ref()).entries().get(0));
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("new.txt");
+    assertThat(target.resolve("half.bin")).hasContent("half");
+    assertThat(target.resolve("new.txt")).exists();
+  }
+
+  @Test
+  void aTargetThatIsASymlinkIsRestoredIntoTheFolderItNames() throws Exception {
+    Files.setPosixFilePermissions(
+        Files.createDirectories(tmp.resolve("src")),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    BackupResult b = backupOf("new.txt", "new");
+    Path real = Files.createDirectories(tmp.resolve("real"));
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+    RestoreResult r = repo.restoreToDirectory(b.ref(), link, false, ProgressListener.NONE);
+    assertThat(r.target()).isEqualTo(real.toRealPath());
+    assertThat(real.resolve("new.txt")).hasContent("new");
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    // the folder itself got the source folder's mode, through the link
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(real)))
+        .isEqualTo("rwx------");
+
+    Path dangling = Files.createSymbolicLink(tmp.resolve("dangling"), tmp.resolve("nowhere"));
+    assertThatThrownBy(
+            () -> repo.restoreToDirectory(b.ref(), dangling, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("is a symbolic link to nothing");
+    assertThat(tmp.resolve("nowhere")).doesNotExist();
+  }
+
+  /** What a kill -9 in the middle of a restore into {@code target} leaves. */
+  private void interrupted(Path target, String halfWritten) throws IOException {
+    String token = "5".repeat(32);
+    Files.createDirectories(record(target).getParent());
+    Files.writeString(record(target), token + "\n");
+    Files.writeString(target.resolve(Restorer.MARKER + token), "");
+    Files.writeString(target.resolve(halfWritten), "half");
+  }
+
+  private Path record(Path target) {
+    return repo.restoreTargetDir(Restorer.realish(target)).resolve(Restorer.RECORD);
+  }
+
+  private static List<String> markersIn(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(Restorer.MARKER))
+          .toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] noise(int n) {
+    byte[] b = new byte[n];
+    new java.util.Random(n).nextBytes(b);
+    return b;
   }
 
   @Test
@@ -346,8 +454,12 @@ class RestoreSafetyTest {
   }
 
   private BackupResult backupOf(String name, String content) throws IOException {
+    return backupOf(name, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private BackupResult backupOf(String name, byte[] content) throws IOException {
     Path src = Files.createDirectories(tmp.resolve("src"));
-    Files.writeString(src.resolve(name), content);
+    Files.write(src.resolve(name), content);
     return repo.writeFromDirectory(
         "local", "src", src, List.of(), List.of(), ProgressListener.NONE);
   }
