@@ -80,7 +80,17 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
   @Override
   protected void onFatalError(Throwable t) {
-    System.exit(t instanceof CliExit exit ? exit.code() : 1);
+    System.exit(exitCode(t));
+  }
+
+  /**
+   * The process's exit code for what ended a command: a command line the parser refused is a
+   * refused request (2), as the README's table says; 1 is a run that failed.
+   */
+  public static int exitCode(Throwable t) {
+    return t instanceof CliExit exit
+        ? exit.code()
+        : t instanceof net.sourceforge.argparse4j.inf.ArgumentParserException ? 2 : 1;
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.lifeboat.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.api.cli.ApiCommand;
-import dev.lifeboat.api.cli.CliExit;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.testing.ConfigOverride;
@@ -90,6 +89,14 @@ class CliTest {
     assertThat(missing.err()).contains("parameter 'who'").contains("required");
     Outcome badParam = cli("run", "gate", "who");
     assertThat(badParam.err()).contains("must look like name=value");
+    Outcome twice = cli("run", "gate", "who=a", "who=b");
+    assertThat(twice.exit()).isEqualTo(2);
+    assertThat(twice.err()).isEqualTo("lifeboat: parameter 'who' is given twice\n");
+    // an option the parser does not know (here --url before the command) is a usage error, not a
+    // failed run
+    Outcome unknownOption =
+        cliAt("http://127.0.0.1:" + APP.getLocalPort(), "--url", "http://x", "list", "runs");
+    assertThat(unknownOption.exit()).isEqualTo(2);
     Outcome down = cliAt("http://127.0.0.1:1", "list", "runs");
     assertThat(down.exit()).isEqualTo(3);
     assertThat(down.err()).contains("cannot reach Lifeboat");
@@ -115,7 +122,7 @@ class CliTest {
       app.initialize(bootstrap);
       Optional<Throwable> failure =
           new Cli(new JarLocation(CliTest.class), bootstrap, o, e).run(all);
-      int code = failure.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
+      int code = failure.map(LifeboatApplication::exitCode).orElse(0);
       return new Outcome(
           code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {

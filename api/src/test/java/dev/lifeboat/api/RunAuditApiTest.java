@@ -112,6 +112,20 @@ class RunAuditApiTest {
     assertThat(b.status()).isEqualTo(400);
     assertThat(b.body().get("param").asText()).isEqualTo("source");
 
+    // half a surrogate pair, which JSON can spell and no file name can hold
+    ApiClient.Answer c =
+        api.post("/api/runbooks/keep/runs", "{\"params\": {\"source\": \"a\\ud800\"}}");
+    assertThat(c.status()).isEqualTo(400);
+    assertThat(c.body().get("param").asText()).isEqualTo("source");
+    assertThat(c.body().get("error").asText()).contains("not Unicode text");
+
+    // a key given twice is refused, not read as its last value
+    ApiClient.Answer d =
+        api.post(
+            "/api/runbooks/keep/runs", "{\"params\": {\"source\": \"home\", \"source\": \"etc\"}}");
+    assertThat(d.status()).isEqualTo(400);
+    assertThat(d.body().get("error").asText()).contains("Duplicate field 'source'");
+
     assertThat(api.get("/api/runs").body().findValuesAsText("runbook")).doesNotContain("keep");
   }
 

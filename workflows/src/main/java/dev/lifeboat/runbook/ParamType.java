@@ -51,6 +51,11 @@ public enum ParamType {
    * @throws IllegalArgumentException naming what is wrong with the value
    */
   public Object coerce(Object value) {
+    if (value instanceof String s) {
+      wellFormed(s);
+    } else if (value instanceof List<?> l) {
+      l.stream().filter(String.class::isInstance).forEach(x -> wellFormed((String) x));
+    }
     switch (this) {
       case STRING:
         if (value instanceof String || value instanceof Number || value instanceof Boolean) {
@@ -202,6 +207,27 @@ public enum ParamType {
   static final int MAX_PATH_BYTES = 4095;
 
   /** NUL, newlines and other control characters have no place in a URL, path, name or program. */
+  /**
+   * Text that is Unicode: JSON can spell half of a surrogate pair ("\\ud800"), which no file name,
+   * command line or YAML value can hold.
+   */
+  private static void wellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            String.format(
+                "the value is not Unicode text: it holds half of a surrogate pair (\\u%04x) at"
+                    + " character %d",
+                (int) c, i + 1));
+      }
+    }
+  }
+
   private static void noControl(String s) {
     if (s.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException("the value holds a control character (NUL, newline, ...)");

@@ -209,6 +209,15 @@ class ParamBinderTest {
     assertThat(typedProblem("target", "-rf")).contains("absolute path");
     assertThat(typedProblem("target", "/home/me\u0000x")).contains("control character");
     assertThat(typedProblem("target", "/home/me\nx")).contains("control character");
+    // JSON can spell half a surrogate pair; no file name can hold it
+    assertThat(typedProblem("target", "/tmp/src/\ud800x"))
+        .contains("not Unicode text")
+        .contains("\\ud800")
+        .contains("character 10");
+    assertThat(typedProblem("target", "/tmp/\udc00")).contains("not Unicode text");
+    assertThat(typedProblem("target", "/tmp/x\ud800")).contains("not Unicode text");
+    assertThat(typedValue("target", "/tmp/\ud83d\ude00")).isEqualTo("/tmp/\ud83d\ude00");
+    assertThat(typedProblem("source", "a\ud800")).contains("not Unicode text");
     assertThat(typedValue("data", "/srv/data/ml")).isEqualTo("/srv/data/ml");
     assertThat(typedValue("data", "/mnt/backup")).isEqualTo("/mnt/backup");
     assertThat(typedProblem("data", "/srv/database"))

@@ -101,6 +101,19 @@ public final class ActionDispatcher implements DynamicActivity {
       if (e instanceof ActionException a) {
         throw ApplicationFailure.newNonRetryableFailure(Redactor.redact(a.getMessage()), a.type());
       }
+      if (e instanceof java.nio.file.InvalidPathException p) {
+        // a name no file can have fails every attempt the same way
+        throw ApplicationFailure.newNonRetryableFailure(
+            Redactor.redact(
+                "action '"
+                    + action.name()
+                    + "': '"
+                    + p.getInput()
+                    + "' is not a path this system can name ("
+                    + p.getReason()
+                    + ")"),
+            "InvalidArgument");
+      }
       LOG.warn(
           "action {} failed (step {}), will be retried if attempts remain",
           action.name(),

@@ -40,7 +40,9 @@ public final class RunCommand extends ApiCommand {
       if (eq <= 0) {
         throw new CliError("parameter '" + p + "' must look like name=value", 2);
       }
-      params.put(p.substring(0, eq), p.substring(eq + 1));
+      if (params.put(p.substring(0, eq), p.substring(eq + 1)) != null) {
+        throw new CliError("parameter '" + p.substring(0, eq) + "' is given twice", 2);
+      }
     }
     JsonNode started =
         post("/api/runbooks/" + ns.getString("runbook") + "/runs", Map.of("params", params));

@@ -175,8 +175,11 @@ public final class RunbooksResource {
     }
   }
 
+  // a key given twice is refused, not read as its last value
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
 
   private static Map<String, Object> parseBody(String text) {
     if (text == null || text.isBlank()) {

@@ -25,8 +25,11 @@ import java.util.Map;
 @Path("/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public final class RunsResource {
+  // a key given twice is refused, not read as its last value
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
   private final RunService runs;
   private final ApproverGroups approvers;
 
