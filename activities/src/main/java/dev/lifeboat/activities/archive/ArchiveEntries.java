@@ -24,7 +24,7 @@ final class ArchiveEntries {
         throw e;
       }
       throw new DamagedArchive(
-          ref, "archive " + ref.name() + " is corrupt at its start: " + e.getMessage());
+          ref, "archive " + ref.name() + " is corrupt at its start: " + DamagedArchive.why(e));
     }
   }
 
@@ -121,7 +121,8 @@ final class ArchiveEntries {
     } catch (IOException e) {
       if (isOwnStreamFailure(e)) {
         throw new DamagedArchive(
-            ref, "archive " + ref.name() + " is corrupt after its last entry: " + e.getMessage());
+            ref,
+            "archive " + ref.name() + " is corrupt after its last entry: " + DamagedArchive.why(e));
       }
       throw e;
     }
@@ -169,7 +170,7 @@ final class ArchiveEntries {
                 + (entries.isEmpty() ? "" : entries.get(entries.size() - 1).path())
                 + "'";
     return new DamagedArchive(
-        ref, "archive " + ref.name() + " is corrupt " + near + ": " + e.getMessage());
+        ref, "archive " + ref.name() + " is corrupt " + near + ": " + DamagedArchive.why(e));
   }
 
   /** Decoding failures (bad gzip, CRC, tar header) as opposed to the disk failing under us. */

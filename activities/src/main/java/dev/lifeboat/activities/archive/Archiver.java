@@ -106,8 +106,10 @@ final class Archiver {
       throw dev.lifeboat.activities.action.ActionException.invalid(
           "source " + dir + " is not a directory");
     }
+    String repositoryInside = repositoryInside(dir);
     Thread warming = full ? null : warmPrevious(set, source);
-    SourceScan.Result scan = SourceScan.scan(dir, includes, excludes);
+    SourceScan.Result scan =
+        SourceScan.scan(dir, includes, excludes, SourceScan.THREADS, repositoryInside);
     if (warming != null) {
       try {
         warming.join();
@@ -208,6 +210,27 @@ final class Archiver {
           }
         },
         dir.toString());
+  }
+
+  /**
+   * The repository's folder relative to the source when it lies inside it (a home directory holding
+   * Lifeboat's data), to be left out; null when it does not. A source inside the repository is
+   * refused: every backup of it would hold the ones before.
+   */
+  private String repositoryInside(Path dir) {
+    Path source = Restorer.realish(dir);
+    Path repo = Restorer.realish(repository.root());
+    if (source.startsWith(repo)) {
+      throw dev.lifeboat.activities.action.ActionException.invalid(
+          "source "
+              + dir
+              + " is "
+              + (source.equals(repo) ? "" : "inside ")
+              + "the backup repository "
+              + repository.root()
+              + "; its archives are copied elsewhere by an offsite copy, not backed up into it");
+    }
+    return repo.startsWith(source) ? source.relativize(repo).toString() : null;
   }
 
   /**

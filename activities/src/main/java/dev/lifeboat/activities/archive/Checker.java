@@ -434,7 +434,11 @@ final class Checker {
     } catch (IOException ex) {
       if (ArchiveEntries.isOwnStreamFailure(ex)) {
         throw new DamagedArchive(
-            ref, "archive " + ref.name() + " is corrupt after its last entry: " + ex.getMessage());
+            ref,
+            "archive "
+                + ref.name()
+                + " is corrupt after its last entry: "
+                + DamagedArchive.why(ex));
       }
       throw ex;
     }

@@ -27,10 +27,19 @@ public final class DamagedArchive extends ActionException {
   static java.io.IOException readFailure(ArchiveRef ref, Manifest.Entry e, java.io.IOException ex) {
     if (ArchiveEntries.isOwnStreamFailure(ex)) {
       throw new DamagedArchive(
-          ref,
-          "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': " + ex.getMessage());
+          ref, "archive " + ref.name() + " is corrupt in entry '" + e.path() + "': " + why(ex));
     }
     return ex;
+  }
+
+  /** A decoder's failure in words: an end of input it reports without a message is a cut file. */
+  static String why(java.io.IOException ex) {
+    if (ex.getMessage() != null && !ex.getMessage().isBlank()) {
+      return ex.getMessage();
+    }
+    return ex instanceof java.io.EOFException
+        ? "the data ends early (the archive is truncated)"
+        : ex.getClass().getSimpleName();
   }
 
   /** Fails when the bytes read for an entry are not the ones its manifest recorded. */

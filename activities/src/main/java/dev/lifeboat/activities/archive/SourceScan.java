@@ -88,11 +88,19 @@ final class SourceScan {
   static long maxEntries =
       Math.max(10_000, (Runtime.getRuntime().maxMemory() - HEAP_RESERVE) / HEAP_PER_ENTRY);
 
-  private SourceScan(Path root, List<String> includes, List<String> excludes) {
+  // the folder, relative to the root, of the repository the backup writes to; null when outside
+  private final String repository;
+
+  private SourceScan(Path root, List<String> includes, List<String> excludes, String repository) {
     this.root = root;
     this.includes = matchers(includes);
     this.excludes = matchers(excludes);
+    this.repository = repository;
   }
+
+  /** What the skipped list says of the repository's own folder inside the source. */
+  static final String REPOSITORY_NOTE =
+      "the backup repository this backup writes to: not backed up into itself";
 
   /** Threads that list and stat directories: a fresh JVM's scan is mostly interpreted code. */
   static final int THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
@@ -103,7 +111,18 @@ final class SourceScan {
 
   static Result scan(Path root, List<String> includes, List<String> excludes, int threads)
       throws IOException {
-    SourceScan scan = new SourceScan(root, includes, excludes);
+    return scan(root, includes, excludes, threads, null);
+  }
+
+  /**
+   * As the others; {@code repository}, the folder of the repository relative to {@code root} when
+   * it lies inside it, is left out (each backup would hold all the ones before it), noted as
+   * skipped.
+   */
+  static Result scan(
+      Path root, List<String> includes, List<String> excludes, int threads, String repository)
+      throws IOException {
+    SourceScan scan = new SourceScan(root, includes, excludes, repository);
     // names are looked up afresh for each backup: a long-running worker sees renamed users
     USERS.clear();
     GROUPS.clear();
@@ -252,6 +271,10 @@ final class SourceScan {
                         + " this name)")));
       }
       if (matches(excludes, relPath)) {
+        continue;
+      }
+      if (childRel.equals(repository)) {
+        out.parts.add(new Skip(new PathNote(childRel, REPOSITORY_NOTE)));
         continue;
       }
       FileStat a;

@@ -1,6 +1,7 @@
 package dev.lifeboat.activities.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -216,5 +217,45 @@ class HonestBackupTest {
     assertThat(Files.exists(tmp.resolve("repo/local/many")))
         .as("nothing written for a backup that cannot be held")
         .isFalse();
+  }
+
+  @Test
+  void theRepositoryInsideTheSourceIsLeftOutAndASourceInsideItIsRefused() throws Exception {
+    // a home directory holding Lifeboat's data: each backup would hold every one before it
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    Files.writeString(home.resolve("notes.txt"), "notes\n");
+    Repository repo = new Repository(home.resolve("lifeboat/data/repository"));
+    BackupResult first =
+        repo.writeFromDirectory("local", "home", home, List.of(), List.of(), ProgressListener.NONE);
+    BackupResult second =
+        repo.writeFromDirectory("local", "home", home, List.of(), List.of(), ProgressListener.NONE);
+    assertThat(second.skipped())
+        .containsExactly(new PathNote("lifeboat/data/repository", SourceScan.REPOSITORY_NOTE));
+    assertThat(repo.manifest(second.ref()).entries())
+        .extracting(Manifest.Entry::path)
+        .containsExactly("lifeboat", "lifeboat/data", "notes.txt");
+    assertThat(second.bytes()).isEqualTo(first.bytes());
+
+    assertThatThrownBy(
+            () ->
+                repo.writeFromDirectory(
+                    "local",
+                    "repo",
+                    home.resolve("lifeboat/data/repository/local"),
+                    List.of(),
+                    List.of(),
+                    ProgressListener.NONE))
+        .isInstanceOf(dev.lifeboat.activities.action.ActionException.class)
+        .hasMessageContaining("is inside the backup repository");
+    assertThatThrownBy(
+            () ->
+                repo.writeFromDirectory(
+                    "local",
+                    "repo",
+                    home.resolve("lifeboat/data/repository"),
+                    List.of(),
+                    List.of(),
+                    ProgressListener.NONE))
+        .hasMessageContaining("is the backup repository");
   }
 }

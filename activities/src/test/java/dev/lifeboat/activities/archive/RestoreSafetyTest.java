@@ -218,6 +218,25 @@ class RestoreSafetyTest {
   }
 
   @Test
+  void aTruncatedArchiveIsRefusedSayingItEndsEarly() throws Exception {
+    BackupResult b = backupOf("big.bin", noise(300_000));
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            b.ref().path(), java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(150_000);
+    }
+    Path target = tmp.resolve("target");
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("big.bin")
+        .hasMessageContaining("the data ends early (the archive is truncated)")
+        .hasMessageNotContaining("null");
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.toList()).isEmpty();
+    }
+  }
+
+  @Test
   void aFileNamedLikeTheMarkerIsTheUsersNotAnInterruptedRestore() throws Exception {
     BackupResult b = backupOf("new.txt", "new");
     Path target = Files.createDirectories(tmp.resolve("target"));
