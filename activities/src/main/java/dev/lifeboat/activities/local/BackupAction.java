@@ -175,6 +175,31 @@ public final class BackupAction implements Action<BackupAction.Args> {
     return Args.class;
   }
 
+  /**
+   * The source name a folder gives when none is passed: its own name ("root" for /). One no
+   * repository folder can have is refused saying so, with a name that would do.
+   */
+  static String sourceOf(Path folder, String action) {
+    String name = folder.getFileName() == null ? "root" : folder.getFileName().toString();
+    try {
+      return dev.lifeboat.runbook.Names.checkSegment(name, "source");
+    } catch (IllegalArgumentException e) {
+      String usable = name.replaceAll("[^A-Za-z0-9._@+-]+", "-").replaceAll("^[.-]+", "");
+      if (usable.isEmpty() || usable.equals("latest") || usable.length() > 64) {
+        usable = "my-source";
+      }
+      throw ActionException.invalid(
+          "action '"
+              + action
+              + "': "
+              + e.getMessage()
+              + "; it is the name of "
+              + folder
+              + ", taken when no source is given: pass one, e.g. source="
+              + usable);
+    }
+  }
+
   @Override
   public Output run(Args args, ActionContext context) throws Exception {
     Compression compression = compression(args);
@@ -186,10 +211,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
           "action 'backup': from '" + args.from() + "' is unknown (local, pod or pvc)");
     }
     Path dir = Path.of(require(args.path(), name(), "path")).toAbsolutePath().normalize();
-    String source =
-        args.source() != null
-            ? args.source()
-            : dir.getFileName() == null ? "root" : dir.getFileName().toString();
+    String source = args.source() != null ? args.source() : sourceOf(dir, "backup");
     context.message("archiving " + dir + " as " + args.set() + "/" + source);
     BackupResult r =
         repository.writeFromDirectory(
@@ -270,9 +292,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
         throw ActionException.invalid("action 'backup': from: pod needs 'pod' or 'workload'");
       }
       String path = ContextProgress.require(args.path(), name(), "path");
-      String last =
-          Path.of(path).getFileName() == null ? "root" : Path.of(path).getFileName().toString();
-      source = args.source() != null ? args.source() : last;
+      source = args.source() != null ? args.source() : sourceOf(Path.of(path), "backup");
     }
     Map<String, Object> out =
         pods.backup(

@@ -106,7 +106,7 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
     String source =
         args.source() != null || VerifyAction.isAbsolute(args.archive())
             ? args.source()
-            : target.getFileName() == null ? null : target.getFileName().toString();
+            : target.getFileName() == null ? null : BackupAction.sourceOf(target, "restore");
     ArchiveRef found = VerifyAction.resolve(repository, name(), args.set(), source, args.archive());
     // one writer per source: a prune cannot delete the archive while it is read
     try (SourceLock lock =

@@ -278,4 +278,34 @@ class LocalBackupActionsTest {
         .hasMessageContaining(message)
         .satisfies(e -> assertThat(((ActionException) e).type()).isEqualTo("InvalidArgument"));
   }
+
+  @Test
+  void aFolderNameThatIsNoSourceNameIsRefusedSuggestingOne() throws Exception {
+    for (String[] c :
+        new String[][] {
+          {"my dir", "source=my-dir"}, {".hidden", "source=hidden"}, {"latest", "source=my-source"}
+        }) {
+      Path dir = java.nio.file.Files.createDirectories(tmp.resolve(c[0]));
+      java.nio.file.Files.writeString(dir.resolve("a.txt"), "a");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  ActionDispatcher.invoke(
+                      new BackupAction(repo), Map.of("path", dir.toString()), ctx))
+          .isInstanceOf(dev.lifeboat.activities.action.ActionException.class)
+          .hasMessageContaining("source '" + c[0] + "' is not a usable name")
+          .hasMessageContaining("taken when no source is given: pass one, e.g. " + c[1]);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  ActionDispatcher.invoke(
+                      new RestoreAction(repo), Map.of("path", dir.toString()), ctx))
+          .hasMessageContaining("action 'restore': source '" + c[0] + "'")
+          .hasMessageContaining(c[1]);
+    }
+    // with a source given, the folder's name does not matter
+    Path dir = tmp.resolve("my dir");
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            new BackupAction(repo), Map.of("path", dir.toString(), "source", "my-dir"), ctx);
+    org.assertj.core.api.Assertions.assertThat(out.get("source")).isEqualTo("my-dir");
+  }
 }
