@@ -240,8 +240,9 @@ final class SourceScan {
                 new Skip(
                     new PathNote(
                         shown,
-                        "not backed up: its name is not valid UTF-8 and written with %XX it is"
-                            + " another file's name")));
+                        "not backed up: a file whose name is not valid UTF-8, shown with each"
+                            + " such byte as %XX; written so, its name is that of another file,"
+                            + " which is backed up under it")));
             continue;
           }
           escapedShown = shown;
