@@ -241,8 +241,8 @@ final class SourceScan {
                     new PathNote(
                         shown,
                         "not backed up: a file whose name is not valid UTF-8, shown with each"
-                            + " such byte as %XX; written so, its name is that of another file,"
-                            + " which is backed up under it")));
+                            + " such byte as %XX; written so, it is another file's name, and that"
+                            + " file is the one backed up under it")));
             continue;
           }
           escapedShown = shown;
