@@ -97,4 +97,48 @@ class RunbookCatalogueTest {
         .contains("no offsite copy is configured");
     assertThat(Files.isDirectory(repository)).isTrue();
   }
+
+  @Test
+  void localRestoreRefusesAnArchiveThatIsNeitherAPathNorAnArchiveNameBeforeItStarts() {
+    ActionRegistry registry =
+        StandardActions.create(
+            WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
+            () -> {
+              throw new IllegalStateException("no cluster in this test");
+            });
+    dev.lifeboat.runbook.Runbook rb =
+        new RunbookLoader(registry.signatures())
+            .loadDirectory(Path.of("..", "runbooks")).stream()
+                .filter(r -> r.name().equals("local-restore"))
+                .findFirst()
+                .flatMap(LoadedRunbook::runbook)
+                .orElseThrow();
+    for (String hostile : List.of("../names/x.tar.gz", "--help", "latest", "x.tar.gz")) {
+      java.util.Map<String, Object> params =
+          java.util.Map.of("path", "/tmp/restored", "source", "home", "archive", hostile);
+      dev.lifeboat.runbook.ParamBinder.InvalidParam e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              dev.lifeboat.runbook.ParamBinder.InvalidParam.class,
+              () ->
+                  dev.lifeboat.runbook.ArgRules.checkParams(
+                      rb,
+                      registry.signatures(),
+                      dev.lifeboat.runbook.ParamBinder.bind(rb, params)));
+      assertThat(e).as("archive=%s", hostile).isNotNull();
+      assertThat(e.param()).isEqualTo("archive");
+      assertThat(e.getMessage()).contains("an absolute path or an archive file name");
+    }
+    for (String fine :
+        List.of(
+            "20261122T001500Z.tar.gz",
+            "20261122T001500Z.tar.zst",
+            "20261122T001500Z",
+            "/mnt/usb/lifeboat/local/home/20261122T001500Z.tar.gz")) {
+      dev.lifeboat.runbook.ArgRules.checkParams(
+          rb,
+          registry.signatures(),
+          dev.lifeboat.runbook.ParamBinder.bind(
+              rb, java.util.Map.of("path", "/tmp/restored", "source", "home", "archive", fine)));
+    }
+  }
 }

@@ -62,7 +62,14 @@ public final class ArgRules {
     }
     if (spec.pattern() != null
         && !Pattern.compile(spec.pattern()).matcher(String.valueOf(value)).matches()) {
-      return Optional.of("'" + value + "' does not match " + spec.pattern());
+      return Optional.of(
+          "'"
+              + value
+              + "' does not match "
+              + spec.pattern()
+              + (spec.description() == null || spec.description().isBlank()
+                  ? ""
+                  : " (" + spec.name() + ": " + spec.description() + ")"));
     }
     if (!spec.oneOf().isEmpty() && !spec.oneOf().contains(String.valueOf(value))) {
       return Optional.of("'" + value + "' is not one of " + String.join(", ", spec.oneOf()));

@@ -37,7 +37,8 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
           String source,
       @Arg(
               required = false,
-              description = "an absolute path or an archive file name; default the latest")
+              description = "an absolute path or an archive file name; default the latest",
+              pattern = VerifyAction.ARCHIVE_PATTERN)
           String archive,
       @Arg(
               required = false,

@@ -24,7 +24,8 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
   public record Args(
       @Arg(
               required = false,
-              description = "an absolute path or an archive file name; default the latest")
+              description = "an absolute path or an archive file name; default the latest",
+              pattern = ARCHIVE_PATTERN)
           String archive,
       @Arg(required = false, description = "archive set, default local") String set,
       @Arg(
@@ -96,6 +97,12 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
     }
     return new Output(ref.path().toString(), r.files(), r.bytes(), true);
   }
+
+  /**
+   * What an {@code archive} argument can be, checked before a run starts: empty (the latest), an
+   * absolute path, or an archive's timestamp with or without its suffix.
+   */
+  static final String ARCHIVE_PATTERN = "|/.*|\\d{8}T\\d{6}Z(\\.tar\\.(gz|zst))?";
 
   static boolean isAbsolute(String archive) {
     return archive != null && !archive.isBlank() && Path.of(archive).isAbsolute();
