@@ -106,13 +106,13 @@ class RunbookCatalogueTest {
             () -> {
               throw new IllegalStateException("no cluster in this test");
             });
+    RunbookLoader loader = new RunbookLoader(registry.signatures());
     dev.lifeboat.runbook.Runbook rb =
-        new RunbookLoader(registry.signatures())
-            .loadDirectory(Path.of("..", "runbooks")).stream()
-                .filter(r -> r.name().equals("local-restore"))
-                .findFirst()
-                .flatMap(LoadedRunbook::runbook)
-                .orElseThrow();
+        loader.loadDirectory(Path.of("..", "runbooks")).stream()
+            .filter(r -> r.name().equals("local-restore"))
+            .findFirst()
+            .flatMap(LoadedRunbook::runbook)
+            .orElseThrow();
     for (String hostile : List.of("../names/x.tar.gz", "--help", "latest", "x.tar.gz")) {
       java.util.Map<String, Object> params =
           java.util.Map.of("path", "/tmp/restored", "source", "home", "archive", hostile);
@@ -121,9 +121,7 @@ class RunbookCatalogueTest {
               dev.lifeboat.runbook.ParamBinder.InvalidParam.class,
               () ->
                   dev.lifeboat.runbook.ArgRules.checkParams(
-                      rb,
-                      registry.signatures(),
-                      dev.lifeboat.runbook.ParamBinder.bind(rb, params)));
+                      rb, loader.actions(), dev.lifeboat.runbook.ParamBinder.bind(rb, params)));
       assertThat(e).as("archive=%s", hostile).isNotNull();
       assertThat(e.param()).isEqualTo("archive");
       assertThat(e.getMessage()).contains("an absolute path or an archive file name");
@@ -136,7 +134,7 @@ class RunbookCatalogueTest {
             "/mnt/usb/lifeboat/local/home/20261122T001500Z.tar.gz")) {
       dev.lifeboat.runbook.ArgRules.checkParams(
           rb,
-          registry.signatures(),
+          loader.actions(),
           dev.lifeboat.runbook.ParamBinder.bind(
               rb, java.util.Map.of("path", "/tmp/restored", "source", "home", "archive", fine)));
     }
