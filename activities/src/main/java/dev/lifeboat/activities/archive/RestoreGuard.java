@@ -17,10 +17,24 @@ final class RestoreGuard {
 
   static void check(String archive, List<Entry> entries) {
     Set<String> files = new HashSet<>();
+    // what the archive has made each path so far, and every folder something was put in: an entry
+    // below a link or file, or one that would replace a folder with entries, fails the extraction,
+    // and must fail before a clean restore empties the target
+    java.util.Map<String, Manifest.EntryType> made = new java.util.HashMap<>();
+    Set<String> holding = new HashSet<>();
     for (Entry e : entries) {
       String p = e.path();
-      if (p == null || p.isEmpty()) {
-        throw refuse(archive, "an entry has an empty name");
+      if (p == null || p.isEmpty() || ArchiveReader.normalizeName(p).isEmpty()) {
+        throw refuse(archive, "an entry has an empty name ('" + p + "')");
+      }
+      if (e.type() == null) {
+        throw refuse(archive, "entry '" + p + "' has no type");
+      }
+      if (e.mode() == null || !e.mode().matches("[0-7]{1,4}")) {
+        throw refuse(archive, "entry '" + p + "' has mode '" + e.mode() + "', not octal bits");
+      }
+      if (e.mtime() == null) {
+        throw refuse(archive, "entry '" + p + "' has no time");
       }
       if (p.indexOf('\0') >= 0) {
         throw refuse(archive, "entry '" + p + "' has a NUL byte in its name");
@@ -32,6 +46,28 @@ final class RestoreGuard {
         throw refuse(archive, "entry '" + p + "' contains '..'");
       }
       checkNameable(archive, p);
+      String n = ArchiveReader.normalizeName(p);
+      for (int slash = n.indexOf('/'); slash > 0; slash = n.indexOf('/', slash + 1)) {
+        String above = n.substring(0, slash);
+        Manifest.EntryType kind = made.get(above);
+        if (kind != null && kind != Manifest.EntryType.DIR) {
+          throw refuse(
+              archive,
+              "entry '"
+                  + p
+                  + "' lies below '"
+                  + above
+                  + "', which the archive makes a "
+                  + kind.name().toLowerCase(java.util.Locale.ROOT)
+                  + ", not a folder");
+        }
+        holding.add(above);
+      }
+      if (e.type() != Manifest.EntryType.DIR && holding.contains(n)) {
+        throw refuse(
+            archive, "entry '" + p + "' would replace a folder the archive has put entries in");
+      }
+      made.put(n, e.type());
       switch (e.type()) {
         case FILE -> files.add(p);
         case SYMLINK -> {
@@ -50,6 +86,9 @@ final class RestoreGuard {
             throw refuse(
                 archive,
                 "hardlink '" + p + "' points outside the target (to '" + e.linkTarget() + "')");
+          }
+          if (t.equals(n)) {
+            throw refuse(archive, "hardlink '" + p + "' points to itself");
           }
           if (!files.contains(t)) {
             throw refuse(

@@ -82,9 +82,8 @@ class RestoreBypassTest {
         .isInstanceOf(ActionException.class)
         .hasMessageContaining("esc");
     assertThat(base.resolve("x/pwned.txt")).doesNotExist();
-    try (Stream<Path> s = Files.list(target)) {
-      assertThat(s.toList()).as("a failed restore takes its half tree back").isEmpty();
-    }
+    // refused before anything is written: a file below a link the archive makes
+    assertThat(target).doesNotExist();
   }
 
   @Test
@@ -142,7 +141,8 @@ class RestoreBypassTest {
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
         .isInstanceOf(ActionException.class)
         .hasMessageContaining("'d'")
-        .hasMessageContaining("not empty");
+        .hasMessageContaining("would replace a folder the archive has put entries in")
+        .hasMessageContaining("nothing was written");
     assertThat(Files.getAttribute(base.resolve("secret.txt"), "unix:nlink")).isEqualTo(1);
   }
 

@@ -58,6 +58,60 @@ class RestoreSafetyTest {
     assertThat(Path.of("/tmp/lifeboat-abs")).doesNotExist();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "file below a symlink  | lies below 'evil', which the archive makes a symlink",
+        "symlink below one     | lies below 'evil', which the archive makes a symlink",
+        "file below a file     | lies below 'ok.txt', which the archive makes a file",
+        "file over a full dir  | would replace a folder the archive has put entries in",
+        "hardlink to itself    | hardlink 'a' points to itself",
+      })
+  void aCleanRestoreOfAnArchiveThatCannotBeExtractedKeepsTheTarget(String label, String message)
+      throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+      put(out, "ok.txt", TarConstants.LF_NORMAL, null, "harmless");
+      switch (label) {
+        case "file below a symlink" -> {
+          put(out, "evil", TarConstants.LF_SYMLINK, tmp.resolve("outside").toString(), null);
+          put(out, "evil/pwned.txt", TarConstants.LF_NORMAL, null, "pwned");
+        }
+        case "symlink below one" -> {
+          put(out, "evil", TarConstants.LF_SYMLINK, "sub", null);
+          put(out, "evil/x", TarConstants.LF_SYMLINK, "/etc", null);
+        }
+        case "file below a file" -> put(out, "ok.txt/x", TarConstants.LF_NORMAL, null, "x");
+        case "file over a full dir" -> {
+          put(out, "d/", TarConstants.LF_DIR, null, null);
+          put(out, "d/x", TarConstants.LF_NORMAL, null, "x");
+          put(out, "d", TarConstants.LF_NORMAL, null, "d");
+        }
+        default -> {
+          put(out, "a", TarConstants.LF_NORMAL, null, "a");
+          put(out, "a", TarConstants.LF_LINK, "a", null);
+        }
+      }
+    }
+    BackupResult b =
+        repo.writeFromTar(
+            "crafted", "bad", new ByteArrayInputStream(bytes.toByteArray()), ProgressListener.NONE);
+    Files.createDirectories(tmp.resolve("outside"));
+    Path target = Files.createDirectories(tmp.resolve("target"));
+    Files.writeString(target.resolve("keep1.txt"), "keep me");
+    Files.writeString(Files.createDirectories(target.resolve("keepdir")).resolve("keep2.txt"), "2");
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, true, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("nothing was written")
+        .hasMessageContaining(message);
+    assertThat(Fixtures.describe(target))
+        .containsOnlyKeys("keep1.txt", "keepdir", "keepdir/keep2.txt");
+    try (Stream<Path> s = Files.list(tmp.resolve("outside"))) {
+      assertThat(s.toList()).isEmpty();
+    }
+  }
+
   @Test
   void aManifestNameNoFileCanHaveIsRefusedBeforeAnythingIsWritten() throws Exception {
     BackupResult b = backupOf("new.txt", "new");
