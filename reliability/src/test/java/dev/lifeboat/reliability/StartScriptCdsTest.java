@@ -39,6 +39,8 @@ class StartScriptCdsTest {
         .contains("-XX:ArchiveClassesAtExit=")
         // the JIT policy where libcrypto is installed, as the build installs it here
         .contains(" -XX:TieredStopAtLevel=1 ")
+        // out of memory, the server exits instead of living on with killed threads
+        .contains("-XX:+ExitOnOutOfMemoryError")
         .doesNotContain("CompilerDirectivesFile");
     List<Path> archives = archives(data);
     assertThat(archives).hasSize(1);

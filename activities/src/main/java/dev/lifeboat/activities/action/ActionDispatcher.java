@@ -101,6 +101,20 @@ public final class ActionDispatcher implements DynamicActivity {
       if (e instanceof ActionException a) {
         throw ApplicationFailure.newNonRetryableFailure(Redactor.redact(a.getMessage()), a.type());
       }
+      if (e instanceof java.nio.file.AccessDeniedException denied) {
+        // a human must change an owner or a mode: the next attempt would be refused alike
+        throw ApplicationFailure.newNonRetryableFailure(
+            Redactor.redact(
+                "action '"
+                    + action.name()
+                    + "': permission denied: "
+                    + denied.getFile()
+                    + (denied.getOtherFile() == null ? "" : " (" + denied.getOtherFile() + ")")
+                    + " (Lifeboat runs as user "
+                    + System.getProperty("user.name")
+                    + ")"),
+            "CheckFailed");
+      }
       if (e instanceof java.nio.file.InvalidPathException p) {
         // a name no file can have fails every attempt the same way
         throw ApplicationFailure.newNonRetryableFailure(

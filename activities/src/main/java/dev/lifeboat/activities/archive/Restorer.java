@@ -461,11 +461,31 @@ final class Restorer {
     }
   }
 
+  /**
+   * The bytes of the files under {@code dir}, which is about to be emptied: a folder this process
+   * cannot remove entries from (another user's, read-only) is refused first, naming it, so that
+   * nothing is removed rather than part of it.
+   */
   private static long fileBytes(Path dir) throws IOException {
     long[] total = {0};
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+            if (!Files.isWritable(d) || !Files.isExecutable(d)) {
+              throw ActionException.check(
+                  "restore target "
+                      + dir
+                      + " cannot be emptied: this user ("
+                      + System.getProperty("user.name")
+                      + ") may not remove what "
+                      + d
+                      + " holds; nothing was removed");
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
             if (attrs.isRegularFile()) {

@@ -33,6 +33,9 @@ class ActionDispatcherTest {
       if (args.path().equals("/fails/once")) {
         throw new java.io.IOException("the disk hiccuped");
       }
+      if (args.path().equals("/root/secret")) {
+        throw new java.nio.file.AccessDeniedException(args.path());
+      }
       return Map.of("name", Path.of(args.path()).getFileName().toString());
     }
   }
@@ -61,5 +64,15 @@ class ActionDispatcherTest {
                 ActionDispatcher.run(
                     new Opens(), Map.of("path", "/fails/once"), new LocalActionContext("step")));
     assertThat(io.isNonRetryable()).isFalse();
+
+    ApplicationFailure denied =
+        catchThrowableOfType(
+            ApplicationFailure.class,
+            () ->
+                ActionDispatcher.run(
+                    new Opens(), Map.of("path", "/root/secret"), new LocalActionContext("step")));
+    assertThat(denied.isNonRetryable()).isTrue();
+    assertThat(denied.getOriginalMessage())
+        .contains("action 'opens': permission denied: /root/secret (Lifeboat runs as user ");
   }
 }

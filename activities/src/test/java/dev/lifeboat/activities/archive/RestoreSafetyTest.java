@@ -113,6 +113,31 @@ class RestoreSafetyTest {
   }
 
   @Test
+  void aTargetThatCannotBeEmptiedIsRefusedBeforeAnythingIsRemoved() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path target = Files.createDirectories(tmp.resolve("target"));
+    Files.writeString(target.resolve("a.txt"), "keep me");
+    Path locked = Files.createDirectories(target.resolve("zlocked"));
+    Files.writeString(locked.resolve("b.txt"), "keep me too");
+    // immutable: not even root may remove what it holds (as another user's folder is for us)
+    Fixtures.Run chattr = Fixtures.run(tmp, "chattr", "+i", locked.toString());
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        chattr.exit() == 0, "chattr +i is not possible here: " + chattr.err());
+    try {
+      assertThatThrownBy(
+              () -> repo.restoreToDirectory(b.ref(), target, true, ProgressListener.NONE))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("cannot be emptied")
+          .hasMessageContaining(locked.toString())
+          .hasMessageContaining("nothing was removed");
+      assertThat(target.resolve("a.txt")).hasContent("keep me");
+      assertThat(locked.resolve("b.txt")).hasContent("keep me too");
+    } finally {
+      Fixtures.run(tmp, "chattr", "-i", locked.toString());
+    }
+  }
+
+  @Test
   void aManifestNameNoFileCanHaveIsRefusedBeforeAnythingIsWritten() throws Exception {
     BackupResult b = backupOf("new.txt", "new");
     Path manifest =
