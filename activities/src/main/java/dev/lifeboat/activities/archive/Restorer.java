@@ -115,10 +115,9 @@ final class Restorer {
       throw ActionException.check(
           "restore target " + dir + " is not empty; pass clean: true to replace its" + " contents");
     }
-    if (!empty) {
-      freed = fileBytes(dir);
-    }
-    checkSpace(dir, m, freed);
+    long[] current = empty ? new long[2] : fileBytes(dir);
+    freed = current[0];
+    checkSpace(dir, m, freed, current[1]);
     if (!empty) {
       // only a good archive may replace what is there, even an interrupted restore's part: in a
       // disaster, half a tree is better than none
@@ -438,7 +437,8 @@ final class Restorer {
     return abs;
   }
 
-  private static void checkSpace(Path dir, Manifest m, long freed) throws IOException {
+  private static void checkSpace(Path dir, Manifest m, long freed, long freedEntries)
+      throws IOException {
     Path existing = dir;
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
@@ -459,6 +459,23 @@ final class Restorer {
               + " free"
               + (freed > 0 ? " (counting the " + freed + " bytes its current contents use)" : ""));
     }
+    // a file system out of inodes fails as a full one does, halfway through
+    long inodes = LibC.freeInodes(existing);
+    long neededInodes = m.totals().entries() + 16;
+    if (inodes >= 0 && inodes + freedEntries < neededInodes) {
+      throw ActionException.check(
+          "restore target "
+              + dir
+              + " needs "
+              + neededInodes
+              + " inodes (files and folders), its file system has "
+              + inodes
+              + " free"
+              + (freedEntries > 0
+                  ? " (counting the " + freedEntries + " its current contents use)"
+                  : "")
+              + "; nothing was removed");
+    }
   }
 
   /**
@@ -466,8 +483,9 @@ final class Restorer {
    * cannot remove entries from (another user's, read-only) is refused first, naming it, so that
    * nothing is removed rather than part of it.
    */
-  private static long fileBytes(Path dir) throws IOException {
-    long[] total = {0};
+  private static long[] fileBytes(Path dir) throws IOException {
+    // bytes of regular files, entries
+    long[] total = {0, 0};
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {
@@ -483,11 +501,15 @@ final class Restorer {
                       + d
                       + " holds; nothing was removed");
             }
+            if (!d.equals(dir)) {
+              total[1]++;
+            }
             return FileVisitResult.CONTINUE;
           }
 
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            total[1]++;
             if (attrs.isRegularFile()) {
               total[0] += attrs.size();
             }
@@ -499,7 +521,7 @@ final class Restorer {
             return FileVisitResult.CONTINUE;
           }
         });
-    return total[0];
+    return total;
   }
 
   private static void writeMarker(Path marker) throws IOException {

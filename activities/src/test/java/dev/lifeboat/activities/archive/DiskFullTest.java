@@ -105,4 +105,37 @@ class DiskFullTest {
           .isEmpty();
     }
   }
+
+  @Test
+  void aCleanRestoreOntoAFileSystemOutOfInodesIsRefusedBeforeAnythingIsRemoved() throws Exception {
+    Path small = Files.createDirectories(tmp.resolve("few-inodes"));
+    Process p =
+        new ProcessBuilder(
+                "mount", "-t", "tmpfs", "-o", "size=64m,nr_inodes=64", "tmpfs", small.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    Assumptions.assumeTrue(mounted, "cannot mount a small tmpfs here (needs root): " + out.strip());
+    mount = small;
+
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    for (int i = 0; i < 200; i++) {
+      Files.writeString(src.resolve("nb" + i + ".txt"), "cell " + i);
+    }
+    Repository repo = new Repository(tmp.resolve("repo"));
+    BackupResult b =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), ProgressListener.NONE);
+    Path target = Files.createDirectories(small.resolve("work"));
+    for (int i = 0; i < 5; i++) {
+      Files.writeString(target.resolve("mine" + i + ".txt"), "mine");
+    }
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, true, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("inodes")
+        .hasMessageContaining("nothing was removed");
+    try (java.util.stream.Stream<Path> s = Files.list(target)) {
+      assertThat(s.toList()).hasSize(5);
+    }
+  }
 }
