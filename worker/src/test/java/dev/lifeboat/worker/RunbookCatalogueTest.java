@@ -17,12 +17,7 @@ class RunbookCatalogueTest {
 
   @Test
   void shippedRunbooksAreValid() {
-    ActionRegistry registry =
-        StandardActions.create(
-            WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
-            () -> {
-              throw new IllegalStateException("no cluster in this test");
-            });
+    ActionRegistry registry = registry();
     List<LoadedRunbook> all =
         new RunbookLoader(registry.signatures()).loadDirectory(Path.of("..", "runbooks"));
     assertThat(all)
@@ -48,12 +43,7 @@ class RunbookCatalogueTest {
 
   @Test
   void theMemberRunbooksRefuseEveryMemberThatIsNotAWholeNumberOfAtLeastZero() {
-    ActionRegistry registry =
-        StandardActions.create(
-            WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
-            () -> {
-              throw new IllegalStateException("no cluster in this test");
-            });
+    ActionRegistry registry = registry();
     List<LoadedRunbook> all =
         new RunbookLoader(registry.signatures()).loadDirectory(Path.of("..", "runbooks"));
     for (String name : List.of("member-backup", "member-restore")) {
@@ -100,12 +90,7 @@ class RunbookCatalogueTest {
 
   @Test
   void localRestoreRefusesAnArchiveThatIsNeitherAPathNorAnArchiveNameBeforeItStarts() {
-    ActionRegistry registry =
-        StandardActions.create(
-            WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
-            () -> {
-              throw new IllegalStateException("no cluster in this test");
-            });
+    ActionRegistry registry = registry();
     RunbookLoader loader = new RunbookLoader(registry.signatures());
     dev.lifeboat.runbook.Runbook rb =
         loader.loadDirectory(Path.of("..", "runbooks")).stream()
@@ -138,5 +123,14 @@ class RunbookCatalogueTest {
           dev.lifeboat.runbook.ParamBinder.bind(
               rb, java.util.Map.of("path", "/tmp/restored", "source", "home", "archive", fine)));
     }
+  }
+
+  /** The worker's actions, without a cluster. */
+  private ActionRegistry registry() {
+    return StandardActions.create(
+        WorkerSettings.of(repository, Path.of("..", "runbooks", "playbooks")),
+        () -> {
+          throw new IllegalStateException("no cluster in this test");
+        });
   }
 }

@@ -98,35 +98,10 @@ public final class ActionDispatcher implements DynamicActivity {
       if (isCancelled(context)) {
         throw canceled();
       }
-      if (e instanceof ActionException a) {
-        throw ApplicationFailure.newNonRetryableFailure(Redactor.redact(a.getMessage()), a.type());
-      }
-      if (e instanceof java.nio.file.AccessDeniedException denied) {
-        // a human must change an owner or a mode: the next attempt would be refused alike
+      ActionException permanent = permanent(action, e);
+      if (permanent != null) {
         throw ApplicationFailure.newNonRetryableFailure(
-            Redactor.redact(
-                "action '"
-                    + action.name()
-                    + "': permission denied: "
-                    + denied.getFile()
-                    + (denied.getOtherFile() == null ? "" : " (" + denied.getOtherFile() + ")")
-                    + " (Lifeboat runs as user "
-                    + System.getProperty("user.name")
-                    + ")"),
-            "CheckFailed");
-      }
-      if (e instanceof java.nio.file.InvalidPathException p) {
-        // a name no file can have fails every attempt the same way
-        throw ApplicationFailure.newNonRetryableFailure(
-            Redactor.redact(
-                "action '"
-                    + action.name()
-                    + "': '"
-                    + p.getInput()
-                    + "' is not a path this system can name ("
-                    + p.getReason()
-                    + ")"),
-            "InvalidArgument");
+            Redactor.redact(permanent.getMessage()), permanent.type());
       }
       LOG.warn(
           "action {} failed (step {}), will be retried if attempts remain",
@@ -136,6 +111,38 @@ public final class ActionDispatcher implements DynamicActivity {
       throw ApplicationFailure.newFailureWithCause(
           Redactor.redact(describe(e)), e.getClass().getSimpleName(), Redactor.redact(e));
     }
+  }
+
+  /**
+   * The failure as one no retry can mend, null when another attempt may succeed: an action's own, a
+   * permission a human must change, a name no file can have.
+   */
+  private static ActionException permanent(Action<?> action, Exception e) {
+    if (e instanceof ActionException a) {
+      return a;
+    }
+    if (e instanceof java.nio.file.AccessDeniedException denied) {
+      return ActionException.check(
+          "action '"
+              + action.name()
+              + "': permission denied: "
+              + denied.getFile()
+              + (denied.getOtherFile() == null ? "" : " (" + denied.getOtherFile() + ")")
+              + " (Lifeboat runs as user "
+              + System.getProperty("user.name")
+              + ")");
+    }
+    if (e instanceof java.nio.file.InvalidPathException p) {
+      return ActionException.invalid(
+          "action '"
+              + action.name()
+              + "': '"
+              + p.getInput()
+              + "' is not a path this system can name ("
+              + p.getReason()
+              + ")");
+    }
+    return null;
   }
 
   private static ApplicationFailure canceled() {

@@ -6,12 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -392,16 +388,8 @@ final class Archiver {
       long held;
       try (OutputStream out =
           new DigestOutputStream(
-              Channels.newOutputStream(
-                  FileChannel.open(
-                      scratch,
-                      Set.of(
-                          StandardOpenOption.CREATE,
-                          StandardOpenOption.TRUNCATE_EXISTING,
-                          StandardOpenOption.WRITE),
-                      // the user's data, private as the archive is
-                      PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE))),
-              md)) {
+              // the user's data, private as the archive is
+              Channels.newOutputStream(RepositoryFiles.openPartial(scratch)), md)) {
         held = copyAtMost(in, out, item.size());
       }
       if (held == item.size() && candidate.holds(md.digest())) {
@@ -495,20 +483,19 @@ final class Archiver {
       Manifest manifest;
       long reusedFiles;
       long reusedBytes;
-      try (ManifestSpool spool =
-              ManifestSpool.open(
-                  manifestPath,
-                  new Manifest(
-                      Manifest.FORMAT_VERSION,
-                      set,
-                      source,
-                      name,
-                      created,
-                      format.manifestValue(),
-                      List.of(),
-                      null,
-                      null,
-                      null));
+      Manifest head =
+          new Manifest(
+              Manifest.FORMAT_VERSION,
+              set,
+              source,
+              name,
+              created,
+              format.manifestValue(),
+              List.of(),
+              null,
+              null,
+              null);
+      try (ManifestSpool spool = ManifestSpool.open(manifestPath, head);
           ArchiveWriter writer = new ArchiveWriter(partial, progress, compression, format)) {
         writer.spoolManifest(spool);
         body.write(writer, previous, scratch);
@@ -517,17 +504,7 @@ final class Archiver {
         }
         writer.finish();
         manifest =
-            new Manifest(
-                Manifest.FORMAT_VERSION,
-                set,
-                source,
-                name,
-                created,
-                format.manifestValue(),
-                writer.entries(),
-                writer.totals(),
-                writer.archiveSha256(),
-                writer.root());
+            head.with(writer.entries(), writer.totals(), writer.archiveSha256(), writer.root());
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
         spool.commit(manifest);

@@ -58,6 +58,21 @@ public record Manifest(
     entries = List.copyOf(entries);
   }
 
+  /** This manifest's head (format, set, source, archive, time, compression) with other contents. */
+  public Manifest with(List<Entry> entries, Totals totals, String archiveSha256, Root root) {
+    return new Manifest(
+        formatVersion,
+        set,
+        source,
+        archive,
+        created,
+        compression,
+        entries,
+        totals,
+        archiveSha256,
+        root);
+  }
+
   /** A manifest without the folder's own metadata (formats 1 to 4). */
   public Manifest(
       int formatVersion,

@@ -11,11 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,15 +57,8 @@ final class ManifestSpool implements Closeable {
    * (format, set, source, archive, time, compression), which must be the final manifest's.
    */
   static ManifestSpool open(Path target, Manifest manifest) throws IOException {
-    Path tmp = target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
-    FileChannel ch =
-        FileChannel.open(
-            tmp,
-            Set.of(
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING),
-            PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE));
+    Path tmp = RepositoryFiles.partialOf(target);
+    FileChannel ch = RepositoryFiles.openPartial(tmp);
     ManifestSpool spool = new ManifestSpool(target, tmp, ch);
     // on the spool's thread too: a fresh JVM's first JSON takes tens of milliseconds
     spool.run(
@@ -189,17 +179,7 @@ final class ManifestSpool implements Closeable {
   }
 
   private static Manifest withoutEntries(Manifest m) {
-    return new Manifest(
-        m.formatVersion(),
-        m.set(),
-        m.source(),
-        m.archive(),
-        m.created(),
-        m.compression(),
-        List.of(),
-        m.totals(),
-        m.archiveSha256(),
-        m.root());
+    return m.with(List.of(), m.totals(), m.archiveSha256(), m.root());
   }
 
   /** Where {@code "entries":[]} starts: no string value can hold it unescaped. */

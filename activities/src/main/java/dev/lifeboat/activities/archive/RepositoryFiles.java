@@ -104,17 +104,10 @@ final class RepositoryFiles {
    * message when the disk is full.
    */
   static void writeAtomically(Path target, long size, Content content) throws IOException {
-    Path tmp = target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
+    Path tmp = partialOf(target);
     boolean moved = false;
     try {
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              Set.of(
-                  StandardOpenOption.CREATE,
-                  StandardOpenOption.WRITE,
-                  StandardOpenOption.TRUNCATE_EXISTING),
-              PosixFilePermissions.asFileAttribute(FILE_MODE))) {
+      try (FileChannel ch = openPartial(tmp)) {
         java.io.OutputStream out =
             new java.io.BufferedOutputStream(
                 java.nio.channels.Channels.newOutputStream(ch), 64 * 1024);
@@ -135,6 +128,22 @@ final class RepositoryFiles {
       }
     }
     fsyncDirectory(target.getParent());
+  }
+
+  /** The hidden partial file {@code target} is written as before it is renamed into place. */
+  static Path partialOf(Path target) {
+    return target.resolveSibling(ArchiveNames.partial(target.getFileName().toString()));
+  }
+
+  /** Opens (emptied, made if missing) a partial file for writing, private as the archives are. */
+  static FileChannel openPartial(Path tmp) throws IOException {
+    return FileChannel.open(
+        tmp,
+        Set.of(
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING),
+        PosixFilePermissions.asFileAttribute(FILE_MODE));
   }
 
   static void fsyncDirectory(Path dir) {

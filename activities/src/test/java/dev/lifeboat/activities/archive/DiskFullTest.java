@@ -32,15 +32,7 @@ class DiskFullTest {
 
   @Test
   void aFullDiskFailsOnceNamingThePathAndLeavesNoPartialFile() throws Exception {
-    Path small = Files.createDirectories(tmp.resolve("small"));
-    Process p =
-        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes());
-    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(mounted, "cannot mount a 2 MiB tmpfs here (needs root): " + out.strip());
-    mount = small;
+    Path small = mountTmpfs("small", "size=2m");
 
     Path src = Files.createDirectories(tmp.resolve("src"));
     byte[] noise = new byte[4 << 20]; // random: gzip cannot make it fit
@@ -67,15 +59,7 @@ class DiskFullTest {
   /** The copy of reused members goes through the kernel: a full disk is reported the same way. */
   @Test
   void anIncrementalBackupOntoAFullDiskFailsTheSameWay() throws Exception {
-    Path small = Files.createDirectories(tmp.resolve("small"));
-    Process p =
-        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", small.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes());
-    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(mounted, "cannot mount a 3 MiB tmpfs here (needs root): " + out.strip());
-    mount = small;
+    Path small = mountTmpfs("small", "size=3m");
 
     Path src = Files.createDirectories(tmp.resolve("src"));
     byte[] noise = new byte[(int) (1.7 * (1 << 20))];
@@ -108,16 +92,7 @@ class DiskFullTest {
 
   @Test
   void aCleanRestoreOntoAFileSystemOutOfInodesIsRefusedBeforeAnythingIsRemoved() throws Exception {
-    Path small = Files.createDirectories(tmp.resolve("few-inodes"));
-    Process p =
-        new ProcessBuilder(
-                "mount", "-t", "tmpfs", "-o", "size=64m,nr_inodes=64", "tmpfs", small.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes());
-    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(mounted, "cannot mount a small tmpfs here (needs root): " + out.strip());
-    mount = small;
+    Path small = mountTmpfs("few-inodes", "size=64m,nr_inodes=64");
 
     Path src = Files.createDirectories(tmp.resolve("src"));
     for (int i = 0; i < 200; i++) {
@@ -137,5 +112,22 @@ class DiskFullTest {
     try (java.util.stream.Stream<Path> s = Files.list(target)) {
       assertThat(s.toList()).hasSize(5);
     }
+  }
+
+  /**
+   * A tmpfs with {@code options} at {@code tmp/name}; the test is skipped where none can be had.
+   */
+  private Path mountTmpfs(String name, String options) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve(name));
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    Assumptions.assumeTrue(
+        mounted, "cannot mount a tmpfs (" + options + ") here (needs root): " + out.strip());
+    mount = dir;
+    return dir;
   }
 }
