@@ -76,6 +76,31 @@ final class ArchiveEntries {
               + " bytes but the manifest says "
               + e.size());
     }
+    // a restore takes mode and time from the manifest, tar xzf from the headers: both must agree
+    int mode = te.getMode() & 07777;
+    if (mode != (e.modeBits() & 07777)) {
+      throw new DamagedArchive(
+          ref,
+          where
+              + "'"
+              + e.path()
+              + "' has mode "
+              + Manifest.modeText(mode)
+              + " but the manifest says "
+              + e.mode());
+    }
+    long seconds = te.getLastModifiedTime().toInstant().getEpochSecond();
+    if (seconds != e.mtime().getEpochSecond()) {
+      throw new DamagedArchive(
+          ref,
+          where
+              + "'"
+              + e.path()
+              + "' was modified at "
+              + te.getLastModifiedTime().toInstant()
+              + " but the manifest says "
+              + e.mtime());
+    }
     if (type == EntryType.SYMLINK || type == EntryType.HARDLINK) {
       String link =
           type == EntryType.HARDLINK

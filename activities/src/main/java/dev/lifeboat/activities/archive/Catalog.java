@@ -227,12 +227,17 @@ final class Catalog {
         }
       }
       Manifest read = Json.MAPPER.readValue(m.toFile(), Manifest.class);
+      String problem = ManifestCheck.problem(read);
+      if (problem != null) {
+        throw new DamagedArchive(ref, "manifest " + m + " is damaged: " + problem);
+      }
       synchronized (manifests) {
         manifests.put(key, new java.lang.ref.SoftReference<>(read));
       }
       return read;
     } catch (IOException e) {
-      throw new DamagedArchive(ref, "manifest " + m + " cannot be read: " + e.getMessage());
+      throw new DamagedArchive(
+          ref, "manifest " + m + " cannot be read: " + ManifestCheck.readFailure(e));
     }
   }
 
@@ -349,7 +354,8 @@ final class Catalog {
           m = null;
         }
       } catch (IOException e) {
-        manifestError = "manifest " + ref.manifestPath() + " cannot be read: " + e.getMessage();
+        manifestError =
+            "manifest " + ref.manifestPath() + " cannot be read: " + ManifestCheck.readFailure(e);
       }
     }
     long size;

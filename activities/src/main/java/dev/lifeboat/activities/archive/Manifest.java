@@ -55,7 +55,11 @@ public record Manifest(
   public static final String COMPRESSION = "gzip-member-per-entry";
 
   public Manifest {
-    entries = List.copyOf(entries);
+    // a crafted manifest's missing or null entries are named by ManifestCheck, not a parser error
+    entries =
+        entries == null
+            ? null
+            : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(entries));
   }
 
   /** This manifest's head (format, set, source, archive, time, compression) with other contents. */

@@ -271,6 +271,16 @@ public final class Repository {
     return catalog.manifest(ref);
   }
 
+  /**
+   * The manifest of an archive whose entries a restore would accept ({@link RestoreGuard}): what a
+   * download repackages must name only places inside the folder it is extracted into.
+   */
+  public Manifest restorableManifest(ArchiveRef ref) {
+    Manifest m = catalog.manifest(ref);
+    RestoreGuard.check(ref.name(), m.entries());
+    return m;
+  }
+
   /** The newest archive of a source that is not damaged (its manifest readable). */
   Optional<ArchiveInfo> newestGood(String set, String source) throws IOException {
     return catalog.newestGood(set, source);

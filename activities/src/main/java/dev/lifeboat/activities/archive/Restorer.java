@@ -124,6 +124,7 @@ final class Restorer {
       repository.verify(ref, listener);
       Tree.emptyDirectory(dir);
     }
+    Path created = firstMissing(dir);
     Files.createDirectories(dir);
     // the record first: a marker is only ever found with the record that makes it one
     byte[] random = new byte[16];
@@ -181,9 +182,38 @@ final class Restorer {
         try {
           Files.deleteIfExists(marker);
           Files.deleteIfExists(record);
+          removeCreated(created, dir);
         } catch (IOException e) {
           // the marker (and its record) stay: the next restore cleans up
         }
+      }
+    }
+  }
+
+  /** The outermost folder of {@code dir} that does not exist yet, or null when it does. */
+  private static Path firstMissing(Path dir) {
+    Path missing = null;
+    for (Path p = dir;
+        p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+        p = p.getParent()) {
+      missing = p;
+    }
+    return missing;
+  }
+
+  /**
+   * A failed restore into a path it made leaves no empty folders behind: from {@code dir} up to
+   * {@code created}, each folder goes if nothing else was put in it meanwhile.
+   */
+  private static void removeCreated(Path created, Path dir) {
+    if (created == null) {
+      return;
+    }
+    for (Path p = dir; p != null && p.startsWith(created); p = p.getParent()) {
+      try {
+        Files.delete(p);
+      } catch (IOException e) {
+        return;
       }
     }
   }
@@ -224,7 +254,19 @@ final class Restorer {
     List<Entry> entries = m.entries();
     try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ)) {
       long size = ch.size();
-      if (Checker.layoutProblem(ref, m, size) != null || !Extraction.independent(entries)) {
+      String layout = Checker.layoutProblem(ref, m, size);
+      if (layout != null) {
+        // tar's order still restores every byte, checked against the archive's digest; but the
+        // manifest cannot place a single file or be reused, as verify would say
+        String why = layout + "; restoring front to back instead, and marking the archive damaged";
+        LOG.warn(why);
+        if (listener != null) {
+          listener.message(why);
+        }
+        repository.markDamaged(ref, "restore", layout);
+        return false;
+      }
+      if (!Extraction.independent(entries)) {
         return false;
       }
       extraction.prepare(entries);
@@ -447,7 +489,12 @@ final class Restorer {
       return;
     }
     long usable = Files.getFileStore(existing).getUsableSpace() + freed;
-    long needed = m.totals().bytes() + m.totals().entries() * MARGIN_PER_ENTRY + MARGIN;
+    long margins = m.totals().entries() * MARGIN_PER_ENTRY + MARGIN;
+    // a manifest's sizes are untrusted: one near the largest long must not wrap to a small need
+    long needed =
+        m.totals().bytes() > Long.MAX_VALUE - margins
+            ? Long.MAX_VALUE
+            : m.totals().bytes() + margins;
     if (usable < needed) {
       throw ActionException.check(
           "restore target "

@@ -27,35 +27,29 @@ final class SingleFile {
    */
   long readFile(ArchiveRef ref, String path, OutputStream out) throws IOException {
     Manifest m = catalog.manifest(ref);
-    String wanted = ArchiveReader.normalizeName(path);
-    Entry e =
-        m.entries().stream()
-            .filter(x -> ArchiveReader.normalizeName(x.path()).equals(wanted))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    ActionException.invalid(
-                        "archive " + ref.name() + " has no entry '" + path + "'"));
+    List<Entry> all = m.entries();
+    // the last entry of a name, as tar xzf and a restore leave it
+    int at = lastIndex(all, ArchiveReader.normalizeName(path), all.size(), false);
+    if (at < 0) {
+      throw ActionException.invalid("archive " + ref.name() + " has no entry '" + path + "'");
+    }
+    Entry e = all.get(at);
     if (e.type() == EntryType.HARDLINK) {
       String target = ArchiveReader.normalizeName(e.linkTarget());
-      e =
-          m.entries().stream()
-              .filter(
-                  x ->
-                      x.type() == EntryType.FILE
-                          && ArchiveReader.normalizeName(x.path()).equals(target))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new DamagedArchive(
-                          ref,
-                          "archive "
-                              + ref.name()
-                              + ": hardlink '"
-                              + path
-                              + "' points to '"
-                              + target
-                              + "', which the manifest does not list as a file"));
+      int file = lastIndex(all, target, at, true);
+      if (file < 0) {
+        throw new DamagedArchive(
+            ref,
+            "archive "
+                + ref.name()
+                + ": hardlink '"
+                + path
+                + "' points to '"
+                + target
+                + "', which the manifest does not list as a file before it");
+      }
+      at = file;
+      e = all.get(file);
     }
     if (e.type() != EntryType.FILE) {
       throw ActionException.invalid(
@@ -92,10 +86,7 @@ final class SingleFile {
                 + " bytes)");
       }
       List<Entry> entries = m.entries();
-      int index = 0;
-      while (entries.get(index) != file) {
-        index++;
-      }
+      int index = at;
       n =
           Checker.readEntry(
               ref,
@@ -125,6 +116,18 @@ final class SingleFile {
     DamagedArchive.checkDigest(ref, file, Digests.hex(md.digest()));
     out.flush();
     return n;
+  }
+
+  /** The last entry named {@code name} before {@code before}, only files if asked; -1 if none. */
+  private static int lastIndex(List<Entry> entries, String name, int before, boolean filesOnly) {
+    for (int i = before - 1; i >= 0; i--) {
+      Entry x = entries.get(i);
+      if ((!filesOnly || x.type() == EntryType.FILE)
+          && ArchiveReader.normalizeName(x.path()).equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

@@ -65,6 +65,18 @@ class ArchiveEntriesTest {
         .hasMessageContaining("'notebooks/a.ipynb' is a DIR but the manifest says FILE");
     assertThatThrownBy(() -> ArchiveEntries.expect(REF, ENTRIES, 1, file("notebooks/a.ipynb", 6)))
         .hasMessageContaining("'notebooks/a.ipynb' has 6 bytes but the manifest says 5");
+    TarArchiveEntry setuid = file("notebooks/a.ipynb", 5);
+    setuid.setMode(04755);
+    assertThatThrownBy(() -> ArchiveEntries.expect(REF, ENTRIES, 1, setuid))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("'notebooks/a.ipynb' has mode 4755 but the manifest says 0644");
+    TarArchiveEntry later = file("notebooks/a.ipynb", 5);
+    later.setModTime(java.nio.file.attribute.FileTime.from(Instant.EPOCH.plusSeconds(60)));
+    assertThatThrownBy(() -> ArchiveEntries.expect(REF, ENTRIES, 1, later))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining(
+            "'notebooks/a.ipynb' was modified at 1970-01-01T00:01:00Z but the manifest says"
+                + " 1970-01-01T00:00:00Z");
     assertThatThrownBy(
             () ->
                 ArchiveEntries.expect(
@@ -139,22 +151,29 @@ class ArchiveEntriesTest {
   }
 
   private static Entry entry(String path, EntryType type, long size, String link) {
-    return new Entry(path, type, "rw-r--r--", Instant.EPOCH, size, null, link, 0, 0, 0, null, null);
+    return new Entry(path, type, "0644", Instant.EPOCH, size, null, link, 0, 0, 0, null, null);
   }
 
   private static TarArchiveEntry tar(String name, byte type) {
-    return new TarArchiveEntry(name, type);
+    return asListed(new TarArchiveEntry(name, type));
   }
 
   private static TarArchiveEntry file(String name, long size) {
-    TarArchiveEntry te = new TarArchiveEntry(name);
+    TarArchiveEntry te = asListed(new TarArchiveEntry(name));
     te.setSize(size);
     return te;
   }
 
   private static TarArchiveEntry link(String name, byte type, String target) {
-    TarArchiveEntry te = new TarArchiveEntry(name, type);
+    TarArchiveEntry te = asListed(new TarArchiveEntry(name, type));
     te.setLinkName(target);
+    return te;
+  }
+
+  /** The mode and time {@link #entry} gives every entry of the manifest. */
+  private static TarArchiveEntry asListed(TarArchiveEntry te) {
+    te.setMode(0644);
+    te.setModTime(java.nio.file.attribute.FileTime.from(Instant.EPOCH));
     return te;
   }
 }

@@ -242,10 +242,16 @@ public final class BackupsResource {
     ArchiveRef ref = resolve(set, source, archive);
     Manifest m;
     try {
-      m = repository.manifest(ref);
+      m = repository.restorableManifest(ref);
     } catch (ActionException e) {
       throw new ApiException(
-          409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
+          409,
+          e.getMessage(),
+          Map.of(
+              "archive",
+              ref.name(),
+              "state",
+              e instanceof dev.lifeboat.activities.archive.DamagedArchive ? "damaged" : "refused"));
     }
     FolderTar folder = FolderTar.of(m, path == null ? "" : path);
     if (folder.isEmpty()) {

@@ -54,7 +54,8 @@ final class FolderTar {
     Map<String, Entry> files =
         m.entries().stream()
             .filter(e -> e.type() == EntryType.FILE)
-            .collect(Collectors.toMap(Entry::path, Function.identity(), (a, b) -> a));
+            // the last of a name, as tar xzf and a restore leave it
+            .collect(Collectors.toMap(Entry::path, Function.identity(), (a, b) -> b));
     return new FolderTar(top, inside, files);
   }
 

@@ -1,0 +1,240 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.archive.Manifest.Entry;
+import dev.lifeboat.activities.archive.Manifest.EntryType;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A manifest is as untrusted as its archive: one edited by hand or by an attacker must fail with a
+ * message naming what is wrong, before anything is written, never with a parser's or the JVM's
+ * internals, and never pass a check its archive does not.
+ */
+class CraftedManifestTest {
+  @TempDir Path tmp;
+  Repository repo;
+  BackupResult backup;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    repo = new Repository(tmp.resolve("repo"));
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Fixtures.write(src.resolve("a.txt"), "alpha", "rw-r--r--");
+    Fixtures.write(src.resolve("run.sh"), "#!/bin/sh\necho hi\n", "rwxr-xr-x");
+    Files.write(src.resolve("weights.bin"), Fixtures.floats(300_000, 1));
+    backup =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), ProgressListener.NONE);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "no totals        | \"totals\"\\s*:\\s*\\{[^}]*\\}       | \"totals\":null         | it has no totals",
+        "no type          | \"type\"\\s*:\\s*\"file\"          | \"type\":null           | has no type",
+        "hex mode         | \"mode\"\\s*:\\s*\"0644\"          | \"mode\":\"0x1ff\"      | not octal permission bits",
+        "no time          | \"mtime\"\\s*:\\s*\"[^\"]*\"       | \"mtime\":null          | has no modification time",
+        "negative size    | \"size\"\\s*:\\s*5\\s*,            | \"size\":-5,            | has size -5",
+        "null entry       | \"entries\"\\s*:\\s*\\[             | \"entries\":[null,      | entry #1 is empty (null)",
+        "not JSON         | ^\\{                                | '{{'                    | not a manifest Lifeboat can read",
+        "wrong field type | \"formatVersion\"\\s*:\\s*\\d+      | \"formatVersion\":\"x\" | not a manifest Lifeboat can read",
+      })
+  void aManifestMissingWhatReadersNeedIsNamedNotAnInternalError(
+      String label, String pattern, String replacement, String message) throws Exception {
+    Path manifest = backup.ref().manifestPath();
+    String json = Files.readString(manifest);
+    String edited = json.replaceFirst(pattern, replacement.replace("\\", "\\\\"));
+    assertThat(edited).as("the edit applies").isNotEqualTo(json);
+    Files.writeString(manifest, edited);
+    Path target = tmp.resolve("target");
+    for (ThrowingRead read :
+        List.<ThrowingRead>of(
+            () -> repo.verify(backup.ref(), ProgressListener.NONE),
+            () -> repo.restoreToDirectory(backup.ref(), target, false, ProgressListener.NONE),
+            () -> repo.readFile(backup.ref(), "a.txt", new ByteArrayOutputStream()))) {
+      assertThatThrownBy(read::run)
+          .isInstanceOf(DamagedArchive.class)
+          .hasMessageContaining(message)
+          .hasMessageNotContaining("Exception")
+          .hasMessageNotContaining("jackson")
+          .hasMessageNotContaining("[Source");
+    }
+    assertThat(target).doesNotExist();
+  }
+
+  interface ThrowingRead {
+    void run() throws Exception;
+  }
+
+  @Test
+  void totalsThatAreNotTheSumOfTheEntriesAreDamageNotASpaceCheckThatOverflows() throws Exception {
+    Manifest m = repo.manifest(backup.ref());
+    Manifest.Totals t = m.totals();
+    write(
+        m.with(
+            m.entries(),
+            new Manifest.Totals(
+                t.entries(),
+                t.files(),
+                Long.MAX_VALUE - 10,
+                t.tarBytes(),
+                t.compressedBytes(),
+                t.endMemberOffset()),
+            m.archiveSha256(),
+            m.root()));
+    Path target = tmp.resolve("target");
+    assertThatThrownBy(
+            () -> repo.restoreToDirectory(backup.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("its totals (3 entries, 3 files, " + (Long.MAX_VALUE - 10))
+        .hasMessageContaining("are not those of its entries");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void aModeTheTarDoesNotHoldFailsVerifyAndRestoreLeavingNoFolderBehind() throws Exception {
+    editEntry("a.txt", e -> entry(e, "4755", e.mtime()));
+    assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("'a.txt' has mode 0644 but the manifest says 4755");
+    assertThat(repo.list("local", "src").get(0).state().isDamaged()).isTrue();
+    Path target = tmp.resolve("new/deeper/target");
+    assertThatThrownBy(
+            () -> repo.restoreToDirectory(backup.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("has mode 0644 but the manifest says 4755");
+    assertThat(tmp.resolve("new")).as("the folders the restore made are gone").doesNotExist();
+  }
+
+  @Test
+  void aTimeTheTarDoesNotHoldFailsVerify() throws Exception {
+    editEntry("run.sh", e -> entry(e, e.mode(), e.mtime().minusSeconds(3600)));
+    assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("'run.sh' was modified at")
+        .hasMessageContaining("but the manifest says");
+  }
+
+  @Test
+  void aRestoreOfAManifestWithWrongOffsetsRestoresInTarOrderAndMarksTheArchiveDamaged()
+      throws Exception {
+    Manifest m = repo.manifest(backup.ref());
+    List<Entry> entries = new ArrayList<>(m.entries());
+    Entry last = entries.get(entries.size() - 1);
+    entries.set(
+        entries.size() - 1,
+        new Entry(
+            last.path(),
+            last.type(),
+            last.mode(),
+            last.mtime(),
+            last.size(),
+            last.sha256(),
+            last.linkTarget(),
+            last.tarOffset(),
+            last.memberOffset() + 1,
+            last.memberLength() - 1));
+    write(m.with(entries, m.totals(), m.archiveSha256(), m.root()));
+    List<String> messages = new ArrayList<>();
+    Path target = tmp.resolve("target");
+    repo.restoreToDirectory(
+        backup.ref(),
+        target,
+        false,
+        new ProgressListener() {
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {}
+
+          @Override
+          public void message(String text) {
+            messages.add(text);
+          }
+        });
+    assertThat(Files.readString(target.resolve("a.txt"))).isEqualTo("alpha");
+    assertThat(Files.readAllBytes(target.resolve("weights.bin")))
+        .isEqualTo(Fixtures.floats(300_000, 1));
+    assertThat(messages).anyMatch(s -> s.contains("marking the archive damaged"));
+    ArchiveInfo info = repo.list("local", "src").get(0);
+    assertThat(info.state().isDamaged()).isTrue();
+    assertThat(info.state().error()).contains("the manifest places '" + last.path() + "'");
+  }
+
+  @Test
+  void aNameTheArchiveHoldsTwiceReadsAsTheLastOneAsARestoreLeavesIt() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+      RestoreSafetyTest.put(out, "twice.txt", TarConstants.LF_NORMAL, null, "first");
+      RestoreSafetyTest.put(out, "twice.txt", TarConstants.LF_NORMAL, null, "second");
+    }
+    BackupResult b =
+        repo.writeFromTar(
+            "crafted", "dup", new ByteArrayInputStream(bytes.toByteArray()), ProgressListener.NONE);
+    ByteArrayOutputStream one = new ByteArrayOutputStream();
+    repo.readFile(b.ref(), "twice.txt", one);
+    Path target = tmp.resolve("target");
+    repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE);
+    assertThat(Files.readString(target.resolve("twice.txt"))).isEqualTo("second");
+    assertThat(one.toString(StandardCharsets.UTF_8)).isEqualTo("second");
+  }
+
+  @Test
+  void aDownloadOfAFolderIsRefusedForNamesARestoreWouldRefuse() throws Exception {
+    byte[] tar = RestoreSafetyTest.tar("FILE", "../escaped.txt", null);
+    BackupResult b =
+        repo.writeFromTar("crafted", "evil", new ByteArrayInputStream(tar), ProgressListener.NONE);
+    assertThatThrownBy(() -> repo.restorableManifest(b.ref()))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("'../escaped.txt' contains '..'");
+    assertThat(repo.restorableManifest(backup.ref()).entries()).hasSize(3);
+  }
+
+  private void editEntry(String path, UnaryOperator<Entry> edit) throws IOException {
+    Manifest m = repo.manifest(backup.ref());
+    List<Entry> entries = new ArrayList<>();
+    for (Entry e : m.entries()) {
+      entries.add(e.path().equals(path) ? edit.apply(e) : e);
+    }
+    write(m.with(entries, m.totals(), m.archiveSha256(), m.root()));
+  }
+
+  private static Entry entry(Entry e, String mode, Instant mtime) {
+    assertThat(e.type()).isEqualTo(EntryType.FILE);
+    return new Entry(
+        e.path(),
+        e.type(),
+        mode,
+        mtime,
+        e.size(),
+        e.sha256(),
+        e.linkTarget(),
+        e.tarOffset(),
+        e.memberOffset(),
+        e.memberLength(),
+        e.ctime(),
+        e.inode(),
+        e.memberCrc32c());
+  }
+
+  private void write(Manifest m) throws IOException {
+    Files.write(backup.ref().manifestPath(), Json.MAPPER.writeValueAsBytes(m));
+  }
+}
