@@ -310,6 +310,42 @@ class LocalBackupApiTest {
   }
 
   @Test
+  void aCraftedArchiveIsNotRepackagedAndANameHeldTwiceDownloadsAsTheLast() throws Exception {
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
+      putFile(out, "twice.txt", "first");
+      putFile(out, "twice.txt", "second");
+      putFile(out, "../escaped.txt", "outside");
+    }
+    var repo = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
+    var ref =
+        repo.writeFromTar(
+                "crafted", "evil", new java.io.ByteArrayInputStream(tar.toByteArray()), null)
+            .ref();
+    String base = "/api/backups/crafted/evil/" + ref.name();
+    ApiClient.Answer folder = api.get(base + "/folder");
+    assertThat(folder.status()).isEqualTo(409);
+    assertThat(folder.body().get("error").asText()).contains("'../escaped.txt' contains '..'");
+    assertThat(folder.body().get("state").asText()).isEqualTo("refused");
+    ApiClient.Answer file = api.get(base + "/file?path=twice.txt");
+    assertThat(file.status()).isEqualTo(200);
+    assertThat(file.raw()).isEqualTo("second");
+  }
+
+  private static void putFile(
+      org.apache.commons.compress.archivers.tar.TarArchiveOutputStream out,
+      String name,
+      String content)
+      throws IOException {
+    var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name, true);
+    byte[] data = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    e.setSize(data.length);
+    out.putArchiveEntry(e);
+    out.write(data);
+    out.closeArchiveEntry();
+  }
+
+  @Test
   void pinAndUnpinThroughTheApiAndTheLastDrillIsListed() throws Exception {
     Path src = Files.createDirectories(work.resolve("pin-src"));
     Files.writeString(src.resolve("a.txt"), "a");
