@@ -11,8 +11,17 @@ import java.time.Instant;
  * @param by what set the state: {@code backup}, {@code verify}, {@code restore-drill}, {@code
  *     restore}, ...
  * @param error why the archive is damaged; null otherwise
+ * @param manifestSha256 for a verified archive, the SHA-256 of the manifest file that was checked:
+ *     a manifest changed since (rot, an edit) is not the one verified, and is not reused from
  */
-public record ArchiveState(State state, Instant at, String by, String error) {
+@com.fasterxml.jackson.annotation.JsonInclude(
+    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+public record ArchiveState(
+    State state, Instant at, String by, String error, String manifestSha256) {
+  public ArchiveState(State state, Instant at, String by, String error) {
+    this(state, at, by, error, null);
+  }
+
   /** The three states an archive can be in. */
   public enum State {
     @JsonProperty("unverified")
@@ -34,6 +43,11 @@ public record ArchiveState(State state, Instant at, String by, String error) {
 
   public static ArchiveState verified(Instant at, String by) {
     return new ArchiveState(State.VERIFIED, at, by, null);
+  }
+
+  /** Verified, with the digest of the manifest file the check read. */
+  public static ArchiveState verified(Instant at, String by, String manifestSha256) {
+    return new ArchiveState(State.VERIFIED, at, by, null, manifestSha256);
   }
 
   public static ArchiveState damaged(Instant at, String by, String error) {

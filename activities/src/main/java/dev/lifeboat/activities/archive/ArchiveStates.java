@@ -47,6 +47,40 @@ final class ArchiveStates {
     return null;
   }
 
+  /** The SHA-256 of the archive's manifest file as it is now; null when it cannot be read. */
+  static String manifestDigest(ArchiveRef ref) {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(ref.manifestPath())) {
+      return Checker.digestFile(ch, ch.size());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Why the archive's manifest is not the one its verify checked (the digest recorded then differs
+   * from the file's now); null when it is, or when no digest was recorded (older verifies).
+   */
+  static String manifestChangedSinceVerify(ArchiveRef ref) {
+    ArchiveState s = recorded(ref);
+    if (s == null || !s.isVerified() || s.manifestSha256() == null) {
+      return null;
+    }
+    String now = manifestDigest(ref);
+    if (s.manifestSha256().equals(now)) {
+      return null;
+    }
+    return "its manifest "
+        + ref.manifestPath()
+        + " changed after the archive was verified"
+        + (s.at() == null ? "" : " at " + s.at())
+        + " (SHA-256 then "
+        + s.manifestSha256()
+        + ", now "
+        + now
+        + ")";
+  }
+
   /** See {@link Repository#markDamaged}. */
   static void markDamaged(Catalog catalog, ArchiveRef ref, Instant at, String by, String error) {
     try {

@@ -226,7 +226,7 @@ final class Catalog {
           return known;
         }
       }
-      Manifest read = Json.MAPPER.readValue(m.toFile(), Manifest.class);
+      Manifest read = Json.MANIFEST.readValue(m.toFile());
       String problem = ManifestCheck.problem(read);
       if (problem != null) {
         throw new DamagedArchive(ref, "manifest " + m + " is damaged: " + problem);

@@ -44,6 +44,8 @@ final class Checker {
 
   VerifyResult verify(Repository repository, ArchiveRef ref, ProgressListener listener, String by)
       throws IOException {
+    // before the manifest is read: what is recorded as verified is no newer than what was checked
+    String manifestSha256 = ArchiveStates.manifestDigest(ref);
     Manifest m = repository.manifest(ref);
     Compression format = Compression.checked(ref, m);
     Progress progress = new Progress(listener, m.totals().bytes());
@@ -70,7 +72,7 @@ final class Checker {
       }
     }
     Instant now = clock.instant();
-    ArchiveStates.write(ref, ArchiveState.verified(now, by));
+    ArchiveStates.write(ref, ArchiveState.verified(now, by, manifestSha256));
     progress.report();
     return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
   }

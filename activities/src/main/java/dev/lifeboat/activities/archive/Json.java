@@ -31,5 +31,17 @@ final class Json {
           .without(SerializationFeature.INDENT_OUTPUT)
           .without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
+  /**
+   * How a manifest is read: strictly, as it is untrusted. A key given twice, anything after the
+   * object, or a fraction where a whole number belongs fail the read instead of being taken one way
+   * or another.
+   */
+  static final com.fasterxml.jackson.databind.ObjectReader MANIFEST =
+      MAPPER
+          .readerFor(Manifest.class)
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .without(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+          .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
   private Json() {}
 }

@@ -20,6 +20,13 @@ final class ManifestCheck {
 
   /** What is wrong with the manifest, naming the entry, or null when a reader can rely on it. */
   static String problem(Manifest m) {
+    if (m.formatVersion() < 1 || m.formatVersion() > Manifest.FORMAT_VERSION) {
+      return "its format version is "
+          + m.formatVersion()
+          + ", not one this Lifeboat reads (1 to "
+          + Manifest.FORMAT_VERSION
+          + ")";
+    }
     if (m.entries() == null) {
       return "it has no list of entries";
     }
@@ -126,25 +133,92 @@ final class ManifestCheck {
   }
 
   /**
-   * Why a manifest file could not be parsed, without the parser's own stack of types: the reason
-   * and where in the file.
+   * Why a manifest file could not be parsed, in the file's terms (which field, what is wrong with
+   * it, where), never the parser's: its messages name Java types and its own settings.
    */
   static String readFailure(IOException e) {
-    if (e instanceof JsonProcessingException j) {
-      String why = j.getOriginalMessage();
-      if (why != null) {
-        // the first line only: the rest repeats the file's name and Jackson's reference chain
-        int nl = why.indexOf('\n');
-        why = nl >= 0 ? why.substring(0, nl) : why;
-      }
-      JsonLocation at = j.getLocation();
-      return "it is not a manifest Lifeboat can read: "
-          + shortened(String.valueOf(why))
-          + (at != null && at.getLineNr() > 0
-              ? " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"
-              : "");
+    if (!(e instanceof JsonProcessingException j)) {
+      return String.valueOf(e.getMessage());
     }
-    return String.valueOf(e.getMessage());
+    String where = "";
+    JsonLocation at = j.getLocation();
+    if (at != null && at.getLineNr() > 0) {
+      where = " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    }
+    String field = "";
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException jm
+        && !jm.getPath().isEmpty()) {
+      StringBuilder path = new StringBuilder();
+      for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : jm.getPath()) {
+        if (r.getFieldName() != null) {
+          path.append(path.length() == 0 ? "" : ".").append(r.getFieldName());
+        } else if (r.getIndex() >= 0) {
+          path.append('[').append(r.getIndex()).append(']');
+        }
+      }
+      field = "field '" + shortened(path.toString()) + "' ";
+    }
+    return "it is not a manifest Lifeboat can read: " + field + what(e) + where;
+  }
+
+  /** What is wrong, in a few words. */
+  private static String what(IOException e) {
+    if (e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f) {
+      return "holds "
+          + shortened(String.valueOf(f.getValue()))
+          + ", which is not "
+          + kind(f.getTargetType());
+    }
+    if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m) {
+      String original = String.valueOf(m.getOriginalMessage());
+      if (original.startsWith("No content to map")) {
+        return "the file is empty";
+      }
+      if (original.startsWith("Trailing token")) {
+        return "something follows the manifest's object";
+      }
+      return "is not " + kind(m.getTargetType());
+    }
+    if (e instanceof com.fasterxml.jackson.databind.exc.ValueInstantiationException) {
+      return "has a value of the wrong kind";
+    }
+    String original = String.valueOf(((JsonProcessingException) e).getOriginalMessage());
+    if (original.startsWith("Duplicate field")) {
+      return "a key is given twice (" + shortened(original.replaceAll("[^ -~]", "?")) + ")";
+    }
+    if (original.contains("out of range")) {
+      return "a number is out of range";
+    }
+    if (original.contains("nesting depth") || original.contains("Nesting depth")) {
+      return "it is nested too deeply";
+    }
+    if (original.contains("end-of-input")) {
+      return "the file ends early";
+    }
+    return "it is not valid JSON";
+  }
+
+  /** What a field of this Java type holds, in words. */
+  private static String kind(Class<?> type) {
+    if (type == null) {
+      return "a value of the right kind";
+    }
+    if (type == EntryType.class) {
+      return "an entry type (file, dir, symlink or hardlink)";
+    }
+    if (type == java.time.Instant.class) {
+      return "a time (ISO-8601, as 2026-01-31T12:00:00Z)";
+    }
+    if (type == long.class || type == int.class || type == Long.class || type == Integer.class) {
+      return "a whole number";
+    }
+    if (type == String.class) {
+      return "text";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    return "an object of the kind a manifest holds there";
   }
 
   private static String shortened(String s) {

@@ -99,6 +99,13 @@ final class PreviousArchive implements AutoCloseable {
       return Optional.empty();
     }
     ArchiveRef ref = newest.get().ref();
+    String changed = ArchiveStates.manifestChangedSinceVerify(ref);
+    if (changed != null) {
+      // rot or an edit: the digests and places the copy would take are no longer the checked ones
+      repository.markDamaged(ref, "backup", "archive " + ref.name() + ": " + changed);
+      LOG.warn("not reusing {}: {}", ref.path(), changed);
+      return Optional.empty();
+    }
     if (Compression.ofArchive(ref.name()) != format) {
       // members of the other kind would make a mixed stream no tar could read
       LOG.info("not reusing {}: this backup writes {}", ref.path(), format.argument());

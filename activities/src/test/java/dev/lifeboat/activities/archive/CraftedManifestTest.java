@@ -57,6 +57,14 @@ class CraftedManifestTest {
         "null entry       | \"entries\"\\s*:\\s*\\[             | \"entries\":[null,      | entry #1 is empty (null)",
         "not JSON         | ^\\{                                | '{{'                    | not a manifest Lifeboat can read",
         "wrong field type | \"formatVersion\"\\s*:\\s*\\d+      | \"formatVersion\":\"x\" | not a manifest Lifeboat can read",
+        "unknown type     | \"type\"\\s*:\\s*\"file\"          | \"type\":\"fifo\"         | field 'entries[0].type' holds fifo, which is not an entry type",
+        "no ISO time      | \"mtime\"\\s*:\\s*\"[^\"]*\"       | \"mtime\":\"yesterday\"   | 'entries[0].mtime'",
+        "empty file       | (?s)^.*$                            | ''                      | the file is empty",
+        "trailing object  | (?s)\\}\\s*$                        | '} {}'                  | something follows the manifest's object",
+        "key twice        | \"formatVersion\"\\s*:\\s*(\\d+)    | \"formatVersion\":5,\"formatVersion\":5 | a key is given twice",
+        "fraction size    | \"size\"\\s*:\\s*5\\s*,            | \"size\":5.5,           | whole number",
+        "huge number      | \"size\"\\s*:\\s*5\\s*,            | \"size\":1e400,         | field 'entries[0].size' holds Infinity, which is not a whole number",
+        "future format    | \"formatVersion\"\\s*:\\s*\\d+      | \"formatVersion\":99    | its format version is 99",
       })
   void aManifestMissingWhatReadersNeedIsNamedNotAnInternalError(
       String label, String pattern, String replacement, String message) throws Exception {
@@ -76,7 +84,9 @@ class CraftedManifestTest {
           .hasMessageContaining(message)
           .hasMessageNotContaining("Exception")
           .hasMessageNotContaining("jackson")
-          .hasMessageNotContaining("[Source");
+          .hasMessageNotContaining("[Source")
+          .hasMessageNotContaining("dev.lifeboat")
+          .hasMessageNotContaining("java.");
     }
     assertThat(target).doesNotExist();
   }
@@ -123,6 +133,44 @@ class CraftedManifestTest {
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("has mode 0644 but the manifest says 4755");
     assertThat(tmp.resolve("new")).as("the folders the restore made are gone").doesNotExist();
+  }
+
+  @Test
+  void aManifestChangedAfterItsVerifyIsNotReusedAndTheNextBackupReadsEverything() throws Exception {
+    repo.verify(backup.ref(), ProgressListener.NONE);
+    // one hex digit of a file's digest, as rot or a hand edit would leave it: the bytes of the
+    // archive itself (and their member CRC-32C) are untouched
+    editEntry(
+        "weights.bin",
+        e ->
+            new Entry(
+                e.path(),
+                e.type(),
+                e.mode(),
+                e.mtime(),
+                e.size(),
+                (e.sha256().charAt(0) == '0' ? "1" : "0") + e.sha256().substring(1),
+                e.linkTarget(),
+                e.tarOffset(),
+                e.memberOffset(),
+                e.memberLength(),
+                e.ctime(),
+                e.inode(),
+                e.memberCrc32c()));
+    Fixtures.TestClock later = new Fixtures.TestClock(Instant.now().plusSeconds(60));
+    Repository next = new Repository(tmp.resolve("repo"), later);
+    BackupResult second =
+        next.writeFromDirectory(
+            "local", "src", tmp.resolve("src"), List.of(), List.of(), ProgressListener.NONE);
+    assertThat(second.reusedFiles()).isZero();
+    next.verify(second.ref(), ProgressListener.NONE);
+    ArchiveInfo first =
+        next.list("local", "src").stream()
+            .filter(a -> a.name().equals(backup.ref().name()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(first.state().isDamaged()).isTrue();
+    assertThat(first.state().error()).contains("changed after the archive was verified");
   }
 
   @Test
