@@ -332,6 +332,73 @@ class LocalBackupApiTest {
     assertThat(file.raw()).isEqualTo("second");
   }
 
+  @Test
+  void aFolderDownloadIsCheckedAgainstTheArchiveBeforeItStarts() throws Exception {
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
+      putFile(out, "dir/twice.txt", "first");
+      putFile(out, "dir/twice.txt", "second!");
+      var link =
+          new org.apache.commons.compress.archivers.tar.TarArchiveEntry(
+              "dir/link", org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK, true);
+      link.setLinkName("twice.txt");
+      out.putArchiveEntry(link);
+      out.closeArchiveEntry();
+    }
+    var repo = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
+    var ref =
+        repo.writeFromTar(
+                "crafted", "folder", new java.io.ByteArrayInputStream(tar.toByteArray()), null)
+            .ref();
+    String url =
+        "http://127.0.0.1:"
+            + APP.getLocalPort()
+            + "/api/backups/crafted/folder/"
+            + ref.name()
+            + "/folder?path=dir";
+    java.net.http.HttpResponse<byte[]> ok =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(ok.statusCode()).isEqualTo(200);
+    Map<String, String> got = new TreeMap<>();
+    try (var in =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+            new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(ok.body())))) {
+      org.apache.commons.compress.archivers.tar.TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        String before =
+            got.put(
+                e.getName(),
+                e.isSymbolicLink()
+                    ? "-> " + e.getLinkName()
+                    : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(before).as("each name once: " + e.getName()).isNull();
+      }
+    }
+    assertThat(got)
+        .containsEntry("dir/twice.txt", "second!")
+        .containsEntry("dir/link", "-> twice.txt");
+
+    // the manifest alone says the link points elsewhere: the download would have served that
+    Path manifest = ref.manifestPath();
+    Files.writeString(
+        manifest,
+        Files.readString(manifest)
+            .replaceFirst(
+                "\"linkTarget\"\\s*:\\s*\"twice.txt\"", "\"linkTarget\":\"/etc/shadow\""));
+    ApiClient.Answer edited =
+        api.get("/api/backups/crafted/folder/" + ref.name() + "/folder?path=dir");
+    assertThat(edited.status()).isEqualTo(409);
+    assertThat(edited.body().get("state").asText()).isEqualTo("damaged");
+    assertThat(edited.body().get("error").asText()).contains("'dir/link' links to 'twice.txt'");
+    ApiClient.Answer again =
+        api.get("/api/backups/crafted/folder/" + ref.name() + "/folder?path=dir");
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.body().get("error").asText()).contains("is damaged");
+  }
+
   private static void putFile(
       org.apache.commons.compress.archivers.tar.TarArchiveOutputStream out,
       String name,

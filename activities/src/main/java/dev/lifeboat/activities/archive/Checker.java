@@ -77,6 +77,26 @@ final class Checker {
     return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
   }
 
+  /** See {@link Repository#checkEntries}: the selected entries' runs, one after the other. */
+  static void checkEntries(Manifest m, ArchiveRef ref, java.util.function.Predicate<Entry> wanted)
+      throws IOException {
+    List<Entry> entries = m.entries();
+    try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ);
+        MemberDecoder decoder = new MemberDecoder(Compression.checked(ref, m))) {
+      checkLayout(ref, m, ch.size());
+      for (int start = 0; start < entries.size(); ) {
+        int end = runEnd(entries, start);
+        for (int i = start; i < end; i++) {
+          if (wanted.test(entries.get(i))) {
+            checkRun(ref, ch, entries, start, end, decoder);
+            break;
+          }
+        }
+        start = end;
+      }
+    }
+  }
+
   /**
    * One run of entries' work on a pool thread (entries {@code start} to {@code end} - 1, sharing
    * their members): for each, the bytes of a file, or -1 for other entries.

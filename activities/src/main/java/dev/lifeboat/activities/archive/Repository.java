@@ -322,6 +322,28 @@ public final class Repository {
     }
   }
 
+  /**
+   * Checks, as verify does (headers against the manifest: names, types, sizes, links, modes, times;
+   * files' SHA-256), every member run holding an entry {@code wanted} selects: what a folder
+   * download repackages from the manifest must be what the archive holds. A damaged archive is
+   * recorded as such.
+   */
+  public void checkEntries(ArchiveRef ref, java.util.function.Predicate<Manifest.Entry> wanted)
+      throws IOException {
+    checked(
+        ref,
+        "download",
+        () -> {
+          Checker.checkEntries(manifest(ref), ref, wanted);
+          return null;
+        });
+  }
+
+  /** The archive's state, as a listing shows it. */
+  public ArchiveState state(ArchiveRef ref) {
+    return ArchiveStates.read(ref, manifest(ref), null);
+  }
+
   /** Something that reads an archive. */
   public interface ArchiveRead<T> {
     T run() throws IOException;

@@ -63,6 +63,21 @@ final class RestoreGuard {
         }
         holding.add(above);
       }
+      Manifest.EntryType before = made.get(n);
+      if (before != null
+          && before != e.type()
+          && (before == Manifest.EntryType.SYMLINK || before == Manifest.EntryType.HARDLINK)) {
+        // tar replaces the link with what follows; the extraction makes links last, so it would
+        // keep the link and report the file (a link after a file or folder replaces it, as tar)
+        throw refuse(
+            archive,
+            "the archive holds '"
+                + p
+                + "' twice, as a "
+                + before.name().toLowerCase(java.util.Locale.ROOT)
+                + " and then as a "
+                + e.type().name().toLowerCase(java.util.Locale.ROOT));
+      }
       if (e.type() != Manifest.EntryType.DIR && holding.contains(n)) {
         throw refuse(
             archive, "entry '" + p + "' would replace a folder the archive has put entries in");

@@ -245,6 +245,27 @@ class CraftedManifestTest {
   }
 
   @Test
+  void aNameHeldAsTwoKindsIsRefusedBeforeAnythingIsWritten() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+      RestoreSafetyTest.put(out, "s", TarConstants.LF_SYMLINK, "other", null);
+      RestoreSafetyTest.put(out, "s", TarConstants.LF_NORMAL, null, "the file");
+    }
+    BackupResult b =
+        repo.writeFromTar(
+            "crafted",
+            "kinds",
+            new ByteArrayInputStream(bytes.toByteArray()),
+            ProgressListener.NONE);
+    Path target = tmp.resolve("target");
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("nothing was written")
+        .hasMessageContaining("holds 's' twice, as a symlink and then as a file");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
   void aDownloadOfAFolderIsRefusedForNamesARestoreWouldRefuse() throws Exception {
     byte[] tar = RestoreSafetyTest.tar("FILE", "../escaped.txt", null);
     BackupResult b =

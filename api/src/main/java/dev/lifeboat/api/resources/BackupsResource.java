@@ -257,6 +257,25 @@ public final class BackupsResource {
     if (folder.isEmpty()) {
       throw ApiException.notFound("archive " + ref.name() + " has no folder '" + path + "'");
     }
+    // checked before the answer starts: a failure in the stream can only break it off
+    dev.lifeboat.activities.archive.ArchiveState state = repository.state(ref);
+    if (state.isDamaged()) {
+      throw new ApiException(
+          409,
+          "archive " + ref.name() + " is damaged: " + state.error(),
+          Map.of("archive", ref.name(), "state", "damaged"));
+    }
+    try {
+      repository.checkEntries(ref, folder::holds);
+    } catch (ActionException e) {
+      throw new ApiException(
+          409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
+    } catch (java.io.IOException e) {
+      throw new ApiException(
+          500,
+          "archive " + ref.name() + " could not be read: " + e.getMessage(),
+          Map.of("archive", ref.name()));
+    }
     String name =
         ref.source()
             + "-"

@@ -27,6 +27,7 @@ final class FolderTar {
   private final String prefix;
   private final List<Entry> entries;
   private final Map<String, Entry> files;
+  private final java.util.Set<Entry> written;
 
   private FolderTar(String top, List<Entry> entries, Map<String, Entry> files) {
     this.top = top;
@@ -34,6 +35,8 @@ final class FolderTar {
     this.prefix = cut < 0 ? "" : top.substring(0, cut + 1);
     this.entries = entries;
     this.files = files;
+    this.written = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    this.written.addAll(entries);
   }
 
   static FolderTar of(Manifest m, String dir) {
@@ -43,13 +46,19 @@ final class FolderTar {
     }
     String under = top + "/";
     String folder = top;
+    // a name the archive holds twice is written once, as its last entry: as tar xzf and a restore
+    // leave it (and a file's data is the last one's)
+    Map<String, Entry> last =
+        m.entries().stream()
+            .collect(Collectors.toMap(Entry::path, Function.identity(), (a, b) -> b));
     List<Entry> inside =
         m.entries().stream()
             .filter(
                 e ->
-                    folder.isEmpty()
-                        || e.path().equals(folder) && e.type() == EntryType.DIR
-                        || e.path().startsWith(under))
+                    last.get(e.path()) == e
+                        && (folder.isEmpty()
+                            || e.path().equals(folder) && e.type() == EntryType.DIR
+                            || e.path().startsWith(under)))
             .toList();
     Map<String, Entry> files =
         m.entries().stream()
@@ -57,6 +66,11 @@ final class FolderTar {
             // the last of a name, as tar xzf and a restore leave it
             .collect(Collectors.toMap(Entry::path, Function.identity(), (a, b) -> b));
     return new FolderTar(top, inside, files);
+  }
+
+  /** Whether the download writes this entry (the very object, as the manifest lists it). */
+  boolean holds(Entry e) {
+    return written.contains(e);
   }
 
   boolean isEmpty() {
