@@ -399,6 +399,26 @@ class LocalBackupApiTest {
     assertThat(again.body().get("error").asText()).contains("is damaged");
   }
 
+  @Test
+  void fullTrueReadsEveryFileAndWithoutItUnchangedFilesAreReused() throws Exception {
+    Path src = Files.createDirectories(work.resolve("full-src"));
+    Files.writeString(src.resolve("a.ipynb"), "{\"cells\": []}");
+    Files.write(src.resolve("weights.bin"), new byte[300_000]);
+    String params = "\"path\": \"" + src + "\", \"source\": \"fullsrc\"";
+    // the first backup reads everything, full: true reads everything again, the next copies both
+    String[] extras = {"", ", \"full\": true", ""};
+    long[] expectedReused = {0, 0, 2};
+    for (int i = 0; i < extras.length; i++) {
+      String id = start("local-backup", "{\"params\": {" + params + extras[i] + "}}");
+      awaitEnd(id);
+      JsonNode run = api.get("/api/runs/" + ApiClient.enc(id)).body();
+      assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("COMPLETED");
+      assertThat(step(run, "archive").get("output").get("reusedFiles").asLong())
+          .as("backup " + (i + 1) + extras[i])
+          .isEqualTo(expectedReused[i]);
+    }
+  }
+
   private static void putFile(
       org.apache.commons.compress.archivers.tar.TarArchiveOutputStream out,
       String name,
