@@ -91,6 +91,14 @@ final class Catalog {
   ArchiveRef resolve(String set, String source, String archive) {
     if (archive != null && !archive.isBlank() && Path.of(archive).isAbsolute()) {
       Path p = confine(Path.of(archive).normalize());
+      if (p.getFileName() == null || !ArchiveNames.isArchive(p.getFileName().toString())) {
+        // a manifest, state record or any other file is no archive: nothing is read or recorded
+        throw ActionException.invalid(
+            "archive "
+                + archive
+                + " is not an archive file (<UTC time>.tar.gz or .tar.zst, as the repository"
+                + " names them)");
+      }
       Path sourceDir = p.getParent();
       Path setDir = sourceDir == null ? null : sourceDir.getParent();
       String src =

@@ -55,6 +55,17 @@ class CatalogTest {
         .hasMessageContaining("does not exist");
     assertThatThrownBy(() -> catalog.resolve(null, null, "/no/such/20200101T000000Z.tar.gz"))
         .hasMessageContaining("/no/such/20200101T000000Z.tar.gz does not exist");
+    // a manifest or state record given as the archive is refused, and nothing is recorded for it
+    ArchiveRef archived = backup("local", "other");
+    String manifest = archived.manifestPath().toString();
+    assertThatThrownBy(() -> catalog.resolve(null, null, manifest))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(manifest + " is not an archive file");
+    assertThat(
+            archived
+                .manifestPath()
+                .resolveSibling(archived.manifestPath().getFileName() + ".state.json"))
+        .doesNotExist();
   }
 
   @Test
