@@ -62,14 +62,16 @@ public final class ArgRules {
     }
     if (spec.pattern() != null
         && !Pattern.compile(spec.pattern()).matcher(String.valueOf(value)).matches()) {
+      // the description says what is wanted in words; the expression only where there is none
       return Optional.of(
-          "'"
-              + value
-              + "' does not match "
-              + spec.pattern()
-              + (spec.description() == null || spec.description().isBlank()
-                  ? ""
-                  : " (" + spec.name() + ": " + spec.description() + ")"));
+          spec.description() == null || spec.description().isBlank()
+              ? "'" + value + "' does not match " + spec.pattern()
+              : "'"
+                  + value
+                  + "' is not valid for '"
+                  + spec.name()
+                  + "', which takes "
+                  + spec.description());
     }
     if (!spec.oneOf().isEmpty() && !spec.oneOf().contains(String.valueOf(value))) {
       return Optional.of("'" + value + "' is not one of " + String.join(", ", spec.oneOf()));

@@ -117,7 +117,7 @@ final class Catalog {
     }
     Path dir = existingSourceDir(set, source);
     String name;
-    if (archive == null || archive.isBlank()) {
+    if (archive == null || archive.isBlank() || archive.equals("latest")) {
       name =
           latestName(set, source, dir)
               .orElseThrow(

@@ -37,7 +37,9 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
           String source,
       @Arg(
               required = false,
-              description = "an absolute path or an archive file name; default the latest",
+              description =
+                  "an absolute path, an archive file name (20261122T020000Z.tar.gz) or latest"
+                      + " (the default)",
               pattern = VerifyAction.ARCHIVE_PATTERN)
           String archive,
       @Arg(

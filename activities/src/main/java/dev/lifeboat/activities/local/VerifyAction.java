@@ -24,7 +24,9 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
   public record Args(
       @Arg(
               required = false,
-              description = "an absolute path or an archive file name; default the latest",
+              description =
+                  "an absolute path, an archive file name (20261122T020000Z.tar.gz) or latest"
+                      + " (the default)",
               pattern = ARCHIVE_PATTERN)
           String archive,
       @Arg(required = false, description = "archive set, default local") String set,
@@ -102,7 +104,7 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
    * What an {@code archive} argument can be, checked before a run starts: empty (the latest), an
    * absolute path, or an archive's timestamp with or without its suffix.
    */
-  static final String ARCHIVE_PATTERN = "|/.*|\\d{8}T\\d{6}Z(\\.tar\\.(gz|zst))?";
+  static final String ARCHIVE_PATTERN = "|latest|/.*|\\d{8}T\\d{6}Z(\\.tar\\.(gz|zst))?";
 
   static boolean isAbsolute(String archive) {
     return archive != null && !archive.isBlank() && Path.of(archive).isAbsolute();

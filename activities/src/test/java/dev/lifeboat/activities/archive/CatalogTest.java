@@ -57,6 +57,7 @@ class CatalogTest {
         .hasMessageContaining("/no/such/20200101T000000Z.tar.gz does not exist");
     // a manifest or state record given as the archive is refused, and nothing is recorded for it
     ArchiveRef archived = backup("local", "other");
+    assertThat(catalog.resolve("local", "other", "latest")).isEqualTo(archived);
     String manifest = archived.manifestPath().toString();
     assertThatThrownBy(() -> catalog.resolve(null, null, manifest))
         .isInstanceOf(ActionException.class)
