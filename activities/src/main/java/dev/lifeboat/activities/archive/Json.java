@@ -37,11 +37,27 @@ final class Json {
    * or another.
    */
   static final com.fasterxml.jackson.databind.ObjectReader MANIFEST =
-      MAPPER
+      strictScalars(MAPPER.copy())
           .readerFor(Manifest.class)
           .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .without(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
           .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
+  /** A number or a truth value written as text ("5", "true") is not one. */
+  private static ObjectMapper strictScalars(ObjectMapper m) {
+    for (com.fasterxml.jackson.databind.type.LogicalType t :
+        new com.fasterxml.jackson.databind.type.LogicalType[] {
+          com.fasterxml.jackson.databind.type.LogicalType.Integer,
+          com.fasterxml.jackson.databind.type.LogicalType.Float,
+          com.fasterxml.jackson.databind.type.LogicalType.Boolean
+        }) {
+      m.coercionConfigFor(t)
+          .setCoercion(
+              com.fasterxml.jackson.databind.cfg.CoercionInputShape.String,
+              com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+    }
+    return m;
+  }
 
   private Json() {}
 }

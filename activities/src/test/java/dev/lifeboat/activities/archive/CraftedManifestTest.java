@@ -64,6 +64,7 @@ class CraftedManifestTest {
         "key twice        | \"formatVersion\"\\s*:\\s*(\\d+)    | \"formatVersion\":5,\"formatVersion\":5 | a key is given twice",
         "fraction size    | \"size\"\\s*:\\s*5\\s*,            | \"size\":5.5,           | whole number",
         "huge number      | \"size\"\\s*:\\s*5\\s*,            | \"size\":1e400,         | field 'entries[0].size' holds Infinity, which is not a whole number",
+        "number as text   | \"size\"\\s*:\\s*5\\s*,            | \"size\":\"5\",         | field 'entries[0].size'",
         "future format    | \"formatVersion\"\\s*:\\s*\\d+      | \"formatVersion\":99    | its format version is 99",
       })
   void aManifestMissingWhatReadersNeedIsNamedNotAnInternalError(
