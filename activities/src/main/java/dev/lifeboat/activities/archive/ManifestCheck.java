@@ -106,6 +106,7 @@ final class ManifestCheck {
     return null;
   }
 
+  /** One to four octal digits: a mode's permission bits as manifests write them. */
   static boolean isOctalMode(String mode) {
     if (mode.isEmpty() || mode.length() > 4) {
       return false;

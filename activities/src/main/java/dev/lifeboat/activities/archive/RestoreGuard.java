@@ -30,7 +30,7 @@ final class RestoreGuard {
       if (e.type() == null) {
         throw refuse(archive, "entry '" + p + "' has no type");
       }
-      if (e.mode() == null || !e.mode().matches("[0-7]{1,4}")) {
+      if (e.mode() == null || !ManifestCheck.isOctalMode(e.mode())) {
         throw refuse(archive, "entry '" + p + "' has mode '" + e.mode() + "', not octal bits");
       }
       if (e.mtime() == null) {
@@ -160,7 +160,7 @@ final class RestoreGuard {
 
   /** A folder mode of one to four octal digits, the only kind {@link Manifest.Root} may apply. */
   static boolean hasOctalMode(Manifest.Root root) {
-    return root.mode() != null && root.mode().matches("[0-7]{1,4}");
+    return root.mode() != null && ManifestCheck.isOctalMode(root.mode());
   }
 
   private static ActionException refuse(String archive, String why) {

@@ -85,14 +85,12 @@ final class SingleFile {
                 + ch.size()
                 + " bytes)");
       }
-      List<Entry> entries = m.entries();
-      int index = at;
       n =
           Checker.readEntry(
               ref,
               ch,
-              entries,
-              index,
+              all,
+              at,
               decoder,
               (te, data) -> {
                 byte[] buffer = new byte[64 * 1024];

@@ -101,8 +101,9 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
   }
 
   /**
-   * What an {@code archive} argument can be, checked before a run starts: empty (the latest), an
-   * absolute path, or an archive's timestamp with or without its suffix.
+   * What an {@code archive} argument can be, checked before a run starts: empty or {@code latest}
+   * (the newest that is not damaged), an absolute path, or an archive's timestamp with or without
+   * its suffix.
    */
   static final String ARCHIVE_PATTERN = "|latest|/.*|\\d{8}T\\d{6}Z(\\.tar\\.(gz|zst))?";
 

@@ -123,7 +123,7 @@ class CraftedManifestTest {
 
   @Test
   void aModeTheTarDoesNotHoldFailsVerifyAndRestoreLeavingNoFolderBehind() throws Exception {
-    editEntry("a.txt", e -> entry(e, "4755", e.mtime()));
+    editEntry("a.txt", e -> entry(e, "4755", e.mtime(), e.sha256()));
     assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("'a.txt' has mode 0644 but the manifest says 4755");
@@ -144,20 +144,11 @@ class CraftedManifestTest {
     editEntry(
         "weights.bin",
         e ->
-            new Entry(
-                e.path(),
-                e.type(),
+            entry(
+                e,
                 e.mode(),
                 e.mtime(),
-                e.size(),
-                (e.sha256().charAt(0) == '0' ? "1" : "0") + e.sha256().substring(1),
-                e.linkTarget(),
-                e.tarOffset(),
-                e.memberOffset(),
-                e.memberLength(),
-                e.ctime(),
-                e.inode(),
-                e.memberCrc32c()));
+                (e.sha256().charAt(0) == '0' ? "1" : "0") + e.sha256().substring(1)));
     Fixtures.TestClock later = new Fixtures.TestClock(Instant.now().plusSeconds(60));
     Repository next = new Repository(tmp.resolve("repo"), later);
     BackupResult second =
@@ -176,7 +167,7 @@ class CraftedManifestTest {
 
   @Test
   void aTimeTheTarDoesNotHoldFailsVerify() throws Exception {
-    editEntry("run.sh", e -> entry(e, e.mode(), e.mtime().minusSeconds(3600)));
+    editEntry("run.sh", e -> entry(e, e.mode(), e.mtime().minusSeconds(3600), e.sha256()));
     assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("'run.sh' was modified at")
@@ -205,19 +196,7 @@ class CraftedManifestTest {
     write(m.with(entries, m.totals(), m.archiveSha256(), m.root()));
     List<String> messages = new ArrayList<>();
     Path target = tmp.resolve("target");
-    repo.restoreToDirectory(
-        backup.ref(),
-        target,
-        false,
-        new ProgressListener() {
-          @Override
-          public void progress(long bytesDone, long bytesTotal, long filesDone) {}
-
-          @Override
-          public void message(String text) {
-            messages.add(text);
-          }
-        });
+    repo.restoreToDirectory(backup.ref(), target, false, Fixtures.collecting(messages));
     assertThat(Files.readString(target.resolve("a.txt"))).isEqualTo("alpha");
     assertThat(Files.readAllBytes(target.resolve("weights.bin")))
         .isEqualTo(Fixtures.floats(300_000, 1));
@@ -286,7 +265,8 @@ class CraftedManifestTest {
     write(m.with(entries, m.totals(), m.archiveSha256(), m.root()));
   }
 
-  private static Entry entry(Entry e, String mode, Instant mtime) {
+  /** File entry {@code e} with another mode, time and digest, the rest as it was. */
+  private static Entry entry(Entry e, String mode, Instant mtime, String sha256) {
     assertThat(e.type()).isEqualTo(EntryType.FILE);
     return new Entry(
         e.path(),
@@ -294,7 +274,7 @@ class CraftedManifestTest {
         mode,
         mtime,
         e.size(),
-        e.sha256(),
+        sha256,
         e.linkTarget(),
         e.tarOffset(),
         e.memberOffset(),

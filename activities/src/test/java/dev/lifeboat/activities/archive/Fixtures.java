@@ -221,6 +221,19 @@ public final class Fixtures {
     }
   }
 
+  /** A listener that adds every message it is given to {@code into}, and ignores progress. */
+  public static ProgressListener collecting(List<String> into) {
+    return new ProgressListener() {
+      @Override
+      public void progress(long bytesDone, long bytesTotal, long filesDone) {}
+
+      @Override
+      public void message(String text) {
+        into.add(text);
+      }
+    };
+  }
+
   public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));

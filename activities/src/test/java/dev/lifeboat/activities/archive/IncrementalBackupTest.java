@@ -192,21 +192,7 @@ class IncrementalBackupTest {
     reads.clear();
     BackupResult second =
         repo.writeFromDirectory(
-            "s",
-            "home",
-            src,
-            List.of(),
-            List.of(),
-            false,
-            new ProgressListener() {
-              @Override
-              public void progress(long bytesDone, long bytesTotal, long filesDone) {}
-
-              @Override
-              public void message(String text) {
-                messages.add(text);
-              }
-            });
+            "s", "home", src, List.of(), List.of(), false, Fixtures.collecting(messages));
     // nothing of the rotten archive reached the new one: every file was read again
     assertThat(second.reusedFrom()).isNull();
     assertThat(second.reusedFiles()).isZero();

@@ -301,7 +301,7 @@ public final class BackupsResource {
       check("archive", archive);
     }
     try {
-      return repository.resolve(set, source, "latest".equals(archive) ? null : archive);
+      return repository.resolve(set, source, archive);
     } catch (ActionException e) {
       throw ApiException.notFound(e.getMessage());
     }
