@@ -79,6 +79,35 @@ class RunbookCatalogueTest {
   }
 
   @Test
+  void localBackupTakesOnlyTrueOrFalseForFull() {
+    dev.lifeboat.runbook.Runbook rb =
+        new RunbookLoader(registry().signatures())
+            .loadDirectory(Path.of("..", "runbooks")).stream()
+                .filter(r -> r.name().equals("local-backup"))
+                .findFirst()
+                .flatMap(LoadedRunbook::runbook)
+                .orElseThrow();
+    // full reaches the backup action's Boolean argument: nothing but a truth value gets there
+    for (String hostile :
+        List.of("--help", "true; rm -rf /", "yes", "1", "${params.path}", "{{ full }}")) {
+      dev.lifeboat.runbook.ParamBinder.InvalidParam e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              dev.lifeboat.runbook.ParamBinder.InvalidParam.class,
+              () ->
+                  dev.lifeboat.runbook.ParamBinder.bind(
+                      rb, java.util.Map.of("path", "/tmp/src", "full", hostile)));
+      assertThat(e).as("full=%s", hostile).isNotNull();
+      assertThat(e.param()).isEqualTo("full");
+    }
+    assertThat(
+            dev.lifeboat.runbook.ParamBinder.bind(
+                rb, java.util.Map.of("path", "/tmp/src", "full", "true")))
+        .containsEntry("full", true);
+    assertThat(dev.lifeboat.runbook.ParamBinder.bind(rb, java.util.Map.of("path", "/tmp/src")))
+        .containsEntry("full", false);
+  }
+
+  @Test
   void offsiteActionsExplainWhatIsMissingWhenNotConfigured() {
     ActionRegistry registry =
         StandardActions.create(WorkerSettings.of(repository, repository), () -> null);
