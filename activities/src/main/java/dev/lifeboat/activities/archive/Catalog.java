@@ -85,8 +85,9 @@ final class Catalog {
   /**
    * Finds an archive. {@code archive} may be null (the source's latest: the newest archive that is
    * not damaged), an archive file name (with or without {@code .tar.gz}), or an absolute path to an
-   * archive inside the repository or an archive root (then set and source may be null and are taken
-   * from the path's directories).
+   * archive inside the repository or an archive root. Inside the repository the path's folders are
+   * its set and source, whatever was given; in an archive root, whose layout is the user's, a given
+   * set and source name it and the path's folders stand in for those not given.
    */
   ArchiveRef resolve(String set, String source, String archive) {
     if (archive != null && !archive.isBlank() && Path.of(archive).isAbsolute()) {
@@ -101,19 +102,23 @@ final class Catalog {
       }
       Path sourceDir = p.getParent();
       Path setDir = sourceDir == null ? null : sourceDir.getParent();
-      String src =
-          source != null
-              ? source
-              : sourceDir == null || sourceDir.getFileName() == null
-                  ? ""
-                  : sourceDir.getFileName().toString();
-      String st =
-          set != null
-              ? set
-              : setDir == null || setDir.getFileName() == null
-                  ? ""
-                  : setDir.getFileName().toString();
-      return new ArchiveRef(st, src, p.getFileName().toString(), p);
+      String pathSource =
+          sourceDir == null || sourceDir.getFileName() == null
+              ? ""
+              : sourceDir.getFileName().toString();
+      String pathSet =
+          setDir == null || setDir.getFileName() == null ? "" : setDir.getFileName().toString();
+      ArchiveRef byPath = new ArchiveRef(pathSet, pathSource, p.getFileName().toString(), p);
+      if (insideRoot(byPath)) {
+        // the repository's folders name its set and source: a set or source given beside the path
+        // (a runbook's default) would file drill records and move the latest pointer of another
+        return byPath;
+      }
+      return new ArchiveRef(
+          set != null ? set : pathSet,
+          source != null ? source : pathSource,
+          p.getFileName().toString(),
+          p);
     }
     Path dir = existingSourceDir(set, source);
     String name;
@@ -461,11 +466,22 @@ final class Catalog {
 
   boolean insideRoot(ArchiveRef ref) {
     Path p = ref.path().toAbsolutePath().normalize();
-    return p.startsWith(root)
-        && p.getParent() != null
-        && p.getParent().getParent() != null
-        && p.getParent().getParent().getParent() != null
-        && p.getParent().getParent().getParent().equals(root);
+    Path setsDir =
+        p.getParent() == null || p.getParent().getParent() == null
+            ? null
+            : p.getParent().getParent().getParent();
+    if (setsDir == null) {
+      return false;
+    }
+    if (setsDir.equals(root)) {
+      return true;
+    }
+    // an absolute archive path arrives resolved (confine): a repository reached through a link
+    try {
+      return Files.exists(root) && setsDir.equals(root.toRealPath());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   Path sourceDir(String set, String source) {

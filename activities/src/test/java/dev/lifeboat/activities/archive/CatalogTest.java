@@ -201,6 +201,36 @@ class CatalogTest {
   }
 
   @Test
+  void aRepositoryPathNamesItsOwnSetAndSourceWhateverIsGiven() throws Exception {
+    ArchiveRef home = backup("tier2", "home");
+    ArchiveRef other = backup("local", "other");
+    // local-restore passes set 'local' by default: that must not make tier2/home's archive
+    // local/…'s (a damaged one would move local/other's latest pointer to tier2's name)
+    ArchiveRef r = catalog.resolve("local", "other", home.path().toString());
+    assertThat(r).isEqualTo(home);
+    assertThat(catalog.insideRoot(r)).isTrue();
+    Files.delete(home.manifestPath());
+    catalog.moveLatestOff(r);
+    assertThat(root.resolve("local/other/latest")).hasContent(other.name() + "\n");
+    assertThat(root.resolve("tier2/home/latest")).doesNotExist();
+
+    // the same through a link to the repository: the path arrives resolved
+    Path viaLink = Files.createSymbolicLink(tmp.resolve("repo-link"), root);
+    ArchiveRef linked = new Catalog(viaLink, List.of()).resolve("x", "y", other.path().toString());
+    assertThat(linked.set()).isEqualTo("local");
+    assertThat(linked.source()).isEqualTo("other");
+
+    // an archive root's layout is the user's: the names given win, the folders fill in
+    ArchiveRef onDrive =
+        new Repository(drive, clock)
+            .writeFromDirectory("copy", "laptop", src, List.of(), List.of(), null)
+            .ref();
+    ArchiveRef named = catalog.resolve("local", null, onDrive.path().toString());
+    assertThat(named.set()).isEqualTo("local");
+    assertThat(named.source()).isEqualTo("laptop");
+  }
+
+  @Test
   void latestIsThePointerWhileGoodElseTheNewestGoodArchive() throws Exception {
     ArchiveRef first = backup("local", "src");
     ArchiveRef second = backup("local", "src");
