@@ -45,6 +45,15 @@ class CliFollowTest {
               retry: {maxAttempts: 1}
               with:
                 argv: ["false"]
+          """,
+                      """
+          name: paints
+          steps:
+            - id: tool
+              action: command
+              retry: {maxAttempts: 1}
+              with:
+                argv: [sh, -c, 'printf ''x\\033[2J\\033[31mred\\tpart'' >&2; exit 3']
           """)
                   .toString()),
           ConfigOverride.config("repository", TestFolders.temp("cli-follow-repo").toString()));
@@ -102,6 +111,16 @@ class CliFollowTest {
     Outcome plain = cli("run", "breaks", "--wait");
     assertThat(plain.exit()).isEqualTo(1);
     assertThat(plain.out()).startsWith("started breaks@").contains(" FAILED");
+  }
+
+  @Test
+  void escapeSequencesInAFailureAreShownNotSentToTheTerminal() throws Exception {
+    Outcome run = cli("run", "paints", "--wait");
+    assertThat(run.exit()).isEqualTo(1);
+    String id = run.out().lines().findFirst().orElseThrow().substring("started ".length());
+    for (Outcome o : List.of(run, cli("status", id), cli("status", id, "--follow"))) {
+      assertThat(o.out()).contains("\\x1b[31mred\\tpart").doesNotContain("\033", "\t");
+    }
   }
 
   @Test

@@ -9,14 +9,15 @@ import dev.lifeboat.workflows.ActionFailureTypes;
 public class ActionException extends RuntimeException {
   private final String type;
 
-  // messages reach the run's JSON, the log and Temporal's history: configured secrets never do
+  // messages reach the run's JSON, the log, a terminal and Temporal's history: configured secrets
+  // never do, nor control characters from the names they quote
   public ActionException(String type, String message) {
-    super(Redactor.redact(message));
+    super(Printable.text(Redactor.redact(message)));
     this.type = type;
   }
 
   public ActionException(String type, String message, Throwable cause) {
-    super(Redactor.redact(message), cause);
+    super(Printable.text(Redactor.redact(message)), cause);
     this.type = type;
   }
 

@@ -66,7 +66,19 @@ final class ArchiveStates {
     if (s == null || !s.isVerified() || s.manifestSha256() == null) {
       return null;
     }
-    String now = manifestDigest(ref);
+    return manifestChangedSinceVerify(ref, s, manifestDigest(ref));
+  }
+
+  /** As {@link #manifestChangedSinceVerify(ArchiveRef)}, for a manifest digest just taken. */
+  static String manifestChangedSinceVerify(ArchiveRef ref, String now) {
+    ArchiveState s = recorded(ref);
+    if (s == null || !s.isVerified() || s.manifestSha256() == null) {
+      return null;
+    }
+    return manifestChangedSinceVerify(ref, s, now);
+  }
+
+  private static String manifestChangedSinceVerify(ArchiveRef ref, ArchiveState s, String now) {
     if (s.manifestSha256().equals(now)) {
       return null;
     }

@@ -46,6 +46,12 @@ final class Checker {
       throws IOException {
     // before the manifest is read: what is recorded as verified is no newer than what was checked
     String manifestSha256 = ArchiveStates.manifestDigest(ref);
+    String changed = ArchiveStates.manifestChangedSinceVerify(ref, manifestSha256);
+    if (changed != null) {
+      // Lifeboat never rewrites a manifest: what the last verify checked was edited or rotted, and
+      // the folder's own metadata, which no tar header repeats, can no longer be trusted
+      throw new DamagedArchive(ref, "archive " + ref.name() + " is damaged: " + changed);
+    }
     Manifest m = repository.manifest(ref);
     Compression format = Compression.checked(ref, m);
     Progress progress = new Progress(listener, m.totals().bytes());
@@ -80,6 +86,10 @@ final class Checker {
   /** See {@link Repository#checkEntries}: the selected entries' runs, one after the other. */
   static void checkEntries(Manifest m, ArchiveRef ref, java.util.function.Predicate<Entry> wanted)
       throws IOException {
+    String changed = ArchiveStates.manifestChangedSinceVerify(ref);
+    if (changed != null) {
+      throw new DamagedArchive(ref, "archive " + ref.name() + " is damaged: " + changed);
+    }
     List<Entry> entries = m.entries();
     try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ);
         MemberDecoder decoder = new MemberDecoder(Compression.checked(ref, m))) {

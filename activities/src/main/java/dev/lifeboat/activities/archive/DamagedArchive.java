@@ -12,7 +12,10 @@ public final class DamagedArchive extends ActionException {
   private final transient ArchiveRef ref;
 
   DamagedArchive(ArchiveRef ref, String message) {
-    super(dev.lifeboat.workflows.ActionFailureTypes.CHECK_FAILED, message);
+    // one line: the names it quotes come from the archive
+    super(
+        dev.lifeboat.workflows.ActionFailureTypes.CHECK_FAILED,
+        dev.lifeboat.activities.action.Printable.line(message));
     this.ref = ref;
   }
 

@@ -164,7 +164,10 @@ final class RestoreGuard {
   }
 
   private static ActionException refuse(String archive, String why) {
-    return ActionException.check("restore of " + archive + " refused, nothing was written: " + why);
+    // one line: the names it quotes come from the archive
+    return ActionException.check(
+        dev.lifeboat.activities.action.Printable.line(
+            "restore of " + archive + " refused, nothing was written: " + why));
   }
 
   private static boolean climbs(String path) {

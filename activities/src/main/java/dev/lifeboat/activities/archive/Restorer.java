@@ -151,7 +151,7 @@ final class Restorer {
         // complete from here: a folder whose mode or owner cannot be set keeps what was restored
         done = true;
         try {
-          extraction.applyRoot(m.root());
+          extraction.applyRoot(trustedRoot(m));
         } catch (IOException | RuntimeException e) {
           String why =
               "restored every entry into "
@@ -188,6 +188,29 @@ final class Restorer {
         }
       }
     }
+  }
+
+  /**
+   * The manifest's metadata for the folder itself, unless the manifest changed since the archive
+   * was verified: no tar header repeats it, so only the verified manifest vouches for it. The
+   * entries were checked against their tar headers as they were written; the folder keeps the mode
+   * it has, and the archive is marked damaged, as a verify would find it.
+   */
+  private Manifest.Root trustedRoot(Manifest m) {
+    String changed = ArchiveStates.manifestChangedSinceVerify(ref);
+    if (changed == null) {
+      return m.root();
+    }
+    String why = "archive " + ref.name() + ": " + changed;
+    repository.markDamaged(ref, "restore", why);
+    if (listener != null) {
+      listener.message(
+          dev.lifeboat.activities.action.Printable.line(
+              why
+                  + "; every entry matched its tar header, but the folder's own mode, owner and"
+                  + " time were not applied"));
+    }
+    return null;
   }
 
   /** The outermost folder of {@code dir} that does not exist yet, or null when it does. */

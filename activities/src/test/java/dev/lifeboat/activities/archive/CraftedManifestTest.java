@@ -166,6 +166,63 @@ class CraftedManifestTest {
   }
 
   @Test
+  void aFolderModeEditedAfterItsVerifyIsNotAppliedAndTheArchiveIsDamaged() throws Exception {
+    repo.verify(backup.ref(), ProgressListener.NONE);
+    Manifest m = repo.manifest(backup.ref());
+    Manifest.Root r = m.root();
+    assertThat(r).isNotNull();
+    // the folder's own metadata is in no tar header: only the verified manifest vouches for it
+    write(
+        m.with(
+            m.entries(),
+            m.totals(),
+            m.archiveSha256(),
+            new Manifest.Root("7777", r.mtime(), r.uid(), r.gid(), r.user(), r.group())));
+    List<String> messages = new ArrayList<>();
+    Path target = tmp.resolve("target");
+    repo.restoreToDirectory(backup.ref(), target, false, Fixtures.collecting(messages));
+    assertThat(Files.readString(target.resolve("a.txt"))).isEqualTo("alpha");
+    int mode = (Integer) Files.getAttribute(target, "unix:mode") & 07777;
+    assertThat(mode & 07002).as("no set-id, sticky or world-write bits from the edit").isZero();
+    assertThat(messages)
+        .anyMatch(s -> s.contains("changed after the archive was verified"))
+        .anyMatch(s -> s.contains("were not applied"));
+    assertThat(repo.list("local", "src").get(0).state().isDamaged()).isTrue();
+
+    // a verify says so too, instead of recording the edited manifest as checked
+    Repository again = new Repository(tmp.resolve("repo"));
+    ArchiveStates.write(
+        backup.ref(), ArchiveState.verified(Instant.now(), "verify", Digests.hex(new byte[32])));
+    assertThatThrownBy(() -> again.verify(backup.ref(), ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("changed after the archive was verified");
+    assertThat(again.list("local", "src").get(0).state().isDamaged()).isTrue();
+    // and a folder download's check, which a damaged record already stops, on its own
+    ArchiveStates.write(
+        backup.ref(), ArchiveState.verified(Instant.now(), "verify", Digests.hex(new byte[32])));
+    assertThatThrownBy(() -> again.checkEntries(backup.ref(), e -> true))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("changed after the archive was verified");
+  }
+
+  @Test
+  void controlCharactersOfACraftedNameAreShownAsEscapesInMessages() throws Exception {
+    byte[] tar = RestoreSafetyTest.tar("FILE", "../a\tb\u001b[31mred\u202e\nfake line", null);
+    BackupResult b =
+        repo.writeFromTar("crafted", "ctl", new ByteArrayInputStream(tar), ProgressListener.NONE);
+    Path target = tmp.resolve("target");
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("'../a\\tb\\x1b[31mred\\u202e\\nfake line' contains '..'")
+        .satisfies(
+            e ->
+                assertThat(e.getMessage())
+                    .as("no raw control character reaches a log or terminal")
+                    .doesNotContainPattern("[\\x00-\\x1f\\x7f\\u202e]"));
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
   void aTimeTheTarDoesNotHoldFailsVerify() throws Exception {
     editEntry("run.sh", e -> entry(e, e.mode(), e.mtime().minusSeconds(3600), e.sha256()));
     assertThatThrownBy(() -> repo.verify(backup.ref(), ProgressListener.NONE))

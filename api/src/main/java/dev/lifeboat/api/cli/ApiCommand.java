@@ -2,6 +2,7 @@ package dev.lifeboat.api.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.activities.action.Printable;
 import io.dropwizard.core.cli.Command;
 import io.dropwizard.core.setup.Bootstrap;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public abstract class ApiCommand extends Command {
   @Override
   public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
     if (!(e instanceof CliExit)) {
-      System.err.println("lifeboat: " + e.getMessage());
+      System.err.println("lifeboat: " + Printable.text(e.getMessage()));
     }
   }
 
@@ -67,7 +68,7 @@ public abstract class ApiCommand extends Command {
     try {
       code = execute(ns);
     } catch (CliError e) {
-      err.println("lifeboat: " + e.getMessage());
+      err.println("lifeboat: " + Printable.text(e.getMessage()));
       code = e.exitCode;
     }
     out.flush();

@@ -1,6 +1,7 @@
 package dev.lifeboat.api.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeboat.activities.action.Printable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +52,9 @@ final class Follow {
                 id
                     + " "
                     + status
-                    + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
+                    + (run.path("error").isTextual()
+                        ? ": " + Printable.text(run.get("error").asText())
+                        : ""));
           }
           return exitCode(status);
         }
@@ -126,9 +129,9 @@ final class Follow {
 
   private static String message(JsonNode s) {
     if (s.path("lastError").isTextual()) {
-      return " — " + s.get("lastError").asText();
+      return " — " + Printable.text(s.get("lastError").asText());
     }
-    return s.path("message").isTextual() ? " — " + s.get("message").asText() : "";
+    return s.path("message").isTextual() ? " — " + Printable.text(s.get("message").asText()) : "";
   }
 
   /**

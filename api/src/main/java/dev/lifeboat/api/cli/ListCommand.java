@@ -1,6 +1,7 @@
 package dev.lifeboat.api.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeboat.activities.action.Printable;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
@@ -29,7 +30,7 @@ public final class ListCommand extends ApiCommand {
                           + ":"
                           + r.path("line").asInt()
                           + ": "
-                          + r.path("reason").asText()));
+                          + Printable.text(r.path("reason").asText())));
         }
       }
       case "runs" -> {

@@ -1,6 +1,7 @@
 package dev.lifeboat.api.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeboat.activities.action.Printable;
 import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -40,15 +41,21 @@ public final class StatusCommand extends ApiCommand {
         run.get("id").asText()
             + " "
             + run.get("status").asText()
-            + (run.path("error").isTextual() ? ": " + run.get("error").asText() : ""));
+            + (run.path("error").isTextual()
+                ? ": " + Printable.text(run.get("error").asText())
+                : ""));
     for (JsonNode s : run.path("steps")) {
       out.println(
           "  "
               + s.get("id").asText()
               + ": "
               + s.get("state").asText()
-              + (s.path("message").isTextual() ? " — " + s.get("message").asText() : "")
-              + (s.path("lastError").isTextual() ? " — " + s.get("lastError").asText() : ""));
+              + (s.path("message").isTextual()
+                  ? " — " + Printable.text(s.get("message").asText())
+                  : "")
+              + (s.path("lastError").isTextual()
+                  ? " — " + Printable.text(s.get("lastError").asText())
+                  : ""));
     }
     return 0;
   }
