@@ -46,12 +46,6 @@ final class Checker {
       throws IOException {
     // before the manifest is read: what is recorded as verified is no newer than what was checked
     String manifestSha256 = ArchiveStates.manifestDigest(ref);
-    String changed = ArchiveStates.manifestChangedSinceVerify(ref, manifestSha256);
-    if (changed != null) {
-      // Lifeboat never rewrites a manifest: what the last verify checked was edited or rotted, and
-      // the folder's own metadata, which no tar header repeats, can no longer be trusted
-      throw new DamagedArchive(ref, "archive " + ref.name() + " is damaged: " + changed);
-    }
     Manifest m = repository.manifest(ref);
     Compression format = Compression.checked(ref, m);
     Progress progress = new Progress(listener, m.totals().bytes());
@@ -71,6 +65,10 @@ final class Checker {
       long end = m.totals().endMemberOffset();
       checkEnd(ref, format, ch, end, size - end);
       ArchiveEntries.checkArchiveDigest(ref, m, get(fileDigest));
+      // last, so a difference the archive shows is named first: Lifeboat never rewrites a
+      // manifest, and the folder's own metadata, which no tar header repeats, is only as good as
+      // the manifest the last verify checked
+      manifestUnchanged(ref, manifestSha256);
     } finally {
       pool.shutdownNow();
       if (awaitEnd(pool)) {
@@ -86,10 +84,7 @@ final class Checker {
   /** See {@link Repository#checkEntries}: the selected entries' runs, one after the other. */
   static void checkEntries(Manifest m, ArchiveRef ref, java.util.function.Predicate<Entry> wanted)
       throws IOException {
-    String changed = ArchiveStates.manifestChangedSinceVerify(ref);
-    if (changed != null) {
-      throw new DamagedArchive(ref, "archive " + ref.name() + " is damaged: " + changed);
-    }
+    String manifestSha256 = ArchiveStates.manifestDigest(ref);
     List<Entry> entries = m.entries();
     try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ);
         MemberDecoder decoder = new MemberDecoder(Compression.checked(ref, m))) {
@@ -104,6 +99,14 @@ final class Checker {
         }
         start = end;
       }
+    }
+    manifestUnchanged(ref, manifestSha256);
+  }
+
+  private static void manifestUnchanged(ArchiveRef ref, String manifestSha256) {
+    String changed = ArchiveStates.manifestChangedSinceVerify(ref, manifestSha256);
+    if (changed != null) {
+      throw new DamagedArchive(ref, "archive " + ref.name() + " is damaged: " + changed);
     }
   }
 
