@@ -157,6 +157,51 @@ class RunbookCatalogueTest {
     }
   }
 
+  @Test
+  void clusterRebuildRefusesAnsiblesOwnVariablesBeforeItStarts() {
+    ActionRegistry registry = registry();
+    RunbookLoader loader = new RunbookLoader(registry.signatures());
+    dev.lifeboat.runbook.Runbook rb =
+        loader.loadDirectory(Path.of("..", "runbooks")).stream()
+            .filter(r -> r.name().equals("cluster-rebuild"))
+            .findFirst()
+            .flatMap(LoadedRunbook::runbook)
+            .orElseThrow();
+    // extra variables outrank the inventory: an interpreter or shell named here is run as root
+    for (String key :
+        List.of(
+            "ansible_python_interpreter",
+            "ANSIBLE_SHELL_EXECUTABLE",
+            "ansible_become_exe",
+            "hostvars",
+            "omit",
+            "a-b",
+            "{{ x }}",
+            "9lives")) {
+      for (String param : List.of("kubernetesVars", "storageVars")) {
+        java.util.Map<String, Object> params =
+            java.util.Map.of(param, java.util.Map.of(key, "id > /tmp/owned; /usr/bin/python3"));
+        dev.lifeboat.runbook.ParamBinder.InvalidParam e =
+            org.assertj.core.api.Assertions.catchThrowableOfType(
+                dev.lifeboat.runbook.ParamBinder.InvalidParam.class,
+                () ->
+                    dev.lifeboat.runbook.ArgRules.checkParams(
+                        rb, loader.actions(), dev.lifeboat.runbook.ParamBinder.bind(rb, params)));
+        assertThat(e).as("%s key %s", param, key).isNotNull();
+        assertThat(e.param()).isEqualTo(param);
+        assertThat(e.getMessage()).contains("key '" + key + "' is not valid for 'extraVars'");
+      }
+    }
+    dev.lifeboat.runbook.ArgRules.checkParams(
+        rb,
+        loader.actions(),
+        dev.lifeboat.runbook.ParamBinder.bind(
+            rb,
+            java.util.Map.of(
+                "kubernetesVars",
+                java.util.Map.of("kubernetes_version", "v1.31", "lifeboat_root", "/srv"))));
+  }
+
   /** The worker's actions, without a cluster. */
   private ActionRegistry registry() {
     return StandardActions.create(

@@ -60,6 +60,22 @@ public final class ArgRules {
         return range;
       }
     }
+    if (spec.pattern() != null && value instanceof Map<?, ?> map) {
+      // a map's pattern is its keys' (extra variables: names only, none of the tool's own)
+      Pattern keys = Pattern.compile(spec.pattern());
+      for (Object key : map.keySet()) {
+        if (!keys.matcher(String.valueOf(key)).matches()) {
+          return Optional.of(
+              "key '"
+                  + key
+                  + "' is not valid for '"
+                  + spec.name()
+                  + "', which takes "
+                  + spec.description());
+        }
+      }
+      return Optional.empty();
+    }
     if (spec.pattern() != null
         && !Pattern.compile(spec.pattern()).matcher(String.valueOf(value)).matches()) {
       // the description says what is wanted in words; the expression only where there is none

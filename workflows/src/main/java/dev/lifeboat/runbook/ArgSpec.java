@@ -10,7 +10,8 @@ import java.util.List;
  * @param positive an integer above 0, or a duration longer than 0
  * @param min the smallest integer allowed, null for none
  * @param max the largest integer allowed, null for none (an {@code int} argument's is its type's)
- * @param pattern a regular expression the whole text must match, null for none
+ * @param pattern a regular expression the whole text must match (every key, for a map), null for
+ *     none
  * @param oneOf the only texts allowed, empty for any
  */
 public record ArgSpec(

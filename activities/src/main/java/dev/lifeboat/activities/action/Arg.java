@@ -32,7 +32,7 @@ public @interface Arg {
   /** The smallest integer allowed; {@code Long.MIN_VALUE} for none. */
   long min() default Long.MIN_VALUE;
 
-  /** A regular expression the whole text must match; empty for none. */
+  /** A regular expression the whole text (every key, of a map) must match; empty for none. */
   String pattern() default "";
 
   /** The only texts allowed; empty for any. */

@@ -60,8 +60,11 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
           String inventory,
       @Arg(
               required = false,
+              pattern = EXTRA_VARIABLE,
               description =
-                  "variables passed to the playbook (--extra-vars @file); strings are data, never templates")
+                  "variables passed to the playbook (--extra-vars @file), named with letters,"
+                      + " digits and _ and none of Ansible's own (ansible_*, hostvars, groups,"
+                      + " omit, …); strings are data, never templates")
           Map<String, Object> extraVars,
       @Arg(required = false, description = "limit the run to these hosts/groups (--limit)")
           String limit,
@@ -226,6 +229,9 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
    * reads the same; keys are names, so template syntax in a key is refused.
    */
   static String unsafeYaml(Map<String, Object> vars) throws IOException {
+    for (Object key : vars.keySet()) {
+      checkVariableName(String.valueOf(key));
+    }
     StringBuilder out = new StringBuilder();
     out.append("{");
     appendEntries(out, vars, "");
@@ -271,13 +277,93 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
     }
   }
 
+  /**
+   * A top-level extra variable's name: see {@link #checkVariableName}. Checked before a run starts
+   * (the argument's pattern) and again here.
+   */
+  static final String EXTRA_VARIABLE =
+      "(?!(?i:ansible_))(?!(?:hostvars|groups|group_names|inventory_hostname"
+          + "|inventory_hostname_short|inventory_dir|inventory_file|inventory_sources|omit"
+          + "|play_hosts|playbook_dir|role_name|role_names|role_path|vars|environment)$)"
+          + "[A-Za-z_][A-Za-z0-9_]{0,127}";
+
+  private static final java.util.regex.Pattern EXTRA_VARIABLE_NAME =
+      java.util.regex.Pattern.compile(EXTRA_VARIABLE);
+
+  private static final java.util.regex.Pattern VARIABLE_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+  /**
+   * A top-level extra variable: a plain name that is none of Ansible's own (its magic variables
+   * would change which hosts and files a playbook believes it works on). Extra variables win over
+   * every other source, connection settings included: {@code ansible_python_interpreter}, {@code
+   * ansible_shell_executable}, {@code ansible_become_exe} or {@code ansible_ssh_common_args} given
+   * by a run's parameters would be a command Ansible runs as root, however its value is quoted.
+   */
+  static void checkVariableName(String key) {
+    if (!VARIABLE_NAME.matcher(key).matches()) {
+      throw ActionException.invalid(
+          "ansible: extraVars key '"
+              + key
+              + "' must be a plain variable name (letters, digits and _, not starting with a"
+              + " digit, at most 128 characters)");
+    }
+    String lower = key.toLowerCase(java.util.Locale.ROOT);
+    if (!EXTRA_VARIABLE_NAME.matcher(key).matches()) {
+      throw ActionException.invalid(
+          "ansible: extraVars key '"
+              + key
+              + "' is refused: "
+              + (lower.startsWith("ansible_")
+                  ? "ansible_* variables choose how and as whom Ansible connects and what it runs"
+                      + " (interpreter, shell, become); set them in the inventory, not in a run's"
+                      + " parameters"
+                  : "it is one of Ansible's own variables"));
+    }
+  }
+
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:\\[\\]-]{0,252}");
+
+  /**
+   * An inline host list ({@code "localhost,"}: names and addresses only) or an inventory file or
+   * folder inside the playbook directory, which the people who install Lifeboat write: an inventory
+   * sets connection variables and may be a program, so one named by a run's parameters must not
+   * come from anywhere else.
+   */
   private String inventory(String inventory) {
     if (inventory.contains(",")) {
-      return inventory; // an inline host list
+      for (String host : inventory.split(",")) {
+        String h = host.strip();
+        if (!h.isEmpty() && !HOST.matcher(h).matches()) {
+          throw ActionException.invalid(
+              "ansible: inventory host '"
+                  + host
+                  + "' is not a host name or address (an inline list such as 'localhost,' or"
+                  + " 'node1,node2' holds names only)");
+        }
+      }
+      return inventory;
     }
     Path path = playbookRoot.resolve(inventory).normalize();
     if (!Files.exists(path)) {
       throw ActionException.invalid("ansible: inventory '" + path + "' does not exist");
+    }
+    try {
+      Path real = path.toRealPath();
+      if (!real.startsWith(playbookRoot.toRealPath())) {
+        throw ActionException.invalid(
+            "ansible: inventory '"
+                + inventory
+                + "' is outside the playbook directory "
+                + playbookRoot
+                + " (really "
+                + real
+                + "); an inventory is part of the installation, name one inside it");
+      }
+    } catch (IOException e) {
+      throw ActionException.invalid(
+          "ansible: inventory '" + path + "' cannot be resolved: " + e.getMessage());
     }
     return path.toString();
   }

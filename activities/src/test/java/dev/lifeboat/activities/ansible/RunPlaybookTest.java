@@ -343,6 +343,51 @@ class RunPlaybookTest {
   }
 
   @Test
+  void ansiblesOwnVariablesAndInventoriesFromElsewhereAreRefusedBeforeAnythingRuns()
+      throws Exception {
+    playbook("ok.yml", "- hosts: all\n  gather_facts: false\n  tasks: []\n");
+    Path owned = dir.resolve("owned");
+    for (String key : List.of("ansible_python_interpreter", "ansible_shell_executable", "groups")) {
+      assertThatThrownBy(
+              () ->
+                  run(
+                      dir,
+                      Map.of(
+                          "playbook",
+                          "ok.yml",
+                          "inventory",
+                          "localhost,",
+                          "connection",
+                          "local",
+                          "extraVars",
+                          Map.of(key, "touch " + owned + "; /usr/bin/python3"))))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("'" + key + "'");
+    }
+    // an inventory sets connection variables and may be a program: only the installation's
+    Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+    Path evil =
+        Files.writeString(
+            elsewhere.resolve("hosts.ini"),
+            "localhost ansible_python_interpreter='touch " + owned + "; python3'\n");
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Files.writeString(root.resolve("ok.yml"), "- hosts: all\n  gather_facts: false\n  tasks: []\n");
+    for (String inventory : List.of(evil.toString(), "../elsewhere/hosts.ini")) {
+      assertThatThrownBy(() -> run(root, Map.of("playbook", "ok.yml", "inventory", inventory)))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("is outside the playbook directory");
+    }
+    Files.createSymbolicLink(root.resolve("linked.ini"), evil);
+    assertThatThrownBy(() -> run(root, Map.of("playbook", "ok.yml", "inventory", "linked.ini")))
+        .hasMessageContaining("is outside the playbook directory");
+    assertThatThrownBy(
+            () -> run(root, Map.of("playbook", "ok.yml", "inventory", "localhost,$(id),")))
+        .hasMessageContaining("inventory host '$(id)' is not a host name or address");
+    assertThat(launched).as("ansible-playbook never started").isEmpty();
+    assertThat(owned).doesNotExist();
+  }
+
+  @Test
   void unsafeYamlQuotesEveryStringAndRefusesTemplateKeys() throws Exception {
     assertThat(RunPlaybook.unsafeYaml(new LinkedHashMap<>(Map.of("a", "it's \"q\"\nline"))))
         .isEqualTo("{\"a\": !unsafe \"it's \\\"q\\\"\\nline\"}\n");
