@@ -32,7 +32,6 @@ import dev.lifeboat.worker.TemporalSettings;
 import dev.lifeboat.worker.WorkerSettings;
 import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.configuration.ConfigurationSourceProvider;
-import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.FileConfigurationSourceProvider;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
@@ -121,8 +120,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
   @Override
   public void initialize(Bootstrap<LifeboatConfiguration> bootstrap) {
     bootstrap.setConfigurationSourceProvider(
-        new SubstitutingSourceProvider(
-            new FileOrClasspath(), new EnvironmentVariableSubstitutor(false)));
+        new SubstitutingSourceProvider(new FileOrClasspath(), new EnvironmentValues()));
     bootstrap.addBundle(new AssetsBundle("/assets", "/", "index.html", "ui"));
     bootstrap.addCommand(new RunCommand());
     bootstrap.addCommand(new StatusCommand());

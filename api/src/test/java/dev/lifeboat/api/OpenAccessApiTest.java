@@ -162,6 +162,18 @@ class OpenAccessApiTest {
     assertThat(rebound.json().get("error").asText()).contains("evil.example");
     assertThat(Http.send(port(), "GET", "/api/runs", null, "Host: localhost:" + port()).status())
         .isEqualTo(200);
+    // names that only begin like a loopback address are anyone's
+    for (String host :
+        new String[] {
+          "127.evil.example", "127.0.0.1evil.com", "127.0.0.1.nip.io", "127.1.2.300", "127.0.0.01a"
+        }) {
+      Http.Reply r = Http.send(port(), "GET", "/api/runs", null, "Host: " + host + ":" + port());
+      assertThat(r.status()).as(host).isEqualTo(403);
+    }
+    for (String host : new String[] {"127.0.0.1", "127.1.2.3", "[::1]", "app.localhost"}) {
+      Http.Reply r = Http.send(port(), "GET", "/api/runs", null, "Host: " + host + ":" + port());
+      assertThat(r.status()).as(host).isEqualTo(200);
+    }
   }
 
   @Test

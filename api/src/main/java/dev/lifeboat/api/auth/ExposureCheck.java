@@ -22,7 +22,36 @@ public final class ExposureCheck {
    * configured.
    */
   public static void requireTokenWhenExposed(ServerFactory server, boolean tokensConfigured) {
+    requireTokenWhenExposed(server, tokensConfigured, Integer.MAX_VALUE);
+  }
+
+  /** Tokens that guard Lifeboat beyond this machine are at least this long. */
+  static final int MIN_EXPOSED_TOKEN = 16;
+
+  /**
+   * As {@link #requireTokenWhenExposed(ServerFactory, boolean)}; also refuses to listen beyond
+   * loopback when the shortest token configured ({@code shortestToken} characters) could be
+   * guessed.
+   */
+  public static void requireTokenWhenExposed(
+      ServerFactory server, boolean tokensConfigured, int shortestToken) {
     if (tokensConfigured) {
+      if (shortestToken >= MIN_EXPOSED_TOKEN) {
+        return;
+      }
+      for (ConnectorFactory c : connectors(server)) {
+        String host = c instanceof HttpConnectorFactory http ? http.getBindHost() : null;
+        if (!isLoopback(host)) {
+          throw new StartupRefused(
+              "Lifeboat refuses to listen on "
+                  + (host == null || host.isBlank() ? "all interfaces" : host)
+                  + " with a token of "
+                  + shortestToken
+                  + " characters: a token that guards it beyond this machine has at least "
+                  + MIN_EXPOSED_TOKEN
+                  + " (e.g. openssl rand -hex 16)");
+        }
+      }
       return;
     }
     for (ConnectorFactory c : connectors(server)) {

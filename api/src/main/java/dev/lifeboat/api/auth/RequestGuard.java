@@ -197,9 +197,29 @@ public final class RequestGuard extends HttpFilter {
     }
     return host.equals("localhost")
         || host.endsWith(".localhost")
-        || host.startsWith("127.")
+        || isIpv4Loopback(host)
         || host.equals("[::1]")
         || host.equals("::1");
+  }
+
+  private static final java.util.regex.Pattern IPV4 =
+      java.util.regex.Pattern.compile("127\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+
+  /**
+   * A literal address in 127.0.0.0/8: a name that merely begins with "127." (127.evil.example,
+   * 127.0.0.1.nip.io) is anyone's, and a page served from it would pass as Lifeboat's own.
+   */
+  static boolean isIpv4Loopback(String host) {
+    java.util.regex.Matcher m = IPV4.matcher(host);
+    if (!m.matches()) {
+      return false;
+    }
+    for (int g = 1; g <= 3; g++) {
+      if (Integer.parseInt(m.group(g)) > 255) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String origin(URI url) {

@@ -23,7 +23,7 @@ public final class Security {
     } catch (IllegalArgumentException e) {
       throw new ExposureCheck.StartupRefused(e.getMessage());
     }
-    ExposureCheck.requireTokenWhenExposed(server, tokens.configured());
+    ExposureCheck.requireTokenWhenExposed(server, tokens.configured(), tokens.shortest());
     Sessions sessions = new Sessions(tokens, Clock.systemUTC());
     RequestGuard guard;
     try {

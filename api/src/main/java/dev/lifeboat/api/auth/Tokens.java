@@ -37,14 +37,26 @@ public final class Tokens {
   private volatile List<Entry> fromFile = List.of();
   private volatile FileTime fileTime;
 
+  // characters of the shortest token configured at start
+  private int shortest = Integer.MAX_VALUE;
+
   private Tokens(String single, Path file) {
     this.single = single.isEmpty() ? null : new Entry(OWNER, Role.ADMIN, digest(single));
+    if (!single.isEmpty()) {
+      shortest = single.length();
+    }
     Redactor.add(single);
     this.file = file;
     if (file != null) {
       // at start a broken file stops Lifeboat; later, a broken edit is logged and fails closed
       this.fromFile = read(file);
       this.fileTime = modified(file);
+      for (String line : fileLines(file)) {
+        String[] parts = line.strip().split(":", 3);
+        if (parts.length == 3 && !line.strip().startsWith("#")) {
+          shortest = Math.min(shortest, parts[2].length());
+        }
+      }
     }
   }
 
@@ -63,6 +75,19 @@ public final class Tokens {
    */
   public boolean configured() {
     return single != null || file != null;
+  }
+
+  /** Characters of the shortest token configured at start; {@code Integer.MAX_VALUE} for none. */
+  public int shortest() {
+    return shortest;
+  }
+
+  private static List<String> fileLines(Path file) {
+    try {
+      return Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return List.of();
+    }
   }
 
   /** The caller a presented token belongs to. */

@@ -33,6 +33,18 @@ class ExposureCheckTest {
   }
 
   @Test
+  void aTokenThatGuardsLifeboatBeyondThisMachineIsNotAGuessableOne() {
+    for (String host : new String[] {"0.0.0.0", "192.0.2.10"}) {
+      assertThatThrownBy(() -> ExposureCheck.requireTokenWhenExposed(server(host), true, 1))
+          .isInstanceOf(ExposureCheck.StartupRefused.class)
+          .hasMessageContaining("with a token of 1 characters")
+          .hasMessageContaining("at least 16");
+      ExposureCheck.requireTokenWhenExposed(server(host), true, 16);
+    }
+    ExposureCheck.requireTokenWhenExposed(server("127.0.0.1"), true, 1);
+  }
+
+  @Test
   void theServerCommandExitsWithOneLineWhenExposedWithoutAToken() throws Exception {
     Result r = lifeboat(Map.of("LIFEBOAT_BIND", "0.0.0.0"));
     assertThat(r.exit()).isNotZero();

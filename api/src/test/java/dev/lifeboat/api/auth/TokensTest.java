@@ -33,6 +33,8 @@ class TokensTest {
     assertThat(t.find("y")).isEmpty();
     assertThat(t.find("")).isEmpty();
     assertThat(t.find(null)).isEmpty();
+    assertThat(t.shortest()).as("ops's token, for the exposure check").isEqualTo(1);
+    assertThat(load("owner-secret", null).shortest()).isEqualTo(12);
   }
 
   @Test
