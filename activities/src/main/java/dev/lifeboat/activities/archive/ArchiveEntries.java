@@ -63,7 +63,14 @@ final class ArchiveEntries {
     EntryType type = ArchiveReader.typeOf(te);
     if (type != e.type()) {
       throw new DamagedArchive(
-          ref, where + "'" + e.path() + "' is a " + type + " but the manifest says " + e.type());
+          ref,
+          where
+              + "'"
+              + e.path()
+              + "' is a "
+              + (type != null ? type : ArchiveReader.kindOf(te))
+              + " but the manifest says "
+              + e.type());
     }
     if (type == EntryType.FILE && te.getSize() != e.size()) {
       throw new DamagedArchive(

@@ -234,6 +234,20 @@ final class ArchiveReader implements Closeable {
     return n.equals(".") || n.equals("/") ? "" : n;
   }
 
+  /** A header's kind in words, for one {@link #typeOf} does not take. */
+  static String kindOf(TarArchiveEntry te) {
+    if (te.isCharacterDevice()) {
+      return "character device";
+    }
+    if (te.isBlockDevice()) {
+      return "block device";
+    }
+    if (te.isFIFO()) {
+      return "fifo";
+    }
+    return "tar entry of type '" + (char) te.getLinkFlag() + "'";
+  }
+
   /** The entry's type, or null for kinds an archive does not hold (devices, fifos). */
   static EntryType typeOf(TarArchiveEntry te) {
     if (te.isSymbolicLink()) {
@@ -245,7 +259,13 @@ final class ArchiveReader implements Closeable {
     if (te.isDirectory()) {
       return EntryType.DIR;
     }
-    if (te.isFile()) {
+    // commons-compress calls every other kind a file (devices and fifos included): only the
+    // regular-file kinds are, so a header saying device never passes for the manifest's file
+    byte flag = te.getLinkFlag();
+    if (flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL
+        || flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_OLDNORM
+        || flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_CONTIG
+        || te.isSparse()) {
       return EntryType.FILE;
     }
     return null;

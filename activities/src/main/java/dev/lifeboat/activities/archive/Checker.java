@@ -47,6 +47,7 @@ final class Checker {
     // before the manifest is read: what is recorded as verified is no newer than what was checked
     String manifestSha256 = ArchiveStates.manifestDigest(ref);
     Manifest m = repository.manifest(ref);
+    restorable(ref, m);
     Compression format = Compression.checked(ref, m);
     Progress progress = new Progress(listener, m.totals().bytes());
     List<Entry> entries = m.entries();
@@ -79,6 +80,25 @@ final class Checker {
     ArchiveStates.write(ref, ArchiveState.verified(now, by, manifestSha256));
     progress.report();
     return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
+  }
+
+  /**
+   * An archive a restore would refuse (a name with '..', an absolute one, an entry below a link) is
+   * no backup, however intact its bytes: not verified, and damaged so that latest, retention and
+   * drills pass it over. A JVM that cannot spell a name is this machine's problem, not the
+   * archive's.
+   */
+  private static void restorable(ArchiveRef ref, Manifest m) {
+    try {
+      RestoreGuard.check(ref.name(), m.entries());
+      RestoreGuard.checkRoot(ref.name(), m.root());
+    } catch (dev.lifeboat.activities.action.ActionException e) {
+      if (!RawNames.fileNamesAreUtf8()) {
+        throw e;
+      }
+      throw new DamagedArchive(
+          ref, "archive " + ref.name() + " cannot be restored safely: " + e.getMessage());
+    }
   }
 
   /** See {@link Repository#checkEntries}: the selected entries' runs, one after the other. */

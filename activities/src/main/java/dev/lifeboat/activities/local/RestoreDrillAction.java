@@ -144,8 +144,9 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
                 ref.name(),
                 ref.set(),
                 ref.source(),
-                pick.files(),
-                pick.bytes(),
+                // nothing was proven restorable: a failed drill's counts would read as checked
+                0,
+                0,
                 seconds[0],
                 DrillRecord.FAILED,
                 e.getMessage(),
@@ -231,11 +232,16 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
             .sorted(Comparator.comparing(ArchiveInfo::path))
             .toList();
     if (all.isEmpty()) {
+      long damaged =
+          repository.list(args.set(), args.source()).stream().filter(ArchiveInfo::damaged).count();
       throw ActionException.invalid(
-          "action 'restore-drill': no archives to drill in "
+          "action 'restore-drill': no "
+              + (damaged > 0 ? "undamaged " : "")
+              + "archives to drill in "
               + repository.root()
               + (args.set() == null ? "" : "/" + args.set())
-              + (args.source() == null ? "" : "/" + args.source()));
+              + (args.source() == null ? "" : "/" + args.source())
+              + (damaged > 0 ? " (" + damaged + " damaged: see GET /api/backups for why)" : ""));
     }
     return all.get(random.nextInt(all.size()));
   }

@@ -313,6 +313,26 @@ class CraftedManifestTest {
     assertThat(repo.restorableManifest(backup.ref()).entries()).hasSize(3);
   }
 
+  @Test
+  void anArchiveARestoreWouldRefuseIsNotVerifiedButDamaged() throws Exception {
+    for (String name : List.of("../../outside/x", "/etc/cron.d/x")) {
+      byte[] tar = RestoreSafetyTest.tar("FILE", name, null);
+      BackupResult b =
+          repo.writeFromTar(
+              "crafted",
+              "refused" + name.length(),
+              new ByteArrayInputStream(tar),
+              ProgressListener.NONE);
+      assertThatThrownBy(() -> repo.verify(b.ref(), ProgressListener.NONE))
+          .as(name)
+          .isInstanceOf(DamagedArchive.class)
+          .hasMessageContaining("cannot be restored safely")
+          .hasMessageContaining("'" + name + "'");
+      ArchiveInfo info = repo.list("crafted", "refused" + name.length()).get(0);
+      assertThat(info.state().isDamaged()).as("retention and drills pass it over").isTrue();
+    }
+  }
+
   private void editEntry(String path, UnaryOperator<Entry> edit) throws IOException {
     Manifest m = repo.manifest(backup.ref());
     List<Entry> entries = new ArrayList<>();
