@@ -517,7 +517,21 @@ final class Archiver {
       Files.move(partial, archivePath, StandardCopyOption.ATOMIC_MOVE);
       published = true;
       RepositoryFiles.fsyncDirectory(dir);
-      RepositoryFiles.writeLatest(dir, name);
+      try {
+        RepositoryFiles.writeLatest(dir, name);
+      } catch (IOException e) {
+        // the archive is whole and published; without the pointer, latest is the newest good
+        // archive all the same. Failing here left a complete archive behind a failed step.
+        LOG.warn("archive {} published, but its latest pointer was not written: {}", name, e);
+        progress
+            .listener()
+            .message(
+                "archive "
+                    + name
+                    + " is complete, but the latest pointer could not be written ("
+                    + (RepositoryFiles.isDiskFull(e) ? "the disk is full" : e.getMessage())
+                    + "); latest still finds it as the newest good archive");
+      }
       progress.report();
       Manifest.Totals t = manifest.totals();
       return new BackupResult(

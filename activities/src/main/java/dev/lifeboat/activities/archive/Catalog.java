@@ -381,6 +381,22 @@ final class Catalog {
         m != null && m.created() != null
             ? m.created()
             : Instant.from(ArchiveNames.STAMP.parse(ArchiveNames.stem(name)));
+    // Lifeboat publishes an archive whole and never changes it: one of another size than its
+    // manifest says was cut short or replaced, whatever its last check found (a prune once kept
+    // such a "verified" archive and deleted the good one before it)
+    ArchiveState state =
+        m != null && m.totals().compressedBytes() > 0 && size != m.totals().compressedBytes()
+            ? ArchiveState.damaged(
+                null,
+                "list",
+                "archive "
+                    + name
+                    + " is "
+                    + size
+                    + " bytes but its manifest says "
+                    + m.totals().compressedBytes()
+                    + ": cut short or replaced after it was written")
+            : ArchiveStates.read(ref, m, manifestError);
     return Optional.of(
         new ArchiveInfo(
             set,
@@ -391,7 +407,7 @@ final class Catalog {
             size,
             m == null ? 0 : m.totals().files(),
             m == null ? 0 : m.totals().bytes(),
-            ArchiveStates.read(ref, m, manifestError),
+            state,
             Files.exists(ref.pinPath())));
   }
 

@@ -17,12 +17,22 @@ import java.util.Optional;
  * the source lock, and pins archives so that no prune deletes them.
  */
 final class Pruner {
+  /** Reads an archive whole as verify does, under the prune's lock; throws if it is damaged. */
+  interface Reverify {
+    void verify(ArchiveRef ref, ProgressListener listener) throws IOException;
+  }
+
+  /** A verify older than this is repeated before a prune deletes what it vouches for. */
+  static final java.time.Duration FRESH_VERIFY = java.time.Duration.ofHours(1);
+
   private final Catalog catalog;
   private final Clock clock;
+  private final Reverify reverify;
 
-  Pruner(Catalog catalog, Clock clock) {
+  Pruner(Catalog catalog, Clock clock, Reverify reverify) {
     this.catalog = catalog;
     this.clock = clock;
+    this.reverify = reverify;
   }
 
   /** Marks an archive as pinned: prune never deletes it. */
@@ -50,27 +60,50 @@ final class Pruner {
     Path dir = catalog.existingSourceDir(set, source);
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
     try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, l.runId(), l)) {
-      return pruneLocked(set, source, dir, policy, dryRun);
+      return pruneLocked(set, source, dir, policy, dryRun, l);
     }
   }
 
   private PruneResult pruneLocked(
-      String set, String source, Path dir, RetentionPolicy policy, boolean dryRun)
+      String set,
+      String source,
+      Path dir,
+      RetentionPolicy policy,
+      boolean dryRun,
+      ProgressListener listener)
       throws IOException {
     List<ArchiveInfo> all = catalog.listSource(set, source);
-    List<RetentionPolicy.Decision> decisions =
-        policy.select(
-            all.stream()
-                .map(
-                    a ->
-                        new RetentionPolicy.Candidate(
-                            a.name(),
-                            a.createdAt(),
-                            a.sizeBytes(),
-                            a.pinned(),
-                            a.damaged(),
-                            a.verified()))
-                .toList());
+    List<RetentionPolicy.Decision> decisions = decide(policy, all);
+    // Every deletion relies on the newest verified archive staying good. Checked long ago, it is
+    // read again first: one found damaged now is passed over and the next one vouches instead.
+    java.util.Set<String> failed = new java.util.HashSet<>();
+    while (!dryRun && decisions.stream().anyMatch(d -> !d.keep())) {
+      Optional<ArchiveInfo> vouching =
+          all.stream()
+              .filter(ArchiveInfo::verified)
+              .filter(a -> !failed.contains(a.name()))
+              .max(Comparator.comparing(ArchiveInfo::name));
+      if (vouching.isEmpty() || freshlyVerified(vouching.get())) {
+        break;
+      }
+      listener.message(
+          "verifying "
+              + vouching.get().name()
+              + " again before deleting older archives (last verified "
+              + vouching.get().state().at()
+              + ")");
+      try {
+        reverify.verify(vouching.get().ref(), listener);
+        break;
+      } catch (DamagedArchive e) {
+        listener.message(e.getMessage());
+        failed.add(vouching.get().name());
+        ArchiveStates.markDamaged(
+            catalog, vouching.get().ref(), clock.instant(), "prune", e.getMessage());
+        all = catalog.listSource(set, source);
+        decisions = decide(policy, all);
+      }
+    }
     Map<String, ArchiveInfo> byName = new LinkedHashMap<>();
     all.forEach(a -> byName.put(a.name(), a));
     List<String> deleted = new ArrayList<>();
@@ -126,5 +159,56 @@ final class Pruner {
     }
     return new PruneResult(
         set, source, dryRun, deleted, kept, keptBecause, deletedBecause, keptBytes);
+  }
+
+  /** An unverified archive this young may be one a running backup has yet to verify. */
+  static final java.time.Duration AWAITING_VERIFY = java.time.Duration.ofHours(6);
+
+  private List<RetentionPolicy.Decision> decide(RetentionPolicy policy, List<ArchiveInfo> all) {
+    List<RetentionPolicy.Decision> decisions =
+        policy.select(
+            all.stream()
+                .map(
+                    a ->
+                        new RetentionPolicy.Candidate(
+                            a.name(),
+                            a.createdAt(),
+                            a.sizeBytes(),
+                            a.pinned(),
+                            a.damaged(),
+                            a.verified()))
+                .toList());
+    // A backup's archive and verify are two steps with the lock let go between them: an archive
+    // newer than the newest verified one, written in the last hours and neither verified nor
+    // damaged, is not judged yet (a prune once deleted one under a running backup, whose verify
+    // then failed). A quota still counts it.
+    String newestVerified =
+        all.stream()
+            .filter(ArchiveInfo::verified)
+            .map(ArchiveInfo::name)
+            .max(Comparator.naturalOrder())
+            .orElse("");
+    java.time.Instant young = clock.instant().minus(AWAITING_VERIFY);
+    Map<String, ArchiveInfo> byName = new LinkedHashMap<>();
+    all.forEach(a -> byName.put(a.name(), a));
+    List<RetentionPolicy.Decision> out = new ArrayList<>();
+    for (RetentionPolicy.Decision d : decisions) {
+      ArchiveInfo a = byName.get(d.name());
+      boolean awaiting =
+          !d.keep()
+              && d.reasons().contains("no rule keeps it")
+              && !a.verified()
+              && !a.damaged()
+              && a.name().compareTo(newestVerified) > 0
+              && a.createdAt().isAfter(young);
+      out.add(
+          awaiting ? new RetentionPolicy.Decision(d.name(), true, List.of("awaitingVerify")) : d);
+    }
+    return out;
+  }
+
+  private boolean freshlyVerified(ArchiveInfo a) {
+    java.time.Instant at = a.state().at();
+    return at != null && at.isAfter(clock.instant().minus(FRESH_VERIFY));
   }
 }

@@ -92,11 +92,17 @@ public final class Repository {
     this.compression = compression;
     this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     this.catalog = new Catalog(this.root, this.archiveRoots);
-    this.pruner = new Pruner(catalog, clock);
+    this.checker = new Checker(clock, compression.threads());
+    // under the prune's own source lock: the verify's would wait for it
+    Checker verifier = checker;
+    this.pruner =
+        new Pruner(
+            catalog,
+            clock,
+            (ref, l) -> checked(ref, "prune", () -> verifier.verify(this, ref, l, "prune")));
     this.drills = new Drills(catalog);
     this.singleFile = new SingleFile(catalog);
     this.archiver = new Archiver(this, clock, compression);
-    this.checker = new Checker(clock, compression.threads());
   }
 
   /**

@@ -24,7 +24,11 @@ class PrunerTest {
   @BeforeEach
   void setUp() throws Exception {
     repo = new Repository(tmp.resolve("repo"), clock);
-    pruner = new Pruner(new Catalog(tmp.resolve("repo"), List.of()), clock);
+    pruner =
+        new Pruner(
+            new Catalog(tmp.resolve("repo"), List.of()),
+            clock,
+            (ref, l) -> new Checker(clock, 1).verify(repo, ref, l, "prune"));
     src = Files.createDirectories(tmp.resolve("src"));
     Files.writeString(src.resolve("a.txt"), "a");
   }
@@ -66,6 +70,91 @@ class PrunerTest {
     assertThat(repo.list("local", "src")).extracting(ArchiveInfo::name).isEqualTo(r2.kept());
     assertThat(repo.list("local", "src").get(0).pinned()).isTrue();
     assertThat(repo.resolve("local", "src", null).name()).isEqualTo(refs.get(5).name());
+  }
+
+  @Test
+  void anArchiveCutShortAfterItsVerifyIsDamagedAndTheGoodOneBeforeItStays() throws Exception {
+    clock.set(Instant.parse("2026-11-01T02:00:00Z"));
+    ArchiveRef good =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(good, null);
+    clock.set(Instant.parse("2026-11-02T02:00:00Z"));
+    ArchiveRef cut = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(cut, null);
+    try (var ch =
+        java.nio.channels.FileChannel.open(cut.path(), java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(ch.size() / 2);
+    }
+    ArchiveInfo listed = repo.list("local", "src").get(1);
+    assertThat(listed.damaged()).as("its state record still says verified").isTrue();
+    assertThat(listed.state().error()).contains("bytes but its manifest says");
+
+    PruneResult r = repo.prune("local", "src", RetentionPolicy.keepLast(1));
+    assertThat(r.deleted()).isEmpty();
+    assertThat(good.path()).exists();
+    assertThat(repo.resolve("local", "src", null)).isEqualTo(good);
+  }
+
+  @Test
+  void aVerifyLongAgoIsRepeatedBeforeAPruneDeletesWhatItVouchesFor() throws Exception {
+    clock.set(Instant.parse("2026-11-01T02:00:00Z"));
+    ArchiveRef good =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(good, null);
+    clock.set(Instant.parse("2026-11-02T02:00:00Z"));
+    ArchiveRef rotten =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(rotten, null);
+    // rot after the verify: same size, one byte changed
+    byte[] bytes = Files.readAllBytes(rotten.path());
+    bytes[bytes.length / 2] ^= 0x40;
+    Files.write(rotten.path(), bytes);
+    clock.set(Instant.parse("2026-11-04T02:00:00Z"));
+    List<String> messages = new java.util.ArrayList<>();
+    PruneResult r =
+        pruner.prune(
+            "local", "src", RetentionPolicy.keepLast(1), false, Fixtures.collecting(messages));
+    assertThat(r.deleted()).isEmpty();
+    assertThat(good.path()).exists();
+    assertThat(messages).anyMatch(m -> m.contains("verifying " + rotten.name() + " again"));
+    assertThat(repo.list("local", "src").get(1).damaged()).isTrue();
+
+    // a verify within the hour vouches as it is: nothing is read again
+    ArchiveRef fresh =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(fresh, null);
+    messages.clear();
+    PruneResult r2 =
+        pruner.prune(
+            "local", "src", RetentionPolicy.keepLast(1), false, Fixtures.collecting(messages));
+    assertThat(r2.deleted()).containsExactly(good.name());
+    assertThat(messages).noneMatch(m -> m.contains("again"));
+  }
+
+  @Test
+  void anArchiveARunningBackupHasYetToVerifyIsNotPrunedUnderIt() throws Exception {
+    clock.set(Instant.parse("2026-11-01T02:00:00Z"));
+    ArchiveRef verified =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(verified, null);
+    // two backups at once: the first one's archive is written, its verify step not yet run
+    clock.set(Instant.parse("2026-11-02T02:00:00Z"));
+    ArchiveRef first =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    clock.set(Instant.parse("2026-11-02T02:01:00Z"));
+    ArchiveRef second =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    clock.set(Instant.parse("2026-11-02T02:02:00Z"));
+    PruneResult r = repo.prune("local", "src", RetentionPolicy.keepLast(1));
+    assertThat(r.deleted()).isEmpty();
+    assertThat(r.keptBecause().get(first.name())).containsExactly("awaitingVerify");
+    assertThat(r.keptBecause().get(verified.name())).containsExactly("newestVerified");
+    assertThat(r.keptBecause().get(second.name())).contains("keepLast", "newestGood");
+
+    // hours later an archive still unverified was not left by a running backup: it may go
+    clock.set(Instant.parse("2026-11-02T09:00:00Z"));
+    PruneResult later = repo.prune("local", "src", RetentionPolicy.keepLast(1));
+    assertThat(later.deleted()).containsExactly(first.name());
   }
 
   @Test
