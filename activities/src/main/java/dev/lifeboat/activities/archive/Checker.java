@@ -15,7 +15,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -101,11 +104,17 @@ final class Checker {
     }
   }
 
-  /** See {@link Repository#checkEntries}: the selected entries' runs, one after the other. */
-  static void checkEntries(Manifest m, ArchiveRef ref, java.util.function.Predicate<Entry> wanted)
-      throws IOException {
+  /**
+   * See {@link Repository#checkEntries}: the selected entries' runs, one after the other. Answers
+   * the owner each selected entry's header gives (the very entry objects of {@code m} as keys).
+   */
+  static Map<Entry, Owner> checkEntries(
+      Manifest m, ArchiveRef ref, java.util.function.Predicate<Entry> wanted) throws IOException {
     String manifestSha256 = ArchiveStates.manifestDigest(ref);
     List<Entry> entries = m.entries();
+    Map<Entry, Owner> owners = new IdentityHashMap<>();
+    // a folder's entries mostly share a few owners: one record each
+    Map<Owner, Owner> distinct = new HashMap<>();
     try (FileChannel ch = FileChannel.open(ref.path(), StandardOpenOption.READ);
         MemberDecoder decoder = new MemberDecoder(Compression.checked(ref, m))) {
       checkLayout(ref, m, ch.size());
@@ -113,7 +122,19 @@ final class Checker {
         int end = runEnd(entries, start);
         for (int i = start; i < end; i++) {
           if (wanted.test(entries.get(i))) {
-            checkRun(ref, ch, entries, start, end, decoder);
+            checkRun(
+                ref,
+                ch,
+                entries,
+                start,
+                end,
+                decoder,
+                (j, te) -> {
+                  Entry e = entries.get(j);
+                  if (wanted.test(e)) {
+                    owners.put(e, distinct.computeIfAbsent(Owner.of(te), o -> o));
+                  }
+                });
             break;
           }
         }
@@ -121,6 +142,7 @@ final class Checker {
       }
     }
     manifestUnchanged(ref, manifestSha256);
+    return owners;
   }
 
   private static void manifestUnchanged(ArchiveRef ref, String manifestSha256) {
@@ -277,6 +299,23 @@ final class Checker {
       int end,
       MemberDecoder decoder)
       throws IOException {
+    return checkRun(ref, ch, entries, start, end, decoder, (i, te) -> {});
+  }
+
+  /** What a check does with each header that matched the manifest, besides checking it. */
+  private interface HeaderSeen {
+    void seen(int index, TarArchiveEntry header);
+  }
+
+  private static long[] checkRun(
+      ArchiveRef ref,
+      FileChannel ch,
+      List<Entry> entries,
+      int start,
+      int end,
+      MemberDecoder decoder,
+      HeaderSeen headers)
+      throws IOException {
     long[] results = new long[end - start];
     readRun(
         ref,
@@ -286,6 +325,7 @@ final class Checker {
         end,
         decoder,
         (i, te, data) -> {
+          headers.seen(i, te);
           Entry e = entries.get(i);
           if (e.type() != EntryType.FILE) {
             results[i - start] = -1;

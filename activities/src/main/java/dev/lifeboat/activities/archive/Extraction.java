@@ -131,12 +131,6 @@ final class Extraction implements Closeable {
     }
   }
 
-  /**
-   * Who owned an entry: names first (they travel between machines), numbers when a name is unknown
-   * here.
-   */
-  record Owner(long uid, long gid, String user, String group) {}
-
   Extraction(ArchiveRef ref, Path target, Progress progress) throws IOException {
     this(ref, target, progress, false);
   }

@@ -134,6 +134,14 @@ public record Manifest(
     return MODE_TEXT[mode & 07777];
   }
 
+  /**
+   * A tar entry's name or a hardlink's target as entries' paths spell it: no leading "./", no
+   * trailing "/". A hardlink names its file this way.
+   */
+  public static String entryName(String tarName) {
+    return ArchiveReader.normalizeName(tarName);
+  }
+
   /** What an entry is; the JSON spelling is the lower-case word. */
   public enum EntryType {
     @JsonProperty("file")

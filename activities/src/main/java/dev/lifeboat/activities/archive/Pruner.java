@@ -37,12 +37,22 @@ final class Pruner {
 
   /** Marks an archive as pinned: prune never deletes it. */
   void pin(ArchiveRef ref) throws IOException {
-    RepositoryFiles.writeAtomically(
-        ref.pinPath(), ("pinned " + clock.instant() + "\n").getBytes(StandardCharsets.UTF_8));
+    try {
+      RepositoryFiles.writeAtomically(
+          ref.pinPath(), ("pinned " + clock.instant() + "\n").getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      ReadOnlyRepository.throwIfSo(ref, "pin", e);
+      throw e;
+    }
   }
 
   void unpin(ArchiveRef ref) throws IOException {
-    Files.deleteIfExists(ref.pinPath());
+    try {
+      Files.deleteIfExists(ref.pinPath());
+    } catch (IOException e) {
+      ReadOnlyRepository.throwIfSo(ref, "unpin", e);
+      throw e;
+    }
   }
 
   /**

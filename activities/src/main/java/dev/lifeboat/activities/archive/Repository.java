@@ -336,13 +336,19 @@ public final class Repository {
    */
   public void checkEntries(ArchiveRef ref, java.util.function.Predicate<Manifest.Entry> wanted)
       throws IOException {
-    checked(
-        ref,
-        "download",
-        () -> {
-          Checker.checkEntries(manifest(ref), ref, wanted);
-          return null;
-        });
+    checkEntries(ref, manifest(ref), wanted);
+  }
+
+  /**
+   * As above, against {@code m}, the manifest the caller repackages from (its entries are what
+   * {@code wanted} is asked about: another read of the manifest file would be other objects).
+   * Answers each selected entry's owner as its tar header records it, keyed by the very entry of
+   * {@code m}: the manifest does not hold owners.
+   */
+  public java.util.Map<Manifest.Entry, Owner> checkEntries(
+      ArchiveRef ref, Manifest m, java.util.function.Predicate<Manifest.Entry> wanted)
+      throws IOException {
+    return checked(ref, "download", () -> Checker.checkEntries(m, ref, wanted));
   }
 
   /** The archive's state, as a listing shows it. */
@@ -422,11 +428,15 @@ public final class Repository {
     return pruner.prune(set, source, policy, dryRun, listener);
   }
 
-  /** Marks an archive as pinned: prune never deletes it. */
+  /**
+   * Marks an archive as pinned: prune never deletes it. Where the repository is read-only (mounted
+   * so for a server that only lists and downloads) this is a {@link ReadOnlyRepository}.
+   */
   public void pin(ArchiveRef ref) throws IOException {
     pruner.pin(ref);
   }
 
+  /** Releases a pin; where the repository is read-only, a {@link ReadOnlyRepository}. */
   public void unpin(ArchiveRef ref) throws IOException {
     pruner.unpin(ref);
   }

@@ -250,16 +250,11 @@ final class Restorer {
       while ((te = ArchiveEntries.next(reader, ref, entries, i)) != null) {
         Entry e = ArchiveEntries.expect(ref, entries, i, te);
         i++;
-        extraction.write(e, reader.data(), owner(te));
+        extraction.write(e, reader.data(), Owner.of(te));
       }
       ArchiveEntries.expectEnd(ref, entries, i);
       ArchiveEntries.checkArchiveDigest(ref, m, ArchiveEntries.drain(reader, ref));
     }
-  }
-
-  private static Extraction.Owner owner(TarArchiveEntry te) {
-    return new Extraction.Owner(
-        te.getLongUserId(), te.getLongGroupId(), te.getUserName(), te.getGroupName());
   }
 
   /**
@@ -378,7 +373,7 @@ final class Restorer {
         (i, te, data) -> {
           at[0] = i;
           Entry e = entries.get(i);
-          extraction.writeConcurrently(e, new Stoppable(data, stop), owner(te));
+          extraction.writeConcurrently(e, new Stoppable(data, stop), Owner.of(te));
           results[i - start] = e.type() == EntryType.FILE ? e.size() : -1L;
         });
     return results;

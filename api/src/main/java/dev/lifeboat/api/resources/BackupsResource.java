@@ -5,6 +5,7 @@ import dev.lifeboat.activities.archive.ArchiveInfo;
 import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.DrillRecord;
 import dev.lifeboat.activities.archive.Manifest;
+import dev.lifeboat.activities.archive.ReadOnlyRepository;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.api.errors.ApiException;
 import dev.lifeboat.workflows.ActionFailureTypes;
@@ -14,14 +15,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.glassfish.jersey.server.CloseableService;
 
 /**
  * The archives in the local repository: list them, list one archive's files, download one file,
@@ -108,7 +110,8 @@ public final class BackupsResource {
   }
 
   /**
-   * Pins an archive: no prune deletes it (retention rules and quota alike) until it is unpinned.
+   * Pins an archive: no prune deletes it (retention rules and quota alike) until it is unpinned. A
+   * server that may only read the repository (the shipped API Deployment) answers 409 saying so.
    */
   @POST
   @Path("/{set}/{source}/{archive}/pin")
@@ -118,7 +121,11 @@ public final class BackupsResource {
       @PathParam("archive") String archive)
       throws IOException {
     ArchiveRef ref = resolve(set, source, archive);
-    repository.pin(ref);
+    try {
+      repository.pin(ref);
+    } catch (ReadOnlyRepository e) {
+      throw readOnly(ref, e);
+    }
     return Map.of("set", ref.set(), "source", ref.source(), "archive", ref.name(), "pinned", true);
   }
 
@@ -134,7 +141,11 @@ public final class BackupsResource {
       @PathParam("archive") String archive)
       throws IOException {
     ArchiveRef ref = resolve(set, source, archive);
-    repository.unpin(ref);
+    try {
+      repository.unpin(ref);
+    } catch (ReadOnlyRepository e) {
+      throw readOnly(ref, e);
+    }
     return Map.of("set", ref.set(), "source", ref.source(), "archive", ref.name(), "pinned", false);
   }
 
@@ -183,6 +194,7 @@ public final class BackupsResource {
   /**
    * One file out of an archive, read from its own gzip member only and checked against its SHA-256
    * before the first byte is sent: a damaged file is an error, never a download that looks fine.
+   * The checked copy waits on disk, not in memory (see {@link FileDownload}).
    */
   @GET
   @dev.lifeboat.api.auth.AdminOnly
@@ -192,35 +204,45 @@ public final class BackupsResource {
       @PathParam("set") String set,
       @PathParam("source") String source,
       @PathParam("archive") String archive,
-      @QueryParam("path") String path)
+      @QueryParam("path") String path,
+      @Context CloseableService afterwards)
       throws IOException {
     if (path == null || path.isBlank()) {
       throw ApiException.badRequest(
           "say which file with ?path=, e.g. ?path=notebooks/training.ipynb");
     }
     ArchiveRef ref = resolve(set, source, archive);
-    java.nio.file.Path tmp = Files.createTempFile("lifeboat-file", ".part");
+    FileDownload download;
     try {
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        repository.readFile(ref, path, out);
-      } catch (ActionException e) {
-        throw e.type().equals(ActionFailureTypes.INVALID_ARGUMENT)
-            ? ApiException.notFound(e.getMessage())
-            : new ApiException(409, e.getMessage(), Map.of("archive", ref.name()));
+      download = FileDownload.of(out -> repository.readFile(ref, path, out));
+    } catch (ActionException e) {
+      throw e.type().equals(ActionFailureTypes.INVALID_ARGUMENT)
+          ? ApiException.notFound(e.getMessage())
+          : new ApiException(409, e.getMessage(), Map.of("archive", ref.name()));
+    } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+        throw new ApiException(
+            507,
+            "no room for a checked copy of '"
+                + path
+                + "' in the server's temporary folder (java.io.tmpdir): free space there or"
+                + " restore the file instead",
+            Map.of("archive", ref.name()));
       }
-      byte[] bytes = Files.readAllBytes(tmp);
-      String name = path.substring(path.lastIndexOf('/') + 1);
-      return Response.ok(bytes, MediaType.APPLICATION_OCTET_STREAM_TYPE)
-          .header(
-              "Content-Disposition",
-              "attachment; filename*=UTF-8''"
-                  + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
-                      .replace("+", "%20"))
-          .header("X-Lifeboat-Archive", ref.name())
-          .build();
-    } finally {
-      Files.deleteIfExists(tmp);
+      throw e;
     }
+    // closed when the request ends, written or not (the stream closes it first when it is)
+    afterwards.add(download);
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    return Response.ok(download, MediaType.APPLICATION_OCTET_STREAM_TYPE)
+        .header(HttpHeaders.CONTENT_LENGTH, download.size())
+        .header(
+            "Content-Disposition",
+            "attachment; filename*=UTF-8''"
+                + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("+", "%20"))
+        .header("X-Lifeboat-Archive", ref.name())
+        .build();
   }
 
   /**
@@ -265,8 +287,9 @@ public final class BackupsResource {
           "archive " + ref.name() + " is damaged: " + state.error(),
           Map.of("archive", ref.name(), "state", "damaged"));
     }
+    Map<Manifest.Entry, dev.lifeboat.activities.archive.Owner> owners;
     try {
-      repository.checkEntries(ref, folder::holds);
+      owners = repository.checkEntries(ref, m, folder::reads);
     } catch (ActionException e) {
       throw new ApiException(
           409, e.getMessage(), Map.of("archive", ref.name(), "state", "damaged"));
@@ -283,7 +306,7 @@ public final class BackupsResource {
             + (folder.top().isEmpty() ? "" : "-" + folder.top().replace('/', '-'))
             + ".tar.gz";
     jakarta.ws.rs.core.StreamingOutput body =
-        out -> folder.write(out, (entry, to) -> repository.readFile(ref, entry, to));
+        out -> folder.write(out, owners, (entry, to) -> repository.readFile(ref, entry, to));
     return Response.ok(body, "application/gzip")
         .header(
             "Content-Disposition",
@@ -292,6 +315,12 @@ public final class BackupsResource {
                     .replace("+", "%20"))
         .header("X-Lifeboat-Archive", ref.name())
         .build();
+  }
+
+  /** A pin this server cannot write: a conflict with how it is deployed, not a server fault. */
+  private static ApiException readOnly(ArchiveRef ref, ReadOnlyRepository e) {
+    return new ApiException(
+        409, e.getMessage(), Map.of("archive", ref.name(), "repository", "read-only"));
   }
 
   private ArchiveRef resolve(String set, String source, String archive) {

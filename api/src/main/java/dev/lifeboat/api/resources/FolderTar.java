@@ -3,12 +3,17 @@ package dev.lifeboat.api.resources;
 import dev.lifeboat.activities.archive.Manifest;
 import dev.lifeboat.activities.archive.Manifest.Entry;
 import dev.lifeboat.activities.archive.Manifest.EntryType;
+import dev.lifeboat.activities.archive.Owner;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Collections;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -23,20 +28,31 @@ final class FolderTar {
     void copy(String path, OutputStream out) throws IOException;
   }
 
+  private static final Owner NOBODY_KNOWN = new Owner(0, 0, null, null);
+
   private final String top;
   private final String prefix;
   private final List<Entry> entries;
-  private final Map<String, Entry> files;
-  private final java.util.Set<Entry> written;
+  // what the download reads: its entries, and the files its hardlinks copy from outside it
+  private final Set<Entry> read;
+  // per hardlink: the file whose data it shares (the last of its target's name before it)
+  private final Map<Entry, Entry> linked;
+  // the hardlinks written as links: their file is written too, before them
+  private final Set<Entry> linkedInside;
 
-  private FolderTar(String top, List<Entry> entries, Map<String, Entry> files) {
+  private FolderTar(
+      String top,
+      List<Entry> entries,
+      Set<Entry> read,
+      Map<Entry, Entry> linked,
+      Set<Entry> linkedInside) {
     this.top = top;
     int cut = top.lastIndexOf('/');
     this.prefix = cut < 0 ? "" : top.substring(0, cut + 1);
     this.entries = entries;
-    this.files = files;
-    this.written = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    this.written.addAll(entries);
+    this.read = read;
+    this.linked = linked;
+    this.linkedInside = linkedInside;
   }
 
   static FolderTar of(Manifest m, String dir) {
@@ -60,17 +76,46 @@ final class FolderTar {
                             || e.path().equals(folder) && e.type() == EntryType.DIR
                             || e.path().startsWith(under)))
             .toList();
-    Map<String, Entry> files =
-        m.entries().stream()
-            .filter(e -> e.type() == EntryType.FILE)
-            // the last of a name, as tar xzf and a restore leave it
-            .collect(Collectors.toMap(Entry::path, Function.identity(), (a, b) -> b));
-    return new FolderTar(top, inside, files);
+    Set<Entry> written = identitySet();
+    written.addAll(inside);
+    // a hardlink's data is the last file of its target's name before it (as a single download
+    // reads it); a restore links it to the file that name ends up as. Both are the same file when
+    // that file is the last of its name, and then a link entry after it gives what a restore gives.
+    Map<String, Entry> filesSoFar = new HashMap<>();
+    Map<Entry, Entry> linked = new IdentityHashMap<>();
+    Set<Entry> linkedInside = identitySet();
+    Set<Entry> read = identitySet();
+    read.addAll(written);
+    for (Entry e : m.entries()) {
+      if (e.type() == EntryType.FILE) {
+        filesSoFar.put(Manifest.entryName(e.path()), e);
+      } else if (e.type() == EntryType.HARDLINK && written.contains(e)) {
+        Entry data = filesSoFar.get(Manifest.entryName(e.linkTarget()));
+        if (data == null) {
+          continue;
+        }
+        linked.put(e, data);
+        // written, it is written before the link: the download keeps the archive's order
+        if (written.contains(data)) {
+          linkedInside.add(e);
+        } else {
+          read.add(data);
+        }
+      }
+    }
+    return new FolderTar(top, inside, read, linked, linkedInside);
   }
 
-  /** Whether the download writes this entry (the very object, as the manifest lists it). */
-  boolean holds(Entry e) {
-    return written.contains(e);
+  private static Set<Entry> identitySet() {
+    return Collections.newSetFromMap(new IdentityHashMap<>());
+  }
+
+  /**
+   * Whether the download reads this entry (the very object, as the manifest lists it): writes it,
+   * or copies a hardlink's data from it.
+   */
+  boolean reads(Entry e) {
+    return read.contains(e);
   }
 
   boolean isEmpty() {
@@ -82,7 +127,12 @@ final class FolderTar {
     return top;
   }
 
-  void write(OutputStream raw, Contents contents) throws IOException {
+  /**
+   * Writes the tar.gz to {@code raw}: each entry with its archived owner ({@code owners}, from the
+   * archive's headers; the manifest has none), hardlinks as links where their file is written
+   * before them.
+   */
+  void write(OutputStream raw, Map<Entry, Owner> owners, Contents contents) throws IOException {
     try (TarArchiveOutputStream tar =
         new TarArchiveOutputStream(new GzipCompressorOutputStream(raw))) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -97,14 +147,31 @@ final class FolderTar {
             te = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
             te.setLinkName(e.linkTarget());
           }
+          case HARDLINK -> {
+            Entry data = linked.get(e);
+            if (linkedInside.contains(e)) {
+              te = new TarArchiveEntry(name, TarConstants.LF_LINK);
+              te.setLinkName(data.path().substring(prefix.length()));
+            } else {
+              // its file lies outside this folder (or is not the one written under its name): a
+              // copy of the data
+              te = new TarArchiveEntry(name);
+              size = data == null ? 0 : data.size();
+              te.setSize(size);
+            }
+          }
           default -> {
-            // a hardlink becomes a copy of its target: the target may lie outside this folder
-            Entry data = e.type() == EntryType.HARDLINK ? files.get(e.linkTarget()) : e;
             te = new TarArchiveEntry(name);
-            size = data == null ? 0 : data.size();
+            size = e.size();
             te.setSize(size);
           }
         }
+        // not this server's user, which Commons Compress puts in by default
+        Owner owner = owners.getOrDefault(e, NOBODY_KNOWN);
+        te.setUserId(owner.uid());
+        te.setGroupId(owner.gid());
+        te.setUserName(owner.user() == null ? "" : owner.user());
+        te.setGroupName(owner.group() == null ? "" : owner.group());
         te.setMode(
             e.modeBits() | (te.isDirectory() ? 0040000 : te.isSymbolicLink() ? 0120000 : 0100000));
         if (e.mtime() != null) {
