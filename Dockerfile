@@ -19,16 +19,21 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends tar ansible-core rclone git ca-certificates curl libdeflate0 libisal2 \
  && rm -rf /var/lib/apt/lists/*
 # Non-root by default (uid 1000, the fsGroup of the worker's volume). Root is needed only to restore
-# files owned by other users with their owners (local-restore with owners: true); run that worker
-# with securityContext.runAsUser: 0 or `docker run --user 0`.
+# files owned by other users with their owners (a restore run as root gives each file its archived
+# owner, as GNU tar does); run that worker with securityContext.runAsUser: 0 or `docker run --user 0`.
+# The home folder is the user's own: ansible-playbook writes ~/.ansible/tmp and fails without it.
 RUN (userdel --remove ubuntu 2>/dev/null || true) \
- && useradd --uid 1000 --user-group --home-dir /opt/lifeboat --no-create-home lifeboat \
+ && useradd --uid 1000 --user-group --home-dir /home/lifeboat --create-home lifeboat \
  && mkdir -p /opt/lifeboat /repository \
  && chown lifeboat:lifeboat /repository
 WORKDIR /opt/lifeboat
 COPY --from=build /src/api/target/lifeboat.jar /opt/lifeboat/lifeboat.jar
 COPY runbooks/ /opt/lifeboat/runbooks/
-ENV LIFEBOAT_REPOSITORY=/repository
+ENV LIFEBOAT_REPOSITORY=/repository HOME=/home/lifeboat
+# Pid files of the programs actions run (ansible-playbook, rclone, tar), so that a Lifeboat killed
+# mid-run ends them when it starts again. Beside /repository would be /run/programs, which uid 1000
+# cannot create; in a container the programs end with it, so a folder the restart clears is right.
+ENV LIFEBOAT_RUN_DIR=/tmp/lifeboat-run
 # Java reads file names in the locale's encoding: UTF-8, or non-ASCII names are unreadable to it
 ENV LANG=C.UTF-8 LC_ALL=C.UTF-8
 USER 1000:1000
