@@ -117,7 +117,7 @@ final class Restorer {
     }
     long[] current = empty ? new long[2] : fileBytes(dir);
     freed = current[0];
-    checkSpace(dir, m, freed, current[1]);
+    checkSpace(dir, m, freed, current[1], listener);
     if (!empty) {
       // only a good archive may replace what is there, even an interrupted restore's part: in a
       // disaster, half a tree is better than none
@@ -497,7 +497,14 @@ final class Restorer {
     return abs;
   }
 
-  private static void checkSpace(Path dir, Manifest m, long freed, long freedEntries)
+  /**
+   * Files whose member is under 1/64 of their size are mostly zeros (disk images, databases, sparse
+   * files), which a restore writes as holes: they may need far less than their size.
+   */
+  static final int ZERO_HEAVY_RATIO = 64;
+
+  private static void checkSpace(
+      Path dir, Manifest m, long freed, long freedEntries, ProgressListener listener)
       throws IOException {
     Path existing = dir;
     while (existing != null && !Files.exists(existing)) {
@@ -513,6 +520,31 @@ final class Restorer {
         m.totals().bytes() > Long.MAX_VALUE - margins
             ? Long.MAX_VALUE
             : m.totals().bytes() + margins;
+    long zeroHeavy = 0;
+    for (Manifest.Entry e : m.entries()) {
+      if (e.type() == Manifest.EntryType.FILE
+          && e.memberLength() > 0
+          && e.size() / ZERO_HEAVY_RATIO > e.memberLength()) {
+        zeroHeavy = Math.min(Long.MAX_VALUE / 2, zeroHeavy + e.size());
+      }
+    }
+    if (usable < needed && needed - zeroHeavy <= usable) {
+      // refused by the files' sizes alone, a sparse 2 GB disk image kept a home from a disk it
+      // fits on: go ahead; a disk that fills stops the restore, which takes back what it wrote
+      if (listener != null) {
+        listener.message(
+            "restore target "
+                + dir
+                + " has "
+                + usable
+                + " bytes free for up to "
+                + needed
+                + "; going ahead: "
+                + zeroHeavy
+                + " bytes are in files that are mostly zeros, which are restored as holes");
+      }
+      return;
+    }
     if (usable < needed) {
       throw ActionException.check(
           "restore target "

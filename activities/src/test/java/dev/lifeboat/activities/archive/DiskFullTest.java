@@ -114,6 +114,58 @@ class DiskFullTest {
     }
   }
 
+  @Test
+  void aSparseDiskImageRestoresOntoADiskItFitsOnAndOneThatDoesNotFitIsTakenBack() throws Exception {
+    Path small = mountTmpfs("sparse", "size=40m");
+    Path src = Files.createDirectories(tmp.resolve("home"));
+    byte[] noise = new byte[1 << 20];
+    new Random(3).nextBytes(noise);
+    try (var ch =
+        java.nio.channels.FileChannel.open(
+            src.resolve("disk.img"),
+            java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(noise), 0);
+      // 256 MB of which 1 MB is data: a disk image as truncate -s leaves it
+      ch.truncate(256L << 20);
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {1}), (256L << 20) - 1);
+    }
+    Repository repo = new Repository(tmp.resolve("repo"));
+    BackupResult b =
+        repo.writeFromDirectory("local", "home", src, List.of(), List.of(), ProgressListener.NONE);
+    List<String> messages = new java.util.ArrayList<>();
+    Path target = small.resolve("home");
+    repo.restoreToDirectory(b.ref(), target, false, Fixtures.collecting(messages));
+    assertThat(Files.size(target.resolve("disk.img"))).isEqualTo(256L << 20);
+    assertThat(digest(target.resolve("disk.img"))).isEqualTo(digest(src.resolve("disk.img")));
+    assertThat(messages).anyMatch(m -> m.contains("mostly zeros, which are restored as holes"));
+
+    // data that does not fit after all: the full disk stops the restore, which takes back its part
+    Path fat = Files.createDirectories(tmp.resolve("fat"));
+    byte[] more = new byte[48 << 20];
+    new Random(4).nextBytes(more);
+    Files.write(fat.resolve("noise.bin"), more);
+    BackupResult big =
+        repo.writeFromDirectory("local", "fat", fat, List.of(), List.of(), ProgressListener.NONE);
+    Path second = small.resolve("fat");
+    assertThatThrownBy(
+            () -> repo.restoreToDirectory(big.ref(), second, false, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("needs");
+    assertThat(second).doesNotExist();
+  }
+
+  private static String digest(Path file) throws Exception {
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    try (var in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return java.util.HexFormat.of().formatHex(md.digest());
+  }
+
   /**
    * A tmpfs with {@code options} at {@code tmp/name}; the test is skipped where none can be had.
    */
