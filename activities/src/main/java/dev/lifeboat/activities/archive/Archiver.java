@@ -96,7 +96,12 @@ final class Archiver {
     ArchiveNames.checkSegment(source, "source");
     if (!Files.exists(dir)) {
       throw dev.lifeboat.activities.action.ActionException.invalid(
-          "source directory " + dir + " does not exist");
+          Files.isSymbolicLink(dir)
+              ? "source "
+                  + dir
+                  + " is a symbolic link that leads to nothing (a loop, or a target"
+                  + " that is gone)"
+              : "source directory " + dir + " does not exist");
     }
     if (!Files.isDirectory(dir)) {
       throw dev.lifeboat.activities.action.ActionException.invalid(

@@ -119,7 +119,7 @@ final class RepositoryFiles {
       moved = true;
     } catch (IOException e) {
       if (isDiskFull(e)) {
-        throw diskFull(target, target.getParent(), size, e);
+        throw diskFull(target, target.getParent(), size, false, e);
       }
       throw e;
     } finally {
@@ -262,6 +262,15 @@ final class RepositoryFiles {
   }
 
   static ActionException diskFull(Path writing, Path dir, long needs, IOException e) {
+    return diskFull(writing, dir, needs, true, e);
+  }
+
+  /**
+   * {@code uncompressed}: {@code needs} counts the data before compression (an archive's), not the
+   * bytes of the file itself (a small record's).
+   */
+  static ActionException diskFull(
+      Path writing, Path dir, long needs, boolean uncompressed, IOException e) {
     String free;
     try {
       free = Files.getFileStore(dir).getUsableSpace() + " bytes free";
@@ -274,7 +283,9 @@ final class RepositoryFiles {
             + " while writing "
             + writing
             + ": needs "
-            + (needs > 0 ? needs + " bytes (uncompressed)" : "more space")
+            + (needs > 0
+                ? needs + " bytes" + (uncompressed ? " (uncompressed)" : "")
+                : "more space")
             + ", "
             + free
             + "; free space or prune, then run again",

@@ -129,6 +129,9 @@ class RepositoryFilesTest {
         .hasMessageContaining("needs 42 bytes (uncompressed)")
         .hasMessageMatching("(?s).*, \\d+ bytes free.*")
         .hasCause(enospc);
+    // a small record's size is its own, not data before compression
+    assertThat(RepositoryFiles.diskFull(tmp.resolve("x.state.json"), tmp, 133, false, enospc))
+        .hasMessageContaining("needs 133 bytes,");
   }
 
   private static String mode(Path p) throws IOException {

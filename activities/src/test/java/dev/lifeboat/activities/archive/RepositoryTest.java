@@ -27,6 +27,21 @@ class RepositoryTest {
   }
 
   @Test
+  void aSourceThatIsALinkToNothingIsNamedSo() throws Exception {
+    Path loopA = tmp.resolve("loopA");
+    Files.createSymbolicLink(loopA, tmp.resolve("loopB"));
+    Files.createSymbolicLink(tmp.resolve("loopB"), loopA);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> repo.writeFromDirectory("local", "loop", loopA, List.of(), List.of(), null))
+        .hasMessageContaining("is a symbolic link that leads to nothing");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                repo.writeFromDirectory(
+                    "local", "gone", tmp.resolve("gone"), List.of(), List.of(), null))
+        .hasMessageContaining("source directory " + tmp.resolve("gone") + " does not exist");
+  }
+
+  @Test
   void anEmptySourceIsAnError() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty/only-dirs"));
     assertThatThrownBy(
