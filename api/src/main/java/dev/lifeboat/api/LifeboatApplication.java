@@ -30,7 +30,6 @@ import dev.lifeboat.api.resources.RunsResource;
 import dev.lifeboat.worker.StandardActions;
 import dev.lifeboat.worker.TemporalSettings;
 import dev.lifeboat.worker.WorkerSettings;
-import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.configuration.ConfigurationSourceProvider;
 import io.dropwizard.configuration.FileConfigurationSourceProvider;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -121,7 +120,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
   public void initialize(Bootstrap<LifeboatConfiguration> bootstrap) {
     bootstrap.setConfigurationSourceProvider(
         new SubstitutingSourceProvider(new FileOrClasspath(), new EnvironmentValues()));
-    bootstrap.addBundle(new AssetsBundle("/assets", "/", "index.html", "ui"));
+    bootstrap.addBundle(new PageAssets());
     bootstrap.addCommand(new RunCommand());
     bootstrap.addCommand(new StatusCommand());
     bootstrap.addCommand(new ApproveCommand());
@@ -167,6 +166,7 @@ public class LifeboatApplication extends Application<LifeboatConfiguration> {
 
     env.jersey().register(new JsonErrors.Api());
     env.jersey().register(new JsonErrors.Web());
+    env.jersey().register(new JsonErrors.BadJson());
     env.jersey().register(new JsonErrors.Unexpected());
     env.jersey().register(new RunbooksResource(catalog, runs));
     env.jersey()

@@ -97,6 +97,26 @@ class CliTest {
     Outcome unknownOption =
         cliAt("http://127.0.0.1:" + APP.getLocalPort(), "--url", "http://x", "list", "runs");
     assertThat(unknownOption.exit()).isEqualTo(2);
+    // names and ids go into the address as they are, never as a path of their own
+    Outcome climbing = cli("run", "../../admin");
+    assertThat(climbing.exit()).isEqualTo(2);
+    assertThat(climbing.err()).isEqualTo("lifeboat: no runbook named '../../admin'\n");
+    Outcome odd = cli("run", "a b?c#d");
+    assertThat(odd.exit()).isEqualTo(2);
+    assertThat(odd.err()).isEqualTo("lifeboat: no runbook named 'a b?c#d'\n");
+    Outcome passwd = cli("status", "../../../etc/passwd");
+    assertThat(passwd.exit()).isEqualTo(2);
+    assertThat(passwd.err()).isEqualTo("lifeboat: no run with id '../../../etc/passwd'\n");
+    Outcome query = cli("status", "gate@x?y=1");
+    assertThat(query.exit()).isEqualTo(2);
+    assertThat(query.err()).startsWith("lifeboat: no run with id 'gate@x?y=1'");
+    Outcome child = cli("status", "gate@20200101T000000.000Z/step[item one]");
+    assertThat(child.exit()).isEqualTo(2);
+    assertThat(child.err())
+        .startsWith("lifeboat: no run with id 'gate@20200101T000000.000Z/step[item one]'");
+    Outcome step = cli("approve", "gate@20200101T000000.000Z", "each[a b]");
+    assertThat(step.exit()).isEqualTo(2);
+    assertThat(step.err()).startsWith("lifeboat: no run with id 'gate@20200101T000000.000Z'");
     Outcome down = cliAt("http://127.0.0.1:1", "list", "runs");
     assertThat(down.exit()).isEqualTo(3);
     assertThat(down.err()).contains("cannot reach Lifeboat");

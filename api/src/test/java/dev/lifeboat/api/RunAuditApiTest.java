@@ -51,6 +51,19 @@ class RunAuditApiTest {
           with: {message: "wipe?", group: ops}
       """,
           """
+      name: gates
+      steps:
+        - id: first
+          action: approval
+          with: {message: "first?"}
+        - id: second
+          action: approval
+          with: {message: "second?"}
+        - id: work
+          action: verify
+          with: {archive: "/nowhere/20260101T000000Z.tar.gz"}
+      """,
+          """
       name: open
       steps:
         - id: go
@@ -124,7 +137,7 @@ class RunAuditApiTest {
         api.post(
             "/api/runbooks/keep/runs", "{\"params\": {\"source\": \"home\", \"source\": \"etc\"}}");
     assertThat(d.status()).isEqualTo(400);
-    assertThat(d.body().get("error").asText()).contains("Duplicate field 'source'");
+    assertThat(d.body().get("error").asText()).contains("duplicate field 'source'");
 
     assertThat(api.get("/api/runs").body().findValuesAsText("runbook")).doesNotContain("keep");
   }
@@ -236,6 +249,57 @@ class RunAuditApiTest {
     assertThat(approval.get("from").asText()).isEqualTo("127.0.0.1");
     assertThat(approval.get("comment").asText()).isEqualTo("disk replaced, checked SMART");
     assertThat(approval.get("at").asLong()).isGreaterThanOrEqualTo(before);
+  }
+
+  @Test
+  void onlyAWaitingApprovalStepCanBeApprovedAndOnlyOnce() {
+    String id = api.post("/api/runbooks/gates/runs", "{}").body().get("id").asText();
+    String run = "/api/runs/" + ApiClient.enc(id);
+    await().atMost(Duration.ofSeconds(20)).until(() -> "WAITING_FOR_APPROVAL".equals(status(id)));
+
+    ApiClient.Answer early = api.post(run + "/approve/second", "");
+    assertThat(early.status()).isEqualTo(409);
+    assertThat(early.contentType()).startsWith("application/json");
+    assertThat(early.body().get("error").asText())
+        .isEqualTo("step 'second' is not waiting for approval (it is PENDING)");
+    ApiClient.Answer notAGate = api.post(run + "/approve/work", "");
+    assertThat(notAGate.status()).isEqualTo(409);
+    assertThat(notAGate.body().get("error").asText())
+        .isEqualTo("step 'work' is not an approval step");
+    assertThat(step(id, "work").get("approvalStep").asBoolean()).isFalse();
+
+    // two approvals at once: the run takes one, the other hears it came second
+    var a =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> api.post(run + "/approve/first", ""));
+    var b =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> api.post(run + "/approve/first", ""));
+    assertThat(java.util.List.of(a.join().status(), b.join().status()))
+        .containsExactlyInAnyOrder(202, 409);
+    ApiClient.Answer loser = a.join().status() == 409 ? a.join() : b.join();
+    assertThat(loser.body().get("error").asText())
+        .isEqualTo("step 'first' is already approved by local");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> "WAITING_FOR_APPROVAL".equals(step(id, "second").get("state").asText()));
+    assertThat(step(id, "second").get("approval").isNull())
+        .as("the early approval did not count")
+        .isTrue();
+    ApiClient.Answer twice = api.post(run + "/approve/first", "");
+    assertThat(twice.status()).isEqualTo(409);
+    assertThat(twice.body().get("error").asText())
+        .isEqualTo("step 'first' is already approved by local");
+    assertThat(api.post(run + "/approve/second", "").status()).isEqualTo(202);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "FAILED".equals(status(id)));
+    ApiClient.Answer ended = api.post(run + "/approve/second", "");
+    assertThat(ended.status()).isEqualTo(409);
+    assertThat(ended.body().get("error").asText())
+        .isEqualTo("run '" + id + "' has already ended (FAILED)");
+    assertThat(api.post(run + "/cancel", "").body().get("error").asText())
+        .isEqualTo("run '" + id + "' has already ended (FAILED)");
   }
 
   @Test

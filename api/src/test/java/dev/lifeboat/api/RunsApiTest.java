@@ -200,6 +200,54 @@ class RunsApiTest {
   }
 
   @Test
+  void aMalformedBodySaysWhatAndWhereInPlainWords() {
+    ApiClient.Answer cut = api.post("/api/runbooks/gate/runs", "{\"params\": {\"who\": \"a\"}");
+    assertThat(cut.status()).isEqualTo(400);
+    assertThat(cut.body().get("error").asText())
+        .startsWith("the request body is not valid JSON: unexpected end-of-input")
+        .containsPattern("at line 1, column \\d+$");
+    assertThat(cut.body().get("line").asInt()).isEqualTo(1);
+
+    ApiClient.Answer comment =
+        api.post(
+            "/api/runs/" + ApiClient.enc("gate@20200101T000000.000Z") + "/approve/ask",
+            "{\n  // hi\n}");
+    assertThat(comment.status()).isEqualTo(400);
+    assertThat(comment.body().get("error").asText())
+        .startsWith("the request body is not valid JSON: ")
+        .endsWith("at line 2, column 3");
+
+    ApiClient.Answer nan = api.post("/api/runbooks/gate/runs", "{\"params\": {\"count\": NaN}}");
+    ApiClient.Answer trailing = api.post("/api/runbooks/gate/runs", "{\"params\": {}} {}");
+    ApiClient.Answer signIn = api.post("/api/session", "{\"token\": ");
+    for (ApiClient.Answer a : java.util.List.of(cut, comment, nan, trailing, signIn)) {
+      assertThat(a.status()).as(a.raw()).isEqualTo(400);
+      assertThat(a.body().get("error").asText())
+          .as("no parser internals")
+          .startsWith("the request body is not valid JSON: ")
+          .doesNotContain("Feature", "Source", "REDACTED", "`", "jackson", "com.", "VALUE_");
+    }
+  }
+
+  @Test
+  void aPageThatDoesNotExistIsAJsonErrorAndThePageStillLoads() {
+    ApiClient.Answer none = api.get("/nonexistent");
+    assertThat(none.status()).isEqualTo(404);
+    assertThat(none.contentType()).startsWith("application/json");
+    assertThat(none.body().get("error").asText()).isEqualTo("no such page: /nonexistent");
+    assertThat(api.get("/no/such/file.js").body().get("error").asText())
+        .isEqualTo("no such page: /no/such/file.js");
+
+    ApiClient.Answer page = api.get("/");
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.contentType()).startsWith("text/html");
+    assertThat(page.raw()).contains("<html");
+    ApiClient.Answer script = api.get("/app.js");
+    assertThat(script.status()).isEqualTo(200);
+    assertThat(script.contentType()).contains("javascript");
+  }
+
+  @Test
   void reloadPicksUpNewAndBrokenFiles() throws IOException {
     Files.writeString(
         RUNBOOKS.resolve("later.yaml"),

@@ -42,6 +42,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(20);
   private static final int LOG_TAIL = 200;
   private static final int ATTEMPTS_KEPT = 50;
+  static final String APPROVAL_WHILE_WAITING = "approval-while-waiting";
 
   private final Map<String, StepRecord> records = new LinkedHashMap<>();
   private final Map<String, Object> outputs = new LinkedHashMap<>();
@@ -75,15 +76,15 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     }
     library = request.library();
     for (Step s : runbook.steps()) {
-      record(s.id(), s.action(), "main");
+      record(s.id(), s, "main");
     }
     for (Step s : runbook.steps()) {
       for (Step f : s.finallySteps()) {
-        record(f.id(), f.action(), "finally");
+        record(f.id(), f, "finally");
       }
     }
     for (Step f : runbook.finallySteps()) {
-      record(f.id(), f.action(), "finally");
+      record(f.id(), f, "finally");
     }
 
     String failure = null;
@@ -201,12 +202,53 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
   @Override
   public void approve(String stepId) {
     // the old signal says only which step; it cannot satisfy a step that requires an approver group
-    approvals.add(new Approval(stepId, null, Workflow.currentTimeMillis(), null, null, List.of()));
+    approveBy(new Approval(stepId, null, Workflow.currentTimeMillis(), null, null, List.of()));
   }
 
   @Override
   public void approveBy(Approval approval) {
+    markApproved(approval);
     approvals.add(approval);
+  }
+
+  @Override
+  public void checkApproval(Approval approval) {
+    var refusal = ApprovalRefusal.check(stepsNow(), approval);
+    if (refusal.isPresent()) {
+      throw refusal.get().asFailure();
+    }
+  }
+
+  @Override
+  public Approval approveStep(Approval approval) {
+    // checkApproval passed just before, in the same workflow task: the step waits and nobody
+    // approved it yet
+    approveBy(approval);
+    return approval;
+  }
+
+  /**
+   * Marks the waiting steps this approval satisfies at once, so a second approval arriving before
+   * the run moves on is refused as "already approved" instead of both passing.
+   */
+  private void markApproved(Approval a) {
+    for (StepRecord r : records.values()) {
+      if (r.approvalStep
+          && r.state == StepState.WAITING_FOR_APPROVAL
+          && r.approval == null
+          && ApprovalRefusal.names(a.stepId(), r.id)
+          && (r.approvalGroup == null || a.groups().contains(r.approvalGroup))) {
+        r.approval = a;
+      }
+    }
+  }
+
+  private List<StepProgress> stepsNow() {
+    List<StepProgress> steps = new ArrayList<>();
+    for (StepRecord r : records.values()) {
+      steps.add(r.snapshot());
+    }
+    return steps;
   }
 
   @Override
@@ -295,7 +337,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       int n = seenLabels.merge(label, 1, Integer::sum);
       String key = step.id() + "[" + label + (n > 1 ? "#" + n : "") + "]";
       keys.add(key);
-      record(key, step.action(), "main");
+      record(key, step, "main");
     }
     WorkflowSemaphore permits = Workflow.newWorkflowSemaphore(step.parallelism());
     List<Promise<Void>> running = new ArrayList<>();
@@ -499,6 +541,14 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
 
   private Approval awaitApproval(
       String stepId, String key, StepRecord r, String message, String group) {
+    // Only an approval sent while the step waits counts: one sent earlier (the step still PENDING)
+    // is not kept for later, or a gate would pass with nobody looking when the run gets there.
+    // Runs that waited here before this rule took approvals sent at any time, and replay so.
+    int since =
+        Workflow.getVersion(APPROVAL_WHILE_WAITING, Workflow.DEFAULT_VERSION, 1)
+                == Workflow.DEFAULT_VERSION
+            ? 0
+            : approvals.size();
     // user metadata for the Temporal UI: no command, so replay is unaffected
     Workflow.setCurrentDetails("approval: " + message + " (step " + key + " waits for a human)");
     r.state = StepState.WAITING_FOR_APPROVAL;
@@ -507,12 +557,12 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     Notifications.note(
         r, notifications.send("approval", RunStatus.WAITING_FOR_APPROVAL, key, message));
     Approval[] accepted = new Approval[1];
-    int[] seen = {0};
+    int[] seen = {since};
     Workflow.await(
         () -> {
           for (; seen[0] < approvals.size(); seen[0]++) {
             Approval a = approvals.get(seen[0]);
-            if (!key.equals(a.stepId()) && !stepId.equals(a.stepId())) {
+            if (!ApprovalRefusal.names(a.stepId(), key) && !stepId.equals(a.stepId())) {
               continue;
             }
             if (group != null && !a.groups().contains(group)) {
@@ -543,8 +593,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
           f.owner() != null && f.owner().contains("[")
               ? f.step().id() + f.owner().substring(f.owner().indexOf('['))
               : f.step().id();
-      StepRecord r =
-          records.containsKey(key) ? records.get(key) : record(key, f.step().action(), "finally");
+      StepRecord r = records.containsKey(key) ? records.get(key) : record(key, f.step(), "finally");
       r.startedAt = Workflow.currentTimeMillis();
       try {
         if (f.step().when() != null && !conditionHolds(f.step(), r, f.item())) {
@@ -664,8 +713,9 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     return b.build();
   }
 
-  private StepRecord record(String key, String action, String phase) {
-    return records.computeIfAbsent(key, k -> new StepRecord(k, action, phase));
+  private StepRecord record(String key, Step step, String phase) {
+    boolean gate = step.approval() != null || BuiltinActions.APPROVAL.equals(step.action());
+    return records.computeIfAbsent(key, k -> new StepRecord(k, step.action(), phase, gate));
   }
 
   private static void fail(StepRecord r, String why) {
@@ -741,11 +791,13 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     final List<Attempt> attempts = new ArrayList<>();
     Approval approval;
     String approvalGroup;
+    final boolean approvalStep;
 
-    StepRecord(String id, String action, String phase) {
+    StepRecord(String id, String action, String phase, boolean approvalStep) {
       this.id = id;
       this.action = action;
       this.phase = phase;
+      this.approvalStep = approvalStep;
     }
 
     void addLog(List<String> lines) {
@@ -775,7 +827,8 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
           List.copyOf(log),
           List.copyOf(attempts),
           approval,
-          approvalGroup);
+          approvalGroup,
+          approvalStep);
     }
   }
 }

@@ -7,7 +7,9 @@ import java.util.Map;
  * A snapshot of one step (or one item of a forEach step, id {@code step[item]}). Times are epoch
  * milliseconds, 0 when not reached. {@code phase} is "main" or "finally". {@code attempts} lists
  * every failed attempt; {@code approval} says who approved the step (null before), {@code
- * approvalGroup} which approver group the step requires (null: anyone).
+ * approvalGroup} which approver group the step requires (null: anyone); {@code approvalStep}
+ * whether the step waits for a human at all (an {@code approval} action or a step with {@code
+ * approval:}), so only such steps can be approved.
  */
 public record StepProgress(
     String id,
@@ -26,7 +28,8 @@ public record StepProgress(
     List<String> log,
     List<Attempt> attempts,
     Approval approval,
-    String approvalGroup) {
+    String approvalGroup,
+    boolean approvalStep) {
 
   public StepProgress {
     attempts = attempts == null ? List.of() : List.copyOf(attempts);

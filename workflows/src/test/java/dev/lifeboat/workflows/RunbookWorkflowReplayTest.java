@@ -226,6 +226,83 @@ class RunbookWorkflowReplayTest {
     }
   }
 
+  /**
+   * A run recorded before approvals had to wait for their step: the approval of {@code second} was
+   * sent while the run waited at {@code first}, kept, and let {@code second} pass with no one
+   * looking. Runs like it may be in flight; they must replay as they ran. Recorded with {@code
+   * -Dlifeboat.recordEarlyApprovalHistory=true} into {@value #EARLY_APPROVAL_HISTORY}.
+   */
+  static final String EARLY_APPROVAL_HISTORY = "histories/early-approval-run.json";
+
+  static final String EARLY_APPROVAL_ID = "early-approval-run";
+  static final String EARLY_APPROVAL_RUNBOOK =
+      """
+      name: two-gates
+      steps:
+        - id: first
+          action: approval
+          with: {message: "first?"}
+        - id: second
+          action: approval
+          with: {message: "second?"}
+      """;
+
+  @Test
+  void committedEarlyApprovalHistoryReplaysAgainstTheCurrentWorkflow() throws Exception {
+    String json;
+    try (InputStream in = getClass().getClassLoader().getResourceAsStream(EARLY_APPROVAL_HISTORY)) {
+      assertThat(in).as(EARLY_APPROVAL_HISTORY + " on the test classpath").isNotNull();
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    WorkflowReplayer.replayWorkflowExecution(
+        WorkflowExecutionHistory.fromJson(json, EARLY_APPROVAL_ID), RunbookWorkflowImpl.class);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "lifeboat.recordEarlyApprovalHistory", matches = "true")
+  void recordEarlyApprovalHistory() throws Exception {
+    try (TestWorkflowEnvironment env = environment()) {
+      Worker worker =
+          env.newWorker(
+              RunbookWorkflow.TASK_QUEUE,
+              WorkerOptions.newBuilder(RunbookWorkflowTest.workerOptions())
+                  .setIdentity(IDENTITY)
+                  .build());
+      worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
+      worker.registerActivitiesImplementations(new PlayedActions());
+      env.start();
+      Runbook rb =
+          new RunbookLoader(RunbookWorkflowTest.SIGNATURES)
+              .parse(EARLY_APPROVAL_RUNBOOK, "two-gates.yaml");
+      RunbookWorkflow wf =
+          env.getWorkflowClient()
+              .newWorkflowStub(
+                  RunbookWorkflow.class,
+                  WorkflowOptions.newBuilder()
+                      .setTaskQueue(RunbookWorkflow.TASK_QUEUE)
+                      .setWorkflowId(EARLY_APPROVAL_ID)
+                      .build());
+      WorkflowExecution execution =
+          WorkflowClient.start(wf::run, new RunRequest(rb, Map.of(), Map.of()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (wf.progress().status() != RunStatus.WAITING_FOR_APPROVAL) {
+        assertThat(System.nanoTime()).as("waiting for the approval step").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      wf.approveBy(
+          new Approval("second", "early", 1_800_000_000_000L, "127.0.0.1", null, List.of()));
+      wf.approveBy(
+          new Approval("first", "alice", 1_800_000_000_001L, "127.0.0.1", null, List.of()));
+      assertThat(WorkflowStub.fromTyped(wf).getResult(RunResult.class).status())
+          .isEqualTo(RunStatus.COMPLETED);
+      String json = env.getWorkflowExecutionHistory(execution).toJson(true);
+      Path module =
+          Files.isDirectory(Path.of("workflows", "src")) ? Path.of("workflows") : Path.of(".");
+      Path out = module.resolve("src/test/resources").resolve(EARLY_APPROVAL_HISTORY);
+      Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+    }
+  }
+
   /** A fixed identity keeps the recording free of the recording machine's pid@host. */
   private static TestWorkflowEnvironment environment() {
     return TestWorkflowEnvironment.newInstance(

@@ -154,8 +154,25 @@ public abstract class ApiCommand extends Command {
     return body;
   }
 
+  /** The run's address; an id no address can carry is no run, as the server would say. */
   static String runPath(String id) {
+    if (!dev.lifeboat.api.core.RunIds.hasPath(id)) {
+      throw new CliError("no run with id '" + id + "'", 2);
+    }
     return dev.lifeboat.api.core.RunIds.path(id);
+  }
+
+  /**
+   * A name (runbook, step, schedule) as one path segment, or empty when it cannot be one: with a
+   * {@code /}, or {@code .} or {@code ..}, it would name another address, and no such name exists.
+   */
+  static java.util.Optional<String> segment(String name) {
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+            .replace("+", "%20"));
   }
 
   /** A failure to report in one line, with the exit code to end with. */

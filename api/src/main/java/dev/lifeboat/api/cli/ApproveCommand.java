@@ -19,8 +19,14 @@ public final class ApproveCommand extends ApiCommand {
   @Override
   int execute(Namespace ns) throws Exception {
     String comment = ns.getString("comment");
+    String id = ns.getString("id");
+    String step = ns.getString("step");
+    String run = runPath(id);
     post(
-        runPath(ns.getString("id")) + "/approve/" + ns.getString("step"),
+        run
+            + "/approve/"
+            + segment(step)
+                .orElseThrow(() -> new CliError("run '" + id + "' has no step '" + step + "'", 2)),
         comment == null ? null : java.util.Map.of("comment", comment));
     out.println("approved " + ns.getString("step"));
     return 0;

@@ -45,7 +45,13 @@ public final class RunCommand extends ApiCommand {
       }
     }
     JsonNode started =
-        post("/api/runbooks/" + ns.getString("runbook") + "/runs", Map.of("params", params));
+        post(
+            "/api/runbooks/"
+                + segment(ns.getString("runbook"))
+                    .orElseThrow(
+                        () -> new CliError("no runbook named '" + ns.getString("runbook") + "'", 2))
+                + "/runs",
+            Map.of("params", params));
     String id = started.get("id").asText();
     boolean json = ns.getBoolean("json");
     if (!json) {

@@ -1,8 +1,6 @@
 package dev.lifeboat.api.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
@@ -25,7 +23,12 @@ public final class ScheduleCommand extends ApiCommand {
     String what = ns.getString("what");
     JsonNode r =
         post(
-            "/api/schedules/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/" + what, null);
+            "/api/schedules/"
+                + segment(name)
+                    .orElseThrow(() -> new CliError("no schedule named '" + name + "'", 2))
+                + "/"
+                + what,
+            null);
     switch (what) {
       case "trigger" -> out.println("started " + r.path("id").asText());
       case "pause" -> out.println("paused " + name);

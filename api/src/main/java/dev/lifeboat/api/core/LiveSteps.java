@@ -79,7 +79,8 @@ public final class LiveSteps {
               log,
               s.attempts(),
               s.approval(),
-              s.approvalGroup()));
+              s.approvalGroup(),
+              s.approvalStep()));
     }
     return out;
   }

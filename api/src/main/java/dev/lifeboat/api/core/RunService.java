@@ -3,6 +3,8 @@ package dev.lifeboat.api.core;
 import dev.lifeboat.runbook.ArgRules;
 import dev.lifeboat.runbook.ParamBinder;
 import dev.lifeboat.runbook.Runbook;
+import dev.lifeboat.workflows.Approval;
+import dev.lifeboat.workflows.ApprovalRefusal;
 import dev.lifeboat.workflows.RunProgress;
 import dev.lifeboat.workflows.RunRequest;
 import dev.lifeboat.workflows.RunStatus;
@@ -21,6 +23,7 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -54,6 +57,14 @@ public final class RunService {
     this.client = client;
     this.catalog = catalog;
     this.temporal = temporal;
+  }
+
+  /**
+   * True when runs live only in memory (the embedded test server): a run id Temporal does not know
+   * may then be a run a restart forgot. A durable Temporal forgets nothing but by its retention.
+   */
+  public boolean forgetsRuns() {
+    return temporal == null || !temporal.durable();
   }
 
   /** The run's page in the Temporal UI, when the UI's address is known. */
@@ -261,9 +272,114 @@ public final class RunService {
       String note,
       String parent) {}
 
-  /** Sends the approval with its audit (who, when, from where, why) as the signal's input. */
-  public void approve(String id, dev.lifeboat.workflows.Approval approval) {
-    client.newWorkflowStub(RunbookWorkflow.class, id).approveBy(approval);
+  /**
+   * Gives the approval with its audit (who, when, from where, why) to the run, which checks it
+   * against its own state: of two approvals racing for one step, one counts and the other is
+   * refused. Throws {@link ApprovalRefused} when the run refuses it, {@link RunEnded} when the run
+   * has ended, {@link ApprovalUnconfirmed} when no worker took it in time.
+   */
+  public void approve(String id, Approval approval) {
+    RunbookWorkflow run = client.newWorkflowStub(RunbookWorkflow.class, id);
+    java.util.concurrent.Future<Approval> answer =
+        APPROVALS.submit(() -> run.approveStep(approval));
+    try {
+      answer.get(APPROVAL_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      answer.cancel(true);
+      throw new ApprovalUnconfirmed(id);
+    } catch (InterruptedException e) {
+      answer.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new ApprovalUnconfirmed(id);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      Optional<ApprovalRefusal> refusal = ApprovalRefusal.from(cause);
+      if (refusal.isPresent()) {
+        throw new ApprovalRefused(refusal.get());
+      }
+      if (isGone(cause)) {
+        throw new RunEnded(id, get(id).map(RunView::status).orElse(RunStatus.COMPLETED));
+      }
+      if (cause instanceof WorkflowUpdateException && unknownUpdate(cause)) {
+        // a worker from before approveStep: the signal it knows (the view was checked already)
+        run.approveBy(approval);
+        return;
+      }
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+    }
+  }
+
+  private static final java.util.concurrent.ExecutorService APPROVALS =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "lifeboat-approval");
+            t.setDaemon(true);
+            return t;
+          });
+  private static final java.time.Duration APPROVAL_WAIT = java.time.Duration.ofSeconds(20);
+
+  /** The run refused the approval (not an approval step, not waiting, already approved, ...). */
+  public static final class ApprovalRefused extends RuntimeException {
+    private final transient ApprovalRefusal refusal;
+
+    ApprovalRefused(ApprovalRefusal refusal) {
+      super(refusal.message());
+      this.refusal = refusal;
+    }
+
+    public ApprovalRefusal refusal() {
+      return refusal;
+    }
+  }
+
+  /** The run has ended; nothing in it can be approved or cancelled. */
+  public static final class RunEnded extends RuntimeException {
+    private final RunStatus status;
+
+    public RunEnded(String id, RunStatus status) {
+      super("run '" + id + "' has already ended (" + status + ")");
+      this.status = status;
+    }
+
+    public RunStatus status() {
+      return status;
+    }
+  }
+
+  /** No worker took the approval in time; it may still count when one does. */
+  public static final class ApprovalUnconfirmed extends RuntimeException {
+    ApprovalUnconfirmed(String id) {
+      super(
+          "no worker took the approval for run '"
+              + id
+              + "' within "
+              + APPROVAL_WAIT.toSeconds()
+              + " s; it may still count when a worker runs: look at the run before approving"
+              + " again");
+    }
+  }
+
+  /** The workflow execution is closed or unknown. */
+  private static boolean isGone(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof io.temporal.client.WorkflowNotFoundException) {
+        return true;
+      }
+      if (t instanceof StatusRuntimeException s
+          && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean unknownUpdate(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("Unknown update name")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static final java.util.regex.Pattern RUN_ID =
@@ -280,7 +396,15 @@ public final class RunService {
 
   /** Asks Temporal to cancel the run; its finally steps still run. */
   public void cancel(String id) {
-    client.newUntypedWorkflowStub(id).cancel();
+    try {
+      client.newUntypedWorkflowStub(id).cancel();
+    } catch (RuntimeException e) {
+      if (isGone(e)) {
+        // it ended between the caller's look and this request
+        throw new RunEnded(id, get(id).map(RunView::status).orElse(RunStatus.COMPLETED));
+      }
+      throw e;
+    }
   }
 
   private Optional<String> failureMessage(String id) {

@@ -29,6 +29,16 @@ public final class JsonErrors {
     }
   }
 
+  /** A typed request body (sign-in) that is not JSON: the same plain 400 as every other body. */
+  public static final class BadJson
+      implements ExceptionMapper<com.fasterxml.jackson.core.JsonProcessingException> {
+    @Override
+    public Response toResponse(com.fasterxml.jackson.core.JsonProcessingException e) {
+      ApiException bad = JsonBody.notJson(e);
+      return json(bad.status(), bad.body());
+    }
+  }
+
   /**
    * Jersey's: unknown path (404), wrong method (405), unsupported media type (415) and the like.
    */

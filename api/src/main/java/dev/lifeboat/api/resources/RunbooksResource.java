@@ -175,35 +175,19 @@ public final class RunbooksResource {
     }
   }
 
-  // a key given twice is refused, not read as its last value
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      com.fasterxml.jackson.databind.json.JsonMapper.builder()
-          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .build();
-
   private static Map<String, Object> parseBody(String text) {
-    if (text == null || text.isBlank()) {
-      return null;
-    }
-    try {
-      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
-      if (!node.isObject()) {
-        throw ApiException.badRequest(
-            "the request body must be a JSON object like {\"params\": {...}}");
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> map = JSON.convertValue(node, Map.class);
-      return map;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      Map<String, Object> details = new LinkedHashMap<>();
-      if (e.getLocation() != null) {
-        details.put("line", e.getLocation().getLineNr());
-        details.put("column", e.getLocation().getColumnNr());
-      }
-      throw new ApiException(
-          400, "the request body is not valid JSON: " + e.getOriginalMessage(), details);
-    }
+    return dev.lifeboat.api.errors.JsonBody.object(text, "{\"params\": {...}}")
+        .map(
+            node -> {
+              @SuppressWarnings("unchecked")
+              Map<String, Object> map = JSON.convertValue(node, Map.class);
+              return map;
+            })
+        .orElse(null);
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   static RunbookView view(LoadedRunbook r) {
     if (r instanceof LoadedRunbook.Invalid bad) {

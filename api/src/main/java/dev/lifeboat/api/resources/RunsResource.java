@@ -4,7 +4,9 @@ import dev.lifeboat.api.core.ApproverGroups;
 import dev.lifeboat.api.core.RunIds;
 import dev.lifeboat.api.core.RunService;
 import dev.lifeboat.api.errors.ApiException;
+import dev.lifeboat.api.errors.JsonBody;
 import dev.lifeboat.workflows.Approval;
+import dev.lifeboat.workflows.ApprovalRefusal;
 import dev.lifeboat.workflows.RunStatus;
 import dev.lifeboat.workflows.StepProgress;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,18 +20,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Runs: list, look at one, approve a step, cancel. */
 @Path("/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public final class RunsResource {
-  // a key given twice is refused, not read as its last value
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      com.fasterxml.jackson.databind.json.JsonMapper.builder()
-          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .build();
   private final RunService runs;
   private final ApproverGroups approvers;
 
@@ -43,17 +39,23 @@ public final class RunsResource {
   }
 
   /**
-   * A run Temporal does not know. An id of the shape this API hands out was a real run: on the
-   * embedded in-memory server its state went with the last restart, which the page shows as lost.
+   * A run Temporal does not know. On the embedded in-memory server, an id of the shape this API
+   * hands out was a real run whose state went with the last restart, which the page shows as lost;
+   * a durable Temporal forgets nothing, so there it is simply no run.
    */
-  private static ApiException noRun(String id) {
-    if (RunService.looksLikeRunId(id)) {
+  private ApiException noRun(String id) {
+    if (runs.forgetsRuns() && RunService.looksLikeRunId(id)) {
       return new ApiException(
           404,
           "no run with id '" + id + "': Lifeboat restarted; this run's state was in memory",
           Map.of("lost", true));
     }
     return ApiException.notFound("no run with id '" + id + "'");
+  }
+
+  private static ApiException ended(String id, RunStatus status) {
+    return new ApiException(
+        409, new RunService.RunEnded(id, status).getMessage(), Map.of("status", status));
   }
 
   @GET
@@ -120,15 +122,7 @@ public final class RunsResource {
     String comment = comment(body);
     RunService.RunView v = runs.get(id).orElseThrow(() -> noRun(id));
     if (v.status() != RunStatus.RUNNING && v.status() != RunStatus.WAITING_FOR_APPROVAL) {
-      throw new ApiException(
-          409, "run '" + id + "' is " + v.status() + "; nothing to approve", Map.of());
-    }
-    List<StepProgress> steps =
-        v.steps().stream()
-            .filter(s -> s.id().equals(stepId) || s.id().startsWith(stepId + "["))
-            .toList();
-    if (steps.isEmpty()) {
-      throw ApiException.notFound("run '" + id + "' has no step '" + stepId + "'");
+      throw ended(id, v.status());
     }
     // who: the token's name; without tokens (loopback only) every caller is "local", told apart by
     // address
@@ -136,21 +130,6 @@ public final class RunsResource {
         security == null || security.getUserPrincipal() == null
             ? "local"
             : security.getUserPrincipal().getName();
-    List<String> groups = approvers.groupsOf(by);
-    for (StepProgress s : steps) {
-      if (s.approvalGroup() != null && !groups.contains(s.approvalGroup())) {
-        throw new ApiException(
-            403,
-            "step '"
-                + s.id()
-                + "' needs an approver of group '"
-                + s.approvalGroup()
-                + "'; '"
-                + by
-                + "' is not one",
-            Map.of("group", s.approvalGroup(), "by", by));
-      }
-    }
     Approval approval =
         new Approval(
             stepId,
@@ -158,8 +137,22 @@ public final class RunsResource {
             System.currentTimeMillis(),
             http == null ? null : http.getRemoteAddr(),
             comment,
-            groups);
-    runs.approve(id, approval);
+            approvers.groupsOf(by));
+    // the run's view answers most refusals at once (unless its steps could not be read); the run
+    // itself checks again, so of two approvals racing for one step only one counts and the other
+    // hears "already approved"
+    if (!v.steps().isEmpty()) {
+      ApprovalRefusal.check(v.steps(), approval).ifPresent(r -> refuse(id, v, approval, r));
+    }
+    try {
+      runs.approve(id, approval);
+    } catch (RunService.ApprovalRefused e) {
+      refuse(id, v, approval, e.refusal());
+    } catch (RunService.RunEnded e) {
+      throw ended(id, e.status());
+    } catch (RunService.ApprovalUnconfirmed e) {
+      throw new ApiException(504, e.getMessage(), Map.of("step", stepId));
+    }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", id);
     out.put("approved", stepId);
@@ -167,21 +160,33 @@ public final class RunsResource {
     return Response.accepted(out).build();
   }
 
+  private static void refuse(
+      String id, RunService.RunView v, Approval approval, ApprovalRefusal refusal) {
+    String stepId = approval.stepId();
+    switch (refusal.reason()) {
+      case NO_SUCH_STEP ->
+          throw ApiException.notFound("run '" + id + "' has no step '" + stepId + "'");
+      case NOT_IN_GROUP -> {
+        String group =
+            v.steps().stream()
+                .filter(s -> ApprovalRefusal.names(stepId, s.id()) && s.approvalGroup() != null)
+                .map(StepProgress::approvalGroup)
+                .findFirst()
+                .orElse("");
+        throw new ApiException(403, refusal.message(), Map.of("group", group, "by", approval.by()));
+      }
+      default ->
+          throw new ApiException(
+              409, refusal.message(), Map.of("step", stepId, "reason", refusal.reason()));
+    }
+  }
+
   /** The optional body {@code {"comment": "..."}}; an empty body is no comment. */
   private static String comment(String body) {
-    if (body == null || body.isBlank()) {
+    com.fasterxml.jackson.databind.JsonNode node =
+        JsonBody.object(body, "{\"comment\": \"...\"}").orElse(null);
+    if (node == null) {
       return null;
-    }
-    com.fasterxml.jackson.databind.JsonNode node;
-    try {
-      node = JSON.readTree(body);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw ApiException.badRequest(
-          "the request body is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (!node.isObject()) {
-      throw ApiException.badRequest(
-          "the request body must be a JSON object like {\"comment\": \"...\"}");
     }
     java.util.Iterator<String> names = node.fieldNames();
     while (names.hasNext()) {
@@ -209,9 +214,13 @@ public final class RunsResource {
   public Response cancel(@PathParam("id") String id) {
     RunService.RunView v = runs.get(id).orElseThrow(() -> noRun(id));
     if (v.status() != RunStatus.RUNNING && v.status() != RunStatus.WAITING_FOR_APPROVAL) {
-      throw new ApiException(409, "run '" + id + "' already ended (" + v.status() + ")", Map.of());
+      throw ended(id, v.status());
     }
-    runs.cancel(id);
+    try {
+      runs.cancel(id);
+    } catch (RunService.RunEnded e) {
+      throw ended(id, e.status());
+    }
     return Response.accepted(Map.of("id", id, "cancel", "requested")).build();
   }
 
