@@ -62,6 +62,9 @@ class RecoveryScenariosApiTest {
   /** The configured repository of the (new) machine. */
   static final Path REPOSITORY = WORK.resolve("repository");
 
+  /** A drive that holds the full backup but not the tier-3 export the claims come from. */
+  static final Path HALF_DRIVE = WORK.resolve("half-drive");
+
   static final Path OFFSITE = WORK.resolve("offsite");
   static final String PASSWORD = "correct horse battery staple";
   static final Path PASSWORD_FILE = privateFile(WORK.resolve("offsite-password"), PASSWORD);
@@ -181,6 +184,9 @@ class RecoveryScenariosApiTest {
           .writeFromDirectory(
               "tier3", "infra", export, List.of(), List.of(), ProgressListener.NONE);
     }
+    new Repository(HALF_DRIVE, Clock.fixed(Instant.parse("2026-11-22T04:00:00Z"), ZoneOffset.UTC))
+        .writeFromDirectory(
+            "tier2", "shared", OLD_SHARED, List.of(), List.of(), ProgressListener.NONE);
     OffsiteConfig offsite = OffsiteConfig.localDirectory(OFFSITE, PASSWORD, null, DRIVE);
     Map<String, Object> synced =
         ActionDispatcher.invoke(
@@ -414,6 +420,74 @@ class RecoveryScenariosApiTest {
     assertThat(step(child, "pvcs").get("output").get("from").asText())
         .isEqualTo(fetched.resolve("tier3/infra/20261101T050000Z.tar.gz").toString());
     assertRecovered();
+  }
+
+  @Test
+  void hardwareLossWithADriveWithoutTheClaimsStopsBeforeRebuilding() throws Exception {
+    String id =
+        start(
+            "hardware-loss",
+            "{"
+                + commonParams()
+                + ", \"drive\": \""
+                + HALF_DRIVE
+                + "\", \"repos\": "
+                + repos(WORK.resolve("src-half/thinkube-platform"))
+                + "}");
+    approveHumanSteps(id);
+    JsonNode run = awaitEnd(id, Duration.ofMinutes(2));
+
+    assertThat(run.get("status").asText()).as(run.toPrettyString()).isEqualTo("FAILED");
+    assertThat(step(run, "drive").get("output").get("available").asBoolean()).isTrue();
+    assertThat(step(run, "driveInfra").get("state").asText()).isEqualTo("FAILED");
+    assertThat(step(run, "driveInfra").toString())
+        .contains("holds no archive of set 'tier3', source 'infra'");
+    // no Ansible, no claims, no restore: the rebuild never started
+    assertThat(step(run, "rebuildFromDrive").get("state").asText())
+        .isIn("PENDING", "SKIPPED")
+        .isNotEqualTo("SUCCEEDED");
+    assertThat(
+            step(run, "rebuildFromDrive").has("output")
+                && step(run, "rebuildFromDrive").get("output").has("runId"))
+        .isFalse();
+    assertThat(step(run, "rebuildFromOffsite").get("state").asText()).isNotEqualTo("SUCCEEDED");
+    assertThat(HELM_LOG).doesNotExist();
+  }
+
+  @Test
+  void aBadParameterIsA400NamingItBeforeAnythingStartsAndThePlanNeverFails() {
+    String[][] cases = {
+      {"cluster-rebuild", "{\"releases\": \"a,b\"}", "releases", "releases[0]"},
+      {"cluster-rebuild", "{\"workloads\": [\"x\"]}", "workloads", "workloads[0]"},
+      {"hardware-loss", "{\"repos\": [\"x\"]}", "repos", "repos[0]"},
+      {"hardware-loss", "{\"releases\": [\"x\"]}", "releases", "releases[0]"},
+      {"members-backup-all", "{\"members\": [\"--help\", \"-1\"]}", "members", "members[0]"},
+      {"restore-drill", "{\"source\": \"nb\"}", "source", "needs set"},
+      {"tier2-full", "{\"workload\": \"deployment/../../x\"}", "workload", "not a workload"},
+      {"tier2-full", "{\"namespace\": \"Foo_Bar.\"}", "namespace", "not a Kubernetes name"},
+      {
+        "member-backup",
+        "{\"member\": 1234, \"prefix\": \"" + "p".repeat(60) + "\"}",
+        "prefix",
+        "statefulsets"
+      },
+    };
+    for (String[] c : cases) {
+      for (String what : List.of("plan", "runs")) {
+        ApiClient.Answer a =
+            api.post("/api/runbooks/" + c[0] + "/" + what, "{\"params\": " + c[1] + "}");
+        assertThat(a.status()).as(c[0] + "/" + what + " " + c[1] + ": " + a.raw()).isEqualTo(400);
+        assertThat(a.body().get("param").asText()).as(a.raw()).isEqualTo(c[2]);
+        assertThat(a.body().get("error").asText()).contains(c[3]);
+      }
+    }
+    ApiClient.Answer plan =
+        api.post(
+            "/api/runbooks/cluster-rebuild/plan",
+            "{\"params\": {\"releases\": [{\"name\": \"a\", \"chart\": \"x/a\","
+                + " \"namespace\": \"ml\"}]}}");
+    assertThat(plan.status()).as(plan.raw()).isEqualTo(200);
+    assertThat(plan.raw()).contains("\"release\":\"a\"");
   }
 
   // ------------------------------------------------------------------ what a recovery must leave

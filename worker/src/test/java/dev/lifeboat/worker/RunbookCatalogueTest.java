@@ -202,6 +202,197 @@ class RunbookCatalogueTest {
                 java.util.Map.of("kubernetes_version", "v1.31", "lifeboat_root", "/srv"))));
   }
 
+  /** Every shipped runbook by name, valid ones only. */
+  private java.util.Map<String, dev.lifeboat.runbook.Runbook> shipped(RunbookLoader loader) {
+    java.util.Map<String, dev.lifeboat.runbook.Runbook> out = new java.util.LinkedHashMap<>();
+    for (LoadedRunbook r : loader.loadDirectory(Path.of("..", "runbooks"))) {
+      r.runbook().ifPresent(rb -> out.put(rb.name(), rb));
+    }
+    return out;
+  }
+
+  /**
+   * What a start does with {@code params}: bind, then check against the arguments and child
+   * runbooks they flow into. Returns the refusal, null when the start would go ahead.
+   */
+  private dev.lifeboat.runbook.ParamBinder.InvalidParam start(
+      String runbook, java.util.Map<String, Object> params) {
+    RunbookLoader loader = new RunbookLoader(registry().signatures());
+    java.util.Map<String, dev.lifeboat.runbook.Runbook> all = shipped(loader);
+    dev.lifeboat.runbook.Runbook rb = all.get(runbook);
+    return org.assertj.core.api.Assertions.catchThrowableOfType(
+        dev.lifeboat.runbook.ParamBinder.InvalidParam.class,
+        () ->
+            dev.lifeboat.runbook.ArgRules.checkParams(
+                rb, loader.actions(), dev.lifeboat.runbook.ParamBinder.bind(rb, params), all));
+  }
+
+  private void refused(
+      String runbook, java.util.Map<String, Object> params, String param, String... says) {
+    dev.lifeboat.runbook.ParamBinder.InvalidParam e = start(runbook, params);
+    assertThat(e).as("%s %s", runbook, params).isNotNull();
+    assertThat(e.param()).as(e.getMessage()).isEqualTo(param);
+    assertThat(e.getMessage()).contains(says);
+  }
+
+  @Test
+  void listItemsThatLackTheFieldsTheirStepsUseAreRefusedBeforeTheRunStarts() {
+    refused(
+        "cluster-rebuild",
+        java.util.Map.of("releases", "a,b"),
+        "releases",
+        "releases[0]: expected an object with name, chart, namespace");
+    refused(
+        "cluster-rebuild",
+        java.util.Map.of("workloads", List.of("x")),
+        "workloads",
+        "workloads[0]: expected an object with namespace, kind, name");
+    refused(
+        "cluster-rebuild",
+        java.util.Map.of(
+            "releases",
+            List.of(java.util.Map.of("name", "x", "chart", "--set=a", "namespace", "ml"))),
+        "releases",
+        "releases[0]: step 'redeploy' passes it to helm-upgrade's chart");
+    refused(
+        "cluster-rebuild",
+        java.util.Map.of(
+            "workloads",
+            List.of(java.util.Map.of("namespace", "ml", "kind", "Secret", "name", "x"))),
+        "workloads",
+        "workloads[0]: step 'ready' passes it to wait-ready's kind");
+    refused(
+        "cluster-rebuild",
+        java.util.Map.of(
+            "releases",
+            List.of(java.util.Map.of("name", "x", "chart", "a/b", "namespace", "Foo_Bar."))),
+        "releases",
+        "releases[0].namespace: 'Foo_Bar.' is not a Kubernetes name");
+    refused(
+        "hardware-loss",
+        java.util.Map.of("repos", List.of("x")),
+        "repos",
+        "repos[0]: expected an object with name, url, dir");
+    refused(
+        "hardware-loss",
+        java.util.Map.of(
+            "repos",
+            List.of(java.util.Map.of("name", "p", "url", "--upload-pack=x", "dir", "/srv/p"))),
+        "repos",
+        "repos[0].url");
+    // passed on to cluster-rebuild, which checks them before hardware-loss asks anyone for anything
+    refused(
+        "hardware-loss",
+        java.util.Map.of("releases", "a,b"),
+        "releases",
+        "runbook cluster-rebuild's parameter 'releases'",
+        "releases[0]: expected an object");
+    refused(
+        "hardware-loss",
+        java.util.Map.of("workloads", List.of("x")),
+        "workloads",
+        "runbook cluster-rebuild's parameter 'workloads'");
+    refused(
+        "members-backup-all",
+        java.util.Map.of("members", List.of("--help", "-1")),
+        "members",
+        "members[0]: '--help' is not an integer");
+    refused(
+        "members-restore-all",
+        java.util.Map.of("members", "1,-1"),
+        "members",
+        "members[1]: must be at least 0");
+    assertThat(start("cluster-rebuild", java.util.Map.of())).isNull();
+    assertThat(start("hardware-loss", java.util.Map.of())).isNull();
+    assertThat(start("members-backup-all", java.util.Map.of("members", "0,1,2"))).isNull();
+  }
+
+  @Test
+  void restoreDrillRefusesASourceWithoutItsSetBeforeItStarts() {
+    refused(
+        "restore-drill",
+        java.util.Map.of("source", "nb"),
+        "source",
+        "restore-drill's source, which needs set too (give parameter 'set')");
+    assertThat(start("restore-drill", java.util.Map.of("source", "nb", "set", "tier1"))).isNull();
+    assertThat(start("restore-drill", java.util.Map.of("set", "tier1"))).isNull();
+  }
+
+  @Test
+  void aWorkloadIsAKindTheActionsKnowSlashAKubernetesName() {
+    for (String hostile :
+        List.of(
+            "deployment/../../../../api/v1/namespaces/kube-system/secrets",
+            "deployment/x?labelSelector=a",
+            "deployment/a b",
+            "--all",
+            "secret/foo",
+            "statefulset/x\u0000")) {
+      refused("tier2-full", java.util.Map.of("workload", hostile), "workload", "is not a workload");
+      refused(
+          "notebooks-restore", java.util.Map.of("workload", hostile), "workload", "not a workload");
+      refused(
+          "tier1-critical",
+          java.util.Map.of("datasetsWorkload", hostile),
+          "datasetsWorkload",
+          "not a workload");
+      refused(
+          "cluster-rebuild",
+          java.util.Map.of("dataWorkload", hostile),
+          "dataWorkload",
+          "not a workload");
+      refused(
+          "hardware-loss",
+          java.util.Map.of("dataWorkload", hostile),
+          "dataWorkload",
+          "not a workload");
+    }
+    assertThat(start("tier2-full", java.util.Map.of("workload", "statefulset/data-0"))).isNull();
+  }
+
+  @Test
+  void namesAreWhatKubernetesTakesAndDerivedNamesStayShortEnough() {
+    for (String hostile : List.of("Foo_Bar.", "a..b", "-n", "a".repeat(64))) {
+      refused(
+          "tier2-full",
+          java.util.Map.of("namespace", hostile),
+          "namespace",
+          "is not a Kubernetes name");
+    }
+    refused(
+        "member-backup",
+        java.util.Map.of("member", 1, "prefix", "p".repeat(300)),
+        "prefix",
+        "is not a Kubernetes name");
+    // each part fits, the StatefulSet name they make does not
+    refused(
+        "member-backup",
+        java.util.Map.of("member", 1234, "prefix", "p".repeat(60)),
+        "prefix",
+        "step 'preflight' passes it to preflight's statefulsets");
+    refused(
+        "members-backup-all",
+        java.util.Map.of("members", "1234", "prefix", "p".repeat(60)),
+        "prefix",
+        "runbook member-backup");
+    assertThat(start("member-backup", java.util.Map.of("member", 1234, "prefix", "p".repeat(59))))
+        .isNull();
+    // the Ansible connection plugin is no Kubernetes name: local, ssh, a collection's
+    for (String ok : List.of("local", "paramiko_ssh", "community.docker.docker")) {
+      assertThat(start("cluster-rebuild", java.util.Map.of("connection", ok))).isNull();
+    }
+    refused(
+        "cluster-rebuild",
+        java.util.Map.of("connection", "--ssh-extra-args=-oProxyCommand=x"),
+        "connection",
+        "ansible's connection");
+    refused(
+        "hardware-loss",
+        java.util.Map.of("connection", "local -e x"),
+        "connection",
+        "cluster-rebuild");
+  }
+
   /** The worker's actions, without a cluster. */
   private ActionRegistry registry() {
     return StandardActions.create(

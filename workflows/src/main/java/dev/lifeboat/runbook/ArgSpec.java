@@ -13,6 +13,8 @@ import java.util.List;
  * @param pattern a regular expression the whole text must match (every key, for a map), null for
  *     none
  * @param oneOf the only texts allowed, empty for any
+ * @param needs other arguments this one is only meaningful with (a drill's {@code source} needs its
+ *     {@code set}), empty for none
  */
 public record ArgSpec(
     String name,
@@ -23,14 +25,29 @@ public record ArgSpec(
     Long min,
     Long max,
     String pattern,
-    List<String> oneOf) {
+    List<String> oneOf,
+    List<String> needs) {
 
   public ArgSpec {
     oneOf = oneOf == null ? List.of() : List.copyOf(oneOf);
+    needs = needs == null ? List.of() : List.copyOf(needs);
     pattern = pattern == null || pattern.isEmpty() ? null : pattern;
   }
 
+  public ArgSpec(
+      String name,
+      String type,
+      boolean required,
+      String description,
+      boolean positive,
+      Long min,
+      Long max,
+      String pattern,
+      List<String> oneOf) {
+    this(name, type, required, description, positive, min, max, pattern, oneOf, List.of());
+  }
+
   public ArgSpec(String name, String type, boolean required, String description) {
-    this(name, type, required, description, false, null, null, null, List.of());
+    this(name, type, required, description, false, null, null, null, List.of(), List.of());
   }
 }

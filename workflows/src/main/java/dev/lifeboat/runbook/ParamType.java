@@ -6,9 +6,10 @@ import java.util.Map;
 
 /**
  * The closed set of parameter types a runbook may declare. Parameters come from callers we do not
- * trust, so the text types carry constraints: {@code url}, {@code path}, {@code name}, {@code
- * setname} (a set or source name, the repository's rule) and {@code program} (checked against the
- * runbook's {@code allowed} list by {@link Param#accept}).
+ * trust, so the text types carry constraints: {@code url}, {@code path}, {@code name} (a Kubernetes
+ * DNS-1123 label), {@code workload} ({@code <kind>/<name>}), {@code setname} (a set or source name,
+ * the repository's rule) and {@code program} (checked against the runbook's {@code allowed} list by
+ * {@link Param#accept}).
  */
 public enum ParamType {
   STRING,
@@ -20,13 +21,12 @@ public enum ParamType {
   URL,
   PATH,
   NAME,
+  WORKLOAD,
   SETNAME,
   PROGRAM;
 
   private static final java.util.Set<String> URL_SCHEMES =
       java.util.Set.of("https", "http", "ssh", "git", "file");
-  private static final java.util.regex.Pattern NAME_RULE =
-      java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
   public static ParamType parse(String text) {
     try {
@@ -91,6 +91,11 @@ public enum ParamType {
         break;
       case LIST:
         if (value instanceof List<?> l) {
+          for (int i = 0; i < l.size(); i++) {
+            if (l.get(i) == null) {
+              throw new IllegalArgumentException("item " + i + " of the list is null");
+            }
+          }
           return List.copyOf(l);
         }
         if (value instanceof String s) {
@@ -99,6 +104,11 @@ public enum ParamType {
         break;
       case MAP:
         if (value instanceof Map<?, ?> m) {
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (e.getValue() == null) {
+              throw new IllegalArgumentException("'" + e.getKey() + "' is null");
+            }
+          }
           return Map.copyOf(m);
         }
         break;
@@ -114,13 +124,17 @@ public enum ParamType {
         break;
       case NAME:
         if (value instanceof String s) {
-          if (!NAME_RULE.matcher(s).matches()) {
-            throw new IllegalArgumentException(
-                "'"
-                    + s
-                    + "' is not a name (letters, digits, . _ -, not starting with"
-                    + " '.' or '-')");
-          }
+          KubernetesNames.notLabel(s)
+              .ifPresent(
+                  why -> {
+                    throw new IllegalArgumentException(why);
+                  });
+          return s;
+        }
+        break;
+      case WORKLOAD:
+        if (value instanceof String s) {
+          KubernetesNames.workload(s);
           return s;
         }
         break;

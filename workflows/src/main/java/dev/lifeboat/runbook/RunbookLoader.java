@@ -39,7 +39,17 @@ public final class RunbookLoader {
       Set.of("name", "cron", "timezone", "jitter", "params");
   private static final Set<String> PARAM_KEYS =
       Set.of(
-          "name", "type", "default", "required", "description", "under", "allowed", "min", "max");
+          "name",
+          "type",
+          "default",
+          "required",
+          "description",
+          "under",
+          "allowed",
+          "min",
+          "max",
+          "pattern",
+          "items");
   private static final Set<String> APPROVAL_KEYS = Set.of("message", "group");
 
   /**
@@ -344,8 +354,25 @@ public final class RunbookLoader {
     }
 
     private Param param(Node node) {
-      Map<String, NodeTuple> m = mapping(node, "a parameter", PARAM_KEYS);
-      String name = requiredString(m, node, "name", "a parameter");
+      return param(node, null);
+    }
+
+    /**
+     * A parameter, or with {@code field} given a field of a list parameter's items (its name is the
+     * key it was declared under, e.g. {@code releases[].chart}).
+     */
+    private Param param(Node node, String field) {
+      Map<String, NodeTuple> m =
+          mapping(node, field == null ? "a parameter" : "field '" + field + "'", PARAM_KEYS);
+      String name =
+          field != null
+              ? field.substring(field.lastIndexOf('.') + 1)
+              : requiredString(m, node, "name", "a parameter");
+      if (field != null && m.containsKey("name")) {
+        throw problem(
+            m.get("name").getKeyNode(),
+            "field '" + field + "': a field's name is its key under 'items'");
+      }
       if (!ID.matcher(name).matches()) {
         throw problem(
             node,
@@ -395,7 +422,64 @@ public final class RunbookLoader {
       if (min != null && max != null && min > max) {
         throw problem(node, "parameter '" + name + "': min " + min + " is above max " + max);
       }
-      Param declared = new Param(name, type, null, false, null, under, allowed, min, max);
+      String pattern = null;
+      if (m.containsKey("pattern")) {
+        Node pn = m.get("pattern").getValueNode();
+        if (type != ParamType.STRING) {
+          throw problem(
+              m.get("pattern").getKeyNode(),
+              "parameter '" + name + "': 'pattern' is only for type string");
+        }
+        pattern = scalarText(pn, "pattern");
+        try {
+          Pattern.compile(pattern);
+        } catch (java.util.regex.PatternSyntaxException e) {
+          throw problem(pn, "parameter '" + name + "': pattern: " + e.getDescription());
+        }
+      }
+      Param items = null;
+      List<Param> fields = List.of();
+      if (m.containsKey("items")) {
+        if (type != ParamType.LIST) {
+          throw problem(
+              m.get("items").getKeyNode(),
+              "parameter '" + name + "': 'items' is only for type list");
+        }
+        String at = (field == null ? name : field) + "[]";
+        Node in = m.get("items").getValueNode();
+        Map<String, NodeTuple> im = mapping(in, "'items' of parameter '" + name + "'", null);
+        if (im.containsKey("type") && im.get("type").getValueNode() instanceof ScalarNode) {
+          // items: {type: integer, min: 0}: every item is such a value
+          items = param(in, at + ".item");
+          items = rename(items, name);
+        } else {
+          // items: {name: {type: name, required: true}, chart: {...}}: every item is an object
+          List<Param> declaredFields = new ArrayList<>();
+          for (Map.Entry<String, NodeTuple> e : im.entrySet()) {
+            declaredFields.add(param(e.getValue().getValueNode(), at + "." + e.getKey()));
+          }
+          if (declaredFields.isEmpty()) {
+            throw problem(in, "parameter '" + name + "': 'items' declares no field");
+          }
+          items =
+              new Param(
+                  name,
+                  ParamType.MAP,
+                  null,
+                  true,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  declaredFields);
+        }
+      }
+      Param declared =
+          new Param(
+              name, type, null, false, null, under, allowed, min, max, pattern, items, fields);
       Object def = null;
       if (m.containsKey("default")) {
         Node d = m.get("default").getValueNode();
@@ -414,7 +498,34 @@ public final class RunbookLoader {
         throw problem(node, "parameter '" + name + "' is required and has a default; choose one");
       }
       return new Param(
-          name, type, def, required, optionalString(m, "description"), under, allowed, min, max);
+          name,
+          type,
+          def,
+          required,
+          optionalString(m, "description"),
+          under,
+          allowed,
+          min,
+          max,
+          pattern,
+          items,
+          fields);
+    }
+
+    private static Param rename(Param p, String name) {
+      return new Param(
+          name,
+          p.type(),
+          p.defaultValue(),
+          p.required(),
+          p.description(),
+          p.under(),
+          p.allowed(),
+          p.min(),
+          p.max(),
+          p.pattern(),
+          p.items(),
+          p.fields());
     }
 
     /** An integer parameter's {@code min} or {@code max}, null when not given. */
@@ -560,6 +671,23 @@ public final class RunbookLoader {
         if (a.required() && with.get(a.name()) == null) {
           throw problem(
               node, "step '" + id + "': action '" + action + "' needs argument '" + a.name() + "'");
+        }
+      }
+      for (ArgSpec a : sig.args().values()) {
+        for (String needed : a.needs()) {
+          if (with.get(a.name()) != null && with.get(needed) == null) {
+            throw problem(
+                node,
+                "step '"
+                    + id
+                    + "': action '"
+                    + action
+                    + "' takes '"
+                    + a.name()
+                    + "' only with '"
+                    + needed
+                    + "'");
+          }
         }
       }
       RetrySpec retry = null;

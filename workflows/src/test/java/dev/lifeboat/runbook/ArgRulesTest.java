@@ -214,4 +214,285 @@ class ArgRulesTest {
     assertThat(r).isInstanceOf(LoadedRunbook.Invalid.class);
     assertThat(((LoadedRunbook.Invalid) r).reason()).contains("at most 256 KiB");
   }
+
+  // ------------------------------------------------------------------ list items, needs, children
+
+  /**
+   * Actions shaped like helm-upgrade, a drill and a preflight, with the real kinds of constraint.
+   */
+  private static final RunbookLoader ITEMS =
+      new RunbookLoader(
+          List.of(
+              ActionSignature.of(
+                  "helm",
+                  "",
+                  List.of(
+                      new ArgSpec("release", "string", true, ""),
+                      new ArgSpec(
+                          "namespace",
+                          "string",
+                          true,
+                          "a namespace",
+                          false,
+                          null,
+                          null,
+                          KubernetesNames.LABEL,
+                          List.of()))),
+              ActionSignature.of(
+                  "drill",
+                  "",
+                  List.of(
+                      new ArgSpec("set", "string", false, ""),
+                      new ArgSpec(
+                          "source",
+                          "string",
+                          false,
+                          "",
+                          false,
+                          null,
+                          null,
+                          null,
+                          List.of(),
+                          List.of("set")))),
+              ActionSignature.of(
+                  "preflight",
+                  "",
+                  List.of(
+                      new ArgSpec(
+                          "statefulsets",
+                          "list",
+                          false,
+                          "StatefulSets",
+                          false,
+                          null,
+                          null,
+                          KubernetesNames.LABEL,
+                          List.of())))));
+
+  private static final String RELEASES =
+      """
+      name: redeploy
+      params:
+        - name: releases
+          type: list
+          default: [{name: a, namespace: ml}]
+          items:
+            name: {type: name, required: true}
+            namespace: {type: string, required: true}
+        - name: loose
+          type: list
+          default: []
+      steps:
+        - id: redeploy
+          action: helm
+          forEach: ${params.releases}
+          with: {release: "${item.name}", namespace: "${item.namespace}"}
+        - id: again
+          action: helm
+          forEach: ${params.loose}
+          with: {release: "${item.name}", namespace: "${item.namespace}"}
+      """;
+
+  private ParamBinder.InvalidParam refused(String yaml, Map<String, Object> given) {
+    Runbook rb = ITEMS.parse(yaml, "x.yaml");
+    return catchThrowableOfType(
+        ParamBinder.InvalidParam.class,
+        () -> ArgRules.checkParams(rb, ITEMS.actions(), ParamBinder.bind(rb, given)));
+  }
+
+  @Test
+  void listItemsAreCheckedByTheirDeclaredFieldsBeforeTheRun() {
+    // a comma-separated text is a list of texts: no item has the fields the step uses
+    ParamBinder.InvalidParam e = refused(RELEASES, Map.of("releases", "a,b"));
+    assertThat(e.param()).isEqualTo("releases");
+    assertThat(e.getMessage()).contains("releases[0]: expected an object with name, namespace");
+    e = refused(RELEASES, Map.of("releases", List.of(Map.of("name", "a"))));
+    assertThat(e.getMessage()).contains("releases[0]: needs 'namespace'");
+    e =
+        refused(
+            RELEASES,
+            Map.of(
+                "releases",
+                List.of(
+                    Map.of("name", "ok", "namespace", "ml"),
+                    Map.of("name", "--help", "namespace", "ml"))));
+    assertThat(e.getMessage()).contains("releases[1].name: '--help' is not a Kubernetes name");
+    e =
+        refused(
+            RELEASES, Map.of("releases", List.of(Map.of("name", "a", "namespace", "ml", "x", 1))));
+    assertThat(e.getMessage()).contains("releases[0]: has no field 'x'");
+    // a field's value is checked against the argument it flows into, like a parameter's
+    e =
+        refused(
+            RELEASES, Map.of("releases", List.of(Map.of("name", "a", "namespace", "Foo_Bar."))));
+    assertThat(e.param()).isEqualTo("releases");
+    assertThat(e.getMessage())
+        .contains("releases[0]: step 'redeploy' passes it to helm's namespace")
+        .contains("'Foo_Bar.' is not valid for 'namespace'");
+    assertThat(
+            refused(RELEASES, Map.of("releases", List.of(Map.of("name", "a", "namespace", "ml")))))
+        .isNull();
+  }
+
+  @Test
+  void itemsWithoutADeclarationStillNeedTheFieldsTheStepUses() {
+    ParamBinder.InvalidParam e = refused(RELEASES, Map.of("loose", List.of("x")));
+    assertThat(e.param()).isEqualTo("loose");
+    assertThat(e.getMessage())
+        .contains("loose[0]: 'x' has no name, which step 'again' uses (${item.name})");
+    e = refused(RELEASES, Map.of("loose", List.of(Map.of("name", "a", "namespace", "a..b"))));
+    assertThat(e.getMessage()).contains("loose[0]: step 'again' passes it to helm's namespace");
+  }
+
+  @Test
+  void plainItemsTakeADeclarationOfTheirOwn() {
+    String yaml =
+        """
+        name: members
+        params:
+          - name: members
+            type: list
+            items: {type: integer, min: 0}
+        steps:
+          - id: a
+            action: preflight
+            forEach: ${params.members}
+            with: {statefulsets: ["member${item}"]}
+        """;
+    ParamBinder.InvalidParam e = refused(yaml, Map.of("members", List.of("--help", "-1")));
+    assertThat(e.param()).isEqualTo("members");
+    assertThat(e.getMessage()).contains("members[0]: '--help' is not an integer");
+    e = refused(yaml, Map.of("members", "1,-1"));
+    assertThat(e.getMessage()).contains("members[1]: must be at least 0, got -1");
+    Runbook rb = ITEMS.parse(yaml, "x.yaml");
+    assertThat(ParamBinder.bind(rb, Map.of("members", "1,2")))
+        .containsEntry("members", List.of(1L, 2L));
+  }
+
+  @Test
+  void aDerivedNameTooLongIsRefusedNamingTheParameterThatMadeIt() {
+    String yaml =
+        """
+        name: member
+        params:
+          - name: prefix
+            type: name
+            default: member
+          - name: member
+            type: integer
+            default: 1
+        steps:
+          - id: preflight
+            action: preflight
+            with: {statefulsets: ["${params.prefix}${params.member}"]}
+        """;
+    ParamBinder.InvalidParam e = refused(yaml, Map.of("prefix", "p".repeat(63)));
+    assertThat(e.param()).isEqualTo("prefix");
+    assertThat(e.getMessage()).contains("step 'preflight' passes it to preflight's statefulsets");
+    assertThat(refused(yaml, Map.of("prefix", "p".repeat(62)))).isNull();
+  }
+
+  @Test
+  void anArgumentThatNeedsAnotherIsRefusedWithoutIt() {
+    String yaml =
+        """
+        name: drill
+        params:
+          - name: set
+          - name: source
+        steps:
+          - id: drill
+            action: drill
+            with: {set: "${params.set}", source: "${params.source}"}
+        """;
+    ParamBinder.InvalidParam e = refused(yaml, Map.of("source", "nb"));
+    assertThat(e.param()).isEqualTo("source");
+    assertThat(e.getMessage())
+        .contains("drill's source, which needs set too (give parameter 'set')");
+    assertThat(refused(yaml, Map.of("source", "nb", "set", "tier1"))).isNull();
+    assertThat(refused(yaml, Map.of("set", "tier1"))).isNull();
+    assertThat(
+            catchThrowable(
+                () ->
+                    ITEMS.parse(
+                        """
+                        name: drill
+                        steps:
+                          - id: drill
+                            action: drill
+                            with: {source: nb}
+                        """,
+                        "x.yaml")))
+        .hasMessageContaining("takes 'source' only with 'set'");
+  }
+
+  @Test
+  void aChildRunbookChecksWhatItIsGivenBeforeTheParentStarts() {
+    Runbook child =
+        ITEMS.parse(
+            """
+            name: member-backup
+            params:
+              - name: member
+                type: integer
+                required: true
+                min: 0
+              - name: namespace
+                type: name
+                default: quorum
+            steps:
+              - id: preflight
+                action: preflight
+                with: {statefulsets: ["member${params.member}"]}
+            """,
+            "child.yaml");
+    Runbook parent =
+        ITEMS.parse(
+            """
+            name: all
+            params:
+              - name: members
+                type: list
+                default: [1]
+              - name: namespace
+            steps:
+              - id: each
+                action: runbook
+                forEach: ${params.members}
+                with:
+                  name: member-backup
+                  params: {member: "${item}", namespace: "${params.namespace}"}
+            """,
+            "parent.yaml");
+    Map<String, Runbook> library = Map.of("member-backup", child);
+    ParamBinder.InvalidParam e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class,
+            () ->
+                ArgRules.checkParams(
+                    parent,
+                    ITEMS.actions(),
+                    ParamBinder.bind(parent, Map.of("members", List.of("--help", "-1"))),
+                    library));
+    assertThat(e.param()).isEqualTo("members");
+    assertThat(e.getMessage())
+        .contains("members[0]: step 'each' passes it to runbook member-backup's parameter 'member'")
+        .contains("'--help' is not an integer");
+    e =
+        catchThrowableOfType(
+            ParamBinder.InvalidParam.class,
+            () ->
+                ArgRules.checkParams(
+                    parent,
+                    ITEMS.actions(),
+                    ParamBinder.bind(parent, Map.of("namespace", "Foo_Bar.")),
+                    library));
+    assertThat(e.param()).isEqualTo("namespace");
+    assertThat(e.getMessage()).contains("member-backup's parameter 'namespace'");
+    ArgRules.checkParams(
+        parent,
+        ITEMS.actions(),
+        ParamBinder.bind(parent, Map.of("members", List.of(0, "2"))),
+        library);
+  }
 }

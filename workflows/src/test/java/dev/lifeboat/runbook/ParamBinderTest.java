@@ -226,13 +226,76 @@ class ParamBinderTest {
   }
 
   @Test
-  void nameIsOnePlainWord() {
+  void nameIsAKubernetesLabel() {
     assertThat(typedValue("namespace", "ml-workspace")).isEqualTo("ml-workspace");
-    assertThat(typedValue("namespace", "v1.2_x")).isEqualTo("v1.2_x");
-    for (String bad : List.of("-n", ".hidden", "a/b", "a b", "a;b", "{{ x }}", "")) {
-      if (!bad.isEmpty()) {
-        assertThat(typedProblem("namespace", bad)).contains("is not a name");
-      }
+    assertThat(typedValue("namespace", "a".repeat(63))).isEqualTo("a".repeat(63));
+    // what the API server refuses is refused here, before it becomes part of a URL
+    for (String bad :
+        List.of(
+            "-n",
+            ".hidden",
+            "a/b",
+            "a b",
+            "a;b",
+            "{{ x }}",
+            "Foo_Bar.",
+            "a..b",
+            "v1.2_x",
+            "ML",
+            "x-",
+            "a".repeat(64),
+            "..",
+            "a\u0000")) {
+      assertThat(typedProblem("namespace", bad)).contains("is not a Kubernetes name");
+    }
+  }
+
+  @Test
+  void workloadIsAKindTheActionsKnowAndAnObjectName() {
+    Runbook rb =
+        TestActions.loader()
+            .parse(
+                """
+                name: w
+                params:
+                  - name: workload
+                    type: workload
+                steps:
+                  - id: a
+                    action: verify
+                    with: {path: "${params.workload}"}
+                """,
+                "w.yaml");
+    for (String ok :
+        List.of(
+            "deployment/data-pod",
+            "statefulset/member1",
+            "StatefulSet/db",
+            "sts/db",
+            "deploy/a.b",
+            "deployment/" + "a".repeat(253))) {
+      assertThat(ParamBinder.bind(rb, Map.of("workload", ok))).containsEntry("workload", ok);
+    }
+    for (String bad :
+        List.of(
+            "deployment/../../../../api/v1/namespaces/kube-system/secrets",
+            "deployment/x?labelSelector=a",
+            "deployment/a b",
+            "--all",
+            "secret/foo",
+            "statefulset/x\u0000",
+            "deployment/",
+            "/x",
+            "data-pod",
+            "deployment/X",
+            "deployment/" + "a".repeat(254),
+            "deployment/a/b")) {
+      ParamBinder.InvalidParam e =
+          catchThrowableOfType(
+              ParamBinder.InvalidParam.class, () -> ParamBinder.bind(rb, Map.of("workload", bad)));
+      assertThat(e).as(bad).isNotNull();
+      assertThat(e.param()).isEqualTo("workload");
+      assertThat(e.getMessage()).contains("is not a workload");
     }
   }
 

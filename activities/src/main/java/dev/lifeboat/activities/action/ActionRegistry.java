@@ -74,7 +74,8 @@ public final class ActionRegistry {
               meta.min() == Long.MIN_VALUE ? null : meta.min(),
               max,
               meta.pattern(),
-              List.of(meta.oneOf())));
+              List.of(meta.oneOf()),
+              List.of(meta.needs())));
     }
     return ActionSignature.of(action.name(), action.description(), args);
   }

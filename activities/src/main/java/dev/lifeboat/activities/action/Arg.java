@@ -37,4 +37,7 @@ public @interface Arg {
 
   /** The only texts allowed; empty for any. */
   String[] oneOf() default {};
+
+  /** Other arguments this one is only meaningful with (checked before a run starts). */
+  String[] needs() default {};
 }

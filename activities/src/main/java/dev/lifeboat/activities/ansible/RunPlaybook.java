@@ -49,6 +49,12 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
     this.playbookRoot = playbookRoot;
   }
 
+  /**
+   * A connection plugin's name: {@code local}, {@code paramiko_ssh}, or fully qualified ({@code
+   * ansible.builtin.ssh}); never an option or a path.
+   */
+  static final String CONNECTION_PLUGIN = "[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*";
+
   /** Arguments of {@code ansible}. */
   public record Args(
       @Arg(description = "playbook file, absolute or relative to the playbook directory")
@@ -74,7 +80,12 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
           String tags,
       @Arg(required = false, description = "dry run: report what would change (--check)")
           Boolean check,
-      @Arg(required = false, description = "connection plugin, e.g. 'local' (--connection)")
+      @Arg(
+              required = false,
+              pattern = CONNECTION_PLUGIN,
+              description =
+                  "connection plugin (--connection): a plugin name such as local or ssh, or a"
+                      + " collection's such as community.docker.docker")
           String connection,
       @Arg(
               required = false,

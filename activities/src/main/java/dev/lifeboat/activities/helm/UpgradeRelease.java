@@ -8,6 +8,7 @@ import dev.lifeboat.activities.command.Invocation;
 import dev.lifeboat.activities.command.ProgramResult;
 import dev.lifeboat.activities.command.ProgramRunner;
 import dev.lifeboat.runbook.Durations;
+import dev.lifeboat.runbook.KubernetesNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +35,22 @@ public final class UpgradeRelease implements Action<UpgradeRelease.Args> {
   }
 
   /** Arguments of {@code helm-upgrade}. */
+  /** A chart reference: a repository/chart name or an OCI or HTTPS reference; never an option. */
+  static final String CHART = "[A-Za-z0-9][A-Za-z0-9._/:@+-]*";
+
   public record Args(
       @Arg(description = "release name") String release,
-      @Arg(description = "chart reference, e.g. jupyterhub/jupyterhub") String chart,
-      @Arg(description = "namespace of the release (created when missing)") String namespace,
+      @Arg(
+              pattern = CHART,
+              description =
+                  "chart reference such as jupyterhub/jupyterhub or oci://registry/chart (letters,"
+                      + " digits and . _ / : @ + -, starting with a letter or digit)")
+          String chart,
+      @Arg(
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace of the release (created when missing) (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
       @Arg(
               required = false,
               description = "how long helm waits for the release to be ready (default 15m)")

@@ -4,6 +4,7 @@ import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.runbook.KubernetesNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +16,16 @@ public final class DeletePod implements Action<DeletePod.Args> {
   static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
   public record Args(
-      @Arg(description = "namespace of the pod") String namespace,
-      @Arg(description = "name of the pod") String name,
+      @Arg(
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace of the pod (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
+      @Arg(
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "name of the pod (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String name,
       @Arg(
               required = false,
               duration = true,

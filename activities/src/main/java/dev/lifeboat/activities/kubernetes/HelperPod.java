@@ -4,6 +4,7 @@ import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.runbook.KubernetesNames;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -48,12 +49,21 @@ public final class HelperPod implements Action<HelperPod.Args> {
       List.of("sh", "-c", "trap 'exit 0' TERM INT; while true; do sleep 3600 & wait $!; done");
 
   public record Args(
-      @Arg(description = "namespace of the PVC") String namespace,
-      @Arg(description = "the PersistentVolumeClaim to mount at /data") String pvc,
+      @Arg(
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace of the PVC (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
+      @Arg(
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "the PersistentVolumeClaim to mount at /data (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String pvc,
       @Arg(
               required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
               description =
-                  "pod name (default: derived from the run and step, stable across retries)")
+                  "pod name (default: derived from the run and step, stable across retries) (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
           String name,
       @Arg(required = false, description = "container image with sh and tar (default busybox:1.36)")
           String image,

@@ -1,6 +1,7 @@
 package dev.lifeboat.activities.kubernetes;
 
 import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.runbook.KubernetesNames;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Status;
@@ -57,8 +58,14 @@ public final class PodTar {
     if (!byPod && !byWorkload) {
       throw ActionException.invalid("give 'pod' or 'workload' (kind/name)");
     }
+    Workload.requireNamespace(namespace);
     Pod p;
     if (byPod) {
+      KubernetesNames.notSubdomain(pod)
+          .ifPresent(
+              why -> {
+                throw ActionException.invalid("pod name " + why);
+              });
       p = client.pods().inNamespace(namespace).withName(pod).get();
       if (p == null) {
         throw ActionException.invalid(

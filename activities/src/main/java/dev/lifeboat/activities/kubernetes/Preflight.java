@@ -4,6 +4,7 @@ import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.runbook.KubernetesNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
@@ -16,13 +17,35 @@ import java.util.function.Supplier;
  */
 public final class Preflight implements Action<Preflight.Args> {
   public record Args(
-      @Arg(description = "namespace everything below lives in") String namespace,
-      @Arg(required = false, description = "StatefulSets that must exist")
+      @Arg(
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace everything below lives in (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "StatefulSets that must exist (a Kubernetes name: lower-case letters, digits and -, at most 63)")
           List<String> statefulsets,
-      @Arg(required = false, description = "Deployments that must exist") List<String> deployments,
-      @Arg(required = false, description = "PersistentVolumeClaims that must exist")
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "Deployments that must exist (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          List<String> deployments,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "PersistentVolumeClaims that must exist (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
           List<String> pvcs,
-      @Arg(required = false, description = "pods that must exist") List<String> pods) {
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "pods that must exist (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          List<String> pods) {
     public Args {
       statefulsets = statefulsets == null ? List.of() : List.copyOf(statefulsets);
       deployments = deployments == null ? List.of() : List.copyOf(deployments);

@@ -4,6 +4,7 @@ import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.runbook.KubernetesNames;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
@@ -17,9 +18,18 @@ import java.util.function.Supplier;
  */
 public final class ScaleWorkload implements Action<ScaleWorkload.Args> {
   public record Args(
-      @Arg(description = "namespace of the workload") String namespace,
-      @Arg(description = "Deployment or StatefulSet") String kind,
-      @Arg(description = "name of the workload") String name,
+      @Arg(
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace of the workload (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
+      @Arg(pattern = KubernetesNames.WORKLOAD_KIND, description = "Deployment or StatefulSet")
+          String kind,
+      @Arg(
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "name of the workload (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String name,
       @Arg(min = 0, description = "the replica count to set") Integer replicas) {}
 
   /** The step output; {@code previousReplicas} is what a later step scales back to. */

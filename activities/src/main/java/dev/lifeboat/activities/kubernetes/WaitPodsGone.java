@@ -5,6 +5,7 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.runbook.Durations;
+import dev.lifeboat.runbook.KubernetesNames;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -22,12 +23,24 @@ public final class WaitPodsGone implements Action<WaitPodsGone.Args> {
   static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
   public record Args(
-      @Arg(description = "namespace of the pods") String namespace,
+      @Arg(
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace of the pods (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
       @Arg(required = false, description = "labels the pods carry (instead of kind and name)")
           Map<String, String> selector,
-      @Arg(required = false, description = "Deployment or StatefulSet whose pods to wait for")
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.WORKLOAD_KIND,
+              description = "Deployment or StatefulSet whose pods to wait for")
           String kind,
-      @Arg(required = false, description = "name of the workload") String name,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "name of the workload (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String name,
       @Arg(
               required = false,
               duration = true,

@@ -1,6 +1,7 @@
 package dev.lifeboat.activities.kubernetes;
 
 import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.runbook.KubernetesNames;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -21,22 +22,26 @@ record Workload(
 
   /** Parses {@code deployment/name} or {@code statefulset/name}. */
   static Workload lookup(KubernetesClient client, String namespace, String kindSlashName) {
-    int slash = kindSlashName == null ? -1 : kindSlashName.indexOf('/');
-    if (slash <= 0 || slash == kindSlashName.length() - 1) {
-      throw ActionException.invalid(
-          "workload '" + kindSlashName + "' must be kind/name, e.g. deployment/jupyterhub");
+    KubernetesNames.WorkloadRef ref;
+    try {
+      ref = KubernetesNames.workload(kindSlashName);
+    } catch (IllegalArgumentException e) {
+      throw ActionException.invalid(e.getMessage());
     }
-    return lookup(
-        client,
-        namespace,
-        WorkloadKind.parse(kindSlashName.substring(0, slash)),
-        kindSlashName.substring(slash + 1));
+    return lookup(client, namespace, WorkloadKind.parse(ref.kind()), ref.name());
   }
 
   static Workload lookup(
       KubernetesClient client, String namespace, WorkloadKind kind, String name) {
     requireText(namespace, "namespace");
     requireText(name, "name");
+    // the names become parts of the URL asked: '../' or '?' would ask another one
+    requireNamespace(namespace);
+    KubernetesNames.notSubdomain(name)
+        .ifPresent(
+            why -> {
+              throw ActionException.invalid(kind.label() + " name " + why);
+            });
     Integer replicas;
     LabelSelector selector;
     if (kind == WorkloadKind.STATEFULSET) {
@@ -107,6 +112,15 @@ record Workload(
     }
     return ActionException.invalid(
         kind.label() + " '" + name + "' not found in namespace '" + namespace + "'");
+  }
+
+  /** A namespace that is a DNS-1123 label, checked before it becomes part of a URL. */
+  static void requireNamespace(String namespace) {
+    KubernetesNames.notLabel(namespace)
+        .ifPresent(
+            why -> {
+              throw ActionException.invalid("namespace " + why);
+            });
   }
 
   static void requireText(String value, String what) {

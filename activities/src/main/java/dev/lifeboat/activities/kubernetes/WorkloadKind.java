@@ -1,6 +1,7 @@
 package dev.lifeboat.activities.kubernetes;
 
 import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.runbook.KubernetesNames;
 import java.util.Locale;
 
 /** The workloads the actions can scale and find pods of. */
@@ -24,12 +25,11 @@ public enum WorkloadKind {
    */
   public static WorkloadKind parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-    return switch (t) {
-      case "deployment", "deployments", "deploy" -> DEPLOYMENT;
-      case "statefulset", "statefulsets", "sts" -> STATEFULSET;
-      default ->
-          throw ActionException.invalid(
-              "kind '" + text + "' is not supported (Deployment or StatefulSet)");
-    };
+    String kind = KubernetesNames.WORKLOAD_KINDS.get(t);
+    if (kind == null) {
+      throw ActionException.invalid(
+          "kind '" + text + "' is not supported (Deployment or StatefulSet)");
+    }
+    return kind.equals(STATEFULSET.label) ? STATEFULSET : DEPLOYMENT;
   }
 }

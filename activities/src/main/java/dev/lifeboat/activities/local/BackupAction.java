@@ -11,6 +11,7 @@ import dev.lifeboat.activities.archive.Compression;
 import dev.lifeboat.activities.archive.PathNote;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
+import dev.lifeboat.runbook.KubernetesNames;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,18 +43,38 @@ public final class BackupAction implements Action<BackupAction.Args> {
           List<String> includes,
       @Arg(required = false, description = "globs relative to the directory to leave out")
           List<String> excludes,
-      @Arg(required = false, description = "namespace of the pod or PVC") String namespace,
-      @Arg(required = false, description = "pod name (from: pod)") String pod,
       @Arg(
               required = false,
+              pattern = KubernetesNames.LABEL,
               description =
-                  "Deployment/StatefulSet whose ready pod to use, e.g. deployment/jupyterhub "
-                      + "or jupyterhub (from: pod)")
+                  "namespace of the pod or PVC (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "pod name (from: pod) (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String pod,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.WORKLOAD,
+              description =
+                  "Deployment/StatefulSet whose ready pod to use as kind/name, kind deployment or"
+                      + " statefulset, e.g. deployment/jupyterhub (from: pod)")
           String workload,
-      @Arg(required = false, description = "container, default the first") String container,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "container, default the first (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String container,
       @Arg(required = false, description = "paths below path to include, default everything")
           List<String> paths,
-      @Arg(required = false, description = "the PVC to mount in a helper pod (from: pvc)")
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "the PVC to mount in a helper pod (from: pvc) (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
           String pvc,
       @Arg(required = false, description = "helper pod image (from: pvc), needs sh and tar")
           String image,

@@ -11,6 +11,7 @@ import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
+import dev.lifeboat.runbook.KubernetesNames;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -46,14 +47,37 @@ public final class RestoreAction implements Action<RestoreAction.Args> {
               required = false,
               description = "replace the target's contents (after verifying the archive)")
           Boolean clean,
-      @Arg(required = false, description = "namespace of the pod or PVC") String namespace,
-      @Arg(required = false, description = "pod name (to: pod)") String pod,
       @Arg(
               required = false,
-              description = "Deployment/StatefulSet whose ready pod to use (to: pod)")
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace of the pod or PVC (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "pod name (to: pod) (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String pod,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.WORKLOAD,
+              description =
+                  "Deployment/StatefulSet whose ready pod to use as kind/name, kind deployment or"
+                      + " statefulset, e.g. deployment/jupyterhub (to: pod)")
           String workload,
-      @Arg(required = false, description = "container, default the first") String container,
-      @Arg(required = false, description = "the PVC to mount in a helper pod (to: pvc)") String pvc,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "container, default the first (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String container,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "the PVC to mount in a helper pod (to: pvc) (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String pvc,
       @Arg(required = false, description = "helper pod image (to: pvc), needs sh and tar")
           String image,
       @Arg(required = false, description = "node hint for a ReadWriteOnce PVC (to: pvc)")

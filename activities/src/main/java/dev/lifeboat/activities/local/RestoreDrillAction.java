@@ -33,9 +33,11 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
   /** Which archives to draw from; by default the whole repository. */
   public record Args(
       @Arg(required = false, description = "draw only from this set") String set,
-      @Arg(required = false, description = "draw only from this source (needs set)") String source,
+      @Arg(required = false, needs = "set", description = "draw only from this source (needs set)")
+          String source,
       @Arg(
               required = false,
+              needs = {"set", "source"},
               description = "drill this archive instead of a random one (needs set and source)")
           String archive,
       @Arg(

@@ -10,6 +10,7 @@ import dev.lifeboat.activities.archive.TarDigests;
 import dev.lifeboat.activities.archive.VerifyResult;
 import dev.lifeboat.activities.kubernetes.PodRef;
 import dev.lifeboat.activities.kubernetes.PodTar;
+import dev.lifeboat.runbook.KubernetesNames;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,11 +41,30 @@ public final class VerifyAction implements Action<VerifyAction.Args> {
                   "archive (default): check the archive itself; pod: also check that "
                       + "the files under path in the pod match the archive's manifest")
           String from,
-      @Arg(required = false, description = "namespace of the pod (from: pod)") String namespace,
-      @Arg(required = false, description = "pod name (from: pod)") String pod,
-      @Arg(required = false, description = "workload whose ready pod to use (from: pod)")
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "namespace of the pod (from: pod) (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String namespace,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.SUBDOMAIN,
+              description =
+                  "pod name (from: pod) (a Kubernetes object name: lower-case letters, digits, - and ., at most 253)")
+          String pod,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.WORKLOAD,
+              description =
+                  "workload whose ready pod to use (from: pod) (kind/name, kind deployment or statefulset, e.g. deployment/jupyterhub)")
           String workload,
-      @Arg(required = false, description = "container, default the first") String container,
+      @Arg(
+              required = false,
+              pattern = KubernetesNames.LABEL,
+              description =
+                  "container, default the first (a Kubernetes name: lower-case letters, digits and -, at most 63)")
+          String container,
       @Arg(
               required = false,
               description = "directory in the pod holding the restored files (from: pod)")

@@ -27,7 +27,13 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
                   "repository root, e.g. the external drive (default: the configured repository)")
           String path,
       @Arg(description = "archive set, e.g. tier2") String set,
-      @Arg(description = "source within the set, e.g. shared") String source) {}
+      @Arg(description = "source within the set, e.g. shared") String source,
+      @Arg(
+              required = false,
+              description =
+                  "fail the step when the archives are not there, instead of answering"
+                      + " available: false (a run that cannot go on without them stops here)")
+          Boolean require) {}
 
   /**
    * The answer. {@code latest} is the absolute path of the newest archive (the one the {@code
@@ -75,11 +81,12 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
     if (!Files.isDirectory(root)) {
       return answer(
           context,
+          args,
           unavailable(
               root, args, root + " is not there (is the external drive plugged in and mounted?)"));
     }
     if (!Files.isReadable(root)) {
-      return answer(context, unavailable(root, args, root + " cannot be read by the worker"));
+      return answer(context, args, unavailable(root, args, root + " cannot be read by the worker"));
     }
     List<ArchiveInfo> archives;
     try {
@@ -89,11 +96,12 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
     } catch (IOException e) {
       // a failing drive is an answer too: the runbook can fall back to the offsite copy
       return answer(
-          context, unavailable(root, args, root + " cannot be listed: " + e.getMessage()));
+          context, args, unavailable(root, args, root + " cannot be listed: " + e.getMessage()));
     }
     if (archives.isEmpty()) {
       return answer(
           context,
+          args,
           unavailable(
               root,
               args,
@@ -160,6 +168,15 @@ public final class CheckRepository implements Action<CheckRepository.Args> {
   private static Result answer(ActionContext context, Result r) {
     context.message(r.reason());
     context.log((r.available() ? "available: " : "not available: ") + r.reason());
+    return r;
+  }
+
+  /** The answer, or with {@code require} a failure when it is "not there". */
+  private static Result answer(ActionContext context, Args args, Result r) {
+    answer(context, r);
+    if (!r.available() && Boolean.TRUE.equals(args.require())) {
+      throw ActionException.invalid(r.reason());
+    }
     return r;
   }
 }

@@ -118,6 +118,53 @@ class WorkloadActionsTest {
   }
 
   @Test
+  void namesThatAreNotKubernetesNamesNeverReachAUrl() {
+    PodTar tar = new PodTar(cluster.clients());
+    int before = cluster.server.getRequestCount();
+    for (String workload :
+        java.util.List.of(
+            "deployment/../../../../api/v1/namespaces/kube-system/secrets",
+            "deployment/x?labelSelector=a",
+            "deployment/a b",
+            "--all",
+            "secret/foo",
+            "statefulset/x\u0000")) {
+      assertThatThrownBy(() -> tar.resolve(NS, null, workload, null))
+          .as(workload)
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("is not a workload");
+    }
+    assertThatThrownBy(() -> tar.resolve("Foo_Bar.", null, "statefulset/member1", null))
+        .hasMessageContaining("namespace 'Foo_Bar.' is not a Kubernetes name");
+    assertThatThrownBy(() -> tar.resolve(NS, "../secrets", null, null))
+        .hasMessageContaining("pod name '../secrets' is not a Kubernetes object name");
+    var scale = new ScaleWorkload(cluster.clients());
+    assertThatThrownBy(
+            () ->
+                run(
+                    scale,
+                    Map.of(
+                        "namespace", NS, "kind", "StatefulSet", "name", "a/../b", "replicas", 0)))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("StatefulSet name 'a/../b' is not a Kubernetes object name");
+    assertThatThrownBy(
+            () ->
+                run(
+                    scale,
+                    Map.of(
+                        "namespace",
+                        "a..b",
+                        "kind",
+                        "StatefulSet",
+                        "name",
+                        "member1",
+                        "replicas",
+                        0)))
+        .hasMessageContaining("namespace 'a..b' is not a Kubernetes name");
+    assertThat(cluster.server.getRequestCount()).as("requests sent").isEqualTo(before);
+  }
+
+  @Test
   void aRetriedScaleStillReportsTheOriginalCount() throws Exception {
     var scale = new ScaleWorkload(cluster.clients());
     var ctx = new LocalActionContext("scaledown");

@@ -21,11 +21,17 @@ import java.util.Map;
 public final class RunPlan {
   private RunPlan() {}
 
-  /** Throws {@link ParamBinder.InvalidParam} for parameters a start would refuse. */
+  /**
+   * Throws {@link ParamBinder.InvalidParam} for parameters a start would refuse; {@code library}
+   * holds the child runbooks it may run, checked as a start checks them.
+   */
   public static List<Map<String, Object>> of(
-      Runbook runbook, Map<String, Object> params, Map<String, ActionSignature> actions) {
+      Runbook runbook,
+      Map<String, Object> params,
+      Map<String, ActionSignature> actions,
+      Map<String, Runbook> library) {
     Map<String, Object> bound = ParamBinder.bind(runbook, params);
-    ArgRules.checkParams(runbook, actions, bound);
+    ArgRules.checkParams(runbook, actions, bound, library);
     List<Map<String, Object>> out = new ArrayList<>();
     for (Step s : runbook.steps()) {
       out.add(step(runbook, bound, s, null));
@@ -91,7 +97,15 @@ public final class RunPlan {
           boolean known =
               ref != null
                   && (ref.knownBeforeStart() || ref.root() == Reference.Root.ITEM && hasItem);
-          return known ? ref.resolve(scope) : "${" + text + "}";
+          if (!known) {
+            return "${" + text + "}";
+          }
+          try {
+            return ref.resolve(scope);
+          } catch (Expressions.UnresolvedReference e) {
+            // a preview never fails on a value: what it cannot resolve stays a reference
+            return "${" + text + "}";
+          }
         });
   }
 }

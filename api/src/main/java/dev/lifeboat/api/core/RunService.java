@@ -117,8 +117,9 @@ public final class RunService {
    */
   public RunRequest request(Runbook runbook, Map<String, Object> params) {
     Map<String, Object> bound = ParamBinder.bind(runbook, params);
-    ArgRules.checkParams(runbook, catalog.actions(), bound);
-    return new RunRequest(runbook, bound, catalog.libraryFor(runbook));
+    Map<String, Runbook> library = catalog.libraryFor(runbook);
+    ArgRules.checkParams(runbook, catalog.actions(), bound, library);
+    return new RunRequest(runbook, bound, library);
   }
 
   public List<RunSummary> list() {

@@ -168,7 +168,11 @@ public final class RunbooksResource {
       out.put("runbook", name);
       out.put(
           "steps",
-          dev.lifeboat.api.core.RunPlan.of(entry.runbook().orElseThrow(), p, catalog.actions()));
+          dev.lifeboat.api.core.RunPlan.of(
+              entry.runbook().orElseThrow(),
+              p,
+              catalog.actions(),
+              catalog.libraryFor(entry.runbook().orElseThrow())));
       return out;
     } catch (ParamBinder.InvalidParam e) {
       throw new ApiException(400, e.getMessage(), Map.of("param", e.param()));
