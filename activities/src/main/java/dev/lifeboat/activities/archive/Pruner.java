@@ -209,6 +209,8 @@ final class Pruner {
               && d.reasons().contains("no rule keeps it")
               && !a.verified()
               && !a.damaged()
+              // where nothing was ever verified, no run is judged by verifies: none is waited for
+              && !newestVerified.isEmpty()
               && a.name().compareTo(newestVerified) > 0
               && a.createdAt().isAfter(young);
       out.add(
