@@ -1,6 +1,7 @@
 package dev.lifeboat.activities.action;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.workflows.AttemptFailure;
 import dev.lifeboat.workflows.LiveProgress;
@@ -42,6 +43,8 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   private final Thread worker = Thread.currentThread();
   private final ScheduledExecutorService ticker;
   private final LiveProgress previous;
+  // details an attempt before progress moved into heartbeats left: a bare checkpoint
+  private final JsonNode legacyCheckpoint;
   private volatile boolean cancelled;
   // once closed, no heartbeat may interrupt the thread, which goes on to report the attempt's end
   // to Temporal and must not find itself interrupted there
@@ -56,7 +59,15 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   TemporalActionContext(ActivityExecutionContext ctx, StepCall call) {
     this.ctx = ctx;
     this.call = call;
-    this.previous = readPrevious(ctx);
+    // read once, before this attempt's first heartbeat: after it, the SDK answers with that
+    // heartbeat's own LiveProgress, whatever type is asked for (a wait step's first attempt then
+    // failed with a ClassCastException)
+    JsonNode details = readDetails(ctx);
+    this.previous =
+        details != null && details.hasNonNull("stepKey")
+            ? CHECKPOINTS.convertValue(details, LiveProgress.class)
+            : null;
+    this.legacyCheckpoint = previous == null ? details : null;
     // a retry keeps the last attempt's checkpoint until the action records a new one
     this.checkpoint = previous == null ? null : previous.checkpoint();
     this.ticker =
@@ -71,14 +82,11 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
     heartbeat();
   }
 
-  private static LiveProgress readPrevious(ActivityExecutionContext ctx) {
+  private static JsonNode readDetails(ActivityExecutionContext ctx) {
     try {
-      return ctx.getHeartbeatDetails(LiveProgress.class)
-          .filter(p -> p.stepKey() != null)
-          .orElse(null);
+      return ctx.getHeartbeatDetails(JsonNode.class).filter(n -> !n.isNull()).orElse(null);
     } catch (RuntimeException e) {
-      // details written before progress moved into heartbeats: a bare checkpoint (see
-      // lastCheckpoint)
+      // details that are no JSON this worker can read: start afresh
       return null;
     }
   }
@@ -133,9 +141,12 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
           ? Optional.empty()
           : Optional.of(CHECKPOINTS.convertValue(previous.checkpoint(), type));
     }
+    if (legacyCheckpoint == null) {
+      return Optional.empty();
+    }
     try {
-      return ctx.getHeartbeatDetails(type);
-    } catch (RuntimeException e) {
+      return Optional.of(CHECKPOINTS.convertValue(legacyCheckpoint, type));
+    } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
   }
