@@ -241,6 +241,9 @@ final class Catalog {
       }
       Manifest read = Json.MANIFEST.readValue(m.toFile());
       String problem = ManifestCheck.problem(read);
+      if (problem == null) {
+        problem = misplaced(ref, read);
+      }
       if (problem != null) {
         throw new DamagedArchive(ref, "manifest " + m + " is damaged: " + problem);
       }
@@ -252,6 +255,32 @@ final class Catalog {
       throw new DamagedArchive(
           ref, "manifest " + m + " cannot be read: " + ManifestCheck.readFailure(e));
     }
+  }
+
+  /**
+   * Why {@code m} is not the manifest of the archive at {@code ref}, or null when it is: it names
+   * another archive file, or (inside the repository, whose folders are set and source) another set
+   * or source. An encrypted offsite copy does not tie a file's content to its name: a swapped
+   * archive and manifest pair was fetched and restored as another source's.
+   */
+  String misplaced(ArchiveRef ref, Manifest m) {
+    if (m.archive() != null && !m.archive().equals(ref.name())) {
+      return "it describes archive " + m.archive() + ", not " + ref.name();
+    }
+    if (insideRoot(ref)
+        && m.set() != null
+        && m.source() != null
+        && !(m.set().equals(ref.set()) && m.source().equals(ref.source()))) {
+      return "it describes set '"
+          + m.set()
+          + "', source '"
+          + m.source()
+          + "', but lies in "
+          + ref.set()
+          + "/"
+          + ref.source();
+    }
+    return null;
   }
 
   /** The source's folder, which must exist: a clear error names the set and source otherwise. */
@@ -362,8 +391,12 @@ final class Catalog {
     } else {
       try {
         m = head(ref.manifestPath());
+        String misplaced = m.totals() == null ? null : misplaced(ref, m);
         if (m.totals() == null) {
           manifestError = "manifest " + ref.manifestPath() + " has no totals";
+          m = null;
+        } else if (misplaced != null) {
+          manifestError = "manifest " + ref.manifestPath() + " is damaged: " + misplaced;
           m = null;
         }
       } catch (IOException e) {

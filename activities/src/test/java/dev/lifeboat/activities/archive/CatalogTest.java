@@ -231,6 +231,37 @@ class CatalogTest {
   }
 
   @Test
+  void anArchiveAndManifestOfAnotherSourceSwappedInAreDamagedNotRestored() throws Exception {
+    ArchiveRef docs = backup("local", "docs");
+    ArchiveRef proj = backup("local", "proj");
+    // what a swap of ciphertexts in an offsite copy brings back: a consistent pair, other names
+    Files.copy(proj.path(), docs.path(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        proj.manifestPath(),
+        docs.manifestPath(),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Catalog fresh = new Catalog(root, List.of(drive));
+    ArchiveInfo listed = fresh.listSource("local", "docs").get(0);
+    assertThat(listed.damaged()).isTrue();
+    assertThat(listed.state().error()).contains("it describes archive " + proj.name());
+    assertThatThrownBy(() -> fresh.manifest(docs))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("it describes archive " + proj.name() + ", not " + docs.name());
+    assertThatThrownBy(
+            () -> writer.restoreToDirectory(docs, tmp.resolve("out"), false, ProgressListener.NONE))
+        .isInstanceOf(DamagedArchive.class);
+    assertThat(tmp.resolve("out")).doesNotExist();
+
+    // same archive name, another source's folder
+    Path elsewhere = Files.createDirectories(root.resolve("local/copy"));
+    Files.copy(proj.path(), elsewhere.resolve(proj.name()));
+    Files.copy(proj.manifestPath(), elsewhere.resolve(proj.stem() + ".manifest.json"));
+    ArchiveRef copy = new ArchiveRef("local", "copy", proj.name(), elsewhere.resolve(proj.name()));
+    assertThatThrownBy(() -> fresh.manifest(copy))
+        .hasMessageContaining("it describes set 'local', source 'proj', but lies in local/copy");
+  }
+
+  @Test
   void latestIsThePointerWhileGoodElseTheNewestGoodArchive() throws Exception {
     ArchiveRef first = backup("local", "src");
     ArchiveRef second = backup("local", "src");
