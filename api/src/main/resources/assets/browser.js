@@ -92,7 +92,7 @@ function browserRender() {
   const query = document.getElementById('browse-search').value.trim().toLowerCase();
   const parts = browser.cwd ? browser.cwd.split('/') : [];
   crumbs.replaceChildren(el('a', { href: '#', onclick: ev => { ev.preventDefault(); browserOpen(''); } }, browser.archive.source),
-    ...parts.map((p, i) => [' / ', el('a', { href: '#', onclick: ev => { ev.preventDefault(); browserOpen(parts.slice(0, i + 1).join('/')); } }, p)]),
+    ...parts.flatMap((p, i) => [' / ', el('a', { href: '#', onclick: ev => { ev.preventDefault(); browserOpen(parts.slice(0, i + 1).join('/')); } }, p)]),
     ' ', folderLink(browser.cwd, 'Download this folder (.tar.gz)'));
   let rows;
   if (query) {

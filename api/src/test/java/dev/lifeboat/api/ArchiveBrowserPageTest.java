@@ -180,5 +180,24 @@ class ArchiveBrowserPageTest {
                 + archive
                 + "/folder?path=nope");
     assertThat(missing.statusCode()).isEqualTo(404);
+
+    // two folders deeper, the breadcrumb names each folder as a link back to it
+    waitFor(By.cssSelector("#browse-files a.folder")).click();
+    waitFor(By.cssSelector("#browse-path a.download-folder[data-path='notebooks/experiments']"));
+    waitFor(By.cssSelector("#browse-files a.folder")).click();
+    waitFor(
+        By.cssSelector("#browse-path a.download-folder[data-path='notebooks/experiments/run 1']"));
+    assertThat(browser.findElement(By.id("browse-path")).getText())
+        .startsWith("home / notebooks / experiments / run 1");
+    List<String> crumbs =
+        browser.findElements(By.cssSelector("#browse-path a:not(.download-folder)")).stream()
+            .map(WebElement::getText)
+            .toList();
+    assertThat(crumbs).containsExactly("home", "notebooks", "experiments", "run 1");
+    browser.findElements(By.cssSelector("#browse-path a:not(.download-folder)")).get(1).click();
+    waitFor(By.cssSelector("#browse-path a.download-folder[data-path='notebooks']"));
+    assertThat(browser.findElement(By.cssSelector("#browse-files tbody")).getText())
+        .contains("experiments/")
+        .contains("training.ipynb");
   }
 }

@@ -87,6 +87,34 @@ class ObserveApiTest {
   }
 
   @Test
+  void aSourceWhoseArchivesAreAllDamagedKeepsItsSeriesAtZeroAndIsStale() throws Exception {
+    Path src = Files.createDirectories(work.resolve("broken"));
+    Files.writeString(src.resolve("a.txt"), "alpha");
+    new dev.lifeboat.activities.archive.Repository(REPOSITORY)
+        .writeFromDirectory(
+            "local",
+            "metrics-broken",
+            src,
+            List.of(),
+            List.of(),
+            dev.lifeboat.activities.archive.ProgressListener.NONE);
+    assertThat(api.get("/admin/prometheus").raw())
+        .containsPattern(
+            "lifeboat_backup_last_success_timestamp_seconds\\{set=\"local\",source=\"metrics-broken\"} [1-9]");
+    try (var files = Files.list(REPOSITORY.resolve("local/metrics-broken"))) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".manifest.json")).toList()) {
+        Files.delete(f); // listed as damaged from now on
+      }
+    }
+    // the series stays, at 0, so LifeboatBackupStale fires for it
+    assertThat(api.get("/admin/prometheus").raw())
+        .contains(
+            "lifeboat_backup_last_success_timestamp_seconds{set=\"local\",source=\"metrics-broken\"} 0.0");
+    assertThat(api.get("/admin/healthcheck").raw())
+        .contains("local/metrics-broken no good archive: 1 damaged");
+  }
+
+  @Test
   void openApiDocumentCoversTheResourcesAndEveryGetAnswers() {
     ApiClient.Answer doc = api.get("/api/openapi.json");
     assertThat(doc.status()).as(doc.raw()).isEqualTo(200);

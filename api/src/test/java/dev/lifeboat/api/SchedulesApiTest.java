@@ -60,6 +60,8 @@ class SchedulesApiTest {
         - name: probe-gate
           cron: "@yearly"
           params: {who: scheduler}
+        - name: probe-twice
+          cron: "@yearly"
       params:
         - name: who
           default: nobody
@@ -324,6 +326,82 @@ class SchedulesApiTest {
   }
 
   @Test
+  void twoTriggersAtOnceStartOneRunAndTheOtherIsToldItIsRunning() throws Exception {
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var a = pool.submit(() -> api.post("/api/schedules/probe-twice/trigger", null));
+      var b = pool.submit(() -> api.post("/api/schedules/probe-twice/trigger", null));
+      List<ApiClient.Answer> answers = List.of(a.get(), b.get());
+      assertThat(answers)
+          .extracting(ApiClient.Answer::status)
+          .as(answers.get(0).raw() + " / " + answers.get(1).raw())
+          .containsExactlyInAnyOrder(202, 409);
+      ApiClient.Answer started = answers.stream().filter(x -> x.status() == 202).findFirst().get();
+      ApiClient.Answer refused = answers.stream().filter(x -> x.status() == 409).findFirst().get();
+      String id = started.body().get("id").asText();
+      assertThat(refused.body().get("running").asText()).isEqualTo(id);
+      api.post("/api/runs/" + ApiClient.enc(id) + "/cancel", null);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aScheduleWhoseRunbookTurnedInvalidStaysListedAndCanBePausedAndResumed() throws Exception {
+    Path file = RUNBOOKS.resolve("editable.yaml");
+    String original = Files.readString(file);
+    try {
+      Files.writeString(file, original + "\n  this is: [not yaml\n");
+      assertThat(api.post("/api/runbooks/reload", null).status()).isEqualTo(200);
+      // Temporal keeps it, firing as before: Lifeboat shows it with why it cannot update it
+      assertThat(ids()).contains(PREFIX + "editable-daily");
+      JsonNode kept = item(api.get("/api/schedules").body(), "editable-daily");
+      assertThat(kept.get("runbookInvalid").asBoolean()).isTrue();
+      assertThat(kept.get("runbook").asText()).isEqualTo("editable");
+      assertThat(kept.get("reason").asText()).contains("runbook editable is invalid");
+      assertThat(kept.get("paused").asBoolean()).isFalse();
+      assertThat(kept.get("next")).isNotEmpty();
+      assertThat(
+              item(api.get("/api/schedules").body(), "probe-gate")
+                  .get("runbookInvalid")
+                  .asBoolean())
+          .isFalse();
+      assertThat(api.get("/api/schedules/editable-daily").body().get("runbookInvalid").asBoolean())
+          .isTrue();
+
+      ApiClient.Answer paused = api.post("/api/schedules/editable-daily/pause", null);
+      assertThat(paused.status()).as(paused.raw()).isEqualTo(200);
+      assertThat(paused.body().get("paused").asBoolean()).isTrue();
+      assertThat(
+              schedules
+                  .getHandle(PREFIX + "editable-daily")
+                  .describe()
+                  .getSchedule()
+                  .getState()
+                  .isPaused())
+          .isTrue();
+      CliTest.Outcome listed = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedules");
+      assertThat(listed.out()).contains("editable-daily  editable", "PAUSED  RUNBOOK INVALID: ");
+      ApiClient.Answer resumed = api.post("/api/schedules/editable-daily/resume", null);
+      assertThat(resumed.status()).as(resumed.raw()).isEqualTo(200);
+      assertThat(resumed.body().get("paused").asBoolean()).isFalse();
+
+      ApiClient.Answer trigger = api.post("/api/schedules/editable-daily/trigger", null);
+      assertThat(trigger.status()).as(trigger.raw()).isEqualTo(409);
+      assertThat(trigger.body().get("error").asText()).contains("runbook editable is invalid");
+      assertThat(api.post("/api/schedules/nope/pause", null).status()).isEqualTo(404);
+    } finally {
+      Files.writeString(file, original);
+      api.post("/api/runbooks/reload", null);
+    }
+    assertThat(
+            item(api.get("/api/schedules").body(), "editable-daily")
+                .get("runbookInvalid")
+                .asBoolean())
+        .isFalse();
+  }
+
+  @Test
   void thePagePausesResumesAndTriggers() {
     org.openqa.selenium.WebDriver browser = Chromium.open();
     try {
@@ -465,7 +543,7 @@ class SchedulesApiTest {
     List<String> after = ids();
     assertThat(after).doesNotHaveDuplicates();
     assertThat(Set.copyOf(after)).isEqualTo(before);
-    assertThat(after).hasSize(SHIPPED.size() + 3);
+    assertThat(after).hasSize(SHIPPED.size() + 4);
   }
 
   /**

@@ -21,11 +21,15 @@ public final class SchedulesCommand extends ApiCommand {
           new StringBuilder(s.path("name").asText())
               .append("  ")
               .append(s.path("runbook").asText())
-              .append("  \"")
-              .append(s.path("cron").asText())
-              .append("\" ")
+              .append("  ")
+              .append(s.path("cron").isTextual() ? "\"" + s.path("cron").asText() + "\"" : "-")
+              .append(" ")
               .append(s.path("timezone").asText());
-      if (!s.path("enabled").asBoolean(true)) {
+      if (s.path("runbookInvalid").asBoolean()) {
+        line.append(s.path("paused").asBoolean() ? "  PAUSED" : "")
+            .append("  RUNBOOK INVALID: ")
+            .append(s.path("reason").asText());
+      } else if (!s.path("enabled").asBoolean(true)) {
         line.append("  OFF: ").append(s.path("reason").asText());
       } else {
         line.append(s.path("paused").asBoolean() ? "  PAUSED" : "");

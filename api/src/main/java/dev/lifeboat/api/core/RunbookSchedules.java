@@ -82,6 +82,7 @@ public final class RunbookSchedules implements Managed {
   private final Set<String> ours = ConcurrentHashMap.newKeySet();
 
   private final Map<String, long[]> skippedCache = new ConcurrentHashMap<>();
+  private final Map<String, Object> triggerLocks = new ConcurrentHashMap<>();
 
   public RunbookSchedules(
       RunbookCatalog catalog,
@@ -112,7 +113,9 @@ public final class RunbookSchedules implements Managed {
 
   /**
    * One schedule as the API shows it. {@code next} holds ISO-8601 times in the schedule's time
-   * zone.
+   * zone. {@code runbookInvalid}: its runbook is invalid right now, so the schedule is kept in
+   * Temporal as it was (still firing unless paused) and {@code reason} says what is wrong with the
+   * runbook.
    */
   public record View(
       String name,
@@ -126,7 +129,8 @@ public final class RunbookSchedules implements Managed {
       long skipped,
       long missed,
       boolean enabled,
-      String reason) {}
+      String reason,
+      boolean runbookInvalid) {}
 
   /** The newest run the schedule started. */
   public record Last(String id, String status, String time) {}
@@ -344,11 +348,111 @@ public final class RunbookSchedules implements Managed {
   }
 
   public List<View> list() {
-    return entries().values().stream().map(this::view).toList();
+    List<View> out = new ArrayList<>(entries().values().stream().map(this::view).toList());
+    if (enabled()) {
+      try {
+        for (String name : kept()) {
+          keptView(name).ifPresent(out::add);
+        }
+      } catch (RuntimeException failed) {
+        LOG.warn(
+            "schedules of invalid runbooks could not be listed: {}",
+            RunService.rootMessage(failed));
+      }
+    }
+    return out;
   }
 
   public View get(String name) {
+    if (entries().get(name) == null) {
+      return keptView(name).orElseThrow(() -> notFound(name));
+    }
     return view(entry(name));
+  }
+
+  /**
+   * Names of our schedules in Temporal whose runbook is invalid right now: sync leaves them as they
+   * were, so they still fire and must stay visible and pausable.
+   */
+  private List<String> kept() {
+    Map<String, Entry> wanted = entries();
+    List<String> out = new ArrayList<>();
+    schedules
+        .listSchedules()
+        .forEach(
+            d -> {
+              String id = d.getScheduleId();
+              if (id.startsWith(prefix) && prefix.equals(memo(d, OWNER_MEMO))) {
+                String name = id.substring(prefix.length());
+                if (!wanted.containsKey(name) && invalid(memo(d, "runbook")).isPresent()) {
+                  out.add(name);
+                }
+              }
+            });
+    return out.stream().distinct().sorted().toList();
+  }
+
+  private Optional<LoadedRunbook.Invalid> invalid(String runbook) {
+    return runbook != null && catalog.find(runbook).orElse(null) instanceof LoadedRunbook.Invalid i
+        ? Optional.of(i)
+        : Optional.empty();
+  }
+
+  /** The schedule {@code name} of a runbook that is invalid right now, as Temporal has it. */
+  private Optional<View> keptView(String name) {
+    if (!enabled()) {
+      return Optional.empty();
+    }
+    ScheduleDescription d;
+    try {
+      d = describe(name);
+    } catch (RuntimeException missing) {
+      return Optional.empty();
+    }
+    String runbook = memo(d, "runbook");
+    if (!prefix.equals(memo(d, OWNER_MEMO))) {
+      return Optional.empty();
+    }
+    Optional<LoadedRunbook.Invalid> bad = invalid(runbook);
+    if (bad.isEmpty()) {
+      return Optional.empty();
+    }
+    var spec = d.getSchedule().getSpec();
+    String timezone =
+        spec.getTimeZoneName() == null || spec.getTimeZoneName().isBlank()
+            ? "UTC"
+            : spec.getTimeZoneName();
+    ScheduleInfo info = d.getInfo();
+    DateTimeFormatter local = DateTimeFormatter.ISO_OFFSET_DATE_TIME.withZone(ZoneId.of(timezone));
+    return Optional.of(
+        new View(
+            name,
+            runbook,
+            spec.getCronExpressions() == null || spec.getCronExpressions().isEmpty()
+                ? null
+                : spec.getCronExpressions().get(0),
+            timezone,
+            spec.getJitter() == null ? null : spec.getJitter().toString(),
+            d.getSchedule().getState().isPaused(),
+            info.getNextActionTimes().stream().limit(3).map(local::format).toList(),
+            last(info),
+            info.getNumActionsSkippedOverlap(),
+            info.getNumActionsMissedCatchupWindow(),
+            true,
+            "runbook "
+                + runbook
+                + " is invalid ("
+                + bad.get().file()
+                + ":"
+                + bad.get().line()
+                + ": "
+                + bad.get().reason()
+                + "); the schedule is kept as it was: fix the file and reload",
+            true));
+  }
+
+  private static ApiException notFound(String name) {
+    return ApiException.notFound("no schedule named '" + name + "'");
   }
 
   private View view(Entry e) {
@@ -367,7 +471,8 @@ public final class RunbookSchedules implements Managed {
           0,
           0,
           false,
-          offReason);
+          offReason,
+          false);
     }
     ScheduleDescription d;
     try {
@@ -387,7 +492,8 @@ public final class RunbookSchedules implements Managed {
           false,
           "not in Temporal: "
               + RunService.rootMessage(failed)
-              + " (POST /api/runbooks/reload creates it)");
+              + " (POST /api/runbooks/reload creates it)",
+          false);
     }
     ScheduleInfo info = d.getInfo();
     DateTimeFormatter local =
@@ -407,7 +513,8 @@ public final class RunbookSchedules implements Managed {
         info.getNumActionsSkippedOverlap(),
         info.getNumActionsMissedCatchupWindow(),
         true,
-        null);
+        null,
+        false);
   }
 
   private Last last(ScheduleInfo info) {
@@ -437,15 +544,26 @@ public final class RunbookSchedules implements Managed {
   }
 
   public View pause(String name, String by) {
-    Entry e = entry(name);
-    handle(e).pause("paused through Lifeboat by " + by);
-    return view(e);
+    handle(name).pause("paused through Lifeboat by " + by);
+    return get(name);
   }
 
   public View resume(String name, String by) {
-    Entry e = entry(name);
-    handle(e).unpause("resumed through Lifeboat by " + by);
-    return view(e);
+    handle(name).unpause("resumed through Lifeboat by " + by);
+    return get(name);
+  }
+
+  /** The handle of a schedule the catalogue has, or of one kept because its runbook is invalid. */
+  private ScheduleHandle handle(String name) {
+    Entry e = entries().get(name);
+    if (e != null) {
+      return handle(e);
+    }
+    if (!enabled()) {
+      throw notFound(name);
+    }
+    keptView(name).orElseThrow(() -> notFound(name));
+    return schedules.getHandle(temporalId(name));
   }
 
   /**
@@ -453,7 +571,28 @@ public final class RunbookSchedules implements Managed {
    * a 409 naming it: triggering is not a way around the overlap rule.
    */
   public String trigger(String name) {
+    if (entries().get(name) == null && enabled()) {
+      keptView(name)
+          .ifPresent(
+              v -> {
+                throw new ApiException(
+                    409,
+                    "schedule '"
+                        + name
+                        + "' is not triggered: "
+                        + v.reason().replace("; the schedule is kept as it was", ""),
+                    Map.of("runbookInvalid", true));
+              });
+    }
     Entry e = entry(name);
+    // one trigger of a schedule at a time in this process: a second one waits, then finds the
+    // first one's run going and is refused like any trigger during a run
+    synchronized (triggerLocks.computeIfAbsent(name, n -> new Object())) {
+      return triggerNow(name, e);
+    }
+  }
+
+  private String triggerNow(String name, Entry e) {
     ScheduleHandle h = handle(e);
     ScheduleInfo before = h.describe().getInfo();
     running(before)
@@ -543,6 +682,15 @@ public final class RunbookSchedules implements Managed {
                   }
                   return c[1];
                 });
+  }
+
+  private static String memo(ScheduleDescription d, String key) {
+    try {
+      Object v = d.getMemo(key, String.class);
+      return v == null ? null : v.toString();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static String memo(ScheduleListDescription d, String key) {

@@ -25,12 +25,14 @@ import java.util.TreeMap;
  * covers, older than the configured per-set limit (e.g. tier1 36 h): a nightly job that silently
  * stopped is the failure users find out about too late. Also red when a set/source that has
  * archives has had no passed restore drill for 35 days (counted from its oldest archive while it
- * was never drilled). A fresh install with no archives is not red. Publishes per set/source the
- * gauges {@code lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged}, {@code
+ * was never drilled). A set/source whose archives are all damaged is red whatever its limit: there
+ * is nothing to restore from. A fresh install with no archives is not red. Publishes per set/source
+ * the gauges {@code lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged}, {@code
  * lifeboat.drill.last-success-time} (epoch seconds, -1 never) and {@code
  * lifeboat.drill.restore-seconds} (of the last passed drill, -1 never), each suffixed {@code
- * .<set>.<source>}. A damaged archive is no backup: only good ones make a tier fresh. This is a
- * health check, never part of the readiness probe.
+ * .<set>.<source>} (the age counts from the epoch while a set/source has no good archive). A
+ * damaged archive is no backup: only good ones make a tier fresh. This is a health check, never
+ * part of the readiness probe.
  */
 public final class StalenessHealthCheck extends HealthCheck {
   /** How long a set/source with archives may go without a passed restore drill. */
@@ -76,19 +78,28 @@ public final class StalenessHealthCheck extends HealthCheck {
   protected Result check() throws IOException {
     Map<String, Instant> newest = new TreeMap<>();
     Map<String, Instant> oldest = new TreeMap<>();
+    Map<String, Integer> damaged = new TreeMap<>();
     for (ArchiveInfo a : repository.list(null, null)) {
       String key = a.set() + "/" + a.source();
       damagedGauge(key);
       oldest.merge(key, a.createdAt(), (x, y) -> x.isBefore(y) ? x : y);
       if (!a.damaged()) {
         newest.merge(key, a.createdAt(), (x, y) -> x.isAfter(y) ? x : y);
+      } else {
+        damaged.merge(key, 1, Integer::sum);
       }
     }
-    newest.keySet().forEach(this::gauge);
+    oldest.keySet().forEach(this::gauge);
     oldest.keySet().forEach(this::drillGauges);
     Instant now = clock.instant();
     List<String> stale = new ArrayList<>();
     List<String> fresh = new ArrayList<>();
+    for (String key : oldest.keySet()) {
+      if (!newest.containsKey(key)) {
+        // archives that cannot be read back are no backup: there is nothing to restore from
+        stale.add(key + " no good archive: " + damaged.getOrDefault(key, 0) + " damaged");
+      }
+    }
     for (Map.Entry<String, Instant> e : newest.entrySet()) {
       Optional<String> limitText = Optional.empty();
       Duration limit = null;
@@ -189,12 +200,14 @@ public final class StalenessHealthCheck extends HealthCheck {
               (Gauge<Long>)
                   () -> {
                     try {
-                      return repository.list(parts[0], parts[1]).stream()
-                          .filter(a -> !a.damaged())
-                          .map(ArchiveInfo::createdAt)
-                          .max(Comparator.naturalOrder())
-                          .map(t -> Duration.between(t, clock.instant()).toSeconds())
-                          .orElse(-1L);
+                      Instant good =
+                          repository.list(parts[0], parts[1]).stream()
+                              .filter(a -> !a.damaged())
+                              .map(ArchiveInfo::createdAt)
+                              .max(Comparator.naturalOrder())
+                              // no good archive: as old as if the last one were at the epoch
+                              .orElse(Instant.EPOCH);
+                      return Duration.between(good, clock.instant()).toSeconds();
                     } catch (IOException | RuntimeException e) {
                       return -1L;
                     }

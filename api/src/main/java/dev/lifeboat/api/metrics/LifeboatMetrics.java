@@ -25,8 +25,9 @@ import java.util.stream.Collectors;
  * Lifeboat's Prometheus series, read at scrape time from the places that own the facts: the
  * archives' state records in the repository and the runs Temporal keeps. A series appears once its
  * first event happened (a set/source's last-success timestamp after its first good archive, a run
- * counter after the first run of that runbook ended with that status). Names follow Velero's and
- * CloudNativePG's.
+ * counter after the first run of that runbook ended with that status); a set/source whose archives
+ * are all damaged keeps its last-success series at 0, so an age alert on it fires. Names follow
+ * Velero's and CloudNativePG's.
  */
 public final class LifeboatMetrics implements MultiCollector {
   private static final double[] DURATION_BOUNDS = {
@@ -59,7 +60,9 @@ public final class LifeboatMetrics implements MultiCollector {
     var lastSuccess =
         GaugeSnapshot.builder()
             .name("lifeboat_backup_last_success_timestamp_seconds")
-            .help("Creation time of the newest archive of a set/source that is not damaged");
+            .help(
+                "Creation time of the newest archive of a set/source that is not damaged;"
+                    + " 0 when all its archives are damaged");
     var size =
         GaugeSnapshot.builder()
             .name("lifeboat_backup_size_bytes")
@@ -70,17 +73,24 @@ public final class LifeboatMetrics implements MultiCollector {
             .help("Files in the newest good archive of a set/source");
     Map<String, List<ArchiveInfo>> bySource =
         all.stream()
-            .filter(a -> !"damaged".equals(a.state().state().word()))
             .collect(
                 Collectors.groupingBy(
                     a -> a.set() + "/" + a.source(), TreeMap::new, Collectors.toList()));
     for (List<ArchiveInfo> archives : bySource.values()) {
-      ArchiveInfo newest =
-          archives.stream().max(Comparator.comparing(ArchiveInfo::createdAt)).orElseThrow();
-      Labels labels = Labels.of("set", newest.set(), "source", newest.source());
-      lastSuccess.dataPoint(gauge(labels, newest.createdAt().toEpochMilli() / 1000.0));
-      size.dataPoint(gauge(labels, newest.sizeBytes()));
-      files.dataPoint(gauge(labels, newest.files()));
+      ArchiveInfo any = archives.get(0);
+      Labels labels = Labels.of("set", any.set(), "source", any.source());
+      var newest =
+          archives.stream()
+              .filter(a -> !"damaged".equals(a.state().state().word()))
+              .max(Comparator.comparing(ArchiveInfo::createdAt));
+      if (newest.isEmpty()) {
+        // every archive is damaged: the series stays, at the epoch, so the stale alert fires
+        lastSuccess.dataPoint(gauge(labels, 0));
+        continue;
+      }
+      lastSuccess.dataPoint(gauge(labels, newest.get().createdAt().toEpochMilli() / 1000.0));
+      size.dataPoint(gauge(labels, newest.get().sizeBytes()));
+      files.dataPoint(gauge(labels, newest.get().files()));
     }
     var states =
         GaugeSnapshot.builder()

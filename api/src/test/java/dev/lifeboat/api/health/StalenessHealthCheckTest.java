@@ -70,9 +70,20 @@ class StalenessHealthCheckTest {
     MetricRegistry metrics = new MetricRegistry();
     HealthCheck.Result r =
         check(root, Map.of("tier1", "36h"), metrics, BACKED_UP.plus(Duration.ofHours(1)));
-    assertThat(r.getMessage()).contains("no tier with a limit has backups yet");
+    // all its archives damaged: there is nothing to restore from, so it is stale at once
+    assertThat(r.isHealthy()).isFalse();
+    assertThat(r.getMessage())
+        .startsWith("stale backups: tier1/notebooks no good archive: 1 damaged");
     assertThat(metrics.getGauges().get("lifeboat.backup.damaged.tier1.notebooks").getValue())
         .isEqualTo(1L);
+    // the age stays published, counted from the epoch, so an alert on it fires
+    assertThat(metrics.getGauges().get("lifeboat.backup.age-seconds.tier1.notebooks").getValue())
+        .isEqualTo(BACKED_UP.plus(Duration.ofHours(1)).getEpochSecond());
+    // whatever the limits: a set with none is red too
+    HealthCheck.Result noLimit =
+        check(root, Map.of(), new MetricRegistry(), BACKED_UP.plus(Duration.ofHours(1)));
+    assertThat(noLimit.isHealthy()).isFalse();
+    assertThat(noLimit.getMessage()).contains("tier1/notebooks no good archive: 1 damaged");
   }
 
   @Test
@@ -153,6 +164,30 @@ class StalenessHealthCheckTest {
         .isEqualTo(Duration.ofDays(31).plus(Duration.ofDays(31).dividedBy(10)));
     assertThat(new ScheduleIntervals.Expected("h", Duration.ofHours(1), Duration.ZERO).grace())
         .isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void intervalsOfSchedulesThatFireOftenTakeMillisecondsNotAWalkThroughTheYear() {
+    long started = System.nanoTime();
+    assertThat(CronIntervals.interval("*/2 * * * *", "UTC")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(CronIntervals.interval("*/15 * * * *", "UTC")).isEqualTo(Duration.ofMinutes(15));
+    // the hour the clocks go back is passed twice but its times fire once: 02:45 to 03:00 is 1h15m
+    assertThat(CronIntervals.interval("*/15 * * * *", "Europe/Berlin"))
+        .isEqualTo(Duration.ofMinutes(75));
+    assertThat(CronIntervals.interval("* * * * *", "Asia/Tokyo")).isEqualTo(Duration.ofMinutes(1));
+    // walking a year of fires took seconds for each of these
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+    // the longest gap may be between days: weekdays only, every 2 minutes: Friday 23:58 to Monday
+    assertThat(CronIntervals.interval("*/2 * * * 1-5", "UTC"))
+        .isEqualTo(Duration.ofDays(2).plusMinutes(2));
+    // or within one: 09:00 to 17:30 twice an hour, the night is the gap
+    assertThat(CronIntervals.interval("0,30 9-17 * * *", "UTC"))
+        .isEqualTo(Duration.ofHours(15).plusMinutes(30));
+    assertThat(CronIntervals.interval("0 0,20 * * *", "UTC")).isEqualTo(Duration.ofHours(20));
+    assertThat(CronIntervals.interval("@yearly", "UTC").toDays()).isBetween(365L, 366L);
+    // on the day the clocks go back, midnight to 20:00 is 21 hours in Berlin
+    assertThat(CronIntervals.interval("0 0,20 * * *", "Europe/Berlin"))
+        .isEqualTo(Duration.ofHours(21));
   }
 
   @Test
