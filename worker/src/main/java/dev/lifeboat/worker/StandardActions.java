@@ -98,7 +98,7 @@ public final class StandardActions {
       Rclone rclone = new Rclone(programs);
       registry.register(new SyncOffsite(rclone, offsite));
       registry.register(new CheckOffsite(rclone, offsite));
-      registry.register(new FetchOffsite(rclone, offsite));
+      registry.register(new FetchOffsite(rclone, offsite, settings.archiveRoots()));
     } else {
       registry.register(
           Unavailable.named(

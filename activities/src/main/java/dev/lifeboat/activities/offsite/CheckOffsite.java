@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * The {@code check-offsite} action: verifies that the encrypted offsite copy matches the local
  * repository ({@code rclone cryptcheck}: every local file is encrypted with the remote file's nonce
  * and the checksums compared). Differences fail the step listing the first few files. Unlike a
- * sync, an unreachable backend fails too: a check that did not look must not pass.
+ * sync, an unreachable backend fails too: a check that did not look must not pass. It compares what
+ * a sync copies ({@link OffsiteFiles}): not the bookkeeping that changes after every sync, nor an
+ * archive the repository holds damaged (the offsite copy of it is left as it was).
  */
 public final class CheckOffsite implements Action<CheckOffsite.Args> {
   private static final Duration TIMEOUT = Duration.ofHours(12);
@@ -40,8 +42,12 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
       @Arg(required = false, description = "local repository path (default: the configured one)")
           String repository) {}
 
-  /** Step output when everything matches. */
-  public record Result(String status, String remote, long matching, String duration) {}
+  /**
+   * Step output when everything matches; {@code skippedDamaged} names the archives not compared
+   * because the repository holds them damaged.
+   */
+  public record Result(
+      String status, String remote, long matching, String duration, List<String> skippedDamaged) {}
 
   @Override
   public String name() {
@@ -70,6 +76,7 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
       throw ActionException.check(
           "check-offsite: " + local + " is not there (backup drive not mounted?)");
     }
+    OffsiteFiles.Selection selection = OffsiteFiles.select(repository, set);
     long started = System.nanoTime();
     try (Rclone.Session session = rclone.open(config, context)) {
       Rclone.Reachability reach = session.probe(context);
@@ -77,6 +84,12 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
         throw ActionException.check(
             "check-offsite: cannot check the offsite copy: " + reach.reason());
       }
+      session.requireOwnPassword(context);
+      for (String damaged : selection.skippedDamaged()) {
+        context.message("not comparing " + damaged + ": the repository holds it damaged");
+      }
+      List<String> flags = new ArrayList<>(List.of("--combined", "-"));
+      flags.addAll(session.filter(selection.rules()));
       context.message("comparing " + local + " with " + config.describe());
       List<String> differences = new ArrayList<>();
       long[] matching = {0};
@@ -84,7 +97,7 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
           session.run(
               "cryptcheck",
               List.of(local.toString(), session.crypt(set == null ? "" : set)),
-              List.of("--combined", "-"),
+              flags,
               TIMEOUT,
               context,
               line -> {
@@ -122,7 +135,8 @@ public final class CheckOffsite implements Action<CheckOffsite.Args> {
       }
       String duration = SyncOffsite.took(started);
       context.message(matching[0] + " files match the offsite copy");
-      return new Result("match", config.describe(), matching[0], duration);
+      return new Result(
+          "match", config.describe(), matching[0], duration, selection.skippedDamaged());
     }
   }
 }

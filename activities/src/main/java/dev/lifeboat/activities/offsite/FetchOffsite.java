@@ -4,9 +4,16 @@ import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
+import dev.lifeboat.activities.archive.ArchiveInfo;
+import dev.lifeboat.activities.archive.ProgressListener;
+import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.command.ProgramResult;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,18 +22,34 @@ import java.util.Optional;
 /**
  * The {@code fetch-offsite} action: brings one archive of a source (default: the latest) back from
  * the encrypted offsite copy into a local repository, with its manifest and, when it is the newest,
- * the {@code latest} pointer — the first step of a restore after the local drive was lost.
+ * the {@code latest} pointer — the first step of a restore after the local drive was lost. It holds
+ * the source's lock, never replaces an archive or manifest that is there, and moves files in only
+ * when the archive's size matches its manifest: a failed fetch leaves nothing behind.
  */
 public final class FetchOffsite implements Action<FetchOffsite.Args> {
   private static final Duration TIMEOUT = Duration.ofHours(12);
   private static final Duration SHORT = Duration.ofMinutes(5);
+  private static final String MANIFEST = ".manifest.json";
+
+  /** Where a fetch puts files until they are checked: hidden, so listings and syncs skip it. */
+  static final String PARTIAL = ".offsite-fetch.partial";
 
   private final Rclone rclone;
   private final OffsiteConfig config;
+  private final List<Path> archiveRoots;
 
   public FetchOffsite(Rclone rclone, OffsiteConfig config) {
+    this(rclone, config, List.of());
+  }
+
+  /**
+   * @param archiveRoots folders besides the repository that {@code into} may name or lie in
+   *     (LIFEBOAT_ARCHIVE_ROOTS: where later steps may read archives from)
+   */
+  public FetchOffsite(Rclone rclone, OffsiteConfig config, List<Path> archiveRoots) {
     this.rclone = rclone;
     this.config = config;
+    this.archiveRoots = List.copyOf(archiveRoots);
   }
 
   /** Arguments of {@code fetch-offsite}. */
@@ -39,10 +62,15 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
           String archive,
       @Arg(
               required = false,
-              description = "local repository to fetch into (default: the configured one)")
+              description =
+                  "local repository to fetch into (default: the configured one; another must be"
+                      + " an archive root or inside one)")
           String into) {}
 
-  /** Step output: what was fetched and where it is now. */
+  /**
+   * Step output: what was fetched and where it is now; {@code status} is {@code fetched}, or {@code
+   * already here} when the archive was in the repository already (then nothing was fetched).
+   */
   public record Result(
       String set,
       String source,
@@ -50,7 +78,8 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
       String path,
       long files,
       long bytes,
-      String duration) {}
+      String duration,
+      String status) {}
 
   @Override
   public String name() {
@@ -75,7 +104,9 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
         args.archive() == null || args.archive().isBlank()
             ? null
             : RepositoryPaths.archive(name(), "archive", RepositoryPaths.timestamp(args.archive()));
-    Path into = RepositoryPaths.repository(args.into(), config);
+    // before anything is fetched: Lifeboat writes only where it may later read archives from
+    Path into = RepositoryPaths.fetchTarget(name(), args.into(), config, archiveRoots);
+    Repository repository = new Repository(into);
     Path target = into.resolve(set).resolve(source);
     long started = System.nanoTime();
     try (Rclone.Session session = rclone.open(config, context)) {
@@ -84,6 +115,7 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
         throw ActionException.check(
             "fetch-offsite: cannot fetch from the offsite copy: " + reach.reason());
       }
+      session.requireOwnPassword(context);
       String remoteDir = set + "/" + source;
       Optional<String> remoteLatest = latest(session, remoteDir, context);
       if (requested == null && remoteLatest.isEmpty()) {
@@ -95,41 +127,190 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
               ? requested
               : RepositoryPaths.archive(name(), "archive named by 'latest'", remoteLatest.get());
       boolean isLatest = remoteLatest.map(archive::equals).orElse(false);
-      List<String> argv =
-          new ArrayList<>(
-              List.of(
-                  "--include",
-                  "/" + archive + ".tar.gz",
-                  "--include",
-                  "/" + archive + ".tar.zst",
-                  "--include",
-                  "/" + archive + ".manifest.json"));
-      if (isLatest) {
-        argv.addAll(List.of("--include", "/latest"));
-      }
-      context.message("fetching " + remoteDir + "/" + archive + " from " + config.describe());
-      Files.createDirectories(target);
-      Rclone.Transfer t =
-          session.transfer(
-              "copy", List.of(session.crypt(remoteDir), target.toString()), argv, TIMEOUT, context);
-      Path fetched = null;
-      for (String ext : List.of(".tar.gz", ".tar.zst")) {
-        if (Files.isRegularFile(target.resolve(archive + ext))) {
-          fetched = target.resolve(archive + ext);
+      // one writer per source, as for backups and prunes
+      try (SourceLock lock =
+          repository.lockSource(set, source, context.runId(), new Listener(context))) {
+        Optional<ArchiveInfo> here =
+            repository.list(set, source).stream()
+                .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
+                .findFirst();
+        if (here.isPresent()) {
+          return keep(here.get(), set, source, archive, started, context);
+        }
+        Path manifest = target.resolve(archive + MANIFEST);
+        if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
+          throw ActionException.check(
+              "fetch-offsite: "
+                  + manifest
+                  + " is there without its archive; it is not replaced. Move it aside to fetch "
+                  + archive
+                  + " from the offsite copy");
+        }
+        // fetched into a hidden folder of the same drive (listings and syncs skip it) and moved
+        // in only when checked: a failed or short fetch leaves nothing that looks like an archive
+        Path partialRoot = into.resolve(PARTIAL);
+        Path partial = partialRoot.resolve(set).resolve(source);
+        Rclone.deleteTree(partial);
+        Files.createDirectories(partial);
+        try {
+          context.message("fetching " + remoteDir + "/" + archive + " from " + config.describe());
+          Rclone.Transfer t = transfer(session, remoteDir, archive, isLatest, partial, context);
+          ArchiveInfo fetched =
+              new Repository(partialRoot)
+                  .list(set, source).stream()
+                      .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
+                      .findFirst()
+                      .orElseThrow(
+                          () ->
+                              ActionException.check(
+                                  "fetch-offsite: archive "
+                                      + archive
+                                      + " of "
+                                      + remoteDir
+                                      + " is not in the offsite copy "
+                                      + config.describe()));
+          if (fetched.damaged()) {
+            throw ActionException.check(
+                "fetch-offsite: the offsite copy of "
+                    + remoteDir
+                    + "/"
+                    + fetched.name()
+                    + " is not usable and was not kept: "
+                    + fetched.state().error().replace(partial.toString(), remoteDir));
+          }
+          // the manifest first: an archive never appears without one
+          Files.move(partial.resolve(archive + MANIFEST), manifest);
+          Path path = target.resolve(fetched.name());
+          Files.move(fetched.path(), path);
+          if (isLatest) {
+            movePointer(partial, target, archive);
+          }
+          String duration = SyncOffsite.took(started);
+          context.message("fetched " + fetched.name() + " in " + duration);
+          return new Result(
+              set, source, archive, path.toString(), t.files(), t.bytes(), duration, "fetched");
+        } finally {
+          Rclone.deleteTree(partial);
+          deleteIfEmpty(partial.getParent());
+          deleteIfEmpty(partialRoot);
         }
       }
-      if (fetched == null) {
+    }
+  }
+
+  private Rclone.Transfer transfer(
+      Rclone.Session session,
+      String remoteDir,
+      String archive,
+      boolean isLatest,
+      Path partial,
+      ActionContext context)
+      throws Exception {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "--include",
+                "/" + archive + ".tar.gz",
+                "--include",
+                "/" + archive + ".tar.zst",
+                "--include",
+                "/" + archive + MANIFEST));
+    if (isLatest) {
+      argv.addAll(List.of("--include", "/latest"));
+    }
+    try {
+      return session.transfer(
+          "copy", List.of(session.crypt(remoteDir), partial.toString()), argv, TIMEOUT, context);
+    } catch (IOException e) {
+      String text = e.getMessage() == null ? "" : e.getMessage();
+      if (text.contains("failed to authenticate decrypted block")
+          || text.contains("bad password")) {
         throw ActionException.check(
-            "fetch-offsite: archive "
-                + archive
-                + " of "
+            "fetch-offsite: the offsite copy of "
                 + remoteDir
-                + " is not in the offsite copy "
-                + config.describe());
+                + "/"
+                + archive
+                + " is corrupt or was made with another password; nothing was kept ("
+                + text
+                + ")");
       }
-      String duration = SyncOffsite.took(started);
-      context.message("fetched " + fetched.getFileName() + " in " + duration);
-      return new Result(set, source, archive, fetched.toString(), t.files(), t.bytes(), duration);
+      throw e;
+    }
+  }
+
+  /** The archive is here already: it is never replaced, and a damaged one is not passed off. */
+  private static Result keep(
+      ArchiveInfo here,
+      String set,
+      String source,
+      String archive,
+      long started,
+      ActionContext context) {
+    if (here.damaged()) {
+      throw ActionException.check(
+          "fetch-offsite: "
+              + here.path()
+              + " is here already and damaged ("
+              + here.state().error()
+              + "); it is not replaced. Move it and its manifest aside to fetch the offsite copy");
+    }
+    context.message(here.path() + " is here already; kept as it is, nothing fetched");
+    return new Result(
+        set,
+        source,
+        archive,
+        here.path().toString(),
+        0,
+        0,
+        SyncOffsite.took(started),
+        "already here");
+  }
+
+  /** The fetched {@code latest} replaces the local one only when that names an older archive. */
+  private static void movePointer(Path partial, Path target, String archive) throws IOException {
+    Path fetched = partial.resolve("latest");
+    Path local = target.resolve("latest");
+    if (!Files.isRegularFile(fetched, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (Files.isRegularFile(local, LinkOption.NOFOLLOW_LINKS)) {
+      String named = RepositoryPaths.timestamp(Files.readString(local));
+      if (named.compareTo(archive) >= 0) {
+        return;
+      }
+    }
+    Files.move(fetched, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    try {
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // another fetch still uses it
+    }
+  }
+
+  /** Tells the run who holds the source lock while the fetch waits for it. */
+  private record Listener(ActionContext context) implements ProgressListener {
+    @Override
+    public void progress(long bytesDone, long bytesTotal, long filesDone) {
+      context.progress(bytesDone, bytesTotal, filesDone);
+    }
+
+    @Override
+    public void message(String text) {
+      context.message(text);
+      context.log(text);
+    }
+
+    @Override
+    public String runId() {
+      return context.runId();
+    }
+
+    @Override
+    public void checkCancelled() {
+      context.throwIfCancelled();
     }
   }
 

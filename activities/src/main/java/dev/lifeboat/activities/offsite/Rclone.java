@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Redactor;
+import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.command.Invocation;
 import dev.lifeboat.activities.command.ProgramResult;
 import dev.lifeboat.activities.command.ProgramRunner;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -171,6 +171,66 @@ public final class Rclone {
 
     String mask(String text) {
       return Redactor.redact(text, secrets);
+    }
+
+    /** {@code --filter-from <file>} flags for {@code rules}, the file kept in this session. */
+    List<String> filter(List<String> rules) throws IOException {
+      Path file = Files.createTempFile(dir, "filter-", ".txt");
+      Files.writeString(file, String.join("\n", rules) + "\n");
+      return List.of("--filter-from", file.toString());
+    }
+
+    /**
+     * Fails when the offsite folder holds entries but none of their names decrypts: it was written
+     * with another password or salt. Without this, a fetch says the source has no archive there and
+     * a sync starts a second copy beside the first.
+     */
+    void requireOwnPassword(ActionContext context) throws IOException, InterruptedException {
+      List<String> stored = listTop(BASE + ":" + config.remotePath(), context);
+      if (stored == null || stored.isEmpty()) {
+        return; // nothing there yet (or not listable: the transfer will say why)
+      }
+      List<String> decrypted = listTop(crypt(""), context);
+      // a name decrypted with the wrong key now and then passes as text: garbage is no set name
+      if (decrypted != null && decrypted.stream().noneMatch(Session::isSetName)) {
+        throw ActionException.check(
+            "offsite: the offsite copy "
+                + config.describe()
+                + " was written with another password (or salt): none of its "
+                + stored.size()
+                + " entries decrypt with the configured ones. Set the password and salt it was"
+                + " made with, or point the offsite path at a new folder");
+      }
+    }
+
+    private static boolean isSetName(String listed) {
+      String name = listed.endsWith("/") ? listed.substring(0, listed.length() - 1) : listed;
+      try {
+        Repository.checkName(name, "set");
+        return true;
+      } catch (ActionException e) {
+        return false;
+      }
+    }
+
+    /** The names at the top of {@code remote}; null when rclone could not list it. */
+    private List<String> listTop(String remote, ActionContext context)
+        throws IOException, InterruptedException {
+      List<String> names = new ArrayList<>();
+      ProgramResult result =
+          run(
+              "lsf",
+              List.of(remote),
+              List.of("--max-depth", "1", "-q"),
+              SHORT,
+              context,
+              line -> {
+                if (!line.isBlank() && !line.matches("^\\d{4}/\\d{2}/\\d{2} .*")) {
+                  names.add(line);
+                }
+              },
+              false);
+      return result.exitCode() == 0 ? names : null;
     }
 
     /**
@@ -376,12 +436,6 @@ public final class Rclone {
       return JSON.readTree(line);
     } catch (IOException e) {
       return null;
-    }
-  }
-
-  static Optional<Path> firstRegularFile(Path dir) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.filter(Files::isRegularFile).findFirst();
     }
   }
 

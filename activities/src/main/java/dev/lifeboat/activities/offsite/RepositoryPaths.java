@@ -2,7 +2,11 @@ package dev.lifeboat.activities.offsite;
 
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.Repository;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -44,6 +48,61 @@ final class RepositoryPaths {
 
   static Path repository(String override, OffsiteConfig config) {
     return override == null || override.isBlank() ? config.repository() : Path.of(override);
+  }
+
+  /**
+   * Where a fetch may write: the configured repository (the default), or a folder that is one of
+   * the archive roots or inside one (LIFEBOAT_ARCHIVE_ROOTS), links resolved. Anywhere else the
+   * fetched archive could not be restored from, and Lifeboat (often root) would have written files
+   * into a folder nobody chose for archives.
+   */
+  static Path fetchTarget(
+      String action, String override, OffsiteConfig config, List<Path> archiveRoots) {
+    if (override == null || override.isBlank()) {
+      return config.repository();
+    }
+    Path into = Path.of(override);
+    if (!into.isAbsolute()) {
+      throw ActionException.invalid(action + ": into '" + override + "' must be an absolute path");
+    }
+    Path wanted = resolved(into);
+    List<Path> allowed = new ArrayList<>();
+    allowed.add(config.repository());
+    allowed.addAll(archiveRoots);
+    for (Path root : allowed) {
+      if (wanted.startsWith(resolved(root))) {
+        return into.normalize();
+      }
+    }
+    throw ActionException.invalid(
+        action
+            + ": into "
+            + into
+            + (wanted.equals(into.normalize()) ? "" : " (really " + wanted + ")")
+            + " is neither the repository "
+            + config.repository()
+            + " nor inside "
+            + (archiveRoots.isEmpty()
+                ? "an archive root (none are configured)"
+                : "one of the archive roots " + archiveRoots)
+            + "; fetch into one of them or add the folder's drive to LIFEBOAT_ARCHIVE_ROOTS");
+  }
+
+  /** The path with links resolved as far as it exists; the rest (not there yet) as given. */
+  private static Path resolved(Path path) {
+    Path p = path.toAbsolutePath().normalize();
+    Path existing = p;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return p;
+    }
+    try {
+      return existing.toRealPath().resolve(existing.relativize(p));
+    } catch (IOException e) {
+      return p;
+    }
   }
 
   /**

@@ -14,7 +14,9 @@ import java.util.List;
 /**
  * The {@code sync-offsite} action: mirrors the local repository (or one set of it) to the encrypted
  * offsite copy when the offsite backend is reachable. Offline is a normal state for a workstation,
- * so an unreachable backend makes the step succeed with status {@code "skipped: offline"}.
+ * so an unreachable backend makes the step succeed with status {@code "skipped: offline"}. Only
+ * what {@link OffsiteFiles} selects goes: an archive the repository holds damaged is left out (and
+ * its offsite copy left as it is), and so is bookkeeping that changes after every sync.
  */
 public final class SyncOffsite implements Action<SyncOffsite.Args> {
   static final String SKIPPED = "skipped: offline";
@@ -35,7 +37,11 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
       @Arg(required = false, description = "local repository path (default: the configured one)")
           String repository) {}
 
-  /** Step output. {@code reason} is there only when the sync was skipped. */
+  /**
+   * Step output. {@code reason} is there only when the sync was skipped; {@code skippedDamaged}
+   * names the archives ({@code set/source/name}) left out because the repository holds them
+   * damaged.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Result(
       String status,
@@ -45,7 +51,8 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
       long bytes,
       long checks,
       long deletes,
-      String duration) {}
+      String duration,
+      List<String> skippedDamaged) {}
 
   @Override
   public String name() {
@@ -78,13 +85,21 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
       throw ActionException.invalid(
           "sync-offsite: set '" + set + "' does not exist in " + repository);
     }
-    if (Rclone.firstRegularFile(source).isEmpty()) {
-      // A sync mirrors deletions too: an empty source would wipe the offsite copy.
+    OffsiteFiles.Selection selection = OffsiteFiles.select(repository, set);
+    if (selection.archives().isEmpty()) {
+      // A sync mirrors deletions too: a source with nothing to copy would wipe the offsite copy.
       throw ActionException.check(
           "sync-offsite: refusing to mirror "
               + source
-              + " because it holds no files;"
-              + " that would delete the offsite copy (is the right drive mounted?)");
+              + " because it holds no files that go offsite (no archive"
+              + (selection.skippedDamaged().isEmpty() ? "" : " that is not damaged")
+              + "); that would delete the offsite copy (is the right drive mounted?)");
+    }
+    for (String damaged : selection.skippedDamaged()) {
+      context.message(
+          "not copying "
+              + damaged
+              + " offsite: the repository holds it damaged (its offsite copy is left as it is)");
     }
     long started = System.nanoTime();
     try (Rclone.Session session = rclone.open(config, context)) {
@@ -93,15 +108,25 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
       if (!reach.reachable()) {
         context.log("offsite copy skipped: " + reach.reason());
         context.message("offline: offsite sync skipped");
-        return new Result(SKIPPED, reach.reason(), config.describe(), 0, 0, 0, 0, took(started));
+        return new Result(
+            SKIPPED,
+            reach.reason(),
+            config.describe(),
+            0,
+            0,
+            0,
+            0,
+            took(started),
+            selection.skippedDamaged());
       }
+      session.requireOwnPassword(context);
       context.throwIfCancelled();
       context.message("syncing " + source + " to " + config.describe() + " (encrypted)");
       Rclone.Transfer t =
           session.transfer(
               "sync",
               List.of(source.toString(), session.crypt(set == null ? "" : set)),
-              List.of(),
+              session.filter(selection.rules()),
               TIMEOUT,
               context);
       String duration = took(started);
@@ -114,7 +139,8 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
           t.bytes(),
           t.checks(),
           t.deletes(),
-          duration);
+          duration,
+          selection.skippedDamaged());
     }
   }
 

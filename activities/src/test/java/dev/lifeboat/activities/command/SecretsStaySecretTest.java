@@ -131,7 +131,17 @@ class SecretsStaySecretTest {
   @Test
   void rcloneFailureWithABadRemote() throws Exception {
     Path repository = Files.createDirectories(dir.resolve("repository"));
-    Files.writeString(repository.resolve("file"), "data");
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.writeString(data.resolve("file"), "data");
+    // an archive to copy: a repository with none is refused before rclone runs
+    new dev.lifeboat.activities.archive.Repository(repository)
+        .writeFromDirectory(
+            "set",
+            "source",
+            data,
+            List.of(),
+            List.of(),
+            dev.lifeboat.activities.archive.ProgressListener.NONE);
     OffsiteConfig config =
         new OffsiteConfig(
             "nosuchbackend",

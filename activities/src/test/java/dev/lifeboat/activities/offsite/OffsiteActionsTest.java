@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionDispatcher;
 import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.archive.ProgressListener;
+import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.command.ProgramRunner;
 import dev.lifeboat.activities.command.RecordingContext;
 import dev.lifeboat.workflows.ActionFailureTypes;
@@ -13,6 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +37,8 @@ class OffsiteActionsTest {
   private static final String SECRET_CONTENT = "TRANSFORMER-TRAINING-NOTEBOOK-CONTENT";
   private static final String NEW = "20250102T020000Z";
   private static final String OLD = "20250101T020000Z";
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   @TempDir Path dir;
   private Path repo;
@@ -53,16 +61,20 @@ class OffsiteActionsTest {
     config = OffsiteConfig.localDirectory(offsite, PASSWORD, SALT, repo);
   }
 
+  /**
+   * A real archive (manifest, state, lock and latest as a backup leaves them) at time {@code ts}.
+   */
   private void archive(String set, String source, String ts, String content) throws Exception {
-    Path d = Files.createDirectories(repo.resolve(set).resolve(source));
-    byte[] random = new byte[4096];
-    new Random(ts.hashCode()).nextBytes(random);
+    Path data = Files.createDirectories(dir.resolve("data").resolve(set + "-" + source + "-" + ts));
+    byte[] random = new byte[100_000];
+    new Random(ts.hashCode() + content.hashCode()).nextBytes(random);
+    // the file's name is the secret: it is in the manifest in plain text
     Files.write(
-        d.resolve(ts + ".tar.gz"), concat(content.getBytes(StandardCharsets.UTF_8), random));
-    Files.writeString(
-        d.resolve(ts + ".manifest.json"),
-        "{\"archive\":\"" + ts + ".tar.gz\",\"note\":\"" + content + "\"}");
-    Files.writeString(d.resolve("latest"), ts + "\n");
+        data.resolve(content.replace(' ', '-') + ".bin"),
+        concat(content.getBytes(StandardCharsets.UTF_8), random));
+    Instant at = Instant.from(STAMP.parse(ts));
+    new Repository(repo, Clock.fixed(at, ZoneOffset.UTC))
+        .writeFromDirectory(set, source, data, List.of(), List.of(), ProgressListener.NONE);
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
@@ -92,13 +104,311 @@ class OffsiteActionsTest {
   }
 
   private Map<String, Object> fetch(Map<String, Object> args) throws Exception {
-    return run(new FetchOffsite(rclone, config), args);
+    return run(
+        new FetchOffsite(rclone, config, List.of(dir.resolve("restore"), dir.resolve("r2"))), args);
   }
 
   private List<Path> remoteFiles() throws Exception {
     try (Stream<Path> walk = Files.walk(offsite)) {
       return walk.filter(Files::isRegularFile).toList();
     }
+  }
+
+  /**
+   * The offsite file that holds {@code plain} (a path inside the repository), by its crypt name.
+   */
+  private Path remoteOf(String plain) throws Exception {
+    try (Rclone.Session session = rclone.open(config, context)) {
+      Process p =
+          new ProcessBuilder(
+                  "rclone",
+                  "cryptdecode",
+                  "--reverse",
+                  "--config",
+                  session.configFile().toString(),
+                  Rclone.CRYPT + ":",
+                  plain)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).isZero();
+      Path remote = offsite.resolve(out.substring(out.indexOf('\t') + 1).trim());
+      assertThat(remote).isRegularFile();
+      return remote;
+    }
+  }
+
+  private static void flipByte(Path file, int at) throws Exception {
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[at] ^= 0x55;
+    Files.write(file, bytes);
+  }
+
+  /** What a fetch into {@code root} left of {@code set/source}: archives, manifests, latest. */
+  private static List<String> fetchedFiles(Path root, String set, String source) throws Exception {
+    Path d = root.resolve(set).resolve(source);
+    if (!Files.isDirectory(d)) {
+      return List.of();
+    }
+    try (Stream<Path> list = Files.list(d)) {
+      return list.map(p -> p.getFileName().toString())
+          .filter(n -> !n.equals(".lock"))
+          .sorted()
+          .toList();
+    }
+  }
+
+  private static final String JUPYTER = "notebooks/jupyter-0/";
+
+  @Test
+  void aDamagedArchiveIsNeverSyncedOverItsGoodOffsiteCopy() throws Exception {
+    sync(Map.of());
+    Path local = repo.resolve(JUPYTER + NEW + ".tar.gz");
+    byte[] good = Files.readAllBytes(local);
+    // a drill finds a flipped byte and marks the archive damaged
+    flipByte(local, good.length / 2);
+    Repository repository = new Repository(repo);
+    repository.markDamaged(
+        repository.resolve("notebooks", "jupyter-0", local.toString()),
+        "restore-drill",
+        "member 1 fails its digest");
+
+    Map<String, Object> out = sync(Map.of());
+    assertThat(out)
+        .containsEntry("status", "synced")
+        .containsEntry("skippedDamaged", List.of(JUPYTER + NEW + ".tar.gz"));
+    assertThat(context.messages()).anyMatch(m -> m.contains("not copying " + JUPYTER + NEW));
+    // the offsite copy is still the good one, and a fetch brings it back
+    fetch(
+        Map.of(
+            "set",
+            "notebooks",
+            "source",
+            "jupyter-0",
+            "archive",
+            NEW,
+            "into",
+            dir.resolve("restore").toString()));
+    assertThat(dir.resolve("restore").resolve(JUPYTER + NEW + ".tar.gz")).hasBinaryContent(good);
+    // the check compares what a sync copies: the damaged archive is not compared
+    assertThat(check(Map.of()))
+        .containsEntry("matching", 6L)
+        .containsEntry("skippedDamaged", List.of(JUPYTER + NEW + ".tar.gz"));
+    assertThat(sync(Map.of("set", "notebooks")))
+        .containsEntry("skippedDamaged", List.of(JUPYTER + NEW + ".tar.gz"))
+        .containsEntry("deletes", 0L);
+    assertThat(remoteOf(JUPYTER + NEW + ".tar.gz")).exists();
+  }
+
+  @Test
+  void onlyArchivesManifestsAndLatestGoOffsiteSoACheckAfterDrillsPasses() throws Exception {
+    Path src = repo.resolve(JUPYTER);
+    assertThat(src.resolve(".lock")).exists();
+    assertThat(src.resolve(NEW + ".state.json")).exists();
+    Files.writeString(src.resolve(NEW + ".drill.json"), "{\"passed\":true}");
+    assertThat(sync(Map.of())).containsEntry("files", 8L);
+    assertThat(remoteFiles()).hasSize(8);
+    // what changes after a sync: a drill's records, the state, the lock's holder
+    Files.writeString(src.resolve(NEW + ".drill.json"), "{\"passed\":true,\"again\":1}");
+    Files.writeString(src.resolve("last-passed-drill.json"), "{}");
+    Files.writeString(src.resolve(NEW + ".state.json"), "{\"state\":\"VERIFIED\"}");
+    Files.writeString(src.resolve(".lock"), "run 42 pid 7\n");
+    assertThat(check(Map.of())).containsEntry("status", "match").containsEntry("matching", 8L);
+    assertThat(check(Map.of("set", "notebooks"))).containsEntry("matching", 5L);
+  }
+
+  @Test
+  void fetchNeverReplacesAnArchiveThatIsHere() throws Exception {
+    sync(Map.of());
+    Path local = repo.resolve(JUPYTER + NEW + ".tar.gz");
+    byte[] good = Files.readAllBytes(local);
+    byte[] manifest = Files.readAllBytes(repo.resolve(JUPYTER + NEW + ".manifest.json"));
+    // the offsite copy was swapped for something else
+    Files.write(remoteOf(JUPYTER + NEW + ".tar.gz"), new byte[450]);
+    Map<String, Object> out = fetch(Map.of("set", "notebooks", "source", "jupyter-0"));
+    assertThat(out)
+        .containsEntry("status", "already here")
+        .containsEntry("files", 0L)
+        .containsEntry("path", local.toString());
+    assertThat(local).hasBinaryContent(good);
+    assertThat(repo.resolve(JUPYTER + NEW + ".manifest.json")).hasBinaryContent(manifest);
+
+    // a damaged local archive is not passed off as fetched, nor replaced
+    flipByte(local, 10);
+    Files.write(local, java.util.Arrays.copyOf(Files.readAllBytes(local), good.length - 1));
+    assertThatThrownBy(() -> fetch(Map.of("set", "notebooks", "source", "jupyter-0")))
+        .hasMessageContaining("is here already and damaged")
+        .hasMessageContaining("not replaced");
+    assertThat(Files.size(local)).isEqualTo(good.length - 1);
+  }
+
+  @Test
+  void fetchWaitsForTheSourceLock() throws Exception {
+    sync(Map.of());
+    Path restore = dir.resolve("restore");
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread holder =
+        new Thread(
+            () -> {
+              try (var lock =
+                  new Repository(restore)
+                      .lockSource("notebooks", "jupyter-0", "backup-run", ProgressListener.NONE)) {
+                held.countDown();
+                release.await();
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
+    holder.start();
+    held.await();
+    var fetching =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return fetch(
+                    Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString()));
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (context.messages().stream().noneMatch(m -> m.contains("waiting for notebooks/jupyter-0"))
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(context.messages()).anyMatch(m -> m.contains("waiting for notebooks/jupyter-0"));
+    assertThat(fetching).isNotDone();
+    assertThat(restore.resolve(JUPYTER + NEW + ".tar.gz")).doesNotExist();
+    release.countDown();
+    assertThat(fetching.get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .containsEntry("status", "fetched");
+    holder.join();
+  }
+
+  @Test
+  void fetchRefusesAnArchiveCutShortOrWithoutItsManifestAndLeavesNothing() throws Exception {
+    sync(Map.of());
+    Path restore = dir.resolve("restore");
+    // cut at a crypt block boundary (32-byte header, then 64 KiB + 16 per block): rclone sees a
+    // shorter file that decrypts cleanly
+    Path remote = remoteOf(JUPYTER + NEW + ".tar.gz");
+    Files.write(remote, java.util.Arrays.copyOf(Files.readAllBytes(remote), 32 + 16 + 65536));
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString())))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("offsite copy of " + JUPYTER + NEW + ".tar.gz is not usable")
+        .hasMessageContaining("is 65536 bytes but its manifest says");
+    assertThat(fetchedFiles(restore, "notebooks", "jupyter-0")).isEmpty();
+    assertThat(restore.resolve(FetchOffsite.PARTIAL)).doesNotExist();
+
+    // a manifest missing offsite
+    Files.delete(remoteOf("models/llama-finetune/" + NEW + ".manifest.json"));
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of(
+                        "set", "models", "source", "llama-finetune", "into", restore.toString())))
+        .hasMessageContaining("offsite copy of models/llama-finetune/" + NEW + ".tar.gz")
+        .hasMessageContaining("has no manifest");
+    assertThat(fetchedFiles(restore, "models", "llama-finetune")).isEmpty();
+
+    // the older archive is whole: it comes back, and the source lists it
+    fetch(
+        Map.of(
+            "set", "notebooks", "source", "jupyter-0", "archive", OLD, "into", restore.toString()));
+    assertThat(new Repository(restore).list("notebooks", "jupyter-0"))
+        .singleElement()
+        .satisfies(a -> assertThat(a.damaged()).isFalse());
+  }
+
+  @Test
+  void aCorruptOffsiteCopyFailsClearlyAndLeavesNoDebris() throws Exception {
+    sync(Map.of());
+    Path restore = dir.resolve("restore");
+    Path remote = remoteOf(JUPYTER + NEW + ".tar.gz");
+    flipByte(remote, (int) Files.size(remote) / 2);
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString())))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "the offsite copy of "
+                + JUPYTER
+                + NEW
+                + " is corrupt or was made with another password")
+        .hasMessageContaining("failed to authenticate decrypted block");
+    assertThat(fetchedFiles(restore, "notebooks", "jupyter-0")).isEmpty();
+    assertThat(restore.resolve(FetchOffsite.PARTIAL)).doesNotExist();
+  }
+
+  @Test
+  void fetchIntoAFolderOutsideTheRepositoryAndArchiveRootsIsRefusedBeforeFetching()
+      throws Exception {
+    sync(Map.of());
+    launched.clear();
+    for (String into :
+        List.of(
+            dir.resolve("x/etc").toString(),
+            dir.resolve("restore/../x").toString(),
+            "relative/folder")) {
+      assertThatThrownBy(
+              () -> fetch(Map.of("set", "models", "source", "llama-finetune", "into", into)))
+          .isInstanceOfSatisfying(
+              ActionException.class,
+              e -> assertThat(e.type()).isEqualTo(ActionFailureTypes.INVALID_ARGUMENT))
+          .hasMessageContaining("fetch-offsite: into");
+    }
+    assertThat(dir.resolve("x")).doesNotExist();
+    assertThat(launched).isEmpty();
+    // a link inside an archive root that leads out of it is outside too
+    Files.createDirectories(dir.resolve("restore"));
+    Files.createDirectories(dir.resolve("x"));
+    Files.createSymbolicLink(dir.resolve("restore/link"), dir.resolve("x"));
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of(
+                        "set",
+                        "models",
+                        "source",
+                        "llama-finetune",
+                        "into",
+                        dir.resolve("restore/link/etc").toString())))
+        .hasMessageContaining("really");
+    // inside an archive root, and the repository itself, are fine
+    assertThat(
+            fetch(
+                Map.of(
+                    "set",
+                    "models",
+                    "source",
+                    "llama-finetune",
+                    "into",
+                    dir.resolve("restore/drive").toString())))
+        .containsEntry("status", "fetched");
+    assertThat(fetch(Map.of("set", "models", "source", "llama-finetune", "into", repo.toString())))
+        .containsEntry("status", "already here");
+  }
+
+  @Test
+  void anotherPasswordIsNamedNotMistakenForAnEmptyCopy() throws Exception {
+    sync(Map.of());
+    int before = remoteFiles().size();
+    config = OffsiteConfig.localDirectory(offsite, "another-password-entirely", SALT, repo);
+    assertThatThrownBy(() -> fetch(Map.of("set", "notebooks", "source", "jupyter-0")))
+        .hasMessageContaining("was written with another password (or salt)");
+    assertThatThrownBy(() -> sync(Map.of()))
+        .hasMessageContaining("was written with another password (or salt)");
+    assertThatThrownBy(() -> check(Map.of()))
+        .hasMessageContaining("was written with another password (or salt)");
+    config = OffsiteConfig.localDirectory(offsite, PASSWORD, "another-salt", repo);
+    assertThatThrownBy(() -> sync(Map.of()))
+        .hasMessageContaining("was written with another password (or salt)");
+    assertThat(remoteFiles()).hasSize(before);
   }
 
   @Test
