@@ -62,9 +62,12 @@ class SecretsApiTest {
 
   static Path runbooks() {
     try {
-      Files.writeString(
-          Files.createDirectories(WORK.resolve("repository/local/notes")).resolve("placeholder"),
-          "x");
+      // an archive, so the sync gets as far as rclone (an empty repository is refused before)
+      Path notes = Files.createDirectories(WORK.resolve("notes"));
+      Files.writeString(notes.resolve("a.txt"), "x");
+      new dev.lifeboat.activities.archive.Repository(WORK.resolve("repository"))
+          .writeFromDirectory(
+              "local", "notes", notes, java.util.List.of(), java.util.List.of(), null);
       Path dir = Files.createDirectories(WORK.resolve("runbooks"));
       Files.writeString(
           dir.resolve("leak.yaml"),
