@@ -393,6 +393,26 @@ class RunbookCatalogueTest {
         "cluster-rebuild");
   }
 
+  @Test
+  void fetchOffsiteRefusesAnArchiveNameBeforeARunStarts() {
+    dev.lifeboat.runbook.ArgSpec archive =
+        registry().signatures().stream()
+            .filter(a -> a.name().equals("fetch-offsite"))
+            .findFirst()
+            .orElseThrow()
+            .args()
+            .get("archive");
+    for (String hostile : List.of("../../etc", "a/b", "--help", "x..y", "/etc/passwd")) {
+      assertThat(dev.lifeboat.runbook.ArgRules.problem(archive, hostile))
+          .as(hostile)
+          .hasValueSatisfying(why -> assertThat(why).contains("is not valid for 'archive'"));
+    }
+    for (String fine :
+        List.of("", "20261122T020000Z", "20261122T020000Z.tar.gz", "20261122T020000Z.tar.zst")) {
+      assertThat(dev.lifeboat.runbook.ArgRules.problem(archive, fine)).as(fine).isEmpty();
+    }
+  }
+
   /** The worker's actions, without a cluster. */
   private ActionRegistry registry() {
     return StandardActions.create(

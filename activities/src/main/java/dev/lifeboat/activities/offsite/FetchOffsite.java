@@ -58,7 +58,11 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
       @Arg(description = "the source within the set, e.g. jupyter-0") String source,
       @Arg(
               required = false,
-              description = "archive timestamp or file name (default: the one 'latest' names)")
+              // the names RepositoryPaths.archive takes, so a run is refused before it starts
+              pattern = "|(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._-]*",
+              description =
+                  "an archive timestamp or file name such as 20261122T020000Z or"
+                      + " 20261122T020000Z.tar.gz (default: the one 'latest' names)")
           String archive,
       @Arg(
               required = false,
