@@ -57,7 +57,9 @@ class TokenAccessApiTest {
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.header("Content-Type")).startsWith("application/json");
     assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
-    assertThat(none.json().get("error").asText()).contains("Bearer");
+    assertThat(none.json().get("error").asText())
+        .contains("Bearer")
+        .contains("LIFEBOAT_API_TOKEN or the tokens file");
 
     assertThat(Http.send(port(), "GET", "/api/runbooks", null, bearer("t")).status())
         .isEqualTo(200);

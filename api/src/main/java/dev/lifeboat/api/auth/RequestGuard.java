@@ -99,7 +99,7 @@ public final class RequestGuard extends HttpFilter {
           res,
           401,
           req.getHeader("Authorization") == null && sessionCookie(req) == null
-              ? "sign in: send Authorization: Bearer <token> (LIFEBOAT_API_TOKEN)"
+              ? "sign in: send Authorization: Bearer <token>, a token of LIFEBOAT_API_TOKEN or the tokens file (the CLI sends $LIFEBOAT_API_TOKEN)"
               : "the token or session is not valid",
           req,
           false);
