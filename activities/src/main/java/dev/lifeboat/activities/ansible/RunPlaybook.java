@@ -292,17 +292,19 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
    * A top-level extra variable's name: see {@link #checkVariableName}. Checked before a run starts
    * (the argument's pattern) and again here.
    */
+  private static final String PLAIN_NAME = "[A-Za-z_][A-Za-z0-9_]{0,127}";
+
   static final String EXTRA_VARIABLE =
       "(?!(?i:ansible_))(?!(?:hostvars|groups|group_names|inventory_hostname"
           + "|inventory_hostname_short|inventory_dir|inventory_file|inventory_sources|omit"
           + "|play_hosts|playbook_dir|role_name|role_names|role_path|vars|environment)$)"
-          + "[A-Za-z_][A-Za-z0-9_]{0,127}";
+          + PLAIN_NAME;
 
   private static final java.util.regex.Pattern EXTRA_VARIABLE_NAME =
       java.util.regex.Pattern.compile(EXTRA_VARIABLE);
 
   private static final java.util.regex.Pattern VARIABLE_NAME =
-      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+      java.util.regex.Pattern.compile(PLAIN_NAME);
 
   /**
    * A top-level extra variable: a plain name that is none of Ansible's own (its magic variables

@@ -62,23 +62,22 @@ final class ArchiveStates {
    * from the file's now); null when it is, or when no digest was recorded (older verifies).
    */
   static String manifestChangedSinceVerify(ArchiveRef ref) {
-    ArchiveState s = recorded(ref);
-    if (s == null || !s.isVerified() || s.manifestSha256() == null) {
-      return null;
-    }
-    return manifestChangedSinceVerify(ref, s, manifestDigest(ref));
+    return manifestChangedSinceVerify(ref, () -> manifestDigest(ref));
   }
 
   /** As {@link #manifestChangedSinceVerify(ArchiveRef)}, for a manifest digest just taken. */
   static String manifestChangedSinceVerify(ArchiveRef ref, String now) {
+    return manifestChangedSinceVerify(ref, () -> now);
+  }
+
+  // the digest is taken only where a verify recorded one to compare it with
+  private static String manifestChangedSinceVerify(
+      ArchiveRef ref, java.util.function.Supplier<String> digest) {
     ArchiveState s = recorded(ref);
     if (s == null || !s.isVerified() || s.manifestSha256() == null) {
       return null;
     }
-    return manifestChangedSinceVerify(ref, s, now);
-  }
-
-  private static String manifestChangedSinceVerify(ArchiveRef ref, ArchiveState s, String now) {
+    String now = digest.get();
     if (s.manifestSha256().equals(now)) {
       return null;
     }

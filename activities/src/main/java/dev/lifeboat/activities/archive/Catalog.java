@@ -392,11 +392,11 @@ final class Catalog {
       try {
         m = head(ref.manifestPath());
         String misplaced = m.totals() == null ? null : misplaced(ref, m);
-        if (m.totals() == null) {
-          manifestError = "manifest " + ref.manifestPath() + " has no totals";
-          m = null;
-        } else if (misplaced != null) {
-          manifestError = "manifest " + ref.manifestPath() + " is damaged: " + misplaced;
+        if (m.totals() == null || misplaced != null) {
+          manifestError =
+              "manifest "
+                  + ref.manifestPath()
+                  + (misplaced == null ? " has no totals" : " is damaged: " + misplaced);
           m = null;
         }
       } catch (IOException e) {

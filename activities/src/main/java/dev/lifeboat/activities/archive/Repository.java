@@ -93,13 +93,10 @@ public final class Repository {
     this.archiveRoots = archiveRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     this.catalog = new Catalog(this.root, this.archiveRoots);
     this.checker = new Checker(clock, compression.threads());
-    // under the prune's own source lock: the verify's would wait for it
+    // under the prune's own source lock: the verify's would wait for it; the pruner marks an
+    // archive that fails damaged itself
     Checker verifier = checker;
-    this.pruner =
-        new Pruner(
-            catalog,
-            clock,
-            (ref, l) -> checked(ref, "prune", () -> verifier.verify(this, ref, l, "prune")));
+    this.pruner = new Pruner(catalog, clock, (ref, l) -> verifier.verify(this, ref, l, "prune"));
     this.drills = new Drills(catalog);
     this.singleFile = new SingleFile(catalog);
     this.archiver = new Archiver(this, clock, compression);

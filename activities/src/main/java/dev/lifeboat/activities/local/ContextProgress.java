@@ -4,11 +4,14 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.ProgressListener;
 
-/** Forwards archive progress to the run and lets a cancelled run stop the archive work. */
-final class ContextProgress implements ProgressListener {
+/**
+ * Forwards archive progress (and messages such as who holds a source lock) to the run and lets a
+ * cancelled run stop the archive work.
+ */
+public final class ContextProgress implements ProgressListener {
   private final ActionContext context;
 
-  ContextProgress(ActionContext context) {
+  public ContextProgress(ActionContext context) {
     this.context = context;
   }
 

@@ -5,10 +5,10 @@ import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.Arg;
 import dev.lifeboat.activities.archive.ArchiveInfo;
-import dev.lifeboat.activities.archive.ProgressListener;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.command.ProgramResult;
+import dev.lifeboat.activities.local.ContextProgress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -133,7 +133,7 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
       boolean isLatest = remoteLatest.map(archive::equals).orElse(false);
       // one writer per source, as for backups and prunes
       try (SourceLock lock =
-          repository.lockSource(set, source, context.runId(), new Listener(context))) {
+          repository.lockSource(set, source, context.runId(), new ContextProgress(context))) {
         Optional<ArchiveInfo> here =
             repository.list(set, source).stream()
                 .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
@@ -291,30 +291,6 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
       Files.deleteIfExists(dir);
     } catch (IOException e) {
       // another fetch still uses it
-    }
-  }
-
-  /** Tells the run who holds the source lock while the fetch waits for it. */
-  private record Listener(ActionContext context) implements ProgressListener {
-    @Override
-    public void progress(long bytesDone, long bytesTotal, long filesDone) {
-      context.progress(bytesDone, bytesTotal, filesDone);
-    }
-
-    @Override
-    public void message(String text) {
-      context.message(text);
-      context.log(text);
-    }
-
-    @Override
-    public String runId() {
-      return context.runId();
-    }
-
-    @Override
-    public void checkCancelled() {
-      context.throwIfCancelled();
     }
   }
 

@@ -35,23 +35,7 @@ public final class ExposureCheck {
    */
   public static void requireTokenWhenExposed(
       ServerFactory server, boolean tokensConfigured, int shortestToken) {
-    if (tokensConfigured) {
-      if (shortestToken >= MIN_EXPOSED_TOKEN) {
-        return;
-      }
-      for (ConnectorFactory c : connectors(server)) {
-        String host = c instanceof HttpConnectorFactory http ? http.getBindHost() : null;
-        if (!isLoopback(host)) {
-          throw new StartupRefused(
-              "Lifeboat refuses to listen on "
-                  + (host == null || host.isBlank() ? "all interfaces" : host)
-                  + " with a token of "
-                  + shortestToken
-                  + " characters: a token that guards it beyond this machine has at least "
-                  + MIN_EXPOSED_TOKEN
-                  + " (e.g. openssl rand -hex 16)");
-        }
-      }
+    if (tokensConfigured && shortestToken >= MIN_EXPOSED_TOKEN) {
       return;
     }
     for (ConnectorFactory c : connectors(server)) {
@@ -60,7 +44,14 @@ public final class ExposureCheck {
         throw new StartupRefused(
             "Lifeboat refuses to listen on "
                 + (host == null || host.isBlank() ? "all interfaces" : host)
-                + " without a token: set LIFEBOAT_API_TOKEN (or LIFEBOAT_TOKENS_FILE), or unset LIFEBOAT_BIND to stay on 127.0.0.1");
+                + (tokensConfigured
+                    ? " with a token of "
+                        + shortestToken
+                        + " characters: a token that guards it beyond this machine has at least "
+                        + MIN_EXPOSED_TOKEN
+                        + " (e.g. openssl rand -hex 16)"
+                    : " without a token: set LIFEBOAT_API_TOKEN (or LIFEBOAT_TOKENS_FILE), or"
+                        + " unset LIFEBOAT_BIND to stay on 127.0.0.1"));
       }
     }
   }

@@ -30,33 +30,25 @@ public final class Tokens {
   private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]+");
 
-  private record Entry(String name, Role role, byte[] digest) {}
+  /**
+   * {@code length}: the token's characters, for the exposure check; the token itself is not kept.
+   */
+  private record Entry(String name, Role role, byte[] digest, int length) {}
 
   private final Entry single;
   private final Path file;
   private volatile List<Entry> fromFile = List.of();
   private volatile FileTime fileTime;
 
-  // characters of the shortest token configured at start
-  private int shortest = Integer.MAX_VALUE;
-
   private Tokens(String single, Path file) {
-    this.single = single.isEmpty() ? null : new Entry(OWNER, Role.ADMIN, digest(single));
-    if (!single.isEmpty()) {
-      shortest = single.length();
-    }
+    this.single =
+        single.isEmpty() ? null : new Entry(OWNER, Role.ADMIN, digest(single), single.length());
     Redactor.add(single);
     this.file = file;
     if (file != null) {
       // at start a broken file stops Lifeboat; later, a broken edit is logged and fails closed
       this.fromFile = read(file);
       this.fileTime = modified(file);
-      for (String line : fileLines(file)) {
-        String[] parts = line.strip().split(":", 3);
-        if (parts.length == 3 && !line.strip().startsWith("#")) {
-          shortest = Math.min(shortest, parts[2].length());
-        }
-      }
     }
   }
 
@@ -77,17 +69,9 @@ public final class Tokens {
     return single != null || file != null;
   }
 
-  /** Characters of the shortest token configured at start; {@code Integer.MAX_VALUE} for none. */
+  /** Characters of the shortest token configured now; {@code Integer.MAX_VALUE} for none. */
   public int shortest() {
-    return shortest;
-  }
-
-  private static List<String> fileLines(Path file) {
-    try {
-      return Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return List.of();
-    }
+    return all().stream().mapToInt(Entry::length).min().orElse(Integer.MAX_VALUE);
   }
 
   /** The caller a presented token belongs to. */
@@ -185,7 +169,7 @@ public final class Tokens {
       // a token that reaches an error text or a log line is masked there like every configured
       // secret
       Redactor.add(parts[2]);
-      out.add(new Entry(name, Role.parse(parts[1], where), digest(parts[2])));
+      out.add(new Entry(name, Role.parse(parts[1], where), digest(parts[2]), parts[2].length()));
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException(

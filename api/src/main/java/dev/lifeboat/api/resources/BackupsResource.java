@@ -236,11 +236,7 @@ public final class BackupsResource {
     String name = path.substring(path.lastIndexOf('/') + 1);
     return Response.ok(download, MediaType.APPLICATION_OCTET_STREAM_TYPE)
         .header(HttpHeaders.CONTENT_LENGTH, download.size())
-        .header(
-            "Content-Disposition",
-            "attachment; filename*=UTF-8''"
-                + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
-                    .replace("+", "%20"))
+        .header("Content-Disposition", attachment(name))
         .header("X-Lifeboat-Archive", ref.name())
         .build();
   }
@@ -308,13 +304,16 @@ public final class BackupsResource {
     jakarta.ws.rs.core.StreamingOutput body =
         out -> folder.write(out, owners, (entry, to) -> repository.readFile(ref, entry, to));
     return Response.ok(body, "application/gzip")
-        .header(
-            "Content-Disposition",
-            "attachment; filename*=UTF-8''"
-                + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
-                    .replace("+", "%20"))
+        .header("Content-Disposition", attachment(name))
         .header("X-Lifeboat-Archive", ref.name())
         .build();
+  }
+
+  /** A download's file name as RFC 5987 spells it: any characters, percent-encoded in UTF-8. */
+  private static String attachment(String name) {
+    return "attachment; filename*=UTF-8''"
+        + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+            .replace("+", "%20");
   }
 
   /** A pin this server cannot write: a conflict with how it is deployed, not a server fault. */
