@@ -239,7 +239,7 @@ final class Catalog {
           return known;
         }
       }
-      Manifest read = Json.MANIFEST.readValue(m.toFile());
+      Manifest read = ManifestParser.read(m.toFile());
       String problem = ManifestCheck.problem(read);
       if (problem == null) {
         problem = misplaced(ref, read);

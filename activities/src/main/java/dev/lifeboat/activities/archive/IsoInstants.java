@@ -78,7 +78,7 @@ final class IsoInstants {
   private static final long MAX_DAY = LocalDate.of(9999, 12, 31).toEpochDay();
 
   /** {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, or null for anything else (left to ISO_INSTANT). */
-  private static Instant parsePlain(String s) {
+  static Instant parsePlain(String s) {
     int len = s.length();
     if (len < 20
         || len > 30
