@@ -524,7 +524,8 @@ final class Archiver {
       RepositoryFiles.fsyncDirectory(dir);
       try {
         RepositoryFiles.writeLatest(dir, name);
-      } catch (IOException e) {
+      } catch (IOException | dev.lifeboat.activities.action.ActionException e) {
+        // a full disk comes as the ActionException that names it
         // the archive is whole and published; without the pointer, latest is the newest good
         // archive all the same. Failing here left a complete archive behind a failed step.
         LOG.warn("archive {} published, but its latest pointer was not written: {}", name, e);

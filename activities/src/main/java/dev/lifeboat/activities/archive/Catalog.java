@@ -502,12 +502,13 @@ final class Catalog {
    */
   Optional<String> latestName(String set, String source, Path dir) throws ActionException {
     try {
-      List<ArchiveInfo> good = listSource(set, source).stream().filter(a -> !a.damaged()).toList();
-      Optional<String> pointer = RepositoryFiles.readLatest(dir);
-      if (pointer.isPresent() && good.stream().anyMatch(a -> a.name().equals(pointer.get()))) {
-        return pointer;
-      }
-      return good.stream().map(ArchiveInfo::name).max(Comparator.naturalOrder());
+      // the newest good archive, whatever the pointer file says: a pointer left behind (a crash
+      // or a full disk between an archive's rename and the pointer's write, an edit by hand)
+      // restored an older archive while a newer good one was there
+      return listSource(set, source).stream()
+          .filter(a -> !a.damaged())
+          .map(ArchiveInfo::name)
+          .max(Comparator.naturalOrder());
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -152,11 +152,8 @@ final class Pruner {
               .map(ArchiveInfo::name)
               .filter(n -> !deleted.contains(n))
               .max(Comparator.naturalOrder());
-      boolean pointerGood =
-          current.isPresent()
-              && good.stream().anyMatch(a -> a.name().equals(current.get()))
-              && !deleted.contains(current.get());
-      if (!pointerGood) {
+      // the pointer file names the newest good archive, as latest means
+      if (!current.equals(newestGood)) {
         if (newestGood.isPresent()) {
           RepositoryFiles.writeLatest(dir, newestGood.get());
         } else {

@@ -102,6 +102,24 @@ class RepositoryTest {
     assertThat(dir.resolve("20261122T001500Z.manifest.json")).exists();
   }
 
+  /**
+   * A pointer file left naming an older archive (a crash or a full disk between an archive's rename
+   * and the pointer's write, an edit by hand) does not make latest restore it: latest is the newest
+   * archive that is not damaged, and a prune puts the pointer right.
+   */
+  @Test
+  void aStaleLatestPointerDoesNotHideTheNewestGoodArchive() throws Exception {
+    BackupResult first = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    BackupResult second = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    Path dir = second.ref().path().getParent();
+    Files.writeString(dir.resolve("latest"), first.ref().name() + "\n");
+    assertThat(repo.resolve("local", "src", null)).isEqualTo(second.ref());
+    assertThat(repo.resolve("local", "src", "latest")).isEqualTo(second.ref());
+    repo.verify(second.ref(), null);
+    repo.prune("local", "src", RetentionPolicy.keepLast(5), false, ProgressListener.NONE);
+    assertThat(dir.resolve("latest")).hasContent(second.ref().name() + "\n");
+  }
+
   @Test
   void partialFilesAreNotListedAndNotLatest() throws Exception {
     BackupResult done = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
