@@ -433,10 +433,8 @@ final class Archiver {
       String what)
       throws IOException {
     Path dir = repository.sourceDir(set, source);
-    repository.createPrivateDirectories(dir);
     try (SourceLock lock =
-        SourceLock.acquire(
-            dir, set + "/" + source, progress.listener().runId(), progress.listener())) {
+        repository.lockSource(set, source, progress.listener().runId(), progress.listener())) {
       List<String> cleaned = RepositoryFiles.removeLeftovers(dir);
       repository.lockedWriteHook.run();
       RepositoryFiles.warnIfShort(dir, progress.bytesTotal());

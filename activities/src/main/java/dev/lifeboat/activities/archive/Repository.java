@@ -6,10 +6,14 @@ import dev.lifeboat.activities.action.ActionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The facade of the archive engine, split by job the way restic splits archiver, restorer and
@@ -448,8 +452,47 @@ public final class Repository {
   public SourceLock lockSource(String set, String source, String owner, ProgressListener listener)
       throws IOException {
     Path dir = catalog.sourceDir(set, source);
-    createPrivateDirectories(dir);
-    return SourceLock.acquire(dir, set + "/" + source, owner, listener);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        createPrivateDirectories(dir);
+        return SourceLock.acquire(dir, set + "/" + source, owner, listener);
+      } catch (NoSuchFileException e) {
+        // a failed first fetch removed the folder it made while we waited for its lock: make it
+        // again (bounded, so a folder that cannot be made fails instead of spinning)
+        if (attempt >= 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * With {@code held} (the lock of {@code set/source}) held: removes the source's folder when its
+   * lock file is all it holds, as a failed first write (a fetch) leaves it. Such a folder lists as
+   * a source that was never backed up. A folder with anything else in it stays. Deleting the lock
+   * file is safe only here: its holder writes nothing more, and a writer that waited makes folder
+   * and lock again ({@link #lockSource}).
+   *
+   * @return whether the folder is gone
+   */
+  public boolean removeUnusedSource(String set, String source, SourceLock held) throws IOException {
+    Path dir = catalog.sourceDir(set, source);
+    Path lockFile = dir.resolve(ArchiveNames.LOCK).toAbsolutePath().normalize();
+    if (!held.holds(lockFile)) {
+      throw new IllegalStateException("the lock of " + dir + " is not held");
+    }
+    try (Stream<Path> list = Files.list(dir)) {
+      if (list.anyMatch(p -> !p.getFileName().toString().equals(ArchiveNames.LOCK))) {
+        return false;
+      }
+    }
+    Files.deleteIfExists(lockFile);
+    try {
+      Files.delete(dir);
+      return true;
+    } catch (DirectoryNotEmptyException e) {
+      return false; // another writer put something there meanwhile: its folder now
+    }
   }
 
   /**

@@ -20,8 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code <repository>/<set>/<source>/.lock}. The OS lock (POSIX, so API and worker processes
  * exclude each other) cannot exclude threads of one JVM, hence the in-JVM lock in front of it.
  * Reentrant on one thread (a restore that holds the lock may verify). The file names the holder's
- * run id and pid; it is never deleted (deleting a lock file lets two holders lock two different
- * inodes).
+ * run id and pid; it is not deleted (deleting a lock file lets two holders lock two different
+ * inodes), except by its holder with a source folder it holds alone ({@link
+ * Repository#removeUnusedSource}), which writes nothing after.
  */
 public final class SourceLock implements AutoCloseable {
   private static final ConcurrentHashMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
@@ -146,6 +147,18 @@ public final class SourceLock implements AutoCloseable {
     String run = lines.length > 0 && lines[0].startsWith("run ") ? lines[0].substring(4) : "?";
     String pid = lines.length > 1 && lines[1].startsWith("pid ") ? lines[1].substring(4) : "?";
     return "run " + run + " (pid " + pid + ")";
+  }
+
+  /**
+   * Whether this holds the lock of {@code lockFile} itself: not the lock that holds nothing, nor a
+   * reentrant hold inside another (whose holder may still write there).
+   */
+  boolean holds(Path lockFile) {
+    return !closed
+        && channel != null
+        && jvm.isHeldByCurrentThread()
+        && jvm.getHoldCount() == 1
+        && lockFile.equals(file);
   }
 
   @Override

@@ -131,74 +131,101 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
               ? requested
               : RepositoryPaths.archive(name(), "archive named by 'latest'", remoteLatest.get());
       boolean isLatest = remoteLatest.map(archive::equals).orElse(false);
+      // what the lock makes for a source that is not here yet (source, set, repository folders)
+      // goes again if the fetch fails: a folder with only a lock lists as a source never backed up
+      Path made = firstMissing(target, into);
       // one writer per source, as for backups and prunes
       try (SourceLock lock =
           repository.lockSource(set, source, context.runId(), new ContextProgress(context))) {
-        Optional<ArchiveInfo> here =
-            repository.list(set, source).stream()
-                .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
-                .findFirst();
-        if (here.isPresent()) {
-          return keep(here.get(), set, source, archive, started, context);
-        }
-        Path manifest = target.resolve(archive + MANIFEST);
-        if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
-          throw ActionException.check(
-              "fetch-offsite: "
-                  + manifest
-                  + " is there without its archive; it is not replaced. Move it aside to fetch "
-                  + archive
-                  + " from the offsite copy");
-        }
-        // fetched into a hidden folder of the same drive (listings and syncs skip it) and moved
-        // in only when checked: a failed or short fetch leaves nothing that looks like an archive
-        Path partialRoot = into.resolve(PARTIAL);
-        Path partial = partialRoot.resolve(set).resolve(source);
-        Rclone.deleteTree(partial);
-        Files.createDirectories(partial);
         try {
-          context.message("fetching " + remoteDir + "/" + archive + " from " + config.describe());
-          Rclone.Transfer t = transfer(session, remoteDir, archive, isLatest, partial, context);
-          ArchiveInfo fetched =
-              new Repository(partialRoot)
-                  .list(set, source).stream()
-                      .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
-                      .findFirst()
-                      .orElseThrow(
-                          () ->
-                              ActionException.check(
-                                  "fetch-offsite: archive "
-                                      + archive
-                                      + " of "
-                                      + remoteDir
-                                      + " is not in the offsite copy "
-                                      + config.describe()));
-          if (fetched.damaged()) {
-            throw ActionException.check(
-                "fetch-offsite: the offsite copy of "
-                    + remoteDir
-                    + "/"
-                    + fetched.name()
-                    + " is not usable and was not kept: "
-                    + fetched.state().error().replace(partial.toString(), remoteDir));
+          return fetchLocked(
+              session, repository, into, set, source, archive, isLatest, started, context);
+        } catch (Exception e) {
+          if (made != null) {
+            removeMade(repository, set, source, lock, target, made, e);
           }
-          // the manifest first: an archive never appears without one
-          Files.move(partial.resolve(archive + MANIFEST), manifest);
-          Path path = target.resolve(fetched.name());
-          Files.move(fetched.path(), path);
-          if (isLatest) {
-            movePointer(partial, target, archive);
-          }
-          String duration = SyncOffsite.took(started);
-          context.message("fetched " + fetched.name() + " in " + duration);
-          return new Result(
-              set, source, archive, path.toString(), t.files(), t.bytes(), duration, "fetched");
-        } finally {
-          Rclone.deleteTree(partial);
-          deleteIfEmpty(partial.getParent());
-          deleteIfEmpty(partialRoot);
+          throw e;
         }
       }
+    }
+  }
+
+  private Result fetchLocked(
+      Rclone.Session session,
+      Repository repository,
+      Path into,
+      String set,
+      String source,
+      String archive,
+      boolean isLatest,
+      long started,
+      ActionContext context)
+      throws Exception {
+    String remoteDir = set + "/" + source;
+    Path target = into.resolve(set).resolve(source);
+    Optional<ArchiveInfo> here =
+        repository.list(set, source).stream()
+            .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
+            .findFirst();
+    if (here.isPresent()) {
+      return keep(here.get(), set, source, archive, started, context);
+    }
+    Path manifest = target.resolve(archive + MANIFEST);
+    if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
+      throw ActionException.check(
+          "fetch-offsite: "
+              + manifest
+              + " is there without its archive; it is not replaced. Move it aside to fetch "
+              + archive
+              + " from the offsite copy");
+    }
+    // fetched into a hidden folder of the same drive (listings and syncs skip it) and moved
+    // in only when checked: a failed or short fetch leaves nothing that looks like an archive
+    Path partialRoot = into.resolve(PARTIAL);
+    Path partial = partialRoot.resolve(set).resolve(source);
+    Rclone.deleteTree(partial);
+    Files.createDirectories(partial);
+    try {
+      context.message("fetching " + remoteDir + "/" + archive + " from " + config.describe());
+      Rclone.Transfer t = transfer(session, remoteDir, archive, isLatest, partial, context);
+      ArchiveInfo fetched =
+          new Repository(partialRoot)
+              .list(set, source).stream()
+                  .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
+                  .findFirst()
+                  .orElseThrow(
+                      () ->
+                          ActionException.check(
+                              "fetch-offsite: archive "
+                                  + archive
+                                  + " of "
+                                  + remoteDir
+                                  + " is not in the offsite copy "
+                                  + config.describe()));
+      if (fetched.damaged()) {
+        throw ActionException.check(
+            "fetch-offsite: the offsite copy of "
+                + remoteDir
+                + "/"
+                + fetched.name()
+                + " is not usable and was not kept: "
+                + fetched.state().error().replace(partial.toString(), remoteDir));
+      }
+      // the manifest first: an archive never appears without one
+      Files.move(partial.resolve(archive + MANIFEST), manifest);
+      Path path = target.resolve(fetched.name());
+      Files.move(fetched.path(), path);
+      if (isLatest) {
+        movePointer(partial, target, archive);
+      }
+      String duration = SyncOffsite.took(started);
+      context.message("fetched " + fetched.name() + " in " + duration);
+      return new Result(
+          set, source, archive, path.toString(), t.files(), t.bytes(), duration, "fetched");
+    } finally {
+      Rclone.deleteTree(partial);
+      deleteIfEmpty(partial.getParent());
+      deleteIfEmpty(partialRoot);
     }
   }
 
@@ -286,11 +313,59 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
     Files.move(fetched, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static void deleteIfEmpty(Path dir) {
+  /**
+   * The topmost of {@code target} and its parents up to {@code into} that is not there, or null
+   * when {@code target} is: what making {@code target} creates.
+   */
+  private static Path firstMissing(Path target, Path into) {
+    Path missing = null;
+    for (Path p = target; p != null; p = p.getParent()) {
+      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        break;
+      }
+      missing = p;
+      if (p.equals(into)) {
+        break;
+      }
+    }
+    return missing;
+  }
+
+  /**
+   * After a failed fetch into a source that was not here: removes the source folder (while its lock
+   * is held, and only when the lock is all it holds), then its empty parents up to {@code made}.
+   * Folders with anything in them stay; a failure to clean up is told beside the fetch's.
+   */
+  private static void removeMade(
+      Repository repository,
+      String set,
+      String source,
+      SourceLock lock,
+      Path target,
+      Path made,
+      Exception failure) {
+    try {
+      if (!repository.removeUnusedSource(set, source, lock)) {
+        return;
+      }
+      for (Path p = target.getParent(); p != null && p.startsWith(made); p = p.getParent()) {
+        if (!deleteIfEmpty(p)) {
+          return;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /** Whether {@code dir} is gone (it was empty or not there). */
+  private static boolean deleteIfEmpty(Path dir) {
     try {
       Files.deleteIfExists(dir);
+      return true;
     } catch (IOException e) {
-      // another fetch still uses it
+      // another fetch or source still uses it
+      return false;
     }
   }
 

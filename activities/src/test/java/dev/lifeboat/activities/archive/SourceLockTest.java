@@ -186,6 +186,42 @@ class SourceLockTest {
   }
 
   @Test
+  void aBackupThatWaitedForAFailedFirstFetchMakesTheRemovedFolderAgain() throws Exception {
+    CountDownLatch waiting = new CountDownLatch(1);
+    ProgressListener told =
+        new ProgressListener() {
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {}
+
+          @Override
+          public void message(String text) {
+            waiting.countDown();
+          }
+        };
+    Future<BackupResult> backup;
+    try (SourceLock held = repo.lockSource("local", "new", "fetch-run", null)) {
+      backup =
+          pool.submit(
+              () -> repo.writeFromDirectory("local", "new", src, List.of(), List.of(), told));
+      assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+      // the fetch failed: its folder held only the lock, and goes
+      assertThat(repo.removeUnusedSource("local", "new", held)).isTrue();
+      assertThat(tmp.resolve("repo/local/new")).doesNotExist();
+    }
+    assertThat(backup.get(60, TimeUnit.SECONDS).files()).isEqualTo(1);
+    assertThat(repo.list("local", "new")).hasSize(1);
+    // a folder with an archive in it is never removed; nor without its lock held
+    try (SourceLock held = repo.lockSource("local", "new", "fetch-run", null)) {
+      assertThat(repo.removeUnusedSource("local", "new", held)).isFalse();
+    }
+    SourceLock closed = repo.lockSource("local", "new", "fetch-run", null);
+    closed.close();
+    assertThatThrownBy(() -> repo.removeUnusedSource("local", "new", closed))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(repo.list("local", "new")).hasSize(1);
+  }
+
+  @Test
   void aCancelledRunStopsWaiting() throws Exception {
     try (SourceLock held = repo.lockSource("local", "src", "run-1", null)) {
       CountDownLatch waiting = new CountDownLatch(1);

@@ -346,6 +346,64 @@ class OffsiteActionsTest {
   }
 
   @Test
+  void aFailedFetchLeavesNoFolderItMadeAndKeepsThoseThatWereThere() throws Exception {
+    sync(Map.of());
+    Path restore = dir.resolve("restore");
+    Path remote = remoteOf(JUPYTER + NEW + ".tar.gz");
+    flipByte(remote, (int) Files.size(remote) / 2);
+    // a corrupt copy into a repository that was not there: neither it nor set/source stays
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString())))
+        .hasMessageContaining("is corrupt or was made with another password");
+    assertThat(restore).doesNotExist();
+
+    // sources that are not offsite, into a new source of a set that is here, and a new set
+    String missing = "20200101T000000Z";
+    assertThatThrownBy(
+            () -> fetch(Map.of("set", "notebooks", "source", "jupyter-1", "archive", missing)))
+        .hasMessageContaining("notebooks/jupyter-1");
+    assertThatThrownBy(() -> fetch(Map.of("set", "lost", "source", "x", "archive", missing)))
+        .hasMessageContaining("lost/x");
+    try (Stream<Path> left = Files.list(repo)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("notebooks", "models");
+    }
+    try (Stream<Path> left = Files.list(repo.resolve("notebooks"))) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("jupyter-0");
+    }
+
+    // another password fails before anything is made
+    Path r2 = dir.resolve("r2");
+    OffsiteConfig good = config;
+    config = OffsiteConfig.localDirectory(offsite, "another-password-entirely", SALT, repo);
+    assertThatThrownBy(
+            () -> fetch(Map.of("set", "models", "source", "llama-finetune", "into", r2.toString())))
+        .hasMessageContaining("another password");
+    assertThat(r2).doesNotExist();
+    config = good;
+
+    // folders that were there stay: one with archives, and an empty one with only a lock
+    Path jupyter = repo.resolve("notebooks/jupyter-0");
+    List<String> before = fetchedFiles(repo, "notebooks", "jupyter-0");
+    assertThatThrownBy(
+            () -> fetch(Map.of("set", "notebooks", "source", "jupyter-0", "archive", missing)))
+        .hasMessageContaining("is not in");
+    assertThat(fetchedFiles(repo, "notebooks", "jupyter-0")).isEqualTo(before).isNotEmpty();
+    assertThat(jupyter.resolve(".lock")).exists();
+    Path old = Files.createDirectories(restore.resolve("notebooks/jupyter-0"));
+    Files.writeString(old.resolve(".lock"), "");
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString())))
+        .hasMessageContaining("is corrupt");
+    assertThat(old.resolve(".lock")).exists();
+    assertThat(restore.resolve(FetchOffsite.PARTIAL)).doesNotExist();
+  }
+
+  @Test
   void fetchIntoAFolderOutsideTheRepositoryAndArchiveRootsIsRefusedBeforeFetching()
       throws Exception {
     sync(Map.of());
