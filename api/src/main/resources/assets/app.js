@@ -270,8 +270,12 @@ async function loadSchedules() {
   banner.textContent = off ? 'schedules are off: ' + off.reason : '';
   document.querySelector('#schedules tbody').replaceChildren(...data.map(s => {
     const last = s.last;
-    return el('tr', { 'data-schedule': s.name },
-      el('td', {}, el('strong', {}, s.name), el('div', { class: 'muted' }, s.runbook)),
+    // Temporal keeps such a schedule as it was, still firing unless paused: say so in words
+    const invalid = s.runbookInvalid;
+    return el('tr', { 'data-schedule': s.name, class: invalid ? 'runbook-invalid' : '' },
+      el('td', {}, el('strong', {}, s.name), el('div', { class: 'muted' }, s.runbook),
+        invalid ? el('div', { class: 'error', 'data-runbook-invalid': '' }, el('span', { class: 'pill FAILED' }, 'runbook invalid'),
+          ' ', s.reason || 'runbook ' + s.runbook + ' does not validate; the schedule is kept as it was') : ''),
       el('td', {}, s.cron + ' ' + s.timezone, s.jitter ? el('div', { class: 'muted' }, 'jitter ' + s.jitter) : '',
         s.skipped ? el('div', { class: 'muted' }, s.skipped + ' skipped (previous run still going)') : ''),
       el('td', {}, s.paused ? el('span', { class: 'pill PENDING' }, 'paused')
@@ -282,7 +286,8 @@ async function loadSchedules() {
       el('td', {}, s.enabled ? [
         el('button', { class: 'small', type: 'button', onclick: () => scheduleAction(s.name, s.paused ? 'resume' : 'pause') },
           s.paused ? 'Resume' : 'Pause'),
-        el('button', { class: 'small', type: 'button', onclick: () => scheduleAction(s.name, 'trigger') }, 'Trigger')] : ''));
+        // the server refuses to trigger a schedule whose runbook is invalid
+        invalid ? '' : el('button', { class: 'small', type: 'button', onclick: () => scheduleAction(s.name, 'trigger') }, 'Trigger')] : ''));
   }));
 }
 

@@ -368,6 +368,30 @@ class SchedulesApiTest {
           .isFalse();
       assertThat(api.get("/api/schedules/editable-daily").body().get("runbookInvalid").asBoolean())
           .isTrue();
+      // the page says so in words, with the reason, and offers no Trigger the server refuses
+      org.openqa.selenium.WebDriver browser = Chromium.open();
+      try {
+        browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+        org.openqa.selenium.By mark =
+            org.openqa.selenium.By.cssSelector(
+                "tr[data-schedule='editable-daily'] [data-runbook-invalid]");
+        await()
+            .ignoreExceptions()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () ->
+                    assertThat(browser.findElement(mark).getText())
+                        .startsWith("runbook invalid runbook editable is invalid (")
+                        .contains("editable.yaml"));
+        org.openqa.selenium.By row =
+            org.openqa.selenium.By.cssSelector("tr[data-schedule='editable-daily']");
+        assertThat(button(browser, row, "Pause").isDisplayed()).isTrue();
+        assertThat(browser.findElement(row).findElements(org.openqa.selenium.By.tagName("button")))
+            .extracting(org.openqa.selenium.WebElement::getText)
+            .doesNotContain("Trigger");
+      } finally {
+        browser.quit();
+      }
 
       ApiClient.Answer paused = api.post("/api/schedules/editable-daily/pause", null);
       assertThat(paused.status()).as(paused.raw()).isEqualTo(200);

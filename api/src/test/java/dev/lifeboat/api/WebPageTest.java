@@ -149,6 +149,63 @@ class WebPageTest {
     assertThat(row.findElement(By.cssSelector("td.rto")).getText()).endsWith(" s");
   }
 
+  @Test
+  void aScheduleWhoseRunbookIsInvalidIsMarkedInWordsWithTheReason() throws Exception {
+    // the in-memory server has no schedules: the page gets the API's own View records for the
+    // listing (SchedulesApiTest shows the same on a real Temporal server)
+    String reason =
+        "runbook nightly is invalid (nightly.yaml:4: steps must be a list); the schedule is kept"
+            + " as it was: fix the file and reload";
+    String listing =
+        APP.getObjectMapper()
+            .writeValueAsString(
+                java.util.List.of(
+                    schedule("nightly-backup", "nightly", reason, true),
+                    schedule("weekly-drill", "gate", null, false)));
+    browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+    waitFor(By.cssSelector("li[data-runbook='gate']"));
+    ((org.openqa.selenium.JavascriptExecutor) browser)
+        .executeScript(
+            "const listing = arguments[0], real = window.fetch;"
+                + "window.fetch = (path, options) => path === '/api/schedules'"
+                + "  ? Promise.resolve(new Response(listing, {status: 200,"
+                + "      headers: {'Content-Type': 'application/json'}}))"
+                + "  : real(path, options);"
+                + "state.shown.schedules = null; loadSchedules();",
+            listing);
+    WebElement invalid = waitFor(By.cssSelector("tr[data-schedule='nightly-backup']"));
+    assertThat(invalid.findElement(By.cssSelector("[data-runbook-invalid]")).getText())
+        .isEqualTo("runbook invalid " + reason);
+    // still pausable (Temporal keeps it firing), but not triggered: the server refuses that
+    assertThat(invalid.findElements(By.tagName("button")))
+        .extracting(WebElement::getText)
+        .containsExactly("Pause");
+    WebElement valid = browser.findElement(By.cssSelector("tr[data-schedule='weekly-drill']"));
+    assertThat(valid.getText()).doesNotContain("invalid");
+    assertThat(valid.findElements(By.cssSelector("[data-runbook-invalid]"))).isEmpty();
+    assertThat(valid.findElements(By.tagName("button")))
+        .extracting(WebElement::getText)
+        .containsExactly("Pause", "Trigger");
+  }
+
+  private static dev.lifeboat.api.core.RunbookSchedules.View schedule(
+      String name, String runbook, String reason, boolean runbookInvalid) {
+    return new dev.lifeboat.api.core.RunbookSchedules.View(
+        name,
+        runbook,
+        "0 2 * * *",
+        "UTC",
+        null,
+        false,
+        java.util.List.of("2030-01-01T02:00:00Z"),
+        null,
+        0,
+        0,
+        true,
+        reason,
+        runbookInvalid);
+  }
+
   private WebElement waitFor(By by) {
     return await()
         .atMost(Duration.ofSeconds(20))
