@@ -459,6 +459,19 @@ class RecoveryScenariosApiTest {
     String[][] cases = {
       {"cluster-rebuild", "{\"releases\": \"a,b\"}", "releases", "releases[0]"},
       {"cluster-rebuild", "{\"workloads\": [\"x\"]}", "workloads", "workloads[0]"},
+      {
+        "cluster-rebuild",
+        "{\"inventory\": \"/etc/ansible/hosts\"}",
+        "inventory",
+        "ansible's inventory"
+      },
+      {
+        "cluster-rebuild",
+        "{\"inventory\": \"localhost,$(id),\"}",
+        "inventory",
+        "ansible's inventory"
+      },
+      {"hardware-loss", "{\"inventory\": \"../../etc/hosts\"}", "inventory", "cluster-rebuild"},
       {"hardware-loss", "{\"repos\": [\"x\"]}", "repos", "repos[0]"},
       {"hardware-loss", "{\"releases\": [\"x\"]}", "releases", "releases[0]"},
       {"members-backup-all", "{\"members\": [\"--help\", \"-1\"]}", "members", "members[0]"},

@@ -394,6 +394,41 @@ class RunbookCatalogueTest {
   }
 
   @Test
+  void theAnsibleInventoryIsCheckedBeforeTheRebuildStarts() {
+    // a hostile inventory was refused only by the ansible step, after the backup was verified
+    for (String hostile :
+        List.of(
+            "/etc/ansible/hosts",
+            "../../etc/hosts",
+            "inventory/../../x",
+            "-i/tmp/evil",
+            "localhost,$(id),",
+            "node1,--ssh-extra-args=x",
+            "inventory/hosts.ini,")) {
+      refused(
+          "cluster-rebuild",
+          java.util.Map.of("inventory", hostile),
+          "inventory",
+          "step 'rebuild' passes it to ansible's inventory: '" + hostile + "' is not valid");
+      refused(
+          "hardware-loss",
+          java.util.Map.of("inventory", hostile),
+          "inventory",
+          "runbook cluster-rebuild");
+    }
+    for (String fine :
+        List.of(
+            "inventory/hosts.ini",
+            "inventory/",
+            "hosts.ini",
+            "localhost,",
+            "node1, node2",
+            "10.0.0.5:2222, node_3,")) {
+      assertThat(start("cluster-rebuild", java.util.Map.of("inventory", fine))).as(fine).isNull();
+    }
+  }
+
+  @Test
   void fetchOffsiteRefusesAnArchiveNameBeforeARunStarts() {
     dev.lifeboat.runbook.ArgSpec archive =
         registry().signatures().stream()

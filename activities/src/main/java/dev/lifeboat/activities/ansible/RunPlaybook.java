@@ -61,8 +61,11 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
           String playbook,
       @Arg(
               required = false,
+              pattern = INVENTORY,
               description =
-                  "inventory file (relative to the playbook directory) or an inline host list such as 'localhost,'")
+                  "an inventory file or folder inside the playbook directory, as a relative path"
+                      + " without '..' (e.g. inventory/hosts.ini), or an inline list of host names"
+                      + " such as 'localhost,' or 'node1,node2'")
           String inventory,
       @Arg(
               required = false,
@@ -335,8 +338,27 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
     }
   }
 
-  private static final java.util.regex.Pattern HOST =
-      java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:\\[\\]-]{0,252}");
+  /** A host name or address in an inline inventory list. */
+  private static final String HOST_NAME = "[A-Za-z0-9_][A-Za-z0-9_.:\\[\\]-]{0,252}";
+
+  private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile(HOST_NAME);
+
+  /**
+   * What {@code inventory} may be, checked before a run starts (the argument's pattern) and again
+   * here: blank; an inline host list (a comma makes it one) of names only; or a relative path whose
+   * segments start with a letter, digit or _ (so no absolute path, no {@code ..}, no option). That
+   * the path stays inside the playbook directory once links are followed only the worker can tell.
+   */
+  static final String INVENTORY =
+      "|\\s*(?:"
+          + HOST_NAME
+          + ")?\\s*(?:,\\s*(?:"
+          + HOST_NAME
+          + ")?\\s*)+"
+          + "|[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*/?";
+
+  private static final java.util.regex.Pattern INVENTORY_VALUE =
+      java.util.regex.Pattern.compile(INVENTORY);
 
   /**
    * An inline host list ({@code "localhost,"}: names and addresses only) or an inventory file or
@@ -356,7 +378,22 @@ public final class RunPlaybook implements Action<RunPlaybook.Args> {
                   + " 'node1,node2' holds names only)");
         }
       }
+      if (!INVENTORY_VALUE.matcher(inventory).matches()) {
+        // the rule the run was checked with before it started (blanks: spaces, tabs, newlines)
+        throw ActionException.invalid(
+            "ansible: inventory '"
+                + inventory
+                + "' is not an inline host list of names separated by commas and spaces");
+      }
       return inventory;
+    }
+    if (!INVENTORY_VALUE.matcher(inventory).matches()) {
+      throw ActionException.invalid(
+          "ansible: inventory '"
+              + inventory
+              + "' is refused: name a file or folder inside the playbook directory "
+              + playbookRoot
+              + " by a relative path without '..' (e.g. inventory/hosts.ini)");
     }
     Path path = playbookRoot.resolve(inventory).normalize();
     if (!Files.exists(path)) {
