@@ -6,6 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -120,6 +123,12 @@ public final class SourceLock implements AutoCloseable {
         ch.close();
         jvm.unlock();
         return new Attempt(null, holder, true);
+      }
+      if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+        // its holder removed the folder (a failed first fetch) after this opened the file: the
+        // lock of an unlinked file excludes no one who makes the folder again
+        fl.release();
+        throw new NoSuchFileException(file.toString(), null, "removed while this run waited");
       }
       String who = owner == null ? "-" : owner;
       ch.truncate(0);
