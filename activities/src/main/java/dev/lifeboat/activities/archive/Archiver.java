@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -232,6 +233,54 @@ final class Archiver {
               + "; its archives are copied elsewhere by an offsite copy, not backed up into it");
     }
     return repo.startsWith(source) ? source.relativize(repo).toString() : null;
+  }
+
+  /**
+   * Refuses a backup of {@code dir} into a source whose newest good archive is of another folder
+   * that is still there: two folders of one name (a default source name is the folder's) would
+   * share one source, so retention deleted one folder's only archive for the other's, and latest
+   * restored the other's files. A folder that is gone (moved, or restored elsewhere after a loss)
+   * hands its source on. For a source name taken from the folder's: one a user gives is theirs to
+   * share (dated export folders into one source).
+   */
+  void refuseAnotherFolder(String set, String source, Path dir) throws IOException {
+    Optional<ArchiveInfo> newest = repository.newestGood(set, source);
+    if (newest.isEmpty()) {
+      return;
+    }
+    Manifest.Root before;
+    try {
+      before = repository.manifest(newest.get().ref()).root();
+    } catch (DamagedArchive e) {
+      return; // listed damaged next time; nothing to compare with
+    }
+    if (before == null || before.path() == null) {
+      return;
+    }
+    Path other = Path.of(before.path());
+    Path real = dir.toRealPath();
+    if (other.equals(real) || !Files.isDirectory(other)) {
+      return;
+    }
+    try {
+      if (other.toRealPath().equals(real)) {
+        return;
+      }
+    } catch (IOException e) {
+      return;
+    }
+    throw dev.lifeboat.activities.action.ActionException.invalid(
+        "set '"
+            + set
+            + "', source '"
+            + source
+            + "' holds backups of "
+            + dev.lifeboat.activities.action.Printable.line(before.path())
+            + ", another folder than "
+            + real
+            + ", and that folder is still there: the source name was taken from the folder's;"
+            + " give this folder one of its own (the 'source' parameter), or the two folders'"
+            + " archives would share one retention and one latest");
   }
 
   /**
@@ -584,9 +633,16 @@ final class Archiver {
   /** The folder's own metadata, as the scan reads an entry's; null when it cannot be read. */
   private static Manifest.Root root(Path dir) {
     try {
-      ArchiveWriter.Item it = SourceScan.stat(dir.toRealPath());
+      Path real = dir.toRealPath();
+      ArchiveWriter.Item it = SourceScan.stat(real);
       return new Manifest.Root(
-          Manifest.modeText(it.mode()), it.mtime(), it.uid(), it.gid(), it.user(), it.group());
+          Manifest.modeText(it.mode()),
+          it.mtime(),
+          it.uid(),
+          it.gid(),
+          it.user(),
+          it.group(),
+          real.toString());
     } catch (IOException e) {
       LOG.warn("the mode and owner of {} are not kept: {}", dir, e.getMessage());
       return null;

@@ -30,7 +30,8 @@ import java.util.List;
  * <p>Format 5 adds {@code root}: the backed-up folder's own mode, time and owner, which no entry
  * carries (entries are named from inside it). A restore of the whole archive gives them to the
  * folder it restores into, so a home directory comes back {@code 0700} and its user's, not {@code
- * 0755} and root's. Older manifests have none and the target keeps what it has.
+ * 0755} and root's. Older manifests have none and the target keeps what it has. Its {@code path}
+ * (added within format 5, absent before and for streams) is the folder's real path.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -103,10 +104,19 @@ public record Manifest(
 
   /**
    * The backed-up folder itself: {@code mode} as octal text like an entry's; {@code user} and
-   * {@code group} names (null when the ids have none), tried before the numbers as for entries.
+   * {@code group} names (null when the ids have none), tried before the numbers as for entries;
+   * {@code path}, the folder's real path when a directory backup read it (null for streams and
+   * older manifests): a backup of another folder of the same name into the same source is refused
+   * while this one is still there, as the two would share one source and one retention chain.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Root(String mode, Instant mtime, long uid, long gid, String user, String group) {
+  public record Root(
+      String mode, Instant mtime, long uid, long gid, String user, String group, String path) {
+    /** A folder known by its metadata alone (a stream's, an older manifest's). */
+    public Root(String mode, Instant mtime, long uid, long gid, String user, String group) {
+      this(mode, mtime, uid, gid, user, group, null);
+    }
+
     public int modeBits() {
       return Integer.parseInt(mode, 8) & 07777;
     }

@@ -197,6 +197,7 @@ final class ManifestParser {
     long gid = 0;
     String user = null;
     String group = null;
+    String path = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken v = p.nextToken();
@@ -207,10 +208,11 @@ final class ManifestParser {
         case "gid" -> gid = number(p, v);
         case "user" -> user = text(p, v);
         case "group" -> group = text(p, v);
+        case "path" -> path = text(p, v);
         default -> p.skipChildren();
       }
     }
-    return new Manifest.Root(mode, mtime, uid, gid, user, group);
+    return new Manifest.Root(mode, mtime, uid, gid, user, group, path);
   }
 
   private static String text(JsonParser p, JsonToken t) throws IOException, Unexpected {

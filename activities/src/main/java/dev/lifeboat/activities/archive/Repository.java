@@ -147,6 +147,15 @@ public final class Repository {
   // ---------------------------------------------------------------- writing
 
   /**
+   * Refuses, before a backup of {@code dir} under a source name taken from the folder's own, a
+   * source whose newest good archive is of another folder that is still there (see {@link
+   * Archiver#refuseAnotherFolder}).
+   */
+  public void refuseAnotherFolder(String set, String source, Path dir) throws IOException {
+    archiver.refuseAnotherFolder(set, source, dir);
+  }
+
+  /**
    * Archives the directory {@code dir}; includes and excludes are globs relative to it. Files
    * unchanged since the source's newest good archive are copied from it (see {@link Archiver}).
    */

@@ -233,6 +233,10 @@ public final class BackupAction implements Action<BackupAction.Args> {
     }
     Path dir = Path.of(require(args.path(), name(), "path")).toAbsolutePath().normalize();
     String source = args.source() != null ? args.source() : sourceOf(dir, "backup");
+    if (args.source() == null) {
+      // a name no one chose: another folder of that name must not take over its archives
+      repository.refuseAnotherFolder(args.set(), source, dir);
+    }
     context.message("archiving " + dir + " as " + args.set() + "/" + source);
     BackupResult r =
         repository.writeFromDirectory(
