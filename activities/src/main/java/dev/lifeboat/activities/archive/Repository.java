@@ -136,6 +136,11 @@ public final class Repository {
     return root;
   }
 
+  /** The folders besides the repository that archives may be read from. */
+  List<Path> archiveRoots() {
+    return archiveRoots;
+  }
+
   /**
    * What compresses archives in this process: libdeflate, or the JDK's zlib and why (for logs and
    * the bench).

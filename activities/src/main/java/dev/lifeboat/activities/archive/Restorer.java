@@ -28,9 +28,10 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
- * Restores one archive into a directory: refuses targets whose loss would hurt (the repository,
- * `/`, the running Lifeboat), checks free space, marks the target as incomplete until the last
- * entry is in place, and lets {@link Extraction} write the entries without following any link.
+ * Restores one archive into a directory: refuses targets whose loss would hurt (the repository, the
+ * archive being read or an archive root, `/`, the running Lifeboat), checks free space, marks the
+ * target as incomplete until the last entry is in place, and lets {@link Extraction} write the
+ * entries without following any link.
  *
  * <p>The marker {@value #MARKER}{@code <token>} is written (and fsynced) before the first entry and
  * removed last; the token, new for each restore, is recorded first in the repository, beside the
@@ -74,6 +75,7 @@ final class Restorer {
     RestoreGuard.checkRoot(ref.name(), m.root());
     Path dir = followed(target.toAbsolutePath().normalize());
     checkTarget(dir, repository.root());
+    checkArchivesOutside(dir, ref.path(), repository.archiveRoots());
     // one lock per folder however it is spelt, before and after it exists
     Path key = realish(dir);
     try (SourceLock lock = repository.lockRestoreTarget(key, listener)) {
@@ -461,6 +463,33 @@ final class Restorer {
                 + running
                 + "); restore into another folder");
       }
+    }
+  }
+
+  /**
+   * Refuses a target that holds the archive being restored or an archive root (an external drive
+   * mounted below it), clean or not: emptying it deleted the archive mid-restore and every other
+   * archive on the drive, and no restore may write where the archive it reads lies.
+   */
+  static void checkArchivesOutside(Path dir, Path archive, List<Path> archiveRoots) {
+    Path real = realish(dir);
+    for (Path root : archiveRoots) {
+      if (realish(root).startsWith(real)) {
+        throw ActionException.invalid(
+            "restore target "
+                + dir
+                + " holds the archive root "
+                + root
+                + " (LIFEBOAT_ARCHIVE_ROOTS); restore into a folder that does not contain it");
+      }
+    }
+    if (realish(archive).startsWith(real)) {
+      throw ActionException.invalid(
+          "restore target "
+              + dir
+              + " holds the archive being restored ("
+              + archive
+              + "); restore into a folder that does not contain it");
     }
   }
 

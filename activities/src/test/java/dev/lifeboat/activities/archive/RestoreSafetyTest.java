@@ -259,6 +259,52 @@ class RestoreSafetyTest {
   }
 
   @Test
+  void aTargetHoldingTheArchiveOrAnArchiveRootIsRefusedBeforeAnythingIsRemoved() throws Exception {
+    // before, a clean restore into a folder with the archive drive mounted below it emptied the
+    // drive: the restore failed, naming only the archive's path, and every archive was gone
+    Path target = Files.createDirectories(tmp.resolve("rest18"));
+    Files.writeString(target.resolve("mine.txt"), "the user's");
+    Path drive = target.resolve("usb");
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    BackupResult onDrive =
+        new Repository(drive).writeFromDirectory("local", "d4", src, List.of(), List.of(), null);
+    Repository withDrive = new Repository(tmp.resolve("repo"), List.of(drive));
+    ArchiveRef ref = withDrive.resolve(null, null, onDrive.ref().path().toString());
+    ArchiveRef inRepo =
+        withDrive.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    // the same folder through a link: compared as real paths
+    Path alias = Files.createSymbolicLink(tmp.resolve("alias"), tmp).resolve("rest18");
+    Map<Path, String> refused = new LinkedHashMap<>();
+    refused.put(target, "holds the archive root " + drive);
+    refused.put(alias, "holds the archive root " + drive);
+    refused.put(drive.resolve("local"), "holds the archive being restored (" + ref.path() + ")");
+    for (Map.Entry<Path, String> r : refused.entrySet()) {
+      for (boolean clean : new boolean[] {true, false}) {
+        assertThatThrownBy(
+                () -> withDrive.restoreToDirectory(ref, r.getKey(), clean, ProgressListener.NONE))
+            .as(r.getKey() + (clean ? " clean" : ""))
+            .isInstanceOf(ActionException.class)
+            .hasMessageContaining("restore target " + r.getKey())
+            .hasMessageContaining(r.getValue());
+      }
+    }
+    // an archive from the repository may not empty the drive either
+    for (Path t : List.of(target, alias)) {
+      assertThatThrownBy(() -> withDrive.restoreToDirectory(inRepo, t, true, ProgressListener.NONE))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("restore target " + t + " holds the archive root " + drive);
+    }
+    assertThat(Files.readString(target.resolve("mine.txt"))).isEqualTo("the user's");
+    withDrive.verify(ref, null);
+    // a folder on the drive beside the archives is a target like any other
+    Path beside = drive.resolve("restored");
+    assertThat(withDrive.restoreToDirectory(ref, beside, true, ProgressListener.NONE).files())
+        .isEqualTo(1);
+    assertThat(beside.resolve("a.txt")).hasContent("a");
+  }
+
+  @Test
   void theMarkerStandsWhileRestoringAndAnInterruptedRestoreIsEmptiedOnTheNextRun()
       throws Exception {
     BackupResult b = backupOf("new.txt", "new");
