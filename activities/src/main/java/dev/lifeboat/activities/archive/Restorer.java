@@ -62,11 +62,17 @@ final class Restorer {
   private final Repository repository;
   private final ArchiveRef ref;
   private final ProgressListener listener;
+  private final Mounts mounts;
 
   Restorer(Repository repository, ArchiveRef ref, ProgressListener listener) {
+    this(repository, ref, listener, Mounts.SYSTEM);
+  }
+
+  Restorer(Repository repository, ArchiveRef ref, ProgressListener listener, Mounts mounts) {
     this.repository = repository;
     this.ref = ref;
     this.listener = listener;
+    this.mounts = mounts;
   }
 
   RestoreResult restore(Path target, boolean clean) throws IOException {
@@ -117,7 +123,7 @@ final class Restorer {
       throw ActionException.check(
           "restore target " + dir + " is not empty; pass clean: true to replace its" + " contents");
     }
-    long[] current = empty ? new long[2] : fileBytes(dir);
+    long[] current = empty ? new long[2] : fileBytes(dir, mounts);
     freed = current[0];
     checkSpace(dir, m, freed, current[1], listener);
     if (!empty) {
@@ -605,18 +611,26 @@ final class Restorer {
   }
 
   /**
-   * The bytes of the files under {@code dir}, which is about to be emptied: a folder this process
-   * cannot remove entries from (another user's, read-only) is refused first, naming it, so that
-   * nothing is removed rather than part of it.
+   * The bytes of the files under {@code dir}, which is about to be emptied: another file system
+   * mounted inside it, or a folder this process cannot remove entries from (another user's,
+   * read-only), is refused first, naming it, so that nothing is removed rather than part of it.
    */
-  private static long[] fileBytes(Path dir) throws IOException {
+  private static long[] fileBytes(Path dir, Mounts mounts) throws IOException {
     // bytes of regular files, entries
     long[] total = {0, 0};
+    java.util.TreeSet<Path> mounted = new java.util.TreeSet<>(mounts.listedInside(realish(dir)));
+    Object device = mounts.device(dir);
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {
           @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            if (!d.equals(dir) && !device.equals(mounts.device(d))) {
+              // never into another file system: what is there is not the target's to empty
+              mounted.add(d);
+              return FileVisitResult.SKIP_SUBTREE;
+            }
             if (!Files.isWritable(d) || !Files.isExecutable(d)) {
               throw ActionException.check(
                   "restore target "
@@ -647,6 +661,16 @@ final class Restorer {
             return FileVisitResult.CONTINUE;
           }
         });
+    if (!mounted.isEmpty()) {
+      throw ActionException.check(
+          "restore target "
+              + dir
+              + " has another file system mounted inside it ("
+              + String.join(", ", mounted.stream().limit(5).map(Path::toString).toList())
+              + (mounted.size() > 5 ? " and " + (mounted.size() - 5) + " more" : "")
+              + "), which a clean restore would empty too; unmount it or restore into another"
+              + " folder; nothing was removed");
+    }
     return total;
   }
 

@@ -3,6 +3,7 @@ package dev.lifeboat.activities.archive;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -11,7 +12,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Removing a directory's contents without following symlinks, read-only subdirectories included.
+ * Removing a directory's contents without following symlinks or entering another file system,
+ * read-only subdirectories included.
  */
 final class Tree {
   private Tree() {}
@@ -24,12 +26,18 @@ final class Tree {
   static void emptyDirectory(Path target, String keep) throws IOException {
     // The real path: a target that is itself a symlink must be emptied, not unlinked.
     Path dir = target.toRealPath();
+    Object device = Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS);
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {
           @Override
           public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
               throws IOException {
+            // a restore refuses targets with mounts first; one mounted since is still not emptied
+            if (!device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+              throw new IOException(
+                  d + " is another file system mounted inside " + dir + "; not emptied");
+            }
             if (!Files.isWritable(d) || !Files.isExecutable(d)) {
               Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(d));
               perms.add(PosixFilePermission.OWNER_READ);

@@ -1,0 +1,126 @@
+package dev.lifeboat.activities.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.activities.action.ActionException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A clean restore never empties another file system mounted inside its target: before, a tmpfs at
+ * {@code <target>/mnt} lost its files, then the restore failed on the mount point ("Device or
+ * resource busy") with nothing restored.
+ */
+class RestoreMountsTest {
+  @TempDir Path tmp;
+  Repository repo;
+  ArchiveRef ref;
+  Path target;
+  Path mount;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    repo = new Repository(tmp.resolve("repo"));
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("new.txt"), "new");
+    ref = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    target = Files.createDirectories(tmp.resolve("target"));
+    Files.writeString(target.resolve("keep.txt"), "keep");
+  }
+
+  @AfterEach
+  void unmount() throws Exception {
+    if (mount != null) {
+      new ProcessBuilder("umount", mount.toString())
+          .redirectErrorStream(true)
+          .start()
+          .waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anEntryOnAnotherDeviceIsRefusedBeforeAnythingIsRemoved() throws Exception {
+    Path mnt = Files.createDirectories(target.resolve("a/mnt"));
+    Files.writeString(mnt.resolve("theirs.txt"), "theirs");
+    Mounts devices =
+        new Mounts(tmp.resolve("no-mountinfo")) {
+          @Override
+          Object device(Path p) throws IOException {
+            return p.equals(mnt) ? "another disk" : super.device(p);
+          }
+        };
+    assertThatThrownBy(() -> new Restorer(repo, ref, null, devices).restore(target, true))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "restore target " + target + " has another file system mounted inside it (" + mnt + ")")
+        .hasMessageContaining("unmount it or restore into another folder; nothing was removed");
+    assertThat(target.resolve("keep.txt")).hasContent("keep");
+    assertThat(mnt.resolve("theirs.txt")).hasContent("theirs");
+  }
+
+  @Test
+  void aMountPointTheKernelListsIsRefusedThoughOnTheSameDevice() throws Exception {
+    // a bind mount keeps its device: only the mount table tells
+    Path bound = Files.createDirectories(target.resolve("my drive"));
+    Files.writeString(bound.resolve("theirs.txt"), "theirs");
+    Path real = target.toRealPath();
+    Path table = tmp.resolve("mountinfo");
+    Files.writeString(
+        table,
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+            + "40 22 8:1 /elsewhere "
+            + real.resolve("my drive").toString().replace(" ", "\\040")
+            + " rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+            + "41 22 0:5 / "
+            + real
+            + " rw - tmpfs tmpfs rw\n",
+        StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new Restorer(repo, ref, null, new Mounts(table)).restore(target, true))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "has another file system mounted inside it (" + real.resolve("my drive") + ")");
+    assertThat(target.resolve("keep.txt")).hasContent("keep");
+    assertThat(bound.resolve("theirs.txt")).hasContent("theirs");
+    // the target itself being a mount point is no reason to refuse
+    Files.writeString(table, "41 22 0:5 / " + real + " rw - tmpfs tmpfs rw\n");
+    assertThat(new Restorer(repo, ref, null, new Mounts(table)).restore(target, true).files())
+        .isEqualTo(1);
+    assertThat(target.resolve("new.txt")).hasContent("new");
+    assertThat(target.resolve("keep.txt")).doesNotExist();
+  }
+
+  @Test
+  void aRealFileSystemMountedInsideTheTargetKeepsItsFilesAndTheTargetItsOwn() throws Exception {
+    Path mnt = Files.createDirectories(target.resolve("mnt"));
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): " + out.strip());
+    mount = mnt;
+    Files.writeString(mnt.resolve("theirs.txt"), "theirs");
+    assertThatThrownBy(() -> repo.restoreToDirectory(ref, target, true, ProgressListener.NONE))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("has another file system mounted inside it (")
+        .hasMessageContaining("mnt)");
+    assertThat(target.resolve("keep.txt")).hasContent("keep");
+    assertThat(mnt.resolve("theirs.txt")).hasContent("theirs");
+    // emptying a folder never enters the mount either, whoever asks
+    assertThatThrownBy(() -> Tree.emptyDirectory(target))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("is another file system mounted inside");
+    assertThat(mnt.resolve("theirs.txt")).hasContent("theirs");
+  }
+}
