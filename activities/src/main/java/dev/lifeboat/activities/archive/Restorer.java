@@ -82,9 +82,10 @@ final class Restorer {
     Path dir = followed(target.toAbsolutePath().normalize());
     checkTarget(dir, repository.root());
     checkArchivesOutside(dir, ref.path(), repository.archiveRoots());
-    // one lock per folder however it is spelt, before and after it exists
+    // one lock per folder however it is spelt, before and after it exists, taken once no restore
+    // into a folder inside or above it runs
     Path key = realish(dir);
-    try (SourceLock lock = repository.lockRestoreTarget(key, listener)) {
+    try (SourceLock lock = RestoreTargets.lock(repository, key, listener)) {
       return restoreLocked(m, dir, clean, repository.restoreTargetDir(key).resolve(RECORD));
     }
   }

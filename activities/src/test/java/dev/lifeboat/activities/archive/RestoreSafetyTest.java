@@ -534,6 +534,104 @@ class RestoreSafetyTest {
   }
 
   @Test
+  void restoresIntoAFolderAndOneInsideItTakeTurnsEitherWayRound() throws Exception {
+    // before, a clean restore of rest8 and one of rest8/small 0.3 s later both succeeded, and the
+    // second's files were gone: the first's clean removed them
+    Path big = Files.createDirectories(tmp.resolve("big"));
+    for (String name : List.of("b1.txt", "b2.txt", "b3.txt")) {
+      Files.writeString(big.resolve(name), name);
+    }
+    Path other = Files.createDirectories(tmp.resolve("other"));
+    Files.writeString(other.resolve("o1.txt"), "o1");
+    Files.writeString(other.resolve("o2.txt"), "o2");
+    ArchiveRef fromBig =
+        repo.writeFromDirectory("local", "big", big, List.of(), List.of(), null).ref();
+    ArchiveRef fromOther =
+        repo.writeFromDirectory("local", "other", other, List.of(), List.of(), null).ref();
+    Path rest8 = Files.createDirectories(tmp.resolve("rest8"));
+    Path small = rest8.resolve("small");
+
+    // the folder first (held while it verifies, before its clean), then the one inside it
+    Files.writeString(rest8.resolve("old.txt"), "old");
+    String outerFirst =
+        "waiting for the restore target " + rest8 + ", which holds " + small + ": held by run";
+    boolean waited = inTurn(fromBig, rest8, fromOther, small, outerFirst);
+    assertThat(Fixtures.describe(rest8))
+        .containsOnlyKeys("b1.txt", "b2.txt", "b3.txt", "small", "small/o1.txt", "small/o2.txt");
+    assertThat(waited).as("the second restore waited, saying: " + outerFirst).isTrue();
+
+    // the folder inside first, then the one holding it, which replaces it
+    Files.writeString(rest8.resolve("old.txt"), "old");
+    Files.delete(small.resolve("o1.txt"));
+    Files.delete(small.resolve("o2.txt"));
+    Files.delete(small);
+    String innerFirst =
+        "waiting for the restore target " + small + ", inside " + rest8 + ": held by run";
+    waited = inTurn(fromOther, small, fromBig, rest8, innerFirst);
+    assertThat(Fixtures.describe(rest8)).containsOnlyKeys("b1.txt", "b2.txt", "b3.txt");
+    assertThat(waited).as("the second restore waited, saying: " + innerFirst).isTrue();
+  }
+
+  /**
+   * Restores {@code first}, held at its first progress until the restore of {@code second} says
+   * {@code waiting}; both must succeed. Whether the second waited.
+   */
+  private boolean inTurn(
+      ArchiveRef first, Path firstTarget, ArchiveRef second, Path secondTarget, String waiting)
+      throws Exception {
+    java.util.concurrent.CountDownLatch firstRuns = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch secondWaits = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean waited =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<RestoreResult> one =
+          pool.submit(
+              () ->
+                  repo.restoreToDirectory(
+                      first,
+                      firstTarget,
+                      true,
+                      (done, total, files) -> {
+                        if (firstRuns.getCount() == 0) {
+                          return;
+                        }
+                        firstRuns.countDown();
+                        try {
+                          waited.set(secondWaits.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }));
+      assertThat(firstRuns.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      java.util.concurrent.Future<RestoreResult> two =
+          pool.submit(
+              () ->
+                  repo.restoreToDirectory(
+                      second,
+                      secondTarget,
+                      true,
+                      new ProgressListener() {
+                        @Override
+                        public void progress(long bytesDone, long bytesTotal, long filesDone) {}
+
+                        @Override
+                        public void message(String text) {
+                          if (text.startsWith(waiting)) {
+                            secondWaits.countDown();
+                          }
+                        }
+                      }));
+      one.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      two.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      return waited.get();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void notEnoughFreeSpaceIsRefusedBeforeWritingNamingTheTargetAndTheBytes() throws Exception {
     BackupResult b = backupOf("new.txt", "new");
     Manifest m = repo.manifest(b.ref());
