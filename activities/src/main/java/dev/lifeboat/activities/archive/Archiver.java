@@ -109,6 +109,8 @@ final class Archiver {
           "source " + dir + " is not a directory");
     }
     String repositoryInside = repositoryInside(dir);
+    // a tree a restore is writing into, or left half-written, is no copy of anything
+    Map<Path, String> restores = repository.checkNoRestore(dir, null);
     Thread warming = full ? null : warmPrevious(set, source);
     SourceScan.Result scan =
         SourceScan.scan(dir, includes, excludes, SourceScan.THREADS, repositoryInside);
@@ -118,6 +120,11 @@ final class Archiver {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("interrupted while reading the previous manifest");
+      }
+    }
+    for (SourceScan.Found found : scan.items()) {
+      if (found.item().type() == EntryType.FILE) {
+        RestoreTargets.checkMarker(dir, found.file());
       }
     }
     if (scan.files() == 0) {
@@ -211,6 +218,8 @@ final class Archiver {
             }
           }
         },
+        // every file is read: a restore that starts after this check changes none of it
+        () -> repository.checkNoRestore(dir, restores),
         dir.toString());
   }
 
@@ -406,6 +415,7 @@ final class Archiver {
             }
           }
         },
+        () -> {},
         "the tar stream");
   }
 
@@ -469,6 +479,11 @@ final class Archiver {
     void write(ArchiveWriter writer, PreviousArchive previous, Path scratch) throws IOException;
   }
 
+  /** What must still hold once the body is written, before the archive is published. */
+  private interface BeforePublish {
+    void check() throws IOException;
+  }
+
   /** Writes one archive body into a reserved partial file and publishes it with its manifest. */
   private BackupResult publish(
       String set,
@@ -479,11 +494,19 @@ final class Archiver {
       List<PathNote> changed,
       boolean reuse,
       Body body,
+      BeforePublish beforePublish,
       String what)
       throws IOException {
     Path dir = repository.sourceDir(set, source);
-    try (SourceLock lock =
-        repository.lockSource(set, source, progress.listener().runId(), progress.listener())) {
+    SourceLock held;
+    try {
+      held = repository.lockSource(set, source, progress.listener().runId(), progress.listener());
+    } catch (IOException e) {
+      // a backup must write: a full or read-only disk fails it once, named
+      RepositoryFiles.throwIfUnwritable(repository.root(), dir, "a backup", e);
+      throw e;
+    }
+    try (SourceLock lock = held) {
       List<String> cleaned = RepositoryFiles.removeLeftovers(dir);
       repository.lockedWriteHook.run();
       RepositoryFiles.warnIfShort(dir, progress.bytesTotal());
@@ -491,7 +514,18 @@ final class Archiver {
           reuse ? PreviousArchive.open(repository, set, source, format).orElse(null) : null) {
         try {
           return publishLocked(
-              set, source, format, dir, progress, skipped, changed, cleaned, body, previous, what);
+              set,
+              source,
+              format,
+              dir,
+              progress,
+              skipped,
+              changed,
+              cleaned,
+              body,
+              beforePublish,
+              previous,
+              what);
         } catch (PreviousArchiveDamaged e) {
           if (previous == null) {
             throw e;
@@ -519,6 +553,7 @@ final class Archiver {
       List<PathNote> changed,
       List<String> cleaned,
       Body body,
+      BeforePublish beforePublish,
       PreviousArchive previous,
       String what)
       throws IOException {
@@ -562,6 +597,7 @@ final class Archiver {
         spool.commit(manifest);
         manifestWritten = true;
       }
+      beforePublish.check();
       // the state exists before the archive does: no reader ever sees an archive without one
       ArchiveStates.write(
           new ArchiveRef(set, source, name, archivePath),

@@ -80,7 +80,22 @@ final class Checker {
       }
     }
     Instant now = clock.instant();
-    ArchiveStates.write(ref, ArchiveState.verified(now, by, manifestSha256));
+    try {
+      ArchiveStates.write(ref, ArchiveState.verified(now, by, manifestSha256));
+    } catch (IOException | dev.lifeboat.activities.action.ActionException e) {
+      // every byte was checked; a restore from a full or read-only repository goes on unrecorded
+      String why = RepositoryFiles.unwritable(ref.path().getParent(), e);
+      if (why == null) {
+        throw e;
+      }
+      String text =
+          "archive "
+              + ref.name()
+              + " verified, but not recorded as verified: the repository "
+              + why;
+      org.slf4j.LoggerFactory.getLogger(Checker.class).warn(text);
+      progress.listener().message(text);
+    }
     progress.report();
     return new VerifyResult(ref, m.totals().entries(), m.totals().files(), m.totals().bytes(), now);
   }

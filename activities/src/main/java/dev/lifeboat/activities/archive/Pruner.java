@@ -69,7 +69,15 @@ final class Pruner {
       throws IOException {
     Path dir = catalog.existingSourceDir(set, source);
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
-    try (SourceLock lock = SourceLock.acquire(dir, set + "/" + source, l.runId(), l)) {
+    SourceLock held;
+    try {
+      held = SourceLock.acquire(dir, set + "/" + source, l.runId(), l);
+    } catch (IOException e) {
+      // a read-only repository cannot be pruned here: named once, not retried
+      RepositoryFiles.throwIfUnwritable(dir.getParent().getParent(), dir, "a prune", e);
+      throw e;
+    }
+    try (SourceLock lock = held) {
       return pruneLocked(set, source, dir, policy, dryRun, l);
     }
   }

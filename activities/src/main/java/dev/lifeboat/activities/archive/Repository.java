@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -49,6 +50,12 @@ public final class Repository {
   private final Clock clock;
   private final GzipMembers.Settings compression;
   private final List<Path> archiveRoots;
+
+  /**
+   * Where a restore keeps its locks when the repository cannot be written: {@code
+   * <java.io.tmpdir>/lifeboat-locks-<user>/<hash of the repository's path>}; tests set it.
+   */
+  private volatile Path lockFallback;
 
   /** Runs with the source lock held, before a backup writes; tests use it to prove who overlaps. */
   volatile Runnable lockedWriteHook = () -> {};
@@ -104,6 +111,26 @@ public final class Repository {
     this.drills = new Drills(catalog);
     this.singleFile = new SingleFile(catalog);
     this.archiver = new Archiver(this, clock, compression);
+    byte[] name = this.root.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    this.lockFallback =
+        Path.of(System.getProperty("java.io.tmpdir"))
+            .toAbsolutePath()
+            .normalize()
+            .resolve("lifeboat-locks-" + System.getProperty("user.name"))
+            .resolve(Digests.hex(Digests.sha256().digest(name)).substring(0, 32));
+  }
+
+  void lockFallback(Path dir) {
+    this.lockFallback = dir.toAbsolutePath().normalize();
+  }
+
+  Path lockFallbackDir() {
+    return lockFallback;
+  }
+
+  /** Where restores register: the repository, and the fallback for when it cannot be written. */
+  List<Path> registryRoots() {
+    return List.of(root, lockFallback);
   }
 
   /**
@@ -513,34 +540,107 @@ public final class Repository {
    * One restore at a time into a folder: restores of two different sources into the same empty
    * folder each found it empty and wrote into it side by side, and both reported success. The lock
    * is {@code <repository>/.restore-targets/<hash of the folder's path>/.lock}; the second restore
-   * waits, then finds the folder not empty.
+   * waits, then finds the folder not empty. Once held, the restore is registered there for backups
+   * to see ({@link RestoreTargets}).
    */
   /** The repository's folder for one restore target: its lock, the record of its restore. */
   Path restoreTargetDir(Path dir) {
-    byte[] name = dir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    return root.resolve(".restore-targets")
-        .resolve(Digests.hex(Digests.sha256().digest(name)).substring(0, 32));
+    return RestoreTargets.entry(root, dir);
   }
 
+  /**
+   * As above; where the repository cannot be written (a full or read-only disk) the lock and the
+   * records are kept in {@link #lockFallback} instead: see {@link #lockForReading}. {@link
+   * SourceLock#dir} says where.
+   */
   SourceLock lockRestoreTarget(Path dir, ProgressListener listener) throws IOException {
-    Path locks = restoreTargetDir(dir);
-    createPrivateDirectories(locks);
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
-    return SourceLock.acquire(locks, "the restore target " + dir, l.runId(), l);
+    return lockForReading(
+        restoreTargetDir(dir),
+        "the restore target " + dir,
+        l.runId(),
+        l,
+        held -> RestoreTargets.register(held, dir));
+  }
+
+  /**
+   * Refuses a backup of {@code dir} while a restore writes into it, into a folder inside it or
+   * holding it, or left such a folder half-written; see {@link RestoreTargets#checkBackup}. {@code
+   * before}: what this answered as the backup started, to find restores started since.
+   */
+  Map<Path, String> checkNoRestore(Path dir, Map<Path, String> before) throws IOException {
+    return RestoreTargets.checkBackup(registryRoots(), dir, before);
   }
 
   /**
    * The lock of the source an archive belongs to; an archive outside the repository (an archive
    * root such as an external drive, possibly read-only) has no writer to exclude and gets a lock
-   * that holds nothing.
+   * that holds nothing. Those who take it only read the archive (a restore, a verify, a drill):
+   * where the repository cannot be written, see {@link #lockForReading}.
    */
   public SourceLock lockArchive(ArchiveRef ref, String owner, ProgressListener listener)
       throws IOException {
     if (!catalog.insideRoot(ref)) {
       return SourceLock.none();
     }
-    return SourceLock.acquire(
-        ref.path().getParent(), ref.set() + "/" + ref.source(), owner, listener);
+    return lockForReading(
+        ref.path().getParent(), ref.set() + "/" + ref.source(), owner, listener, held -> {});
+  }
+
+  /** What is written beside a lock once held, into the folder that holds it. */
+  private interface BesideLock {
+    void write(Path held) throws IOException;
+  }
+
+  /**
+   * The lock of {@code dir} for a reader (a restore needs the repository only to read it), then
+   * {@code beside} written next to it. A full disk or a read-only repository made a restore
+   * impossible exactly when it was needed: the lock is then held in {@link #lockFallback} under the
+   * same relative path (so readers in this worker still exclude each other), with a shared lock on
+   * the repository's lock file, which keeps out a backup or prune of another process that can write
+   * there; the step's messages say so.
+   */
+  private SourceLock lockForReading(
+      Path dir, String label, String owner, ProgressListener listener, BesideLock beside)
+      throws IOException {
+    ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+    String why;
+    try {
+      createPrivateDirectories(dir);
+      SourceLock lock = SourceLock.acquire(dir, label, owner, l);
+      try {
+        beside.write(dir);
+        return lock;
+      } catch (IOException | RuntimeException e) {
+        lock.close();
+        throw e;
+      }
+    } catch (IOException | ActionException e) {
+      why = RepositoryFiles.unwritable(dir, e);
+      if (why == null) {
+        throw e;
+      }
+    }
+    Path elsewhere = lockFallback.resolve(root.relativize(dir));
+    l.message(
+        "the backup repository "
+            + root
+            + " "
+            + why
+            + ": the lock of "
+            + label
+            + " is kept in "
+            + elsewhere
+            + " instead; a restore only reads the repository");
+    RepositoryFiles.createPrivateDirectories(lockFallback, elsewhere);
+    SourceLock lock = SourceLock.acquireReading(dir, elsewhere, label, owner, l);
+    try {
+      beside.write(elsewhere);
+      return lock;
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
   }
 
   /**

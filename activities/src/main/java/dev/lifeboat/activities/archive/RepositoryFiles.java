@@ -261,6 +261,68 @@ final class RepositoryFiles {
     return false;
   }
 
+  /**
+   * Why {@code e}, met writing into {@code dir}, says the disk cannot be written at all: {@code "is
+   * full"}, {@code "is read-only"}; null for any other failure. The folder is asked as well as the
+   * message: a read-only mount and a missing permission have their own error texts.
+   */
+  static String unwritable(Path dir, Throwable e) {
+    if (isDiskFull(e)) {
+      return "is full";
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.file.FileSystemException fs) {
+        if (String.valueOf(fs.getReason()).contains("Read-only file system")
+            || !Files.isWritable(existingOf(dir))) {
+          return "is read-only";
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A writer's failure to take its lock or make its folder in a repository that {@link #unwritable}
+   * is thrown as a failed check naming the disk (retrying cannot help); otherwise this returns and
+   * the caller rethrows {@code e}.
+   */
+  static void throwIfUnwritable(Path root, Path dir, String what, IOException e) {
+    String why = unwritable(dir, e);
+    if (why == null) {
+      return;
+    }
+    String free;
+    try {
+      free = ", " + Files.getFileStore(existingOf(dir)).getUsableSpace() + " bytes free";
+    } catch (IOException | RuntimeException ex) {
+      free = "";
+    }
+    throw ActionException.check(
+        "the backup repository "
+            + root
+            + " "
+            + why
+            + (why.equals("is full") ? free : "")
+            + ": "
+            + what
+            + " cannot write into "
+            + dir
+            + " ("
+            + e.getMessage()
+            + "); "
+            + (why.equals("is full")
+                ? "free space or prune, then run again"
+                : "mount it writable, then run again"));
+  }
+
+  private static Path existingOf(Path dir) {
+    Path existing = dir;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    return existing == null ? dir : existing;
+  }
+
   static ActionException diskFull(Path writing, Path dir, long needs, IOException e) {
     return diskFull(writing, dir, needs, true, e);
   }

@@ -44,6 +44,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 final class Restorer {
   static final String MARKER = ".lifeboat-restore-incomplete-";
 
+  /** What a marker says; a backup that finds it refuses the folder ({@link RestoreTargets}). */
+  static final String MARKER_TEXT =
+      "a Lifeboat restore into this folder has not finished; the next restore empties it first\n";
+
   /** The record, in the target's folder of the repository, of the token of its restore. */
   static final String RECORD = "incomplete";
 
@@ -86,7 +90,8 @@ final class Restorer {
     // into a folder inside or above it runs
     Path key = realish(dir);
     try (SourceLock lock = RestoreTargets.lock(repository, key, listener)) {
-      return restoreLocked(m, dir, clean, repository.restoreTargetDir(key).resolve(RECORD));
+      // beside the lock: in the repository, or where the lock went when it could not be written
+      return restoreLocked(m, dir, clean, lock.dir().resolve(RECORD));
     }
   }
 
@@ -683,11 +688,7 @@ final class Restorer {
             StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING,
             LinkOption.NOFOLLOW_LINKS)) {
-      ch.write(
-          ByteBuffer.wrap(
-              ("a Lifeboat restore into this folder has not finished; the next restore empties"
-                      + " it first\n")
-                  .getBytes(StandardCharsets.UTF_8)));
+      ch.write(ByteBuffer.wrap(MARKER_TEXT.getBytes(StandardCharsets.UTF_8)));
       ch.force(true);
     }
     fsync(marker.getParent());

@@ -38,6 +38,12 @@ public final class SourceLock implements AutoCloseable {
   private final FileLock lock;
   private boolean closed;
 
+  /**
+   * The lock taken elsewhere when the repository's could not be written; see {@link
+   * #acquireReading}.
+   */
+  private SourceLock elsewhere;
+
   private SourceLock(Path file, ReentrantLock jvm, FileChannel channel, FileLock lock) {
     this.file = file;
     this.jvm = jvm;
@@ -52,11 +58,56 @@ public final class SourceLock implements AutoCloseable {
    */
   static SourceLock acquire(Path dir, String label, String owner, ProgressListener listener)
       throws IOException {
+    return acquire(dir, label, owner, listener, false);
+  }
+
+  /**
+   * For a reader (a restore) that could not write the lock in the repository (a full or read-only
+   * disk): a shared OS lock on {@code dir}'s lock file, if it exists, opened read-only, which still
+   * keeps out a backup or prune of another process that can write there (and the in-JVM lock keeps
+   * out this one's); and the lock of {@code elsewhere}, written there, so that two readers of one
+   * worker exclude each other. {@link #dir} is then {@code elsewhere}: records kept beside the lock
+   * go there.
+   */
+  static SourceLock acquireReading(
+      Path dir, Path elsewhere, String label, String owner, ProgressListener listener)
+      throws IOException {
+    SourceLock shared = acquire(dir, label, owner, listener, true);
+    try {
+      shared.elsewhere = acquire(elsewhere, label, owner, listener, false);
+      return shared;
+    } catch (IOException | RuntimeException e) {
+      shared.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Who holds the lock of {@code dir} now, asked without waiting and without writing (a shared
+   * lock, taken and let go): empty when nobody does.
+   */
+  static Optional<String> heldBy(Path dir) throws IOException {
+    Attempt a = attempt(dir, null, 0, true);
+    if (a.lock() == null) {
+      return Optional.of(a.holder());
+    }
+    a.lock().close();
+    return Optional.empty();
+  }
+
+  /** The folder whose lock file this lock holds, or holds elsewhere; null for {@link #none}. */
+  Path dir() {
+    return elsewhere != null ? elsewhere.dir() : file == null ? null : file.getParent();
+  }
+
+  private static SourceLock acquire(
+      Path dir, String label, String owner, ProgressListener listener, boolean shared)
+      throws IOException {
     ProgressListener l = listener == null ? ProgressListener.NONE : listener;
     boolean told = false;
     while (true) {
       l.checkCancelled();
-      Attempt a = attempt(dir, owner, POLL_MILLIS);
+      Attempt a = attempt(dir, owner, POLL_MILLIS, shared);
       if (a.lock() != null) {
         return a.lock();
       }
@@ -86,13 +137,18 @@ public final class SourceLock implements AutoCloseable {
   /** The lock if it is free now (or within {@code waitMillis} when only this JVM holds it). */
   static Optional<SourceLock> tryAcquire(Path dir, String owner, long waitMillis)
       throws IOException {
-    return Optional.ofNullable(attempt(dir, owner, waitMillis).lock());
+    return Optional.ofNullable(attempt(dir, owner, waitMillis, false).lock());
   }
 
   /** Either the lock, or who holds it. */
   private record Attempt(SourceLock lock, String holder, boolean otherProcess) {}
 
-  private static Attempt attempt(Path dir, String owner, long waitMillis) throws IOException {
+  /**
+   * {@code shared}: a read lock through a read-only descriptor of the file if it exists (nothing is
+   * written); otherwise the write lock, the file made if missing and naming its holder.
+   */
+  private static Attempt attempt(Path dir, String owner, long waitMillis, boolean shared)
+      throws IOException {
     Path file = dir.resolve(ArchiveNames.LOCK).toAbsolutePath().normalize();
     ReentrantLock jvm = IN_JVM.computeIfAbsent(file, k -> new ReentrantLock());
     try {
@@ -111,7 +167,24 @@ public final class SourceLock implements AutoCloseable {
     // process's
     // POSIX locks on it, so a waiting thread must not read it while another thread holds the lock.
     FileChannel ch = null;
+    String who = owner == null ? "-" : owner;
     try {
+      if (shared) {
+        if (!java.nio.file.Files.exists(file)) {
+          HOLDERS.put(file, who);
+          return new Attempt(new SourceLock(file, jvm, null, null), null, false);
+        }
+        ch = FileChannel.open(file, StandardOpenOption.READ);
+        FileLock fl = ch.tryLock(0, Long.MAX_VALUE, true);
+        if (fl == null) {
+          String holder = describe(ch);
+          ch.close();
+          jvm.unlock();
+          return new Attempt(null, holder, true);
+        }
+        HOLDERS.put(file, who);
+        return new Attempt(new SourceLock(file, jvm, ch, fl), null, false);
+      }
       ch =
           FileChannel.open(
               file,
@@ -130,13 +203,20 @@ public final class SourceLock implements AutoCloseable {
         fl.release();
         throw new NoSuchFileException(file.toString(), null, "removed while this run waited");
       }
-      String who = owner == null ? "-" : owner;
-      ch.truncate(0);
-      ch.write(
-          ByteBuffer.wrap(
-              ("run " + who + "\npid " + ProcessHandle.current().pid() + "\n")
-                  .getBytes(StandardCharsets.UTF_8)),
-          0);
+      try {
+        ch.truncate(0);
+        ch.write(
+            ByteBuffer.wrap(
+                ("run " + who + "\npid " + ProcessHandle.current().pid() + "\n")
+                    .getBytes(StandardCharsets.UTF_8)),
+            0);
+      } catch (IOException e) {
+        // on a full disk the lock still holds, without its holder's name: a prune that would
+        // free space must not fail here
+        if (!RepositoryFiles.isDiskFull(e)) {
+          throw e;
+        }
+      }
       HOLDERS.put(file, who);
       return new Attempt(new SourceLock(file, jvm, ch, fl), null, false);
     } catch (IOException | RuntimeException e) {
@@ -180,13 +260,21 @@ public final class SourceLock implements AutoCloseable {
       return;
     }
     try {
-      if (channel != null) {
-        HOLDERS.remove(file);
-        lock.release();
-        channel.close();
+      if (elsewhere != null) {
+        elsewhere.close();
       }
     } finally {
-      jvm.unlock();
+      try {
+        if (jvm.getHoldCount() == 1) {
+          HOLDERS.remove(file);
+        }
+        if (channel != null) {
+          lock.release();
+          channel.close();
+        }
+      } finally {
+        jvm.unlock();
+      }
     }
   }
 }
