@@ -22,6 +22,16 @@ mkdir -p "$data/run"
 data="$(cd "$data" && pwd)"
 export LIFEBOAT_DATA="$data"
 export LIFEBOAT_REPOSITORY="${LIFEBOAT_REPOSITORY:-$data/repository}"
+# One server (or worker) per data folder: a second start failed to bind its port, but only after it
+# had put its own pid in lifeboat.pid, so scripts/stop.sh no longer found the running one.
+pidfile_lifeboat="$data/run/lifeboat.pid"
+if { [ "$1" = server ] || [ "$1" = worker ]; } && [ -f "$pidfile_lifeboat" ]; then
+  running="$(cat "$pidfile_lifeboat")"
+  if kill -0 "$running" 2>/dev/null && tr '\0' ' ' <"/proc/$running/cmdline" 2>/dev/null | grep -q 'lifeboat'; then
+    echo "Lifeboat is already running (pid $running) with LIFEBOAT_DATA=$data; scripts/stop.sh stops it" >&2
+    exit 1
+  fi
+fi
 
 if [ -z "${LIFEBOAT_TEMPORAL_ADDRESS:-}" ]; then
   port="${LIFEBOAT_TEMPORAL_PORT:-7233}"
@@ -50,7 +60,9 @@ if [ -z "${LIFEBOAT_TEMPORAL_ADDRESS:-}" ]; then
   fi
 fi
 
-echo $$ >"$data/run/lifeboat.pid"
+if [ "$1" = server ] || [ "$1" = worker ]; then
+  echo $$ >"$pidfile_lifeboat"
+fi
 # The JVM reads file names in the locale's encoding: under C/POSIX (a bare container, a service)
 # every name that is not ASCII would be unreadable to it.
 case "$(locale charmap 2>/dev/null)" in

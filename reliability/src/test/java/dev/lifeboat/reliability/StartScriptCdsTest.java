@@ -71,6 +71,51 @@ class StartScriptCdsTest {
         .doesNotContain("TieredStopAtLevel");
   }
 
+  /**
+   * A second start with the same data folder while the server runs is refused before it writes
+   * anything: it used to put its own pid in lifeboat.pid, fail to bind the port, and leave
+   * scripts/stop.sh unable to find the server that runs.
+   */
+  @Test
+  void aSecondStartOfARunningServerIsRefusedAndStopStillStopsTheFirst() throws Exception {
+    Map<String, String> env = new HashMap<>(TemporalDevServer.sharedLifeboatEnv());
+    Path data = tmp.resolve("data");
+    env.put("LIFEBOAT_DATA", data.toString());
+    env.put("LIFEBOAT_PORT", String.valueOf(LifeboatProcess.freePort()));
+    env.put("LIFEBOAT_CDS", "off");
+    Path log = tmp.resolve("first.log");
+    ProcessBuilder first =
+        new ProcessBuilder("bash", "scripts/start.sh", "server")
+            .directory(ROOT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    first.environment().putAll(env);
+    Process p = first.start();
+    try {
+      waitForApi(Integer.parseInt(env.get("LIFEBOAT_PORT")), p, log);
+      Path pidFile = data.resolve("run/lifeboat.pid");
+      String pid = Files.readString(pidFile).trim();
+      ProcessBuilder second =
+          new ProcessBuilder("bash", "scripts/start.sh", "server")
+              .directory(ROOT.toFile())
+              .redirectErrorStream(true);
+      second.environment().putAll(env);
+      Process q = second.start();
+      String out = new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(q.exitValue()).as(out).isEqualTo(1);
+      assertThat(out).contains("Lifeboat is already running (pid " + pid + ")");
+      assertThat(Files.readString(pidFile).trim()).isEqualTo(pid);
+      assertThat(p.isAlive()).isTrue();
+    } finally {
+      ProcessBuilder stop =
+          new ProcessBuilder("bash", "scripts/stop.sh").directory(ROOT.toFile()).inheritIO();
+      stop.environment().putAll(env);
+      assertThat(stop.start().waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stop.sh stopped the first server").isTrue();
+  }
+
   /** Starts the server with scripts/start.sh, waits for its API, stops it; its command line. */
   private String startAndStop(Map<String, String> env, String name) throws Exception {
     Path log = tmp.resolve(name + ".log");
