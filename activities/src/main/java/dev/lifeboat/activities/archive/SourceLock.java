@@ -109,6 +109,10 @@ public final class SourceLock implements AutoCloseable {
       l.checkCancelled();
       Attempt a = attempt(dir, owner, POLL_MILLIS, shared);
       if (a.lock() != null) {
+        if (told) {
+          // the waiting message would otherwise stay the step's last word, also once it ended
+          l.message(label + " is free: going on");
+        }
         return a.lock();
       }
       if (!told) {

@@ -92,6 +92,16 @@ class SourceLockTest {
     BackupResult b = second.get(60, TimeUnit.SECONDS);
     assertThat(most.get()).as("never two writers inside").isEqualTo(1);
     assertThat(messages).anyMatch(m -> m.startsWith("waiting for local/src: held by run run-1"));
+    // a step that waited does not keep saying so once it goes on
+    assertThat(
+            messages.subList(
+                messages.indexOf(
+                    messages.stream()
+                        .filter(m -> m.startsWith("waiting for"))
+                        .findFirst()
+                        .orElseThrow()),
+                messages.size()))
+        .contains("local/src is free: going on");
     assertThat(a.ref().name()).isNotEqualTo(b.ref().name());
     try (Stream<Path> files = Files.list(tmp.resolve("repo/local/src"))) {
       assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
