@@ -12,8 +12,10 @@ import dev.lifeboat.activities.archive.RestoreResult;
 import dev.lifeboat.activities.archive.SourceLock;
 import dev.lifeboat.activities.archive.TarDigests;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -95,9 +97,11 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     context.log("picked " + pick.path() + " (" + pick.files() + " files)");
     Path scratch =
         args.scratch() == null
-            ? Files.createTempDirectory("lifeboat-drill")
+            ? defaultScratch(context)
             : Files.createDirectories(Path.of(args.scratch()));
     Path target = scratch.resolve(pick.set() + "-" + pick.source() + "-" + pick.ref().stem());
+    // what an attempt killed before its cleanup left (a whole restored tree): this run's again
+    deleteTree(target);
     try {
       var ref = pick.ref();
       try (SourceLock lock =
@@ -246,6 +250,30 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
               + (damaged > 0 ? " (" + damaged + " damaged: see GET /api/backups for why)" : ""));
     }
     return all.get(random.nextInt(all.size()));
+  }
+
+  /**
+   * The default scratch folder, one per run and step ({@code <tmp>/lifeboat-drill-<hash>}): an
+   * attempt killed mid-drill (kill -9, a lost worker) left its restored copy in a folder of its own
+   * for ever; the retry empties this one first.
+   */
+  static Path defaultScratch(ActionContext context) throws IOException {
+    byte[] key = (context.runId() + "\n" + context.stepKey()).getBytes(StandardCharsets.UTF_8);
+    String hash;
+    try {
+      hash =
+          java.util.HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(key))
+              .substring(0, 24);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    Path dir = Path.of(System.getProperty("java.io.tmpdir")).resolve("lifeboat-drill-" + hash);
+    deleteTree(dir);
+    // made afresh, never taken over: one that reappeared meanwhile (a link planted in a shared
+    // temp folder) fails this attempt instead of receiving the restored files
+    return Files.createDirectory(
+        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
   }
 
   private static void deleteTree(Path root) throws IOException {

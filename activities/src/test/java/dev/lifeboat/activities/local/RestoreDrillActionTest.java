@@ -58,6 +58,29 @@ class RestoreDrillActionTest {
         .containsExactlyInAnyOrder("notebooks", "models", "datasets");
   }
 
+  /**
+   * An attempt killed mid-drill left its restored copy in a temporary folder of its own for ever
+   * (156 MB of /tmp per killed drill of a large archive): the retry of the step takes the same
+   * folder, empties it first and removes it at the end.
+   */
+  @Test
+  void aRetriedDrillRemovesWhatAKilledAttemptLeftInItsScratch() throws Exception {
+    Repository repo = new Repository(tmp.resolve("repo"));
+    Path src = Files.createDirectories(tmp.resolve("src/models"));
+    Files.write(src.resolve("weights.bin"), new byte[100_000]);
+    repo.writeFromDirectory("tier1", "models", src, List.of(), List.of(), ProgressListener.NONE);
+    String step = "drill-" + java.util.UUID.randomUUID();
+    Path scratch = RestoreDrillAction.defaultScratch(new LocalActionContext(step));
+    // what the killed attempt left: a restored copy, half written
+    Path left = Files.createDirectories(scratch.resolve("tier1-models-20261201T000000Z/deep"));
+    Files.write(left.resolve("weights.bin"), new byte[50_000]);
+    assertThat(
+            ActionDispatcher.invoke(
+                new RestoreDrillAction(repo), Map.of("set", "tier1"), new LocalActionContext(step)))
+        .containsEntry("ok", true);
+    assertThat(scratch).as("the retry's scratch, leftovers and all, is gone").doesNotExist();
+  }
+
   @Test
   void aDamagedArchiveFailsTheDrillNamingIt() throws Exception {
     Repository repo = new Repository(tmp.resolve("repo"));
