@@ -95,39 +95,46 @@ final class RestoreTargets {
    * <folder>...: held by run <id> (pid <pid>)"; null if none.
    */
   private static String running(List<Path> registryRoots, Path key) throws IOException {
+    for (Path entry : entries(registryRoots)) {
+      Path other = targetOf(read(entry.resolve(TARGET)));
+      if (other == null || !other.startsWith(key) && !key.startsWith(other)) {
+        continue;
+      }
+      Optional<String> holder = SourceLock.heldBy(entry);
+      if (holder.isEmpty()) {
+        continue;
+      }
+      return "the restore target "
+          + other
+          + (other.equals(key)
+              ? ""
+              : other.startsWith(key) ? ", inside " + key : ", which holds " + key)
+          + ": held by "
+          + holder.get();
+    }
+    return null;
+  }
+
+  /** Every entry of the registries (a folder per restore target). */
+  private static List<Path> entries(List<Path> registryRoots) throws IOException {
+    List<Path> all = new java.util.ArrayList<>();
     for (Path registryRoot : registryRoots) {
       Path registry = registryRoot.resolve(DIR);
       if (!Files.isDirectory(registry, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      List<Path> entries;
       try (Stream<Path> s = Files.list(registry)) {
-        entries = s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
-      }
-      for (Path entry : entries) {
-        Path other = target(entry);
-        if (other == null || !other.startsWith(key) && !key.startsWith(other)) {
-          continue;
-        }
-        Optional<String> holder = SourceLock.heldBy(entry);
-        if (holder.isEmpty()) {
-          continue;
-        }
-        return "the restore target "
-            + other
-            + (other.equals(key)
-                ? ""
-                : other.startsWith(key) ? ", inside " + key : ", which holds " + key)
-            + ": held by "
-            + holder.get();
+        s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(all::add);
       }
     }
-    return null;
+    return all;
   }
 
-  /** The folder an entry's record names; null while it has none (between lock and record). */
-  private static Path target(Path entry) {
-    String text = read(entry.resolve(TARGET));
+  /**
+   * The folder a record ({@code <token>\n<folder>\n}) names; null for none (a restore between its
+   * lock and its record has not touched the folder yet).
+   */
+  private static Path targetOf(String text) {
     int nl = text == null ? -1 : text.indexOf('\n');
     if (nl < 0 || !text.endsWith("\n")) {
       return null;
@@ -162,67 +169,52 @@ final class RestoreTargets {
       List<Path> registryRoots, Path source, Map<Path, String> before) throws IOException {
     Path real = Restorer.realish(source);
     Map<Path, String> now = new HashMap<>();
-    for (Path registryRoot : registryRoots) {
-      Path registry = registryRoot.resolve(DIR);
-      if (!Files.isDirectory(registry, LinkOption.NOFOLLOW_LINKS)) {
+    for (Path entry : entries(registryRoots)) {
+      String text = read(entry.resolve(TARGET));
+      Path target = targetOf(text);
+      if (target == null || !target.startsWith(real) && !real.startsWith(target)) {
         continue;
       }
-      List<Path> entries;
-      try (Stream<Path> s = Files.list(registry)) {
-        entries = s.toList();
+      now.put(entry, text);
+      String where =
+          target.equals(real)
+              ? target + ", the folder being backed up"
+              : target.startsWith(real)
+                  ? target + ", inside the folder being backed up"
+                  : target + ", which holds the folder being backed up";
+      Optional<String> holder = SourceLock.heldBy(entry);
+      if (holder.isPresent()) {
+        throw ActionException.check(
+            "backup of "
+                + source
+                + " refused: a restore ("
+                + holder.get()
+                + ") is writing into "
+                + where
+                + "; the folder is no complete copy until it ends. Back up after the restore"
+                + " has finished");
       }
-      for (Path entry : entries) {
-        String text = read(entry.resolve(TARGET));
-        int nl = text == null ? -1 : text.indexOf('\n');
-        if (nl < 0 || !text.endsWith("\n")) {
-          // a restore between its lock and its token: it has not touched the folder yet
-          continue;
-        }
-        Path target = Path.of(text.substring(nl + 1, text.length() - 1));
-        if (!target.startsWith(real) && !real.startsWith(target)) {
-          continue;
-        }
-        now.put(entry, text);
-        String where =
-            target.equals(real)
-                ? target + ", the folder being backed up"
-                : target.startsWith(real)
-                    ? target + ", inside the folder being backed up"
-                    : target + ", which holds the folder being backed up";
-        Optional<String> holder = SourceLock.heldBy(entry);
-        if (holder.isPresent()) {
-          throw ActionException.check(
-              "backup of "
-                  + source
-                  + " refused: a restore ("
-                  + holder.get()
-                  + ") is writing into "
-                  + where
-                  + "; the folder is no complete copy until it ends. Back up after the restore"
-                  + " has finished");
-        }
-        String marker = interruptedMarker(entry, target);
-        if (marker != null) {
-          throw ActionException.check(
-              "backup of "
-                  + source
-                  + " refused: a restore into "
-                  + where
-                  + " was interrupted (its marker "
-                  + marker
-                  + " is there), so the folder is no complete copy. Run the restore again to"
-                  + " finish it, then back up");
-        }
-        if (before != null && !text.equals(before.get(entry))) {
-          throw ActionException.check(
-              "backup of "
-                  + source
-                  + " not kept: a restore into "
-                  + where
-                  + " started while the backup read the folder, so the archive would hold part of"
-                  + " the old tree and part of the restored one. Back up again once the restore"
-                  + " has finished");
-        }
+      String marker = interruptedMarker(entry, target);
+      if (marker != null) {
+        throw ActionException.check(
+            "backup of "
+                + source
+                + " refused: a restore into "
+                + where
+                + " was interrupted (its marker "
+                + marker
+                + " is there), so the folder is no complete copy. Run the restore again to"
+                + " finish it, then back up");
+      }
+      if (before != null && !text.equals(before.get(entry))) {
+        throw ActionException.check(
+            "backup of "
+                + source
+                + " not kept: a restore into "
+                + where
+                + " started while the backup read the folder, so the archive would hold part of"
+                + " the old tree and part of the restored one. Back up again once the restore"
+                + " has finished");
       }
     }
     return now;
