@@ -284,6 +284,23 @@ public final class BackupAction implements Action<BackupAction.Args> {
   static void logArchived(BackupResult r, ActionContext context) {
     context.log(
         "archived " + r.files() + " files (" + r.bytes() + " bytes) into " + r.ref().path());
+    if (!r.skipped().isEmpty()) {
+      // the step's last word: a green step whose progress read "3 B of 10 B" was all that told a
+      // user that unreadable files were missing from the archive
+      PathNote first = r.skipped().get(0);
+      context.message(
+          "archived "
+              + r.files()
+              + " files into "
+              + r.ref().name()
+              + "; "
+              + r.skipped().size()
+              + (r.skipped().size() == 1 ? " entry is" : " entries are")
+              + " NOT in it (see skipped), e.g. "
+              + dev.lifeboat.activities.action.Printable.line(first.path())
+              + ": "
+              + first.reason());
+    }
     if (r.reusedFrom() != null) {
       context.log(
           "copied "

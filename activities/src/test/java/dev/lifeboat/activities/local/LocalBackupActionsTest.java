@@ -119,6 +119,10 @@ class LocalBackupActionsTest {
     assertThat(out.get("skipped")).isEqualTo(List.of(Map.of("path", "pipe", "reason", "fifo")));
     assertThat(out.get("changed")).isEqualTo(List.of());
     assertThat(out).containsEntry("skippedCount", 1L).containsEntry("changedCount", 0L);
+    // and the step's last message says so, not only its output
+    assertThat(ctx.lastMessage())
+        .contains("1 entry is NOT in it (see skipped), e.g. pipe: fifo")
+        .startsWith("archived ");
   }
 
   /**
