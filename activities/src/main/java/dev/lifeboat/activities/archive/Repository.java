@@ -607,14 +607,7 @@ public final class Repository {
     String why;
     try {
       createPrivateDirectories(dir);
-      SourceLock lock = SourceLock.acquire(dir, label, owner, l);
-      try {
-        beside.write(dir);
-        return lock;
-      } catch (IOException | RuntimeException e) {
-        lock.close();
-        throw e;
-      }
+      return withBeside(SourceLock.acquire(dir, label, owner, l), dir, beside);
     } catch (IOException | ActionException e) {
       why = RepositoryFiles.unwritable(dir, e);
       if (why == null) {
@@ -633,9 +626,15 @@ public final class Repository {
             + elsewhere
             + " instead; a restore only reads the repository");
     RepositoryFiles.createPrivateDirectories(lockFallback, elsewhere);
-    SourceLock lock = SourceLock.acquireReading(dir, elsewhere, label, owner, l);
+    return withBeside(
+        SourceLock.acquireReading(dir, elsewhere, label, owner, l), elsewhere, beside);
+  }
+
+  /** {@code lock}, once {@code beside} is written into {@code held}; let go if that fails. */
+  private static SourceLock withBeside(SourceLock lock, Path held, BesideLock beside)
+      throws IOException {
     try {
-      beside.write(elsewhere);
+      beside.write(held);
       return lock;
     } catch (IOException | RuntimeException e) {
       lock.close();

@@ -173,33 +173,29 @@ public final class SourceLock implements AutoCloseable {
     FileChannel ch = null;
     String who = owner == null ? "-" : owner;
     try {
-      if (shared) {
-        if (!java.nio.file.Files.exists(file)) {
-          HOLDERS.put(file, who);
-          return new Attempt(new SourceLock(file, jvm, null, null), null, false);
-        }
-        ch = FileChannel.open(file, StandardOpenOption.READ);
-        FileLock fl = ch.tryLock(0, Long.MAX_VALUE, true);
-        if (fl == null) {
-          String holder = describe(ch);
-          ch.close();
-          jvm.unlock();
-          return new Attempt(null, holder, true);
-        }
+      if (shared && !Files.exists(file)) {
         HOLDERS.put(file, who);
-        return new Attempt(new SourceLock(file, jvm, ch, fl), null, false);
+        return new Attempt(new SourceLock(file, jvm, null, null), null, false);
       }
       ch =
-          FileChannel.open(
-              file,
-              Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-              PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE));
-      FileLock fl = ch.tryLock();
+          shared
+              ? FileChannel.open(file, StandardOpenOption.READ)
+              : FileChannel.open(
+                  file,
+                  Set.of(
+                      StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                  PosixFilePermissions.asFileAttribute(RepositoryFiles.FILE_MODE));
+      FileLock fl = ch.tryLock(0, Long.MAX_VALUE, shared);
       if (fl == null) {
         String holder = describe(ch);
         ch.close();
         jvm.unlock();
         return new Attempt(null, holder, true);
+      }
+      if (shared) {
+        // nothing is written through a read-only descriptor
+        HOLDERS.put(file, who);
+        return new Attempt(new SourceLock(file, jvm, ch, fl), null, false);
       }
       if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
         // its holder removed the folder (a failed first fetch) after this opened the file: the
