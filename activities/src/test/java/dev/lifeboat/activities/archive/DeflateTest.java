@@ -94,16 +94,10 @@ class DeflateTest {
             .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
       }
     }
-    // 4-bit quantised values packed with constant bytes: matching finds the repeats
-    byte[] quantised = new byte[SEGMENT];
-    Random r = new Random(9);
-    for (int i = 0; i < SEGMENT; i += 4) {
-      quantised[i] = (byte) r.nextInt(16);
-      quantised[i + 1] = (byte) r.nextInt(4);
-      quantised[i + 2] = 0x3f;
-      quantised[i + 3] = (byte) (r.nextBoolean() ? 0x80 : 0);
-    }
-    try (Deflate d = Deflate.create(engine, 1)) {
+    byte[] quantised = quantised();
+    // a level above 1 asks for size: quantised weights, 7-8 % larger through igzip, stay with
+    // libdeflate
+    try (Deflate d = Deflate.create(engine, 6)) {
       d.beginChunk();
       assertThat(d.kind(quantised, 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
       // zeros stay with libdeflate, whatever is around them
@@ -117,6 +111,41 @@ class DeflateTest {
       assertThat(d.kind(floats(), 0, SEGMENT))
           .isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
     }
+  }
+
+  /** The default level asks for speed: quantised weights go to igzip too, a little larger. */
+  @ParameterizedTest
+  @EnumSource(
+      value = Deflate.Engine.class,
+      names = {"AUTO", "ZLIB"})
+  void atLevelOneQuantisedWeightsGoToTheFastEngineWithinTenPercent(Deflate.Engine engine) {
+    boolean fast = igzipTakesPart(engine);
+    byte[] quantised = quantised();
+    byte[] out = new byte[2 * SEGMENT];
+    try (Deflate d = Deflate.create(engine, 1)) {
+      d.beginChunk();
+      Deflate.Kind kind = d.kind(quantised, 0, SEGMENT);
+      assertThat(kind).isEqualTo(fast ? Deflate.Kind.FLAT : Deflate.Kind.BINARY);
+      int chosen = d.gzip(kind, quantised, 0, SEGMENT, out, 0);
+      int binary = d.gzip(Deflate.Kind.BINARY, quantised, 0, SEGMENT, out, 0);
+      assertThat((double) chosen).isLessThanOrEqualTo(binary * (1 + Deflate.FAST_FLAT_SLACK));
+      // zeros stay with libdeflate
+      d.beginChunk();
+      assertThat(d.kind(new byte[SEGMENT], 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+    }
+  }
+
+  /** 4-bit quantised values packed with constant bytes: matching finds the repeats. */
+  private static byte[] quantised() {
+    byte[] quantised = new byte[SEGMENT];
+    Random r = new Random(9);
+    for (int i = 0; i < SEGMENT; i += 4) {
+      quantised[i] = (byte) r.nextInt(16);
+      quantised[i + 1] = (byte) r.nextInt(4);
+      quantised[i + 2] = 0x3f;
+      quantised[i + 3] = (byte) (r.nextBoolean() ? 0x80 : 0);
+    }
+    return quantised;
   }
 
   /**
