@@ -144,6 +144,31 @@ class PackedSmallFilesTest {
     restoresTheSource(third.ref());
   }
 
+  /**
+   * A changed pack's other files are cut out of the old pack where the manifest's tar offsets put
+   * them: headers of every length (a long non-ASCII name takes a PAX header), an empty file, a
+   * link.
+   */
+  @Test
+  void theMatesOfAChangedFileComeFromTheOldPackWhateverTheirHeaders() throws Exception {
+    Path c = Files.createDirectories(src.resolve("c"));
+    String longName = "c/" + "größe-数据-".repeat(12) + ".txt";
+    Files.writeString(src.resolve(longName), "weights: 0.1 0.2 0.3\n".repeat(40));
+    Files.writeString(c.resolve("m.txt"), "loss 0.5\n".repeat(300));
+    Files.write(c.resolve("n-empty"), new byte[0]);
+    Files.createSymbolicLink(c.resolve("o-link"), Path.of("m.txt"));
+    Files.writeString(c.resolve("p.txt"), "epoch 3\n".repeat(500));
+    BackupResult first = backup();
+    String victim = "c/m.txt";
+    assertThat(packOf(repo.manifest(first.ref()), victim)).contains(longName, "c/n-empty");
+    Files.writeString(src.resolve(victim), "more\n", StandardOpenOption.APPEND);
+
+    BackupResult second = backup();
+    assertThat(reads).containsExactly(victim);
+    assertThat(second.reusedFiles()).isEqualTo(second.files() - 1);
+    restoresTheSource(second.ref());
+  }
+
   @Test
   void aRottenOldPackIsNotUsedForTheUnchangedFilesOfAChangedOne() throws Exception {
     BackupResult first = backup();
