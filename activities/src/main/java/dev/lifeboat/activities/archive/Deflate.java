@@ -248,9 +248,10 @@ abstract class Deflate implements AutoCloseable {
   static final double CLEARLY_COMPRESSES = 7.5;
 
   /**
-   * Bits a byte above which deflate cannot win: 16 KiB of random bytes measure about 7.99 (the
-   * estimate runs low by ~0.01 on a sample that size); repeats that only LZ77 would find in such
-   * bytes are rare enough to store.
+   * Bits a byte above which deflate cannot win: 8 KiB of random bytes measure about 7.978 (the
+   * estimate runs low by ~0.02 on a sample that size; the few that measure under this go to the
+   * deflate trial, which stores them); repeats that only LZ77 would find in such bytes are rare
+   * enough to store.
    */
   static final double CLEARLY_NOISE = 7.97;
 
@@ -377,8 +378,12 @@ abstract class Deflate implements AutoCloseable {
     b[at + 3] = (byte) (v >>> 24);
   }
 
-  /** The sample {@link #compresses} looks at: up to four 4 KiB pieces spread over the bytes. */
-  static final int SAMPLE = 4096;
+  /**
+   * The sample {@link #compresses} looks at: up to four 2 KiB pieces spread over the bytes.
+   * Counting its bytes is the one loop every segment runs in Java: 4 KiB pieces cost a cold backup
+   * of the bench tree ~0.2 CPU-s more for the same decisions (the archive 5 KB larger).
+   */
+  static final int SAMPLE = 2048;
 
   /** libdeflate's one-shot API: the whole run in, a whole gzip member out. */
   static final class LibDeflate extends Deflate {
