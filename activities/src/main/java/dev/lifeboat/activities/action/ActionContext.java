@@ -21,6 +21,12 @@ public interface ActionContext {
   void log(String line);
 
   /**
+   * Says the step succeeded with a result that is not whole (a backup that could not read some
+   * files): the run still completes, and shows this next to its status. The last one counts.
+   */
+  default void warn(String text) {}
+
+  /**
    * Records where a long action is, so a retry on another worker can resume (heartbeat details).
    */
   void checkpoint(Object details);

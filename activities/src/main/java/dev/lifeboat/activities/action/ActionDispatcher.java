@@ -62,6 +62,9 @@ public final class ActionDispatcher implements DynamicActivity {
         LiveProgress last = context.snapshot();
         Map<String, Object> live = new LinkedHashMap<>();
         live.put("message", last.message());
+        if (context.warning() != null) {
+          live.put("warning", context.warning());
+        }
         live.put("log", last.log());
         live.put("bytesDone", last.bytesDone());
         live.put("bytesTotal", last.bytesTotal());

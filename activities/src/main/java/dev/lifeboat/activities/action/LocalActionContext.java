@@ -19,6 +19,7 @@ public final class LocalActionContext implements ActionContext {
   private volatile long bytesTotal;
   private volatile long filesDone;
   private volatile String message;
+  private volatile String warning;
   private volatile int progressCalls;
 
   public LocalActionContext(String stepKey) {
@@ -56,6 +57,11 @@ public final class LocalActionContext implements ActionContext {
   @Override
   public void message(String text) {
     this.message = Redactor.redact(text);
+  }
+
+  @Override
+  public void warn(String text) {
+    this.warning = Redactor.redact(text);
   }
 
   @Override
@@ -104,6 +110,11 @@ public final class LocalActionContext implements ActionContext {
 
   public String lastMessage() {
     return message;
+  }
+
+  /** What the action warned of last, null when nothing. */
+  public String warning() {
+    return warning;
   }
 
   public int progressCalls() {

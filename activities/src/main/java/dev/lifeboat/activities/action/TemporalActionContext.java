@@ -54,6 +54,7 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   private long bytesTotal;
   private long filesDone;
   private String message;
+  private String warning;
   private final Deque<String> log = new ArrayDeque<>();
 
   TemporalActionContext(ActivityExecutionContext ctx, StepCall call) {
@@ -116,6 +117,16 @@ final class TemporalActionContext implements ActionContext, AutoCloseable {
   @Override
   public synchronized void message(String text) {
     this.message = Redactor.redact(text);
+  }
+
+  @Override
+  public synchronized void warn(String text) {
+    this.warning = Redactor.redact(text);
+  }
+
+  /** What the action last warned of, null when nothing. */
+  synchronized String warning() {
+    return warning;
   }
 
   @Override

@@ -4,4 +4,16 @@ package dev.lifeboat.activities.archive;
  * A path of a backup source and what happened to it: why it was skipped, or how it changed while
  * read.
  */
-public record PathNote(String path, String reason) {}
+public record PathNote(String path, String reason) {
+  /**
+   * Whether a skipped entry is out because it could not be read (denied, an I/O error, gone between
+   * the scan and the read, a name this JVM cannot open), not by design (a socket, fifo or device,
+   * the repository itself, a name another file holds): only those leave an archive short of its
+   * source. Told by the reason's words, which {@link SourceScan#reason} gives every such entry.
+   */
+  public boolean unreadable() {
+    return reason.startsWith(SourceScan.UNREADABLE)
+        || reason.startsWith(SourceScan.VANISHED)
+        || reason.startsWith(SourceScan.UNNAMEABLE);
+  }
+}

@@ -258,7 +258,7 @@ final class SourceScan {
             new Skip(
                 new PathNote(
                     childRel,
-                    "not backed up: this JVM reads file names as "
+                    UNNAMEABLE
                         + RawNames.FILE_NAME_ENCODING
                         + ", not UTF-8; run Lifeboat with a UTF-8 locale (LC_ALL=C.UTF-8)")));
         continue;
@@ -467,18 +467,23 @@ final class SourceScan {
             + " JAVA_TOOL_OPTIONS)");
   }
 
+  // how the reasons of entries that could not be read begin (see PathNote.unreadable)
+  static final String UNREADABLE = "unreadable: ";
+  static final String VANISHED = "vanished before it was read";
+  static final String UNNAMEABLE = "not backed up: this JVM reads file names as ";
+
   /** Why a path could not be read, in the words of the skipped list. */
   static String reason(IOException e) {
     if (e instanceof NoSuchFileException) {
-      return "vanished before it was read";
+      return VANISHED;
     }
     if (e instanceof AccessDeniedException) {
-      return "unreadable: Permission denied";
+      return UNREADABLE + "Permission denied";
     }
     if (e instanceof FileSystemException f && f.getReason() != null) {
-      return "unreadable: " + f.getReason();
+      return UNREADABLE + f.getReason();
     }
-    return "unreadable: " + e.getMessage();
+    return UNREADABLE + e.getMessage();
   }
 
   /** A directory's own mode, time and owner, as an entry of it would have them. */

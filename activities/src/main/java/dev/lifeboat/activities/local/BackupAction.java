@@ -109,7 +109,10 @@ public final class BackupAction implements Action<BackupAction.Args> {
    * reason}}, at most {@link #MAX_NOTES} of each (the rest summed up in a last note), with {@code
    * skippedCount}/{@code changedCount} counting them all; {@code reusedFiles}/{@code reusedBytes}
    * count the files whose members were copied from the previous archive (for pods and PVCs, files
-   * whose streamed bytes and header proved unchanged: read, but not compressed again).
+   * whose streamed bytes and header proved unchanged: read, but not compressed again). {@code
+   * unreadable} counts the skipped entries that could not be read (denied, an I/O error, vanished),
+   * not those left out by design (sockets, fifos, devices): more than 0 and the archive holds less
+   * than the source, which the step's warning says.
    */
   public record Output(
       String path,
@@ -126,7 +129,8 @@ public final class BackupAction implements Action<BackupAction.Args> {
       long reusedFiles,
       long reusedBytes,
       long skippedCount,
-      long changedCount) {
+      long changedCount,
+      long unreadable) {
     public Output {
       skipped = capped(skipped);
       changed = capped(changed);
@@ -268,7 +272,8 @@ public final class BackupAction implements Action<BackupAction.Args> {
         r.reusedFiles(),
         r.reusedBytes(),
         r.skipped().size(),
-        r.changed().size());
+        r.changed().size(),
+        r.unreadable().size());
   }
 
   /** Refused before anything is read or written: a typo must not fall back to gzip. */
@@ -297,6 +302,23 @@ public final class BackupAction implements Action<BackupAction.Args> {
               + r.skipped().size()
               + (r.skipped().size() == 1 ? " entry is" : " entries are")
               + " NOT in it (see skipped), e.g. "
+              + dev.lifeboat.activities.action.Printable.line(first.path())
+              + ": "
+              + first.reason());
+    }
+    List<PathNote> unreadable = r.unreadable();
+    if (!unreadable.isEmpty()) {
+      // the run completes, as restic saves its snapshot, for the archive is good for what it
+      // holds; the warning keeps it from looking like a whole copy of the source
+      PathNote first = unreadable.get(0);
+      context.warn(
+          unreadable.size()
+              + (unreadable.size() == 1 ? " entry" : " entries")
+              + " could not be read and "
+              + (unreadable.size() == 1 ? "is" : "are")
+              + " NOT in "
+              + r.ref().name()
+              + ", e.g. "
               + dev.lifeboat.activities.action.Printable.line(first.path())
               + ": "
               + first.reason());
@@ -369,7 +391,8 @@ public final class BackupAction implements Action<BackupAction.Args> {
         count(out.get("reusedFiles")),
         count(out.get("reusedBytes")),
         skipped.size(),
-        changed.size());
+        changed.size(),
+        skipped.stream().filter(PathNote::unreadable).count());
   }
 
   private static long count(Object o) {

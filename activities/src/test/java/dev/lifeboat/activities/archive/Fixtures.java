@@ -78,6 +78,23 @@ public final class Fixtures {
     return root;
   }
 
+  /**
+   * Folders nested below {@code root/deep} past the kernel's 4,095-byte limit on a path: the
+   * deepest cannot be read by anyone, root included (whom a file of mode 000 does not stop), so a
+   * backup has an entry it could not read wherever the tests run. Java's own walk cannot remove
+   * them: see {@link #removeTooDeep}.
+   */
+  public static void tooDeepToRead(Path root) throws IOException, InterruptedException {
+    Run mkdir = run(root, "mkdir", "-p", "deep" + ("/" + "d".repeat(200)).repeat(21));
+    assertThat(mkdir.exit()).as(mkdir.err()).isZero();
+  }
+
+  /** Removes what {@link #tooDeepToRead} made (rm walks from folder to folder, not by path). */
+  public static void removeTooDeep(Path root) throws IOException, InterruptedException {
+    Run rm = run(root, "rm", "-rf", "deep");
+    assertThat(rm.exit()).as(rm.err()).isZero();
+  }
+
   public static void write(Path file, String content, String perms) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, content);

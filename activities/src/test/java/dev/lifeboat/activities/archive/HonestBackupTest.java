@@ -80,6 +80,11 @@ class HonestBackupTest {
               new PathNote("f-hard1.bin", "vanished before it was read"),
               new PathNote("fifo", "fifo"),
               new PathNote("sock", "socket"));
+      // what vanished makes the archive less than the source; the fifo and socket do not
+      assertThat(b.unreadable())
+          .containsExactlyInAnyOrder(
+              new PathNote("e-vanishes.txt", "vanished before it was read"),
+              new PathNote("f-hard1.bin", "vanished before it was read"));
       assertThat(b.changed())
           .containsExactlyInAnyOrder(
               new PathNote(
@@ -193,6 +198,22 @@ class HonestBackupTest {
     assertThat(SourceScan.kind(0010644)).isEqualTo("fifo");
     assertThat(SourceScan.kind(0020644)).isEqualTo("device");
     assertThat(SourceScan.kind(0060644)).isEqualTo("device");
+  }
+
+  @Test
+  void whatCouldNotBeReadIsToldApartFromWhatIsLeftOutByDesign() {
+    for (IOException e :
+        List.of(
+            new java.nio.file.AccessDeniedException("/src/secret"),
+            new java.nio.file.NoSuchFileException("/src/gone"),
+            new java.nio.file.FileSystemException("/src/x", null, "Input/output error"),
+            new IOException("stale file handle"))) {
+      assertThat(new PathNote("x", SourceScan.reason(e)).unreadable()).as(e.toString()).isTrue();
+    }
+    for (int mode : new int[] {0140644, 0010644, 0020644, 0060644, 0}) {
+      assertThat(new PathNote("x", SourceScan.kind(mode)).unreadable()).isFalse();
+    }
+    assertThat(new PathNote("x", SourceScan.REPOSITORY_NOTE).unreadable()).isFalse();
   }
 
   @Test

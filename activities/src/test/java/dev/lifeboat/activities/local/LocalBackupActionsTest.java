@@ -123,6 +123,46 @@ class LocalBackupActionsTest {
     assertThat(ctx.lastMessage())
         .contains("1 entry is NOT in it (see skipped), e.g. pipe: fifo")
         .startsWith("archived ");
+    // a fifo is left out by design: the archive is a whole copy, nothing to warn of
+    assertThat(out).containsEntry("unreadable", 0L);
+    assertThat(ctx.warning()).isNull();
+  }
+
+  /**
+   * An entry the backup could not read left a COMPLETED run that looked whole; restic exits 3 then.
+   * The step warns, naming how many and the first, and counts them apart from what is left out by
+   * design.
+   */
+  @Test
+  void entriesThatCouldNotBeReadAreCountedAndWarnedOf() throws Exception {
+    Fixtures.Run mkfifo = Fixtures.run(src, "mkfifo", src.resolve("pipe").toString());
+    assertThat(mkfifo.exit()).isZero();
+    Fixtures.tooDeepToRead(src);
+    try {
+      Map<String, Object> out =
+          ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+      assertThat(out).containsEntry("skippedCount", 2L).containsEntry("unreadable", 1L);
+      @SuppressWarnings("unchecked")
+      List<Map<String, String>> skipped = (List<Map<String, String>>) out.get("skipped");
+      Map<String, String> deep =
+          skipped.stream().filter(n -> n.get("path").startsWith("deep/")).findFirst().orElseThrow();
+      assertThat(deep.get("reason")).isEqualTo("unreadable: File name too long");
+      assertThat(ctx.warning())
+          .isEqualTo(
+              "1 entry could not be read and is NOT in "
+                  + out.get("archive")
+                  + ", e.g. "
+                  + deep.get("path")
+                  + ": unreadable: File name too long");
+      // the archive is published and good for what it holds
+      assertThat(
+              ActionDispatcher.invoke(
+                  new VerifyAction(repo), Map.of("archive", out.get("path")), ctx))
+          .containsEntry("ok", true)
+          .containsEntry("files", out.get("files"));
+    } finally {
+      Fixtures.removeTooDeep(src);
+    }
   }
 
   /**
