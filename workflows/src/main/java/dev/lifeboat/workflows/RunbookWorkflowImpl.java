@@ -163,9 +163,26 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       notifyEnd("failure", RunStatus.FAILED, error);
       throw ApplicationFailure.newNonRetryableFailure(error, "RunFailed");
     }
-    notifyEnd("completion", RunStatus.COMPLETED, "all steps done");
+    List<String> warnings = warnings();
+    notifyEnd(
+        "completion",
+        RunStatus.COMPLETED,
+        warnings.isEmpty()
+            ? "all steps done"
+            : "all steps done, with warnings: " + String.join("; ", warnings));
     status = RunStatus.COMPLETED;
-    return new RunResult(status, null, new LinkedHashMap<>(outputs));
+    return new RunResult(status, null, new LinkedHashMap<>(outputs), warnings);
+  }
+
+  /** "step: text" for each step that succeeded with a warning, in the order of the steps. */
+  private List<String> warnings() {
+    List<String> out = new ArrayList<>();
+    for (StepRecord r : records.values()) {
+      if (r.warning != null) {
+        out.add(r.id + ": " + r.warning);
+      }
+    }
+    return out;
   }
 
   /**
@@ -471,7 +488,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       return out;
     }
     if (BuiltinActions.RUNBOOK.equals(step.action())) {
-      return runChild(key, args);
+      return runChild(key, r, args);
     }
     ActivityOptions options =
         ActivityOptions.newBuilder()
@@ -490,7 +507,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     return StepOutput.keepLive(out, r);
   }
 
-  private Map<String, Object> runChild(String key, Map<String, Object> args) {
+  private Map<String, Object> runChild(String key, StepRecord r, Map<String, Object> args) {
     String name = String.valueOf(args.get("name"));
     Runbook child = library.get(name);
     if (child == null) {
@@ -515,6 +532,10 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("runId", childId);
       out.put("steps", result.outputs());
+      if (result.warnings() != null && !result.warnings().isEmpty()) {
+        // a child's incomplete backup must not look whole one level up either
+        r.warning = "run " + childId + ": " + String.join("; ", result.warnings());
+      }
       return out;
     } catch (ParamBinder.InvalidParam e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidArgument");
@@ -783,6 +804,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
     int attempt;
     String lastError;
     String message;
+    String warning;
     long bytesDone;
     long bytesTotal;
     long filesDone;
@@ -820,6 +842,7 @@ public class RunbookWorkflowImpl implements RunbookWorkflow {
           attempt,
           lastError,
           message,
+          warning,
           bytesDone,
           bytesTotal,
           filesDone,

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Takes the final message and log tail an action returns next to its output and puts them on the
- * step.
+ * Takes the final message, warning and log tail an action returns next to its output and puts them
+ * on the step.
  */
 final class StepOutput {
   private StepOutput() {}
@@ -22,6 +22,9 @@ final class StepOutput {
     clean.remove(LiveProgress.OUTPUT_KEY);
     if (live.get("message") instanceof String m) {
       r.message = m;
+    }
+    if (live.get("warning") instanceof String w) {
+      r.warning = w;
     }
     if (live.get("log") instanceof List<?> lines) {
       r.addLog(lines.stream().map(String::valueOf).toList());

@@ -9,7 +9,9 @@ import java.util.Map;
  * every failed attempt; {@code approval} says who approved the step (null before), {@code
  * approvalGroup} which approver group the step requires (null: anyone); {@code approvalStep}
  * whether the step waits for a human at all (an {@code approval} action or a step with {@code
- * approval:}), so only such steps can be approved.
+ * approval:}), so only such steps can be approved. {@code warning}: the step succeeded with a
+ * result that is not whole (a backup that could not read some files; a child run with warnings),
+ * null otherwise.
  */
 public record StepProgress(
     String id,
@@ -21,6 +23,7 @@ public record StepProgress(
     int attempt,
     String lastError,
     String message,
+    String warning,
     long bytesDone,
     long bytesTotal,
     long filesDone,

@@ -805,6 +805,75 @@ class RunbookWorkflowTest {
     assertThat(childProgress.status()).isEqualTo(RunStatus.COMPLETED);
   }
 
+  /**
+   * A backup that could not read some files succeeds (its archive is good for what it holds) and
+   * says so as the step's warning; the run completes with it, and so does a parent run.
+   */
+  @Test
+  void aStepsWarningStaysOnTheStepAndReachesTheRunAndItsParent() {
+    String text = "1 entry could not be read and is NOT in 20260101T000000Z.tar.gz, e.g. x: denied";
+    actions.on(
+        "backup",
+        (args, call, ctx) ->
+            Map.of(
+                "path",
+                "/a/" + args.get("source"),
+                LiveProgress.OUTPUT_KEY,
+                Map.of("message", "archived 3 files", "warning", text)));
+    Runbook child =
+        loader.parse(
+            """
+        name: archive-one
+        steps:
+          - id: archive
+            action: backup
+            with: {source: home}
+        """,
+            "archive-one.yaml");
+    Runbook parent =
+        parse(
+            """
+        name: parent
+        notify:
+          on: [completion]
+          url: https://hooks.example/lifeboat
+        steps:
+          - id: sub
+            action: runbook
+            with: {name: archive-one}
+          - id: own
+            action: backup
+            with: {source: notes}
+          - id: check
+            action: verify
+            with: {path: "${steps.own.path}"}
+        """);
+    RunbookWorkflow wf = start("parent-w", parent, Map.of(), Map.of("archive-one", child));
+    RunResult r = result(wf);
+    assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(r.warnings())
+        .containsExactly("sub: run parent-w/sub: archive: " + text, "own: " + text);
+    // whoever hears of the completion hears of the warnings too
+    assertThat(actions.callsOf("notify").get(0).args())
+        .containsEntry(
+            "message",
+            "all steps done, with warnings: "
+                + String.join("; ", r.warnings())
+                + " (run parent-w)");
+    RunProgress p = wf.progress();
+    assertThat(p.status()).isEqualTo(RunStatus.COMPLETED);
+    StepProgress own = step(p, "own");
+    assertThat(own.state()).isEqualTo(StepState.SUCCEEDED);
+    assertThat(own.warning()).isEqualTo(text);
+    assertThat(own.message()).isEqualTo("archived 3 files");
+    assertThat(own.output()).doesNotContainKey(LiveProgress.OUTPUT_KEY);
+    assertThat(step(p, "sub").warning()).isEqualTo("run parent-w/sub: archive: " + text);
+    assertThat(step(p, "check").warning()).isNull();
+    RunProgress childProgress =
+        client.newWorkflowStub(RunbookWorkflow.class, "parent-w/sub").progress();
+    assertThat(step(childProgress, "archive").warning()).isEqualTo(text);
+  }
+
   @Test
   void failingChildRunbookFailsTheParentStepAndRunsFinally() {
     actions.on(

@@ -72,6 +72,7 @@ public final class LiveSteps {
               Math.max(s.attempt(), p.attempt()),
               s.lastError(),
               p.message() != null ? p.message() : s.message(),
+              s.warning(),
               p.bytesDone(),
               p.bytesTotal(),
               p.filesDone(),
