@@ -152,11 +152,16 @@ async function loadRun() {
   box.hidden = false;
   document.getElementById('run-id').textContent = r.id;
   const st = document.getElementById('run-status');
-  st.textContent = r.status;
-  st.className = 'pill ' + r.status;
+  // a backup that could not read some files completes, but is no whole copy: not a plain green
+  const warnings = r.warnings || [];
+  const warned = r.status === 'COMPLETED' && warnings.length > 0;
+  st.textContent = warned ? 'COMPLETED with warnings' : r.status;
+  st.className = 'pill ' + (warned ? 'WARNINGS' : r.status);
   document.getElementById('run-elapsed').textContent =
     'started ' + time(r.startedAt) + ', ' + Math.round(r.elapsedMs / 1000) + ' s' + (r.currentStep ? ', now: ' + r.currentStep : '');
   document.getElementById('run-error').textContent = r.error || '';
+  document.getElementById('run-warnings').replaceChildren(...warnings.map(w =>
+    el('div', { 'data-warning': w.step }, 'warning: ' + w.step + ': ' + w.text)));
   document.getElementById('cancel-button').hidden = !(r.status === 'RUNNING' || r.status === 'WAITING_FOR_APPROVAL');
   const ui = document.getElementById('run-temporal');
   ui.hidden = !(r.links && r.links.temporal);
@@ -169,6 +174,7 @@ async function loadRun() {
     const took = s.endedAt && s.startedAt ? ((s.endedAt - s.startedAt) / 1000).toFixed(1) + ' s' : '';
     const details = el('div', {},
       s.message ? el('div', {}, s.message) : '',
+      s.warning ? el('div', { class: 'warning' }, s.warning) : '',
       s.lastError ? el('div', { class: 'error' }, s.lastError) : '',
       s.attempt > 1 ? el('div', { class: 'muted' }, 'attempt ' + s.attempt) : '',
       s.attempts && s.attempts.length ? el('ol', { class: 'attempts', 'data-attempts': s.id },
@@ -196,6 +202,7 @@ function showLost(id, message) {
   st.className = 'pill LOST';
   document.getElementById('run-elapsed').textContent = '';
   document.getElementById('run-error').textContent = message;
+  document.getElementById('run-warnings').replaceChildren();
   document.getElementById('cancel-button').hidden = true;
   document.getElementById('run-temporal').hidden = true;
   if (changed('steps', [id, 'lost'])) document.querySelector('#steps tbody').replaceChildren();

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.activities.archive.Fixtures;
 import dev.lifeboat.api.CliTest.Outcome;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,6 +65,16 @@ class CliFollowTest {
               retry: {maxAttempts: 1}
               with:
                 argv: [sh, -c, 'printf ''x\\033[2J\\033[31mred\\tpart'' >&2; exit 3']
+          """,
+                      """
+          name: gaps
+          params:
+            - name: path
+              required: true
+          steps:
+            - id: archive
+              action: backup
+              with: {path: "${params.path}"}
           """)
                   .toString()),
           ConfigOverride.config("repository", TestFolders.temp("cli-follow-repo").toString()));
@@ -92,6 +105,7 @@ class CliFollowTest {
     assertThat(step.get("output").has("_live"))
         .as("the live record is not part of the output")
         .isFalse();
+    assertThat(last.get("warnings")).isEmpty();
 
     Outcome status = cli("status", last.get("id").asText(), "--json");
     assertThat(status.exit()).isZero();
@@ -119,6 +133,43 @@ class CliFollowTest {
     Outcome plain = cli("run", "breaks", "--wait");
     assertThat(plain.exit()).isEqualTo(1);
     assertThat(plain.out()).startsWith("started breaks@").contains(" FAILED");
+  }
+
+  /**
+   * A backup that could not read an entry exited 0 like a whole one; restic exits 3 then, and 3 is
+   * this CLI's "unreachable", so 4. The warnings are the last lines.
+   */
+  @Test
+  void aRunThatCompletedWithWarningsExitsFourAndPrintsThemLast() throws Exception {
+    Path notes = Files.createDirectories(TestFolders.temp("cli-gaps").resolve("notes"));
+    Files.writeString(notes.resolve("a.txt"), "a\n");
+    Fixtures.tooDeepToRead(notes);
+    try {
+      Outcome plain = cli("run", "gaps", "path=" + notes, "--wait");
+      assertThat(plain.exit()).as(plain.out() + plain.err()).isEqualTo(4);
+      List<String> lines = plain.out().strip().lines().toList();
+      String id = lines.get(0).substring("started ".length());
+      assertThat(lines.get(lines.size() - 2)).isEqualTo(id + " COMPLETED with warnings");
+      assertThat(lines.get(lines.size() - 1))
+          .startsWith("  warning: archive: 1 entry could not be read and is NOT in ")
+          .endsWith(": unreadable: File name too long");
+
+      Outcome json = cli("status", id, "--follow", "--json");
+      assertThat(json.exit()).isEqualTo(4);
+      List<JsonNode> runs = jsonLines(json.out());
+      JsonNode last = runs.get(runs.size() - 1);
+      assertThat(last.get("status").asText()).isEqualTo("COMPLETED");
+      assertThat(last.get("warnings").get(0).get("step").asText()).isEqualTo("archive");
+
+      // a look, not a wait: the command did what it was asked
+      Outcome status = cli("status", id);
+      assertThat(status.exit()).isZero();
+      assertThat(status.out())
+          .startsWith(id + " COMPLETED with warnings\n")
+          .contains("  warning: archive: 1 entry could not be read");
+    } finally {
+      Fixtures.removeTooDeep(notes);
+    }
   }
 
   @Test

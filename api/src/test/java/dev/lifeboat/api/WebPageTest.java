@@ -3,6 +3,7 @@ package dev.lifeboat.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.lifeboat.activities.archive.Fixtures;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -43,6 +44,16 @@ class WebPageTest {
           """
       name: broken
       steps: 3
+      """,
+          """
+      name: gaps
+      params:
+        - name: path
+          required: true
+      steps:
+        - id: archive
+          action: backup
+          with: {path: "${params.path}"}
       """);
 
   static final Path REPOSITORY = TestFolders.temp("web-repo");
@@ -107,6 +118,45 @@ class WebPageTest {
     assertThat(waitFor(By.cssSelector("div[data-approval='ask']")).getText())
         .startsWith("approved by local from 127.0.0.1");
     assertThat(browser.findElement(By.cssSelector("#runs tbody")).getText()).contains("COMPLETED");
+  }
+
+  /**
+   * A backup that could not read an entry completes (its archive is good for what it holds), but
+   * was shown as green as a whole copy: the run says "with warnings" and what the step warned of.
+   */
+  @Test
+  void aRunThatCompletedWithWarningsIsNotShownAsAPlainSuccess() throws Exception {
+    Path notes = Files.createDirectories(TestFolders.temp("web-gaps").resolve("gaps"));
+    Files.writeString(notes.resolve("a.ipynb"), "{}");
+    Fixtures.tooDeepToRead(notes);
+    try {
+      browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+      waitFor(By.cssSelector("li[data-runbook='gaps']")).click();
+      browser.findElement(By.id("param-path")).sendKeys(notes.toString());
+      browser.findElement(By.id("start-button")).click();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  browser
+                      .findElement(By.id("run-status"))
+                      .getText()
+                      .equals("COMPLETED with warnings"));
+      assertThat(browser.findElement(By.id("run-status")).getAttribute("class"))
+          .contains("WARNINGS")
+          .doesNotContain("COMPLETED");
+      assertThat(waitFor(By.cssSelector("#run-warnings [data-warning='archive']")).getText())
+          .startsWith("warning: archive: 1 entry could not be read and is NOT in ")
+          .endsWith(": unreadable: File name too long");
+      assertThat(browser.findElement(By.cssSelector("tr[data-step='archive']")).getText())
+          .contains("SUCCEEDED")
+          .contains("1 entry could not be read");
+      Files.write(
+          Path.of("target", "web-page-warnings.png"),
+          ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    } finally {
+      Fixtures.removeTooDeep(notes);
+    }
   }
 
   @Test

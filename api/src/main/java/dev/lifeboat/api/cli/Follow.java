@@ -9,10 +9,18 @@ import java.util.Set;
 /**
  * Follows a run until it ends, in one of three shapes: a progress bar per running step when
  * attached to a terminal, plain lines of step changes otherwise, or with {@code --json} the run's
- * JSON as one line per change (the last line is the final run). Exit code 0 only for COMPLETED.
+ * JSON as one line per change (the last line is the final run). Exit code 0 only for COMPLETED
+ * without warnings.
  */
 final class Follow {
   static final Set<String> ENDED = Set.of("COMPLETED", "FAILED", "CANCELED");
+
+  /**
+   * A run that COMPLETED with warnings (a backup that could not read some files): restic's 3 for a
+   * snapshot that misses unreadable files, moved up one as this CLI's 3 says Lifeboat is
+   * unreachable.
+   */
+  static final int WARNINGS = 4;
 
   enum Mode {
     BAR,
@@ -52,11 +60,13 @@ final class Follow {
                 id
                     + " "
                     + status
+                    + (warned(run) ? " with warnings" : "")
                     + (run.path("error").isTextual()
                         ? ": " + Printable.text(run.get("error").asText())
                         : ""));
+            printWarnings(cmd, run);
           }
-          return exitCode(status);
+          return exitCode(run);
         }
         cmd.out.flush();
         Thread.sleep(1000); // polling interval of a human-facing follower, not test synchronisation
@@ -72,9 +82,27 @@ final class Follow {
     }
   }
 
-  /** 0 completed, 1 failed or canceled (the README's table). */
-  static int exitCode(String status) {
-    return "COMPLETED".equals(status) ? 0 : 1;
+  /** 0 completed, 4 completed with warnings, 1 failed or canceled (the README's table). */
+  static int exitCode(JsonNode run) {
+    if (!"COMPLETED".equals(run.path("status").asText())) {
+      return 1;
+    }
+    return warned(run) ? WARNINGS : 0;
+  }
+
+  static boolean warned(JsonNode run) {
+    return !run.path("warnings").isEmpty();
+  }
+
+  /** One line per warning, last: what the run's green status leaves out. */
+  static void printWarnings(ApiCommand cmd, JsonNode run) {
+    for (JsonNode w : run.path("warnings")) {
+      cmd.out.println(
+          "  warning: "
+              + Printable.line(w.path("step").asText())
+              + ": "
+              + Printable.line(w.path("text").asText()));
+    }
   }
 
   private static void printSteps(

@@ -41,6 +41,7 @@ public final class StatusCommand extends ApiCommand {
         run.get("id").asText()
             + " "
             + run.get("status").asText()
+            + (Follow.warned(run) ? " with warnings" : "")
             + (run.path("error").isTextual()
                 ? ": " + Printable.text(run.get("error").asText())
                 : ""));
@@ -57,6 +58,7 @@ public final class StatusCommand extends ApiCommand {
                   ? " — " + Printable.text(s.get("lastError").asText())
                   : ""));
     }
+    Follow.printWarnings(this, run);
     return 0;
   }
 }

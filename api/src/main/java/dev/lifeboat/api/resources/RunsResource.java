@@ -91,6 +91,7 @@ public final class RunsResource {
     long end = v.endedAt() > 0 ? v.endedAt() : System.currentTimeMillis();
     m.put("elapsedMs", v.startedAt() > 0 ? end - v.startedAt() : 0);
     m.put("error", v.error());
+    m.put("warnings", warnings(v.steps()));
     StepProgress current =
         v.steps().stream()
             .filter(
@@ -109,6 +110,18 @@ public final class RunsResource {
     }
     m.put("links", links(runs, id));
     return m;
+  }
+
+  /**
+   * {@code {step, text}} for each step that succeeded with a result that is not whole: a COMPLETED
+   * run with any is complete as a run, not as a copy (restic's "snapshot created but some source
+   * files could not be read").
+   */
+  static java.util.List<Map<String, String>> warnings(java.util.List<StepProgress> steps) {
+    return steps.stream()
+        .filter(s -> s.warning() != null)
+        .map(s -> Map.of("step", s.id(), "text", s.warning()))
+        .toList();
   }
 
   @POST
