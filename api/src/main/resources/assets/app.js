@@ -229,10 +229,10 @@ async function loadBackups() {
   try { data = await call('GET', '/api/backups'); } catch (e) { return; }
   if (!changed('backups', data)) return;
   document.querySelector('#backups tbody').replaceChildren(...data.map(b =>
-    el('tr', {}, el('td', {}, b.set + ' / ' + b.source), el('td', {}, b.name, el('div', { class: 'muted' }, time(b.createdAt))),
+    el('tr', { 'data-archive': b.set + '/' + b.source + '/' + b.name }, el('td', {}, b.set + ' / ' + b.source), el('td', {}, b.name, el('div', { class: 'muted' }, time(b.createdAt))),
       el('td', {}, size(b.sizeBytes)), el('td', {}, b.files), el('td', {},
         el('span', { class: 'pill ' + (b.state === 'damaged' ? 'FAILED' : b.state === 'verified' ? 'SUCCEEDED' : 'PENDING') },
-          b.state || (b.verified ? 'verified' : 'unverified')),
+          b.missing ? 'missing' : b.state || (b.verified ? 'verified' : 'unverified')),
         b.error ? el('div', { class: 'muted' }, b.error) : ''))));
   renderProtection(data);
 }

@@ -26,7 +26,7 @@ function browserPickSource() {
   const list = browser.archives.filter(a => a.set + '/' + a.source === key)
     .sort((a, b) => b.createdAt - a.createdAt);
   dates.replaceChildren(el('option', { value: '' }, '— pick a date —'), ...list.map(a =>
-    el('option', { value: a.name }, time(a.createdAt) + ' · ' + a.name + (a.state && a.state !== 'verified' ? ' (' + a.state + ')' : ''))));
+    el('option', { value: a.name }, time(a.createdAt) + ' · ' + a.name + (a.missing ? ' (missing)' : a.state && a.state !== 'verified' ? ' (' + a.state + ')' : ''))));
   browser.files = [];
   browser.archive = null;
   browserRender();

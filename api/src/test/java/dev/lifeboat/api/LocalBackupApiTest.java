@@ -531,6 +531,65 @@ class LocalBackupApiTest {
   }
 
   @Test
+  void aVerifiedArchiveWhoseFileWentMissingIsListedAndACorruptStateIsSaid() throws Exception {
+    Path src = Files.createDirectories(work.resolve("lost-src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    var older =
+        new dev.lifeboat.activities.archive.Repository(
+                REPOSITORY,
+                java.time.Clock.fixed(
+                    java.time.Instant.parse("2026-11-01T02:00:00Z"), java.time.ZoneOffset.UTC))
+            .writeFromDirectory("lost", "db", src, java.util.List.of(), java.util.List.of(), null);
+    var newer =
+        new dev.lifeboat.activities.archive.Repository(
+                REPOSITORY,
+                java.time.Clock.fixed(
+                    java.time.Instant.parse("2026-11-02T02:00:00Z"), java.time.ZoneOffset.UTC))
+            .writeFromDirectory("lost", "db", src, java.util.List.of(), java.util.List.of(), null);
+    new dev.lifeboat.activities.archive.Repository(REPOSITORY).verify(newer.ref(), null);
+    Files.delete(newer.ref().path());
+    Files.writeString(older.ref().statePath(), "{\"state\": ");
+
+    JsonNode backups = api.get("/api/backups?set=lost&source=db").body();
+    assertThat(backups).hasSize(2);
+    JsonNode missing = backups.get(0);
+    assertThat(missing.get("name").asText()).isEqualTo(newer.ref().name());
+    assertThat(missing.get("state").asText()).isEqualTo("damaged");
+    assertThat(missing.get("missing").asBoolean()).isTrue();
+    assertThat(missing.get("sizeBytes").asLong()).isZero();
+    assertThat(missing.get("files").asLong()).isEqualTo(1);
+    assertThat(missing.get("error").asText())
+        .startsWith("archive file " + newer.ref().path() + " is missing (it was verified at ");
+    JsonNode unreadable = backups.get(1);
+    assertThat(unreadable.get("state").asText()).isEqualTo("unverified");
+    assertThat(unreadable.get("missing").asBoolean()).isFalse();
+    assertThat(unreadable.get("error").asText())
+        .startsWith("state record " + older.ref().statePath() + " cannot be read");
+
+    var latest = api.get("/api/backups/lost/db/latest/files");
+    assertThat(latest.body().get("archive").asText()).isEqualTo(older.ref().name());
+
+    CliTest.Outcome listed =
+        CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "list", "backups");
+    assertThat(listed.exit()).isZero();
+    assertThat(listed.out())
+        .contains(
+            "lost/db/"
+                + newer.ref().name()
+                + "  0 bytes  1 files  MISSING  (archive file "
+                + newer.ref().path()
+                + " is missing")
+        .contains(
+            "lost/db/"
+                + older.ref().name()
+                + "  "
+                + Files.size(older.ref().path())
+                + " bytes  1 files  unverified  (state record "
+                + older.ref().statePath()
+                + " cannot be read");
+  }
+
+  @Test
   void aCraftedArchiveIsNotRepackagedAndANameHeldTwiceDownloadsAsTheLast() throws Exception {
     java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
     try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {

@@ -200,6 +200,36 @@ class WebPageTest {
   }
 
   @Test
+  void anArchiveWhoseFileWentMissingIsShownMissingWithWhy() throws Exception {
+    Path notes = Files.createDirectories(TestFolders.temp("web-lost").resolve("notes"));
+    Files.writeString(notes.resolve("a.ipynb"), "{}");
+    var repository = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
+    var lost =
+        repository
+            .writeFromDirectory(
+                "local",
+                "web-lost",
+                notes,
+                java.util.List.of(),
+                java.util.List.of(),
+                (done, total, files) -> {})
+            .ref();
+    repository.verify(lost, null);
+    Files.delete(lost.path());
+
+    browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+    WebElement row =
+        waitFor(By.cssSelector("#backups tr[data-archive='local/web-lost/" + lost.name() + "']"));
+    assertThat(row.findElement(By.cssSelector(".pill")).getText()).isEqualToIgnoringCase("missing");
+    assertThat(row.findElement(By.cssSelector(".pill")).getAttribute("class")).contains("FAILED");
+    assertThat(row.getText()).contains("archive file " + lost.path() + " is missing");
+    WebElement protection =
+        waitFor(By.cssSelector("#protection tr[data-source='local / web-lost']"));
+    assertThat(protection.findElement(By.cssSelector("td.rpo")).getText())
+        .isEqualTo("no good archive");
+  }
+
+  @Test
   void aScheduleWhoseRunbookIsInvalidIsMarkedInWordsWithTheReason() throws Exception {
     // the in-memory server has no schedules: the page gets the API's own View records for the
     // listing (SchedulesApiTest shows the same on a real Temporal server)

@@ -5,7 +5,9 @@ import java.time.Instant;
 
 /**
  * What a listing shows about one archive; a damaged one's manifest numbers may be 0 (manifest
- * unreadable).
+ * unreadable). {@code missing}: the archive file is gone while its manifest and state record say it
+ * was a backup (verified, pinned); such an archive is damaged, its size 0, its path where the file
+ * was.
  */
 public record ArchiveInfo(
     String set,
@@ -17,7 +19,8 @@ public record ArchiveInfo(
     long files,
     long bytes,
     ArchiveState state,
-    boolean pinned) {
+    boolean pinned,
+    boolean missing) {
 
   public boolean verified() {
     return state.isVerified();

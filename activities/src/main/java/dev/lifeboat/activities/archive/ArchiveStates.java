@@ -2,6 +2,8 @@ package dev.lifeboat.activities.archive;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,27 +24,80 @@ final class ArchiveStates {
 
   /**
    * The archive's state; {@code m} is its manifest (null when it cannot be read: then it is
-   * damaged).
+   * damaged). A state file that cannot be read counts as unverified and says so in {@code error}.
    */
   static ArchiveState read(ArchiveRef ref, Manifest m, String manifestError) {
     if (m == null) {
       return ArchiveState.damaged(null, "list", manifestError);
     }
-    ArchiveState s = recorded(ref);
-    return s != null ? s : legacyVerified(ref, m);
+    Recorded r = record(ref);
+    if (r.problem() != null) {
+      // not the legacy record either: what the newer one said is unknown, and could be damaged
+      return new ArchiveState(
+          ArchiveState.State.UNVERIFIED,
+          null,
+          "list",
+          "state record "
+              + ref.statePath()
+              + " cannot be read ("
+              + r.problem()
+              + "): the archive counts as unverified until a verify rewrites it");
+    }
+    return r.state() != null ? r.state() : legacyVerified(ref, m);
   }
 
   /** The archive's state file, null when there is none or it cannot be read. */
   static ArchiveState recorded(ArchiveRef ref) {
-    if (Files.isRegularFile(ref.statePath())) {
-      try {
-        ArchiveState s = Json.MAPPER.readValue(ref.statePath().toFile(), ArchiveState.class);
-        if (s.state() != null) {
-          return s;
-        }
-      } catch (IOException e) {
-        // an unreadable record says nothing about the archive: fall through to what else is known
+    return record(ref).state();
+  }
+
+  /**
+   * What the state file holds: its state, or why it cannot be read ({@code problem}); both null
+   * when there is none.
+   */
+  record Recorded(ArchiveState state, String problem) {}
+
+  static Recorded record(ArchiveRef ref) {
+    Path p = ref.statePath();
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return new Recorded(null, null);
+    }
+    try {
+      ArchiveState s = Json.MAPPER.readValue(p.toFile(), ArchiveState.class);
+      if (s == null || s.state() == null) {
+        return new Recorded(null, "it records no state");
       }
+      return new Recorded(s, null);
+    } catch (IOException e) {
+      // a torn write on a disk that lost its cache, rot, an edit: said, never taken for a state
+      return new Recorded(null, ManifestCheck.readFailure(e));
+    }
+  }
+
+  /**
+   * Why the sidecars of an archive whose file is gone are the record of a backup that existed, or
+   * null when they may be what a writer that died left: a backup writes its state {@code
+   * unverified} before its archive appears and a verify runs only on a published archive, a prune
+   * deletes the state records before the archive, a fetch moves in no state at all. So a state
+   * record that says verified (or a legacy one), a pin, or a state record that cannot be read (it
+   * may have said verified) means the archive was there and was lost: deleted by hand, a disk
+   * error, a sync tool.
+   */
+  static String lostBackup(ArchiveRef ref) {
+    Recorded r = record(ref);
+    if (r.state() != null && r.state().isVerified()) {
+      return "it was verified"
+          + (r.state().at() == null ? "" : " at " + r.state().at())
+          + (r.state().by() == null ? "" : " by " + r.state().by());
+    }
+    if (r.problem() != null) {
+      return "its state record " + ref.statePath() + " cannot be read (" + r.problem() + ")";
+    }
+    if (Files.exists(ref.pinPath(), LinkOption.NOFOLLOW_LINKS)) {
+      return "it is pinned";
+    }
+    if (r.state() == null && Files.isRegularFile(ref.verifiedPath())) {
+      return "it was verified (" + ref.verifiedPath() + ")";
     }
     return null;
   }

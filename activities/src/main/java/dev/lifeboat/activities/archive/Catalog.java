@@ -133,10 +133,7 @@ final class Catalog {
                               + "', source '"
                               + source
                               + "' has no "
-                              + (hasArchives(dir)
-                                  ? "undamaged archive (every"
-                                      + " archive failed a check; see GET /api/backups)"
-                                  : "archives yet")
+                              + noGoodArchive(set, source)
                               + " ("
                               + dir
                               + ")"));
@@ -152,6 +149,7 @@ final class Catalog {
     }
     Path p = dir.resolve(name);
     if (!Files.isRegularFile(p)) {
+      Path manifest = dir.resolve(ArchiveNames.stem(name) + ArchiveNames.MANIFEST_SUFFIX);
       throw ActionException.invalid(
           "archive '"
               + name
@@ -161,6 +159,9 @@ final class Catalog {
               + source
               + "' does not exist ("
               + p
+              + (Files.exists(manifest)
+                  ? "; its manifest " + manifest + " is there: the archive file went missing"
+                  : "")
               + ")");
     }
     return new ArchiveRef(set, source, name, p);
@@ -359,11 +360,111 @@ final class Catalog {
 
   List<ArchiveInfo> listSource(String set, String source) throws IOException {
     Path dir = root.resolve(set).resolve(source);
+    List<String> files = fileNames(dir);
     List<ArchiveInfo> out = new ArrayList<>();
-    for (String name : archiveNames(dir)) {
+    for (String name : files.stream().filter(ArchiveNames::isArchive).toList()) {
       info(set, source, dir, name).ifPresent(out::add);
     }
+    for (String stem : orphanManifests(files)) {
+      missing(set, source, dir, stem).ifPresent(out::add);
+    }
+    out.sort(Comparator.comparing(ArchiveInfo::name));
     return out;
+  }
+
+  /** The names of the files in the folder, sorted; none when it does not exist. */
+  private static List<String> fileNames(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** The stems of manifests without an archive beside them. */
+  private static List<String> orphanManifests(List<String> files) {
+    java.util.Set<String> present = new java.util.HashSet<>(files);
+    List<String> out = new ArrayList<>();
+    for (String n : files) {
+      if (!n.endsWith(ArchiveNames.MANIFEST_SUFFIX)) {
+        continue;
+      }
+      String stem = n.substring(0, n.length() - ArchiveNames.MANIFEST_SUFFIX.length());
+      if (ArchiveNames.isStem(stem)
+          && java.util.Arrays.stream(Compression.values())
+              .noneMatch(c -> present.contains(stem + c.suffix()))) {
+        out.add(stem);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * An archive whose file is gone while its manifest is there, listed damaged and {@code missing}
+   * when it was a backup that existed ({@link ArchiveStates#lostBackup}): before, it just dropped
+   * out of the listing, latest moved to an older archive without a word, and the next backup
+   * removed its manifest as a leftover. Empty for what a writer that died left (the next backup
+   * removes it), or when it went while we looked.
+   */
+  private Optional<ArchiveInfo> missing(String set, String source, Path dir, String stem) {
+    Path manifestPath = dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX);
+    Manifest m = null;
+    String manifestProblem = null;
+    try {
+      m = head(manifestPath);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      manifestProblem = ManifestCheck.readFailure(e);
+    }
+    // the manifest names its archive; a gzip one where it cannot say
+    String name =
+        m != null
+                && m.archive() != null
+                && ArchiveNames.isArchive(m.archive())
+                && ArchiveNames.stem(m.archive()).equals(stem)
+            ? m.archive()
+            : stem + ArchiveNames.ARCHIVE_SUFFIX;
+    ArchiveRef ref = new ArchiveRef(set, source, name, dir.resolve(name));
+    String lost = ArchiveStates.lostBackup(ref);
+    if (lost == null || ArchiveNames.archiveExists(dir, stem)) {
+      return Optional.empty();
+    }
+    Instant created =
+        m != null && m.created() != null
+            ? m.created()
+            : Instant.from(ArchiveNames.STAMP.parse(stem));
+    boolean totals = m != null && m.totals() != null;
+    ArchiveState state =
+        ArchiveState.damaged(
+            null,
+            "list",
+            "archive file "
+                + ref.path()
+                + " is missing ("
+                + lost
+                + "): its manifest"
+                + (manifestProblem == null ? "" : " (unreadable: " + manifestProblem + ")")
+                + " and records are all that is left (deleted or lost: by hand, a disk"
+                + " error, a sync tool); fetch it again from the offsite copy after moving "
+                + stem
+                + ".manifest.json and .state.json aside, or delete "
+                + stem
+                + ".* to forget it");
+    return Optional.of(
+        new ArchiveInfo(
+            set,
+            source,
+            name,
+            ref.path(),
+            created,
+            0,
+            totals ? m.totals().files() : 0,
+            totals ? m.totals().bytes() : 0,
+            state,
+            Files.exists(ref.pinPath()),
+            true));
   }
 
   /** The archives' file names in the folder, oldest first; none when it does not exist. */
@@ -441,7 +542,8 @@ final class Catalog {
             m == null ? 0 : m.totals().files(),
             m == null ? 0 : m.totals().bytes(),
             state,
-            Files.exists(ref.pinPath())));
+            Files.exists(ref.pinPath()),
+            false));
   }
 
   /** The newest archive of a source that is not damaged (its manifest readable). */
@@ -489,12 +591,24 @@ final class Catalog {
     return Optional.empty();
   }
 
-  static boolean hasArchives(Path dir) {
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.anyMatch(p -> ArchiveNames.isArchive(p.getFileName().toString()));
+  /**
+   * What a source without a good archive has instead, for the error: none yet, or only damaged and
+   * missing ones (a source whose every archive went missing has archives, lost ones).
+   */
+  private String noGoodArchive(String set, String source) {
+    List<ArchiveInfo> all;
+    try {
+      all = listSource(set, source);
     } catch (IOException e) {
-      return false;
+      all = List.of();
     }
+    if (all.isEmpty()) {
+      return "archives yet";
+    }
+    long missing = all.stream().filter(ArchiveInfo::missing).count();
+    return "undamaged archive (every archive failed a check"
+        + (missing == 0 ? "" : " or went missing, " + missing + " of " + all.size())
+        + "; see GET /api/backups)";
   }
 
   /**

@@ -58,11 +58,12 @@ final class Pruner {
   /**
    * Deletes the archives of one source that {@code policy} does not keep (see {@link
    * RetentionPolicy}): only good archives count; pinned ones, the newest good and the newest
-   * verified one always stay; damaged ones are kept for forensics, delete them by hand. Sidecars go
-   * with their archive; {@code latest} moves to the newest good archive. Holds the source lock, so
-   * a prune waits for a backup, verify, restore or drill of the same source to finish and never
-   * deletes an archive while it is read. With {@code dryRun} nothing is deleted: the result lists
-   * what would go.
+   * verified one always stay; damaged ones are kept for forensics, delete them by hand, and so is
+   * the record (manifest, state) of a verified archive whose file went missing ({@code missing}).
+   * Sidecars go with their archive; {@code latest} moves to the newest good archive. Holds the
+   * source lock, so a prune waits for a backup, verify, restore or drill of the same source to
+   * finish and never deletes an archive while it is read. With {@code dryRun} nothing is deleted:
+   * the result lists what would go.
    */
   PruneResult prune(
       String set, String source, RetentionPolicy policy, boolean dryRun, ProgressListener listener)
@@ -124,6 +125,11 @@ final class Pruner {
     }
     Map<String, ArchiveInfo> byName = new LinkedHashMap<>();
     all.forEach(a -> byName.put(a.name(), a));
+    for (ArchiveInfo a : all) {
+      if (a.missing()) {
+        listener.message(a.state().error() + "; the prune keeps this record");
+      }
+    }
     List<String> deleted = new ArrayList<>();
     List<String> kept = new ArrayList<>();
     Map<String, List<String>> keptBecause = new LinkedHashMap<>();
@@ -140,14 +146,15 @@ final class Pruner {
       deleted.add(d.name());
       deletedBecause.put(d.name(), d.reasons().get(0));
       if (!dryRun) {
-        // The archive first: a prune that dies halfway leaves sidecars without archive, which the
-        // next
-        // write to this source removes as leftovers.
-        Files.deleteIfExists(a.path());
+        // The state records first, then the archive: a prune that dies halfway leaves an
+        // unverified archive, or sidecars that no longer say a verified archive was there, which
+        // the next write to this source removes as leftovers. A manifest beside a verified state
+        // and no archive is a backup that went missing (ArchiveStates.lostBackup).
         ArchiveRef ref = a.ref();
-        Files.deleteIfExists(ref.manifestPath());
         Files.deleteIfExists(ref.statePath());
         Files.deleteIfExists(ref.verifiedPath());
+        Files.deleteIfExists(a.path());
+        Files.deleteIfExists(ref.manifestPath());
         Files.deleteIfExists(ref.drillPath());
         Files.deleteIfExists(ref.pinPath());
       }
@@ -218,6 +225,15 @@ final class Pruner {
               && !newestVerified.isEmpty()
               && a.name().compareTo(newestVerified) > 0
               && a.createdAt().isAfter(young);
+      if (a.missing()) {
+        // kept as damaged ones are, and named for what it is: the record of a backup that is gone
+        out.add(
+            new RetentionPolicy.Decision(
+                d.name(),
+                true,
+                d.reasons().stream().map(r -> r.equals("damaged") ? "missing" : r).toList()));
+        continue;
+      }
       out.add(
           awaiting ? new RetentionPolicy.Decision(d.name(), true, List.of("awaitingVerify")) : d);
     }

@@ -193,10 +193,13 @@ final class RepositoryFiles {
   /**
    * With the source lock held, hidden partial files and sidecars whose archive never appeared
    * belong to a writer that died (kill -9, power loss): remove them so they neither fill the disk
-   * nor block a name.
+   * nor block a name. The sidecars of an archive that was there and went missing (verified, pinned:
+   * {@link ArchiveStates#lostBackup}) are no leftovers: they stay, as the listing's record of the
+   * loss, and are logged as a warning.
    */
   static List<String> removeLeftovers(Path dir) throws IOException {
     List<String> removed = new ArrayList<>();
+    java.util.Map<String, String> lost = new java.util.TreeMap<>();
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
       files = list.toList();
@@ -204,12 +207,27 @@ final class RepositoryFiles {
     for (Path f : files) {
       String n = f.getFileName().toString();
       boolean partial = n.startsWith(".") && n.endsWith(ArchiveNames.PARTIAL_SUFFIX);
-      if ((partial || isOrphanSidecar(dir, n))
-          && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+      String orphan = partial ? null : orphanStem(dir, n);
+      if (orphan != null) {
+        String why = lost.computeIfAbsent(orphan, stem -> lostBackup(dir, stem));
+        if (!why.isEmpty()) {
+          continue;
+        }
+      }
+      if ((partial || orphan != null) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
         Files.deleteIfExists(f);
         removed.add(n);
       }
     }
+    lost.forEach(
+        (stem, why) -> {
+          if (!why.isEmpty()) {
+            LOG.warn(
+                "archive {} is missing ({}): its sidecars are kept as the record of the loss",
+                dir.resolve(stem + ArchiveNames.ARCHIVE_SUFFIX),
+                why);
+          }
+        });
     if (!removed.isEmpty()) {
       LOG.info("removed leftovers of an interrupted write in {}: {}", dir, removed);
       fsyncDirectory(dir);
@@ -217,7 +235,8 @@ final class RepositoryFiles {
     return removed;
   }
 
-  private static boolean isOrphanSidecar(Path dir, String n) {
+  /** The stem of a sidecar whose archive is not there; null for any other file. */
+  private static String orphanStem(Path dir, String n) {
     for (String suffix :
         List.of(
             ArchiveNames.MANIFEST_SUFFIX,
@@ -226,10 +245,21 @@ final class RepositoryFiles {
             ArchiveNames.DRILL_SUFFIX)) {
       if (n.endsWith(suffix)) {
         String stem = n.substring(0, n.length() - suffix.length());
-        return ArchiveNames.isStem(stem) && !ArchiveNames.archiveExists(dir, stem);
+        return ArchiveNames.isStem(stem) && !ArchiveNames.archiveExists(dir, stem) ? stem : null;
       }
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * {@link ArchiveStates#lostBackup} for a stem whose manifest is there, as the listing shows it
+   * ("" otherwise); sidecar paths need only the stem.
+   */
+  private static String lostBackup(Path dir, String stem) {
+    String name = stem + ArchiveNames.ARCHIVE_SUFFIX;
+    ArchiveRef ref = new ArchiveRef("", "", name, dir.resolve(name));
+    String why = Files.exists(ref.manifestPath()) ? ArchiveStates.lostBackup(ref) : null;
+    return why == null ? "" : why;
   }
 
   /**

@@ -180,6 +180,26 @@ public final class PruneAction implements Action<PruneAction.Args> {
                         + " for inspection; it does not count toward retention, delete it by hand");
               }
             });
+    List<String> missing =
+        r.keptBecause().entrySet().stream()
+            .filter(e -> e.getValue().contains("missing"))
+            .map(Map.Entry::getKey)
+            .toList();
+    if (!missing.isEmpty()) {
+      // a verified backup that is gone is no success to pass over: the run completes with it
+      boolean one = missing.size() == 1;
+      context.warn(
+          (one ? "1 archive of " : missing.size() + " archives of ")
+              + args.set()
+              + "/"
+              + args.source()
+              + (one
+                  ? " is missing (its file is gone; the prune keeps its manifest and state record): "
+                  : " are missing (their files are gone; the prune keeps their manifests and state"
+                      + " records): ")
+              + String.join(", ", missing)
+              + "; GET /api/backups says why each is a loss");
+    }
     if (args.maxBytes() != null && r.keptBytes() > args.maxBytes()) {
       context.log(
           "still over quota: "

@@ -163,8 +163,10 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
       throws Exception {
     String remoteDir = set + "/" + source;
     Path target = into.resolve(set).resolve(source);
+    // a missing archive is not here: its manifest is, and is refused below
     Optional<ArchiveInfo> here =
         repository.list(set, source).stream()
+            .filter(a -> !a.missing())
             .filter(a -> RepositoryPaths.timestamp(a.name()).equals(archive))
             .findFirst();
     if (here.isPresent()) {

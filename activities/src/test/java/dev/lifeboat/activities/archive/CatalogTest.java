@@ -334,6 +334,89 @@ class CatalogTest {
         .hasMessageContaining("has no manifest");
   }
 
+  @Test
+  void aVerifiedArchiveWhoseFileIsGoneIsListedMissingAndNeverLatest() throws Exception {
+    ArchiveRef older = backup("local", "src");
+    ArchiveRef lost = backup("local", "src");
+    ArchiveRef unverified = backup("local", "src");
+    writer.verify(older, ProgressListener.NONE);
+    writer.verify(lost, ProgressListener.NONE);
+    ArchiveRef zstd =
+        writer
+            .writeFromDirectory(
+                "local", "src", src, List.of(), List.of(), false, Compression.ZSTD, null)
+            .ref();
+    writer.verify(zstd, ProgressListener.NONE);
+    long files = catalog.list("local", "src").get(1).files();
+    Files.delete(lost.path());
+    Files.delete(zstd.path());
+    // never verified: what a writer that died leaves looks the same, so it is no loss to report
+    Files.delete(unverified.path());
+
+    List<ArchiveInfo> listed = catalog.list("local", "src");
+    assertThat(listed)
+        .extracting(ArchiveInfo::name, ArchiveInfo::damaged, ArchiveInfo::missing)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(older.name(), false, false),
+            org.assertj.core.groups.Tuple.tuple(lost.name(), true, true),
+            org.assertj.core.groups.Tuple.tuple(zstd.name(), true, true));
+    ArchiveInfo missing = listed.get(1);
+    assertThat(missing.path()).isEqualTo(lost.path());
+    assertThat(missing.sizeBytes()).isZero();
+    assertThat(missing.files()).as("what was lost, from its manifest").isEqualTo(files);
+    assertThat(missing.state().error())
+        .startsWith("archive file " + lost.path() + " is missing (it was verified at ")
+        .contains("by verify")
+        .contains("delete " + lost.stem() + ".* to forget it");
+    assertThat(listed.get(2).name()).as("named by its manifest").endsWith(".tar.zst");
+
+    assertThat(catalog.resolve("local", "src", null)).isEqualTo(older);
+    assertThat(catalog.newestGood("local", "src")).map(ArchiveInfo::name).contains(older.name());
+    assertThat(catalog.newestVerified("local", "src"))
+        .map(ArchiveInfo::name)
+        .contains(older.name());
+    assertThatThrownBy(() -> catalog.resolve("local", "src", lost.name()))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining("does not exist")
+        .hasMessageContaining(
+            "its manifest " + lost.manifestPath() + " is there: the archive file went missing");
+
+    // every archive gone: the source has lost ones, not none yet
+    Files.delete(older.path());
+    assertThatThrownBy(() -> catalog.resolve("local", "src", null))
+        .hasMessageContaining(
+            "has no undamaged archive (every archive failed a check or went missing, 3 of 3;");
+  }
+
+  @Test
+  void aStateRecordThatCannotBeReadIsSaidAndAVerifyRewritesIt() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    writer.verify(a, ProgressListener.NONE);
+    // a legacy record that matches does not stand in for the newer one that cannot be read
+    Manifest m = catalog.manifest(a);
+    Json.MAPPER.writeValue(
+        a.verifiedPath().toFile(),
+        new ArchiveStates.Verified(clock.instant(), 1, 1, 1, m.archiveSha256()));
+    Files.writeString(a.statePath(), "{\"state\": \"verif");
+
+    ArchiveInfo listed = catalog.list("local", "src").get(0);
+    assertThat(listed.state().state()).isEqualTo(ArchiveState.State.UNVERIFIED);
+    assertThat(listed.damaged()).isFalse();
+    assertThat(listed.state().error())
+        .startsWith("state record " + a.statePath() + " cannot be read (")
+        .contains("counts as unverified until a verify rewrites it");
+    assertThat(catalog.newestVerified("local", "src")).isEmpty();
+
+    Files.writeString(a.statePath(), "{}");
+    assertThat(catalog.list("local", "src").get(0).state().error())
+        .contains("cannot be read (it records no state)");
+
+    writer.verify(a, ProgressListener.NONE);
+    ArchiveInfo again = catalog.list("local", "src").get(0);
+    assertThat(again.verified()).isTrue();
+    assertThat(again.state().error()).isNull();
+  }
+
   private ArchiveRef backup(String set, String source) throws Exception {
     ArchiveRef ref = writer.writeFromDirectory(set, source, src, List.of(), List.of(), null).ref();
     clock.set(clock.instant().plusSeconds(60));

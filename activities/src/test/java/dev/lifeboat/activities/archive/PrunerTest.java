@@ -270,6 +270,71 @@ class PrunerTest {
   }
 
   @Test
+  void theRecordOfAVerifiedArchiveThatWentMissingOutlivesPruneAndTheNextBackup() throws Exception {
+    List<ArchiveRef> refs = new java.util.ArrayList<>();
+    for (int day = 0; day < 4; day++) {
+      clock.set(Instant.parse("2026-11-01T02:00:00Z").plus(Duration.ofDays(day)));
+      refs.add(repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref());
+    }
+    repo.verify(refs.get(0), null);
+    repo.verify(refs.get(1), null);
+    repo.verify(refs.get(3), null);
+    ArchiveRef lost = refs.get(1);
+    ArchiveRef neverVerified = refs.get(2);
+    Files.delete(lost.path());
+    Files.delete(neverVerified.path());
+
+    List<String> messages = new java.util.ArrayList<>();
+    PruneResult r =
+        pruner.prune(
+            "local", "src", RetentionPolicy.keepLast(1), false, Fixtures.collecting(messages));
+    assertThat(r.deleted()).containsExactly(refs.get(0).name());
+    assertThat(r.keptBecause().get(lost.name())).containsExactly("missing");
+    assertThat(messages)
+        .anyMatch(
+            m ->
+                m.startsWith("archive file " + lost.path() + " is missing")
+                    && m.endsWith("; the prune keeps this record"));
+    assertThat(lost.manifestPath()).exists();
+    assertThat(lost.statePath()).exists();
+    assertThat(tmp.resolve("repo/local/src/latest")).hasContent(refs.get(3).name() + "\n");
+
+    // the next backup removes what a writer that died leaves, not the record of the loss
+    clock.set(Instant.parse("2026-11-05T02:00:00Z"));
+    BackupResult next = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    assertThat(next.cleaned())
+        .containsExactlyInAnyOrder(
+            neverVerified.stem() + ".manifest.json", neverVerified.stem() + ".state.json");
+    assertThat(repo.list("local", "src"))
+        .filteredOn(ArchiveInfo::missing)
+        .extracting(ArchiveInfo::name)
+        .containsExactly(lost.name());
+  }
+
+  @Test
+  void aPrunedArchiveLeavesNoRecordOfALoss() throws Exception {
+    clock.set(Instant.parse("2026-11-01T02:00:00Z"));
+    ArchiveRef old = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(old, null);
+    clock.set(Instant.parse("2026-11-02T02:00:00Z"));
+    ArchiveRef newer =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(newer, null);
+    // the records that vouch for the archive go before it: a prune that stops halfway leaves an
+    // unverified archive, never a verified state beside a manifest that would read as a loss
+    Files.createDirectories(old.verifiedPath().resolve("stuck"));
+    assertThatThrownBy(() -> repo.prune("local", "src", RetentionPolicy.keepLast(1)))
+        .isInstanceOf(java.nio.file.DirectoryNotEmptyException.class);
+    assertThat(old.statePath()).doesNotExist();
+    assertThat(old.path()).exists();
+    assertThat(repo.list("local", "src"))
+        .extracting(ArchiveInfo::name, a -> a.state().state(), ArchiveInfo::missing)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(old.name(), ArchiveState.State.UNVERIFIED, false),
+            org.assertj.core.groups.Tuple.tuple(newer.name(), ArchiveState.State.VERIFIED, false));
+  }
+
+  @Test
   void aSourceWithoutArchivesIsInvalidAndNamed() {
     assertThatThrownBy(
             () -> pruner.prune("local", "ghost", RetentionPolicy.keepLast(1), false, null))

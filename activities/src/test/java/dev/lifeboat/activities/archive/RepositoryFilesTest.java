@@ -54,12 +54,15 @@ class RepositoryFilesTest {
           ".20261122T002000Z.tar.gz.partial",
           ".latest.partial",
           "20261121T000000Z.manifest.json",
-          "20261121T000000Z.state.json",
           "20261121T000000Z.verified.json",
           "20261121T000000Z.drill.json"
         }) {
       Files.writeString(dir.resolve(leftover), "x");
     }
+    // what a backup killed before its archive appeared leaves: the state it writes just before
+    Files.writeString(
+        dir.resolve("20261121T000000Z.state.json"),
+        "{\"state\": \"unverified\", \"at\": \"2026-11-21T00:00:00Z\", \"by\": \"backup\"}");
     // a link is never followed nor removed, even under a leftover's name
     Path outside = Files.writeString(tmp.resolve("outside.txt"), "mine");
     Files.createSymbolicLink(dir.resolve(".evil.tar.gz.partial"), outside);
@@ -84,6 +87,45 @@ class RepositoryFilesTest {
             ".evil.tar.gz.partial");
     assertThat(outside).hasContent("mine");
     assertThat(RepositoryFiles.removeLeftovers(dir)).as("nothing left to remove").isEmpty();
+  }
+
+  @Test
+  void theRecordOfAnArchiveThatWasThereAndWentMissingIsNoLeftover() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("src"));
+    String verified =
+        "{\"state\": \"verified\", \"at\": \"2026-11-21T01:00:00Z\", \"by\": \"verify\"}";
+    // verified, then its file deleted by hand or lost: manifest, state and drill record stay
+    Files.writeString(dir.resolve("20261120T000000Z.manifest.json"), "{}");
+    Files.writeString(dir.resolve("20261120T000000Z.state.json"), verified);
+    Files.writeString(dir.resolve("20261120T000000Z.drill.json"), "{}");
+    // pinned: the user said keep it
+    Files.writeString(dir.resolve("20261120T010000Z.manifest.json"), "{}");
+    Files.writeString(dir.resolve("20261120T010000Z.pin"), "pinned\n");
+    // a state record that cannot be read may have said verified
+    Files.writeString(dir.resolve("20261120T020000Z.manifest.json"), "{}");
+    Files.writeString(dir.resolve("20261120T020000Z.state.json"), "{\"state\": \"veri");
+    // damaged, then deleted by hand as the docs say: a leftover as before
+    Files.writeString(dir.resolve("20261120T030000Z.manifest.json"), "{}");
+    Files.writeString(
+        dir.resolve("20261120T030000Z.state.json"),
+        "{\"state\": \"damaged\", \"by\": \"verify\", \"error\": \"rot\"}");
+    // a verified state without its manifest is not listed either: no record to keep
+    Files.writeString(dir.resolve("20261120T040000Z.state.json"), verified);
+
+    assertThat(RepositoryFiles.removeLeftovers(dir))
+        .containsExactlyInAnyOrder(
+            "20261120T030000Z.manifest.json",
+            "20261120T030000Z.state.json",
+            "20261120T040000Z.state.json");
+    assertThat(names(dir))
+        .containsExactlyInAnyOrder(
+            "20261120T000000Z.manifest.json",
+            "20261120T000000Z.state.json",
+            "20261120T000000Z.drill.json",
+            "20261120T010000Z.manifest.json",
+            "20261120T010000Z.pin",
+            "20261120T020000Z.manifest.json",
+            "20261120T020000Z.state.json");
   }
 
   @Test

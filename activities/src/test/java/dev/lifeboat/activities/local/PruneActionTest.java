@@ -110,6 +110,36 @@ class PruneActionTest {
   }
 
   @Test
+  void aVerifiedArchiveThatWentMissingIsKeptAsARecordAndWarnedOf() throws Exception {
+    repo.verify(refs.get(5), ProgressListener.NONE);
+    repo.verify(refs.get(9), ProgressListener.NONE);
+    Files.delete(refs.get(5).path());
+    LocalActionContext ctx = new LocalActionContext("p");
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            new PruneAction(repo),
+            Map.of("set", "tier1", "source", "notebooks", "keepLast", 2),
+            ctx);
+    assertThat(out.get("kept"))
+        .isEqualTo(List.of(refs.get(5).name(), refs.get(8).name(), refs.get(9).name()));
+    assertThat(((Map<?, ?>) out.get("keptBecause")).get(refs.get(5).name()))
+        .isEqualTo(List.of("missing"));
+    assertThat(ctx.warning())
+        .isEqualTo(
+            "1 archive of tier1/notebooks is missing (its file is gone; the prune keeps its"
+                + " manifest and state record): "
+                + refs.get(5).name()
+                + "; GET /api/backups says why each is a loss");
+    assertThat(refs.get(5).manifestPath()).exists();
+
+    LocalActionContext clean = new LocalActionContext("p");
+    Files.delete(refs.get(5).manifestPath());
+    ActionDispatcher.invoke(
+        new PruneAction(repo), Map.of("set", "tier1", "source", "notebooks", "keepLast", 2), clean);
+    assertThat(clean.warning()).as("forgotten by hand: nothing to warn of").isNull();
+  }
+
+  @Test
   void quotaDeletesOldestUnpinnedArchivesFirst() throws Exception {
     repo.pin(refs.get(1));
     long size = Files.size(refs.get(0).path());

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.activities.action.Action;
 import dev.lifeboat.activities.action.ActionDispatcher;
 import dev.lifeboat.activities.action.ActionException;
+import dev.lifeboat.activities.archive.ArchiveInfo;
+import dev.lifeboat.activities.archive.ArchiveRef;
 import dev.lifeboat.activities.archive.ProgressListener;
 import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.command.ProgramRunner;
@@ -198,6 +200,44 @@ class OffsiteActionsTest {
         .containsEntry("skippedDamaged", List.of(JUPYTER + NEW + ".tar.gz"))
         .containsEntry("deletes", 0L);
     assertThat(remoteOf(JUPYTER + NEW + ".tar.gz")).exists();
+  }
+
+  @Test
+  void aVerifiedArchiveLostHereKeepsItsOffsiteCopyAndComesBackFromIt() throws Exception {
+    sync(Map.of());
+    Repository repository = new Repository(repo);
+    ArchiveRef old = repository.resolve("notebooks", "jupyter-0", OLD);
+    repository.verify(old, ProgressListener.NONE);
+    byte[] good = Files.readAllBytes(old.path());
+    Files.delete(old.path()); // a careless rm
+    Path remote = remoteOf(JUPYTER + OLD + ".tar.gz");
+
+    // listed missing, it is left out as a damaged one is: the sync deletes nothing offsite
+    assertThat(sync(Map.of()))
+        .containsEntry("skippedDamaged", List.of(JUPYTER + OLD + ".tar.gz"))
+        .containsEntry("deletes", 0L);
+    assertThat(remote).exists();
+
+    // its record is in the way of a fetch, which says so; moved aside, the fetch brings it back
+    assertThatThrownBy(
+            () ->
+                fetch(
+                    Map.of(
+                        "set",
+                        "notebooks",
+                        "source",
+                        "jupyter-0",
+                        "archive",
+                        OLD,
+                        "into",
+                        repo.toString())))
+        .hasMessageContaining(old.manifestPath() + " is there without its archive");
+    Files.move(old.manifestPath(), dir.resolve("aside.manifest.json"));
+    Files.move(old.statePath(), dir.resolve("aside.state.json"));
+    fetch(
+        Map.of("set", "notebooks", "source", "jupyter-0", "archive", OLD, "into", repo.toString()));
+    assertThat(old.path()).hasBinaryContent(good);
+    assertThat(repository.list("notebooks", "jupyter-0")).noneMatch(ArchiveInfo::damaged);
   }
 
   @Test

@@ -52,8 +52,11 @@ public final class ListCommand extends ApiCommand {
                   + b.path("files").asLong()
                   + " files"
                   + "  "
-                  + b.path("state")
-                      .asText(b.path("verified").asBoolean() ? "verified" : "unverified")
+                  // a missing archive is damaged in the API; here it says what it is
+                  + (b.path("missing").asBoolean()
+                      ? "MISSING"
+                      : b.path("state")
+                          .asText(b.path("verified").asBoolean() ? "verified" : "unverified"))
                   + (b.hasNonNull("error") ? "  (" + b.path("error").asText() + ")" : ""));
         }
       }

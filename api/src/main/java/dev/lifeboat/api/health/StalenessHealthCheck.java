@@ -26,8 +26,10 @@ import java.util.TreeMap;
  * stopped is the failure users find out about too late. Also red when a set/source that has
  * archives has had no passed restore drill for 35 days (counted from its oldest archive while it
  * was never drilled). A set/source whose archives are all damaged is red whatever its limit: there
- * is nothing to restore from. A fresh install with no archives is not red. Publishes per set/source
- * the gauges {@code lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged}, {@code
+ * is nothing to restore from; an archive whose file went missing is damaged (and counted in the
+ * damaged gauge), so a source whose every archive is gone stays red instead of dropping out. A
+ * fresh install with no archives is not red. Publishes per set/source the gauges {@code
+ * lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged}, {@code
  * lifeboat.drill.last-success-time} (epoch seconds, -1 never) and {@code
  * lifeboat.drill.restore-seconds} (of the last passed drill, -1 never), each suffixed {@code
  * .<set>.<source>} (the age counts from the epoch while a set/source has no good archive). A
@@ -79,6 +81,7 @@ public final class StalenessHealthCheck extends HealthCheck {
     Map<String, Instant> newest = new TreeMap<>();
     Map<String, Instant> oldest = new TreeMap<>();
     Map<String, Integer> damaged = new TreeMap<>();
+    Map<String, Integer> missing = new TreeMap<>();
     for (ArchiveInfo a : repository.list(null, null)) {
       String key = a.set() + "/" + a.source();
       damagedGauge(key);
@@ -87,6 +90,9 @@ public final class StalenessHealthCheck extends HealthCheck {
         newest.merge(key, a.createdAt(), (x, y) -> x.isAfter(y) ? x : y);
       } else {
         damaged.merge(key, 1, Integer::sum);
+        if (a.missing()) {
+          missing.merge(key, 1, Integer::sum);
+        }
       }
     }
     oldest.keySet().forEach(this::gauge);
@@ -97,7 +103,14 @@ public final class StalenessHealthCheck extends HealthCheck {
     for (String key : oldest.keySet()) {
       if (!newest.containsKey(key)) {
         // archives that cannot be read back are no backup: there is nothing to restore from
-        stale.add(key + " no good archive: " + damaged.getOrDefault(key, 0) + " damaged");
+        stale.add(
+            key
+                + " no good archive: "
+                + damaged.getOrDefault(key, 0)
+                + " damaged"
+                + (missing.containsKey(key)
+                    ? " (" + missing.get(key) + " of them missing: the archive file is gone)"
+                    : ""));
       }
     }
     for (Map.Entry<String, Instant> e : newest.entrySet()) {

@@ -41,8 +41,11 @@ public final class BackupsResource {
   /**
    * One archive as the API shows it. {@code state} is {@code unverified}, {@code verified} or
    * {@code damaged} (then {@code error} says why), set {@code stateAt} (epoch ms) {@code stateBy}
-   * (verify, restore-drill, ...); {@code verified} is kept for older clients. {@code lastDrill} is
-   * the evidence of the archive's last restore drill, null when it was never drilled.
+   * (verify, restore-drill, ...); {@code verified} is kept for older clients. An unverified
+   * archive's {@code error} says its state record cannot be read. {@code lastDrill} is the evidence
+   * of the archive's last restore drill, null when it was never drilled. {@code missing}: the
+   * archive file is gone while its manifest and state record say it was a backup (then {@code
+   * damaged}, {@code sizeBytes} 0, {@code error} naming the file).
    */
   public record BackupView(
       String set,
@@ -59,7 +62,8 @@ public final class BackupsResource {
       String error,
       Long stateAt,
       String stateBy,
-      DrillView lastDrill) {}
+      DrillView lastDrill,
+      boolean missing) {}
 
   /**
    * A restore drill's evidence: when (epoch ms), {@code passed} or {@code failed}, the restore's
@@ -104,7 +108,8 @@ public final class BackupsResource {
                         a.state().error(),
                         a.state().at() == null ? null : a.state().at().toEpochMilli(),
                         a.state().by(),
-                        repository.lastDrill(a.ref()).map(DrillView::of).orElse(null)))
+                        repository.lastDrill(a.ref()).map(DrillView::of).orElse(null),
+                        a.missing()))
             .toList();
     return all;
   }

@@ -87,6 +87,26 @@ class StalenessHealthCheckTest {
   }
 
   @Test
+  void aSourceWhoseVerifiedArchiveWentMissingStaysRedInsteadOfDroppingOut() throws Exception {
+    Path root = tmp.resolve("repo");
+    backup(root, "tier1", "notebooks");
+    Repository repository = new Repository(root);
+    var archive = repository.list("tier1", "notebooks").get(0).ref();
+    repository.verify(archive, ProgressListener.NONE);
+    Files.delete(archive.path()); // its manifest and state stay
+    MetricRegistry metrics = new MetricRegistry();
+    HealthCheck.Result r =
+        check(root, Map.of("tier1", "36h"), metrics, BACKED_UP.plus(Duration.ofHours(1)));
+    assertThat(r.isHealthy()).isFalse();
+    assertThat(r.getMessage())
+        .isEqualTo(
+            "stale backups: tier1/notebooks no good archive: 1 damaged (1 of them missing: the"
+                + " archive file is gone)");
+    assertThat(metrics.getGauges().get("lifeboat.backup.damaged.tier1.notebooks").getValue())
+        .isEqualTo(1L);
+  }
+
+  @Test
   void aTierWithoutBackupsIsNotStaleAndBadLimitsAreNamed() throws Exception {
     HealthCheck.Result empty =
         check(tmp.resolve("empty"), Map.of("tier1", "36h"), new MetricRegistry(), BACKED_UP);
