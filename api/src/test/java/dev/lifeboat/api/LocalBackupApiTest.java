@@ -475,6 +475,41 @@ class LocalBackupApiTest {
     }
   }
 
+  /**
+   * A clean local-restore into a folder holding Lifeboat archives (another machine's drive, not an
+   * archive root here) emptied it, archives and all. Now the run fails, naming the folder, an
+   * archive in it and what to do, and the folder keeps everything.
+   */
+  @Test
+  void aCleanRestoreIntoAFolderHoldingArchivesFailsTheRunAndRemovesNothing() throws Exception {
+    Path src = Files.createDirectories(work.resolve("refusal-src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    new dev.lifeboat.activities.archive.Repository(REPOSITORY)
+        .writeFromDirectory("local", "refusals", src, List.of(), List.of(), null);
+    Path drive = work.resolve("old-drive");
+    new dev.lifeboat.activities.archive.Repository(drive)
+        .writeFromDirectory("lifeboat", "home", src, List.of(), List.of(), null);
+    Map<String, String> before = tree(drive);
+    JsonNode refused =
+        awaitEnd(
+            start(
+                "local-restore",
+                "{\"params\": {\"path\": \""
+                    + drive
+                    + "\", \"source\": \"refusals\", \"clean\": true}}"));
+    assertThat(refused.get("status").asText()).as(refused.toString()).isEqualTo("FAILED");
+    assertThat(refused.get("error").asText())
+        .contains("step 'restore' failed")
+        .contains(
+            "restore target "
+                + drive
+                + " holds Lifeboat archives ("
+                + drive.resolve("lifeboat/home"))
+        .contains("restore into a folder outside the repository and the archive roots")
+        .contains("nothing was removed");
+    assertThat(tree(drive)).isEqualTo(before);
+  }
+
   @Test
   void missingOrEmptySourceFailsTheRunNamingThePath() throws Exception {
     Path missing = work.resolve("not-there");

@@ -419,11 +419,23 @@ public final class Repository {
   /**
    * Extracts an archive into {@code target} (created if missing); see {@link Restorer}. A non-empty
    * target is refused unless {@code clean} (or it holds an interrupted restore); targets that hold
-   * the repository or the running Lifeboat are refused.
+   * the repository, an archive root or the running Lifeboat, or lie in the repository or an archive
+   * root, are refused, and so is a clean restore's target holding Lifeboat archives.
    */
   public RestoreResult restoreToDirectory(
       ArchiveRef ref, Path target, boolean clean, ProgressListener listener) throws IOException {
     return new Restorer(this, ref, listener).restore(target, clean);
+  }
+
+  /**
+   * Refuses, as a restore into it would, a folder that no restore may write into: one in, or
+   * holding, the repository or an archive root, {@code /}, or one holding the running Lifeboat. For
+   * those who make the folder before they restore (a drill's scratch).
+   */
+  public void checkRestoreTarget(Path target) {
+    Path dir = target.toAbsolutePath().normalize();
+    Restorer.checkTarget(dir, root);
+    Restorer.checkArchiveRoots(dir, archiveRoots, true);
   }
 
   /**

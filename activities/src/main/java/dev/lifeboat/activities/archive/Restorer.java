@@ -29,9 +29,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
  * Restores one archive into a directory: refuses targets whose loss would hurt (the repository, the
- * archive being read or an archive root, `/`, the running Lifeboat), checks free space, marks the
- * target as incomplete until the last entry is in place, and lets {@link Extraction} write the
- * entries without following any link.
+ * archive being read or an archive root, a folder inside one of those, a clean restore's folder
+ * holding Lifeboat archives, `/`, the running Lifeboat), checks free space, marks the target as
+ * incomplete until the last entry is in place, and lets {@link Extraction} write the entries
+ * without following any link.
  *
  * <p>The marker {@value #MARKER}{@code <token>} is written (and fsynced) before the first entry and
  * removed last; the token, new for each restore, is recorded first in the repository, beside the
@@ -50,6 +51,10 @@ final class Restorer {
 
   /** The record, in the target's folder of the repository, of the token of its restore. */
   static final String RECORD = "incomplete";
+
+  /** What every refusal of a folder among the archives tells the user to do. */
+  static final String RESTORE_OUTSIDE =
+      "restore into a folder outside the repository and the archive roots";
 
   private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
 
@@ -129,7 +134,8 @@ final class Restorer {
       throw ActionException.check(
           "restore target " + dir + " is not empty; pass clean: true to replace its" + " contents");
     }
-    long[] current = empty ? new long[2] : fileBytes(dir, mounts);
+    // an interrupted restore's folder holds what that restore wrote, archives of the archive too
+    long[] current = empty ? new long[2] : fileBytes(dir, mounts, !interrupted);
     freed = current[0];
     checkSpace(dir, m, freed, current[1], listener);
     if (!empty) {
@@ -456,7 +462,8 @@ final class Restorer {
               + (real.equals(repo) ? "" : "inside ")
               + "the backup repository "
               + repositoryRoot
-              + "; restore into a folder outside it");
+              + ", where a restore would write among the archives; "
+              + RESTORE_OUTSIDE);
     }
     if (repo.startsWith(real)) {
       throw ActionException.invalid(
@@ -480,13 +487,43 @@ final class Restorer {
 
   /**
    * Refuses a target that holds the archive being restored or an archive root (an external drive
-   * mounted below it), clean or not: emptying it deleted the archive mid-restore and every other
-   * archive on the drive, and no restore may write where the archive it reads lies.
+   * mounted below it), or lies in an archive root, clean or not: emptying it deleted the archive
+   * mid-restore and every other archive on the drive, and no restore may write where the archive it
+   * reads lies, nor among other archives (a restored file named like one, or its manifest, is one).
    */
   static void checkArchivesOutside(Path dir, Path archive, List<Path> archiveRoots) {
+    checkArchiveRoots(dir, archiveRoots, false);
+    if (realish(archive).startsWith(realish(dir))) {
+      throw ActionException.invalid(
+          "restore target "
+              + dir
+              + " holds the archive being restored ("
+              + archive
+              + "); restore into a folder that does not contain it");
+    }
+    checkArchiveRoots(dir, archiveRoots, true);
+  }
+
+  /**
+   * Refuses a target that is or holds an archive root, or ({@code inside}) lies in one: the layout
+   * of an archive root is the user's, any folder in it may hold archives.
+   */
+  static void checkArchiveRoots(Path dir, List<Path> archiveRoots, boolean inside) {
     Path real = realish(dir);
     for (Path root : archiveRoots) {
-      if (realish(root).startsWith(real)) {
+      Path r = realish(root);
+      if (r.equals(real) || inside && real.startsWith(r)) {
+        throw ActionException.invalid(
+            "restore target "
+                + dir
+                + " is "
+                + (real.equals(r) ? "" : "inside ")
+                + "the archive root "
+                + root
+                + " (LIFEBOAT_ARCHIVE_ROOTS), where a restore would write among the archives; "
+                + RESTORE_OUTSIDE);
+      }
+      if (r.startsWith(real)) {
         throw ActionException.invalid(
             "restore target "
                 + dir
@@ -494,14 +531,6 @@ final class Restorer {
                 + root
                 + " (LIFEBOAT_ARCHIVE_ROOTS); restore into a folder that does not contain it");
       }
-    }
-    if (realish(archive).startsWith(real)) {
-      throw ActionException.invalid(
-          "restore target "
-              + dir
-              + " holds the archive being restored ("
-              + archive
-              + "); restore into a folder that does not contain it");
     }
   }
 
@@ -619,12 +648,18 @@ final class Restorer {
   /**
    * The bytes of the files under {@code dir}, which is about to be emptied: another file system
    * mounted inside it, or a folder this process cannot remove entries from (another user's,
-   * read-only), is refused first, naming it, so that nothing is removed rather than part of it.
+   * read-only), is refused first, naming it, so that nothing is removed rather than part of it. So
+   * is ({@code refuseArchives}) one holding Lifeboat archives anywhere below: a copy of a
+   * repository or a set or source folder of one, another machine's drive. This walk visits every
+   * entry of what is about to be emptied anyway: looking costs one name match per file, and a look
+   * beside those named like an archive.
    */
-  private static long[] fileBytes(Path dir, Mounts mounts) throws IOException {
+  private static long[] fileBytes(Path dir, Mounts mounts, boolean refuseArchives)
+      throws IOException {
     // bytes of regular files, entries
     long[] total = {0, 0};
     java.util.TreeSet<Path> mounted = new java.util.TreeSet<>(mounts.listedInside(realish(dir)));
+    List<Path> registry = new ArrayList<>();
     Object device = mounts.device(dir);
     Files.walkFileTree(
         dir,
@@ -635,6 +670,13 @@ final class Restorer {
             if (!d.equals(dir) && !device.equals(mounts.device(d))) {
               // never into another file system: what is there is not the target's to empty
               mounted.add(d);
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            if (refuseArchives
+                && !d.equals(dir)
+                && d.getFileName().toString().equals(RestoreTargets.DIR)) {
+              // said once no archive is found: those are what the user would miss
+              registry.add(d);
               return FileVisitResult.SKIP_SUBTREE;
             }
             if (!Files.isWritable(d) || !Files.isExecutable(d)) {
@@ -655,6 +697,9 @@ final class Restorer {
 
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (refuseArchives && attrs.isRegularFile() && isArchiveWithManifest(file)) {
+              throw holdsArchives(dir, "Lifeboat archives (" + file + ", beside its manifest)");
+            }
             total[1]++;
             if (attrs.isRegularFile()) {
               total[0] += attrs.size();
@@ -667,6 +712,10 @@ final class Restorer {
             return FileVisitResult.CONTINUE;
           }
         });
+    if (!registry.isEmpty()) {
+      throw holdsArchives(
+          dir, "a Lifeboat backup repository (its restore registry " + registry.get(0) + ")");
+    }
     if (!mounted.isEmpty()) {
       throw ActionException.check(
           "restore target "
@@ -678,6 +727,29 @@ final class Restorer {
               + " folder; nothing was removed");
     }
     return total;
+  }
+
+  /**
+   * An archive as a repository or archive root keeps it: named {@code <UTC time>.tar.gz} (or {@code
+   * .tar.zst}) with its manifest beside it. A file of that name alone is the user's.
+   */
+  private static boolean isArchiveWithManifest(Path file) {
+    String name = file.getFileName().toString();
+    return ArchiveNames.isArchive(name)
+        && Files.isRegularFile(
+            file.resolveSibling(ArchiveNames.stem(name) + ArchiveNames.MANIFEST_SUFFIX),
+            LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static ActionException holdsArchives(Path dir, String what) {
+    return ActionException.check(
+        "restore target "
+            + dir
+            + " holds "
+            + what
+            + ", which a clean restore would delete; "
+            + RESTORE_OUTSIDE
+            + ", or move the archives out of it first; nothing was removed");
   }
 
   private static void writeMarker(Path marker) throws IOException {

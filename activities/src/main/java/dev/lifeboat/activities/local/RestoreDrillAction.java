@@ -95,11 +95,16 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     ArchiveInfo pick = pick(args);
     context.message("drilling " + pick.set() + "/" + pick.source() + "/" + pick.name());
     context.log("picked " + pick.path() + " (" + pick.files() + " files)");
+    String name = pick.set() + "-" + pick.source() + "-" + pick.ref().stem();
+    checkScratch(
+        args.scratch() == null ? defaultScratchPath(context) : Path.of(args.scratch()),
+        name,
+        args.scratch() == null);
     Path scratch =
         args.scratch() == null
             ? defaultScratch(context)
             : Files.createDirectories(Path.of(args.scratch()));
-    Path target = scratch.resolve(pick.set() + "-" + pick.source() + "-" + pick.ref().stem());
+    Path target = scratch.resolve(name);
     // what an attempt killed before its cleanup left (a whole restored tree): this run's again
     deleteTree(target);
     try {
@@ -253,11 +258,41 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
   }
 
   /**
+   * Refuses, before the scratch folder is made or anything in it removed, one where the drill's
+   * restore would be refused: in the repository or an archive root (the drill removes what it
+   * restored there), or holding one. Only a configured {@code scratch} or {@code java.io.tmpdir}
+   * can put it there.
+   */
+  private void checkScratch(Path scratch, String name, boolean byDefault) {
+    try {
+      repository.checkRestoreTarget(scratch.resolve(name));
+    } catch (ActionException e) {
+      throw new ActionException(
+          e.type(),
+          "action 'restore-drill': the scratch folder "
+              + scratch
+              + (byDefault ? " (the default, in java.io.tmpdir)" : "")
+              + " cannot take the test restore: "
+              + e.getMessage()
+              + (byDefault ? "; give the drill a 'scratch' outside them" : ""));
+    }
+  }
+
+  /**
    * The default scratch folder, one per run and step ({@code <tmp>/lifeboat-drill-<hash>}): an
    * attempt killed mid-drill (kill -9, a lost worker) left its restored copy in a folder of its own
    * for ever; the retry empties this one first.
    */
   static Path defaultScratch(ActionContext context) throws IOException {
+    Path dir = defaultScratchPath(context);
+    deleteTree(dir);
+    // made afresh, never taken over: one that reappeared meanwhile (a link planted in a shared
+    // temp folder) fails this attempt instead of receiving the restored files
+    return Files.createDirectory(
+        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+  }
+
+  private static Path defaultScratchPath(ActionContext context) {
     byte[] key = (context.runId() + "\n" + context.stepKey()).getBytes(StandardCharsets.UTF_8);
     String hash;
     try {
@@ -268,12 +303,9 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
-    Path dir = Path.of(System.getProperty("java.io.tmpdir")).resolve("lifeboat-drill-" + hash);
-    deleteTree(dir);
-    // made afresh, never taken over: one that reappeared meanwhile (a link planted in a shared
-    // temp folder) fails this attempt instead of receiving the restored files
-    return Files.createDirectory(
-        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    return Path.of(System.getProperty("java.io.tmpdir"))
+        .toAbsolutePath()
+        .resolve("lifeboat-drill-" + hash);
   }
 
   private static void deleteTree(Path root) throws IOException {

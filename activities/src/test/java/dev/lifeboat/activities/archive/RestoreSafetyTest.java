@@ -297,11 +297,118 @@ class RestoreSafetyTest {
     }
     assertThat(Files.readString(target.resolve("mine.txt"))).isEqualTo("the user's");
     withDrive.verify(ref, null);
-    // a folder on the drive beside the archives is a target like any other
-    Path beside = drive.resolve("restored");
+    // a folder beside the drive is a target like any other (one on it: see the next test)
+    Path beside = tmp.resolve("restored");
     assertThat(withDrive.restoreToDirectory(ref, beside, true, ProgressListener.NONE).files())
         .isEqualTo(1);
     assertThat(beside.resolve("a.txt")).hasContent("a");
+  }
+
+  @Test
+  void aTargetInAnArchiveRootOrTheRepositoryIsRefusedCleanOrNot() throws Exception {
+    // before, a clean restore into <drive>/lifeboat/home emptied the drive's archives of that
+    // source, and one into a new folder on the drive wrote files named like archives among them
+    Path drive = tmp.resolve("drive");
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    new Repository(drive).writeFromDirectory("lifeboat", "home", src, List.of(), List.of(), null);
+    new Repository(drive).writeFromDirectory("lifeboat", "work", src, List.of(), List.of(), null);
+    Repository withDrive = new Repository(tmp.resolve("repo"), List.of(drive));
+    ArchiveRef inRepo =
+        withDrive.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    withDrive.writeFromDirectory("local", "other", src, List.of(), List.of(), null);
+    Map<String, String> driveBefore = Fixtures.describe(drive);
+    Map<String, String> repoBefore = Fixtures.describe(withDrive.root());
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), drive.resolve("lifeboat"));
+    Map<Path, String> refused = new LinkedHashMap<>();
+    refused.put(drive, "is the archive root " + drive);
+    refused.put(drive.resolve("lifeboat/home"), "is inside the archive root " + drive);
+    refused.put(drive.resolve("lifeboat/new"), "is inside the archive root " + drive);
+    refused.put(link.resolve("work"), "is inside the archive root " + drive);
+    refused.put(withDrive.root().resolve("local"), "is inside the backup repository");
+    refused.put(withDrive.root().resolve("local/new"), "is inside the backup repository");
+    for (Map.Entry<Path, String> r : refused.entrySet()) {
+      for (boolean clean : new boolean[] {true, false}) {
+        assertThatThrownBy(() -> withDrive.restoreToDirectory(inRepo, r.getKey(), clean, null))
+            .as(r.getKey() + (clean ? " clean" : ""))
+            .isInstanceOf(ActionException.class)
+            .hasMessageContaining("restore target " + r.getKey() + " " + r.getValue())
+            .hasMessageContaining(
+                "restore into a folder outside the repository and the archive roots");
+      }
+    }
+    assertThat(Fixtures.describe(drive)).isEqualTo(driveBefore);
+    assertThat(Fixtures.describe(withDrive.root())).isEqualTo(repoBefore);
+    assertThat(withDrive.list("local", null)).hasSize(2);
+  }
+
+  @Test
+  void aCleanRestoreIntoAFolderHoldingArchivesIsRefusedBeforeAnythingIsRemoved() throws Exception {
+    // another machine's drive, an old repository: no archive root, but archives all the same
+    Path old = tmp.resolve("old");
+    Path src = Files.createDirectories(tmp.resolve("home"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    ArchiveRef held =
+        new Repository(old)
+            .writeFromDirectory("lifeboat", "home", src, List.of(), List.of(), null)
+            .ref();
+    Files.writeString(old.resolve("notes.txt"), "the user's");
+    Path deep = Files.createDirectories(tmp.resolve("copies/2024/march/usb/lifeboat/home"));
+    Files.copy(held.path(), deep.resolve(held.name()));
+    Files.copy(held.manifestPath(), deep.resolve(held.manifestPath().getFileName()));
+    BackupResult b = backupOf("new.txt", "new");
+    for (Path target :
+        List.of(
+            old, old.resolve("lifeboat"), old.resolve("lifeboat/home"), tmp.resolve("copies"))) {
+      Map<String, String> before = Fixtures.describe(target);
+      assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, true, null))
+          .as(target.toString())
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("restore target " + target + " holds Lifeboat archives (")
+          .hasMessageContaining(", beside its manifest), which a clean restore would delete")
+          .hasMessageContaining("restore into a folder outside the repository and the archive")
+          .hasMessageContaining("nothing was removed");
+      assertThat(Fixtures.describe(target)).as(target.toString()).isEqualTo(before);
+    }
+    // a repository without archives yet still has its registry of restores
+    Path bare = tmp.resolve("bare");
+    Files.createDirectories(bare.resolve("repo/" + RestoreTargets.DIR));
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), bare, true, null))
+        .hasMessageContaining(
+            "restore target "
+                + bare
+                + " holds a Lifeboat backup repository (its restore registry "
+                + bare.resolve("repo/" + RestoreTargets.DIR)
+                + ")");
+    assertThat(bare.resolve("repo/" + RestoreTargets.DIR)).isDirectory();
+
+    // a file named like an archive with no manifest beside it is the user's, like any other
+    Path mine = Files.createDirectories(tmp.resolve("mine"));
+    Files.writeString(mine.resolve(held.name()), "my own tarball");
+    repo.restoreToDirectory(b.ref(), mine, true, null);
+    assertThat(Fixtures.describe(mine)).containsOnlyKeys("new.txt");
+  }
+
+  @Test
+  void anInterruptedRestoreOfArchivesIsEmptiedAndOnlyACleanOneOverThemRefused() throws Exception {
+    // an archive of a folder holding archives (a home with an old drive's copy in it)
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    Files.writeString(home.resolve("a.txt"), "a");
+    new Repository(home.resolve("old-drive"))
+        .writeFromDirectory("lifeboat", "x", home, List.of(), List.of(), null);
+    ArchiveRef ref =
+        repo.writeFromDirectory("local", "home", home, List.of(), List.of(), null).ref();
+    Path target = tmp.resolve("restored");
+    repo.restoreToDirectory(ref, target, false, null);
+    assertThat(Fixtures.describe(target)).isEqualTo(Fixtures.describe(home));
+    // what the restore wrote, archives included, is emptied when it was cut short
+    interrupted(target, "half.bin");
+    assertThat(repo.restoreToDirectory(ref, target, false, null).emptiedInterrupted()).isTrue();
+    assertThat(Fixtures.describe(target)).isEqualTo(Fixtures.describe(home));
+    // once complete, the archives there are the user's
+    assertThatThrownBy(() -> repo.restoreToDirectory(ref, target, true, null))
+        .hasMessageContaining("restore target " + target + " holds Lifeboat archives");
+    assertThat(Fixtures.describe(target)).isEqualTo(Fixtures.describe(home));
   }
 
   @Test

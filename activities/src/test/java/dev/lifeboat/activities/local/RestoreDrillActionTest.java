@@ -81,6 +81,47 @@ class RestoreDrillActionTest {
     assertThat(scratch).as("the retry's scratch, leftovers and all, is gone").doesNotExist();
   }
 
+  /**
+   * A drill removes what it restored into its scratch: one in the repository was made there before
+   * the restore was refused, and one on an archive root's drive was restored into, among the
+   * archives. Now either is refused before it is made, and the archive keeps no failed drill.
+   */
+  @Test
+  void aScratchAmongTheArchivesIsRefusedBeforeItIsMade() throws Exception {
+    Path drive = tmp.resolve("drive");
+    Repository repo = new Repository(tmp.resolve("repo"), List.of(drive));
+    Path src = Files.createDirectories(tmp.resolve("src/models"));
+    Files.writeString(src.resolve("weights.bin"), "w");
+    repo.writeFromDirectory("tier1", "models", src, List.of(), List.of(), ProgressListener.NONE);
+    new Repository(drive)
+        .writeFromDirectory("tier1", "models", src, List.of(), List.of(), ProgressListener.NONE);
+    ArchiveInfo archive = repo.list("tier1", "models").get(0);
+    Path inRepo = repo.root().resolve("tier1/models/scratch");
+    Path onDrive = drive.resolve("scratch");
+    for (Path scratch : List.of(inRepo, onDrive)) {
+      assertThatThrownBy(
+              () ->
+                  ActionDispatcher.invoke(
+                      new RestoreDrillAction(repo),
+                      Map.of("set", "tier1", "scratch", scratch.toString()),
+                      new LocalActionContext("drill")))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining(
+              "action 'restore-drill': the scratch folder "
+                  + scratch
+                  + " cannot take the test restore: restore target "
+                  + scratch.resolve("tier1-models-" + archive.ref().stem())
+                  + " is inside the "
+                  + (scratch == inRepo
+                      ? "backup repository " + repo.root()
+                      : "archive root " + drive))
+          .hasMessageContaining(
+              "restore into a folder outside the repository and the archive roots");
+      assertThat(scratch).doesNotExist();
+    }
+    assertThat(repo.lastDrill(archive.ref())).isEmpty();
+  }
+
   @Test
   void aDamagedArchiveFailsTheDrillNamingIt() throws Exception {
     Repository repo = new Repository(tmp.resolve("repo"));
