@@ -126,12 +126,20 @@ async function start(ev) {
   }
 }
 
+// a run that completed without doing all of it (a backup short of unreadable files): not a plain green
+function statusPill(status, warnings) {
+  const warned = status === 'COMPLETED' && warnings && warnings.length > 0;
+  return el('span', { class: 'pill ' + (warned ? 'WARNINGS' : status),
+    title: warned ? warnings.map(w => w.step + ': ' + w.text).join('\n') : '' },
+    warned ? 'COMPLETED with warnings' : status);
+}
+
 async function loadRuns() {
   const data = await call('GET', '/api/runs');
   if (!changed('runs', data)) return;
   document.querySelector('#runs tbody').replaceChildren(...data.map(r =>
     el('tr', { class: 'clickable', 'data-run': r.id, onclick: () => { state.run = r.id; refresh(); } },
-      el('td', {}, r.id), el('td', {}, el('span', { class: 'pill ' + r.status }, r.status)),
+      el('td', {}, r.id), el('td', {}, statusPill(r.status, r.warnings)),
       el('td', {}, time(r.startedAt)),
       // the run's own page in the Temporal UI; a click there must not also select the row
       el('td', {}, r.links && r.links.temporal ? el('a', { href: r.links.temporal, target: '_blank', rel: 'noopener',
@@ -287,7 +295,7 @@ async function loadSchedules() {
         s.skipped ? el('div', { class: 'muted' }, s.skipped + ' skipped (previous run still going)') : ''),
       el('td', {}, s.paused ? el('span', { class: 'pill PENDING' }, 'paused')
         : (s.next && s.next.length ? new Date(s.next[0]).toLocaleString() : '')),
-      el('td', {}, last ? [el('span', { class: 'pill ' + last.status }, last.status),
+      el('td', {}, last ? [statusPill(last.status, last.warnings),
         el('div', { class: 'muted' }, el('a', { href: '#', onclick: ev => { ev.preventDefault(); state.run = last.id; refresh(); } },
           last.id))] : ''),
       el('td', {}, s.enabled ? [

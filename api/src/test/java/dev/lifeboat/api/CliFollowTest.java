@@ -167,6 +167,10 @@ class CliFollowTest {
       assertThat(status.out())
           .startsWith(id + " COMPLETED with warnings\n")
           .contains("  warning: archive: 1 entry could not be read");
+      // and in the list of runs, read from the run's result
+      Outcome list = cli("list", "runs");
+      assertThat(list.exit()).isZero();
+      assertThat(list.out()).contains(id + "  COMPLETED with warnings\n");
     } finally {
       Fixtures.removeTooDeep(notes);
     }

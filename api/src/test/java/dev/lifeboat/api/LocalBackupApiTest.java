@@ -84,6 +84,7 @@ class LocalBackupApiTest {
     assertThat(step(done, "verify").get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(step(done, "prune").get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(done.get("warnings")).as("everything was read").isEmpty();
+    assertThat(listed(id).get("warnings")).as("everything was read").isEmpty();
 
     JsonNode backups = api.get("/api/backups?set=local&source=notebooks").body();
     assertThat(backups).hasSize(1);
@@ -187,6 +188,8 @@ class LocalBackupApiTest {
                   + ", e.g. deep/")
           .endsWith(": unreadable: File name too long");
       assertThat(archive.get("warning").asText()).isEqualTo(warnings.get(0).get("text").asText());
+      // the list of runs says so too (the page's runs table, a schedule's last run)
+      assertThat(listed(done.get("id").asText()).get("warnings")).isEqualTo(warnings);
     } finally {
       dev.lifeboat.activities.archive.Fixtures.removeTooDeep(notes);
     }
@@ -1108,6 +1111,16 @@ class LocalBackupApiTest {
               return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELED");
             });
     return api.get("/api/runs/" + ApiClient.enc(id)).body();
+  }
+
+  /** The run {@code id} as {@code GET /api/runs} lists it. */
+  private JsonNode listed(String id) {
+    for (JsonNode r : api.get("/api/runs").body()) {
+      if (r.get("id").asText().equals(id)) {
+        return r;
+      }
+    }
+    throw new AssertionError("run " + id + " is not listed");
   }
 
   private static JsonNode step(JsonNode run, String id) {

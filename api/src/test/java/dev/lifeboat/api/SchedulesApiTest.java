@@ -48,6 +48,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SchedulesApiTest {
   static final String ADDRESS = System.getenv("LIFEBOAT_TEST_TEMPORAL_ADDRESS");
   static final String PREFIX = "t-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  // a folder whose backup cannot read everything: its schedule's last run completes with warnings
+  static final Path GAPS = TestFolders.temp("sched-gaps").resolve("notes");
   static final Path RUNBOOKS =
       shippedRunbooksPlus(
           """
@@ -71,6 +73,21 @@ class SchedulesApiTest {
           with:
             message: "go on, ${params.who}"
       """,
+          """
+      name: gappy
+      schedules:
+        - name: probe-gaps
+          cron: "@yearly"
+          params: {path: "%s"}
+      params:
+        - name: path
+          required: true
+      steps:
+        - id: archive
+          action: backup
+          with: {path: "${params.path}"}
+      """
+              .formatted(GAPS),
           """
       name: editable
       schedules:
@@ -547,6 +564,38 @@ class SchedulesApiTest {
     assertThat(ids()).contains(PREFIX + "editable-daily");
   }
 
+  /**
+   * A nightly backup that could not read some files completes: its schedule's last run must not
+   * read as a plain success on the page, in the API or in {@code lifeboat schedules}.
+   */
+  @Test
+  void aScheduledRunThatCompletedWithWarningsShowsThemAsItsLastRun() throws Exception {
+    Files.createDirectories(GAPS);
+    Files.writeString(GAPS.resolve("a.txt"), "a\n");
+    dev.lifeboat.activities.archive.Fixtures.tooDeepToRead(GAPS);
+    try {
+      ApiClient.Answer started = api.post("/api/schedules/probe-gaps/trigger", null);
+      assertThat(started.status()).as(started.body().toString()).isLessThan(300);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                JsonNode last = item(api.get("/api/schedules").body(), "probe-gaps").get("last");
+                return last.isObject() && last.get("status").asText().equals("COMPLETED");
+              });
+      JsonNode last = item(api.get("/api/schedules").body(), "probe-gaps").get("last");
+      assertThat(last.get("warnings")).as(last.toString()).hasSize(1);
+      assertThat(last.get("warnings").get(0).get("step").asText()).isEqualTo("archive");
+      assertThat(last.get("warnings").get(0).get("text").asText())
+          .startsWith("1 entry could not be read and is NOT in ");
+      CliTest.Outcome listed = CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "schedules");
+      assertThat(listed.out())
+          .contains("last " + last.get("id").asText() + " COMPLETED with warnings");
+    } finally {
+      dev.lifeboat.activities.archive.Fixtures.removeTooDeep(GAPS);
+    }
+  }
+
   @Test
   void aRestartOnTheSameServerDoesNotDuplicateSchedules() throws Exception {
     Set<String> before = Set.copyOf(ids());
@@ -567,7 +616,7 @@ class SchedulesApiTest {
     List<String> after = ids();
     assertThat(after).doesNotHaveDuplicates();
     assertThat(Set.copyOf(after)).isEqualTo(before);
-    assertThat(after).hasSize(SHIPPED.size() + 4);
+    assertThat(after).hasSize(SHIPPED.size() + 5);
   }
 
   /**

@@ -151,6 +151,14 @@ class WebPageTest {
       assertThat(browser.findElement(By.cssSelector("tr[data-step='archive']")).getText())
           .contains("SUCCEEDED")
           .contains("1 entry could not be read");
+      // the runs table, which the page reloads as it polls, says so as well
+      String id = browser.findElement(By.id("run-id")).getText();
+      By row = By.cssSelector("#runs tr[data-run='" + id + "'] .pill");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> browser.findElement(row).getText().equals("COMPLETED with warnings"));
+      assertThat(browser.findElement(row).getAttribute("class")).contains("WARNINGS");
       Files.write(
           Path.of("target", "web-page-warnings.png"),
           ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));

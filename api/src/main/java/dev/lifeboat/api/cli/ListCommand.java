@@ -35,7 +35,11 @@ public final class ListCommand extends ApiCommand {
       }
       case "runs" -> {
         for (JsonNode r : get("/api/runs")) {
-          out.println(r.get("id").asText() + "  " + r.get("status").asText());
+          out.println(
+              r.get("id").asText()
+                  + "  "
+                  + r.get("status").asText()
+                  + (Follow.warned(r) ? " with warnings" : ""));
         }
       }
       default -> {

@@ -39,7 +39,10 @@ public final class SchedulesCommand extends ApiCommand {
         line.append("  last ")
             .append(
                 last.isObject()
-                    ? last.path("id").asText() + " " + last.path("status").asText()
+                    ? last.path("id").asText()
+                        + " "
+                        + last.path("status").asText()
+                        + (Follow.warned(last) ? " with warnings" : "")
                     : "-");
         if (s.path("skipped").asLong() > 0) {
           line.append("  skipped ").append(s.path("skipped").asLong());

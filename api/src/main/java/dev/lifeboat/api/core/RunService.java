@@ -44,6 +44,7 @@ public final class RunService {
   private final WorkflowClient client;
   private final RunbookCatalog catalog;
   private final TemporalInfo temporal;
+  private final CompletedWarnings warnings;
   private volatile boolean visibilityQueries = true;
 
   public RunService(WorkflowClient client, RunbookCatalog catalog) {
@@ -57,6 +58,7 @@ public final class RunService {
     this.client = client;
     this.catalog = catalog;
     this.temporal = temporal;
+    this.warnings = new CompletedWarnings(client);
   }
 
   /**
@@ -74,7 +76,18 @@ public final class RunService {
 
   /** A run as the API shows it. */
   public record RunSummary(
-      String id, String runbook, RunStatus status, long startedAt, long endedAt, String parent) {}
+      String id,
+      String runbook,
+      RunStatus status,
+      long startedAt,
+      long endedAt,
+      String parent,
+      List<Map<String, String>> warnings) {
+    RunSummary(
+        String id, String runbook, RunStatus status, long startedAt, long endedAt, String parent) {
+      this(id, runbook, status, startedAt, endedAt, parent, List.of());
+    }
+  }
 
   /**
    * Starts a run. Throws {@link ParamBinder.InvalidParam} for bad parameters, including values an
@@ -127,6 +140,7 @@ public final class RunService {
     List<RunSummary> out = new ArrayList<>(all.size());
     int queried = 0;
     int described = 0;
+    int read = 0;
     for (RunSummary s : all) {
       if (s.status() != RunStatus.RUNNING && s.endedAt() == 0 && described++ < 50) {
         // the embedded server's closed listing leaves out the close time; describe has it
@@ -146,6 +160,19 @@ public final class RunService {
         } catch (RuntimeException e) {
           // keep RUNNING: the list must answer even when a query cannot
         }
+      }
+      // a completed run that could not do all of it (a backup short of unreadable files) says so
+      // in the list too; each result is read once, the newest first
+      if (s.status() == RunStatus.COMPLETED && (warnings.knows(s.id()) || read++ < 50)) {
+        s =
+            new RunSummary(
+                s.id(),
+                s.runbook(),
+                s.status(),
+                s.startedAt(),
+                s.endedAt(),
+                s.parent(),
+                warnings.of(s.id()));
       }
       out.add(s);
     }
@@ -207,6 +234,11 @@ public final class RunService {
     } catch (StatusRuntimeException e) {
       return 0;
     }
+  }
+
+  /** The warnings of the completed run {@code id} (see {@link CompletedWarnings}). */
+  public List<Map<String, String>> completedWarnings(String id) {
+    return warnings.of(id);
   }
 
   /** The run with its steps, or empty when Temporal does not know the id. */

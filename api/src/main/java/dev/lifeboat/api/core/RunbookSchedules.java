@@ -133,7 +133,7 @@ public final class RunbookSchedules implements Managed {
       boolean runbookInvalid) {}
 
   /** The newest run the schedule started. */
-  public record Last(String id, String status, String time) {}
+  public record Last(String id, String status, String time, List<Map<String, String>> warnings) {}
 
   /**
    * What a sync changed; {@code kept} are schedules of runbooks that are invalid right now, left as
@@ -540,7 +540,10 @@ public final class RunbookSchedules implements Managed {
     } catch (StatusRuntimeException gone) {
       status = "UNKNOWN";
     }
-    return new Last(a.getWorkflowId(), status, r.getStartedAt().toString());
+    // a nightly backup short of unreadable files must not read as a plain success here
+    List<Map<String, String>> warnings =
+        "COMPLETED".equals(status) ? runs.completedWarnings(a.getWorkflowId()) : List.of();
+    return new Last(a.getWorkflowId(), status, r.getStartedAt().toString(), warnings);
   }
 
   public View pause(String name, String by) {

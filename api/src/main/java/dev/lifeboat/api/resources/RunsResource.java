@@ -72,6 +72,7 @@ public final class RunsResource {
               if (s.parent() != null) {
                 m.put("parent", s.parent());
               }
+              m.put("warnings", s.warnings());
               m.put("links", links(runs, s.id()));
               return m;
             })
