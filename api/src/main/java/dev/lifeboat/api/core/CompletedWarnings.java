@@ -49,7 +49,7 @@ public final class CompletedWarnings {
     }
     RunResult r;
     try {
-      r = client.newUntypedWorkflowStub(id).getResult(5, TimeUnit.SECONDS, RunResult.class);
+      r = client.newUntypedWorkflowStub(id).getResult(2, TimeUnit.SECONDS, RunResult.class);
     } catch (TimeoutException | RuntimeException e) {
       return List.of();
     }

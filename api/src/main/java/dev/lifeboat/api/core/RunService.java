@@ -141,6 +141,8 @@ public final class RunService {
     int queried = 0;
     int described = 0;
     int read = 0;
+    // results are read once per run; a slow server must not hold the list up for long
+    long readUntil = System.nanoTime() + 2_000_000_000L;
     for (RunSummary s : all) {
       if (s.status() != RunStatus.RUNNING && s.endedAt() == 0 && described++ < 50) {
         // the embedded server's closed listing leaves out the close time; describe has it
@@ -163,7 +165,8 @@ public final class RunService {
       }
       // a completed run that could not do all of it (a backup short of unreadable files) says so
       // in the list too; each result is read once, the newest first
-      if (s.status() == RunStatus.COMPLETED && (warnings.knows(s.id()) || read++ < 50)) {
+      if (s.status() == RunStatus.COMPLETED
+          && (warnings.knows(s.id()) || read++ < 50 && System.nanoTime() < readUntil)) {
         s =
             new RunSummary(
                 s.id(),
