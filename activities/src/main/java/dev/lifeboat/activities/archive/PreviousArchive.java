@@ -79,8 +79,12 @@ final class PreviousArchive implements AutoCloseable {
 
   /** The entry's length in the tar stream: up to the next entry, the last one up to the end. */
   private long recordedTarLength(int i) {
-    long next = i + 1 < entries.size() ? entries.get(i + 1).tarOffset() : endOfEntries;
-    return next - entries.get(i).tarOffset();
+    return tarEnd(i) - entries.get(i).tarOffset();
+  }
+
+  /** Where the entry's tar bytes end: the next entry's offset, the last one's at the end. */
+  private long tarEnd(int i) {
+    return i + 1 < entries.size() ? entries.get(i + 1).tarOffset() : endOfEntries;
   }
 
   /**
@@ -253,7 +257,7 @@ final class PreviousArchive implements AutoCloseable {
       decoder = new MemberDecoder(format);
     }
     long base = entries.get(start).tarOffset();
-    long runBytes = (end < entries.size() ? entries.get(end).tarOffset() : endOfEntries) - base;
+    long runBytes = tarEnd(end - 1) - base;
     if (runBytes <= 0 || runBytes > MAX_PACK_TAR) {
       throw new IOException("the pack's tar length " + runBytes + " is not a pack's");
     }
@@ -269,7 +273,7 @@ final class PreviousArchive implements AutoCloseable {
         continue;
       }
       // the entry's data ends its tar bytes, padded to a whole block
-      long from = e.tarOffset() - base + recordedTarLength(i) - padded(e.size());
+      long from = tarEnd(i) - base - padded(e.size());
       if (from >= e.tarOffset() - base + BLOCK && from + e.size() <= tar.length) {
         data[i - start] = Arrays.copyOfRange(tar, (int) from, (int) (from + e.size()));
       }

@@ -292,36 +292,27 @@ public final class BackupAction implements Action<BackupAction.Args> {
     if (!r.skipped().isEmpty()) {
       // the step's last word: a green step whose progress read "3 B of 10 B" was all that told a
       // user that unreadable files were missing from the archive
-      PathNote first = r.skipped().get(0);
       context.message(
           "archived "
               + r.files()
               + " files into "
               + r.ref().name()
               + "; "
-              + r.skipped().size()
-              + (r.skipped().size() == 1 ? " entry is" : " entries are")
-              + " NOT in it (see skipped), e.g. "
-              + dev.lifeboat.activities.action.Printable.line(first.path())
-              + ": "
-              + first.reason());
+              + entries(r.skipped(), " is", " are")
+              + " NOT in it (see skipped)"
+              + firstOf(r.skipped()));
     }
     List<PathNote> unreadable = r.unreadable();
     if (!unreadable.isEmpty()) {
       // the run completes, as restic saves its snapshot, for the archive is good for what it
       // holds; the warning keeps it from looking like a whole copy of the source
-      PathNote first = unreadable.get(0);
       context.warn(
-          unreadable.size()
-              + (unreadable.size() == 1 ? " entry" : " entries")
+          entries(unreadable, "", "")
               + " could not be read and "
               + (unreadable.size() == 1 ? "is" : "are")
               + " NOT in "
               + r.ref().name()
-              + ", e.g. "
-              + dev.lifeboat.activities.action.Printable.line(first.path())
-              + ": "
-              + first.reason());
+              + firstOf(unreadable));
     }
     if (r.reusedFrom() != null) {
       context.log(
@@ -393,6 +384,20 @@ public final class BackupAction implements Action<BackupAction.Args> {
         skipped.size(),
         changed.size(),
         skipped.stream().filter(PathNote::unreadable).count());
+  }
+
+  /** "1 entry" or "N entries", then {@code one} or {@code many}. */
+  private static String entries(List<PathNote> notes, String one, String many) {
+    return notes.size() == 1 ? "1 entry" + one : notes.size() + " entries" + many;
+  }
+
+  /** ", e.g. <path>: <reason>" of the first note. */
+  private static String firstOf(List<PathNote> notes) {
+    PathNote first = notes.get(0);
+    return ", e.g. "
+        + dev.lifeboat.activities.action.Printable.line(first.path())
+        + ": "
+        + first.reason();
   }
 
   private static long count(Object o) {

@@ -96,14 +96,10 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     context.message("drilling " + pick.set() + "/" + pick.source() + "/" + pick.name());
     context.log("picked " + pick.path() + " (" + pick.files() + " files)");
     String name = pick.set() + "-" + pick.source() + "-" + pick.ref().stem();
-    checkScratch(
-        args.scratch() == null ? defaultScratchPath(context) : Path.of(args.scratch()),
-        name,
-        args.scratch() == null);
-    Path scratch =
-        args.scratch() == null
-            ? defaultScratch(context)
-            : Files.createDirectories(Path.of(args.scratch()));
+    boolean byDefault = args.scratch() == null;
+    Path scratchDir = byDefault ? defaultScratchPath(context) : Path.of(args.scratch());
+    checkScratch(scratchDir, name, byDefault);
+    Path scratch = byDefault ? freshScratch(scratchDir) : Files.createDirectories(scratchDir);
     Path target = scratch.resolve(name);
     // what an attempt killed before its cleanup left (a whole restored tree): this run's again
     deleteTree(target);
@@ -284,7 +280,11 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
    * for ever; the retry empties this one first.
    */
   static Path defaultScratch(ActionContext context) throws IOException {
-    Path dir = defaultScratchPath(context);
+    return freshScratch(defaultScratchPath(context));
+  }
+
+  /** {@code dir}, emptied of what an earlier attempt left and made afresh, mode 0700. */
+  private static Path freshScratch(Path dir) throws IOException {
     deleteTree(dir);
     // made afresh, never taken over: one that reappeared meanwhile (a link planted in a shared
     // temp folder) fails this attempt instead of receiving the restored files
