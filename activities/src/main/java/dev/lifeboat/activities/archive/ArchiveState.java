@@ -13,13 +13,20 @@ import java.time.Instant;
  * @param error why the archive is damaged; null otherwise
  * @param manifestSha256 for a verified archive, the SHA-256 of the manifest file that was checked:
  *     a manifest changed since (rot, an edit) is not the one verified, and is not reused from
+ * @param archiveModified for a verified archive, the file's modified time when the check began: an
+ *     archive written to since (a flipped byte, a copy over it) is not the one verified
  */
 @com.fasterxml.jackson.annotation.JsonInclude(
     com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record ArchiveState(
-    State state, Instant at, String by, String error, String manifestSha256) {
+    State state,
+    Instant at,
+    String by,
+    String error,
+    String manifestSha256,
+    Instant archiveModified) {
   public ArchiveState(State state, Instant at, String by, String error) {
-    this(state, at, by, error, null);
+    this(state, at, by, error, null, null);
   }
 
   /** The three states an archive can be in. */
@@ -45,9 +52,13 @@ public record ArchiveState(
     return new ArchiveState(State.VERIFIED, at, by, null);
   }
 
-  /** Verified, with the digest of the manifest file the check read. */
-  public static ArchiveState verified(Instant at, String by, String manifestSha256) {
-    return new ArchiveState(State.VERIFIED, at, by, null, manifestSha256);
+  /**
+   * Verified, with the digest of the manifest file the check read and the archive's modified time
+   * when it began.
+   */
+  public static ArchiveState verified(
+      Instant at, String by, String manifestSha256, Instant archiveModified) {
+    return new ArchiveState(State.VERIFIED, at, by, null, manifestSha256, archiveModified);
   }
 
   public static ArchiveState damaged(Instant at, String by, String error) {

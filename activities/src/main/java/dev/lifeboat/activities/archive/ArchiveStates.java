@@ -43,7 +43,48 @@ final class ArchiveStates {
               + r.problem()
               + "): the archive counts as unverified until a verify rewrites it");
     }
-    return r.state() != null ? r.state() : legacyVerified(ref, m);
+    if (r.state() == null) {
+      return legacyVerified(ref, m);
+    }
+    String changed = archiveChangedSinceVerify(ref, r.state());
+    return changed == null
+        ? r.state()
+        : new ArchiveState(ArchiveState.State.UNVERIFIED, r.state().at(), "list", changed);
+  }
+
+  /** The archive file's modified time, to the precision the filesystem keeps; null if unknown. */
+  static Instant modified(ArchiveRef ref) {
+    try {
+      return Files.getLastModifiedTime(ref.path()).toInstant();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Why a verified archive is not the file its verify read (written to since: rot by a tool, a
+   * flipped byte, a copy over it), or null. Lifeboat never writes to a published archive, and a
+   * prune deletes older archives on the word of the newest verified one, so such an archive counts
+   * as unverified until a verify reads it again. Records from before the modified time was kept are
+   * taken as they are.
+   */
+  private static String archiveChangedSinceVerify(ArchiveRef ref, ArchiveState s) {
+    if (!s.isVerified() || s.archiveModified() == null) {
+      return null;
+    }
+    Instant now = modified(ref);
+    if (s.archiveModified().equals(now)) {
+      return null;
+    }
+    return "archive "
+        + ref.name()
+        + " changed on disk after its verify"
+        + (s.at() == null ? "" : " at " + s.at())
+        + " (modified then "
+        + s.archiveModified()
+        + ", now "
+        + now
+        + "): it counts as unverified until a verify reads it again";
   }
 
   /** The archive's state file, null when there is none or it cannot be read. */

@@ -49,6 +49,8 @@ final class Checker {
       throws IOException {
     // before the manifest is read: what is recorded as verified is no newer than what was checked
     String manifestSha256 = ArchiveStates.manifestDigest(ref);
+    // before the archive is read: a write after this makes the record name other bytes
+    Instant archiveModified = ArchiveStates.modified(ref);
     Manifest m = repository.manifest(ref);
     restorable(ref, m);
     Compression format = Compression.checked(ref, m);
@@ -81,7 +83,7 @@ final class Checker {
     }
     Instant now = clock.instant();
     try {
-      ArchiveStates.write(ref, ArchiveState.verified(now, by, manifestSha256));
+      ArchiveStates.write(ref, ArchiveState.verified(now, by, manifestSha256, archiveModified));
     } catch (IOException | dev.lifeboat.activities.action.ActionException e) {
       // every byte was checked; a restore from a full or read-only repository goes on unrecorded
       String why = RepositoryFiles.unwritable(ref.path().getParent(), e);

@@ -240,8 +240,12 @@ final class Pruner {
     return out;
   }
 
+  // the listing turns a verified archive written to since into an unverified one; a record that
+  // does not say which file it vouched for (an older verify's) is read again
   private boolean freshlyVerified(ArchiveInfo a) {
     java.time.Instant at = a.state().at();
-    return at != null && at.isAfter(clock.instant().minus(FRESH_VERIFY));
+    return at != null
+        && a.state().archiveModified() != null
+        && at.isAfter(clock.instant().minus(FRESH_VERIFY));
   }
 }

@@ -192,14 +192,24 @@ class CraftedManifestTest {
     // a verify says so too, instead of recording the edited manifest as checked
     Repository again = new Repository(tmp.resolve("repo"));
     ArchiveStates.write(
-        backup.ref(), ArchiveState.verified(Instant.now(), "verify", Digests.hex(new byte[32])));
+        backup.ref(),
+        ArchiveState.verified(
+            Instant.now(),
+            "verify",
+            Digests.hex(new byte[32]),
+            ArchiveStates.modified(backup.ref())));
     assertThatThrownBy(() -> again.verify(backup.ref(), ProgressListener.NONE))
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("changed after the archive was verified");
     assertThat(again.list("local", "src").get(0).state().isDamaged()).isTrue();
     // and a folder download's check, which a damaged record already stops, on its own
     ArchiveStates.write(
-        backup.ref(), ArchiveState.verified(Instant.now(), "verify", Digests.hex(new byte[32])));
+        backup.ref(),
+        ArchiveState.verified(
+            Instant.now(),
+            "verify",
+            Digests.hex(new byte[32]),
+            ArchiveStates.modified(backup.ref())));
     assertThatThrownBy(() -> again.checkEntries(backup.ref(), e -> true))
         .isInstanceOf(DamagedArchive.class)
         .hasMessageContaining("changed after the archive was verified");

@@ -194,7 +194,8 @@ public final class Fixtures {
    * middle whose flip makes the member fail to decode or decode to other bytes. A flip in the
    * middle alone is not enough: in repetitive text a match's distance can change and still copy the
    * same bytes (about 1 archive in 30 of a repeated sentence, as the header's mtime moves the
-   * bits), and then only the archive's own digest catches it, without naming the entry.
+   * bits), and then only the archive's own digest catches it, without naming the entry. The file's
+   * modified time stays, as it does when a disk rots.
    */
   public static long damageMember(Path archive, Manifest.Entry e) throws IOException {
     byte[] member = new byte[Math.toIntExact(e.memberLength())];
@@ -212,7 +213,9 @@ public final class Fixtures {
         byte[] after = decodeOrNull(member);
         member[at] ^= 0x20;
         if (after == null || !java.util.Arrays.equals(after, plain)) {
+          java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(archive);
           ArchiveRoundTripTest.flip(archive, e.memberOffset() + at);
+          Files.setLastModifiedTime(archive, modified);
           return e.memberOffset() + at;
         }
       }

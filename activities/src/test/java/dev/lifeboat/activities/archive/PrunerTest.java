@@ -105,10 +105,12 @@ class PrunerTest {
     ArchiveRef rotten =
         repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
     repo.verify(rotten, null);
-    // rot after the verify: same size, one byte changed
+    // rot after the verify: same size, one byte changed, the modified time as it was
+    java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(rotten.path());
     byte[] bytes = Files.readAllBytes(rotten.path());
     bytes[bytes.length / 2] ^= 0x40;
     Files.write(rotten.path(), bytes);
+    Files.setLastModifiedTime(rotten.path(), modified);
     clock.set(Instant.parse("2026-11-04T02:00:00Z"));
     List<String> messages = new java.util.ArrayList<>();
     PruneResult r =
@@ -129,6 +131,63 @@ class PrunerTest {
             "local", "src", RetentionPolicy.keepLast(1), false, Fixtures.collecting(messages));
     assertThat(r2.deleted()).containsExactly(good.name());
     assertThat(messages).noneMatch(m -> m.contains("again"));
+  }
+
+  @Test
+  void anArchiveChangedOnDiskAfterAFreshVerifyVouchesForNothing() throws Exception {
+    clock.set(Instant.parse("2026-11-01T02:00:00Z"));
+    ArchiveRef good =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(good, null);
+    clock.set(Instant.parse("2026-11-02T02:00:00Z"));
+    ArchiveRef flipped =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(flipped, null);
+    // minutes later a byte is flipped in place (same size, a new mtime): the verify within the
+    // hour was of other bytes
+    java.nio.file.attribute.FileTime verifiedAt = Files.getLastModifiedTime(flipped.path());
+    byte[] bytes = Files.readAllBytes(flipped.path());
+    bytes[bytes.length / 2] ^= 0x40;
+    Files.write(flipped.path(), bytes);
+    Files.setLastModifiedTime(
+        flipped.path(),
+        java.nio.file.attribute.FileTime.from(verifiedAt.toInstant().plusSeconds(60)));
+    clock.set(Instant.parse("2026-11-02T02:10:00Z"));
+
+    ArchiveInfo listed = repo.list("local", "src").get(1);
+    assertThat(listed.verified()).isFalse();
+    assertThat(listed.damaged()).isFalse();
+    assertThat(listed.state().error())
+        .contains(flipped.name())
+        .contains("changed on disk after its verify");
+    assertThat(repo.newestVerified("local", "src").map(ArchiveInfo::name)).contains(good.name());
+
+    PruneResult r = repo.prune("local", "src", RetentionPolicy.keepLast(1));
+    assertThat(r.deleted()).isEmpty();
+    assertThat(good.path()).exists();
+
+    // a verify reads it again and finds the flip: the good one is what a restore takes
+    assertThatThrownBy(() -> repo.verify(flipped, null)).isInstanceOf(DamagedArchive.class);
+    assertThat(repo.resolve("local", "src", null)).isEqualTo(good);
+  }
+
+  @Test
+  void aStateRecordWithoutTheArchivesModifiedTimeIsReadAgainBeforeAPrune() throws Exception {
+    clock.set(Instant.parse("2026-11-01T02:00:00Z"));
+    ArchiveRef older =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    repo.verify(older, null);
+    clock.set(Instant.parse("2026-11-02T02:00:00Z"));
+    ArchiveRef newer =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    // a verify of an earlier version, which recorded when but not which bytes
+    ArchiveStates.write(newer, ArchiveState.verified(clock.instant(), "verify"));
+    List<String> messages = new java.util.ArrayList<>();
+    PruneResult r =
+        pruner.prune(
+            "local", "src", RetentionPolicy.keepLast(1), false, Fixtures.collecting(messages));
+    assertThat(messages).anyMatch(m -> m.contains("verifying " + newer.name() + " again"));
+    assertThat(r.deleted()).containsExactly(older.name());
   }
 
   @Test
