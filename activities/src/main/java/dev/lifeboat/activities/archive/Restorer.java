@@ -621,10 +621,15 @@ final class Restorer {
               + dir
               + " needs "
               + needed
-              + " bytes, "
+              + " bytes ("
+              + m.totals().bytes()
+              + " of files and "
+              + margins
+              + " for folders, metadata and headroom), "
               + usable
               + " free"
-              + (freed > 0 ? " (counting the " + freed + " bytes its current contents use)" : ""));
+              + (freed > 0 ? " (counting the " + freed + " bytes its current contents use)" : "")
+              + "; nothing was changed");
     }
     // a file system out of inodes fails as a full one does, halfway through
     long inodes = LibC.freeInodes(existing);

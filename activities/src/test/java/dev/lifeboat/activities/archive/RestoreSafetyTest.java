@@ -778,7 +778,9 @@ class RestoreSafetyTest {
     assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, false, ProgressListener.NONE))
         .isInstanceOf(ActionException.class)
         .hasMessageContaining(target.toString())
-        .hasMessageMatching("(?s).*needs \\d+ bytes, \\d+ free.*");
+        .hasMessageMatching(
+            "(?s).*needs \\d+ bytes \\(\\d+ of files and \\d+ for folders, metadata and"
+                + " headroom\\), \\d+ free.*nothing was changed");
     assertThat(target).doesNotExist();
   }
 
