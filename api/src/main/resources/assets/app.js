@@ -241,8 +241,14 @@ async function loadBackups() {
       el('td', {}, size(b.sizeBytes)), el('td', {}, b.files), el('td', {},
         el('span', { class: 'pill ' + (b.state === 'damaged' ? 'FAILED' : b.state === 'verified' ? 'SUCCEEDED' : 'PENDING') },
           b.missing ? 'missing' : b.state || (b.verified ? 'verified' : 'unverified')),
-        b.error ? el('div', { class: 'muted' }, b.error) : ''))));
+        b.error ? el('div', { class: 'muted' }, b.error) : '',
+        b.unreadable ? el('div', { class: 'warning', 'data-unreadable': b.unreadable }, unreadable(b.unreadable)) : ''))));
   renderProtection(data);
+}
+
+// an archive whose backup could not read some entries: good for what it holds, not a whole copy
+function unreadable(n) {
+  return 'incomplete: ' + (n === 1 ? '1 entry could not be read and is' : n + ' entries could not be read and are') + ' NOT in it';
 }
 
 // per set/source: how old the newest good archive is (the RPO right now) and what the last drill proved
@@ -257,7 +263,8 @@ function renderProtection(archives) {
   }
   document.querySelector('#protection tbody').replaceChildren(...[...bySource.entries()].map(([key, p]) =>
     el('tr', { 'data-source': key }, el('td', {}, key),
-      el('td', { class: 'rpo' }, p.newest ? duration(Date.now() - p.newest.createdAt) + ' ago' : 'no good archive'),
+      el('td', { class: 'rpo' }, p.newest ? duration(Date.now() - p.newest.createdAt) + ' ago' : 'no good archive',
+        p.newest && p.newest.unreadable ? el('div', { class: 'warning', 'data-unreadable': p.newest.unreadable }, unreadable(p.newest.unreadable)) : ''),
       el('td', { class: 'drill' }, p.drill
         ? el('span', { class: 'pill ' + (p.drill.result === 'passed' ? 'SUCCEEDED' : 'FAILED') }, p.drill.result)
         : 'never drilled',

@@ -114,6 +114,64 @@ class ObserveApiTest {
         .contains("local/metrics-broken no good archive: 1 damaged");
   }
 
+  /**
+   * A source whose newest archive left out entries its backup could not read looked whole and fresh
+   * everywhere but the run that made it. The listing, the Prometheus series the
+   * LifeboatBackupIncomplete alert reads, the health check's message and detail, its gauge and
+   * {@code list backups} now say so.
+   */
+  @Test
+  void anArchiveShortOfUnreadableEntriesIsCountedWhereUsersLook() throws Exception {
+    Path src = Files.createDirectories(work.resolve("gaps"));
+    Files.writeString(src.resolve("a.txt"), "alpha");
+    dev.lifeboat.activities.archive.Fixtures.tooDeepToRead(src);
+    String name;
+    try {
+      name =
+          new dev.lifeboat.activities.archive.Repository(REPOSITORY)
+              .writeFromDirectory(
+                  "local",
+                  "metrics-gaps",
+                  src,
+                  List.of(),
+                  List.of(),
+                  dev.lifeboat.activities.archive.ProgressListener.NONE)
+              .ref()
+              .name();
+    } finally {
+      dev.lifeboat.activities.archive.Fixtures.removeTooDeep(src);
+    }
+    JsonNode listed = api.get("/api/backups?set=local&source=metrics-gaps").body();
+    assertThat(listed.get(0).get("unreadable").asLong()).as(listed.toString()).isEqualTo(1);
+    assertThat(api.get("/admin/prometheus").raw())
+        .contains("lifeboat_backup_unreadable_entries{set=\"local\",source=\"metrics-gaps\"} 1.0");
+    JsonNode staleness = api.get("/admin/healthcheck").body().get("staleness");
+    assertThat(staleness.get("message").asText())
+        .contains(
+            "incomplete backups: local/metrics-gaps newest archive "
+                + name
+                + ": 1 entry could not be read and is NOT in it");
+    assertThat(staleness.get("incomplete").get("local/metrics-gaps").asLong())
+        .as(staleness.toString())
+        .isEqualTo(1);
+    assertThat(
+            api.get("/admin/metrics")
+                .body()
+                .get("gauges")
+                .get("lifeboat.backup.unreadable.local.metrics-gaps")
+                .get("value")
+                .asLong())
+        .isEqualTo(1);
+    CliTest.Outcome cli =
+        CliTest.cliAt("http://127.0.0.1:" + APP.getLocalPort(), "list", "backups");
+    assertThat(cli.exit()).isZero();
+    assertThat(cli.out())
+        .containsPattern(
+            "local/metrics-gaps/"
+                + java.util.regex.Pattern.quote(name)
+                + "  \\d+ bytes  1 files  unverified  INCOMPLETE: 1 unreadable NOT in it\n");
+  }
+
   @Test
   void openApiDocumentCoversTheResourcesAndEveryGetAnswers() {
     ApiClient.Answer doc = api.get("/api/openapi.json");

@@ -207,6 +207,44 @@ class WebPageTest {
     assertThat(row.findElement(By.cssSelector("td.rto")).getText()).endsWith(" s");
   }
 
+  /**
+   * An archive whose backup could not read some entries restores what it holds, but looked as whole
+   * as any other in the backups and protection tables: both say it is incomplete.
+   */
+  @Test
+  void anArchiveShortOfUnreadableEntriesIsShownIncomplete() throws Exception {
+    Path notes = Files.createDirectories(TestFolders.temp("web-short").resolve("notes"));
+    Files.writeString(notes.resolve("a.ipynb"), "{}");
+    var repository = new dev.lifeboat.activities.archive.Repository(REPOSITORY);
+    Fixtures.tooDeepToRead(notes);
+    String name;
+    try {
+      name =
+          repository
+              .writeFromDirectory(
+                  "local",
+                  "web-short",
+                  notes,
+                  java.util.List.of(),
+                  java.util.List.of(),
+                  (done, total, files) -> {})
+              .ref()
+              .name();
+    } finally {
+      Fixtures.removeTooDeep(notes);
+    }
+
+    browser.get("http://127.0.0.1:" + APP.getLocalPort() + "/");
+    WebElement row =
+        waitFor(By.cssSelector("#backups tr[data-archive='local/web-short/" + name + "']"));
+    assertThat(row.findElement(By.cssSelector("[data-unreadable]")).getText())
+        .isEqualTo("incomplete: 1 entry could not be read and is NOT in it");
+    WebElement protection =
+        waitFor(By.cssSelector("#protection tr[data-source='local / web-short']"));
+    assertThat(protection.findElement(By.cssSelector("td.rpo [data-unreadable]")).getText())
+        .isEqualTo("incomplete: 1 entry could not be read and is NOT in it");
+  }
+
   @Test
   void anArchiveWhoseFileWentMissingIsShownMissingWithWhy() throws Exception {
     Path notes = Files.createDirectories(TestFolders.temp("web-lost").resolve("notes"));

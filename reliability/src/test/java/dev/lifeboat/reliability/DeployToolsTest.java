@@ -86,9 +86,53 @@ class DeployToolsTest {
         List.of(
             "LifeboatBackupStale",
             "LifeboatRunFailed",
+            "LifeboatBackupIncomplete",
             "lifeboat_backup_last_success_timestamp_seconds",
+            "lifeboat_backup_unreadable_entries",
             "lifeboat_run_total")) {
       assertThat(rules).contains(name);
     }
+  }
+
+  /**
+   * A source whose newest archive left out entries its backup could not read: the incomplete alert
+   * fires for it alone, and clears once a whole backup brings its count back to 0.
+   */
+  @Test
+  void theIncompleteBackupAlertFiresWhileTheNewestArchiveLacksUnreadableEntries(@TempDir Path work)
+      throws Exception {
+    Files.copy(
+        SOURCE.resolve("deploy/prometheus/lifeboat-rules.yml"), work.resolve("lifeboat-rules.yml"));
+    Files.writeString(
+        work.resolve("incomplete-test.yml"),
+        String.join(
+            "\n",
+            "rule_files: [lifeboat-rules.yml]",
+            "evaluation_interval: 1m",
+            "tests:",
+            "  - interval: 1m",
+            "    input_series:",
+            "      - series: 'lifeboat_backup_unreadable_entries{set=\"tier1\",source=\"notebooks\"}'",
+            "        values: '2 2 0'",
+            "      - series: 'lifeboat_backup_unreadable_entries{set=\"tier1\",source=\"models\"}'",
+            "        values: '0 0 0'",
+            "    alert_rule_test:",
+            "      - eval_time: 1m",
+            "        alertname: LifeboatBackupIncomplete",
+            "        exp_alerts:",
+            "          - exp_labels: {severity: warning, set: tier1, source: notebooks}",
+            "            exp_annotations:",
+            "              summary: 'The newest backup of tier1/notebooks lacks 2 unreadable entries'",
+            "              description: 'The newest good archive of tier1/notebooks left out 2"
+                + " entries its backup could not read (permission denied, an I/O error, vanished"
+                + " while read); the run''s backup step lists them under skipped. A restore"
+                + " brings back everything else.'",
+            "      - eval_time: 2m",
+            "        alertname: LifeboatBackupIncomplete",
+            "        exp_alerts: []",
+            ""));
+    Result r = run(work, "promtool", "test", "rules", "incomplete-test.yml");
+    assertThat(r.exit()).as(r.output()).isZero();
+    assertThat(r.output()).contains("SUCCESS");
   }
 }

@@ -7,7 +7,9 @@ import java.time.Instant;
  * What a listing shows about one archive; a damaged one's manifest numbers may be 0 (manifest
  * unreadable). {@code missing}: the archive file is gone while its manifest and state record say it
  * was a backup (verified, pinned); such an archive is damaged, its size 0, its path where the file
- * was.
+ * was. {@code unreadable}: the entries its backup could not read and left out, as its manifest
+ * records them; null when the manifest does not say (written before it was recorded, or
+ * unreadable).
  */
 public record ArchiveInfo(
     String set,
@@ -20,7 +22,8 @@ public record ArchiveInfo(
     long bytes,
     ArchiveState state,
     boolean pinned,
-    boolean missing) {
+    boolean missing,
+    Long unreadable) {
 
   public boolean verified() {
     return state.isVerified();
@@ -28,6 +31,11 @@ public record ArchiveInfo(
 
   public boolean damaged() {
     return state.isDamaged();
+  }
+
+  /** Whether its backup left out entries it could not read: it holds less than its source. */
+  public boolean incomplete() {
+    return unreadable != null && unreadable > 0;
   }
 
   public ArchiveRef ref() {

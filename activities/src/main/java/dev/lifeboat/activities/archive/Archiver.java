@@ -590,8 +590,11 @@ final class Archiver {
           throw Repository.emptySource(what, writer.entries().size(), false);
         }
         writer.finish();
+        // kept with the archive: a listing, the health check and the metrics tell an archive short
+        // of its source long after the run that said so is gone
         manifest =
-            head.with(writer.entries(), writer.totals(), writer.archiveSha256(), writer.root());
+            head.with(writer.entries(), writer.totals(), writer.archiveSha256(), writer.root())
+                .withUnreadable(skipped.stream().filter(PathNote::unreadable).count());
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();
         spool.commit(manifest);

@@ -464,7 +464,8 @@ final class Catalog {
             totals ? m.totals().bytes() : 0,
             state,
             Files.exists(ref.pinPath()),
-            true));
+            true,
+            m == null ? null : m.unreadable()));
   }
 
   /** The archives' file names in the folder, oldest first; none when it does not exist. */
@@ -543,7 +544,8 @@ final class Catalog {
             m == null ? 0 : m.totals().bytes(),
             state,
             Files.exists(ref.pinPath()),
-            false));
+            false,
+            m == null ? null : m.unreadable()));
   }
 
   /** The newest archive of a source that is not damaged (its manifest readable). */

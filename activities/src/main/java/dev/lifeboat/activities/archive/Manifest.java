@@ -32,6 +32,11 @@ import java.util.List;
  * folder it restores into, so a home directory comes back {@code 0700} and its user's, not {@code
  * 0755} and root's. Older manifests have none and the target keeps what it has. Its {@code path}
  * (added within format 5, absent before and for streams) is the folder's real path.
+ *
+ * <p>{@code unreadable} (added within format 5, after the entries, so older Lifeboats read such a
+ * manifest as before) counts the entries the backup could not read and left out (denied, an I/O
+ * error, vanished: {@link PathNote#unreadable}); 0 means the archive holds its whole source. Null
+ * in manifests written before it was recorded: not known.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -44,7 +49,8 @@ public record Manifest(
     List<Entry> entries,
     Totals totals,
     String archiveSha256,
-    Root root) {
+    Root root,
+    Long unreadable) {
 
   public static final int FORMAT_VERSION = 5;
 
@@ -63,7 +69,39 @@ public record Manifest(
             : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(entries));
   }
 
-  /** This manifest's head (format, set, source, archive, time, compression) with other contents. */
+  /**
+   * A manifest that does not say how many entries could not be read (written before it was
+   * recorded).
+   */
+  public Manifest(
+      int formatVersion,
+      String set,
+      String source,
+      String archive,
+      Instant created,
+      String compression,
+      List<Entry> entries,
+      Totals totals,
+      String archiveSha256,
+      Root root) {
+    this(
+        formatVersion,
+        set,
+        source,
+        archive,
+        created,
+        compression,
+        entries,
+        totals,
+        archiveSha256,
+        root,
+        null);
+  }
+
+  /**
+   * This manifest's head (format, set, source, archive, time, compression) and unreadable count
+   * with other contents.
+   */
   public Manifest with(List<Entry> entries, Totals totals, String archiveSha256, Root root) {
     return new Manifest(
         formatVersion,
@@ -75,7 +113,24 @@ public record Manifest(
         entries,
         totals,
         archiveSha256,
-        root);
+        root,
+        unreadable);
+  }
+
+  /** This manifest with the count of entries its backup could not read. */
+  public Manifest withUnreadable(long count) {
+    return new Manifest(
+        formatVersion,
+        set,
+        source,
+        archive,
+        created,
+        compression,
+        entries,
+        totals,
+        archiveSha256,
+        root,
+        count);
   }
 
   /** A manifest without the folder's own metadata (formats 1 to 4). */

@@ -57,6 +57,7 @@ final class ManifestParser {
       Manifest.Totals totals = null;
       String archiveSha256 = null;
       Manifest.Root root = null;
+      Long unreadable = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken t = p.nextToken();
@@ -77,6 +78,7 @@ final class ManifestParser {
           case "totals" -> totals = totals(p, t);
           case "archiveSha256" -> archiveSha256 = text(p, t);
           case "root" -> root = root(p, t);
+          case "unreadable" -> unreadable = number(p, t);
           default -> p.skipChildren();
         }
       }
@@ -93,7 +95,8 @@ final class ManifestParser {
           entries,
           totals,
           archiveSha256,
-          root);
+          root,
+          unreadable);
     }
   }
 

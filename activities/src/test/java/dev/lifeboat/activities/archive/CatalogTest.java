@@ -334,6 +334,65 @@ class CatalogTest {
         .hasMessageContaining("has no manifest");
   }
 
+  /**
+   * How many entries a backup could not read is kept in its manifest: a listing (and the health
+   * check and metrics that read it) tells an archive short of its source long after its run's
+   * warning is gone. A manifest written before the count was kept says nothing: not known, not 0.
+   */
+  @Test
+  void theListingSaysHowManyEntriesABackupCouldNotRead() throws Exception {
+    ArchiveRef whole = backup("local", "src");
+    Fixtures.tooDeepToRead(src);
+    ArchiveRef shortOf;
+    try {
+      BackupResult r = writer.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+      assertThat(r.unreadable()).hasSize(1);
+      shortOf = r.ref();
+    } finally {
+      Fixtures.removeTooDeep(src);
+    }
+    assertThat(catalog.manifest(shortOf).unreadable()).isEqualTo(1L);
+    assertThat(catalog.manifest(whole).unreadable()).isZero();
+    // a fifo is left out by design: the archive still holds all there was to read
+    assertThat(Fixtures.run(src, "mkfifo", "pipe").exit()).isZero();
+    clock.advance(java.time.Duration.ofMinutes(1));
+    ArchiveRef withFifo =
+        writer.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref();
+    Files.delete(src.resolve("pipe"));
+    assertThat(catalog.list("local", "src"))
+        .extracting(ArchiveInfo::name, ArchiveInfo::unreadable, ArchiveInfo::incomplete)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(whole.name(), 0L, false),
+            org.assertj.core.groups.Tuple.tuple(shortOf.name(), 1L, true),
+            org.assertj.core.groups.Tuple.tuple(withFifo.name(), 0L, false));
+    // after the entries, as its last field: the head a spooled manifest starts with is unchanged
+    String json = Files.readString(shortOf.manifestPath());
+    assertThat(json).endsWith(",\"unreadable\":1}");
+    // an older manifest, without the count: not known (the fast reader and the binder agree)
+    Files.writeString(
+        whole.manifestPath(),
+        Files.readString(whole.manifestPath()).replace(",\"unreadable\":0}", "}"));
+    assertThat(catalog.list("local", "src").get(0).unreadable()).isNull();
+    assertThat(catalog.list("local", "src").get(0).incomplete()).isFalse();
+    assertThat(new Catalog(root, List.of()).manifest(whole).unreadable()).isNull();
+    assertThat(Json.MANIFEST.<Manifest>readValue(shortOf.manifestPath().toFile()).unreadable())
+        .isEqualTo(1L);
+    // a tar stream has nothing it could not read: a pod's tar that cannot fails the backup
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
+      var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("db.sql");
+      e.setSize(2);
+      out.putArchiveEntry(e);
+      out.write("ok".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.closeArchiveEntry();
+    }
+    ArchiveRef streamed =
+        writer
+            .writeFromTar("pods", "db", new java.io.ByteArrayInputStream(tar.toByteArray()), null)
+            .ref();
+    assertThat(catalog.manifest(streamed).unreadable()).isZero();
+  }
+
   @Test
   void aVerifiedArchiveWhoseFileIsGoneIsListedMissingAndNeverLatest() throws Exception {
     ArchiveRef older = backup("local", "src");

@@ -39,6 +39,7 @@ class ManifestParserTest {
     assertThat(quick).isEqualTo(bound);
     assertThat(quick.entries()).hasSizeGreaterThan(10);
     assertThat(quick.root()).isNotNull();
+    assertThat(quick.unreadable()).isZero();
     assertThat(quick.entries())
         .anySatisfy(e -> assertThat(e.type()).isEqualTo(Manifest.EntryType.HARDLINK))
         .anySatisfy(e -> assertThat(e.type()).isEqualTo(Manifest.EntryType.SYMLINK))
@@ -54,6 +55,7 @@ class ManifestParserTest {
         "unknown field in an entry | \"type\"\\s*:                 | \"later\":[{}],\"type\":       | true",
         "unknown field in totals   | \"totals\"\\s*:\\s*\\{        | \"totals\":{\"later\":\"x\",  | true",
         "older format, no root     | ,\"root\"\\s*:\\s*\\{[^}]*\\} | ''                            | true",
+        "no unreadable count       | ,\"unreadable\"\\s*:\\s*\\d+ | ''                          | true",
         "null text                 | \"sha256\"\\s*:\\s*\"[0-9a-f]+\" | \"sha256\":null          | false",
         "time with an offset       | \"mtime\"\\s*:\\s*\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)Z\" | \"mtime\":\"$1+00:00\" | false",
         "empty entries             | \"entries\"\\s*:\\s*\\[.*\\]\\s*,\\s*\"totals\" | \"entries\":[],\"totals\" | true",

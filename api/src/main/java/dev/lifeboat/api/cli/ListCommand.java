@@ -61,6 +61,10 @@ public final class ListCommand extends ApiCommand {
                       ? "MISSING"
                       : b.path("state")
                           .asText(b.path("verified").asBoolean() ? "verified" : "unverified"))
+                  // good for what it holds, but no whole copy of its source
+                  + (b.path("unreadable").asLong() > 0
+                      ? "  INCOMPLETE: " + b.path("unreadable").asLong() + " unreadable NOT in it"
+                      : "")
                   + (b.hasNonNull("error") ? "  (" + b.path("error").asText() + ")" : ""));
         }
       }

@@ -28,13 +28,20 @@ import java.util.TreeMap;
  * was never drilled). A set/source whose archives are all damaged is red whatever its limit: there
  * is nothing to restore from; an archive whose file went missing is damaged (and counted in the
  * damaged gauge), so a source whose every archive is gone stays red instead of dropping out. A
- * fresh install with no archives is not red. Publishes per set/source the gauges {@code
- * lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged}, {@code
- * lifeboat.drill.last-success-time} (epoch seconds, -1 never) and {@code
- * lifeboat.drill.restore-seconds} (of the last passed drill, -1 never), each suffixed {@code
- * .<set>.<source>} (the age counts from the epoch while a set/source has no good archive). A
- * damaged archive is no backup: only good ones make a tier fresh. This is a health check, never
- * part of the readiness probe.
+ * fresh install with no archives is not red. A set/source whose newest good archive left out
+ * entries its backup could not read (denied, an I/O error, vanished) is named under {@code
+ * incomplete backups} in the message and in the {@code incomplete} detail (set/source to count),
+ * and does not turn the check red: that archive restores what it holds, as its run COMPLETED with
+ * warnings, and red stays for a source with nothing to restore from or no recent backup or drill (a
+ * file that cannot be read every night would otherwise keep the check red for good, and the next
+ * stale source would change nothing); the LifeboatBackupIncomplete alert fires for it. Publishes
+ * per set/source the gauges {@code lifeboat.backup.age-seconds}, {@code lifeboat.backup.damaged},
+ * {@code lifeboat.backup.unreadable} (the entries the newest good archive left out; -1 when it has
+ * no good archive or its manifest predates the count), {@code lifeboat.drill.last-success-time}
+ * (epoch seconds, -1 never) and {@code lifeboat.drill.restore-seconds} (of the last passed drill,
+ * -1 never), each suffixed {@code .<set>.<source>} (the age counts from the epoch while a
+ * set/source has no good archive). A damaged archive is no backup: only good ones make a tier
+ * fresh. This is a health check, never part of the readiness probe.
  */
 public final class StalenessHealthCheck extends HealthCheck {
   /** How long a set/source with archives may go without a passed restore drill. */
@@ -82,12 +89,14 @@ public final class StalenessHealthCheck extends HealthCheck {
     Map<String, Instant> oldest = new TreeMap<>();
     Map<String, Integer> damaged = new TreeMap<>();
     Map<String, Integer> missing = new TreeMap<>();
+    Map<String, ArchiveInfo> newestGood = new TreeMap<>();
     for (ArchiveInfo a : repository.list(null, null)) {
       String key = a.set() + "/" + a.source();
       damagedGauge(key);
       oldest.merge(key, a.createdAt(), (x, y) -> x.isBefore(y) ? x : y);
       if (!a.damaged()) {
         newest.merge(key, a.createdAt(), (x, y) -> x.isAfter(y) ? x : y);
+        newestGood.merge(key, a, (x, y) -> x.createdAt().isAfter(y.createdAt()) ? x : y);
       } else {
         damaged.merge(key, 1, Integer::sum);
         if (a.missing()) {
@@ -96,6 +105,7 @@ public final class StalenessHealthCheck extends HealthCheck {
       }
     }
     oldest.keySet().forEach(this::gauge);
+    oldest.keySet().forEach(this::unreadableGauge);
     oldest.keySet().forEach(this::drillGauges);
     Instant now = clock.instant();
     List<String> stale = new ArrayList<>();
@@ -160,11 +170,40 @@ public final class StalenessHealthCheck extends HealthCheck {
                 + ")");
       }
     }
-    if (!stale.isEmpty()) {
-      return Result.unhealthy("stale backups: " + String.join("; ", stale));
+    // the archive a restore takes by default holds less than its source: said, not red
+    Map<String, Long> incomplete = new TreeMap<>();
+    List<String> gaps = new ArrayList<>();
+    for (ArchiveInfo a : newestGood.values()) {
+      if (a.incomplete()) {
+        String key = a.set() + "/" + a.source();
+        incomplete.put(key, a.unreadable());
+        gaps.add(
+            key
+                + " newest archive "
+                + a.name()
+                + ": "
+                + a.unreadable()
+                + (a.unreadable() == 1 ? " entry" : " entries")
+                + " could not be read and "
+                + (a.unreadable() == 1 ? "is" : "are")
+                + " NOT in it");
+      }
     }
-    return Result.healthy(
-        fresh.isEmpty() ? "no tier with a limit has backups yet" : String.join("; ", fresh));
+    String gapText = gaps.isEmpty() ? "" : "; incomplete backups: " + String.join("; ", gaps);
+    ResultBuilder result = Result.builder();
+    if (!stale.isEmpty()) {
+      result.unhealthy().withMessage("stale backups: " + String.join("; ", stale) + gapText);
+    } else {
+      result
+          .healthy()
+          .withMessage(
+              (fresh.isEmpty() ? "no tier with a limit has backups yet" : String.join("; ", fresh))
+                  + gapText);
+    }
+    if (!incomplete.isEmpty()) {
+      result.withDetail("incomplete", incomplete);
+    }
+    return result.build();
   }
 
   private Optional<Duration> limitFor(String setSource) {
@@ -221,6 +260,29 @@ public final class StalenessHealthCheck extends HealthCheck {
                               // no good archive: as old as if the last one were at the epoch
                               .orElse(Instant.EPOCH);
                       return Duration.between(good, clock.instant()).toSeconds();
+                    } catch (IOException | RuntimeException e) {
+                      return -1L;
+                    }
+                  });
+    }
+  }
+
+  private void unreadableGauge(String setSource) {
+    String name = MetricRegistry.name("lifeboat.backup.unreadable", setSource.replace('/', '.'));
+    if (!metrics.getGauges().containsKey(name)) {
+      String[] parts = setSource.split("/", 2);
+      metrics.gauge(
+          name,
+          () ->
+              (Gauge<Long>)
+                  () -> {
+                    try {
+                      return repository.list(parts[0], parts[1]).stream()
+                          .filter(a -> !a.damaged())
+                          .max(Comparator.comparing(ArchiveInfo::createdAt))
+                          .map(ArchiveInfo::unreadable)
+                          // no good archive, or a manifest written before the count was kept
+                          .orElse(-1L);
                     } catch (IOException | RuntimeException e) {
                       return -1L;
                     }

@@ -71,6 +71,13 @@ public final class LifeboatMetrics implements MultiCollector {
         GaugeSnapshot.builder()
             .name("lifeboat_backup_files")
             .help("Files in the newest good archive of a set/source");
+    var unreadable =
+        GaugeSnapshot.builder()
+            .name("lifeboat_backup_unreadable_entries")
+            .help(
+                "Entries the backup of the newest good archive of a set/source could not read"
+                    + " (denied, an I/O error, vanished) and left out; absent while its manifest"
+                    + " predates the count");
     Map<String, List<ArchiveInfo>> bySource =
         all.stream()
             .collect(
@@ -91,6 +98,9 @@ public final class LifeboatMetrics implements MultiCollector {
       lastSuccess.dataPoint(gauge(labels, newest.get().createdAt().toEpochMilli() / 1000.0));
       size.dataPoint(gauge(labels, newest.get().sizeBytes()));
       files.dataPoint(gauge(labels, newest.get().files()));
+      if (newest.get().unreadable() != null) {
+        unreadable.dataPoint(gauge(labels, newest.get().unreadable()));
+      }
     }
     var states =
         GaugeSnapshot.builder()
@@ -104,6 +114,7 @@ public final class LifeboatMetrics implements MultiCollector {
     out.add(lastSuccess.build());
     out.add(size.build());
     out.add(files.build());
+    out.add(unreadable.build());
     out.add(states.build());
     drills(all, out);
   }

@@ -45,7 +45,10 @@ public final class BackupsResource {
    * archive's {@code error} says its state record cannot be read. {@code lastDrill} is the evidence
    * of the archive's last restore drill, null when it was never drilled. {@code missing}: the
    * archive file is gone while its manifest and state record say it was a backup (then {@code
-   * damaged}, {@code sizeBytes} 0, {@code error} naming the file).
+   * damaged}, {@code sizeBytes} 0, {@code error} naming the file). {@code unreadable}: the entries
+   * its backup could not read (denied, an I/O error, vanished) and left out, from its manifest: 0
+   * for an archive that holds its whole source, null when the manifest does not say (written before
+   * the count was kept, or unreadable).
    */
   public record BackupView(
       String set,
@@ -63,7 +66,8 @@ public final class BackupsResource {
       Long stateAt,
       String stateBy,
       DrillView lastDrill,
-      boolean missing) {}
+      boolean missing,
+      Long unreadable) {}
 
   /**
    * A restore drill's evidence: when (epoch ms), {@code passed} or {@code failed}, the restore's
@@ -109,7 +113,8 @@ public final class BackupsResource {
                         a.state().at() == null ? null : a.state().at().toEpochMilli(),
                         a.state().by(),
                         repository.lastDrill(a.ref()).map(DrillView::of).orElse(null),
-                        a.missing()))
+                        a.missing(),
+                        a.unreadable()))
             .toList();
     return all;
   }
