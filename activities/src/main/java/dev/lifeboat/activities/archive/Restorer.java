@@ -88,15 +88,18 @@ final class Restorer {
     Manifest m = repository.manifest(ref);
     RestoreGuard.check(ref.name(), m.entries());
     RestoreGuard.checkRoot(ref.name(), m.root());
-    Path dir = followed(target.toAbsolutePath().normalize());
-    checkTarget(dir, repository.root());
-    checkArchivesOutside(dir, ref.path(), repository.archiveRoots());
+    // checked as given, its links followed by the checks: the refusal names what the user gave,
+    // and a link to a folder not made yet is judged by where it leads, not refused as dangling
+    Path given = target.toAbsolutePath().normalize();
+    checkTarget(given, repository.root());
+    checkArchivesOutside(given, ref.path(), repository.archiveRoots());
+    Path dir = followed(given);
     // one lock per folder however it is spelt, before and after it exists, taken once no restore
     // into a folder inside or above it runs
     Path key = realish(dir);
     try (SourceLock lock = RestoreTargets.lock(repository, key, listener)) {
       // beside the lock: in the repository, or where the lock went when it could not be written
-      return restoreLocked(m, dir, clean, lock.dir().resolve(RECORD));
+      return restoreLocked(m, dir, key, clean, lock.dir().resolve(RECORD));
     }
   }
 
@@ -122,8 +125,10 @@ final class Restorer {
     }
   }
 
-  private RestoreResult restoreLocked(Manifest m, Path dir, boolean clean, Path record)
+  private RestoreResult restoreLocked(Manifest m, Path dir, Path key, boolean clean, Path record)
       throws IOException {
+    // the wait for the lock may be long (another restore into the folder)
+    checkStillLeadsTo(dir, key, "nothing was written");
     if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
       throw ActionException.invalid("restore target " + dir + " is not a directory");
     }
@@ -142,9 +147,13 @@ final class Restorer {
       // only a good archive may replace what is there, even an interrupted restore's part: in a
       // disaster, half a tree is better than none
       repository.verify(ref, listener);
+      // the verify takes minutes for a large archive: a folder swapped meanwhile is not emptied
+      checkStillLeadsTo(dir, key, "nothing was removed");
       Tree.emptyDirectory(dir);
     }
     Path created = firstMissing(dir);
+    checkStillLeadsTo(
+        dir, key, empty ? "nothing was written" : "its contents were removed, nothing was written");
     Files.createDirectories(dir);
     // the record first: a marker is only ever found with the record that makes it one
     byte[] random = new byte[16];
@@ -207,6 +216,29 @@ final class Restorer {
           // the marker (and its record) stay: the next restore cleans up
         }
       }
+    }
+  }
+
+  /**
+   * Refuses a target that no longer leads where it did when it was checked and locked ({@code
+   * key}): a folder on its path replaced since by a link (or a link re-pointed) would have it empty
+   * or write into wherever that leads, the repository too. Only narrows the window: the emptying
+   * and the opening of the target go by path, a swap after this is not seen (the entries below the
+   * target are safe, {@link Extraction} opens each folder without following links).
+   */
+  private static void checkStillLeadsTo(Path dir, Path key, String done) {
+    Path now = realish(dir);
+    if (!now.equals(key)) {
+      throw ActionException.check(
+          "restore target "
+              + dir
+              + " changed while the restore ran: it led to "
+              + key
+              + " when it was checked, and now leads to "
+              + now
+              + " (a folder on its path was replaced by a symbolic link, or a link on it points"
+              + " elsewhere now); "
+              + done);
     }
   }
 
@@ -445,7 +477,8 @@ final class Restorer {
   /**
    * Refuses a target whose emptying or overwriting would destroy the backups or Lifeboat itself:
    * `/`, the repository, anything inside it or above it, and the folders holding the running
-   * process (its working directory and the code it runs from) or above them.
+   * process (its working directory and the code it runs from) or above them. Judged by where the
+   * target leads ({@link #realish}), and by device and inode for a bind mount of the repository.
    */
   static void checkTarget(Path dir, Path repositoryRoot) {
     Path real = realish(dir);
@@ -454,23 +487,28 @@ final class Restorer {
           "restore target " + dir + " is the root directory; restore into a folder");
     }
     Path repo = realish(repositoryRoot);
-    if (real.startsWith(repo)) {
+    // the same folder reached another way (a bind mount), which no path comparison sees
+    Path mountedInside = sameFolderAt(real, repo);
+    if (real.startsWith(repo) || mountedInside != null) {
       throw ActionException.invalid(
           "restore target "
               + dir
               + " is "
-              + (real.equals(repo) ? "" : "inside ")
+              + (real.equals(repo) || real.equals(mountedInside) ? "" : "inside ")
               + "the backup repository "
               + repositoryRoot
+              + leadsTo(dir, real, mountedInside, repo)
               + ", where a restore would write among the archives; "
               + RESTORE_OUTSIDE);
     }
-    if (repo.startsWith(real)) {
+    Path mountedAbove = sameFolderAt(repo, real);
+    if (repo.startsWith(real) || mountedAbove != null) {
       throw ActionException.invalid(
           "restore target "
               + dir
               + " holds the backup repository "
               + repositoryRoot
+              + leadsTo(dir, real, real, mountedAbove)
               + "; restore into a folder that does not contain it");
     }
     for (Path running : runningFrom()) {
@@ -512,24 +550,31 @@ final class Restorer {
     Path real = realish(dir);
     for (Path root : archiveRoots) {
       Path r = realish(root);
-      if (r.equals(real) || inside && real.startsWith(r)) {
+      Path mountedInside = sameFolderAt(real, r);
+      boolean same = r.equals(real) || real.equals(mountedInside);
+      if (same || inside && (real.startsWith(r) || mountedInside != null)) {
         throw ActionException.invalid(
             "restore target "
                 + dir
                 + " is "
-                + (real.equals(r) ? "" : "inside ")
+                + (same ? "" : "inside ")
                 + "the archive root "
                 + root
-                + " (LIFEBOAT_ARCHIVE_ROOTS), where a restore would write among the archives; "
+                + " (LIFEBOAT_ARCHIVE_ROOTS)"
+                + leadsTo(dir, real, mountedInside, r)
+                + ", where a restore would write among the archives; "
                 + RESTORE_OUTSIDE);
       }
-      if (r.startsWith(real)) {
+      Path mountedAbove = sameFolderAt(r, real);
+      if (r.startsWith(real) || mountedAbove != null) {
         throw ActionException.invalid(
             "restore target "
                 + dir
                 + " holds the archive root "
                 + root
-                + " (LIFEBOAT_ARCHIVE_ROOTS); restore into a folder that does not contain it");
+                + " (LIFEBOAT_ARCHIVE_ROOTS)"
+                + leadsTo(dir, real, real, mountedAbove)
+                + "; restore into a folder that does not contain it");
       }
     }
   }
@@ -551,20 +596,96 @@ final class Restorer {
   }
 
   /**
-   * The real path of the longest existing part, followed by the rest: what the path will be once
-   * created.
+   * Says, for a refusal, where {@code dir} leads when that is not what it says: through symbolic
+   * links ({@code real}), or to a folder that is {@code other} mounted again at {@code mounted}.
+   */
+  private static String leadsTo(Path dir, Path real, Path mounted, Path other) {
+    if (mounted != null && other != null) {
+      return " (" + mounted + " is " + other + ", mounted again)";
+    }
+    return real.equals(dir) ? "" : " (through symbolic links, " + real + ")";
+  }
+
+  /**
+   * The folder, {@code real} or one above it, that is {@code folder} itself reached by another path
+   * (a bind mount: the same device and inode); null when none is, or {@code folder} does not exist.
+   * Both are real paths: one that is {@code folder} by its path is not looked for.
+   */
+  static Path sameFolderAt(Path real, Path folder) {
+    Object key = fileKey(folder);
+    if (key == null) {
+      return null;
+    }
+    for (Path p = real; p != null; p = p.getParent()) {
+      if (!p.startsWith(folder) && key.equals(fileKey(p))) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private static Object fileKey(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Symbolic links followed at most, as Linux (MAXSYMLINKS): more is a loop, which no one opens.
+   */
+  private static final int MAX_LINKS = 40;
+
+  /**
+   * What the path will be once created: {@code p} made absolute and normalized (as every caller
+   * writes it), each symbolic link along it followed, also one to a folder that does not exist yet
+   * (no folder is made through it, but once anyone makes that folder, a backup its source folder in
+   * the repository say, a restore below the link writes there), and what does not exist as written.
    */
   static Path realish(Path p) {
     Path abs = p.toAbsolutePath().normalize();
-    Path existing = abs;
-    while (existing != null) {
-      try {
-        return existing.toRealPath().resolve(existing.relativize(abs));
-      } catch (IOException e) {
-        existing = existing.getParent();
-      }
+    try {
+      return abs.toRealPath();
+    } catch (IOException e) {
+      // some of it is missing: walk it name by name
     }
-    return abs;
+    Path at = abs.getRoot();
+    java.util.ArrayDeque<Path> rest = new java.util.ArrayDeque<>();
+    abs.forEach(rest::add);
+    int links = 0;
+    while (!rest.isEmpty()) {
+      String name = rest.removeFirst().toString();
+      if (name.equals(".")) {
+        continue;
+      }
+      if (name.equals("..")) {
+        // from a link's text; what comes before is a real path, so its parent is the way up
+        at = at.getParent() == null ? at : at.getParent();
+        continue;
+      }
+      Path next = at.resolve(name);
+      if (links < MAX_LINKS && Files.isSymbolicLink(next)) {
+        try {
+          Path to = Files.readSymbolicLink(next);
+          links++;
+          List<Path> names = new ArrayList<>();
+          to.forEach(names::add);
+          for (int i = names.size() - 1; i >= 0; i--) {
+            rest.addFirst(names.get(i));
+          }
+          if (to.isAbsolute()) {
+            at = to.getRoot();
+          }
+          continue;
+        } catch (IOException e) {
+          // gone meanwhile: as written
+        }
+      }
+      at = next;
+    }
+    return at;
   }
 
   /**

@@ -97,7 +97,12 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     context.log("picked " + pick.path() + " (" + pick.files() + " files)");
     String name = pick.set() + "-" + pick.source() + "-" + pick.ref().stem();
     boolean byDefault = args.scratch() == null;
-    Path scratchDir = byDefault ? defaultScratchPath(context) : Path.of(args.scratch());
+    // normalized once, as the restore and its check read it: made and emptied as given, a '..'
+    // after a link went up from where the link leads, into a repository the check never saw
+    Path scratchDir =
+        byDefault
+            ? defaultScratchPath(context)
+            : Path.of(args.scratch()).toAbsolutePath().normalize();
     checkScratch(scratchDir, name, byDefault);
     Path scratch = byDefault ? freshScratch(scratchDir) : Files.createDirectories(scratchDir);
     Path target = scratch.resolve(name);
@@ -305,6 +310,7 @@ public final class RestoreDrillAction implements Action<RestoreDrillAction.Args>
     }
     return Path.of(System.getProperty("java.io.tmpdir"))
         .toAbsolutePath()
+        .normalize()
         .resolve("lifeboat-drill-" + hash);
   }
 

@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -26,7 +29,7 @@ class RestoreMountsTest {
   Repository repo;
   ArchiveRef ref;
   Path target;
-  Path mount;
+  final List<Path> mounted = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws IOException {
@@ -40,12 +43,24 @@ class RestoreMountsTest {
 
   @AfterEach
   void unmount() throws Exception {
-    if (mount != null) {
-      new ProcessBuilder("umount", mount.toString())
+    // the last made first: one may lie in another
+    for (int i = mounted.size() - 1; i >= 0; i--) {
+      new ProcessBuilder("umount", mounted.get(i).toString())
           .redirectErrorStream(true)
           .start()
           .waitFor(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** Mounts (as root only, else the test is skipped) and unmounts after the test. */
+  private void mount(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("mount"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    boolean done = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    Assumptions.assumeTrue(done, "cannot mount here (needs root): " + out.strip());
+    mounted.add(Path.of(args[args.length - 1]));
   }
 
   @Test
@@ -102,14 +117,7 @@ class RestoreMountsTest {
   @Test
   void aRealFileSystemMountedInsideTheTargetKeepsItsFilesAndTheTargetItsOwn() throws Exception {
     Path mnt = Files.createDirectories(target.resolve("mnt"));
-    Process p =
-        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): " + out.strip());
-    mount = mnt;
+    mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString());
     Files.writeString(mnt.resolve("theirs.txt"), "theirs");
     assertThatThrownBy(() -> repo.restoreToDirectory(ref, target, true, ProgressListener.NONE))
         .isInstanceOf(ActionException.class)
@@ -122,5 +130,70 @@ class RestoreMountsTest {
         .isInstanceOf(IOException.class)
         .hasMessageContaining("is another file system mounted inside");
     assertThat(mnt.resolve("theirs.txt")).hasContent("theirs");
+  }
+
+  /**
+   * The repository mounted again elsewhere (a bind mount: the same folder, another path) was a
+   * target like any other, as no comparison of paths sees it: a restore below the mount wrote among
+   * the archives, and the drill's check let a scratch there pass. Now a folder is known by its
+   * device and inode too: a target in such a mount, the mount itself, and a mount of a folder
+   * holding the repository are refused, clean or not, naming both paths.
+   */
+  @Test
+  void theRepositoryMountedAgainElsewhereIsStillTheRepository() throws Exception {
+    Path real = repo.root().toRealPath();
+    Path alias = Files.createDirectories(tmp.resolve("alias"));
+    mount("--bind", real.toString(), alias.toString());
+    Path holding = Files.createDirectories(tmp.resolve("holding"));
+    mount("--bind", tmp.toRealPath().toString(), holding.toString());
+    Map<String, String> before = Fixtures.describe(real);
+    Map<Path, String> refused = new LinkedHashMap<>();
+    String again = " (" + alias + " is " + real + ", mounted again), where a restore would write";
+    refused.put(
+        alias.resolve("local/new"), "is inside the backup repository " + repo.root() + again);
+    refused.put(
+        alias.resolve("local/src"), "is inside the backup repository " + repo.root() + again);
+    refused.put(alias, "is the backup repository " + repo.root() + again);
+    refused.put(
+        holding,
+        "holds the backup repository "
+            + repo.root()
+            + " ("
+            + holding
+            + " is "
+            + tmp.toRealPath()
+            + ", mounted again); restore into a folder that does not contain it");
+    for (Map.Entry<Path, String> r : refused.entrySet()) {
+      for (boolean clean : new boolean[] {false, true}) {
+        assertThatThrownBy(() -> repo.restoreToDirectory(ref, r.getKey(), clean, null))
+            .as(r.getKey() + (clean ? " clean" : ""))
+            .isInstanceOf(ActionException.class)
+            .hasMessageContaining("restore target " + r.getKey() + " " + r.getValue());
+      }
+      assertThatThrownBy(() -> repo.checkRestoreTarget(r.getKey()))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining("restore target " + r.getKey() + " " + r.getValue());
+    }
+    assertThat(Fixtures.describe(real)).isEqualTo(before);
+    // an archive root likewise
+    Path drive = Files.createDirectories(tmp.resolve("drive"));
+    Path driveAgain = Files.createDirectories(tmp.resolve("drive-again"));
+    mount("--bind", drive.toRealPath().toString(), driveAgain.toString());
+    assertThatThrownBy(
+            () ->
+                new Repository(repo.root(), List.of(drive))
+                    .restoreToDirectory(ref, driveAgain.resolve("new"), false, null))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "restore target "
+                + driveAgain.resolve("new")
+                + " is inside the archive root "
+                + drive
+                + " (LIFEBOAT_ARCHIVE_ROOTS) ("
+                + driveAgain
+                + " is "
+                + drive.toRealPath()
+                + ", mounted again)");
+    assertThat(drive.resolve("new")).doesNotExist();
   }
 }

@@ -517,6 +517,250 @@ class RestoreSafetyTest {
     assertThat(target.resolve("new.txt")).exists();
   }
 
+  /**
+   * A target whose path leads into the repository through symbolic links is the repository's,
+   * however it is spelt: below a link to a set folder (a folder made or not yet, a link relative or
+   * through another link), the target a link itself, a relative target, and the repository given
+   * through a link. Refused clean or not, and by the drill's check, before anything is written,
+   * naming the target, the repository and where the target leads.
+   */
+  @Test
+  void aTargetLeadingIntoTheRepositoryThroughLinksIsRefusedCleanOrNot() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Path set = repo.root().resolve("local").toRealPath();
+    Path link = Files.createSymbolicLink(out.resolve("link"), set);
+    Path relative = Files.createSymbolicLink(out.resolve("relative"), Path.of("../repo/local"));
+    Path chain = Files.createSymbolicLink(out.resolve("chain"), link);
+    // each target, and where it leads
+    Map<Path, Path> refused = new LinkedHashMap<>();
+    refused.put(link.resolve("newdir"), set.resolve("newdir"));
+    refused.put(link.resolve("a/b"), set.resolve("a/b"));
+    refused.put(link.resolve("src"), set.resolve("src"));
+    refused.put(link, set);
+    refused.put(relative.resolve("newdir"), set.resolve("newdir"));
+    refused.put(chain.resolve("newdir"), set.resolve("newdir"));
+    Map<String, String> before = Fixtures.describe(repo.root());
+    Repository throughLink =
+        new Repository(Files.createSymbolicLink(tmp.resolve("alias"), repo.root()));
+    for (Repository r : List.of(repo, throughLink)) {
+      for (Map.Entry<Path, Path> e : refused.entrySet()) {
+        String says =
+            "restore target "
+                + e.getKey()
+                + " is inside the backup repository "
+                + r.root()
+                + " (through symbolic links, "
+                + e.getValue()
+                + "), where a restore would write among the archives";
+        for (boolean clean : new boolean[] {false, true}) {
+          assertThatThrownBy(() -> r.restoreToDirectory(b.ref(), e.getKey(), clean, null))
+              .as(e.getKey() + (clean ? " clean" : ""))
+              .isInstanceOf(ActionException.class)
+              .hasMessageContaining(says);
+        }
+        assertThatThrownBy(() -> r.checkRestoreTarget(e.getKey()))
+            .isInstanceOf(ActionException.class)
+            .hasMessageContaining(says);
+      }
+      // relative: made absolute against the working directory, as the file system would
+      Path cwd = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+      Path rel = cwd.relativize(link.resolve("relnew"));
+      assertThat(rel.isAbsolute()).isFalse();
+      assertThatThrownBy(() -> r.restoreToDirectory(b.ref(), rel, false, null))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining(
+              "restore target "
+                  + link.resolve("relnew")
+                  + " is inside the backup repository "
+                  + r.root());
+    }
+    assertThat(Fixtures.describe(repo.root())).isEqualTo(before);
+    // a '..' after a link is read as written, there and everywhere the restore writes
+    Path beside = Path.of(link + "/../restored");
+    assertThat(repo.restoreToDirectory(b.ref(), beside, false, null).target())
+        .isEqualTo(out.resolve("restored"));
+    assertThat(out.resolve("restored/new.txt")).hasContent("new");
+    assertThat(Fixtures.describe(repo.root()).keySet())
+        .allMatch(p -> p.startsWith(RestoreTargets.DIR) || before.containsKey(p));
+  }
+
+  /**
+   * A link to a folder of the repository that is not made yet was not followed: a target below it
+   * passed the checks (the drill's too), and its restore failed on the link with a bare
+   * FileAlreadyExistsException, or, once that folder was made between the check and the first write
+   * (a backup making its source folder; here while the restore waits for its lock), wrote into the
+   * repository. Such a link now leads where it points, made or not.
+   */
+  @Test
+  void aTargetBelowALinkToARepositoryFolderNotMadeYetIsRefused() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Path later = repo.root().toRealPath().resolve("local/later");
+    Path link = Files.createSymbolicLink(out.resolve("link"), later);
+    ProgressListener makesTheFolder =
+        new ProgressListener() {
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {}
+
+          @Override
+          public void checkCancelled() {
+            try {
+              Files.createDirectories(later);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
+    assertThatThrownBy(
+            () -> repo.restoreToDirectory(b.ref(), link.resolve("new"), false, makesTheFolder))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "restore target "
+                + link.resolve("new")
+                + " is inside the backup repository "
+                + repo.root()
+                + " (through symbolic links, "
+                + later.resolve("new")
+                + ")");
+    assertThat(later).doesNotExist();
+
+    Path relative =
+        Files.createSymbolicLink(out.resolve("relative"), Path.of("../repo/local/later"));
+    Path chain = Files.createSymbolicLink(out.resolve("chain"), link);
+    Map<Path, Path> refused = new LinkedHashMap<>();
+    refused.put(link.resolve("new"), later.resolve("new"));
+    refused.put(relative.resolve("new"), later.resolve("new"));
+    refused.put(chain.resolve("new/deeper"), later.resolve("new/deeper"));
+    refused.put(link, later);
+    for (Map.Entry<Path, Path> e : refused.entrySet()) {
+      String says =
+          "restore target "
+              + e.getKey()
+              + " is inside the backup repository "
+              + repo.root()
+              + " (through symbolic links, "
+              + e.getValue()
+              + ")";
+      for (boolean clean : new boolean[] {false, true}) {
+        assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), e.getKey(), clean, null))
+            .as(e.getKey() + (clean ? " clean" : ""))
+            .isInstanceOf(ActionException.class)
+            .hasMessageContaining(says);
+      }
+      assertThatThrownBy(() -> repo.checkRestoreTarget(e.getKey()))
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining(says);
+    }
+    assertThat(later).doesNotExist();
+    // an archive root likewise
+    Path drive = tmp.resolve("drive");
+    Path toDrive = Files.createSymbolicLink(out.resolve("to-drive"), drive.resolve("lifeboat"));
+    assertThatThrownBy(
+            () ->
+                new Repository(repo.root(), List.of(drive))
+                    .restoreToDirectory(b.ref(), toDrive.resolve("new"), false, null))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "restore target "
+                + toDrive.resolve("new")
+                + " is inside the archive root "
+                + drive
+                + " (LIFEBOAT_ARCHIVE_ROOTS) (through symbolic links, "
+                + drive.resolve("lifeboat/new")
+                + ")");
+    assertThat(drive).doesNotExist();
+  }
+
+  /**
+   * A clean restore verifies the archive before it empties the target (minutes, for a large one),
+   * and emptied whatever the target's path led to by then: a folder above it replaced meanwhile by
+   * a link into the repository had it delete a source's archives and write among them. So did a
+   * swap while a restore waited for its target's lock. The target must still lead where it did when
+   * it was checked, before anything is removed and before anything is written.
+   */
+  @Test
+  void aTargetWhosePathIsSwappedForALinkIntoTheRepositoryMeanwhileIsNotTouched() throws Exception {
+    BackupResult b = backupOf("new.txt", "new");
+    Path set = repo.root().resolve("local").toRealPath();
+    Path parent = Files.createDirectories(tmp.resolve("out/parent"));
+    Path moved = tmp.resolve("out/moved");
+    // named as the source: once swapped, the target is the source's folder of archives
+    Path target = Files.createDirectories(parent.resolve("src"));
+    Files.writeString(target.resolve("mine.txt"), "the user's");
+    Map<String, String> archives = archivesIn(set);
+    // the first progress a clean restore reports is its verify's
+    ProgressListener swapsInVerify =
+        new ProgressListener() {
+          boolean swapped;
+
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {
+            if (!swapped) {
+              swapped = true;
+              swap(parent, moved, set);
+            }
+          }
+        };
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), target, true, swapsInVerify))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "restore target "
+                + target
+                + " changed while the restore ran: it led to "
+                + target
+                + " when it was checked, and now leads to "
+                + set.resolve("src"))
+        .hasMessageContaining("; nothing was removed");
+    assertThat(archivesIn(set)).isEqualTo(archives);
+    assertThat(moved.resolve("src/mine.txt")).hasContent("the user's");
+
+    // while it waits for its lock: a new folder, not clean
+    Files.delete(parent);
+    Files.move(moved, parent);
+    Path fresh = parent.resolve("fresh");
+    ProgressListener swapsInWait =
+        new ProgressListener() {
+          boolean swapped;
+
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {}
+
+          @Override
+          public void checkCancelled() {
+            if (!swapped) {
+              swapped = true;
+              swap(parent, moved, set);
+            }
+          }
+        };
+    assertThatThrownBy(() -> repo.restoreToDirectory(b.ref(), fresh, false, swapsInWait))
+        .isInstanceOf(ActionException.class)
+        .hasMessageContaining(
+            "restore target " + fresh + " changed while the restore ran: it led to " + fresh)
+        .hasMessageContaining("now leads to " + set.resolve("fresh"))
+        .hasMessageContaining("; nothing was written");
+    assertThat(set.resolve("fresh")).doesNotExist();
+    assertThat(archivesIn(set)).isEqualTo(archives);
+  }
+
+  /** The folder's tree but for the state records, which the restore's verify rewrites. */
+  private static Map<String, String> archivesIn(Path folder) throws IOException {
+    Map<String, String> tree = Fixtures.describe(folder);
+    tree.keySet().removeIf(p -> p.endsWith(".state.json"));
+    return tree;
+  }
+
+  /** Moves {@code folder} to {@code away} and puts a link to {@code to} in its place. */
+  private static void swap(Path folder, Path away, Path to) {
+    try {
+      Files.move(folder, away);
+      Files.createSymbolicLink(folder, to);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void aTargetThatIsASymlinkIsRestoredIntoTheFolderItNames() throws Exception {
     Files.setPosixFilePermissions(

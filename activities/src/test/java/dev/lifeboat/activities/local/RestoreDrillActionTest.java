@@ -122,6 +122,31 @@ class RestoreDrillActionTest {
     assertThat(repo.lastDrill(archive.ref())).isEmpty();
   }
 
+  /**
+   * A scratch folder given with '..' after a link was checked as the restore reads it (normalized),
+   * but made, emptied and compared as the file system reads it, up from where the link leads:
+   * {@code <out>/models/../drill}, {@code models} a link to the repository's {@code tier1/models},
+   * made {@code tier1/drill} in the repository and compared the restored copy there. The drill now
+   * makes, restores into, compares and removes the very folder it checked.
+   */
+  @Test
+  void aScratchWithDotDotAfterALinkIsUsedWhereItWasChecked() throws Exception {
+    Repository repo = new Repository(tmp.resolve("repo"));
+    Path src = Files.createDirectories(tmp.resolve("src/models"));
+    Files.writeString(src.resolve("weights.bin"), "w");
+    repo.writeFromDirectory("tier1", "models", src, List.of(), List.of(), ProgressListener.NONE);
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Files.createSymbolicLink(out.resolve("models"), repo.root().resolve("tier1/models"));
+    Map<String, Object> result =
+        ActionDispatcher.invoke(
+            new RestoreDrillAction(repo),
+            Map.of("set", "tier1", "scratch", out + "/models/../drill"),
+            new LocalActionContext("drill"));
+    assertThat(result).containsEntry("ok", true).containsEntry("restoredFiles", 1L);
+    assertThat(repo.root().resolve("tier1/drill")).doesNotExist();
+    assertThat(out.resolve("drill")).isEmptyDirectory();
+  }
+
   @Test
   void aDamagedArchiveFailsTheDrillNamingIt() throws Exception {
     Repository repo = new Repository(tmp.resolve("repo"));
