@@ -418,6 +418,18 @@ class LocalBackupApiTest {
     assertThat(tar.waitFor()).isZero();
     assertThat(Files.readString(out.resolve("runs/Überprüfung/loss.csv")))
         .isEqualTo("epoch,loss\n1,0.5\n");
+    // the manifest has the times to the nanosecond; the download, like the archive, whole seconds
+    // without a PAX record for them in every entry
+    Map<String, org.apache.commons.compress.archivers.tar.TarArchiveEntry> inFolder =
+        new TreeMap<>();
+    listTar(folder.body(), inFolder);
+    assertThat(inFolder.values())
+        .isNotEmpty()
+        .allSatisfy(
+            te -> {
+              assertThat(te.getExtraPaxHeaders()).as(te.getName()).doesNotContainKey("mtime");
+              assertThat(te.getLastModifiedTime().toInstant().getNano()).isZero();
+            });
 
     Path target = work.resolve("zstd-restored");
     JsonNode restored =

@@ -96,6 +96,7 @@ final class ArchiveEntries {
               + " but the manifest says "
               + e.mode());
     }
+    // to the second: the header holds no more, the manifest the nanoseconds a restore applies
     long seconds = te.getLastModifiedTime().toInstant().getEpochSecond();
     if (seconds != e.mtime().getEpochSecond()) {
       throw new DamagedArchive(

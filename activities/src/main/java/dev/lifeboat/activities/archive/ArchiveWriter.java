@@ -892,7 +892,8 @@ final class ArchiveWriter implements Closeable {
             item.path(),
             item.type(),
             Manifest.modeText(item.mode()),
-            item.mtime().truncatedTo(ChronoUnit.SECONDS),
+            // to the nanosecond, for a restore to apply; the tar header holds the whole seconds
+            item.mtime(),
             item.type() == EntryType.FILE ? item.size() : 0,
             a.sha256() == null ? null : a.sha256().join(),
             item.linkTarget(),
@@ -973,6 +974,7 @@ final class ArchiveWriter implements Closeable {
     String name = item.type() == EntryType.DIR ? item.path() + "/" : item.path();
     TarArchiveEntry te = new TarArchiveEntry(name, flag, true);
     te.setMode(item.mode() & 07777);
+    // whole seconds, as GNU tar writes by default: a fraction would add a PAX record to every entry
     te.setModTime(FileTime.from(item.mtime().truncatedTo(ChronoUnit.SECONDS)));
     te.setSize(item.type() == EntryType.FILE ? item.size() : 0);
     if (item.linkTarget() != null) {

@@ -116,12 +116,13 @@ final class Extraction implements Closeable {
 
   /**
    * One thread's open directories along its current path (names and handles), so deep trees need
-   * few opens, and its copy buffer.
+   * few opens, its copy buffer and what sets its entries' times.
    */
   private static final class Handles {
     final List<String> names = new ArrayList<>();
     final List<SecureDirectoryStream<Path>> dirs = new ArrayList<>();
     final byte[] buffer = new byte[256 * 1024];
+    final PreciseTimes times = new PreciseTimes();
 
     void closeFrom(int depth) throws IOException {
       while (dirs.size() > depth) {
@@ -315,7 +316,7 @@ final class Extraction implements Closeable {
       sha = copy(data, out, e, h.buffer, report);
     }
     DamagedArchive.checkDigest(ref, e, sha);
-    setAttributes(parent, name, e);
+    setAttributes(h, parent, parts.subList(0, parts.size() - 1), name, e);
     owners.remove(e);
     created.put(String.join("/", parts), lstat(parent, name).fileKey());
     if (report) {
@@ -354,11 +355,13 @@ final class Extraction implements Closeable {
       }
       Path dest = target.resolve(String.join("/", parts));
       LibC.createSymbolicLink(dest, e.linkTarget());
-      try {
-        Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-            .setTimes(FileTime.from(e.mtime()), null, null);
-      } catch (IOException | UnsupportedOperationException ex) {
-        // a symlink's own time is cosmetic; some platforms cannot set it
+      if (!main.times.set(parent, target, parts.subList(0, parts.size() - 1), name, e.mtime())) {
+        try {
+          Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+              .setTimes(FileTime.from(e.mtime()), null, null);
+        } catch (IOException | UnsupportedOperationException ex) {
+          // a symlink's own time is cosmetic; some platforms cannot set it
+        }
       }
       Owner owner = owners.get(e);
       if (owner != null) {
@@ -377,7 +380,7 @@ final class Extraction implements Closeable {
       SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), false);
       BasicFileAttributes a = lstat(parent, name);
       if (a != null && a.isDirectory()) {
-        setAttributes(parent, name, e);
+        setAttributes(main, parent, parts.subList(0, parts.size() - 1), name, e);
       }
       // otherwise a later entry of the same name replaced the directory: its attributes are that
       // entry's
@@ -425,9 +428,11 @@ final class Extraction implements Closeable {
   @Override
   public void close() throws IOException {
     main.closeFrom(0);
+    main.times.close();
     synchronized (workers) {
       for (Handles h : workers) {
         h.closeFrom(0);
+        h.times.close();
       }
     }
     root.close();
@@ -560,13 +565,20 @@ final class Extraction implements Closeable {
     created.remove(ArchiveReader.normalizeName(e.path()));
   }
 
-  /** Times first, then the mode (a mode without owner read would stop the time from being set). */
-  private void setAttributes(SecureDirectoryStream<Path> parent, String name, Entry e)
+  /**
+   * Times first, then the mode (a mode without owner read would stop Java's way of setting the
+   * time). The time to the nanosecond where {@link PreciseTimes} can set it, else to the
+   * microsecond.
+   */
+  private void setAttributes(
+      Handles h, SecureDirectoryStream<Path> parent, List<String> parentParts, String name, Entry e)
       throws IOException {
     Path p = Path.of(name);
-    parent
-        .getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .setTimes(FileTime.from(e.mtime()), null, null);
+    if (!h.times.set(parent, target, parentParts, name, e.mtime())) {
+      parent
+          .getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(FileTime.from(e.mtime()), null, null);
+    }
     int mode = e.modeBits();
     PosixFileAttributeView view =
         parent.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 /**
  * The few libc calls Java does not offer, bound through JNA (already there for libdeflate): where a
  * sparse file's data is, a link's target as its bytes (Java's Path drops a trailing slash and
- * cannot spell bytes that are not UTF-8), and starting a file's write-back without a journal
- * commit.
+ * cannot spell bytes that are not UTF-8), starting a file's write-back without a journal commit,
+ * and times to the nanosecond.
  */
 final class LibC {
   static final boolean AVAILABLE;
@@ -56,6 +56,13 @@ final class LibC {
   static native int symlink(String target, String linkPath) throws LastErrorException;
 
   static native int statvfs(String path, com.sun.jna.Pointer buf) throws LastErrorException;
+
+  /**
+   * Sets the times of {@code path} (relative to {@code dirfd}); {@code times} is struct timespec[2]
+   * (access, then modification) as 64-bit Linux lays it out: seconds, nanoseconds, twice.
+   */
+  static native int utimensat(int dirfd, String path, long[] times, int flags)
+      throws LastErrorException;
 
   /**
    * Inodes a process may still create on {@code path}'s file system, -1 when unknown (no libc, or a

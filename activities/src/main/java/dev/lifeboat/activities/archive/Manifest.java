@@ -222,11 +222,14 @@ public record Manifest(
   /**
    * One tar entry. {@code path} is relative to the source root, '/'-separated, without a trailing
    * slash; {@code mode} is octal text such as {@code "0750"}; {@code sha256} is set for files only,
-   * {@code linkTarget} for links only (a hardlink's target is another entry's path); {@code ctime}
-   * and {@code inode} are set for files read from a local directory (format 2), null otherwise;
-   * {@code memberCrc32c} (format 4) is the CRC-32C of the bytes of the entry's member run in the
-   * archive file (a pack's, for each of its files), null in older manifests. A backup copies a
-   * member run from this archive only when it has one, and checks the bytes it copies against it.
+   * {@code linkTarget} for links only (a hardlink's target is another entry's path); {@code mtime}
+   * is as precise as the source gave it (nanoseconds from a local directory, which a restore
+   * applies; whole seconds from a tar stream and in manifests written before), its tar header
+   * holding the whole seconds; {@code ctime} and {@code inode} are set for files read from a local
+   * directory (format 2), null otherwise; {@code memberCrc32c} (format 4) is the CRC-32C of the
+   * bytes of the entry's member run in the archive file (a pack's, for each of its files), null in
+   * older manifests. A backup copies a member run from this archive only when it has one, and
+   * checks the bytes it copies against it.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(

@@ -7,7 +7,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import java.time.temporal.ChronoUnit;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -307,12 +307,25 @@ final class PreviousArchive implements AutoCloseable {
     if (!now.equals(found.stamp())
         || old.size() != item.size()
         || old.modeBits() != (item.mode() & 07777)
-        || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))
+        || !sameMtime(old.mtime(), item.mtime())
         || !old.ctime().equals(now.ctime())
         || old.inode() != now.inode()) {
       return null;
     }
     return now;
+  }
+
+  /**
+   * Whether a file's mtime is the one a manifest recorded, to the precision it was recorded in:
+   * manifests written before Lifeboat kept nanoseconds hold whole seconds, and their unchanged
+   * files are still copied after an upgrade. Sound because ctime and inode are compared exactly: a
+   * file touched to another fraction of the same second has a new ctime (the kernel sets it on
+   * every change of content or time).
+   */
+  static boolean sameMtime(Instant recorded, Instant now) {
+    return recorded.getNano() == 0
+        ? recorded.getEpochSecond() == now.getEpochSecond()
+        : recorded.equals(now);
   }
 
   /**
@@ -331,7 +344,8 @@ final class PreviousArchive implements AutoCloseable {
         || !checkable(at)
         || old.size() != item.size()
         || old.modeBits() != (item.mode() & 07777)
-        || !old.mtime().equals(item.mtime().truncatedTo(ChronoUnit.SECONDS))) {
+        // a stream's headers carry whole seconds
+        || old.mtime().getEpochSecond() != item.mtime().getEpochSecond()) {
       return null;
     }
     long tarLength = tarLength(old, recordedTarLength(at));

@@ -284,6 +284,94 @@ class ArchiveRoundTripTest {
     assertThat(Fixtures.describe(gnu)).isEqualTo(Fixtures.describe(source));
   }
 
+  /**
+   * A Lifeboat restore gives files, folders, symlinks and the folder itself their modification
+   * times to the nanosecond, from the manifest; the tar headers keep whole seconds (no PAX record
+   * per entry), which GNU tar restores, and verify compares the seconds.
+   */
+  @Test
+  void subSecondTimesComeBackToTheNanosecondFromOwnRestoreAndToTheSecondFromGnuTar()
+      throws Exception {
+    Path precise = tmp.resolve("precise");
+    Fixtures.write(precise.resolve("a.txt"), "small, in a pack\n", "rw-r--r--");
+    Fixtures.write(precise.resolve("sub/deeper/c.txt"), "deeper\n", "rw-------");
+    byte[] big = new byte[300_000];
+    new java.util.Random(5).nextBytes(big);
+    Files.write(precise.resolve("sub/big.bin"), big);
+    Files.createDirectories(precise.resolve("empty"));
+    Files.createSymbolicLink(precise.resolve("link"), Path.of("sub/deeper/c.txt"));
+    // deepest first, the folder itself last: setting a time does not move the parent's
+    List<Path> all;
+    try (java.util.stream.Stream<Path> s = Files.walk(precise)) {
+      all = new ArrayList<>(s.toList());
+    }
+    all.sort((x, y) -> y.getNameCount() - x.getNameCount());
+    long i = 0;
+    for (Path p : all) {
+      // nanoseconds that are not whole microseconds, another fraction for each path
+      String at = "@" + (Fixtures.T0.getEpochSecond() + 3600 * i) + "." + (123_456_789 + i * 7);
+      Fixtures.Run touch = Fixtures.run(tmp, "touch", "-h", "-d", at, p.toString());
+      assertThat(touch.exit()).as(touch.err()).isZero();
+      i++;
+    }
+    Map<String, java.time.Instant> times = times(precise);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        times.values().stream().allMatch(t -> t.getNano() % 1000 != 0),
+        "this file system keeps nanoseconds: " + times);
+
+    BackupResult b =
+        repo.writeFromDirectory(
+            "local", "precise", precise, List.of(), List.of(), ProgressListener.NONE);
+    Manifest m = repo.manifest(b.ref());
+    assertThat(m.entries())
+        .allSatisfy(e -> assertThat(e.mtime()).as(e.path()).isEqualTo(times.get(e.path())));
+    assertThat(m.root().mtime()).isEqualTo(times.get(""));
+    // the headers hold whole seconds, without a PAX record for the time
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(b.ref().path())))) {
+      org.apache.commons.compress.archivers.tar.TarArchiveEntry te;
+      int headers = 0;
+      while ((te = in.getNextEntry()) != null) {
+        String path = Manifest.entryName(te.getName());
+        assertThat(te.getExtraPaxHeaders()).as(path).doesNotContainKey("mtime");
+        assertThat(te.getLastModifiedTime().toInstant())
+            .as(path)
+            .isEqualTo(times.get(path).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        headers++;
+      }
+      assertThat(headers).isEqualTo(m.entries().size());
+    }
+    assertThat(repo.verify(b.ref(), ProgressListener.NONE).files()).isEqualTo(3);
+
+    Path ours = tmp.resolve("ours-precise");
+    repo.restoreToDirectory(b.ref(), ours, false, ProgressListener.NONE);
+    assertThat(times(ours)).isEqualTo(times);
+
+    Path gnu = Files.createDirectories(tmp.resolve("gnu-precise"));
+    Fixtures.Run x = Fixtures.run(gnu, "tar", "xzf", b.ref().path().toString());
+    assertThat(x.exit()).as(x.err()).isZero();
+    Map<String, java.time.Instant> seconds = new java.util.TreeMap<>();
+    times.forEach((p, t) -> seconds.put(p, t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+    Map<String, java.time.Instant> gnuTimes = times(gnu);
+    // tar xzf leaves the folder it extracts into as it was
+    gnuTimes.remove("");
+    seconds.remove("");
+    assertThat(gnuTimes).isEqualTo(seconds);
+  }
+
+  /** Path ("" for the folder itself) → modification time, of links themselves. */
+  private static Map<String, java.time.Instant> times(Path root) throws IOException {
+    Map<String, java.time.Instant> out = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.toList()) {
+        out.put(
+            root.relativize(p).toString(),
+            Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant());
+      }
+    }
+    return out;
+  }
+
   static void flip(Path file, long offset) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.seek(offset);

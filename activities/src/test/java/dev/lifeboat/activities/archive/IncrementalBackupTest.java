@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -145,6 +146,106 @@ class IncrementalBackupTest {
     BackupResult full = backup(true);
     assertThat(full.reusedFiles()).isZero();
     assertThat(reads).hasSize((int) first.files());
+  }
+
+  /** The file's modification time as the scan reads it: to the nanosecond here. */
+  private Instant mtime(String path) throws Exception {
+    return FileStat.of(src.resolve(path)).mtime();
+  }
+
+  /** The manifest of {@code b} with {@code edit} applied to each entry, as if written so. */
+  private void rewriteEntries(BackupResult b, java.util.function.UnaryOperator<Manifest.Entry> edit)
+      throws Exception {
+    Manifest m = repo.manifest(b.ref());
+    Manifest edited =
+        m.with(m.entries().stream().map(edit).toList(), m.totals(), m.archiveSha256(), m.root());
+    Files.write(b.ref().manifestPath(), Json.COMPACT.writeValueAsBytes(edited));
+  }
+
+  private static Manifest.Entry withMtime(Manifest.Entry e, Instant mtime) {
+    return new Manifest.Entry(
+        e.path(),
+        e.type(),
+        e.mode(),
+        mtime,
+        e.size(),
+        e.sha256(),
+        e.linkTarget(),
+        e.tarOffset(),
+        e.memberOffset(),
+        e.memberLength(),
+        e.ctime(),
+        e.inode(),
+        e.memberCrc32c());
+  }
+
+  /**
+   * Manifests written before Lifeboat kept nanoseconds hold whole seconds: the first backup after
+   * the upgrade still copies every unchanged file (ctime and inode are compared exactly) and
+   * records its time to the nanosecond, which the next one compares exactly.
+   */
+  @Test
+  void anArchiveWithWholeSecondTimesStillGivesEveryUnchangedFileAndNanosecondsFromThen()
+      throws Exception {
+    Path f = src.resolve("many/f30.bin");
+    Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2026-01-02T03:04:05.123456789Z")));
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        mtime("many/f30.bin").getNano() == 123_456_789, "this file system keeps nanoseconds");
+    BackupResult old = write(false);
+    assertThat(entry(old, "many/f30.bin").mtime()).isEqualTo(mtime("many/f30.bin"));
+    // as an older Lifeboat wrote it, then verified
+    rewriteEntries(
+        old, e -> withMtime(e, e.mtime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+    assertThat(entry(old, "many/f30.bin").mtime()).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+    assertThat(repo.verify(old.ref(), ProgressListener.NONE).files()).isEqualTo(old.files());
+
+    BackupResult upgraded = backup(false);
+    assertThat(reads).isEmpty();
+    assertThat(upgraded.reusedFiles()).isEqualTo(upgraded.files());
+    assertThat(upgraded.reusedFrom()).isEqualTo(old.ref().name());
+    for (Manifest.Entry e : repo.manifest(upgraded.ref()).entries()) {
+      assertThat(e.mtime()).as(e.path()).isEqualTo(FileStat.of(src.resolve(e.path())).mtime());
+    }
+
+    BackupResult next = backup(false);
+    assertThat(reads).isEmpty();
+    assertThat(next.reusedFiles()).isEqualTo(next.files());
+    Path restored = tmp.resolve("restored");
+    repo.restoreToDirectory(next.ref(), restored, false, ProgressListener.NONE);
+    assertThat(FileStat.of(restored.resolve("many/f30.bin")).mtime())
+        .isEqualTo(Instant.parse("2026-01-02T03:04:05.123456789Z"));
+  }
+
+  /**
+   * A file whose time moves within its second is read again: the change of time moves its ctime,
+   * and a time recorded with a fraction is compared exactly (a manifest whose fraction differs,
+   * ctime and inode the same, has the file read).
+   */
+  @Test
+  void aFileTouchedToAnotherFractionOfTheSameSecondIsReadAgain() throws Exception {
+    Path f = src.resolve("many/f31.bin");
+    Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2026-01-02T03:04:05.25Z")));
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        mtime("many/f31.bin").getNano() != 0, "this file system keeps fractions of a second");
+    backup(false);
+    Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2026-01-02T03:04:05.75Z")));
+    BackupResult touched = backup(false);
+    assertThat(reads).containsExactly("many/f31.bin");
+    assertThat(entry(touched, "many/f31.bin").mtime())
+        .isEqualTo(Instant.parse("2026-01-02T03:04:05.75Z"));
+
+    BackupResult crafted = write(false);
+    assertThat(reads).isEmpty();
+    rewriteEntries(
+        crafted,
+        e ->
+            e.path().equals("many/f31.bin")
+                ? withMtime(e, Instant.parse("2026-01-02T03:04:05.5Z"))
+                : e);
+    // the header's seconds are the manifest's: verify passes
+    repo.verify(crafted.ref(), ProgressListener.NONE);
+    backup(false);
+    assertThat(reads).containsExactly("many/f31.bin");
   }
 
   @Test

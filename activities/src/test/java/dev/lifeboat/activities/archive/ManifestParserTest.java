@@ -59,6 +59,9 @@ class ManifestParserTest {
         "null text                 | \"sha256\"\\s*:\\s*\"[0-9a-f]+\" | \"sha256\":null          | false",
         "time with an offset       | \"mtime\"\\s*:\\s*\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)Z\" | \"mtime\":\"$1+00:00\" | false",
         "empty entries             | \"entries\"\\s*:\\s*\\[.*\\]\\s*,\\s*\"totals\" | \"entries\":[],\"totals\" | true",
+        "mtime to the nanosecond   | \"mtime\"\\s*:\\s*\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)Z\" | \"mtime\":\"$1.663848692Z\" | true",
+        "mtime to a tenth          | \"mtime\"\\s*:\\s*\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)Z\" | \"mtime\":\"$1.5Z\" | true",
+        "root mtime, nanoseconds   | (\"root\"\\s*:\\s*\\{[^}]*\"mtime\"\\s*:\\s*)\"[^\"]*\" | $1\"2024-03-01T10:15:30.000000001Z\" | true",
       })
   void otherWellFormedShapesReadAsTheBinderReadsThem(
       String label, String pattern, String replacement, boolean quick) throws Exception {
@@ -83,6 +86,8 @@ class ManifestParserTest {
         "key twice        | \"formatVersion\"\\s*:\\s*(\\d+) | \"formatVersion\":5,\"formatVersion\":5",
         "trailing object  | (?s)\\}\\s*$                     | '} {}'",
         "fraction size    | \"size\"\\s*:\\s*(\\d+)\\s*,     | \"size\":5.5,",
+        "fraction inode   | \"inode\"\\s*:\\s*(\\d+)      | \"inode\":5.5",
+        "ten digits       | \"mtime\"\\s*:\\s*\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)[.0-9]*Z\" | \"mtime\":\"$1.6638486921Z\"",
         "number as text   | \"size\"\\s*:\\s*(\\d+)\\s*,     | \"size\":\"5\",",
         "unknown type     | \"type\"\\s*:\\s*\"file\"        | \"type\":\"fifo\"",
         "huge number      | \"size\"\\s*:\\s*(\\d+)\\s*,     | \"size\":99999999999999999999999,",

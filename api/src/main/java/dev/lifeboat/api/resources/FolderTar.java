@@ -175,7 +175,9 @@ final class FolderTar {
         te.setMode(
             e.modeBits() | (te.isDirectory() ? 0040000 : te.isSymbolicLink() ? 0120000 : 0100000));
         if (e.mtime() != null) {
-          te.setModTime(Date.from(e.mtime()));
+          // whole seconds, as the archive's own headers: a fraction would add a PAX record to every
+          // entry
+          te.setModTime(Date.from(e.mtime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
         }
         tar.putArchiveEntry(te);
         if (size > 0) {
