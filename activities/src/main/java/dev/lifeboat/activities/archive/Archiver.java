@@ -196,7 +196,7 @@ final class Archiver {
             PreviousArchive.Kept kept =
                 previous == null || unreadFirst != null ? null : previous.kept(found);
             if (kept != null) {
-              writer.addKept(item, kept.data(), kept.stamp());
+              writer.addKept(item, kept);
               continue;
             }
             java.nio.channels.ReadableByteChannel in;

@@ -218,7 +218,7 @@ final class PreviousArchive implements AutoCloseable {
     if (packStart != start) {
       packStart = start;
       try {
-        packBytes = decodePack(start, end);
+        decodePack(start, end);
       } catch (IOException | RuntimeException e) {
         // tried once per pack: its files are read from the source
         packBytes = null;
@@ -229,20 +229,33 @@ final class PreviousArchive implements AutoCloseable {
             e.toString());
       }
     }
-    byte[] data = packBytes == null ? null : packBytes[at - start];
-    if (data == null
-        || !Digests.hex(Digests.sha256().digest(data)).equals(entries.get(at).sha256())) {
+    int from = packBytes == null ? -1 : packFrom[at - start];
+    if (from < 0) {
       return null;
     }
-    return new Kept(data, now);
+    Entry old = entries.get(at);
+    int length = (int) old.size();
+    java.security.MessageDigest md = Digests.sha256();
+    md.update(packBytes, from, length);
+    String sha256 = Digests.hex(md.digest());
+    if (!sha256.equals(old.sha256())) {
+      return null;
+    }
+    return new Kept(packBytes, from, length, sha256, now);
   }
 
-  /** An unchanged file's bytes from the previous archive, and the stat that found it unchanged. */
-  record Kept(byte[] data, SourceScan.Stamp stamp) {}
+  /**
+   * An unchanged file's bytes from the previous archive ({@code length} of {@code data} from {@code
+   * offset}, whose digest matched the manifest's {@code sha256}), and the stat that found it
+   * unchanged.
+   */
+  record Kept(byte[] data, int offset, int length, String sha256, SourceScan.Stamp stamp) {}
 
-  // the pack whose files kept() gives, decoded once: the scan asks for them in order
+  // the pack whose files kept() gives, decoded once: the scan asks for them in order; each file's
+  // bytes are where packFrom says in the pack's tar (-1 for none)
   private int packStart = -1;
-  private byte[][] packBytes;
+  private byte[] packBytes;
+  private int[] packFrom;
   private MemberDecoder decoder;
 
   /**
@@ -252,7 +265,7 @@ final class PreviousArchive implements AutoCloseable {
    * for a fresh JVM to compile one (Commons Compress's reader cost a 1 % change of the bench tree
    * ~0.15 CPU-s). A wrong offset gives bytes whose digest {@link #kept} refuses.
    */
-  private byte[][] decodePack(int start, int end) throws IOException {
+  private void decodePack(int start, int end) throws IOException {
     if (decoder == null) {
       decoder = new MemberDecoder(format);
     }
@@ -266,7 +279,8 @@ final class PreviousArchive implements AutoCloseable {
     try (InputStream in = decoder.open(channel, first.memberOffset(), first.memberLength())) {
       tar = in.readNBytes((int) runBytes);
     }
-    byte[][] data = new byte[end - start][];
+    int[] at = new int[end - start];
+    Arrays.fill(at, -1);
     for (int i = start; i < end; i++) {
       Entry e = entries.get(i);
       if (e.type() != EntryType.FILE || e.size() > GzipMembers.PACK_FILE_MAX) {
@@ -275,10 +289,11 @@ final class PreviousArchive implements AutoCloseable {
       // the entry's data ends its tar bytes, padded to a whole block
       long from = tarEnd(i) - base - padded(e.size());
       if (from >= e.tarOffset() - base + BLOCK && from + e.size() <= tar.length) {
-        data[i - start] = Arrays.copyOfRange(tar, (int) from, (int) (from + e.size()));
+        at[i - start] = (int) from;
       }
     }
-    return data;
+    packBytes = tar;
+    packFrom = at;
   }
 
   /** More tar than any pack holds (a pack closes past 64 KiB; its last file is at most 32 KiB). */
