@@ -20,6 +20,12 @@ final class ArchiveNames {
   static final String LOCK = ".lock";
   static final String PIN_SUFFIX = ".pin";
   static final String DRILL_SUFFIX = ".drill.json";
+
+  /**
+   * The record a prune leaves of an archive it deleted, for the offsite sync; see {@link Pruner}.
+   */
+  static final String PRUNED_SUFFIX = ".pruned";
+
   static final String LAST_PASSED_DRILL = "last-passed-drill.json";
   static final String PARTIAL_SUFFIX = ".partial";
   static final String LATEST = "latest";
@@ -80,6 +86,21 @@ final class ArchiveNames {
     }
     for (Compression c : Compression.values()) {
       if (Files.exists(dir.resolve(stem + c.suffix()), LinkOption.NOFOLLOW_LINKS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the partial file of an archive of {@code stem} (any kind) is there: a writer reserved
+   * the name and has not renamed the archive into place, or died before it did. A backup creates it
+   * before the manifest and state record and renames it last; whoever removes an unfinished write's
+   * files removes it last, so sidecars without it belong to an archive that was published.
+   */
+  static boolean unpublished(Path dir, String stem) {
+    for (Compression c : Compression.values()) {
+      if (Files.exists(dir.resolve(partial(stem + c.suffix())), LinkOption.NOFOLLOW_LINKS)) {
         return true;
       }
     }

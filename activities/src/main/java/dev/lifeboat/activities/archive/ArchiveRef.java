@@ -36,4 +36,12 @@ public record ArchiveRef(String set, String source, String name, Path path) {
   public Path pinPath() {
     return path.resolveSibling(stem() + ArchiveNames.PIN_SUFFIX);
   }
+
+  /**
+   * The record that a prune deleted this archive ({@code <stem>.pruned}): what lets {@code
+   * sync-offsite} delete its offsite copy.
+   */
+  public Path prunedPath() {
+    return path.resolveSibling(stem() + ArchiveNames.PRUNED_SUFFIX);
+  }
 }

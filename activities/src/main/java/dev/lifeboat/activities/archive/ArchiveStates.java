@@ -117,14 +117,22 @@ final class ArchiveStates {
 
   /**
    * Why the sidecars of an archive whose file is gone are the record of a backup that existed, or
-   * null when they may be what a writer that died left: a backup writes its state {@code
-   * unverified} before its archive appears and a verify runs only on a published archive, a prune
-   * deletes the state records before the archive, a fetch moves in no state at all. So a state
-   * record that says verified (or a legacy one), a pin, or a state record that cannot be read (it
-   * may have said verified) means the archive was there and was lost: deleted by hand, a disk
-   * error, a sync tool.
+   * null when they are what a writer that died or a prune left. A backup creates the archive's
+   * partial file first, then writes the manifest and the state ({@code unverified}) and renames the
+   * partial file into place last; whoever removes an unfinished write removes the partial file last
+   * (a fetch publishes the same way). A prune writes {@code <stem>.pruned} before it deletes
+   * anything. So sidecars beside neither were an archive's that was published and lost: deleted by
+   * hand, a disk error, a sync tool. The one exception is a state record that says damaged: the
+   * docs tell users to delete damaged archives by hand. Older versions left a manifest without a
+   * state record when a prune or fetch stopped halfway, and kept no state for fetched archives:
+   * those cannot be told apart, and the record is kept.
    */
   static String lostBackup(ArchiveRef ref) {
+    Path dir = ref.path().getParent();
+    if (ArchiveNames.unpublished(dir, ref.stem())
+        || Files.exists(ref.prunedPath(), LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
     Recorded r = record(ref);
     if (r.state() != null && r.state().isVerified()) {
       return "it was verified"
@@ -139,6 +147,21 @@ final class ArchiveStates {
     }
     if (r.state() == null && Files.isRegularFile(ref.verifiedPath())) {
       return "it was verified (" + ref.verifiedPath() + ")";
+    }
+    if (r.state() != null) {
+      // unverified: written just before the rename, and no partial file is left, so it was done
+      return r.state().isDamaged()
+          ? null
+          : "it was published"
+              + (r.state().by() == null ? "" : " by " + r.state().by())
+              + (r.state().at() == null ? "" : " at " + r.state().at())
+              + " and not verified yet";
+    }
+    if (Files.exists(ref.manifestPath(), LinkOption.NOFOLLOW_LINKS)) {
+      return "its manifest is there without a state record: fetched or written by an older version";
+    }
+    if (Files.exists(ref.drillPath(), LinkOption.NOFOLLOW_LINKS)) {
+      return "its restore drill record " + ref.drillPath() + " is there";
     }
     return null;
   }

@@ -601,7 +601,8 @@ final class Archiver {
         manifestWritten = true;
       }
       beforePublish.check();
-      // the state exists before the archive does: no reader ever sees an archive without one
+      // the state exists before the archive does: no reader ever sees an archive without one; the
+      // partial file, there until the rename, tells this unfinished write from a lost archive
       ArchiveStates.write(
           new ArchiveRef(set, source, name, archivePath),
           ArchiveState.unverified(created, "backup"));
@@ -648,11 +649,13 @@ final class Archiver {
     } finally {
       Files.deleteIfExists(scratch);
       if (!published) {
-        Files.deleteIfExists(partial);
+        // the partial file last: while it is there, manifest and state read as an unfinished
+        // write's (a kill between the deletions would otherwise leave the record of a lost backup)
         if (manifestWritten) {
-          Files.deleteIfExists(manifestPath);
           Files.deleteIfExists(dir.resolve(stem + ArchiveNames.STATE_SUFFIX));
+          Files.deleteIfExists(manifestPath);
         }
+        Files.deleteIfExists(partial);
       }
     }
   }

@@ -365,7 +365,7 @@ final class Catalog {
     for (String name : files.stream().filter(ArchiveNames::isArchive).toList()) {
       info(set, source, dir, name).ifPresent(out::add);
     }
-    for (String stem : orphanManifests(files)) {
+    for (String stem : orphanRecords(files)) {
       missing(set, source, dir, stem).ifPresent(out::add);
     }
     out.sort(Comparator.comparing(ArchiveInfo::name));
@@ -382,41 +382,56 @@ final class Catalog {
     }
   }
 
-  /** The stems of manifests without an archive beside them. */
-  private static List<String> orphanManifests(List<String> files) {
+  /** What records an archive ({@link ArchiveStates#lostBackup} judges whether it was a loss). */
+  private static final List<String> RECORDS =
+      List.of(
+          ArchiveNames.MANIFEST_SUFFIX,
+          ArchiveNames.STATE_SUFFIX,
+          ArchiveNames.VERIFIED_SUFFIX,
+          ArchiveNames.DRILL_SUFFIX,
+          ArchiveNames.PIN_SUFFIX);
+
+  /** The stems of records without an archive beside them, in order. */
+  private static List<String> orphanRecords(List<String> files) {
     java.util.Set<String> present = new java.util.HashSet<>(files);
-    List<String> out = new ArrayList<>();
+    java.util.Set<String> out = new java.util.TreeSet<>();
     for (String n : files) {
-      if (!n.endsWith(ArchiveNames.MANIFEST_SUFFIX)) {
-        continue;
-      }
-      String stem = n.substring(0, n.length() - ArchiveNames.MANIFEST_SUFFIX.length());
-      if (ArchiveNames.isStem(stem)
-          && java.util.Arrays.stream(Compression.values())
-              .noneMatch(c -> present.contains(stem + c.suffix()))) {
-        out.add(stem);
+      for (String suffix : RECORDS) {
+        if (!n.endsWith(suffix)) {
+          continue;
+        }
+        String stem = n.substring(0, n.length() - suffix.length());
+        if (ArchiveNames.isStem(stem)
+            && java.util.Arrays.stream(Compression.values())
+                .noneMatch(c -> present.contains(stem + c.suffix()))) {
+          out.add(stem);
+        }
       }
     }
-    return out;
+    return List.copyOf(out);
   }
 
   /**
-   * An archive whose file is gone while its manifest is there, listed damaged and {@code missing}
-   * when it was a backup that existed ({@link ArchiveStates#lostBackup}): before, it just dropped
-   * out of the listing, latest moved to an older archive without a word, and the next backup
-   * removed its manifest as a leftover. Empty for what a writer that died left (the next backup
-   * removes it), or when it went while we looked.
+   * An archive whose file is gone while its records are there, listed damaged and {@code missing}
+   * when it was published ({@link ArchiveStates#lostBackup}): before, it just dropped out of the
+   * listing, latest moved to an older archive without a word, and the next backup removed its
+   * records as leftovers. Its manifest may be gone too (a state record or a pin alone still says a
+   * backup was there). Empty for what a writer that died or a prune left (the next backup removes
+   * it), or when it went while we looked.
    */
   private Optional<ArchiveInfo> missing(String set, String source, Path dir, String stem) {
     Path manifestPath = dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX);
     Manifest m = null;
     String manifestProblem = null;
-    try {
-      m = head(manifestPath);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      manifestProblem = ManifestCheck.readFailure(e);
+    boolean manifest = Files.exists(manifestPath, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (manifest) {
+      try {
+        m = head(manifestPath);
+      } catch (NoSuchFileException e) {
+        manifest = false;
+      } catch (IOException e) {
+        manifestProblem = ManifestCheck.readFailure(e);
+      }
     }
     // the manifest names its archive; a gzip one where it cannot say
     String name =
@@ -436,6 +451,14 @@ final class Catalog {
             ? m.created()
             : Instant.from(ArchiveNames.STAMP.parse(stem));
     boolean totals = m != null && m.totals() != null;
+    String left =
+        manifest
+            ? "its manifest"
+                + (manifestProblem == null ? "" : " (unreadable: " + manifestProblem + ")")
+                + " and records are all that is left"
+            : "its manifest is gone too, and "
+                + String.join(", ", records(dir, stem))
+                + " are all that is left";
     ArchiveState state =
         ArchiveState.damaged(
             null,
@@ -444,10 +467,10 @@ final class Catalog {
                 + ref.path()
                 + " is missing ("
                 + lost
-                + "): its manifest"
-                + (manifestProblem == null ? "" : " (unreadable: " + manifestProblem + ")")
-                + " and records are all that is left (deleted or lost: by hand, a disk"
-                + " error, a sync tool); fetch it again from the offsite copy after moving "
+                + "): "
+                + left
+                + " (deleted or lost: by hand, a disk error, a sync tool); fetch it again from the"
+                + " offsite copy after moving "
                 + stem
                 + ".manifest.json and .state.json aside, or delete "
                 + stem
@@ -466,6 +489,17 @@ final class Catalog {
             Files.exists(ref.pinPath()),
             true,
             m == null ? null : m.unreadable()));
+  }
+
+  /** The names of the records of {@code stem} that are there. */
+  private static List<String> records(Path dir, String stem) {
+    List<String> out = new ArrayList<>();
+    for (String suffix : RECORDS) {
+      if (Files.exists(dir.resolve(stem + suffix), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        out.add(stem + suffix);
+      }
+    }
+    return out;
   }
 
   /** The archives' file names in the folder, oldest first; none when it does not exist. */

@@ -59,11 +59,12 @@ final class Pruner {
    * Deletes the archives of one source that {@code policy} does not keep (see {@link
    * RetentionPolicy}): only good archives count; pinned ones, the newest good and the newest
    * verified one always stay; damaged ones are kept for forensics, delete them by hand, and so is
-   * the record (manifest, state) of a verified archive whose file went missing ({@code missing}).
-   * Sidecars go with their archive; {@code latest} moves to the newest good archive. Holds the
-   * source lock, so a prune waits for a backup, verify, restore or drill of the same source to
-   * finish and never deletes an archive while it is read. With {@code dryRun} nothing is deleted:
-   * the result lists what would go.
+   * the record (manifest, state) of an archive whose file went missing ({@code missing}). Sidecars
+   * go with their archive, and {@code <stem>.pruned} stays as the record that the prune deleted it
+   * (for sync-offsite); {@code latest} moves to the newest good archive. Holds the source lock, so
+   * a prune waits for a backup, verify, restore or drill of the same source to finish and never
+   * deletes an archive while it is read. With {@code dryRun} nothing is deleted: the result lists
+   * what would go.
    */
   PruneResult prune(
       String set, String source, RetentionPolicy policy, boolean dryRun, ProgressListener listener)
@@ -141,16 +142,23 @@ final class Pruner {
         kept.add(d.name());
         keptBecause.put(d.name(), d.reasons());
         keptBytes += a.damaged() ? 0 : a.sizeBytes();
+        if (!dryRun && !a.missing()) {
+          // a record left by a prune that decided otherwise and stopped before the delete
+          Files.deleteIfExists(a.ref().prunedPath());
+        }
         continue;
       }
       deleted.add(d.name());
       deletedBecause.put(d.name(), d.reasons().get(0));
       if (!dryRun) {
-        // The state records first, then the archive: a prune that dies halfway leaves an
-        // unverified archive, or sidecars that no longer say a verified archive was there, which
-        // the next write to this source removes as leftovers. A manifest beside a verified state
-        // and no archive is a backup that went missing (ArchiveStates.lostBackup).
+        // First the record that a prune deleted it (<stem>.pruned), on disk before anything goes:
+        // sync-offsite deletes only offsite copies of archives it names, and sidecars beside it
+        // are a prune's leftovers, never a loss. Then the state records, then the archive: a prune
+        // that dies halfway leaves an unverified archive, or sidecars the next write to this
+        // source removes as leftovers. Sidecars beside no archive and no such record are a backup
+        // that went missing (ArchiveStates.lostBackup).
         ArchiveRef ref = a.ref();
+        recordPruned(ref, d.reasons().get(0), listener);
         Files.deleteIfExists(ref.statePath());
         Files.deleteIfExists(ref.verifiedPath());
         Files.deleteIfExists(a.path());
@@ -181,6 +189,29 @@ final class Pruner {
     }
     return new PruneResult(
         set, source, dryRun, deleted, kept, keptBecause, deletedBecause, keptBytes);
+  }
+
+  /**
+   * Writes {@code <stem>.pruned}. A disk too full for it must not stop the prune that would free
+   * it: the archive goes without the record, and sync-offsite keeps its offsite copy (and says so).
+   */
+  private void recordPruned(ArchiveRef ref, String why, ProgressListener listener)
+      throws IOException {
+    try {
+      RepositoryFiles.writeAtomically(
+          ref.prunedPath(),
+          ("pruned " + clock.instant() + ": " + why + "\n").getBytes(StandardCharsets.UTF_8));
+    } catch (IOException | dev.lifeboat.activities.action.ActionException e) {
+      if (!RepositoryFiles.isDiskFull(e)) {
+        throw e;
+      }
+      listener.message(
+          "the disk is full: "
+              + ref.name()
+              + " is deleted without its record "
+              + ref.prunedPath().getFileName()
+              + ", so sync-offsite keeps its offsite copy");
+    }
   }
 
   /** An unverified archive this young may be one a running backup has yet to verify. */

@@ -495,6 +495,88 @@ public final class Repository {
     pruner.unpin(ref);
   }
 
+  /**
+   * The archives a prune deleted from this repository (all sets, or {@code set}) whose {@code
+   * <stem>.pruned} record is still there: the offsite copies sync-offsite may delete. Each is named
+   * as a gzip archive of its stem (the record does not say which kind it was).
+   */
+  public List<ArchiveRef> pruned(String set) throws IOException {
+    List<ArchiveRef> out = new java.util.ArrayList<>();
+    List<String> sets =
+        set != null ? List.of(checkSegment(set, "set")) : Catalog.subdirectories(root);
+    for (String s : sets) {
+      for (String source : Catalog.subdirectories(root.resolve(s))) {
+        Path dir = root.resolve(s).resolve(source);
+        try (Stream<Path> files = Files.list(dir)) {
+          for (String n : files.map(p -> p.getFileName().toString()).sorted().toList()) {
+            String stem =
+                n.endsWith(ArchiveNames.PRUNED_SUFFIX)
+                    ? n.substring(0, n.length() - ArchiveNames.PRUNED_SUFFIX.length())
+                    : "";
+            if (ArchiveNames.isStem(stem)) {
+              String name = stem + ArchiveNames.ARCHIVE_SUFFIX;
+              out.add(new ArchiveRef(s, source, name, dir.resolve(name)));
+            }
+          }
+        } catch (NoSuchFileException e) {
+          // the source went while we looked
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * After sync-offsite deleted the offsite copy of a pruned archive: removes its {@code
+   * <stem>.pruned} record when nothing else of the archive is left (a prune that stopped halfway
+   * leaves sidecars, which the record marks as leftovers until the next backup removes them).
+   *
+   * @return whether the record is gone
+   */
+  public boolean forgetPruned(ArchiveRef ref) throws IOException {
+    Path dir = ref.path().getParent();
+    String stem = ref.stem();
+    try (Stream<Path> files = Files.list(dir)) {
+      boolean more =
+          files
+              .map(p -> p.getFileName().toString())
+              .anyMatch(
+                  n ->
+                      !n.equals(stem + ArchiveNames.PRUNED_SUFFIX)
+                          && (n.startsWith(stem + ".") || n.startsWith("." + stem + ".")));
+      if (more) {
+        return false;
+      }
+    }
+    Files.deleteIfExists(ref.prunedPath());
+    return true;
+  }
+
+  /**
+   * Puts an archive and its manifest, fetched into a folder on the same drive and checked, into
+   * their source's folder ({@code into} the source's folder of this repository), with the source's
+   * lock held, in the order a backup publishes: the archive under its partial name, the manifest, a
+   * state record ({@code unverified}, by {@code fetch}), then the archive renamed into place. A
+   * fetch that dies halfway leaves what the next backup removes as an unfinished write's; a fetched
+   * archive that is later lost is listed missing, as a backup's is. A prune's record of an archive
+   * of that name goes first: it is here again.
+   */
+  public ArchiveRef publishFetched(String set, String source, Path archive, Path manifest)
+      throws IOException {
+    Path dir = catalog.sourceDir(set, source);
+    String name = archive.getFileName().toString();
+    ArchiveRef ref = new ArchiveRef(set, source, name, dir.resolve(name));
+    Files.deleteIfExists(ref.prunedPath());
+    Path partial = RepositoryFiles.partialOf(ref.path());
+    // a partial file of this name is a dead writer's: the lock is held, no one else writes here
+    Files.move(archive, partial, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(manifest, ref.manifestPath());
+    ArchiveStates.write(ref, ArchiveState.unverified(clock.instant(), "fetch"));
+    Files.move(partial, ref.path(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    RepositoryFiles.fsyncDirectory(dir);
+    return ref;
+  }
+
   // ---------------------------------------------------------------- internals
 
   /**

@@ -61,8 +61,7 @@ final class RepositoryFiles {
     for (int i = 0; i < 100_000; i++) {
       String name = ArchiveNames.archiveName(at.plusSeconds(i), compression);
       String stem = ArchiveNames.stem(name);
-      if (ArchiveNames.archiveExists(dir, stem)
-          || Files.exists(dir.resolve(stem + ArchiveNames.MANIFEST_SUFFIX))) {
+      if (ArchiveNames.archiveExists(dir, stem) || hasRecord(dir, stem)) {
         continue;
       }
       try {
@@ -75,6 +74,24 @@ final class RepositoryFiles {
       }
     }
     throw new IOException("no free archive name in " + dir);
+  }
+
+  /**
+   * Whether a manifest, state record, pin or prune record of {@code stem} is there: the name of a
+   * lost or pruned archive is not taken again, or its record would pass for the new archive's.
+   */
+  private static boolean hasRecord(Path dir, String stem) {
+    for (String suffix :
+        List.of(
+            ArchiveNames.MANIFEST_SUFFIX,
+            ArchiveNames.STATE_SUFFIX,
+            ArchiveNames.PIN_SUFFIX,
+            ArchiveNames.PRUNED_SUFFIX)) {
+      if (Files.exists(dir.resolve(stem + suffix), LinkOption.NOFOLLOW_LINKS)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -193,17 +210,19 @@ final class RepositoryFiles {
   /**
    * With the source lock held, hidden partial files and sidecars whose archive never appeared
    * belong to a writer that died (kill -9, power loss): remove them so they neither fill the disk
-   * nor block a name. The sidecars of an archive that was there and went missing (verified, pinned:
-   * {@link ArchiveStates#lostBackup}) are no leftovers: they stay, as the listing's record of the
-   * loss, and are logged as a warning.
+   * nor block a name. The sidecars of an archive that was published and went missing (no partial
+   * file of an unfinished write is left: {@link ArchiveStates#lostBackup}) are no leftovers: they
+   * stay, as the listing's record of the loss, and are logged as a warning. Partial files go last:
+   * a cleanup that stops halfway leaves sidecars that still read as an unfinished write's.
    */
   static List<String> removeLeftovers(Path dir) throws IOException {
-    List<String> removed = new ArrayList<>();
     java.util.Map<String, String> lost = new java.util.TreeMap<>();
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
-      files = list.toList();
+      files = list.sorted().toList();
     }
+    List<Path> sidecars = new ArrayList<>();
+    List<Path> partials = new ArrayList<>();
     for (Path f : files) {
       String n = f.getFileName().toString();
       boolean partial = n.startsWith(".") && n.endsWith(ArchiveNames.PARTIAL_SUFFIX);
@@ -215,9 +234,21 @@ final class RepositoryFiles {
         }
       }
       if ((partial || orphan != null) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-        Files.deleteIfExists(f);
-        removed.add(n);
+        (partial ? partials : sidecars).add(f);
       }
+    }
+    List<String> removed = new ArrayList<>();
+    for (Path f : sidecars) {
+      Files.deleteIfExists(f);
+      removed.add(f.getFileName().toString());
+    }
+    if (!sidecars.isEmpty() && !partials.isEmpty()) {
+      // the sidecars' removal is on disk before the partial file that marks them as unfinished
+      fsyncDirectory(dir);
+    }
+    for (Path f : partials) {
+      Files.deleteIfExists(f);
+      removed.add(f.getFileName().toString());
     }
     lost.forEach(
         (stem, why) -> {
@@ -235,7 +266,10 @@ final class RepositoryFiles {
     return removed;
   }
 
-  /** The stem of a sidecar whose archive is not there; null for any other file. */
+  /**
+   * The stem of a sidecar whose archive is not there; null for any other file. Pins and prune
+   * records are never leftovers: the user's word, and what the offsite sync reads.
+   */
   private static String orphanStem(Path dir, String n) {
     for (String suffix :
         List.of(
@@ -252,13 +286,12 @@ final class RepositoryFiles {
   }
 
   /**
-   * {@link ArchiveStates#lostBackup} for a stem whose manifest is there, as the listing shows it
-   * ("" otherwise); sidecar paths need only the stem.
+   * {@link ArchiveStates#lostBackup} for a stem, as the listing shows it ("" when it is no loss);
+   * sidecar paths need only the stem.
    */
   private static String lostBackup(Path dir, String stem) {
     String name = stem + ArchiveNames.ARCHIVE_SUFFIX;
-    ArchiveRef ref = new ArchiveRef("", "", name, dir.resolve(name));
-    String why = Files.exists(ref.manifestPath()) ? ArchiveStates.lostBackup(ref) : null;
+    String why = ArchiveStates.lostBackup(new ArchiveRef("", "", name, dir.resolve(name)));
     return why == null ? "" : why;
   }
 

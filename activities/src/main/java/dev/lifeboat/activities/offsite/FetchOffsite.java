@@ -213,10 +213,11 @@ public final class FetchOffsite implements Action<FetchOffsite.Args> {
                 + " is not usable and was not kept: "
                 + fetched.state().error().replace(partial.toString(), remoteDir));
       }
-      // the manifest first: an archive never appears without one
-      Files.move(partial.resolve(archive + MANIFEST), manifest);
-      Path path = target.resolve(fetched.name());
-      Files.move(fetched.path(), path);
+      // as a backup publishes: manifest and state before the archive appears under its name
+      Path path =
+          repository
+              .publishFetched(set, source, fetched.path(), partial.resolve(archive + MANIFEST))
+              .path();
       if (isLatest) {
         movePointer(partial, target, archive);
       }

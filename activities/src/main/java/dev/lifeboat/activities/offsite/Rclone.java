@@ -234,6 +234,48 @@ public final class Rclone {
     }
 
     /**
+     * The files below {@code remote} that {@code filterFlags} select, as paths relative to it; none
+     * when it is not there yet. Fails when rclone cannot list it: a sync that cannot see what is
+     * offsite cannot tell what it may delete.
+     */
+    List<String> listFiles(String remote, List<String> filterFlags, ActionContext context)
+        throws IOException, InterruptedException {
+      List<String> files = new ArrayList<>();
+      List<String> logs = new ArrayList<>();
+      List<String> flags = new ArrayList<>(List.of("-R", "--files-only", "--use-json-log"));
+      flags.addAll(filterFlags);
+      ProgramResult result =
+          run(
+              "lsf",
+              List.of(remote),
+              flags,
+              Duration.ofHours(1),
+              context,
+              line -> {
+                // log lines are JSON; a listed name never starts with '{' (set names cannot)
+                if (line.startsWith("{")) {
+                  logs.add(line);
+                } else if (!line.isBlank()) {
+                  files.add(line);
+                }
+              },
+              false);
+      if (result.exitCode() == 3) {
+        return List.of(); // "directory not found": nothing offsite yet
+      }
+      if (result.exitCode() != 0) {
+        throw new IOException(
+            "rclone lsf of "
+                + remote
+                + " failed with exit code "
+                + result.exitCode()
+                + ": "
+                + (logs.isEmpty() ? result.tailText() : logs.get(logs.size() - 1)));
+      }
+      return files;
+    }
+
+    /**
      * Runs {@code rclone <command> <flags> --config <file> -- <paths>}: the paths come after {@code
      * --}, so none can be read as an option; output lines go to {@code lines}, masked.
      */

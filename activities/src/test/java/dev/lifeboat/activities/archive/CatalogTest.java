@@ -409,7 +409,7 @@ class CatalogTest {
     long files = catalog.list("local", "src").get(1).files();
     Files.delete(lost.path());
     Files.delete(zstd.path());
-    // never verified: what a writer that died leaves looks the same, so it is no loss to report
+    // never verified, but published (no writer's partial file is left): a loss as well
     Files.delete(unverified.path());
 
     List<ArchiveInfo> listed = catalog.list("local", "src");
@@ -418,6 +418,7 @@ class CatalogTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(older.name(), false, false),
             org.assertj.core.groups.Tuple.tuple(lost.name(), true, true),
+            org.assertj.core.groups.Tuple.tuple(unverified.name(), true, true),
             org.assertj.core.groups.Tuple.tuple(zstd.name(), true, true));
     ArchiveInfo missing = listed.get(1);
     assertThat(missing.path()).isEqualTo(lost.path());
@@ -427,7 +428,7 @@ class CatalogTest {
         .startsWith("archive file " + lost.path() + " is missing (it was verified at ")
         .contains("by verify")
         .contains("delete " + lost.stem() + ".* to forget it");
-    assertThat(listed.get(2).name()).as("named by its manifest").endsWith(".tar.zst");
+    assertThat(listed.get(3).name()).as("named by its manifest").endsWith(".tar.zst");
 
     assertThat(catalog.resolve("local", "src", null)).isEqualTo(older);
     assertThat(catalog.newestGood("local", "src")).map(ArchiveInfo::name).contains(older.name());
@@ -444,7 +445,86 @@ class CatalogTest {
     Files.delete(older.path());
     assertThatThrownBy(() -> catalog.resolve("local", "src", null))
         .hasMessageContaining(
-            "has no undamaged archive (every archive failed a check or went missing, 3 of 3;");
+            "has no undamaged archive (every archive failed a check or went missing, 4 of 4;");
+  }
+
+  @Test
+  void anArchiveLostBeforeItsVerifyIsMissingButAWriteThatNeverFinishedIsNot() throws Exception {
+    ArchiveRef good = backup("local", "src");
+    ArchiveRef lost = backup("local", "src");
+    ArchiveRef unfinished = backup("local", "src");
+    writer.verify(good, ProgressListener.NONE);
+    // published, then deleted before its backup's verify step ran (or with verify skipped)
+    Files.delete(lost.path());
+    // what a writer killed just before its rename leaves: manifest, state, and the partial file
+    Path partial = unfinished.path().resolveSibling("." + unfinished.name() + ".partial");
+    Files.move(unfinished.path(), partial);
+
+    List<ArchiveInfo> listed = catalog.list("local", "src");
+    assertThat(listed)
+        .extracting(ArchiveInfo::name, ArchiveInfo::damaged, ArchiveInfo::missing)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(good.name(), false, false),
+            org.assertj.core.groups.Tuple.tuple(lost.name(), true, true));
+    assertThat(listed.get(1).state().error())
+        .startsWith("archive file " + lost.path() + " is missing (it was published by backup at ")
+        .contains("and not verified yet)");
+    assertThat(catalog.resolve("local", "src", null)).isEqualTo(good);
+
+    // the next backup removes the unfinished write, its partial file last, and keeps the loss
+    BackupResult next = writer.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    assertThat(next.cleaned())
+        .containsExactly(
+            unfinished.stem() + ".manifest.json",
+            unfinished.stem() + ".state.json",
+            partial.getFileName().toString());
+    assertThat(lost.manifestPath()).exists();
+    assertThat(lost.statePath()).exists();
+    assertThat(catalog.list("local", "src"))
+        .filteredOn(ArchiveInfo::missing)
+        .extracting(ArchiveInfo::name)
+        .containsExactly(lost.name());
+  }
+
+  @Test
+  void aVerifiedStateOrAPinWhoseManifestIsGoneTooIsListedMissing() throws Exception {
+    ArchiveRef verified = backup("local", "src");
+    ArchiveRef pinned = backup("local", "src");
+    ArchiveRef good = backup("local", "src");
+    writer.verify(verified, ProgressListener.NONE);
+    writer.pin(pinned);
+    for (ArchiveRef r : List.of(verified, pinned)) {
+      Files.delete(r.path());
+      Files.delete(r.manifestPath());
+    }
+
+    List<ArchiveInfo> listed = catalog.list("local", "src");
+    assertThat(listed)
+        .extracting(ArchiveInfo::name, ArchiveInfo::damaged, ArchiveInfo::missing)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(verified.name(), true, true),
+            org.assertj.core.groups.Tuple.tuple(pinned.name(), true, true),
+            org.assertj.core.groups.Tuple.tuple(good.name(), false, false));
+    assertThat(listed.get(0).files()).isZero();
+    assertThat(listed.get(0).sizeBytes()).isZero();
+    assertThat(listed.get(0).state().error())
+        .startsWith("archive file " + verified.path() + " is missing (it was verified at ")
+        .contains(
+            "its manifest is gone too, and "
+                + verified.stem()
+                + ".state.json are all that is left");
+    assertThat(listed.get(1).pinned()).isTrue();
+    assertThat(listed.get(1).state().error())
+        .contains("is missing (it is pinned)")
+        .contains(pinned.stem() + ".state.json, " + pinned.stem() + ".pin are all that is left");
+
+    // no leftovers: the next backup keeps them
+    BackupResult next = writer.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    assertThat(next.cleaned()).isEmpty();
+    assertThat(catalog.list("local", "src"))
+        .filteredOn(ArchiveInfo::missing)
+        .extracting(ArchiveInfo::name)
+        .containsExactly(verified.name(), pinned.name());
   }
 
   @Test

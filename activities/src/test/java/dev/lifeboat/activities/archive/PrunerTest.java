@@ -349,6 +349,8 @@ class PrunerTest {
             "local", "src", RetentionPolicy.keepLast(1), false, Fixtures.collecting(messages));
     assertThat(r.deleted()).containsExactly(refs.get(0).name());
     assertThat(r.keptBecause().get(lost.name())).containsExactly("missing");
+    // published and lost before its verify ran: a loss too, not a dead writer's leftovers
+    assertThat(r.keptBecause().get(neverVerified.name())).containsExactly("missing");
     assertThat(messages)
         .anyMatch(
             m ->
@@ -358,16 +360,59 @@ class PrunerTest {
     assertThat(lost.statePath()).exists();
     assertThat(tmp.resolve("repo/local/src/latest")).hasContent(refs.get(3).name() + "\n");
 
-    // the next backup removes what a writer that died leaves, not the record of the loss
+    // the next backup removes what a writer that died leaves, not the records of the losses
     clock.set(Instant.parse("2026-11-05T02:00:00Z"));
     BackupResult next = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
-    assertThat(next.cleaned())
-        .containsExactlyInAnyOrder(
-            neverVerified.stem() + ".manifest.json", neverVerified.stem() + ".state.json");
+    assertThat(next.cleaned()).isEmpty();
     assertThat(repo.list("local", "src"))
         .filteredOn(ArchiveInfo::missing)
         .extracting(ArchiveInfo::name)
-        .containsExactly(lost.name());
+        .containsExactly(lost.name(), neverVerified.name());
+  }
+
+  @Test
+  void aPruneRecordsWhatItDeletedAndWhatAPruneLeftHalfwayIsNoLoss() throws Exception {
+    List<ArchiveRef> refs = new java.util.ArrayList<>();
+    for (int day = 0; day < 3; day++) {
+      clock.set(Instant.parse("2026-11-01T02:00:00Z").plus(Duration.ofDays(day)));
+      refs.add(repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null).ref());
+    }
+    ArchiveRef old = refs.get(0);
+    ArchiveRef halfway = refs.get(1);
+    ArchiveRef newest = refs.get(2);
+    repo.verify(newest, null);
+    // a prune that went for it and stopped after the state record and the archive
+    Files.writeString(halfway.prunedPath(), "pruned 2026-11-03T00:00:00Z: no rule keeps it\n");
+    Files.delete(halfway.statePath());
+    Files.delete(halfway.path());
+    // and one that stopped before deleting anything of an archive this prune keeps
+    Files.writeString(newest.prunedPath(), "pruned 2026-11-03T00:00:00Z: no rule keeps it\n");
+    assertThat(repo.list("local", "src"))
+        .extracting(ArchiveInfo::name)
+        .containsExactly(old.name(), newest.name());
+
+    clock.set(Instant.parse("2026-11-04T02:00:00Z"));
+    PruneResult r = repo.prune("local", "src", RetentionPolicy.keepLast(1));
+    assertThat(r.deleted()).containsExactly(old.name());
+    // the record that a prune deleted it outlives the archive, alone: what sync-offsite reads
+    assertThat(old.prunedPath()).content().startsWith("pruned 2026-11-04T02:00:00Z: ");
+    try (java.util.stream.Stream<Path> files = Files.list(old.path().getParent())) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .filteredOn(n -> n.startsWith(old.stem()))
+          .containsExactly(old.stem() + ".pruned");
+    }
+    assertThat(newest.prunedPath()).doesNotExist();
+
+    // the next backup removes the halfway prune's leftovers, never its record
+    clock.set(Instant.parse("2026-11-05T02:00:00Z"));
+    BackupResult next = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
+    assertThat(next.cleaned()).containsExactly(halfway.stem() + ".manifest.json");
+    assertThat(repo.list("local", "src")).noneMatch(ArchiveInfo::missing);
+    assertThat(repo.pruned(null))
+        .extracting(ArchiveRef::stem)
+        .containsExactly(old.stem(), halfway.stem());
+    assertThat(repo.forgetPruned(old)).isTrue();
+    assertThat(old.prunedPath()).doesNotExist();
   }
 
   @Test

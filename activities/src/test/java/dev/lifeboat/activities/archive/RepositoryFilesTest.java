@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,21 +61,29 @@ class RepositoryFilesTest {
       Files.writeString(dir.resolve(leftover), "x");
     }
     // what a backup killed before its archive appeared leaves: the state it writes just before
+    // the rename, and the partial file it renames (there from the start)
     Files.writeString(
         dir.resolve("20261121T000000Z.state.json"),
         "{\"state\": \"unverified\", \"at\": \"2026-11-21T00:00:00Z\", \"by\": \"backup\"}");
+    Files.writeString(dir.resolve(".20261121T000000Z.tar.gz.partial"), "half");
     // a link is never followed nor removed, even under a leftover's name
     Path outside = Files.writeString(tmp.resolve("outside.txt"), "mine");
     Files.createSymbolicLink(dir.resolve(".evil.tar.gz.partial"), outside);
 
-    assertThat(RepositoryFiles.removeLeftovers(dir))
+    List<String> removed = RepositoryFiles.removeLeftovers(dir);
+    assertThat(removed)
         .containsExactlyInAnyOrder(
             ".20261122T002000Z.tar.gz.partial",
+            ".20261121T000000Z.tar.gz.partial",
             ".latest.partial",
             "20261121T000000Z.manifest.json",
             "20261121T000000Z.state.json",
             "20261121T000000Z.verified.json",
             "20261121T000000Z.drill.json");
+    // the partial file last: a cleanup that stops halfway leaves sidecars that still read as an
+    // unfinished write's, never as the record of a lost archive
+    assertThat(removed.subList(removed.size() - 3, removed.size()))
+        .allMatch(n -> n.endsWith(".partial"));
     assertThat(names(dir))
         .containsExactlyInAnyOrder(
             "20261122T001500Z.tar.gz",
@@ -109,14 +118,25 @@ class RepositoryFilesTest {
     Files.writeString(
         dir.resolve("20261120T030000Z.state.json"),
         "{\"state\": \"damaged\", \"by\": \"verify\", \"error\": \"rot\"}");
-    // a verified state without its manifest is not listed either: no record to keep
+    // a verified state whose manifest is gone too still says a backup was there
     Files.writeString(dir.resolve("20261120T040000Z.state.json"), verified);
+    // published, not verified yet: no partial file says a writer is still at it
+    Files.writeString(dir.resolve("20261120T050000Z.manifest.json"), "{}");
+    Files.writeString(
+        dir.resolve("20261120T050000Z.state.json"),
+        "{\"state\": \"unverified\", \"at\": \"2026-11-20T05:00:00Z\", \"by\": \"backup\"}");
+    // what a prune leaves when it stops halfway: its record says the archive went on purpose
+    Files.writeString(dir.resolve("20261120T060000Z.manifest.json"), "{}");
+    Files.writeString(dir.resolve("20261120T060000Z.pruned"), "pruned\n");
+    Files.writeString(dir.resolve("20261120T070000Z.pruned"), "pruned\n");
+    // a manifest alone: an archive fetched by an older version (no state), then lost
+    Files.writeString(dir.resolve("20261120T080000Z.manifest.json"), "{}");
 
     assertThat(RepositoryFiles.removeLeftovers(dir))
         .containsExactlyInAnyOrder(
             "20261120T030000Z.manifest.json",
             "20261120T030000Z.state.json",
-            "20261120T040000Z.state.json");
+            "20261120T060000Z.manifest.json");
     assertThat(names(dir))
         .containsExactlyInAnyOrder(
             "20261120T000000Z.manifest.json",
@@ -125,7 +145,13 @@ class RepositoryFilesTest {
             "20261120T010000Z.manifest.json",
             "20261120T010000Z.pin",
             "20261120T020000Z.manifest.json",
-            "20261120T020000Z.state.json");
+            "20261120T020000Z.state.json",
+            "20261120T040000Z.state.json",
+            "20261120T050000Z.manifest.json",
+            "20261120T050000Z.state.json",
+            "20261120T060000Z.pruned",
+            "20261120T070000Z.pruned",
+            "20261120T080000Z.manifest.json");
   }
 
   @Test

@@ -265,20 +265,20 @@ class SourceLockTest {
   void leftoversOfADeadWriterAreRemovedBeforeTheNextWriteAndAtStart() throws Exception {
     repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
     Path dir = tmp.resolve("repo/local/src");
-    // what kill -9 leaves: a half-written archive, and a manifest whose archive was never renamed
-    // into place
+    // what kill -9 leaves: a half-written archive, and the manifest written beside it before the
+    // archive was renamed into place
     Files.writeString(dir.resolve(".20261101T000000Z.tar.gz.partial"), "half");
-    Files.writeString(dir.resolve("20261102T000000Z.manifest.json"), "{}");
+    Files.writeString(dir.resolve("20261101T000000Z.manifest.json"), "{}");
     Files.writeString(dir.resolve(".latest.partial"), "x");
     clock.set(Instant.parse("2026-11-23T00:00:00Z"));
     BackupResult b = repo.writeFromDirectory("local", "src", src, List.of(), List.of(), null);
     assertThat(b.cleaned())
         .containsExactlyInAnyOrder(
             ".20261101T000000Z.tar.gz.partial",
-            "20261102T000000Z.manifest.json",
+            "20261101T000000Z.manifest.json",
             ".latest.partial");
     assertThat(dir.resolve(".20261101T000000Z.tar.gz.partial")).doesNotExist();
-    assertThat(dir.resolve("20261102T000000Z.manifest.json")).doesNotExist();
+    assertThat(dir.resolve("20261101T000000Z.manifest.json")).doesNotExist();
 
     Path other = Files.createDirectories(tmp.resolve("repo/tier2/shared"));
     Files.writeString(other.resolve(".20261101T000000Z.tar.gz.partial"), "half");

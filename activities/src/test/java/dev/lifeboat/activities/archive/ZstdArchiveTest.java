@@ -207,11 +207,15 @@ class ZstdArchiveTest {
         .isInstanceOf(ActionException.class)
         .hasMessageContaining("not an archive name");
 
-    // a zstd archive's sidecars are not leftovers; a sidecar without its archive is
+    // a zstd archive's sidecars are not leftovers; those of one a writer never renamed into
+    // place are, its partial file last
     Path orphan =
         zstd.ref().path().resolveSibling("20200101T000000Z" + ArchiveNames.MANIFEST_SUFFIX);
     Files.writeString(orphan, "{}");
-    assertThat(repo.cleanLeftovers()).containsExactly("s/home/" + orphan.getFileName());
+    Path partial = orphan.resolveSibling(ArchiveNames.partial("20200101T000000Z.tar.zst"));
+    Files.writeString(partial, "half");
+    assertThat(repo.cleanLeftovers())
+        .containsExactly("s/home/" + orphan.getFileName(), "s/home/" + partial.getFileName());
     assertThat(zstd.ref().manifestPath()).exists();
     assertThat(zstd.ref().statePath()).exists();
 

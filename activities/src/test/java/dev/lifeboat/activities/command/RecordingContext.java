@@ -59,6 +59,11 @@ public final class RecordingContext implements ActionContext {
   }
 
   @Override
+  public void warn(String text) {
+    local.warn(text);
+  }
+
+  @Override
   public void checkpoint(Object details) {
     local.checkpoint(details);
   }

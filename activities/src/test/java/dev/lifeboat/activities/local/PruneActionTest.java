@@ -133,7 +133,9 @@ class PruneActionTest {
     assertThat(refs.get(5).manifestPath()).exists();
 
     LocalActionContext clean = new LocalActionContext("p");
+    // forgotten as the docs say: <stem>.* deleted (a state record alone still tells of a loss)
     Files.delete(refs.get(5).manifestPath());
+    Files.delete(refs.get(5).statePath());
     ActionDispatcher.invoke(
         new PruneAction(repo), Map.of("set", "tier1", "source", "notebooks", "keepLast", 2), clean);
     assertThat(clean.warning()).as("forgotten by hand: nothing to warn of").isNull();

@@ -8,8 +8,10 @@ import dev.lifeboat.activities.action.ActionDispatcher;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.ArchiveInfo;
 import dev.lifeboat.activities.archive.ArchiveRef;
+import dev.lifeboat.activities.archive.ArchiveState;
 import dev.lifeboat.activities.archive.ProgressListener;
 import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.archive.RetentionPolicy;
 import dev.lifeboat.activities.command.ProgramRunner;
 import dev.lifeboat.activities.command.RecordingContext;
 import dev.lifeboat.workflows.ActionFailureTypes;
@@ -238,6 +240,138 @@ class OffsiteActionsTest {
         Map.of("set", "notebooks", "source", "jupyter-0", "archive", OLD, "into", repo.toString()));
     assertThat(old.path()).hasBinaryContent(good);
     assertThat(repository.list("notebooks", "jupyter-0")).noneMatch(ArchiveInfo::damaged);
+  }
+
+  @Test
+  void anArchiveLostHereBeforeItsVerifyKeepsItsRecordAndItsOffsiteCopy() throws Exception {
+    sync(Map.of());
+    ArchiveRef lost = new Repository(repo).resolve("notebooks", "jupyter-0", NEW);
+    Path remote = remoteOf(JUPYTER + NEW + ".tar.gz");
+    Files.delete(lost.path()); // never verified (the verify step had not run), then lost
+
+    // the next backup of that source is no reason to forget it
+    String later = "20250103T020000Z";
+    archive("notebooks", "jupyter-0", later, "the next day's notebook");
+    assertThat(lost.manifestPath()).exists();
+    assertThat(lost.statePath()).exists();
+    assertThat(new Repository(repo).list("notebooks", "jupyter-0"))
+        .filteredOn(ArchiveInfo::missing)
+        .extracting(ArchiveInfo::name)
+        .containsExactly(lost.name());
+
+    // listed missing, it is left out as a damaged one is: the sync deletes nothing offsite
+    assertThat(sync(Map.of()))
+        .containsEntry("skippedDamaged", List.of(JUPYTER + NEW + ".tar.gz"))
+        .containsEntry("keptOffsite", List.of())
+        .containsEntry("deletes", 0L);
+    assertThat(remote).exists();
+    assertThat(remoteOf(JUPYTER + later + ".tar.gz")).exists();
+  }
+
+  @Test
+  void anArchiveGoneHereWithAllItsRecordsKeepsItsOffsiteCopyUnlessAPruneDeletedIt()
+      throws Exception {
+    sync(Map.of());
+    int before = remoteFiles().size();
+    // every file of an archive deleted by hand, and a whole source taken by a sync tool
+    try (Stream<Path> files = Files.list(repo.resolve(JUPYTER))) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(OLD)).toList()) {
+        Files.delete(f);
+      }
+    }
+    Rclone.deleteTree(repo.resolve("models"));
+
+    Map<String, Object> out = sync(Map.of());
+    assertThat(out)
+        .containsEntry("status", "synced")
+        .containsEntry("deletes", 0L)
+        .containsEntry(
+            "keptOffsite",
+            List.of("models/llama-finetune/" + NEW + ".tar.gz", JUPYTER + OLD + ".tar.gz"));
+    assertThat(context.local().warning())
+        .startsWith("2 archives are offsite but not in " + repo + ", and no prune deleted them")
+        .contains("leave an empty <timestamp>.pruned in its source folder");
+    assertThat(remoteFiles()).hasSize(before);
+    assertThat(sync(Map.of("set", "notebooks")))
+        .containsEntry("deletes", 0L)
+        .containsEntry("keptOffsite", List.of(JUPYTER + OLD + ".tar.gz"));
+    assertThat(remoteFiles()).hasSize(before);
+    // the source's latest stays offsite too: a fetch of its latest brings it back
+    assertThat(fetch(Map.of("set", "models", "source", "llama-finetune")))
+        .containsEntry("status", "fetched")
+        .containsEntry("archive", NEW);
+
+    // a prune's record (here one left by hand) lets the next sync delete the offsite copy
+    Files.writeString(repo.resolve(JUPYTER + OLD + ".pruned"), "");
+    assertThat(sync(Map.of())).containsEntry("deletes", 2L).containsEntry("keptOffsite", List.of());
+    assertThat(remoteFiles()).hasSize(before - 2);
+    assertThat(repo.resolve(JUPYTER + OLD + ".pruned")).as("used up").doesNotExist();
+  }
+
+  @Test
+  void aPruneIsMirroredOffsiteByTheNextSync() throws Exception {
+    sync(Map.of());
+    Repository repository = new Repository(repo);
+    ArchiveRef old = repository.resolve("notebooks", "jupyter-0", OLD);
+    Path remote = remoteOf(JUPYTER + OLD + ".tar.gz");
+    assertThat(repository.prune("notebooks", "jupyter-0", RetentionPolicy.keepLast(1)).deleted())
+        .containsExactly(old.name());
+    assertThat(old.prunedPath()).exists();
+
+    assertThat(sync(Map.of("set", "notebooks")))
+        .containsEntry("deletes", 2L)
+        .containsEntry("keptOffsite", List.of());
+    assertThat(remote).doesNotExist();
+    assertThat(old.prunedPath()).doesNotExist();
+    assertThat(check(Map.of())).containsEntry("status", "match").containsEntry("matching", 6L);
+  }
+
+  @Test
+  void aFetchedArchiveIsPublishedAsABackupIsSoItsLossIsSeen() throws Exception {
+    sync(Map.of());
+    Path restore = dir.resolve("restore");
+    fetch(Map.of("set", "notebooks", "source", "jupyter-0", "into", restore.toString()));
+    Repository fetched = new Repository(restore);
+    ArchiveRef ref = fetched.resolve("notebooks", "jupyter-0", NEW);
+    assertThat(fetched.state(ref).state()).isEqualTo(ArchiveState.State.UNVERIFIED);
+    assertThat(fetched.state(ref).by()).isEqualTo("fetch");
+    assertThat(fetchedFiles(restore, "notebooks", "jupyter-0"))
+        .containsExactly(NEW + ".manifest.json", NEW + ".state.json", NEW + ".tar.gz", "latest");
+
+    Files.delete(ref.path());
+    assertThat(fetched.list("notebooks", "jupyter-0"))
+        .singleElement()
+        .satisfies(a -> assertThat(a.missing()).isTrue())
+        .satisfies(a -> assertThat(a.state().error()).contains("it was published by fetch at"));
+  }
+
+  @Test
+  void namesOnlyOffsiteAreKeptByRulesThatMatchThemAlone() {
+    OffsiteFiles.Selection selection =
+        new OffsiteFiles.Selection(
+            List.of(), List.of(), List.of(), java.util.Set.of("s/a/20250101T000000Z"));
+    OffsiteFiles.Offsite offsite =
+        OffsiteFiles.offsiteOnly(
+            null,
+            selection,
+            List.of(
+                "s/a/20250101T000000Z.tar.gz",
+                "s/a/2025*[x]{y}?.tar.gz",
+                "s/a/20240101T000000Z.manifest.json",
+                "s/a/20240101T000000Z.tar.zst",
+                "s/b/20240101T000000Z.tar.gz",
+                "s/b/latest",
+                "s/a/latest"),
+            java.util.Set.of("s/b/20240101T000000Z"));
+    assertThat(offsite.rules())
+        .containsExactly(
+            "- /s/a/2025\\*\\[x\\]\\{y\\}\\?.tar.gz",
+            "- /s/a/20240101T000000Z.manifest.json",
+            "- /s/a/20240101T000000Z.tar.zst",
+            "- /s/b/latest");
+    assertThat(offsite.kept())
+        .containsExactly("s/a/20240101T000000Z.tar.zst", "s/a/2025*[x]{y}?.tar.gz");
+    assertThat(offsite.pruned()).containsExactly("s/b/20240101T000000Z");
   }
 
   @Test
