@@ -84,6 +84,10 @@ class ManifestParserTest {
       delimiter = '|',
       value = {
         "key twice        | \"formatVersion\"\\s*:\\s*(\\d+) | \"formatVersion\":5,\"formatVersion\":5",
+        "entry key twice  | \"size\"\\s*:\\s*(\\d+)\\s*,     | \"size\":$1,\"size\":$1,",
+        "totals key twice | \"compressedBytes\"\\s*:\\s*(\\d+) | \"compressedBytes\":$1,\"compressedBytes\":$1",
+        "root key twice   | \"root\"\\s*:\\s*\\{          | \"root\":{\"gid\":0,\"gid\":0,",
+        "other key twice  | \"entries\"\\s*:\\s*\\[\\s*\\{ | \"entries\":[{\"x\":1,\"x\":1,",
         "trailing object  | (?s)\\}\\s*$                     | '} {}'",
         "fraction size    | \"size\"\\s*:\\s*(\\d+)\\s*,     | \"size\":5.5,",
         "fraction inode   | \"inode\"\\s*:\\s*(\\d+)      | \"inode\":5.5",
