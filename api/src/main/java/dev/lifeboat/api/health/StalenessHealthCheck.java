@@ -243,55 +243,50 @@ public final class StalenessHealthCheck extends HealthCheck {
   }
 
   private void gauge(String setSource) {
-    String name = MetricRegistry.name("lifeboat.backup.age-seconds", setSource.replace('/', '.'));
-    if (!metrics.getGauges().containsKey(name)) {
-      String[] parts = setSource.split("/", 2);
-      metrics.gauge(
-          name,
-          () ->
-              (Gauge<Long>)
-                  () -> {
-                    try {
-                      Instant good =
-                          repository.list(parts[0], parts[1]).stream()
-                              .filter(a -> !a.damaged())
-                              .map(ArchiveInfo::createdAt)
-                              .max(Comparator.naturalOrder())
-                              // no good archive: as old as if the last one were at the epoch
-                              .orElse(Instant.EPOCH);
-                      return Duration.between(good, clock.instant()).toSeconds();
-                    } catch (IOException | RuntimeException e) {
-                      return -1L;
-                    }
-                  });
-    }
+    sourceGauge(
+        "lifeboat.backup.age-seconds",
+        setSource,
+        archives ->
+            Duration.between(
+                    archives.stream()
+                        .filter(a -> !a.damaged())
+                        .map(ArchiveInfo::createdAt)
+                        .max(Comparator.naturalOrder())
+                        // no good archive: as old as if the last one were at the epoch
+                        .orElse(Instant.EPOCH),
+                    clock.instant())
+                .toSeconds());
   }
 
   private void unreadableGauge(String setSource) {
-    String name = MetricRegistry.name("lifeboat.backup.unreadable", setSource.replace('/', '.'));
-    if (!metrics.getGauges().containsKey(name)) {
-      String[] parts = setSource.split("/", 2);
-      metrics.gauge(
-          name,
-          () ->
-              (Gauge<Long>)
-                  () -> {
-                    try {
-                      return repository.list(parts[0], parts[1]).stream()
-                          .filter(a -> !a.damaged())
-                          .max(Comparator.comparing(ArchiveInfo::createdAt))
-                          .map(ArchiveInfo::unreadable)
-                          // no good archive, or a manifest written before the count was kept
-                          .orElse(-1L);
-                    } catch (IOException | RuntimeException e) {
-                      return -1L;
-                    }
-                  });
-    }
+    sourceGauge(
+        "lifeboat.backup.unreadable",
+        setSource,
+        archives ->
+            archives.stream()
+                .filter(a -> !a.damaged())
+                .max(Comparator.comparing(ArchiveInfo::createdAt))
+                .map(ArchiveInfo::unreadable)
+                // no good archive, or a manifest written before the count was kept
+                .orElse(-1L));
   }
 
   private void damagedGauge(String setSource) {
-    String name = MetricRegistry.name("lifeboat.backup.damaged", setSource.replace('/', '.'));
+    sourceGauge(
+        "lifeboat.backup.damaged",
+        setSource,
+        archives -> archives.stream().filter(ArchiveInfo::damaged).count());
+  }
+
+  /**
+   * Registers, once, a gauge {@code <prefix>.<set>.<source>} read from the source's archives as
+   * listed at each read; -1 when they cannot be listed.
+   */
+  private void sourceGauge(
+      String prefix,
+      String setSource,
+      java.util.function.Function<java.util.List<ArchiveInfo>, Long> value) {
+    String name = MetricRegistry.name(prefix, setSource.replace('/', '.'));
     if (!metrics.getGauges().containsKey(name)) {
       String[] parts = setSource.split("/", 2);
       metrics.gauge(
@@ -300,9 +295,7 @@ public final class StalenessHealthCheck extends HealthCheck {
               (Gauge<Long>)
                   () -> {
                     try {
-                      return repository.list(parts[0], parts[1]).stream()
-                          .filter(ArchiveInfo::damaged)
-                          .count();
+                      return value.apply(repository.list(parts[0], parts[1]));
                     } catch (IOException | RuntimeException e) {
                       return -1L;
                     }
