@@ -198,12 +198,16 @@ class CorruptionTest {
     }
     assertThat(weights).as("weights.bin in %s", manifest).isNotNull();
     long at = weights.path("memberOffset").asLong() + weights.path("memberLength").asLong() / 2;
+    // rot, as a disk's: the file's modified time stays (one written to since its verify counts as
+    // unverified, and no backup copies from it)
+    java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(dir.resolve(a));
     try (RandomAccessFile f = new RandomAccessFile(dir.resolve(a).toFile(), "rw")) {
       f.seek(at);
       int b = f.read();
       f.seek(at);
       f.write(b ^ 0xFF);
     }
+    Files.setLastModifiedTime(dir.resolve(a), modified);
 
     JsonNode run =
         lifeboat.awaitCompleted(
