@@ -27,6 +27,18 @@ final class ArchiveStates {
    * damaged). A state file that cannot be read counts as unverified and says so in {@code error}.
    */
   static ArchiveState read(ArchiveRef ref, Manifest m, String manifestError) {
+    return read(ref, m, manifestError, () -> modified(ref));
+  }
+
+  /**
+   * As {@link #read(ArchiveRef, Manifest, String)}, with the archive's modified time as a listing
+   * that stats the file anyway has it; asked for only where a verify recorded one to compare.
+   */
+  static ArchiveState read(
+      ArchiveRef ref,
+      Manifest m,
+      String manifestError,
+      java.util.function.Supplier<Instant> modified) {
     if (m == null) {
       return ArchiveState.damaged(null, "list", manifestError);
     }
@@ -46,7 +58,7 @@ final class ArchiveStates {
     if (r.state() == null) {
       return legacyVerified(ref, m);
     }
-    String changed = archiveChangedSinceVerify(ref, r.state());
+    String changed = archiveChangedSinceVerify(ref, r.state(), modified);
     return changed == null
         ? r.state()
         : new ArchiveState(ArchiveState.State.UNVERIFIED, r.state().at(), "list", changed);
@@ -68,11 +80,12 @@ final class ArchiveStates {
    * as unverified until a verify reads it again. Records from before the modified time was kept are
    * taken as they are.
    */
-  private static String archiveChangedSinceVerify(ArchiveRef ref, ArchiveState s) {
+  private static String archiveChangedSinceVerify(
+      ArchiveRef ref, ArchiveState s, java.util.function.Supplier<Instant> modified) {
     if (!s.isVerified() || s.archiveModified() == null) {
       return null;
     }
-    Instant now = modified(ref);
+    Instant now = modified.get();
     if (s.archiveModified().equals(now)) {
       return null;
     }

@@ -540,12 +540,14 @@ final class Catalog {
             "manifest " + ref.manifestPath() + " cannot be read: " + ManifestCheck.readFailure(e);
       }
     }
-    long size;
+    java.nio.file.attribute.BasicFileAttributes file;
     try {
-      size = Files.size(ref.path());
+      // one stat for the size and for the state's check of the modified time
+      file = Files.readAttributes(ref.path(), java.nio.file.attribute.BasicFileAttributes.class);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
+    long size = file.size();
     Instant created =
         m != null && m.created() != null
             ? m.created()
@@ -565,7 +567,7 @@ final class Catalog {
                     + " bytes but its manifest says "
                     + m.totals().compressedBytes()
                     + ": cut short or replaced after it was written")
-            : ArchiveStates.read(ref, m, manifestError);
+            : ArchiveStates.read(ref, m, manifestError, () -> file.lastModifiedTime().toInstant());
     return Optional.of(
         new ArchiveInfo(
             set,

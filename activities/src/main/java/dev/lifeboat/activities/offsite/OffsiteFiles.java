@@ -57,7 +57,7 @@ final class OffsiteFiles {
     for (ArchiveInfo a : new Repository(repository).list(set, null)) {
       String name = a.set() + "/" + a.source() + "/" + a.name();
       String stem = RepositoryPaths.timestamp(a.name());
-      here.add(a.set() + "/" + a.source() + "/" + stem);
+      here.add(key(a.set(), a.source(), stem));
       if (!a.damaged()) {
         archives.add(name);
         continue;
@@ -119,7 +119,7 @@ final class OffsiteFiles {
         }
         continue;
       }
-      String key = source + "/" + RepositoryPaths.timestamp(file);
+      String key = key(parts[0], parts[1], RepositoryPaths.timestamp(file));
       if (selection.here().contains(key)) {
         continue; // the selection's rules say what happens to it
       }
@@ -139,6 +139,14 @@ final class OffsiteFiles {
         List.copyOf(rules),
         List.copyOf(kept.values()),
         java.util.Collections.unmodifiableSortedSet(deletable));
+  }
+
+  /**
+   * How {@link Selection#here}, {@link Offsite#pruned} and a sync's prune records name an archive:
+   * {@code set/source/<timestamp>}, whatever its kind.
+   */
+  static String key(String set, String source, String stem) {
+    return set + "/" + source + "/" + stem;
   }
 
   /** {@code name} as an rclone glob that matches only itself. */

@@ -137,7 +137,7 @@ public final class SyncOffsite implements Action<SyncOffsite.Args> {
       Repository local = new Repository(repository);
       Map<String, ArchiveRef> pruned = new LinkedHashMap<>();
       for (ArchiveRef ref : local.pruned(set)) {
-        pruned.put(ref.set() + "/" + ref.source() + "/" + ref.stem(), ref);
+        pruned.put(OffsiteFiles.key(ref.set(), ref.source(), ref.stem()), ref);
       }
       context.message("listing " + config.describe());
       OffsiteFiles.Offsite offsite =
