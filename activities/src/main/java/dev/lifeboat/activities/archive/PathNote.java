@@ -16,4 +16,14 @@ public record PathNote(String path, String reason) {
         || reason.startsWith(SourceScan.VANISHED)
         || reason.startsWith(SourceScan.UNNAMEABLE);
   }
+
+  /**
+   * "1 entry could not be read and is NOT in" / "N entries could not be read and are NOT in", for
+   * the step's warning and the health check to say of an archive in the same words.
+   */
+  public static String notIn(long unreadable) {
+    return unreadable == 1
+        ? "1 entry could not be read and is NOT in"
+        : unreadable + " entries could not be read and are NOT in";
+  }
 }

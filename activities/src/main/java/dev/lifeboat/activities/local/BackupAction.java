@@ -298,7 +298,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
               + " files into "
               + r.ref().name()
               + "; "
-              + entries(r.skipped(), " is", " are")
+              + (r.skipped().size() == 1 ? "1 entry is" : r.skipped().size() + " entries are")
               + " NOT in it (see skipped)"
               + firstOf(r.skipped()));
     }
@@ -306,13 +306,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
     if (!unreadable.isEmpty()) {
       // the run completes, as restic saves its snapshot, for the archive is good for what it
       // holds; the warning keeps it from looking like a whole copy of the source
-      context.warn(
-          entries(unreadable, "", "")
-              + " could not be read and "
-              + (unreadable.size() == 1 ? "is" : "are")
-              + " NOT in "
-              + r.ref().name()
-              + firstOf(unreadable));
+      context.warn(PathNote.notIn(unreadable.size()) + " " + r.ref().name() + firstOf(unreadable));
     }
     if (r.reusedFrom() != null) {
       context.log(
@@ -384,11 +378,6 @@ public final class BackupAction implements Action<BackupAction.Args> {
         skipped.size(),
         changed.size(),
         skipped.stream().filter(PathNote::unreadable).count());
-  }
-
-  /** "1 entry" or "N entries", then {@code one} or {@code many}. */
-  private static String entries(List<PathNote> notes, String one, String many) {
-    return notes.size() == 1 ? "1 entry" + one : notes.size() + " entries" + many;
   }
 
   /** ", e.g. <path>: <reason>" of the first note. */

@@ -182,11 +182,8 @@ public final class StalenessHealthCheck extends HealthCheck {
                 + " newest archive "
                 + a.name()
                 + ": "
-                + a.unreadable()
-                + (a.unreadable() == 1 ? " entry" : " entries")
-                + " could not be read and "
-                + (a.unreadable() == 1 ? "is" : "are")
-                + " NOT in it");
+                + dev.lifeboat.activities.archive.PathNote.notIn(a.unreadable())
+                + " it");
       }
     }
     String gapText = gaps.isEmpty() ? "" : "; incomplete backups: " + String.join("; ", gaps);
