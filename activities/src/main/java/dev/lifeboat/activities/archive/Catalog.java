@@ -528,6 +528,9 @@ final class Catalog {
       try {
         m = head(ref.manifestPath());
         String misplaced = m.totals() == null ? null : misplaced(ref, m);
+        if (misplaced == null) {
+          misplaced = ManifestCheck.unreadableProblem(m);
+        }
         if (m.totals() == null || misplaced != null) {
           manifestError =
               "manifest "

@@ -77,7 +77,17 @@ final class ManifestCheck {
     if (t.compressedBytes() < 0 || t.endMemberOffset() < 0 || t.tarBytes() < 0) {
       return "its totals give a negative size or offset";
     }
-    return null;
+    return unreadableProblem(m);
+  }
+
+  /**
+   * What is wrong with the count of entries the backup could not read, null when nothing: a listing
+   * reads it from the head alone, and a negative count would say an archive is whole.
+   */
+  static String unreadableProblem(Manifest m) {
+    return m.unreadable() != null && m.unreadable() < 0
+        ? "its count of entries the backup could not read is negative (" + m.unreadable() + ")"
+        : null;
   }
 
   private static String entryProblem(Entry e) {

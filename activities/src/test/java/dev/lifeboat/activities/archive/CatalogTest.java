@@ -556,6 +556,22 @@ class CatalogTest {
     assertThat(again.state().error()).isNull();
   }
 
+  /** A crafted manifest whose count of unread entries is negative would list an archive whole. */
+  @Test
+  void aNegativeCountOfUnreadEntriesIsADamagedManifest() throws Exception {
+    ArchiveRef a = backup("local", "src");
+    Files.writeString(
+        a.manifestPath(),
+        Files.readString(a.manifestPath()).replace(",\"unreadable\":0}", ",\"unreadable\":-3}"));
+    assertThat(Files.readString(a.manifestPath())).endsWith(",\"unreadable\":-3}");
+    ArchiveInfo listed = catalog.list("local", "src").get(0);
+    assertThat(listed.damaged()).isTrue();
+    assertThat(listed.state().error()).contains("could not read is negative (-3)");
+    assertThatThrownBy(() -> new Catalog(root, List.of()).manifest(a))
+        .isInstanceOf(DamagedArchive.class)
+        .hasMessageContaining("could not read is negative (-3)");
+  }
+
   private ArchiveRef backup(String set, String source) throws Exception {
     ArchiveRef ref = writer.writeFromDirectory(set, source, src, List.of(), List.of(), null).ref();
     clock.set(clock.instant().plusSeconds(60));
