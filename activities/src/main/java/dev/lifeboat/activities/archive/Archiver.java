@@ -108,12 +108,12 @@ final class Archiver {
       throw dev.lifeboat.activities.action.ActionException.invalid(
           "source " + dir + " is not a directory");
     }
-    String repositoryInside = repositoryInside(dir);
+    SourceScan.RepositoryFolder repositoryFolder = repositoryFolder(dir);
     // a tree a restore is writing into, or left half-written, is no copy of anything
     Map<Path, String> restores = repository.checkNoRestore(dir, null);
     Thread warming = full ? null : warmPrevious(set, source);
     SourceScan.Result scan =
-        SourceScan.scan(dir, includes, excludes, SourceScan.THREADS, repositoryInside);
+        SourceScan.scan(dir, includes, excludes, SourceScan.THREADS, repositoryFolder);
     if (warming != null) {
       try {
         warming.join();
@@ -224,24 +224,35 @@ final class Archiver {
   }
 
   /**
-   * The repository's folder relative to the source when it lies inside it (a home directory holding
-   * Lifeboat's data), to be left out; null when it does not. A source inside the repository is
-   * refused: every backup of it would hold the ones before.
+   * The repository's folder as the scan of {@code dir} leaves it out: where it lies inside the
+   * source by path (a home directory holding Lifeboat's data), and its device and inode, which find
+   * it mounted again below the source. A source that is the repository or lies inside it, by path
+   * or through a mount of it, is refused: every backup of it would hold the ones before.
    */
-  private String repositoryInside(Path dir) {
+  private SourceScan.RepositoryFolder repositoryFolder(Path dir) throws IOException {
     Path source = Restorer.realish(dir);
     Path repo = Restorer.realish(repository.root());
-    if (source.startsWith(repo)) {
+    // the same folder reached another way (a bind mount), which no path comparison sees
+    Path mounted = source.startsWith(repo) ? null : Restorer.sameFolderAt(source, repo);
+    if (source.startsWith(repo) || mounted != null) {
       throw dev.lifeboat.activities.action.ActionException.invalid(
           "source "
               + dir
               + " is "
-              + (source.equals(repo) ? "" : "inside ")
+              + (source.equals(repo) || source.equals(mounted) ? "" : "inside ")
               + "the backup repository "
               + repository.root()
+              + (mounted == null ? "" : Restorer.mountedAgain(mounted, repo))
               + "; its archives are copied elsewhere by an offsite copy, not backed up into it");
     }
-    return repo.startsWith(source) ? source.relativize(repo).toString() : null;
+    FileStat stat;
+    try {
+      stat = FileStat.of(repo);
+    } catch (java.nio.file.NoSuchFileException e) {
+      stat = null; // made by this first backup: no mount of it can lie in the source yet
+    }
+    return new SourceScan.RepositoryFolder(
+        repo.startsWith(source) ? source.relativize(repo).toString() : null, stat);
   }
 
   /**

@@ -601,9 +601,14 @@ final class Restorer {
    */
   private static String leadsTo(Path dir, Path real, Path mounted, Path other) {
     if (mounted != null && other != null) {
-      return " (" + mounted + " is " + other + ", mounted again)";
+      return mountedAgain(mounted, other);
     }
     return real.equals(dir) ? "" : " (through symbolic links, " + real + ")";
+  }
+
+  /** Says, for a refusal, that the folder at {@code mounted} is {@code other} reached again. */
+  static String mountedAgain(Path mounted, Path other) {
+    return " (" + mounted + " is " + other + ", mounted again)";
   }
 
   /**

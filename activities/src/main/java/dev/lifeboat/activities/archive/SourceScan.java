@@ -88,14 +88,29 @@ final class SourceScan {
   static long maxEntries =
       Math.max(10_000, (Runtime.getRuntime().maxMemory() - HEAP_RESERVE) / HEAP_PER_ENTRY);
 
-  // the folder, relative to the root, of the repository the backup writes to; null when outside
-  private final String repository;
+  private final RepositoryFolder repository;
 
-  private SourceScan(Path root, List<String> includes, List<String> excludes, String repository) {
+  private SourceScan(
+      Path root, List<String> includes, List<String> excludes, RepositoryFolder repository) {
     this.root = root;
     this.includes = matchers(includes);
     this.excludes = matchers(excludes);
     this.repository = repository;
+  }
+
+  /**
+   * The folder of the repository a backup writes to, left out of it: each backup would hold all the
+   * ones before it. {@code path} is where it lies relative to the root (null when not inside it by
+   * path); {@code stat}, its own attributes (null when it does not exist yet), finds it by device
+   * and inode where it is reached by another path, which no path comparison sees: a bind mount of
+   * it inside the source, or its file system mounted there a second time.
+   */
+  record RepositoryFolder(String path, FileStat stat) {
+    static final RepositoryFolder NONE = new RepositoryFolder(null, null);
+
+    boolean is(FileStat s) {
+      return stat != null && s.inode() == stat.inode() && s.device() == stat.device();
+    }
   }
 
   /** What the skipped list says of the repository's own folder inside the source. */
@@ -111,16 +126,16 @@ final class SourceScan {
 
   static Result scan(Path root, List<String> includes, List<String> excludes, int threads)
       throws IOException {
-    return scan(root, includes, excludes, threads, null);
+    return scan(root, includes, excludes, threads, RepositoryFolder.NONE);
   }
 
-  /**
-   * As the others; {@code repository}, the folder of the repository relative to {@code root} when
-   * it lies inside it, is left out (each backup would hold all the ones before it), noted as
-   * skipped.
-   */
+  /** As the others; {@code repository}'s folder, wherever it is met, is left out, noted skipped. */
   static Result scan(
-      Path root, List<String> includes, List<String> excludes, int threads, String repository)
+      Path root,
+      List<String> includes,
+      List<String> excludes,
+      int threads,
+      RepositoryFolder repository)
       throws IOException {
     SourceScan scan = new SourceScan(root, includes, excludes, repository);
     // names are looked up afresh for each backup: a long-running worker sees renamed users
@@ -274,7 +289,7 @@ final class SourceScan {
       if (matches(excludes, relPath)) {
         continue;
       }
-      if (childRel.equals(repository)) {
+      if (childRel.equals(repository.path())) {
         out.parts.add(new Skip(new PathNote(childRel, REPOSITORY_NOTE)));
         continue;
       }
@@ -283,6 +298,10 @@ final class SourceScan {
         a = FileStat.of(child);
       } catch (IOException e) {
         out.parts.add(new Skip(new PathNote(childRel, reason(e))));
+        continue;
+      }
+      if (a.isDirectory() && repository.is(a)) {
+        out.parts.add(new Skip(new PathNote(childRel, REPOSITORY_NOTE)));
         continue;
       }
       boolean included = includes.isEmpty() || inIncludedDir || matches(includes, relPath);
