@@ -577,6 +577,7 @@ final class Archiver {
     Path archivePath = dir.resolve(name);
     boolean manifestWritten = false;
     boolean published = false;
+    ManifestCache.Writer cache = null;
     try {
       Manifest manifest;
       long reusedFiles;
@@ -610,6 +611,7 @@ final class Archiver {
         reusedBytes = writer.reusedBytes();
         spool.commit(manifest);
         manifestWritten = true;
+        cache = spool.cache();
       }
       beforePublish.check();
       // the state exists before the archive does: no reader ever sees an archive without one; the
@@ -620,6 +622,10 @@ final class Archiver {
       Files.move(partial, archivePath, StandardCopyOption.ATOMIC_MOVE);
       published = true;
       RepositoryFiles.fsyncDirectory(dir);
+      if (cache != null) {
+        // the next backup of the source reads this archive's manifest from it
+        cache.place();
+      }
       try {
         RepositoryFiles.writeLatest(dir, name);
       } catch (IOException | dev.lifeboat.activities.action.ActionException e) {
@@ -660,6 +666,9 @@ final class Archiver {
     } finally {
       Files.deleteIfExists(scratch);
       if (!published) {
+        if (cache != null) {
+          cache.abandon();
+        }
         // the partial file last: while it is there, manifest and state read as an unfinished
         // write's (a kill between the deletions would otherwise leave the record of a lost backup)
         if (manifestWritten) {

@@ -54,7 +54,23 @@ final class Catalog {
   private static final int CACHED_HEADS = 4096;
 
   private record ManifestKey(
-      Path path, Object fileKey, long size, java.nio.file.attribute.FileTime modified) {}
+      Path path, Object fileKey, long size, java.nio.file.attribute.FileTime modified) {
+    // written out, as SourceScan.Stamp's: no method handles bootstrapped for a cold backup's
+    // lookups
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ManifestKey k
+          && size == k.size
+          && path.equals(k.path)
+          && java.util.Objects.equals(fileKey, k.fileKey)
+          && java.util.Objects.equals(modified, k.modified);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(path, fileKey, size, modified);
+    }
+  }
 
   /** Both normalized absolute paths. */
   Catalog(Path root, List<Path> archiveRoots) {
@@ -240,7 +256,10 @@ final class Catalog {
           return known;
         }
       }
-      Manifest read = ManifestParser.read(m.toFile());
+      Manifest read = ManifestCache.read(m, ref.name());
+      if (read == null) {
+        read = ManifestParser.read(m.toFile());
+      }
       String problem = ManifestCheck.problem(read);
       if (problem == null) {
         problem = misplaced(ref, read);

@@ -44,12 +44,33 @@ final class ManifestSpool implements Closeable {
   private Future<?> last;
   private long handed;
   private boolean committed;
+  // the binary copy of the manifest, written beside it on the spool's thread
+  private ManifestCache.Writer cache;
+  // the JSON's SHA-256 and length as its bytes reach the file, for the cache
+  private final java.security.MessageDigest jsonDigest = Digests.sha256();
+  private long jsonLength;
 
   private ManifestSpool(Path target, Path tmp, FileChannel channel) {
     this.target = target;
     this.tmp = tmp;
     this.channel = channel;
-    this.out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+    OutputStream file = Channels.newOutputStream(channel);
+    this.out =
+        new java.io.BufferedOutputStream(
+            new java.io.FilterOutputStream(file) {
+              @Override
+              public void write(byte[] b, int off, int len) throws IOException {
+                jsonDigest.update(b, off, len);
+                jsonLength += len;
+                file.write(b, off, len);
+              }
+
+              @Override
+              public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+              }
+            },
+            64 * 1024);
   }
 
   /**
@@ -74,6 +95,7 @@ final class ManifestSpool implements Closeable {
                   .forType(Manifest.Entry.class)
                   .writeValues(spool.out);
           spool.entries.init(true);
+          spool.cache = new ManifestCache.Writer(target, manifest);
         });
     return spool;
   }
@@ -84,7 +106,11 @@ final class ManifestSpool implements Closeable {
    */
   void add(List<Manifest.Entry> batch) {
     handed += batch.size();
-    run(() -> entries.writeAll(batch));
+    run(
+        () -> {
+          entries.writeAll(batch);
+          cache.entries(batch);
+        });
   }
 
   /**
@@ -114,6 +140,7 @@ final class ManifestSpool implements Closeable {
           entries.close();
           out.write(whole, at + ENTRIES.length, whole.length - (at + ENTRIES.length));
           out.flush();
+          cache.finish(manifest, jsonLength, jsonDigest.digest());
           channel.force(true);
         });
     await();
@@ -121,6 +148,11 @@ final class ManifestSpool implements Closeable {
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     committed = true;
     RepositoryFiles.fsyncDirectory(target.getParent());
+  }
+
+  /** The binary copy of the committed manifest, to be put in place once its archive is. */
+  ManifestCache.Writer cache() {
+    return cache;
   }
 
   /** Stops the spool's thread; an uncommitted file is deleted. */
@@ -136,6 +168,9 @@ final class ManifestSpool implements Closeable {
       channel.close();
     } finally {
       if (!committed) {
+        if (cache != null) {
+          cache.abandon();
+        }
         Files.deleteIfExists(tmp);
       }
     }

@@ -49,6 +49,22 @@ final class SourceScan {
     static Stamp read(Path file) throws IOException {
       return of(FileStat.of(file));
     }
+
+    // written out: a record's own equals and hashCode are bootstrapped through method handles on
+    // first use, classes spun and compiled while a cold backup compares its first stamps
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Stamp s
+          && size == s.size
+          && inode == s.inode
+          && java.util.Objects.equals(mtime, s.mtime)
+          && java.util.Objects.equals(ctime, s.ctime);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(size, mtime, ctime, inode);
+    }
   }
 
   /** {@code renamed}: entries whose name (or link target) is held escaped, see {@link RawNames}. */

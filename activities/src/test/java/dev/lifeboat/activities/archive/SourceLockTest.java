@@ -107,6 +107,8 @@ class SourceLockTest {
       assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
           .containsExactly(
               ".lock",
+              // the newest manifest's binary copy
+              ".manifest-cache",
               a.ref().stem() + ".manifest.json",
               a.ref().stem() + ".state.json",
               a.ref().name(),
