@@ -313,7 +313,7 @@ final class ArchiveStates {
   }
 
   static void write(ArchiveRef ref, ArchiveState state) throws IOException {
-    RepositoryFiles.writeAtomically(ref.statePath(), Json.MAPPER.writeValueAsBytes(state));
+    RepositoryFiles.writeAtomically(ref.statePath(), JsonOut.state(state));
   }
 
   private static ArchiveState legacyVerified(ArchiveRef ref, Manifest m) {

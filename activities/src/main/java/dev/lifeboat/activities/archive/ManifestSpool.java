@@ -1,13 +1,11 @@
 package dev.lifeboat.activities.archive;
 
-import com.fasterxml.jackson.databind.SequenceWriter;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,7 +27,6 @@ import java.util.concurrent.TimeUnit;
  * crash, and by {@link #close} otherwise.
  */
 final class ManifestSpool implements Closeable {
-  private static final byte[] ENTRIES = "\"entries\":[]".getBytes(StandardCharsets.UTF_8);
 
   private final Path target;
   private final Path tmp;
@@ -40,7 +37,7 @@ final class ManifestSpool implements Closeable {
   private final ExecutorService thread =
       Executors.newSingleThreadExecutor(DaemonThreads.named("lifeboat-manifest"));
   // written on the spool's thread only
-  private SequenceWriter entries;
+  private com.fasterxml.jackson.core.JsonGenerator entries;
   private Future<?> last;
   private long handed;
   private boolean committed;
@@ -84,17 +81,11 @@ final class ManifestSpool implements Closeable {
     // on the spool's thread too: a fresh JVM's first JSON takes tens of milliseconds
     spool.run(
         () -> {
-          byte[] whole = Json.COMPACT.writeValueAsBytes(withoutEntries(manifest));
-          spool.head = Arrays.copyOf(whole, entriesAt(whole) + ENTRIES.length - 2);
-          spool.out.write(spool.head);
-          // one write to the file per 64 KiB, not one per entry
-          spool.entries =
-              Json.COMPACT
-                  .without(
-                      com.fasterxml.jackson.databind.SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
-                  .forType(Manifest.Entry.class)
-                  .writeValues(spool.out);
-          spool.entries.init(true);
+          spool.head = head(manifest);
+          // one generator for the whole file: it writes to the file when its buffer is full
+          spool.entries = JsonOut.compact(spool.out);
+          JsonOut.head(spool.entries, manifest);
+          spool.entries.writeArrayFieldStart("entries");
           spool.cache = new ManifestCache.Writer(target, manifest);
         });
     return spool;
@@ -108,7 +99,9 @@ final class ManifestSpool implements Closeable {
     handed += batch.size();
     run(
         () -> {
-          entries.writeAll(batch);
+          for (Manifest.Entry e : batch) {
+            JsonOut.entry(entries, e);
+          }
           cache.entries(batch);
         });
   }
@@ -119,12 +112,10 @@ final class ManifestSpool implements Closeable {
    * entries given to {@link #add}.
    */
   void commit(Manifest manifest) throws IOException {
-    byte[] whole = Json.COMPACT.writeValueAsBytes(withoutEntries(manifest));
-    int at = entriesAt(whole);
+    byte[] given = head(manifest);
     // everything queued so far ran: the head is known, or the failure is thrown
     await();
-    if (handed != manifest.entries().size()
-        || !Arrays.equals(head, Arrays.copyOf(whole, at + ENTRIES.length - 2))) {
+    if (handed != manifest.entries().size() || !Arrays.equals(head, given)) {
       throw new IllegalStateException(
           "the manifest spooled for "
               + target
@@ -137,8 +128,9 @@ final class ManifestSpool implements Closeable {
     run(
         () -> {
           // the closing bracket of the entries, then the rest
+          entries.writeEndArray();
+          JsonOut.tail(entries, manifest);
           entries.close();
-          out.write(whole, at + ENTRIES.length, whole.length - (at + ENTRIES.length));
           out.flush();
           cache.finish(manifest, jsonLength, jsonDigest.digest());
           channel.force(true);
@@ -213,21 +205,14 @@ final class ManifestSpool implements Closeable {
     }
   }
 
-  private static Manifest withoutEntries(Manifest m) {
-    return m.with(List.of(), m.totals(), m.archiveSha256(), m.root());
-  }
-
-  /** Where {@code "entries":[]} starts: no string value can hold it unescaped. */
-  private static int entriesAt(byte[] json) {
-    outer:
-    for (int i = 0; i + ENTRIES.length <= json.length; i++) {
-      for (int k = 0; k < ENTRIES.length; k++) {
-        if (json[i + k] != ENTRIES[k]) {
-          continue outer;
-        }
-      }
-      return i;
+  /** The manifest's fields before its entries, as the file begins. */
+  private static byte[] head(Manifest m) throws IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(256);
+    try (com.fasterxml.jackson.core.JsonGenerator g = JsonOut.compact(b)) {
+      JsonOut.head(g, m);
+      g.flush();
+      // before the close, which would end the object
+      return b.toByteArray();
     }
-    throw new IllegalStateException("a manifest without entries");
   }
 }
