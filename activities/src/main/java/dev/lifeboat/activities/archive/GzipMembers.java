@@ -64,9 +64,19 @@ final class GzipMembers extends OutputStream {
       if (level < 1 || level > 9) {
         throw new IllegalArgumentException("gzip level must be 1..9, not " + level);
       }
-      beforeChunk = beforeChunk == null ? n -> {} : beforeChunk;
+      beforeChunk = beforeChunk == null ? NO_HOOK : beforeChunk;
       engine = engine == null ? Deflate.Engine.AUTO : engine;
     }
+
+    // a class, not a lambda: this was the one lambda a fresh JVM's backup still had spun (the
+    // class-data archive did not hold it), with the bytecode library it takes interpreted
+    private static final IntConsumer NO_HOOK =
+        new IntConsumer() {
+          @Override
+          public void accept(int chunk) {
+            // no test hook
+          }
+        };
 
     Settings(int threads, int chunkBytes, IntConsumer beforeChunk) {
       this(threads, chunkBytes, beforeChunk, DEFAULT_LEVEL, Deflate.Engine.AUTO);

@@ -195,6 +195,12 @@ final class ManifestCache {
       if (!Files.isRegularFile(cache, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         return null;
       }
+      // a copy is smaller than its JSON (no field names), and read whole only while that is small
+      // beside the heap: a huge or grown file is no copy, and must not take the heap
+      long size = Files.size(cache);
+      if (size > Files.size(json) || size > Runtime.getRuntime().maxMemory() / 8) {
+        return null;
+      }
       byte[] bytes = Files.readAllBytes(cache);
       int end = bytes.length - TRAILER;
       if (end < MAGIC.length + 4) {
@@ -218,7 +224,7 @@ final class ManifestCache {
       String source = string(b);
       if (!archive.equals(string(b))
           || Files.size(json) != jsonLength
-          || !java.util.Arrays.equals(jsonSha256, digest(json))) {
+          || !Digests.hex(jsonSha256).equals(digest(json))) {
         return null;
       }
       b.limit(end);
@@ -231,10 +237,10 @@ final class ManifestCache {
     }
   }
 
-  private static byte[] digest(Path file) throws IOException {
-    java.security.MessageDigest md = Digests.sha256();
-    md.update(Files.readAllBytes(file));
-    return md.digest();
+  private static String digest(Path file) throws IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+      return Checker.digestFile(ch, ch.size());
+    }
   }
 
   private static boolean tail(Out out, Manifest m) {

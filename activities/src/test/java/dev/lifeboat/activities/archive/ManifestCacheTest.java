@@ -116,6 +116,12 @@ class ManifestCacheTest {
           .as("flipped at " + at)
           .isNull();
     }
+    // grown past its JSON (a copy never is): not read at all
+    try (var f =
+        java.nio.channels.FileChannel.open(cache(), java.nio.file.StandardOpenOption.WRITE)) {
+      f.write(java.nio.ByteBuffer.wrap(new byte[] {0}), Files.size(ref.manifestPath()) + 1);
+    }
+    assertThat(ManifestCache.read(ref.manifestPath(), ref.name())).isNull();
     Files.write(cache(), java.util.Arrays.copyOf(good, good.length / 2));
     assertThat(ManifestCache.read(ref.manifestPath(), ref.name())).isNull();
     Files.write(cache(), new byte[0]);
