@@ -26,7 +26,9 @@ class ConcurrentRunsTest {
    */
   private static final Pattern EXPECTED =
       Pattern.compile(
-          "\\d{8}T\\d{6}Z\\.(tar\\.gz|manifest\\.json|verified\\.json|state\\.json)|\\.lock|latest");
+          "\\d{8}T\\d{6}Z\\.(tar\\.gz|manifest\\.json|verified\\.json|state\\.json)|\\.lock|latest"
+              // the newest manifest's binary copy, one per source
+              + "|\\.manifest-cache");
 
   // one server for both tests; they use different sources
   @TempDir static Path tmp;

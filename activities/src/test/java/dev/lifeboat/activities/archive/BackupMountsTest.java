@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.activities.action.ActionException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BackupMountsTest {
   @TempDir Path tmp;
   Path home;
-  final List<Path> mounted = new ArrayList<>();
+  final TestMounts mounts = new TestMounts();
 
   @BeforeEach
   void setUp() throws IOException {
@@ -38,24 +35,11 @@ class BackupMountsTest {
 
   @AfterEach
   void unmount() throws Exception {
-    // the last made first: one may lie in another
-    for (int i = mounted.size() - 1; i >= 0; i--) {
-      new ProcessBuilder("umount", mounted.get(i).toString())
-          .redirectErrorStream(true)
-          .start()
-          .waitFor(30, TimeUnit.SECONDS);
-    }
+    mounts.close();
   }
 
-  /** Mounts (as root only, else the test is skipped) and unmounts after the test. */
   private void mount(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("mount"));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    boolean done = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(done, "cannot mount here (needs root): " + out.strip());
-    mounted.add(Path.of(args[args.length - 1]));
+    mounts.mount(args);
   }
 
   private BackupResult backUpHome(Repository repo) throws IOException {
