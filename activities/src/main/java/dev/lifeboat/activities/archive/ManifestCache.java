@@ -198,7 +198,9 @@ final class ManifestCache {
       // a copy is smaller than its JSON (no field names), and read whole only while that is small
       // beside the heap: a huge or grown file is no copy, and must not take the heap
       long size = Files.size(cache);
-      if (size > Files.size(json) || size > Runtime.getRuntime().maxMemory() / 8) {
+      if (size > Files.size(json)
+          || size > Runtime.getRuntime().maxMemory() / 8
+          || !names(cache, archive)) {
         return null;
       }
       byte[] bytes = Files.readAllBytes(cache);
@@ -235,6 +237,32 @@ final class ManifestCache {
       LOG.debug("manifest cache {} not used: {}", cache, e.toString());
       return null;
     }
+  }
+
+  /**
+   * Whether the cache's head names {@code archive}: read from its first bytes, so that reading an
+   * older archive's manifest does not read the newest one's copy first.
+   */
+  private static boolean names(Path cache, String archive) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(8192);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(cache)) {
+      while (b.hasRemaining() && ch.read(b) > 0) {
+        // a head is a few hundred bytes
+      }
+    }
+    b.flip();
+    byte[] magic = new byte[MAGIC.length];
+    if (b.remaining() < MAGIC.length + 8) {
+      return false;
+    }
+    b.get(magic);
+    if (!java.util.Arrays.equals(magic, MAGIC) || b.getInt() != VERSION) {
+      return false;
+    }
+    b.getInt();
+    string(b);
+    string(b);
+    return archive.equals(string(b));
   }
 
   private static String digest(Path file) throws IOException {
