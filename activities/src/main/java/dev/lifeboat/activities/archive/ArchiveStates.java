@@ -258,9 +258,8 @@ final class ArchiveStates {
 
   /** The SHA-256 of the archive's manifest file as it is now; null when it cannot be read. */
   static String manifestDigest(ArchiveRef ref) {
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(ref.manifestPath())) {
-      return Checker.digestFile(ch, ch.size());
+    try {
+      return Checker.digestFile(ref.manifestPath());
     } catch (IOException e) {
       return null;
     }

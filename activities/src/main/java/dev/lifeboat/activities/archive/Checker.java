@@ -556,6 +556,13 @@ final class Checker {
     }
   }
 
+  /** The SHA-256 of the whole file at {@code file}, read as a stream. */
+  static String digestFile(java.nio.file.Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file)) {
+      return digestFile(ch, ch.size());
+    }
+  }
+
   static String digestFile(FileChannel ch, long size) throws IOException {
     return digestFile(ch, size, new java.util.concurrent.atomic.AtomicBoolean());
   }

@@ -92,7 +92,7 @@ final class JsonOut {
     }
     g.writeStartObject();
     string(g, "path", e.path());
-    string(g, "type", e.type() == null ? null : TYPES[e.type().ordinal()]);
+    string(g, "type", e.type() == null ? null : e.type().word());
     string(g, "mode", e.mode());
     instant(g, "mtime", e.mtime());
     g.writeNumberField("size", e.size());
@@ -110,9 +110,6 @@ final class JsonOut {
     }
     g.writeEndObject();
   }
-
-  // the names EntryType's @JsonProperty gives, by ordinal
-  private static final String[] TYPES = {"file", "dir", "symlink", "hardlink"};
 
   /**
    * {@code s} as {@link Json#MAPPER} writes it: indented, no nulls (the binder puts the two derived

@@ -216,7 +216,25 @@ public record Manifest(
     @JsonProperty("symlink")
     SYMLINK,
     @JsonProperty("hardlink")
-    HARDLINK
+    HARDLINK;
+
+    // the annotations' words, for the readers and writers that go without the data binder
+    private final String word = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The JSON spelling. */
+    public String word() {
+      return word;
+    }
+
+    /** The type spelled {@code word} in JSON, null for none. */
+    public static EntryType ofWord(String word) {
+      for (EntryType t : values()) {
+        if (t.word.equals(word)) {
+          return t;
+        }
+      }
+      return null;
+    }
   }
 
   /**

@@ -198,7 +198,8 @@ final class ManifestCache {
       // a copy is smaller than its JSON (no field names), and read whole only while that is small
       // beside the heap: a huge or grown file is no copy, and must not take the heap
       long size = Files.size(cache);
-      if (size > Files.size(json)
+      long jsonSize = Files.size(json);
+      if (size > jsonSize
           || size > Runtime.getRuntime().maxMemory() / 8
           || !names(cache, archive)) {
         return null;
@@ -216,21 +217,15 @@ final class ManifestCache {
       }
       long jsonLength = b.getLong(end);
       byte[] jsonSha256 = java.util.Arrays.copyOfRange(bytes, end + 8, end + 8 + 32);
-      byte[] magic = new byte[MAGIC.length];
-      b.get(magic);
-      if (!java.util.Arrays.equals(magic, MAGIC) || b.getInt() != VERSION) {
-        return null;
-      }
-      int format = b.getInt();
-      String set = string(b);
-      String source = string(b);
-      if (!archive.equals(string(b))
-          || Files.size(json) != jsonLength
-          || !Digests.hex(jsonSha256).equals(digest(json))) {
+      Head head = head(b);
+      if (head == null
+          || !archive.equals(head.archive())
+          || jsonSize != jsonLength
+          || !Digests.hex(jsonSha256).equals(Checker.digestFile(json))) {
         return null;
       }
       b.limit(end);
-      Manifest m = manifest(b, format, set, source, archive);
+      Manifest m = manifest(b, head.format(), head.set(), head.source(), archive);
       return b.hasRemaining() ? null : m;
     } catch (IOException | RuntimeException e) {
       // unreadable, torn or of another layout: the JSON says the same
@@ -250,25 +245,24 @@ final class ManifestCache {
         // a head is a few hundred bytes
       }
     }
-    b.flip();
-    byte[] magic = new byte[MAGIC.length];
-    if (b.remaining() < MAGIC.length + 8) {
-      return false;
-    }
-    b.get(magic);
-    if (!java.util.Arrays.equals(magic, MAGIC) || b.getInt() != VERSION) {
-      return false;
-    }
-    b.getInt();
-    string(b);
-    string(b);
-    return archive.equals(string(b));
+    Head head = head(b.flip());
+    return head != null && archive.equals(head.archive());
   }
 
-  private static String digest(Path file) throws IOException {
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
-      return Checker.digestFile(ch, ch.size());
+  /** What a cache begins with, after its magic and version. */
+  private record Head(int format, String set, String source, String archive) {}
+
+  /** The head at {@code b}'s position, read past; null when it is not a cache of this version. */
+  private static Head head(ByteBuffer b) {
+    if (b.remaining() < MAGIC.length + 8) {
+      return null;
     }
+    byte[] magic = new byte[MAGIC.length];
+    b.get(magic);
+    if (!java.util.Arrays.equals(magic, MAGIC) || b.getInt() != VERSION) {
+      return null;
+    }
+    return new Head(b.getInt(), string(b), string(b), string(b));
   }
 
   private static boolean tail(Out out, Manifest m) {

@@ -242,12 +242,10 @@ final class ManifestParser {
   }
 
   private static EntryType type(JsonParser p, JsonToken t) throws IOException, Unexpected {
-    return switch (text(p, t)) {
-      case "file" -> EntryType.FILE;
-      case "dir" -> EntryType.DIR;
-      case "symlink" -> EntryType.SYMLINK;
-      case "hardlink" -> EntryType.HARDLINK;
-      default -> throw UNEXPECTED;
-    };
+    EntryType type = EntryType.ofWord(text(p, t));
+    if (type == null) {
+      throw UNEXPECTED;
+    }
+    return type;
   }
 }
