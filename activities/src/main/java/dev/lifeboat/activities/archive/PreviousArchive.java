@@ -4,6 +4,7 @@ import dev.lifeboat.activities.archive.Manifest.Entry;
 import dev.lifeboat.activities.archive.Manifest.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
@@ -278,6 +279,9 @@ final class PreviousArchive implements AutoCloseable {
     byte[] tar;
     try (InputStream in = decoder.open(channel, first.memberOffset(), first.memberLength())) {
       tar = in.readNBytes((int) runBytes);
+      // read to the member's end: its CRC is checked there, and a damaged pack is not used at all
+      // (the files before a flip would decode whole and pass their digests, run to run not alike)
+      in.transferTo(OutputStream.nullOutputStream());
     }
     int[] at = new int[end - start];
     Arrays.fill(at, -1);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -221,6 +223,50 @@ public final class Fixtures {
       }
     }
     throw new AssertionError("no byte of " + e.path() + "'s member changes its decode");
+  }
+
+  /**
+   * Flips one bit of a gzip member, the last one from its end whose flip still decodes the first
+   * {@code plain.length} bytes right while the whole member no longer decodes to them (the last
+   * block runs on or stops short, the CRC or length fails): a reader that stops at the bytes it
+   * wants sees no damage. The file's modified time stays.
+   */
+  public static long damageMemberEnd(Path archive, Manifest.Entry e) throws IOException {
+    byte[] member = new byte[Math.toIntExact(e.memberLength())];
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive)) {
+      ch.read(java.nio.ByteBuffer.wrap(member), e.memberOffset());
+    }
+    byte[] plain = decode(member);
+    for (int at = member.length - 1; at >= 10; at--) {
+      for (int bit = 0; bit < 8; bit++) {
+        member[at] ^= (byte) (1 << bit);
+        boolean wanted = headDecodes(member, plain) && !Arrays.equals(decodeOrNull(member), plain);
+        member[at] ^= (byte) (1 << bit);
+        if (wanted) {
+          java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(archive);
+          try (java.nio.channels.FileChannel ch =
+              java.nio.channels.FileChannel.open(archive, StandardOpenOption.WRITE)) {
+            ch.write(
+                java.nio.ByteBuffer.wrap(new byte[] {(byte) (member[at] ^ (1 << bit))}),
+                e.memberOffset() + at);
+          }
+          Files.setLastModifiedTime(archive, modified);
+          return e.memberOffset() + at;
+        }
+      }
+    }
+    throw new AssertionError("no flip in " + e.path() + "'s member leaves its head whole");
+  }
+
+  /** Whether the first {@code plain.length} bytes {@code member} decodes to are {@code plain}. */
+  private static boolean headDecodes(byte[] member, byte[] plain) {
+    try (InputStream in =
+        new org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream(
+            new java.io.ByteArrayInputStream(member), true)) {
+      return Arrays.equals(in.readNBytes(plain.length), plain);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static byte[] decodeOrNull(byte[] member) {
