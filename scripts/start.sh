@@ -69,8 +69,8 @@ case "$(locale charmap 2>/dev/null)" in
   UTF-8) ;;
   *) export LC_ALL=C.UTF-8 ;;
 esac
-# JVM flags in one place. The engine holds at most 4 x cores MiB of data in flight, plus ~1 KB of heap per entry
-# of the tree being backed up: -Xmx512m takes trees up to ~310,000 entries (a larger one fails clearly at the
+# JVM flags in one place. The engine holds at most 4 x cores MiB of data in flight, plus ~600 bytes of heap per entry
+# of the tree being backed up: -Xmx512m takes trees up to ~490,000 entries (a larger one fails clearly at the
 # scan), and a small young generation (-Xmn64m) keeps the resident size near what is live (~240 MB for a
 # 19,000-entry tree, ~750 MB at most); a small initial heap (-Xms128m) has old garbage collected as it comes instead
 # of letting the heap fill up to its maximum first. A JVM out of memory exits (as the deploy manifests' does)

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * failing with the scan's clear message.
  */
 class ManyEntriesTest {
-  /** Mirrors SourceScan: 69 MiB plus 8 MiB a core are kept aside, 1,408 bytes an entry. */
+  /** Mirrors SourceScan: 69 MiB plus 8 MiB a core are kept aside, 896 bytes an entry. */
   private static final long RESERVE_MB = 69 + 8L * Runtime.getRuntime().availableProcessors();
 
-  private static final long PER_ENTRY = 1408;
-  private static final long FOR_ENTRIES_MB = 192;
+  private static final long PER_ENTRY = 896;
+  private static final long FOR_ENTRIES_MB = 128;
 
   @TempDir Path tmp;
   @AutoClose private LifeboatProcess lifeboat;

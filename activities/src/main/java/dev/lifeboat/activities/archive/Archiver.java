@@ -229,30 +229,29 @@ final class Archiver {
    * it mounted again below the source. A source that is the repository or lies inside it, by path
    * or through a mount of it, is refused: every backup of it would hold the ones before.
    */
-  private SourceScan.RepositoryFolder repositoryFolder(Path dir) throws IOException {
+  private SourceScan.RepositoryFolder repositoryFolder(Path dir) {
     Path source = Restorer.realish(dir);
     Path repo = Restorer.realish(repository.root());
-    // the same folder reached another way (a bind mount), which no path comparison sees
-    Path mounted = source.startsWith(repo) ? null : Restorer.sameFolderAt(source, repo);
+    RepositoryFolders folders = RepositoryFolders.of(repo);
+    // the repository or a folder of it reached another way (a bind mount), which no path sees
+    RepositoryFolders.Same mounted = source.startsWith(repo) ? null : folders.at(source, repo);
     if (source.startsWith(repo) || mounted != null) {
+      boolean itself =
+          mounted == null
+              ? source.equals(repo)
+              : source.equals(mounted.at()) && mounted.is().equals(repo);
       throw dev.lifeboat.activities.action.ActionException.invalid(
           "source "
               + dir
               + " is "
-              + (source.equals(repo) || source.equals(mounted) ? "" : "inside ")
+              + (itself ? "" : "inside ")
               + "the backup repository "
               + repository.root()
-              + (mounted == null ? "" : Restorer.mountedAgain(mounted, repo))
+              + (mounted == null ? "" : Restorer.mountedAgain(mounted.at(), mounted.is()))
               + "; its archives are copied elsewhere by an offsite copy, not backed up into it");
     }
-    FileStat stat;
-    try {
-      stat = FileStat.of(repo);
-    } catch (java.nio.file.NoSuchFileException e) {
-      stat = null; // made by this first backup: no mount of it can lie in the source yet
-    }
     return new SourceScan.RepositoryFolder(
-        repo.startsWith(source) ? source.relativize(repo).toString() : null, stat);
+        repo.startsWith(source) ? source.relativize(repo).toString() : null, folders);
   }
 
   /**

@@ -11,9 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +37,11 @@ final class PreviousArchive implements AutoCloseable {
   private final List<Entry> entries;
   private final long endOfEntries;
 
-  /** Where each reusable file is in {@link #entries}. */
-  private final Map<String, Integer> files = new HashMap<>();
+  /**
+   * Where each reusable file is in {@link #entries}: open addressing on the path's hash, each slot
+   * an entry's index plus one (0: empty). 8 bytes a file where a map of boxed indices took ~50.
+   */
+  private final int[] files;
 
   private PreviousArchive(
       ArchiveRef ref, Compression format, Manifest m, FileChannel channel, long size) {
@@ -50,18 +51,33 @@ final class PreviousArchive implements AutoCloseable {
     this.size = size;
     this.entries = m.entries();
     this.endOfEntries = m.totals().tarBytes() - END_BLOCKS;
+    this.files = new int[Math.max(2, Integer.highestOneBit(Math.max(1, entries.size())) << 2)];
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
       if (e.type() == EntryType.FILE && e.sha256() != null) {
-        files.put(e.path(), i);
+        int slot = slot(e.path());
+        // a path held twice (a manifest Lifeboat did not write): the first one, as a map kept
+        if (files[slot] == 0) {
+          files[slot] = i + 1;
+        }
       }
     }
   }
 
+  /** The slot of {@code path}: where it is held, or the empty one where it would be. */
+  private int slot(String path) {
+    int mask = files.length - 1;
+    int h = path.hashCode();
+    int at = (h ^ (h >>> 16)) & mask;
+    while (files[at] != 0 && !entries.get(files[at] - 1).path().equals(path)) {
+      at = (at + 1) & mask;
+    }
+    return at;
+  }
+
   /** Where the file is in {@link #entries}, or -1 when the previous archive holds no such file. */
   private int indexOf(String path) {
-    Integer i = files.get(path);
-    return i == null ? -1 : i;
+    return files[slot(path)] - 1;
   }
 
   /**

@@ -487,17 +487,24 @@ final class Restorer {
           "restore target " + dir + " is the root directory; restore into a folder");
     }
     Path repo = realish(repositoryRoot);
-    // the same folder reached another way (a bind mount), which no path comparison sees
-    Path mountedInside = sameFolderAt(real, repo);
+    // the repository or a folder of it reached another way (a bind mount), which no path sees
+    RepositoryFolders.Same mountedInside =
+        real.startsWith(repo) ? null : RepositoryFolders.of(repo).at(real, repo);
     if (real.startsWith(repo) || mountedInside != null) {
+      boolean itself =
+          mountedInside == null
+              ? real.equals(repo)
+              : real.equals(mountedInside.at()) && mountedInside.is().equals(repo);
       throw ActionException.invalid(
           "restore target "
               + dir
               + " is "
-              + (real.equals(repo) || real.equals(mountedInside) ? "" : "inside ")
+              + (itself ? "" : "inside ")
               + "the backup repository "
               + repositoryRoot
-              + leadsTo(dir, real, mountedInside, repo)
+              + (mountedInside == null
+                  ? leadsTo(dir, real, null, null)
+                  : mountedAgain(mountedInside.at(), mountedInside.is()))
               + ", where a restore would write among the archives; "
               + RESTORE_OUTSIDE);
     }

@@ -123,4 +123,46 @@ class BackupMountsTest {
     }
     assertThat(Fixtures.describe(real)).isEqualTo(before);
   }
+
+  /**
+   * A folder of the repository (a set's, a source's) mounted inside the source is left out as the
+   * repository is: only the repository's own folder was known by device and inode, so each backup
+   * held the archives of that set or source before it.
+   */
+  @Test
+  void aFolderOfTheRepositoryMountedInsideTheSourceIsLeftOut() throws Exception {
+    Repository repo = new Repository(tmp.resolve("repo"));
+    backUpHome(repo);
+    Path real = repo.root().toRealPath();
+    // mount --bind /backups/local /home/u/mnt/sets, and a source's folder
+    Path sets = Files.createDirectories(home.resolve("mnt/sets"));
+    mount("--bind", real.resolve("local").toString(), sets.toString());
+    Path archives = Files.createDirectories(home.resolve("mnt/archives"));
+    mount("--bind", real.resolve("local/home").toString(), archives.toString());
+
+    assertLeftOut(repo, "mnt/archives", "mnt/sets");
+  }
+
+  @Test
+  void aSourceThatIsAFolderOfTheRepositoryThroughAMountIsRefused() throws Exception {
+    Repository repo = new Repository(tmp.resolve("repo"));
+    backUpHome(repo);
+    Path real = repo.root().toRealPath();
+    Path alias = Files.createDirectories(tmp.resolve("alias"));
+    mount("--bind", real.resolve("local").toString(), alias.toString());
+    Map<String, String> before = Fixtures.describe(real);
+    String again =
+        " (" + alias + " is " + real.resolve("local") + ", mounted again); its archives are copied";
+    for (Path source : List.of(alias, alias.resolve("home"))) {
+      assertThatThrownBy(
+              () ->
+                  repo.writeFromDirectory(
+                      "local", "alias", source, List.of(), List.of(), ProgressListener.NONE))
+          .as(source.toString())
+          .isInstanceOf(ActionException.class)
+          .hasMessageContaining(
+              "source " + source + " is inside the backup repository " + repo.root() + again);
+    }
+    assertThat(Fixtures.describe(real)).isEqualTo(before);
+  }
 }

@@ -180,4 +180,44 @@ class RestoreMountsTest {
                 + ", mounted again)");
     assertThat(drive.resolve("new")).doesNotExist();
   }
+
+  /**
+   * A folder of the repository (a set's, a source's) mounted elsewhere was a target like any other:
+   * only the repository's own folder was looked for by device and inode. A target in such a mount,
+   * or the mount itself, is refused, naming where it is mounted from.
+   */
+  @Test
+  void aFolderOfTheRepositoryMountedElsewhereIsStillInsideIt() throws Exception {
+    Path real = repo.root().toRealPath();
+    Path alias = Files.createDirectories(tmp.resolve("alias"));
+    mount("--bind", real.resolve("local").toString(), alias.toString());
+    Path sourceAlias = Files.createDirectories(tmp.resolve("source-alias"));
+    mount("--bind", real.resolve("local/src").toString(), sourceAlias.toString());
+    Map<String, String> before = Fixtures.describe(real);
+    Map<Path, Path> refused = new LinkedHashMap<>();
+    refused.put(alias, real.resolve("local"));
+    refused.put(alias.resolve("new"), real.resolve("local"));
+    refused.put(alias.resolve("src"), real.resolve("local"));
+    refused.put(sourceAlias, real.resolve("local/src"));
+    for (Map.Entry<Path, Path> r : refused.entrySet()) {
+      Path mountPoint = r.getKey().startsWith(alias) ? alias : sourceAlias;
+      String expected =
+          "restore target "
+              + r.getKey()
+              + " is inside the backup repository "
+              + repo.root()
+              + " ("
+              + mountPoint
+              + " is "
+              + r.getValue()
+              + ", mounted again), where a restore would write";
+      for (boolean clean : new boolean[] {false, true}) {
+        assertThatThrownBy(() -> repo.restoreToDirectory(ref, r.getKey(), clean, null))
+            .as(r.getKey() + (clean ? " clean" : ""))
+            .isInstanceOf(ActionException.class)
+            .hasMessageContaining(expected);
+      }
+    }
+    assertThat(Fixtures.describe(real)).isEqualTo(before);
+  }
 }
