@@ -17,15 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
  * A tree with 90 % of the entries the server says its heap holds (the scan's budget per entry,
  * README "Memory is bounded"), with paths as long as a Python environment's: the full backup, its
  * verify and the incremental backup that reuses every file all complete in the real jar with a
- * small heap. A backup that holds more per entry than the budget runs out of heap here instead of
- * failing with the scan's clear message.
+ * small heap, and so does a restore of it. A backup that holds more per entry than the budget runs
+ * out of heap here instead of failing with the scan's clear message.
  */
 class ManyEntriesTest {
   /** Mirrors SourceScan: 69 MiB plus 8 MiB a core are kept aside, 896 bytes an entry. */
   private static final long RESERVE_MB = 69 + 8L * Runtime.getRuntime().availableProcessors();
 
   private static final long PER_ENTRY = 896;
-  private static final long FOR_ENTRIES_MB = 128;
+  private static final long FOR_ENTRIES_MB = 96;
 
   @TempDir Path tmp;
   @AutoClose private LifeboatProcess lifeboat;
@@ -56,6 +56,20 @@ class ManyEntriesTest {
     assertThat(again.path("reusedFiles").asLong())
         .as("every unchanged file is copied from the verified archive")
         .isEqualTo(files);
+
+    // what a backup takes at the limit comes back in the same heap
+    Path restored = tmp.resolve("restored/home");
+    JsonNode restore =
+        lifeboat.awaitCompleted(
+            lifeboat.startRun(
+                "local-restore", Map.of("path", restored.toString(), "source", "home")),
+            Duration.ofMinutes(4));
+    assertThat(LifeboatProcess.step(restore, "restore").path("state").asText())
+        .as("restore step of %s", restore)
+        .isEqualTo("SUCCEEDED");
+    try (var found = Files.walk(restored)) {
+      assertThat(found.filter(Files::isRegularFile).count()).isEqualTo(files);
+    }
     assertThat(lifeboat.log()).doesNotContain("OutOfMemoryError");
   }
 

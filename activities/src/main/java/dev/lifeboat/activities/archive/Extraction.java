@@ -227,18 +227,25 @@ final class Extraction implements Closeable {
    * not a directory. Other archives are restored one entry after the other, as tar would.
    */
   static boolean independent(List<Entry> entries) {
-    Map<String, Manifest.EntryType> types = new HashMap<>();
-    for (Entry e : entries) {
-      if (types.put(String.join("/", parts(e.path())), e.type()) != null) {
+    Map<String, Manifest.EntryType> types = new HashMap<>(entries.size() * 4 / 3 + 1);
+    String[] names = new String[entries.size()];
+    for (int i = 0; i < names.length; i++) {
+      Entry e = entries.get(i);
+      names[i] = String.join("/", parts(e.path()));
+      if (types.put(names[i], e.type()) != null) {
         return false;
       }
     }
-    for (Entry e : entries) {
-      List<String> parts = parts(e.path());
-      for (int i = 1; i < parts.size(); i++) {
-        Manifest.EntryType above = types.get(String.join("/", parts.subList(0, i)));
-        if (above != null && above != Manifest.EntryType.DIR) {
-          return false;
+    // each entry's nearest archived folder above it ends the walk up: that folder's own walk looks
+    // further (each path once, instead of every prefix joined anew)
+    for (String n : names) {
+      for (int slash = n.lastIndexOf('/'); slash > 0; slash = n.lastIndexOf('/', slash - 1)) {
+        Manifest.EntryType above = types.get(n.substring(0, slash));
+        if (above != null) {
+          if (above != Manifest.EntryType.DIR) {
+            return false;
+          }
+          break;
         }
       }
     }
