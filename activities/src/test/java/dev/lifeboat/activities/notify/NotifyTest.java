@@ -87,7 +87,13 @@ class NotifyTest {
     server.start();
     registry = new ActionRegistry().register(new Notify(base() + "/default-hook")).register(breaks);
     env = TestWorkflowEnvironment.newInstance();
-    Worker worker = env.newWorker(RunbookWorkflow.TASK_QUEUE);
+    Worker worker =
+        env.newWorker(
+            RunbookWorkflow.TASK_QUEUE,
+            // as the shipped worker: a cancel reaches a running action within its next heartbeats
+            io.temporal.worker.WorkerOptions.newBuilder()
+                .setMaxHeartbeatThrottleInterval(java.time.Duration.ofMillis(200))
+                .build());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ActionDispatcher(registry));
     env.start();
