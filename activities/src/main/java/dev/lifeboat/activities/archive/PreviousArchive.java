@@ -39,7 +39,8 @@ final class PreviousArchive implements AutoCloseable {
 
   /**
    * Where each reusable file is in {@link #entries}: open addressing on the path's hash, each slot
-   * an entry's index plus one (0: empty). 8 bytes a file where a map of boxed indices took ~50.
+   * an entry's index plus one (0: empty). 8-16 bytes an entry where a map of boxed indices took ~50
+   * a file.
    */
   private final int[] files;
 
@@ -55,11 +56,8 @@ final class PreviousArchive implements AutoCloseable {
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
       if (e.type() == EntryType.FILE && e.sha256() != null) {
-        int slot = slot(e.path());
-        // a path held twice (a manifest Lifeboat did not write): the first one, as a map kept
-        if (files[slot] == 0) {
-          files[slot] = i + 1;
-        }
+        // a path held twice (a manifest Lifeboat did not write): the last one, as a map keeps
+        files[slot(e.path())] = i + 1;
       }
     }
   }

@@ -139,7 +139,7 @@ final class SourceScan {
   /**
    * Heap a backup needs per entry at its peak, the end of the scan of an incremental backup: the
    * scanned entry (its relative path, attributes; the file's path is made when asked for) and the
-   * previous manifest's (its path, digest and attributes as parsed, 8 bytes in the index of
+   * previous manifest's (its path, digest and attributes as parsed, 8-16 bytes in the index of
    * reusable files). Scanned entries are let go as they are written, so the new manifest never adds
    * to that peak. Measured by the smallest heap an incremental backup of 100,000 and 200,000 files
    * with 71-character paths (a Python environment's) completes in: ~580 bytes an entry (~1,050

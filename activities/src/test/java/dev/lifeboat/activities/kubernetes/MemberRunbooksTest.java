@@ -88,13 +88,7 @@ class MemberRunbooksTest {
       library.put(name, r.runbook().orElseThrow());
     }
     env = TestWorkflowEnvironment.newInstance();
-    Worker worker =
-        env.newWorker(
-            RunbookWorkflow.TASK_QUEUE,
-            // as the shipped worker: a cancel reaches a running action within its next heartbeats
-            io.temporal.worker.WorkerOptions.newBuilder()
-                .setMaxHeartbeatThrottleInterval(java.time.Duration.ofMillis(200))
-                .build());
+    Worker worker = env.newWorker(RunbookWorkflow.TASK_QUEUE, RunbookHarness.workerOptions());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ActionDispatcher(registry));
     env.start();

@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  * real repository in a temporary directory, and the mock cluster whose exec runs GNU tar on local
  * directories. Every action call is timed, so a test can tell which runs overlapped.
  */
-final class RunbookHarness implements AutoCloseable {
+public final class RunbookHarness implements AutoCloseable {
   static final Path RUNBOOKS = Path.of("..", "runbooks");
 
   /** One action call: which run, which step, when it started and ended (System.nanoTime). */
@@ -80,16 +80,20 @@ final class RunbookHarness implements AutoCloseable {
       library.put(name, r.runbook().orElseThrow());
     }
     env = TestWorkflowEnvironment.newInstance();
-    Worker worker =
-        env.newWorker(
-            RunbookWorkflow.TASK_QUEUE,
-            // as the shipped worker: a cancel reaches a running action within its next heartbeats
-            io.temporal.worker.WorkerOptions.newBuilder()
-                .setMaxHeartbeatThrottleInterval(java.time.Duration.ofMillis(200))
-                .build());
+    Worker worker = env.newWorker(RunbookWorkflow.TASK_QUEUE, workerOptions());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ActionDispatcher(registry));
     env.start();
+  }
+
+  /**
+   * Test workers throttle heartbeats as the shipped worker does (less): a cancel reaches a running
+   * action within its next heartbeats, not after the SDK's default throttle of 0.8 x the timeout.
+   */
+  public static io.temporal.worker.WorkerOptions workerOptions() {
+    return io.temporal.worker.WorkerOptions.newBuilder()
+        .setMaxHeartbeatThrottleInterval(java.time.Duration.ofMillis(200))
+        .build();
   }
 
   /**

@@ -90,10 +90,7 @@ class NotifyTest {
     Worker worker =
         env.newWorker(
             RunbookWorkflow.TASK_QUEUE,
-            // as the shipped worker: a cancel reaches a running action within its next heartbeats
-            io.temporal.worker.WorkerOptions.newBuilder()
-                .setMaxHeartbeatThrottleInterval(java.time.Duration.ofMillis(200))
-                .build());
+            dev.lifeboat.activities.kubernetes.RunbookHarness.workerOptions());
     worker.registerWorkflowImplementationTypes(RunbookWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ActionDispatcher(registry));
     env.start();
