@@ -95,6 +95,12 @@ class ManifestCommandsTest {
 
       // only the API is up: a run is accepted and waits, because this process runs no worker
       String id = startRun(apiBase, data);
+      // its status answers without a worker to answer the progress query (it waited 60 s)
+      long asked = System.nanoTime();
+      run(apiBase, id);
+      assertThat(Duration.ofNanos(System.nanoTime() - asked))
+          .as("a run's status with no worker running")
+          .isLessThan(Duration.ofSeconds(10));
       JsonNode waiting = runDuring(apiBase, id, Duration.ofSeconds(3));
       assertThat(waiting.path("status").asText()).isEqualTo("RUNNING");
       assertThat(waiting.path("steps").path(0).path("state").asText())

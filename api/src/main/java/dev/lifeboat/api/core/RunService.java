@@ -139,6 +139,7 @@ public final class RunService {
     List<RunSummary> all = listFromTemporal();
     List<RunSummary> out = new ArrayList<>(all.size());
     int queried = 0;
+    boolean queryFailed = false;
     int described = 0;
     int read = 0;
     // results are read once per run; a slow server must not hold the list up for long
@@ -151,16 +152,18 @@ public final class RunService {
                 s.id(), s.runbook(), s.status(), s.startedAt(), closeTime(s.id()), s.parent());
       }
       // a run waiting for a human is the one thing a list must not hide; ask the newest few
-      if (s.status() == RunStatus.RUNNING && queried++ < 20) {
+      if (s.status() == RunStatus.RUNNING && !queryFailed && queried++ < 20) {
         try {
-          RunProgress p = client.newWorkflowStub(RunbookWorkflow.class, s.id()).progress();
+          RunProgress p = progress(s.id());
           if (p.status() == RunStatus.WAITING_FOR_APPROVAL) {
             s =
                 new RunSummary(
                     s.id(), s.runbook(), p.status(), s.startedAt(), s.endedAt(), s.parent());
           }
         } catch (RuntimeException e) {
-          // keep RUNNING: the list must answer even when a query cannot
+          // keep RUNNING: the list must answer even when a query cannot; the next ones would wait
+          // as long for the same missing worker
+          queryFailed = true;
         }
       }
       // a completed run that could not do all of it (a backup short of unreadable files) says so
@@ -261,7 +264,7 @@ public final class RunService {
     RunProgress progress = null;
     String queryError = null;
     try {
-      progress = client.newWorkflowStub(RunbookWorkflow.class, id).progress();
+      progress = progress(id);
     } catch (RuntimeException e) {
       queryError = "progress is not available right now: " + rootMessage(e);
     }
@@ -343,6 +346,54 @@ public final class RunService {
       }
       throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
     }
+  }
+
+  /**
+   * The run's progress, asked of the worker running it: a query waits for a worker to answer, and
+   * with none running (one restarting, or deployed apart from the API and down) the SDK held a
+   * run's status for ~60 s, the run list for as long a run. So the answer is awaited {@link
+   * #QUERY_WAIT} at most; a query left waiting ends on the SDK's own deadline, on a thread of its
+   * own.
+   */
+  private RunProgress progress(String id) {
+    RunbookWorkflow run = client.newWorkflowStub(RunbookWorkflow.class, id);
+    java.util.concurrent.Future<RunProgress> answer = QUERIES.submit(run::progress);
+    try {
+      return answer.get(QUERY_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      answer.cancel(true);
+      throw new IllegalStateException(
+          "no worker answered within " + QUERY_WAIT.toSeconds() + " s (is a worker running?)");
+    } catch (InterruptedException e) {
+      answer.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking the worker", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
+    }
+  }
+
+  private static final java.time.Duration QUERY_WAIT = java.time.Duration.ofSeconds(5);
+
+  // queries waiting for a missing worker end on the SDK's deadline; at most this many wait at once,
+  // the rest queue and are given up after QUERY_WAIT like any other
+  private static final java.util.concurrent.ExecutorService QUERIES =
+      new java.util.concurrent.ThreadPoolExecutor(
+          8,
+          8,
+          30,
+          java.util.concurrent.TimeUnit.SECONDS,
+          new java.util.concurrent.LinkedBlockingQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "lifeboat-query");
+            t.setDaemon(true);
+            return t;
+          });
+
+  static {
+    ((java.util.concurrent.ThreadPoolExecutor) QUERIES).allowCoreThreadTimeOut(true);
   }
 
   private static final java.util.concurrent.ExecutorService APPROVALS =
