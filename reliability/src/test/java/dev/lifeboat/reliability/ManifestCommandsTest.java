@@ -101,6 +101,18 @@ class ManifestCommandsTest {
       assertThat(Duration.ofNanos(System.nanoTime() - asked))
           .as("a run's status with no worker running")
           .isLessThan(Duration.ofSeconds(10));
+      asked = System.nanoTime();
+      HttpResponse<String> list =
+          http.send(
+              HttpRequest.newBuilder(URI.create(apiBase + "/api/runs"))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+      assertThat(list.body()).contains(id);
+      assertThat(Duration.ofNanos(System.nanoTime() - asked))
+          .as("the run list with no worker running")
+          .isLessThan(Duration.ofSeconds(10));
       JsonNode waiting = runDuring(apiBase, id, Duration.ofSeconds(3));
       assertThat(waiting.path("status").asText()).isEqualTo("RUNNING");
       assertThat(waiting.path("steps").path(0).path("state").asText())
