@@ -379,30 +379,33 @@ public final class RunService {
 
   // queries waiting for a missing worker end on the SDK's deadline; at most this many wait at once,
   // the rest queue and are given up after QUERY_WAIT like any other
-  private static final java.util.concurrent.ExecutorService QUERIES =
-      new java.util.concurrent.ThreadPoolExecutor(
-          8,
-          8,
-          30,
-          java.util.concurrent.TimeUnit.SECONDS,
-          new java.util.concurrent.LinkedBlockingQueue<>(),
-          r -> {
-            Thread t = new Thread(r, "lifeboat-query");
-            t.setDaemon(true);
-            return t;
-          });
+  private static final java.util.concurrent.ThreadPoolExecutor QUERIES = queryPool();
 
-  static {
-    ((java.util.concurrent.ThreadPoolExecutor) QUERIES).allowCoreThreadTimeOut(true);
+  private static java.util.concurrent.ThreadPoolExecutor queryPool() {
+    java.util.concurrent.ThreadPoolExecutor pool =
+        new java.util.concurrent.ThreadPoolExecutor(
+            8,
+            8,
+            30,
+            java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.LinkedBlockingQueue<>(),
+            daemon("lifeboat-query"));
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   private static final java.util.concurrent.ExecutorService APPROVALS =
-      java.util.concurrent.Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "lifeboat-approval");
-            t.setDaemon(true);
-            return t;
-          });
+      java.util.concurrent.Executors.newCachedThreadPool(daemon("lifeboat-approval"));
+
+  /** Threads named {@code name} that never hold the JVM up. */
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   private static final java.time.Duration APPROVAL_WAIT = java.time.Duration.ofSeconds(20);
 
   /** The run refused the approval (not an approval step, not waiting, already approved, ...). */
