@@ -200,10 +200,7 @@ public final class Fixtures {
    * modified time stays, as it does when a disk rots.
    */
   public static long damageMember(Path archive, Manifest.Entry e) throws IOException {
-    byte[] member = new byte[Math.toIntExact(e.memberLength())];
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive)) {
-      ch.read(java.nio.ByteBuffer.wrap(member), e.memberOffset());
-    }
+    byte[] member = memberBytes(archive, e);
     byte[] plain = decode(member);
     int mid = member.length / 2;
     for (int d = 0; d < member.length; d++) {
@@ -215,10 +212,7 @@ public final class Fixtures {
         byte[] after = decodeOrNull(member);
         member[at] ^= 0x20;
         if (after == null || !java.util.Arrays.equals(after, plain)) {
-          java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(archive);
-          ArchiveRoundTripTest.flip(archive, e.memberOffset() + at);
-          Files.setLastModifiedTime(archive, modified);
-          return e.memberOffset() + at;
+          return rot(archive, e.memberOffset() + at, 0x20);
         }
       }
     }
@@ -232,10 +226,7 @@ public final class Fixtures {
    * wants sees no damage. The file's modified time stays.
    */
   public static long damageMemberEnd(Path archive, Manifest.Entry e) throws IOException {
-    byte[] member = new byte[Math.toIntExact(e.memberLength())];
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive)) {
-      ch.read(java.nio.ByteBuffer.wrap(member), e.memberOffset());
-    }
+    byte[] member = memberBytes(archive, e);
     byte[] plain = decode(member);
     for (int at = member.length - 1; at >= 10; at--) {
       for (int bit = 0; bit < 8; bit++) {
@@ -243,19 +234,38 @@ public final class Fixtures {
         boolean wanted = headDecodes(member, plain) && !Arrays.equals(decodeOrNull(member), plain);
         member[at] ^= (byte) (1 << bit);
         if (wanted) {
-          java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(archive);
-          try (java.nio.channels.FileChannel ch =
-              java.nio.channels.FileChannel.open(archive, StandardOpenOption.WRITE)) {
-            ch.write(
-                java.nio.ByteBuffer.wrap(new byte[] {(byte) (member[at] ^ (1 << bit))}),
-                e.memberOffset() + at);
-          }
-          Files.setLastModifiedTime(archive, modified);
-          return e.memberOffset() + at;
+          return rot(archive, e.memberOffset() + at, 1 << bit);
         }
       }
     }
     throw new AssertionError("no flip in " + e.path() + "'s member leaves its head whole");
+  }
+
+  /** The bytes of {@code e}'s members in {@code archive}. */
+  private static byte[] memberBytes(Path archive, Manifest.Entry e) throws IOException {
+    byte[] member = new byte[Math.toIntExact(e.memberLength())];
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive)) {
+      ch.read(java.nio.ByteBuffer.wrap(member), e.memberOffset());
+    }
+    return member;
+  }
+
+  /**
+   * Flips the bits {@code mask} of the byte at {@code offset}, keeping the file's modified time as
+   * a rotting disk does; returns the offset.
+   */
+  private static long rot(Path archive, long offset, int mask) throws IOException {
+    java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(archive);
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            archive, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+      ch.read(one, offset);
+      one.put(0, (byte) (one.get(0) ^ mask));
+      ch.write(one.rewind(), offset);
+    }
+    Files.setLastModifiedTime(archive, modified);
+    return offset;
   }
 
   /** Whether the first {@code plain.length} bytes {@code member} decodes to are {@code plain}. */

@@ -171,17 +171,25 @@ class PackedSmallFilesTest {
 
   @Test
   void aRottenOldPackIsNotUsedForTheUnchangedFilesOfAChangedOne() throws Exception {
+    // the pack could not be decoded (or a digest did not match): its files were read instead
+    aDamagedPackIsReadAgain(Fixtures::damageMember);
+  }
+
+  private interface Damage {
+    long apply(Path archive, Entry e) throws Exception;
+  }
+
+  /** Rot in a pack after the verify, then a change in the pack: all its files are read again. */
+  private void aDamagedPackIsReadAgain(Damage damage) throws Exception {
     BackupResult first = backup();
     Manifest before = repo.manifest(first.ref());
     String victim = "b/nb-133.ipynb";
     Set<String> mates = packOf(before, victim);
-    Entry e = entry(before, victim);
-    // rot after the verify, then a change in the same pack
-    Fixtures.damageMember(first.ref().path(), e);
+    assertThat(mates).hasSizeGreaterThan(1);
+    damage.apply(first.ref().path(), entry(before, victim));
     Files.writeString(src.resolve(victim), "\nmore\n", StandardOpenOption.APPEND);
 
     BackupResult second = backup();
-    // the pack could not be decoded (or a digest did not match): its files were read instead
     assertThat(reads).containsAll(mates);
     restoresTheSource(second.ref());
   }
@@ -195,17 +203,7 @@ class PackedSmallFilesTest {
    */
   @Test
   void aPackWhoseEndIsDamagedIsNotUsedEvenWhereItsTarDecodesWhole() throws Exception {
-    BackupResult first = backup();
-    Manifest before = repo.manifest(first.ref());
-    String victim = "b/nb-133.ipynb";
-    Set<String> mates = packOf(before, victim);
-    assertThat(mates).hasSizeGreaterThan(1);
-    Fixtures.damageMemberEnd(first.ref().path(), entry(before, victim));
-    Files.writeString(src.resolve(victim), "\nmore\n", StandardOpenOption.APPEND);
-
-    BackupResult second = backup();
-    assertThat(reads).containsAll(mates);
-    restoresTheSource(second.ref());
+    aDamagedPackIsReadAgain(Fixtures::damageMemberEnd);
   }
 
   @Test
