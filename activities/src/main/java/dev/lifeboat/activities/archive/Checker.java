@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -23,7 +22,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
@@ -471,16 +469,12 @@ final class Checker {
       RunBody body)
       throws IOException {
     Entry first = entries.get(start);
-    try (TarArchiveInputStream tar =
-        new TarArchiveInputStream(
-            decoder.open(ch, first.memberOffset(), first.memberLength()),
-            TarConstants.DEFAULT_RCDSIZE,
-            StandardCharsets.UTF_8.name())) {
+    try (TarRun tar = new TarRun(decoder.open(ch, first.memberOffset(), first.memberLength()))) {
       for (int i = start; i < upTo; i++) {
         Entry e = entries.get(i);
         TarArchiveEntry te;
         try {
-          te = tar.getNextEntry();
+          te = tar.next();
         } catch (IOException ex) {
           throw DamagedArchive.readFailure(ref, e, ex);
         }
@@ -502,7 +496,7 @@ final class Checker {
       TarArchiveEntry extra;
       Entry last = entries.get(end - 1);
       try {
-        extra = tar.getNextEntry();
+        extra = tar.next();
       } catch (IOException ex) {
         throw DamagedArchive.readFailure(ref, last, ex);
       }

@@ -14,11 +14,13 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -65,6 +67,10 @@ final class Extraction implements Closeable {
   private static final byte[] ZEROS = new byte[BLOCK];
   private static final Set<PosixFilePermission> PRIVATE =
       PosixFilePermissions.fromString("rw-------");
+  private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE =
+      PosixFilePermissions.asFileAttribute(PRIVATE);
+  private static final Set<OpenOption> CREATE =
+      Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
   private final ArchiveRef ref;
   private final Path target;
@@ -78,6 +84,9 @@ final class Extraction implements Closeable {
    * name.
    */
   private final Map<String, Object> created = new ConcurrentHashMap<>();
+
+  // false once the caller says no entry is a hard link: then no file's key is kept for one
+  private volatile boolean linksAhead = true;
 
   /** The calling thread's handles when entries are written one after the other. */
   private final Handles main = new Handles();
@@ -123,6 +132,8 @@ final class Extraction implements Closeable {
     final List<SecureDirectoryStream<Path>> dirs = new ArrayList<>();
     final byte[] buffer = new byte[256 * 1024];
     final PreciseTimes times = new PreciseTimes();
+    // small files' digest, used again (a new one a file was most of a small file's garbage)
+    final MessageDigest digest = Digests.sha256();
 
     void closeFrom(int depth) throws IOException {
       while (dirs.size() > depth) {
@@ -198,8 +209,10 @@ final class Extraction implements Closeable {
     if (isMarker(e)) {
       return;
     }
-    if (restoreOwners && owner != null) {
-      owners.put(e, owner);
+    // a file's owner is set as it is written; the others' at the end, by finish
+    Owner later = restoreOwners ? owner : null;
+    if (later != null && e.type() != Manifest.EntryType.FILE) {
+      owners.put(e, later);
     }
     List<String> parts = parts(e.path());
     String name = parts.get(parts.size() - 1);
@@ -215,7 +228,7 @@ final class Extraction implements Closeable {
         }
         directories.add(e);
       }
-      case FILE -> writeFile(main, e, parts, data, true);
+      case FILE -> writeFile(main, e, parts, data, later, true);
       case HARDLINK -> link(e, parts);
       case SYMLINK -> symlinks.add(e);
       default -> throw new IllegalStateException("unknown entry type " + e.type());
@@ -288,11 +301,11 @@ final class Extraction implements Closeable {
     if (isMarker(e)) {
       return;
     }
-    if (restoreOwners && owner != null) {
-      owners.put(e, owner);
-    }
+    Owner later = restoreOwners ? owner : null;
     if (e.type() == Manifest.EntryType.FILE) {
-      writeFile(perThread.get(), e, parts(e.path()), data, false);
+      writeFile(perThread.get(), e, parts(e.path()), data, later, false);
+    } else if (later != null) {
+      owners.put(e, later);
     }
   }
 
@@ -306,7 +319,8 @@ final class Extraction implements Closeable {
     }
   }
 
-  private void writeFile(Handles h, Entry e, List<String> parts, InputStream data, boolean report)
+  private void writeFile(
+      Handles h, Entry e, List<String> parts, InputStream data, Owner owner, boolean report)
       throws IOException {
     String name = parts.get(parts.size() - 1);
     SecureDirectoryStream<Path> parent = directory(h, e, parts.subList(0, parts.size() - 1), true);
@@ -320,12 +334,13 @@ final class Extraction implements Closeable {
       made = create(e, parent, name);
     }
     try (SeekableByteChannel out = made) {
-      sha = copy(data, out, e, h.buffer, report);
+      sha = copy(data, out, e, h, report);
     }
     DamagedArchive.checkDigest(ref, e, sha);
-    setAttributes(h, parent, parts.subList(0, parts.size() - 1), name, e);
-    owners.remove(e);
-    created.put(String.join("/", parts), lstat(parent, name).fileKey());
+    setAttributes(h, parent, parts.subList(0, parts.size() - 1), name, e, owner);
+    if (linksAhead) {
+      created.put(String.join("/", parts), lstat(parent, name).fileKey());
+    }
     if (report) {
       progress.file();
     }
@@ -334,19 +349,23 @@ final class Extraction implements Closeable {
   /** A new file, private until its data is in; whatever stood in its place is removed first. */
   private SeekableByteChannel create(Entry e, SecureDirectoryStream<Path> parent, String name)
       throws IOException {
-    Set<? extends java.nio.file.OpenOption> options =
-        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     try {
-      return parent.newByteChannel(
-          Path.of(name), options, PosixFilePermissions.asFileAttribute(PRIVATE));
+      return parent.newByteChannel(Path.of(name), CREATE, PRIVATE_FILE);
     } catch (FileAlreadyExistsException ex) {
       BasicFileAttributes old = lstat(parent, name);
       if (old != null) {
         remove(e, parent, name, old);
       }
-      return parent.newByteChannel(
-          Path.of(name), options, PosixFilePermissions.asFileAttribute(PRIVATE));
+      return parent.newByteChannel(Path.of(name), CREATE, PRIVATE_FILE);
     }
+  }
+
+  /**
+   * Says whether any entry to come is a hard link; when none is, the file key of each file made (an
+   * lstat and a map entry a file, what a hard link is checked against) is not kept.
+   */
+  void linksAhead(boolean any) {
+    linksAhead = any;
   }
 
   /** Creates the symlinks, then applies directory modes and times, deepest first. */
@@ -387,7 +406,7 @@ final class Extraction implements Closeable {
       SecureDirectoryStream<Path> parent = directory(e, parts.subList(0, parts.size() - 1), false);
       BasicFileAttributes a = lstat(parent, name);
       if (a != null && a.isDirectory()) {
-        setAttributes(main, parent, parts.subList(0, parts.size() - 1), name, e);
+        setAttributes(main, parent, parts.subList(0, parts.size() - 1), name, e, owners.get(e));
       }
       // otherwise a later entry of the same name replaced the directory: its attributes are that
       // entry's
@@ -578,7 +597,12 @@ final class Extraction implements Closeable {
    * microsecond.
    */
   private void setAttributes(
-      Handles h, SecureDirectoryStream<Path> parent, List<String> parentParts, String name, Entry e)
+      Handles h,
+      SecureDirectoryStream<Path> parent,
+      List<String> parentParts,
+      String name,
+      Entry e,
+      Owner owner)
       throws IOException {
     Path p = Path.of(name);
     if (!h.times.set(parent, target, parentParts, name, e.mtime())) {
@@ -589,7 +613,6 @@ final class Extraction implements Closeable {
     int mode = e.modeBits();
     PosixFileAttributeView view =
         parent.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-    Owner owner = owners.get(e);
     if (owner != null) {
       // before the mode: a change of owner clears set-id bits. Each change opens the entry again,
       // so what the entry already has from being made by this process is left alone.
@@ -688,11 +711,13 @@ final class Extraction implements Closeable {
    * holes. A file of {@link Checker#PIPELINED_MIN} or more is digested on a thread of its own while
    * this one decodes and writes it, as verify does.
    */
-  private String copy(
-      InputStream data, SeekableByteChannel out, Entry e, byte[] buffer, boolean report)
+  private String copy(InputStream data, SeekableByteChannel out, Entry e, Handles h, boolean report)
       throws IOException {
-    MessageDigest md = Digests.sha256();
     FileDigests digests = e.size() >= Checker.PIPELINED_MIN ? new FileDigests() : null;
+    // a large file's digest runs on a thread of its own, which may outlive a failure here
+    MessageDigest md = digests == null ? h.digest : Digests.sha256();
+    md.reset();
+    byte[] buffer = h.buffer;
     try {
       long pos = 0;
       boolean endsInHole = false;

@@ -171,6 +171,8 @@ final class Restorer {
           Integer.valueOf(0)
               .equals(Files.getAttribute(marker, "unix:uid", LinkOption.NOFOLLOW_LINKS));
       try (Extraction extraction = new Extraction(ref, dir, progress, asRoot, markerName)) {
+        extraction.linksAhead(
+            m.entries().stream().anyMatch(e -> e.type() == Manifest.EntryType.HARDLINK));
         if (!extractInParallel(m, extraction, progress)) {
           extractInOrder(m, extraction);
         }
