@@ -42,6 +42,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 /**
  * Writes checked archive entries into a target directory without ever following a link. Safety
@@ -134,6 +135,10 @@ final class Extraction implements Closeable {
     final PreciseTimes times = new PreciseTimes();
     // small files' digest, used again (a new one a file was most of a small file's garbage)
     final MessageDigest digest = Digests.sha256();
+    // the owner last set and its principals: a folder's files mostly share theirs
+    Owner owner;
+    Optional<UserPrincipal> user;
+    Optional<GroupPrincipal> group;
 
     void closeFrom(int depth) throws IOException {
       while (dirs.size() > depth) {
@@ -616,11 +621,16 @@ final class Extraction implements Closeable {
     if (owner != null) {
       // before the mode: a change of owner clears set-id bits. Each change opens the entry again,
       // so what the entry already has from being made by this process is left alone.
-      Optional<UserPrincipal> u = user(owner);
+      if (!owner.equals(h.owner)) {
+        h.user = user(owner);
+        h.group = group(owner);
+        h.owner = owner;
+      }
+      Optional<UserPrincipal> u = h.user;
       if (u.isPresent() && !u.get().equals(madeOwner)) {
         view.setOwner(u.get());
       }
-      Optional<GroupPrincipal> g = group(owner);
+      Optional<GroupPrincipal> g = h.group;
       if (g.isPresent() && !g.get().equals(madeGroup)) {
         view.setGroup(g.get());
       }
@@ -805,6 +815,14 @@ final class Extraction implements Closeable {
   }
 
   static Set<PosixFilePermission> permissions(int mode) {
+    return PERMISSIONS.get(mode & 0777);
+  }
+
+  // the nine permission bits as sets, made once instead of for every file restored
+  private static final List<Set<PosixFilePermission>> PERMISSIONS =
+      IntStream.range(0, 01000).mapToObj(Extraction::permissionSet).toList();
+
+  private static Set<PosixFilePermission> permissionSet(int mode) {
     Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
     PosixFilePermission[] order = {
       PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
@@ -819,6 +837,6 @@ final class Extraction implements Closeable {
         set.add(order[bit]);
       }
     }
-    return set;
+    return Collections.unmodifiableSet(set);
   }
 }

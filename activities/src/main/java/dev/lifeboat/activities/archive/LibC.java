@@ -65,6 +65,13 @@ final class LibC {
       throws LastErrorException;
 
   /**
+   * As {@link #utimensat(int, String, long[], int)} with the path as NUL-terminated bytes: a String
+   * argument costs a native allocation a call, which a restore of many files felt.
+   */
+  static native int utimensat(int dirfd, byte[] path, long[] times, int flags)
+      throws LastErrorException;
+
+  /**
    * Inodes a process may still create on {@code path}'s file system, -1 when unknown (no libc, or a
    * file system that reports none, as btrfs does). struct statvfs on 64-bit Linux: eight-byte
    * fields, f_files at 40 and f_favail at 56.

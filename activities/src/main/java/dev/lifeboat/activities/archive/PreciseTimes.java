@@ -3,6 +3,7 @@ package dev.lifeboat.activities.archive;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Platform;
 import java.io.Closeable;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
@@ -41,6 +42,8 @@ final class PreciseTimes implements Closeable {
   // the directory last asked about and a checked descriptor of it, -1 when it has none
   private SecureDirectoryStream<Path> dir;
   private int fd = -1;
+  // struct timespec[2]: the access time left as it is, the modification time set in place
+  private final long[] times = {0, UTIME_OMIT, 0, 0};
 
   /**
    * Sets the modification time of {@code name} in {@code parent} (the open directory at {@code
@@ -63,11 +66,10 @@ final class PreciseTimes implements Closeable {
       return false;
     }
     try {
+      times[2] = mtime.getEpochSecond();
+      times[3] = mtime.getNano();
       LibC.utimensat(
-          fd,
-          name,
-          new long[] {0, UTIME_OMIT, mtime.getEpochSecond(), mtime.getNano()},
-          AT_SYMLINK_NOFOLLOW);
+          fd, (name + '\0').getBytes(StandardCharsets.UTF_8), times, AT_SYMLINK_NOFOLLOW);
       return true;
     } catch (LastErrorException | UnsatisfiedLinkError e) {
       return false;
