@@ -47,7 +47,11 @@ final class RestoreGuard {
       }
       checkNameable(archive, p);
       String n = ArchiveReader.normalizeName(p);
-      for (int slash = n.indexOf('/'); slash > 0; slash = n.indexOf('/', slash + 1)) {
+      // Every folder in holding has its folders above it there too, and none of them is made
+      // anything but a folder (that is refused below): an entry whose folder is held needs no walk
+      int last = n.lastIndexOf('/');
+      boolean held = last > 0 && holding.contains(n.substring(0, last));
+      for (int slash = held ? -1 : n.indexOf('/'); slash > 0; slash = n.indexOf('/', slash + 1)) {
         String above = n.substring(0, slash);
         Manifest.EntryType kind = made.get(above);
         if (kind != null && kind != Manifest.EntryType.DIR) {
@@ -127,6 +131,10 @@ final class RestoreGuard {
    * anything is written, not halfway through the restore.
    */
   private static void checkNameable(String archive, String name) {
+    if (isAscii(name)) {
+      // every encoding Java names files in spells ASCII (a NUL is refused before)
+      return;
+    }
     try {
       java.nio.file.Path.of(name);
     } catch (java.nio.file.InvalidPathException e) {
@@ -170,9 +178,20 @@ final class RestoreGuard {
             "restore of " + archive + " refused, nothing was written: " + why));
   }
 
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether a segment between slashes (or the ends) is "..". */
   private static boolean climbs(String path) {
-    for (String segment : path.split("/")) {
-      if (segment.equals("..")) {
+    for (int at = path.indexOf(".."); at >= 0; at = path.indexOf("..", at + 1)) {
+      if ((at == 0 || path.charAt(at - 1) == '/')
+          && (at + 2 == path.length() || path.charAt(at + 2) == '/')) {
         return true;
       }
     }
