@@ -71,6 +71,17 @@ final class LibC {
   static native int utimensat(int dirfd, byte[] path, long[] times, int flags)
       throws LastErrorException;
 
+  /** Opens {@code path} (NUL-terminated bytes) relative to {@code dirfd}. */
+  static native int openat(int dirfd, byte[] path, int flags, int mode) throws LastErrorException;
+
+  static native long pwrite(int fd, com.sun.jna.Pointer buf, long count, long offset)
+      throws LastErrorException;
+
+  static native int fchmod(int fd, int mode) throws LastErrorException;
+
+  /** {@code times} as for {@link #utimensat(int, byte[], long[], int)}. */
+  static native int futimens(int fd, long[] times) throws LastErrorException;
+
   /**
    * Inodes a process may still create on {@code path}'s file system, -1 when unknown (no libc, or a
    * file system that reports none, as btrfs does). struct statvfs on 64-bit Linux: eight-byte

@@ -56,13 +56,7 @@ final class PreciseTimes implements Closeable {
       List<String> parentParts,
       String name,
       Instant mtime) {
-    if (!AVAILABLE || RawNames.mayBeLossy(name)) {
-      return false;
-    }
-    if (parent != dir) {
-      open(parent, parentParts.isEmpty() ? target : target.resolve(String.join("/", parentParts)));
-    }
-    if (fd < 0) {
+    if (RawNames.mayBeLossy(name) || descriptor(parent, target, parentParts) < 0) {
       return false;
     }
     try {
@@ -74,6 +68,21 @@ final class PreciseTimes implements Closeable {
     } catch (LastErrorException | UnsatisfiedLinkError e) {
       return false;
     }
+  }
+
+  /**
+   * A descriptor of {@code parent} (the open directory at {@code parentParts} below {@code
+   * target}), checked to be that very directory; -1 when there is none to be had. It stays this
+   * object's: valid until the next call with another directory, or {@link #close}.
+   */
+  int descriptor(SecureDirectoryStream<Path> parent, Path target, List<String> parentParts) {
+    if (!AVAILABLE) {
+      return -1;
+    }
+    if (parent != dir) {
+      open(parent, parentParts.isEmpty() ? target : target.resolve(String.join("/", parentParts)));
+    }
+    return fd;
   }
 
   private void open(SecureDirectoryStream<Path> parent, Path path) {
