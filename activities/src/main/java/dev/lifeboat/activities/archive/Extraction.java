@@ -272,7 +272,7 @@ final class Extraction implements Closeable {
     String[] names = new String[entries.size()];
     for (int i = 0; i < names.length; i++) {
       Entry e = entries.get(i);
-      names[i] = String.join("/", parts(e.path()));
+      names[i] = joined(e.path());
       if (types.put(names[i], e.type()) != null) {
         return false;
       }
@@ -935,8 +935,24 @@ final class Extraction implements Closeable {
     }
   }
 
+  /**
+   * The components of {@code path} joined by single slashes, as {@code String.join("/",
+   * parts(path))}: the path itself when it has no empty or "." component (as every archive Lifeboat
+   * writes), without splitting it.
+   */
+  static String joined(String path) {
+    boolean plain =
+        !path.isEmpty() && path.charAt(0) != '/' && path.charAt(path.length() - 1) != '/';
+    for (int at = path.indexOf('.'); plain && at >= 0; at = path.indexOf('.', at + 1)) {
+      plain =
+          !((at == 0 || path.charAt(at - 1) == '/')
+              && (at + 1 == path.length() || path.charAt(at + 1) == '/'));
+    }
+    return plain && !path.contains("//") ? path : String.join("/", parts(path));
+  }
+
   /** Path components, without empty or "." ones (the guard has refused ".."). */
-  private static List<String> parts(String path) {
+  static List<String> parts(String path) {
     List<String> out = new ArrayList<>();
     for (String s : ArchiveReader.normalizeName(path).split("/")) {
       if (!s.isEmpty() && !s.equals(".")) {

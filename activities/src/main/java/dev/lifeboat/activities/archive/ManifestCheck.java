@@ -38,17 +38,16 @@ final class ManifestCheck {
     long bytes = 0;
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
-      String entry = "entry #" + (i + 1);
+      // the entry's label is made only for a problem: a label a good entry was most of this loop
       if (e == null) {
-        return entry + " is empty (null)";
+        return "entry #" + (i + 1) + " is empty (null)";
       }
       if (e.path() == null) {
-        return entry + " has no path";
+        return "entry #" + (i + 1) + " has no path";
       }
-      entry += " ('" + shortened(e.path()) + "')";
       String wrong = entryProblem(e);
       if (wrong != null) {
-        return entry + " " + wrong;
+        return "entry #" + (i + 1) + " ('" + shortened(e.path()) + "') " + wrong;
       }
       if (e.type() == EntryType.FILE) {
         files++;

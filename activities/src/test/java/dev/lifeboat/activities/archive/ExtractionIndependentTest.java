@@ -51,6 +51,33 @@ class ExtractionIndependentTest {
   }
 
   @Test
+  void aPathIsJoinedAsItsComponentsAre() {
+    Random r = new Random(8);
+    String[] pieces = {"a", "b", ".", "..", "", ".a", "a.", "..."};
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder p = new StringBuilder(r.nextInt(5) == 0 ? "./" : "");
+      int n = 1 + r.nextInt(4);
+      for (int i = 0; i < n; i++) {
+        p.append(i == 0 ? "" : "/").append(pieces[r.nextInt(pieces.length)]);
+      }
+      if (r.nextInt(5) == 0) {
+        p.append('/');
+      }
+      String path = p.toString();
+      String expected;
+      try {
+        expected = String.join("/", Extraction.parts(path));
+      } catch (RuntimeException e) {
+        // an empty name: joined refuses it the same way
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Extraction.joined(path))
+            .hasMessage(e.getMessage());
+        continue;
+      }
+      assertThat(Extraction.joined(path)).as(path).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void theWalkUpGivesWhatLookingAtEveryFolderAboveGives() {
     Random r = new Random(5);
     EntryType[] kinds = {EntryType.DIR, EntryType.DIR, EntryType.FILE, EntryType.SYMLINK};

@@ -744,10 +744,14 @@ class RestoreSafetyTest {
     assertThat(archivesIn(set)).isEqualTo(archives);
   }
 
-  /** The folder's tree but for the state records, which the restore's verify rewrites. */
+  /**
+   * The folder's tree but for the state records, which the restore's verify rewrites, and the
+   * source's lock file, which its lock writes its holder into again (the same text, a new time: the
+   * test failed when a second turned between the backup and the verify).
+   */
   private static Map<String, String> archivesIn(Path folder) throws IOException {
     Map<String, String> tree = Fixtures.describe(folder);
-    tree.keySet().removeIf(p -> p.endsWith(".state.json"));
+    tree.keySet().removeIf(p -> p.endsWith(".state.json") || p.endsWith("/.lock"));
     return tree;
   }
 
