@@ -1,7 +1,6 @@
 package dev.lifeboat.activities.archive;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Platform;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.archive.Manifest.Entry;
 import java.io.Closeable;
@@ -140,7 +139,7 @@ final class Extraction implements Closeable {
     // small files' digest, used again (a new one a file was most of a small file's garbage)
     final MessageDigest digest = Digests.sha256();
     // struct timespec[2] for futimens: the access time left as it is
-    final long[] times4 = {0, UTIME_OMIT, 0, 0};
+    final long[] times4 = {0, LibC.UTIME_OMIT, 0, 0};
     private com.sun.jna.Memory nativeBuffer;
 
     com.sun.jna.Memory nativeBuffer() {
@@ -385,14 +384,6 @@ final class Extraction implements Closeable {
   // off in tests that compare the two ways
   static volatile boolean smallFilesThroughLibc = true;
 
-  // x86-64 and aarch64 agree on these but O_NOFOLLOW
-  private static final int O_WRONLY = 01;
-  private static final int O_CREAT = 0100;
-  private static final int O_EXCL = 0200;
-  private static final int O_CLOEXEC = 02000000;
-  private static final int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
-  private static final long UTIME_OMIT = (1L << 30) - 2;
-
   /**
    * A small file made new (exclusive, not following a link, private) relative to a descriptor of
    * its parent that was checked to be the open directory itself ({@link PreciseTimes#descriptor}):
@@ -424,7 +415,12 @@ final class Extraction implements Closeable {
     int fd;
     try {
       synchronized (lock) {
-        fd = LibC.openat(dirfd, bytes, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd =
+            LibC.openat(
+                dirfd,
+                bytes,
+                LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_CLOEXEC,
+                0600);
       }
     } catch (LastErrorException | UnsatisfiedLinkError ex) {
       return null;

@@ -29,6 +29,17 @@ final class LibC {
 
   private LibC() {}
 
+  // open(2) flags and utimensat(2) values: x86-64 and aarch64, the platforms these calls are made
+  // on, agree on all but O_NOFOLLOW
+  static final int O_WRONLY = 01;
+  static final int O_CREAT = 0100;
+  static final int O_EXCL = 0200;
+  static final int O_CLOEXEC = 02000000;
+  static final int O_PATH = 010000000;
+  static final int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
+  static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  static final long UTIME_OMIT = (1L << 30) - 2;
+
   /**
    * Whether {@code path} can be handed to libc: JNA passes names in its default encoding, which
    * must be UTF-8 to spell the bytes Java read (and Java's text must not have lost any).

@@ -26,10 +26,6 @@ import java.util.List;
  */
 final class PreciseTimes implements Closeable {
   // the same on x86-64 and aarch64, the platforms this is used on
-  private static final int O_PATH = 010000000;
-  private static final int O_CLOEXEC = 02000000;
-  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
-  private static final long UTIME_OMIT = (1L << 30) - 2;
 
   // names as libc takes them are Java's only when Java reads file names as UTF-8
   static final boolean AVAILABLE =
@@ -43,7 +39,7 @@ final class PreciseTimes implements Closeable {
   private SecureDirectoryStream<Path> dir;
   private int fd = -1;
   // struct timespec[2]: the access time left as it is, the modification time set in place
-  private final long[] times = {0, UTIME_OMIT, 0, 0};
+  private final long[] times = {0, LibC.UTIME_OMIT, 0, 0};
 
   /**
    * Sets the modification time of {@code name} in {@code parent} (the open directory at {@code
@@ -63,7 +59,7 @@ final class PreciseTimes implements Closeable {
       times[2] = mtime.getEpochSecond();
       times[3] = mtime.getNano();
       LibC.utimensat(
-          fd, (name + '\0').getBytes(StandardCharsets.UTF_8), times, AT_SYMLINK_NOFOLLOW);
+          fd, (name + '\0').getBytes(StandardCharsets.UTF_8), times, LibC.AT_SYMLINK_NOFOLLOW);
       return true;
     } catch (LastErrorException | UnsatisfiedLinkError e) {
       return false;
@@ -93,7 +89,7 @@ final class PreciseTimes implements Closeable {
     }
     int d;
     try {
-      d = LibC.open(path.toString(), O_PATH | O_CLOEXEC);
+      d = LibC.open(path.toString(), LibC.O_PATH | LibC.O_CLOEXEC);
     } catch (LastErrorException | UnsatisfiedLinkError e) {
       return;
     }
