@@ -48,7 +48,7 @@ public final class Bench {
   /** Command-line options of a benchmark run. */
   record Options(long sizeBytes, int repeat, long seed, Path workDir, boolean keep, String label, String jvmOpts,
       Path resultsDir, boolean incremental, boolean peers, boolean gzip, boolean pigz, boolean zstd, boolean warm,
-      boolean cds, boolean jit) {
+      boolean cds, boolean jit, int smallFiles) {
     boolean lifeboatOnly() {
       return !peers && !pigz;
     }
@@ -70,6 +70,7 @@ public final class Bench {
       boolean warm = false;
       boolean cds = true;
       boolean jit = true;
+      int smallFiles = 0;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
@@ -88,17 +89,19 @@ public final class Bench {
           case "--warm" -> warm = true;
           case "--no-cds" -> cds = false;
           case "--no-jit" -> jit = false;
+          case "--small-files" -> smallFiles = Integer.parseInt(args[++i]);
           case "--lifeboat-only" -> {
             peers = false;
             pigz = false;
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (known: --quick --size-mb N --repeat N --seed N --work-dir DIR --keep --label TEXT"
-              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --warm --no-cds --no-jit --lifeboat-only)");
+              + " --jvm-opts 'OPTS' --results DIR --incremental --no-peers --gzip --zstd --warm --no-cds --no-jit"
+              + " --lifeboat-only --small-files N)");
         }
       }
       return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz,
-          zstd, warm, cds, jit);
+          zstd, warm, cds, jit, smallFiles);
     }
   }
 
@@ -321,7 +324,51 @@ public final class Bench {
           run(samples, "verify", "Lifeboat verify (incremental archive)", childJvm + " verify " + q(repo), scratch,
               repo);
         }
+        if (o.smallFiles() > 0) {
+          smallFiles(smallSamples, childJvm, scratch);
+        }
       }
+      List<Row> rows = rows(samples, sizes, bytes);
+      rows.addAll(rows(smallSamples, Map.of(), smallBytes));
+      return rows;
+    }
+
+    private final Map<String, List<ProcessMeter.Sample>> smallSamples = new LinkedHashMap<>();
+    private long smallBytes;
+
+    /**
+     * --small-files N: N files of a few bytes in folders of 1,000 (a virtual environment, a git
+     * object store), backed up and restored by Lifeboat and by tar with zstd: the per-file costs,
+     * which the main tree's 19,000 files hide behind its gigabyte.
+     */
+    private void smallFiles(Map<String, List<ProcessMeter.Sample>> samples, String childJvm, Path scratch)
+        throws Exception {
+      Path src = work.resolve("small-files");
+      if (!Files.isDirectory(src)) {
+        System.out.printf(Locale.ROOT, "  generating %d small files%n", o.smallFiles());
+        DataSet.smallFiles(src, o.smallFiles(), o.seed());
+      }
+      smallBytes = treeBytes(src);
+      Path repo = work.resolve("small-files-repo");
+      Path zs = work.resolve("small-files.tar.zst");
+      deleteTree(repo);
+      deleteTree(zs);
+      run(samples, "small files", SMALL_ZSTD, "tar cf - -C " + q(src) + " . | zstd -q -T0 -1 -o " + q(zs), scratch,
+          src);
+      run(samples, "small files", SMALL_LIFEBOAT, childJvm + " backup " + q(repo) + " " + q(src), scratch, src);
+      restore(samples, SMALL_ZSTD_RESTORE, t -> "zstd -q -dc " + q(zs) + " | tar xf - -C " + q(t), scratch,
+          smallBytes, zs);
+      restore(samples, SMALL_LIFEBOAT_RESTORE, t -> childJvm + " restore " + q(repo) + " " + q(t), scratch,
+          smallBytes, repo);
+    }
+
+    private static final String SMALL_ZSTD = "small files: tar cf - | zstd -T0 -1";
+    private static final String SMALL_LIFEBOAT = "Lifeboat backup (small files)";
+    private static final String SMALL_ZSTD_RESTORE = "small files: zstd -dc | tar x";
+    private static final String SMALL_LIFEBOAT_RESTORE = "Lifeboat restore (small files)";
+
+    /** The median of each row's samples; throughput over {@code bytes}, the tree they worked on. */
+    private List<Row> rows(Map<String, List<ProcessMeter.Sample>> samples, Map<String, Long> sizes, long bytes) {
       List<Row> rows = new ArrayList<>();
       for (Map.Entry<String, List<ProcessMeter.Sample>> e : samples.entrySet()) {
         List<ProcessMeter.Sample> s = e.getValue();
@@ -402,6 +449,9 @@ public final class Bench {
       }
       out.put("one file / tar xzf", ratio(by.get("Lifeboat one file"), by.get("tar xzf (pigz archive) one file"),
           false));
+      out.put("small files: backup / tar+zstd -1", ratio(by.get(SMALL_LIFEBOAT), by.get(SMALL_ZSTD), false));
+      out.put("small files: restore / zstd -dc|tar x",
+          ratio(by.get(SMALL_LIFEBOAT_RESTORE), by.get(SMALL_ZSTD_RESTORE), false));
       out.values().removeIf(java.util.Objects::isNull);
       return out;
     }

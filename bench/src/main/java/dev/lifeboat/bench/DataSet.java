@@ -46,6 +46,33 @@ final class DataSet {
    * Changes a {@code fraction} of the files, picked from the seed, as a day of work would: 4 KiB appended to
    * each and a new mtime. The rest stays untouched (same inode, ctime, mtime).
    */
+  /**
+   * {@code n} files of 10-60 bytes (a line of Python each) in folders of 1,000 under 20 packages, all with one
+   * time; returns their bytes.
+   */
+  static long smallFiles(Path root, int n, long seed) throws IOException {
+    SplittableRandom random = new SplittableRandom(seed);
+    long bytes = 0;
+    for (int i = 0; i < n; i++) {
+      int folder = i / 1000;
+      Path dir = root.resolve("pkg" + folder % 20).resolve("mod" + folder);
+      if (i % 1000 == 0) {
+        Files.createDirectories(dir);
+      }
+      StringBuilder line = new StringBuilder("x_").append(i).append(" = ");
+      int digits = 1 + random.nextInt(40);
+      for (int d = 0; d < digits; d++) {
+        line.append((char) ('0' + random.nextInt(10)));
+      }
+      byte[] data = line.append('\n').toString().getBytes(StandardCharsets.UTF_8);
+      Path f = dir.resolve("f" + i % 1000 + ".py");
+      Files.write(f, data);
+      Files.setLastModifiedTime(f, FileTime.from(MTIME));
+      bytes += data.length;
+    }
+    return bytes;
+  }
+
   static Mutation mutate(Path root, double fraction, long seed) throws IOException {
     List<Path> files;
     try (java.util.stream.Stream<Path> s = Files.walk(root)) {
