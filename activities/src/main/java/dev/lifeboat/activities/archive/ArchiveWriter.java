@@ -69,6 +69,7 @@ final class ArchiveWriter implements Closeable {
   private final List<Added> added = new ArrayList<>();
   private final List<Entry> entries = new ArrayList<>();
   private final byte[] buffer = new byte[64 * 1024];
+  private final MessageDigest inlineDigest = Digests.sha256();
   private long files;
   private long bytes;
   private long reusedFiles;
@@ -949,8 +950,12 @@ final class ArchiveWriter implements Closeable {
    * computed by {@link FileDigests} for all but small files), returns bytes read.
    */
   private long copy(Item item, java.nio.channels.ReadableByteChannel data) throws IOException {
-    MessageDigest md = Digests.sha256();
     boolean inline = item.size() <= FileDigests.INLINE_MAX;
+    // a small file's digest is taken here and done before the next: one digest for all of them (a
+    // new one a
+    // file, with its native context, was a fifth of the garbage of a backup of many small files)
+    MessageDigest md = inline ? inlineDigest : Digests.sha256();
+    md.reset();
     long left = item.size();
     boolean ended = false;
     long read = 0;
