@@ -182,9 +182,10 @@ final class TarHeaders {
     }
     octal(out, at + 329, 8, 0);
     octal(out, at + 337, 8, 0);
-    long sum = 0;
-    for (int i = 0; i < BLOCK; i++) {
-      sum += (i >= 148 && i < 156) ? ' ' : out[at + i] & 0xff;
+    // the checksum field counts as eight spaces; it holds zeros until it is written below
+    int sum = 8 * ' ';
+    for (int i = at, end = at + BLOCK; i < end; i++) {
+      sum += out[i] & 0xff;
     }
     TarUtils.formatCheckSumOctalBytes(sum, out, at + 148, 8);
   }
