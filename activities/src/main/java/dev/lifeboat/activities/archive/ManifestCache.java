@@ -400,6 +400,28 @@ final class ManifestCache {
       return buf;
     }
 
+    // one thread writes a copy: without the stream's lock a byte (tens of them an entry, a lock
+    // each)
+    @Override
+    public void write(int b) {
+      room(1);
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      room(len);
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
+    private void room(int more) {
+      if (buf.length - count < more) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, Math.addExact(count, more)));
+      }
+    }
+
     void bytes(byte[] b) {
       write(b, 0, b.length);
     }
@@ -415,10 +437,12 @@ final class ManifestCache {
     }
 
     boolean i32(int v) {
-      write(v >>> 24);
-      write(v >>> 16);
-      write(v >>> 8);
-      write(v);
+      room(4);
+      buf[count] = (byte) (v >>> 24);
+      buf[count + 1] = (byte) (v >>> 16);
+      buf[count + 2] = (byte) (v >>> 8);
+      buf[count + 3] = (byte) v;
+      count += 4;
       return true;
     }
 
