@@ -952,8 +952,7 @@ final class ArchiveWriter implements Closeable {
   private long copy(Item item, java.nio.channels.ReadableByteChannel data) throws IOException {
     boolean inline = item.size() <= FileDigests.INLINE_MAX;
     // a small file's digest is taken here and done before the next: one digest for all of them (a
-    // new one a
-    // file, with its native context, was a fifth of the garbage of a backup of many small files)
+    // new one a file, with its native context, was a fifth of a small-file backup's garbage)
     MessageDigest md = inline ? inlineDigest : Digests.sha256();
     md.reset();
     long left = item.size();

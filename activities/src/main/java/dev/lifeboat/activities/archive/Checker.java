@@ -366,8 +366,7 @@ final class Checker {
   static final long PIPELINED_MIN = 16L << 20;
 
   // each thread's digest for the files it checks one after the other (a new one a file, with its
-  // native
-  // context, was much of the garbage of a verify of many small files)
+  // native context, was much of the garbage of a verify of many small files)
   private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(Digests::sha256);
 
   private static String digest(InputStream data) throws IOException {

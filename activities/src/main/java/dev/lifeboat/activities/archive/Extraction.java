@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -138,8 +137,6 @@ final class Extraction implements Closeable {
     final PreciseTimes times = new PreciseTimes();
     // small files' digest, used again (a new one a file was most of a small file's garbage)
     final MessageDigest digest = Digests.sha256();
-    // struct timespec[2] for futimens: the access time left as it is
-    final long[] times4 = {0, LibC.UTIME_OMIT, 0, 0};
     private com.sun.jna.Memory nativeBuffer;
 
     com.sun.jna.Memory nativeBuffer() {
@@ -411,7 +408,7 @@ final class Extraction implements Closeable {
     if (dirfd < 0) {
       return null;
     }
-    byte[] bytes = (name + '\0').getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = LibC.name(name);
     int fd;
     try {
       synchronized (lock) {
@@ -456,12 +453,9 @@ final class Extraction implements Closeable {
     try (out) {
       String sha = copy(data, out, e, h, report);
       DamagedArchive.checkDigest(ref, e, sha);
-      h.times4[2] = e.mtime().getEpochSecond();
-      h.times4[3] = e.mtime().getNano();
       try {
         LibC.fchmod(out.fd(), e.modeBits() & 0777);
-        LibC.futimens(out.fd(), h.times4);
-        set = true;
+        set = h.times.set(out.fd(), e.mtime());
       } catch (LastErrorException ex) {
         set = false;
       }

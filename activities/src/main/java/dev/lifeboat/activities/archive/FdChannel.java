@@ -36,13 +36,7 @@ final class FdChannel implements SeekableByteChannel {
     int total = 0;
     while (src.hasRemaining()) {
       int n = (int) Math.min(src.remaining(), buffer.size());
-      if (src.hasArray()) {
-        buffer.write(0, src.array(), src.arrayOffset() + src.position(), n);
-      } else {
-        byte[] b = new byte[n];
-        src.duplicate().get(b);
-        buffer.write(0, b, 0, n);
-      }
+      buffer.getByteBuffer(0, n).put(src.duplicate().limit(src.position() + n));
       long done;
       try {
         done = LibC.pwrite(fd, buffer, n, position);

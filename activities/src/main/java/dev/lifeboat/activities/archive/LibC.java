@@ -72,15 +72,16 @@ final class LibC {
    * Sets the times of {@code path} (relative to {@code dirfd}); {@code times} is struct timespec[2]
    * (access, then modification) as 64-bit Linux lays it out: seconds, nanoseconds, twice.
    */
-  static native int utimensat(int dirfd, String path, long[] times, int flags)
+  static native int utimensat(int dirfd, byte[] path, long[] times, int flags)
       throws LastErrorException;
 
   /**
-   * As {@link #utimensat(int, String, long[], int)} with the path as NUL-terminated bytes: a String
-   * argument costs a native allocation a call, which a restore of many files felt.
+   * A name as the byte[] calls above take it: UTF-8, NUL-terminated (a String argument costs JNA a
+   * native allocation a call, which a restore of many files felt).
    */
-  static native int utimensat(int dirfd, byte[] path, long[] times, int flags)
-      throws LastErrorException;
+  static byte[] name(String name) {
+    return (name + '\0').getBytes(StandardCharsets.UTF_8);
+  }
 
   /** Opens {@code path} (NUL-terminated bytes) relative to {@code dirfd}. */
   static native int openat(int dirfd, byte[] path, int flags, int mode) throws LastErrorException;
@@ -90,7 +91,7 @@ final class LibC {
 
   static native int fchmod(int fd, int mode) throws LastErrorException;
 
-  /** {@code times} as for {@link #utimensat(int, byte[], long[], int)}. */
+  /** {@code times} as for {@link #utimensat}. */
   static native int futimens(int fd, long[] times) throws LastErrorException;
 
   /**

@@ -400,8 +400,7 @@ final class ManifestCache {
       return buf;
     }
 
-    // one thread writes a copy: without the stream's lock a byte (tens of them an entry, a lock
-    // each)
+    // one thread writes a copy: without the stream's lock on every byte (tens an entry)
     @Override
     public void write(int b) {
       room(1);

@@ -3,7 +3,6 @@ package dev.lifeboat.activities.archive;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Platform;
 import java.io.Closeable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
@@ -25,8 +24,6 @@ import java.util.List;
  * one after the other.
  */
 final class PreciseTimes implements Closeable {
-  // the same on x86-64 and aarch64, the platforms this is used on
-
   // names as libc takes them are Java's only when Java reads file names as UTF-8
   static final boolean AVAILABLE =
       LibC.AVAILABLE
@@ -56,14 +53,30 @@ final class PreciseTimes implements Closeable {
       return false;
     }
     try {
-      times[2] = mtime.getEpochSecond();
-      times[3] = mtime.getNano();
-      LibC.utimensat(
-          fd, (name + '\0').getBytes(StandardCharsets.UTF_8), times, LibC.AT_SYMLINK_NOFOLLOW);
+      LibC.utimensat(fd, LibC.name(name), times(mtime), LibC.AT_SYMLINK_NOFOLLOW);
       return true;
     } catch (LastErrorException | UnsatisfiedLinkError e) {
       return false;
     }
+  }
+
+  /**
+   * Sets the modification time of the open file {@code file} (a descriptor), the access time left
+   * as it is; false when it could not be set this way.
+   */
+  boolean set(int file, Instant mtime) {
+    try {
+      LibC.futimens(file, times(mtime));
+      return true;
+    } catch (LastErrorException | UnsatisfiedLinkError e) {
+      return false;
+    }
+  }
+
+  private long[] times(Instant mtime) {
+    times[2] = mtime.getEpochSecond();
+    times[3] = mtime.getNano();
+    return times;
   }
 
   /**

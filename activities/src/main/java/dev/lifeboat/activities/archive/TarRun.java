@@ -12,6 +12,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.zip.ZipEncoding;
 import org.apache.commons.compress.archivers.zip.ZipEncodingHelper;
+import org.apache.commons.compress.utils.ArchiveUtils;
 
 /**
  * Reads a tar stream as Commons Compress's {@link TarArchiveInputStream} does (UTF-8 names,
@@ -61,7 +62,7 @@ final class TarRun extends InputStream {
       atEnd = true;
       return null;
     }
-    if (isZero(header)) {
+    if (ArchiveUtils.isArrayZero(header, BLOCK)) {
       atEnd = true;
       // the stream reads the second end block too (what it holds does not matter)
       in.readNBytes(header, 0, BLOCK);
@@ -96,15 +97,6 @@ final class TarRun extends InputStream {
         || type == TarConstants.LF_DIR
         || type == TarConstants.LF_SYMLINK
         || type == TarConstants.LF_LINK;
-  }
-
-  private static boolean isZero(byte[] block) {
-    for (byte b : block) {
-      if (b != 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
