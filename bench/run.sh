@@ -2,6 +2,7 @@
 # Builds the benchmark harness (profile "bench", nothing installed) and runs it; options go to the harness:
 #   bench/run.sh [--quick | --size-mb N] [--repeat N] [--label TEXT] [--keep] [--work-dir DIR] [--jvm-opts 'OPTS']
 #                [--incremental] [--no-peers] [--zstd] [--warm] [--no-cds] [--no-jit]
+# The Lifeboat child JVMs get scripts/start.sh's flags (scripts/jvm-opts.sh) unless --jvm-opts is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # what the server itself gets (JDK, Maven, libdeflate, ISA-L's igzip, libcrypto): without them Lifeboat

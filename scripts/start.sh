@@ -69,14 +69,8 @@ case "$(locale charmap 2>/dev/null)" in
   UTF-8) ;;
   *) export LC_ALL=C.UTF-8 ;;
 esac
-# JVM flags in one place. The engine holds at most 4 x cores MiB of data in flight, plus ~600 bytes of heap per entry
-# of the tree being backed up: -Xmx512m takes trees up to ~490,000 entries (a larger one fails clearly at the
-# scan), and a small young generation (-Xmn64m) keeps the resident size near what is live (~240 MB for a
-# 19,000-entry tree, ~750 MB at most); a small initial heap (-Xms128m) has old garbage collected as it comes instead
-# of letting the heap fill up to its maximum first. A JVM out of memory exits (as the deploy manifests' does)
-# rather than live on with threads the error killed, answering every run with an internal error; runs and
-# archives survive it. Override with JAVA_OPTS.
-opts="${JAVA_OPTS:--Xms128m -Xmx512m -Xmn64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
+# JVM flags in one place (scripts/jvm-opts.sh, where the reasons are); JAVA_OPTS overrides them.
+opts="$(scripts/jvm-opts.sh)"
 # Class data sharing (the JDK's dynamic CDS): the server's or worker's first start records the classes it
 # loaded into an archive when it stops; later starts map that archive instead of loading, verifying and
 # linking them again (the server answered ~1.5 s sooner here, and the first backup of a fresh JVM took

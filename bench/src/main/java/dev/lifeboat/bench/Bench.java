@@ -60,7 +60,7 @@ public final class Bench {
       Path work = null;
       boolean keep = false;
       String label = "run";
-      String jvmOpts = "";
+      String jvmOpts = null;
       Path results = Path.of("bench/results");
       boolean incremental = false;
       boolean peers = true;
@@ -100,8 +100,33 @@ public final class Bench {
               + " --lifeboat-only --small-files N)");
         }
       }
+      if (jvmOpts == null) {
+        // what a user runs: scripts/start.sh's memory flags, which hold the RSS bound
+        jvmOpts = scriptOutput("jvm-opts.sh");
+      }
       return new Options(size, repeat, seed, work, keep, label, jvmOpts, results, incremental, peers, gzip, pigz,
           zstd, warm, cds, jit, smallFiles);
+    }
+  }
+
+  /** What {@code scripts/<name>} of the checkout (where the harness runs) prints, stripped. */
+  static String scriptOutput(String name) {
+    Path script = Path.of("scripts", name).toAbsolutePath();
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalStateException(script + " is missing: run bench/run.sh from a checkout");
+    }
+    try {
+      Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException(script + " failed (exit " + p.exitValue() + ")");
+      }
+      return out;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(script + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(script + " interrupted", e);
     }
   }
 
@@ -175,15 +200,7 @@ public final class Bench {
     private String jitFlags;
 
     private String readJitFlags() throws Exception {
-      Path script = Path.of("scripts", "jit-flags.sh").toAbsolutePath();
-      if (!Files.isRegularFile(script)) {
-        throw new IllegalStateException(script + " is missing: run bench/run.sh from a checkout, or pass --no-jit");
-      }
-      Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      String flags = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(script + " failed (exit " + p.exitValue() + ")");
-      }
+      String flags = scriptOutput("jit-flags.sh");
       // the directives file is named relative to the checkout, where the children run
       return flags.isEmpty() ? "" : " " + flags.replace("=scripts/", "=" + q(Path.of("scripts").toAbsolutePath() + "/"));
     }
