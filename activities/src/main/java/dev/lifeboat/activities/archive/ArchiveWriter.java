@@ -958,6 +958,7 @@ final class ArchiveWriter implements Closeable {
     long left = item.size();
     boolean ended = false;
     long read = 0;
+    byte[] whole = null;
     while (left > 0) {
       int want = (int) Math.min(FileDigests.BUFFER, left);
       int n = ended ? -1 : members.read(data, want);
@@ -982,7 +983,10 @@ final class ArchiveWriter implements Closeable {
         }
       } else if (n > 0) {
         read += n;
-        if (inline) {
+        if (inline && n == item.size() && NativeSha256.AVAILABLE) {
+          // the whole file in one read: one native call (md, reset, stays unused)
+          whole = NativeSha256.of(members.lastRead(n));
+        } else if (inline) {
           md.update(members.lastRead(n));
         } else {
           fileDigests.update(md, members.holdLastRead(), members.lastRead(n));
@@ -993,7 +997,8 @@ final class ArchiveWriter implements Closeable {
     }
     lastSha =
         inline
-            ? java.util.concurrent.CompletableFuture.completedFuture(Digests.hex(md.digest()))
+            ? java.util.concurrent.CompletableFuture.completedFuture(
+                Digests.hex(whole != null ? whole : md.digest()))
             : fileDigests.finish(md);
     return read;
   }

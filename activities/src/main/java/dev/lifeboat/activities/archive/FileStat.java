@@ -88,6 +88,15 @@ record FileStat(
     private static final int WANTED = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200;
     private static final int SIZE = 256;
 
+    /** One thread's struct statx, and a view of it to read the fields from. */
+    private static final class Result {
+      final com.sun.jna.Memory memory = new com.sun.jna.Memory(SIZE);
+      final ByteBuffer view = memory.getByteBuffer(0, SIZE).order(ByteOrder.nativeOrder());
+    }
+
+    // before the check below, which reads through it
+    private static final ThreadLocal<Result> RESULT = ThreadLocal.withInitial(Result::new);
+
     static {
       boolean ok;
       try {
@@ -101,8 +110,11 @@ record FileStat(
 
     private Statx() {}
 
-    // the name as NUL-terminated bytes: JNA's own String conversion looks up its encoding per call
-    private static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer);
+    // the name as NUL-terminated bytes: JNA's own String conversion looks up its encoding per call;
+    // the result in native memory of the calling thread's: a byte[] there is copied in and out of
+    // the JVM around every call
+    private static native int statx(
+        int dirfd, byte[] path, int flags, int mask, com.sun.jna.Pointer buffer);
 
     /**
      * {@code path} must be Java's lossless text of the name (file names read as UTF-8, nothing
@@ -111,11 +123,14 @@ record FileStat(
     static FileStat read(String path) {
       byte[] utf8 = path.getBytes(StandardCharsets.UTF_8);
       byte[] name = Arrays.copyOf(utf8, utf8.length + 1);
-      byte[] buffer = new byte[SIZE];
-      if (statx(AT_FDCWD, name, AT_SYMLINK_NOFOLLOW, WANTED, buffer) != 0) {
+      Result r = RESULT.get();
+      if (statx(AT_FDCWD, name, AT_SYMLINK_NOFOLLOW, WANTED, r.memory) != 0) {
         return null;
       }
-      ByteBuffer b = ByteBuffer.wrap(buffer).order(ByteOrder.nativeOrder());
+      return parse(r.view);
+    }
+
+    private static FileStat parse(ByteBuffer b) {
       if ((b.getInt(0) & WANTED) != WANTED) {
         return null; // a filesystem that does not give them all
       }

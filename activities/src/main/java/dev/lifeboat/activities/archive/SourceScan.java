@@ -290,10 +290,17 @@ final class SourceScan {
     }
   }
 
+  /**
+   * Paths in their natural order (their bytes), compared without the cast to Comparable that the
+   * natural-order comparator makes: without C2 that cast took a slow type check a comparison, a
+   * fifth of the scan of a tree of many small files.
+   */
+  private static final java.util.Comparator<Path> BY_PATH = (a, b) -> a.compareTo(b);
+
   private void list(Path dir, String rel, boolean inIncludedDir, Listing out) throws IOException {
     List<Path> children;
     try (Stream<Path> list = Files.list(dir)) {
-      children = list.sorted().toList();
+      children = list.sorted(BY_PATH).toList();
     } catch (IOException | java.io.UncheckedIOException e) {
       if (rel.isEmpty()) {
         throw e;

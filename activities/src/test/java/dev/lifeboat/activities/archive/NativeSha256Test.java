@@ -70,4 +70,27 @@ class NativeSha256Test {
     assertThat(ours.getDigestLength()).isEqualTo(32);
     assertThat(ours.getAlgorithm()).isEqualTo("SHA-256");
   }
+
+  @Test
+  void oneCallDigestsTheBytesLeftInADirectBuffer() {
+    Random random = new Random(7);
+    byte[] data = new byte[200_000];
+    random.nextBytes(data);
+    ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data);
+    for (int len : new int[] {0, 1, 55, 64, 65, 4096, 65_537, data.length - 9}) {
+      int at = len == 0 ? 0 : random.nextInt(data.length - len + 1);
+      ByteBuffer piece = direct.duplicate().position(at).limit(at + len);
+      MessageDigest jdk = Digests.jdkSha256();
+      jdk.update(data, at, len);
+      assertThat(Digests.hex(NativeSha256.of(piece)))
+          .as("%d bytes at %d", len, at)
+          .isEqualTo(Digests.hex(jdk.digest()));
+      assertThat(piece.position()).isEqualTo(at);
+    }
+    // an unused digest after a reset is the empty input's
+    MessageDigest ours = new NativeSha256();
+    ours.reset();
+    assertThat(Digests.hex(ours.digest()))
+        .isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  }
 }
