@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -23,8 +24,9 @@ import org.apache.commons.compress.utils.ArchiveUtils;
  * padding, and a charset decoder per name: restoring 200,000 small files spent a sixth of its CPU
  * there and in the garbage collector. An ordinary header is parsed here by the same {@link
  * TarArchiveEntry} constructor the stream uses, names of ASCII bytes decoded directly (the same
- * string the stream's decoder makes of them). Any other header (PAX, GNU long names, sparse, a
- * global header) hands the rest of the run, from that header on, to a {@link
+ * string the stream's decoder makes of them), and so is a PAX header of the kind Lifeboat writes
+ * for a name that is not ASCII (see {@link #afterPax}). Any other header (other PAX records, GNU
+ * long names, sparse, a global header) hands the rest of the run, from that header on, to a {@link
  * TarArchiveInputStream}. TarRunTest compares the two on valid, truncated and damaged streams.
  */
 final class TarRun extends InputStream {
@@ -68,23 +70,134 @@ final class TarRun extends InputStream {
       in.readNBytes(header, 0, BLOCK);
       return null;
     }
-    if (!isOrdinary(header[TarConstants.LF_OFFSET])) {
-      rest =
-          new TarArchiveInputStream(
-              new SequenceInputStream(new ByteArrayInputStream(header.clone()), in),
-              BLOCK,
-              CHARSET);
-      return rest.getNextEntry();
+    byte type = header[TarConstants.LF_OFFSET];
+    if (type == TarConstants.LF_PAX_EXTENDED_HEADER_LC) {
+      return afterPax();
     }
+    if (!isOrdinary(type)) {
+      return delegate(header.clone());
+    }
+    return ordinary(header, null, null);
+  }
+
+  private TarArchiveEntry ordinary(byte[] block, String path, String linkPath) throws IOException {
     TarArchiveEntry e;
     try {
-      e = new TarArchiveEntry(Map.of(), header, NAMES, false);
+      e = new TarArchiveEntry(Map.of(), block, NAMES, false);
     } catch (IllegalArgumentException ex) {
       throw new IOException("Error detected parsing the header", ex);
+    }
+    // as the stream applies a PAX header's records to the entry after it
+    if (path != null) {
+      e.setName(path);
+    }
+    if (linkPath != null) {
+      e.setLinkName(linkPath);
     }
     current = e;
     remaining = e.getSize();
     return e;
+  }
+
+  /** Hands the rest of the run, starting with {@code consumed}, to Commons Compress's stream. */
+  private TarArchiveEntry delegate(byte[] consumed) throws IOException {
+    rest =
+        new TarArchiveInputStream(
+            new SequenceInputStream(new ByteArrayInputStream(consumed), in), BLOCK, CHARSET);
+    return rest.getNextEntry();
+  }
+
+  /** The most PAX data read here: a path and a link target of a few KiB, as archives hold. */
+  private static final int MAX_PAX = 8 * BLOCK;
+
+  /**
+   * A PAX header as Lifeboat's archives have them (a name or link that is not ASCII): records
+   * {@code path} and {@code linkpath} only, well formed, then an ordinary header, which the records
+   * name. Anything else (other keys, a malformed or empty record, a large header, a truncated one,
+   * another special header after it) goes to the stream from the PAX header on, so every stream
+   * reads as the stream reads it.
+   */
+  private TarArchiveEntry afterPax() throws IOException {
+    byte[] first = header.clone();
+    long size;
+    try {
+      size = new TarArchiveEntry(Map.of(), first, NAMES, false).getSize();
+    } catch (IllegalArgumentException ex) {
+      return delegate(first);
+    }
+    if (size <= 0 || size > MAX_PAX) {
+      return delegate(first);
+    }
+    int blocks = (int) ((size + BLOCK - 1) / BLOCK);
+    byte[] consumed = new byte[BLOCK * (blocks + 2)];
+    System.arraycopy(first, 0, consumed, 0, BLOCK);
+    int got = in.readNBytes(consumed, BLOCK, BLOCK * (blocks + 1));
+    if (got < BLOCK * (blocks + 1)) {
+      return delegate(Arrays.copyOf(consumed, BLOCK + got));
+    }
+    String[] records = paxRecords(consumed, BLOCK, (int) size);
+    byte[] next = Arrays.copyOfRange(consumed, BLOCK * (blocks + 1), consumed.length);
+    if (records == null
+        || ArchiveUtils.isArrayZero(next, BLOCK)
+        || !isOrdinary(next[TarConstants.LF_OFFSET])) {
+      return delegate(consumed);
+    }
+    return ordinary(next, records[0], records[1]);
+  }
+
+  /**
+   * The values of {@code path} and {@code linkpath} in {@code b[at, at+size)}, each at most once,
+   * if that is all the bytes hold ("LEN key=value\n", LEN in decimal counting the whole record);
+   * null for anything else.
+   */
+  static String[] paxRecords(byte[] b, int at, int size) {
+    String[] out = new String[2];
+    int end = at + size;
+    while (at < end) {
+      int len = 0;
+      int i = at;
+      while (i < end && b[i] >= '0' && b[i] <= '9' && i - at < 6) {
+        len = len * 10 + (b[i] - '0');
+        i++;
+      }
+      if (i == at || i >= end || b[i] != ' ' || b[at] == '0' || len > end - at) {
+        return null;
+      }
+      int recordEnd = at + len;
+      int key = i + 1;
+      int eq = key;
+      while (eq < recordEnd && b[eq] != '=') {
+        eq++;
+      }
+      // the value: at least one byte, no NUL, then the newline that ends the record
+      if (eq >= recordEnd - 2 || b[recordEnd - 1] != '\n') {
+        return null;
+      }
+      int slot = isKey(b, key, eq, "path") ? 0 : isKey(b, key, eq, "linkpath") ? 1 : -1;
+      if (slot < 0 || out[slot] != null) {
+        return null;
+      }
+      for (int v = eq + 1; v < recordEnd - 1; v++) {
+        if (b[v] == 0) {
+          return null;
+        }
+      }
+      out[slot] = new String(b, eq + 1, recordEnd - 1 - (eq + 1), StandardCharsets.UTF_8);
+      at = recordEnd;
+    }
+    return out[0] == null && out[1] == null ? null : out;
+  }
+
+  private static boolean isKey(byte[] b, int from, int to, String key) {
+    if (to - from != key.length()) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      if (b[from + i] != key.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether a header that is not ordinary handed the rest to Commons Compress's stream. */

@@ -93,6 +93,84 @@ class TarRunTest {
     }
   }
 
+  @Test
+  void paxHeadersOfNamesThatAreNotAsciiAreReadHereAsTheStreamReadsThem() throws IOException {
+    Random r = new Random(5);
+    for (int i = 0; i < 200; i++) {
+      byte[] tar = paxNamesArchive(r);
+      assertSame(tar);
+      try (TarRun run = new TarRun(new ByteArrayInputStream(tar))) {
+        while (run.next() != null) {
+          // entries only
+        }
+        assertThat(run.delegated()).as("archive %d", i).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void paxRecordsOtherThanANameAndALinkAreLeftToTheStream() {
+    assertThat(records("11 path=ab\n")).containsExactly("ab", null);
+    assertThat(records("11 path=ab\n17 linkpath=cdé\n")).containsExactly("ab", "cdé");
+    for (String odd :
+        List.of(
+            "",
+            "8 path=\n", // an empty value deletes in the stream
+            "11 path=ab\n11 path=cd\n", // twice
+            "11 size=12\n",
+            "13 uname=ana\n",
+            "011 path=a\n",
+            "11 path=ab ", // no newline
+            "12 path=ab\n", // longer than what is there
+            "10 path=ab\n", // the length does not end at the newline
+            "11 path ab\n",
+            "x1 path=ab\n",
+            "11 path=ab\nX",
+            "11 path=a\u0000\n")) {
+      assertThat(records(odd)).as(odd).isNull();
+    }
+  }
+
+  private static String[] records(String text) {
+    byte[] b = ("pad" + text).getBytes(StandardCharsets.UTF_8);
+    return TarRun.paxRecords(b, 3, b.length - 3);
+  }
+
+  /** Entries whose names and link targets are not ASCII, PAX records as Lifeboat writes them. */
+  private static byte[] paxNamesArchive(Random r) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes, 512, "UTF-8")) {
+      out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      out.setAddPaxHeadersForNonAsciiNames(true);
+      int n = 1 + r.nextInt(6);
+      for (int i = 0; i < n; i++) {
+        String name = NAMES[r.nextInt(NAMES.length)] + "-é" + i;
+        TarArchiveEntry e;
+        switch (r.nextInt(4)) {
+          case 0 -> e = new TarArchiveEntry(name + "/");
+          case 1 -> {
+            e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+            e.setLinkName("数据/" + NAMES[r.nextInt(NAMES.length)]);
+          }
+          default -> {
+            e = new TarArchiveEntry(name);
+            e.setSize(r.nextInt(1500));
+          }
+        }
+        e.setModTime(1_700_000_000_000L + r.nextInt(1_000_000));
+        e.setUserName("ana");
+        out.putArchiveEntry(e);
+        if (e.isFile()) {
+          byte[] data = new byte[(int) e.getSize()];
+          r.nextBytes(data);
+          out.write(data);
+        }
+        out.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
   private static byte[] plainArchive() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes, 512, "UTF-8")) {
