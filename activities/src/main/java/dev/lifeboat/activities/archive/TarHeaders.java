@@ -137,7 +137,7 @@ final class TarHeaders {
     octal(out, 124, 12, size);
     octal(out, 136, 12, mtime);
     out[156] = 'x';
-    tail(out, 0, null, null);
+    tail(out, 0, null, null, n.length, 0);
   }
 
   private static String stripTo7Bits(String name) {
@@ -167,11 +167,15 @@ final class TarHeaders {
     if (link != null) {
       System.arraycopy(link, 0, out, at + 157, link.length);
     }
-    tail(out, at, item.user(), item.group());
+    tail(out, at, item.user(), item.group(), name.length, link == null ? 0 : link.length);
   }
 
-  /** Magic, owner names, device numbers and the checksum of the header at {@code at}. */
-  private static void tail(byte[] out, int at, String user, String group) {
+  /**
+   * Magic, owner names, device numbers and the checksum of the header at {@code at}, whose name and
+   * link fields hold {@code nameLength} and {@code linkLength} bytes.
+   */
+  private static void tail(
+      byte[] out, int at, String user, String group, int nameLength, int linkLength) {
     byte[] magic = {'u', 's', 't', 'a', 'r', 0, '0', '0'};
     System.arraycopy(magic, 0, out, at + 257, magic.length);
     if (user != null) {
@@ -182,12 +186,21 @@ final class TarHeaders {
     }
     octal(out, at + 329, 8, 0);
     octal(out, at + 337, 8, 0);
-    // the checksum field counts as eight spaces; it holds zeros until it is written below
-    int sum = 8 * ' ';
-    for (int i = at, end = at + BLOCK; i < end; i++) {
-      sum += out[i] & 0xff;
-    }
+    // the checksum field counts as eight spaces; it holds zeros until it is written below. The
+    // header is a new array: past the name, the link target and the device numbers it is zeros,
+    // which add nothing, so only the fields written are summed (a third of the block, typically)
+    int sum = 8 * ' ' + sum(out, at, nameLength);
+    sum += sum(out, at + 100, 57 + linkLength);
+    sum += sum(out, at + 257, 345 - 257);
     TarUtils.formatCheckSumOctalBytes(sum, out, at + 148, 8);
+  }
+
+  private static int sum(byte[] b, int from, int length) {
+    int sum = 0;
+    for (int i = from, end = from + length; i < end; i++) {
+      sum += b[i] & 0xff;
+    }
+    return sum;
   }
 
   private static void ascii(byte[] out, int at, String s) {
