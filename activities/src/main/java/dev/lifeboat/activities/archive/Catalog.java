@@ -336,6 +336,18 @@ final class Catalog {
    * (its entries are not looked at).
    */
   private Manifest head(Path manifest) throws IOException {
+    return head(manifest, null);
+  }
+
+  /**
+   * As {@link #head(Path)}; for the archive at {@code ref} (null: unknown) the source's binary copy
+   * of its newest manifest is read instead when it is this manifest's copy, and kept as that
+   * manifest once checked as {@link #manifest} checks one. Finding the newest archive (what every
+   * restore, verify and incremental backup starts with) otherwise skipped through the whole JSON
+   * for the few fields after its entries (~0.1 s in a fresh JVM for 19,000 entries) and then read
+   * the copy anyway.
+   */
+  private Manifest head(Path manifest, ArchiveRef ref) throws IOException {
     ManifestKey key = key(manifest);
     synchronized (manifests) {
       java.lang.ref.SoftReference<Manifest> cached = manifests.get(key);
@@ -349,6 +361,13 @@ final class Catalog {
       if (known != null) {
         return known;
       }
+    }
+    Manifest copy = ref == null ? null : ManifestCache.read(manifest, ref.name());
+    if (copy != null && ManifestCheck.problem(copy) == null && misplaced(ref, copy) == null) {
+      synchronized (manifests) {
+        manifests.put(key, new java.lang.ref.SoftReference<>(copy));
+      }
+      return copy;
     }
     Manifest read = summary(manifest);
     synchronized (heads) {
@@ -545,7 +564,7 @@ final class Catalog {
       manifestError = "archive " + name + " has no manifest (expected " + ref.manifestPath() + ")";
     } else {
       try {
-        m = head(ref.manifestPath());
+        m = head(ref.manifestPath(), ref);
         String misplaced = m.totals() == null ? null : misplaced(ref, m);
         if (misplaced == null) {
           misplaced = ManifestCheck.unreadableProblem(m);

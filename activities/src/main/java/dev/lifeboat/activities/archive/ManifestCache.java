@@ -42,6 +42,14 @@ final class ManifestCache {
 
   private ManifestCache() {}
 
+  private static final java.util.concurrent.atomic.AtomicLong USED =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many manifests were read from a cache (for tests). */
+  static long used() {
+    return USED.get();
+  }
+
   /**
    * Writes the cache of a manifest as its JSON is spooled: the head when the spool opens, entries
    * in batches, the rest with the JSON's digest at the end. Streamed to a hidden partial file, so
@@ -226,7 +234,11 @@ final class ManifestCache {
       }
       b.limit(end);
       Manifest m = manifest(b, head.format(), head.set(), head.source(), archive);
-      return b.hasRemaining() ? null : m;
+      if (b.hasRemaining()) {
+        return null;
+      }
+      USED.incrementAndGet();
+      return m;
     } catch (IOException | RuntimeException e) {
       // unreadable, torn or of another layout: the JSON says the same
       LOG.debug("manifest cache {} not used: {}", cache, e.toString());

@@ -37,6 +37,29 @@ class ManifestCacheTest {
   }
 
   @Test
+  void findingTheNewestArchiveReadsTheCopyOnceAndListsAsTheJsonDoes() throws Exception {
+    // a second archive: the first's manifest has no copy any more, the newest has
+    Files.writeString(src.resolve("added.txt"), "one more\n");
+    ArchiveRef newest =
+        repo.writeFromDirectory("local", "src", src, List.of(), List.of(), ProgressListener.NONE)
+            .ref();
+    long before = ManifestCache.used();
+    Repository fresh = new Repository(tmp.resolve("repo"));
+    List<ArchiveInfo> withCopy = fresh.list("local", "src");
+    assertThat(ManifestCache.used() - before).isEqualTo(1);
+    ArchiveRef latest = fresh.resolve("local", "src", null);
+    assertThat(latest.name()).isEqualTo(newest.name());
+    Manifest m = fresh.manifest(latest);
+    // the manifest the listing read is the one a restore then takes, not read again
+    assertThat(ManifestCache.used() - before).isEqualTo(1);
+    assertThat(m).isEqualTo(ManifestParser.read(newest.manifestPath().toFile()));
+
+    Files.delete(newest.manifestPath().resolveSibling(ManifestCache.NAME));
+    List<ArchiveInfo> fromJson = new Repository(tmp.resolve("repo")).list("local", "src");
+    assertThat(withCopy).hasSize(2).isEqualTo(fromJson);
+  }
+
+  @Test
   void aBackupLeavesACacheThatReadsAsItsJson() throws Exception {
     assertThat(cache()).isRegularFile();
     Manifest json = ManifestParser.read(ref.manifestPath().toFile());
