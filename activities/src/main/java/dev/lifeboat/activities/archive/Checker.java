@@ -178,21 +178,37 @@ final class Checker {
   /**
    * Runs {@code task} for each run of entries that share their members (a pack of small files, or
    * one entry alone) on {@code pool}, at most {@code 4 × threads} runs in flight, and counts the
-   * results into {@code progress} in entry order; the first failure in entry order is thrown, and
+   * results into {@code progress} as runs finish; the first failure in entry order is thrown, and
    * what is still queued is cancelled. Verify and restore both read an archive this way.
    */
   static void eachRun(
       ExecutorService pool, int threads, List<Entry> entries, RunTask task, Progress progress)
       throws IOException {
     ArrayDeque<Future<long[]>> inFlight = new ArrayDeque<>();
+    // a run's place in the window is free once it ran, wherever it is: waiting for the oldest run
+    // (a large file's) kept the other threads without work, one core idle through a restore's
+    // large files
+    java.util.concurrent.Semaphore room = new java.util.concurrent.Semaphore(4 * threads);
     try {
       for (int i = 0; i < entries.size(); ) {
         int start = i;
         int end = runEnd(entries, i);
-        inFlight.add(pool.submit(() -> task.run(start, end)));
-        while (inFlight.size() >= 4 * threads || !inFlight.isEmpty() && inFlight.peek().isDone()) {
-          account(progress, get(inFlight.poll()));
+        try {
+          room.acquire();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while reading the archive");
         }
+        inFlight.add(
+            pool.submit(
+                () -> {
+                  try {
+                    return task.run(start, end);
+                  } finally {
+                    room.release();
+                  }
+                }));
+        sweep(inFlight, progress);
         i = end;
       }
       while (!inFlight.isEmpty()) {
@@ -201,6 +217,32 @@ final class Checker {
     } catch (IOException | RuntimeException | Error e) {
       inFlight.forEach(f -> f.cancel(false));
       throw e;
+    }
+  }
+
+  /**
+   * Counts the runs that are done, wherever they are in the window. A run that failed is not thrown
+   * before the runs ahead of it are done: the first failure in entry order is the one thrown.
+   */
+  private static void sweep(ArrayDeque<Future<long[]>> inFlight, Progress progress)
+      throws IOException {
+    for (java.util.Iterator<Future<long[]>> it = inFlight.iterator(); it.hasNext(); ) {
+      Future<long[]> f = it.next();
+      if (!f.isDone()) {
+        continue;
+      }
+      long[] results;
+      try {
+        results = get(f);
+      } catch (IOException | RuntimeException e) {
+        // in order from the oldest: an earlier failure, or this one, is thrown
+        while (!inFlight.isEmpty()) {
+          account(progress, get(inFlight.poll()));
+        }
+        throw e;
+      }
+      it.remove();
+      account(progress, results);
     }
   }
 
