@@ -224,8 +224,7 @@ final class Checker {
    * Counts the runs that are done, wherever they are in the window. A run that failed is not thrown
    * before the runs ahead of it are done: the first failure in entry order is the one thrown.
    */
-  private static void sweep(ArrayDeque<Future<long[]>> inFlight, Progress progress)
-      throws IOException {
+  static void sweep(ArrayDeque<Future<long[]>> inFlight, Progress progress) throws IOException {
     for (java.util.Iterator<Future<long[]>> it = inFlight.iterator(); it.hasNext(); ) {
       Future<long[]> f = it.next();
       if (!f.isDone()) {
