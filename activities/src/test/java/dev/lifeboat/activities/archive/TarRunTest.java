@@ -157,15 +157,7 @@ class TarRunTest {
             e.setSize(r.nextInt(1500));
           }
         }
-        e.setModTime(1_700_000_000_000L + r.nextInt(1_000_000));
-        e.setUserName("ana");
-        out.putArchiveEntry(e);
-        if (e.isFile()) {
-          byte[] data = new byte[(int) e.getSize()];
-          r.nextBytes(data);
-          out.write(data);
-        }
-        out.closeArchiveEntry();
+        put(out, e, "ana", r);
       }
     }
     return bytes.toByteArray();
@@ -216,18 +208,24 @@ class TarRunTest {
             e.setSize(r.nextInt(4) == 0 ? 512L * r.nextInt(3) : r.nextInt(1500));
           }
         }
-        e.setModTime(1_700_000_000_000L + r.nextInt(1_000_000));
-        e.setUserName(r.nextBoolean() ? "ana" : "jürgen");
-        out.putArchiveEntry(e);
-        if (e.isFile()) {
-          byte[] data = new byte[(int) e.getSize()];
-          r.nextBytes(data);
-          out.write(data);
-        }
-        out.closeArchiveEntry();
+        put(out, e, r.nextBoolean() ? "ana" : "jürgen", r);
       }
     }
     return bytes.toByteArray();
+  }
+
+  /** Writes {@code e} with a time, an owner and random data of its size. */
+  private static void put(TarArchiveOutputStream out, TarArchiveEntry e, String user, Random r)
+      throws IOException {
+    e.setModTime(1_700_000_000_000L + r.nextInt(1_000_000));
+    e.setUserName(user);
+    out.putArchiveEntry(e);
+    if (e.isFile()) {
+      byte[] data = new byte[(int) e.getSize()];
+      r.nextBytes(data);
+      out.write(data);
+    }
+    out.closeArchiveEntry();
   }
 
   private static void assertSame(byte[] tar) throws IOException {
