@@ -260,10 +260,7 @@ final class Catalog {
       if (read == null) {
         read = ManifestParser.read(m.toFile());
       }
-      String problem = ManifestCheck.problem(read);
-      if (problem == null) {
-        problem = misplaced(ref, read);
-      }
+      String problem = problem(ref, read);
       if (problem != null) {
         throw new DamagedArchive(ref, "manifest " + m + " is damaged: " + problem);
       }
@@ -275,6 +272,12 @@ final class Catalog {
       throw new DamagedArchive(
           ref, "manifest " + m + " cannot be read: " + ManifestCheck.readFailure(e));
     }
+  }
+
+  /** What is wrong with {@code m} as the manifest of the archive at {@code ref}, or null. */
+  private String problem(ArchiveRef ref, Manifest m) {
+    String problem = ManifestCheck.problem(m);
+    return problem != null ? problem : misplaced(ref, m);
   }
 
   /**
@@ -363,7 +366,7 @@ final class Catalog {
       }
     }
     Manifest copy = ref == null ? null : ManifestCache.read(manifest, ref.name());
-    if (copy != null && ManifestCheck.problem(copy) == null && misplaced(ref, copy) == null) {
+    if (copy != null && problem(ref, copy) == null) {
       synchronized (manifests) {
         manifests.put(key, new java.lang.ref.SoftReference<>(copy));
       }
