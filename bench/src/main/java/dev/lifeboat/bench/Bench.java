@@ -153,6 +153,9 @@ public final class Bench {
         DataSet.Stats stats = DataSet.generate(src, o.sizeBytes(), o.seed());
         System.out.printf(Locale.ROOT, "  %d files, %d dirs, %.1f MiB in %.1f s%n", stats.files(), stats.dirs(),
             stats.bytes() / (double) MB, (System.nanoTime() - g0) / 1e9);
+        diskWriteMiBs = diskWriteRate(work);
+        System.out.printf(Locale.ROOT, "  disk: %.0f MiB/s written and forced to disk in the work dir (%d MiB)%n",
+            diskWriteMiBs, DISK_PROBE_MIB);
         List<Row> rows = measure(src, stats.bytes());
         Map<String, Object> ratios = ratios(rows);
         print(stats, rows, ratios);
@@ -164,6 +167,41 @@ public final class Bench {
           System.out.println("kept " + work);
         }
       }
+    }
+
+    private double diskWriteMiBs;
+
+    static final int DISK_PROBE_MIB = 512;
+
+    /**
+     * What the work dir's disk takes: MiB/s of a file written and forced to disk as a backup's archive is
+     * (bytes no disk or host can deduplicate or compress). A backup that reuses a previous archive still
+     * writes a whole archive, so on a slow disk this rate, not the CPU, bounds the 1 % change's row.
+     */
+    static double diskWriteRate(Path dir) throws IOException {
+      Path f = dir.resolve("disk-probe");
+      byte[] block = new byte[8 * (int) MB];
+      new java.util.Random(1).nextBytes(block);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(block);
+      long t0 = System.nanoTime();
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+        for (int i = 0; i < DISK_PROBE_MIB / 8; i++) {
+          // each piece differs from the others, so no layer below stores it once
+          for (int k = 0; k < block.length; k += 4096) {
+            block[k] = (byte) i;
+            block[k + 1] = (byte) (i >> 8);
+          }
+          buf.clear();
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+        }
+        ch.force(true);
+      } finally {
+        Files.deleteIfExists(f);
+      }
+      return DISK_PROBE_MIB / ((System.nanoTime() - t0) / 1e9);
     }
 
     /**
@@ -533,10 +571,10 @@ public final class Bench {
 
     private void print(DataSet.Stats stats, List<Row> rows, Map<String, Object> ratios) {
       System.out.println();
-      System.out.printf(Locale.ROOT, "Data set: %d files (%d small, %d medium, %d large), %.1f MiB; %d cores;"
-          + " median of %d round(s); Lifeboat gzip: %s%n", stats.files(), stats.smallFiles(), stats.mediumFiles(),
-          stats.largeFiles(), stats.bytes() / (double) MB, Runtime.getRuntime().availableProcessors(), o.repeat(),
-          engine);
+      System.out.printf(Locale.ROOT, "Data set: %d files (%d small, %d medium, %d large), %.1f MiB; %d cores (%s);"
+          + " disk %.0f MiB/s; median of %d round(s); Lifeboat gzip: %s%n", stats.files(), stats.smallFiles(),
+          stats.mediumFiles(), stats.largeFiles(), stats.bytes() / (double) MB, Runtime.getRuntime().availableProcessors(),
+          cpuModel(), diskWriteMiBs, o.repeat(), engine);
       String fmt = "%-38s %8s %8s %9s %10s %9s %11s%n";
       System.out.printf(Locale.ROOT, fmt, "operation", "wall s", "CPU s", "MiB/s", "peak RSS", "in-JVM s",
           "archive MiB");
@@ -561,6 +599,10 @@ public final class Bench {
           + " Lifeboat's time inside its JVM, without start-up" + (o.warm()
               ? " and, with --warm, after every operation ran once on a small tree, as in a running server"
               : "") + ", over the other's wall time; rounds: each round's time ratio, " + (o.warm() ? "in-JVM" : "wall") + ")");
+      rows.stream().filter(r -> r.name().equals("Lifeboat backup (1 % changed)") && r.archiveBytes() != null)
+          .findFirst().ifPresent(r -> System.out.printf(Locale.ROOT, "Lifeboat backup (1 %% changed) writes a whole"
+              + " archive: %.1f MiB at the disk's %.0f MiB/s alone take %.2f s%n", r.archiveBytes() / (double) MB,
+              diskWriteMiBs, r.archiveBytes() / (double) MB / diskWriteMiBs));
       if (!warmOneFileMs.isEmpty()) {
         System.out.printf(Locale.ROOT, "Lifeboat one file in a warm JVM (as the server reads it): median %.1f ms%n",
             median(warmOneFileMs.stream().mapToDouble(Double::doubleValue).toArray()));
@@ -591,7 +633,8 @@ public final class Bench {
       env.put("pigz", firstLine("pigz", "--version"));
       env.put("zstd", firstLine("zstd", "--version"));
       env.put("restic", firstLine("restic", "version"));
-      env.put("cpu", firstLine("sh", "-c", "grep -m1 'model name' /proc/cpuinfo"));
+      env.put("cpu", cpuModel());
+      env.put("diskWriteMiBs", Math.round(diskWriteMiBs));
       doc.put("environment", env);
       doc.put("dataSet", stats);
       doc.put("repeat", o.repeat());
@@ -717,6 +760,12 @@ public final class Bench {
 
   private static String x(Object d) {
     return d == null ? "" : String.format(Locale.ROOT, "%.2fx", (Double) d);
+  }
+
+  /** The CPU's model as /proc/cpuinfo names it (the bench VM's host changes between runs). */
+  private static String cpuModel() {
+    String line = firstLine("sh", "-c", "grep -m1 'model name' /proc/cpuinfo");
+    return line.contains(":") ? line.substring(line.indexOf(':') + 1).strip() : line;
   }
 
   private static String firstLine(String... cmd) {
