@@ -499,7 +499,10 @@ final class ArchiveWriter implements Closeable {
         java.util.concurrent.Executors.newSingleThreadExecutor(
             DaemonThreads.named("lifeboat-archive-digest"));
     private final BufferPool<java.nio.ByteBuffer> buffers =
-        new BufferPool<>(() -> alignedBuffer(BUFFER, alignment), BUFFERS);
+        new BufferPool<>(this::newBuffer, BUFFERS + SpareBuffers.PER_WRITER);
+    // buffers made, and of them taken from the spare budget: only the caller's thread makes them
+    private int made;
+    private int spare;
     private java.nio.ByteBuffer current;
     // where current's first byte goes in the file; only the caller's thread moves it
     private long bufferAt;
@@ -518,6 +521,30 @@ final class ArchiveWriter implements Closeable {
     private long[] runOffsets = new long[1024];
     private int[] runValues = new int[1024];
     private int runs;
+
+    /**
+     * One of the writer's own {@link #BUFFERS}, or beyond them one of the spare budget all writers
+     * share; none when that is spent (the pool then goes on with the buffers it has).
+     */
+    private java.nio.ByteBuffer newBuffer() {
+      boolean fromSpare = made >= BUFFERS;
+      if (fromSpare && !SpareBuffers.take()) {
+        throw new OutOfMemoryError("the spare archive buffers are in use by other runs");
+      }
+      try {
+        java.nio.ByteBuffer b = alignedBuffer(BUFFER, alignment);
+        made++;
+        if (fromSpare) {
+          spare++;
+        }
+        return b;
+      } catch (OutOfMemoryError e) {
+        if (fromSpare) {
+          SpareBuffers.give(1);
+        }
+        throw e;
+      }
+    }
 
     /** Where the next byte goes in the archive. */
     private long position() {
@@ -799,6 +826,8 @@ final class ArchiveWriter implements Closeable {
           Thread.currentThread().interrupt();
         }
       }
+      SpareBuffers.give(spare);
+      spare = 0;
     }
 
     private static IOException previousEnded(long at, long offset, long length) {
