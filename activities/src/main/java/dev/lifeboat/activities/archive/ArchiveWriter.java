@@ -500,9 +500,9 @@ final class ArchiveWriter implements Closeable {
             DaemonThreads.named("lifeboat-archive-digest"));
     private final BufferPool<java.nio.ByteBuffer> buffers =
         new BufferPool<>(this::newBuffer, BUFFERS + SpareBuffers.PER_WRITER);
-    // buffers made, and of them taken from the spare budget: only the caller's thread makes them
+    // buffers made (those beyond BUFFERS taken from the spare budget): only the caller's thread
+    // makes them
     private int made;
-    private int spare;
     private java.nio.ByteBuffer current;
     // where current's first byte goes in the file; only the caller's thread moves it
     private long bufferAt;
@@ -524,19 +524,16 @@ final class ArchiveWriter implements Closeable {
 
     /**
      * One of the writer's own {@link #BUFFERS}, or beyond them one of the spare budget all writers
-     * share; none when that is spent (the pool then goes on with the buffers it has).
+     * share; null when that is spent (the pool then goes on with the buffers it has).
      */
     private java.nio.ByteBuffer newBuffer() {
       boolean fromSpare = made >= BUFFERS;
       if (fromSpare && !SpareBuffers.take()) {
-        throw new OutOfMemoryError("the spare archive buffers are in use by other runs");
+        return null;
       }
       try {
         java.nio.ByteBuffer b = alignedBuffer(BUFFER, alignment);
         made++;
-        if (fromSpare) {
-          spare++;
-        }
         return b;
       } catch (OutOfMemoryError e) {
         if (fromSpare) {
@@ -826,8 +823,10 @@ final class ArchiveWriter implements Closeable {
           Thread.currentThread().interrupt();
         }
       }
-      SpareBuffers.give(spare);
-      spare = 0;
+      if (made > BUFFERS) {
+        SpareBuffers.give(made - BUFFERS);
+        made = BUFFERS;
+      }
     }
 
     private static IOException previousEnded(long at, long offset, long length) {

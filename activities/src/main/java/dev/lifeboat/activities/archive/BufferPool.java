@@ -8,7 +8,8 @@ import java.util.concurrent.BlockingQueue;
 /**
  * A few buffers of one size that go from a producer to a thread of their own and back: allocated as
  * first needed, at most {@code count}, so a stage that falls behind makes the producer wait instead
- * of memory grow.
+ * of memory grow. A maker that returns null (a budget shared with others is spent) or runs out of
+ * memory after the first buffer leaves the pool at the buffers it has.
  */
 final class BufferPool<T> {
   private final java.util.function.Supplier<T> make;
@@ -38,18 +39,25 @@ final class BufferPool<T> {
       return b;
     }
     if (allocated < count) {
+      T made;
       try {
-        T made = make.get();
-        allocated++;
-        return made;
+        made = make.get();
       } catch (OutOfMemoryError e) {
         // direct memory held by other runs at once: go on with the buffers there are
         if (allocated == 0) {
           throw new IOException(
               "no memory for a buffer while " + what + " (" + e.getMessage() + ")", e);
         }
-        count = allocated;
+        made = null;
       }
+      if (made != null) {
+        allocated++;
+        return made;
+      }
+      if (allocated == 0) {
+        throw new IOException("no buffer could be had while " + what);
+      }
+      count = allocated;
     }
     try {
       return free.take();

@@ -489,7 +489,7 @@ abstract class Deflate implements AutoCloseable {
 
     @Override
     boolean fastText() {
-      return igzip != null && textLevel == 1;
+      return hasIgzip() && textLevel == 1;
     }
 
     @Override

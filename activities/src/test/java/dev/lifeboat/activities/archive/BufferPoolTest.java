@@ -18,6 +18,20 @@ class BufferPoolTest {
 
   @Test
   void aPoolThatCannotMakeAnotherBufferWaitsForOneOfItsOwn() throws Exception {
+    waitsForItsOwnOnceRefused(
+        () -> {
+          throw new OutOfMemoryError(SHORT);
+        });
+  }
+
+  /** A maker that returns null (a budget it shares is spent) is a refusal too. */
+  @Test
+  void aPoolWhoseMakerHasNoMoreToGiveWaitsForOneOfItsOwn() throws Exception {
+    waitsForItsOwnOnceRefused(() -> null);
+  }
+
+  private static void waitsForItsOwnOnceRefused(java.util.function.Supplier<byte[]> refusal)
+      throws Exception {
     AtomicInteger made = new AtomicInteger();
     AtomicReference<BufferPool<byte[]>> pool = new AtomicReference<>();
     AtomicReference<byte[]> first = new AtomicReference<>();
@@ -27,9 +41,9 @@ class BufferPoolTest {
               if (made.incrementAndGet() == 1) {
                 return new byte[8];
               }
-              // memory is short; meanwhile the first buffer comes back
+              // no more to be had; meanwhile the first buffer comes back
               pool.get().release(first.get());
-              throw new OutOfMemoryError(SHORT);
+              return refusal.get();
             },
             4));
     first.set(pool.get().take("writing"));
@@ -53,5 +67,9 @@ class BufferPoolTest {
     assertThatThrownBy(() -> pool.take("writing the archive"))
         .isInstanceOf(IOException.class)
         .hasMessage("no memory for a buffer while writing the archive (" + SHORT + ")");
+    BufferPool<byte[]> none = new BufferPool<>(() -> null, 4);
+    assertThatThrownBy(() -> none.take("writing the archive"))
+        .isInstanceOf(IOException.class)
+        .hasMessage("no buffer could be had while writing the archive");
   }
 }
