@@ -49,4 +49,9 @@ public record BackupResult(
   public List<PathNote> unreadable() {
     return skipped.stream().filter(PathNote::unreadable).toList();
   }
+
+  /** The files of {@code changed} that shrank while read: archived padded with zeros. */
+  public List<PathNote> padded() {
+    return changed.stream().filter(PathNote::padded).toList();
+  }
 }

@@ -18,6 +18,23 @@ public record PathNote(String path, String reason) {
   }
 
   /**
+   * Whether a file changed while read is in the archive padded with zeros it never held: it shrank
+   * (GNU tar pads the same way). Its copy is not the file, which the step's warning says.
+   */
+  public boolean padded() {
+    return reason.startsWith(SourceScan.SHRANK);
+  }
+
+  /**
+   * "1 file shrank while read and ends in zeros it never held in" and the plural, for the warning.
+   */
+  public static String paddedIn(long padded) {
+    return padded == 1
+        ? "1 file shrank while read and ends in zeros it never held in"
+        : padded + " files shrank while read and end in zeros they never held in";
+  }
+
+  /**
    * "1 entry could not be read and is NOT in" / "N entries could not be read and are NOT in", for
    * the step's warning and the health check to say of an archive in the same words.
    */

@@ -519,7 +519,7 @@ final class SourceScan {
     String path = found.item().path();
     long scanned = found.item().size();
     if (read < scanned) {
-      return Optional.of(new PathNote(path, "shrank while read (padded with zeros)"));
+      return Optional.of(new PathNote(path, SHRANK + " (padded with zeros)"));
     }
     Stamp now;
     try {
@@ -571,6 +571,7 @@ final class SourceScan {
 
   // how the reasons of entries that could not be read begin (see PathNote.unreadable)
   static final String UNREADABLE = "unreadable: ";
+  static final String SHRANK = "shrank while read";
   static final String VANISHED = "vanished before it was read";
   static final String UNNAMEABLE = "not backed up: this JVM reads file names as ";
 

@@ -13,6 +13,7 @@ import dev.lifeboat.activities.archive.Repository;
 import dev.lifeboat.activities.kubernetes.PodVolumes;
 import dev.lifeboat.runbook.KubernetesNames;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -152,7 +153,7 @@ public final class BackupAction implements Action<BackupAction.Args> {
     if (notes == null) {
       return List.of();
     }
-    List<PathNote> kept = new java.util.ArrayList<>();
+    List<PathNote> kept = new ArrayList<>();
     long chars = 0;
     for (PathNote n : notes) {
       chars += n.path().length() + n.reason().length();
@@ -302,11 +303,20 @@ public final class BackupAction implements Action<BackupAction.Args> {
               + " NOT in it (see skipped)"
               + firstOf(r.skipped()));
     }
+    List<String> warnings = new ArrayList<>();
     List<PathNote> unreadable = r.unreadable();
     if (!unreadable.isEmpty()) {
       // the run completes, as restic saves its snapshot, for the archive is good for what it
       // holds; the warning keeps it from looking like a whole copy of the source
-      context.warn(PathNote.notIn(unreadable.size()) + " " + r.ref().name() + firstOf(unreadable));
+      warnings.add(PathNote.notIn(unreadable.size()) + " " + r.ref().name() + firstOf(unreadable));
+    }
+    List<PathNote> padded = r.padded();
+    if (!padded.isEmpty()) {
+      // a copy that ends in zeros its file never held restores without a word; GNU tar exits 1
+      warnings.add(PathNote.paddedIn(padded.size()) + " " + r.ref().name() + firstOf(padded));
+    }
+    if (!warnings.isEmpty()) {
+      context.warn(String.join("; ", warnings));
     }
     if (r.reusedFrom() != null) {
       context.log(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.activities.action.Action;
+import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionDispatcher;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.LocalActionContext;
@@ -163,6 +164,99 @@ class LocalBackupActionsTest {
     } finally {
       Fixtures.removeTooDeep(src);
     }
+  }
+
+  /**
+   * A file that shrank while read is archived padded with zeros it never held (as GNU tar does,
+   * which exits 1): it was listed under changed, but the run completed as if whole, and a restore
+   * gives the zeros back without a word. The step warns, naming how many and the first.
+   */
+  @Test
+  void aFileThatShrankWhileReadIsWarnedOf() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("shrinking"));
+    Files.writeString(folder.resolve("a-first.txt"), "first\n");
+    Files.writeString(folder.resolve("c-shrinks.txt"), "shrinks\n".repeat(1000));
+    boolean[] cut = {false};
+    // after the first file is archived (the scan is done), the second is cut short before it is
+    // read
+    ActionContext meddling =
+        new ActionContext() {
+          @Override
+          public String runId() {
+            return ctx.runId();
+          }
+
+          @Override
+          public String stepKey() {
+            return ctx.stepKey();
+          }
+
+          @Override
+          public int attempt() {
+            return 1;
+          }
+
+          @Override
+          public void progress(long bytesDone, long bytesTotal, long filesDone) {
+            if (filesDone >= 1 && !cut[0]) {
+              cut[0] = true;
+              try {
+                Files.writeString(folder.resolve("c-shrinks.txt"), "short");
+              } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+              }
+            }
+          }
+
+          @Override
+          public void message(String text) {
+            ctx.message(text);
+          }
+
+          @Override
+          public void log(String line) {
+            ctx.log(line);
+          }
+
+          @Override
+          public void warn(String text) {
+            ctx.warn(text);
+          }
+
+          @Override
+          public void checkpoint(Object details) {}
+
+          @Override
+          public <T> java.util.Optional<T> lastCheckpoint(Class<T> type) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public void throwIfCancelled() {}
+        };
+    Map<String, Object> out =
+        ActionDispatcher.invoke(
+            new BackupAction(repo), Map.of("path", folder.toString()), meddling);
+
+    assertThat(cut[0]).isTrue();
+    assertThat(out.get("changed"))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "path", "c-shrinks.txt", "reason", "shrank while read (padded with zeros)")));
+    // nothing was left out: the archive holds every entry, one of them not as its file is
+    assertThat(out).containsEntry("unreadable", 0L);
+    assertThat(ctx.warning())
+        .isEqualTo(
+            "1 file shrank while read and ends in zeros it never held in "
+                + out.get("archive")
+                + ", e.g. c-shrinks.txt: shrank while read (padded with zeros)");
+  }
+
+  @Test
+  void aBackupOfFilesThatStayPutHasNoWarning() throws Exception {
+    ActionDispatcher.invoke(new BackupAction(repo), Map.of("path", src.toString()), ctx);
+    assertThat(ctx.warning()).isNull();
   }
 
   /**
