@@ -10,6 +10,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class RecordingContext implements ActionContext {
   private final LocalActionContext local;
   private final List<String> messages = new CopyOnWriteArrayList<>();
+  private volatile Progress hook = (done, total, files) -> {};
+
+  /** What a test does at each progress report: change the source under a backup, say. */
+  public interface Progress {
+    void report(long bytesDone, long bytesTotal, long filesDone);
+  }
 
   public RecordingContext(String stepKey) {
     this.local = new LocalActionContext(stepKey);
@@ -25,6 +31,12 @@ public final class RecordingContext implements ActionContext {
 
   public LocalActionContext local() {
     return local;
+  }
+
+  /** Runs {@code hook} at each progress report, before it is recorded. */
+  public RecordingContext onProgress(Progress hook) {
+    this.hook = hook;
+    return this;
   }
 
   @Override
@@ -44,6 +56,7 @@ public final class RecordingContext implements ActionContext {
 
   @Override
   public void progress(long bytesDone, long bytesTotal, long filesDone) {
+    hook.report(bytesDone, bytesTotal, filesDone);
     local.progress(bytesDone, bytesTotal, filesDone);
   }
 

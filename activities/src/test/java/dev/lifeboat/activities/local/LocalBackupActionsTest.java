@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.activities.action.Action;
-import dev.lifeboat.activities.action.ActionContext;
 import dev.lifeboat.activities.action.ActionDispatcher;
 import dev.lifeboat.activities.action.ActionException;
 import dev.lifeboat.activities.action.LocalActionContext;
 import dev.lifeboat.activities.archive.Fixtures;
 import dev.lifeboat.activities.archive.Repository;
+import dev.lifeboat.activities.command.RecordingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -179,61 +179,19 @@ class LocalBackupActionsTest {
     boolean[] cut = {false};
     // after the first file is archived (the scan is done), the second is cut short before it is
     // read
-    ActionContext meddling =
-        new ActionContext() {
-          @Override
-          public String runId() {
-            return ctx.runId();
-          }
-
-          @Override
-          public String stepKey() {
-            return ctx.stepKey();
-          }
-
-          @Override
-          public int attempt() {
-            return 1;
-          }
-
-          @Override
-          public void progress(long bytesDone, long bytesTotal, long filesDone) {
-            if (filesDone >= 1 && !cut[0]) {
-              cut[0] = true;
-              try {
-                Files.writeString(folder.resolve("c-shrinks.txt"), "short");
-              } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-              }
-            }
-          }
-
-          @Override
-          public void message(String text) {
-            ctx.message(text);
-          }
-
-          @Override
-          public void log(String line) {
-            ctx.log(line);
-          }
-
-          @Override
-          public void warn(String text) {
-            ctx.warn(text);
-          }
-
-          @Override
-          public void checkpoint(Object details) {}
-
-          @Override
-          public <T> java.util.Optional<T> lastCheckpoint(Class<T> type) {
-            return java.util.Optional.empty();
-          }
-
-          @Override
-          public void throwIfCancelled() {}
-        };
+    RecordingContext meddling =
+        new RecordingContext("s")
+            .onProgress(
+                (done, total, files) -> {
+                  if (files >= 1 && !cut[0]) {
+                    cut[0] = true;
+                    try {
+                      Files.writeString(folder.resolve("c-shrinks.txt"), "short");
+                    } catch (java.io.IOException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  }
+                });
     Map<String, Object> out =
         ActionDispatcher.invoke(
             new BackupAction(repo), Map.of("path", folder.toString()), meddling);
@@ -246,7 +204,7 @@ class LocalBackupActionsTest {
                     "path", "c-shrinks.txt", "reason", "shrank while read (padded with zeros)")));
     // nothing was left out: the archive holds every entry, one of them not as its file is
     assertThat(out).containsEntry("unreadable", 0L);
-    assertThat(ctx.warning())
+    assertThat(meddling.local().warning())
         .isEqualTo(
             "1 file shrank while read and ends in zeros it never held in "
                 + out.get("archive")
