@@ -41,8 +41,27 @@ public final class Bench {
       child(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
-    Options o = Options.parse(args);
-    new Runner(o).run();
+    Options o;
+    try {
+      o = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try {
+      new Runner(o).run();
+    } catch (NotEnoughSpace e) {
+      System.err.println("bench: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  /** Refused before the data set is generated: the run would fill the disk. */
+  static final class NotEnoughSpace extends RuntimeException {
+    NotEnoughSpace(String message) {
+      super(message);
+    }
   }
 
   /** Command-line options of a benchmark run. */
@@ -146,6 +165,15 @@ public final class Bench {
       work = o.workDir() != null ? Files.createDirectories(o.workDir())
           : Files.createTempDirectory("lifeboat-bench-");
       try {
+        // the tree, archives and repositories, and a round's restored trees (kept to the next round)
+        long needed = 9 * o.sizeBytes();
+        long free = Files.getFileStore(work).getUsableSpace();
+        if (free < needed) {
+          throw new NotEnoughSpace(String.format(Locale.ROOT,
+              "the work dir %s has %d MiB free; a run of a %d MiB data set needs about %d MiB"
+                  + " (--work-dir elsewhere, or a smaller --size-mb)",
+              work, free / MB, o.sizeBytes() / MB, needed / MB));
+        }
         Path src = work.resolve("src");
         System.out.printf(Locale.ROOT, "Generating %d MiB data set in %s (seed %d) ...%n", o.sizeBytes() / MB, src,
             o.seed());
