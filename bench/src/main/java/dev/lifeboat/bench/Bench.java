@@ -48,6 +48,10 @@ public final class Bench {
       System.err.println("bench: " + e.getMessage());
       System.exit(2);
       return;
+    } catch (ArrayIndexOutOfBoundsException e) {
+      System.err.println("bench: " + args[args.length - 1] + " needs a value");
+      System.exit(2);
+      return;
     }
     try {
       new Runner(o).run();
@@ -72,6 +76,23 @@ public final class Bench {
       return !peers && !pigz;
     }
 
+    /** The number after option {@code args[i - 1]}, within {@code [min, max]}. */
+    private static long number(String[] args, int i, long min, long max) {
+      String option = args[i - 1];
+      if (i >= args.length) {
+        throw new IllegalArgumentException(option + " needs a number");
+      }
+      try {
+        long n = Long.parseLong(args[i]);
+        if (n < min || n > max) {
+          throw new IllegalArgumentException(option + " takes " + min + " to " + max + ", not " + n);
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " needs a number, not '" + args[i] + "'");
+      }
+    }
+
     static Options parse(String[] args) {
       long size = 300 * MB;
       int repeat = 1;
@@ -93,9 +114,9 @@ public final class Bench {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> size = 50 * MB;
-          case "--size-mb" -> size = Long.parseLong(args[++i]) * MB;
-          case "--repeat" -> repeat = Integer.parseInt(args[++i]);
-          case "--seed" -> seed = Long.parseLong(args[++i]);
+          case "--size-mb" -> size = number(args, ++i, 1, Long.MAX_VALUE / MB) * MB;
+          case "--repeat" -> repeat = (int) number(args, ++i, 1, 1000);
+          case "--seed" -> seed = number(args, ++i, Long.MIN_VALUE, Long.MAX_VALUE);
           case "--work-dir" -> work = Path.of(args[++i]);
           case "--keep" -> keep = true;
           case "--label" -> label = args[++i];
@@ -108,7 +129,7 @@ public final class Bench {
           case "--warm" -> warm = true;
           case "--no-cds" -> cds = false;
           case "--no-jit" -> jit = false;
-          case "--small-files" -> smallFiles = Integer.parseInt(args[++i]);
+          case "--small-files" -> smallFiles = (int) number(args, ++i, 0, 10_000_000);
           case "--lifeboat-only" -> {
             peers = false;
             pigz = false;
