@@ -130,6 +130,7 @@ final class SourceScan {
   // order of the whole walk (which name of a hard-linked file holds its data, the notes' order,
   // the totals) is decided afterwards, walking the listings in archive order on one thread
   private final AtomicLong seen = new AtomicLong();
+  private final AtomicLong heapNeeded = new AtomicLong();
   private final Map<List<Object>, String> firstLinkByInode = new HashMap<>();
   private final List<PathNote> skipped = new ArrayList<>();
   private final List<PathNote> renamed = new ArrayList<>();
@@ -137,16 +138,22 @@ final class SourceScan {
   private long bytes;
 
   /**
-   * Heap a backup needs per entry at its peak, the end of the scan of an incremental backup: the
-   * scanned entry (its relative path, attributes; the file's path is made when asked for) and the
-   * previous manifest's (its path, digest and attributes as parsed, 8-16 bytes in the index of
-   * reusable files). Scanned entries are let go as they are written, so the new manifest never adds
-   * to that peak. Measured by the smallest heap an incremental backup of 100,000 and 200,000 files
-   * with 71-character paths (a Python environment's) completes in: ~580 bytes an entry (~1,050
-   * while each scanned entry held its absolute path and the index boxed integers); the budget
-   * leaves room for longer paths.
+   * Heap a backup needs per entry at its peak, the end of the scan of an incremental backup,
+   * besides its path: the scanned entry (attributes; the file's path is made when asked for) and
+   * the previous manifest's (attributes and digest as parsed, 8-16 bytes in the index of reusable
+   * files). Measured by the smallest heap an incremental backup completes in (2026-12-02,
+   * SerialGC): 200,000 files with 76-character paths in ~155 MB, 100,000 with 226-character paths
+   * in ~110 MB, 2,000 files in under 20 MB: ~590 bytes an entry and ~1.65 a character of its path.
+   * Budgeted with room: a count of entries alone (896 bytes each before) let a tree of long or
+   * non-Latin paths run out of heap after the check had passed it, which ends the server.
    */
-  static final long HEAP_PER_ENTRY = 896;
+  static final long HEAP_PER_ENTRY = 720;
+
+  /**
+   * Heap each byte of an entry's path costs at that peak: Java holds it twice then (the scanned
+   * entry's and the previous manifest's), a Latin-1 character in a byte, any other in two.
+   */
+  static final long HEAP_PER_PATH_BYTE = 2;
 
   /**
    * What a backup may hold besides its entries: the server itself (~25 MB live), compressed chunks
@@ -156,9 +163,21 @@ final class SourceScan {
   static final long HEAP_RESERVE =
       (69L << 20) + 8L * Runtime.getRuntime().availableProcessors() * (1 << 20);
 
-  /** The most entries this JVM's heap holds; tests lower it. */
-  static long maxEntries =
-      Math.max(10_000, (Runtime.getRuntime().maxMemory() - HEAP_RESERVE) / HEAP_PER_ENTRY);
+  /** The heap this JVM gives a backup's entries ({@link #heapCost} each); tests lower it. */
+  static long entryHeap =
+      Math.max(10_000L * 1_000, Runtime.getRuntime().maxMemory() - HEAP_RESERVE);
+
+  /** The heap the entry at {@code rel} (its path relative to the root) costs at a backup's peak. */
+  static long heapCost(String rel) {
+    int bytesPerChar = 1;
+    for (int i = 0; i < rel.length(); i++) {
+      if (rel.charAt(i) > 0xFF) {
+        bytesPerChar = 2;
+        break;
+      }
+    }
+    return HEAP_PER_ENTRY + HEAP_PER_PATH_BYTE * bytesPerChar * rel.length();
+  }
 
   private final RepositoryFolder repository;
 
@@ -314,9 +333,6 @@ final class SourceScan {
     // every name of this directory and each escaped one given out: an escaped name must be new
     java.util.Set<String> taken = null;
     for (Path child : children) {
-      if (seen.incrementAndGet() > maxEntries) {
-        throw tooMany();
-      }
       String name = child.getFileName().toString();
       String escapedShown = null;
       if (RawNames.mayBeLossy(name)) {
@@ -344,6 +360,10 @@ final class SourceScan {
         }
       }
       String childRel = rel.isEmpty() ? name : rel + "/" + name;
+      seen.incrementAndGet();
+      if (heapNeeded.addAndGet(heapCost(childRel)) > entryHeap) {
+        throw tooMany();
+      }
       Path relPath;
       try {
         relPath = Path.of(childRel);
@@ -558,13 +578,17 @@ final class SourceScan {
     return dev.lifeboat.activities.action.ActionException.check(
         "source "
             + root
-            + " has more than "
-            + maxEntries
-            + " entries, more than a backup can hold in this process's "
+            + " has more entries than a backup can hold in this process's "
             + mb
-            + " MB heap (about "
+            + " MB heap (the first "
+            + (seen.get() - 1)
+            + " alone need "
+            + (heapNeeded.get() >> 20)
+            + " MB of it, about "
             + HEAP_PER_ENTRY
-            + " bytes an entry): back up its subdirectories as separate sources, or give the"
+            + " bytes an entry and "
+            + HEAP_PER_PATH_BYTE
+            + " a byte of its path): back up its subdirectories as separate sources, or give the"
             + " worker more heap (JAVA_OPTS=-Xmx... for scripts/start.sh, the container's"
             + " JAVA_TOOL_OPTIONS)");
   }

@@ -223,21 +223,69 @@ class HonestBackupTest {
       Files.writeString(src.resolve("f" + i), "x");
     }
     Repository repo = new Repository(tmp.resolve("repo"));
-    long saved = SourceScan.maxEntries;
-    SourceScan.maxEntries = 20;
+    long saved = SourceScan.entryHeap;
+    SourceScan.entryHeap = 20 * SourceScan.heapCost("d01/e1");
     try {
       org.assertj.core.api.Assertions.assertThatThrownBy(
               () -> repo.writeFromDirectory("local", "many", src, List.of(), List.of(), null))
           .isInstanceOf(dev.lifeboat.activities.action.ActionException.class)
-          .hasMessageContaining("has more than 20 entries")
+          .hasMessageContaining("has more entries than a backup can hold")
           .hasMessageContaining("MB heap")
           .hasMessageContaining("JAVA_OPTS=-Xmx");
     } finally {
-      SourceScan.maxEntries = saved;
+      SourceScan.entryHeap = saved;
     }
     assertThat(Files.exists(tmp.resolve("repo/local/many")))
         .as("nothing written for a backup that cannot be held")
         .isFalse();
+  }
+
+  /**
+   * The heap a backup needs grows with its paths' length, not only their count: a check by count
+   * (896 bytes an entry) passed a tree of long or non-Latin paths that then ran out of heap, which
+   * ends the server. The same number of entries is held or refused by what their paths cost.
+   */
+  @Test
+  void longAndNonLatinPathsCountForMoreOfTheHeap() throws Exception {
+    assertThat(SourceScan.heapCost("abc")).isEqualTo(SourceScan.HEAP_PER_ENTRY + 2 * 3);
+    // Java holds a path with any character beyond Latin-1 in two bytes a character
+    assertThat(SourceScan.heapCost("проект")).isEqualTo(SourceScan.HEAP_PER_ENTRY + 2 * 2 * 6);
+    assertThat(SourceScan.heapCost("größe")).isEqualTo(SourceScan.HEAP_PER_ENTRY + 2 * 5);
+
+    Path shortNames = Files.createDirectories(tmp.resolve("short"));
+    Path longNames = Files.createDirectories(tmp.resolve("long"));
+    Path cyrillic = Files.createDirectories(tmp.resolve("cyrillic"));
+    for (int i = 0; i < 25; i++) {
+      Files.writeString(shortNames.resolve(String.format("f%02d", i)), "x");
+      Files.writeString(longNames.resolve(String.format("%02d", i) + "n".repeat(200)), "x");
+      Files.writeString(cyrillic.resolve(String.format("%02d", i) + "ж".repeat(100)), "x");
+    }
+    Repository repo = new Repository(tmp.resolve("repo"));
+    long saved = SourceScan.entryHeap;
+    // room for 30 entries of short names, or about 12 of 200 characters
+    SourceScan.entryHeap = 30 * SourceScan.heapCost("f00");
+    try {
+      assertThat(
+              repo.writeFromDirectory("local", "short", shortNames, List.of(), List.of(), null)
+                  .files())
+          .isEqualTo(25);
+      for (Path refused : List.of(longNames, cyrillic)) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () ->
+                    repo.writeFromDirectory(
+                        "local",
+                        refused.getFileName().toString(),
+                        refused,
+                        List.of(),
+                        List.of(),
+                        null))
+            .isInstanceOf(dev.lifeboat.activities.action.ActionException.class)
+            .hasMessageContaining("has more entries than a backup can hold")
+            .hasMessageContaining("a byte of its path");
+      }
+    } finally {
+      SourceScan.entryHeap = saved;
+    }
   }
 
   @Test

@@ -59,15 +59,15 @@ class SourceScanThreadsTest {
   @Test
   void tooManyEntriesFailsWithItsOwnMessageOnAnyThread() throws Exception {
     Path root = tree();
-    long saved = SourceScan.maxEntries;
-    SourceScan.maxEntries = 50;
+    long saved = SourceScan.entryHeap;
+    SourceScan.entryHeap = 50 * SourceScan.heapCost("d01/e1");
     try {
       for (int threads : new int[] {1, 4}) {
         assertThatThrownBy(() -> SourceScan.scan(root, List.of(), List.of(), threads))
-            .hasMessageContaining("has more than 50 entries");
+            .hasMessageContaining("has more entries than a backup can hold");
       }
     } finally {
-      SourceScan.maxEntries = saved;
+      SourceScan.entryHeap = saved;
     }
   }
 
