@@ -598,13 +598,15 @@ final class Archiver {
         writer.spoolManifest(spool);
         body.write(writer, previous, scratch);
         if (writer.files() == 0) {
-          throw Repository.emptySource(what, writer.entries().size(), false);
+          throw Repository.emptySource(what, writer.entryCount(), false);
         }
         writer.finish();
+        writer.spoolRest();
         // kept with the archive: a listing, the health check and the metrics tell an archive short
         // of its source long after the run that said so is gone
         manifest =
-            head.with(writer.entries(), writer.totals(), writer.archiveSha256(), writer.root())
+            // its entries are in the spooled file
+            head.with(List.of(), writer.totals(), writer.archiveSha256(), writer.root())
                 .withUnreadable(skipped.stream().filter(PathNote::unreadable).count());
         reusedFiles = writer.reusedFiles();
         reusedBytes = writer.reusedBytes();

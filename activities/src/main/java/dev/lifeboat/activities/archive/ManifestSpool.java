@@ -108,21 +108,21 @@ final class ManifestSpool implements Closeable {
 
   /**
    * Ends the file with {@code manifest}'s fields after the entries, forces it to disk and renames
-   * it into place. {@code manifest} must have the head given to {@link #open} and exactly the
-   * entries given to {@link #add}.
+   * it into place. {@code manifest} must have the head given to {@link #open} and count exactly the
+   * entries given to {@link #add} in its totals (its own list of entries is not read).
    */
   void commit(Manifest manifest) throws IOException {
     byte[] given = head(manifest);
     // everything queued so far ran: the head is known, or the failure is thrown
     await();
-    if (handed != manifest.entries().size() || !Arrays.equals(head, given)) {
+    if (handed != manifest.totals().entries() || !Arrays.equals(head, given)) {
       throw new IllegalStateException(
           "the manifest spooled for "
               + target
               + " is not the manifest of the archive ("
               + handed
               + " entries spooled, "
-              + manifest.entries().size()
+              + manifest.totals().entries()
               + " in it)");
     }
     run(
