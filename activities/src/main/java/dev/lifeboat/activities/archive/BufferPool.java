@@ -39,24 +39,26 @@ final class BufferPool<T> {
       return b;
     }
     if (allocated < count) {
-      T made;
+      T made = null;
+      OutOfMemoryError shortOfMemory = null;
       try {
         made = make.get();
       } catch (OutOfMemoryError e) {
-        // direct memory held by other runs at once: go on with the buffers there are
-        if (allocated == 0) {
-          throw new IOException(
-              "no memory for a buffer while " + what + " (" + e.getMessage() + ")", e);
-        }
-        made = null;
+        // direct memory held by other runs at once
+        shortOfMemory = e;
       }
       if (made != null) {
         allocated++;
         return made;
       }
       if (allocated == 0) {
-        throw new IOException("no buffer could be had while " + what);
+        throw shortOfMemory != null
+            ? new IOException(
+                "no memory for a buffer while " + what + " (" + shortOfMemory.getMessage() + ")",
+                shortOfMemory)
+            : new IOException("no buffer could be had while " + what);
       }
+      // refused (memory or a shared budget): go on with the buffers there are
       count = allocated;
     }
     try {
