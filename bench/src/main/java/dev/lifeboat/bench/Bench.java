@@ -48,10 +48,6 @@ public final class Bench {
       System.err.println("bench: " + e.getMessage());
       System.exit(2);
       return;
-    } catch (ArrayIndexOutOfBoundsException e) {
-      System.err.println("bench: " + args[args.length - 1] + " needs a value");
-      System.exit(2);
-      return;
     }
     try {
       new Runner(o).run();
@@ -76,20 +72,26 @@ public final class Bench {
       return !peers && !pigz;
     }
 
+    /** The value after option {@code args[i - 1]}. */
+    private static String value(String[] args, int i) {
+      if (i >= args.length) {
+        throw new IllegalArgumentException(args[i - 1] + " needs a value");
+      }
+      return args[i];
+    }
+
     /** The number after option {@code args[i - 1]}, within {@code [min, max]}. */
     private static long number(String[] args, int i, long min, long max) {
       String option = args[i - 1];
-      if (i >= args.length) {
-        throw new IllegalArgumentException(option + " needs a number");
-      }
+      String text = value(args, i);
       try {
-        long n = Long.parseLong(args[i]);
+        long n = Long.parseLong(text);
         if (n < min || n > max) {
           throw new IllegalArgumentException(option + " takes " + min + " to " + max + ", not " + n);
         }
         return n;
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(option + " needs a number, not '" + args[i] + "'");
+        throw new IllegalArgumentException(option + " needs a number, not '" + text + "'");
       }
     }
 
@@ -117,11 +119,11 @@ public final class Bench {
           case "--size-mb" -> size = number(args, ++i, 1, Long.MAX_VALUE / MB) * MB;
           case "--repeat" -> repeat = (int) number(args, ++i, 1, 1000);
           case "--seed" -> seed = number(args, ++i, Long.MIN_VALUE, Long.MAX_VALUE);
-          case "--work-dir" -> work = Path.of(args[++i]);
+          case "--work-dir" -> work = Path.of(value(args, ++i));
           case "--keep" -> keep = true;
-          case "--label" -> label = args[++i];
-          case "--jvm-opts" -> jvmOpts = args[++i];
-          case "--results" -> results = Path.of(args[++i]);
+          case "--label" -> label = value(args, ++i);
+          case "--jvm-opts" -> jvmOpts = value(args, ++i);
+          case "--results" -> results = Path.of(value(args, ++i));
           case "--incremental" -> incremental = true;
           case "--no-peers" -> peers = false;
           case "--gzip" -> gzip = true;
