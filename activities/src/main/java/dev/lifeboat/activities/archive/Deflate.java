@@ -40,7 +40,7 @@ abstract class Deflate implements AutoCloseable {
   enum Kind {
     /** Random-looking bytes: stored, deflate cannot win. */
     NOISE,
-    /** Compressible bytes that are not text (weights, arrays, zeros): {@link #BINARY_LEVEL}. */
+    /** Compressible bytes that are not text (weights, arrays, code): {@link #binaryLevel}. */
     BINARY,
     /**
      * Binary bytes that igzip codes as small as libdeflate does, or nearly: float32 and bf16
@@ -78,16 +78,23 @@ abstract class Deflate implements AutoCloseable {
   static final double ORDER0_ENOUGH = 6;
 
   /**
-   * The level of binary segments, whatever the text level. Binary bytes compress by their skewed
-   * byte counts (Huffman coding), hardly by the repeats the lazy matching of levels 5 and up is
-   * made for: on quantised weights level 2 is within 0.5 % of level 5 at 60 % of its CPU, while
-   * level 1 is 5 % larger (its matching is cruder); on float32 weights levels 1–6 give the same
-   * size within 0.1 %. Text is where the level pays.
+   * The level of binary segments at the default text level 1, and their least. Weights compress by
+   * their skewed byte counts (Huffman coding), hardly by the repeats the lazy matching of levels 5
+   * and up is made for: on quantised weights level 2 is within 0.5 % of level 5 at 60 % of its CPU,
+   * while level 1 is 5 % larger (its matching is cruder); on float32 weights levels 1–6 give the
+   * same size within 0.1 %. Machine code and compiled Python do repeat: in a venv's {@code .so} and
+   * {@code .pyc} files level 6 is 8-9 % smaller than level 2, so a user who asks for a higher level
+   * (for size) has binary bytes deflated at it too ({@link #binaryLevel}).
    */
   static final int BINARY_LEVEL = 2;
 
+  /** The level of binary segments when text is deflated at {@code level}. */
+  static int binaryLevel(int level) {
+    return Math.max(BINARY_LEVEL, level);
+  }
+
   static Deflate create(Engine engine, int level) {
-    int binary = BINARY_LEVEL;
+    int binary = binaryLevel(level);
     if (engine != Engine.ZLIB && LibDeflate.AVAILABLE) {
       return new LibDeflate(level, binary);
     }
@@ -178,7 +185,7 @@ abstract class Deflate implements AutoCloseable {
 
   /**
    * What the bytes are: noise is stored, text deflated at the configured level (by igzip at level
-   * 1), float weights by igzip, the rest at {@link #BINARY_LEVEL}. Text means that at most 1 % of
+   * 1), float weights by igzip, the rest at {@link #binaryLevel}. Text means that at most 1 % of
    * the sample's bytes other than NUL are control bytes: NULs are left out because every tar header
    * is full of them. (UTF-8 is text, a language written mostly outside ASCII too; binary numbers
    * have control bytes in a share of their bytes.)

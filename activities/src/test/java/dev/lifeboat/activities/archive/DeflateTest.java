@@ -116,6 +116,67 @@ class DeflateTest {
     }
   }
 
+  /**
+   * Bytes like machine code or compiled Python: short sequences of all byte values, control bytes
+   * among them, and phrases of them that recur near and far, so lazy matching finds longer repeats
+   * than the fast levels' greedy one.
+   */
+  private static byte[] code() {
+    Random r = new Random(5);
+    byte[][] words = new byte[400][];
+    for (int i = 0; i < words.length; i++) {
+      words[i] = new byte[3 + r.nextInt(10)];
+      r.nextBytes(words[i]);
+    }
+    ByteArrayOutputStream[] phrases = new ByteArrayOutputStream[300];
+    for (int i = 0; i < phrases.length; i++) {
+      phrases[i] = new ByteArrayOutputStream();
+      for (int k = 2 + r.nextInt(8); k > 0; k--) {
+        phrases[i].writeBytes(words[(int) (words.length * Math.pow(r.nextDouble(), 3))]);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(SEGMENT + 1024);
+    while (out.size() < SEGMENT) {
+      // skewed choices, as opcodes, common names and idioms are
+      if (r.nextBoolean()) {
+        out.writeBytes(phrases[(int) (phrases.length * Math.pow(r.nextDouble(), 2))].toByteArray());
+      } else {
+        out.writeBytes(words[(int) (words.length * Math.pow(r.nextDouble(), 3))]);
+      }
+      if (r.nextInt(4) == 0) {
+        out.write(r.nextInt(256));
+      }
+    }
+    return java.util.Arrays.copyOf(out.toByteArray(), SEGMENT);
+  }
+
+  /**
+   * A level above 1 asks for size, and binary bytes with repeats (a venv's .so and .pyc files)
+   * shrink with it too: at a fixed level 2 a venv's archive at level 9 stayed 4.5 % above pigz's
+   * default.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Deflate.Engine.class,
+      names = {"AUTO", "ZLIB"})
+  void aHigherLevelDeflatesBinaryBytesWithRepeatsSmaller(Deflate.Engine engine) throws IOException {
+    byte[] code = code();
+    int[] levels = {2, 6};
+    int[] sizes = new int[levels.length];
+    for (int i = 0; i < levels.length; i++) {
+      try (Deflate d = Deflate.create(engine, levels[i])) {
+        d.beginChunk();
+        assertThat(d.kind(code, 0, SEGMENT)).isEqualTo(Deflate.Kind.BINARY);
+        sizes[i] = roundTrip(d, Deflate.Kind.BINARY, code).length;
+      }
+    }
+    assertThat((double) sizes[1] / sizes[0])
+        .as("level 6 over level 2: %d / %d bytes", sizes[1], sizes[0])
+        .isLessThan(0.95);
+    assertThat(Deflate.binaryLevel(1)).isEqualTo(Deflate.BINARY_LEVEL);
+    assertThat(Deflate.binaryLevel(9)).isEqualTo(9);
+  }
+
   /** The default level asks for speed: quantised weights go to igzip too, a little larger. */
   @ParameterizedTest
   @EnumSource(
