@@ -152,75 +152,103 @@ final class Archiver {
           writer.root(root(dir));
           writer.packSmallFiles();
           List<SourceScan.Found> items = scan.items();
-          for (int i = 0; i < items.size(); i++) {
-            // let go of each scanned entry once written: a large tree's scan is much of the heap
-            SourceScan.Found found = items.set(i, null);
-            ArchiveWriter.Item item = found.item();
-            String unreadFirst = null;
-            if (item.type() == EntryType.HARDLINK && dataMovedTo.containsKey(item.linkTarget())) {
-              String holder = dataMovedTo.get(item.linkTarget());
-              if (holder != null) {
-                writer.add(SourceScan.relinked(item, holder), null);
-                continue;
-              }
-              unreadFirst = item.linkTarget();
-              try {
-                found = SourceScan.asFile(found);
-              } catch (IOException e) {
-                skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
-                continue;
-              }
-              item = found.item();
-            }
-            if (item.type() != EntryType.FILE) {
-              writer.add(item, null);
-              continue;
-            }
-            int reused =
-                previous == null
-                    ? 0
-                    : unreadFirst != null
-                        ? previous.reuse(writer, found) ? 1 : 0
-                        : previous.reuse(writer, found, items, i);
-            if (reused > 0) {
-              if (unreadFirst != null) {
-                dataMovedTo.put(unreadFirst, item.path());
-              }
-              // a pack's other files came with it
-              for (int k = 1; k < reused; k++) {
-                items.set(i + k, null);
-              }
-              i += reused - 1;
-              continue;
-            }
-            PreviousArchive.Kept kept =
-                previous == null || unreadFirst != null ? null : previous.kept(found);
-            if (kept != null) {
-              writer.addKept(item, kept);
-              continue;
-            }
-            java.nio.channels.ReadableByteChannel in;
-            try {
-              in = SparseInput.channel(found.file(), item.size());
-            } catch (IOException e) {
-              skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
-              dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);
-              continue;
-            }
-            readHook.accept(item.path());
-            long read;
-            try (in) {
-              read = writer.add(item, in, found.stamp());
-            }
-            SourceScan.change(found, read).ifPresent(changed::add);
-            if (unreadFirst != null) {
-              dataMovedTo.put(unreadFirst, item.path());
-            }
+          // the scan is done: the total is known before the first file is read
+          progress.report();
+          // an incremental backup copies most small files from the previous archive: reading
+          // them ahead would read what is not needed
+          try (ReadAhead ahead =
+              previous == null ? new ReadAhead(items, SourceScan.THREADS) : null) {
+            writeEntries(writer, previous, items, ahead, dataMovedTo, skipped, changed, readHook);
           }
         },
         // every file is read: a restore that starts after this check changes none of it
         () -> repository.checkNoRestore(dir, restores),
         dir.toString());
+  }
+
+  /** Writes the scanned entries in order, reusing what {@code previous} allows. */
+  private static void writeEntries(
+      ArchiveWriter writer,
+      PreviousArchive previous,
+      List<SourceScan.Found> items,
+      ReadAhead ahead,
+      Map<String, String> dataMovedTo,
+      List<PathNote> skipped,
+      List<PathNote> changed,
+      Consumer<String> readHook)
+      throws IOException {
+    for (int i = 0; i < items.size(); i++) {
+      // let go of each scanned entry once written: a large tree's scan is much of the heap
+      SourceScan.Found found = items.set(i, null);
+      ArchiveWriter.Item item = found.item();
+      String unreadFirst = null;
+      if (item.type() == EntryType.HARDLINK && dataMovedTo.containsKey(item.linkTarget())) {
+        String holder = dataMovedTo.get(item.linkTarget());
+        if (holder != null) {
+          writer.add(SourceScan.relinked(item, holder), null);
+          continue;
+        }
+        unreadFirst = item.linkTarget();
+        try {
+          found = SourceScan.asFile(found);
+        } catch (IOException e) {
+          skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
+          continue;
+        }
+        item = found.item();
+      }
+      if (item.type() != EntryType.FILE) {
+        writer.add(item, null);
+        continue;
+      }
+      int reused =
+          previous == null
+              ? 0
+              : unreadFirst != null
+                  ? previous.reuse(writer, found) ? 1 : 0
+                  : previous.reuse(writer, found, items, i);
+      if (reused > 0) {
+        if (unreadFirst != null) {
+          dataMovedTo.put(unreadFirst, item.path());
+        }
+        // a pack's other files came with it
+        for (int k = 1; k < reused; k++) {
+          items.set(i + k, null);
+        }
+        i += reused - 1;
+        continue;
+      }
+      PreviousArchive.Kept kept =
+          previous == null || unreadFirst != null ? null : previous.kept(found);
+      if (kept != null) {
+        writer.addKept(item, kept);
+        continue;
+      }
+      ReadAhead.Read early = ahead == null || unreadFirst != null ? null : ahead.take(i);
+      java.nio.channels.ReadableByteChannel in;
+      try {
+        if (early != null && early.openFailure() != null) {
+          throw early.openFailure();
+        }
+        in = early != null ? early.channel() : SparseInput.channel(found.file(), item.size());
+      } catch (IOException e) {
+        skipped.add(new PathNote(item.path(), SourceScan.reason(e)));
+        dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);
+        continue;
+      }
+      readHook.accept(item.path());
+      long read;
+      try (in) {
+        read = writer.add(item, in, found.stamp());
+      }
+      (early != null
+              ? SourceScan.change(found, read, early.after())
+              : SourceScan.change(found, read))
+          .ifPresent(changed::add);
+      if (unreadFirst != null) {
+        dataMovedTo.put(unreadFirst, item.path());
+      }
+    }
   }
 
   /**

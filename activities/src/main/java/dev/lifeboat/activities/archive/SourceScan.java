@@ -159,10 +159,10 @@ final class SourceScan {
   /**
    * What a backup may hold besides its entries: the server itself (~25 MB live), compressed chunks
    * in flight (2 × 4 × cores × 1 MiB at most), the archive's output and file digest buffers (5
-   * MiB).
+   * MiB), small files read ahead ({@link ReadAhead}: ~4 MiB at most).
    */
   static final long HEAP_RESERVE =
-      (69L << 20) + 8L * Runtime.getRuntime().availableProcessors() * (1 << 20);
+      (73L << 20) + 8L * Runtime.getRuntime().availableProcessors() * (1 << 20);
 
   /** The heap this JVM gives a backup's entries ({@link #heapCost} each); tests lower it. */
   static long entryHeap =
@@ -537,15 +537,26 @@ final class SourceScan {
    * compared with the scan's.
    */
   static Optional<PathNote> change(Found found, long read) {
-    String path = found.item().path();
-    long scanned = found.item().size();
-    if (read < scanned) {
-      return Optional.of(new PathNote(path, SHRANK + " (padded with zeros)"));
+    if (read < found.item().size()) {
+      return change(found, read, null);
     }
     Stamp now;
     try {
       now = Stamp.read(found.file());
     } catch (IOException e) {
+      now = null;
+    }
+    return change(found, read, now);
+  }
+
+  /** As {@link #change(Found, long)} with the file's stamp taken after the read: null if gone. */
+  static Optional<PathNote> change(Found found, long read, Stamp now) {
+    String path = found.item().path();
+    long scanned = found.item().size();
+    if (read < scanned) {
+      return Optional.of(new PathNote(path, SHRANK + " (padded with zeros)"));
+    }
+    if (now == null) {
       return Optional.of(new PathNote(path, "vanished while read (archived as read)"));
     }
     if (now.size() > scanned) {

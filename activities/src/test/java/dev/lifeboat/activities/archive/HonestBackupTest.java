@@ -51,10 +51,11 @@ class HonestBackupTest {
       socket.bind(UnixDomainSocketAddress.of(src.resolve("sock")));
       Repository repo = new Repository(tmp.resolve("repo"));
       boolean[] changedYet = {false};
-      // after the first file is archived (the scan is done), change the others before they are read
+      // at the first progress report (the scan is done, nothing read yet), change files before
+      // they are read
       ProgressListener meddler =
           (done, total, files) -> {
-            if (files >= 1 && !changedYet[0]) {
+            if (!changedYet[0]) {
               changedYet[0] = true;
               try {
                 Files.writeString(src.resolve("b-grows.txt"), "more\n", StandardOpenOption.APPEND);
@@ -133,7 +134,7 @@ class HonestBackupTest {
             List.of(),
             List.of(),
             (done, total, files) -> {
-              if (files >= 1 && !once[0]) {
+              if (!once[0]) {
                 once[0] = true;
                 try {
                   Files.delete(src.resolve("b1.bin"));
