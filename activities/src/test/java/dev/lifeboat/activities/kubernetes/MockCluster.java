@@ -70,6 +70,9 @@ public final class MockCluster implements AutoCloseable {
 
   volatile long readyDelayMillis = 200;
 
+  /** Longer than the mock server's longest stall (see the constructor). */
+  private static final int MOCK_STALL_MILLIS = 90_000;
+
   public MockCluster(Path volumes) {
     this.volumes = volumes;
     KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
@@ -89,7 +92,13 @@ public final class MockCluster implements AutoCloseable {
         new KubernetesMockServer(
             new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
-    client = server.createClient();
+    // The mock server closes a watch on its event loop and waits there, up to a minute, for the
+    // watch's event sender, which may itself be waiting to write on that loop: every request
+    // stalls meanwhile (an informer stopped as its watch starts did it; ~20-30 s seen). The
+    // client's default 10 s made such a stall a failed test, not a slow one.
+    client =
+        server.createClient(
+            b -> b.editOrNewConfig().withRequestTimeout(MOCK_STALL_MILLIS).endConfig());
     startController();
   }
 
