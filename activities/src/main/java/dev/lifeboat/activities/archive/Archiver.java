@@ -154,10 +154,14 @@ final class Archiver {
           List<SourceScan.Found> items = scan.items();
           // the scan is done: the total is known before the first file is read
           progress.report();
-          // an incremental backup copies most small files from the previous archive: reading
-          // them ahead would read what is not needed
+          // an incremental backup copies unchanged files from the previous archive: only the
+          // files the scan shows new or changed are read ahead
           try (ReadAhead ahead =
-              previous == null ? new ReadAhead(items, SourceScan.THREADS) : null) {
+              new ReadAhead(
+                  items,
+                  SourceScan.THREADS,
+                  previous == null ? found -> true : previous::changedAtScan,
+                  readHook)) {
             writeEntries(writer, previous, items, ahead, dataMovedTo, skipped, changed, readHook);
           }
         },
@@ -224,7 +228,7 @@ final class Archiver {
         writer.addKept(item, kept);
         continue;
       }
-      ReadAhead.Read early = ahead == null || unreadFirst != null ? null : ahead.take(i);
+      ReadAhead.Read early = unreadFirst != null ? null : ahead.take(i);
       java.nio.channels.ReadableByteChannel in;
       try {
         if (early != null && early.openFailure() != null) {
@@ -236,7 +240,9 @@ final class Archiver {
         dataMovedTo.putIfAbsent(unreadFirst != null ? unreadFirst : item.path(), null);
         continue;
       }
-      readHook.accept(item.path());
+      if (early == null) {
+        readHook.accept(item.path());
+      }
       long read;
       try (in) {
         read = writer.add(item, in, found.stamp());

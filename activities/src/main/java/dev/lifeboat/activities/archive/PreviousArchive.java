@@ -320,6 +320,30 @@ final class PreviousArchive implements AutoCloseable {
   /**
    * The stat taken now if {@code found} is the file {@code old} describes, unchanged; else null.
    */
+  /**
+   * Whether the scan already shows {@code found} as new or changed since this archive, so that it
+   * is read from the source whatever else is reused (see {@link #unchanged}, which also states the
+   * file again).
+   */
+  boolean changedAtScan(SourceScan.Found found) {
+    int at = indexOf(found.item().path());
+    if (at < 0) {
+      return true;
+    }
+    Entry old = entries.get(at);
+    ArchiveWriter.Item item = found.item();
+    SourceScan.Stamp scanned = found.stamp();
+    return scanned == null
+        || old.sha256() == null
+        || old.ctime() == null
+        || old.inode() == null
+        || old.size() != item.size()
+        || old.modeBits() != (item.mode() & 07777)
+        || !sameMtime(old.mtime(), item.mtime())
+        || !old.ctime().equals(scanned.ctime())
+        || old.inode() != scanned.inode();
+  }
+
   private static SourceScan.Stamp unchanged(SourceScan.Found found, Entry old) {
     ArchiveWriter.Item item = found.item();
     if (item.type() != EntryType.FILE

@@ -57,6 +57,8 @@ final class ReadAhead implements AutoCloseable {
   private record Pending(int index, long size, CompletableFuture<Read> read) {}
 
   private final List<SourceScan.Found> items;
+  private final java.util.function.Predicate<SourceScan.Found> wanted;
+  private final java.util.function.Consumer<String> onRead;
   private final ExecutorService pool;
   private final Pending[] ring = new Pending[WINDOW];
   // the next index fill() looks at
@@ -65,7 +67,21 @@ final class ReadAhead implements AutoCloseable {
   private long held;
 
   ReadAhead(List<SourceScan.Found> items, int threads) {
+    this(items, threads, found -> true, path -> {});
+  }
+
+  /**
+   * Reads ahead only the small files {@code wanted} picks (an incremental backup's changed ones),
+   * telling {@code onRead} each one's path, on a reading thread, as it is opened.
+   */
+  ReadAhead(
+      List<SourceScan.Found> items,
+      int threads,
+      java.util.function.Predicate<SourceScan.Found> wanted,
+      java.util.function.Consumer<String> onRead) {
     this.items = items;
+    this.wanted = wanted;
+    this.onRead = onRead;
     this.pool = DaemonThreads.pool("lifeboat-read", threads);
   }
 
@@ -99,11 +115,11 @@ final class ReadAhead implements AutoCloseable {
     int end = (int) Math.min(items.size(), (long) from + WINDOW);
     for (; next < end && held < MAX_HELD; next++) {
       SourceScan.Found found = items.get(next);
-      if (found != null && eligible(found)) {
+      if (found != null && eligible(found) && wanted.test(found)) {
         long size = found.item().size();
         held += size;
         ring[next % WINDOW] =
-            new Pending(next, size, CompletableFuture.supplyAsync(() -> read(found), pool));
+            new Pending(next, size, CompletableFuture.supplyAsync(() -> read(found, onRead), pool));
       }
     }
   }
@@ -115,7 +131,8 @@ final class ReadAhead implements AutoCloseable {
   }
 
   /** Reads as {@link SparseInput#channel} opens a small file: its own bytes, no link followed. */
-  static Read read(SourceScan.Found found) {
+  static Read read(SourceScan.Found found, java.util.function.Consumer<String> onRead) {
+    onRead.accept(found.item().path());
     java.nio.file.Path file = found.file();
     byte[] data = new byte[(int) found.item().size()];
     ByteBuffer buffer = ByteBuffer.wrap(data);
