@@ -318,9 +318,6 @@ final class PreviousArchive implements AutoCloseable {
   private static final long MAX_PACK_TAR = 1 << 20;
 
   /**
-   * The stat taken now if {@code found} is the file {@code old} describes, unchanged; else null.
-   */
-  /**
    * Whether the scan already shows {@code found} as new or changed since this archive, so that it
    * is read from the source whatever else is reused (see {@link #unchanged}, which also states the
    * file again).
@@ -344,6 +341,9 @@ final class PreviousArchive implements AutoCloseable {
         || old.inode() != scanned.inode();
   }
 
+  /**
+   * The stat taken now if {@code found} is the file {@code old} describes, unchanged; else null.
+   */
   private static SourceScan.Stamp unchanged(SourceScan.Found found, Entry old) {
     ArchiveWriter.Item item = found.item();
     if (item.type() != EntryType.FILE

@@ -15,13 +15,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Reads a full backup's small files ahead of the archive writer, on threads of their own: opening,
- * reading, closing and stating a file again took about half of the writer's time a small file
- * (100,000 files of a few hundred bytes: ~15 µs a file on the writer's thread, where tar spends
- * ~5), while the compressing threads sat idle. What is read here is what the writer would have read
- * itself: the same bytes (at most the scanned size), the same errors at the same points, the file's
- * stamp right after the read. At most {@link #WINDOW} files of at most {@link #MAX_BYTES} are held
- * ahead.
+ * Reads small files ahead of the archive writer, on threads of their own (all of a full backup's,
+ * an incremental backup's new and changed ones): opening, reading, closing and stating a file again
+ * took about half of the writer's time a small file (100,000 files of a few hundred bytes: ~15 µs a
+ * file on the writer's thread, where tar spends ~5), while the compressing threads sat idle. What
+ * is read here is what the writer would have read itself: the same bytes (at most the scanned
+ * size), the same errors at the same points, the file's stamp right after the read. At most {@link
+ * #WINDOW} entries are looked ahead at, holding at most {@link #MAX_HELD} bytes.
  */
 final class ReadAhead implements AutoCloseable {
   /** Files up to this size are read ahead: those that go into packs. */
@@ -72,7 +72,8 @@ final class ReadAhead implements AutoCloseable {
 
   /**
    * Reads ahead only the small files {@code wanted} picks (an incremental backup's changed ones),
-   * telling {@code onRead} each one's path, on a reading thread, as it is opened.
+   * telling {@code onRead} each one's path, on a reading thread, once it is opened (as the writer
+   * tells it of the files it reads itself).
    */
   ReadAhead(
       List<SourceScan.Found> items,
@@ -132,7 +133,6 @@ final class ReadAhead implements AutoCloseable {
 
   /** Reads as {@link SparseInput#channel} opens a small file: its own bytes, no link followed. */
   static Read read(SourceScan.Found found, java.util.function.Consumer<String> onRead) {
-    onRead.accept(found.item().path());
     java.nio.file.Path file = found.file();
     byte[] data = new byte[(int) found.item().size()];
     ByteBuffer buffer = ByteBuffer.wrap(data);
@@ -144,6 +144,7 @@ final class ReadAhead implements AutoCloseable {
       return new Read(null, 0, e, null, null);
     }
     try (in) {
+      onRead.accept(found.item().path());
       while (buffer.hasRemaining() && in.read(buffer) >= 0) {
         // a short read is followed by another, as the writer's own reading does
       }
