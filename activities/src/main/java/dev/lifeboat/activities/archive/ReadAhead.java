@@ -5,10 +5,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -24,6 +20,8 @@ import java.util.concurrent.ExecutorService;
  * #WINDOW} entries are looked ahead at, holding at most {@link #MAX_HELD} bytes.
  */
 final class ReadAhead implements AutoCloseable {
+  private static final boolean O_NOFOLLOW_OK = SparseInput.canOpenRegular();
+
   /** Files up to this size are read ahead: those that go into packs. */
   static final long MAX_BYTES = GzipMembers.PACK_FILE_MAX;
 
@@ -131,25 +129,45 @@ final class ReadAhead implements AutoCloseable {
         && found.item().size() <= MAX_BYTES;
   }
 
-  /** Reads as {@link SparseInput#channel} opens a small file: its own bytes, no link followed. */
+  /** Reads a small file as the writer would: through {@link SparseInput#channel}. */
   static Read read(SourceScan.Found found, java.util.function.Consumer<String> onRead) {
     java.nio.file.Path file = found.file();
     byte[] data = new byte[(int) found.item().size()];
-    ByteBuffer buffer = ByteBuffer.wrap(data);
+    int length = 0;
     IOException readFailure = null;
-    SeekableByteChannel in;
-    try {
-      in = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-    } catch (IOException e) {
-      return new Read(null, 0, e, null, null);
-    }
-    try (in) {
-      onRead.accept(found.item().path());
-      while (buffer.hasRemaining() && in.read(buffer) >= 0) {
-        // a short read is followed by another, as the writer's own reading does
+    if (O_NOFOLLOW_OK && LibC.canPass(file)) {
+      // as SparseInput.channel opens it, read straight from the descriptor: no second open
+      int fd;
+      try {
+        fd = SparseInput.openRegular(file);
+      } catch (IOException e) {
+        return new Read(null, 0, e, null, null);
       }
-    } catch (IOException e) {
-      readFailure = e;
+      try {
+        onRead.accept(found.item().path());
+        length = SparseInput.readFully(fd, data);
+      } catch (IOException e) {
+        readFailure = e;
+      } finally {
+        LibC.close(fd);
+      }
+    } else {
+      ReadableByteChannel in;
+      try {
+        in = SparseInput.channel(file, data.length);
+      } catch (IOException e) {
+        return new Read(null, 0, e, null, null);
+      }
+      ByteBuffer buffer = ByteBuffer.wrap(data);
+      try (in) {
+        onRead.accept(found.item().path());
+        while (buffer.hasRemaining() && in.read(buffer) >= 0) {
+          // a short read is followed by another, as the writer's own reading does
+        }
+      } catch (IOException e) {
+        readFailure = e;
+      }
+      length = buffer.position();
     }
     SourceScan.Stamp after;
     try {
@@ -157,7 +175,7 @@ final class ReadAhead implements AutoCloseable {
     } catch (IOException e) {
       after = null;
     }
-    return new Read(data, buffer.position(), null, readFailure, after);
+    return new Read(data, length, null, readFailure, after);
   }
 
   @Override

@@ -50,13 +50,153 @@ final class SparseInput {
    * heap.
    */
   static java.nio.channels.ReadableByteChannel channel(Path file, long size) throws IOException {
-    if (size >= MIN_SIZE && O_NOFOLLOW > 0 && LibC.canPass(file)) {
-      Holes holes = Holes.open(file);
-      if (holes != null) {
-        return holes;
+    if (O_NOFOLLOW > 0 && LibC.canPass(file)) {
+      int fd = openRegular(file);
+      boolean owned = false;
+      try {
+        FileChannel channel = FileChannel.open(self(fd), StandardOpenOption.READ);
+        if (size >= MIN_SIZE) {
+          owned = true;
+          return new Holes(fd, channel);
+        }
+        return channel;
+      } finally {
+        if (!owned) {
+          LibC.close(fd);
+        }
       }
     }
+    // where libc cannot be had: a fifo swapped in since the scan would block this open
     return Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Whether {@link #openRegular} can be used on this platform (with {@link LibC#canPass}). */
+  static boolean canOpenRegular() {
+    return O_NOFOLLOW > 0;
+  }
+
+  /** The open descriptor's own file, whatever happens to the path meanwhile. */
+  private static Path self(int fd) {
+    return Path.of("/proc/self/fd/" + fd);
+  }
+
+  /**
+   * A descriptor of the regular file at {@code file}, opened without following a link and without
+   * blocking: a fifo, socket or device that took the file's place after the scan is refused with an
+   * error, where an open that waits for a fifo's writer held the backup up for ever.
+   */
+  static int openRegular(Path file) throws IOException {
+    int fd;
+    try {
+      fd = LibC.open(file.toString(), O_FLAGS);
+    } catch (LastErrorException e) {
+      throw failure(file, e);
+    }
+    boolean regular = false;
+    try {
+      regular = Fd.isRegular(fd, self(fd));
+    } finally {
+      if (!regular) {
+        LibC.close(fd);
+      }
+    }
+    if (!regular) {
+      throw new java.nio.file.FileSystemException(
+          file.toString(),
+          null,
+          "no longer a regular file (a fifo, socket or device took its place after the scan)");
+    }
+    return fd;
+  }
+
+  /**
+   * Reads a descriptor's file into {@code data} from its start, up to its length or the file's end;
+   * returns the bytes read.
+   */
+  static int readFully(int fd, byte[] data) throws IOException {
+    if (!Fd.AVAILABLE) {
+      try (FileChannel c = FileChannel.open(self(fd), StandardOpenOption.READ)) {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        while (b.hasRemaining() && c.read(b) >= 0) {
+          // to the end or the scanned size
+        }
+        return b.position();
+      }
+    }
+    com.sun.jna.Memory buffer = Fd.BUFFER.get();
+    int got = 0;
+    while (got < data.length) {
+      int want = (int) Math.min(data.length - got, buffer.size());
+      long n;
+      try {
+        n = Fd.read(fd, buffer, want);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == 4 /* EINTR */) {
+          continue;
+        }
+        throw new IOException(e.getMessage().replaceFirst("^\\[\\d+\\] ", ""));
+      }
+      if (n <= 0) {
+        break;
+      }
+      buffer.read(0, data, got, (int) n);
+      got += (int) n;
+    }
+    return got;
+  }
+
+  /**
+   * fstat(2) and read(2) on a descriptor, bound apart from {@link LibC}: fstat is a libc symbol
+   * only since glibc 2.33, and a library without it must not take the other calls with it.
+   */
+  private static final class Fd {
+    static final boolean AVAILABLE;
+    // st_mode's offset in struct stat
+    private static final long MODE = Platform.isARM() ? 16 : 24;
+    private static final ThreadLocal<com.sun.jna.Memory> STAT =
+        ThreadLocal.withInitial(() -> new com.sun.jna.Memory(256));
+    static final ThreadLocal<com.sun.jna.Memory> BUFFER =
+        ThreadLocal.withInitial(() -> new com.sun.jna.Memory(64 * 1024));
+
+    static {
+      boolean ok;
+      try {
+        com.sun.jna.Native.register(
+            Fd.class, com.sun.jna.NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        ok = true;
+      } catch (Throwable e) {
+        ok = false;
+      }
+      AVAILABLE = ok;
+    }
+
+    private static native int fstat(int fd, com.sun.jna.Pointer buf) throws LastErrorException;
+
+    static native long read(int fd, com.sun.jna.Pointer buf, long count) throws LastErrorException;
+
+    /** Whether the descriptor is a regular file's; {@code self} names it where fstat is not had. */
+    static boolean isRegular(int fd, Path self) {
+      if (!AVAILABLE) {
+        return Files.isRegularFile(self);
+      }
+      com.sun.jna.Memory st = STAT.get();
+      try {
+        fstat(fd, st);
+      } catch (LastErrorException e) {
+        return false;
+      }
+      return (st.getInt(MODE) & 0170000) == 0100000;
+    }
+  }
+
+  /** What Java's own open throws for {@code e}'s errno. */
+  private static IOException failure(Path file, LastErrorException e) {
+    String why = e.getMessage() == null ? "" : e.getMessage().replaceFirst("^\\[\\d+\\] ", "");
+    return switch (e.getErrorCode()) {
+      case 2 -> new java.nio.file.NoSuchFileException(file.toString());
+      case 1, 13 -> new java.nio.file.AccessDeniedException(file.toString());
+      default -> new java.nio.file.FileSystemException(file.toString(), null, why);
+    };
   }
 
   /** The file's data runs read from disk, its holes as zeros. */

@@ -117,6 +117,57 @@ class HonestBackupTest {
     }
   }
 
+  /**
+   * A file that becomes a fifo after the scan: opening it to read waited for a writer that never
+   * came, and the backup hung for ever (small files and large alike). It is now left out as
+   * unreadable, named, and the run goes on.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void aFileThatBecameAFifoAfterTheScanIsLeftOutNotWaitedFor() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a-first.txt"), "first\n");
+    Files.writeString(src.resolve("b-small.txt"), "small\n");
+    // larger than a pack's files: read by the writer itself, not ahead
+    Files.write(src.resolve("c-medium.bin"), new byte[(int) ReadAhead.MAX_BYTES * 4]);
+    Files.writeString(src.resolve("d-last.txt"), "last\n");
+    Repository repo = new Repository(tmp.resolve("repo"));
+    boolean[] once = {false};
+    BackupResult b =
+        repo.writeFromDirectory(
+            "local",
+            "src",
+            src,
+            List.of(),
+            List.of(),
+            (done, total, files) -> {
+              // the scan is done, nothing read yet
+              if (!once[0]) {
+                once[0] = true;
+                for (String name : List.of("b-small.txt", "c-medium.bin")) {
+                  try {
+                    Files.delete(src.resolve(name));
+                    assertThat(Fixtures.run(src, "mkfifo", src.resolve(name).toString()).exit())
+                        .isZero();
+                  } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+              }
+            });
+    String why =
+        SourceScan.UNREADABLE
+            + "no longer a regular file (a fifo, socket or device took its place after the scan)";
+    assertThat(b.unreadable())
+        .containsExactlyInAnyOrder(
+            new PathNote("b-small.txt", why), new PathNote("c-medium.bin", why));
+    repo.verify(b.ref(), ProgressListener.NONE);
+    assertThat(repo.manifest(b.ref()).entries())
+        .extracting(Manifest.Entry::path)
+        .contains("a-first.txt", "d-last.txt")
+        .doesNotContain("b-small.txt", "c-medium.bin");
+  }
+
   @Test
   void aHardLinkWhoseFirstNameVanishedKeepsLaterNamesLinked() throws Exception {
     Path src = Files.createDirectories(tmp.resolve("src"));
