@@ -214,28 +214,6 @@ final class SparseInput {
       this.channel = channel;
     }
 
-    /** Null when the file cannot be opened this way: then it is opened as usual. */
-    static Holes open(Path file) {
-      int fd;
-      try {
-        fd = LibC.open(file.toString(), O_FLAGS);
-      } catch (LastErrorException | UnsatisfiedLinkError e) {
-        return null;
-      }
-      try {
-        // the descriptor's own file, whatever happens to the path meanwhile
-        Path self = Path.of("/proc/self/fd/" + fd);
-        if (!Files.isRegularFile(self)) {
-          LibC.close(fd);
-          return null;
-        }
-        return new Holes(fd, FileChannel.open(self, StandardOpenOption.READ));
-      } catch (IOException | RuntimeException e) {
-        LibC.close(fd);
-        return null;
-      }
-    }
-
     /** How many bytes were given as zeros without reading them. */
     long holeBytes() {
       return holeBytes;
