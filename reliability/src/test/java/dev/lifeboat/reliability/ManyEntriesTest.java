@@ -21,10 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
  * out of heap here instead of failing with the scan's clear message.
  */
 class ManyEntriesTest {
-  /** Mirrors SourceScan: 69 MiB plus 8 MiB a core are kept aside, 896 bytes an entry. */
-  private static final long RESERVE_MB = 69 + 8L * Runtime.getRuntime().availableProcessors();
+  /** Mirrors SourceScan.HEAP_RESERVE: 73 MiB plus 8 MiB a core are kept aside. */
+  private static final long RESERVE_MB = 73 + 8L * Runtime.getRuntime().availableProcessors();
 
-  private static final long PER_ENTRY = 896;
+  /**
+   * Mirrors SourceScan.heapCost for this tree's files: 720 bytes an entry and 2 a byte of its path,
+   * whose 115 characters are the longest pythonEnvironmentLike makes.
+   */
+  private static final long PER_ENTRY = 720 + 2 * 115;
+
   private static final long FOR_ENTRIES_MB = 96;
 
   @TempDir Path tmp;

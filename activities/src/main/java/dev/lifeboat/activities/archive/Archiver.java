@@ -123,7 +123,8 @@ final class Archiver {
       }
     }
     for (SourceScan.Found found : scan.items()) {
-      if (found.item().type() == EntryType.FILE) {
+      if (found.item().type() == EntryType.FILE
+          && RestoreTargets.mayBeMarker(found.item().path())) {
         RestoreTargets.checkMarker(dir, found.file());
       }
     }

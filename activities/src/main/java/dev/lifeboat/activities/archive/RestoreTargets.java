@@ -225,6 +225,15 @@ final class RestoreTargets {
    * folder it lies in holds a restore that has not finished (from any repository). One named so
    * with other content is the user's.
    */
+  /**
+   * Whether the file at {@code rel} (its path in the archive) is named like a marker: a marker's
+   * name is ASCII, so the archive's name of it is the file's own. Asked for every file a backup
+   * found, before any is read: no path is built for the others.
+   */
+  static boolean mayBeMarker(String rel) {
+    return rel.startsWith(Restorer.MARKER, rel.lastIndexOf('/') + 1);
+  }
+
   static void checkMarker(Path source, Path file) {
     String name = file.getFileName().toString();
     if (!name.startsWith(Restorer.MARKER)
