@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A tree with 90 % of the entries the server says its heap holds (the scan's budget per entry,
+ * A tree with 98 % of the entries the server says its heap holds (the scan's budget per entry,
  * README "Memory is bounded"), with paths as long as a Python environment's: the full backup, its
  * verify and the incremental backup that reuses every file all complete in the real jar with a
  * small heap, and so does a restore of it. A backup that holds more per entry than the budget runs
@@ -38,7 +38,7 @@ class ManyEntriesTest {
   @Test
   void aTreeNearTheEntryLimitIsBackedUpVerifiedAndReusedInASmallHeap() throws IOException {
     // -Xmn64m leaves one survivor space (6.4 MiB) out of what the JVM reports as its heap
-    long entries = (FOR_ENTRIES_MB - 7) * (1L << 20) / PER_ENTRY * 9 / 10;
+    long entries = (FOR_ENTRIES_MB - 7) * (1L << 20) / PER_ENTRY * 98 / 100;
     Path source = tmp.resolve("home");
     long files = pythonEnvironmentLike(source, entries);
     lifeboat =

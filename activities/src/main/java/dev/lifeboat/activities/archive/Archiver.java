@@ -123,9 +123,8 @@ final class Archiver {
       }
     }
     for (SourceScan.Found found : scan.items()) {
-      if (found.item().type() == EntryType.FILE
-          && RestoreTargets.mayBeMarker(found.item().path())) {
-        RestoreTargets.checkMarker(dir, found.file());
+      if (found.item().type() == EntryType.FILE) {
+        RestoreTargets.checkMarker(dir, found);
       }
     }
     if (scan.files() == 0) {

@@ -223,23 +223,18 @@ final class RestoreTargets {
   /**
    * A file the scan found named as a restore's marker and saying what Lifeboat's markers say: the
    * folder it lies in holds a restore that has not finished (from any repository). One named so
-   * with other content is the user's.
+   * with other content is the user's. Asked for every file a backup found, before any is read: the
+   * name is taken from the archive's path (a marker's name is ASCII, so it is the file's own), and
+   * a path is built only for a file named so.
    */
-  /**
-   * Whether the file at {@code rel} (its path in the archive) is named like a marker: a marker's
-   * name is ASCII, so the archive's name of it is the file's own. Asked for every file a backup
-   * found, before any is read: no path is built for the others.
-   */
-  static boolean mayBeMarker(String rel) {
-    return rel.startsWith(Restorer.MARKER, rel.lastIndexOf('/') + 1);
-  }
-
-  static void checkMarker(Path source, Path file) {
-    String name = file.getFileName().toString();
-    if (!name.startsWith(Restorer.MARKER)
-        || !name.substring(Restorer.MARKER.length()).matches("[0-9a-f]{32}")) {
+  static void checkMarker(Path source, SourceScan.Found found) {
+    String rel = found.item().path();
+    int name = rel.lastIndexOf('/') + 1;
+    if (!rel.startsWith(Restorer.MARKER, name)
+        || !rel.substring(name + Restorer.MARKER.length()).matches("[0-9a-f]{32}")) {
       return;
     }
+    Path file = found.file();
     String text = read(file);
     if (text != null && text.startsWith(Restorer.MARKER_TEXT)) {
       throw ActionException.check(
